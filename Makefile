@@ -1,0 +1,39 @@
+# examgen: the two commands a new user needs are `make exam SEED=42` and `make test`.
+# Both create a virtual environment in .venv on first use and install examgen into it.
+
+SEED ?= 42
+N ?= 30
+ROSTER ?=
+SPEC ?=
+OUT ?= out
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: exam test lint bench clean help
+
+help:
+	@echo "make exam SEED=42 [N=30] [ROSTER=students.csv] [SPEC=spec.toml]   build exams into $(OUT)/"
+	@echo "make test                                                          run the test suite"
+	@echo "make lint                                                          ruff"
+	@echo "make bench                                                         benchmarks"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "examgen needs Python 3.11 or newer: run make with PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+exam: $(STAMP)
+	$(BIN)/examgen build --seed $(SEED) --out "$(OUT)" \
+		$(if $(ROSTER),--roster "$(ROSTER)",--count $(N)) $(if $(SPEC),--spec "$(SPEC)")
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,231 @@
+"""Spec × roster → one variant per student and slot → files in the exam folder.
+
+Everything that can fail on the user's input (the spec, the roster, pinned params, sampling) fails
+before a single file is written; the files themselves are written into a staging folder beside the
+target and moved into place only when complete, so a failed or interrupted build leaves the output
+folder exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.families.base import Variant
+from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
+from generator.roster import Student
+from generator.seeding import check_seed, question_stream
+from generator.spec import Slot, Spec
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], str], Iterable[T]]
+
+
+def no_progress(items: Iterable[T], label: str) -> Iterable[T]:
+    return items
+
+
+@dataclass(frozen=True)
+class Question:
+    slot: Slot
+    variant: Variant
+
+    @property
+    def number(self) -> int:
+        return self.slot.number
+
+
+@dataclass(frozen=True)
+class StudentExam:
+    student: Student
+    questions: tuple[Question, ...]
+    seed: int
+    exam_id: str
+
+    @property
+    def variant_code(self) -> str:
+        """Printed on every page: enough for a TA to regenerate this exact variant."""
+        return f"{self.exam_id} seed {self.seed} id {self.student.id}"
+
+    @property
+    def total_points(self) -> int | float:
+        return sum(q.slot.points for q in self.questions)
+
+
+def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
+    """One student's variants: each slot's stream comes from (seed, student ID, slot number)."""
+    questions = tuple(
+        Question(slot, slot.family.generate(question_stream(seed, student.id, slot.number), slot.pinned))
+        for slot in spec.slots
+    )
+    return StudentExam(student, questions, seed, spec.id)
+
+
+def generate_exams(
+    spec: Spec, seed: int, students: list[Student], progress: Progress = no_progress
+) -> list[StudentExam]:
+    check_seed(seed)
+    return [generate_student(spec, seed, s) for s in progress(students, "Sampling and solving")]
+
+
+# --- rendering ----------------------------------------------------------------------------------
+def render_question(fmt: Format, question: Question, show_solutions: bool) -> str:
+    variant = question.variant
+    return render_problem(
+        fmt,
+        variant.family.ID,
+        params=variant.params,
+        steps=variant.solution.steps,
+        answer=variant.solution.answer,
+        number=question.number,
+        points=question.slot.points,
+        show_solutions=show_solutions,
+    )
+
+
+def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dict[str, Any]:
+    return {
+        "id": exam.student.id,
+        "name": exam.student.name,
+        "variant_code": exam.variant_code,
+        "total_points": exam.total_points,
+        "questions": [render_question(fmt, q, show_solutions) for q in exam.questions],
+    }
+
+
+def render_exam_document(
+    fmt: Format, spec: Spec, exams: list[StudentExam], show_solutions: bool
+) -> str:
+    """One document holding ``exams`` in order (one student per file, or a batch for printing)."""
+    return render_document(
+        fmt,
+        f"exam.{EXTENSIONS[fmt]}.j2",
+        exam=spec,
+        students=[student_context(fmt, e, show_solutions) for e in exams],
+        show_solutions=show_solutions,
+    )
+
+
+# --- keys ---------------------------------------------------------------------------------------
+def question_key(question: Question) -> dict[str, Any]:
+    return {
+        "number": question.number,
+        "family": question.variant.family.ID,
+        "points": question.slot.points,
+        "params": question.variant.key_params(),
+        "answer": question.variant.solution.answer.to_json(),
+    }
+
+
+def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
+    return {
+        "exam": spec.id,
+        "seed": seed,
+        "students": [
+            {
+                "id": e.student.id,
+                "name": e.student.name,
+                "questions": [question_key(q) for q in e.questions],
+            }
+            for e in exams
+        ],
+    }
+
+
+def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "name", *(f"q{slot.number}" for slot in spec.slots)])
+    for e in exams:
+        writer.writerow([e.student.id, e.student.name, *(q.variant.solution.answer.cell() for q in e.questions)])
+    return buffer.getvalue()
+
+
+# --- files --------------------------------------------------------------------------------------
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def file_stem(student_id: str) -> str:
+    """A file name for any student ID: the ID itself when it is safe, else a cleaned form plus a
+    digest of the real ID, so hostile or clashing IDs can neither escape the folder nor collide."""
+    cleaned = _UNSAFE.sub("_", student_id)[:60].lstrip(".")
+    if cleaned == student_id and cleaned:
+        return cleaned
+    digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:10]
+    return f"{cleaned or 'student'}-{digest}"
+
+
+def exam_dir_name(spec: Spec, seed: int) -> str:
+    return f"{spec.id}-seed{seed}"
+
+
+@contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Yield an empty staging folder that replaces ``target`` only if the block completes."""
+    parent = target.parent
+    created_parent = not parent.exists()
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=parent))
+    try:
+        yield staging
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            os.replace(target, old / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created_parent:
+            shutil.rmtree(parent, ignore_errors=True)
+        raise
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_exam_files(
+    folder: Path,
+    spec: Spec,
+    seed: int,
+    exams: list[StudentExam],
+    progress: Progress = no_progress,
+) -> None:
+    """Per-student exams and solutions in every format, then the keys."""
+    for exam in progress(exams, "Rendering"):
+        stem = file_stem(exam.student.id)
+        for fmt in FORMATS:
+            ext = EXTENSIONS[fmt]
+            _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
+            _write(folder / "solutions" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], True))
+    _write(folder / "key.json", json.dumps(key_json(spec, seed, exams), indent=2, ensure_ascii=False) + "\n")
+    _write(folder / "key.csv", key_csv(spec, exams))
+
+
+def build(
+    spec: Spec,
+    seed: int,
+    students: list[Student],
+    out: Path,
+    progress: Progress = no_progress,
+) -> Path:
+    """Generate, render and write one exam folder; return its path."""
+    exams = generate_exams(spec, seed, students, progress)
+    target = Path(out) / exam_dir_name(spec, seed)
+    with staged_directory(target) as staging:
+        write_exam_files(staging, spec, seed, exams, progress)
+    return target

@@ -1,0 +1,146 @@
+"""The ``examgen`` command: maps options onto library calls, and known errors onto one line.
+
+No logic lives here. An ``ExamgenError`` becomes ``Error: …`` on standard error and exit code 1;
+click's own usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from generator import __version__
+from generator.build import build as build_exam
+from generator.errors import ExamgenError
+from generator.families import get_family, registry
+from generator.preview import preview_text
+from generator.roster import load_roster, numbered_students
+from generator.seeding import MAX_SEED
+from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def reports_errors(command: F) -> F:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ExamgenError as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
+    """A progress bar on a terminal; nothing when piped, logged or ``--quiet``."""
+
+    def show(items: Iterable[T], label: str) -> Iterable[T]:
+        if quiet or not sys.stderr.isatty():
+            yield from items
+            return
+        with click.progressbar(list(items), label=f"{label:<22}", file=sys.stderr) as bar:
+            yield from bar
+
+    return show
+
+
+SEED = click.IntRange(0, MAX_SEED)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="examgen")
+def main() -> None:
+    """Per-student variants of quiz problems, with exact answer keys and worked solutions."""
+
+
+@main.command()
+@click.option("--seed", type=SEED, required=True, help="The exam's seed; same seed, same exams.")
+@click.option("--count", type=int, default=None, help="Number of students s001… (default 30).")
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV with columns id (or student_id, SIS User ID, SID) and name (or Student, Name).",
+)
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SPEC,
+    show_default="the lecture-14 quiz",
+    help="Exam spec (TOML).",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+    help="Folder that receives <exam-id>-seed<SEED>/.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def build(
+    seed: int, count: int | None, roster: Path | None, spec_path: Path, out: Path, quiet: bool
+) -> None:
+    """Build every student's exam, solutions, key.json and key.csv.
+
+    Each student's variant depends only on SEED, the student's ID and the spec.
+    """
+    if count is not None and roster is not None:
+        raise ExamgenError("give either --count or --roster, not both")
+    spec = load_spec(spec_path)
+    students = load_roster(roster) if roster is not None else numbered_students(count or 30)
+    folder = build_exam(spec, seed, students, out, progress_bar(quiet))
+    click.echo(f"Built {len(students)} students × {len(spec.slots)} questions in {folder}")
+
+
+@main.command()
+@click.argument("family")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for the variant.")
+@click.option(
+    "--params",
+    "params_json",
+    default=None,
+    help='Pinned params as JSON, e.g. \'{"data": [[1, 3], [2, 3], [3, 6]], "eta": "1/2"}\'.',
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "tex", "json"]), default="md", show_default=True,
+    help="Markdown or LaTeX (statement and solution), or the key entry as JSON.",
+)
+@reports_errors
+def preview(family: str, seed: int, params_json: str | None, fmt: str) -> None:
+    """Print one variant of FAMILY with its solution."""
+    raw = _parse_params_option(params_json)
+    click.echo(preview_text(get_family(family), seed, raw, fmt), nl=False)
+
+
+def _parse_params_option(params_json: str | None) -> dict[str, Any]:
+    if params_json is None:
+        return {}
+    try:
+        raw = json.loads(params_json)
+    except json.JSONDecodeError as err:
+        raise ExamgenError(
+            f"--params: not valid JSON ({err.msg} at column {err.colno}); "
+            'example: --params \'{"eta": "1/2"}\''
+        ) from None
+    if not isinstance(raw, dict):
+        raise ExamgenError('--params: must be a JSON object such as {"eta": "1/2"}')
+    return raw
+
+
+@main.command(name="list")
+def list_command() -> None:
+    """List the problem families (with their tags) and the shipped exam specs."""
+    click.echo("Families:")
+    for family in registry().values():
+        click.echo(f"  {family.ID:<34} {family.TITLE}")
+        click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}")
+    click.echo("Specs:")
+    for path in shipped_specs():
+        click.echo(f"  {path.stem:<34} {path}")

@@ -1,0 +1,79 @@
+"""Exact values: parsing user input into sympy Rationals and writing them back out.
+
+Every value a family computes is a sympy ``Rational`` (or a tuple of them). These helpers are the
+single place where such values cross a boundary: JSON in (pinned params), JSON out (the key),
+LaTeX out (templates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+import sympy
+
+from generator.errors import ExamgenError
+
+Rational = sympy.Rational
+
+
+def parse_rational(value: object, where: str) -> sympy.Rational:
+    """An exact number from JSON: an int, or a string such as ``"-7/3"`` or ``"4"``.
+
+    Floats are refused: ``0.1`` is not exactly one tenth, and a key must be exact.
+    """
+    if isinstance(value, bool):
+        raise ExamgenError(f"{where}: expected a number, got {value!r}")
+    if isinstance(value, int):
+        return Rational(value)
+    if isinstance(value, float):
+        raise ExamgenError(
+            f'{where}: {value!r} is a float; write it exactly, as an integer or a string like "1/2"'
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        parts = text.split("/")
+        try:
+            if len(parts) == 1:
+                return Rational(int(parts[0]))
+            if len(parts) == 2:
+                num, den = int(parts[0]), int(parts[1])
+                if den == 0:
+                    raise ExamgenError(f"{where}: {value!r} divides by zero")
+                return Rational(num, den)
+        except ValueError:
+            pass
+        raise ExamgenError(f'{where}: {value!r} is not an exact number; use e.g. 3, "-2" or "1/2"')
+    raise ExamgenError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+
+
+def exact_str(value: sympy.Rational | int) -> str:
+    """sympy's ``str()`` of a Rational: ``"4"``, ``"-7/3"`` (the key.json contract)."""
+    return str(Rational(value))
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready copy: integers stay ints, other Rationals become exact strings."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, sympy.Rational):
+        return int(value) if value.q == 1 else exact_str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, Sequence):
+        return [to_json(v) for v in value]
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def latex(value: sympy.Rational | int) -> str:
+    """LaTeX for an exact number: ``4``, ``-\\frac{7}{3}``."""
+    r = Rational(value)
+    if r.q == 1:
+        return str(r.p)
+    sign = "-" if r.p < 0 else ""
+    return f"{sign}\\frac{{{abs(r.p)}}}{{{r.q}}}"

@@ -1,0 +1,137 @@
+"""What the two descent families share: parameters, validation, sampling ranges, the solution.
+
+``gradient-descent-step`` uses every point; ``sgd-minibatch-step`` uses a mini-batch. Everything
+else (the data set, the initial weights, the learning rate, the budget) is the same, so it lives
+here once; each family module declares only its ranges and what makes it different.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy
+
+from generator.errors import ExamgenError
+from generator.exact import parse_rational
+from generator.families.base import Answer, Family, Solution
+from generator.linear_regression import DescentStep, descent_step
+
+R = sympy.Rational
+ZERO = (sympy.Integer(0), sympy.Integer(0))
+
+
+def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
+    return all(v == 0 for v in vector)
+
+
+class DescentFamily(Family):
+    """One iteration of (mini-batch) gradient descent on H(x) = w0 + w1·x with squared loss."""
+
+    #: How many points the data set has.
+    DATA_SIZES: ClassVar[range]
+    #: Integer x values to draw from (distinct within a data set) and integer y values.
+    X_VALUES: ClassVar[range] = range(0, 7)
+    Y_VALUES: ClassVar[range] = range(-3, 10)
+    #: Initial weights: zero half the time (as in the reference), else small integers.
+    W_VALUES: ClassVar[range] = range(-2, 3)
+    #: Learning rates: simple unit fractions keep η·∇R a small-denominator rational.
+    ETAS: ClassVar[tuple[sympy.Rational, ...]] = tuple(R(1, d) for d in (2, 3, 4, 5, 6, 10))
+
+    DEGENERATE = (
+        ("zero gradient", lambda params, solution: _is_zero(solution.steps["gradient"])),
+        (
+            "update leaves a weight unchanged",
+            lambda params, solution: any(s == 0 for s in solution.steps["step"]),
+        ),
+    )
+
+    # --- parameters ---------------------------------------------------------------------------
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        self.check_param_names(raw)
+        pinned: dict[str, Any] = {}
+        if "data" in raw:
+            pinned["data"] = self._parse_data(raw["data"])
+        if "w0" in raw:
+            w0 = raw["w0"]
+            if not isinstance(w0, list) or len(w0) != 2:
+                raise ExamgenError(
+                    f"family {self.ID}: params.w0 must be a list of 2 numbers (w0, w1), got {w0!r}"
+                )
+            pinned["w0"] = tuple(parse_rational(v, f"params.w0[{i}]") for i, v in enumerate(w0))
+        if "eta" in raw:
+            eta = parse_rational(raw["eta"], "params.eta")
+            if eta <= 0:
+                raise ExamgenError(f"family {self.ID}: params.eta must be positive, got {eta}")
+            pinned["eta"] = eta
+        return pinned
+
+    def _parse_data(self, data: Any) -> tuple[tuple[sympy.Rational, sympy.Rational], ...]:
+        sizes = self.DATA_SIZES
+        if not isinstance(data, list) or not sizes.start <= len(data) < sizes.stop:
+            raise ExamgenError(
+                f"family {self.ID}: params.data must be a list of {sizes.start}–{sizes.stop - 1} "
+                f"[x, y] pairs, got {data!r}"
+            )
+        points = []
+        for i, point in enumerate(data):
+            if not isinstance(point, list) or len(point) != 2:
+                raise ExamgenError(
+                    f"family {self.ID}: params.data[{i}] must be an [x, y] pair, got {point!r}"
+                )
+            points.append(
+                (
+                    parse_rational(point[0], f"params.data[{i}][0]"),
+                    parse_rational(point[1], f"params.data[{i}][1]"),
+                )
+            )
+        xs = [x for x, _ in points]
+        if len(set(xs)) != len(xs):
+            repeated = next(x for x in xs if xs.count(x) > 1)
+            raise ExamgenError(
+                f"family {self.ID}: params.data repeats x = {repeated}; every x must be distinct"
+            )
+        return tuple(points)
+
+    # --- sampling -----------------------------------------------------------------------------
+    def draw_data(
+        self, rng: np.random.Generator, sizes: range
+    ) -> tuple[tuple[sympy.Rational, sympy.Rational], ...]:
+        n = int(rng.integers(sizes.start, sizes.stop))
+        xs = rng.choice(np.array(self.X_VALUES), size=n, replace=False)
+        ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n)
+        return tuple((sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys))
+
+    def draw_w0(self, rng: np.random.Generator) -> tuple[sympy.Rational, sympy.Rational]:
+        if rng.random() < 0.5:
+            return ZERO
+        low, high = self.W_VALUES.start, self.W_VALUES.stop
+        return tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+
+    def draw_eta(self, rng: np.random.Generator) -> sympy.Rational:
+        return self.ETAS[int(rng.integers(len(self.ETAS)))]
+
+    # --- solving ------------------------------------------------------------------------------
+    def positions_used(self, params: Any) -> Sequence[int]:
+        """The 1-based positions whose gradients are averaged."""
+        return range(1, len(params.data) + 1)
+
+    def solve_step(self, params: Any) -> DescentStep:
+        return descent_step(params.data, self.positions_used(params), params.w0, params.eta)
+
+    def solve(self, params: Any) -> Solution:
+        step = self.solve_step(params)
+        steps = asdict(step) | {"w0_is_zero": _is_zero(step.w0)}
+        # asdict turns the PointGradient dataclasses into dicts; templates read them by name.
+        return Solution(Answer("vector", step.w1), steps)
+
+    def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
+        steps = solution.steps
+        values: list[sympy.Rational] = []
+        for point in steps["points"]:
+            values += [point["prediction"], point["residual"], point["factor"], *point["gradient"]]
+        for name in ("gradient_sum", "gradient", "step", "w1"):
+            values += steps[name]
+        return values

@@ -1,0 +1,197 @@
+"""The contract every problem family keeps, and the resampling loop they share.
+
+A family draws candidate parameters (``draw``), solves them exactly (``solve``), and declares, in
+class attributes a reader sees first, the budget its variants must meet and the degenerate cases it
+rejects. ``generate`` is the one loop that turns those declarations into a nice variant or a clear
+error, so no family writes its own retry logic.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import sympy
+
+from generator.errors import ExamgenError
+from generator.exact import exact_str, to_json
+
+AnswerKind = Literal["vector", "number", "bool", "choice"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Bounds on every value a student sees or computes: small denominators, modest magnitudes."""
+
+    max_denominator: int = 12
+    max_magnitude: int = 100
+    max_tries: int = 1000
+
+    def violation(self, values: Iterable[sympy.Rational]) -> str | None:
+        for value in values:
+            if value.q > self.max_denominator:
+                return "budget: denominator"
+            if abs(value) > self.max_magnitude:
+                return "budget: magnitude"
+        return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: AnswerKind
+    value: Any
+    text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The key.json form: exact values as sympy ``str()`` strings."""
+        if self.kind == "vector":
+            out: dict[str, Any] = {"kind": "vector", "value": [exact_str(v) for v in self.value]}
+        elif self.kind == "number":
+            out = {"kind": "number", "value": exact_str(self.value)}
+        elif self.kind == "bool":
+            out = {"kind": "bool", "value": bool(self.value)}
+        else:
+            out = {"kind": "choice", "value": str(self.value)}
+        if self.text is not None:
+            out["text"] = self.text
+        return out
+
+    def cell(self) -> str:
+        """The key.csv form, also how a typed response is written: ``(4, 9)``, ``9/2``, ``B``."""
+        if self.kind == "vector":
+            return "(" + ", ".join(exact_str(v) for v in self.value) + ")"
+        if self.kind == "number":
+            return exact_str(self.value)
+        if self.kind == "bool":
+            return "True" if self.value else "False"
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The answer and the labelled steps of its worked solution, from one computation."""
+
+    answer: Answer
+    steps: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Variant:
+    family: Family
+    params: Any
+    solution: Solution
+    rejections: Counter[str] = field(default_factory=Counter, compare=False)
+
+    def key_params(self) -> dict[str, Any]:
+        return self.family.params_to_json(self.params)
+
+
+Rule = tuple[str, Callable[[Any, Solution], bool]]
+
+
+class Family(ABC):
+    """A problem family: one module in ``generator/families`` and one template."""
+
+    ID: ClassVar[str]
+    TITLE: ClassVar[str]
+    TAGS: ClassVar[tuple[str, ...]]
+    #: The budget every accepted variant meets (``None``: the family has no numbers to bound).
+    BUDGET: ClassVar[Budget | None] = Budget()
+    #: Named predicates that reject a variant which would not test what the problem is for.
+    DEGENERATE: ClassVar[tuple[Rule, ...]] = ()
+    #: How many tries ``generate`` makes before giving up (overridden by ``BUDGET.max_tries``).
+    MAX_TRIES: ClassVar[int] = 1000
+
+    # --- to implement -------------------------------------------------------------------------
+    @abstractmethod
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate pinned params from JSON; return exact values, keyed by Params field name.
+
+        Raise ``ExamgenError`` naming the field and the rule it breaks.
+        """
+
+    @abstractmethod
+    def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Any:
+        """One candidate Params: the pinned values as given, the rest drawn from ``rng``."""
+
+    @abstractmethod
+    def solve(self, params: Any) -> Solution:
+        """The exact answer and every step of the worked solution (pure sympy, no randomness)."""
+
+    def budget_values(self, params: Any, solution: Solution) -> Iterable[sympy.Rational]:
+        """Every exact number the budget bounds; families with numbers override this."""
+        return ()
+
+    # --- shared -------------------------------------------------------------------------------
+    @property
+    def params_type(self) -> type:
+        return type(self).Params  # type: ignore[attr-defined]
+
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self.params_type))
+
+    def params_to_json(self, params: Any) -> dict[str, Any]:
+        return to_json(params)
+
+    def check_param_names(self, raw: Mapping[str, Any]) -> None:
+        unknown = sorted(set(raw) - set(self.param_names()))
+        if unknown:
+            raise ExamgenError(
+                f"family {self.ID}: unknown parameter {unknown[0]!r}; "
+                f"expected some of: {', '.join(self.param_names())}"
+            )
+
+    def rejection(self, params: Any, solution: Solution) -> str | None:
+        """Why this variant is not acceptable, or ``None`` if it is."""
+        if self.BUDGET is not None:
+            reason = self.BUDGET.violation(self.budget_values(params, solution))
+            if reason:
+                return reason
+        for reason, is_degenerate in self.DEGENERATE:
+            if is_degenerate(params, solution):
+                return f"degenerate: {reason}"
+        return None
+
+    def max_tries(self) -> int:
+        return self.BUDGET.max_tries if self.BUDGET is not None else self.MAX_TRIES
+
+    def generate(
+        self, rng: np.random.Generator, pinned: Mapping[str, Any] | None = None
+    ) -> Variant:
+        """A variant that meets the budget and no degenerate rule, or a clear error.
+
+        ``pinned`` holds exact values (from ``parse_params``); when every field is pinned there is
+        nothing to resample, so one try decides.
+        """
+        pinned = dict(pinned or {})
+        tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
+        rejections: Counter[str] = Counter()
+        for _ in range(tries):
+            params = self.draw(rng, pinned)
+            solution = self.solve(params)
+            reason = self.rejection(params, solution)
+            if reason is None:
+                return Variant(self, params, solution, rejections)
+            rejections[reason] += 1
+        common = ", ".join(f"{r} ×{n}" for r, n in rejections.most_common(3))
+        budget = (
+            f" (denominators ≤ {self.BUDGET.max_denominator}, |values| ≤ "
+            f"{self.BUDGET.max_magnitude})"
+            if self.BUDGET
+            else ""
+        )
+        hint = "pin fewer or other values" if pinned else "widen the family's ranges"
+        raise ExamgenError(
+            f"family {self.ID}: no acceptable variant in {tries} tries{budget}; "
+            f"rejected for {common}; {hint}"
+        )
+
+    def variant_from_json(
+        self, rng: np.random.Generator, raw: Mapping[str, Any] | None = None
+    ) -> Variant:
+        """Validate pinned JSON params, then generate."""
+        return self.generate(rng, self.parse_params(raw or {}))

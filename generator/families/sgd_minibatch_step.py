@@ -1,0 +1,89 @@
+"""Reference problem #157: one iteration of mini-batch stochastic gradient descent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from generator.errors import ExamgenError
+from generator.families._descent import DescentFamily
+from generator.linear_regression import descent_step
+
+
+def _matches_full_batch(params: Any, solution: Any) -> bool:
+    """SGD whose mini-batch gradient equals the full gradient would not test the mini-batch idea."""
+    full = descent_step(params.data, range(1, len(params.data) + 1), params.w0, params.eta)
+    return tuple(full.gradient) == tuple(solution.steps["gradient"])
+
+
+class SgdMinibatchStep(DescentFamily):
+    ID = "sgd-minibatch-step"
+    TITLE = "One step of mini-batch SGD (squared loss, H(x) = w0 + w1 x)"
+    TAGS = ("gradient descent", "SGD", "quiz-07", "lecture-14")
+    DATA_SIZES = range(4, 7)
+    BATCH_SIZES = range(2, 4)
+    DEGENERATE = (
+        *DescentFamily.DEGENERATE,
+        ("mini-batch gradient equals the full-batch gradient", _matches_full_batch),
+    )
+
+    @dataclass(frozen=True)
+    class Params:
+        data: tuple[tuple[sympy.Rational, sympy.Rational], ...]
+        w0: tuple[sympy.Rational, sympy.Rational]
+        eta: sympy.Rational
+        batch: tuple[int, ...]  # 1-based positions in data, ascending
+
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        pinned = super().parse_params(raw)
+        if "batch" in raw:
+            pinned["batch"] = self._parse_batch(raw["batch"], pinned.get("data"))
+        return pinned
+
+    def _parse_batch(self, batch: Any, data: Sequence[Any] | None) -> tuple[int, ...]:
+        sizes = self.BATCH_SIZES
+        if (
+            not isinstance(batch, list)
+            or not sizes.start <= len(batch) < sizes.stop
+            or not all(isinstance(p, int) and not isinstance(p, bool) for p in batch)
+        ):
+            raise ExamgenError(
+                f"family {self.ID}: params.batch must be a list of {sizes.start}–{sizes.stop - 1} "
+                f"1-based positions in the data set, got {batch!r}"
+            )
+        if len(set(batch)) != len(batch):
+            raise ExamgenError(f"family {self.ID}: params.batch repeats a position: {batch!r}")
+        n_max = len(data) if data is not None else self.DATA_SIZES.stop - 1
+        out_of_range = [p for p in batch if not 1 <= p <= n_max]
+        if out_of_range:
+            raise ExamgenError(
+                f"family {self.ID}: params.batch position {out_of_range[0]} is out of range; "
+                f"positions run from 1 to {n_max}"
+            )
+        if data is not None and len(batch) >= len(data):
+            raise ExamgenError(
+                f"family {self.ID}: params.batch uses all {len(data)} points; a mini-batch must "
+                "be smaller than the data set"
+            )
+        return tuple(sorted(batch))
+
+    def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Params:
+        batch = pinned.get("batch")
+        data = pinned.get("data")
+        if data is None:
+            # A pinned batch needs a data set that holds its positions and at least one more.
+            smallest = max(self.DATA_SIZES.start, *(batch or (0,)), len(batch or ()) + 1)
+            data = self.draw_data(rng, range(smallest, self.DATA_SIZES.stop))
+        if batch is None:
+            m = int(rng.integers(self.BATCH_SIZES.start, min(self.BATCH_SIZES.stop, len(data))))
+            batch = tuple(sorted(int(p) + 1 for p in rng.choice(len(data), size=m, replace=False)))
+        w0 = pinned.get("w0") or self.draw_w0(rng)
+        eta = pinned.get("eta") or self.draw_eta(rng)
+        return self.Params(data, w0, eta, batch)
+
+    def positions_used(self, params: Any) -> Sequence[int]:
+        return params.batch

@@ -1,0 +1,93 @@
+"""Squared-loss gradients for H(x) = w0 + w1·x, in exact arithmetic.
+
+These are the formulas of the lecture: the gradient of the squared loss at one point is
+2(Aug(x)·w − y)·Aug(x), and the gradient of the risk is the average of those over the points used
+(every point for gradient descent, the mini-batch for SGD). Each intermediate quantity is kept so a
+worked solution can show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy
+
+Vector = tuple[sympy.Rational, ...]
+
+
+def augment(x: sympy.Rational) -> Vector:
+    """Aug(x) = (1, x): the feature vector that turns w0 into an intercept."""
+    return (sympy.Integer(1), sympy.Rational(x))
+
+
+def dot(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> sympy.Rational:
+    return sympy.Rational(sum((a * b for a, b in zip(u, v, strict=True)), sympy.Integer(0)))
+
+
+def scale(c: sympy.Rational, v: Sequence[sympy.Rational]) -> Vector:
+    return tuple(sympy.Rational(c * a) for a in v)
+
+
+def add(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> Vector:
+    return tuple(sympy.Rational(a + b) for a, b in zip(u, v, strict=True))
+
+
+def subtract(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> Vector:
+    return tuple(sympy.Rational(a - b) for a, b in zip(u, v, strict=True))
+
+
+@dataclass(frozen=True)
+class PointGradient:
+    """The squared-loss gradient at one data point, with every factor a solution shows."""
+
+    position: int  # 1-based, as the problem text numbers the data set
+    x: sympy.Rational
+    y: sympy.Rational
+    aug: Vector
+    prediction: sympy.Rational  # Aug(x)·w
+    residual: sympy.Rational  # Aug(x)·w − y
+    factor: sympy.Rational  # 2(Aug(x)·w − y)
+    gradient: Vector
+
+
+def squared_loss_gradient(
+    position: int, x: sympy.Rational, y: sympy.Rational, w: Sequence[sympy.Rational]
+) -> PointGradient:
+    aug = augment(x)
+    prediction = dot(aug, w)
+    residual = sympy.Rational(prediction - y)
+    factor = 2 * residual
+    return PointGradient(position, x, y, aug, prediction, residual, factor, scale(factor, aug))
+
+
+@dataclass(frozen=True)
+class DescentStep:
+    """One iteration w ← w − η·∇R(w), where ∇R is averaged over ``points``."""
+
+    w0: Vector
+    eta: sympy.Rational
+    points: tuple[PointGradient, ...]
+    gradient_sum: Vector
+    count: int
+    gradient: Vector  # the average of the per-point gradients
+    step: Vector  # η·∇R
+    w1: Vector
+
+
+def descent_step(
+    data: Sequence[tuple[sympy.Rational, sympy.Rational]],
+    positions: Sequence[int],
+    w0: Sequence[sympy.Rational],
+    eta: sympy.Rational,
+) -> DescentStep:
+    """One (mini-batch) gradient step using the 1-based ``positions`` of ``data``."""
+    points = tuple(squared_loss_gradient(p, *data[p - 1], w0) for p in positions)
+    total: Vector = (sympy.Integer(0), sympy.Integer(0))
+    for point in points:
+        total = add(total, point.gradient)
+    gradient = scale(sympy.Rational(1, len(points)), total)
+    step = scale(eta, gradient)
+    return DescentStep(
+        tuple(w0), eta, points, total, len(points), gradient, step, subtract(w0, step)
+    )

@@ -1,0 +1,36 @@
+"""One variant of one family, for an instructor to look at before building an exam."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from generator.exact import to_json
+from generator.families.base import Family
+from generator.render import render_problem
+from generator.seeding import stream
+
+
+def preview_text(family: Family, seed: int, raw_params: Mapping[str, Any], fmt: str) -> str:
+    """``md`` or ``tex``: the problem with its solution; ``json``: its key entry and steps."""
+    variant = family.variant_from_json(stream(seed, "preview", family.ID), raw_params)
+    if fmt == "json":
+        entry = {
+            "family": family.ID,
+            "seed": seed,
+            "params": variant.key_params(),
+            "answer": variant.solution.answer.to_json(),
+            "steps": to_json(variant.solution.steps),
+        }
+        return json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
+    return render_problem(
+        "markdown" if fmt == "md" else "latex",
+        family.ID,
+        params=variant.params,
+        steps=variant.solution.steps,
+        answer=variant.solution.answer,
+        number=1,
+        points=1,
+        show_solutions=True,
+    )

@@ -1,0 +1,176 @@
+"""Jinja2 environments, one per output format, and the filters templates format values with.
+
+Each format's environment searches its own folder first (``templates/latex`` or
+``templates/markdown``) and then ``templates/``, so one family template renders to either format:
+``problem.j2`` and ``macros.j2`` are the small per-format layer. Delimiters are LaTeX-safe
+(``((* *))``, ``((( )))``, ``((= =))``), undefined names are errors, and nothing is autoescaped:
+text from outside (student names, titles) goes through the ``text`` filter, which escapes for the
+format at hand. Templates only format; every number arrives already computed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import sympy
+
+from generator.exact import latex
+
+Format = Literal["latex", "markdown"]
+FORMATS: tuple[Format, ...] = ("latex", "markdown")
+EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md"}
+
+
+def templates_dir() -> Path:
+    """The project's ``templates/`` (``EXAMGEN_TEMPLATES`` overrides it, e.g. for a course's own)."""
+    override = os.environ.get("EXAMGEN_TEMPLATES")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+# --- escaping -----------------------------------------------------------------------------------
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+_LATEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def escape_latex(text: str) -> str:
+    """Text that LaTeX prints literally: every special character neutralised, control
+    characters (newlines included) folded to a space so no text can end a line or a command."""
+    text = _CONTROL_RE.sub(" ", str(text))
+    return _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
+
+
+_MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown (and its math extension) shows literally."""
+    text = _CONTROL_RE.sub(" ", str(text))
+    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
+
+
+# --- math formatting ----------------------------------------------------------------------------
+def tex_paren(value: sympy.Rational | int) -> str:
+    """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``."""
+    text = latex(value)
+    return f"({text})" if sympy.Rational(value) < 0 else text
+
+
+def tuple_tex(values: Sequence[Any]) -> str:
+    return "(" + ", ".join(latex(v) for v in values) + ")"
+
+
+def column_tex(values: Sequence[Any]) -> str:
+    return r"\begin{bmatrix}" + r"\\ ".join(latex(v) for v in values) + r"\end{bmatrix}"
+
+
+def pairs_tex(points: Sequence[Sequence[Any]]) -> str:
+    r"""A data set as ``(1, 3),\;(2, 3)``, the reference's spacing."""
+    return r",\;".join(tuple_tex(p) for p in points)
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def join_and(items: Sequence[Any]) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+FILTERS = {
+    "tex": latex,
+    "tex_paren": tex_paren,
+    "tup": tuple_tex,
+    "col": column_tex,
+    "pairs": pairs_tex,
+    "ordinal": ordinal,
+    "join_and": join_and,
+}
+TEXT_ESCAPES = {"latex": escape_latex, "markdown": escape_markdown}
+
+
+@cache
+def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
+    root = root or templates_dir()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([root / fmt, root]),
+        block_start_string="((*",
+        block_end_string="*))",
+        variable_start_string="(((",
+        variable_end_string=")))",
+        comment_start_string="((=",
+        comment_end_string="=))",
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    env.filters["text"] = TEXT_ESCAPES[fmt]
+    env.globals["M"] = env.get_template("macros.j2").module
+    env.globals["FORMAT"] = fmt
+    return env
+
+
+def render_problem(
+    fmt: Format,
+    family_id: str,
+    *,
+    params: Any,
+    steps: Any,
+    answer: Any,
+    number: int,
+    points: int | float,
+    show_solutions: bool,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """One question (statement, and solution when shown) in one format."""
+    template = environment(fmt).get_template(f"families/{family_id}.j2")
+    text = template.render(
+        params=params,
+        steps=steps,
+        answer=answer,
+        number=number,
+        points=points,
+        show_solutions=show_solutions,
+        **(extra or {}),
+    )
+    return _tidy(text)
+
+
+def render_document(fmt: Format, template_name: str, **context: Any) -> str:
+    return _tidy(environment(fmt).get_template(template_name).render(**context))
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line in a row and one final newline: stable, diff-friendly output."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)) + "\n"
