@@ -66,7 +66,9 @@ class StudentExam:
 def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
     """One student's variants: each slot's stream comes from (seed, student ID, slot number)."""
     questions = tuple(
-        Question(slot, slot.family.generate(question_stream(seed, student.id, slot.number), slot.pinned))
+        Question(
+            slot, slot.family.generate(question_stream(seed, student.id, slot.number), slot.pinned)
+        )
         for slot in spec.slots
     )
     return StudentExam(student, questions, seed, spec.id)
@@ -148,7 +150,9 @@ def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "name", *(f"q{slot.number}" for slot in spec.slots)])
     for e in exams:
-        writer.writerow([e.student.id, e.student.name, *(q.variant.solution.answer.cell() for q in e.questions)])
+        writer.writerow(
+            [e.student.id, e.student.name, *(q.variant.solution.answer.cell() for q in e.questions)]
+        )
     return buffer.getvalue()
 
 
@@ -210,9 +214,17 @@ def write_exam_files(
         stem = file_stem(exam.student.id)
         for fmt in FORMATS:
             ext = EXTENSIONS[fmt]
-            _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
-            _write(folder / "solutions" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], True))
-    _write(folder / "key.json", json.dumps(key_json(spec, seed, exams), indent=2, ensure_ascii=False) + "\n")
+            _write(
+                folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False)
+            )
+            _write(
+                folder / "solutions" / f"{stem}.{ext}",
+                render_exam_document(fmt, spec, [exam], True),
+            )
+    _write(
+        folder / "key.json",
+        json.dumps(key_json(spec, seed, exams), indent=2, ensure_ascii=False) + "\n",
+    )
     _write(folder / "key.csv", key_csv(spec, exams))
 
 

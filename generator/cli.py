@@ -79,7 +79,10 @@ def main() -> None:
     help="Exam spec (TOML).",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
     help="Folder that receives <exam-id>-seed<SEED>/.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -109,7 +112,11 @@ def build(
     help='Pinned params as JSON, e.g. \'{"data": [[1, 3], [2, 3], [3, 6]], "eta": "1/2"}\'.',
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "tex", "json"]), default="md", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "tex", "json"]),
+    default="md",
+    show_default=True,
     help="Markdown or LaTeX (statement and solution), or the key entry as JSON.",
 )
 @reports_errors

@@ -28,7 +28,7 @@ EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md"}
 
 
 def templates_dir() -> Path:
-    """The project's ``templates/`` (``EXAMGEN_TEMPLATES`` overrides it, e.g. for a course's own)."""
+    """The project's ``templates/``; ``EXAMGEN_TEMPLATES`` points elsewhere (a course's own)."""
     override = os.environ.get("EXAMGEN_TEMPLATES")
     if override:
         return Path(override)

@@ -49,7 +49,9 @@ def load_roster(path: Path) -> list[Student]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise ExamgenError(f"{path}: roster file not found; check the path given to --roster") from None
+        raise ExamgenError(
+            f"{path}: roster file not found; check the path given to --roster"
+        ) from None
     except IsADirectoryError:
         raise ExamgenError(f"{path}: is a folder; --roster needs a CSV file") from None
     except PermissionError:

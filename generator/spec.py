@@ -70,7 +70,9 @@ def load_spec(path: Path | str) -> Spec:
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ExamgenError(f"{path}: spec file not found; `examgen list` shows the shipped specs") from None
+        raise ExamgenError(
+            f"{path}: spec file not found; `examgen list` shows the shipped specs"
+        ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ExamgenError(f"{path}: cannot read the spec ({err})") from None
     try:
@@ -109,7 +111,9 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
         raise _fail(path, where, "must be a table ([[questions]])")
     unknown = sorted(set(raw) - SLOT_FIELDS)
     if unknown:
-        raise _fail(path, f"{where}.{unknown[0]}", f"unknown field; expected some of {sorted(SLOT_FIELDS)}")
+        raise _fail(
+            path, f"{where}.{unknown[0]}", f"unknown field; expected some of {sorted(SLOT_FIELDS)}"
+        )
     if "family" not in raw:
         raise _fail(path, f"{where}.family", "missing; name a family from `examgen list`")
     try:
@@ -121,7 +125,7 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
-        raise _fail(path, f"{where}.params", "must be a table, e.g. params = { eta = \"1/2\" }")
+        raise _fail(path, f"{where}.params", 'must be a table, e.g. params = { eta = "1/2" }')
     try:
         pinned = family.parse_params(params)
     except ExamgenError as err:

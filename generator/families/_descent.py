@@ -17,7 +17,7 @@ import sympy
 from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families.base import Answer, Family, Solution
-from generator.linear_regression import DescentStep, descent_step
+from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 
 R = sympy.Rational
 ZERO = (sympy.Integer(0), sympy.Integer(0))
@@ -102,7 +102,9 @@ class DescentFamily(Family):
         n = int(rng.integers(sizes.start, sizes.stop))
         xs = rng.choice(np.array(self.X_VALUES), size=n, replace=False)
         ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n)
-        return tuple((sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys))
+        return tuple(
+            (sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys, strict=True)
+        )
 
     def draw_w0(self, rng: np.random.Generator) -> tuple[sympy.Rational, sympy.Rational]:
         if rng.random() < 0.5:
@@ -126,6 +128,22 @@ class DescentFamily(Family):
         steps = asdict(step) | {"w0_is_zero": _is_zero(step.w0)}
         # asdict turns the PointGradient dataclasses into dicts; templates read them by name.
         return Solution(Answer("vector", step.w1), steps)
+
+    def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
+        """The mistakes a student makes on this problem, each carried through to a final answer."""
+        steps = solution.steps
+        w0, eta = steps["w0"], steps["eta"]
+        at_zero = descent_step(params.data, self.positions_used(params), ZERO, eta)
+        return {
+            # Summed the per-point gradients and forgot to divide by their count.
+            "sum-not-average": subtract(w0, scale(eta, steps["gradient_sum"])),
+            # Added the gradient: moved uphill.
+            "sign-flipped": add(w0, steps["step"]),
+            # Subtracted the gradient itself, without the learning rate.
+            "eta-not-applied": subtract(w0, steps["gradient"]),
+            # Evaluated Aug(x)·w at w = 0 instead of the initial weights.
+            "stale-weights": subtract(w0, at_zero.step),
+        }
 
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps

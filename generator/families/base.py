@@ -126,6 +126,15 @@ class Family(ABC):
         """Every exact number the budget bounds; families with numbers override this."""
         return ()
 
+    def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
+        """Named wrong answers a student reaches by a known mistake, as answer values.
+
+        Multiple-choice versions draw their distractors from these, and grading recognises them in
+        typed responses. A value may coincide with the correct answer for some params; callers
+        that need distinct values must check.
+        """
+        return {}
+
     # --- shared -------------------------------------------------------------------------------
     @property
     def params_type(self) -> type:

@@ -87,3 +87,8 @@ class SgdMinibatchStep(DescentFamily):
 
     def positions_used(self, params: Any) -> Sequence[int]:
         return params.batch
+
+    def misconceptions(self, params: Any, solution: Any) -> dict[str, Any]:
+        full = descent_step(params.data, range(1, len(params.data) + 1), params.w0, params.eta)
+        # Used every point, as in full-batch gradient descent, instead of the mini-batch.
+        return super().misconceptions(params, solution) | {"full-batch": full.w1}
