@@ -1,0 +1,271 @@
+"""The command line: what an instructor types, what lands in out/, and how mistakes are told.
+
+Every bad input gets one line that names what was wrong, a non-zero exit, no traceback, and leaves
+the output folder as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.spec import DEFAULT_SPEC, load_spec
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def snapshot(folder: Path) -> dict[str, bytes] | None:
+    if not folder.exists():
+        return None
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["preview"], ["list"]])
+def test_every_command_has_help(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_build_writes_the_output_contract(tmp_path):
+    result = run("build", "--seed", "42", "--count", "4", "--out", str(tmp_path / "out"), "-q")
+    assert result.exit_code == 0, result.output
+    spec = load_spec(DEFAULT_SPEC)
+    folder = tmp_path / "out" / f"{spec.id}-seed42"
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    assert key["exam"] == spec.id and key["seed"] == 42
+    assert [s["id"] for s in key["students"]] == ["s001", "s002", "s003", "s004"]
+    for student in key["students"]:
+        assert set(student) >= {"id", "name", "questions"}
+        for number, q in enumerate(student["questions"], start=1):
+            assert q["number"] == number
+            assert set(q) >= {"number", "family", "points", "params", "answer"}
+            if q["family"] in {"gradient-descent-step", "sgd-minibatch-step"}:
+                assert q["answer"]["kind"] == "vector"
+                assert all(isinstance(v, str) for v in q["answer"]["value"])
+                assert set(q["params"]) >= {"data", "w0", "eta"}
+                assert isinstance(q["params"]["eta"], str)
+            if q["family"] == "sgd-minibatch-step":
+                n = len(q["params"]["data"])
+                assert all(1 <= p <= n for p in q["params"]["batch"])
+        for ext in ("tex", "md"):
+            assert (folder / "exams" / f"{student['id']}.{ext}").is_file()
+            assert (folder / "solutions" / f"{student['id']}.{ext}").is_file()
+    rows = list(csv.reader(io.StringIO((folder / "key.csv").read_text(encoding="utf-8"))))
+    assert rows[0] == ["id", "name", *(f"q{i}" for i in range(1, len(spec.slots) + 1))]
+    assert [r[0] for r in rows[1:]] == ["s001", "s002", "s003", "s004"]
+    # key.csv and key.json agree on every answer.
+    first = key["students"][0]["questions"][0]["answer"]
+    if first["kind"] == "vector":
+        assert rows[1][2] == "(" + ", ".join(first["value"]) + ")"
+
+
+def test_roster_build_uses_ids_and_names(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        '\ufeffSIS User ID,Student,Section\nA17,Zoë Ñúñez,1\nB2,"O\'Brien, Pat",2\n',
+        encoding="utf-8",
+    )
+    result = run(
+        "build", "--seed", "3", "--roster", str(roster), "--out", str(tmp_path / "o"), "-q"
+    )
+    assert result.exit_code == 0, result.output
+    key = json.loads(next((tmp_path / "o").glob("*/key.json")).read_text(encoding="utf-8"))
+    assert [(s["id"], s["name"]) for s in key["students"]] == [
+        ("A17", "Zoë Ñúñez"),
+        ("B2", "O'Brien, Pat"),
+    ]
+    md = next((tmp_path / "o").glob("*/exams/A17.md")).read_text(encoding="utf-8")
+    assert "Zoë Ñúñez" in md
+
+
+def test_preview_reproduces_a_published_problem():
+    params = '{"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/2"}'
+    result = run("preview", "gradient-descent-step", "--params", params, "--format", "json")
+    assert result.exit_code == 0, result.output
+    entry = json.loads(result.output)
+    assert entry["answer"] == {"kind": "vector", "value": ["4", "9"]}
+    assert entry["steps"]["gradient"] == [-8, -18]
+    for fmt in ("md", "tex"):
+        text = run("preview", "gradient-descent-step", "--params", params, "--format", fmt).output
+        assert "(4, 9)^T" in text and "-18" in text
+
+
+def test_list_shows_families_tags_and_specs():
+    result = run("list")
+    assert result.exit_code == 0
+    assert "gradient-descent-step" in result.output and "quiz-07" in result.output
+    assert "lecture-14-quiz" in result.output
+
+
+def roster_file(tmp_path: Path, text: str, name: str = "roster.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+BAD_INPUTS = {
+    "unknown family": (["preview", "no-such-family"], "unknown family 'no-such-family'"),
+    "malformed params JSON": (
+        ["preview", "gradient-descent-step", "--params", '{"eta": 1/2}'],
+        "--params: not valid JSON",
+    ),
+    "params not an object": (
+        ["preview", "gradient-descent-step", "--params", "[1]"],
+        "JSON object",
+    ),
+    "repeated x": (
+        ["preview", "gradient-descent-step", "--params", '{"data": [[1, 2], [1, 3], [2, 4]]}'],
+        "repeats x = 1",
+    ),
+    "batch out of range": (
+        [
+            "preview",
+            "sgd-minibatch-step",
+            "--params",
+            '{"data": [[1, 2], [3, 5], [2, 1], [4, 4]], "batch": [1, 5]}',
+        ],
+        "position 5 is out of range",
+    ),
+    "wrong vector length": (
+        ["preview", "gradient-descent-step", "--params", '{"w0": [0, 0, 1]}'],
+        "params.w0 must be",
+    ),
+    "float learning rate": (
+        ["preview", "gradient-descent-step", "--params", '{"eta": 0.1}'],
+        "is a float",
+    ),
+    "unknown param": (
+        ["preview", "gradient-descent-step", "--params", '{"alpha": 1}'],
+        "unknown parameter 'alpha'",
+    ),
+    "negative count": (["build", "--seed", "1", "--count", "-3"], "--count must be at least 1"),
+    "negative seed": (["build", "--seed", "-1", "--count", "2"], "-1"),
+    "missing roster": (
+        ["build", "--seed", "1", "--roster", "{tmp}/nope.csv"],
+        "roster file not found",
+    ),
+    "roster is a folder": (["build", "--seed", "1", "--roster", "{tmp}"], "is a folder"),
+    "duplicate IDs": (
+        ["build", "--seed", "1", "--roster", "{roster:id,name\na,A\nb,B\na,C\n}"],
+        "line 4: duplicate student ID 'a' (first on line 2)",
+    ),
+    "empty ID": (
+        ["build", "--seed", "1", "--roster", "{roster:id,name\na,A\n ,B\n}"],
+        "line 3: empty student ID",
+    ),
+    "no ID column": (
+        ["build", "--seed", "1", "--roster", "{roster:email,name\nx,y\n}"],
+        "no student ID column",
+    ),
+    "not UTF-8": (["build", "--seed", "1", "--roster", "{latin1}"], "is not UTF-8"),
+    "both count and roster": (
+        ["build", "--seed", "1", "--count", "2", "--roster", "{roster:id\na\n}"],
+        "either --count or --roster",
+    ),
+    "missing spec": (["build", "--seed", "1", "--spec", "{tmp}/none.toml"], "spec file not found"),
+    "spec TOML syntax": (
+        ["build", "--seed", "1", "--spec", "{spec:title = \n}"],
+        "TOML syntax error",
+    ),
+    "spec unknown family": (
+        ["build", "--seed", "1", "--spec", '{spec:[[questions]]\nfamily = "nope"\n}'],
+        "questions[1].family",
+    ),
+    "spec bad pinned params": (
+        [
+            "build",
+            "--seed",
+            "1",
+            "--spec",
+            '{spec:[[questions]]\nfamily = "gradient-descent-step"\nparams = { w0 = [1] }\n}',
+        ],
+        "questions[1].params",
+    ),
+}
+
+
+def materialise(arg: str, tmp_path: Path) -> str:
+    if arg.startswith("{roster:"):
+        return roster_file(tmp_path, arg[len("{roster:") : -1])
+    if arg.startswith("{spec:"):
+        return roster_file(tmp_path, arg[len("{spec:") : -1], "spec.toml")
+    if arg == "{latin1}":
+        path = tmp_path / "latin1.csv"
+        path.write_bytes("id,name\n1,Zoë\n".encode("latin-1"))
+        return str(path)
+    return arg.replace("{tmp}", str(tmp_path))
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_bad_input_gets_one_clear_line(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args, expected = BAD_INPUTS[case]
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+    (out / "keep" / "old.txt").write_text("previous build")
+    before = snapshot(out)
+    args = [materialise(a, tmp_path) for a in args]
+    if args[0] == "build":
+        args += ["--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert expected in lines[-1], result.output
+    if result.exit_code == 1:
+        assert len(lines) == 1 and lines[0].startswith("Error: ")
+    assert snapshot(out) == before
+
+
+def test_failed_build_leaves_no_output_folder(tmp_path):
+    """A failure while writing removes the staging folder and the out/ it created."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[questions]]\nfamily = "gradient-descent-step"\n', encoding="utf-8")
+    result = run(
+        "build",
+        "--seed",
+        "1",
+        "--count",
+        "2",
+        "--spec",
+        str(spec),
+        "--out",
+        str(tmp_path / "fresh"),
+        "-q",
+    )
+    assert result.exit_code == 0
+    # Now make rendering fail mid-build: a template error after some files were written.
+    from generator import build as build_module
+
+    original = build_module.render_exam_document
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    before = snapshot(tmp_path / "fresh")
+    build_module.render_exam_document = failing
+    try:
+        with pytest.raises(RuntimeError):
+            from generator.roster import numbered_students
+
+            build_module.build(load_spec(spec), 1, numbered_students(3), tmp_path / "fresh")
+        with pytest.raises(RuntimeError):
+            build_module.build(load_spec(spec), 1, numbered_students(3), tmp_path / "new")
+    finally:
+        build_module.render_exam_document = original
+    assert snapshot(tmp_path / "fresh") == before
+    assert [p.name for p in (tmp_path / "fresh").iterdir()] == [f"{spec.stem}-seed1"]
+    assert not (tmp_path / "new").exists()

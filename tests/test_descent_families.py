@@ -1,0 +1,140 @@
+"""Invariant: every variant of a descent family, sampled or pinned, is exactly right and nice.
+
+For any seed: the exact answer equals an independent float recomputation; the solution's stated
+average equals the mean of its stated per-point gradients; the result equals w − η·g; every value a
+student sees stays within the family's declared budget; no degenerate variant is accepted.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from generator.errors import ExamgenError
+from generator.families import get_family
+from generator.seeding import stream
+from tests.recompute import descent_update
+from tests.strategies import seeds
+
+DESCENT_IDS = ["gradient-descent-step", "sgd-minibatch-step"]
+
+
+def all_rationals(value):
+    """Every exact number inside a solution's steps, however nested."""
+    if isinstance(value, sympy.Rational):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from all_rationals(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from all_rationals(v)
+
+
+def positions_of(params):
+    return getattr(params, "batch", None)
+
+
+def assert_variant_correct(family, variant):
+    params, steps = variant.params, variant.solution.steps
+    expected = descent_update(params.data, params.w0, params.eta, positions_of(params))
+    answer = np.array([float(v) for v in variant.solution.answer.value])
+    np.testing.assert_allclose(answer, expected, rtol=0, atol=1e-9)
+
+    # The stated average is the mean of the stated per-point gradients (Fraction: not sympy).
+    gradients = [[Fraction(str(g)) for g in p["gradient"]] for p in steps["points"]]
+    mean = [sum(col, Fraction(0)) / len(gradients) for col in zip(*gradients, strict=True)]
+    assert [Fraction(str(g)) for g in steps["gradient"]] == mean
+    # Each stated per-point gradient is 2(Aug(x)·w − y)Aug(x) at the stated point.
+    w = [Fraction(str(v)) for v in params.w0]
+    for p in steps["points"]:
+        x, y = Fraction(str(p["x"])), Fraction(str(p["y"]))
+        assert (x, y) == tuple(Fraction(str(v)) for v in params.data[p["position"] - 1])
+        r = w[0] + w[1] * x - y
+        assert [Fraction(str(g)) for g in p["gradient"]] == [2 * r, 2 * r * x]
+    # The result is w − η·g, and the answer is the result.
+    eta = Fraction(str(params.eta))
+    assert [Fraction(str(v)) for v in steps["w1"]] == [
+        wi - eta * gi for wi, gi in zip(w, mean, strict=True)
+    ]
+    assert tuple(steps["w1"]) == tuple(variant.solution.answer.value)
+
+    budget = family.BUDGET
+    for value in all_rationals(steps):
+        assert value.q <= budget.max_denominator, value
+        assert abs(value) <= budget.max_magnitude, value
+    assert any(g != 0 for g in steps["gradient"])
+    for reason, is_degenerate in family.DEGENERATE:
+        assert not is_degenerate(params, variant.solution), reason
+
+
+@pytest.mark.parametrize("family_id", DESCENT_IDS)
+@given(seed=seeds, student=st.text(max_size=12))
+@example(seed=0, student="s001")
+def test_sampled_variants_are_right_and_nice(family_id, seed, student):
+    """Sampled variants: the core promise, for any seed and student."""
+    family = get_family(family_id)
+    variant = family.generate(stream(seed, student))
+    assert_variant_correct(family, variant)
+    n = len(variant.params.data)
+    assert n in family.DATA_SIZES
+    xs = [x for x, _ in variant.params.data]
+    assert len(set(xs)) == n and all(x.q == 1 for x in xs)
+    batch = positions_of(variant.params)
+    if batch is not None:
+        assert len(batch) in family.BATCH_SIZES and len(batch) < n
+        assert list(batch) == sorted(set(batch)) and all(1 <= p <= n for p in batch)
+
+
+@pytest.mark.parametrize("family_id", DESCENT_IDS)
+@given(
+    seed=seeds, other_seed=seeds, subset=st.sets(st.sampled_from(["data", "w0", "eta", "batch"]))
+)
+def test_pinned_subsets_are_kept_and_the_rest_resampled(family_id, seed, other_seed, subset):
+    """Pinning any subset of a valid variant's params reproduces those params exactly."""
+    family = get_family(family_id)
+    source = family.generate(stream(seed, "source"))
+    as_json = family.params_to_json(source.params)
+    pinned_json = {k: v for k, v in as_json.items() if k in subset}
+    try:
+        variant = family.variant_from_json(stream(other_seed, "pinned"), pinned_json)
+    except ExamgenError as err:
+        # Only acceptable failure: the free values could not make a nice variant.
+        assert "no acceptable variant" in str(err)
+        assume(False)
+    for name in pinned_json:
+        assert getattr(variant.params, name) == getattr(source.params, name)
+    assert_variant_correct(family, variant)
+    if set(pinned_json) == set(family.param_names()):
+        assert variant.solution == source.solution
+
+
+small_ints = st.integers(min_value=-4, max_value=9)
+
+
+@given(
+    xs=st.lists(st.integers(-3, 7), min_size=3, max_size=5, unique=True),
+    ys=st.lists(small_ints, min_size=5, max_size=5),
+    w0=st.tuples(st.integers(-2, 2), st.integers(-2, 2)),
+    eta=st.sampled_from(["1/2", "1/3", "1/4", "1/10", 1]),
+)
+def test_arbitrary_pinned_gd_params_are_solved_exactly_or_refused(xs, ys, w0, eta):
+    """Fully pinned params are never resampled: either exact and within budget, or refused."""
+    family = get_family("gradient-descent-step")
+    raw = {"data": [[x, y] for x, y in zip(xs, ys, strict=False)], "w0": list(w0), "eta": eta}
+    try:
+        variant = family.variant_from_json(stream(0, "x"), raw)
+    except ExamgenError as err:
+        assert "no acceptable variant in 1 tries" in str(err)
+        return
+    assert family.params_to_json(variant.params) == {
+        "data": raw["data"],
+        "w0": list(w0),
+        "eta": eta,
+    }
+    assert_variant_correct(family, variant)

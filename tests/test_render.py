@@ -1,0 +1,102 @@
+"""Escaping and math formatting: text from outside prints literally, numbers print exactly.
+
+The escaping table covers every LaTeX special character (nbconvert's habit): a name can never
+become a command, a comment, a math shift or an unbalanced group.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.exact import latex
+from generator.render import (
+    column_tex,
+    escape_latex,
+    escape_markdown,
+    join_and,
+    ordinal,
+    tex_paren,
+)
+
+LATEX_TABLE = [
+    ("#", r"\#"),
+    ("$", r"\$"),
+    ("%", r"\%"),
+    ("&", r"\&"),
+    ("~", r"\textasciitilde{}"),
+    ("_", r"\_"),
+    ("^", r"\textasciicircum{}"),
+    ("\\", r"\textbackslash{}"),
+    ("{", r"\{"),
+    ("}", r"\}"),
+    ("O'Brien", "O'Brien"),
+    ("Zoë", "Zoë"),
+    (r"\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
+    ("a\nb", "a b"),
+]
+
+
+@pytest.mark.parametrize(("raw", "escaped"), LATEX_TABLE)
+def test_latex_escape_table(raw, escaped):
+    assert escape_latex(raw) == escaped
+
+
+@given(st.text())
+def test_escaped_latex_has_no_live_specials(text):
+    """After escaping, every special is preceded by a backslash or inside a \\text…{} name."""
+    out = escape_latex(text)
+    stripped = (
+        out.replace(r"\textbackslash{}", "")
+        .replace(r"\textasciitilde{}", "")
+        .replace(r"\textasciicircum{}", "")
+        .replace(r"\textless{}", "")
+        .replace(r"\textgreater{}", "")
+        .replace(r"\textbar{}", "")
+    )
+    for ch in "#$%&_{}":
+        stripped = stripped.replace("\\" + ch, "")
+    assert not any(ch in stripped for ch in "\\#$%&~_^{}\n\r")
+
+
+@given(st.text())
+def test_markdown_escape_neutralises_markup(text):
+    out = escape_markdown(text)
+    unescaped = out.replace("\\\\", "")
+    for ch in "`*_[]<>#|$":
+        assert ch not in unescaped.replace("\\" + ch, "")
+
+
+@given(st.fractions(max_denominator=50))
+def test_latex_numbers_are_exact(value):
+    r = sympy.Rational(value.numerator, value.denominator)
+    text = latex(r)
+    if r.q == 1:
+        assert text == str(r.p)
+    else:
+        sign = "-" if r < 0 else ""
+        assert text == f"{sign}\\frac{{{abs(r.p)}}}{{{r.q}}}"
+    assert tex_paren(r) == (f"({text})" if r < 0 else text)
+
+
+def test_column_and_words():
+    assert column_tex([sympy.Integer(4), sympy.Rational(-9, 2)]) == (
+        r"\begin{bmatrix}4\\ -\frac{9}{2}\end{bmatrix}"
+    )
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "101st",
+    ]
+    assert join_and(["1st"]) == "1st"
+    assert join_and(["1st", "4th"]) == "1st and 4th"
+    assert join_and(["1st", "2nd", "4th"]) == "1st, 2nd and 4th"
