@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.families.base import Variant
+from generator.fingerprint import fingerprint
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
 from generator.seeding import check_seed, question_stream
@@ -127,6 +128,7 @@ def question_key(question: Question) -> dict[str, Any]:
         "points": question.slot.points,
         "params": question.variant.key_params(),
         "answer": question.variant.solution.answer.to_json(),
+        "fingerprint": fingerprint(question.variant),
     }
 
 

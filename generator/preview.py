@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.exact import to_json
 from generator.families.base import Family
+from generator.fingerprint import fingerprint
 from generator.render import render_problem
 from generator.seeding import stream
 
@@ -21,6 +22,7 @@ def preview_text(family: Family, seed: int, raw_params: Mapping[str, Any], fmt: 
             "seed": seed,
             "params": variant.key_params(),
             "answer": variant.solution.answer.to_json(),
+            "fingerprint": fingerprint(variant),
             "steps": to_json(variant.solution.steps),
         }
         return json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
