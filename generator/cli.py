@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
+from generator import check as checking
 from generator.build import build as build_exam
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
@@ -139,6 +140,48 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ExamgenError('--params: must be a JSON object such as {"eta": "1/2"}')
     return raw
+
+
+@main.command()
+@click.argument("families", nargs=-1)
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Check the questions of this spec, with its pinned params.",
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(1, None),
+    default=checking.DEFAULT_VARIANTS,
+    show_default=True,
+    help="Variants per family.",
+)
+@click.option(
+    "--seed",
+    type=SEED,
+    default=0,
+    show_default=True,
+    help="Variant i uses seed SEED+i, as `examgen preview FAMILY --seed SEED+i` shows it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
+@reports_errors
+def check(
+    families: tuple[str, ...], spec_path: Path | None, variants: int, seed: int, as_json: bool
+) -> None:
+    """Sample many variants of each family (default: all) and prove them before printing.
+
+    Exits 1, naming the seed, if any variant fails to generate, breaks a budget or degenerate
+    rule, fails to render, or disagrees with its family's independent re-check.
+    """
+    report = checking.run(families, spec_path, variants, seed)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.table(), nl=False)
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command(name="list")
