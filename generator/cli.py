@@ -18,6 +18,7 @@ import click
 from generator import __version__
 from generator import check as checking
 from generator.build import build as build_exam
+from generator.diff import diff_folders
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.preview import preview_text
@@ -182,6 +183,24 @@ def check(
         click.echo(report.table(), nl=False)
     if not report.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="A JSON report instead of text.")
+@reports_errors
+def diff(old: Path, new: Path, as_json: bool) -> None:
+    """List the students whose variants or answers differ between two exam folders.
+
+    OLD and NEW are folders written by `examgen build`, e.g. before and after fixing an erratum:
+    the students listed need a new exam or regrading. Students added or removed are listed too.
+    """
+    result = diff_folders(old, new)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.text(), nl=False)
 
 
 @main.command(name="list")
