@@ -21,6 +21,7 @@ option always sits at the same letter (students would learn the letter, not the 
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -65,7 +66,7 @@ class Target:
     def reproduce(self, seed: int) -> str:
         command = f"examgen preview {self.family.ID} --seed {seed}"
         if self.pinned:
-            command += f" --params '{json.dumps(to_json(dict(self.pinned)))}'"
+            command += " --params " + shlex.quote(json.dumps(to_json(dict(self.pinned))))
         return command
 
 
