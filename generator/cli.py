@@ -171,8 +171,9 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
 def check(
     families: tuple[str, ...], spec_path: Path | None, variants: int, seed: int, as_json: bool
 ) -> None:
-    """Sample many variants of each family (default: all) and prove them before printing.
+    """Stress-test families: sample and prove many variants.
 
+    Checks FAMILIES (default: every family), or the questions of --spec with their pinned params.
     Exits 1, naming the seed, if any variant fails to generate, breaks a budget or degenerate
     rule, fails to render, or disagrees with its family's independent re-check.
     """
@@ -191,7 +192,7 @@ def check(
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of text.")
 @reports_errors
 def diff(old: Path, new: Path, as_json: bool) -> None:
-    """List the students whose variants or answers differ between two exam folders.
+    """Which students' variants or answers differ between builds.
 
     OLD and NEW are folders written by `examgen build`, e.g. before and after fixing an erratum:
     the students listed need a new exam or regrading. Students added or removed are listed too.

@@ -115,8 +115,8 @@ TINY_TEMPLATE = """((* extends "problem.j2" *))
 
 
 @pytest.fixture
-def test_families(tmp_path, monkeypatch):
-    """Register the test families (and their templates) for one test only."""
+def fake_templates(tmp_path, monkeypatch):
+    """A copy of templates/ plus the test families' templates, in use for one test only."""
     root = tmp_path / "templates"
     shutil.copytree(render.templates_dir(), root)
     shutil.copy(
@@ -125,13 +125,19 @@ def test_families(tmp_path, monkeypatch):
     for family_id in ("always-false", "pick-one"):
         (root / "families" / f"{family_id}.j2").write_text(TINY_TEMPLATE, encoding="utf-8")
     monkeypatch.setenv("EXAMGEN_TEMPLATES", str(root))
+    render.environment.cache_clear()
+    yield root
+    render.environment.cache_clear()
+
+
+@pytest.fixture
+def fake_families(fake_templates, monkeypatch):
+    """Register the test families (and their re-check) for one test only."""
     families = {f.ID: f for f in (WrongWhenEtaIsAThird(), AlwaysFalse(), PickOne())}
     for family_id, family in families.items():
         monkeypatch.setitem(registry(), family_id, family)
     monkeypatch.setitem(_RECHECKS, "broken-descent-step", recheck_descent)
-    render.environment.cache_clear()
-    yield families
-    render.environment.cache_clear()
+    return families
 
 
 # --- every registered family --------------------------------------------------------------------
@@ -179,9 +185,9 @@ def test_check_passes_on_the_registered_families():
 
 
 # --- broken families ----------------------------------------------------------------------------
-def test_cli_names_exactly_the_failing_seeds(test_families):
+def test_cli_names_exactly_the_failing_seeds(fake_families):
     """A family wrong only when η = 1/3: `check` exits 1 and names those seeds, and no other."""
-    broken = test_families["broken-descent-step"]
+    broken = fake_families["broken-descent-step"]
     honest = GradientDescentStep()
     expected = [
         s for s in range(40) if honest.generate(preview_stream(broken, s)).params.eta == THIRD
@@ -200,8 +206,8 @@ def test_cli_names_exactly_the_failing_seeds(test_families):
     assert f"examgen preview broken-descent-step --seed {expected[0]}" in result.output
 
 
-def test_cli_json_reports_failures_with_seeds(test_families):
-    broken = test_families["broken-descent-step"]
+def test_cli_json_reports_failures_with_seeds(fake_families):
+    broken = fake_families["broken-descent-step"]
     result = CliRunner().invoke(
         main, ["check", "broken-descent-step", "--variants", "25", "--seed", "100", "--json"]
     )
@@ -221,25 +227,36 @@ def test_cli_json_reports_failures_with_seeds(test_families):
     )
 
 
-def test_a_bank_that_is_always_false_fails(test_families):
+def test_api_checks_an_unregistered_family_with_a_given_recheck(fake_templates):
+    """`check` takes family objects and re-checks by ID: no registry to patch (only templates)."""
+    broken = WrongWhenEtaIsAThird()
+    assert "broken-descent-step" not in registry()
+    unchecked = check([Target(broken)], variants=30)
+    checked = check([Target(broken)], 30, 0, {"broken-descent-step": recheck_descent})
+    assert unchecked.ok and not unchecked.families[0].rechecked
+    assert not checked.ok and checked.families[0].rechecked
+    assert all(f.reason.startswith("re-check: answer") for _, f in checked.failures)
+
+
+def test_a_bank_that_is_always_false_fails(fake_families):
     """'Is False always the answer?' — then students learn the answer, not the idea."""
-    report = check_target(Target(test_families["always-false"]), variants=60, recheck=None)
+    report = check_target(Target(fake_families["always-false"]), variants=60, recheck=None)
     assert [f.reason for f in report.failures] == ["the answer is False in all 60 bool variants"]
     assert report.failures[0].seed is None
     assert report.answers.truth == {False: 60}
     assert not report.rechecked
 
 
-def test_the_share_rule_needs_enough_variants_and_no_pins(test_families):
-    family = test_families["always-false"]
+def test_the_share_rule_needs_enough_variants_and_no_pins(fake_families):
+    family = fake_families["always-false"]
     assert check_target(Target(family), variants=10, recheck=None).failures == []
     pinned = Target(family, {"statement": 3}, question=1)
     assert check_target(pinned, variants=60, recheck=None).failures == []
 
 
-def test_coinciding_choices_are_resampled_never_accepted(test_families):
+def test_coinciding_choices_are_resampled_never_accepted(fake_families):
     """The common rule: two options that read the same are rejected for every family."""
-    report = check_target(Target(test_families["pick-one"]), variants=200, recheck=None)
+    report = check_target(Target(fake_families["pick-one"]), variants=200, recheck=None)
     assert report.failures == [], report.failures
     assert report.rejected["degenerate: two choices coincide"] > 0
     assert len(report.answers.positions) == 3
@@ -252,29 +269,28 @@ def test_no_accepted_variant_shows_coinciding_choices(seed):
     assert len(set(shown)) == 3
 
 
-def test_a_family_whose_pins_cannot_be_met_fails_with_its_seed(test_families):
+def test_a_family_whose_pins_cannot_be_met_fails_with_its_seed(fake_families):
     """Pinning the two options that coincide leaves nothing acceptable: each variant fails."""
-    target = Target(test_families["pick-one"], {"options": (0, 1, 2)}, question=2)
+    target = Target(fake_families["pick-one"], {"options": (0, 1, 2)}, question=2)
     report = check_target(target, variants=3, seed=7, recheck=None)
     assert [f.seed for f in report.failures] == [7, 8, 9]
     assert all("two choices coincide" in f.reason for f in report.failures)
 
 
-def test_check_stops_a_family_after_many_failures(test_families):
-    target = Target(test_families["pick-one"], {"options": (0, 1, 2)})
+def test_check_stops_a_family_after_many_failures(fake_families):
+    target = Target(fake_families["pick-one"], {"options": (0, 1, 2)})
     report = check_target(target, variants=500, recheck=None, max_failures=5)
     assert report.stopped_early and report.variants == 5 and len(report.failures) == 5
 
 
-def test_render_failures_are_reported(test_families, monkeypatch):
+def test_render_failures_are_reported(fake_families, fake_templates):
     """A template that breaks on some variants is a failure, named by seed, not a crash."""
-    root = render.templates_dir()
-    (root / "families" / "always-false.j2").write_text(
+    (fake_templates / "families" / "always-false.j2").write_text(
         '((* extends "problem.j2" *))((* block statement *))((( params.missing )))((* endblock *))',
         encoding="utf-8",
     )
     render.environment.cache_clear()
-    report = check_target(Target(test_families["always-false"]), variants=2, recheck=None)
+    report = check_target(Target(fake_families["always-false"]), variants=2, recheck=None)
     assert [f.seed for f in report.failures] == [0, 1]
     assert report.failures[0].reason.startswith("render latex exam: UndefinedError")
 
