@@ -32,7 +32,7 @@ from typing import Any
 import sympy
 
 from generator.build import Question, render_question
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 from generator.families.base import Answer, Family, Variant
 from generator.fingerprint import fingerprint
@@ -48,6 +48,8 @@ DEFAULT_VARIANTS = 1000
 MAX_FAILURES = 20
 #: Below this many variants a constant truth value or choice position may be chance.
 MIN_VARIANTS_FOR_SHARES = 50
+#: Seeds listed per failure reason in the table (the JSON lists all).
+SEEDS_SHOWN = 10
 UNSET: Any = object()
 
 
@@ -281,10 +283,14 @@ def check_target(
         before = time.perf_counter()
         try:
             variant = family.generate(preview_stream(family, variant_seed), target.pinned)
+        except NoAcceptableVariant as err:
+            report.generate_seconds += time.perf_counter() - before
+            report.tries += sum(err.rejections.values())
+            report.rejected.update(err.rejections)
+            problem = str(err)  # it names the family, the tries and the common reasons
         except Exception as err:
             report.generate_seconds += time.perf_counter() - before
-            kind = "no acceptable variant" if isinstance(err, ExamgenError) else "generate"
-            problem = f"{kind}: {_one_line(err)}"
+            problem = f"generate: {_one_line(err)}"
         else:
             report.generate_seconds += time.perf_counter() - before
             report.tries += 1 + sum(variant.rejections.values())
@@ -405,12 +411,19 @@ def format_table(report: CheckReport) -> str:
         )
         return "\n".join(lines) + "\n"
     lines.append(f"FAILED: {len(failures)} failure{'s' if len(failures) != 1 else ''}")
-    for r, f in failures:
-        where = f"seed {f.seed}" if f.seed is not None else "family"
-        lines.append(f"  {r.target.label} {where}: {f.reason}")
-        if f.reproduce:
-            lines.append(f"    look: {f.reproduce}")
     for r in report.families:
+        # One line per (family, reason) with its seeds: a broken family fails alike many times.
+        by_reason: dict[str, list[Failure]] = {}
+        for f in r.failures:
+            by_reason.setdefault(f.reason, []).append(f)
+        for reason, group in by_reason.items():
+            seeds = [f.seed for f in group if f.seed is not None]
+            shown = ", ".join(map(str, seeds[:SEEDS_SHOWN]))
+            shown += ", …" if len(seeds) > SEEDS_SHOWN else ""
+            where = f"seed{'s' if len(seeds) > 1 else ''} {shown}" if seeds else "family"
+            lines.append(f"  {r.target.label} {where}: {reason}")
+            if group[0].reproduce:
+                lines.append(f"    look: {group[0].reproduce}")
         if r.stopped_early:
             lines.append(f"  {r.target.label}: stopped after {len(r.failures)} failures")
     return "\n".join(lines) + "\n"

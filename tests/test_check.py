@@ -275,6 +275,18 @@ def test_a_family_whose_pins_cannot_be_met_fails_with_its_seed(fake_families):
     report = check_target(target, variants=3, seed=7, recheck=None)
     assert [f.seed for f in report.failures] == [7, 8, 9]
     assert all("two choices coincide" in f.reason for f in report.failures)
+    # Every param pinned: one try per variant, and its rejection is counted.
+    assert report.tries == 3 and report.rejected == {"degenerate: two choices coincide": 3}
+
+
+def test_the_table_groups_failures_that_share_a_reason(fake_families):
+    target = Target(fake_families["pick-one"], {"options": (0, 1, 2)}, question=2)
+    report = check([target], variants=12, seed=40)
+    table = report.table()
+    assert "  q2 pick-one seeds 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, …: family pick-one" in table
+    assert "look: examgen preview pick-one --seed 40 --params '{\"options\": [0, 1, 2]}'" in table
+    assert table.count("look:") == 1
+    assert len(report.to_json()["families"][0]["failures"]) == 12
 
 
 def test_check_stops_a_family_after_many_failures(fake_families):

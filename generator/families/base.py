@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import sympy
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
@@ -225,9 +225,10 @@ class Family(ABC):
             else ""
         )
         hint = "pin fewer or other values" if pinned else "widen the family's ranges"
-        raise ExamgenError(
+        raise NoAcceptableVariant(
             f"family {self.ID}: no acceptable variant in {tries} tries{budget}; "
-            f"rejected for {common}; {hint}"
+            f"rejected for {common}; {hint}",
+            rejections,
         )
 
     def variant_from_json(
