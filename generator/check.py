@@ -237,9 +237,9 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
         repinned = family.parse_params(params_json)
     except Exception as err:
         return f"key params do not parse back: {_one_line(err)}"
-    fields = {name: getattr(params, name) for name in family.param_names()}
-    if repinned != fields:
-        changed = sorted(n for n in fields if repinned.get(n, UNSET) != fields[n])
+    if not _reproduces(variant, repinned):
+        fields = {name: getattr(params, name) for name in family.param_names()}
+        changed = sorted(n for n in fields if repinned.get(n) != fields[n])
         return f"key params do not reproduce the variant (differs: {', '.join(changed)})"
     slot = Slot(target.question or 1, family, 1, target.pinned)
     for fmt in FORMATS:
@@ -257,6 +257,20 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
         if problem is not None:
             return f"re-check: {problem}"
     return None
+
+
+def _reproduces(variant: Variant, repinned: Mapping[str, Any]) -> bool:
+    """Whether pinning the key's params gives this variant again. Usually the parsed params equal
+    the variant's fields (a param left out of the key must be ``None``); only when they do not is
+    the variant generated again from them, to allow other exact representations."""
+    family, params = variant.family, variant.params
+    if all(repinned.get(n) == getattr(params, n) for n in family.param_names()):
+        return True
+    try:
+        again = family.generate(preview_stream(family, 0), repinned)
+    except Exception:
+        return False
+    return again.params == params and again.solution.answer == variant.solution.answer
 
 
 # --- checking a family --------------------------------------------------------------------------

@@ -76,6 +76,46 @@ class AlwaysFalse(Family):
         return Solution(Answer("bool", False), {})
 
 
+class ForgetsItsStatement(AlwaysFalse):
+    """Its key leaves out the statement, so pinning the key's params gives another variant."""
+
+    ID = "forgets-statement"
+
+    def params_to_json(self, params):
+        return {}
+
+
+class OptionalHint(Family):
+    """A param that is ``None`` for some variants and then left out of the key, as families with
+    a kind-dependent param do: the key still reproduces the variant."""
+
+    ID = "optional-hint"
+    TITLE = "Optional hint"
+    TAGS = ("test",)
+    BUDGET = None
+
+    @dataclass(frozen=True)
+    class Params:
+        statement: int
+        hint: int | None
+
+    def parse_params(self, raw):
+        self.check_param_names(raw)
+        return {k: int(v) for k, v in raw.items()}
+
+    def draw(self, rng, pinned):
+        statement = pinned.get("statement", int(rng.integers(20)))
+        hint = pinned.get("hint", int(rng.integers(5)) if statement % 2 else None)
+        return self.Params(statement, hint)
+
+    def params_to_json(self, params):
+        out = super().params_to_json(params)
+        return {k: v for k, v in out.items() if v is not None}
+
+    def solve(self, params):
+        return Solution(Answer("bool", params.statement % 3 == 0), {})
+
+
 OPTIONS = ("ReLU activations", "relu  Activations", "skip connections", "batch normalization")
 
 
@@ -122,7 +162,7 @@ def fake_templates(tmp_path, monkeypatch):
     shutil.copy(
         root / "families" / "gradient-descent-step.j2", root / "families" / "broken-descent-step.j2"
     )
-    for family_id in ("always-false", "pick-one"):
+    for family_id in ("always-false", "pick-one", "forgets-statement", "optional-hint"):
         (root / "families" / f"{family_id}.j2").write_text(TINY_TEMPLATE, encoding="utf-8")
     monkeypatch.setenv("EXAMGEN_TEMPLATES", str(root))
     render.environment.cache_clear()
@@ -245,6 +285,16 @@ def test_a_bank_that_is_always_false_fails(fake_families):
     assert report.failures[0].seed is None
     assert report.answers.truth == {False: 60}
     assert not report.rechecked
+
+
+def test_key_params_must_reproduce_the_variant(fake_templates):
+    """Graders and rebuilds pin key.json's params: a key that loses a param is caught."""
+    report = check_target(Target(ForgetsItsStatement()), variants=10, recheck=None)
+    reasons = {f.reason for f in report.failures}
+    assert reasons == {"key params do not reproduce the variant (differs: statement)"}
+    assert len(report.failures) >= 8  # 1 in 20 redraws the same statement by chance
+    optional = check_target(Target(OptionalHint()), variants=60, recheck=None)
+    assert optional.failures == []
 
 
 def test_the_share_rule_needs_enough_variants_and_no_pins(fake_families):
