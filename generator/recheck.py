@@ -102,3 +102,51 @@ def recheck_descent(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str
         if not _disagrees(gradient, risk_gradient(data, everything, w0)):
             return "the mini-batch gradient equals the full-batch gradient"
     return None
+
+
+# --- vanishing-gradient-chain (the concept families' numeric member) -----------------------------
+def _chain_output(x: float, weights: np.ndarray, activation: Callable[[float], float]) -> float:
+    a = x
+    for w in weights:
+        a = activation(w * a)
+    return a
+
+
+@rechecks("vanishing-gradient-chain")
+def recheck_chain(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+    """ReLU: ∂ℓ/∂w₁ by a central finite difference of ℓ(w₁) = (h − y)², exact for the quadratic
+    it is while every pre-activation stays positive (no chain-rule product at all). Sigmoid: the
+    bound (1/4)^L·|w_L|⋯|w_2|·|x| in floats, and the true |∂h/∂w₁| (finite difference) below it."""
+    x = as_float(params["x"])
+    weights = np.array([as_float(w) for w in params["weights"]])
+    if answer.get("kind") != "number":
+        return f"answer should be a number, got {dict(answer)!r}"
+    got = as_float(answer["value"])
+    step = 1e-4
+
+    def nudged(delta: float) -> np.ndarray:
+        return np.concatenate([[weights[0] + delta], weights[1:]])
+
+    if params["activation"] == "relu":
+        y = as_float(params["y"])
+        relu = lambda z: max(z, 0.0)  # noqa: E731
+        z, a = [], x
+        for w in weights:
+            z.append(w * a)
+            a = relu(z[-1])
+        if min(z) <= 0:
+            return "a ReLU pre-activation is not positive"
+        if a == y:
+            return "the output equals the target, so the gradient is zero"
+        loss = [(_chain_output(x, nudged(d), relu) - y) ** 2 for d in (step, -step)]
+        expected = (loss[0] - loss[1]) / (2 * step)
+    else:
+        sigmoid = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+        expected = 0.25 ** len(weights) * float(np.prod(np.abs(weights[1:]))) * abs(x)
+        outputs = [_chain_output(x, nudged(d), sigmoid) for d in (step, -step)]
+        true_slope = abs(outputs[0] - outputs[1]) / (2 * step)
+        if true_slope > expected * (1 + 1e-6):
+            return f"|∂h/∂w1| = {true_slope:.6g} exceeds the stated bound {expected:.6g}"
+    if not np.isclose(got, expected, rtol=1e-6, atol=1e-9):
+        return f"answer {got:.6g} but the float recomputation gives {expected:.6g}"
+    return None

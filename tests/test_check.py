@@ -30,7 +30,7 @@ from generator.families.base import COMMON_DEGENERATE, Answer, Family, Solution
 from generator.families.gradient_descent_step import GradientDescentStep
 from generator.fingerprint import fingerprint
 from generator.preview import preview_stream
-from generator.recheck import _RECHECKS, recheck_descent, recheck_for
+from generator.recheck import _RECHECKS, recheck_chain, recheck_descent, recheck_for
 from generator.seeding import MAX_SEED, stream
 
 FAMILIES = list(registry().values())
@@ -148,9 +148,11 @@ class PickOne(Family):
         )
 
 
-TINY_TEMPLATE = """((* extends "problem.j2" *))
-((* block statement *))A test question ((( params|string|text ))).((* endblock *))
-((* block solution *))((( answer.value|string|text ))).((* endblock *))
+# Standalone (no problem.j2): the test families stay clear of the per-format macro layer.
+TINY_TEMPLATE = """A test question ((( number ))): ((( params|string|text ))).
+((* if show_solutions *))
+Answer: ((( answer.value|string|text ))).
+((* endif *))
 """
 
 
@@ -297,6 +299,21 @@ def test_key_params_must_reproduce_the_variant(fake_templates):
     assert optional.failures == []
 
 
+def test_chain_recheck_catches_wrong_answers():
+    """The vanishing-gradient-chain re-check on hand-worked cases (its family may be absent)."""
+    relu = {"activation": "relu", "x": 1, "weights": [1, 2], "y": 0}
+    # h = 2, so ∂ℓ/∂w1 = 2(h − y)·1·w2·1·x = 8.
+    assert recheck_chain(relu, {"kind": "number", "value": "8"}) is None
+    assert "gives 8" in recheck_chain(relu, {"kind": "number", "value": "7"})
+    assert "equals the target" in recheck_chain(relu | {"y": 2}, {"kind": "number", "value": "0"})
+    dead = relu | {"weights": [-1, 2]}
+    assert "not positive" in recheck_chain(dead, {"kind": "number", "value": "0"})
+    sigmoid = {"activation": "sigmoid", "x": -1, "weights": [2, -1, 3]}
+    # (1/4)^3·|−1|·|3|·|−1| = 3/64.
+    assert recheck_chain(sigmoid, {"kind": "number", "value": "3/64"}) is None
+    assert recheck_chain(sigmoid, {"kind": "number", "value": "1/64"}) is not None
+
+
 def test_the_share_rule_needs_enough_variants_and_no_pins(fake_families):
     family = fake_families["always-false"]
     assert check_target(Target(family), variants=10, recheck=None).failures == []
@@ -348,7 +365,7 @@ def test_check_stops_a_family_after_many_failures(fake_families):
 def test_render_failures_are_reported(fake_families, fake_templates):
     """A template that breaks on some variants is a failure, named by seed, not a crash."""
     (fake_templates / "families" / "always-false.j2").write_text(
-        '((* extends "problem.j2" *))((* block statement *))((( params.missing )))((* endblock *))',
+        "A test question: ((( params.missing )))",
         encoding="utf-8",
     )
     render.environment.cache_clear()
