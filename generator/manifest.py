@@ -1,9 +1,10 @@
 """manifest.json: everything needed to audit an exam folder later, or to reproduce it exactly.
 
 It records the inputs (exam id, seed, a SHA-256 of the spec text, of the templates folder and of
-examgen's own code), the versions of the libraries that compute and render (examgen, numpy, sympy,
-jinja2, Python), and every student's question fingerprints and answers. ``examgen diff`` compares
-two of these folders to say who needs regrading after an erratum.
+examgen's own package folder: code and data such as statement banks), the versions of the libraries
+that compute and render (examgen, numpy, sympy, jinja2, Python), and every student's question
+fingerprints and answers. ``examgen diff`` compares two of these folders to say who needs
+regrading after an erratum.
 
 The file is byte-deterministic for the same inputs: no timestamp, no absolute path, no host name
 (the file's own mtime says when it was written; a timestamp inside would make two identical builds
@@ -50,15 +51,14 @@ def _is_content(relative: Path) -> bool:
     return not any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
 
 
-def tree_digest(root: Path, suffixes: tuple[str, ...] | None = None) -> str:
+def tree_digest(root: Path) -> str:
     """SHA-256 over every file under ``root``: sorted POSIX relative paths, each with its length
     and bytes, so renaming, moving or editing any file changes the digest, on any platform."""
     digest = hashlib.sha256()
     files = []
     for path in root.rglob("*"):
         relative = path.relative_to(root)
-        wanted = suffixes is None or path.suffix in suffixes
-        if wanted and path.is_file() and _is_content(relative):
+        if path.is_file() and _is_content(relative):
             files.append((relative.as_posix(), path))
     for name, path in sorted(files):
         data = path.read_bytes()
@@ -76,7 +76,7 @@ def manifest(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
         "sha256": {
             "spec": spec.digest,
             "templates": tree_digest(templates_dir()),
-            "code": tree_digest(CODE_DIR, (".py",)),
+            "code": tree_digest(CODE_DIR),
         },
         "students": [
             {
