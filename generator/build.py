@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.families.base import Variant
+from generator.fingerprint import fingerprint
+from generator.manifest import MANIFEST_NAME, manifest_text
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
 from generator.seeding import check_seed, question_stream
@@ -127,6 +129,7 @@ def question_key(question: Question) -> dict[str, Any]:
         "points": question.slot.points,
         "params": question.variant.key_params(),
         "answer": question.variant.solution.answer.to_json(),
+        "fingerprint": fingerprint(question.variant),
     }
 
 
@@ -209,7 +212,7 @@ def write_exam_files(
     exams: list[StudentExam],
     progress: Progress = no_progress,
 ) -> None:
-    """Per-student exams and solutions in every format, then the keys."""
+    """Per-student exams and solutions in every format, then the keys and the manifest."""
     for exam in progress(exams, "Rendering"):
         stem = file_stem(exam.student.id)
         for fmt in FORMATS:
@@ -226,6 +229,7 @@ def write_exam_files(
         json.dumps(key_json(spec, seed, exams), indent=2, ensure_ascii=False) + "\n",
     )
     _write(folder / "key.csv", key_csv(spec, exams))
+    _write(folder / MANIFEST_NAME, manifest_text(spec, seed, exams))
 
 
 def build(

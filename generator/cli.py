@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
+from generator import check as checking
 from generator.build import build as build_exam
+from generator.diff import diff_folders
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.preview import preview_text
@@ -139,6 +141,67 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ExamgenError('--params: must be a JSON object such as {"eta": "1/2"}')
     return raw
+
+
+@main.command()
+@click.argument("families", nargs=-1)
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Check the questions of this spec, with its pinned params.",
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(1, None),
+    default=checking.DEFAULT_VARIANTS,
+    show_default=True,
+    help="Variants per family.",
+)
+@click.option(
+    "--seed",
+    type=SEED,
+    default=0,
+    show_default=True,
+    help="Variant i uses seed SEED+i, as `examgen preview FAMILY --seed SEED+i` shows it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
+@reports_errors
+def check(
+    families: tuple[str, ...], spec_path: Path | None, variants: int, seed: int, as_json: bool
+) -> None:
+    """Stress-test families: sample and prove many variants.
+
+    Checks FAMILIES (default: every family), or the questions of --spec with their pinned params.
+    Exits 1, naming the seed, if any variant fails to generate, breaks a budget or degenerate
+    rule, fails to render, or disagrees with its family's independent re-check.
+    """
+    report = checking.run(families, spec_path, variants, seed)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.table(), nl=False)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="A JSON report instead of text.")
+@reports_errors
+def diff(old: Path, new: Path, as_json: bool) -> None:
+    """Which students' variants or answers differ between builds.
+
+    OLD and NEW are folders written by `examgen build`, e.g. before and after fixing an erratum:
+    the students listed need a new exam or regrading. Students added or removed are listed too.
+    """
+    result = diff_folders(old, new)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.text(), nl=False)
 
 
 @main.command(name="list")

@@ -72,7 +72,7 @@ def to_json(value: Any) -> Any:
 
 def latex(value: sympy.Rational | int) -> str:
     """LaTeX for an exact number: ``4``, ``-\\frac{7}{3}``."""
-    r = Rational(value)
+    r = value if isinstance(value, Rational) else Rational(value)
     if r.q == 1:
         return str(r.p)
     sign = "-" if r.p < 0 else ""

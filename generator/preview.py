@@ -6,21 +6,31 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from generator.exact import to_json
 from generator.families.base import Family
+from generator.fingerprint import fingerprint
 from generator.render import render_problem
 from generator.seeding import stream
 
 
+def preview_stream(family: Family, seed: int) -> np.random.Generator:
+    """The stream ``examgen preview FAMILY --seed SEED`` draws from; ``examgen check`` samples
+    the same streams, so every seed it names can be looked at with ``preview``."""
+    return stream(seed, "preview", family.ID)
+
+
 def preview_text(family: Family, seed: int, raw_params: Mapping[str, Any], fmt: str) -> str:
     """``md`` or ``tex``: the problem with its solution; ``json``: its key entry and steps."""
-    variant = family.variant_from_json(stream(seed, "preview", family.ID), raw_params)
+    variant = family.variant_from_json(preview_stream(family, seed), raw_params)
     if fmt == "json":
         entry = {
             "family": family.ID,
             "seed": seed,
             "params": variant.key_params(),
             "answer": variant.solution.answer.to_json(),
+            "fingerprint": fingerprint(variant),
             "steps": to_json(variant.solution.steps),
         }
         return json.dumps(entry, indent=2, ensure_ascii=False) + "\n"

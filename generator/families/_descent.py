@@ -8,7 +8,7 @@ here once; each family module declares only its ranges and what makes it differe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,6 +25,10 @@ ZERO = (sympy.Integer(0), sympy.Integer(0))
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
     return all(v == 0 for v in vector)
+
+
+def _shallow_dict(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 class DescentFamily(Family):
@@ -125,8 +129,12 @@ class DescentFamily(Family):
 
     def solve(self, params: Any) -> Solution:
         step = self.solve_step(params)
-        steps = asdict(step) | {"w0_is_zero": _is_zero(step.w0)}
-        # asdict turns the PointGradient dataclasses into dicts; templates read them by name.
+        # The PointGradient dataclasses become dicts; templates read them by name. (Not
+        # dataclasses.asdict: it deep-copies every immutable sympy number, most of solve's time.)
+        steps = _shallow_dict(step) | {
+            "points": tuple(_shallow_dict(p) for p in step.points),
+            "w0_is_zero": _is_zero(step.w0),
+        }
         return Solution(Answer("vector", step.w1), steps)
 
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:

@@ -8,6 +8,7 @@ error, so no family writes its own retry logic.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +18,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import sympy
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
@@ -32,10 +33,13 @@ class Budget:
     max_tries: int = 1000
 
     def violation(self, values: Iterable[sympy.Rational]) -> str | None:
+        # Integer arithmetic on numerator and denominator: sympy's own comparisons are slow, and
+        # this runs for every candidate the resample loop draws.
         for value in values:
-            if value.q > self.max_denominator:
+            p, q = value.p, value.q
+            if q > self.max_denominator:
                 return "budget: denominator"
-            if abs(value) > self.max_magnitude:
+            if abs(p) > self.max_magnitude * q:
                 return "budget: magnitude"
         return None
 
@@ -91,6 +95,33 @@ class Variant:
 
 
 Rule = tuple[str, Callable[[Any, Solution], bool]]
+
+
+def _choice_key(choice: Any) -> str:
+    """What a student reads of an option: its text with case and spacing ignored, or its value."""
+    if isinstance(choice, Mapping):
+        text = choice.get("text", choice)
+    else:
+        text = getattr(choice, "text", choice)
+    if isinstance(text, str):
+        return " ".join(text.split()).casefold()
+    return json.dumps(to_json(text), sort_keys=True)
+
+
+def coinciding_choices(params: Any, solution: Solution) -> bool:
+    """Two options read the same, so a student cannot tell the right one from a wrong one.
+
+    Applies to every family whose solution lists its options as ``steps["choices"]``.
+    """
+    choices = solution.steps.get("choices") if isinstance(solution.steps, Mapping) else None
+    if not choices:
+        return False
+    keys = [_choice_key(c) for c in choices]
+    return len(set(keys)) != len(keys)
+
+
+#: Degenerate-variant rules every family obeys, checked after the family's own ``DEGENERATE``.
+COMMON_DEGENERATE: tuple[Rule, ...] = (("two choices coincide", coinciding_choices),)
 
 
 class Family(ABC):
@@ -160,7 +191,7 @@ class Family(ABC):
             reason = self.BUDGET.violation(self.budget_values(params, solution))
             if reason:
                 return reason
-        for reason, is_degenerate in self.DEGENERATE:
+        for reason, is_degenerate in (*self.DEGENERATE, *COMMON_DEGENERATE):
             if is_degenerate(params, solution):
                 return f"degenerate: {reason}"
         return None
@@ -194,9 +225,10 @@ class Family(ABC):
             else ""
         )
         hint = "pin fewer or other values" if pinned else "widen the family's ranges"
-        raise ExamgenError(
+        raise NoAcceptableVariant(
             f"family {self.ID}: no acceptable variant in {tries} tries{budget}; "
-            f"rejected for {common}; {hint}"
+            f"rejected for {common}; {hint}",
+            rejections,
         )
 
     def variant_from_json(

@@ -1,0 +1,246 @@
+"""``examgen diff OLD NEW``: which students' variants or answers differ between two exam folders.
+
+After an erratum (a fixed spec, template or family) an instructor rebuilds and needs to know who
+is affected: a student whose variant changed has a different question on paper; one whose answer
+changed with the same variant needs regrading. Students are matched by ID, never by roster
+position, as the seeding contract does. Variants are compared by fingerprint, recomputed from
+key.json's params with the current code, so folders built before fingerprints existed compare too.
+manifest.json, when both folders have one, adds what changed in the inputs (spec, templates,
+code, library versions).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import ExamgenError
+from generator.families.base import Answer
+from generator.fingerprint import fingerprint_digest, fingerprint_of
+from generator.manifest import MANIFEST_NAME
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    number: int
+    family: str
+    fingerprint: str
+    answer: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    id: str
+    name: str
+    questions: dict[int, QuestionRecord]
+
+
+@dataclass(frozen=True)
+class ExamFolder:
+    path: Path
+    exam: str
+    seed: Any
+    students: dict[str, StudentRecord]
+    manifest: dict[str, Any] | None
+
+
+def _not_exam(path: Path, why: str) -> ExamgenError:
+    return ExamgenError(
+        f"{path}: not an exam folder ({why}); give a folder written by `examgen build`, "
+        "such as out/<exam-id>-seed<SEED>"
+    )
+
+
+def _question(raw: Any, where: str, path: Path) -> QuestionRecord:
+    try:
+        family, params, answer = raw["family"], raw["params"], raw["answer"]
+        number = raw["number"]
+        return QuestionRecord(number, family, fingerprint_of(family, params), dict(answer))
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise _not_exam(path, f"key.json {where} is not a key entry: {err}") from None
+
+
+def load_exam_folder(folder: Path | str) -> ExamFolder:
+    """Read an exam folder's key.json (required) and manifest.json (if present)."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ExamgenError(f"{path}: no such folder; give an exam folder such as out/quiz-seed42")
+    key_path = path / "key.json"
+    if not key_path.is_file():
+        inside = sorted(p.parent.name for p in path.glob("*/key.json"))
+        hint = f"; did you mean {path / inside[0]}?" if len(inside) == 1 else ""
+        raise _not_exam(path, "no key.json" + hint)
+    try:
+        key = json.loads(key_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _not_exam(path, f"key.json cannot be read: {err}") from None
+    if not isinstance(key, dict) or not isinstance(key.get("students"), list):
+        raise _not_exam(path, "key.json has no students list")
+    students: dict[str, StudentRecord] = {}
+    for i, raw in enumerate(key["students"]):
+        where = f"students[{i}]"
+        if not (isinstance(raw, dict) and "id" in raw and isinstance(raw.get("questions"), list)):
+            raise _not_exam(path, f"key.json {where} has no id and questions")
+        questions = [
+            _question(q, f"{where}.questions[{j}]", path) for j, q in enumerate(raw["questions"])
+        ]
+        sid = str(raw["id"])
+        students[sid] = StudentRecord(
+            sid, str(raw.get("name", "")), {q.number: q for q in questions}
+        )
+    manifest = None
+    manifest_path = path / MANIFEST_NAME
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise _not_exam(path, f"{MANIFEST_NAME} cannot be read: {err}") from None
+        if not isinstance(manifest, dict):
+            raise _not_exam(path, f"{MANIFEST_NAME} is not an object")
+    return ExamFolder(path, str(key.get("exam", "")), key.get("seed"), students, manifest)
+
+
+def answer_text(answer: dict[str, Any]) -> str:
+    """An answer as key.csv writes it, ``(4, 9)``, with a choice's text when it has one."""
+    try:
+        cell = Answer(answer["kind"], answer["value"]).cell()
+    except (KeyError, TypeError, ValueError):
+        return json.dumps(answer, ensure_ascii=False)
+    text = answer.get("text")
+    return f"{cell} ({text})" if text else cell
+
+
+@dataclass(frozen=True)
+class QuestionChange:
+    number: int
+    what: str  # "variant", "answer", "added", "removed"
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "change": self.what, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class StudentChange:
+    id: str
+    name: str
+    changes: tuple[QuestionChange, ...]
+
+    def summary(self) -> str:
+        return "; ".join(f"q{c.number} {c.what}: {c.detail}" for c in self.changes)
+
+
+@dataclass
+class FolderDiff:
+    old: ExamFolder
+    new: ExamFolder
+    changed: list[StudentChange] = field(default_factory=list)
+    added: list[StudentRecord] = field(default_factory=list)
+    removed: list[StudentRecord] = field(default_factory=list)
+    unchanged: int = 0
+    inputs: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "old": str(self.old.path),
+            "new": str(self.new.path),
+            "inputs": self.inputs,
+            "changed": [
+                {"id": s.id, "name": s.name, "questions": [c.to_json() for c in s.changes]}
+                for s in self.changed
+            ],
+            "added": [{"id": s.id, "name": s.name} for s in self.added],
+            "removed": [{"id": s.id, "name": s.name} for s in self.removed],
+            "unchanged": self.unchanged,
+        }
+
+    def text(self) -> str:
+        lines = [
+            f"old: {self.old.path} ({self.old.exam} seed {self.old.seed})",
+            f"new: {self.new.path} ({self.new.exam} seed {self.new.seed})",
+        ]
+        lines += [f"  {line}" for line in self.inputs]
+        if not (self.changed or self.added or self.removed):
+            lines.append(f"No student's variants or answers differ ({self.unchanged} compared).")
+            return "\n".join(lines) + "\n"
+        if self.changed:
+            lines.append(f"{len(self.changed)} student(s) with different variants or answers:")
+            width = max(len(_who(s)) for s in self.changed)
+            lines += [f"  {_who(s).ljust(width)}  {s.summary()}" for s in self.changed]
+        if self.added:
+            lines.append(f"{len(self.added)} student(s) only in new: " + _ids(self.added))
+        if self.removed:
+            lines.append(f"{len(self.removed)} student(s) only in old: " + _ids(self.removed))
+        lines.append(f"{self.unchanged} student(s) unchanged.")
+        return "\n".join(lines) + "\n"
+
+
+def _who(student: StudentRecord | StudentChange) -> str:
+    return f"{student.id} ({student.name})" if student.name else student.id
+
+
+def _ids(students: list[StudentRecord]) -> str:
+    return ", ".join(_who(s) for s in students)
+
+
+def _question_changes(old: StudentRecord, new: StudentRecord) -> tuple[QuestionChange, ...]:
+    changes = []
+    for number in sorted(set(old.questions) | set(new.questions)):
+        before, after = old.questions.get(number), new.questions.get(number)
+        if before is None:
+            changes.append(QuestionChange(number, "added", after.family))
+        elif after is None:
+            changes.append(QuestionChange(number, "removed", before.family))
+        elif before.family != after.family:
+            changes.append(QuestionChange(number, "variant", f"{before.family} → {after.family}"))
+        elif before.fingerprint != after.fingerprint:
+            old_digest = fingerprint_digest(before.fingerprint)
+            detail = f"#{old_digest} → #{fingerprint_digest(after.fingerprint)}"
+            if before.answer != after.answer:
+                detail += f", answer {answer_text(before.answer)} → {answer_text(after.answer)}"
+            changes.append(QuestionChange(number, "variant", detail))
+        elif before.answer != after.answer:
+            detail = f"{answer_text(before.answer)} → {answer_text(after.answer)}"
+            changes.append(QuestionChange(number, "answer", detail))
+    return tuple(changes)
+
+
+def _input_changes(old: ExamFolder, new: ExamFolder) -> list[str]:
+    """What differs in the recorded inputs: the likely cause of the differences below."""
+    lines = []
+    if old.exam != new.exam:
+        lines.append(f"exam id: {old.exam} → {new.exam}")
+    if old.seed != new.seed:
+        lines.append(f"seed: {old.seed} → {new.seed}")
+    if old.manifest is None or new.manifest is None:
+        missing = "old" if old.manifest is None else "new"
+        lines.append(f"no {MANIFEST_NAME} in {missing}: inputs not compared")
+        return lines
+    old_hashes, new_hashes = old.manifest.get("sha256", {}), new.manifest.get("sha256", {})
+    for name in sorted(set(old_hashes) | set(new_hashes)):
+        if old_hashes.get(name) != new_hashes.get(name):
+            lines.append(f"{name} changed")
+    old_versions, new_versions = old.manifest.get("versions", {}), new.manifest.get("versions", {})
+    for name in sorted(set(old_versions) | set(new_versions)):
+        if old_versions.get(name) != new_versions.get(name):
+            lines.append(f"{name}: {old_versions.get(name)} → {new_versions.get(name)}")
+    return lines
+
+
+def diff_folders(old_path: Path | str, new_path: Path | str) -> FolderDiff:
+    old, new = load_exam_folder(old_path), load_exam_folder(new_path)
+    result = FolderDiff(old, new, inputs=_input_changes(old, new))
+    for sid, student in new.students.items():
+        before = old.students.get(sid)
+        if before is None:
+            result.added.append(student)
+            continue
+        changes = _question_changes(before, student)
+        if changes:
+            result.changed.append(StudentChange(sid, student.name, changes))
+        else:
+            result.unchanged += 1
+    result.removed = [s for sid, s in old.students.items() if sid not in new.students]
+    return result

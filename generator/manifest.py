@@ -1,0 +1,100 @@
+"""manifest.json: everything needed to audit an exam folder later, or to reproduce it exactly.
+
+It records the inputs (exam id, seed, a SHA-256 of the spec text, of the templates folder and of
+examgen's own package folder: code and data such as statement banks), the versions of the libraries
+that compute and render (examgen, numpy, sympy, jinja2, Python), and every student's question
+fingerprints and answers. ``examgen diff`` compares two of these folders to say who needs
+regrading after an erratum.
+
+The file is byte-deterministic for the same inputs: no timestamp, no absolute path, no host name
+(the file's own mtime says when it was written; a timestamp inside would make two identical builds
+differ, against the seeding contract's promise of byte-identical output).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator import __version__
+from generator.fingerprint import fingerprint
+from generator.render import templates_dir
+
+if TYPE_CHECKING:
+    from generator.build import StudentExam
+    from generator.spec import Spec
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+#: Libraries whose version can change an answer (numpy, sympy) or a rendered file (jinja2).
+LIBRARIES = ("numpy", "sympy", "jinja2")
+CODE_DIR = Path(__file__).resolve().parent
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"examgen": __version__}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def _is_content(relative: Path) -> bool:
+    """Editor backups, caches and hidden files are not part of what a build reads."""
+    return not any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 over every file under ``root``: sorted POSIX relative paths, each with its length
+    and bytes, so renaming, moving or editing any file changes the digest, on any platform."""
+    digest = hashlib.sha256()
+    files = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if path.is_file() and _is_content(relative):
+            files.append((relative.as_posix(), path))
+    for name, path in sorted(files):
+        data = path.read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def manifest(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
+    return {
+        "manifest": MANIFEST_VERSION,
+        "exam": spec.id,
+        "seed": seed,
+        "versions": library_versions(),
+        "sha256": {
+            "spec": spec.digest,
+            "templates": tree_digest(templates_dir()),
+            "code": tree_digest(CODE_DIR),
+        },
+        "students": [
+            {
+                "id": exam.student.id,
+                "questions": [
+                    {
+                        "number": q.number,
+                        "family": q.variant.family.ID,
+                        "fingerprint": fingerprint(q.variant),
+                        "answer": q.variant.solution.answer.cell(),
+                    }
+                    for q in exam.questions
+                ],
+            }
+            for exam in exams
+        ],
+    }
+
+
+def manifest_text(spec: Spec, seed: int, exams: list[StudentExam]) -> str:
+    return json.dumps(manifest(spec, seed, exams), indent=2, ensure_ascii=False) + "\n"

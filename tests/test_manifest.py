@@ -1,0 +1,232 @@
+"""manifest.json makes an exam folder auditable, and `examgen diff` says who an erratum affects.
+
+Invariants: the same inputs give a byte-identical manifest (any out folder, any PYTHONHASHSEED);
+it records seed, versions, spec/templates/code digests and each question's fingerprint and answer,
+agreeing with key.json; `examgen diff` lists exactly the students whose variants or answers differ
+(recomputed here from key.json), plus added and removed students, and exits 0; a folder that is not
+an exam folder is one clear error line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import build
+from generator.cli import main
+from generator.fingerprint import fingerprint_of
+from generator.manifest import LIBRARIES, tree_digest
+from generator.render import templates_dir
+from generator.roster import Student, numbered_students
+from generator.spec import DEFAULT_SPEC, load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIZ = """id = "erratum-quiz"
+[[questions]]
+family = "gradient-descent-step"
+[[questions]]
+family = "sgd-minibatch-step"
+{pin}
+"""
+
+
+def build_quiz(tmp_path: Path, name: str, pin: str = "", students=None, seed: int = 11) -> Path:
+    spec_path = tmp_path / f"{name}.toml"
+    spec_path.write_text(QUIZ.format(pin=pin), encoding="utf-8")
+    roster = students if students is not None else numbered_students(12)
+    return build(load_spec(spec_path), seed, roster, tmp_path / name)
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- manifest -----------------------------------------------------------------------------------
+def test_manifest_is_byte_identical_for_the_same_inputs(tmp_path):
+    """Same seed, roster and spec in two different out folders: the same manifest bytes."""
+    spec = load_spec(DEFAULT_SPEC)
+    students = numbered_students(6)
+    a = build(spec, 42, students, tmp_path / "a")
+    b = build(spec, 42, students, tmp_path / "nested" / "b")
+    assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()
+    assert (a / "key.json").read_bytes() == (b / "key.json").read_bytes()
+
+
+def test_manifest_ignores_pythonhashseed(tmp_path):
+    outputs = set()
+    for hash_seed in ("0", "777"):
+        out = tmp_path / hash_seed
+        subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--seed", "5", "--count", "4"]
+            + ["--out", str(out), "--quiet"],
+            env=os.environ | {"PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        outputs.add((out / "lecture-14-quiz-seed5" / "manifest.json").read_bytes())
+    assert len(outputs) == 1
+
+
+def test_manifest_records_inputs_versions_and_fingerprints(tmp_path):
+    folder = build_quiz(tmp_path, "m", pin='params = { eta = "1/2" }')
+    manifest = read_json(folder / "manifest.json")
+    key = read_json(folder / "key.json")
+    spec_text = (tmp_path / "m.toml").read_text(encoding="utf-8")
+    assert manifest["exam"] == "erratum-quiz" and manifest["seed"] == 11
+    assert set(manifest["versions"]) == {"examgen", "python", *LIBRARIES}
+    assert manifest["sha256"]["spec"] == hashlib.sha256(spec_text.encode()).hexdigest()
+    assert manifest["sha256"]["templates"] == tree_digest(templates_dir())
+    assert "timestamp" not in json.dumps(manifest) and str(tmp_path) not in json.dumps(manifest)
+    cells = {row.split(",")[0]: row for row in (folder / "key.csv").read_text().splitlines()[1:]}
+    assert [s["id"] for s in manifest["students"]] == [s["id"] for s in key["students"]]
+    for entry, student in zip(manifest["students"], key["students"], strict=True):
+        for recorded, question in zip(entry["questions"], student["questions"], strict=True):
+            expected = fingerprint_of(question["family"], question["params"])
+            assert recorded["fingerprint"] == question["fingerprint"] == expected
+            assert recorded["number"] == question["number"]
+            assert recorded["answer"] in cells[student["id"]]
+
+
+def test_tree_digest_sees_every_change_and_nothing_else(tmp_path):
+    """Edits, renames and new files change the digest; caches and hidden files do not."""
+    root = tmp_path / "t"
+    shutil.copytree(templates_dir(), root)
+    base = tree_digest(root)
+    assert tree_digest(root) == base
+    (root / ".family.j2.swp").write_text("editor junk")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert tree_digest(root) == base
+    macros = root / "latex" / "macros.j2"
+    macros.write_text(macros.read_text() + " ")
+    edited = tree_digest(root)
+    assert edited != base
+    macros.rename(root / "latex" / "macros2.j2")
+    assert tree_digest(root) not in {base, edited}
+
+
+# --- diff ---------------------------------------------------------------------------------------
+def expected_changes(old: Path, new: Path) -> dict[str, list[int]]:
+    """Who differs, from key.json alone: question numbers whose params or answer differ."""
+    before = {s["id"]: s for s in read_json(old / "key.json")["students"]}
+    out = {}
+    for student in read_json(new / "key.json")["students"]:
+        if student["id"] not in before:
+            continue
+        old_questions = {q["number"]: q for q in before[student["id"]]["questions"]}
+        numbers = [
+            q["number"]
+            for q in student["questions"]
+            if (q["family"], q["params"], q["answer"])
+            != tuple(old_questions[q["number"]][k] for k in ("family", "params", "answer"))
+        ]
+        if numbers:
+            out[student["id"]] = numbers
+    return out
+
+
+def test_diff_after_changing_the_spec_lists_exactly_the_affected(tmp_path):
+    """Pinning η on question 2 changes the SGD variant of some students (not those already at
+    η = 1/2, unless their resampling differs): diff names exactly the students whose key entries
+    differ, and no one for question 1."""
+    old = build_quiz(tmp_path, "old")
+    new = build_quiz(tmp_path, "new", pin='params = { eta = "1/2" }')
+    expected = expected_changes(old, new)
+    assert expected and all(numbers == [2] for numbers in expected.values())
+    result = CliRunner().invoke(main, ["diff", str(old), str(new), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert {s["id"]: [q["number"] for q in s["questions"]] for s in report["changed"]} == expected
+    assert report["unchanged"] == 12 - len(expected)
+    assert report["added"] == [] and report["removed"] == []
+    assert "spec changed" in report["inputs"]
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert text.exit_code == 0
+    for student_id in expected:
+        assert f"  {student_id} (" in text.output
+
+
+def test_diff_reports_answer_only_changes_added_and_removed(tmp_path):
+    """An erratum in a family's solve changes answers, not variants: those students need
+    regrading. Students are matched by ID: roster changes are added/removed, not shifts."""
+    old = build_quiz(tmp_path, "old", students=numbered_students(5))
+    roster = [Student("s002", "Student 2"), Student("s009", "New"), *numbered_students(5)[2:]]
+    new = build_quiz(tmp_path, "new", students=roster)
+    key = read_json(new / "key.json")
+    key["students"][0]["questions"][1]["answer"]["value"] = ["99", "1/2"]  # s002, question 2
+    (new / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(old), str(new), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    (changed,) = report["changed"]
+    assert changed["id"] == "s002"
+    assert changed["questions"][0]["number"] == 2
+    assert changed["questions"][0]["change"] == "answer"
+    assert changed["questions"][0]["detail"].endswith("→ (99, 1/2)")
+    assert report["added"] == [{"id": "s009", "name": "New"}]
+    assert report["removed"] == [{"id": "s001", "name": "Student 1"}]
+    assert report["unchanged"] == 3
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
+    assert "s002 (Student 2)  q2 answer:" in text
+    assert "only in new: s009 (New)" in text and "only in old: s001 (Student 1)" in text
+
+
+def test_diff_of_identical_builds_is_empty(tmp_path):
+    old = build_quiz(tmp_path, "a")
+    new = build_quiz(tmp_path, "b")
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert result.exit_code == 0
+    assert "No student's variants or answers differ (12 compared)." in result.output
+
+
+def test_diff_names_another_seed_as_the_cause(tmp_path):
+    old = build_quiz(tmp_path, "a", seed=1)
+    new = build_quiz(tmp_path, "b", seed=2)
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert "seed: 1 → 2" in report["inputs"]
+    assert len(report["changed"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing", "no such folder"),
+        (lambda p: p, "not an exam folder (no key.json"),
+        (lambda p: (p / "key.json").write_text("{not json") and p, "key.json cannot be read"),
+        (lambda p: (p / "key.json").write_text("[]") and p, "key.json has no students list"),
+        (
+            lambda p: (
+                (p / "key.json").write_text('{"students": [{"id": "a", "questions": [{}]}]}') and p
+            ),
+            "is not a key entry",
+        ),
+    ],
+)
+def test_diff_rejects_what_is_not_an_exam_folder(tmp_path, make, message):
+    good = build_quiz(tmp_path, "good", students=numbered_students(1))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    bad = make(bad)
+    for argv in (["diff", str(bad), str(good)], ["diff", str(good), str(bad)]):
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code == 1
+        assert message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert "Traceback" not in result.output
+
+
+def test_diff_points_into_an_out_folder(tmp_path):
+    """Giving out/ instead of out/<exam>-seed<S>/ is a common slip: the error names the fix."""
+    folder = build_quiz(tmp_path, "o", students=numbered_students(1))
+    result = CliRunner().invoke(main, ["diff", str(folder.parent), str(folder)])
+    assert result.exit_code == 1
+    assert f"did you mean {folder}?" in result.output
