@@ -17,12 +17,13 @@ import click
 
 from generator import __version__
 from generator.build import build as build_exam
+from generator.choices import FORMS, with_form
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students
 from generator.seeding import MAX_SEED
-from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs
+from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -119,11 +120,17 @@ def build(
     show_default=True,
     help="Markdown or LaTeX (statement and solution), or the key entry as JSON.",
 )
+@click.option(
+    "--form",
+    type=click.Choice(FORMS),
+    default=None,
+    help="Ask the family as free response or multiple choice (default: its own form).",
+)
 @reports_errors
-def preview(family: str, seed: int, params_json: str | None, fmt: str) -> None:
+def preview(family: str, seed: int, params_json: str | None, fmt: str, form: str | None) -> None:
     """Print one variant of FAMILY with its solution."""
     raw = _parse_params_option(params_json)
-    click.echo(preview_text(get_family(family), seed, raw, fmt), nl=False)
+    click.echo(preview_text(with_form(get_family(family), form), seed, raw, fmt), nl=False)
 
 
 def _parse_params_option(params_json: str | None) -> dict[str, Any]:
@@ -150,4 +157,5 @@ def list_command() -> None:
         click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}")
     click.echo("Specs:")
     for path in shipped_specs():
-        click.echo(f"  {path.stem:<34} {path}")
+        click.echo(f"  {path.stem:<34} {spec_summary(path)}")
+        click.echo(f"  {'':<34} {path}")
