@@ -86,9 +86,9 @@ def _statement(raw: Any, where: str) -> Statement:
 
 
 @cache
-def load_bank(name: str) -> Bank:
-    """The bank ``generator/banks/<name>.toml``, checked: unique ids and texts, every field set."""
-    path = BANKS_DIR / f"{name}.toml"
+def load_bank(name: str, directory: Path = BANKS_DIR) -> Bank:
+    """The bank ``<directory>/<name>.toml``, checked: unique ids and texts, every field set."""
+    path = directory / f"{name}.toml"
     data = _read(path)
     raw = data.get("statements")
     if not isinstance(raw, list) or not raw:

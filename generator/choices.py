@@ -34,8 +34,9 @@ from generator.families.base import Answer, Family, Solution
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CORRECT = "correct"
-#: The answer forms a spec slot can ask for (``form = "…"``).
-FORMS = ("free", "choice")
+#: The answer forms a spec slot can ask for (``form = "…"``): every family has its own (its
+#: ``FORM``); families with named misconceptions can also be asked as ``"choice"``.
+FORMS = ("free", "choice", "true-false")
 
 
 @dataclass(frozen=True)
@@ -181,11 +182,27 @@ class ChoiceForm(Family):
         return self._params_type
 
     def param_names(self) -> tuple[str, ...]:
-        # ``choices`` is derived from the other params and the stream, not pinned by a user.
+        # Pinning the base family's params pins the variant (one try decides); ``choices`` may be
+        # pinned too (key.json's params reproduce a variant exactly) but need not be.
         return self.base.param_names()
 
     def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        return self.base.parse_params(raw)
+        raw = dict(raw)
+        sources = raw.pop("choices", None)
+        pinned = self.base.parse_params(raw)
+        if sources is not None:
+            if (
+                not isinstance(sources, list)
+                or not all(isinstance(s, str) for s in sources)
+                or sources.count(CORRECT) != 1
+                or len(set(sources)) != len(sources)
+            ):
+                raise ExamgenError(
+                    f"family {self.ID}: params.choices must list distinct misconception names "
+                    f'and "{CORRECT}" once, in printed order, got {sources!r}'
+                )
+            pinned["choices"] = tuple(sources)
+        return pinned
 
     def base_params(self, params: Any) -> Any:
         names = self.base.param_names()
@@ -195,12 +212,14 @@ class ChoiceForm(Family):
         return {CORRECT: solution.answer.value} | self.base.misconceptions(params, solution)
 
     def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Any:
-        params = self.base.draw(rng, pinned)
-        solution = self.base.solve(params)
-        wrong = self.base.misconceptions(params, solution)
-        order = arrange(
-            rng, CORRECT, distinct_candidates(solution.answer.value, wrong), self.DISTRACTORS
-        )
+        params = self.base.draw(rng, {k: v for k, v in pinned.items() if k != "choices"})
+        order = pinned.get("choices")
+        if order is None:
+            solution = self.base.solve(params)
+            wrong = self.base.misconceptions(params, solution)
+            order = arrange(
+                rng, CORRECT, distinct_candidates(solution.answer.value, wrong), self.DISTRACTORS
+            )
         values = {f.name: getattr(params, f.name) for f in fields(params)}
         return self._params_type(**values, choices=order)
 
@@ -238,6 +257,11 @@ def choice_form(family: Family) -> ChoiceForm:
     return ChoiceForm(family)
 
 
+def has_choice_form(family: Family) -> bool:
+    """Whether ``form = "choice"`` turns this free-response family into multiple choice."""
+    return native_form(family) != "choice" and has_misconceptions(family)
+
+
 def native_form(family: Family) -> str:
     """How the family asks its question: ``"free"``, ``"choice"`` or ``"true-false"``."""
     return family.FORM
@@ -265,6 +289,6 @@ def with_form(family: Family, form: str | None) -> Family:
             'multiple-choice form; drop form = "choice"'
         )
     raise ExamgenError(
-        f"family {family.ID} is a {native_form(family)} question and has no free-response form; "
+        f'family {family.ID} is asked as form = "{native_form(family)}" and has no {form!r} form; '
         "drop form"
     )

@@ -17,7 +17,7 @@ import click
 
 from generator import __version__
 from generator.build import build as build_exam
-from generator.choices import FORMS, with_form
+from generator.choices import FORMS, has_choice_form, with_form
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.preview import preview_text
@@ -154,7 +154,8 @@ def list_command() -> None:
     click.echo("Families:")
     for family in registry().values():
         click.echo(f"  {family.ID:<34} {family.TITLE}")
-        click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}")
+        also = '; also as multiple choice (form = "choice")' if has_choice_form(family) else ""
+        click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}{also}")
     click.echo("Specs:")
     for path in shipped_specs():
         click.echo(f"  {path.stem:<34} {spec_summary(path)}")
