@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import pytest
 import sympy
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ from generator.choices import (
     same_value,
     with_form,
 )
+from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.seeding import stream
@@ -201,3 +203,19 @@ def test_native_forms_are_left_alone():
     for family in registry().values():
         assert with_form(family, None) is family
         assert with_form(family, family.FORM) is family
+
+
+def test_preview_shows_the_choice_form():
+    result = CliRunner().invoke(
+        main, ["preview", "sgd-minibatch-step", "--form", "choice", "--seed", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "- **D.**" in result.output and "Why not the other choices:" in result.output
+    listed = CliRunner().invoke(main, ["list"]).output
+    assert "sgd-minibatch-step" in listed and 'form = "choice"' in listed
+
+
+def test_preview_of_a_form_the_family_lacks_is_one_line():
+    result = CliRunner().invoke(main, ["preview", "sgd-direction", "--form", "choice"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
