@@ -198,6 +198,10 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
         raise _fail(path, f"{where}.params", 'must be a table, e.g. params = { eta = "1/2" }')
 
     if "family" in raw:
+        if not isinstance(raw["family"], str):
+            raise _fail(
+                path, f"{where}.family", f"must be a family ID string, got {raw['family']!r}"
+            )
         try:
             family = with_form(get_family(raw["family"]), form)
         except ExamgenError as err:

@@ -64,6 +64,8 @@ def test_shipped_specs_load_and_build_a_student(path, tmp_path):
 
 BAD_SPECS = [
     ('[[questions]]\nfamily = "no-such-family"\n', "questions[1].family", "unknown family"),
+    ("[[questions]]\nfamily = 3\n", "questions[1].family", "family ID string"),
+    ('[[questions]]\nfamily = ["sgd-direction"]\n', "questions[1].family", "family ID string"),
     ('[[questions]]\ntags = ["quiz-7"]\n', "questions[1].tags", "no family is tagged 'quiz-7'"),
     ('[[questions]]\ntags = ["SGD", "vanishing gradients"]\n', "questions[1].tags", "carries all"),
     ("[[questions]]\ntags = []\n", "questions[1].tags", "non-empty list"),
@@ -148,7 +150,7 @@ def test_bad_spec_is_one_line_naming_file_and_field(tmp_path, body, field, messa
     assert message in text and "\n" not in text
 
 
-@pytest.mark.parametrize("body, field, message", BAD_SPECS[:3] + BAD_SPECS[9:10])
+@pytest.mark.parametrize("body, field, message", BAD_SPECS)
 def test_cli_reports_a_bad_spec_in_one_line_and_writes_nothing(tmp_path, body, field, message):
     path = write_spec(tmp_path, body)
     out = tmp_path / "out"
