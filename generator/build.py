@@ -27,7 +27,7 @@ from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
-from generator.seeding import check_seed, question_stream
+from generator.seeding import check_seed
 from generator.spec import Slot, Spec
 
 T = TypeVar("T")
@@ -42,10 +42,12 @@ def no_progress(items: Iterable[T], label: str) -> Iterable[T]:
 class Question:
     slot: Slot
     variant: Variant
+    position: int | None = None  # where the exam prints it, when that differs from the slot
 
     @property
     def number(self) -> int:
-        return self.slot.number
+        """The printed question number (the key's ``number``; ``slot`` is the spec position)."""
+        return self.position if self.position is not None else self.slot.number
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,11 @@ class StudentExam:
 
 
 def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
-    """One student's variants: each slot's stream comes from (seed, student ID, slot number)."""
+    """One student's variants in printed order; each slot's stream comes from (seed, student ID,
+    slot number), so the printed order does not change a variant (see ``generator.spec``)."""
     questions = tuple(
-        Question(
-            slot, slot.family.generate(question_stream(seed, student.id, slot.number), slot.pinned)
-        )
-        for slot in spec.slots
+        Question(slot, slot.generate(seed, student.id), position)
+        for position, slot in enumerate(spec.slots_for(seed, student.id), start=1)
     )
     return StudentExam(student, questions, seed, spec.id)
 
@@ -125,6 +126,7 @@ def render_exam_document(
 def question_key(question: Question) -> dict[str, Any]:
     return {
         "number": question.number,
+        "slot": question.slot.number,
         "family": question.variant.family.ID,
         "points": question.slot.points,
         "params": question.variant.key_params(),
@@ -151,7 +153,9 @@ def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
 def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "name", *(f"q{slot.number}" for slot in spec.slots)])
+    # Columns are printed positions (what a student's paper and typed responses number), so with
+    # shuffle_questions a column holds different slots for different students; key.json says which.
+    writer.writerow(["id", "name", *(f"q{n}" for n in range(1, len(spec.slots) + 1))])
     for e in exams:
         writer.writerow(
             [e.student.id, e.student.name, *(q.variant.solution.answer.cell() for q in e.questions)]

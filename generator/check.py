@@ -67,6 +67,8 @@ class Target:
 
     def reproduce(self, seed: int) -> str:
         command = f"examgen preview {self.family.ID} --seed {seed}"
+        if self.family.FORM == "choice":
+            command += " --form choice"
         if self.pinned:
             command += " --params " + shlex.quote(json.dumps(to_json(dict(self.pinned))))
         return command
@@ -367,7 +369,8 @@ def check(
 def targets_for(families: Sequence[Family] = (), spec: Spec | None = None) -> list[Target]:
     """The spec's questions with their pinned params, else the given families, else all."""
     if spec is not None:
-        return [Target(s.family, s.pinned, s.number) for s in spec.slots]
+        # A pool slot checks every family a student could get there.
+        return [Target(f, s.pinned, s.number) for s in spec.slots for f in s.candidates]
     if not families:
         from generator.families import registry
 

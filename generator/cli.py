@@ -18,13 +18,14 @@ import click
 from generator import __version__
 from generator import check as checking
 from generator.build import build as build_exam
+from generator.choices import FORMS, has_choice_form, with_form
 from generator.diff import diff_folders
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students
 from generator.seeding import MAX_SEED
-from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs
+from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -121,11 +122,17 @@ def build(
     show_default=True,
     help="Markdown or LaTeX (statement and solution), or the key entry as JSON.",
 )
+@click.option(
+    "--form",
+    type=click.Choice(FORMS),
+    default=None,
+    help="Ask the family as free response or multiple choice (default: its own form).",
+)
 @reports_errors
-def preview(family: str, seed: int, params_json: str | None, fmt: str) -> None:
+def preview(family: str, seed: int, params_json: str | None, fmt: str, form: str | None) -> None:
     """Print one variant of FAMILY with its solution."""
     raw = _parse_params_option(params_json)
-    click.echo(preview_text(get_family(family), seed, raw, fmt), nl=False)
+    click.echo(preview_text(with_form(get_family(family), form), seed, raw, fmt), nl=False)
 
 
 def _parse_params_option(params_json: str | None) -> dict[str, Any]:
@@ -210,7 +217,9 @@ def list_command() -> None:
     click.echo("Families:")
     for family in registry().values():
         click.echo(f"  {family.ID:<34} {family.TITLE}")
-        click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}")
+        also = '; also as multiple choice (form = "choice")' if has_choice_form(family) else ""
+        click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}{also}")
     click.echo("Specs:")
     for path in shipped_specs():
-        click.echo(f"  {path.stem:<34} {path}")
+        click.echo(f"  {path.stem:<34} {spec_summary(path)}")
+        click.echo(f"  {'':<34} {path}")

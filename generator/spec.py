@@ -2,6 +2,15 @@
 
 Validation happens here, before anything is generated or written, and every error names the file
 and the field (``specs/quiz.toml: questions[2].points: …``) so an instructor can fix it in one go.
+
+A slot (``[[questions]]``) names one family (``family = "…"``) or a pool: ``tags = [...]`` (every
+family carrying all those tags) or ``families = [...]``; a pool slot gives each student one of its
+families. ``form = "choice"`` asks a family with named misconceptions as multiple choice
+(``generator.choices``). ``shuffle_questions = true`` prints the slots in a per-student order.
+
+Seeding: a slot's variant comes from ``question_stream(seed, student, slot number)``, the slot
+number being its position in the spec, so neither shuffling nor the pool pick changes it; the pick
+and the order have streams of their own. A student's exam depends only on seed, ID and spec.
 """
 
 from __future__ import annotations
@@ -13,25 +22,57 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.choices import FORMS, supports_form, with_form
 from generator.errors import ExamgenError
-from generator.families import get_family
-from generator.families.base import Family
+from generator.families import get_family, registry
+from generator.families.base import Family, Variant
+from generator.seeding import question_stream, stream
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
 
-TOP_LEVEL_FIELDS = {"id", "title", "course", "date", "instructions", "questions"}
-SLOT_FIELDS = {"family", "points", "params"}
+TOP_LEVEL_FIELDS = {
+    "id",
+    "title",
+    "course",
+    "date",
+    "instructions",
+    "shuffle_questions",
+    "questions",
+}
+SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form"}
+CHOOSERS = ("family", "tags", "families")
 
 
 @dataclass(frozen=True)
 class Slot:
-    """One question of the exam: which family, how many points, which params are pinned."""
+    """One question of the exam: which family (or pool), how many points, which params are pinned.
+
+    ``number`` is the slot's position in the spec (1-based): it names the slot's random stream and
+    key.json's ``slot``, whatever position the question is printed at.
+    """
 
     number: int
-    family: Family
+    family: Family | None  # None for a pool slot: each student gets one of ``pool``
     points: int | float
     pinned: Mapping[str, Any] = field(default_factory=dict)
+    pool: tuple[Family, ...] = ()
+    form: str | None = None  # None: each family's own form
+
+    @property
+    def candidates(self) -> tuple[Family, ...]:
+        return (self.family,) if self.family is not None else self.pool
+
+    def family_for(self, seed: int, student_id: str) -> Family:
+        """The slot's family, or the pool's pick for this student (from its own stream)."""
+        if self.family is not None:
+            return self.family
+        rng = stream(seed, "student", student_id, "pool", self.number)
+        return self.pool[int(rng.integers(len(self.pool)))]
+
+    def generate(self, seed: int, student_id: str) -> Variant:
+        family = self.family_for(seed, student_id)
+        return family.generate(question_stream(seed, student_id, self.number), self.pinned)
 
 
 @dataclass(frozen=True)
@@ -44,14 +85,32 @@ class Spec:
     slots: tuple[Slot, ...]
     source: str  # the file's text, hashed into the manifest
     path: Path
+    shuffle_questions: bool = False
 
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
+    def slots_for(self, seed: int, student_id: str) -> tuple[Slot, ...]:
+        """The slots in the order this student's exam prints them."""
+        if not self.shuffle_questions:
+            return self.slots
+        order = stream(seed, "student", student_id, "order").permutation(len(self.slots))
+        return tuple(self.slots[int(i)] for i in order)
+
 
 def shipped_specs() -> list[Path]:
     return sorted(SPECS_DIR.glob("*.toml"))
+
+
+def spec_summary(path: Path) -> str:
+    """``Title (7 questions)`` for `examgen list`, or why the spec does not load."""
+    try:
+        spec = load_spec(path)
+    except ExamgenError as err:
+        return f"(invalid: {err})"
+    count = len(spec.slots)
+    return f"{spec.title} ({count} question{'s' * (count != 1)})"
 
 
 def _fail(path: Path, where: str, message: str) -> ExamgenError:
@@ -93,6 +152,9 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     if not isinstance(questions, list) or not questions:
         raise _fail(path, "questions", "add at least one [[questions]] table with a family")
     slots = tuple(_parse_slot(q, i, path) for i, q in enumerate(questions, start=1))
+    shuffle = data.get("shuffle_questions", False)
+    if not isinstance(shuffle, bool):
+        raise _fail(path, "shuffle_questions", f"must be true or false, got {shuffle!r}")
     return Spec(
         id=exam_id,
         title=_string(data, "title", path, exam_id),
@@ -102,6 +164,7 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         slots=slots,
         source=source,
         path=path,
+        shuffle_questions=shuffle,
     )
 
 
@@ -114,20 +177,93 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
         raise _fail(
             path, f"{where}.{unknown[0]}", f"unknown field; expected some of {sorted(SLOT_FIELDS)}"
         )
-    if "family" not in raw:
-        raise _fail(path, f"{where}.family", "missing; name a family from `examgen list`")
-    try:
-        family = get_family(raw["family"])
-    except ExamgenError as err:
-        raise _fail(path, f"{where}.family", str(err)) from None
+    given = [key for key in CHOOSERS if key in raw]
+    if len(given) != 1:
+        raise _fail(
+            path,
+            f"{where}.{given[1] if given else 'family'}",
+            'give exactly one of family = "…", tags = [...] or families = [...]'
+            + ("" if given else "; `examgen list` shows families and tags"),
+        )
+    form = raw.get("form")
+    if form is not None and form not in FORMS:
+        raise _fail(
+            path, f"{where}.form", f"must be one of {', '.join(map(repr, FORMS))}, got {form!r}"
+        )
     points = raw.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
         raise _fail(path, f"{where}.params", 'must be a table, e.g. params = { eta = "1/2" }')
-    try:
-        pinned = family.parse_params(params)
-    except ExamgenError as err:
-        raise _fail(path, f"{where}.params", str(err)) from None
-    return Slot(number, family, points, pinned)
+
+    if "family" in raw:
+        if not isinstance(raw["family"], str):
+            raise _fail(
+                path, f"{where}.family", f"must be a family ID string, got {raw['family']!r}"
+            )
+        try:
+            family = with_form(get_family(raw["family"]), form)
+        except ExamgenError as err:
+            field_name = "form" if raw["family"] in registry() else "family"
+            raise _fail(path, f"{where}.{field_name}", str(err)) from None
+        try:
+            pinned = family.parse_params(params)
+            if pinned:
+                # Pinned values that leave no acceptable variant fail here, not mid-build.
+                family.generate(stream(0, "spec-check", number), pinned)
+        except ExamgenError as err:
+            raise _fail(path, f"{where}.params", str(err)) from None
+        return Slot(number, family, points, pinned, form=form)
+
+    if params:
+        raise _fail(
+            path, f"{where}.params", 'pinned params need a single family (family = "…"), not a pool'
+        )
+    key = given[0]
+    pool = (
+        _tag_pool(raw[key], form, path, f"{where}.tags")
+        if key == "tags"
+        else _named_pool(raw[key], form, path, f"{where}.families")
+    )
+    return Slot(number, None, points, {}, pool=pool, form=form)
+
+
+def _string_list(value: Any, path: Path, where: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise _fail(path, where, f"must be a non-empty list of strings, got {value!r}")
+    if len(set(value)) != len(value):
+        raise _fail(path, where, f"lists {next(v for v in value if value.count(v) > 1)!r} twice")
+    return value
+
+
+def _tag_pool(tags: Any, form: str | None, path: Path, where: str) -> tuple[Family, ...]:
+    """Every family carrying all of ``tags`` (that can be asked in ``form``), in registry order."""
+    families = list(registry().values())
+    known = sorted({t for f in families for t in f.TAGS}, key=str.lower)
+    for tag in _string_list(tags, path, where):
+        if not any(tag in f.TAGS for f in families):
+            raise _fail(
+                path, where, f"no family is tagged {tag!r}; tags in use: {', '.join(known)}"
+            )
+    tagged = [f for f in families if all(t in f.TAGS for t in tags)]
+    if not tagged:
+        raise _fail(path, where, f"no family carries all of {tags!r}; use fewer tags")
+    pool = tuple(with_form(f, form) for f in tagged if supports_form(f, form))
+    if not pool:
+        raise _fail(
+            path,
+            f"{where[: -len('tags')]}form",
+            f"no family tagged {tags!r} can be asked as {form!r}",
+        )
+    return pool
+
+
+def _named_pool(names: Any, form: str | None, path: Path, where: str) -> tuple[Family, ...]:
+    pool = []
+    for i, name in enumerate(_string_list(names, path, where)):
+        try:
+            pool.append(with_form(get_family(name), form))
+        except ExamgenError as err:
+            raise _fail(path, f"{where}[{i}]", str(err)) from None
+    return tuple(pool)

@@ -136,6 +136,8 @@ class Family(ABC):
     DEGENERATE: ClassVar[tuple[Rule, ...]] = ()
     #: How many tries ``generate`` makes before giving up (overridden by ``BUDGET.max_tries``).
     MAX_TRIES: ClassVar[int] = 1000
+    #: How the question is answered: ``"free"`` (a value), ``"choice"`` or ``"true-false"``.
+    FORM: ClassVar[str] = "free"
 
     # --- to implement -------------------------------------------------------------------------
     @abstractmethod

@@ -1,0 +1,116 @@
+"""Statement banks: the wording concept families draw from, kept as data.
+
+A bank is a TOML file in ``generator/banks/`` named after its family (``sgd-direction.toml``), a
+list of ``[[statements]]`` each with a stable ``id`` (it appears in key.json and pins a variant),
+the ``text`` a student reads, its ``truth`` (for multiple choice: whether it is a correct
+description) and the ``explanation`` the solution shows. ``misconceptions.toml`` holds one note per
+named misconception, shown when a multiple-choice solution explains the wrong choices. Wording
+changes are data edits; this module only loads and checks them.
+
+Texts are LaTeX-math-in-prose, printed as they are in both formats: math goes between ``$…$`` and
+the prose around it avoids characters either format treats specially (the bank tests check this).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator.errors import ExamgenError
+
+BANKS_DIR = Path(__file__).resolve().parent / "banks"
+MISCONCEPTION_NOTES = "misconceptions"
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_FIELDS = {"id": str, "text": str, "truth": bool, "explanation": str}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One bank entry: what the student reads, whether it is true, and why."""
+
+    id: str
+    text: str
+    truth: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Bank:
+    name: str
+    path: Path
+    statements: tuple[Statement, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.statements)
+
+    def with_truth(self, truth: bool) -> tuple[Statement, ...]:
+        return tuple(s for s in self.statements if s.truth == truth)
+
+    def get(self, statement_id: str) -> Statement:
+        for statement in self.statements:
+            if statement.id == statement_id:
+                return statement
+        raise ExamgenError(
+            f"bank {self.name}: no statement {statement_id!r}; known: {', '.join(self.ids)}"
+        )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExamgenError(f"{path}: statement bank not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ExamgenError(f"{path}: TOML syntax error: {err}") from None
+
+
+def _statement(raw: Any, where: str) -> Statement:
+    if not isinstance(raw, dict):
+        raise ExamgenError(f"{where}: must be a [[statements]] table")
+    for name in sorted(set(raw) - set(_FIELDS)):
+        raise ExamgenError(f"{where}.{name}: unknown field; expected {', '.join(_FIELDS)}")
+    for name, kind in _FIELDS.items():
+        value = raw.get(name)
+        if not isinstance(value, kind) or (kind is str and not value.strip()):
+            expected = "true or false" if kind is bool else "non-empty text"
+            raise ExamgenError(f"{where}.{name}: missing or not {expected}")
+    if not _ID.match(raw["id"]):
+        raise ExamgenError(f"{where}.id: {raw['id']!r} must be a lowercase-hyphenated slug")
+    return Statement(raw["id"], raw["text"].strip(), raw["truth"], raw["explanation"].strip())
+
+
+@cache
+def load_bank(name: str, directory: Path = BANKS_DIR) -> Bank:
+    """The bank ``<directory>/<name>.toml``, checked: unique ids and texts, every field set."""
+    path = directory / f"{name}.toml"
+    data = _read(path)
+    raw = data.get("statements")
+    if not isinstance(raw, list) or not raw:
+        raise ExamgenError(f"{path}: statements: add at least one [[statements]] table")
+    statements = tuple(_statement(s, f"{path}: statements[{i}]") for i, s in enumerate(raw, 1))
+    for attribute in ("id", "text"):
+        values = [getattr(s, attribute) for s in statements]
+        repeated = next((v for v in values if values.count(v) > 1), None)
+        if repeated is not None:
+            raise ExamgenError(
+                f"{path}: statements: two entries share the {attribute} {repeated!r}"
+            )
+    return Bank(name, path, statements)
+
+
+@cache
+def misconception_notes() -> dict[str, str]:
+    """Misconception name → one sentence saying what the mistake was (shown in MC solutions)."""
+    path = BANKS_DIR / f"{MISCONCEPTION_NOTES}.toml"
+    notes = _read(path).get("notes")
+    if not isinstance(notes, dict) or not all(
+        _ID.match(k) and isinstance(v, str) and v.strip() for k, v in notes.items()
+    ):
+        raise ExamgenError(f"{path}: notes: must be a [notes] table of slug = 'sentence' entries")
+    return {k: v.strip() for k, v in notes.items()}

@@ -1,0 +1,294 @@
+"""Multiple choice: the correct answer among distractors, all different, in a per-student order.
+
+Two kinds of question use this layer. Concept families draw their choices from a statement bank;
+any family with named misconceptions (``Family.misconceptions``) gets a multiple-choice *form*,
+``ChoiceForm``, whose distractors are the wrong answers those mistakes produce. Either way:
+
+- every choice remembers where it came from (``source``: ``"correct"``, a misconception name or a
+  bank id), and the order of sources is the variant's ``choices`` param, so key.json records the
+  misconception behind each letter and pinning the order reproduces the variant;
+- no two choices are equal: values are compared exactly (sympy Rationals), coinciding
+  misconceptions are skipped, and a variant left with too few distractors is rejected through the
+  family's own resample loop (``Family.generate``), never patched up with made-up values;
+- the order comes from the question's own random stream, never global state.
+
+Rendering is the per-format macro layer's job (``M.response`` prints the lettered choices,
+``M.choice_notes`` says in the solution why each distractor is wrong); the family's template is
+the same for both forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, make_dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy
+
+from generator.bank import misconception_notes
+from generator.errors import ExamgenError
+from generator.exact import exact_str
+from generator.families.base import Answer, Family, Solution
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+CORRECT = "correct"
+#: The answer forms a spec slot can ask for (``form = "…"``): every family has its own (its
+#: ``FORM``); families with named misconceptions can also be asked as ``"choice"``.
+FORMS = ("free", "choice", "true-false")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One lettered option as a student sees it.
+
+    ``kind`` tells the template how to print ``value``: ``"vector"`` and ``"number"`` are exact
+    values, ``"text"`` is bank prose. ``text`` is the plain form key.json shows; ``note`` is what
+    the solution says about this choice (why a distractor is wrong), or ``None``.
+    """
+
+    letter: str
+    source: str
+    kind: str
+    value: Any
+    correct: bool
+    text: str
+    note: str | None = None
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Exact equality of two answer values: Rationals, tuples of them, or text."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if isinstance(a, Sequence) or isinstance(b, Sequence):
+        if not (isinstance(a, Sequence) and isinstance(b, Sequence)) or len(a) != len(b):
+            return False
+        return all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return sympy.Rational(a) - sympy.Rational(b) == 0
+
+
+def distinct_candidates(correct: Any, candidates: Mapping[str, Any]) -> list[str]:
+    """The candidate names whose values differ from ``correct`` and from every earlier candidate.
+
+    Of two coinciding misconceptions the first (in the family's declared order) is kept, so the
+    result does not depend on anything random.
+    """
+    kept: list[str] = []
+    for name, value in candidates.items():
+        if same_value(value, correct) or any(same_value(value, candidates[k]) for k in kept):
+            continue
+        kept.append(name)
+    return kept
+
+
+def arrange(
+    rng: np.random.Generator, correct: str, distractors: Sequence[str], count: int
+) -> tuple[str, ...]:
+    """``count`` distractors drawn from ``distractors`` and the correct source, shuffled."""
+    count = min(count, len(distractors))
+    picked = [distractors[int(i)] for i in rng.choice(len(distractors), size=count, replace=False)]
+    sources = [correct, *picked]
+    return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
+
+
+def plain_text(kind: str, value: Any) -> str:
+    """A choice's value as key.json shows it: ``(4, 9)``, ``9/2`` or the text itself."""
+    if kind == "vector":
+        return "(" + ", ".join(exact_str(v) for v in value) + ")"
+    if kind == "number":
+        return exact_str(value)
+    return str(value)
+
+
+def make_choices(
+    sources: Sequence[str],
+    values: Mapping[str, Any],
+    kind: str,
+    correct: str,
+    notes: Mapping[str, str] | None = None,
+) -> tuple[Choice, ...]:
+    """The lettered choices for ``sources`` in printed order."""
+    notes = notes or {}
+    return tuple(
+        Choice(
+            letter=LETTERS[i],
+            source=source,
+            kind=kind,
+            value=values[source],
+            correct=source == correct,
+            text=plain_text(kind, values[source]),
+            note=notes.get(source),
+        )
+        for i, source in enumerate(sources)
+    )
+
+
+def choice_answer(choices: Sequence[Choice]) -> Answer:
+    """The key.json answer: ``{"kind": "choice", "value": "B", "text": "(4, 9)"}``."""
+    (right,) = (c for c in choices if c.correct)
+    return Answer("choice", right.letter, right.text)
+
+
+def all_distinct(choices: Sequence[Choice]) -> bool:
+    return not any(
+        same_value(a.value, b.value) for i, a in enumerate(choices) for b in choices[i + 1 :]
+    )
+
+
+# --- the multiple-choice form of a family with misconceptions ------------------------------------
+def has_misconceptions(family: Family) -> bool:
+    """Whether the family names its wrong answers (and so can be asked as multiple choice)."""
+    base = family.base if isinstance(family, ChoiceForm) else family
+    return type(base).misconceptions is not Family.misconceptions
+
+
+class ChoiceForm(Family):
+    """``base`` asked as multiple choice: same statement and params, plus lettered choices.
+
+    The choices are the correct answer and ``DISTRACTORS`` of the base family's misconceptions;
+    params gain ``choices``, the sources in printed order. ``ID`` stays the base's, so the key,
+    the seeding labels and the template are the family's own.
+    """
+
+    DISTRACTORS = 3
+    FORM = "choice"
+
+    def __init__(self, base: Family) -> None:
+        self.base = base
+        # Instance attributes shadow Family's class-level declarations for this one wrapper.
+        self.ID = base.ID  # type: ignore[misc]
+        self.TITLE = f"{base.TITLE} (multiple choice)"  # type: ignore[misc]
+        self.TAGS = base.TAGS  # type: ignore[misc]
+        self.BUDGET = base.BUDGET  # type: ignore[misc]
+        self.MAX_TRIES = base.MAX_TRIES  # type: ignore[misc]
+        self.DEGENERATE = (  # type: ignore[misc]
+            *base.DEGENERATE,
+            (f"fewer than {self.DISTRACTORS} distinct distractors", self._too_few_distractors),
+        )
+        self._params_type = make_dataclass(
+            f"{type(base).__name__}Choices",
+            [("choices", tuple, field(default=()))],
+            bases=(base.params_type,),
+            frozen=True,
+        )
+
+    def _too_few_distractors(self, params: Any, solution: Solution) -> bool:
+        choices = solution.steps["choices"]
+        return len(choices) < self.DISTRACTORS + 1 or not all_distinct(choices)
+
+    @property
+    def params_type(self) -> type:
+        return self._params_type
+
+    def param_names(self) -> tuple[str, ...]:
+        # Pinning the base family's params pins the variant (one try decides); ``choices`` may be
+        # pinned too (key.json's params reproduce a variant exactly) but need not be.
+        return self.base.param_names()
+
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        raw = dict(raw)
+        sources = raw.pop("choices", None)
+        pinned = self.base.parse_params(raw)
+        if sources is not None:
+            if (
+                not isinstance(sources, list)
+                or not all(isinstance(s, str) for s in sources)
+                or sources.count(CORRECT) != 1
+                or len(set(sources)) != len(sources)
+            ):
+                raise ExamgenError(
+                    f"family {self.ID}: params.choices must list distinct misconception names "
+                    f'and "{CORRECT}" once, in printed order, got {sources!r}'
+                )
+            pinned["choices"] = tuple(sources)
+        return pinned
+
+    def base_params(self, params: Any) -> Any:
+        names = self.base.param_names()
+        return self.base.params_type(**{name: getattr(params, name) for name in names})
+
+    def candidates(self, params: Any, solution: Solution) -> dict[str, Any]:
+        return {CORRECT: solution.answer.value} | self.base.misconceptions(params, solution)
+
+    def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Any:
+        params = self.base.draw(rng, {k: v for k, v in pinned.items() if k != "choices"})
+        order = pinned.get("choices")
+        if order is None:
+            solution = self.base.solve(params)
+            wrong = self.base.misconceptions(params, solution)
+            order = arrange(
+                rng, CORRECT, distinct_candidates(solution.answer.value, wrong), self.DISTRACTORS
+            )
+        values = {f.name: getattr(params, f.name) for f in fields(params)}
+        return self._params_type(**values, choices=order)
+
+    def solve(self, params: Any) -> Solution:
+        solution = self.base.solve(params)
+        values = self.candidates(params, solution)
+        unknown = [s for s in params.choices if s not in values]
+        if unknown:
+            raise ExamgenError(f"family {self.ID}: no misconception named {unknown[0]!r}")
+        choices = make_choices(
+            params.choices, values, solution.answer.kind, CORRECT, misconception_notes()
+        )
+        steps = {**solution.steps, "choices": choices, "free_answer": solution.answer}
+        return Solution(choice_answer(choices), steps)
+
+    def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
+        values = list(self.base.budget_values(params, solution))
+        for choice in solution.steps["choices"]:
+            value = choice.value
+            values += list(value) if isinstance(value, Sequence) else [value]
+        return values
+
+    def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
+        """Each misconception shown as a choice, as the letter a student who made it picks."""
+        return {c.source: c.letter for c in solution.steps["choices"] if not c.correct}
+
+    def params_to_json(self, params: Any) -> dict[str, Any]:
+        return self.base.params_to_json(self.base_params(params)) | {
+            "choices": list(params.choices)
+        }
+
+
+@cache
+def choice_form(family: Family) -> ChoiceForm:
+    return ChoiceForm(family)
+
+
+def has_choice_form(family: Family) -> bool:
+    """Whether ``form = "choice"`` turns this free-response family into multiple choice."""
+    return native_form(family) != "choice" and has_misconceptions(family)
+
+
+def native_form(family: Family) -> str:
+    """How the family asks its question: ``"free"``, ``"choice"`` or ``"true-false"``."""
+    return family.FORM
+
+
+def supports_form(family: Family, form: str | None) -> bool:
+    return (
+        form is None
+        or native_form(family) == form
+        or (form == "choice" and has_misconceptions(family))
+    )
+
+
+def with_form(family: Family, form: str | None) -> Family:
+    """The family asked in ``form`` (``None``: its own form), or a clear error."""
+    if form is not None and form not in FORMS:
+        raise ExamgenError(f"form must be one of {', '.join(map(repr, FORMS))}, got {form!r}")
+    if form is None or native_form(family) == form:
+        return family
+    if form == "choice" and has_misconceptions(family):
+        return choice_form(family)
+    if form == "choice":
+        raise ExamgenError(
+            f"family {family.ID} names no misconceptions to draw distractors from, so it has no "
+            'multiple-choice form; drop form = "choice"'
+        )
+    raise ExamgenError(
+        f'family {family.ID} is asked as form = "{native_form(family)}" and has no {form!r} form; '
+        "drop form"
+    )

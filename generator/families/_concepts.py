@@ -1,0 +1,123 @@
+"""What concept families share: a statement bank instead of numbers.
+
+A concept family is one module declaring ID, TITLE and TAGS; its bank is
+``generator/banks/<ID>.toml`` (see ``generator.bank``). Two shapes:
+
+- ``TrueFalseFamily``: one statement per student. The truth value is drawn first, a fair coin
+  from the question's stream, and then a statement with that truth, so "False" is the answer half
+  the time whatever the bank's mix: a student cannot pass by always answering the reference's
+  "False". Params: ``statement``, the bank id.
+- ``BankChoiceFamily``: one correct description and ``DISTRACTORS`` wrong ones, shuffled by
+  ``generator.choices``. Params: ``choices``, the bank ids in printed order.
+
+Both solve to the bank's explanation of what the student got, so the solution explains that
+statement, not a generic one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from generator.bank import Bank, load_bank
+from generator.choices import arrange, choice_answer, make_choices
+from generator.errors import ExamgenError
+from generator.families.base import Answer, Family, Solution
+
+
+class BankFamily(Family):
+    """A family whose variants are statements from its bank; nothing numeric to budget."""
+
+    BUDGET = None
+
+    def bank(self) -> Bank:
+        return load_bank(self.ID)
+
+    def _statement_id(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or value not in self.bank().ids:
+            raise ExamgenError(
+                f"family {self.ID}: {where} must be one of the bank's ids "
+                f"({', '.join(self.bank().ids)}), got {value!r}"
+            )
+        return value
+
+
+class TrueFalseFamily(BankFamily):
+    FORM = "true-false"
+
+    @dataclass(frozen=True)
+    class Params:
+        statement: str  # a bank id
+
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        self.check_param_names(raw)
+        if "statement" not in raw:
+            return {}
+        return {"statement": self._statement_id(raw["statement"], "params.statement")}
+
+    def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Params:
+        if "statement" in pinned:
+            return self.Params(pinned["statement"])
+        truth = bool(rng.random() < 0.5)
+        candidates = self.bank().with_truth(truth)
+        return self.Params(candidates[int(rng.integers(len(candidates)))].id)
+
+    def solve(self, params: Params) -> Solution:
+        statement = self.bank().get(params.statement)
+        return Solution(Answer("bool", statement.truth), {"statement": statement})
+
+
+class BankChoiceFamily(BankFamily):
+    FORM = "choice"
+    #: How many wrong descriptions a student sees beside the correct one.
+    DISTRACTORS: ClassVar[int] = 4
+
+    @dataclass(frozen=True)
+    class Params:
+        choices: tuple[str, ...]  # bank ids in printed order; exactly one is a correct description
+
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        self.check_param_names(raw)
+        if "choices" not in raw:
+            return {}
+        ids = raw["choices"]
+        if not isinstance(ids, list) or not 2 <= len(ids) <= 26:
+            raise ExamgenError(
+                f"family {self.ID}: params.choices must be a list of 2–26 bank ids, got {ids!r}"
+            )
+        ids = [self._statement_id(v, f"params.choices[{i}]") for i, v in enumerate(ids)]
+        if len(set(ids)) != len(ids):
+            raise ExamgenError(f"family {self.ID}: params.choices repeats an id: {ids!r}")
+        correct = [i for i in ids if self.bank().get(i).truth]
+        if len(correct) != 1:
+            raise ExamgenError(
+                f"family {self.ID}: params.choices must hold exactly one correct description "
+                f"(one of {', '.join(s.id for s in self.bank().with_truth(True))}), "
+                f"got {len(correct)}"
+            )
+        return {"choices": tuple(ids)}
+
+    def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Params:
+        if "choices" in pinned:
+            return self.Params(pinned["choices"])
+        right = self.bank().with_truth(True)
+        correct = right[int(rng.integers(len(right)))].id
+        wrong = [s.id for s in self.bank().with_truth(False)]
+        return self.Params(arrange(rng, correct, wrong, self.DISTRACTORS))
+
+    def solve(self, params: Params) -> Solution:
+        statements = {i: self.bank().get(i) for i in params.choices}
+        (correct,) = (i for i, s in statements.items() if s.truth)
+        choices = make_choices(
+            params.choices,
+            {i: s.text for i, s in statements.items()},
+            "text",
+            correct,
+            notes={i: s.explanation for i, s in statements.items() if not s.truth},
+        )
+        return Solution(
+            choice_answer(choices), {"choices": choices, "statement": statements[correct]}
+        )

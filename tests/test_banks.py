@@ -1,0 +1,134 @@
+"""Statement banks are data a course edits, so the tests hold every entry to the contract.
+
+Invariant: every bank entry has a slug id, a truth value, text and an explanation; ids and texts
+are unique; texts print as written in both formats (math only between ``$…$``); every named
+misconception any family can produce has a note for multiple-choice solutions.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.bank import BANKS_DIR, load_bank, misconception_notes
+from generator.errors import ExamgenError
+from generator.families import registry
+from generator.families._concepts import BankChoiceFamily, BankFamily, TrueFalseFamily
+from generator.render import escape_latex, escape_markdown
+from generator.seeding import stream
+
+BANK_FAMILIES = [f for f in registry().values() if isinstance(f, BankFamily)]
+MISCONCEPTION_FAMILIES = [
+    f for f in registry().values() if type(f).misconceptions is not BankFamily.misconceptions
+]
+ALL_ENTRIES = [(f.ID, s) for f in BANK_FAMILIES for s in f.bank().statements]
+
+
+def test_every_concept_family_has_a_bank():
+    """Five reference problems are conceptual; each is a bank family whose bank loads."""
+    ids = {f.ID for f in BANK_FAMILIES}
+    assert ids == {
+        "vanishing-gradient-definition",
+        "vanishing-gradient-remedies",
+        "sgd-direction",
+        "sgd-iterations",
+        "initialization-convergence",
+    }
+    assert {p.stem for p in BANKS_DIR.glob("*.toml")} == ids | {"misconceptions"}
+
+
+@pytest.mark.parametrize("family_id, statement", ALL_ENTRIES, ids=lambda v: getattr(v, "id", v))
+def test_every_entry_has_truth_text_and_explanation(family_id, statement):
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", statement.id)
+    assert isinstance(statement.truth, bool)
+    assert statement.text.strip() and statement.explanation.strip()
+    # An explanation says why, so it is more than a restatement of the text.
+    assert len(statement.explanation) > len(statement.text) / 2
+
+
+def _prose(text: str) -> list[str]:
+    """The parts of ``text`` outside ``$…$`` math."""
+    assert text.count("$") % 2 == 0, f"unbalanced $ in {text!r}"
+    return text.split("$")[::2]
+
+
+@pytest.mark.parametrize("family_id, statement", ALL_ENTRIES, ids=lambda v: getattr(v, "id", v))
+def test_texts_print_as_written_in_both_formats(family_id, statement):
+    """Bank prose goes into LaTeX and Markdown unescaped, so it must hold nothing either escapes."""
+    for text in (statement.text, statement.explanation):
+        for line in (line for prose in _prose(text) for line in prose.splitlines()):
+            assert escape_latex(line) == line, line
+            assert escape_markdown(line) == line, line
+            assert "--" not in line and '"' not in line and "`" not in line
+
+
+def test_misconception_notes_print_as_written():
+    for name, note in misconception_notes().items():
+        for prose in _prose(note):
+            assert escape_latex(prose) == prose and escape_markdown(prose) == prose, name
+
+
+@pytest.mark.parametrize("family", BANK_FAMILIES, ids=lambda f: f.ID)
+def test_bank_ids_and_texts_are_unique(family):
+    bank = family.bank()
+    assert len(set(bank.ids)) == len(bank.ids)
+    assert len({s.text for s in bank.statements}) == len(bank.statements)
+
+
+@pytest.mark.parametrize("family", BANK_FAMILIES, ids=lambda f: f.ID)
+def test_banks_hold_what_their_family_draws(family):
+    """A true/false bank needs both truth values; a choice bank one correct description and
+    enough wrong ones for every student's distractors."""
+    bank = family.bank()
+    if isinstance(family, TrueFalseFamily):
+        assert bank.with_truth(True) and bank.with_truth(False)
+    else:
+        assert isinstance(family, BankChoiceFamily)
+        assert bank.with_truth(True)
+        assert len(bank.with_truth(False)) >= family.DISTRACTORS
+
+
+@pytest.mark.parametrize("family", MISCONCEPTION_FAMILIES, ids=lambda f: f.ID)
+@given(seed=st.integers(0, 2**32))
+def test_every_misconception_has_a_note(family, seed):
+    variant = family.generate(stream(seed, "notes", family.ID))
+    names = set(family.misconceptions(variant.params, variant.solution))
+    assert names, "a family that overrides misconceptions names at least one"
+    assert names <= set(misconception_notes())
+
+
+@pytest.mark.parametrize(
+    "content, field",
+    [
+        ("[[statements]]\nid = 'a'\ntruth = true\ntext = 'x'\n", "statements[1].explanation"),
+        (
+            "[[statements]]\nid = 'a'\ntruth = 'yes'\ntext = 'x'\nexplanation = 'y'\n",
+            "statements[1].truth",
+        ),
+        (
+            "[[statements]]\nid = 'Not A Slug'\ntruth = true\ntext = 'x'\nexplanation = 'y'\n",
+            "statements[1].id",
+        ),
+        (
+            "[[statements]]\nid = 'a'\ntruth = true\ntext = 'x'\nexplanation = 'y'\nextra = 1\n",
+            "statements[1].extra",
+        ),
+        ("statements = [\n", "TOML syntax error"),
+        ("title = 'no statements'\n", "statements"),
+        (
+            "[[statements]]\nid = 'a'\ntruth = true\ntext = 'x'\nexplanation = 'y'\n"
+            "[[statements]]\nid = 'a'\ntruth = false\ntext = 'z'\nexplanation = 'y'\n",
+            "share the id",
+        ),
+    ],
+)
+def test_a_broken_bank_is_one_line_naming_file_and_field(tmp_path, content, field):
+    (tmp_path / "broken.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(ExamgenError) as err:
+        load_bank("broken", tmp_path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert str(tmp_path / "broken.toml") in message and field in message

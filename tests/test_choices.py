@@ -1,0 +1,221 @@
+"""The multiple-choice layer: the correct value among distinct, named distractors.
+
+Invariant: every choice a student sees differs exactly (sympy Rationals) from every other; the
+correct one is the free-response answer of the same params; each distractor is the value its
+misconception produces, and the key names that misconception; a variant without enough distinct
+distractors is rejected through the family's resample loop, never padded.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.choices import (
+    CORRECT,
+    LETTERS,
+    ChoiceForm,
+    arrange,
+    distinct_candidates,
+    has_choice_form,
+    same_value,
+    with_form,
+)
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.families import registry
+from generator.seeding import stream
+from generator.stress import stress
+
+WITH_CHOICE_FORM = [f for f in registry().values() if has_choice_form(f)]
+SEEDS = st.integers(0, 2**63 - 1)
+fractions = st.fractions(max_denominator=12).map(
+    lambda f: sympy.Rational(f.numerator, f.denominator)
+)
+vectors = st.tuples(fractions, fractions)
+
+
+def test_the_numeric_families_have_choice_forms():
+    assert {f.ID for f in WITH_CHOICE_FORM} == {
+        "gradient-descent-step",
+        "sgd-minibatch-step",
+        "vanishing-gradient-chain",
+    }
+
+
+@given(a=fractions, b=fractions)
+def test_same_value_is_exact_equality(a, b):
+    assert same_value(a, b) == (Fraction(int(a.p), int(a.q)) == Fraction(int(b.p), int(b.q)))
+    assert same_value((a, b), (a, b)) and not same_value((a, b), (a,))
+
+
+@given(correct=vectors, candidates=st.dictionaries(st.sampled_from("pqrstu"), vectors))
+def test_distinct_candidates_keep_one_of_each_value_other_than_the_answer(correct, candidates):
+    kept = distinct_candidates(correct, candidates)
+    values = [candidates[k] for k in kept]
+    assert not any(same_value(v, correct) for v in values)
+    assert not any(same_value(a, b) for i, a in enumerate(values) for b in values[i + 1 :])
+    for name, value in candidates.items():
+        assert (
+            name in kept or same_value(value, correct) or any(same_value(value, v) for v in values)
+        )
+
+
+@given(
+    seed=SEEDS, names=st.lists(st.sampled_from("pqrstuvw"), unique=True), count=st.integers(0, 9)
+)
+def test_arrange_shuffles_the_correct_source_among_picked_distractors(seed, names, count):
+    order = arrange(stream(seed, "arrange"), CORRECT, names, count)
+    assert order.count(CORRECT) == 1
+    assert len(order) == 1 + min(count, len(names)) == len(set(order))
+    assert set(order) - {CORRECT} <= set(names)
+
+
+@pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
+@given(seed=SEEDS)
+def test_choices_are_the_answer_and_named_misconceptions_all_distinct(base, seed):
+    form = with_form(base, "choice")
+    variant = form.generate(stream(seed, "choices", base.ID))
+    choices = variant.solution.steps["choices"]
+    assert len(choices) == ChoiceForm.DISTRACTORS + 1
+    assert not any(
+        same_value(a.value, b.value) for i, a in enumerate(choices) for b in choices[i + 1 :]
+    )
+    # Independently of the layer: re-solve the base family on the same params.
+    base_params = form.base_params(variant.params)
+    free = base.solve(base_params)
+    wrong = base.misconceptions(base_params, free)
+    for letter, choice in zip(LETTERS, choices, strict=False):
+        assert choice.letter == letter
+        expected = free.answer.value if choice.source == CORRECT else wrong[choice.source]
+        assert same_value(choice.value, expected)
+        assert choice.correct == (choice.source == CORRECT)
+        assert (choice.note is None) == choice.correct
+    answer = variant.solution.answer.to_json()
+    correct = variant.params.choices.index(CORRECT)
+    assert answer["kind"] == "choice" and answer["value"] == LETTERS[correct]
+    assert answer["text"] == free.answer.cell()
+    key = variant.key_params()
+    assert key == base.params_to_json(base_params) | {"choices": list(variant.params.choices)}
+    assert form.misconceptions(variant.params, variant.solution) == {
+        c.source: c.letter for c in choices if not c.correct
+    }
+
+
+@pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
+@given(seed=SEEDS, other=SEEDS)
+def test_key_params_pin_the_same_choices(base, seed, other):
+    form = with_form(base, "choice")
+    variant = form.generate(stream(seed, "choices", base.ID))
+    again = form.variant_from_json(stream(other, "other"), variant.key_params())
+    assert again.params == variant.params
+    assert again.solution.answer == variant.solution.answer
+
+
+@pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
+@given(seed=SEEDS)
+def test_choice_form_draws_the_free_variant_when_it_is_acceptable(base, seed):
+    """The choice form consumes the stream after the base draw, so a student whose free variant
+    also has enough distractors gets the same numbers in either form."""
+    free = base.generate(stream(seed, "same", base.ID))
+    form = with_form(base, "choice")
+    choice = form.generate(stream(seed, "same", base.ID))
+    if not free.rejections and not choice.rejections:
+        assert form.base_params(choice.params) == free.params
+
+
+@pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
+def test_correct_position_is_spread_for_choice_forms(base):
+    """Over 300 students each of the 4 letters is correct 25% of the time (s.d. 2.5%)."""
+    report = stress(with_form(base, "choice"), range(300))
+    assert not report.failures, report.summary()
+    assert set(report.choice_counts) == {4}, report.summary()
+    for letter in "ABCD":
+        assert 0.12 <= report.share(letter) <= 0.38, report.summary()
+
+
+def test_reference_156_as_multiple_choice():
+    """#156 pinned: w0 = 0 makes stale-weights equal the answer, so it is skipped; the other three
+    misconceptions are the distractors, and the correct text is the reference's (4, 9)."""
+    form = with_form(registry()["gradient-descent-step"], "choice")
+    variant = form.variant_from_json(
+        stream(1, "x"), {"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/2"}
+    )
+    sources = set(variant.params.choices)
+    assert sources == {CORRECT, "sum-not-average", "sign-flipped", "eta-not-applied"}
+    assert variant.solution.answer.text == "(4, 9)"
+
+
+def test_too_few_distinct_distractors_is_rejected_not_padded():
+    """With w0 = 0 and eta = 1/n, eta-not-applied equals sum-not-average and stale-weights equals
+    the answer: two distinct distractors are left, so the pinned variant has no choice form."""
+    form = with_form(registry()["gradient-descent-step"], "choice")
+    pinned = {"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/3"}
+    with pytest.raises(ExamgenError, match="fewer than 3 distinct distractors") as err:
+        form.variant_from_json(stream(1, "x"), pinned)
+    assert "in 1 tries" in str(err.value)
+    # Unpinned, the same family resamples past such variants.
+    report = stress(form, range(100), form.parse_params({"w0": [0, 0], "eta": "1/3"}))
+    assert (
+        not report.failures and report.rejections["degenerate: fewer than 3 distinct distractors"]
+    )
+
+
+@pytest.mark.parametrize(
+    "pinned, message",
+    [
+        (
+            {"choices": ["correct", "no-such-mistake", "sign-flipped", "eta-not-applied"]},
+            "no misconception named",
+        ),
+        ({"choices": ["sign-flipped", "eta-not-applied"]}, 'and "correct" once'),
+        ({"choices": ["correct", "correct"]}, 'and "correct" once'),
+    ],
+)
+def test_bad_pinned_choices_are_one_clear_line(pinned, message):
+    form = with_form(registry()["gradient-descent-step"], "choice")
+    raw = {"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/2"} | pinned
+    with pytest.raises(ExamgenError, match=message):
+        form.variant_from_json(stream(1, "x"), raw)
+
+
+@pytest.mark.parametrize(
+    "family_id, form, message",
+    [
+        ("sgd-direction", "choice", "no multiple-choice form"),
+        ("sgd-direction", "free", "has no 'free' form"),
+        ("vanishing-gradient-definition", "free", "has no 'free' form"),
+        ("gradient-descent-step", "true-false", "has no 'true-false' form"),
+        ("gradient-descent-step", "essay", "form must be one of"),
+    ],
+)
+def test_forms_a_family_cannot_take(family_id, form, message):
+    with pytest.raises(ExamgenError, match=message):
+        with_form(registry()[family_id], form)
+
+
+def test_native_forms_are_left_alone():
+    for family in registry().values():
+        assert with_form(family, None) is family
+        assert with_form(family, family.FORM) is family
+
+
+def test_preview_shows_the_choice_form():
+    result = CliRunner().invoke(
+        main, ["preview", "sgd-minibatch-step", "--form", "choice", "--seed", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "- **D.**" in result.output and "Why not the other choices:" in result.output
+    listed = CliRunner().invoke(main, ["list"]).output
+    assert "sgd-minibatch-step" in listed and 'form = "choice"' in listed
+
+
+def test_preview_of_a_form_the_family_lacks_is_one_line():
+    result = CliRunner().invoke(main, ["preview", "sgd-direction", "--form", "choice"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1

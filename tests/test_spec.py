@@ -1,0 +1,279 @@
+"""Exam specs: slots naming a family or a pool, answer forms, per-student question order.
+
+Invariant: a bad spec fails before anything is generated, with one line naming the file and the
+field; a student's exam depends only on (seed, student ID, spec): the pool pick and the printed
+order have streams of their own, and a slot's variant depends on its spec position, not on where
+it is printed or which other students are on the roster.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.build import build, file_stem, generate_student, key_csv, key_json
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.families import registry
+from generator.roster import Student, numbered_students
+from generator.spec import DEFAULT_SPEC, load_spec, parse_spec, shipped_specs
+
+SEEDS = st.integers(0, 2**63 - 1)
+STUDENT_IDS = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=12
+)
+
+REFERENCE_ORDER = [
+    "vanishing-gradient-definition",  # 152
+    "vanishing-gradient-remedies",  # 155
+    "gradient-descent-step",  # 156
+    "sgd-minibatch-step",  # 157
+    "sgd-direction",  # 158
+    "sgd-iterations",  # 159
+    "initialization-convergence",  # 160
+]
+
+
+def write_spec(tmp_path: Path, body: str, header: str = 'id = "t"\n') -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def test_default_spec_is_the_reference_quiz_in_order():
+    spec = load_spec(DEFAULT_SPEC)
+    assert [slot.family.ID for slot in spec.slots] == REFERENCE_ORDER
+    assert not spec.shuffle_questions
+    assert all(slot.points > 0 for slot in spec.slots)
+
+
+@pytest.mark.parametrize("path", shipped_specs(), ids=lambda p: p.stem)
+def test_shipped_specs_load_and_build_a_student(path, tmp_path):
+    spec = load_spec(path)
+    folder = build(spec, 3, numbered_students(2), tmp_path)
+    assert len(key_json(spec, 3, [generate_student(spec, 3, Student("s001", ""))])["students"]) == 1
+    assert (folder / "key.csv").read_text().startswith("id,name,q1,")
+
+
+BAD_SPECS = [
+    ('[[questions]]\nfamily = "no-such-family"\n', "questions[1].family", "unknown family"),
+    ("[[questions]]\nfamily = 3\n", "questions[1].family", "family ID string"),
+    ('[[questions]]\nfamily = ["sgd-direction"]\n', "questions[1].family", "family ID string"),
+    ('[[questions]]\ntags = ["quiz-7"]\n', "questions[1].tags", "no family is tagged 'quiz-7'"),
+    ('[[questions]]\ntags = ["SGD", "vanishing gradients"]\n', "questions[1].tags", "carries all"),
+    ("[[questions]]\ntags = []\n", "questions[1].tags", "non-empty list"),
+    (
+        '[[questions]]\nfamilies = ["sgd-direction", "nope"]\n',
+        "questions[1].families[1]",
+        "unknown",
+    ),
+    (
+        '[[questions]]\nfamilies = ["sgd-direction", "sgd-direction"]\n',
+        "questions[1].families",
+        "twice",
+    ),
+    ('[[questions]]\nfamily = "sgd-direction"\npoints = -1\n', "questions[1].points", "positive"),
+    ('[[questions]]\nfamily = "sgd-direction"\npoints = true\n', "questions[1].points", "positive"),
+    (
+        '[[questions]]\nfamily = "gradient-descent-step"\n'
+        'params = { data = [[1, 3], [2, 3], [3, 6]], w0 = [1, 1], eta = "1/2", batch = [1] }\n',
+        "questions[1].params",
+        "unknown parameter 'batch'",
+    ),
+    (
+        # Every value pinned and the update leaves w1 unchanged: no acceptable variant exists.
+        '[[questions]]\nfamily = "gradient-descent-step"\n'
+        'params = { data = [[0, 1], [1, 1], [2, 1]], w0 = [1, 0], eta = "1/2" }\n',
+        "questions[1].params",
+        "no acceptable variant",
+    ),
+    (
+        '[[questions]]\nfamily = "gradient-descent-step"\nform = "choice"\n'
+        'params = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/3" }\n',
+        "questions[1].params",
+        "fewer than 3 distinct distractors",
+    ),
+    (
+        '[[questions]]\nfamily = "sgd-direction"\nform = "choice"\n',
+        "questions[1].form",
+        "no multiple-choice",
+    ),
+    (
+        '[[questions]]\nfamily = "gradient-descent-step"\nform = "essay"\n',
+        "questions[1].form",
+        "one of",
+    ),
+    (
+        '[[questions]]\ntags = ["SGD"]\nparams = { eta = "1/2" }\n',
+        "questions[1].params",
+        "single family",
+    ),
+    (
+        '[[questions]]\nfamily = "sgd-direction"\ntags = ["SGD"]\n',
+        "questions[1].tags",
+        "exactly one",
+    ),
+    ("[[questions]]\npoints = 1\n", "questions[1].family", "exactly one"),
+    (
+        '[[questions]]\nfamily = "sgd-direction"\ncolour = "red"\n',
+        "questions[1].colour",
+        "unknown field",
+    ),
+    (
+        'shuffle_questions = "yes"\n[[questions]]\nfamily = "sgd-direction"\n',
+        "shuffle_questions",
+        "true or false",
+    ),
+    (
+        '[[questions]]\nfamily = "sgd-direction"\n[[questions]]\nfamily = \n',
+        "TOML syntax error",
+        "line",
+    ),
+    ("", "questions", "at least one"),
+]
+
+
+@pytest.mark.parametrize("body, field, message", BAD_SPECS)
+def test_bad_spec_is_one_line_naming_file_and_field(tmp_path, body, field, message):
+    path = write_spec(tmp_path, body)
+    with pytest.raises(ExamgenError) as err:
+        load_spec(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}: {field}"), text
+    assert message in text and "\n" not in text
+
+
+@pytest.mark.parametrize("body, field, message", BAD_SPECS)
+def test_cli_reports_a_bad_spec_in_one_line_and_writes_nothing(tmp_path, body, field, message):
+    path = write_spec(tmp_path, body)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["build", "--seed", "1", "--spec", str(path), "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
+    assert field in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_examgen_list_shows_spec_titles():
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 0
+    for path in shipped_specs():
+        assert load_spec(path).title in result.output
+    assert "Quiz 7" in result.output and "(7 questions)" in result.output
+
+
+# --- pools ---------------------------------------------------------------------------------------
+def test_tag_pool_holds_every_family_with_all_the_tags(tmp_path):
+    spec = load_spec(write_spec(tmp_path, '[[questions]]\ntags = ["quiz-07", "SGD"]\n'))
+    expected = {f.ID for f in registry().values() if {"quiz-07", "SGD"} <= set(f.TAGS)}
+    assert {f.ID for f in spec.slots[0].pool} == expected
+    assert spec.slots[0].family is None
+
+
+def test_tag_pool_with_a_form_keeps_the_families_that_have_it(tmp_path):
+    spec = load_spec(write_spec(tmp_path, '[[questions]]\ntags = ["quiz-07"]\nform = "choice"\n'))
+    pool = spec.slots[0].pool
+    assert {f.ID for f in pool} == {
+        "vanishing-gradient-definition",
+        "gradient-descent-step",
+        "sgd-minibatch-step",
+    }
+    assert all(f.FORM == "choice" for f in pool)
+
+
+def test_pool_picks_every_member_and_only_members(tmp_path):
+    spec = load_spec(write_spec(tmp_path, '[[questions]]\ntags = ["quiz-07", "lecture-14"]\n'))
+    picks = Counter(
+        generate_student(spec, 5, s).questions[0].variant.family.ID for s in numbered_students(300)
+    )
+    assert set(picks) == {f.ID for f in spec.slots[0].pool}
+    assert min(picks.values()) >= 300 / len(picks) / 3, picks
+
+
+@given(seed=SEEDS, student_id=STUDENT_IDS)
+def test_a_pool_pick_gets_the_same_variant_as_naming_the_family(tmp_path_factory, seed, student_id):
+    """The pick has its own stream, so the question's stream is the slot's whatever the pool."""
+    tmp = tmp_path_factory.mktemp("pool")
+    pool = load_spec(
+        write_spec(tmp, '[[questions]]\nfamilies = ["sgd-direction", "gradient-descent-step"]\n')
+    )
+    question = generate_student(pool, seed, Student(student_id, "")).questions[0]
+    named = load_spec(write_spec(tmp, f'[[questions]]\nfamily = "{question.variant.family.ID}"\n'))
+    again = generate_student(named, seed, Student(student_id, "")).questions[0]
+    assert again.variant.params == question.variant.params
+
+
+# --- shuffled order ------------------------------------------------------------------------------
+QUIZ_BODY = "".join(
+    f'[[questions]]\nfamily = "{f}"\npoints = {i}\n' for i, f in enumerate(REFERENCE_ORDER, 1)
+)
+
+
+@given(seed=SEEDS, student_id=STUDENT_IDS)
+def test_shuffling_reorders_questions_without_changing_any_variant(
+    tmp_path_factory, seed, student_id
+):
+    tmp = tmp_path_factory.mktemp("shuffle")
+    plain = load_spec(write_spec(tmp, QUIZ_BODY))
+    shuffled = load_spec(write_spec(tmp, QUIZ_BODY, 'id = "t"\nshuffle_questions = true\n'))
+    student = Student(student_id, "")
+    base = generate_student(plain, seed, student)
+    mixed = generate_student(shuffled, seed, student)
+    assert [q.number for q in mixed.questions] == list(range(1, 8))
+    assert sorted(q.slot.number for q in mixed.questions) == list(range(1, 8))
+    by_slot = {q.slot.number: q for q in base.questions}
+    for question in mixed.questions:
+        original = by_slot[question.slot.number]
+        assert question.variant.params == original.variant.params
+        assert question.slot.points == original.slot.points
+    # key.json records both positions; key.csv columns follow the printed order.
+    entries = key_json(shuffled, seed, [mixed])["students"][0]["questions"]
+    assert [(e["number"], e["slot"]) for e in entries] == [
+        (q.number, q.slot.number) for q in mixed.questions
+    ]
+    row = list(csv.reader(io.StringIO(key_csv(shuffled, [mixed]), newline="")))[1]
+    assert row[2:] == [q.variant.solution.answer.cell() for q in mixed.questions]
+
+
+def test_shuffled_orders_differ_between_students(tmp_path):
+    spec = load_spec(write_spec(tmp_path, QUIZ_BODY, 'id = "t"\nshuffle_questions = true\n'))
+    orders = {
+        tuple(q.slot.number for q in generate_student(spec, 9, s).questions)
+        for s in numbered_students(40)
+    }
+    assert len(orders) > 30
+
+
+@settings(max_examples=10)
+@given(seed=SEEDS, student_id=STUDENT_IDS, others=st.lists(STUDENT_IDS, max_size=3))
+def test_a_students_files_do_not_depend_on_the_roster(tmp_path_factory, seed, student_id, others):
+    """Byte-identical files for one student whether alone or among others, in any order."""
+    tmp = tmp_path_factory.mktemp("roster")
+    spec = load_spec(write_spec(tmp, QUIZ_BODY, 'id = "t"\nshuffle_questions = true\n'))
+    target = Student(student_id, "Ada")
+    roster = [Student(o, "") for o in dict.fromkeys(others) if o != student_id]
+    alone = build(spec, seed, [target], tmp / "alone")
+    among = build(spec, seed, [*roster[::-1], target, *roster], tmp / "among") if roster else None
+    stem = file_stem(student_id)
+    for folder in filter(None, [among]):
+        for part in ("exams", "solutions"):
+            for ext in ("md", "tex"):
+                name = f"{part}/{stem}.{ext}"
+                assert (folder / name).read_bytes() == (alone / name).read_bytes()
+
+
+def test_parse_spec_accepts_a_mapping_without_a_file():
+    spec = parse_spec(
+        {"questions": [{"families": ["sgd-direction", "sgd-iterations"], "points": 2}]},
+        Path("x.toml"),
+    )
+    assert spec.id == "x" and spec.slots[0].points == 2 and len(spec.slots[0].pool) == 2
