@@ -79,11 +79,7 @@ def want_pdfs(requested: bool | None) -> tuple[bool, str | None]:
 
 def unprintable_notice(students: Sequence[Student]) -> str | None:
     """One line naming the students whose name or ID has characters no installed font shows."""
-    affected = [
-        (s, chars)
-        for s in students
-        if (chars := unprintable_characters(s.name + s.id))
-    ]
+    affected = [(s, chars) for s in students if (chars := unprintable_characters(s.name + s.id))]
     if not affected:
         return None
     shown = ", ".join(f"{s.id} ({''.join(chars)})" for s, chars in affected[:5])
@@ -96,7 +92,7 @@ def unprintable_notice(students: Sequence[Student]) -> str | None:
 
 @dataclass(frozen=True)
 class PdfStudent:
-    """What the PDF phase needs of a student: file stem, who it is, which family each question is."""
+    """What the PDF phase needs of a student: file stem, who, and each question's family."""
 
     stem: str
     student: Student
@@ -235,15 +231,14 @@ def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
         if text.startswith("!") or (m and not text.startswith("(")):
             excerpt = [t for t in lines[i : i + 12] if t.strip()]
             cut = next((k for k, t in enumerate(excerpt) if _LINE_RE.match(t)), None)
-            if cut is not None:
-                excerpt = excerpt[: cut + 2]
+            if cut is not None:  # keep "l.N <source>" and its continuation line, if any
+                more = excerpt[cut + 1 : cut + 2]
+                excerpt = excerpt[: cut + 1] + [t for t in more if t.startswith(" ")]
             number = None
             if m and Path(m["file"]).name == tex_name:
                 number = int(m["line"])
             else:
-                number = next(
-                    (int(mm["line"]) for t in excerpt if (mm := _LINE_RE.match(t))), None
-                )
+                number = next((int(mm["line"]) for t in excerpt if (mm := _LINE_RE.match(t))), None)
             return number, excerpt[:10]
     return None, [t for t in lines[-8:] if t.strip()]
 

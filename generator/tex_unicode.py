@@ -53,9 +53,7 @@ _T5 = (
     "235:ộ 236:ơ 237:ờ 238:ớ 239:ỡ 240:ở 241:ợ 245:ủ 246:ụ 247:ư 248:ừ 249:ứ 250:ữ 251:ử 252:ự "
     "255:ỹ"
 )
-T5_SLOTS: dict[str, int] = {
-    entry.split(":")[1]: int(entry.split(":")[0]) for entry in _T5.split()
-}
+T5_SLOTS: dict[str, int] = {entry.split(":")[1]: int(entry.split(":")[0]) for entry in _T5.split()}
 
 # Combining marks T1 can put on any letter, as LaTeX accent commands.
 ACCENTS: dict[str, str] = {
@@ -94,43 +92,37 @@ def missing(char: str) -> str:
 
 
 @cache
-def _cluster_latex(cluster: str) -> tuple[str, bool]:
-    """LaTeX for one base character with its combining marks, and whether it prints faithfully."""
+def _cluster_latex(cluster: str) -> str:
+    """LaTeX for one base character with the combining marks that follow it."""
     if len(cluster) == 1:
         if in_t1(cluster):
-            return cluster, True
+            return cluster
         if cluster in T5_SLOTS:
-            return rf"\examgenTfive{{{T5_SLOTS[cluster]}}}", True
+            return rf"\examgenTfive{{{T5_SLOTS[cluster]}}}"
         category = unicodedata.category(cluster)
         if category == "Zs":
-            return " ", True
+            return " "
         if category == "Cf":  # zero-width joiners, direction marks: nothing to print
-            return "", True
+            return ""
     base, *marks = unicodedata.normalize("NFD", cluster)
     if unicodedata.combining(base) or not in_t1(base):
-        return missing(cluster[0]) + "".join(missing(m) for m in cluster[1:]), False
-    text, faithful = base, True
+        return "".join(missing(char) for char in cluster)
+    text = base
     for mark in marks:
-        if mark in ACCENTS:
-            text = f"{ACCENTS[mark]}{{{text}}}"
-        else:
-            text, faithful = text + missing(mark), False
-    return text, faithful
+        text = f"{ACCENTS[mark]}{{{text}}}" if mark in ACCENTS else text + missing(mark)
+    return text
 
 
 def unicode_latex(text: str) -> str:
     """``text`` (already NFC and with LaTeX specials escaped) with every non-ASCII character made
     printable by pdflatex as described in the module docstring."""
-    return _CLUSTER_RE.sub(lambda m: _cluster_latex(m.group())[0], text)
+    return _CLUSTER_RE.sub(lambda m: _cluster_latex(m.group()), text)
+
+
+_MISSING_RE = re.compile(r"\\examgenmissing\{([0-9A-F]+)\}")
 
 
 def unprintable_characters(text: str) -> list[str]:
     """The characters of ``text`` that print as a ``U+XXXX`` stand-in, in order, once each."""
-    text = unicodedata.normalize("NFC", text)
-    found: list[str] = []
-    for m in _CLUSTER_RE.finditer(text):
-        if not _cluster_latex(m.group())[1]:
-            for char in m.group():
-                if not in_t1(char) and char not in ACCENTS and char not in found:
-                    found.append(char)
-    return found
+    codes = _MISSING_RE.findall(unicode_latex(unicodedata.normalize("NFC", text)))
+    return list(dict.fromkeys(chr(int(code, 16)) for code in codes))
