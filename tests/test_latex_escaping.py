@@ -120,9 +120,9 @@ def vietnamese_letters() -> set[str]:
         for shape in shapes:
             for tone in TONES:
                 marks = " AND ".join(m for m in (shape, tone) if m)
+                marks = f" WITH {marks}" if marks else ""
                 for case in ("CAPITAL", "SMALL"):
-                    name = f"LATIN {case} LETTER {base.upper()}" + (f" WITH {marks}" if marks else "")
-                    letters.add(unicodedata.lookup(name))
+                    letters.add(unicodedata.lookup(f"LATIN {case} LETTER {base.upper()}{marks}"))
     return letters
 
 

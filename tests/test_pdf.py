@@ -126,9 +126,7 @@ def test_raw_split_matches_pypdf(built: Path, tmp_path: Path) -> None:
             writer.add_page(reader.pages[i])
         writer.write(tmp_path / "slow.pdf")
         slow = PdfReader(tmp_path / "slow.pdf").pages
-        assert [p.extract_text() for p in PdfReader(part).pages] == [
-            p.extract_text() for p in slow
-        ]
+        assert [p.extract_text() for p in PdfReader(part).pages] == [p.extract_text() for p in slow]
         assert pdf_text(part) == pdf_text(tmp_path / "slow.pdf")
 
 
