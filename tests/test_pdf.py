@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,22 @@ def test_solutions_show_worked_answers_and_exams_do_not(built: Path) -> None:
     assert "Solution" in solutions and "Answer:" in solutions and "update rule" in solutions
     assert "Answer:" not in exam and "update rule" not in exam
     assert "2 points" in exam  # points per question
+
+
+def test_a_students_own_tex_file_compiles_to_their_pdf(built: Path, tmp_path: Path) -> None:
+    """The per-student .tex files (for anyone who compiles one by hand) give the same pages as
+    the batch."""
+    tex = tmp_path / "A0002.tex"
+    tex.write_bytes((built / "solutions" / "A0002.tex").read_bytes())
+    run = subprocess.run(
+        latex_command(tex), cwd=tmp_path, env=latex_environment(), capture_output=True
+    )
+    assert run.returncode == 0
+    alone, cut = tex.with_suffix(".pdf"), built / "solutions" / "A0002.pdf"
+    assert len(PdfReader(alone).pages) == len(PdfReader(cut).pages)
+    # pdftotext may order the pieces of a big bracket differently (different font subsets)
+    words = [Counter(re.findall(r"\w+", pdf_text(pdf))) for pdf in (alone, cut)]
+    assert words[0] == words[1]
 
 
 def test_raw_split_matches_pypdf(built: Path, tmp_path: Path) -> None:
