@@ -130,6 +130,14 @@ def test_a_students_own_tex_file_compiles_to_their_pdf(built: Path, tmp_path: Pa
     assert words[0] == words[1]
 
 
+def test_pdfs_are_byte_identical_across_builds(built: Path, tmp_path: Path) -> None:
+    """Same seed, IDs and spec: the same PDF bytes (no timestamps or random IDs inside)."""
+    again, result = build(tmp_path, ROSTER, "--pdf")
+    assert result.exit_code == 0
+    for name in ("handouts.pdf", "solutions.pdf", "exams/A0002.pdf", "solutions/A0003.pdf"):
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
 def test_raw_split_matches_pypdf(built: Path, tmp_path: Path) -> None:
     """The byte-copying splitter gives the same pages as pypdf's general (slow) writer."""
     source = built / "solutions.pdf"
