@@ -4,7 +4,8 @@ One LaTeX process per student costs a fraction of a second each before it typese
 (loading the class and fonts), minutes for a large class. Instead the per-student ``.tex`` files
 that the build already wrote are joined into two documents, ``handouts.tex`` and
 ``solutions.tex`` (one shared preamble, then each student's part in roster order), compiled once
-each, side by side on two cores, in a single pass (nothing in the template needs a second one).
+each, side by side on two cores, in a single pass (nothing in the template needs a second one);
+each is cut up as soon as it is done, while the other may still be compiling.
 The exam template marks where each student starts with a named destination and pads each student
 to an even page count, so ``handouts.pdf`` prints duplex with every student on a fresh sheet and
 ``generator.pdf_split`` cuts the per-student PDFs out of it by page range.
@@ -24,8 +25,9 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -167,25 +169,41 @@ def latex_environment() -> dict[str, str]:
     }
 
 
-class LatexRuns:
-    """pdflatex on several documents at once; iterating yields once per student typeset (for a
-    progress bar) and ends when every run has finished."""
+@dataclass
+class Job:
+    """One batched document: its name, the folder of its per-student files, its source."""
 
-    def __init__(self, texs: Sequence[Path], students: int) -> None:
-        self.texs = list(texs)
-        self.total = students * len(texs)
+    name: str
+    folder: str
+    tex: Path
+    batch: Batch
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class LatexRuns:
+    """pdflatex on every job's document at once; each is cut into per-student PDFs (``after``)
+    as soon as it is typeset, while the other may still be compiling. Iterating yields once per
+    student typeset and once per student cut (for a progress bar) and ends when all is done."""
+
+    def __init__(
+        self, jobs: Sequence[Job], after: Callable[[Job, Callable[[], None]], None], students: int
+    ) -> None:
+        self.jobs = list(jobs)
+        self.after = after
+        self.total = 2 * students * len(jobs)
         self.events: queue.Queue[int | None] = queue.Queue()
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.returncodes: list[int | None] = [None] * len(texs)
+        self.returncodes: list[int | None] = [None] * len(jobs)
+        self.errors: list[BaseException | None] = [None] * len(jobs)
 
     def __len__(self) -> int:
         return self.total
 
     def start(self) -> None:
-        for i, tex in enumerate(self.texs):
+        for i, job in enumerate(self.jobs):
             proc = subprocess.Popen(
-                latex_command(tex),
-                cwd=tex.parent,
+                latex_command(job.tex),
+                cwd=job.tex.parent,
                 env=latex_environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -195,12 +213,22 @@ class LatexRuns:
             threading.Thread(target=self._watch, args=(i, proc), daemon=True).start()
 
     def _watch(self, index: int, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(PROGRESS_MARK.encode()):
-                self.events.put(index)
-        self.returncodes[index] = proc.wait()
-        self.events.put(None)
+        job, started = self.jobs[index], time.perf_counter()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith(PROGRESS_MARK.encode()):
+                    self.events.put(index)
+            self.returncodes[index] = proc.wait()
+            job.seconds["latex"] = time.perf_counter() - started
+            if self.returncodes[index] == 0:
+                started = time.perf_counter()
+                self.after(job, lambda: self.events.put(index))
+                job.seconds["split"] = time.perf_counter() - started
+        except BaseException as err:  # re-raised by build_pdfs in the main thread
+            self.errors[index] = err
+        finally:
+            self.events.put(None)
 
     def __iter__(self) -> Iterator[int]:
         running = len(self.procs)
@@ -285,13 +313,13 @@ def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
 
 def build_pdfs(
     folder: Path, students: Sequence[PdfStudent], progress: Progress[Any] = _no_progress
-) -> None:
+) -> dict[str, float]:
     """From the per-student ``.tex`` files in ``folder``, write ``handouts.pdf``,
-    ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``."""
+    ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``;
+    return the seconds each document took to typeset and to cut (for the benchmark)."""
     work = folder / ".latex"
     work.mkdir()
-    batches = {}
-    texs = []
+    jobs = []
     for name, sub, _ in DOCUMENTS:
         paths = [folder / sub / f"{s.stem}.tex" for s in students]
         batch = batch_document(
@@ -299,24 +327,36 @@ def build_pdfs(
         )
         tex = work / f"{name}.tex"
         tex.write_text(batch.text, encoding="utf-8")
-        batches[name] = batch
-        texs.append(tex)
-    runs = LatexRuns(texs, len(students))
+        jobs.append(Job(name, sub, tex, batch))
+
+    def cut(job: Job, tick: Callable[[], None]) -> None:
+        def ticking(items: Iterable[T], label: str) -> Iterator[T]:
+            for item in items:
+                yield item
+                tick()
+
+        dests = [folder / job.folder / f"{s.stem}.pdf" for s in students]
+        counts = split_pdf(job.tex.with_suffix(".pdf"), dests, ticking)
+        odd = [s.label for s, n in zip(students, counts, strict=True) if n % 2]
+        if odd:  # the template pads every student; an odd count means it was changed
+            raise ExamgenError(
+                f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
+            )
+
+    runs = LatexRuns(jobs, cut, len(students))
     try:
         runs.start()
-        for _ in progress(runs, "Typesetting (LaTeX)"):
+        for _ in progress(runs, "Typesetting PDFs"):
             pass
     finally:
         runs.stop()
-    for (name, sub, _), tex, code in zip(DOCUMENTS, texs, runs.returncodes, strict=True):
-        if code != 0 or not tex.with_suffix(".pdf").exists():
-            raise latex_error(name, sub, tex, batches[name], students)
-    for (name, sub, _), tex in zip(DOCUMENTS, texs, strict=True):
-        pdf = tex.with_suffix(".pdf")
-        dests = [folder / sub / f"{s.stem}.pdf" for s in students]
-        counts = split_pdf(pdf, dests, progress, f"Splitting {name}")
-        odd = [s.label for s, n in zip(students, counts, strict=True) if n % 2]
-        if odd:  # the template pads every student; an odd count means it was changed
-            raise ExamgenError(f"{name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent")
-        os.replace(pdf, folder / f"{name}.pdf")
+    for job, code in zip(jobs, runs.returncodes, strict=True):
+        if code != 0 or not job.tex.with_suffix(".pdf").exists():
+            raise latex_error(job.name, job.folder, job.tex, job.batch, students)
+    for error in runs.errors:
+        if error is not None:
+            raise error
+    for job in jobs:
+        os.replace(job.tex.with_suffix(".pdf"), folder / f"{job.name}.pdf")
     shutil.rmtree(work)
+    return {f"{step} {job.name}": t for job in jobs for step, t in job.seconds.items()}
