@@ -195,6 +195,8 @@ class LatexRuns:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.returncodes: list[int | None] = [None] * len(jobs)
         self.errors: list[BaseException | None] = [None] * len(jobs)
+        self.threads: list[threading.Thread] = []
+        self.cancelled = threading.Event()
 
     def __len__(self) -> int:
         return self.total
@@ -210,7 +212,14 @@ class LatexRuns:
                 stderr=subprocess.STDOUT,
             )
             self.procs.append(proc)
-            threading.Thread(target=self._watch, args=(i, proc), daemon=True).start()
+            thread = threading.Thread(target=self._watch, args=(i, proc), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _tick(self, index: int) -> None:
+        if self.cancelled.is_set():  # stop cutting: the staging folder is about to go
+            raise InterruptedError("PDF build cancelled")
+        self.events.put(index)
 
     def _watch(self, index: int, proc: subprocess.Popen[bytes]) -> None:
         job, started = self.jobs[index], time.perf_counter()
@@ -223,7 +232,7 @@ class LatexRuns:
             job.seconds["latex"] = time.perf_counter() - started
             if self.returncodes[index] == 0:
                 started = time.perf_counter()
-                self.after(job, lambda: self.events.put(index))
+                self.after(job, lambda: self._tick(index))
                 job.seconds["split"] = time.perf_counter() - started
         except BaseException as err:  # re-raised by build_pdfs in the main thread
             self.errors[index] = err
@@ -240,11 +249,15 @@ class LatexRuns:
                 yield event
 
     def stop(self) -> None:
-        """End any run still going (an interrupted or failed build)."""
+        """End whatever still runs (an interrupted or failed build) and wait for it to end, so
+        nothing writes into the staging folder after this returns."""
+        self.cancelled.set()
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
+        for thread in self.threads:
+            thread.join()
 
 
 _FILE_LINE_RE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$")

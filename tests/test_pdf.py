@@ -219,6 +219,24 @@ def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
     assert snapshot(tmp_path / "out") == before
 
 
+def test_an_interrupted_pdf_build_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Ctrl-C while LaTeX runs: pdflatex is stopped, the staging folder removed, out/ as before."""
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+
+    def interrupt(items, label):
+        for item in items:
+            yield item
+            if label == "Typesetting PDFs":
+                raise KeyboardInterrupt
+
+    students = [Student(f"I{i}", f"Name {i}") for i in range(3)]
+    with pytest.raises(KeyboardInterrupt):
+        generator.build.build(load_spec(DEFAULT_SPEC), SEED, students, out, interrupt, pdf=True)
+    assert sorted(p.name for p in out.iterdir()) == ["keep"]
+    assert not list((out / "keep").iterdir())
+
+
 def test_every_character_the_escaper_passes_through_compiles(tmp_path: Path) -> None:
     """T1_RANGES and the T5 slots were measured on TeX Live 2022; recompile them all, in upright,
     italic, bold and typewriter, with missing glyphs as errors (the template sets that)."""
