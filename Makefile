@@ -25,12 +25,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+# Handouts need TeX Live: installed here when missing on Debian/Ubuntu with root or sudo.
 exam: $(STAMP)
+	@bash scripts/install-tex
 	$(BIN)/examgen build --seed $(SEED) --out "$(OUT)" \
 		$(if $(ROSTER),--roster "$(ROSTER)",--count $(N)) $(if $(SPEC),--spec "$(SPEC)")
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@bash scripts/install-tex
+	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python "$$f"; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from generator.families.base import Variant
 from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
+from generator.pdf import PdfStudent, build_pdfs
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
 from generator.seeding import check_seed
@@ -236,16 +237,28 @@ def write_exam_files(
     _write(folder / MANIFEST_NAME, manifest_text(spec, seed, exams))
 
 
+def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
+    return [
+        PdfStudent(
+            file_stem(e.student.id), e.student, tuple(q.variant.family.ID for q in e.questions)
+        )
+        for e in exams
+    ]
+
+
 def build(
     spec: Spec,
     seed: int,
     students: list[Student],
     out: Path,
     progress: Progress = no_progress,
+    pdf: bool = False,
 ) -> Path:
-    """Generate, render and write one exam folder; return its path."""
+    """Generate, render and write one exam folder (with ``pdf``, the PDFs too); return its path."""
     exams = generate_exams(spec, seed, students, progress)
     target = Path(out) / exam_dir_name(spec, seed)
     with staged_directory(target) as staging:
         write_exam_files(staging, spec, seed, exams, progress)
+        if pdf:
+            build_pdfs(staging, pdf_students(exams), progress)
     return target

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from generator.choices import FORMS, has_choice_form, with_form
 from generator.diff import diff_folders
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
+from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students
 from generator.seeding import MAX_SEED
@@ -49,7 +50,9 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
         if quiet or not sys.stderr.isatty():
             yield from items
             return
-        with click.progressbar(list(items), label=f"{label:<22}", file=sys.stderr) as bar:
+        # Sized iterables (a list, or LaTeX runs that report as they go) stream; others are listed.
+        items = items if isinstance(items, Sized) else list(items)
+        with click.progressbar(items, label=f"{label:<22}", file=sys.stderr) as bar:
             yield from bar
 
     return show
@@ -88,10 +91,22 @@ def main() -> None:
     show_default=True,
     help="Folder that receives <exam-id>-seed<SEED>/.",
 )
+@click.option(
+    "--pdf/--no-pdf",
+    default=None,
+    help="PDFs (handouts.pdf, solutions.pdf, one per student) need TeX Live; "
+    "default: build them when pdflatex is installed.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def build(
-    seed: int, count: int | None, roster: Path | None, spec_path: Path, out: Path, quiet: bool
+    seed: int,
+    count: int | None,
+    roster: Path | None,
+    spec_path: Path,
+    out: Path,
+    pdf: bool | None,
+    quiet: bool,
 ) -> None:
     """Build every student's exam, solutions, key.json and key.csv.
 
@@ -101,7 +116,11 @@ def build(
         raise ExamgenError("give either --count or --roster, not both")
     spec = load_spec(spec_path)
     students = load_roster(roster) if roster is not None else numbered_students(count or 30)
-    folder = build_exam(spec, seed, students, out, progress_bar(quiet))
+    make_pdfs, skipped = want_pdfs(pdf)
+    folder = build_exam(spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs)
+    for notice in (skipped, unprintable_notice(students)):
+        if notice:
+            click.echo(notice, err=True)
     click.echo(f"Built {len(students)} students × {len(spec.slots)} questions in {folder}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ import jinja2
 import sympy
 
 from generator.exact import latex
+from generator.tex_unicode import unicode_latex
 
 Format = Literal["latex", "markdown"]
 FORMATS: tuple[Format, ...] = ("latex", "markdown")
@@ -50,16 +52,25 @@ _LATEX_SPECIALS = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "'": r"\textquotesingle{}",  # not a curly quote: names print as typed
+    "`": r"\textasciigrave{}",
 }
 _LATEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
+_LIGATURE_RE = re.compile(r"([-,])(?=[-,])")  # "--" and ",," would print as a dash and a quote
+_LONG_WORD_RE = re.compile(r"\S{24}(?=\S)")
+_BREAK = "\x00"  # control characters are folded to spaces first, so this one is free
 
 
 def escape_latex(text: str) -> str:
     """Text that LaTeX prints literally: every special character neutralised, control
-    characters (newlines included) folded to a space so no text can end a line or a command."""
-    text = _CONTROL_RE.sub(" ", str(text))
-    return _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
+    characters (newlines included) folded to a space so no text can end a line or a command, and
+    non-ASCII characters made printable by pdflatex (see ``generator.tex_unicode``)."""
+    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", str(text)))
+    text = _LONG_WORD_RE.sub(lambda m: m.group() + _BREAK, text)  # a 300-letter name still wraps
+    text = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
+    text = _LIGATURE_RE.sub(r"\1{}", text)
+    return unicode_latex(text).replace(_BREAK, r"\allowbreak{}")
 
 
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")

@@ -1,12 +1,10 @@
-"""Escaping and math formatting: text from outside prints literally, numbers print exactly.
+"""Markdown escaping and math formatting: text prints literally, numbers print exactly.
 
-The escaping table covers every LaTeX special character (nbconvert's habit): a name can never
-become a command, a comment, a math shift or an unbalanced group.
+(LaTeX escaping has its own table and properties in test_latex_escaping.py.)
 """
 
 from __future__ import annotations
 
-import pytest
 import sympy
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,51 +12,11 @@ from hypothesis import strategies as st
 from generator.exact import latex
 from generator.render import (
     column_tex,
-    escape_latex,
     escape_markdown,
     join_and,
     ordinal,
     tex_paren,
 )
-
-LATEX_TABLE = [
-    ("#", r"\#"),
-    ("$", r"\$"),
-    ("%", r"\%"),
-    ("&", r"\&"),
-    ("~", r"\textasciitilde{}"),
-    ("_", r"\_"),
-    ("^", r"\textasciicircum{}"),
-    ("\\", r"\textbackslash{}"),
-    ("{", r"\{"),
-    ("}", r"\}"),
-    ("O'Brien", "O'Brien"),
-    ("Zoë", "Zoë"),
-    (r"\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
-    ("a\nb", "a b"),
-]
-
-
-@pytest.mark.parametrize(("raw", "escaped"), LATEX_TABLE)
-def test_latex_escape_table(raw, escaped):
-    assert escape_latex(raw) == escaped
-
-
-@given(st.text())
-def test_escaped_latex_has_no_live_specials(text):
-    """After escaping, every special is preceded by a backslash or inside a \\text…{} name."""
-    out = escape_latex(text)
-    stripped = (
-        out.replace(r"\textbackslash{}", "")
-        .replace(r"\textasciitilde{}", "")
-        .replace(r"\textasciicircum{}", "")
-        .replace(r"\textless{}", "")
-        .replace(r"\textgreater{}", "")
-        .replace(r"\textbar{}", "")
-    )
-    for ch in "#$%&_{}":
-        stripped = stripped.replace("\\" + ch, "")
-    assert not any(ch in stripped for ch in "\\#$%&~_^{}\n\r")
 
 
 @given(st.text())

@@ -1,0 +1,375 @@
+"""TeX Live driver: every student's exam in one pdflatex run, then cut into per-student PDFs.
+
+One LaTeX process per student costs a fraction of a second each before it typesets anything
+(loading the class and fonts), minutes for a large class. Instead the per-student ``.tex`` files
+that the build already wrote are joined into two documents, ``handouts.tex`` and
+``solutions.tex`` (one shared preamble, then each student's part in roster order), compiled once
+each, side by side on two cores, in a single pass (nothing in the template needs a second one);
+each is cut up as soon as it is done, while the other may still be compiling.
+The exam template marks where each student starts with a named destination and pads each student
+to an even page count, so ``handouts.pdf`` prints duplex with every student on a fresh sheet and
+``generator.pdf_split`` cuts the per-student PDFs out of it by page range.
+
+pdflatex runs with shell escape off, in nonstop mode that halts on the first error, and may read
+or write files only in its own folder (``openin_any``/``openout_any`` paranoid): defence in depth
+behind the ``text`` filter, which already prints every user-supplied character literally. A LaTeX
+error becomes one ``ExamgenError`` naming the student, question and source line, with the log
+lines that explain it.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.errors import ExamgenError
+from generator.pdf_split import split_pdf
+from generator.roster import Student
+from generator.tex_unicode import unprintable_characters
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], str], Iterable[T]]
+
+DEBIAN_PACKAGES = (
+    "texlive-latex-base",
+    "texlive-latex-recommended",
+    "texlive-latex-extra",
+    "texlive-fonts-recommended",
+    "lmodern",
+    "latexmk",
+    "poppler-utils",
+)
+INSTALL_HINT = (
+    "install TeX Live (Debian/Ubuntu: sudo apt-get install --no-install-recommends "
+    + " ".join(DEBIAN_PACKAGES)
+    + "; macOS: MacTeX or BasicTeX from tug.org/mactex)"
+)
+SKIPPED_NOTICE = f"PDFs skipped: pdflatex not found; to print handouts, {INSTALL_HINT}"
+
+# The two batched documents: (name, folder of the per-student files, label).
+DOCUMENTS = (("handouts", "exams", "exam"), ("solutions", "solutions", "solutions"))
+STUDENT_MARK = "% examgen-student"
+QUESTION_MARK = "% examgen-question "
+PROGRESS_MARK = "examgen-student"
+BEGIN, END = "\\begin{document}\n", "\\end{document}"
+
+
+def tex_available() -> bool:
+    return shutil.which("pdflatex") is not None
+
+
+def want_pdfs(requested: bool | None) -> tuple[bool, str | None]:
+    """Whether to build PDFs for ``--pdf`` (True), ``--no-pdf`` (False) or neither (None, which
+    builds them when TeX is installed), and the one-line notice to show when they are skipped."""
+    if requested is False:
+        return False, None
+    if tex_available():
+        return True, None
+    if requested:
+        raise ExamgenError(f"--pdf: pdflatex not found; {INSTALL_HINT}, or drop --pdf")
+    return False, SKIPPED_NOTICE
+
+
+def unprintable_notice(students: Sequence[Student]) -> str | None:
+    """One line naming the students whose name or ID has characters no installed font shows."""
+    affected = [(s, chars) for s in students if (chars := unprintable_characters(s.name + s.id))]
+    if not affected:
+        return None
+    shown = ", ".join(f"{s.id} ({''.join(chars)})" for s, chars in affected[:5])
+    more = f" and {len(affected) - 5} more" if len(affected) > 5 else ""
+    return (
+        f"Note: {len(affected)} student(s) have characters the PDF fonts cannot show, printed as "
+        f"U+ codes instead: {shown}{more}"
+    )
+
+
+@dataclass(frozen=True)
+class PdfStudent:
+    """What the PDF phase needs of a student: file stem, who, and each question's family."""
+
+    stem: str
+    student: Student
+    families: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.student.id} ({self.student.name})" if self.student.name else self.student.id
+
+
+# --- the batched document -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Batch:
+    """A batched document's source and, per student, the line its part starts on (1-based) and
+    the line of the same text in the student's own file."""
+
+    text: str
+    starts: tuple[int, ...]
+    own_starts: tuple[int, ...]
+
+
+def batch_document(sources: Sequence[str], where: Sequence[str]) -> Batch:
+    """One document holding every student's part of ``sources`` (their own complete documents,
+    all with the same preamble) in order."""
+    preamble = None
+    parts = []
+    own_starts = []
+    for source, name in zip(sources, where, strict=True):
+        head, sep, rest = source.partition(BEGIN)
+        body, sep2, _ = rest.rpartition(END)
+        if not sep or not sep2:
+            raise ExamgenError(f"{name}: no \\begin{{document}} … \\end{{document}} to batch")
+        if preamble is None:
+            preamble = head + BEGIN
+        elif head + BEGIN != preamble:
+            raise ExamgenError(
+                f"{name}: its LaTeX preamble differs from the first student's; batched PDFs need "
+                "a template whose preamble is the same for every student"
+            )
+        parts.append(body)
+        own_starts.append(head.count("\n") + 2)
+    assert preamble is not None
+    starts = []
+    line = preamble.count("\n") + 1
+    for body in parts:
+        starts.append(line)
+        line += body.count("\n")
+    return Batch(preamble + "".join(parts) + END + "\n", tuple(starts), tuple(own_starts))
+
+
+# --- running pdflatex ---------------------------------------------------------------------------
+def latex_command(tex: Path) -> list[str]:
+    return [
+        "pdflatex",
+        "-no-shell-escape",
+        "-interaction=nonstopmode",
+        "-halt-on-error",
+        "-file-line-error",
+        tex.name,
+    ]
+
+
+def latex_environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "openin_any": "p",  # no reading outside the working folder (e.g. /etc/passwd)
+        "openout_any": "p",
+        "shell_escape": "f",
+        "max_print_line": "10000",  # unwrapped log lines: parseable errors and progress marks
+        "error_line": "254",
+        "half_error_line": "238",
+    }
+
+
+@dataclass
+class Job:
+    """One batched document: its name, the folder of its per-student files, its source."""
+
+    name: str
+    folder: str
+    tex: Path
+    batch: Batch
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class LatexRuns:
+    """pdflatex on every job's document at once; each is cut into per-student PDFs (``after``)
+    as soon as it is typeset, while the other may still be compiling. Iterating yields once per
+    student typeset and once per student cut (for a progress bar) and ends when all is done."""
+
+    def __init__(
+        self, jobs: Sequence[Job], after: Callable[[Job, Callable[[], None]], None], students: int
+    ) -> None:
+        self.jobs = list(jobs)
+        self.after = after
+        self.total = 2 * students * len(jobs)
+        self.events: queue.Queue[int | None] = queue.Queue()
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.returncodes: list[int | None] = [None] * len(jobs)
+        self.errors: list[BaseException | None] = [None] * len(jobs)
+        self.threads: list[threading.Thread] = []
+        self.cancelled = threading.Event()
+
+    def __len__(self) -> int:
+        return self.total
+
+    def start(self) -> None:
+        for i, job in enumerate(self.jobs):
+            proc = subprocess.Popen(
+                latex_command(job.tex),
+                cwd=job.tex.parent,
+                env=latex_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            self.procs.append(proc)
+            thread = threading.Thread(target=self._watch, args=(i, proc), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _tick(self, index: int) -> None:
+        if self.cancelled.is_set():  # stop cutting: the staging folder is about to go
+            raise InterruptedError("PDF build cancelled")
+        self.events.put(index)
+
+    def _watch(self, index: int, proc: subprocess.Popen[bytes]) -> None:
+        job, started = self.jobs[index], time.perf_counter()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith(PROGRESS_MARK.encode()):
+                    self.events.put(index)
+            self.returncodes[index] = proc.wait()
+            job.seconds["latex"] = time.perf_counter() - started
+            if self.returncodes[index] == 0:
+                started = time.perf_counter()
+                self.after(job, lambda: self._tick(index))
+                job.seconds["split"] = time.perf_counter() - started
+        except BaseException as err:  # re-raised by build_pdfs in the main thread
+            self.errors[index] = err
+        finally:
+            self.events.put(None)
+
+    def __iter__(self) -> Iterator[int]:
+        running = len(self.procs)
+        while running:
+            event = self.events.get()
+            if event is None:
+                running -= 1
+            else:
+                yield event
+
+    def stop(self) -> None:
+        """End whatever still runs (an interrupted or failed build) and wait for it to end, so
+        nothing writes into the staging folder after this returns."""
+        self.cancelled.set()
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        for thread in self.threads:
+            thread.join()
+
+
+_FILE_LINE_RE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$")
+_LINE_RE = re.compile(r"^l\.(?P<line>\d+)")
+
+
+def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
+    """The source line of the first error in a pdflatex log and the lines that explain it."""
+    lines = log.splitlines()
+    for i, text in enumerate(lines):
+        m = _FILE_LINE_RE.match(text)
+        if text.startswith("!") or (m and not text.startswith("(")):
+            excerpt = [t for t in lines[i : i + 12] if t.strip()]
+            cut = next((k for k, t in enumerate(excerpt) if _LINE_RE.match(t)), None)
+            if cut is not None:  # keep "l.N <source>" and its continuation line, if any
+                more = excerpt[cut + 1 : cut + 2]
+                excerpt = excerpt[: cut + 1] + [t for t in more if t.startswith(" ")]
+            number = None
+            if m and Path(m["file"]).name == tex_name:
+                number = int(m["line"])
+            else:
+                number = next((int(mm["line"]) for t in excerpt if (mm := _LINE_RE.match(t))), None)
+            return number, excerpt[:10]
+    return None, [t for t in lines[-8:] if t.strip()]
+
+
+def locate(batch: Batch, line: int | None, students: Sequence[PdfStudent]) -> tuple[int, int]:
+    """(student index, question number) whose source holds batch line ``line``; -1 if none."""
+    if line is None:
+        return -1, -1
+    student = max((k for k, start in enumerate(batch.starts) if start <= line), default=-1)
+    if student < 0:
+        return -1, -1
+    source = batch.text.splitlines()
+    question = -1
+    for text in source[batch.starts[student] - 1 : line]:
+        if text.startswith(QUESTION_MARK):
+            question = int(text[len(QUESTION_MARK) :])
+    return student, question
+
+
+def latex_error(
+    name: str, folder: str, tex: Path, batch: Batch, students: Sequence[PdfStudent]
+) -> ExamgenError:
+    log_path = tex.with_suffix(".log")
+    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    line, excerpt = log_excerpt(log, tex.name)
+    k, question = locate(batch, line, students)
+    if k < 0:
+        where = f"in the preamble of {name}.tex (the exam template)"
+    else:
+        who = students[k]
+        own_line = batch.own_starts[k] + (line or 0) - batch.starts[k]
+        where = f"for student {who.label}"
+        if 1 <= question <= len(who.families):
+            where += f", question {question} ({who.families[question - 1]})"
+        where += f", at {folder}/{who.stem}.tex line {own_line}"
+    detail = "\n".join(f"  {t}" for t in excerpt) or "  (no log)"
+    return ExamgenError(f"LaTeX failed on {name}.pdf {where}:\n{detail}")
+
+
+# --- the PDF phase ------------------------------------------------------------------------------
+def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
+    return items
+
+
+def build_pdfs(
+    folder: Path, students: Sequence[PdfStudent], progress: Progress[Any] = _no_progress
+) -> dict[str, float]:
+    """From the per-student ``.tex`` files in ``folder``, write ``handouts.pdf``,
+    ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``;
+    return the seconds each document took to typeset and to cut (for the benchmark)."""
+    work = folder / ".latex"
+    work.mkdir()
+    jobs = []
+    for name, sub, _ in DOCUMENTS:
+        paths = [folder / sub / f"{s.stem}.tex" for s in students]
+        batch = batch_document(
+            [p.read_text(encoding="utf-8") for p in paths], [f"{sub}/{p.name}" for p in paths]
+        )
+        tex = work / f"{name}.tex"
+        tex.write_text(batch.text, encoding="utf-8")
+        jobs.append(Job(name, sub, tex, batch))
+
+    def cut(job: Job, tick: Callable[[], None]) -> None:
+        def ticking(items: Iterable[T], label: str) -> Iterator[T]:
+            for item in items:
+                yield item
+                tick()
+
+        dests = [folder / job.folder / f"{s.stem}.pdf" for s in students]
+        counts = split_pdf(job.tex.with_suffix(".pdf"), dests, ticking)
+        odd = [s.label for s, n in zip(students, counts, strict=True) if n % 2]
+        if odd:  # the template pads every student; an odd count means it was changed
+            raise ExamgenError(
+                f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
+            )
+
+    runs = LatexRuns(jobs, cut, len(students))
+    try:
+        runs.start()
+        for _ in progress(runs, "Typesetting PDFs"):
+            pass
+    finally:
+        runs.stop()
+    for job, code in zip(jobs, runs.returncodes, strict=True):
+        if code != 0 or not job.tex.with_suffix(".pdf").exists():
+            raise latex_error(job.name, job.folder, job.tex, job.batch, students)
+    for error in runs.errors:
+        if error is not None:
+            raise error
+    for job in jobs:
+        os.replace(job.tex.with_suffix(".pdf"), folder / f"{job.name}.pdf")
+    shutil.rmtree(work)
+    return {f"{step} {job.name}": t for job in jobs for step, t in job.seconds.items()}

@@ -1,0 +1,262 @@
+"""Real PDFs through TeX Live: each student's PDF is theirs alone, the batch is the sum of the
+parts, hostile rosters print literally and run nothing, and a LaTeX failure changes nothing.
+
+These need pdflatex and pdftotext (``@pytest.mark.pdf``: skipped locally without them, failing in
+CI). Rosters are small so the whole file compiles a handful of short documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader, PdfWriter
+
+import generator.build
+from generator.build import render_exam_document
+from generator.cli import main
+from generator.pdf import latex_command, latex_environment
+from generator.pdf_split import RawSplitter, split_pdf, student_ranges
+from generator.render import escape_latex
+from generator.roster import Student
+from generator.spec import DEFAULT_SPEC, load_spec
+from generator.tex_unicode import T1_RANGES, T5_SLOTS
+
+pytestmark = pytest.mark.pdf
+
+SEED = 7
+
+
+def pdf_text(path: Path) -> str:
+    """pdftotext's reading of a PDF, composed (NFC) with whitespace runs folded to one space."""
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+    return " ".join(unicodedata.normalize("NFC", out.decode("utf-8")).split())
+
+
+def write_roster(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "name"])
+        writer.writerows(rows)
+    return path
+
+
+def build(tmp: Path, rows: list[tuple[str, str]], *extra: str) -> tuple[Path, object]:
+    roster = write_roster(tmp / "roster.csv", rows)
+    result = CliRunner().invoke(
+        main,
+        ["build", "--seed", str(SEED), "--roster", str(roster), "--out", str(tmp / "out"), *extra],
+    )
+    return tmp / "out" / f"lecture-14-quiz-seed{SEED}", result
+
+
+def data_points(question: dict) -> list[str]:
+    """A question's data set as pdftotext shows it: "(2, 5)", minus signs as U+2212."""
+    return [
+        f"({x}, {y})".replace("-", "\u2212")
+        for x, y in question["params"].get("data", [])
+        if re.fullmatch(r"-?\d+", f"{x}{y}".replace("-", "", 1))
+    ]
+
+
+ROSTER = [("A0001", "Zoë Adams"), ("A0002", "Nguyễn Văn An"), ("A0003", "Łukasz O'Brien")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder, result = build(tmp_path_factory.mktemp("class"), ROSTER, "--pdf")
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_each_students_pdf_shows_their_name_id_and_data_and_nobody_elses(built: Path) -> None:
+    key = json.loads((built / "key.json").read_text(encoding="utf-8"))
+    texts = {s["id"]: pdf_text(built / "exams" / f"{s['id']}.pdf") for s in key["students"]}
+    for student in key["students"]:
+        text = texts[student["id"]]
+        assert student["name"] in text
+        assert f"seed {SEED} id {student['id']}" in text  # the variant code in the footer
+        own = [p for q in student["questions"] for p in data_points(q)]
+        assert own and all(p in text for p in own)
+        for other in key["students"]:
+            if other is not student:
+                assert other["name"] not in text and other["id"] not in text
+                for question in other["questions"]:
+                    data_set = ", ".join(data_points(question))
+                    assert not data_set or data_set not in text
+
+
+def test_batches_hold_every_student_padded_to_even_pages_in_roster_order(built: Path) -> None:
+    for batch, sub in (("handouts", "exams"), ("solutions", "solutions")):
+        parts = [PdfReader(built / sub / f"{sid}.pdf") for sid, _ in ROSTER]
+        assert all(len(p.pages) % 2 == 0 for p in parts)
+        whole = PdfReader(built / f"{batch}.pdf")
+        assert len(whole.pages) == sum(len(p.pages) for p in parts)
+        first_pages, page = [], 0
+        for part in parts:
+            first_pages.append(whole.pages[page].extract_text())
+            page += len(part.pages)
+        for (sid, _), text in zip(ROSTER, first_pages, strict=True):
+            assert sid in text
+
+
+def test_solutions_show_worked_answers_and_exams_do_not(built: Path) -> None:
+    exam = pdf_text(built / "exams" / "A0001.pdf")
+    solutions = pdf_text(built / "solutions" / "A0001.pdf")
+    assert "Solution" in solutions and "Answer:" in solutions and "update rule" in solutions
+    assert "Answer:" not in exam and "update rule" not in exam
+    assert "2 points" in exam  # points per question
+
+
+def test_a_students_own_tex_file_compiles_to_their_pdf(built: Path, tmp_path: Path) -> None:
+    """The per-student .tex files (for anyone who compiles one by hand) give the same pages as
+    the batch."""
+    tex = tmp_path / "A0002.tex"
+    tex.write_bytes((built / "solutions" / "A0002.tex").read_bytes())
+    run = subprocess.run(
+        latex_command(tex), cwd=tmp_path, env=latex_environment(), capture_output=True
+    )
+    assert run.returncode == 0
+    alone, cut = tex.with_suffix(".pdf"), built / "solutions" / "A0002.pdf"
+    assert len(PdfReader(alone).pages) == len(PdfReader(cut).pages)
+    # pdftotext may order the pieces of a big bracket differently (different font subsets)
+    words = [Counter(re.findall(r"\w+", pdf_text(pdf))) for pdf in (alone, cut)]
+    assert words[0] == words[1]
+
+
+def test_pdfs_are_byte_identical_across_builds(built: Path, tmp_path: Path) -> None:
+    """Same seed, IDs and spec: the same PDF bytes (no timestamps or random IDs inside)."""
+    again, result = build(tmp_path, ROSTER, "--pdf")
+    assert result.exit_code == 0
+    for name in ("handouts.pdf", "solutions.pdf", "exams/A0002.pdf", "solutions/A0003.pdf"):
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_raw_split_matches_pypdf(built: Path, tmp_path: Path) -> None:
+    """The byte-copying splitter gives the same pages as pypdf's general (slow) writer."""
+    source = built / "solutions.pdf"
+    reader = PdfReader(source)
+    assert RawSplitter(source, reader).supported  # the fast path is the one being used
+    fast = [tmp_path / f"fast{i}.pdf" for i in range(len(ROSTER))]
+    split_pdf(source, fast)
+    for pages, part in zip(student_ranges(reader, len(ROSTER)), fast, strict=True):
+        writer = PdfWriter()
+        for i in pages:
+            writer.add_page(reader.pages[i])
+        writer.write(tmp_path / "slow.pdf")
+        slow = PdfReader(tmp_path / "slow.pdf").pages
+        assert [p.extract_text() for p in PdfReader(part).pages] == [p.extract_text() for p in slow]
+        assert pdf_text(part) == pdf_text(tmp_path / "slow.pdf")
+
+
+def test_hostile_roster_prints_literally_and_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    names = [
+        "# $ % & ~ _ ^ \\ { } -- `` '' < > |",
+        r"\input{/etc/passwd}",
+        r"\immediate\write18{touch " + str(marker) + "}",
+        r"\immediate\write18{touch /tmp/x}",
+        "Q" * 150 + " " + "W" * 149,
+        "",
+        "Zoë Łukasz Nguyễn Văn An O'Brien",
+        "^^5cinput{/etc/passwd} }\\end{document}",
+    ]
+    tmp_x_existed = Path("/tmp/x").exists()
+    folder, result = build(tmp_path, [(f"h{i}", n) for i, n in enumerate(names)], "--pdf")
+    assert result.exit_code == 0, result.output
+    for i, name in enumerate(names):
+        text = pdf_text(folder / "exams" / f"h{i}.pdf")
+        assert f"h{i}" in text
+        assert name.replace(" ", "") in text.replace(" ", "")  # long words wrap over lines
+        assert "root:" not in text
+    assert not marker.exists()
+    assert Path("/tmp/x").exists() == tmp_x_existed
+    assert "Name:" in pdf_text(folder / "exams" / "h5.pdf")  # the empty name: a blank to fill
+
+
+def test_unprintable_script_prints_a_visible_code_and_is_reported(tmp_path: Path) -> None:
+    folder, result = build(tmp_path, [("c1", "王小明")], "--pdf")
+    assert result.exit_code == 0, result.output
+    assert "U+738B U+5C0F U+660E" in pdf_text(folder / "exams" / "c1.pdf")
+    assert "c1 (王小明)" in result.output  # the one-line note (stderr is mixed in)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [("B1", "First"), ("B2", "Second"), ("B3", "Third")]
+    folder, result = build(tmp_path, rows, "--no-pdf")
+    assert result.exit_code == 0
+    before = snapshot(tmp_path / "out")
+
+    real = generator.build.student_context
+
+    def broken(fmt, exam, show_solutions):  # B2's question 2 in the handout is bad LaTeX
+        context = real(fmt, exam, show_solutions)
+        if fmt == "latex" and exam.student.id == "B2" and not show_solutions:
+            context["questions"][1] += "\n\\undefinedcommand\n"
+        return context
+
+    monkeypatch.setattr(generator.build, "student_context", broken)
+    folder, result = build(tmp_path, rows, "--pdf")
+    assert result.exit_code == 1
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    family = next(s for s in key["students"] if s["id"] == "B2")["questions"][1]["family"]
+    assert f"B2 (Second), question 2 ({family})" in result.output
+    assert "Undefined control sequence" in result.output and "\\undefinedcommand" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(tmp_path / "out") == before
+
+
+def test_an_interrupted_pdf_build_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Ctrl-C while LaTeX runs: pdflatex is stopped, the staging folder removed, out/ as before."""
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+
+    def interrupt(items, label):
+        for item in items:
+            yield item
+            if label == "Typesetting PDFs":
+                raise KeyboardInterrupt
+
+    students = [Student(f"I{i}", f"Name {i}") for i in range(3)]
+    with pytest.raises(KeyboardInterrupt):
+        generator.build.build(load_spec(DEFAULT_SPEC), SEED, students, out, interrupt, pdf=True)
+    assert sorted(p.name for p in out.iterdir()) == ["keep"]
+    assert not list((out / "keep").iterdir())
+
+
+def test_every_character_the_escaper_passes_through_compiles(tmp_path: Path) -> None:
+    """T1_RANGES and the T5 slots were measured on TeX Live 2022; recompile them all, in upright,
+    italic, bold and typewriter, with missing glyphs as errors (the template sets that)."""
+    spec = load_spec(DEFAULT_SPEC)
+    exam = generator.build.generate_student(spec, SEED, Student("x", "x"))
+    preamble = render_exam_document("latex", spec, [exam], False).partition("\\begin{document}")[0]
+    chars = [chr(c) for start, end in T1_RANGES for c in range(start, end + 1)]
+    chars += sorted(T5_SLOTS)
+    text = escape_latex("".join(c for c in chars if not unicodedata.category(c).startswith("Z")))
+    body = "\n".join(
+        rf"{{{font} {text}}}\par" for font in ("", r"\itshape", r"\bfseries", r"\ttfamily")
+    )
+    tex = tmp_path / "chars.tex"
+    tex.write_text(preamble + "\\begin{document}\n" + body + "\n\\end{document}\n", "utf-8")
+    run = subprocess.run(
+        latex_command(tex), cwd=tmp_path, env=latex_environment(), capture_output=True
+    )
+    assert run.returncode == 0, run.stdout.decode("utf-8", "replace")[-2000:]
+    printed = pdf_text(tex.with_suffix(".pdf"))
+    assert all(c in printed for c in T5_SLOTS)

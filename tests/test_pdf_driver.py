@@ -1,0 +1,171 @@
+"""The PDF phase's logic that needs no TeX: when PDFs are built or skipped, how the batched
+document maps back to each student's own file, and how a LaTeX log becomes one clear error.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+import generator.pdf
+from generator.build import generate_student, render_exam_document
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.pdf import (
+    DEBIAN_PACKAGES,
+    PdfStudent,
+    batch_document,
+    latex_error,
+    locate,
+    log_excerpt,
+    unprintable_notice,
+    want_pdfs,
+)
+from generator.roster import Student
+from generator.spec import DEFAULT_SPEC, load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_build(tmp_path: Path, *extra: str):
+    return CliRunner().invoke(
+        main, ["build", "--seed", "3", "--count", "2", "--out", str(tmp_path / "out"), *extra]
+    )
+
+
+@pytest.fixture
+def no_tex(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.pdf.shutil, "which", lambda name: None)
+
+
+def test_without_tex_the_build_writes_sources_and_says_so_in_one_line(
+    tmp_path: Path, no_tex: None
+) -> None:
+    result = run_build(tmp_path)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "lecture-14-quiz-seed3"
+    assert (folder / "exams" / "s001.tex").exists() and (folder / "key.csv").exists()
+    assert not list(folder.rglob("*.pdf"))
+    notes = [line for line in result.output.splitlines() if "PDFs skipped" in line]
+    assert len(notes) == 1
+    assert "apt-get install" in notes[0] and "MacTeX" in notes[0]
+
+
+def test_pdf_flag_makes_missing_tex_an_error(tmp_path: Path, no_tex: None) -> None:
+    result = run_build(tmp_path, "--pdf")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: --pdf: pdflatex not found")
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_pdf_skips_quietly(tmp_path: Path) -> None:
+    result = run_build(tmp_path, "--no-pdf")
+    assert result.exit_code == 0
+    assert "PDF" not in result.output
+    assert not list((tmp_path / "out").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize(
+    ("requested", "tex", "expected"),
+    [(None, True, True), (None, False, False), (True, True, True), (False, True, False)],
+)
+def test_want_pdfs(
+    monkeypatch: pytest.MonkeyPatch, requested: bool | None, tex: bool, expected: bool
+) -> None:
+    monkeypatch.setattr(generator.pdf, "tex_available", lambda: tex)
+    make, notice = want_pdfs(requested)
+    assert make is expected
+    assert (notice is not None) == (requested is None and not tex)
+
+
+def test_install_script_installs_the_packages_the_driver_names() -> None:
+    script = (ROOT / "scripts" / "install-tex").read_text(encoding="utf-8")
+    listed = re.search(r'^PACKAGES="([^"]*)"', script, re.M)
+    assert listed and tuple(listed.group(1).split()) == DEBIAN_PACKAGES
+
+
+def test_unprintable_notice_is_one_line_naming_the_students() -> None:
+    students = [Student("a", "Zoë"), Student("b", "王小明"), Student("c", "Nguyễn")]
+    notice = unprintable_notice(students)
+    assert notice is not None and "\n" not in notice
+    assert "b (王小明)" in notice and "a (" not in notice and "c (" not in notice
+    assert unprintable_notice(students[:1]) is None
+
+
+# --- the batched document ---------------------------------------------------------------------
+def sources(ids: list[str], show_solutions: bool = False) -> list[str]:
+    spec = load_spec(DEFAULT_SPEC)
+    return [
+        render_exam_document(
+            "latex", spec, [generate_student(spec, 5, Student(i, i))], show_solutions
+        )
+        for i in ids
+    ]
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True))
+def test_batch_lines_map_back_to_each_students_own_file(ids: list[str]) -> None:
+    """Every line of a student's part in the batch is the same line of their own file, at the
+    offset the error report uses; parts appear in roster order."""
+    own = sources(ids)
+    batch = batch_document(own, ids)
+    lines = batch.text.splitlines()
+    for k, text in enumerate(own):
+        own_lines = text.splitlines()
+        body_length = text.rpartition("\\end{document}")[0].count("\n") - batch.own_starts[k] + 1
+        for j in range(body_length):
+            assert lines[batch.starts[k] - 1 + j] == own_lines[batch.own_starts[k] - 1 + j]
+    assert lines[-1] == "\\end{document}"
+    assert batch.text.count("\\begin{document}") == 1
+    assert [s for s in ids if f"id {s}" in batch.text] == ids
+
+
+def test_batch_refuses_student_specific_preambles() -> None:
+    first, second = sources(["a", "b"])
+    second = second.replace("\\begin{document}", "% b only\n\\begin{document}")
+    with pytest.raises(ExamgenError, match="preamble differs"):
+        batch_document([first, second], ["exams/a.tex", "exams/b.tex"])
+
+
+LOG = """This is pdfTeX, Version 3.141592653-2.6-1.40.24 (TeX Live 2022/Debian)
+(./handouts.tex
+LaTeX2e <2022-11-01> patch level 1
+./handouts.tex:{line}: Undefined control sequence.
+l.{line} \\undefinedcommand
+
+Here is how much of TeX's memory you used:
+"""
+
+
+def test_latex_error_names_student_question_and_own_line(tmp_path: Path) -> None:
+    ids = ["a", "b", "c"]
+    batch = batch_document(sources(ids, True), ids)
+    lines = batch.text.splitlines()
+    target = next(
+        n
+        for n, text in enumerate(lines, start=1)
+        if n > batch.starts[1] and text.startswith("% examgen-question 2")
+    )
+    tex = tmp_path / "solutions.tex"
+    tex.with_suffix(".log").write_text(LOG.format(line=target + 3), encoding="utf-8")
+    students = [PdfStudent(i, Student(i, f"Name {i}"), ("f1", "f2")) for i in ids]
+    message = str(latex_error("solutions", "solutions", tex, batch, students))
+    own_line = batch.own_starts[1] + target + 3 - batch.starts[1]
+    assert message.startswith(
+        f"LaTeX failed on solutions.pdf for student b (Name b), question 2 (f2), "
+        f"at solutions/b.tex line {own_line}:"
+    )
+    assert "Undefined control sequence" in message and "l." in message
+    assert "memory" not in message
+
+
+def test_errors_outside_any_student_blame_the_template() -> None:
+    batch = batch_document(sources(["a"]), ["a"])
+    assert locate(batch, 3, []) == (-1, -1)
+    assert log_excerpt("no errors here\n", "x.tex")[0] is None
