@@ -19,6 +19,7 @@ from generator import __version__
 from generator.build import build as build_exam
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
+from generator.grade import grade_files, stats_path, summary_text
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students
 from generator.seeding import MAX_SEED
@@ -151,3 +152,31 @@ def list_command() -> None:
     click.echo("Specs:")
     for path in shipped_specs():
         click.echo(f"  {path.stem:<34} {path}")
+
+
+@main.command()
+@click.argument("key_dir", type=click.Path(path_type=Path))
+@click.argument("responses", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Scores CSV (default: scores.csv beside RESPONSES); statistics go to <out>.stats.json.",
+)
+@click.option(
+    "--decimals",
+    type=click.IntRange(0, 15),
+    default=None,
+    help="Places a decimal needs to count when inexact (default: the key's rule, else 2).",
+)
+@reports_errors
+def grade(key_dir: Path, responses: Path, out: Path | None, decimals: int | None) -> None:
+    """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
+
+    Writes id,q1,…,total and per-question statistics; prints a summary and any warnings.
+    """
+    report, path = grade_files(key_dir, responses, out, decimals)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(summary_text(report), nl=False)
+    click.echo(f"Wrote {path} and {stats_path(path)}")

@@ -16,11 +16,12 @@ from typing import Any
 from generator.errors import ExamgenError
 from generator.families import get_family
 from generator.families.base import Family
+from generator.responses import DecimalRule
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
 
-TOP_LEVEL_FIELDS = {"id", "title", "course", "date", "instructions", "questions"}
+TOP_LEVEL_FIELDS = {"id", "title", "course", "date", "instructions", "questions", "grading"}
 SLOT_FIELDS = {"family", "points", "params"}
 
 
@@ -44,6 +45,7 @@ class Spec:
     slots: tuple[Slot, ...]
     source: str  # the file's text, hashed into the manifest
     path: Path
+    grading: DecimalRule = DecimalRule()  # [grading] decimals = N: when a decimal response counts
 
     @property
     def digest(self) -> str:
@@ -102,6 +104,7 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         slots=slots,
         source=source,
         path=path,
+        grading=DecimalRule.from_json(data.get("grading"), f"{path}: grading"),
     )
 
 
