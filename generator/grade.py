@@ -99,9 +99,7 @@ class GradeReport:
     stats: list[QuestionStats]
 
     def unreadable(self) -> list[Mark]:
-        return [
-            m for per in self.marks.values() for m in per.values() if m.status == "unreadable"
-        ]
+        return [m for per in self.marks.values() for m in per.values() if m.status == "unreadable"]
 
     def total(self, student_id: str) -> sympy.Rational:
         return sum((m.points for m in self.marks[student_id].values()), sympy.Integer(0))
@@ -294,9 +292,7 @@ def stats_json(report: GradeReport) -> dict[str, Any]:
 def summary_text(report: GradeReport) -> str:
     """The statistics for a terminal: one block per question."""
     lines = []
-    possible = sum(
-        (q.points for q in report.key.students[0].questions), sympy.Integer(0)
-    )
+    possible = sum((q.points for q in report.key.students[0].questions), sympy.Integer(0))
     totals = [report.total(s) for s in report.marks]
     mean_total = sum(totals, sympy.Integer(0)) / len(totals) if totals else sympy.Integer(0)
     lines.append(

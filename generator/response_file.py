@@ -124,7 +124,7 @@ def read_responses(path: Path, numbers: Sequence[int]) -> ResponseTable:
         extra = [cell for cell in row[len(header) :] if cell.strip()]
         if extra:
             hint = (
-                "quote answers that contain the separator, e.g. \"(4, 9)\""
+                'quote answers that contain the separator, e.g. "(4, 9)"'
                 if delimiter == ","
                 else "quote answers that contain the separator"
             )

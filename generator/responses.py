@@ -77,7 +77,7 @@ class DecimalRule:
         if raw is None:
             return cls()
         if not isinstance(raw, Mapping):
-            raise ExamgenError(f'{where}: must be a table such as {{ decimals = 2 }}, got {raw!r}')
+            raise ExamgenError(f"{where}: must be a table such as {{ decimals = 2 }}, got {raw!r}")
         unknown = sorted(set(raw) - {"decimals"})
         if unknown:
             raise ExamgenError(f"{where}.{unknown[0]}: unknown field; expected: decimals")
