@@ -159,11 +159,12 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
     warnings = list(table.warnings)
 
     unknown = [row.student_id for row in table.rows if row.student_id not in key_ids]
-    lowered = {s.id.lower(): s.id for s in key.students}
+    # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's ID.
+    loose = {_loose(s.id): s.id for s in key.students}
     for row in table.rows:
         if row.student_id in key_ids:
             continue
-        near = lowered.get(row.student_id.lower())
+        near = loose.get(_loose(row.student_id))
         hint = f" (did you mean {near!r}?)" if near else ""
         warnings.append(
             f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key"
@@ -199,6 +200,10 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
         if blank:
             warnings.append(f"q{stats.number}: {blank} blank response{'s' * (blank != 1)}")
     return report
+
+
+def _loose(student_id: str) -> str:
+    return student_id.casefold().lstrip("0")
 
 
 def _some(items: Sequence[str], limit: int = 10) -> str:

@@ -427,7 +427,7 @@ def test_warnings_leave_scores_out_but_grade_the_rest(built: Path, tmp_path: Pat
     body = [
         [rows[1][0], rows[1][1], rows[1][2], rows[1][3], "a@x"],
         [rows[2][0], "Somebody Else", rows[2][2], "", ""],
-        ["S003".lower().upper(), "", rows[3][2], rows[3][3], ""],  # "S003": case-mistyped ID
+        ["S003", "", rows[3][2], rows[3][3], ""],  # case changed by a spreadsheet
     ]
     responses = write(tmp_path / "r.csv", as_csv([header, *body]))
     result = CliRunner().invoke(main, ["grade", str(built), str(responses)])
@@ -486,3 +486,28 @@ def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
     assert stats["mean"] == pytest.approx(sum(q1) / len(q1))
     assert stats["share_correct"] == pytest.approx(sum(v == 2 for v in q1) / len(q1))
     assert len(key.students) == len(scores)
+
+
+def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
+    folder = tmp_path / "k"
+    folder.mkdir()
+    key = {
+        "students": [
+            {
+                "id": "00123",
+                "questions": [
+                    {
+                        "number": 1,
+                        "family": "f",
+                        "points": 1,
+                        "answer": {"kind": "bool", "value": True},
+                    }
+                ],
+            }
+        ]
+    }
+    (folder / "key.json").write_text(json.dumps(key))
+    responses = write(tmp_path / "r.csv", "id,q1\n123,T\n")
+    result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    assert "'123' is not in the key (did you mean '00123'?)" in result.output
+    assert read_scores(tmp_path / "scores.csv")[1] == ["00123", "", ""]

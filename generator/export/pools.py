@@ -127,7 +127,7 @@ def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int =
         scaled = value * 10**places
         if scaled.q == 1:  # exactly this many places: always counts
             candidates = [int(scaled)]
-        elif places >= rule.decimals:
+        elif places >= max(rule.decimals, 1):  # a whole number is read as exact, not rounded
             candidates = [
                 c for c in (sympy.floor(scaled), sympy.ceiling(scaled)) if abs(scaled - c) * 2 <= 1
             ]
