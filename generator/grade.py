@@ -43,6 +43,7 @@ from generator.responses import (
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
 TOP_WRONG = 5
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ class Mark:
 
 @dataclass
 class QuestionStats:
-    number: int
+    """One slot of the exam: the same question (family or pool) for every student, wherever
+    a shuffled exam printed it."""
+
+    slot: int
+    columns: list[str]  # the response columns it was answered in: ["q1"], or several if shuffled
     families: list[str]
     points: float  # the most a student could earn (the largest, if they differ)
     graded: int = 0
@@ -75,7 +80,8 @@ class QuestionStats:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "question": f"q{self.number}",
+            "slot": self.slot,
+            "columns": self.columns,
             "families": self.families,
             "points": self.points,
             "graded": self.graded,
@@ -107,7 +113,20 @@ class GradeReport:
 
 # --- scoring --------------------------------------------------------------------------------------
 def misconception_values(question: KeyQuestion) -> dict[str, Any]:
-    """The family's named wrong answers for this student's variant, or none if it cannot tell."""
+    """The named wrong answers of this student's variant, as answer values; none if unknown.
+
+    A multiple-choice entry's params list the source of each letter in printed order
+    (``"choices": ["sign-flipped", "correct", …]``: a misconception name or a bank id), so a wrong
+    letter is named from the key alone. Otherwise the variant is rebuilt from its params and the
+    family asked (``Family.misconceptions``).
+    """
+    sources = question.params.get("choices")
+    if question.answer.kind == "choice" and isinstance(sources, list):
+        return {
+            str(source): LETTERS[i]
+            for i, source in enumerate(sources[: len(LETTERS)])
+            if LETTERS[i] != question.answer.value
+        }
     variant = rebuild(question)
     if variant is None:
         return {}
@@ -194,11 +213,14 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
             f"{_some(missing)}"
         )
     report = GradeReport(key, rule, numbers, marks, missing, unknown, warnings, [])
-    report.stats = [question_stats(key, report, n) for n in numbers]
-    for stats in report.stats:
-        blank = stats.counts.get("blank", 0)
+    slots = sorted({q.slot for s in key.students for q in s.questions})
+    report.stats = [question_stats(key, report, slot) for slot in slots]
+    for n in numbers:
+        blank = [sid for sid, m in marks.items() if n in m and m[n].status == "blank"]
         if blank:
-            warnings.append(f"q{stats.number}: {blank} blank response{'s' * (blank != 1)}")
+            warnings.append(
+                f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({_some(blank)})"
+            )
     return report
 
 
@@ -215,11 +237,13 @@ def _number(value: sympy.Rational) -> float | int:
     return int(value) if value.q == 1 else round(float(value), 4)
 
 
-def question_stats(key: Key, report: GradeReport, number: int) -> QuestionStats:
-    questions = [q for s in key.students for q in s.questions if q.number == number]
-    marks = [m[number] for m in report.marks.values() if number in m]
+def question_stats(key: Key, report: GradeReport, slot: int) -> QuestionStats:
+    asked = {s.id: q for s in key.students for q in s.questions if q.slot == slot}
+    questions = list(asked.values())
+    marks = [report.marks[sid][q.number] for sid, q in asked.items() if sid in report.marks]
     stats = QuestionStats(
-        number=number,
+        slot=slot,
+        columns=[f"q{n}" for n in sorted({q.number for q in questions})],
         families=sorted({q.family for q in questions}),
         points=_number(max(q.points for q in questions)),
         graded=len(marks),
@@ -306,9 +330,14 @@ def summary_text(report: GradeReport) -> str:
         f"(decimals count at {report.rule.decimals} places)"
     )
     for s in report.stats:
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(s.counts.items()))
+        counts = ", ".join(f"{k} {v}" for k, v in s.counts.items())
+        where = (
+            s.columns[0]
+            if s.columns == [f"q{s.slot}"]
+            else f"slot {s.slot} ({'/'.join(s.columns)})"
+        )
         lines.append(
-            f"q{s.number} ({', '.join(s.families)}): mean {s.mean:g} / {s.points:g}, "
+            f"{where} {', '.join(s.families)}: mean {s.mean:g} / {s.points:g}, "
             f"{s.share_correct:.0%} correct ({counts})"
         )
         for name, count in s.misconceptions.items():

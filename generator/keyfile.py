@@ -3,7 +3,7 @@
 Grading and the export tests start from a key a build wrote, possibly long ago or edited by hand,
 so every field is checked and a bad one is named (``key.json: students[3].questions[2].answer``).
 A key entry's params pin every field of its family's Params, so ``rebuild`` regenerates exactly
-the variant the student saw: its solution, its misconceptions, its fingerprint.
+the variant the student saw: its solution and its misconceptions.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
 from generator.families.base import Answer, Variant
-from generator.fingerprint import fingerprint
+from generator.fingerprint import fingerprint_of
 from generator.responses import DecimalRule
 from generator.seeding import stream
 
@@ -30,7 +30,8 @@ KINDS = ("vector", "number", "bool", "choice")
 
 @dataclass(frozen=True)
 class KeyQuestion:
-    number: int
+    number: int  # the printed position: the key.csv / responses column
+    slot: int  # the spec's question slot (differs from number when questions are shuffled)
     family: str
     points: sympy.Rational
     params: Mapping[str, Any]
@@ -138,6 +139,9 @@ def _parse_student(raw: Any, where: str) -> KeyStudent:
 
 def _parse_question(raw: Any, where: str) -> KeyQuestion:
     number = _need(raw, "number", int, where)
+    slot = raw.get("slot", number)
+    if not isinstance(slot, int) or isinstance(slot, bool):
+        raise ExamgenError(f"{where}.slot: unexpected value {slot!r}")
     family = _need(raw, "family", str, where)
     points_raw = _need(raw, "points", (int, float), where)
     points = sympy.Rational(str(points_raw))
@@ -145,7 +149,7 @@ def _parse_question(raw: Any, where: str) -> KeyQuestion:
     if not isinstance(params, Mapping):
         raise ExamgenError(f"{where}.params: must be an object")
     answer = answer_from_json(_need(raw, "answer", Mapping, where), f"{where}.answer")
-    return KeyQuestion(number, family, points, params, answer, raw)
+    return KeyQuestion(number, slot, family, points, params, answer, raw)
 
 
 def answer_from_json(raw: Mapping[str, Any], where: str) -> Answer:
@@ -195,10 +199,9 @@ def _rebuild(family_id: str, params_json: str) -> Variant | None:
         return None
 
 
-def key_fingerprint(question: KeyQuestion) -> str | None:
-    """The fingerprint the key records for this entry, or else that of its rebuilt variant."""
+def key_fingerprint(question: KeyQuestion) -> str:
+    """The fingerprint the key records for this entry, or else the one its params determine."""
     recorded = question.raw.get("fingerprint")
     if isinstance(recorded, str):
         return recorded
-    variant = rebuild(question)
-    return fingerprint(variant) if variant is not None else None
+    return fingerprint_of(question.family, question.params)

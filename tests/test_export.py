@@ -32,14 +32,14 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.export import export, export_bytes
-from generator.export.moodle import moodle_xml, question_element
+from generator.export.moodle import moodle_xml, question_element, question_idnumber, question_name
 from generator.export.pools import ExportVariant, accepted_texts, build_pools, decimal_text
 from generator.export.qti import FINGERPRINT_FIELD, item_element, qti_zip
 from generator.families import registry
 from generator.families.base import Answer, Solution, Variant
 from generator.htmlmath import escape_html, text_to_html
 from generator.keyfile import key_fingerprint, load_key
-from generator.render import render_problem
+from generator.render import environment, render_problem
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import stream
@@ -446,3 +446,63 @@ def test_export_writes_beside_the_build_folder(tmp_path: Path) -> None:
     build(SPEC, 9, numbered_students(1), tmp_path)
     build(SPEC, 9, numbered_students(1), tmp_path)
     assert path.exists() and path.parent == tmp_path
+
+
+def test_choice_objects_print_by_kind() -> None:
+    """Options shaped like ``generator.choices.Choice`` (issue 3): vectors and numbers as math."""
+
+    def choice(letter: str, kind: str, value, correct: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(
+            letter=letter,
+            source="x",
+            kind=kind,
+            value=value,
+            correct=correct,
+            text=str(value),
+            note=None,
+        )
+
+    R = sympy.Rational
+    steps = {
+        "choices": (
+            choice("A", "vector", (R(4), R(-7, 3))),
+            choice("B", "number", R(1, 2), True),
+            choice("C", "text", "ReLU & friends, $\\sigma'$"),
+        )
+    }
+    element = question_element(fake_item(Answer("choice", "B"), steps), DecimalRule())
+    texts = [a.findtext("text") for a in element.findall("answer")]
+    assert texts == [
+        r"\((4, -\frac{7}{3})^T\)",
+        r"\(\frac{1}{2}\)",
+        r"ReLU &amp; friends, \(\sigma'\)",
+    ]
+    assert moodle_answers(element) == ("choice", "B")
+
+
+def test_choice_notes_in_html_feedback() -> None:
+    """The HTML macro layer explains each distractor in the general feedback, as LaTeX does."""
+
+    notes = environment("html").globals["M"].choice_notes
+    steps = {
+        "choices": [
+            SimpleNamespace(letter="A", note=None),
+            SimpleNamespace(letter="C", note="Uphill: $+\\eta$."),
+        ]
+    }
+    html = str(notes(Answer("choice", "A"), steps))
+    assert "<li><strong>C.</strong> Uphill: $+\\eta$." in html and "A." not in html
+    assert str(notes(Answer("vector", (1, 2)), {})).strip() == ""
+
+
+def test_long_fingerprints_fit_moodle_fields() -> None:
+    item = fake_item(Answer("bool", True))
+    long_fp = "data=(" + ",".join(f"({i},{i})" for i in range(60)) + ") #0123456789ab"
+    item = ExportVariant(
+        item.slot, item.label, item.variant, long_fp, item.statement, item.solution
+    )
+    name = question_name(item)
+    assert len(name) <= 255 and name.endswith("… #0123456789ab]")
+    assert question_idnumber(item) == "0123456789ab"
+    short = fake_item(Answer("bool", True))
+    assert question_name(short) == "q4 s007 [fake-family:abc]"

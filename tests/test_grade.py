@@ -131,7 +131,7 @@ def test_each_misconception_is_recognised(seed: int, spelling: str) -> None:
         assert sum(expected.values()) > 0 or name == "stale-weights", name
         report = grade(key, table(responses))
         for stats in report.stats:
-            assert stats.misconceptions.get(name, 0) == expected.get(stats.number, 0), name
+            assert stats.misconceptions.get(name, 0) == expected.get(stats.slot, 0), name
             for wrong_answer in stats.wrong_answers:
                 if wrong_answer["misconception"] is not None:
                     assert name in str(wrong_answer["misconception"])
@@ -511,3 +511,53 @@ def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
     assert "'123' is not in the key (did you mean '00123'?)" in result.output
     assert read_scores(tmp_path / "scores.csv")[1] == ["00123", "", ""]
+
+
+def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
+    """A wrong letter is named by the key's ``choices`` sources (issue 3's multiple-choice form);
+    statistics are per slot even when a shuffled exam printed it under different numbers."""
+
+    def entry(number, slot, answer, params=None):
+        return {
+            "number": number,
+            "slot": slot,
+            "family": "fam",
+            "points": 1,
+            "params": params or {},
+            "answer": answer,
+        }
+
+    sources = ["sign-flipped", "correct", "sum-not-average", "eta-not-applied"]
+    students = []
+    for i, (typed_mc, typed_tf) in enumerate([("A", "T"), ("A", "F"), ("C", "T"), ("B", "T")]):
+        swap = i % 2 == 1  # odd students saw the questions in the other order
+        mc = entry(2 if swap else 1, 1, {"kind": "choice", "value": "B"}, {"choices": sources})
+        tf = entry(1 if swap else 2, 2, {"kind": "bool", "value": False}, {"statement": "s"})
+        students.append(
+            {
+                "id": f"s{i}",
+                "questions": [mc, tf],
+                "typed": {mc["number"]: typed_mc, tf["number"]: typed_tf},
+            }
+        )
+    folder = tmp_path / "k"
+    folder.mkdir()
+    (folder / "key.json").write_text(
+        json.dumps({"students": [{k: v for k, v in s.items() if k != "typed"} for s in students]})
+    )
+    rows = [["id", "q1", "q2"]] + [[s["id"], s["typed"][1], s["typed"][2]] for s in students]
+    responses = write(tmp_path / "r.csv", as_csv(rows))
+    result = run("grade", str(folder), str(responses))
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"]
+    mc, tf = stats
+    assert mc["slot"] == 1 and mc["columns"] == ["q1", "q2"]
+    assert mc["misconceptions"] == {"sign-flipped": 2, "sum-not-average": 1}
+    assert mc["wrong_answers"][0] == {
+        "answer": "A",
+        "count": 2,
+        "misconception": "sign-flipped",
+        "students": ["s0", "s1"],
+    }
+    assert tf["share_correct"] == 0.25 and tf["wrong_answers"][0]["answer"] == "True"
+    assert "slot 1 (q1/q2)" in result.output

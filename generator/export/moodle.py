@@ -7,8 +7,9 @@ as in ``examgen grade``; true/false → ``truefalse``; a choice → ``multichoic
 variant's order, not reshuffled, so the letters match the key). Numeric answers carry the
 tolerance of the grading rule: half a unit in the last required decimal place.
 
-Each question's ``idnumber`` is the variant's fingerprint, and its name ends with it in brackets
-(Moodle's cloze import ignores ``idnumber``, the name survives every import).
+Each question's name ends with the variant's fingerprint in brackets, and its ``idnumber`` is
+the fingerprint too (or, past Moodle's 100 characters, its digest): Moodle's cloze import ignores
+``idnumber``, the name survives every import.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from generator.export.pools import ExportVariant, Pool, choice_options, decimal_text
+from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
 from generator.responses import DecimalRule
 from generator.spec import Spec
@@ -38,8 +40,25 @@ def category_path(spec: Spec, seed: int, pool: Pool) -> str:
     return f"$course$/top/{spec.id}-seed{seed}/q{pool.number}"
 
 
+NAME_LIMIT = 255  # Moodle's question name column
+IDNUMBER_LIMIT = 100  # Moodle's idnumber column
+
+
 def question_name(item: ExportVariant) -> str:
-    return f"q{item.slot.number} {item.label} [{item.fingerprint}]"
+    """``q1 s001 [<fingerprint>]``; a note too long for Moodle is cut, keeping the digest."""
+    head = f"q{item.slot.number} {item.label} ["
+    room = NAME_LIMIT - len(head) - 1
+    fp = item.fingerprint
+    if len(fp) > room:
+        tail = " #" + fingerprint_digest(fp)
+        fp = fp[: room - len(tail) - 1] + "…" + tail
+    return f"{head}{fp}]"
+
+
+def question_idnumber(item: ExportVariant) -> str:
+    """The fingerprint when it fits Moodle's ID number, else its digest (unique all the same)."""
+    fp = item.fingerprint
+    return fp if len(fp) <= IDNUMBER_LIMIT else fingerprint_digest(fp)
 
 
 def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = True) -> None:
@@ -50,7 +69,7 @@ def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = 
         ET.SubElement(question, "defaultgrade").text = _points(item.slot.points)
     ET.SubElement(question, "penalty").text = "0"
     ET.SubElement(question, "hidden").text = "0"
-    ET.SubElement(question, "idnumber").text = item.fingerprint
+    ET.SubElement(question, "idnumber").text = question_idnumber(item)
 
 
 def _answer(

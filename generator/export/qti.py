@@ -27,6 +27,7 @@ from generator.export.pools import (
     choice_options,
     decimal_text,
 )
+from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
 from generator.responses import DecimalRule
 from generator.spec import Spec
@@ -117,7 +118,8 @@ def _hint(rule: DecimalRule, fractions: bool) -> str:
 def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     ident = item_id(item)
     answer = item.answer
-    element = ET.Element("item", {"ident": ident, "title": f"q{item.slot.number} {item.label}"})
+    title = f"q{item.slot.number} {item.label} #{fingerprint_digest(item.fingerprint)}"
+    element = ET.Element("item", {"ident": ident, "title": title})
     question_type = {
         "number": "numerical_question",
         "vector": "fill_in_multiple_blanks_question",
