@@ -168,15 +168,27 @@ def list_command() -> None:
     "--decimals",
     type=click.IntRange(0, 15),
     default=None,
-    help="Places a decimal needs to count when inexact (default: the key's rule, else 2).",
+    help="Places an inexact decimal needs to count (default: the key's rule, else 2).",
+)
+@click.option(
+    "--significant",
+    type=click.IntRange(0, 15),
+    default=None,
+    help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
 )
 @reports_errors
-def grade(key_dir: Path, responses: Path, out: Path | None, decimals: int | None) -> None:
+def grade(
+    key_dir: Path,
+    responses: Path,
+    out: Path | None,
+    decimals: int | None,
+    significant: int | None,
+) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
 
     Writes id,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
-    report, path = grade_files(key_dir, responses, out, decimals)
+    report, path = grade_files(key_dir, responses, out, decimals, significant)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)

@@ -327,7 +327,7 @@ def summary_text(report: GradeReport) -> str:
     lines.append(
         f"Graded {len(report.marks)} of {len(report.key.students)} students; "
         f"mean {points_text(mean_total)} / {points_text(possible)} "
-        f"(decimals count at {report.rule.decimals} places)"
+        f"(a decimal counts rounded correctly to {report.rule.describe()})"
     )
     for s in report.stats:
         counts = ", ".join(f"{k} {v}" for k, v in s.counts.items())
@@ -372,11 +372,20 @@ def stats_path(scores: Path) -> Path:
 
 
 def grade_files(
-    key_dir: Path, responses: Path, out: Path | None = None, decimals: int | None = None
+    key_dir: Path,
+    responses: Path,
+    out: Path | None = None,
+    decimals: int | None = None,
+    significant: int | None = None,
 ) -> tuple[GradeReport, Path]:
-    """Grade, then write scores.csv (default: beside the responses) and its ``.stats.json``."""
+    """Grade, then write scores.csv (default: beside the responses) and its ``.stats.json``.
+
+    ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``)."""
     key = load_key(key_dir)
-    rule = DecimalRule(decimals) if decimals is not None else key.rule
+    rule = DecimalRule(
+        key.rule.decimals if decimals is None else decimals,
+        key.rule.significant if significant is None else significant,
+    )
     table = read_responses(Path(responses), key.numbers())
     out = Path(out) if out is not None else Path(responses).with_name("scores.csv")
     if out.resolve() == Path(responses).resolve():

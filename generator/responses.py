@@ -8,8 +8,10 @@ where one number is expected: four-and-a-half with a decimal comma, or two numbe
 
 Whether a reading counts is a separate, stated rule (``DecimalRule``): an exact value always
 counts; a decimal counts when it is a correct rounding of the exact value to the places written,
-and at least ``decimals`` places were written (default 2: ``7/3`` accepts ``2.33`` and ``2.333``,
-not ``2.3`` or ``2.34``).
+with at least ``decimals`` places (default 2: ``7/3`` accepts ``2.33`` and ``2.333``, not ``2.3``
+or ``2.34``) and at least ``significant`` significant digits (default 2). The second condition
+keeps small answers honest: ``0.00`` is the 2-place rounding of 1/512 but says nothing about it;
+``0.0020`` does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from generator.exact import exact_str
 from generator.families.base import AnswerKind
 
 DEFAULT_DECIMALS = 2
+DEFAULT_SIGNIFICANT = 2
 MAX_DECIMALS = 15
 
 
@@ -41,6 +44,7 @@ class TypedNumber:
     value: sympy.Rational
     places: int | None = None  # None: an integer or a fraction, so exact as written
     text: str = ""  # the numeral as typed (normalised), for reports
+    significant: int = 0  # significant digits written: 0.0020 → 2, 2.33 → 3, 0.00 → 0
 
     def __str__(self) -> str:
         return self.text or exact_str(self.value)
@@ -52,45 +56,73 @@ Reading = TypedNumber | tuple[TypedNumber, ...] | bool | str
 
 @dataclass(frozen=True)
 class DecimalRule:
-    """When a decimal response counts for an exact answer (the spec's ``[grading] decimals``)."""
+    """When a decimal response counts for an exact answer (the spec's ``[grading]`` table)."""
 
     decimals: int = DEFAULT_DECIMALS
+    significant: int = DEFAULT_SIGNIFICANT
 
     def accepts(self, typed: TypedNumber, exact: sympy.Rational) -> bool:
         if typed.value == exact:  # sympy's == is structural, and exact for Rationals
             return True
         if typed.places is None or typed.places < self.decimals:
             return False
+        if typed.significant < self.significant:
+            return False
         # A correct rounding to k places lies within half a unit of the k-th place (ties: either).
         return bool(abs(typed.value - exact) * 2 * 10**typed.places <= 1)
 
-    def tolerance(self) -> sympy.Rational:
-        """Half a unit of the last required place: the margin an LMS numeric answer gets."""
-        return sympy.Rational(1, 2 * 10**self.decimals)
+    def places_needed(self, exact: sympy.Rational) -> int:
+        """The fewest decimal places a counting rounding of ``exact`` has under this rule."""
+        if exact == 0 or not self.significant:
+            return self.decimals
+        return max(self.decimals, self.significant - 1 - magnitude(exact))
+
+    def tolerance(self, exact: sympy.Rational) -> sympy.Rational:
+        """Half a unit of the last required place: the margin an LMS numeric answer gets (an LMS
+        compares numbers, not the digits typed, so this is the rule's nearest equivalent)."""
+        return sympy.Rational(1, 2 * 10 ** self.places_needed(exact))
+
+    def describe(self) -> str:
+        """The rule in words, for a student entering decimals."""
+        digits = f" and {self.significant} significant digits" if self.significant else ""
+        return f"at least {self.decimals} decimal places{digits}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"decimals": self.decimals}
+        return {"decimals": self.decimals, "significant": self.significant}
 
     @classmethod
     def from_json(cls, raw: Any, where: str) -> DecimalRule:
-        """Read ``{"decimals": N}`` (a spec's ``[grading]`` table or key.json's ``grading``)."""
+        """Read ``{"decimals": D, "significant": S}`` (a spec's ``[grading]`` table or key.json's
+        ``grading``); a missing field takes its default."""
         if raw is None:
             return cls()
         if not isinstance(raw, Mapping):
             raise ExamgenError(f"{where}: must be a table such as {{ decimals = 2 }}, got {raw!r}")
-        unknown = sorted(set(raw) - {"decimals"})
+        unknown = sorted(set(raw) - {"decimals", "significant"})
         if unknown:
-            raise ExamgenError(f"{where}.{unknown[0]}: unknown field; expected: decimals")
-        decimals = raw.get("decimals", DEFAULT_DECIMALS)
-        if isinstance(decimals, bool) or not isinstance(decimals, int):
             raise ExamgenError(
-                f"{where}.decimals: must be a whole number of decimal places, got {decimals!r}"
+                f"{where}.{unknown[0]}: unknown field; expected: decimals, significant"
             )
-        if not 0 <= decimals <= MAX_DECIMALS:
-            raise ExamgenError(
-                f"{where}.decimals: must be from 0 to {MAX_DECIMALS}, got {decimals}"
-            )
-        return cls(decimals)
+        counts = []
+        for name, default in (("decimals", DEFAULT_DECIMALS), ("significant", DEFAULT_SIGNIFICANT)):
+            value = raw.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ExamgenError(f"{where}.{name}: must be a whole number, got {value!r}")
+            if not 0 <= value <= MAX_DECIMALS:
+                raise ExamgenError(f"{where}.{name}: must be from 0 to {MAX_DECIMALS}, got {value}")
+            counts.append(value)
+        return cls(*counts)
+
+
+def magnitude(value: sympy.Rational) -> int:
+    """The exponent e with 10**e ≤ |value| < 10**(e+1), found exactly (``value`` ≠ 0)."""
+    value = abs(sympy.Rational(value))
+    e = len(str(int(value))) - 1 if value >= 1 else -1
+    while sympy.Rational(10) ** e > value:
+        e -= 1
+    while sympy.Rational(10) ** (e + 1) <= value:
+        e += 1
+    return e
 
 
 # --- normalising ----------------------------------------------------------------------------------
@@ -147,7 +179,8 @@ def read_number(text: str) -> TypedNumber:
         return TypedNumber(value, None, text)
     if _DECIMAL.fullmatch(text):
         places = len(text.partition(".")[2])
-        return TypedNumber(sympy.Rational(text), places, text)
+        digits = re.sub(r"[^0-9]", "", text).lstrip("0")
+        return TypedNumber(sympy.Rational(text), places, text, len(digits))
     if re.fullmatch(r"[+-]?\d+,\d+", text):
         raise Unreadable("has a comma: write a decimal with a point (4.5), or a vector in brackets")
     if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", text):

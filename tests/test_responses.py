@@ -8,6 +8,7 @@ form; anything ambiguous is unreadable with a reason rather than read one way si
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pytest
@@ -22,6 +23,7 @@ from generator.responses import (
     TypedNumber,
     Unreadable,
     credit,
+    magnitude,
     read_bool,
     read_choice,
     read_number,
@@ -149,7 +151,7 @@ def test_key_cells_read_back_exactly(value: sympy.Rational) -> None:
     assert tuple(n.value for n in read_vector(cell, 2)) == vector
 
 
-def _fraction_rule_accepts(text: str, exact: Fraction, decimals: int) -> bool:
+def _fraction_rule_accepts(text: str, exact: Fraction, decimals: int, significant: int) -> bool:
     """The rule restated with ``fractions`` and string handling, independent of the module."""
     typed = Fraction(text)
     if typed == exact:
@@ -157,15 +159,20 @@ def _fraction_rule_accepts(text: str, exact: Fraction, decimals: int) -> bool:
     places = len(text.partition(".")[2]) if "." in text else None
     if places is None or places < decimals:
         return False
+    if len(text.replace("-", "").replace(".", "").lstrip("0")) < significant:
+        return False
     return abs(typed - exact) <= Fraction(1, 2 * 10**places)
 
 
-@given(rationals, st.integers(0, 6), st.integers(0, 4), st.integers(-2, 2))
-@example(R(1, 8), 2, 2, 0)  # an exact tie: 0.125 → 0.12 and 0.13 both count
-@example(R(1, 8), 2, 2, 1)
-@example(R(7, 3), 2, 1, 0)  # 2.3 has too few places
+@given(rationals, st.integers(0, 6), st.integers(0, 4), st.integers(-2, 2), st.integers(0, 3))
+@example(R(1, 8), 2, 2, 0, 2)  # an exact tie: 0.125 → 0.12 and 0.13 both count
+@example(R(1, 8), 2, 2, 1, 2)
+@example(R(7, 3), 1, 2, 0, 2)  # 2.3 has too few places
+@example(R(1, 512), 2, 2, 0, 2)  # 0.00 has no significant digit
+@example(R(1, 512), 3, 2, 0, 2)  # 0.002 has one
+@example(R(1, 512), 4, 2, 0, 2)  # 0.0020 has two
 def test_decimal_rule_matches_an_independent_check(
-    value: sympy.Rational, places: int, decimals: int, offset: int
+    value: sympy.Rational, places: int, decimals: int, offset: int, significant: int
 ) -> None:
     """A decimal near the value (its rounding, nudged by ``offset`` units) counts exactly when an
     independent restatement of the rule says so."""
@@ -173,18 +180,28 @@ def test_decimal_rule_matches_an_independent_check(
     sign = "-" if scaled < 0 else ""
     whole, frac = divmod(abs(scaled), 10**places)
     text = f"{sign}{whole}" + (f".{frac:0{places}d}" if places else ".0")
-    rule = DecimalRule(decimals)
-    expected = _fraction_rule_accepts(text, Fraction(int(value.p), int(value.q)), decimals)
+    rule = DecimalRule(decimals, significant)
+    exact = Fraction(int(value.p), int(value.q))
+    expected = _fraction_rule_accepts(text, exact, decimals, significant)
     assert rule.accepts(read_number(text), value) is expected
 
 
-@given(rationals, st.integers(2, 6))
-def test_correct_rounding_always_counts(value: sympy.Rational, places: int) -> None:
-    """A float rounded to ≥ the required places (Python's formatting, an independent rounding)
-    always counts: exact ties accept either neighbour, and a non-tie with denominator ≤ 1000 is
-    far from the tie compared with float error."""
-    typed = read_number(f"{float(value):.{places}f}")
-    assert DecimalRule(2).accepts(typed, value)
+@given(rationals, st.integers(0, 3))
+@example(R(6, 625), 0)  # 0.0096: one place fewer rounds to 0.010, two significant digits again
+@example(R(1, 512), 0)
+def test_rounding_to_the_places_needed_counts(value: sympy.Rational, extra: int) -> None:
+    """A float rounded (by Python's formatting, an independent rounding) to the places the rule
+    says a value needs, or more, always counts: exact ties accept either neighbour, and a non-tie
+    with denominator ≤ 1000 is far from the tie compared with float error."""
+    rule = DecimalRule()
+    places = rule.places_needed(value) + extra
+    assert rule.accepts(read_number(f"{float(value):.{places}f}"), value)
+    needed = places - extra
+    if needed > 2:  # one place fewer than a small value needs: too few significant digits,
+        fewer = f"{float(value):.{needed - 1}f}"  # unless rounding up carried into a new digit
+        digits = len(fewer.replace("-", "").replace(".", "").lstrip("0"))
+        expected = sympy.Rational(fewer) == value or digits >= 2
+        assert rule.accepts(read_number(fewer), value) is expected
 
 
 def test_rule_examples() -> None:
@@ -197,7 +214,24 @@ def test_rule_examples() -> None:
     assert rule.accepts(read_number("4.5"), R(9, 2))  # exact, however few places
     assert DecimalRule(3).accepts(read_number("2.333"), seven_thirds)
     assert not DecimalRule(3).accepts(read_number("2.33"), seven_thirds)
-    assert rule.tolerance() == R(1, 200)
+    assert rule.tolerance(seven_thirds) == R(1, 200)
+    # Small values need more places for their two significant digits.
+    assert not rule.accepts(read_number("0.00"), R(1, 512))
+    assert not rule.accepts(read_number("0.002"), R(1, 512))
+    assert rule.accepts(read_number("0.0020"), R(1, 512))
+    assert rule.tolerance(R(1, 512)) == R(1, 20000)
+    assert DecimalRule(2, 0).accepts(read_number("0.00"), R(1, 512))
+    assert rule.describe() == "at least 2 decimal places and 2 significant digits"
+
+
+@given(rationals.filter(lambda v: v != 0))
+def test_magnitude_is_the_decimal_exponent(value: sympy.Rational) -> None:
+    e = magnitude(value)
+    assert 10**e <= abs(value) < 10 ** (e + 1)
+    assert (
+        e == math.floor(math.log10(abs(float(value))))
+        or abs(math.log10(abs(float(value))) - round(math.log10(abs(float(value))))) < 1e-9
+    )
 
 
 def test_vector_credit_is_per_component() -> None:
@@ -221,6 +255,7 @@ def test_bool_and_choice_credit() -> None:
     [
         ({"decimals": -1}, "from 0 to 15"),
         ({"decimals": "2"}, "whole number"),
+        ({"significant": 1.5}, "significant: must be a whole number"),
         ({"decimals": True}, "whole number"),
         ({"places": 2}, "unknown field"),
         (3, "must be a table"),
@@ -234,7 +269,8 @@ def test_rule_validation(raw: object, message: str) -> None:
 def test_rule_defaults() -> None:
     assert DecimalRule.from_json(None, "x") == DecimalRule(2)
     assert DecimalRule.from_json({}, "x") == DecimalRule(2)
-    assert DecimalRule.from_json({"decimals": 0}, "x") == DecimalRule(0)
+    assert DecimalRule.from_json({"decimals": 0}, "x") == DecimalRule(0, 2)
+    assert DecimalRule.from_json({"significant": 3}, "x") == DecimalRule(2, 3)
 
 
 def test_typed_number_prints_as_typed() -> None:

@@ -5,7 +5,8 @@ slot. Question types by answer kind: a number → ``numerical``; a vector → ``
 with one NUMERICAL blank per component, each worth the same, so partial credit is per component
 as in ``examgen grade``; true/false → ``truefalse``; a choice → ``multichoice`` (options in the
 variant's order, not reshuffled, so the letters match the key). Numeric answers carry the
-tolerance of the grading rule: half a unit in the last required decimal place.
+tolerance of the grading rule: half a unit in the last decimal place the rule requires for that
+value (its ``decimals``, or more for a small value that needs them for its significant digits).
 
 Each question's name ends with the variant's fingerprint in brackets, and its ``idnumber`` is
 the fingerprint too (or, past Moodle's 100 characters, its digest): Moodle's cloze import ignores
@@ -22,8 +23,6 @@ from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
 from generator.responses import DecimalRule
 from generator.spec import Spec
-
-NUMERIC_HINT = "Enter each number as a decimal rounded to at least {places} decimal places."
 
 
 def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = None) -> ET.Element:
@@ -83,22 +82,25 @@ def _answer(
 
 
 def _hint(rule: DecimalRule) -> str:
-    return f"<p><em>{NUMERIC_HINT.format(places=rule.decimals)}</em></p>\n"
+    return f"<p><em>Enter each number as a decimal rounded to {rule.describe()}.</em></p>\n"
 
 
 def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     answer = item.answer
-    tolerance = decimal_text(rule.tolerance())
     if answer.kind == "number":
         question = ET.Element("question", {"type": "numerical"})
         _header(question, item, item.statement + _hint(rule))
+        tolerance = decimal_text(rule.tolerance(answer.value))
         _answer(question, decimal_text(answer.value), 100, tolerance=tolerance)
         ET.SubElement(question, "unitgradingtype").text = "0"
         ET.SubElement(question, "showunits").text = "3"  # no units
         return question
     if answer.kind == "vector":
         question = ET.Element("question", {"type": "cloze"})
-        blanks = ", ".join(f"{{1:NUMERICAL:={decimal_text(v)}:{tolerance}}}" for v in answer.value)
+        blanks = ", ".join(
+            f"{{1:NUMERICAL:={decimal_text(v)}:{decimal_text(rule.tolerance(v))}}}"
+            for v in answer.value
+        )
         text = item.statement + _hint(rule) + f"<p>Answer: ( {blanks} )</p>\n"
         _header(question, item, text, grade=False)  # Moodle sums the blanks' weights
         return question

@@ -24,7 +24,7 @@ from generator.families.base import Answer, Variant
 from generator.fingerprint import fingerprint
 from generator.htmlmath import text_to_html
 from generator.render import render_problem, tuple_tex
-from generator.responses import DecimalRule
+from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import check_seed
 from generator.spec import Slot, Spec
@@ -120,24 +120,18 @@ def decimal_text(value: sympy.Rational, digits: int = 15) -> str:
 
 
 def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int = 2) -> list[str]:
-    """Every way to type ``value`` that the rule accepts, up to ``decimals + extra_places``
-    places: for an LMS that matches answers as text (Canvas fill-in-the-blank)."""
+    """Every way to type ``value`` that the rule accepts, up to ``extra_places`` places past the
+    fewest it requires: for an LMS that matches answers as text (Canvas fill-in-the-blank)."""
     value = sympy.Rational(value)
     texts = [str(value)]
-    for places in range(0, rule.decimals + extra_places + 1):
+    for places in range(1, rule.places_needed(value) + extra_places + 1):
         scaled = value * 10**places
-        if scaled.q == 1:  # exactly this many places: always counts
-            candidates = [int(scaled)]
-        elif places >= max(rule.decimals, 1):  # a whole number is read as exact, not rounded
-            candidates = [
-                c for c in (sympy.floor(scaled), sympy.ceiling(scaled)) if abs(scaled - c) * 2 <= 1
-            ]
-        else:
-            continue
-        for c in candidates:
+        for c in dict.fromkeys((sympy.floor(scaled), sympy.ceiling(scaled))):
             sign = "-" if c < 0 else ""
             whole, frac = divmod(abs(int(c)), 10**places)
-            texts.append(f"{sign}{whole}" + (f".{frac:0{places}d}" if places else ""))
+            text = f"{sign}{whole}.{frac:0{places}d}"
+            if rule.accepts(read_number(text), value):
+                texts.append(text)
     return list(dict.fromkeys(texts))
 
 

@@ -109,10 +109,7 @@ def _condition(
 
 def _hint(rule: DecimalRule, fractions: bool) -> str:
     how = "as a fraction such as 7/3 or " if fractions else "as "
-    return (
-        f"<p><em>Enter each number {how}a decimal rounded to at least {rule.decimals} "
-        "decimal places.</em></p>\n"
-    )
+    return f"<p><em>Enter each number {how}a decimal rounded to {rule.describe()}.</em></p>\n"
 
 
 def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
@@ -191,7 +188,7 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         either = Q.el(variables, "or")
         Q.el(either, "varequal", {"respident": "response1"}, decimal_text(answer.value))
         within = Q.el(either, "and")
-        tolerance = rule.tolerance()
+        tolerance = rule.tolerance(answer.value)
         Q.el(within, "vargte", {"respident": "response1"}, decimal_text(answer.value - tolerance))
         Q.el(within, "varlte", {"respident": "response1"}, decimal_text(answer.value + tolerance))
     elif answer.kind == "vector":
