@@ -1,12 +1,12 @@
 """Jinja2 environments, one per output format, and the filters templates format values with.
 
-Each format's environment searches its own folder first (``templates/latex``,
-``templates/markdown`` or ``templates/html``) and then ``templates/``, so one family template
-renders to every format: ``problem.j2`` and ``macros.j2`` are the small per-format layer.
-Delimiters are LaTeX-safe (``((* *))``, ``((( )))``, ``((= =))``), undefined names are errors,
-and nothing is autoescaped: text from outside (student names, titles) goes through the ``text``
-filter, which escapes for the format at hand. Templates only format; every number arrives already
-computed.
+Each format's environment searches its own folder first (``templates/latex`` or
+``templates/markdown``) and then ``templates/``, so one family template renders to either format:
+``problem.j2`` and ``macros.j2`` are the small per-format layer. Delimiters are LaTeX-safe
+(``((* *))``, ``((( )))``, ``((= =))``), undefined names are errors, and nothing is autoescaped:
+text from outside (student names, titles) goes through the ``text`` filter, which escapes for the
+format at hand. Templates only format; every number arrives already computed. A third format,
+``html`` (``templates/html``), renders the same family templates for LMS export.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class Spec:
     slots: tuple[Slot, ...]
     source: str  # the file's text, hashed into the manifest
     path: Path
-    grading: DecimalRule = DecimalRule()  # [grading] decimals = N: when a decimal response counts
+    grading: DecimalRule = DecimalRule()  # [grading] decimals, significant: when a decimal counts
 
     @property
     def digest(self) -> str:

@@ -423,7 +423,11 @@ def test_export_is_reproducible(fmt: str) -> None:
     )
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, check=True, env=env, cwd=Path.cwd()
+        [sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
     )
     assert other.stdout == data
 

@@ -263,6 +263,8 @@ def test_key_rule_and_override(tmp_path: Path) -> None:
     assert read_scores(tmp_path / "scores.csv")[1][3] == "2"
     assert run("grade", str(key), str(responses), "--decimals", "2").exit_code == 0
     assert read_scores(tmp_path / "scores.csv")[1][3] == "0"
+    assert run("grade", str(key), str(responses), "--significant", "3").exit_code == 0
+    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"  # -2.3 has two significant digits
 
 
 def test_build_records_the_spec_rule(tmp_path: Path) -> None:
