@@ -140,6 +140,7 @@ def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
     return {
         "exam": spec.id,
         "seed": seed,
+        "grading": spec.grading.to_json(),
         "students": [
             {
                 "id": e.student.id,

@@ -21,7 +21,9 @@ from generator.build import build as build_exam
 from generator.choices import FORMS, has_choice_form, with_form
 from generator.diff import diff_folders
 from generator.errors import ExamgenError
+from generator.export import export as export_lms
 from generator.families import get_family, registry
+from generator.grade import grade_files, stats_path, summary_text
 from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students
@@ -242,3 +244,86 @@ def list_command() -> None:
     for path in shipped_specs():
         click.echo(f"  {path.stem:<34} {spec_summary(path)}")
         click.echo(f"  {'':<34} {path}")
+
+
+@main.command()
+@click.argument("key_dir", type=click.Path(path_type=Path))
+@click.argument("responses", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Scores CSV (default: scores.csv beside RESPONSES); statistics go to <out>.stats.json.",
+)
+@click.option(
+    "--decimals",
+    type=click.IntRange(0, 15),
+    default=None,
+    help="Places an inexact decimal needs to count (default: the key's rule, else 2).",
+)
+@click.option(
+    "--significant",
+    type=click.IntRange(0, 15),
+    default=None,
+    help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
+)
+@reports_errors
+def grade(
+    key_dir: Path,
+    responses: Path,
+    out: Path | None,
+    decimals: int | None,
+    significant: int | None,
+) -> None:
+    """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
+
+    Writes id,q1,…,total and per-question statistics; prints a summary and any warnings.
+    """
+    report, path = grade_files(key_dir, responses, out, decimals, significant)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(summary_text(report), nl=False)
+    click.echo(f"Wrote {path} and {stats_path(path)}")
+
+
+@main.command(name="export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["moodle", "qti"]),
+    required=True,
+    help="Moodle XML (question categories) or Canvas QTI 1.2 zip (question groups).",
+)
+@click.option("--seed", type=SEED, required=True, help="The exam's seed, as for build.")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SPEC,
+    show_default="the lecture-14 quiz",
+    help="Exam spec (TOML).",
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 10_000),
+    default=30,
+    show_default=True,
+    help="Variants per question: those of students s001… in `build --count N`.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Folder that receives <exam-id>-seed<SEED>-moodle.xml or -qti.zip.",
+)
+@reports_errors
+def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Path) -> None:
+    """Export each question's variants for an LMS; each LMS student gets one per question.
+
+    The variants are those `build --count N` gives students s001…sN with the same seed and spec.
+    """
+    spec = load_spec(spec_path)
+    path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
+    sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
+    click.echo(f"Wrote {path} ({sizes} distinct variants)")

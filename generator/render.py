@@ -5,7 +5,8 @@ Each format's environment searches its own folder first (``templates/latex`` or
 ``problem.j2`` and ``macros.j2`` are the small per-format layer. Delimiters are LaTeX-safe
 (``((* *))``, ``((( )))``, ``((= =))``), undefined names are errors, and nothing is autoescaped:
 text from outside (student names, titles) goes through the ``text`` filter, which escapes for the
-format at hand. Templates only format; every number arrives already computed.
+format at hand. Templates only format; every number arrives already computed. A third format,
+``html`` (``templates/html``), renders the same family templates for LMS export.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ import jinja2
 import sympy
 
 from generator.exact import latex
+from generator.htmlmath import escape_html
+from generator.htmlmath import finish as finish_html
 from generator.tex_unicode import unicode_latex
 
-Format = Literal["latex", "markdown"]
+Format = Literal["latex", "markdown", "html"]
+#: The formats a build writes for every student; ``html`` is for LMS export (generator.export).
 FORMATS: tuple[Format, ...] = ("latex", "markdown")
-EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md"}
+EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html"}
 
 
 def templates_dir() -> Path:
@@ -121,7 +125,9 @@ FILTERS = {
     "ordinal": ordinal,
     "join_and": join_and,
 }
-TEXT_ESCAPES = {"latex": escape_latex, "markdown": escape_markdown}
+TEXT_ESCAPES = {"latex": escape_latex, "markdown": escape_markdown, "html": escape_html}
+#: What a format does to a rendered template after Jinja (HTML: ``$…$`` → ``\(…\)``, ``<p>``).
+FINISH = {"html": finish_html}
 
 
 @cache
@@ -171,11 +177,16 @@ def render_problem(
         show_solutions=show_solutions,
         **(extra or {}),
     )
-    return _tidy(text)
+    return _finish(fmt, text)
 
 
 def render_document(fmt: Format, template_name: str, **context: Any) -> str:
-    return _tidy(environment(fmt).get_template(template_name).render(**context))
+    return _finish(fmt, environment(fmt).get_template(template_name).render(**context))
+
+
+def _finish(fmt: Format, text: str) -> str:
+    text = _tidy(text)
+    return FINISH[fmt](text) if fmt in FINISH else text
 
 
 _BLANK_RUNS = re.compile(r"\n{3,}")

@@ -26,6 +26,7 @@ from generator.choices import FORMS, supports_form, with_form
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
+from generator.responses import DecimalRule
 from generator.seeding import question_stream, stream
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
@@ -39,6 +40,7 @@ TOP_LEVEL_FIELDS = {
     "instructions",
     "shuffle_questions",
     "questions",
+    "grading",
 }
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form"}
 CHOOSERS = ("family", "tags", "families")
@@ -86,6 +88,7 @@ class Spec:
     source: str  # the file's text, hashed into the manifest
     path: Path
     shuffle_questions: bool = False
+    grading: DecimalRule = DecimalRule()  # [grading] decimals, significant: when a decimal counts
 
     @property
     def digest(self) -> str:
@@ -165,6 +168,7 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         source=source,
         path=path,
         shuffle_questions=shuffle,
+        grading=DecimalRule.from_json(data.get("grading"), f"{path}: grading"),
     )
 
 

@@ -1,0 +1,49 @@
+"""LMS export: the same variants as a build, as Moodle XML or a Canvas QTI 1.2 zip.
+
+``examgen export --format moodle|qti --seed S [--spec FILE] [--variants N] [--out DIR]`` writes
+``DIR/<exam-id>-seed<S>-moodle.xml`` or ``DIR/<exam-id>-seed<S>-qti.zip`` beside the build's exam
+folder (not inside it: a rebuild replaces that folder whole). Files are written atomically and
+are byte-identical for the same seed, spec and N.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from generator.export.moodle import moodle_xml
+from generator.export.pools import Pool, build_pools
+from generator.export.qti import qti_zip
+from generator.spec import Spec
+
+LmsFormat = Literal["moodle", "qti"]
+SUFFIXES: dict[LmsFormat, str] = {"moodle": "moodle.xml", "qti": "qti.zip"}
+
+
+def export_path(spec: Spec, seed: int, fmt: LmsFormat, out: Path) -> Path:
+    return Path(out) / f"{spec.id}-seed{seed}-{SUFFIXES[fmt]}"
+
+
+def export_bytes(spec: Spec, seed: int, fmt: LmsFormat, pools: list[Pool]) -> bytes:
+    return moodle_xml(spec, seed, pools) if fmt == "moodle" else qti_zip(spec, seed, pools)
+
+
+def export(
+    spec: Spec, seed: int, fmt: LmsFormat, variants: int, out: Path
+) -> tuple[Path, list[Pool]]:
+    """Generate ``variants`` variants per slot and write the LMS file; return it and the pools."""
+    pools = build_pools(spec, seed, variants)
+    data = export_bytes(spec, seed, fmt, pools)
+    target = export_path(spec, seed, fmt, out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target, pools

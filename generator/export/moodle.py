@@ -1,0 +1,146 @@
+"""Moodle XML: one question category per slot, holding that slot's variants.
+
+A quiz built with "Add a random question" from each category gives every student one variant per
+slot. Question types by answer kind: a number → ``numerical``; a vector → ``cloze`` (multianswer)
+with one NUMERICAL blank per component, each worth the same, so partial credit is per component
+as in ``examgen grade``; true/false → ``truefalse``; a choice → ``multichoice`` (options in the
+variant's order, not reshuffled, so the letters match the key). Numeric answers carry the
+tolerance of the grading rule: half a unit in the last decimal place the rule requires for that
+value (its ``decimals``, or more for a small value that needs them for its significant digits).
+
+Each question's name ends with the variant's fingerprint in brackets, and its ``idnumber`` is
+the fingerprint too (or, past Moodle's 100 characters, its digest): Moodle's cloze import ignores
+``idnumber``, the name survives every import.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from generator.export.pools import ExportVariant, Pool, choice_options, decimal_text
+from generator.fingerprint import fingerprint_digest
+from generator.htmlmath import escape_html
+from generator.responses import DecimalRule
+from generator.spec import Spec
+
+
+def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
+    ET.SubElement(element, "text").text = text
+    return element
+
+
+def _points(value: int | float) -> str:
+    return f"{value:g}"
+
+
+def category_path(spec: Spec, seed: int, pool: Pool) -> str:
+    return f"$course$/top/{spec.id}-seed{seed}/q{pool.number}"
+
+
+NAME_LIMIT = 255  # Moodle's question name column
+IDNUMBER_LIMIT = 100  # Moodle's idnumber column
+
+
+def question_name(item: ExportVariant) -> str:
+    """``q1 s001 [<fingerprint>]``; a note too long for Moodle is cut, keeping the digest."""
+    head = f"q{item.slot.number} {item.label} ["
+    room = NAME_LIMIT - len(head) - 1
+    fp = item.fingerprint
+    if len(fp) > room:
+        tail = " #" + fingerprint_digest(fp)
+        fp = fp[: room - len(tail) - 1] + "…" + tail
+    return f"{head}{fp}]"
+
+
+def question_idnumber(item: ExportVariant) -> str:
+    """The fingerprint when it fits Moodle's ID number, else its digest (unique all the same)."""
+    fp = item.fingerprint
+    return fp if len(fp) <= IDNUMBER_LIMIT else fingerprint_digest(fp)
+
+
+def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = True) -> None:
+    _text(question, "name", question_name(item))
+    _text(question, "questiontext", text, "html")
+    _text(question, "generalfeedback", item.solution, "html")
+    if grade:
+        ET.SubElement(question, "defaultgrade").text = _points(item.slot.points)
+    ET.SubElement(question, "penalty").text = "0"
+    ET.SubElement(question, "hidden").text = "0"
+    ET.SubElement(question, "idnumber").text = question_idnumber(item)
+
+
+def _answer(
+    question: ET.Element, text: str, fraction: int, fmt: str = "moodle_auto_format", **extra: str
+) -> None:
+    answer = ET.SubElement(question, "answer", {"fraction": str(fraction), "format": fmt})
+    ET.SubElement(answer, "text").text = text
+    for tag, value in extra.items():
+        ET.SubElement(answer, tag).text = value
+    _text(answer, "feedback", "", "html")
+
+
+def _hint(rule: DecimalRule) -> str:
+    return f"<p><em>Enter each number as a decimal rounded to {rule.describe()}.</em></p>\n"
+
+
+def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
+    answer = item.answer
+    if answer.kind == "number":
+        question = ET.Element("question", {"type": "numerical"})
+        _header(question, item, item.statement + _hint(rule))
+        tolerance = decimal_text(rule.tolerance(answer.value))
+        _answer(question, decimal_text(answer.value), 100, tolerance=tolerance)
+        ET.SubElement(question, "unitgradingtype").text = "0"
+        ET.SubElement(question, "showunits").text = "3"  # no units
+        return question
+    if answer.kind == "vector":
+        question = ET.Element("question", {"type": "cloze"})
+        blanks = ", ".join(
+            f"{{1:NUMERICAL:={decimal_text(v)}:{decimal_text(rule.tolerance(v))}}}"
+            for v in answer.value
+        )
+        text = item.statement + _hint(rule) + f"<p>Answer: ( {blanks} )</p>\n"
+        _header(question, item, text, grade=False)  # Moodle sums the blanks' weights
+        return question
+    if answer.kind == "bool":
+        question = ET.Element("question", {"type": "truefalse"})
+        _header(question, item, item.statement)
+        _answer(question, "true", 100 if answer.value else 0)
+        _answer(question, "false", 0 if answer.value else 100)
+        return question
+    question = ET.Element("question", {"type": "multichoice"})
+    _header(question, item, item.statement)
+    settings: dict[str, Any] = {
+        "single": "true",
+        "shuffleanswers": "false",  # the letters must stay those of the key
+        "answernumbering": "ABCD",
+        "showstandardinstruction": "0",
+    }
+    for tag, value in settings.items():
+        ET.SubElement(question, tag).text = value
+    for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        _text(question, tag, "", "html")
+    for letter, html in choice_options(item.variant):
+        _answer(question, html, 100 if letter == str(answer.value).upper() else 0, "html")
+    return question
+
+
+def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
+    quiz = ET.Element("quiz")
+    for pool in pools:
+        category = ET.SubElement(quiz, "question", {"type": "category"})
+        _text(category, "category", category_path(spec, seed, pool))
+        families = sorted({item.variant.family.ID for item in pool.variants})
+        _text(
+            category,
+            "info",
+            f"{escape_html(spec.title)}, question {pool.number} ({', '.join(families)}): "
+            f"{len(pool.variants)} variants, seed {seed}",
+            "html",
+        )
+        for item in pool.variants:
+            quiz.append(question_element(item, spec.grading))
+    ET.indent(quiz)
+    return ET.tostring(quiz, encoding="utf-8", xml_declaration=True) + b"\n"

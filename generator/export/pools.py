@@ -1,0 +1,178 @@
+"""The variants an LMS export holds: per question slot, a pool of distinct variants as HTML.
+
+Variant k of a slot is the variant the numbered student ``s00k`` gets in ``examgen build --count N``
+with the same seed and spec (same seeding, same code path: ``generate_student``), so an export and
+a build agree variant for variant, and each exported variant's fingerprint finds its key entry.
+Variants whose fingerprints repeat within a slot (a small family) are exported once: an LMS
+category must not hold the same question twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from functools import partial
+from typing import Any
+
+import sympy
+
+from generator.build import generate_student
+from generator.errors import ExamgenError
+from generator.exact import latex
+from generator.families.base import Answer, Variant
+from generator.fingerprint import fingerprint
+from generator.htmlmath import text_to_html
+from generator.render import render_problem, tuple_tex
+from generator.responses import DecimalRule, read_number
+from generator.roster import numbered_students
+from generator.seeding import check_seed
+from generator.spec import Slot, Spec
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class ExportVariant:
+    slot: Slot
+    label: str  # the numbered student whose variant this is: "s001"
+    variant: Variant
+    fingerprint: str
+    statement: str  # HTML: the question text
+    solution: str  # HTML: the worked solution, the LMS's general feedback
+
+    @property
+    def answer(self) -> Answer:
+        return self.variant.solution.answer
+
+
+@dataclass(frozen=True)
+class Pool:
+    slot: Slot
+    variants: tuple[ExportVariant, ...]
+    requested: int
+
+    @property
+    def number(self) -> int:
+        return self.slot.number
+
+    @property
+    def points(self) -> int | float:
+        return self.slot.points
+
+
+def _html(variant: Variant, slot: Slot, part: str) -> str:
+    return render_problem(
+        "html",
+        variant.family.ID,
+        params=variant.params,
+        steps=variant.solution.steps,
+        answer=variant.solution.answer,
+        number=slot.number,
+        points=slot.points,
+        show_solutions=part == "solution",
+        extra={"part": part},
+    )
+
+
+def build_pools(spec: Spec, seed: int, count: int) -> list[Pool]:
+    """``count`` variants per slot (fewer if some repeat), in student order."""
+    check_seed(seed)
+    if count < 1:
+        raise ExamgenError(f"--variants must be at least 1, got {count}")
+    found: dict[int, dict[str, ExportVariant]] = {slot.number: {} for slot in spec.slots}
+    for student in numbered_students(count):
+        for question in generate_student(spec, seed, student).questions:
+            pool = found[question.slot.number]
+            fp = fingerprint(question.variant)
+            if fp in pool:
+                continue
+            pool[fp] = ExportVariant(
+                slot=question.slot,
+                label=student.id,
+                variant=question.variant,
+                fingerprint=fp,
+                statement=_html(question.variant, question.slot, "statement"),
+                solution=_html(question.variant, question.slot, "solution"),
+            )
+    return [Pool(slot, tuple(found[slot.number].values()), count) for slot in spec.slots]
+
+
+# --- answers as an LMS wants them -----------------------------------------------------------------
+def decimal_text(value: sympy.Rational, digits: int = 15) -> str:
+    """A number for an LMS numeric field: exact when the decimal terminates (``4.5``), else
+    ``digits`` significant digits (``2.33333333333333``), close enough to recover the fraction."""
+    value = sympy.Rational(value)
+    q, twos, fives = int(value.q), 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    if q == 1:
+        places = max(twos, fives)
+        scaled = int(value * 10**places)
+        sign = "-" if scaled < 0 else ""
+        whole, frac = divmod(abs(scaled), 10**places)
+        return f"{sign}{whole}" + (f".{frac:0{places}d}" if places else "")
+    with localcontext() as context:
+        context.prec = digits
+        return format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
+
+
+def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int = 2) -> list[str]:
+    """Every way to type ``value`` that the rule accepts, up to ``extra_places`` places past the
+    fewest it requires: for an LMS that matches answers as text (Canvas fill-in-the-blank)."""
+    value = sympy.Rational(value)
+    texts = [str(value)]
+    for places in range(1, rule.places_needed(value) + extra_places + 1):
+        scaled = value * 10**places
+        for c in dict.fromkeys((sympy.floor(scaled), sympy.ceiling(scaled))):
+            sign = "-" if c < 0 else ""
+            whole, frac = divmod(abs(int(c)), 10**places)
+            text = f"{sign}{whole}.{frac:0{places}d}"
+            if rule.accepts(read_number(text), value):
+                texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
+def choice_options(variant: Variant) -> list[tuple[str, str]]:
+    """A choice question's options as (letter, HTML), in the order the student sees them.
+
+    Families with ``choice`` answers keep their options in ``solution.steps["choices"]``: objects
+    or mappings with ``letter`` and ``kind``/``value`` (as ``generator.choices.Choice``: a
+    ``vector`` or ``number`` value prints as math, ``text`` as prose with ``$…$`` math), or plain
+    texts lettered A, B, … in order, or (letter, text) pairs, or a mapping letter → text.
+    """
+    steps = variant.solution.steps
+    raw = steps.get("choices") if isinstance(steps, Mapping) else None
+    if not raw:
+        raise ExamgenError(
+            f"family {variant.family.ID}: a choice answer needs its options in "
+            'solution.steps["choices"] to be exported'
+        )
+    if isinstance(raw, Mapping):
+        return [(str(letter).upper(), option_html("text", text)) for letter, text in raw.items()]
+    options = []
+    for i, entry in enumerate(raw):
+        if isinstance(entry, str):
+            options.append((LETTERS[i], option_html("text", entry)))
+        elif isinstance(entry, tuple | list) and len(entry) == 2 and isinstance(entry[0], str):
+            options.append((entry[0].upper(), option_html("text", entry[1])))
+        else:
+            get = entry.get if isinstance(entry, Mapping) else partial(getattr, entry)
+            value = get("value", None)
+            value = get("text", "") if value is None else value
+            letter = get("letter", None) or LETTERS[i]
+            options.append((str(letter).upper(), option_html(get("kind", None), value)))
+    return options
+
+
+def option_html(kind: str | None, value: Any) -> str:
+    """One option's text as HTML: a vector as \\((4, 9)^T\\), a number as math, prose as is."""
+    if kind is None and not isinstance(value, str):
+        kind = "vector" if isinstance(value, Sequence) else "number"
+    if kind == "vector":
+        return r"\(" + tuple_tex(value) + r"^T\)"
+    if kind == "number":
+        return r"\(" + latex(value) + r"\)"
+    return text_to_html(str(value))

@@ -1,0 +1,303 @@
+"""Canvas QTI 1.2: a zip of imsmanifest.xml, the assessment, and Canvas's quiz settings.
+
+The assessment has one section per slot, a Canvas question group that picks 1 of the slot's
+variants for each student (``selection_ordering``). Item types by answer kind: a number →
+``numerical_question`` (the exact value, or within the grading rule's tolerance); a vector →
+``fill_in_multiple_blanks_question`` with one blank per component, each worth the same share.
+Canvas matches blanks as text, so each blank accepts every way of typing the value that
+``examgen grade`` accepts up to two places past the rule (``7/3``, ``2.33``, ``2.333``, …);
+true/false → ``true_false_question``; a choice → ``multiple_choice_question``, in the variant's
+order.
+The worked solution is the general feedback; each item's title and metadata carry its fingerprint.
+
+The zip is byte-for-byte reproducible: fixed entry order and timestamps.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from io import BytesIO
+
+from generator.export.pools import (
+    ExportVariant,
+    Pool,
+    accepted_texts,
+    choice_options,
+    decimal_text,
+)
+from generator.fingerprint import fingerprint_digest
+from generator.htmlmath import escape_html
+from generator.responses import DecimalRule
+from generator.spec import Spec
+
+QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
+CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
+CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FINGERPRINT_FIELD = "examgen_fingerprint"
+
+
+def _ident(text: str) -> str:
+    """An XML-ID-safe identifier."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+
+
+class _Builder:
+    """Elements of one XML vocabulary; the root declares its namespace as a plain ``xmlns``
+    attribute, so the serialised file has no prefixes and no global ElementTree state changes."""
+
+    def __init__(self, namespace: str) -> None:
+        self.ns = namespace
+
+    def el(
+        self,
+        parent: ET.Element | None,
+        tag: str,
+        attrs: dict[str, str] | None = None,
+        text: str | None = None,
+    ) -> ET.Element:
+        if parent is None:
+            element = ET.Element(tag, {"xmlns": self.ns, **(attrs or {})})
+        else:
+            element = ET.SubElement(parent, tag, attrs or {})
+        if text is not None:
+            element.text = text
+        return element
+
+
+Q = _Builder(QTI_NS)
+
+
+def assessment_id(spec: Spec, seed: int) -> str:
+    return _ident(f"examgen_{spec.id}_seed{seed}")
+
+
+def item_id(item: ExportVariant) -> str:
+    return _ident(f"examgen_q{item.slot.number}_{item.label}")
+
+
+def _metadata(item_el: ET.Element, entries: dict[str, str]) -> None:
+    meta = Q.el(Q.el(item_el, "itemmetadata"), "qtimetadata")
+    for label, entry in entries.items():
+        field = Q.el(meta, "qtimetadatafield")
+        Q.el(field, "fieldlabel", text=label)
+        Q.el(field, "fieldentry", text=entry)
+
+
+def _material(parent: ET.Element, html: str, texttype: str = "text/html") -> None:
+    Q.el(Q.el(parent, "material"), "mattext", {"texttype": texttype}, html)
+
+
+def _choice_response(presentation: ET.Element, ident: str, options: list[tuple[str, str]]) -> None:
+    response = Q.el(presentation, "response_lid", {"ident": ident, "rcardinality": "Single"})
+    render = Q.el(response, "render_choice")
+    for option_ident, html in options:
+        _material(Q.el(render, "response_label", {"ident": option_ident}), html)
+
+
+def _condition(
+    processing: ET.Element, score: str, action: str = "Set", cont: str = "No"
+) -> ET.Element:
+    condition = Q.el(processing, "respcondition", {"continue": cont})
+    variables = Q.el(condition, "conditionvar")
+    Q.el(condition, "setvar", {"action": action, "varname": "SCORE"}, score)
+    return variables
+
+
+def _hint(rule: DecimalRule, fractions: bool) -> str:
+    how = "as a fraction such as 7/3 or " if fractions else "as "
+    return f"<p><em>Enter each number {how}a decimal rounded to {rule.describe()}.</em></p>\n"
+
+
+def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
+    ident = item_id(item)
+    answer = item.answer
+    title = f"q{item.slot.number} {item.label} #{fingerprint_digest(item.fingerprint)}"
+    element = ET.Element("item", {"ident": ident, "title": title})
+    question_type = {
+        "number": "numerical_question",
+        "vector": "fill_in_multiple_blanks_question",
+        "bool": "true_false_question",
+        "choice": "multiple_choice_question",
+    }[answer.kind]
+    _metadata(
+        element,
+        {
+            "question_type": question_type,
+            "points_possible": f"{item.slot.points:g}",
+            "assessment_question_identifierref": f"{ident}_ref",
+            FINGERPRINT_FIELD: item.fingerprint,
+        },
+    )
+    presentation = Q.el(element, "presentation")
+    processing_parts: list[tuple[str, list[str]]] = []  # (response ident, accepted label idents)
+
+    if answer.kind == "number":
+        _material(presentation, item.statement + _hint(rule, fractions=False))
+        response = Q.el(
+            presentation, "response_str", {"ident": "response1", "rcardinality": "Single"}
+        )
+        Q.el(
+            Q.el(response, "render_fib", {"fibtype": "Decimal"}),
+            "response_label",
+            {"ident": "answer1"},
+        )
+    elif answer.kind == "vector":
+        names = [f"c{i}" for i in range(1, len(answer.value) + 1)]
+        blanks = ", ".join(f"[{name}]" for name in names)
+        _material(
+            presentation,
+            item.statement + _hint(rule, fractions=True) + f"<p>Answer: ( {blanks} )</p>\n",
+        )
+        for name, value in zip(names, answer.value, strict=True):
+            response = Q.el(presentation, "response_lid", {"ident": f"response_{name}"})
+            Q.el(Q.el(response, "material"), "mattext", text=name)
+            render = Q.el(response, "render_choice")
+            labels = []
+            for k, text in enumerate(accepted_texts(value, rule), start=1):
+                label = f"{ident}_{name}_{k}"
+                _material(Q.el(render, "response_label", {"ident": label}), text, "text/plain")
+                labels.append(label)
+            processing_parts.append((f"response_{name}", labels))
+    elif answer.kind == "bool":
+        _material(presentation, item.statement)
+        _choice_response(
+            presentation, "response1", [(f"{ident}_true", "True"), (f"{ident}_false", "False")]
+        )
+    else:
+        _material(presentation, item.statement)
+        options = [(f"{ident}_{letter}", html) for letter, html in choice_options(item.variant)]
+        _choice_response(presentation, "response1", options)
+
+    processing = Q.el(element, "resprocessing")
+    Q.el(
+        Q.el(processing, "outcomes"),
+        "decvar",
+        {"maxvalue": "100", "minvalue": "0", "varname": "SCORE", "vartype": "Decimal"},
+    )
+    # The worked solution shows whatever the response.
+    general = Q.el(processing, "respcondition", {"continue": "Yes"})
+    Q.el(Q.el(general, "conditionvar"), "other")
+    Q.el(general, "displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"})
+
+    if answer.kind == "number":
+        variables = _condition(processing, "100")
+        either = Q.el(variables, "or")
+        Q.el(either, "varequal", {"respident": "response1"}, decimal_text(answer.value))
+        within = Q.el(either, "and")
+        tolerance = rule.tolerance(answer.value)
+        Q.el(within, "vargte", {"respident": "response1"}, decimal_text(answer.value - tolerance))
+        Q.el(within, "varlte", {"respident": "response1"}, decimal_text(answer.value + tolerance))
+    elif answer.kind == "vector":
+        # Canvas's own layout: one condition per accepted text, adding the blank's share.
+        share = f"{100 / len(processing_parts):.2f}"
+        for response_ident, labels in processing_parts:
+            for label in labels:
+                variables = _condition(processing, share, action="Add", cont="Yes")
+                Q.el(variables, "varequal", {"respident": response_ident}, label)
+    elif answer.kind == "bool":
+        correct = f"{ident}_{'true' if answer.value else 'false'}"
+        Q.el(_condition(processing, "100"), "varequal", {"respident": "response1"}, correct)
+    else:
+        correct = f"{ident}_{str(answer.value).upper()}"
+        Q.el(_condition(processing, "100"), "varequal", {"respident": "response1"}, correct)
+
+    feedback = Q.el(element, "itemfeedback", {"ident": "general_fb"})
+    _material(Q.el(feedback, "flow_mat"), item.solution)
+    return element
+
+
+def assessment_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
+    root = Q.el(
+        None,
+        "questestinterop",
+        {"xmlns:xsi": XSI_NS, "xsi:schemaLocation": f"{QTI_NS} {QTI_NS}p1.xsd"},
+    )
+    assessment = Q.el(root, "assessment", {"ident": assessment_id(spec, seed), "title": spec.title})
+    meta = Q.el(assessment, "qtimetadata")
+    field = Q.el(meta, "qtimetadatafield")
+    Q.el(field, "fieldlabel", text="cc_maxattempts")
+    Q.el(field, "fieldentry", text="1")
+    root_section = Q.el(assessment, "section", {"ident": "root_section"})
+    for pool in pools:
+        group = Q.el(
+            root_section,
+            "section",
+            {"ident": _ident(f"examgen_q{pool.number}"), "title": f"Question {pool.number}"},
+        )
+        selection = Q.el(Q.el(group, "selection_ordering"), "selection")
+        Q.el(selection, "selection_number", text="1")
+        Q.el(Q.el(selection, "selection_extension"), "points_per_item", text=f"{pool.points:g}")
+        for item in pool.variants:
+            group.append(item_element(item, spec.grading))
+    return _serialise(root)
+
+
+def assessment_meta_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
+    """Canvas's quiz settings: title, instructions, and answers kept in the key's order."""
+    c = _Builder(CANVAS_NS)
+    quiz = c.el(None, "quiz", {"identifier": assessment_id(spec, seed)})
+    total = sum(pool.points for pool in pools)
+    description = f"<p>{escape_html(spec.instructions)}</p>" if spec.instructions else ""
+    for tag, text in (
+        ("title", spec.title),
+        ("description", description),
+        ("shuffle_answers", "false"),
+        ("scoring_policy", "keep_highest"),
+        ("quiz_type", "assignment"),
+        ("points_possible", f"{total:g}"),
+        ("show_correct_answers", "true"),
+        ("allowed_attempts", "1"),
+    ):
+        c.el(quiz, tag, text=text)
+    return _serialise(quiz)
+
+
+def manifest_xml(spec: Spec, seed: int) -> bytes:
+    ident = assessment_id(spec, seed)
+    m = _Builder(CP_NS)
+    manifest = m.el(None, "manifest", {"identifier": f"{ident}_manifest"})
+    metadata = m.el(manifest, "metadata")
+    m.el(metadata, "schema", text="IMS Content")
+    m.el(metadata, "schemaversion", text="1.1.3")
+    m.el(manifest, "organizations")
+    resources = m.el(manifest, "resources")
+    resource = m.el(resources, "resource", {"identifier": ident, "type": "imsqti_xmlv1p2"})
+    m.el(resource, "file", {"href": f"{ident}/{ident}.xml"})
+    m.el(resource, "dependency", {"identifierref": f"{ident}_meta"})
+    meta = m.el(
+        resources,
+        "resource",
+        {
+            "identifier": f"{ident}_meta",
+            "type": "associatedcontent/imscc_xmlv1p1/learning-application-resource",
+            "href": f"{ident}/assessment_meta.xml",
+        },
+    )
+    m.el(meta, "file", {"href": f"{ident}/assessment_meta.xml"})
+    return _serialise(manifest)
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def qti_zip(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
+    ident = assessment_id(spec, seed)
+    files = {
+        "imsmanifest.xml": manifest_xml(spec, seed),
+        f"{ident}/{ident}.xml": assessment_xml(spec, seed, pools),
+        f"{ident}/assessment_meta.xml": assessment_meta_xml(spec, seed, pools),
+    }
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()

@@ -1,0 +1,398 @@
+"""Scores from typed responses and a build's key: ``examgen grade KEY_DIR RESPONSES.csv``.
+
+Every response is read exactly (``generator.responses``) and compared with the student's own key
+entry under the key's decimal rule; a vector earns credit per component. Responses that cannot be
+read score 0 and are listed with the reason, never guessed at. Per question, the statistics say how
+the class did and which wrong answers were common; a wrong answer that equals one of the family's
+named misconceptions for that student's variant (``Family.misconceptions``) is reported under the
+misconception's name, which is comparable across students although their numbers differ.
+
+Students in the key without a response row get an empty row in scores.csv (no score, not a zero:
+they may have sat the exam elsewhere) and a warning; rows for students not in the key are reported
+and left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import sympy
+
+from generator.errors import ExamgenError
+from generator.keyfile import Key, KeyQuestion, load_key, rebuild
+from generator.response_file import ResponseTable, read_responses
+from generator.responses import (
+    DecimalRule,
+    Reading,
+    Unreadable,
+    credit,
+    matches,
+    read_response,
+    reading_text,
+)
+
+Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
+STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
+TOP_WRONG = 5
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One student's response to one question, read and scored."""
+
+    student_id: str
+    number: int
+    family: str
+    typed: str
+    status: Status
+    credit: sympy.Rational
+    points: sympy.Rational  # earned
+    reading: str = ""  # canonical form of what was read
+    misconceptions: tuple[str, ...] = ()
+    reason: str = ""  # why it is unreadable
+
+
+@dataclass
+class QuestionStats:
+    """One slot of the exam: the same question (family or pool) for every student, wherever
+    a shuffled exam printed it."""
+
+    slot: int
+    columns: list[str]  # the response columns it was answered in: ["q1"], or several if shuffled
+    families: list[str]
+    points: float  # the most a student could earn (the largest, if they differ)
+    graded: int = 0
+    mean: float = 0.0
+    share_correct: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    misconceptions: dict[str, int] = field(default_factory=dict)
+    wrong_answers: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "columns": self.columns,
+            "families": self.families,
+            "points": self.points,
+            "graded": self.graded,
+            "mean": self.mean,
+            "share_correct": self.share_correct,
+            "counts": self.counts,
+            "misconceptions": self.misconceptions,
+            "wrong_answers": self.wrong_answers,
+        }
+
+
+@dataclass
+class GradeReport:
+    key: Key
+    rule: DecimalRule
+    numbers: list[int]
+    marks: dict[str, dict[int, Mark]]  # student ID → question number → mark
+    missing: list[str]  # in the key, no response row
+    unknown: list[str]  # a response row, not in the key
+    warnings: list[str]
+    stats: list[QuestionStats]
+
+    def unreadable(self) -> list[Mark]:
+        return [m for per in self.marks.values() for m in per.values() if m.status == "unreadable"]
+
+    def total(self, student_id: str) -> sympy.Rational:
+        return sum((m.points for m in self.marks[student_id].values()), sympy.Integer(0))
+
+
+# --- scoring --------------------------------------------------------------------------------------
+def misconception_values(question: KeyQuestion) -> dict[str, Any]:
+    """The named wrong answers of this student's variant, as answer values; none if unknown.
+
+    A multiple-choice entry's params list the source of each letter in printed order
+    (``"choices": ["sign-flipped", "correct", …]``: a misconception name or a bank id), so a wrong
+    letter is named from the key alone. Otherwise the variant is rebuilt from its params and the
+    family asked (``Family.misconceptions``).
+    """
+    sources = question.params.get("choices")
+    if question.answer.kind == "choice" and isinstance(sources, list):
+        return {
+            str(source): LETTERS[i]
+            for i, source in enumerate(sources[: len(LETTERS)])
+            if LETTERS[i] != question.answer.value
+        }
+    variant = rebuild(question)
+    if variant is None:
+        return {}
+    rebuilt = variant.solution.answer
+    if (rebuilt.kind, rebuilt.value) != (question.answer.kind, question.answer.value):
+        return {}  # the family has changed since the build: its misconceptions would mislead
+    return dict(variant.family.misconceptions(variant.params, variant.solution))
+
+
+def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) -> Mark:
+    base = {
+        "student_id": student_id,
+        "number": question.number,
+        "family": question.family,
+        "typed": typed,
+    }
+    zero = sympy.Integer(0)
+    if not typed.strip():
+        return Mark(**base, status="blank", credit=zero, points=zero)
+    kind, value = question.answer.kind, question.answer.value
+    try:
+        reading: Reading = read_response(typed, kind, question.size)
+    except Unreadable as err:
+        return Mark(**base, status="unreadable", credit=zero, points=zero, reason=str(err))
+    share = credit(reading, kind, value, rule)
+    status: Status = "correct" if share == 1 else "partial" if share > 0 else "wrong"
+    names: tuple[str, ...] = ()
+    if status != "correct":
+        names = tuple(
+            name
+            for name, wrong in misconception_values(question).items()
+            if matches(reading, kind, wrong, rule)
+        )
+    return Mark(
+        **base,
+        status=status,
+        credit=share,
+        points=share * question.points,
+        reading=reading_text(reading),
+        misconceptions=names,
+    )
+
+
+def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> GradeReport:
+    rule = rule or key.rule
+    numbers = key.numbers()
+    by_id = {row.student_id: row for row in table.rows}
+    key_ids = {s.id for s in key.students}
+    warnings = list(table.warnings)
+
+    unknown = [row.student_id for row in table.rows if row.student_id not in key_ids]
+    # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's ID.
+    loose = {_loose(s.id): s.id for s in key.students}
+    for row in table.rows:
+        if row.student_id in key_ids:
+            continue
+        near = loose.get(_loose(row.student_id))
+        hint = f" (did you mean {near!r}?)" if near else ""
+        warnings.append(
+            f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key"
+            f"{hint}; not graded"
+        )
+
+    marks: dict[str, dict[int, Mark]] = {}
+    missing = []
+    for student in key.students:
+        row = by_id.get(student.id)
+        if row is None:
+            missing.append(student.id)
+            continue
+        if row.name and student.name and row.name.casefold() != student.name.casefold():
+            warnings.append(
+                f"{table.path}: line {row.line}: name {row.name!r} differs from the key's "
+                f"{student.name!r} for {student.id!r}; check the ID"
+            )
+        marks[student.id] = {
+            q.number: mark(student.id, q, row.answers.get(q.number, ""), rule)
+            for q in student.questions
+        }
+    if missing:
+        warnings.append(
+            f"{len(missing)} student{'s' * (len(missing) != 1)} in the key "
+            f"{'have' if len(missing) != 1 else 'has'} no responses and no score: "
+            f"{_some(missing)}"
+        )
+    report = GradeReport(key, rule, numbers, marks, missing, unknown, warnings, [])
+    slots = sorted({q.slot for s in key.students for q in s.questions})
+    report.stats = [question_stats(key, report, slot) for slot in slots]
+    for n in numbers:
+        blank = [sid for sid, m in marks.items() if n in m and m[n].status == "blank"]
+        if blank:
+            warnings.append(
+                f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({_some(blank)})"
+            )
+    return report
+
+
+def _loose(student_id: str) -> str:
+    return student_id.casefold().lstrip("0")
+
+
+def _some(items: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _number(value: sympy.Rational) -> float | int:
+    return int(value) if value.q == 1 else round(float(value), 4)
+
+
+def question_stats(key: Key, report: GradeReport, slot: int) -> QuestionStats:
+    asked = {s.id: q for s in key.students for q in s.questions if q.slot == slot}
+    questions = list(asked.values())
+    marks = [report.marks[sid][q.number] for sid, q in asked.items() if sid in report.marks]
+    stats = QuestionStats(
+        slot=slot,
+        columns=[f"q{n}" for n in sorted({q.number for q in questions})],
+        families=sorted({q.family for q in questions}),
+        points=_number(max(q.points for q in questions)),
+        graded=len(marks),
+    )
+    found = Counter(m.status for m in marks)
+    stats.counts = {status: found[status] for status in STATUSES if found[status]}
+    if not marks:
+        return stats
+    stats.mean = round(float(sum(m.points for m in marks) / len(marks)), 4)
+    stats.share_correct = round(stats.counts.get("correct", 0) / len(marks), 4)
+    wrong = [m for m in marks if m.status in ("wrong", "partial")]
+    stats.misconceptions = dict(
+        Counter(" or ".join(m.misconceptions) for m in wrong if m.misconceptions).most_common()
+    )
+    groups: Counter[str] = Counter(m.reading for m in wrong)
+    for answer, count in groups.most_common(TOP_WRONG):
+        group = [m for m in wrong if m.reading == answer]
+        names = sorted({" or ".join(m.misconceptions) for m in group if m.misconceptions})
+        stats.wrong_answers.append(
+            {
+                "answer": answer,
+                "count": count,
+                "misconception": names[0] if len(names) == 1 else (names or None),
+                "students": [m.student_id for m in group],
+            }
+        )
+    return stats
+
+
+# --- output ---------------------------------------------------------------------------------------
+def points_text(value: sympy.Rational) -> str:
+    """Points for a gradebook: ``2``, ``1.5``, ``1.3333`` (exact when it fits in 4 places)."""
+    if value.q == 1:
+        return str(value.p)
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return text
+
+
+def scores_csv(report: GradeReport) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", *(f"q{n}" for n in report.numbers), "total"])
+    for student in report.key.students:
+        marks = report.marks.get(student.id)
+        if marks is None:
+            writer.writerow([student.id, *([""] * len(report.numbers)), ""])
+            continue
+        cells = [points_text(marks[n].points) if n in marks else "" for n in report.numbers]
+        writer.writerow([student.id, *cells, points_text(report.total(student.id))])
+    return buffer.getvalue()
+
+
+def stats_json(report: GradeReport) -> dict[str, Any]:
+    return {
+        "exam": report.key.exam,
+        "seed": report.key.seed,
+        "grading": report.rule.to_json(),
+        "graded": len(report.marks),
+        "missing": report.missing,
+        "unknown": report.unknown,
+        "questions": [s.to_json() for s in report.stats],
+        "unreadable": [
+            {
+                "id": m.student_id,
+                "question": f"q{m.number}",
+                "response": m.typed,
+                "reason": m.reason,
+            }
+            for m in report.unreadable()
+        ],
+        "warnings": report.warnings,
+    }
+
+
+def summary_text(report: GradeReport) -> str:
+    """The statistics for a terminal: one block per question."""
+    lines = []
+    possible = sum((q.points for q in report.key.students[0].questions), sympy.Integer(0))
+    totals = [report.total(s) for s in report.marks]
+    mean_total = sum(totals, sympy.Integer(0)) / len(totals) if totals else sympy.Integer(0)
+    lines.append(
+        f"Graded {len(report.marks)} of {len(report.key.students)} students; "
+        f"mean {points_text(mean_total)} / {points_text(possible)} "
+        f"(a decimal counts rounded correctly to {report.rule.describe()})"
+    )
+    for s in report.stats:
+        counts = ", ".join(f"{k} {v}" for k, v in s.counts.items())
+        where = (
+            s.columns[0]
+            if s.columns == [f"q{s.slot}"]
+            else f"slot {s.slot} ({'/'.join(s.columns)})"
+        )
+        lines.append(
+            f"{where} {', '.join(s.families)}: mean {s.mean:g} / {s.points:g}, "
+            f"{s.share_correct:.0%} correct ({counts})"
+        )
+        for name, count in s.misconceptions.items():
+            lines.append(f"    misconception {name}: {count}")
+        for w in s.wrong_answers:
+            label = w["misconception"]
+            label = f" [{label if isinstance(label, str) else ' / '.join(label)}]" if label else ""
+            lines.append(f"    wrong answer {w['answer']} ×{w['count']}{label}")
+    unreadable = report.unreadable()
+    if unreadable:
+        lines.append(f"Unreadable responses (scored 0): {len(unreadable)}")
+        for m in unreadable:
+            lines.append(f"    {m.student_id} q{m.number}: {m.typed!r} {m.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` only once the new content is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def stats_path(scores: Path) -> Path:
+    return scores.with_name(scores.stem + ".stats.json")
+
+
+def grade_files(
+    key_dir: Path,
+    responses: Path,
+    out: Path | None = None,
+    decimals: int | None = None,
+    significant: int | None = None,
+) -> tuple[GradeReport, Path]:
+    """Grade, then write scores.csv (default: beside the responses) and its ``.stats.json``.
+
+    ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``)."""
+    key = load_key(key_dir)
+    rule = DecimalRule(
+        key.rule.decimals if decimals is None else decimals,
+        key.rule.significant if significant is None else significant,
+    )
+    table = read_responses(Path(responses), key.numbers())
+    out = Path(out) if out is not None else Path(responses).with_name("scores.csv")
+    if out.resolve() == Path(responses).resolve():
+        raise ExamgenError(f"--out {out}: would overwrite the responses; choose another file")
+    report = grade(key, table, rule)
+    _write_atomic(out, scores_csv(report))
+    _write_atomic(
+        stats_path(out), json.dumps(stats_json(report), indent=2, ensure_ascii=False) + "\n"
+    )
+    return report, out

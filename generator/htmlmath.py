@@ -1,0 +1,44 @@
+"""HTML with LaTeX math for an LMS (Moodle, Canvas): MathJax reads ``\\( … \\)`` and ``\\[ … \\]``.
+
+Family templates write inline math as ``$…$``, as for LaTeX and Markdown. In the HTML format the
+``text`` filter escapes every ``$`` of outside text (``&#36;``), so any ``$`` left after rendering
+opened or closed template math, and ``finish`` can turn each ``$…$`` into ``\\(…\\)`` without
+guessing. Inside math, ``< > &`` become entities, which MathJax reads back as the characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+_BLOCK_START = re.compile(r"<(p|div|ul|ol|table|h[1-6]|pre|blockquote)[\s>]")
+
+
+def escape_html(text: str) -> str:
+    """Outside text shown literally in HTML (names, titles, choice texts), ``$`` included."""
+    return html.escape(str(text), quote=True).replace("$", "&#36;")
+
+
+def _math(match: re.Match[str]) -> str:
+    return r"\(" + html.escape(match.group(1), quote=False) + r"\)"
+
+
+def inline_math(text: str) -> str:
+    """``$x$`` → ``\\(x\\)`` in an HTML fragment."""
+    return _INLINE_MATH.sub(_math, text)
+
+
+def text_to_html(text: str) -> str:
+    """Plain text with ``$…$`` math (a choice's text, say) as an HTML fragment."""
+    parts = re.split(r"(\$[^$]+\$)", str(text))
+    return "".join(
+        inline_math(part) if part.startswith("$") and len(part) > 1 else escape_html(part)
+        for part in parts
+    )
+
+
+def finish(text: str) -> str:
+    """A rendered template as HTML: inline math delimited for MathJax, paragraphs in ``<p>``."""
+    blocks = [b.strip() for b in inline_math(text).split("\n\n") if b.strip()]
+    return "\n".join(b if _BLOCK_START.match(b) else f"<p>{b}</p>" for b in blocks) + "\n"

@@ -1,0 +1,207 @@
+"""Reading key.json back (the DESIGN.md key contract) into exact answers, and rebuilding variants.
+
+Grading and the export tests start from a key a build wrote, possibly long ago or edited by hand,
+so every field is checked and a bad one is named (``key.json: students[3].questions[2].answer``).
+A key entry's params pin every field of its family's Params, so ``rebuild`` regenerates exactly
+the variant the student saw: its solution and its misconceptions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from generator.errors import ExamgenError
+from generator.exact import parse_rational
+from generator.families import registry
+from generator.families.base import Answer, Variant
+from generator.fingerprint import fingerprint_of
+from generator.responses import DecimalRule
+from generator.seeding import stream
+
+KINDS = ("vector", "number", "bool", "choice")
+
+
+@dataclass(frozen=True)
+class KeyQuestion:
+    number: int  # the printed position: the key.csv / responses column
+    slot: int  # the spec's question slot (differs from number when questions are shuffled)
+    family: str
+    points: sympy.Rational
+    params: Mapping[str, Any]
+    answer: Answer
+    raw: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def size(self) -> int:
+        """How many components a vector answer has (0 for other kinds)."""
+        return len(self.answer.value) if self.answer.kind == "vector" else 0
+
+
+@dataclass(frozen=True)
+class KeyStudent:
+    id: str
+    name: str
+    questions: tuple[KeyQuestion, ...]
+
+
+@dataclass(frozen=True)
+class Key:
+    exam: str
+    seed: int | None
+    students: tuple[KeyStudent, ...]
+    rule: DecimalRule
+    path: Path
+
+    def numbers(self) -> list[int]:
+        """Question numbers, in order (the q-columns of key.csv)."""
+        return sorted({q.number for s in self.students for q in s.questions})
+
+
+def key_path(path: Path) -> Path:
+    """An exam folder or the key.json inside it."""
+    path = Path(path)
+    return path / "key.json" if path.is_dir() else path
+
+
+def load_key(path: Path) -> Key:
+    path = key_path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ExamgenError(
+            f"{path}: not found; give the exam folder `examgen build` wrote "
+            "(out/<exam>-seed<SEED>) or its key.json"
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ExamgenError(f"{path}: cannot read the key ({err})") from None
+    except json.JSONDecodeError as err:
+        raise ExamgenError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    return parse_key(data, path)
+
+
+def _need(data: Any, name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(data, Mapping) or name not in data:
+        raise ExamgenError(f"{where}: missing field {name!r}")
+    value = data[name]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _tuple(kind)):
+        raise ExamgenError(f"{where}.{name}: unexpected value {value!r}")
+    return value
+
+
+def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def parse_key(data: Any, path: Path) -> Key:
+    where = str(path)
+    if not isinstance(data, Mapping):
+        raise ExamgenError(f"{where}: a key is a JSON object with exam, seed and students")
+    students_raw = _need(data, "students", list, where)
+    students = []
+    seen: set[str] = set()
+    for i, raw in enumerate(students_raw):
+        student = _parse_student(raw, f"{where}: students[{i}]")
+        if student.id in seen:
+            raise ExamgenError(f"{where}: students[{i}]: student {student.id!r} appears twice")
+        seen.add(student.id)
+        students.append(student)
+    if not students:
+        raise ExamgenError(f"{where}: the key has no students")
+    seed = data.get("seed")
+    return Key(
+        exam=str(data.get("exam", "")),
+        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        students=tuple(students),
+        rule=DecimalRule.from_json(data.get("grading"), f"{where}: grading"),
+        path=path,
+    )
+
+
+def _parse_student(raw: Any, where: str) -> KeyStudent:
+    student_id = _need(raw, "id", str, where)
+    name = raw.get("name", "") if isinstance(raw.get("name", ""), str) else ""
+    questions_raw = _need(raw, "questions", list, where)
+    questions = tuple(
+        _parse_question(q, f"{where}.questions[{j}]") for j, q in enumerate(questions_raw)
+    )
+    numbers = [q.number for q in questions]
+    if len(set(numbers)) != len(numbers):
+        raise ExamgenError(f"{where}: two questions share a number")
+    return KeyStudent(student_id, name, questions)
+
+
+def _parse_question(raw: Any, where: str) -> KeyQuestion:
+    number = _need(raw, "number", int, where)
+    slot = raw.get("slot", number)
+    if not isinstance(slot, int) or isinstance(slot, bool):
+        raise ExamgenError(f"{where}.slot: unexpected value {slot!r}")
+    family = _need(raw, "family", str, where)
+    points_raw = _need(raw, "points", (int, float), where)
+    points = sympy.Rational(str(points_raw))
+    params = raw.get("params", {})
+    if not isinstance(params, Mapping):
+        raise ExamgenError(f"{where}.params: must be an object")
+    answer = answer_from_json(_need(raw, "answer", Mapping, where), f"{where}.answer")
+    return KeyQuestion(number, slot, family, points, params, answer, raw)
+
+
+def answer_from_json(raw: Mapping[str, Any], where: str) -> Answer:
+    """The inverse of ``Answer.to_json``: exact values back from their ``str()`` strings."""
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise ExamgenError(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if "value" not in raw:
+        raise ExamgenError(f"{where}: missing field 'value'")
+    value = raw["value"]
+    text = raw.get("text") if isinstance(raw.get("text"), str) else None
+    if kind == "vector":
+        if not isinstance(value, list) or not value:
+            raise ExamgenError(f"{where}.value: a vector answer is a list of exact numbers")
+        exact = tuple(parse_rational(v, f"{where}.value[{i}]") for i, v in enumerate(value))
+        return Answer("vector", exact, text)
+    if kind == "number":
+        return Answer("number", parse_rational(value, f"{where}.value"), text)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ExamgenError(f"{where}.value: a bool answer is true or false, got {value!r}")
+        return Answer("bool", value, text)
+    if not isinstance(value, str) or not value.strip():
+        raise ExamgenError(f"{where}.value: a choice answer is a letter, got {value!r}")
+    return Answer("choice", value.strip().upper(), text)
+
+
+# --- rebuilding variants --------------------------------------------------------------------------
+def rebuild(question: KeyQuestion) -> Variant | None:
+    """The variant behind a key entry, regenerated from its params; ``None`` if this examgen cannot
+    (a family it does not have, or params it no longer accepts)."""
+    return _rebuild(question.family, json.dumps(question.params, sort_keys=True))
+
+
+@lru_cache(maxsize=4096)
+def _rebuild(family_id: str, params_json: str) -> Variant | None:
+    family = registry().get(family_id)
+    if family is None:
+        return None
+    try:
+        pinned = family.parse_params(json.loads(params_json))
+        if set(pinned) != set(family.param_names()):
+            return None  # not every field pinned: the key does not determine the variant
+        # Everything pinned: one try, and the stream is never drawn from.
+        return family.generate(stream(0, "rebuild", family_id), pinned)
+    except ExamgenError:
+        return None
+
+
+def key_fingerprint(question: KeyQuestion) -> str:
+    """The fingerprint the key records for this entry, or else the one its params determine."""
+    recorded = question.raw.get("fingerprint")
+    if isinstance(recorded, str):
+        return recorded
+    return fingerprint_of(question.family, question.params)

@@ -1,0 +1,528 @@
+"""``examgen export``: Moodle XML and Canvas QTI 1.2 holding the same variants as a build.
+
+Invariants: the files are well-formed XML with the structure each LMS imports (a category per
+slot / a question group picking 1 per slot); every exported variant carries its fingerprint, and
+its correct answer, read back out of the file, equals exactly the answer of the key entry with the
+same fingerprint; numeric answers accept what ``examgen grade`` accepts; the files are
+byte-identical for the same seed, spec and N.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from fractions import Fraction
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sympy
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.build import build
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.exact import exact_str
+from generator.export import export, export_bytes
+from generator.export.moodle import moodle_xml, question_element, question_idnumber, question_name
+from generator.export.pools import ExportVariant, accepted_texts, build_pools, decimal_text
+from generator.export.qti import FINGERPRINT_FIELD, item_element, qti_zip
+from generator.families import registry
+from generator.families.base import Answer, Solution, Variant
+from generator.fingerprint import fingerprint_digest
+from generator.htmlmath import escape_html, text_to_html
+from generator.keyfile import key_fingerprint, load_key
+from generator.render import environment, render_problem
+from generator.responses import DecimalRule, read_number
+from generator.roster import numbered_students
+from generator.seeding import stream
+from generator.spec import DEFAULT_SPEC, load_spec
+
+#: The two descent families (vector answers), whatever the default holds; tests of every answer
+#: kind the shipped families have run on the default spec too.
+SPEC = load_spec(Path(__file__).parent / "data" / "descent-quiz.toml")
+DEFAULT = load_spec(DEFAULT_SPEC)
+QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
+N = 6
+SEED = 2024
+CLOZE_BLANK = re.compile(r"\{1:NUMERICAL:=([^:}]+):([^}]+)\}")
+
+
+def recover(decimal: str) -> sympy.Rational:
+    """The exact value an exported decimal stands for (15 significant digits pin any fraction
+    with a denominator up to a million)."""
+    fraction = Fraction(decimal).limit_denominator(10**6)
+    return sympy.Rational(fraction.numerator, fraction.denominator)
+
+
+# --- HTML rendering -------------------------------------------------------------------------------
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+@settings(max_examples=15)
+@given(
+    st.sampled_from(sorted(registry())),
+    st.integers(0, 2**32),
+    st.sampled_from(["statement", "solution"]),
+)
+def test_every_family_renders_to_html(family_id: str, seed: int, part: str) -> None:
+    """One template per family renders to HTML: no ``$`` left, math delimited for MathJax and
+    balanced, no raw ``<`` inside math, paragraphs wrapped."""
+    family = registry()[family_id]
+    variant = family.generate(stream(seed, "html", family_id))
+    html = render_problem(
+        "html",
+        family_id,
+        params=variant.params,
+        steps=variant.solution.steps,
+        answer=variant.solution.answer,
+        number=1,
+        points=1,
+        show_solutions=True,
+        extra={"part": part},
+    )
+    assert "$" not in html
+    assert html.count(r"\(") == html.count(r"\)")  # balanced (a concept may have no math)
+    for math in re.findall(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", html, flags=re.S):
+        assert "<" not in "".join(math)
+    assert html.startswith("<p>")
+    checker = _Checker()
+    checker.feed(html)
+    if part == "solution":
+        assert "Answer:" in checker.text
+
+
+def test_html_escaping() -> None:
+    """Outside text cannot open math or markup; ``$…$`` in a choice's text becomes math."""
+    assert escape_html('a $5 <b> & "c"') == "a &#36;5 &lt;b&gt; &amp; &quot;c&quot;"
+    assert text_to_html("grows like $x < 1$ & more") == r"grows like \(x &lt; 1\) &amp; more"
+
+
+# --- pools and answers ----------------------------------------------------------------------------
+rationals = st.builds(
+    lambda p, q: sympy.Rational(p, q), st.integers(-(10**6), 10**6), st.integers(1, 1000)
+)
+
+
+@given(rationals)
+def test_decimal_text_recovers_the_fraction(value: sympy.Rational) -> None:
+    text = decimal_text(value)
+    assert recover(text) == value
+    assert "e" not in text.lower()
+    if sympy.Rational(text) != value:  # not terminating: 15 significant digits
+        assert abs(float(text) - float(value)) <= abs(float(value)) * 1e-14
+
+
+@given(rationals, st.integers(0, 4))
+def test_accepted_texts_are_what_grading_accepts(value: sympy.Rational, decimals: int) -> None:
+    """Each text a Canvas blank accepts is accepted by ``examgen grade``; the exact fraction and
+    the half-up rounding at the required places are among them."""
+    rule = DecimalRule(decimals)
+    texts = accepted_texts(value, rule)
+    assert all(rule.accepts(read_number(t), value) for t in texts)
+    assert exact_str(value) in texts
+    places = max(rule.places_needed(value), 1)  # a whole number is exact, never a rounding
+    p, q = int(value.p) * 10**places, int(value.q)
+    half_up = (2 * abs(p) + q) // (2 * q) * (1 if p >= 0 else -1)  # integer arithmetic
+    whole, frac = divmod(abs(half_up), 10**places)
+    assert f"{'-' if half_up < 0 else ''}{whole}.{frac:0{places}d}" in texts
+
+
+def test_pools_are_the_build_variants_deduplicated(tmp_path: Path) -> None:
+    """With every param pinned, all N students share one variant: the category holds it once."""
+    pinned = tmp_path / "pinned.toml"
+    pinned.write_text(
+        'id = "pinned"\n[[questions]]\nfamily = "gradient-descent-step"\n'
+        'params = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/2" }\n',
+        encoding="utf-8",
+    )
+    pools = build_pools(load_spec(pinned), 1, 5)
+    assert [len(p.variants) for p in pools] == [1]
+    assert pools[0].variants[0].answer.value == (4, 9)  # reference problem #156
+    assert len(build_pools(SPEC, SEED, N)[0].variants) == N
+
+
+@pytest.fixture(scope="module")
+def pools():
+    return build_pools(SPEC, SEED, N)
+
+
+def key_by_digest(spec, out: Path) -> dict[str, list]:
+    """A build of s001…sN with the export's seed and spec, indexed by fingerprint digest."""
+    folder = build(spec, SEED, numbered_students(N), out)
+    index: dict[str, list] = {}
+    for student in load_key(folder).students:
+        for question in student.questions:
+            index.setdefault(fingerprint_digest(key_fingerprint(question)), []).append(question)
+    return index
+
+
+# --- Moodle ---------------------------------------------------------------------------------------
+def moodle_answers(question: ET.Element):
+    """The correct answer a Moodle question holds, decoded to key form (kind, value)."""
+    kind = question.get("type")
+    if kind == "cloze":
+        text = question.findtext("questiontext/text")
+        return "vector", tuple(recover(v) for v, _ in CLOZE_BLANK.findall(text))
+    if kind == "numerical":
+        answers = [a for a in question.findall("answer") if a.get("fraction") == "100"]
+        return "number", recover(answers[0].findtext("text"))
+    if kind == "truefalse":
+        right = [
+            a.findtext("text") for a in question.findall("answer") if a.get("fraction") == "100"
+        ]
+        return "bool", right == ["true"]
+    answers = question.findall("answer")
+    right = [i for i, a in enumerate(answers) if a.get("fraction") == "100"]
+    return "choice", "ABCDEFGHIJ"[right[0]]
+
+
+def test_moodle_structure(pools) -> None:
+    """A category per slot holding its N variants, each a cloze question for the vector answer."""
+    root = ET.fromstring(moodle_xml(SPEC, SEED, pools))
+    assert root.tag == "quiz"
+    questions = list(root)
+    categories = [i for i, q in enumerate(questions) if q.get("type") == "category"]
+    assert len(categories) == len(SPEC.slots)
+    for slot, start in zip(SPEC.slots, categories, strict=True):
+        path = questions[start].findtext("category/text")
+        assert path == f"$course$/top/{SPEC.id}-seed{SEED}/q{slot.number}"
+        members = questions[start + 1 : start + 1 + N]
+        assert len(members) == N and all(q.get("type") == "cloze" for q in members)
+        idnumbers = [q.findtext("idnumber") for q in members]
+        assert len(set(idnumbers)) == N  # unique within the category, as Moodle requires
+        for q in members:
+            assert f"[{q.findtext('idnumber')}]" in q.findtext("name/text")
+            assert q.find("questiontext").get("format") == "html"
+            assert "Answer:" in q.findtext("generalfeedback/text")
+            blanks = CLOZE_BLANK.findall(q.findtext("questiontext/text"))
+            assert len(blanks) == 2 and {tol for _, tol in blanks} == {"0.005"}
+
+
+@pytest.mark.parametrize("spec", [SPEC, DEFAULT], ids=["descent", "default"])
+def test_moodle_answers_equal_the_key(spec, tmp_path: Path) -> None:
+    """Each exported question's fingerprint finds key entries of a build with the same seed and
+    spec, and its correct answer, read back from the XML, equals theirs exactly."""
+    pools = build_pools(spec, SEED, N)
+    index = key_by_digest(spec, tmp_path)
+    root = ET.fromstring(moodle_xml(spec, SEED, pools))
+    questions = [q for q in root if q.get("type") != "category"]
+    for question, item in zip(questions, [i for p in pools for i in p.variants], strict=True):
+        expected_type = {"number": "numerical", "vector": "cloze", "bool": "truefalse"}
+        assert question.get("type") == expected_type.get(item.answer.kind, "multichoice")
+        entries = index[fingerprint_digest(question.findtext("idnumber"))]
+        kind, value = moodle_answers(question)
+        for entry in entries:
+            assert (entry.answer.kind, entry.answer.value) == (kind, value)
+    assert len(questions) == sum(len(p.variants) for p in pools)
+    assert all(1 <= len(p.variants) <= N for p in pools)
+
+
+# --- QTI ------------------------------------------------------------------------------------------
+def qti_parts(data: bytes):
+    archive = zipfile.ZipFile(BytesIO(data))
+    manifest = ET.fromstring(archive.read("imsmanifest.xml"))
+    listed = {f.get("href") for f in manifest.iter(f"{CP}file")}
+    assessments = [
+        archive.read(r.find(f"{CP}file").get("href"))
+        for r in manifest.iter(f"{CP}resource")
+        if r.get("type") == "imsqti_xmlv1p2"
+    ]
+    return archive, listed, [ET.fromstring(a) for a in assessments]
+
+
+def qti_answer(item: ET.Element):
+    kind = {
+        "fill_in_multiple_blanks_question": "vector",
+        "numerical_question": "number",
+        "true_false_question": "bool",
+        "multiple_choice_question": "choice",
+    }[qti_field(item, "question_type")]
+    processing = item.find(f"{QTI}resprocessing")
+    if kind == "vector":
+        values = []
+        for response in item.iter(f"{QTI}response_lid"):
+            labels = {
+                label.get("ident"): label.findtext(f".//{QTI}mattext")
+                for label in response.iter(f"{QTI}response_label")
+            }
+            scored = {
+                v.text
+                for v in processing.iter(f"{QTI}varequal")
+                if v.get("respident") == response.get("ident")
+            }
+            assert scored == set(labels)  # every listed text earns the blank's share
+            exact = [t for t in labels.values() if "/" in t or "." not in t]
+            values.append(sympy.Rational(exact[0]))
+        return kind, tuple(values)
+    if kind == "number":
+        return kind, recover(processing.find(f".//{QTI}varequal").text)
+    correct = processing.find(f"{QTI}respcondition[@continue='No']/{QTI}conditionvar/{QTI}varequal")
+    if kind == "bool":
+        return kind, correct.text.endswith("_true")
+    return kind, correct.text.rsplit("_", 1)[1]
+
+
+def qti_field(item: ET.Element, label: str) -> str:
+    for field in item.iter(f"{QTI}qtimetadatafield"):
+        if field.findtext(f"{QTI}fieldlabel") == label:
+            return field.findtext(f"{QTI}fieldentry")
+    raise KeyError(label)
+
+
+def test_qti_zip_structure(pools) -> None:
+    archive, listed, assessments = qti_parts(qti_zip(SPEC, SEED, pools))
+    assert set(archive.namelist()) == listed | {"imsmanifest.xml"}  # the manifest lists every file
+    assert len(assessments) == 1
+    root = assessments[0]
+    assert root.tag == f"{QTI}questestinterop"
+    groups = root.findall(f"{QTI}assessment/{QTI}section/{QTI}section")
+    assert len(groups) == len(SPEC.slots)
+    all_items = list(root.iter(f"{QTI}item"))
+    for slot, group in zip(SPEC.slots, groups, strict=True):
+        selection = group.find(f"{QTI}selection_ordering/{QTI}selection")
+        assert selection.findtext(f"{QTI}selection_number") == "1"
+        assert selection.findtext(f".//{QTI}points_per_item") == f"{slot.points:g}"
+        items = group.findall(f"{QTI}item")
+        assert len(items) == N
+        assert len({qti_field(i, FINGERPRINT_FIELD) for i in items}) == N
+    assert len({i.get("ident") for i in all_items}) == len(all_items)
+    meta = [n for n in archive.namelist() if n.endswith("assessment_meta.xml")]
+    settings_xml = ET.fromstring(archive.read(meta[0]))
+    assert settings_xml.findtext("{http://canvas.instructure.com/xsd/cccv1p0}shuffle_answers") == (
+        "false"
+    )
+
+
+@pytest.mark.parametrize("spec", [SPEC, DEFAULT], ids=["descent", "default"])
+def test_qti_answers_equal_the_key(spec, tmp_path: Path) -> None:
+    pools = build_pools(spec, SEED, N)
+    index = key_by_digest(spec, tmp_path)
+    archive, listed, (root,) = qti_parts(qti_zip(spec, SEED, pools))
+    assert set(archive.namelist()) == listed | {"imsmanifest.xml"}
+    groups = root.findall(f"{QTI}assessment/{QTI}section/{QTI}section")
+    assert len(groups) == len(spec.slots)
+    for pool, group in zip(pools, groups, strict=True):
+        items = group.findall(f"{QTI}item")
+        assert len(items) == len(pool.variants)
+        for item in items:
+            kind, value = qti_answer(item)
+            for entry in index[fingerprint_digest(qti_field(item, FINGERPRINT_FIELD))]:
+                assert (entry.answer.kind, entry.answer.value) == (kind, value)
+
+
+# --- every answer kind, with stand-in families ----------------------------------------------------
+def fake_item(answer: Answer, steps: dict | None = None, points: int = 3) -> ExportVariant:
+    family = SimpleNamespace(ID="fake-family")
+    variant = Variant(family, None, Solution(answer, steps or {}))  # type: ignore[arg-type]
+    slot = SimpleNamespace(number=4, points=points)
+    return ExportVariant(
+        slot, "s007", variant, "fake-family:abc", "<p>Q?</p>\n", "<p>Because.</p>\n"
+    )  # type: ignore[arg-type]
+
+
+CHOICES = {
+    "choices": [
+        {"letter": "A", "text": "ReLU $f'(x) \\in \\{0, 1\\}$"},
+        {"letter": "B", "text": "More sigmoid layers"},
+        {"letter": "C", "text": "Larger $\\eta$"},
+    ]
+}
+KINDS = [
+    Answer("number", sympy.Rational(-7, 3)),
+    Answer("bool", False),
+    Answer("bool", True),
+    Answer("choice", "C", "Larger eta"),
+    Answer("vector", (sympy.Rational(1, 2), sympy.Integer(4), sympy.Rational(-3, 8))),
+]
+
+
+@pytest.mark.parametrize("answer", KINDS, ids=lambda a: f"{a.kind}-{a.value}")
+def test_every_kind_round_trips_in_moodle(answer: Answer) -> None:
+    item = fake_item(answer, CHOICES)
+    element = question_element(item, DecimalRule(2))
+    element = ET.fromstring(ET.tostring(element))
+    expected_type = {
+        "number": "numerical",
+        "vector": "cloze",
+        "bool": "truefalse",
+        "choice": "multichoice",
+    }
+    assert element.get("type") == expected_type[answer.kind]
+    assert moodle_answers(element) == (answer.kind, answer.value)
+    assert element.findtext("idnumber") == "fake-family:abc"
+    if answer.kind == "choice":
+        assert element.findtext("shuffleanswers") == "false"
+        assert r"\(\eta\)" in ET.tostring(element, encoding="unicode")
+    if answer.kind == "number":
+        assert element.findtext("answer/tolerance") == "0.005"
+        assert element.findtext("defaultgrade") == "3"
+
+
+@pytest.mark.parametrize("answer", KINDS, ids=lambda a: f"{a.kind}-{a.value}")
+def test_every_kind_round_trips_in_qti(answer: Answer) -> None:
+    element = ET.fromstring(ET.tostring(item_element(fake_item(answer, CHOICES), DecimalRule(2))))
+    # Items are built without a namespace and inherit the assessment's; read them namespaced.
+    for node in element.iter():
+        node.tag = QTI + node.tag
+    assert qti_answer(element) == (answer.kind, answer.value)
+    assert qti_field(element, FINGERPRINT_FIELD) == "fake-family:abc"
+    if answer.kind == "number":
+        low = element.find(f".//{QTI}vargte").text
+        high = element.find(f".//{QTI}varlte").text
+        assert recover(low) == answer.value - sympy.Rational(1, 200)
+        assert recover(high) == answer.value + sympy.Rational(1, 200)
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"choices": ["first", "second", "third"]},
+        {"choices": [("A", "first"), ("B", "second"), ("C", "third")]},
+        {"choices": {"A": "first", "B": "second", "C": "third"}},
+    ],
+)
+def test_choice_option_shapes(choices: dict) -> None:
+    element = question_element(fake_item(Answer("choice", "C"), choices), DecimalRule())
+    texts = [a.findtext("text") for a in element.findall("answer")]
+    assert texts == ["first", "second", "third"]
+    assert moodle_answers(element) == ("choice", "C")
+
+
+def test_choice_without_options_is_a_clear_error() -> None:
+    with pytest.raises(ExamgenError, match=r"fake-family: a choice answer needs its options"):
+        question_element(fake_item(Answer("choice", "B")), DecimalRule())
+
+
+# --- files and the command ------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["moodle", "qti"])
+def test_export_is_reproducible(fmt: str) -> None:
+    """Same seed, spec and N: the same bytes, also in a process with another hash seed."""
+    data = export_bytes(DEFAULT, SEED, fmt, build_pools(DEFAULT, SEED, 3))
+    assert data == export_bytes(DEFAULT, SEED, fmt, build_pools(DEFAULT, SEED, 3))
+    code = (
+        "import sys; from generator.export import export_bytes; "
+        "from generator.export.pools import build_pools; "
+        "from generator.spec import load_spec, DEFAULT_SPEC; s = load_spec(DEFAULT_SPEC); "
+        f"sys.stdout.buffer.write(export_bytes(s, {SEED}, {fmt!r}, build_pools(s, {SEED}, 3)))"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert other.stdout == data
+
+
+def test_export_command(tmp_path: Path) -> None:
+    for fmt, suffix in (("moodle", "moodle.xml"), ("qti", "qti.zip")):
+        result = CliRunner().invoke(
+            main,
+            ["export", "--format", fmt, "--seed", "5", "--variants", "2", "--out", str(tmp_path)],
+        )
+        assert result.exit_code == 0, result.output
+        path = tmp_path / f"{DEFAULT.id}-seed5-{suffix}"
+        assert path.exists() and str(path) in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"{DEFAULT.id}-seed5-moodle.xml",
+        f"{DEFAULT.id}-seed5-qti.zip",
+    ]
+
+
+def test_export_errors_are_one_line_and_write_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[questions]]\nfamily = "no-such-family"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["export", "--format", "qti", "--seed", "5", "--spec", str(bad), "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "no-such-family" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_export_writes_beside_the_build_folder(tmp_path: Path) -> None:
+    """A rebuild replaces the exam folder whole; the export file beside it survives."""
+    path, _ = export(SPEC, 9, "moodle", 1, tmp_path)
+    build(SPEC, 9, numbered_students(1), tmp_path)
+    build(SPEC, 9, numbered_students(1), tmp_path)
+    assert path.exists() and path.parent == tmp_path
+
+
+def test_choice_objects_print_by_kind() -> None:
+    """Options shaped like ``generator.choices.Choice`` (issue 3): vectors and numbers as math."""
+
+    def choice(letter: str, kind: str, value, correct: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(
+            letter=letter,
+            source="x",
+            kind=kind,
+            value=value,
+            correct=correct,
+            text=str(value),
+            note=None,
+        )
+
+    R = sympy.Rational
+    steps = {
+        "choices": (
+            choice("A", "vector", (R(4), R(-7, 3))),
+            choice("B", "number", R(1, 2), True),
+            choice("C", "text", "ReLU & friends, $\\sigma'$"),
+        )
+    }
+    element = question_element(fake_item(Answer("choice", "B"), steps), DecimalRule())
+    texts = [a.findtext("text") for a in element.findall("answer")]
+    assert texts == [
+        r"\((4, -\frac{7}{3})^T\)",
+        r"\(\frac{1}{2}\)",
+        r"ReLU &amp; friends, \(\sigma'\)",
+    ]
+    assert moodle_answers(element) == ("choice", "B")
+
+
+def test_choice_notes_in_html_feedback() -> None:
+    """The HTML macro layer explains each distractor in the general feedback, as LaTeX does."""
+
+    notes = environment("html").globals["M"].choice_notes
+    steps = {
+        "choices": [
+            SimpleNamespace(letter="A", note=None),
+            SimpleNamespace(letter="C", note="Uphill: $+\\eta$."),
+        ]
+    }
+    html = str(notes(Answer("choice", "A"), steps))
+    assert "<li><strong>C.</strong> Uphill: $+\\eta$." in html and "A." not in html
+    assert str(notes(Answer("vector", (1, 2)), {})).strip() == ""
+
+
+def test_long_fingerprints_fit_moodle_fields() -> None:
+    item = fake_item(Answer("bool", True))
+    long_fp = "data=(" + ",".join(f"({i},{i})" for i in range(60)) + ") #0123456789ab"
+    item = ExportVariant(
+        item.slot, item.label, item.variant, long_fp, item.statement, item.solution
+    )
+    name = question_name(item)
+    assert len(name) <= 255 and name.endswith("… #0123456789ab]")
+    assert question_idnumber(item) == "0123456789ab"
+    short = fake_item(Answer("bool", True))
+    assert question_name(short) == "q4 s007 [fake-family:abc]"

@@ -1,0 +1,594 @@
+"""``examgen grade``: scores from typed responses against a build's key.
+
+Invariants: the key's own answers, typed back in any accepted spelling, score full marks; each
+named misconception typed as a response is reported under its name; a response file that could
+put a wrong score next to a student's name is refused with one line naming the line and the fix,
+and nothing is written; anything that only leaves a score out is warned about.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import sympy
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.build import build, generate_exams, key_json
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.exact import exact_str
+from generator.families.base import Answer
+from generator.grade import grade, scores_csv
+from generator.keyfile import load_key, parse_key
+from generator.response_file import ResponseRow, ResponseTable, read_responses
+from generator.responses import DecimalRule
+from generator.roster import numbered_students
+from generator.spec import DEFAULT_SPEC, load_spec
+
+#: The two descent families: vector answers with named misconceptions, whatever the default holds.
+SPEC = load_spec(Path(__file__).parent / "data" / "descent-quiz.toml")
+seeds = st.integers(0, 2**32)
+
+
+def memory_key(seed: int, count: int = 8):
+    """A key as a build writes it, parsed back, without touching the disk."""
+    exams = generate_exams(SPEC, seed, numbered_students(count))
+    data = json.loads(json.dumps(key_json(SPEC, seed, exams)))
+    return parse_key(data, Path("key.json")), exams
+
+
+def table(rows: dict[str, dict[int, str]]) -> ResponseTable:
+    return ResponseTable(
+        Path("responses.csv"),
+        [ResponseRow(i + 2, sid, "", answers) for i, (sid, answers) in enumerate(rows.items())],
+    )
+
+
+def decimal_cell(values, places: int | None = None) -> str:
+    """An answer typed as decimals, rounded by float formatting (independent of examgen), to
+    ``places``, or else to the places the default rule needs for each value."""
+    rule = DecimalRule()
+    return (
+        "("
+        + ", ".join(
+            f"{float(v):.{rule.places_needed(v) if places is None else places}f}" for v in values
+        )
+        + ")"
+    )
+
+
+@settings(max_examples=10)
+@given(seeds)
+def test_key_answers_score_full_marks(seed: int) -> None:
+    """The key's own cells, and their decimal roundings to the places the rule needs (and one
+    more), earn every point."""
+    key, exams = memory_key(seed)
+    for cell in (
+        lambda a: a.cell(),
+        lambda a: decimal_cell(a.value),
+        lambda a: decimal_cell(a.value, 4) + "^T",
+    ):
+        responses = {
+            e.student.id: {q.number: cell(q.variant.solution.answer) for q in e.questions}
+            for e in exams
+        }
+        report = grade(key, table(responses))
+        for e in exams:
+            assert report.total(e.student.id) == sum(q.slot.points for q in e.questions)
+        assert all(s.share_correct == 1 for s in report.stats)
+
+
+@settings(max_examples=5)
+@given(seeds)
+def test_default_spec_key_answers_score_full_marks(seed: int) -> None:
+    """The shipped quiz, whatever answer kinds its families have: key.csv's cells score full."""
+    spec = load_spec(DEFAULT_SPEC)
+    exams = generate_exams(spec, seed, numbered_students(5))
+    key = parse_key(json.loads(json.dumps(key_json(spec, seed, exams))), Path("key.json"))
+    responses = {
+        e.student.id: {q.number: q.variant.solution.answer.cell() for q in e.questions}
+        for e in exams
+    }
+    report = grade(key, table(responses))
+    for e in exams:
+        assert report.total(e.student.id) == sum(q.slot.points for q in e.questions)
+
+
+@settings(max_examples=10)
+@given(seeds)
+def test_one_place_decimals_count_only_when_exact(seed: int) -> None:
+    """Under the default rule (2 places), ``2.3`` for 7/3 is wrong, ``4.5`` for 9/2 right."""
+    key, exams = memory_key(seed)
+    responses = {
+        e.student.id: {
+            q.number: decimal_cell(q.variant.solution.answer.value, 1) for q in e.questions
+        }
+        for e in exams
+    }
+    report = grade(key, table(responses))
+    for e in exams:
+        for q in e.questions:
+            value = q.variant.solution.answer.value
+            right = sum(sympy.Rational(f"{float(v):.1f}") == v for v in value)
+            expected = sympy.Rational(right, len(value)) * q.slot.points
+            assert report.marks[e.student.id][q.number].points == expected
+
+
+@settings(max_examples=10)
+@given(seeds, st.sampled_from(["exact", "decimal"]))
+def test_each_misconception_is_recognised(seed: int, spelling: str) -> None:
+    """Every student types the value of one named misconception; the statistics report it by name
+    for every student whose misconception value differs from the answer and from the others."""
+    key, exams = memory_key(seed)
+    names = {
+        name
+        for e in exams
+        for q in e.questions
+        for name in q.variant.family.misconceptions(q.variant.params, q.variant.solution)
+    }
+    assert names, "the descent families know misconceptions"
+    for name in sorted(names):
+        responses: dict[str, dict[int, str]] = {}
+        expected: dict[int, int] = {}
+        for e in exams:
+            responses[e.student.id] = {}
+            for q in e.questions:
+                wrong = q.variant.family.misconceptions(q.variant.params, q.variant.solution)
+                if name not in wrong:
+                    continue
+                value = wrong[name]
+                others = [v for n, v in wrong.items() if n != name]
+                if spelling == "exact":
+                    typed = Answer("vector", value).cell()
+                else:  # 6 places keep distinct exact values apart when read back
+                    typed = decimal_cell(value, 6)
+                responses[e.student.id][q.number] = typed
+                if tuple(value) != tuple(q.variant.solution.answer.value) and all(
+                    tuple(value) != tuple(o) for o in others
+                ):
+                    expected[q.number] = expected.get(q.number, 0) + 1
+        # stale-weights coincides with the answer whenever w0 = 0; the others differ from it.
+        assert sum(expected.values()) > 0 or name == "stale-weights", name
+        report = grade(key, table(responses))
+        for stats in report.stats:
+            assert stats.misconceptions.get(name, 0) == expected.get(stats.slot, 0), name
+            for wrong_answer in stats.wrong_answers:
+                if wrong_answer["misconception"] is not None:
+                    assert name in str(wrong_answer["misconception"])
+
+
+def test_partial_credit_per_component() -> None:
+    key, exams = memory_key(5, count=1)
+    e = exams[0]
+    q = e.questions[0]
+    w0, w1 = q.variant.solution.answer.value
+    typed = f"({exact_str(w0)}, {exact_str(w1 + 1)})"
+    report = grade(key, table({e.student.id: {q.number: typed}}))
+    mark = report.marks[e.student.id][q.number]
+    assert mark.status == "partial"
+    assert mark.points == sympy.Rational(q.slot.points, 2)
+
+
+def hand_key(tmp_path: Path, decimals: int | None = None) -> Path:
+    """A key with every answer kind, for families this examgen may not have (concept families)."""
+    data: dict = {
+        "exam": "hand",
+        "seed": 1,
+        "students": [
+            {
+                "id": sid,
+                "name": name,
+                "questions": [
+                    {
+                        "number": 1,
+                        "family": "some-tf",
+                        "points": 1,
+                        "params": {},
+                        "answer": {"kind": "bool", "value": truth},
+                    },
+                    {
+                        "number": 2,
+                        "family": "some-mc",
+                        "points": 1,
+                        "params": {},
+                        "answer": {"kind": "choice", "value": letter, "text": "…"},
+                    },
+                    {
+                        "number": 3,
+                        "family": "some-number",
+                        "points": 2,
+                        "params": {},
+                        "answer": {"kind": "number", "value": "-7/3"},
+                    },
+                    {
+                        "number": 4,
+                        "family": "some-vector",
+                        "points": 3,
+                        "params": {},
+                        "answer": {"kind": "vector", "value": ["1/2", "4", "-3"]},
+                    },
+                ],
+            }
+            for sid, name, truth, letter in (("a1", "Ann", True, "B"), ("b2", "Bo", False, "D"))
+        ],
+    }
+    if decimals is not None:
+        data["grading"] = {"decimals": decimals}
+    folder = tmp_path / "hand-seed1"
+    folder.mkdir()
+    (folder / "key.json").write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [*args], catch_exceptions=False)
+
+
+def read_scores(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_every_answer_kind(tmp_path: Path) -> None:
+    """T/F, choice letters, a number and a 3-vector, in lenient spellings."""
+    key = hand_key(tmp_path)
+    responses = write(
+        tmp_path / "r.csv",
+        'id,q1,q2,q3,q4\na1,true,(b),\u22122.33,"[0.5, 4, -3]"\nb2,T,d,-7/3,"0.5; 4; 3"\n',
+    )
+    result = run("grade", str(key), str(responses))
+    assert result.exit_code == 0, result.output
+    assert read_scores(tmp_path / "scores.csv") == [
+        ["id", "q1", "q2", "q3", "q4", "total"],
+        ["a1", "1", "1", "2", "3", "7"],
+        ["b2", "0", "1", "2", "2", "5"],
+    ]
+
+
+def test_key_rule_and_override(tmp_path: Path) -> None:
+    """The key's ``grading.decimals`` decides whether -2.3 counts for -7/3; --decimals overrides."""
+    key = hand_key(tmp_path, decimals=1)
+    responses = write(tmp_path / "r.csv", "id,q1,q2,q3,q4\na1,T,B,-2.3,\nb2,F,D,-2.3,\n")
+    assert run("grade", str(key), str(responses)).exit_code == 0
+    assert read_scores(tmp_path / "scores.csv")[1][3] == "2"
+    assert run("grade", str(key), str(responses), "--decimals", "2").exit_code == 0
+    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"
+    assert run("grade", str(key), str(responses), "--significant", "3").exit_code == 0
+    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"  # -2.3 has two significant digits
+
+
+def test_build_records_the_spec_rule(tmp_path: Path) -> None:
+    spec_path = tmp_path / "quiz.toml"
+    spec_path.write_text(
+        DEFAULT_SPEC.read_text(encoding="utf-8") + "\n[grading]\ndecimals = 3\n", encoding="utf-8"
+    )
+    folder = build(load_spec(spec_path), 3, numbered_students(2), tmp_path / "out")
+    assert json.loads((folder / "key.json").read_text())["grading"] == {
+        "decimals": 3,
+        "significant": 2,
+    }
+    assert load_key(folder).rule == DecimalRule(3, 2)
+
+
+def test_spec_rule_errors_name_the_field(tmp_path: Path) -> None:
+    spec_path = tmp_path / "quiz.toml"
+    spec_path.write_text(
+        DEFAULT_SPEC.read_text(encoding="utf-8") + "\n[grading]\ndecimals = -2\n", encoding="utf-8"
+    )
+    with pytest.raises(ExamgenError, match=r"quiz.toml: grading.decimals: must be from 0 to 15"):
+        load_spec(spec_path)
+
+
+def test_key_without_rule_defaults_to_two_places(tmp_path: Path) -> None:
+    assert load_key(hand_key(tmp_path)).rule == DecimalRule(2)
+
+
+# --- a real build, graded through the CLI ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    return build(SPEC, 11, numbered_students(4), out)
+
+
+def key_rows(folder: Path) -> list[list[str]]:
+    return read_scores(folder / "key.csv")
+
+
+def as_csv(rows: list[list[str]], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def full_scores(folder: Path) -> list[list[str]]:
+    spec_points = [str(s.points) for s in SPEC.slots]
+    total = str(sum(s.points for s in SPEC.slots))
+    return [["id", "q1", "q2", "total"]] + [
+        [row[0], *spec_points, total] for row in key_rows(folder)[1:]
+    ]
+
+
+def test_key_csv_as_responses(built: Path, tmp_path: Path) -> None:
+    """key.csv itself (with its name column) is a valid responses file scoring full marks."""
+    out = tmp_path / "scores.csv"
+    result = run("grade", str(built), str(built / "key.csv"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert read_scores(out) == full_scores(built)
+    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    assert [q["share_correct"] for q in stats["questions"]] == [1.0, 1.0]
+    assert stats["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda rows: ("\ufeff" + as_csv(rows)).encode(), id="bom"),
+        pytest.param(lambda rows: as_csv(rows, ";").encode(), id="semicolons"),
+        pytest.param(lambda rows: ("\ufeff" + as_csv(rows, ";")).encode(), id="bom-semicolons"),
+        pytest.param(lambda rows: as_csv(rows, "\t").encode(), id="tabs"),
+        pytest.param(lambda rows: as_csv(rows).replace("\n", "\r\n").encode(), id="crlf"),
+        pytest.param(
+            lambda rows: as_csv(
+                [[c.upper() if c == "q1" else c for c in r] for r in rows]
+            ).encode(),
+            id="upper-case-Q",
+        ),
+        pytest.param(lambda rows: (as_csv(rows) + "\n\n,,,\n").encode(), id="trailing-blank-rows"),
+        pytest.param(
+            lambda rows: as_csv([[r[0], r[3], r[2]] for r in rows]).encode(), id="columns-reordered"
+        ),
+    ],
+)
+def test_harmless_variations_score_the_same(built: Path, tmp_path: Path, encode) -> None:
+    rows = [[r[0], r[1], r[2], r[3]] for r in key_rows(built)]
+    responses = tmp_path / "r.csv"
+    responses.write_bytes(encode(rows))
+    result = run("grade", str(built), str(responses))
+    assert result.exit_code == 0, result.output
+    assert read_scores(tmp_path / "scores.csv") == full_scores(built)
+
+
+def assert_refused(result, *fragments: str) -> None:
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.mark.parametrize(
+    "make, fragments",
+    [
+        (lambda rows: as_csv([r[:3] for r in rows]), ["no column for q2"]),
+        (
+            lambda rows: as_csv(
+                [r + ["x"] for r in rows[:1]] + [r + [""] for r in rows[1:]]
+            ).replace("x", "q3"),
+            ["'q3' is not a question of this exam"],
+        ),
+        (
+            lambda rows: as_csv([rows[0][:3] + ["q1"]] + [r[:3] + [r[2]] for r in rows[1:]]),
+            ["'q1' appears twice"],
+        ),
+        (lambda rows: as_csv(rows + [rows[1]]), ["line 6", "already has responses on line 2"]),
+        (lambda rows: as_csv(rows).replace('"', "", 2), ["line 2", "split in two", "quote"]),
+        (
+            lambda rows: as_csv([["student", "q1", "q2"], *[r[1:] for r in rows[1:]]]),
+            ["no student ID column"],
+        ),
+        (lambda rows: as_csv(rows[:1]), ["no responses"]),
+        (lambda rows: "", ["empty"]),
+        (lambda rows: as_csv(rows + [["", "", "(1, 2)", "(1, 2)"]]), ["line 6", "no student ID"]),
+    ],
+    ids=[
+        "missing-column",
+        "extra-question-column",
+        "duplicate-column",
+        "duplicate-student",
+        "unquoted-vector",
+        "no-id-column",
+        "header-only",
+        "empty-file",
+        "row-without-id",
+    ],
+)
+def test_hostile_files_are_refused(built: Path, tmp_path: Path, make, fragments) -> None:
+    """Each would risk a wrong score beside a name: one line naming the problem, nothing written."""
+    responses = write(tmp_path / "r.csv", make(key_rows(built)))
+    assert_refused(run("grade", str(built), str(responses)), *fragments)
+    assert not (tmp_path / "scores.csv").exists()
+    assert not (tmp_path / "scores.stats.json").exists()
+
+
+def test_not_utf8(built: Path, tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", "id,q1,q2\ns001,Zoë,(1, 2)\n", encoding="latin-1")
+    assert_refused(run("grade", str(built), str(responses)), "not UTF-8")
+
+
+def test_output_would_overwrite_responses(built: Path, tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    assert_refused(run("grade", str(built), str(responses), "--out", str(responses)), "overwrite")
+    assert responses.read_text() == as_csv(key_rows(built))
+
+
+def test_missing_and_bad_keys(tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", "id,q1\na,1\n")
+    assert_refused(run("grade", str(tmp_path / "nowhere"), str(responses)), "not found")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "key.json").write_text(
+        json.dumps(
+            {
+                "students": [
+                    {
+                        "id": "a",
+                        "questions": [
+                            {
+                                "number": 1,
+                                "family": "f",
+                                "points": 1,
+                                "answer": {"kind": "vector", "value": ["1", "0.5"]},
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    assert_refused(
+        run("grade", str(bad), str(responses)), "students[0].questions[0].answer.value[1]"
+    )
+
+
+def test_warnings_leave_scores_out_but_grade_the_rest(built: Path, tmp_path: Path) -> None:
+    """Unknown student, mistyped name, unrelated column, blank cell, missing student."""
+    rows = key_rows(built)
+    header = ["id", "name", "q1", "q2", "email"]
+    body = [
+        [rows[1][0], rows[1][1], rows[1][2], rows[1][3], "a@x"],
+        [rows[2][0], "Somebody Else", rows[2][2], "", ""],
+        ["S003", "", rows[3][2], rows[3][3], ""],  # case changed by a spreadsheet
+    ]
+    responses = write(tmp_path / "r.csv", as_csv([header, *body]))
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses)])
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert "column 'email' is not a question; ignored" in output
+    assert "'S003' is not in the key (did you mean 's003'?)" in output
+    assert "name 'Somebody Else' differs from the key's" in output
+    assert "2 students in the key have no responses and no score: s003, s004" in output
+    assert "q2: 1 blank response" in output
+    scores = read_scores(tmp_path / "scores.csv")
+    assert [r[0] for r in scores[1:]] == ["s001", "s002", "s003", "s004"]  # key order, no S003
+    assert scores[2] == ["s002", "2", "0", "2"]
+    assert scores[3] == ["s003", "", "", ""] and scores[4] == ["s004", "", "", ""]
+    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    assert stats["missing"] == ["s003", "s004"] and stats["unknown"] == ["S003"]
+    assert stats["questions"][1]["counts"] == {"correct": 1, "blank": 1}
+
+
+def test_unreadable_responses_score_zero_and_are_listed(built: Path, tmp_path: Path) -> None:
+    rows = key_rows(built)
+    body = [[rows[1][0], "(4,5; 1)", rows[1][3]], [rows[2][0], rows[2][2], "(1, 2, 3)"]]
+    responses = write(tmp_path / "r.csv", as_csv([["id", "q1", "q2"], *body]))
+    result = run("grade", str(built), str(responses))
+    assert result.exit_code == 0
+    assert "Unreadable responses (scored 0): 2" in result.output
+    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    assert [(u["id"], u["question"]) for u in stats["unreadable"]] == [
+        ("s001", "q1"),
+        ("s002", "q2"),
+    ]
+    assert "comma" in stats["unreadable"][0]["reason"]
+    assert "has 3 numbers; expected 2" in stats["unreadable"][1]["reason"]
+    scores = read_scores(tmp_path / "scores.csv")
+    assert scores[1][1] == "0" and scores[2][2] == "0"
+
+
+def test_scores_are_deterministic(built: Path) -> None:
+    key = load_key(built)
+    responses = read_responses(built / "key.csv", key.numbers())
+    assert scores_csv(grade(key, responses)) == scores_csv(grade(key, responses))
+
+
+def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
+    """Mean and share correct recomputed by hand from the written scores."""
+    key = load_key(built)
+    rows = key_rows(built)
+    body = []
+    for i, row in enumerate(rows[1:]):
+        body.append([row[0], row[2] if i % 2 == 0 else "(0, 0)", row[3]])
+    responses = write(tmp_path / "r.csv", as_csv([["id", "q1", "q2"], *body]))
+    assert run("grade", str(built), str(responses)).exit_code == 0
+    scores = read_scores(tmp_path / "scores.csv")[1:]
+    q1 = [float(r[1]) for r in scores]
+    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"][0]
+    assert stats["mean"] == pytest.approx(sum(q1) / len(q1))
+    assert stats["share_correct"] == pytest.approx(sum(v == 2 for v in q1) / len(q1))
+    assert len(key.students) == len(scores)
+
+
+def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
+    folder = tmp_path / "k"
+    folder.mkdir()
+    key = {
+        "students": [
+            {
+                "id": "00123",
+                "questions": [
+                    {
+                        "number": 1,
+                        "family": "f",
+                        "points": 1,
+                        "answer": {"kind": "bool", "value": True},
+                    }
+                ],
+            }
+        ]
+    }
+    (folder / "key.json").write_text(json.dumps(key))
+    responses = write(tmp_path / "r.csv", "id,q1\n123,T\n")
+    result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    assert "'123' is not in the key (did you mean '00123'?)" in result.output
+    assert read_scores(tmp_path / "scores.csv")[1] == ["00123", "", ""]
+
+
+def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
+    """A wrong letter is named by the key's ``choices`` sources (issue 3's multiple-choice form);
+    statistics are per slot even when a shuffled exam printed it under different numbers."""
+
+    def entry(number, slot, answer, params=None):
+        return {
+            "number": number,
+            "slot": slot,
+            "family": "fam",
+            "points": 1,
+            "params": params or {},
+            "answer": answer,
+        }
+
+    sources = ["sign-flipped", "correct", "sum-not-average", "eta-not-applied"]
+    students = []
+    for i, (typed_mc, typed_tf) in enumerate([("A", "T"), ("A", "F"), ("C", "T"), ("B", "T")]):
+        swap = i % 2 == 1  # odd students saw the questions in the other order
+        mc = entry(2 if swap else 1, 1, {"kind": "choice", "value": "B"}, {"choices": sources})
+        tf = entry(1 if swap else 2, 2, {"kind": "bool", "value": False}, {"statement": "s"})
+        students.append(
+            {
+                "id": f"s{i}",
+                "questions": [mc, tf],
+                "typed": {mc["number"]: typed_mc, tf["number"]: typed_tf},
+            }
+        )
+    folder = tmp_path / "k"
+    folder.mkdir()
+    (folder / "key.json").write_text(
+        json.dumps({"students": [{k: v for k, v in s.items() if k != "typed"} for s in students]})
+    )
+    rows = [["id", "q1", "q2"]] + [[s["id"], s["typed"][1], s["typed"][2]] for s in students]
+    responses = write(tmp_path / "r.csv", as_csv(rows))
+    result = run("grade", str(folder), str(responses))
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"]
+    mc, tf = stats
+    assert mc["slot"] == 1 and mc["columns"] == ["q1", "q2"]
+    assert mc["misconceptions"] == {"sign-flipped": 2, "sum-not-average": 1}
+    assert mc["wrong_answers"][0] == {
+        "answer": "A",
+        "count": 2,
+        "misconception": "sign-flipped",
+        "students": ["s0", "s1"],
+    }
+    assert tf["share_correct"] == 0.25 and tf["wrong_answers"][0]["answer"] == "True"
+    assert "slot 1 (q1/q2)" in result.output
