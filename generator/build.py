@@ -90,10 +90,7 @@ def render_question(fmt: Format, question: Question, show_solutions: bool) -> st
     variant = question.variant
     return render_problem(
         fmt,
-        variant.family.ID,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=question.number,
         points=question.slot.points,
         show_solutions=show_solutions,

@@ -61,6 +61,14 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
 
 
 SEED = click.IntRange(0, MAX_SEED)
+SPEC_OPTION = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SPEC,
+    show_default="the lecture-14 quiz",
+    help="Exam spec (TOML).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,14 +86,7 @@ def main() -> None:
     default=None,
     help="CSV with columns id (or student_id, SIS User ID, SID) and name (or Student, Name).",
 )
-@click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_SPEC,
-    show_default="the lecture-14 quiz",
-    help="Exam spec (TOML).",
-)
+@SPEC_OPTION
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -295,14 +296,7 @@ def grade(
     help="Moodle XML (question categories) or Canvas QTI 1.2 zip (question groups).",
 )
 @click.option("--seed", type=SEED, required=True, help="The exam's seed, as for build.")
-@click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_SPEC,
-    show_default="the lecture-14 quiz",
-    help="Exam spec (TOML).",
-)
+@SPEC_OPTION
 @click.option(
     "--variants",
     type=click.IntRange(1, 10_000),

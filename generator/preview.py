@@ -34,13 +34,4 @@ def preview_text(family: Family, seed: int, raw_params: Mapping[str, Any], fmt: 
             "steps": to_json(variant.solution.steps),
         }
         return json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
-    return render_problem(
-        "markdown" if fmt == "md" else "latex",
-        family.ID,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
-        number=1,
-        points=1,
-        show_solutions=True,
-    )
+    return render_problem("markdown" if fmt == "md" else "latex", variant)

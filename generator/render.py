@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 import sympy
@@ -26,6 +26,9 @@ from generator.exact import latex
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
 from generator.tex_unicode import unicode_latex
+
+if TYPE_CHECKING:
+    from generator.families.base import Variant
 
 Format = Literal["latex", "markdown", "html"]
 #: The formats a build writes for every student; ``html`` is for LMS export (generator.export).
@@ -156,22 +159,20 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
 
 def render_problem(
     fmt: Format,
-    family_id: str,
+    variant: Variant,
     *,
-    params: Any,
-    steps: Any,
-    answer: Any,
-    number: int,
-    points: int | float,
-    show_solutions: bool,
+    number: int = 1,
+    points: int | float = 1,
+    show_solutions: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """One question (statement, and solution when shown) in one format."""
-    template = environment(fmt).get_template(f"families/{family_id}.j2")
+    """One question (statement, and solution when shown) in one format, from the family's
+    template; the template sees the variant's params, solution steps and answer."""
+    template = environment(fmt).get_template(f"families/{variant.family.ID}.j2")
     text = template.render(
-        params=params,
-        steps=steps,
-        answer=answer,
+        params=variant.params,
+        steps=variant.solution.steps,
+        answer=variant.solution.answer,
         number=number,
         points=points,
         show_solutions=show_solutions,

@@ -123,10 +123,7 @@ def test_solution_shows_the_explanation_of_the_students_statement(family, fmt, s
     variant = family.generate(stream(seed, "concept", family.ID))
     text = render_problem(
         fmt,
-        family.ID,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=1,
         points=1,
         show_solutions=True,

@@ -80,10 +80,7 @@ def test_pinned_variant_renders_as_its_golden_file(name, fmt):
     variant = family.variant_from_json(stream(0, "golden"), params)
     text = render_problem(
         fmt,
-        family.ID,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=1,
         points=1,
         show_solutions=True,

@@ -87,10 +87,7 @@ def test_every_family_renders_to_html(family_id: str, seed: int, part: str) -> N
     variant = family.generate(stream(seed, "html", family_id))
     html = render_problem(
         "html",
-        family_id,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=1,
         points=1,
         show_solutions=True,

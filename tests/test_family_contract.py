@@ -58,20 +58,14 @@ def test_sample_solve_render(family_id, seed):
     for fmt in FORMATS:
         student = render_problem(
             fmt,
-            family_id,
-            params=variant.params,
-            steps=variant.solution.steps,
-            answer=variant.solution.answer,
+            variant,
             number=3,
             points=2,
             show_solutions=False,
         )
         solved = render_problem(
             fmt,
-            family_id,
-            params=variant.params,
-            steps=variant.solution.steps,
-            answer=variant.solution.answer,
+            variant,
             number=3,
             points=2,
             show_solutions=True,

@@ -148,11 +148,13 @@ def test_split_pages_are_the_batch_pages(built: Path) -> None:
         count = len(PdfReader(part).pages)
         pages = subprocess.run(
             ["pdftotext", "-f", str(start), "-l", str(start + count - 1), str(source), "-"],
-            capture_output=True, check=True,
+            capture_output=True,
+            check=True,
         ).stdout
         assert " ".join(pages.decode("utf-8").split()) == " ".join(
             subprocess.run(["pdftotext", str(part), "-"], capture_output=True, check=True)
-            .stdout.decode("utf-8").split()
+            .stdout.decode("utf-8")
+            .split()
         )
         assert sid in pages.decode("utf-8")
         start += count

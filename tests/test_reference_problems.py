@@ -76,10 +76,7 @@ def test_reference_golden_text(family_id, fmt):
     _, variant = reference_variant(family_id)
     text = render_problem(
         fmt,
-        family_id,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=1,
         points=2,
         show_solutions=True,

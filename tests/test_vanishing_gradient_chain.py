@@ -109,10 +109,7 @@ def test_solution_shows_every_factor(fmt, seed):
     variant = FAMILY.generate(stream(seed, "chain"))
     text = render_problem(
         fmt,
-        FAMILY.ID,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=1,
         points=2,
         show_solutions=True,

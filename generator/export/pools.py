@@ -64,10 +64,7 @@ class Pool:
 def _html(variant: Variant, slot: Slot, part: str) -> str:
     return render_problem(
         "html",
-        variant.family.ID,
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
+        variant,
         number=slot.number,
         points=slot.points,
         show_solutions=part == "solution",
