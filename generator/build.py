@@ -151,7 +151,7 @@ def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
 
 def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
     # Columns are printed positions (what a student's paper and typed responses number), so with
     # shuffle_questions a column holds different slots for different students; key.json says which.
     writer.writerow(["id", "name", *(f"q{n}" for n in range(1, len(spec.slots) + 1))])

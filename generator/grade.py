@@ -284,7 +284,7 @@ def points_text(value: sympy.Rational) -> str:
 
 def scores_csv(report: GradeReport) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
     writer.writerow(["id", *(f"q{n}" for n in report.numbers), "total"])
     for student in report.key.students:
         marks = report.marks.get(student.id)

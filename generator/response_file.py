@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import ExamgenError
-from generator.roster import ID_COLUMNS, NAME_COLUMNS, _find_column
+from generator.roster import ID_COLUMNS, NAME_COLUMNS, find_column, read_csv_text
 
 DELIMITERS = (",", ";", "\t")
 _QUESTION_COLUMN = re.compile(r"[Qq](\d+)")
@@ -39,21 +39,6 @@ class ResponseTable:
     warnings: list[str] = field(default_factory=list)
 
 
-def _decode(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ExamgenError(f"{path}: responses file not found") from None
-    except IsADirectoryError:
-        raise ExamgenError(f"{path}: is a folder; give the responses CSV file") from None
-    except PermissionError:
-        raise ExamgenError(f"{path}: cannot read the responses (permission denied)") from None
-    except UnicodeDecodeError as err:
-        raise ExamgenError(
-            f"{path}: byte {err.start} is not UTF-8; save the responses as UTF-8 CSV"
-        ) from None
-
-
 def _rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
@@ -71,7 +56,7 @@ def _detect_delimiter(path: Path, text: str) -> tuple[str, list[tuple[int, list[
             rows = _rows(text, delimiter)
         except csv.Error as err:
             raise ExamgenError(f"{path}: not a valid CSV file ({err})") from None
-        if rows and _find_column(rows[0][1], ID_COLUMNS) is not None and len(rows[0][1]) > 1:
+        if rows and find_column(rows[0][1], ID_COLUMNS) is not None and len(rows[0][1]) > 1:
             found.append((delimiter, rows))
     if not found:
         if not text.strip():
@@ -86,12 +71,12 @@ def _detect_delimiter(path: Path, text: str) -> tuple[str, list[tuple[int, list[
 def read_responses(path: Path, numbers: Sequence[int]) -> ResponseTable:
     """Every response row, checked against the key's question ``numbers``."""
     path = Path(path)
-    text = _decode(path)
+    text = read_csv_text(path, "responses")
     delimiter, rows = _detect_delimiter(path, text)
     header = [h.strip() for h in rows[0][1]]
     table = ResponseTable(path, [])
-    id_col = _find_column(header, ID_COLUMNS)
-    name_col = _find_column(header, NAME_COLUMNS)
+    id_col = find_column(header, ID_COLUMNS)
+    name_col = find_column(header, NAME_COLUMNS)
     assert id_col is not None
 
     columns: dict[int, int] = {}  # question number → column index

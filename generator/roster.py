@@ -32,7 +32,7 @@ def numbered_students(count: int) -> list[Student]:
     return [Student(f"s{i:0{width}d}", f"Student {i}") for i in range(1, count + 1)]
 
 
-def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
+def find_column(header: list[str], names: tuple[str, ...]) -> int | None:
     stripped = [h.strip() for h in header]
     for name in names:
         if name in stripped:
@@ -44,22 +44,28 @@ def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def load_roster(path: Path) -> list[Student]:
-    path = Path(path)
+def read_csv_text(path: Path, what: str) -> str:
+    """A CSV file's text (UTF-8, BOM dropped), or one line saying why it cannot be read.
+
+    ``what`` names the file for the user: ``"roster"``, ``"responses"``.
+    """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise ExamgenError(
-            f"{path}: roster file not found; check the path given to --roster"
-        ) from None
+        raise ExamgenError(f"{path}: {what} file not found; check the path") from None
     except IsADirectoryError:
-        raise ExamgenError(f"{path}: is a folder; --roster needs a CSV file") from None
+        raise ExamgenError(f"{path}: is a folder; give the {what} CSV file") from None
     except PermissionError:
-        raise ExamgenError(f"{path}: cannot read the roster (permission denied)") from None
+        raise ExamgenError(f"{path}: cannot read the {what} (permission denied)") from None
     except UnicodeDecodeError as err:
         raise ExamgenError(
-            f"{path}: byte {err.start} is not UTF-8; save the roster as UTF-8 CSV"
+            f"{path}: byte {err.start} is not UTF-8; save the {what} as UTF-8 CSV"
         ) from None
+
+
+def load_roster(path: Path) -> list[Student]:
+    path = Path(path)
+    text = read_csv_text(path, "roster")
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         rows = [(reader.line_num, row) for row in reader]
@@ -68,12 +74,12 @@ def load_roster(path: Path) -> list[Student]:
     if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise ExamgenError(f"{path}: the roster is empty; it needs a header row such as 'id,name'")
     header = rows[0][1]
-    id_col = _find_column(header, ID_COLUMNS)
+    id_col = find_column(header, ID_COLUMNS)
     if id_col is None:
         raise ExamgenError(
             f"{path}: line 1: no student ID column; name one of: {', '.join(ID_COLUMNS)}"
         )
-    name_col = _find_column(header, NAME_COLUMNS)
+    name_col = find_column(header, NAME_COLUMNS)
     students: list[Student] = []
     first_line: dict[str, int] = {}
     for line_no, row in rows[1:]:

@@ -269,3 +269,19 @@ def test_failed_build_leaves_no_output_folder(tmp_path):
     assert snapshot(tmp_path / "fresh") == before
     assert [p.name for p in (tmp_path / "fresh").iterdir()] == [f"{spec.stem}-seed1"]
     assert not (tmp_path / "new").exists()
+
+
+def test_key_csv_round_trips_any_id_and_name(tmp_path):
+    """IDs and names with commas, quotes, CR or LF come back from key.csv exactly as in key.json."""
+    roster = tmp_path / "roster.csv"
+    rows = [("a\rb", 'Quote "Q" Smith'), ("c,d", "Line\nBreak"), ("e", "Plain")]
+    with roster.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "name"])
+        writer.writerows(rows)
+    result = run("build", "--seed", "5", "--roster", str(roster), "--out", str(tmp_path / "o"), "-q")
+    assert result.exit_code == 0, result.output
+    folder = next((tmp_path / "o").iterdir())
+    with (folder / "key.csv").open(encoding="utf-8", newline="") as f:
+        back = [tuple(r[:2]) for r in list(csv.reader(f))[1:]]
+    assert back == rows
