@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from generator.bank import load_bank
+
 #: ``recheck(params_json, answer_json)`` → a one-line problem, or ``None`` when all agrees.
 Recheck = Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]
 
@@ -42,8 +44,35 @@ def rechecks(*family_ids: str) -> Callable[[Recheck], Recheck]:
 
 
 def recheck_for(family_id: str) -> Recheck | None:
-    """The registered re-check of a family, or ``None`` (reported by ``examgen check``)."""
-    return _RECHECKS.get(family_id)
+    """The registered re-check of a family, or ``None`` (reported by ``examgen check``); it also
+    re-checks the family's multiple-choice form."""
+    function = _RECHECKS.get(family_id)
+    return None if function is None else _with_choice_form(function)
+
+
+def _with_choice_form(base: Recheck) -> Recheck:
+    """A numeric family asked as multiple choice (``params.choices`` names each letter's source):
+    the key's letter must mark the ``correct`` source, and that choice's text must pass the base
+    re-check as a free-response answer."""
+
+    def check(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        sources = params.get("choices")
+        if answer.get("kind") != "choice" or not isinstance(sources, list):
+            return base(params, answer)
+        if "correct" not in sources:
+            return base(params, answer)  # the choices are the family's own (e.g. a bank's)
+        letter = str(answer.get("value", ""))
+        index = ord(letter) - ord("A") if len(letter) == 1 else -1
+        if not 0 <= index < len(sources) or sources[index] != "correct":
+            return f"letter {letter!r} does not mark the correct choice among {sources}"
+        text = str(answer.get("text", "")).strip()
+        free = {k: v for k, v in params.items() if k != "choices"}
+        if text.startswith("("):
+            values = [v.strip() for v in text.strip("()").split(",")]
+            return base(free, {"kind": "vector", "value": values})
+        return base(free, {"kind": "number", "value": text})
+
+    return check
 
 
 def recheck(family_id: str, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
@@ -149,4 +178,43 @@ def recheck_chain(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str |
             return f"|∂h/∂w1| = {true_slope:.6g} exceeds the stated bound {expected:.6g}"
     if not np.isclose(got, expected, rtol=1e-6, atol=1e-9):
         return f"answer {got:.6g} but the float recomputation gives {expected:.6g}"
+    return None
+
+
+# --- the statement-bank families ----------------------------------------------------------------
+def _recheck_true_false(bank_name: str) -> Recheck:
+    """The key's truth value is the bank's truth for the statement the student got."""
+
+    def check(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        statement = load_bank(bank_name).get(params["statement"])
+        if answer.get("kind") != "bool" or answer.get("value") is not statement.truth:
+            return f"statement {statement.id!r} is {statement.truth} in the bank; key has {answer}"
+        return None
+
+    return check
+
+
+for _bank in (
+    "vanishing-gradient-remedies",
+    "sgd-direction",
+    "sgd-iterations",
+    "initialization-convergence",
+):
+    rechecks(_bank)(_recheck_true_false(_bank))
+
+
+@rechecks("vanishing-gradient-definition")
+def recheck_definition(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+    """Exactly one printed choice is a true description in the bank, and the key's letter and
+    text name it."""
+    bank = load_bank("vanishing-gradient-definition")
+    shown = [bank.get(i) for i in params["choices"]]
+    true_positions = [k for k, s in enumerate(shown) if s.truth]
+    if len(true_positions) != 1:
+        return f"{len(true_positions)} true descriptions among the choices {params['choices']}"
+    right = true_positions[0]
+    if answer.get("kind") != "choice" or answer.get("value") != chr(ord("A") + right):
+        return f"the true description is choice {chr(ord('A') + right)}; key has {answer}"
+    if answer.get("text") != shown[right].text:
+        return "the key's text is not the true description's text"
     return None

@@ -23,7 +23,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator import render
-from generator.check import Target, check, check_target, run
+from generator.check import Target, check, check_target, run, targets_for
 from generator.cli import main
 from generator.families import registry
 from generator.families.base import COMMON_DEGENERATE, Answer, Family, Solution
@@ -32,6 +32,7 @@ from generator.fingerprint import fingerprint
 from generator.preview import preview_stream
 from generator.recheck import _RECHECKS, recheck_chain, recheck_descent, recheck_for
 from generator.seeding import MAX_SEED, stream
+from generator.spec import SPECS_DIR, load_spec
 
 FAMILIES = list(registry().values())
 seeds = st.integers(0, MAX_SEED)
@@ -202,10 +203,41 @@ def test_accepted_variants_keep_budget_rules_and_recheck(family, seed):
         assert recheck(variant.key_params(), variant.solution.answer.to_json()) is None
 
 
-def test_every_numeric_family_has_a_recheck():
-    """A numeric family without an independent re-check is checked against nothing but itself."""
-    missing = [f.ID for f in FAMILIES if f.BUDGET is not None and recheck_for(f.ID) is None]
-    assert missing == []
+def test_every_family_has_a_recheck():
+    """A family without an independent re-check is checked against nothing but itself."""
+    assert [f.ID for f in FAMILIES if recheck_for(f.ID) is None] == []
+
+
+def test_bank_rechecks_catch_a_wrong_key():
+    """The bank re-checks are not vacuous: a flipped truth or a wrong letter fails them."""
+    for family in FAMILIES:
+        variant = family.generate(stream(3, "wrong key", family.ID))
+        answer = variant.solution.answer.to_json()
+        recheck = recheck_for(family.ID)
+        assert recheck(variant.key_params(), answer) is None
+        if answer["kind"] == "bool":
+            assert recheck(variant.key_params(), {**answer, "value": not answer["value"]})
+        if answer["kind"] == "choice":
+            other = "A" if answer["value"] != "A" else "B"
+            assert recheck(variant.key_params(), {**answer, "value": other})
+
+
+def test_choice_forms_pass_and_a_letter_on_a_distractor_fails():
+    """A numeric family asked as multiple choice: the key's letter must mark the value that
+    passes the float re-check, so pointing it at a distractor fails."""
+    practice = load_spec(SPECS_DIR / "lecture-14-practice.toml")
+    targets = [t for t in targets_for(spec=practice) if t.family.FORM == "choice"]
+    assert targets
+    report = check(targets, variants=25, seed=99)
+    assert report.ok, report.table()
+    family = targets[0].family
+    variant = family.generate(stream(1, "choice"))
+    answer = variant.solution.answer.to_json()
+    recheck = recheck_for(family.ID)
+    assert recheck(variant.key_params(), answer) is None
+    sources = variant.key_params()["choices"]
+    wrong = chr(ord("A") + next(k for k, s in enumerate(sources) if s != "correct"))
+    assert recheck(variant.key_params(), {**answer, "value": wrong})
 
 
 def test_recheck_catches_a_wrong_answer():

@@ -279,7 +279,9 @@ def test_key_csv_round_trips_any_id_and_name(tmp_path):
         writer = csv.writer(f)
         writer.writerow(["id", "name"])
         writer.writerows(rows)
-    result = run("build", "--seed", "5", "--roster", str(roster), "--out", str(tmp_path / "o"), "-q")
+    result = run(
+        "build", "--seed", "5", "--roster", str(roster), "--out", str(tmp_path / "o"), "-q"
+    )
     assert result.exit_code == 0, result.output
     folder = next((tmp_path / "o").iterdir())
     with (folder / "key.csv").open(encoding="utf-8", newline="") as f:
