@@ -149,6 +149,7 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a run: no stat per get_template
     )
     env.filters.update(FILTERS)
     env.filters["text"] = TEXT_ESCAPES[fmt]
