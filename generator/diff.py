@@ -19,6 +19,7 @@ from typing import Any
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
+from generator.keyfile import load_key
 from generator.manifest import MANIFEST_NAME
 
 
@@ -53,43 +54,31 @@ def _not_exam(path: Path, why: str) -> ExamgenError:
     )
 
 
-def _question(raw: Any, where: str, path: Path) -> QuestionRecord:
-    try:
-        family, params, answer = raw["family"], raw["params"], raw["answer"]
-        number = raw["number"]
-        return QuestionRecord(number, family, fingerprint_of(family, params), dict(answer))
-    except (KeyError, TypeError, AttributeError, ValueError) as err:
-        raise _not_exam(path, f"key.json {where} is not a key entry: {err}") from None
-
-
 def load_exam_folder(folder: Path | str) -> ExamFolder:
-    """Read an exam folder's key.json (required) and manifest.json (if present)."""
+    """Read an exam folder's key.json (required, checked by ``generator.keyfile``) and
+    manifest.json (if present)."""
     path = Path(folder)
     if not path.is_dir():
         raise ExamgenError(f"{path}: no such folder; give an exam folder such as out/quiz-seed42")
-    key_path = path / "key.json"
-    if not key_path.is_file():
+    if not (path / "key.json").is_file():
         inside = sorted(p.parent.name for p in path.glob("*/key.json"))
         hint = f"; did you mean {path / inside[0]}?" if len(inside) == 1 else ""
         raise _not_exam(path, "no key.json" + hint)
-    try:
-        key = json.loads(key_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _not_exam(path, f"key.json cannot be read: {err}") from None
-    if not isinstance(key, dict) or not isinstance(key.get("students"), list):
-        raise _not_exam(path, "key.json has no students list")
-    students: dict[str, StudentRecord] = {}
-    for i, raw in enumerate(key["students"]):
-        where = f"students[{i}]"
-        if not (isinstance(raw, dict) and "id" in raw and isinstance(raw.get("questions"), list)):
-            raise _not_exam(path, f"key.json {where} has no id and questions")
-        questions = [
-            _question(q, f"{where}.questions[{j}]", path) for j, q in enumerate(raw["questions"])
-        ]
-        sid = str(raw["id"])
-        students[sid] = StudentRecord(
-            sid, str(raw.get("name", "")), {q.number: q for q in questions}
+    key = load_key(path)
+    students = {
+        s.id: StudentRecord(
+            s.id,
+            s.name,
+            {
+                # Recomputed from the params with today's code, so old folders compare too.
+                q.number: QuestionRecord(
+                    q.number, q.family, fingerprint_of(q.family, q.params), dict(q.raw["answer"])
+                )
+                for q in s.questions
+            },
         )
+        for s in key.students
+    }
     manifest = None
     manifest_path = path / MANIFEST_NAME
     if manifest_path.is_file():
@@ -99,7 +88,7 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
             raise _not_exam(path, f"{MANIFEST_NAME} cannot be read: {err}") from None
         if not isinstance(manifest, dict):
             raise _not_exam(path, f"{MANIFEST_NAME} is not an object")
-    return ExamFolder(path, str(key.get("exam", "")), key.get("seed"), students, manifest)
+    return ExamFolder(path, key.exam, key.seed, students, manifest)
 
 
 def answer_text(answer: dict[str, Any]) -> str:

@@ -201,13 +201,13 @@ def test_diff_names_another_seed_as_the_cause(tmp_path):
     [
         (lambda p: p / "missing", "no such folder"),
         (lambda p: p, "not an exam folder (no key.json"),
-        (lambda p: (p / "key.json").write_text("{not json") and p, "key.json cannot be read"),
-        (lambda p: (p / "key.json").write_text("[]") and p, "key.json has no students list"),
+        (lambda p: (p / "key.json").write_text("{not json") and p, "key.json: not valid JSON"),
+        (lambda p: (p / "key.json").write_text("[]") and p, "key.json: a key is a JSON object"),
         (
             lambda p: (
                 (p / "key.json").write_text('{"students": [{"id": "a", "questions": [{}]}]}') and p
             ),
-            "is not a key entry",
+            "students[0].questions[0]: missing field",
         ),
     ],
 )
