@@ -3,9 +3,10 @@
 One LaTeX process per student costs a fraction of a second each before it typesets anything
 (loading the class and fonts), minutes for a large class. Instead the per-student ``.tex`` files
 that the build already wrote are joined into two documents, ``handouts.tex`` and
-``solutions.tex`` (one shared preamble, then each student's part in roster order), compiled once
-each, side by side on two cores, in a single pass (nothing in the template needs a second one);
-each is cut up as soon as it is done, while the other may still be compiling.
+``solutions.tex`` (one shared preamble, then each student's part in roster order). Each document
+is typeset in one part per core (a small class in one part), all parts at once, in a single pass
+(nothing in the template needs a second one); each part is cut up as soon as it is done, and the
+parts are joined into ``handouts.pdf`` and ``solutions.pdf``.
 The exam template marks where each student starts with a named destination and pads each student
 to an even page count, so ``handouts.pdf`` prints duplex with every student on a fresh sheet and
 ``generator.pdf_split`` cuts the per-student PDFs out of it by page range.
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.errors import ExamgenError
-from generator.pdf_split import split_pdf
+from generator.pdf_split import join_pdfs, split_pdf
 from generator.roster import Student
 from generator.tex_unicode import unprintable_characters
 
@@ -171,13 +172,29 @@ def latex_environment() -> dict[str, str]:
 
 @dataclass
 class Job:
-    """One batched document: its name, the folder of its per-student files, its source."""
+    """One pdflatex run: a contiguous part (``students``, indices into the roster) of one
+    batched document, the folder of its per-student files, its source."""
 
     name: str
     folder: str
     tex: Path
     batch: Batch
+    students: range
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+#: Fewer students than this per part are not worth another pdflatex start (about 0.2 s).
+MIN_STUDENTS_PER_PART = 20
+
+
+def student_parts(count: int, cores: int | None = None) -> list[range]:
+    """Each document is typeset in as many parts as there are cores (all parts of both documents
+    run at once, so the operating system balances the long solutions against the short
+    handouts), unless the class is too small for that to pay."""
+    cores = cores or os.cpu_count() or 1
+    parts = max(1, min(cores, count // MIN_STUDENTS_PER_PART))
+    bounds = [round(k * count / parts) for k in range(parts + 1)]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 class LatexRuns:
@@ -186,11 +203,11 @@ class LatexRuns:
     student typeset and once per student cut (for a progress bar) and ends when all is done."""
 
     def __init__(
-        self, jobs: Sequence[Job], after: Callable[[Job, Callable[[], None]], None], students: int
+        self, jobs: Sequence[Job], after: Callable[[Job, Callable[[], None]], None]
     ) -> None:
         self.jobs = list(jobs)
         self.after = after
-        self.total = 2 * students * len(jobs)
+        self.total = sum(2 * len(job.students) for job in jobs)
         self.events: queue.Queue[int | None] = queue.Queue()
         self.procs: list[subprocess.Popen[bytes]] = []
         self.returncodes: list[int | None] = [None] * len(jobs)
@@ -335,12 +352,14 @@ def build_pdfs(
     jobs = []
     for name, sub, _ in DOCUMENTS:
         paths = [folder / sub / f"{s.stem}.tex" for s in students]
-        batch = batch_document(
-            [p.read_text(encoding="utf-8") for p in paths], [f"{sub}/{p.name}" for p in paths]
-        )
-        tex = work / f"{name}.tex"
-        tex.write_text(batch.text, encoding="utf-8")
-        jobs.append(Job(name, sub, tex, batch))
+        for part, members in enumerate(student_parts(len(students)), start=1):
+            batch = batch_document(
+                [paths[i].read_text(encoding="utf-8") for i in members],
+                [f"{sub}/{paths[i].name}" for i in members],
+            )
+            tex = work / f"{name}-{part}.tex"
+            tex.write_text(batch.text, encoding="utf-8")
+            jobs.append(Job(name, sub, tex, batch, members))
 
     def cut(job: Job, tick: Callable[[], None]) -> None:
         def ticking(items: Iterable[T], label: str) -> Iterator[T]:
@@ -348,15 +367,16 @@ def build_pdfs(
                 yield item
                 tick()
 
-        dests = [folder / job.folder / f"{s.stem}.pdf" for s in students]
+        members = [students[i] for i in job.students]
+        dests = [folder / job.folder / f"{s.stem}.pdf" for s in members]
         counts = split_pdf(job.tex.with_suffix(".pdf"), dests, ticking)
-        odd = [s.label for s, n in zip(students, counts, strict=True) if n % 2]
+        odd = [s.label for s, n in zip(members, counts, strict=True) if n % 2]
         if odd:  # the template pads every student; an odd count means it was changed
             raise ExamgenError(
                 f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
             )
 
-    runs = LatexRuns(jobs, cut, len(students))
+    runs = LatexRuns(jobs, cut)
     try:
         runs.start()
         for _ in progress(runs, "Typesetting PDFs"):
@@ -365,11 +385,13 @@ def build_pdfs(
         runs.stop()
     for job, code in zip(jobs, runs.returncodes, strict=True):
         if code != 0 or not job.tex.with_suffix(".pdf").exists():
-            raise latex_error(job.name, job.folder, job.tex, job.batch, students)
+            members = [students[i] for i in job.students]
+            raise latex_error(job.name, job.folder, job.tex, job.batch, members)
     for error in runs.errors:
         if error is not None:
             raise error
-    for job in jobs:
-        os.replace(job.tex.with_suffix(".pdf"), folder / f"{job.name}.pdf")
+    for name, _, _ in DOCUMENTS:
+        parts = [job.tex.with_suffix(".pdf") for job in jobs if job.name == name]
+        join_pdfs(parts, folder / f"{name}.pdf")
     shutil.rmtree(work)
-    return {f"{step} {job.name}": t for job in jobs for step, t in job.seconds.items()}
+    return {f"{step} {job.tex.stem}": t for job in jobs for step, t in job.seconds.items()}

@@ -60,3 +60,19 @@ def split_pdf(
             part.pages.extend(pdf.pages[pages.start : pages.stop])
             part.save(dest, deterministic_id=True)
     return [len(r) for r in ranges]
+
+
+def join_pdfs(parts: Sequence[Path], dest: Path) -> None:
+    """``dest`` holds the pages of ``parts`` in order (a document typeset in several parts)."""
+    if len(parts) == 1:
+        Path(parts[0]).replace(dest)
+        return
+    sources = [pikepdf.open(part) for part in parts]
+    try:
+        whole = pikepdf.new()
+        for source in sources:
+            whole.pages.extend(source.pages)
+        whole.save(dest, deterministic_id=True)
+    finally:
+        for source in sources:
+            source.close()

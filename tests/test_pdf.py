@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 import generator.build
+import generator.pdf
 from generator.build import render_exam_document
 from generator.cli import main
 from generator.pdf import latex_command, latex_environment
@@ -265,3 +266,39 @@ def test_every_character_the_escaper_passes_through_compiles(tmp_path: Path) -> 
     assert run.returncode == 0, run.stdout.decode("utf-8", "replace")[-2000:]
     printed = pdf_text(tex.with_suffix(".pdf"))
     assert all(c in printed for c in T5_SLOTS)
+
+
+def page_images(pdf: Path, where: Path) -> list[bytes]:
+    """Every page rendered to a small grey bitmap: what prints, independent of how pdftotext
+    orders the pieces of a fraction or a bracket."""
+    where.mkdir(parents=True)
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(pdf), str(where / "p")], check=True)
+    return [page.read_bytes() for page in sorted(where.glob("p-*.pgm"))]
+
+
+def test_documents_typeset_in_parts_join_in_roster_order(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On more cores each document is typeset in parts; the joined handouts and the per-student
+    PDFs then print exactly what one part gives (same pages, same pixels, roster order)."""
+    monkeypatch.setattr(generator.pdf, "MIN_STUDENTS_PER_PART", 1)
+    monkeypatch.setattr(generator.pdf.os, "cpu_count", lambda: 3)
+    assert len(generator.pdf.student_parts(len(ROSTER))) == 3
+    parted, result = build(tmp_path, ROSTER, "--pdf")
+    assert result.exit_code == 0, result.output
+    pdfs = ["handouts.pdf", "solutions.pdf"]
+    pdfs += [f"{sub}/{sid}.pdf" for sid, _ in ROSTER for sub in ("exams", "solutions")]
+    for k, name in enumerate(pdfs):
+        one = page_images(built / name, tmp_path / f"one{k}")
+        assert one and page_images(parted / name, tmp_path / f"parts{k}") == one, name
+
+
+def test_student_parts_tile_the_roster() -> None:
+    for count in (1, 19, 20, 39, 40, 41, 300, 1000):
+        for cores in (1, 2, 3, 8):
+            parts = generator.pdf.student_parts(count, cores)
+            assert [i for part in parts for i in part] == list(range(count))
+            assert 1 <= len(parts) <= cores and all(len(p) > 0 for p in parts)
+            if len(parts) > 1:
+                assert min(len(p) for p in parts) >= generator.pdf.MIN_STUDENTS_PER_PART
+                assert max(len(p) for p in parts) - min(len(p) for p in parts) <= 1
