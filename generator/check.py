@@ -102,19 +102,29 @@ class AnswerStats:
     low: sympy.Rational | None = None
     high: sympy.Rational | None = None
     denominators: Counter[int] = field(default_factory=Counter)
+    #: How many choices the students saw (multiple choice only).
+    choices_shown: Counter[int] = field(default_factory=Counter)
 
-    def add(self, answer: Answer) -> None:
+    def add(self, answer: Answer, shown: int = 0) -> None:
+        """Tally one accepted answer; ``shown`` is how many choices its question printed."""
         self.kinds[answer.kind] += 1
         if answer.kind == "bool":
             self.truth[bool(answer.value)] += 1
         elif answer.kind == "choice":
             self.positions[str(answer.value)] += 1
+            self.choices_shown[shown] += 1
         else:
             values = answer.value if answer.kind == "vector" else (answer.value,)
             for value in map(sympy.Rational, values):
                 self.low = value if self.low is None else min(self.low, value)
                 self.high = value if self.high is None else max(self.high, value)
                 self.denominators[int(value.q)] += 1
+
+    def share(self, value: bool | str) -> float:
+        """The share of true/false answers equal to ``value``, or of choice answers at letter
+        ``value``."""
+        counts: Counter[Any] = self.truth if isinstance(value, bool) else self.positions
+        return counts[value] / max(1, sum(counts.values()))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kinds": dict(sorted(self.kinds.items()))}
@@ -314,7 +324,8 @@ def check_target(
             problem = variant_problem(variant, target, recheck)
             if problem is None:
                 report.fingerprints.add(fingerprint(variant))
-                report.answers.add(variant.solution.answer)
+                shown = len(variant.solution.steps.get("choices", ()))
+                report.answers.add(variant.solution.answer, shown)
         if problem is not None:
             report.failures.append(
                 Failure(problem, variant_seed, index, target.reproduce(variant_seed))

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.check import Target, check_target
 from generator.choices import (
     CORRECT,
     LETTERS,
@@ -30,7 +31,6 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.seeding import stream
-from generator.stress import stress
 
 WITH_CHOICE_FORM = [f for f in registry().values() if has_choice_form(f)]
 SEEDS = st.integers(0, 2**63 - 1)
@@ -132,11 +132,12 @@ def test_choice_form_draws_the_free_variant_when_it_is_acceptable(base, seed):
 @pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
 def test_correct_position_is_spread_for_choice_forms(base):
     """Over 300 students each of the 4 letters is correct 25% of the time (s.d. 2.5%)."""
-    report = stress(with_form(base, "choice"), range(300))
-    assert not report.failures, report.summary()
-    assert set(report.choice_counts) == {4}, report.summary()
+    report = check_target(Target(with_form(base, "choice")), variants=300)
+    summary = report.to_json()
+    assert not report.failures, summary
+    assert set(report.answers.choices_shown) == {4}, summary
     for letter in "ABCD":
-        assert 0.12 <= report.share(letter) <= 0.38, report.summary()
+        assert 0.12 <= report.answers.share(letter) <= 0.38, summary
 
 
 def test_reference_156_as_multiple_choice():
@@ -160,10 +161,10 @@ def test_too_few_distinct_distractors_is_rejected_not_padded():
         form.variant_from_json(stream(1, "x"), pinned)
     assert "in 1 tries" in str(err.value)
     # Unpinned, the same family resamples past such variants.
-    report = stress(form, range(100), form.parse_params({"w0": [0, 0], "eta": "1/3"}))
-    assert (
-        not report.failures and report.rejections["degenerate: fewer than 3 distinct distractors"]
-    )
+    pinned = form.parse_params({"w0": [0, 0], "eta": "1/3"})
+    report = check_target(Target(form, pinned), variants=100)
+    assert not report.failures, report.to_json()
+    assert report.rejected["degenerate: fewer than 3 distinct distractors"]
 
 
 @pytest.mark.parametrize(

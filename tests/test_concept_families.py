@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.check import Target, check_target
 from generator.choices import LETTERS
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families._concepts import BankChoiceFamily, TrueFalseFamily
 from generator.render import render_problem
 from generator.seeding import stream
-from generator.stress import stress
 
 TRUE_FALSE = [f for f in registry().values() if isinstance(f, TrueFalseFamily)]
 BANK_CHOICE = [f for f in registry().values() if isinstance(f, BankChoiceFamily)]
@@ -54,26 +54,28 @@ def test_concept_families_carry_the_reference_tags(family_id, tags):
 def test_polarity_is_balanced_over_1000_seeds(family):
     """The reference answer is always "False"; a student answering "False" to everything must
     not pass. Each truth value appears 35–65% of the time (a fair coin: 50% ± 1.6% s.d.)."""
-    report = stress(family, range(1000))
-    assert not report.failures, report.summary()
-    assert 0.35 <= report.share(True) <= 0.65, report.summary()
-    assert 0.35 <= report.share(False) <= 0.65, report.summary()
+    report = check_target(Target(family), variants=1000)
+    summary = report.to_json()
+    assert not report.failures, summary
+    assert 0.35 <= report.answers.share(True) <= 0.65, summary
+    assert 0.35 <= report.answers.share(False) <= 0.65, summary
     # Every statement in the bank is reachable, not just one per truth value.
     seen = {
         family.generate(stream(seed, "stress", family.ID)).params.statement for seed in range(200)
     }
-    assert seen == set(family.bank().ids), report.summary()
+    assert seen == set(family.bank().ids), summary
 
 
 @pytest.mark.parametrize("family", BANK_CHOICE, ids=lambda f: f.ID)
 def test_correct_position_is_spread_over_all_positions(family):
     """Over 1000 students the correct letter lands on every position about equally (20% each
     for 5 choices, s.d. 1.3%); no position gets under 12% or over 28%."""
-    report = stress(family, range(1000))
-    assert not report.failures, report.summary()
-    assert set(report.choice_counts) == {family.DISTRACTORS + 1}, report.summary()
+    report = check_target(Target(family), variants=1000)
+    summary = report.to_json()
+    assert not report.failures, summary
+    assert set(report.answers.choices_shown) == {family.DISTRACTORS + 1}, summary
     for letter in LETTERS[: family.DISTRACTORS + 1]:
-        assert 0.12 <= report.share(letter) <= 0.28, report.summary()
+        assert 0.12 <= report.answers.share(letter) <= 0.28, summary
 
 
 @pytest.mark.parametrize("family", BANK_CHOICE, ids=lambda f: f.ID)
