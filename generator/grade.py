@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import sympy
 
+from generator.choices import LETTERS
 from generator.errors import ExamgenError
 from generator.keyfile import Key, KeyQuestion, load_key, rebuild
 from generator.response_file import ResponseTable, read_responses
@@ -43,7 +44,6 @@ from generator.responses import (
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
 TOP_WRONG = 5
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
+from generator.choices import Choice
 from generator.cli import main
 from generator.errors import ExamgenError
 from generator.exact import exact_str
@@ -335,9 +336,9 @@ def fake_item(answer: Answer, steps: dict | None = None, points: int = 3) -> Exp
 
 CHOICES = {
     "choices": [
-        {"letter": "A", "text": "ReLU $f'(x) \\in \\{0, 1\\}$"},
-        {"letter": "B", "text": "More sigmoid layers"},
-        {"letter": "C", "text": "Larger $\\eta$"},
+        Choice("A", "relu", "text", "ReLU $f'(x) \\in \\{0, 1\\}$", False, "ReLU"),
+        Choice("B", "more-sigmoid", "text", "More sigmoid layers", False, "More sigmoid layers"),
+        Choice("C", "larger-eta", "text", "Larger $\\eta$", True, "Larger eta"),
     ]
 }
 KINDS = [
@@ -386,19 +387,20 @@ def test_every_kind_round_trips_in_qti(answer: Answer) -> None:
         assert recover(high) == answer.value + sympy.Rational(1, 200)
 
 
-@pytest.mark.parametrize(
-    "choices",
-    [
-        {"choices": ["first", "second", "third"]},
-        {"choices": [("A", "first"), ("B", "second"), ("C", "third")]},
-        {"choices": {"A": "first", "B": "second", "C": "third"}},
-    ],
-)
-def test_choice_option_shapes(choices: dict) -> None:
-    element = question_element(fake_item(Answer("choice", "C"), choices), DecimalRule())
+def test_choice_options_keep_the_printed_letters_and_math() -> None:
+    """Options come from the family's Choice objects in printed order; values print as math."""
+    vector = (sympy.Rational(1, 2), sympy.Integer(4))
+    steps = {
+        "choices": [
+            Choice("A", "sign-flipped", "vector", vector, False, "(1/2, 4)"),
+            Choice("B", "correct", "number", sympy.Rational(-7, 3), True, "-7/3"),
+            Choice("C", "relu", "text", "ReLU", False, "ReLU"),
+        ]
+    }
+    element = question_element(fake_item(Answer("choice", "B"), steps), DecimalRule())
     texts = [a.findtext("text") for a in element.findall("answer")]
-    assert texts == ["first", "second", "third"]
-    assert moodle_answers(element) == ("choice", "C")
+    assert texts == [r"\((\frac{1}{2}, 4)^T\)", r"\(-\frac{7}{3}\)", "ReLU"]
+    assert moodle_answers(element) == ("choice", "B")
 
 
 def test_choice_without_options_is_a_clear_error() -> None:

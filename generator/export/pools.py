@@ -9,10 +9,8 @@ category must not hold the same question twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from functools import partial
 from typing import Any
 
 import sympy
@@ -28,8 +26,6 @@ from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import check_seed
 from generator.spec import Slot, Spec
-
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -133,41 +129,19 @@ def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int =
 
 
 def choice_options(variant: Variant) -> list[tuple[str, str]]:
-    """A choice question's options as (letter, HTML), in the order the student sees them.
-
-    Families with ``choice`` answers keep their options in ``solution.steps["choices"]``: objects
-    or mappings with ``letter`` and ``kind``/``value`` (as ``generator.choices.Choice``: a
-    ``vector`` or ``number`` value prints as math, ``text`` as prose with ``$…$`` math), or plain
-    texts lettered A, B, … in order, or (letter, text) pairs, or a mapping letter → text.
-    """
-    steps = variant.solution.steps
-    raw = steps.get("choices") if isinstance(steps, Mapping) else None
-    if not raw:
+    """A choice question's options as (letter, HTML), in the order the student sees them: the
+    ``generator.choices.Choice`` objects every choice family keeps in ``steps["choices"]``."""
+    choices = variant.solution.steps.get("choices")
+    if not choices:
         raise ExamgenError(
             f"family {variant.family.ID}: a choice answer needs its options in "
             'solution.steps["choices"] to be exported'
         )
-    if isinstance(raw, Mapping):
-        return [(str(letter).upper(), option_html("text", text)) for letter, text in raw.items()]
-    options = []
-    for i, entry in enumerate(raw):
-        if isinstance(entry, str):
-            options.append((LETTERS[i], option_html("text", entry)))
-        elif isinstance(entry, tuple | list) and len(entry) == 2 and isinstance(entry[0], str):
-            options.append((entry[0].upper(), option_html("text", entry[1])))
-        else:
-            get = entry.get if isinstance(entry, Mapping) else partial(getattr, entry)
-            value = get("value", None)
-            value = get("text", "") if value is None else value
-            letter = get("letter", None) or LETTERS[i]
-            options.append((str(letter).upper(), option_html(get("kind", None), value)))
-    return options
+    return [(choice.letter, option_html(choice.kind, choice.value)) for choice in choices]
 
 
-def option_html(kind: str | None, value: Any) -> str:
+def option_html(kind: str, value: Any) -> str:
     """One option's text as HTML: a vector as \\((4, 9)^T\\), a number as math, prose as is."""
-    if kind is None and not isinstance(value, str):
-        kind = "vector" if isinstance(value, Sequence) else "number"
     if kind == "vector":
         return r"\(" + tuple_tex(value) + r"^T\)"
     if kind == "number":
