@@ -21,7 +21,6 @@ from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
 from generator.families.base import Answer, Variant
-from generator.fingerprint import fingerprint_of
 from generator.responses import DecimalRule
 from generator.seeding import stream
 
@@ -197,11 +196,3 @@ def _rebuild(family_id: str, params_json: str) -> Variant | None:
         return family.generate(stream(0, "rebuild", family_id), pinned)
     except ExamgenError:
         return None
-
-
-def key_fingerprint(question: KeyQuestion) -> str:
-    """The fingerprint the key records for this entry, or else the one its params determine."""
-    recorded = question.raw.get("fingerprint")
-    if isinstance(recorded, str):
-        return recorded
-    return fingerprint_of(question.family, question.params)

@@ -40,7 +40,7 @@ from generator.families import registry
 from generator.families.base import Answer, Solution, Variant
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html, text_to_html
-from generator.keyfile import key_fingerprint, load_key
+from generator.keyfile import load_key
 from generator.render import environment, render_problem
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
@@ -166,7 +166,7 @@ def key_by_digest(spec, out: Path) -> dict[str, list]:
     index: dict[str, list] = {}
     for student in load_key(folder).students:
         for question in student.questions:
-            index.setdefault(fingerprint_digest(key_fingerprint(question)), []).append(question)
+            index.setdefault(fingerprint_digest(question.raw["fingerprint"]), []).append(question)
     return index
 
 
