@@ -19,11 +19,11 @@ from generator import __version__
 from generator import check as checking
 from generator.build import build as build_exam
 from generator.choices import FORMS, has_choice_form, with_form
-from generator.diff import diff_folders
 from generator.errors import ExamgenError
 from generator.export import export as export_lms
 from generator.families import get_family, registry
-from generator.grade import grade_files, stats_path, summary_text
+from generator.grading.diff import diff_folders
+from generator.grading.grade import grade_files, stats_path, summary_text
 from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students

@@ -39,8 +39,8 @@ from generator.export.qti import FINGERPRINT_FIELD, item_element, qti_zip
 from generator.families import registry
 from generator.families.base import Answer, Solution, Variant
 from generator.fingerprint import fingerprint_digest
+from generator.grading.keyfile import load_key
 from generator.htmlmath import escape_html, text_to_html
-from generator.keyfile import load_key
 from generator.render import environment, render_problem
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students

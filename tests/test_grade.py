@@ -24,9 +24,9 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer
-from generator.grade import grade, scores_csv
-from generator.keyfile import load_key, parse_key
-from generator.response_file import ResponseRow, ResponseTable, read_responses
+from generator.grading.grade import grade, scores_csv
+from generator.grading.keyfile import load_key, parse_key
+from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
 from generator.responses import DecimalRule
 from generator.roster import numbered_students
 from generator.spec import DEFAULT_SPEC, load_spec

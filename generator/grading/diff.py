@@ -19,7 +19,7 @@ from typing import Any
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
-from generator.keyfile import load_key
+from generator.grading.keyfile import load_key
 from generator.manifest import MANIFEST_NAME
 
 
@@ -55,7 +55,7 @@ def _not_exam(path: Path, why: str) -> ExamgenError:
 
 
 def load_exam_folder(folder: Path | str) -> ExamFolder:
-    """Read an exam folder's key.json (required, checked by ``generator.keyfile``) and
+    """Read an exam folder's key.json (required, checked by ``generator.grading.keyfile``) and
     manifest.json (if present)."""
     path = Path(folder)
     if not path.is_dir():

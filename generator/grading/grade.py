@@ -29,8 +29,8 @@ import sympy
 
 from generator.choices import LETTERS
 from generator.errors import ExamgenError
-from generator.keyfile import Key, KeyQuestion, load_key, rebuild
-from generator.response_file import ResponseTable, read_responses
+from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
+from generator.grading.response_file import ResponseTable, read_responses
 from generator.responses import (
     DecimalRule,
     Reading,
