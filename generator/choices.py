@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 import sympy
 
-from generator.bank import misconception_notes
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution
@@ -230,7 +229,11 @@ class ChoiceForm(Family):
         if unknown:
             raise ExamgenError(f"family {self.ID}: no misconception named {unknown[0]!r}")
         choices = make_choices(
-            params.choices, values, solution.answer.kind, CORRECT, misconception_notes()
+            params.choices,
+            values,
+            solution.answer.kind,
+            CORRECT,
+            {s: self.base.mistake_explanation(s) for s in params.choices if s != CORRECT},
         )
         steps = {**solution.steps, "choices": choices, "free_answer": solution.answer}
         return Solution(choice_answer(choices), steps)
@@ -241,6 +244,9 @@ class ChoiceForm(Family):
             value = choice.value
             values += list(value) if isinstance(value, Sequence) else [value]
         return values
+
+    def mistake_explanation(self, name: str) -> str:
+        return self.base.mistake_explanation(name)
 
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
         """Each misconception shown as a choice, as the letter a student who made it picks."""

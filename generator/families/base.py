@@ -168,6 +168,19 @@ class Family(ABC):
         """
         return {}
 
+    def mistake_explanation(self, name: str) -> str:
+        """One sentence telling a student who reached ``name``'s value what they did wrong.
+
+        Shown beside a distractor in a multiple-choice solution, as feedback online and on the
+        practice pages; every name ``misconceptions`` returns has one.
+        """
+        from generator.bank import misconception_notes
+
+        notes = misconception_notes()
+        if name not in notes:
+            raise ExamgenError(f"family {self.ID}: the named mistake {name!r} has no explanation")
+        return notes[name]
+
     # --- shared -------------------------------------------------------------------------------
     @property
     def params_type(self) -> type:
