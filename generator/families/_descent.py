@@ -169,13 +169,72 @@ class DescentFamily(Family):
         r"This is what you get by computing the predictions with $\vec w = \vec 0$ instead of the "
         "given initial weights.",
     )
-    def stale_weights(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+    def stale_weights(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...] | None:
         steps = solution.steps
+        if steps["w0_is_zero"]:
+            return None
         at_zero = descent_step(params.data, self.positions_used(params), ZERO, steps["eta"])
         return subtract(steps["w0"], at_zero.step)
 
+    @mistake(
+        "factor-two-dropped",
+        r"This is what you get by leaving out the factor $2$ of the squared loss's gradient "
+        r"$2(\operatorname{Aug}(\vec x) \cdot \vec w - y) \operatorname{Aug}(\vec x)$, which "
+        "halves the step.",
+    )
+    def factor_two_dropped(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(R(1, 2), steps["step"]))
+
+    @mistake(
+        "one-left-out-of-aug",
+        r"This is what you get by leaving the $1$ out of $\operatorname{Aug}(\vec x) = (1, x)$: "
+        r"the predictions miss $w_0$ and the gradient's first component is $0$, so $w_0$ never "
+        "moves.",
+    )
+    def one_left_out_of_aug(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        w0, w1 = steps["w0"]
+        slope = sum(
+            (2 * (w1 * p["x"] - p["y"]) * p["x"] for p in steps["points"]), sympy.Integer(0)
+        )
+        return (w0, sympy.Rational(w1 - steps["eta"] * slope / steps["count"]))
+
+    @mistake(
+        "aug-not-multiplied",
+        r"This is what you get by multiplying $2(\operatorname{Aug}(\vec x) \cdot \vec w - y)$ "
+        r"by $(1, 1)$ instead of by $\operatorname{Aug}(\vec x) = (1, x)$, so $w_1$ gets the "
+        "same step as $w_0$.",
+    )
+    def aug_not_multiplied(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        factor = sum((p["factor"] for p in steps["points"]), sympy.Integer(0)) / steps["count"]
+        return subtract(steps["w0"], scale(steps["eta"] * factor, (1, 1)))
+
+    @mistake(
+        "first-point-only",
+        "This is what you get by using the gradient at the first point alone instead of the "
+        "average over every point the step uses.",
+    )
+    def first_point_only(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(steps["eta"], steps["points"][0]["gradient"]))
+
+    @mistake(
+        "step-without-w0",
+        r"This is $-\eta \nabla R(\vec w^{(0)})$ alone: the update adds that step to the "
+        r"current weights $\vec w^{(0)}$.",
+    )
+    def step_without_w0(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...] | None:
+        steps = solution.steps
+        return None if steps["w0_is_zero"] else scale(-1, steps["step"])
+
     def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
         return recheck_descent(params, answer)
+
+    def mirror_center(self, params: Any) -> tuple[sympy.Rational, ...]:
+        """A sign slip reflects the update about the initial weights."""
+        return params.w0
 
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps

@@ -12,7 +12,7 @@ import sympy
 from generator.errors import ExamgenError
 from generator.families._descent import DescentFamily
 from generator.families.base import mistake
-from generator.linear_regression import descent_step
+from generator.linear_regression import descent_step, scale, subtract
 
 
 def _matches_full_batch(params: Any, solution: Any) -> bool:
@@ -97,3 +97,24 @@ class SgdMinibatchStep(DescentFamily):
     def full_batch(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...]:
         full = descent_step(params.data, range(1, len(params.data) + 1), params.w0, params.eta)
         return full.w1
+
+    @mistake(
+        "divided-by-n",
+        "This is what you get by dividing the mini-batch's sum of gradients by $n$, the size of "
+        "the whole data set, instead of by the mini-batch size.",
+    )
+    def divided_by_n(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        average = scale(sympy.Rational(1, len(params.data)), steps["gradient_sum"])
+        return subtract(steps["w0"], scale(steps["eta"], average))
+
+    @mistake(
+        "positions-from-zero",
+        "This is what you get by counting the data points from 0: the mini-batch then holds the "
+        "points one position after the ones it names.",
+    )
+    def positions_from_zero(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...] | None:
+        shifted = [p + 1 for p in params.batch]
+        if max(shifted) > len(params.data):
+            return None
+        return descent_step(params.data, shifted, params.w0, params.eta).w1

@@ -283,6 +283,54 @@ class VanishingGradientChain(Family):
     def sigmoid_slope_one(self, params: Any, solution: Solution) -> sympy.Rational | None:
         return self._without(solution, "activation") if params.activation == "sigmoid" else None
 
+    @mistake(
+        "factor-two-dropped",
+        r"This uses $h - y$ for $\partial \ell / \partial h$, leaving out the factor $2$ of "
+        r"$2(h - y)$.",
+    )
+    def factor_two_dropped(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "relu":
+            return None
+        return sympy.Rational(solution.steps["answer"] / 2)
+
+    @mistake(
+        "relu-weights-ignored",
+        r"This leaves out the weights $w_2, \dots, w_L$: each $\partial z_i / \partial a_{i-1}$ "
+        "is the weight $w_i$, a factor of the chain.",
+    )
+    def relu_weights_ignored(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return self._without(solution, "weight") if params.activation == "relu" else None
+
+    @mistake(
+        "sigmoid-value-half",
+        r"This bounds each sigmoid derivative by $1/2 = \sigma(0)$, the sigmoid's value at $0$, "
+        r"instead of by $1/4 = \sigma'(0)$, its derivative's largest value.",
+    )
+    def sigmoid_value_half(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        return sympy.Rational(solution.steps["answer"] * 2 ** len(params.weights))
+
+    @mistake(
+        "signs-kept",
+        "This multiplies the weights and the input with their signs; a bound on an absolute value "
+        "multiplies their absolute values.",
+    )
+    def signs_kept(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        signed = _product([*params.weights[1:], params.x])
+        return sympy.Rational(solution.steps["answer"] * sympy.sign(signed))
+
+    @mistake(
+        "sigmoid-input-dropped",
+        r"This leaves out the last factor $|x|$, from $\partial z_1 / \partial w_1 = x$.",
+    )
+    def sigmoid_input_dropped(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        return self._without(solution, "input")
+
     def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
         return recheck_chain(params, answer)
 
