@@ -167,6 +167,8 @@ def odd_sign(options: Options) -> frozenset[int]:
     return frozenset(lonely) if len(lonely) == 1 else _everything(options)
 
 
+#: The strategies that read only the printed text, and so apply to prose options too.
+TEXT_STRATEGIES = ("longest option", "shortest option")
 STRATEGIES: dict[str, Strategy] = {
     "mirror pair, majority side": mirror_majority,
     "nearest the centroid": nearest_centroid,
@@ -372,8 +374,9 @@ class ValidityTally:
     def add(self, variant: Any) -> None:
         found = options_of(variant)
         if found is not None:
-            for tally in self.strategies.values():
-                tally.add(*found)
+            for name, tally in self.strategies.items():
+                if found[0].points is not None or name in TEXT_STRATEGIES:
+                    tally.add(*found)
         work = variant.family.work(variant.params, variant.solution)
         if work is not None:
             self.work.values.append(work)
