@@ -330,6 +330,9 @@ class ChoiceForm(Family):
     def work(self, params: Any, solution: Solution) -> int | None:
         return self.base.work(params, solution)
 
+    def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        return {} if self.work_band is not None else self.base.draw_once(rng, pinned)
+
     def mirror_center(self, params: Any) -> Any:
         return self.base.mirror_center(params)
 

@@ -22,10 +22,22 @@ from generator.recheck import TOLERANCE, as_float, disagrees, show
 
 R = sympy.Rational
 ZERO = (sympy.Integer(0), sympy.Integer(0))
+#: ``draw_once``'s decision, passed to ``draw`` in ``pinned`` (not a param).
+W0_IS_ZERO = "_w0_is_zero"
 
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
     return all(v == 0 for v in vector)
+
+
+def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
+    """1 for a multiplication a student works out, 0 for one read off (by 0 or ±1)."""
+    return 0 if a in (0, 1, -1) or b in (0, 1, -1) else 1
+
+
+def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
+    """1 for an addition a student works out, 0 for adding 0."""
+    return 0 if a == 0 or b == 0 else 1
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
@@ -40,8 +52,10 @@ class DescentFamily(Family):
     #: Integer x values to draw from (distinct within a data set) and integer y values.
     X_VALUES: ClassVar[range] = range(0, 7)
     Y_VALUES: ClassVar[range] = range(-3, 10)
-    #: Initial weights: zero half the time (as in the reference), else small integers.
+    #: Initial weights: zero in this share of variants (as in the reference), else small integers
+    #: (not both zero).
     W_VALUES: ClassVar[range] = range(-2, 3)
+    ZERO_W0_SHARE: ClassVar[float] = 0.5
     #: Learning rates: simple unit fractions keep η·∇R a small-denominator rational.
     ETAS: ClassVar[tuple[sympy.Rational, ...]] = tuple(R(1, d) for d in (2, 3, 4, 5, 6, 10))
 
@@ -111,11 +125,27 @@ class DescentFamily(Family):
             (sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys, strict=True)
         )
 
-    def draw_w0(self, rng: np.random.Generator) -> tuple[sympy.Rational, sympy.Rational]:
-        if rng.random() < 0.5:
+    def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        # Zero or not is decided once per variant: drawn per try, the nonzero weights' larger
+        # values were rejected more often and only 35% of accepted variants had them. Under a
+        # difficulty band the band decides (a band may admit only one of the two).
+        if "w0" in pinned or self.work_band is not None:
+            return {}
+        return {W0_IS_ZERO: bool(rng.random() < self.ZERO_W0_SHARE)}
+
+    def draw_w0(
+        self, rng: np.random.Generator, pinned: Mapping[str, Any] | None = None
+    ) -> tuple[sympy.Rational, sympy.Rational]:
+        is_zero = (pinned or {}).get(W0_IS_ZERO)
+        if is_zero is None:
+            is_zero = bool(rng.random() < self.ZERO_W0_SHARE)
+        if is_zero:
             return ZERO
         low, high = self.W_VALUES.start, self.W_VALUES.stop
-        return tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+        while True:  # nonzero means not (0, 0): 24 of the 25 pairs, so this ends at once
+            w0 = tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+            if not _is_zero(w0):
+                return w0
 
     def draw_eta(self, rng: np.random.Generator) -> sympy.Rational:
         return self.ETAS[int(rng.integers(len(self.ETAS)))]
@@ -231,6 +261,25 @@ class DescentFamily(Family):
 
     def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
         return recheck_descent(params, answer)
+
+    def work(self, params: Any, solution: Solution) -> int:
+        """The arithmetic operations the worked solution performs, step by step as it shows
+        them; a multiplication by 0 or ±1 or an addition of 0 is read off, not counted."""
+        steps = solution.steps
+        w0 = steps["w0"]
+        ops = 0
+        for point in steps["points"]:
+            if not steps["w0_is_zero"]:  # Aug(x)·w = w0 + w1·x, then minus y
+                ops += _mul(w0[1], point["x"]) + _add(w0[0], w0[1] * point["x"])
+                ops += _add(point["prediction"], point["y"])
+            ops += _mul(2, point["residual"]) + _mul(point["factor"], point["x"])
+        for component in range(2):  # the sum, the average, η times it, the update
+            terms = [p["gradient"][component] for p in steps["points"]]
+            ops += sum(_add(a, b) for a, b in zip(terms, terms[1:], strict=False))
+            ops += _mul(R(1, steps["count"]), steps["gradient_sum"][component])
+            ops += _mul(steps["eta"], steps["gradient"][component])
+            ops += _add(w0[component], steps["step"][component])
+        return ops
 
     def mirror_center(self, params: Any) -> tuple[sympy.Rational, ...]:
         """A sign slip reflects the update about the initial weights."""

@@ -226,6 +226,12 @@ class Family(ABC):
         step); ``None``: zero. ``generator.testwise`` looks for mirror pairs about it."""
         return None
 
+    def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        """Decisions drawn once per variant, before the resample loop, and handed to ``draw`` in
+        ``pinned`` (under keys that are not params): a share such as "zero initial weights half
+        the time" then holds for accepted variants, whatever the loop rejects more often."""
+        return {}
+
     def with_difficulty(self, band: tuple[int, int]) -> Family:
         """This family keeping its work within ``band`` (inclusive): a copy that rejects, through
         the resample loop, every variant outside it."""
@@ -313,6 +319,7 @@ class Family(ABC):
         """
         pinned = dict(pinned or {})
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
+        pinned = self.draw_once(rng, pinned) | pinned
         rejections: Counter[str] = Counter()
         for _ in range(tries):
             params = self.draw(rng, pinned)

@@ -27,6 +27,8 @@ class SgdMinibatchStep(DescentFamily):
     TAGS = ("gradient descent", "SGD", "quiz-07", "lecture-14")
     DATA_SIZES = range(4, 7)
     BATCH_SIZES = range(2, 4)
+    #: Bands of ``work`` (the worked solution's operations), each within 1.5× from end to end.
+    WORK_BANDS = {"easy": (6, 9), "standard": (10, 15), "hard": (16, 24)}
     DEGENERATE = (
         *DescentFamily.DEGENERATE,
         ("mini-batch gradient equals the full-batch gradient", _matches_full_batch),
@@ -82,7 +84,7 @@ class SgdMinibatchStep(DescentFamily):
         if batch is None:
             m = int(rng.integers(self.BATCH_SIZES.start, min(self.BATCH_SIZES.stop, len(data))))
             batch = tuple(sorted(int(p) + 1 for p in rng.choice(len(data), size=m, replace=False)))
-        w0 = pinned.get("w0") or self.draw_w0(rng)
+        w0 = pinned.get("w0") or self.draw_w0(rng, pinned)
         eta = pinned.get("eta") or self.draw_eta(rng)
         return self.Params(data, w0, eta, batch)
 

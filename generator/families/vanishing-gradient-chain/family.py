@@ -62,6 +62,8 @@ class VanishingGradientChain(Family):
     )
 
     LAYERS = range(3, 6)
+    #: Bands of ``work`` (the worked solution's operations), each within 1.5× from end to end.
+    WORK_BANDS = {"easy": (3, 4), "standard": (5, 7), "hard": (8, 12)}
     X_VALUES = (-3, -2, -1, 1, 2, 3)
     #: ReLU weight magnitudes: halves keep every product a small-denominator rational.
     RELU_WEIGHTS = (R(1, 2), R(1), R(3, 2), R(2))
@@ -209,6 +211,21 @@ class VanishingGradientChain(Family):
                 )
         factors.append({"kind": "input", "layer": 1, "value": params.x})
         return factors
+
+    def work(self, params: Any, solution: Solution) -> int:
+        """The multiplications and subtractions the worked solution performs: the forward pass
+        (ReLU), 2(h − y), and multiplying the chain's factors (a factor ±1 is read off)."""
+        steps = solution.steps
+        ops = 0
+        if params.activation == "relu":
+            ops += sum(
+                1
+                for w, a in zip(params.weights, steps["inputs"], strict=True)
+                if w not in (1, -1) and a not in (1, -1)
+            )
+            ops += 2  # h − y, then times 2
+        factors = [f["value"] for f in steps["factors"] if f["value"] not in (1, -1)]
+        return ops + max(len(factors) - 1, 0)
 
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps
