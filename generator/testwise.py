@@ -350,8 +350,8 @@ def options_of(variant: Any) -> tuple[Options, int] | None:
     """A multiple-choice variant's printed options and the key's index, or ``None``."""
     steps = variant.solution.steps
     choices = steps.get("choices") if isinstance(steps, Mapping) else None
-    if not choices:
-        return None
+    if not choices or not all(hasattr(c, "correct") for c in choices):
+        return None  # no lettered options (``generator.choices.Choice``) to read
     options = make_options(
         [c.text for c in choices],
         [c.value for c in choices],
