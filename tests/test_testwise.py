@@ -198,3 +198,20 @@ def test_tex_inline_writes_fractions_with_a_slash(p, q):
     text = tex_inline(Fraction(p, q))
     assert "frac" not in text
     assert Fraction(text) == Fraction(p, q)
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(seed=st.integers(0, 10**6))
+def test_markdown_math_survives_github(family_id, seed):
+    """GitHub strips a backslash before punctuation inside inline math: no ``\\{``, ``\\}`` or
+    ``\\;``, whose braces and spaces would vanish; the SGD points are numbered for the batch."""
+    from generator.render import render_problem
+
+    family = get_family(family_id)
+    variant = family.generate(preview_stream(family, seed))
+    text = render_problem("markdown", variant)
+    assert not any(bad in text for bad in ("\\{", "\\}", "\\;"))
+    assert "\\lbrace" in text and "\\rbrace" in text
+    if family_id == "sgd-minibatch-step":
+        n = len(variant.params.data)
+        assert f"{n} points, numbered 1 to {n} in the order listed" in text
