@@ -106,10 +106,15 @@ def escape_markdown(text: str) -> str:
 
 
 # --- math formatting ----------------------------------------------------------------------------
-def tex_paren(value: sympy.Rational | int) -> str:
-    """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``."""
+def tex_paren(value: sympy.Rational | int, inline: bool = False) -> str:
+    """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``;
+    ``inline`` writes a fraction with a slash, for running text (``tex_inline``), bracketed."""
+    number = sympy.Rational(value)
+    if inline:  # 1/2 \cdot (3/2): a slashed fraction as an operand is bracketed too
+        text = tex_inline(number)
+        return f"({text})" if number < 0 or number.q != 1 else text
     text = latex(value)
-    return f"({text})" if sympy.Rational(value) < 0 else text
+    return f"({text})" if number < 0 else text
 
 
 def tex_inline(value: sympy.Rational | int) -> str:
