@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, innermost_frame
 from generator.families.base import Family
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -89,13 +89,8 @@ def _error_line(err: Exception, path: Path) -> str:
     """``:LINE`` of the innermost frame of ``err`` in ``path`` (a syntax error's own line)."""
     if isinstance(err, SyntaxError) and err.lineno:
         return f":{err.lineno}"
-    tb = err.__traceback__
-    line = None
-    while tb is not None:
-        if Path(tb.tb_frame.f_code.co_filename) == path:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return f":{line}" if line else ""
+    frame = innermost_frame(err, lambda filename: Path(filename) == path)
+    return f":{frame[1]}" if frame else ""
 
 
 def family_folders(directory: Path) -> list[Path]:
@@ -149,6 +144,12 @@ def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
             "(see `examgen list`)"
         )
     return families[family_id]
+
+
+def clear_caches() -> None:
+    """Forget loaded folders: a family folder was just written (``examgen new``)."""
+    families_in.cache_clear()
+    _registry.cache_clear()
 
 
 def is_family_id(text: str) -> bool:
