@@ -21,6 +21,7 @@ option always sits at the same letter (students would learn the letter, not the 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 from collections import Counter
@@ -59,6 +60,7 @@ SHARED_SHARE_LIMIT = 0.01
 #: Four opening parentheses: a variable (``(((``) right after a literal ``(``, which Jinja reads
 #: as ``((( (`` and prints wrongly (``f'(((( x ))))`` prints ``f'3``).
 PAREN_TRAP = "(((("
+_COMMENT = re.compile(r"\(\(=.*?=\)\)", re.DOTALL)
 UNSET: Any = object()
 
 
@@ -396,8 +398,10 @@ def template_failures(family: Family) -> list[Failure]:
     path = folder / TEMPLATE_FILE if folder is not None else None
     if path is None or not path.is_file():
         return []
+    # Comments print nothing, so a trap written in one (to warn of it) is no trap.
+    source = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), path.read_text(encoding="utf-8"))
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(source.splitlines(), start=1):
         if PAREN_TRAP in line:
             out.append(
                 Failure(

@@ -302,7 +302,10 @@ class Family(ABC):
         for declared in self.mistakes():
             if declared.name == name:
                 return declared.explanation
-        raise ExamgenError(f"family {self.ID}: no named mistake {name!r}")
+        raise ExamgenError(
+            f"family {self.ID}: no explanation for the mistake {name!r}; declare it with "
+            "@mistake(name, explanation) in family.py instead of overriding misconceptions"
+        )
 
     # --- shared -------------------------------------------------------------------------------
     @property
