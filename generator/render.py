@@ -37,9 +37,17 @@ FORMATS: tuple[Format, ...] = ("latex", "markdown")
 EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html"}
 
 
+def shipped_dir(name: str) -> Path:
+    """``templates`` or ``specs``: inside the package when installed from a wheel (setup.py
+    copies them in), else the repository's top-level folder, their one source."""
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
+
+
 def templates_dir() -> Path:
     """The per-format layer and the shared partials: the project's ``templates/``."""
-    return Path(__file__).resolve().parent.parent / "templates"
+    return shipped_dir("templates")
 
 
 class FamilyTemplates(jinja2.BaseLoader):
