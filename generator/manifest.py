@@ -70,11 +70,12 @@ def tree_digest(root: Path) -> str:
 
 def course_family_digests(exams: list[StudentExam]) -> dict[str, str]:
     """A SHA-256 of each course family's folder the exams use (its module, template and bank
-    change the build as examgen's own code does), by family ID: never a path, which differs
-    between machines. Built-in families are part of ``code``."""
+    change the build as examgen's own code does), as ``"family:<id>"``: never a path, which
+    differs between machines, so ``examgen diff`` says ``family:<id> changed``. Built-in families
+    are part of ``code``."""
     folders = {q.variant.family.ID: q.variant.family.FOLDER for e in exams for q in e.questions}
     return {
-        family_id: tree_digest(folder)
+        f"family:{family_id}": tree_digest(folder)
         for family_id, folder in sorted(folders.items())
         if not folder.resolve().is_relative_to(CODE_DIR)
     }
@@ -85,10 +86,7 @@ def manifest(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
         "spec": spec.digest,
         "templates": tree_digest(templates_dir()),
         "code": tree_digest(CODE_DIR),
-    }
-    course = course_family_digests(exams)
-    if course:
-        digests["families"] = course  # type: ignore[assignment]
+    } | course_family_digests(exams)
     return {
         "manifest": MANIFEST_VERSION,
         "exam": spec.id,
