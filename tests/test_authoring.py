@@ -265,3 +265,29 @@ def test_show_and_list_describe_course_families(tmp_path):
     assert as_json["forms"] == ["free", "choice"] and set(as_json["parameters"]) == {"a", "b", "c", "point"}
     listed = run("list", "--families", str(tmp_path))
     assert "slope" in listed.output and "params: a, b, c, point" in listed.output
+
+
+# --- a build records the course family it used ----------------------------------------------------
+def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
+    """A course family's module and template change a build as examgen's code does: the manifest
+    digests its folder (by ID, never by path) and `examgen diff` names the family that changed."""
+    folder = scaffold(tmp_path / "families", "slope")
+    (tmp_path / "quiz.toml").write_text(
+        'id = "q"\nfamilies_dir = "families"\n[[questions]]\nfamily = "slope"\n'
+    )
+
+    def build(out: str) -> Path:
+        result = run("build", "--spec", str(tmp_path / "quiz.toml"), "--seed", "1", "--count",
+                     "2", "--no-pdf", "--out", str(tmp_path / out), "-q")
+        assert result.exit_code == 0, result.output
+        return tmp_path / out / "q-seed1"
+
+    before = build("old")
+    template = folder / "template.j2"
+    template.write_text(template.read_text().replace("By the power rule", "Differentiating"))
+    after = build("new")
+    digests = [json.loads((f / "manifest.json").read_text())["sha256"] for f in (before, after)]
+    assert digests[0]["family:slope"] != digests[1]["family:slope"]
+    assert str(tmp_path) not in json.dumps(digests)
+    diff = run("diff", str(before), str(after))
+    assert "family:slope changed" in diff.output
