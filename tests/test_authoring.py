@@ -291,3 +291,19 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
     assert str(tmp_path) not in json.dumps(digests)
     diff = run("diff", str(before), str(after))
     assert "family:slope changed" in diff.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda text: text.replace("    TITLE = ", "    _TITLE = "), "has no TITLE; add e.g. TITLE ="),
+        (lambda text: text.replace("    def solve(", "    def solved("), "does not define solve"),
+        (lambda text: text.replace("    PARAMS = (", "    _PARAMS = ("), "declares no PARAMS"),
+        (lambda text: text.replace("    def solve(self, params):", "    def solve(self, params)"), "SyntaxError"),
+    ],
+)
+def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
+    module = scaffold(tmp_path, "slope") / "family.py"
+    module.write_text(edit(module.read_text()))
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert error.startswith(f"Error: {module}") and says in error

@@ -77,12 +77,33 @@ def load_family(folder: Path) -> Family:
             f"{path}: ID = {family_type.ID!r} but the folder is named {folder.name!r}; "
             "name the folder after the family's ID"
         )
+    _check_declarations(family_type, path)
     family = family_type()
     family.FOLDER = folder
     template = folder / TEMPLATE_FILE
     if not template.is_file():
         raise ExamgenError(f"{folder}: no {TEMPLATE_FILE}; a family folder holds its template")
     return family
+
+
+def _check_declarations(family_type: type[Family], path: Path) -> None:
+    """What every family declares, checked when it loads so that a missing piece is one line
+    naming the module rather than an AttributeError deep inside a build."""
+    name = family_type.__name__
+    for attribute, example in (("TITLE", '"One step of …"'), ("TAGS", '("calculus",)')):
+        if not getattr(family_type, attribute, None):
+            raise ExamgenError(
+                f"{path}: {name} has no {attribute}; add e.g. {attribute} = {example}"
+            )
+    missing = sorted(getattr(family_type, "__abstractmethods__", ()))
+    if missing:
+        raise ExamgenError(f"{path}: {name} does not define {', '.join(missing)}; write it")
+    own_parsing = family_type.parse_params is not Family.parse_params
+    if not family_type.PARAMS and not (own_parsing and family_type.draw is not Family.draw):
+        raise ExamgenError(
+            f"{path}: {name} declares no PARAMS; declare its parameters (see "
+            "generator.families.params) or write its own Params, parse_params and draw"
+        )
 
 
 def _error_line(err: Exception, path: Path) -> str:
