@@ -307,3 +307,19 @@ def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
     module.write_text(edit(module.read_text()))
     error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
     assert error.startswith(f"Error: {module}") and says in error
+
+
+@pytest.mark.parametrize(
+    ("answer", "right", "wrong"),
+    [
+        ("number", "slope = 2 * a * x0 + b", "slope = 2 * a * x0 - b"),
+        ("vector", "dx, dy = 2 * a * x + b * y,", "dx, dy = 2 * a * x - b * y,"),
+    ],
+)
+def test_a_scaffolds_recheck_catches_a_wrong_solve(tmp_path, answer, right, wrong):
+    """The scaffold's re-check is independent of solve: a slip in solve fails check."""
+    module = scaffold(tmp_path, "slip", answer) / "family.py"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, wrong))
+    result = run("check", "slip", "--families", str(tmp_path), "--variants", "10")
+    assert result.exit_code == 1 and "slip seed 0: re-check: answer" in result.output
