@@ -38,7 +38,7 @@ from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
 from generator.families.base import Answer, Family, Recheck, Variant
-from generator.fingerprint import fingerprint
+from generator.fingerprint import fingerprint, fingerprint_of
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
 from generator.render import FORMATS
@@ -216,6 +216,7 @@ class CheckReport:
     families: list[FamilyReport]
     variants: int
     seed: int
+    class_size: int = DEFAULT_CLASS_SIZE
 
     @property
     def failures(self) -> list[tuple[FamilyReport, Failure]]:
@@ -229,6 +230,7 @@ class CheckReport:
         return {
             "seed": self.seed,
             "variants": self.variants,
+            "class_size": self.class_size,
             "ok": self.ok,
             "families": [r.to_json() for r in self.families],
         }
@@ -345,7 +347,7 @@ def check_target(
             if problem is None:
                 variant_fingerprint = fingerprint(variant)
                 report.fingerprints.add(variant_fingerprint)
-                report.variant_counts[variant_fingerprint] += 1
+                report.variant_counts[sharing_key(variant, variant_fingerprint)] += 1
                 shown = len(variant.solution.steps.get("choices", ()))
                 report.answers.add(variant.solution.answer, shown)
         if problem is not None:
@@ -412,6 +414,15 @@ def template_failures(family: Family) -> list[Failure]:
     return out
 
 
+def sharing_key(variant: Variant, variant_fingerprint: str) -> str:
+    """What two students share when they share a variant: a numeric family asked as multiple
+    choice is the same question whatever order its choices come in (the values can be copied)."""
+    if not isinstance(variant.family, ChoiceForm):
+        return variant_fingerprint
+    params = {k: v for k, v in variant.key_params().items() if k != "choices"}
+    return fingerprint_of(variant.family.ID, params)
+
+
 def shared_variant_share(counts: Counter[str], class_size: int) -> float:
     """The share of a class of ``class_size`` students expected to share their variant with at
     least one classmate, estimated from sampled variants.
@@ -468,7 +479,7 @@ def check(
         report = check_target(target, variants, seed, recheck)
         report.warnings += class_size_warnings(report, class_size)
         reports.append(report)
-    return CheckReport(reports, variants, seed)
+    return CheckReport(reports, variants, seed, class_size)
 
 
 def targets_for(

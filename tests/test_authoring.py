@@ -182,14 +182,23 @@ def test_check_fails_on_four_opening_parentheses(tmp_path):
 
 
 def test_check_warns_when_a_class_would_share_variants(tmp_path):
-    """A bank of four statements: nearly every student of 300 shares; of 2, few do."""
+    """A bank of four statements: every student of 300 shares a variant, a warning but not a
+    failure. A family of about 1000 variants is crowded for 300 students, not for 2, in both
+    forms: the same numbers with the choices in another order are the same question."""
     scaffold(tmp_path, "facts", "bool")
-    families = ("--families", str(tmp_path), "--variants", "100")
-    crowded = run("check", "facts", *families)
+    module = scaffold(tmp_path, "narrow") / "family.py"
+    text = module.read_text()
+    text = text.replace('Integer("c", -9, 9,', 'Integer("c", 0, 0,')
+    module.write_text(text.replace("denominators=(1, 2, 3)", "denominators=(1,)"))
+    options = ("--families", str(tmp_path), "--variants", "100")
+    crowded = run("check", "facts", *options)
     assert crowded.exit_code == 0  # a warning, not a failure
     assert "facts: a class of 300 would expect 100% of students to share" in crowded.output
-    alone = run("check", "facts", *families, "--class-size", "2", "--json")
-    assert json.loads(alone.output)["families"][0]["warnings"] == [] or "2 would" in alone.output
+    narrow = json.loads(run("check", "narrow", *options, "--json").output)
+    assert narrow["ok"] and narrow["class_size"] == 300
+    assert all("a class of 300 would expect" in f["warnings"][0] for f in narrow["families"])
+    pair = json.loads(run("check", "narrow", *options, "--class-size", "2", "--json").output)
+    assert all(f["warnings"] == [] for f in pair["families"])
 
 
 @given(counts=st.lists(st.integers(1, 5), min_size=2, max_size=50), size=st.integers(2, 500))
