@@ -57,6 +57,9 @@ SEEDS_SHOWN = 10
 #: variant with a classmate before ``check`` warns.
 DEFAULT_CLASS_SIZE = 300
 SHARED_SHARE_LIMIT = 0.01
+#: Coinciding pairs among the samples needed before the estimate is trusted: one coincidence in a
+#: small run is chance as often as not.
+MIN_COINCIDENCES = 2
 #: Four opening parentheses: a variable (``(((``) right after a literal ``(``, which Jinja reads
 #: as ``((( (`` and prints wrongly (``f'(((( x ))))`` prints ``f'3``).
 PAREN_TRAP = "(((("
@@ -443,11 +446,13 @@ def shared_variant_share(counts: Counter[str], class_size: int) -> float:
 
 def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     """A warning when more than 1% of a class would share a variant (unpinned families only: a
-    spec may pin a question on purpose)."""
+    spec may pin a question on purpose), seen in at least ``MIN_COINCIDENCES`` coinciding pairs
+    of samples."""
     if report.target.pinned or report.variants < MIN_VARIANTS_FOR_SHARES:
         return []
+    coincidences = sum(m * (m - 1) // 2 for m in report.variant_counts.values())
     share = shared_variant_share(report.variant_counts, class_size)
-    if share <= SHARED_SHARE_LIMIT:
+    if share <= SHARED_SHARE_LIMIT or coincidences < MIN_COINCIDENCES:
         return []
     return [
         f"a class of {class_size} would expect {share:.0%} of students to share their variant "
