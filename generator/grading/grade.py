@@ -29,6 +29,15 @@ import sympy
 
 from generator.choices import LETTERS
 from generator.errors import ExamgenError
+from generator.grading.analysis import (
+    CHART,
+    REPORT,
+    STATS,
+    companion_path,
+    report_markdown,
+    with_item_analysis,
+    write_mistake_chart,
+)
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
 from generator.grading.response_file import ResponseTable, read_responses
 from generator.partial_credit import PartialCredit, with_mistake_credit
@@ -381,7 +390,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def stats_path(scores: Path) -> Path:
-    return scores.with_name(scores.stem + ".stats.json")
+    return companion_path(scores, STATS)
 
 
 def grade_files(
@@ -405,7 +414,8 @@ def grade_files(
         raise ExamgenError(f"--out {out}: would overwrite the responses; choose another file")
     report = grade(key, table, rule)
     _write_atomic(out, scores_csv(report))
-    _write_atomic(
-        stats_path(out), json.dumps(stats_json(report), indent=2, ensure_ascii=False) + "\n"
-    )
+    stats = with_item_analysis(stats_json(report), report)
+    _write_atomic(stats_path(out), json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
+    _write_atomic(companion_path(out, REPORT), report_markdown(stats))
+    write_mistake_chart(stats, companion_path(out, CHART))
     return report, out
