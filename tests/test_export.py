@@ -281,6 +281,9 @@ def test_moodle_structure(pools) -> None:
     assert len(categories) == len(SPEC.slots)
     for slot, start in zip(SPEC.slots, categories, strict=True):
         path = questions[start].findtext("category/text")
+        assert f"Worth {slot.points:g} points: give the quiz slot that mark" in questions[
+            start
+        ].findtext("info/text")  # Moodle's random slots default to 1 mark
         assert path == f"$course$/top/{SPEC.id}-seed{SEED}/q{slot.number}"
         members = questions[start + 1 : start + 1 + N]
         assert len(members) == N and all(q.get("type") == "cloze" for q in members)
@@ -538,8 +541,10 @@ def test_moodle_feedback_reads_back_exactly(answer: Answer) -> None:
         for i, blank in enumerate(blanks):
             assert {len(a["answer"]) for a in blank} == {CLOZE_WIDTH}  # the size leaks nothing
             assert recover(blank[0]["answer"]) == answer.value[i] and blank[0]["fraction"] == 1
-            wrong = [
-                (v[i], f) for v, f in expected_mistakes(answer.value) if v[i] != answer.value[i]
+            wrong = [  # inline: a cloze blank sits inside the question's paragraph
+                (v[i], f[3:-4])
+                for v, f in expected_mistakes(answer.value)
+                if v[i] != answer.value[i]
             ]
             # Moodle turns a stored "\}" into "}": the export writes the brace as \rbrace.
             stored = [(recover(a["answer"]), a["feedback"]) for a in blank[1:]]

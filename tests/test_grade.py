@@ -27,6 +27,7 @@ from generator.families.base import Answer
 from generator.grading.grade import grade, scores_csv
 from generator.grading.keyfile import load_key, parse_key
 from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
+from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import DecimalRule
 from generator.roster import numbered_students
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -683,3 +684,16 @@ def test_partial_credit_for_a_named_mistake(seed: int, data: st.DataObject) -> N
         if mark.credited:
             assert CREDITS[mark.credited] == credit and mark.credited in mark.misconceptions
             assert mark.status == "partial"
+
+
+def test_partial_credit_takes_the_best_of_coinciding_mistakes() -> None:
+    """Two mistakes with one value: the larger credit counts, never more than the response's own
+    per-component credit would lose."""
+    table = PartialCredit((("a", sympy.Rational(1, 4)), ("b", sympy.Rational(1, 2))))
+    assert table.award(["a", "b"]) == ("b", sympy.Rational(1, 2))
+    assert table.award(["c"]) is None
+    assert with_mistake_credit(sympy.Rational(2, 3), ["b"], table) == (sympy.Rational(2, 3), "")
+    assert with_mistake_credit(sympy.Rational(1, 3), ["a", "b"], table) == (
+        sympy.Rational(1, 2),
+        "b",
+    )

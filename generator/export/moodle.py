@@ -121,7 +121,8 @@ _CLOZE_ESCAPES = str.maketrans(
 
 
 def cloze_feedback(html: str) -> str:
-    """HTML as a cloze answer's feedback: Moodle's import stores it as written (math the same)."""
+    """Inline HTML (no ``<p>``: the blank sits inside the question's own paragraph) as a cloze
+    answer's feedback: Moodle's import stores it as written, math the same."""
     html = html.replace("\\}", "\\rbrace ").replace("\\#", "\\unicode{35}")
     return html.translate(_CLOZE_ESCAPES)
 
@@ -132,7 +133,7 @@ def cloze_blank(value: sympy.Rational, mistakes: list[MistakeValue], rule: Decim
     for mistake in mistakes:
         alternatives.append(
             f"%0%{fixed_width(mistake.value, CLOZE_WIDTH)}:"
-            f"{decimal_text(rule.tolerance(mistake.value))}#{cloze_feedback(mistake.html)}"
+            f"{decimal_text(rule.tolerance(mistake.value))}#{cloze_feedback(mistake.explanation)}"
         )
     return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
 
@@ -202,7 +203,9 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
             category,
             "info",
             f"{escape_html(spec.title)}, question {pool.number} ({', '.join(families)}): "
-            f"{len(pool.variants)} variants, seed {seed}",
+            f"{len(pool.variants)} variants, seed {seed}. Worth {_points(pool.points)} "
+            f"point{'s' * (pool.points != 1)}: give the quiz slot that mark "
+            "(Moodle gives a random question 1 by default).",
             "html",
         )
         for item in pool.variants:
