@@ -127,6 +127,8 @@ def declared_mistakes(family: Family) -> frozenset[str]:
 
 def check_names(partial: PartialCredit, families: Iterable[Family], where: str) -> None:
     """Every name in the table is a mistake some family of the spec declares."""
+    if not partial:
+        return  # nothing to check, and no variants to sample
     known = set().union(*(declared_mistakes(f) for f in families))
     for name in partial.names():
         if name not in known:

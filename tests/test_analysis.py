@@ -10,8 +10,6 @@ the chart's plotting library is not imported until a chart is drawn.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ from generator.grading.analysis import CHART, REPORT, companion_path, with_item_
 from generator.grading.grade import grade, stats_json
 from generator.grading.keyfile import parse_key
 from generator.grading.response_file import ResponseRow, ResponseTable
+from tests.processes import python_output
 
 SOURCES = ["correct", "sign-flipped", "sum-not-average", "eta-not-applied"]
 STATEMENTS = {"relu-helps": True, "bigger-eta-helps": False, "skip-helps": True}
@@ -197,11 +196,4 @@ def test_report_chart_and_partial_credit_through_the_command(tmp_path: Path) -> 
 def test_plotting_is_imported_only_for_a_chart() -> None:
     """`examgen --help` stays fast: loading the command line does not load matplotlib."""
     code = "import sys, generator.cli; print('matplotlib' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert out.stdout.strip() == "False"
+    assert python_output(code).strip() == b"False"

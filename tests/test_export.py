@@ -10,10 +10,7 @@ byte-identical for the same seed, spec and N.
 from __future__ import annotations
 
 import html as html_lib
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from fractions import Fraction
@@ -60,6 +57,7 @@ from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import stream
 from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
+from tests.processes import python_output
 
 #: The two descent families (vector answers), whatever the default holds; tests of every answer
 #: kind the shipped families have run on the default spec too.
@@ -744,15 +742,7 @@ def test_export_is_reproducible(fmt: str) -> None:
         "from generator.spec import load_spec, DEFAULT_SPEC; s = load_spec(DEFAULT_SPEC); "
         f"sys.stdout.buffer.write(export_bytes(s, {SEED}, {fmt!r}, build_pools(s, {SEED}, 3)))"
     )
-    env = dict(os.environ, PYTHONHASHSEED="12345")
-    other = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        check=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert other.stdout == data
+    assert python_output(code, PYTHONHASHSEED="12345") == data
 
 
 def test_export_command(tmp_path: Path) -> None:
