@@ -7,8 +7,8 @@ decimal rule as the right answer (so ``-2.33`` is the sign-flipped ``-7/3``); a 
 no mistake in full keeps its per-component credit, and one that does gets the larger of the two.
 
 The table is checked when the spec loads, every name against the mistakes the spec's families
-declare, and travels in key.json's ``grading`` object (``"partial": {"sign-flipped": "1/2"}``), so
-``examgen grade`` needs only the build folder.
+name (``Family.mistake_explanation``), and travels in key.json's ``grading`` object
+(``"partial": {"sign-flipped": "1/2"}``), so ``examgen grade`` needs only the build folder.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from generator.seeding import stream
 
 PARTIAL = "partial"
 GRADING_FIELDS = ("decimals", "significant", PARTIAL)
-#: How many variants of a family are asked for their mistakes' names (a family may name some
-#: mistakes only for some variants, e.g. a ReLU chain and a sigmoid chain).
+#: How many variants of a family are asked for the mistakes' names an error message lists (a family
+#: may name some mistakes only for some variants, e.g. a ReLU chain and a sigmoid chain).
 NAME_SAMPLES = 64
 
 
@@ -115,8 +115,9 @@ def grading_json(rule: DecimalRule, partial: PartialCredit) -> dict[str, Any]:
 
 
 @cache
-def declared_mistakes(family: Family) -> frozenset[str]:
-    """The mistake names a family declares, asked of sample variants from a fixed stream."""
+def sampled_mistakes(family: Family) -> frozenset[str]:
+    """The mistake names sample variants of a family produce (from a fixed stream): the names an
+    error message suggests."""
     rng = stream(0, "mistake-names", family.ID, family.FORM)
     names: set[str] = set()
     for _ in range(NAME_SAMPLES):
@@ -125,14 +126,23 @@ def declared_mistakes(family: Family) -> frozenset[str]:
     return frozenset(names)
 
 
+def _explains(family: Family, name: str) -> bool:
+    try:
+        family.mistake_explanation(name)
+    except ExamgenError:
+        return False
+    return True
+
+
 def check_names(partial: PartialCredit, families: Iterable[Family], where: str) -> None:
-    """Every name in the table is a mistake some family of the spec declares."""
+    """Every name in the table is a mistake some family of the spec names (and explains)."""
     if not partial:
         return  # nothing to check, and no variants to sample
-    known = set().union(*(declared_mistakes(f) for f in families))
+    families = list(families)
     for name in partial.names():
-        if name not in known:
-            hint = f"known: {', '.join(sorted(known))}" if known else "its families name none"
+        if not any(_explains(f, name) for f in families):
+            known = sorted(set().union(*(sampled_mistakes(f) for f in families)))
+            hint = f"known: {', '.join(known)}" if known else "its families name none"
             raise ExamgenError(f"{where}.{name}: no family in this spec names this mistake; {hint}")
 
 
