@@ -22,6 +22,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
@@ -62,3 +63,15 @@ def lecture14_site(tmp_path_factory: pytest.TempPathFactory):
     result = CliRunner().invoke(main, ["site", "--tags", "lecture-14", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory):
+    """One headless Chromium for every browser test (tests/browser.py), with a fresh profile."""
+    from tests.browser import missing_tools, start_driver
+
+    if missing_tools():  # @pytest.mark.browser has already failed the test in CI
+        pytest.skip("needs Chromium: run scripts/install-browser")
+    driver = start_driver(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()

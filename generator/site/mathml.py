@@ -17,10 +17,24 @@ from generator.errors import ExamgenError
 
 _MATH = re.compile(r"\\\((?P<inline>.+?)\\\)|\\\[(?P<block>.+?)\\\]", re.DOTALL)
 _LEFTOVER = re.compile(r"\\[A-Za-z]+")
+# latex2mathml writes \vec as a stretchy arrow, which spans a superscript beside it, and
+# \operatorname{Aug} as an operator with operator spacing; browsers draw the MathML Core forms
+# below as LaTeX does: a fixed accent arrow, and a name applied to its argument.
+_VEC = re.compile(r'<mover><mi>([^<]*)</mi><mo stretchy="true">&#x02192;</mo></mover>')
+_NAME = re.compile(r"<mo>([A-Za-z]{2,})</mo>")
+# A minus right after an opening bracket, a comma or another operator is a sign, not a binary
+# minus: without form="prefix" a browser spaces "(−8, −8)" as "( − 8, − 8)".
+_SIGN = re.compile(
+    r"(<mo(?![^>]*postfix)[^>]*>(?!&#x00029;|&#x0005D;|&#x0007D;|&#x0007C;)[^<]*</mo>|<mtd>|<mrow>)"
+    r"<mo>&#x02212;</mo>"
+)
 
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
     mathml = convert(tex.strip(), display="block" if display else "inline")
+    mathml = _VEC.sub(r'<mover accent="true"><mi>\1</mi><mo>&#x02192;</mo></mover>', mathml)
+    mathml = _NAME.sub(r"<mi>\1</mi><mo>&#x02061;</mo>", mathml)
+    mathml = _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
     leftover = _LEFTOVER.search(mathml)
     if leftover:
         raise ExamgenError(

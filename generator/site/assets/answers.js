@@ -184,7 +184,7 @@
   // One typed response against a question {kind, size, value, mistakes: [{name, value}]}:
   // {status: "correct" | "partial" | "wrong" | "unreadable", right, outOf, reason, mistakes}.
   function check(text, question, rule) {
-    if (!/\S/u.test(text)) return { status: "blank", right: 0, outOf: 1, reason: "", mistakes: [] };
+    if (normalize(text) === "") return { status: "blank", right: 0, outOf: 1, reason: "", mistakes: [] };
     let reading;
     try {
       reading = question.kind === "vector" ? readVector(text, question.size) : readNumber(text);
