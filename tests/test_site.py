@@ -16,8 +16,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.bank import load_bank
+from generator.build import generate_student
 from generator.cli import main
 from generator.families import get_family, registry
+from generator.roster import numbered_students
 from generator.seeding import stream
 from generator.site import site_for_spec
 from generator.site.pages import problem_view, tag_file
@@ -48,8 +51,26 @@ def test_lecture14_page_holds_the_seven_reference_problems(lecture14_site):
         assert article.attrs["data-params"] == params[0]
         if article.family in NUMERIC:
             assert len(params) == 50
+        if get_family(article.family).FORM == "true-false":  # every statement of the bank
+            assert len(params) == len(load_bank(article.family).ids)
     index = (lecture14_site / "index.html").read_text(encoding="utf-8")
     assert 'href="tags/lecture-14.html"' in index
+    record = json.loads((lecture14_site / "examgen-site.json").read_text(encoding="utf-8"))
+    assert record["seed"] == 0 and record["variants"] == 50
+    assert {p["family"]: [json.dumps(v, ensure_ascii=False) for v in p["variants"]] for p in record["problems"]} == {
+        a.family: [json.dumps(json.loads(v["data-params"]), ensure_ascii=False) for v in a.variants] for a in articles
+    }
+
+
+def test_practice_variants_are_not_the_numbered_students_exams(lecture14_site):
+    """Variant k is not what student s00k of `build --count` gets: the streams are the site's own."""
+    spec = load_spec(DEFAULT_SPEC)
+    articles, _ = read_page(lecture14_site / "tags" / "lecture-14.html")
+    shown = {a.family: [json.loads(v["data-params"]) for v in a.variants[:10]] for a in articles}
+    exams = [generate_student(spec, 0, s) for s in numbered_students(10)]
+    for family in NUMERIC:
+        built = [q.variant.key_params() for e in exams for q in e.questions if family == q.variant.family.ID]
+        assert not set(map(str, built)) & set(map(str, shown[family]))
 
 
 def test_every_variant_on_the_page_is_its_familys_own(lecture14_site):
@@ -121,13 +142,17 @@ def test_spec_site_keeps_pins_forms_and_grading_rule(tmp_path):
     spec_path.write_text(
         'id = "q"\ntitle = "Quiz 9"\n[grading]\ndecimals = 3\n'
         '[[questions]]\nfamily = "gradient-descent-step"\nparams = { eta = "1/2" }\n'
-        '[[questions]]\nfamily = "sgd-minibatch-step"\nform = "choice"\n',
+        '[[questions]]\nfamily = "sgd-minibatch-step"\nform = "choice"\n'
+        '[[questions]]\nfamilies = ["sgd-direction", "sgd-iterations"]\n',
         encoding="utf-8",
     )
     summary = site_for_spec(load_spec(spec_path), 0, 5, tmp_path / "site")
-    assert summary.pages["SGD"] == 1
+    assert summary.pages["SGD"] == 3  # the pool gives each of its families
+    assert set(summary.variants) == {
+        "gradient-descent-step", "sgd-minibatch-step", "sgd-direction", "sgd-iterations"
+    }
     articles, _ = read_page(tmp_path / "site" / "tags" / "gradient-descent.html")
-    step, choice = articles
+    step, choice = articles[:2]
     assert json.loads(step.attrs["data-rule"]) == {"decimals": 3, "significant": 2}
     assert all(json.loads(v["data-params"])["eta"] == "1/2" for v in step.variants)
     html = (tmp_path / "site" / "tags" / "gradient-descent.html").read_text(encoding="utf-8")
