@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 from generator.bank import load_bank
 from generator.build import generate_student
 from generator.cli import main
+from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.roster import numbered_students
 from generator.seeding import stream
 from generator.site import site_for_spec
+from generator.site.mathml import tex_to_mathml
 from generator.site.pages import problem_view, tag_file
 from generator.site.problems import Problem, practice_variants
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -214,3 +216,15 @@ def test_install_browser_installs_the_packages_the_tests_name():
     listed = re.search(r'^PACKAGES="([^"]*)"', script, re.M)
     assert listed and tuple(listed.group(1).split()) == DEBIAN_PACKAGES
     assert "install-browser --required" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_mathml_signs_vectors_and_names():
+    """A sign after a bracket or comma is a prefix minus, a binary minus stays binary, \\vec is a
+    fixed accent, \\operatorname a name applied to its argument; unknown commands are refused."""
+    mathml = tex_to_mathml(r"(-8, -8) - \begin{bmatrix}-1\end{bmatrix} - 1/4 + \vec w + \operatorname{Aug}(x)")
+    assert mathml.count('<mo form="prefix">&#x02212;</mo>') == 3
+    assert mathml.count("<mo>&#x02212;</mo>") == 2
+    assert '<mover accent="true"><mi>w</mi><mo>&#x02192;</mo></mover>' in mathml
+    assert "<mi>Aug</mi><mo>&#x02061;</mo>" in mathml and "\\" not in mathml
+    with pytest.raises(ExamgenError, match=r"does not know \\nosuchcommand"):
+        tex_to_mathml(r"\nosuchcommand{x}")

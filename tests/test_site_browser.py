@@ -177,6 +177,13 @@ def test_another_variant_changes_numbers_and_params(page):
         seen.append(element.get_attribute("data-params"))
         statements.append(element.find_element(By.CSS_SELECTOR, ".statement").text)
     assert seen == templates[:4] and len(set(seen)) == 4
+    # The worked solution shown is the fourth variant's own.
+    assert page.execute_script(
+        "const a = arguments[0];"
+        "return a.querySelector('.solution-slot .solution-text').innerHTML === "
+        "a.querySelectorAll('template.variant')[3].content.querySelector('.solution-text').innerHTML",
+        element,
+    )
     assert len(set(statements)) == 4
     assert "Variant 4 of 50" in element.find_element(By.CSS_SELECTOR, ".count").text
     assert element.find_element(By.CSS_SELECTOR, "input[name=answer]").get_attribute("value") == ""

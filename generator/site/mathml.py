@@ -22,8 +22,9 @@ _LEFTOVER = re.compile(r"\\[A-Za-z]+")
 # below as LaTeX does: a fixed accent arrow, and a name applied to its argument.
 _VEC = re.compile(r'<mover><mi>([^<]*)</mi><mo stretchy="true">&#x02192;</mo></mover>')
 _NAME = re.compile(r"<mo>([A-Za-z]{2,})</mo>")
-# A minus right after an opening bracket, a comma or another operator is a sign, not a binary
-# minus: without form="prefix" a browser spaces "(−8, −8)" as "( − 8, − 8)".
+# A slash (1/4) is set tight, as LaTeX sets it. A minus right after an opening bracket, a comma
+# or another operator is a sign, not a binary minus: without form="prefix" a browser spaces
+# "(-8, -8)" as "( - 8, - 8)".
 _SIGN = re.compile(
     r"(<mo(?![^>]*postfix)[^>]*>(?!&#x00029;|&#x0005D;|&#x0007D;|&#x0007C;)[^<]*</mo>|<mtd>|<mrow>)"
     r"<mo>&#x02212;</mo>"
@@ -35,6 +36,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     mathml = _VEC.sub(r'<mover accent="true"><mi>\1</mi><mo>&#x02192;</mo></mover>', mathml)
     mathml = _NAME.sub(r"<mi>\1</mi><mo>&#x02061;</mo>", mathml)
     mathml = _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
+    mathml = mathml.replace("<mo>&#x0002F;</mo>", '<mo lspace="0" rspace="0">&#x0002F;</mo>')
     leftover = _LEFTOVER.search(mathml)
     if leftover:
         raise ExamgenError(

@@ -9,6 +9,7 @@
     const feedback = article.querySelector(".feedback");
     const count = article.querySelector(".count");
     const solutionButton = article.querySelector("button.solution");
+    const solutionSlot = article.querySelector(".solution-slot");
     const variants = Array.from(article.querySelectorAll("template.variant"));
     const mistakes = article.querySelector("template.mistakes");
     const rule = JSON.parse(article.dataset.rule);
@@ -20,7 +21,7 @@
     }
 
     function showSolution(open) {
-      const section = body.querySelector(".solution-text");
+      const section = solutionSlot.querySelector(".solution-text");
       section.hidden = !open;
       solutionButton.setAttribute("aria-expanded", String(open));
       solutionButton.textContent = open ? "Hide solution" : "Solution";
@@ -48,7 +49,9 @@
     function show(next) {
       index = next;
       const template = variants[index];
-      body.replaceChildren(template.content.cloneNode(true));
+      const content = template.content.cloneNode(true);
+      solutionSlot.replaceChildren(content.querySelector(".solution-text"));
+      body.replaceChildren(content);
       body.dataset.check = template.dataset.check;
       article.dataset.params = template.dataset.params;
       count.textContent = `Variant ${index + 1} of ${variants.length}`;
@@ -116,7 +119,7 @@
       show((index + 1) % variants.length);
     });
     solutionButton.addEventListener("click", () => {
-      showSolution(body.querySelector(".solution-text").hidden);
+      showSolution(solutionSlot.querySelector(".solution-text").hidden);
     });
     wire();
   }
