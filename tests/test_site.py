@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.bank import load_bank
 from generator.build import generate_student
 from generator.cli import main
 from generator.errors import ExamgenError
@@ -54,7 +53,7 @@ def test_lecture14_page_holds_the_seven_reference_problems(lecture14_site):
         if article.family in NUMERIC:
             assert len(params) == 50
         if get_family(article.family).FORM == "true-false":  # every statement of the bank
-            assert len(params) == len(load_bank(article.family).ids)
+            assert len(params) == len(get_family(article.family).bank().ids)
     index = (lecture14_site / "index.html").read_text(encoding="utf-8")
     assert 'href="tags/lecture-14.html"' in index
     record = json.loads((lecture14_site / "examgen-site.json").read_text(encoding="utf-8"))
