@@ -139,7 +139,7 @@ def all_distinct(choices: Sequence[Choice]) -> bool:
 def has_misconceptions(family: Family) -> bool:
     """Whether the family names its wrong answers (and so can be asked as multiple choice)."""
     base = family.base if isinstance(family, ChoiceForm) else family
-    return type(base).misconceptions is not Family.misconceptions
+    return bool(base.mistakes()) or type(base).misconceptions is not Family.misconceptions
 
 
 class ChoiceForm(Family):
@@ -157,6 +157,7 @@ class ChoiceForm(Family):
         self.base = base
         # Instance attributes shadow Family's class-level declarations for this one wrapper.
         self.ID = base.ID  # type: ignore[misc]
+        self.FOLDER = base.FOLDER  # the family's own template, in its own folder
         self.TITLE = f"{base.TITLE} (multiple choice)"  # type: ignore[misc]
         self.TAGS = base.TAGS  # type: ignore[misc]
         self.BUDGET = base.BUDGET  # type: ignore[misc]
