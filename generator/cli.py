@@ -22,6 +22,7 @@ from generator.choices import FORMS, has_choice_form, with_form
 from generator.errors import ExamgenError
 from generator.export import export as export_lms
 from generator.families import get_family, registry
+from generator.grading.analysis import CHART, REPORT, companion_path
 from generator.grading.diff import diff_folders
 from generator.grading.grade import grade_files, stats_path, summary_text
 from generator.pdf import unprintable_notice, want_pdfs
@@ -30,6 +31,7 @@ from generator.roster import load_roster, numbered_students
 from generator.scaffold import ANSWERS, new_family
 from generator.seeding import MAX_SEED
 from generator.show import families_json, family_text
+from generator.site import DEFAULT_VARIANTS, site_for_spec, site_for_tags
 from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -337,7 +339,8 @@ def new(family_id: str, directory: Path, answer: str) -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Scores CSV (default: scores.csv beside RESPONSES); statistics go to <out>.stats.json.",
+    help="Scores CSV (default: scores.csv beside RESPONSES); statistics, item analysis and a "
+    "chart go to <out>.stats.json, <out>.report.md and <out>.mistakes.png.",
 )
 @click.option(
     "--decimals",
@@ -369,7 +372,8 @@ def grade(
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)
-    click.echo(f"Wrote {path} and {stats_path(path)}")
+    written = [stats_path(path), companion_path(path, REPORT), companion_path(path, CHART)]
+    click.echo(f"Wrote {path}, {', '.join(map(str, written))}")
 
 
 @main.command(name="export")
@@ -406,3 +410,50 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
     path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
     sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
     click.echo(f"Wrote {path} ({sizes} distinct variants)")
+
+
+@main.command(name="site")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The problems of this spec (pinned params and [grading] kept), one page per tag.",
+)
+@click.option(
+    "--tags",
+    multiple=True,
+    help="A page for this tag (repeat, e.g. --tags lecture-14 --tags SGD); default: every tag.",
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_VARIANTS,
+    show_default=True,
+    help="Pre-built variants per problem (repeats dropped): what 'Another variant' cycles through.",
+)
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the variants.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for the site (index.html, tags/, assets/); replaces an earlier site there.",
+)
+@reports_errors
+def site(
+    spec_path: Path | None, tags: tuple[str, ...], variants: int, seed: int, out: Path
+) -> None:
+    """Write practice pages: an index of tags and one page per tag listing its problems.
+
+    Each problem has an answer box (or buttons) checked exactly as `examgen grade` checks, the
+    named mistake a wrong answer matches, the worked solution, and "Another variant". Static
+    files: open index.html directly or put the folder on any web host; nothing is fetched.
+    """
+    if spec_path is not None and tags:
+        raise ExamgenError("give either --spec or --tags, not both")
+    if spec_path is not None:
+        summary = site_for_spec(load_spec(spec_path), seed, variants, out)
+    else:
+        summary = site_for_tags(tags, seed, variants, out)
+    pages = ", ".join(f"{tag} ({n})" for tag, n in summary.pages.items())
+    click.echo(f"Wrote {summary.folder / 'index.html'}: pages {pages}")
