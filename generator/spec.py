@@ -29,10 +29,12 @@ from generator.choices import FORMS, supports_form, with_form
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
+from generator.partial_credit import PartialCredit, check_names, parse_grading
+from generator.render import shipped_dir
 from generator.responses import DecimalRule
 from generator.seeding import question_stream, stream
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+SPECS_DIR = shipped_dir("specs")
 DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
 
 TOP_LEVEL_FIELDS = {
@@ -94,6 +96,7 @@ class Spec:
     shuffle_questions: bool = False
     grading: DecimalRule = DecimalRule()  # [grading] decimals, significant: when a decimal counts
     families_dirs: tuple[Path, ...] = ()  # the course's family folders (families_dir)
+    partial: PartialCredit = PartialCredit()  # [grading.partial]: credit per named mistake
 
     @property
     def digest(self) -> str:
@@ -164,6 +167,8 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     shuffle = data.get("shuffle_questions", False)
     if not isinstance(shuffle, bool):
         raise _fail(path, "shuffle_questions", f"must be true or false, got {shuffle!r}")
+    rule, partial = parse_grading(data.get("grading"), f"{path}: grading")
+    check_names(partial, [f for slot in slots for f in slot.candidates], f"{path}: grading.partial")
     return Spec(
         id=exam_id,
         title=_string(data, "title", path, exam_id),
@@ -174,8 +179,9 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         source=source,
         path=path,
         shuffle_questions=shuffle,
-        grading=DecimalRule.from_json(data.get("grading"), f"{path}: grading"),
+        grading=rule,
         families_dirs=dirs,
+        partial=partial,
     )
 
 

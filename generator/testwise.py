@@ -29,9 +29,10 @@ import sympy
 #: this; the same margin above 50% for the true/false wording rules.
 MARGIN = 0.15
 TRUE_FALSE_LIMIT = 0.5 + 0.10
-#: Below this many sampled variants a strategy's rate is too noisy to fail a family on (its 95%
-#: interval is wider than ±10 points); it is still reported.
-MIN_SAMPLE = 100
+#: Below this many sampled variants a strategy's rate is too noisy to fail a family on (at a
+#: rate near 25%, its 95% interval is wider than ±6 points); it is still reported, with that
+#: interval. The default check samples 1,000 (±2.7 points).
+MIN_SAMPLE = 200
 #: Most work a student may be given over the least, within one slot that asks for a band.
 MAX_WORK_RATIO = Fraction(3, 2)
 
