@@ -44,6 +44,7 @@ from generator.recheck import recheck_for
 from generator.render import FORMATS
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec
+from generator.testwise import ValidityTally
 
 DEFAULT_VARIANTS = 1000
 #: A family stops after this many failing variants: enough to see the pattern, and a family that
@@ -184,6 +185,8 @@ class FamilyReport:
     rejected: Counter[str] = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
     answers: AnswerStats = field(default_factory=AnswerStats)
+    #: Test-wise strategies, true/false wording cues, work spread (``generator.testwise``).
+    validity: ValidityTally = field(default_factory=ValidityTally)
     rechecked: bool = False
     stopped_early: bool = False
     seconds: float = 0.0
@@ -209,6 +212,7 @@ class FamilyReport:
             "stopped_early": self.stopped_early,
             "rechecked": self.rechecked,
             "answers": self.answers.to_json(),
+            "validity": self.validity.to_json(self.target.family, self.target.pinned),
             "seconds": round(self.seconds, 3),
             "ms_per_variant": round(self.ms_per_variant, 3),
         }
@@ -353,6 +357,7 @@ def check_target(
                 report.variant_counts[sharing_key(variant, variant_fingerprint)] += 1
                 shown = len(variant.solution.steps.get("choices", ()))
                 report.answers.add(variant.solution.answer, shown)
+                report.validity.add(variant)
         if problem is not None:
             report.failures.append(
                 Failure(problem, variant_seed, index, target.reproduce(variant_seed))
@@ -361,6 +366,9 @@ def check_target(
                 report.stopped_early = True
                 break
     report.failures += share_failures(report) + template_failures(family)
+    report.failures += [
+        Failure(problem) for problem in report.validity.problems(family, target.pinned)
+    ]
     report.seconds = time.perf_counter() - started
     return report
 
@@ -540,6 +548,10 @@ def format_table(report: CheckReport) -> str:
     lines += ["", "Answers:"]
     for r in report.families:
         lines.append(f"  {r.target.label.ljust(width)}  {r.answers.summary()}")
+    lines += ["", "Validity (test-wise strategies with 95% intervals, wording cues, work):"]
+    for r in report.families:
+        for line in r.validity.lines(r.target.family, r.target.pinned) or ["nothing to measure"]:
+            lines.append(f"  {r.target.label.ljust(width)}  {line}")
     missing = [r.target.label for r in report.families if not r.rechecked]
     if missing:
         lines += [

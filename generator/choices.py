@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, make_dataclass
 from functools import cache
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,12 @@ import sympy
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution
+from generator.testwise import STRATEGIES, Options, make_options
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: In ``arrange_fairly``: how much worse a strategy pointing at the key when its coin said not is
+#: than one missing the key when its coin allowed a hit (a strategy above chance is what fails).
+UNWANTED_HIT = 10
 CORRECT = "correct"
 #: The answer forms a spec slot can ask for (``form = "…"``): every family has its own (its
 #: ``FORM``); families with named misconceptions can also be asked as ``"choice"``.
@@ -87,6 +92,70 @@ def arrange(
     """``count`` distractors drawn from ``distractors`` and the correct source, shuffled."""
     count = min(count, len(distractors))
     picked = [distractors[int(i)] for i in rng.choice(len(distractors), size=count, replace=False)]
+    sources = [correct, *picked]
+    return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
+
+
+def arrange_fairly(
+    rng: np.random.Generator,
+    correct: str,
+    values: Mapping[str, Any],
+    count: int,
+    kind: str,
+    center: Any = None,
+) -> tuple[str, ...]:
+    """``count`` distractors from ``values`` (every name but ``correct``) chosen so that no
+    test-wise strategy (``generator.testwise``) finds the key more often than chance, then
+    shuffled.
+
+    Of all sets of ``count`` distractors, a strategy points at the key in some, away from it in
+    others, and in some sees no cue at all (no mirror pair: it can only guess, and scores
+    chance). A strategy that some set leaves without a cue must not point at the key; for one
+    that always has a cue (an option nearest the centroid), a coin with the chance of a blind
+    guess, 1/(count + 1), decides whether this variant's set points it at the key. A set meeting
+    every decision is drawn uniformly, or, where none does, one of the cheapest (pointing at the
+    key when it should not costs ``UNWANTED_HIT``, missing it when it should point there costs
+    1). So no strategy beats a blind guess. All from ``rng``, over the names in the family's
+    declared order: deterministic.
+    """
+    names = [n for n in values if n != correct]
+    count = min(count, len(names))
+    texts = {n: plain_text(kind, values[n]) for n in values}
+    whole = make_options(list(texts.values()), list(values.values()), center)
+    points = dict(zip(values, whole.points or (None,) * len(values), strict=True))
+    combos = list(combinations(names, count))
+    sets = []
+    for combo in combos:
+        shown = (correct, *combo)
+        found = [points[n] for n in shown]
+        options = Options(
+            tuple(texts[n] for n in shown),
+            tuple(found) if whole.points is not None else None,  # type: ignore[arg-type]
+            whole.center,
+        )
+        sets.append({name: strategy(options) for name, strategy in STRATEGIES.items()})
+    size = count + 1
+    # A strategy that can be left without a cue (no mirror pair) must never point at the key; one
+    # that always has a cue (a nearest option) may, as often as a blind guess picks the key.
+    cueless = {name: any(len(s[name]) == size for s in sets) for name in STRATEGIES}
+    may_hit = {
+        name: not cueless[name] and bool(rng.random() < 1 / size) for name in STRATEGIES
+    }
+    best: list[tuple[str, ...]] = []
+    best_cost = None
+    for combo, picks in zip(combos, sets, strict=True):
+        cost = 0
+        for name in STRATEGIES:
+            hit = 0 in picks[name] and len(picks[name]) < size
+            if hit and not may_hit[name]:
+                cost += UNWANTED_HIT
+            elif may_hit[name] and not hit:
+                cost += 1
+        if best_cost is None or cost < best_cost:
+            best, best_cost = [combo], cost
+        elif cost == best_cost:
+            best.append(combo)
+    picked = best[int(rng.integers(len(best)))] if best else ()
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
 
@@ -161,6 +230,7 @@ class ChoiceForm(Family):
         self.TITLE = f"{base.TITLE} (multiple choice)"  # type: ignore[misc]
         self.TAGS = base.TAGS  # type: ignore[misc]
         self.BUDGET = base.BUDGET  # type: ignore[misc]
+        self.WORK_BANDS = base.WORK_BANDS  # type: ignore[misc]
         self.MAX_TRIES = base.MAX_TRIES  # type: ignore[misc]
         self.DEGENERATE = (  # type: ignore[misc]
             *base.DEGENERATE,
@@ -216,12 +286,20 @@ class ChoiceForm(Family):
         order = pinned.get("choices")
         if order is None:
             solution = self.base.solve(params)
+            if self.base.rejection(params, solution) is not None:
+                # Rejected for the base family's reason whatever the choices: skip choosing them.
+                return self._params_type(**_fields(params), choices=(CORRECT,))
             wrong = self.base.misconceptions(params, solution)
-            order = arrange(
-                rng, CORRECT, distinct_candidates(solution.answer.value, wrong), self.DISTRACTORS
+            kept = distinct_candidates(solution.answer.value, wrong)
+            order = arrange_fairly(
+                rng,
+                CORRECT,
+                {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept},
+                self.DISTRACTORS,
+                solution.answer.kind,
+                self.base.mirror_center(params),
             )
-        values = {f.name: getattr(params, f.name) for f in fields(params)}
-        return self._params_type(**values, choices=order)
+        return self._params_type(**_fields(params), choices=order)
 
     def solve(self, params: Any) -> Solution:
         solution = self.base.solve(params)
@@ -249,6 +327,15 @@ class ChoiceForm(Family):
     def mistake_explanation(self, name: str) -> str:
         return self.base.mistake_explanation(name)
 
+    def work(self, params: Any, solution: Solution) -> int | None:
+        return self.base.work(params, solution)
+
+    def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        return {} if self.work_band is not None else self.base.draw_once(rng, pinned)
+
+    def mirror_center(self, params: Any) -> Any:
+        return self.base.mirror_center(params)
+
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
         """Each misconception shown as a choice, as the letter a student who made it picks."""
         return {c.source: c.letter for c in solution.steps["choices"] if not c.correct}
@@ -257,6 +344,10 @@ class ChoiceForm(Family):
         return self.base.params_to_json(self.base_params(params)) | {
             "choices": list(params.choices)
         }
+
+
+def _fields(params: Any) -> dict[str, Any]:
+    return {f.name: getattr(params, f.name) for f in fields(params)}
 
 
 @cache

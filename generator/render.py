@@ -116,14 +116,29 @@ def escape_markdown(text: str) -> str:
 
 
 # --- math formatting ----------------------------------------------------------------------------
-def tex_paren(value: sympy.Rational | int) -> str:
-    """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``."""
+def tex_paren(value: sympy.Rational | int, inline: bool = False) -> str:
+    """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``;
+    ``inline`` writes a fraction with a slash, for running text (``tex_inline``), bracketed."""
+    number = sympy.Rational(value)
+    if inline:  # 1/2 \cdot (3/2): a slashed fraction as an operand is bracketed too
+        text = tex_inline(number)
+        return f"({text})" if number < 0 or number.q != 1 else text
     text = latex(value)
-    return f"({text})" if sympy.Rational(value) < 0 else text
+    return f"({text})" if number < 0 else text
+
+
+def tex_inline(value: sympy.Rational | int) -> str:
+    """A number in running text: ``1/2``, not ``\frac{1}{2}``, which prints tiny inline (as the
+    reference writes η = 1/2). Displays keep ``tex``."""
+    number = sympy.Rational(value)
+    if number.q == 1:
+        return latex(number)
+    return f"{'-' if number < 0 else ''}{abs(number.p)}/{number.q}"
 
 
 def tuple_tex(values: Sequence[Any]) -> str:
-    return "(" + ", ".join(latex(v) for v in values) + ")"
+    """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
+    return "(" + ", ".join(tex_inline(v) for v in values) + ")"
 
 
 def column_tex(values: Sequence[Any]) -> str:
@@ -131,8 +146,9 @@ def column_tex(values: Sequence[Any]) -> str:
 
 
 def pairs_tex(points: Sequence[Sequence[Any]]) -> str:
-    r"""A data set as ``(1, 3),\;(2, 3)``, the reference's spacing."""
-    return r",\;".join(tuple_tex(p) for p in points)
+    r"""A data set as ``(1, 3),\ (2, 3)``: ``\ `` survives GitHub's Markdown, which strips the
+    backslash of ``\;`` inside inline math."""
+    return r",\ ".join(tuple_tex(p) for p in points)
 
 
 def ordinal(n: int) -> str:
@@ -148,6 +164,7 @@ def join_and(items: Sequence[Any]) -> str:
 FILTERS = {
     "tex": latex,
     "tex_paren": tex_paren,
+    "tex_inline": tex_inline,
     "tup": tuple_tex,
     "col": column_tex,
     "pairs": pairs_tex,

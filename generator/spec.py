@@ -6,7 +6,10 @@ and the field (``specs/quiz.toml: questions[2].points: …``) so an instructor c
 A slot (``[[questions]]``) names one family (``family = "…"``) or a pool: ``tags = [...]`` (every
 family carrying all those tags) or ``families = [...]``; a pool slot gives each student one of its
 families. ``form = "choice"`` asks a family with named misconceptions as multiple choice
-(``generator.choices``). ``shuffle_questions = true`` prints the slots in a per-student order.
+(``generator.choices``). ``difficulty = "standard"`` (a band the family names in ``WORK_BANDS``)
+or ``difficulty = [14, 20]`` (a range) keeps each student's work, the operations the worked
+solution performs (``Family.work``), within that band, so students of one exam get comparable
+work. ``shuffle_questions = true`` prints the slots in a per-student order.
 
 Seeding: a slot's variant comes from ``question_stream(seed, student, slot number)``, the slot
 number being its position in the spec, so neither shuffling nor the pool pick changes it; the pick
@@ -45,7 +48,7 @@ TOP_LEVEL_FIELDS = {
     "grading",
     "families_dir",
 }
-SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form"}
+SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty"}
 CHOOSERS = ("family", "tags", "families")
 
 
@@ -242,13 +245,17 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         except ExamgenError as err:
             field_name = "form" if raw["family"] in registry(dirs) else "family"
             raise _fail(path, f"{where}.{field_name}", str(err)) from None
+        family = _with_difficulty(family, raw, path, where)
+        pinned = {}
         try:
             pinned = family.parse_params(params)
-            if pinned:
-                # Pinned values that leave no acceptable variant fail here, not mid-build.
+            if pinned or family.work_band is not None:
+                # Pinned values (or a band) that leave no acceptable variant fail here, not
+                # mid-build.
                 family.generate(stream(0, "spec-check", number), pinned)
         except ExamgenError as err:
-            raise _fail(path, f"{where}.params", str(err)) from None
+            blame = "params" if pinned or params else "difficulty"
+            raise _fail(path, f"{where}.{blame}", str(err)) from None
         return Slot(number, family, points, pinned, form=form)
 
     if params:
@@ -261,7 +268,39 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         if key == "tags"
         else _named_pool(raw[key], form, path, f"{where}.families", dirs)
     )
+    pool = tuple(_with_difficulty(f, raw, path, where) for f in pool)
     return Slot(number, None, points, {}, pool=pool, form=form)
+
+
+def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: str) -> Family:
+    """The family held to the slot's ``difficulty``: a band name from its ``WORK_BANDS`` or an
+    inclusive ``[least, most]`` range of its work measure."""
+    if "difficulty" not in raw:
+        return family
+    value = raw["difficulty"]
+    bands = dict(family.WORK_BANDS)
+    where = f"{where}.difficulty"
+    if not bands:
+        raise _fail(
+            path, where, f"family {family.ID} declares no work measure to keep within a band; "
+            "drop difficulty"
+        )
+    names = ", ".join(f"{name!r} {low}–{high}" for name, (low, high) in bands.items())
+    if isinstance(value, str):
+        if value not in bands:
+            raise _fail(path, where, f"family {family.ID} has the bands {names}; got {value!r}")
+        return family.with_difficulty(bands[value])
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 0 < value[0] <= value[1]
+    ):
+        return family.with_difficulty((value[0], value[1]))
+    raise _fail(
+        path, where, f'must be a band name or a range [least, most] of work, such as "standard" '
+        f"or [14, 20]; family {family.ID} has {names}; got {value!r}"
+    )
 
 
 def _string_list(value: Any, path: Path, where: str) -> list[str]:

@@ -13,9 +13,12 @@ from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
 from tests.strategies import seeds
 
 SOLUTION_MARKERS = {
-    "tex": ("\\CorrectChoice", "Answer:", "Why not the other choices"),
+    "tex": ("\\CorrectChoice", "\\textbf{", "Why not the other choices"),
     "md": ("(correct)", "Answer:", "#### Solution", "Why not the other choices"),
 }
+#: How each format opens a question's answer line: the exam class already labels the LaTeX
+#: solution "Solution:", so the answer follows it in bold, unlabelled, as in the reference.
+ANSWER_LINE = {"tex": "\\textbf{", "md": "**Answer:**"}
 
 
 @settings(max_examples=5)
@@ -32,4 +35,4 @@ def test_exams_hold_no_key_and_solutions_hold_every_answer(tmp_path_factory, see
                     encoding="utf-8"
                 )
                 assert not any(marker in exam for marker in markers), (student["id"], ext)
-                assert solutions.count("Answer:") == len(student["questions"])
+                assert solutions.count(ANSWER_LINE[ext]) == len(student["questions"])

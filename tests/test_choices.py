@@ -143,30 +143,38 @@ def test_correct_position_is_spread_for_choice_forms(base):
 
 
 def test_reference_156_as_multiple_choice():
-    """#156 pinned: w0 = 0 makes stale-weights equal the answer, so it is skipped; the other three
-    misconceptions are the distractors, and the correct text is the reference's (4, 9)."""
+    """#156 pinned: w0 = 0 makes stale-weights equal the answer and step-without-w0 not apply, so
+    neither is shown; the distractors are three other named mistakes, and the correct text is the
+    reference's (4, 9)."""
     form = with_form(registry()["gradient-descent-step"], "choice")
     variant = form.variant_from_json(
         stream(1, "x"), {"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/2"}
     )
     sources = set(variant.params.choices)
-    assert sources == {CORRECT, "sum-not-average", "sign-flipped", "eta-not-applied"}
+    assert len(sources) == 4 and CORRECT in sources
+    assert not sources & {"stale-weights", "step-without-w0"}
+    assert sources <= {CORRECT} | {m.name for m in form.base.mistakes()}
     assert variant.solution.answer.text == "(4, 9)"
 
 
+class _TwoMistakes(type(registry()["gradient-descent-step"])):  # type: ignore[misc]
+    """#156 with only two named mistakes: a choice form cannot have three distractors."""
+
+    FOLDER = registry()["gradient-descent-step"].FOLDER
+
+    def misconceptions(self, params, solution):
+        wrong = super().misconceptions(params, solution)
+        return {name: wrong[name] for name in ("sign-flipped", "sum-not-average")}
+
+
 def test_too_few_distinct_distractors_is_rejected_not_padded():
-    """With w0 = 0 and eta = 1/n, eta-not-applied equals sum-not-average and stale-weights equals
-    the answer: two distinct distractors are left, so the pinned variant has no choice form."""
-    form = with_form(registry()["gradient-descent-step"], "choice")
+    """With two distinct wrong answers, the pinned variant has no choice form: it is rejected,
+    never padded with made-up values."""
+    form = with_form(_TwoMistakes(), "choice")
     pinned = {"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/3"}
     with pytest.raises(ExamgenError, match="fewer than 3 distinct distractors") as err:
         form.variant_from_json(stream(1, "x"), pinned)
     assert "in 1 tries" in str(err.value)
-    # Unpinned, the same family resamples past such variants.
-    pinned = form.parse_params({"w0": [0, 0], "eta": "1/3"})
-    report = check_target(Target(form, pinned), variants=100)
-    assert not report.failures, report.to_json()
-    assert report.rejected["degenerate: fewer than 3 distinct distractors"]
 
 
 @pytest.mark.parametrize(

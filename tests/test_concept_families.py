@@ -129,7 +129,8 @@ def test_solution_shows_the_explanation_of_the_students_statement(family, fmt, s
     assert statement.text in text
     assert statement.explanation.splitlines()[0] in text
     if isinstance(family, TrueFalseFamily):
-        assert f"Answer:{'}' if fmt == 'latex' else '**'} {statement.truth}." in text
+        line = f"\\textbf{{{statement.truth}.}}" if fmt == "latex" else f"**Answer:** {statement.truth}."
+        assert line in text
 
 
 @pytest.mark.parametrize(

@@ -95,10 +95,9 @@ BAD_SPECS = [
         "no acceptable variant",
     ),
     (
-        '[[questions]]\nfamily = "gradient-descent-step"\nform = "choice"\n'
-        'params = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/3" }\n',
-        "questions[1].params",
-        "fewer than 3 distinct distractors",
+        '[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = "medium"\n',
+        "questions[1].difficulty",
+        "has the bands",
     ),
     (
         '[[questions]]\nfamily = "sgd-direction"\nform = "choice"\n',

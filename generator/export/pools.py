@@ -17,11 +17,10 @@ import sympy
 
 from generator.build import generate_student
 from generator.errors import ExamgenError
-from generator.exact import latex
 from generator.families.base import Answer, Variant
 from generator.fingerprint import fingerprint
 from generator.htmlmath import text_to_html
-from generator.render import render_problem, tuple_tex
+from generator.render import render_problem, tex_inline, tuple_tex
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import check_seed
@@ -176,5 +175,5 @@ def option_html(kind: str, value: Any) -> str:
     if kind == "vector":
         return r"\(" + tuple_tex(value) + r"^T\)"
     if kind == "number":
-        return r"\(" + latex(value) + r"\)"
+        return r"\(" + tex_inline(value) + r"\)"
     return text_to_html(str(value))

@@ -7,8 +7,9 @@ A concept family is a folder whose ``family.py`` declares ID, TITLE and TAGS and
   from the question's stream, and then a statement with that truth, so "False" is the answer half
   the time whatever the bank's mix: a student cannot pass by always answering the reference's
   "False". Params: ``statement``, the bank id.
-- ``BankChoiceFamily``: one correct description and ``DISTRACTORS`` wrong ones, shuffled by
-  ``generator.choices``. Params: ``choices``, the bank ids in printed order.
+- ``BankChoiceFamily``: one correct description and ``DISTRACTORS`` wrong ones, chosen and
+  shuffled by ``generator.choices.arrange_fairly`` so the key is not predictably the longest or
+  the shortest option. Params: ``choices``, the bank ids in printed order.
 
 Both solve to the bank's explanation of what the student got, so the solution explains that
 statement, not a generic one.
@@ -23,7 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from generator.bank import BANK_FILE, Bank, load_bank
-from generator.choices import arrange, choice_answer, make_choices
+from generator.choices import arrange_fairly, choice_answer, make_choices
 from generator.errors import ExamgenError
 from generator.families.base import Answer, Family, Solution
 
@@ -120,9 +121,9 @@ class BankChoiceFamily(BankFamily):
         if "choices" in pinned:
             return self.Params(pinned["choices"])
         right = self.bank().with_truth(True)
-        correct = right[int(rng.integers(len(right)))].id
-        wrong = [s.id for s in self.bank().with_truth(False)]
-        return self.Params(arrange(rng, correct, wrong, self.DISTRACTORS))
+        correct = right[int(rng.integers(len(right)))]
+        texts = {correct.id: correct.text} | {s.id: s.text for s in self.bank().with_truth(False)}
+        return self.Params(arrange_fairly(rng, correct.id, texts, self.DISTRACTORS, "text"))
 
     def solve(self, params: Params) -> Solution:
         statements = {i: self.bank().get(i) for i in params.choices}

@@ -22,10 +22,22 @@ from generator.recheck import TOLERANCE, as_float, disagrees, show
 
 R = sympy.Rational
 ZERO = (sympy.Integer(0), sympy.Integer(0))
+#: ``draw_once``'s decision, passed to ``draw`` in ``pinned`` (not a param).
+W0_IS_ZERO = "_w0_is_zero"
 
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
     return all(v == 0 for v in vector)
+
+
+def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
+    """1 for a multiplication a student works out, 0 for one read off (by 0 or ±1)."""
+    return 0 if a in (0, 1, -1) or b in (0, 1, -1) else 1
+
+
+def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
+    """1 for an addition a student works out, 0 for adding 0."""
+    return 0 if a == 0 or b == 0 else 1
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
@@ -40,8 +52,10 @@ class DescentFamily(Family):
     #: Integer x values to draw from (distinct within a data set) and integer y values.
     X_VALUES: ClassVar[range] = range(0, 7)
     Y_VALUES: ClassVar[range] = range(-3, 10)
-    #: Initial weights: zero half the time (as in the reference), else small integers.
+    #: Initial weights: zero in this share of variants (as in the reference), else small integers
+    #: (not both zero).
     W_VALUES: ClassVar[range] = range(-2, 3)
+    ZERO_W0_SHARE: ClassVar[float] = 0.5
     #: Learning rates: simple unit fractions keep η·∇R a small-denominator rational.
     ETAS: ClassVar[tuple[sympy.Rational, ...]] = tuple(R(1, d) for d in (2, 3, 4, 5, 6, 10))
 
@@ -133,11 +147,27 @@ class DescentFamily(Family):
             (sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys, strict=True)
         )
 
-    def draw_w0(self, rng: np.random.Generator) -> tuple[sympy.Rational, sympy.Rational]:
-        if rng.random() < 0.5:
+    def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        # Zero or not is decided once per variant: drawn per try, the nonzero weights' larger
+        # values were rejected more often and only 35% of accepted variants had them. Under a
+        # difficulty band the band decides (a band may admit only one of the two).
+        if "w0" in pinned or self.work_band is not None:
+            return {}
+        return {W0_IS_ZERO: bool(rng.random() < self.ZERO_W0_SHARE)}
+
+    def draw_w0(
+        self, rng: np.random.Generator, pinned: Mapping[str, Any] | None = None
+    ) -> tuple[sympy.Rational, sympy.Rational]:
+        is_zero = (pinned or {}).get(W0_IS_ZERO)
+        if is_zero is None:
+            is_zero = bool(rng.random() < self.ZERO_W0_SHARE)
+        if is_zero:
             return ZERO
         low, high = self.W_VALUES.start, self.W_VALUES.stop
-        return tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+        while True:  # nonzero means not (0, 0): 24 of the 25 pairs, so this ends at once
+            w0 = tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+            if not _is_zero(w0):
+                return w0
 
     def draw_eta(self, rng: np.random.Generator) -> sympy.Rational:
         return self.ETAS[int(rng.integers(len(self.ETAS)))]
@@ -191,13 +221,91 @@ class DescentFamily(Family):
         r"This is what you get by computing the predictions with $\vec w = \vec 0$ instead of the "
         "given initial weights.",
     )
-    def stale_weights(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+    def stale_weights(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...] | None:
         steps = solution.steps
+        if steps["w0_is_zero"]:
+            return None
         at_zero = descent_step(params.data, self.positions_used(params), ZERO, steps["eta"])
         return subtract(steps["w0"], at_zero.step)
 
+    @mistake(
+        "factor-two-dropped",
+        r"This is what you get by leaving out the factor $2$ of the squared loss's gradient "
+        r"$2(\operatorname{Aug}(\vec x) \cdot \vec w - y) \operatorname{Aug}(\vec x)$, which "
+        "halves the step.",
+    )
+    def factor_two_dropped(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(R(1, 2), steps["step"]))
+
+    @mistake(
+        "one-left-out-of-aug",
+        r"This is what you get by leaving the $1$ out of $\operatorname{Aug}(\vec x) = (1, x)$: "
+        r"the predictions miss $w_0$ and the gradient's first component is $0$, so $w_0$ never "
+        "moves.",
+    )
+    def one_left_out_of_aug(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        w0, w1 = steps["w0"]
+        slope = sum(
+            (2 * (w1 * p["x"] - p["y"]) * p["x"] for p in steps["points"]), sympy.Integer(0)
+        )
+        return (w0, sympy.Rational(w1 - steps["eta"] * slope / steps["count"]))
+
+    @mistake(
+        "aug-not-multiplied",
+        r"This is what you get by multiplying $2(\operatorname{Aug}(\vec x) \cdot \vec w - y)$ "
+        r"by $(1, 1)$ instead of by $\operatorname{Aug}(\vec x) = (1, x)$, so $w_1$ gets the "
+        "same step as $w_0$.",
+    )
+    def aug_not_multiplied(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        factor = sum((p["factor"] for p in steps["points"]), sympy.Integer(0)) / steps["count"]
+        return subtract(steps["w0"], scale(steps["eta"] * factor, (1, 1)))
+
+    @mistake(
+        "first-point-only",
+        "This is what you get by using the gradient at the first point alone instead of the "
+        "average over every point the step uses.",
+    )
+    def first_point_only(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(steps["eta"], steps["points"][0]["gradient"]))
+
+    @mistake(
+        "step-without-w0",
+        r"This is $-\eta \nabla R(\vec w^{(0)})$ alone: the update adds that step to the "
+        r"current weights $\vec w^{(0)}$.",
+    )
+    def step_without_w0(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...] | None:
+        steps = solution.steps
+        return None if steps["w0_is_zero"] else scale(-1, steps["step"])
+
     def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
         return recheck_descent(params, answer)
+
+    def work(self, params: Any, solution: Solution) -> int:
+        """The arithmetic operations the worked solution performs, step by step as it shows
+        them; a multiplication by 0 or ±1 or an addition of 0 is read off, not counted."""
+        steps = solution.steps
+        w0 = steps["w0"]
+        ops = 0
+        for point in steps["points"]:
+            if not steps["w0_is_zero"]:  # Aug(x)·w = w0 + w1·x, then minus y
+                ops += _mul(w0[1], point["x"]) + _add(w0[0], w0[1] * point["x"])
+                ops += _add(point["prediction"], point["y"])
+            ops += _mul(2, point["residual"]) + _mul(point["factor"], point["x"])
+        for component in range(2):  # the sum, the average, η times it, the update
+            terms = [p["gradient"][component] for p in steps["points"]]
+            ops += sum(_add(a, b) for a, b in zip(terms, terms[1:], strict=False))
+            ops += _mul(R(1, steps["count"]), steps["gradient_sum"][component])
+            ops += _mul(steps["eta"], steps["gradient"][component])
+            ops += _add(w0[component], steps["step"][component])
+        return ops
+
+    def mirror_center(self, params: Any) -> tuple[sympy.Rational, ...]:
+        """A sign slip reflects the update about the initial weights."""
+        return params.w0
 
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps

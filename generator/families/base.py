@@ -8,6 +8,7 @@ error, so no family writes its own retry logic.
 
 from __future__ import annotations
 
+import copy as _copy
 import json
 import re
 from abc import ABC, abstractmethod
@@ -203,6 +204,11 @@ class Family(ABC):
     MAX_TRIES: ClassVar[int] = 1000
     #: How the question is answered: ``"free"`` (a value), ``"choice"`` or ``"true-false"``.
     FORM: ClassVar[str] = "free"
+    #: Named bands of the work measure (``work``), each an inclusive ``(least, most)`` range a
+    #: spec slot can ask for with ``difficulty = "name"``; empty for a family without a measure.
+    WORK_BANDS: ClassVar[Mapping[str, tuple[int, int]]] = {}
+    #: The band this instance keeps to (``with_difficulty``); ``None``: any work.
+    work_band: tuple[int, int] | None = None
     #: The parameters, declared once (``generator.families.params``): they give ``Params``,
     #: ``parse_params``, ``draw``, the key's JSON and ``examgen show``. A family that declares
     #: none writes its own ``Params`` dataclass, ``parse_params`` and ``draw``.
@@ -270,6 +276,31 @@ class Family(ABC):
         a truth table), and return a one-line problem or ``None``. ``examgen check`` runs it on
         every variant it samples and reports families without one."""
         return None
+
+    def work(self, params: Any, solution: Solution) -> int | None:
+        """How much a student must do: the arithmetic operations the worked solution performs,
+        counted from its steps (``None``: the family has no such measure). ``examgen check``
+        reports its spread, and a slot's ``difficulty`` keeps it within a band, so students of
+        one exam get comparable work."""
+        return None
+
+    def mirror_center(self, params: Any) -> Any:
+        """The point a sign slip mirrors a numeric answer about (the initial weights of a descent
+        step); ``None``: zero. ``generator.testwise`` looks for mirror pairs about it."""
+        return None
+
+    def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        """Decisions drawn once per variant, before the resample loop, and handed to ``draw`` in
+        ``pinned`` (under keys that are not params): a share such as "zero initial weights half
+        the time" then holds for accepted variants, whatever the loop rejects more often."""
+        return {}
+
+    def with_difficulty(self, band: tuple[int, int]) -> Family:
+        """This family keeping its work within ``band`` (inclusive): a copy that rejects, through
+        the resample loop, every variant outside it."""
+        copy = _copy.copy(self)
+        copy.work_band = band
+        return copy
 
     # --- named mistakes -----------------------------------------------------------------------
     @classmethod
@@ -346,6 +377,10 @@ class Family(ABC):
         for reason, is_degenerate in (*self.DEGENERATE, *COMMON_DEGENERATE):
             if is_degenerate(params, solution):
                 return f"degenerate: {reason}"
+        if self.work_band is not None:
+            work = self.work(params, solution)
+            if work is None or not self.work_band[0] <= work <= self.work_band[1]:
+                return "difficulty: work outside the band"
         return None
 
     def max_tries(self) -> int:
@@ -361,6 +396,7 @@ class Family(ABC):
         """
         pinned = dict(pinned or {})
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
+        pinned = self.draw_once(rng, pinned) | pinned
         rejections: Counter[str] = Counter()
         for _ in range(tries):
             try:

@@ -12,7 +12,7 @@ import sympy
 from generator.errors import ExamgenError
 from generator.families._descent import DescentFamily
 from generator.families.base import mistake
-from generator.linear_regression import descent_step
+from generator.linear_regression import descent_step, scale, subtract
 
 
 def _matches_full_batch(params: Any, solution: Any) -> bool:
@@ -27,6 +27,8 @@ class SgdMinibatchStep(DescentFamily):
     TAGS = ("gradient descent", "SGD", "quiz-07", "lecture-14")
     DATA_SIZES = range(4, 7)
     BATCH_SIZES = range(2, 4)
+    #: Bands of ``work`` (the worked solution's operations), each within 1.5× from end to end.
+    WORK_BANDS = {"easy": (6, 9), "standard": (10, 15), "hard": (16, 24)}
     DEGENERATE = (
         *DescentFamily.DEGENERATE,
         ("mini-batch gradient equals the full-batch gradient", _matches_full_batch),
@@ -82,7 +84,7 @@ class SgdMinibatchStep(DescentFamily):
         if batch is None:
             m = int(rng.integers(self.BATCH_SIZES.start, min(self.BATCH_SIZES.stop, len(data))))
             batch = tuple(sorted(int(p) + 1 for p in rng.choice(len(data), size=m, replace=False)))
-        w0 = pinned.get("w0") or self.draw_w0(rng)
+        w0 = pinned.get("w0") or self.draw_w0(rng, pinned)
         eta = pinned.get("eta") or self.draw_eta(rng)
         return self.Params(data, w0, eta, batch)
 
@@ -97,3 +99,24 @@ class SgdMinibatchStep(DescentFamily):
     def full_batch(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...]:
         full = descent_step(params.data, range(1, len(params.data) + 1), params.w0, params.eta)
         return full.w1
+
+    @mistake(
+        "divided-by-n",
+        "This is what you get by dividing the mini-batch's sum of gradients by $n$, the size of "
+        "the whole data set, instead of by the mini-batch size.",
+    )
+    def divided_by_n(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        average = scale(sympy.Rational(1, len(params.data)), steps["gradient_sum"])
+        return subtract(steps["w0"], scale(steps["eta"], average))
+
+    @mistake(
+        "positions-from-zero",
+        "This is what you get by counting the data points from 0: the mini-batch then holds the "
+        "points one position after the ones it names.",
+    )
+    def positions_from_zero(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...] | None:
+        shifted = [p + 1 for p in params.batch]
+        if max(shifted) > len(params.data):
+            return None
+        return descent_step(params.data, shifted, params.w0, params.eta).w1

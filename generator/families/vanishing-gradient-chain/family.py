@@ -62,6 +62,8 @@ class VanishingGradientChain(Family):
     )
 
     LAYERS = range(3, 6)
+    #: Bands of ``work`` (the worked solution's operations), each within 1.5× from end to end.
+    WORK_BANDS = {"easy": (3, 4), "standard": (5, 7), "hard": (8, 12)}
     X_VALUES = (-3, -2, -1, 1, 2, 3)
     #: ReLU weight magnitudes: halves keep every product a small-denominator rational.
     RELU_WEIGHTS = (R(1, 2), R(1), R(3, 2), R(2))
@@ -210,6 +212,21 @@ class VanishingGradientChain(Family):
         factors.append({"kind": "input", "layer": 1, "value": params.x})
         return factors
 
+    def work(self, params: Any, solution: Solution) -> int:
+        """The multiplications and subtractions the worked solution performs: the forward pass
+        (ReLU), 2(h − y), and multiplying the chain's factors (a factor ±1 is read off)."""
+        steps = solution.steps
+        ops = 0
+        if params.activation == "relu":
+            ops += sum(
+                1
+                for w, a in zip(params.weights, steps["inputs"], strict=True)
+                if w not in (1, -1) and a not in (1, -1)
+            )
+            ops += 2  # h − y, then times 2
+        factors = [f["value"] for f in steps["factors"] if f["value"] not in (1, -1)]
+        return ops + max(len(factors) - 1, 0)
+
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps
         values = [params.x, *params.weights, *(f["value"] for f in steps["factors"])]
@@ -282,6 +299,54 @@ class VanishingGradientChain(Family):
     )
     def sigmoid_slope_one(self, params: Any, solution: Solution) -> sympy.Rational | None:
         return self._without(solution, "activation") if params.activation == "sigmoid" else None
+
+    @mistake(
+        "factor-two-dropped",
+        r"This uses $h - y$ for $\partial \ell / \partial h$, leaving out the factor $2$ of "
+        r"$2(h - y)$.",
+    )
+    def factor_two_dropped(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "relu":
+            return None
+        return sympy.Rational(solution.steps["answer"] / 2)
+
+    @mistake(
+        "relu-weights-ignored",
+        r"This leaves out the weights $w_2, \dots, w_L$: each $\partial z_i / \partial a_{i-1}$ "
+        "is the weight $w_i$, a factor of the chain.",
+    )
+    def relu_weights_ignored(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return self._without(solution, "weight") if params.activation == "relu" else None
+
+    @mistake(
+        "sigmoid-value-half",
+        r"This bounds each sigmoid derivative by $1/2 = \sigma(0)$, the sigmoid's value at $0$, "
+        r"instead of by $1/4 = \sigma'(0)$, its derivative's largest value.",
+    )
+    def sigmoid_value_half(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        return sympy.Rational(solution.steps["answer"] * 2 ** len(params.weights))
+
+    @mistake(
+        "signs-kept",
+        "This multiplies the weights and the input with their signs; a bound on an absolute value "
+        "multiplies their absolute values.",
+    )
+    def signs_kept(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        signed = _product([*params.weights[1:], params.x])
+        return sympy.Rational(solution.steps["answer"] * sympy.sign(signed))
+
+    @mistake(
+        "sigmoid-input-dropped",
+        r"This leaves out the last factor $|x|$, from $\partial z_1 / \partial w_1 = x$.",
+    )
+    def sigmoid_input_dropped(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        return self._without(solution, "input")
 
     def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
         return recheck_chain(params, answer)

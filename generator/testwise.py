@@ -1,0 +1,449 @@
+"""Test-wise shortcuts: how a student who knows nothing could still score, measured.
+
+An item is valid only if answering it takes the knowledge it is about. A student who has learnt
+no gradient descent can still beat chance on a multiple-choice question whose options give the key
+away by their shape: the key and its mirror image (the "sign-flipped" distractor) with the other
+options on the key's side, the key at the centre of the options, the key as the one longest
+option. True/false statements give their truth away by their wording: "always", "guaranteed"
+sound false, "may", "can" sound true.
+
+This module states those shortcuts as functions over what a student sees (a variant's printed
+options, a bank's statements), so ``examgen check`` can score them over the variants it samples
+and fail an item a shortcut beats (``generator.check``), and so ``generator.choices`` can pick
+distractors that leave every shortcut at chance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from statistics import median
+from typing import Any
+
+import sympy
+
+#: A strategy "beats chance" when its success rate exceeds 1/(number of options) by more than
+#: this; the same margin above 50% for the true/false wording rules.
+MARGIN = 0.15
+TRUE_FALSE_LIMIT = 0.5 + 0.10
+#: Below this many sampled variants a strategy's rate is too noisy to fail a family on (at a
+#: rate near 25%, its 95% interval is wider than ±6 points); it is still reported, with that
+#: interval. The default check samples 1,000 (±2.7 points).
+MIN_SAMPLE = 200
+#: Most work a student may be given over the least, within one slot that asks for a band.
+MAX_WORK_RATIO = Fraction(3, 2)
+
+Point = tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class Options:
+    """A question's options as a student sees them: the printed texts, their values as points
+    (``None`` for prose), and the point a mirror image is taken about (the initial weights for a
+    descent step, 0 for a number)."""
+
+    texts: tuple[str, ...]
+    points: tuple[Point, ...] | None = None
+    center: Point | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+#: A strategy maps the options to the indices a test-wise student narrows the choice to (then
+#: guesses among them); every index means the strategy sees no cue.
+Strategy = Callable[[Options], frozenset[int]]
+
+
+def as_point(value: Any) -> Point | None:
+    """An answer value (a Rational, a vector of them) as an exact point, or ``None`` for text."""
+    if isinstance(value, str):
+        return None
+    if isinstance(value, Sequence):
+        coordinates = [as_point(v) for v in value]
+        if any(c is None for c in coordinates):
+            return None
+        return tuple(c[0] for c in coordinates if c is not None)
+    rational = sympy.Rational(value)
+    return (Fraction(int(rational.p), int(rational.q)),)
+
+
+def _everything(options: Options) -> frozenset[int]:
+    return frozenset(range(len(options)))
+
+
+def _extremes(values: Sequence[Any], pick: Callable[[Iterable[Any]], Any]) -> frozenset[int]:
+    best = pick(values)
+    return frozenset(i for i, v in enumerate(values) if v == best)
+
+
+def _dot(u: Point, v: Point) -> Fraction:
+    return sum(a * b for a, b in zip(u, v, strict=True))  # type: ignore[return-value]
+
+
+def _minus(u: Point, v: Point) -> Point:
+    return tuple(a - b for a, b in zip(u, v, strict=True))
+
+
+def _distance2(u: Point, v: Point) -> Fraction:
+    d = _minus(u, v)
+    return _dot(d, d)
+
+
+def mirror_majority(options: Options) -> frozenset[int]:
+    """Find two options that are mirror images about the centre (a + b = 2·centre); of each such
+    pair, pick the member with more of the other options on its side."""
+    points, center = options.points, options.center
+    if points is None or center is None:
+        return _everything(options)
+    twice = tuple(2 * c for c in center)
+    picks: set[int] = set()
+    for i, a in enumerate(points):
+        for j in range(i + 1, len(points)):
+            b = points[j]
+            if tuple(x + y for x, y in zip(a, b, strict=True)) != twice or a == b:
+                continue
+            axis = _minus(a, center)
+            sides = [_dot(_minus(p, center), axis) for p in points]
+            on_a = sum(1 for k, s in enumerate(sides) if k not in (i, j) and s > 0)
+            on_b = sum(1 for k, s in enumerate(sides) if k not in (i, j) and s < 0)
+            if on_a >= on_b:
+                picks.add(i)
+            if on_b >= on_a:
+                picks.add(j)
+    return frozenset(picks) or _everything(options)
+
+
+def nearest_centroid(options: Options) -> frozenset[int]:
+    """Pick the option nearest the mean of all options (the key as a compromise of the errors)."""
+    points = options.points
+    if points is None:
+        return _everything(options)
+    n = len(points)
+    total = tuple(sum(p[d] for p in points) for d in range(len(points[0])))
+    # |n·p − Σp|² is n² times the squared distance to the mean: exact, without dividing.
+    return _extremes([_distance2(tuple(n * x for x in p), total) for p in points], min)
+
+
+def _twice_median(values: Sequence[Any]) -> Any:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle - 1] + ordered[middle] if len(ordered) % 2 == 0 else 2 * ordered[middle]
+
+
+def nearest_median(options: Options) -> frozenset[int]:
+    """Pick the option nearest the coordinate-wise median of the options."""
+    points = options.points
+    if points is None:
+        return _everything(options)
+    twice = tuple(_twice_median([p[d] for p in points]) for d in range(len(points[0])))
+    return _extremes([_distance2(tuple(2 * x for x in p), twice) for p in points], min)
+
+
+def longest(options: Options) -> frozenset[int]:
+    """Pick the longest printed option (the careful, qualified one)."""
+    return _extremes([len(t) for t in options.texts], max)
+
+
+def shortest(options: Options) -> frozenset[int]:
+    """Pick the shortest printed option (the clean one)."""
+    return _extremes([len(t) for t in options.texts], min)
+
+
+def _sign(x: Fraction) -> int:
+    return (x > 0) - (x < 0)
+
+
+def odd_sign(options: Options) -> frozenset[int]:
+    """Pick the one option whose pattern of signs no other option shares, if there is exactly
+    one such option."""
+    points = options.points
+    if points is None:
+        return _everything(options)
+    patterns = [tuple(_sign(x) for x in p) for p in points]
+    lonely = [i for i, p in enumerate(patterns) if patterns.count(p) == 1]
+    return frozenset(lonely) if len(lonely) == 1 else _everything(options)
+
+
+#: The strategies that read only the printed text, and so apply to prose options too.
+TEXT_STRATEGIES = ("longest option", "shortest option")
+STRATEGIES: dict[str, Strategy] = {
+    "mirror pair, majority side": mirror_majority,
+    "nearest the centroid": nearest_centroid,
+    "nearest the median": nearest_median,
+    "longest option": longest,
+    "shortest option": shortest,
+    "odd one out by sign": odd_sign,
+}
+
+
+def score(picks: frozenset[int], key: int) -> Fraction:
+    """A strategy's expected score on one question: it guesses among the options it narrowed to."""
+    return Fraction(1, len(picks)) if key in picks else Fraction(0)
+
+
+# --- tallies over the variants check samples ---------------------------------------------------
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson interval of a success rate (``successes`` may be an expected count)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass
+class StrategyTally:
+    """One strategy's expected score summed over the questions it was tried on."""
+
+    name: str
+    score: Fraction = Fraction(0)
+    chance: Fraction = Fraction(0)  # the sum of 1/(number of options): what guessing scores
+    n: int = 0
+
+    def add(self, options: Options, key: int) -> None:
+        self.score += score(STRATEGIES[self.name](options), key)
+        self.chance += Fraction(1, len(options))
+        self.n += 1
+
+    @property
+    def rate(self) -> float:
+        return float(self.score / self.n) if self.n else 0.0
+
+    @property
+    def chance_rate(self) -> float:
+        return float(self.chance / self.n) if self.n else 0.0
+
+    @property
+    def beats_chance(self) -> bool:
+        return self.n >= MIN_SAMPLE and self.rate > self.chance_rate + MARGIN
+
+    def to_json(self) -> dict[str, Any]:
+        low, high = wilson(float(self.score), self.n)
+        return {
+            "strategy": self.name,
+            "rate": round(self.rate, 4),
+            "interval95": [round(low, 4), round(high, 4)],
+            "chance": round(self.chance_rate, 4),
+            "variants": self.n,
+        }
+
+    def summary(self) -> str:
+        low, high = wilson(float(self.score), self.n)
+        return f"{self.name} {self.rate:.1%} [{low:.0%}, {high:.0%}]"
+
+
+# --- true/false wording cues --------------------------------------------------------------------
+HEDGES = (
+    "may", "might", "can", "could", "often", "generally", "typically", "usually", "tends",
+    "tend", "likely", "some", "sometimes", "roughly", "in general",
+)  # fmt: skip
+ABSOLUTES = (
+    "always", "never", "guaranteed", "guarantees", "no effect", "every", "all", "only", "exactly",
+    "must", "cannot", "impossible", "none", "any", "completely", "certainly", "whatever",
+)  # fmt: skip
+
+
+def _has_word(text: str, words: Sequence[str]) -> bool:
+    lowered = text.casefold()
+    return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", lowered) for w in words)
+
+
+def wording_cue(text: str) -> bool | None:
+    """The test-wise reading of a statement: an absolute makes it False, a hedge True, and
+    anything else leaves a guess (``None``)."""
+    if _has_word(text, ABSOLUTES):
+        return False
+    if _has_word(text, HEDGES):
+        return True
+    return None
+
+
+def length_cue(text: str, lengths: Sequence[int]) -> bool | None:
+    """Longer than the bank's median statement reads as True (qualified), shorter as False."""
+    middle = median(lengths)
+    if len(text) > middle:
+        return True
+    if len(text) < middle:
+        return False
+    return None
+
+
+def _expected(guess: bool | None, truth: bool) -> Fraction:
+    if guess is None:
+        return Fraction(1, 2)
+    return Fraction(1) if guess == truth else Fraction(0)
+
+
+def true_false_scores(statements: Sequence[Any]) -> dict[str, Fraction]:
+    """Each wording rule's expected score over a true/false bank's draws: the truth value is a fair
+    coin and the statement uniform among those with that truth (``TrueFalseFamily.draw``).
+    ``statements`` carry ``text`` and ``truth``."""
+    lengths = [len(s.text) for s in statements]
+    rules: dict[str, Callable[[str], bool | None]] = {
+        "absolute → False, hedge → True": wording_cue,
+        "longer → True": lambda text: length_cue(text, lengths),
+    }
+    out = {}
+    for name, rule in rules.items():
+        total = Fraction(0)
+        for truth in (True, False):
+            group = [s for s in statements if s.truth is truth]
+            if group:
+                total += sum((_expected(rule(s.text), truth) for s in group), Fraction(0)) / (
+                    2 * len(group)
+                )
+        out[name] = total
+    return out
+
+
+# --- work per student ---------------------------------------------------------------------------
+@dataclass
+class WorkTally:
+    """The work measure of every sampled variant (the operations its worked solution performs)."""
+
+    values: list[int] = field(default_factory=list)
+
+    def spread(self) -> dict[str, Any] | None:
+        if not self.values or min(self.values) <= 0:
+            return None
+        low, high = min(self.values), max(self.values)
+        return {
+            "min": low,
+            "median": median(self.values),
+            "max": high,
+            "ratio": round(high / low, 3),
+        }
+
+    def too_wide(self) -> bool:
+        spread = self.spread()
+        return spread is not None and Fraction(spread["max"], spread["min"]) > MAX_WORK_RATIO
+
+
+def describe_scores(scores: Mapping[str, Fraction]) -> str:
+    return " · ".join(f"{name} {float(value):.0%}" for name, value in scores.items())
+
+
+# --- what check tallies per family -------------------------------------------------------------
+def make_options(texts: Sequence[str], values: Sequence[Any], center: Any = None) -> Options:
+    """Options from printed texts and answer values; numeric values become points, mirrored
+    about ``center`` (``None``: zero)."""
+    points = [as_point(v) for v in values]
+    if any(p is None for p in points):
+        return Options(tuple(texts))
+    mirror = as_point(center) if center is not None else tuple(Fraction(0) for _ in points[0])  # type: ignore[index]
+    *scaled, scaled_center = integer_points([*points, mirror])  # type: ignore[list-item]
+    return Options(tuple(texts), tuple(scaled), scaled_center)
+
+
+def integer_points(points: Sequence[Point]) -> list[Point]:
+    """The points times the least common multiple of their denominators: every strategy only
+    compares distances, sides and signs, which scaling keeps, and integers are fast and exact."""
+    scale = math.lcm(*(x.denominator for p in points for x in p))
+    return [tuple(int(x * scale) for x in p) for p in points]  # type: ignore[misc]
+
+
+def options_of(variant: Any) -> tuple[Options, int] | None:
+    """A multiple-choice variant's printed options and the key's index, or ``None``."""
+    steps = variant.solution.steps
+    choices = steps.get("choices") if isinstance(steps, Mapping) else None
+    if not choices or not all(hasattr(c, "correct") for c in choices):
+        return None  # no lettered options (``generator.choices.Choice``) to read
+    options = make_options(
+        [c.text for c in choices],
+        [c.value for c in choices],
+        variant.family.mirror_center(variant.params),
+    )
+    return options, next(i for i, c in enumerate(choices) if c.correct)
+
+
+@dataclass
+class ValidityTally:
+    """What ``examgen check`` measures of a family beyond correctness: the test-wise strategies'
+    success on its multiple-choice variants, its true/false bank's wording cues, and the spread
+    of its work measure."""
+
+    strategies: dict[str, StrategyTally] = field(
+        default_factory=lambda: {name: StrategyTally(name) for name in STRATEGIES}
+    )
+    work: WorkTally = field(default_factory=WorkTally)
+
+    def add(self, variant: Any) -> None:
+        found = options_of(variant)
+        if found is not None:
+            for name, tally in self.strategies.items():
+                if found[0].points is not None or name in TEXT_STRATEGIES:
+                    tally.add(*found)
+        work = variant.family.work(variant.params, variant.solution)
+        if work is not None:
+            self.work.values.append(work)
+
+    def tried(self) -> list[StrategyTally]:
+        return [t for t in self.strategies.values() if t.n]
+
+    def wording(self, family: Any, pinned: Mapping[str, Any]) -> dict[str, Fraction]:
+        """The wording rules' expected scores on a true/false family's bank (unpinned only)."""
+        if getattr(family, "FORM", None) != "true-false" or pinned or not hasattr(family, "bank"):
+            return {}
+        return true_false_scores(family.bank().statements)
+
+    def problems(self, family: Any, pinned: Mapping[str, Any]) -> list[str]:
+        out = [
+            f"test-wise strategy '{t.name}' finds the key in {t.rate:.1%} of {t.n} variants "
+            f"(chance {t.chance_rate:.0%}, limit {t.chance_rate + MARGIN:.0%}); choose "
+            "distractors that do not single out the key"
+            for t in self.tried()
+            if t.beats_chance
+        ]
+        for rule, value in self.wording(family, pinned).items():
+            if value > TRUE_FALSE_LIMIT:
+                out.append(
+                    f"true/false rule '{rule}' scores {float(value):.0%} on the bank (limit "
+                    f"{TRUE_FALSE_LIMIT:.0%}); balance hedges, absolutes and lengths across true "
+                    "and false statements"
+                )
+        band = getattr(family, "work_band", None)
+        if band is not None and self.work.too_wide():
+            spread = self.work.spread() or {}
+            out.append(
+                f"work varies {spread.get('min')}…{spread.get('max')} within difficulty {band}, "
+                f"more than {float(MAX_WORK_RATIO)}×; narrow the band"
+            )
+        return out
+
+    def to_json(self, family: Any, pinned: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.tried():
+            out["strategies"] = [t.to_json() for t in self.tried()]
+        wording = self.wording(family, pinned)
+        if wording:
+            out["wording"] = {rule: round(float(v), 4) for rule, v in wording.items()}
+        spread = self.work.spread()
+        if spread is not None:
+            out["work"] = spread | {"band": getattr(family, "work_band", None)}
+        return out
+
+    def lines(self, family: Any, pinned: Mapping[str, Any]) -> list[str]:
+        """The table's lines for this family (empty when nothing applies)."""
+        out = []
+        if self.tried():
+            chance = self.tried()[0].chance_rate
+            out.append(
+                f"test-wise (chance {chance:.0%}): "
+                + " · ".join(t.summary() for t in self.tried())
+            )
+        wording = self.wording(family, pinned)
+        if wording:
+            out.append(f"true/false wording: {describe_scores(wording)}")
+        spread = self.work.spread()
+        if spread is not None:
+            band = getattr(family, "work_band", None)
+            out.append(
+                f"work: min {spread['min']} · median {spread['median']} · max {spread['max']} · "
+                f"max/min {spread['ratio']}" + (f" (difficulty {band})" if band else "")
+            )
+        return out

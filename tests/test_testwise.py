@@ -1,0 +1,217 @@
+"""Items measure knowledge: no test-wise shortcut finds the key, and students get comparable work.
+
+Invariants: each strategy reads only what a student sees and does not depend on the printed order;
+`examgen check` fails a family a strategy beats (chance + 15 points) and passes the shipped choice
+forms, the definition question and every true/false bank; the default quiz keeps each slot's work
+within 1.5× over 300 real students while staying 99% distinct; a spec's ``difficulty`` is
+validated with one-line errors; the zero/nonzero initial weights are drawn half and half.
+"""
+
+from __future__ import annotations
+
+import statistics
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.bank import Statement
+from generator.check import Target, check_target, run
+from generator.choices import choice_form
+from generator.errors import ExamgenError
+from generator.families import get_family, registry
+from generator.fingerprint import fingerprint
+from generator.preview import preview_stream
+from generator.render import tex_inline
+from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
+from generator.testwise import (
+    MARGIN,
+    STRATEGIES,
+    TRUE_FALSE_LIMIT,
+    Options,
+    ValidityTally,
+    make_options,
+    mirror_majority,
+    nearest_centroid,
+    odd_sign,
+    true_false_scores,
+)
+
+F = Fraction
+
+
+def vectors(*pairs: tuple[int, int]) -> Options:
+    return make_options([str(p) for p in pairs], [tuple(map(F, p)) for p in pairs], (0, 0))
+
+
+def test_mirror_pair_majority_side_picks_the_member_with_company():
+    # (4, 9) and (-4, -9) mirror each other about 0; (8, 18) and (2, 4) sit on (4, 9)'s side.
+    options = vectors((4, 9), (-4, -9), (8, 18), (2, 4))
+    assert mirror_majority(options) == {0}
+    assert mirror_majority(vectors((4, 9), (1, 0), (8, 18), (2, 4))) == {0, 1, 2, 3}
+
+
+def test_nearest_centroid_and_odd_sign():
+    assert nearest_centroid(vectors((4, 9), (-4, -9), (8, 18), (2, 4))) == {3}
+    assert odd_sign(vectors((4, 9), (-4, -9), (8, 18), (2, 4))) == {1}
+    assert odd_sign(vectors((4, 9), (-4, -9), (8, -18), (2, 4))) == {0, 1, 2, 3}
+
+
+@given(
+    points=st.lists(st.tuples(st.integers(-9, 9), st.integers(-9, 9)), min_size=4, max_size=4),
+    order=st.permutations(range(4)),
+)
+def test_strategies_do_not_depend_on_the_printed_order(points, order):
+    options = vectors(*points)
+    shuffled = vectors(*(points[i] for i in order))
+    for strategy in STRATEGIES.values():
+        assert {order[i] for i in strategy(shuffled)} == set(strategy(options))
+
+
+def test_check_fails_a_family_whose_key_a_strategy_finds():
+    """A tally where the key is always nearest the centroid fails, naming the strategy."""
+    tally = ValidityTally()
+    key_central = vectors((1, 1), (-4, -9), (8, 18), (2, 4))
+    for _ in range(200):
+        tally.strategies["nearest the centroid"].add(key_central, 3)
+    problems = tally.problems(get_family("gradient-descent-step"), {})
+    assert any("nearest the centroid" in p and "limit 40%" in p for p in problems), problems
+
+
+CHOICE_SPEC = """
+[[questions]]
+family = "gradient-descent-step"
+form = "choice"
+[[questions]]
+family = "sgd-minibatch-step"
+form = "choice"
+[[questions]]
+family = "vanishing-gradient-chain"
+form = "choice"
+[[questions]]
+family = "vanishing-gradient-definition"
+"""
+
+
+def test_no_strategy_beats_chance_on_the_choice_families(tmp_path: Path):
+    spec = tmp_path / "choices.toml"
+    spec.write_text(CHOICE_SPEC, encoding="utf-8")
+    report = run(spec_path=spec, variants=300)
+    assert report.ok, report.table()
+    for family in report.families:
+        tried = family.validity.tried()
+        assert tried and all(t.n == 300 for t in tried)
+        for t in tried:
+            assert t.rate <= t.chance_rate + MARGIN, (family.target.label, t.name, t.rate)
+
+
+def test_true_false_banks_give_no_wording_or_length_cue():
+    banks = [f for f in registry().values() if f.FORM == "true-false"]
+    assert banks
+    for family in banks:
+        for rule, score in true_false_scores(family.bank().statements).items():
+            assert score <= TRUE_FALSE_LIMIT, (family.ID, rule, score)
+
+
+def test_the_wording_rule_is_scored_over_the_banks_draws():
+    """Absolute-false and hedge-true statements only: the rule scores 100%, and check says so."""
+    rigged = [
+        Statement("a", "it is always so.", False, "."),
+        Statement("b", "it may be so.", True, "."),
+    ]
+    assert true_false_scores(rigged)["absolute → False, hedge → True"] == 1
+
+
+def test_default_quiz_work_is_fair_and_distinct_over_300_students():
+    spec = load_spec(DEFAULT_SPEC)
+    students = [f"S{i:04d}" for i in range(300)]
+    for slot in spec.slots:
+        variants = [slot.generate(7, sid) for sid in students]
+        distinct = {fingerprint(v) for v in variants}
+        family = slot.family
+        if family is not None and family.work(variants[0].params, variants[0].solution):
+            work = [family.work(v.params, v.solution) for v in variants]
+            assert max(work) <= Fraction(3, 2) * min(work), (family.ID, min(work), max(work))
+            assert len(distinct) >= 0.99 * len(students), (family.ID, len(distinct))
+
+
+def test_work_of_reference_156_counts_its_worked_solution():
+    """#156's solution works out 2(0 − y) for 3 points, 2 of the x-products (x = 1 is read
+    off), 2 additions per component, 2 divisions by 3 and 2 products with η: 13 operations."""
+    family = get_family("gradient-descent-step")
+    variant = family.variant_from_json(
+        preview_stream(family, 0), {"data": [[1, 3], [2, 3], [3, 6]], "w0": [0, 0], "eta": "1/2"}
+    )
+    assert family.work(variant.params, variant.solution) == 13
+
+
+def test_nonzero_initial_weights_half_the_time():
+    family = get_family("gradient-descent-step")
+    zero = [
+        family.generate(preview_stream(family, seed)).solution.steps["w0_is_zero"]
+        for seed in range(400)
+    ]
+    assert 0.42 <= statistics.mean(zero) <= 0.58
+
+
+@pytest.mark.parametrize(
+    ("difficulty", "message"),
+    [
+        ('"medium"', "has the bands 'easy' 8–12, 'standard' 14–20, 'hard' 22–32; got 'medium'"),
+        ("[20, 10]", "must be a band name or a range [least, most]"),
+    ],
+)
+def test_difficulty_is_validated_at_spec_load(tmp_path: Path, difficulty: str, message: str):
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = {difficulty}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ExamgenError, match="quiz.toml: questions") as err:
+        load_spec(spec)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_difficulty_needs_a_work_measure(tmp_path: Path):
+    spec = tmp_path / "quiz.toml"
+    spec.write_text('[[questions]]\nfamily = "sgd-direction"\ndifficulty = "easy"\n', "utf-8")
+    with pytest.raises(ExamgenError, match="difficulty: family sgd-direction declares no work"):
+        load_spec(spec)
+
+
+def test_a_band_keeps_the_choice_form_within_it():
+    form = choice_form(get_family("sgd-minibatch-step")).with_difficulty((10, 15))
+    report = check_target(Target(form), variants=60)
+    assert not report.failures, report.to_json()
+    assert 10 <= min(report.validity.work.values) <= max(report.validity.work.values) <= 15
+
+
+def test_practice_spec_slots_with_difficulty_pass_check():
+    report = run(spec_path=SPECS_DIR / "lecture-14-practice.toml", variants=120)
+    assert report.ok, report.table()
+
+
+@given(p=st.integers(-50, 50), q=st.integers(1, 12))
+def test_tex_inline_writes_fractions_with_a_slash(p, q):
+    text = tex_inline(Fraction(p, q))
+    assert "frac" not in text
+    assert Fraction(text) == Fraction(p, q)
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(seed=st.integers(0, 10**6))
+def test_markdown_math_survives_github(family_id, seed):
+    """GitHub strips a backslash before punctuation inside inline math: no ``\\{``, ``\\}`` or
+    ``\\;``, whose braces and spaces would vanish; the SGD points are numbered for the batch."""
+    from generator.render import render_problem
+
+    family = get_family(family_id)
+    variant = family.generate(preview_stream(family, seed))
+    text = render_problem("markdown", variant)
+    assert not any(bad in text for bad in ("\\{", "\\}", "\\;"))
+    assert "\\lbrace" in text and "\\rbrace" in text
+    if family_id == "sgd-minibatch-step":
+        n = len(variant.params.data)
+        assert f"{n} points, numbered 1 to {n} in the order listed" in text
