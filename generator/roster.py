@@ -119,12 +119,12 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
             how = (
                 ""
                 if first == student_id
-                else " (the same ID once Unicode normalisation and invisible characters are "
-                "set aside)"
+                else f" as {first!r}, the same ID once Unicode normalisation and invisible "
+                "characters are set aside"
             )
             raise ExamgenError(
                 f"{path}: line {row.line}: duplicate student ID {student_id!r} (first on line "
-                f"{line} as {first!r}){how}; IDs must be unique"
+                f"{line}{how}); IDs must be unique"
             )
         first_line[same] = (row.line, student_id)
         roster.students.append(Student(student_id, name))

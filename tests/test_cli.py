@@ -146,7 +146,7 @@ BAD_INPUTS = {
         ["preview", "gradient-descent-step", "--params", '{"alpha": 1}'],
         "unknown parameter 'alpha'",
     ),
-    "negative count": (["build", "--seed", "1", "--count", "-3"], "--count must be at least 1"),
+    "negative count": (["build", "--seed", "1", "--count", "-3"], "-3 is not in the range 1<=x<=10000"),
     "negative seed": (["build", "--seed", "-1", "--count", "2"], "-1"),
     "missing roster": (
         ["build", "--seed", "1", "--roster", "{tmp}/nope.csv"],

@@ -248,10 +248,10 @@ def test_every_answer_kind(tmp_path: Path) -> None:
     )
     result = run("grade", str(key), str(responses))
     assert result.exit_code == 0, result.output
-    assert read_scores(tmp_path / "scores.csv") == [
-        ["id", "q1", "q2", "q3", "q4", "total"],
-        ["a1", "1", "1", "2", "3", "7"],
-        ["b2", "0", "1", "2", "2", "5"],
+    assert read_scores(tmp_path / "r.scores.csv") == [
+        ["id", "name", "q1", "q2", "q3", "q4", "total"],
+        ["a1", "Ann", "1", "1", "2", "3", "7"],
+        ["b2", "Bo", "0", "1", "2", "2", "5"],
     ]
 
 
@@ -260,11 +260,11 @@ def test_key_rule_and_override(tmp_path: Path) -> None:
     key = hand_key(tmp_path, decimals=1)
     responses = write(tmp_path / "r.csv", "id,q1,q2,q3,q4\na1,T,B,-2.3,\nb2,F,D,-2.3,\n")
     assert run("grade", str(key), str(responses)).exit_code == 0
-    assert read_scores(tmp_path / "scores.csv")[1][3] == "2"
+    assert read_scores(tmp_path / "r.scores.csv")[1][4] == "2"
     assert run("grade", str(key), str(responses), "--decimals", "2").exit_code == 0
-    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"
+    assert read_scores(tmp_path / "r.scores.csv")[1][4] == "0"
     assert run("grade", str(key), str(responses), "--significant", "3").exit_code == 0
-    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"  # -2.3 has two significant digits
+    assert read_scores(tmp_path / "r.scores.csv")[1][4] == "0"  # -2.3 has two significant digits
 
 
 def test_build_records_the_spec_rule(tmp_path: Path) -> None:
@@ -313,8 +313,8 @@ def as_csv(rows: list[list[str]], delimiter: str = ",") -> str:
 def full_scores(folder: Path) -> list[list[str]]:
     spec_points = [str(s.points) for s in SPEC.slots]
     total = str(sum(s.points for s in SPEC.slots))
-    return [["id", "q1", "q2", "total"]] + [
-        [row[0], *spec_points, total] for row in key_rows(folder)[1:]
+    return [["id", "name", "q1", "q2", "total"]] + [
+        [row[0], row[1], *spec_points, total] for row in key_rows(folder)[1:]
     ]
 
 
@@ -355,7 +355,7 @@ def test_harmless_variations_score_the_same(built: Path, tmp_path: Path, encode)
     responses.write_bytes(encode(rows))
     result = run("grade", str(built), str(responses))
     assert result.exit_code == 0, result.output
-    assert read_scores(tmp_path / "scores.csv") == full_scores(built)
+    assert read_scores(tmp_path / "r.scores.csv") == full_scores(built)
 
 
 def assert_refused(result, *fragments: str) -> None:
@@ -407,8 +407,8 @@ def test_hostile_files_are_refused(built: Path, tmp_path: Path, make, fragments)
     """Each would risk a wrong score beside a name: one line naming the problem, nothing written."""
     responses = write(tmp_path / "r.csv", make(key_rows(built)))
     assert_refused(run("grade", str(built), str(responses)), *fragments)
-    assert not (tmp_path / "scores.csv").exists()
-    assert not (tmp_path / "scores.stats.json").exists()
+    assert not (tmp_path / "r.scores.csv").exists()
+    assert not (tmp_path / "r.scores.stats.json").exists()
 
 
 def test_not_utf8(built: Path, tmp_path: Path) -> None:
@@ -469,11 +469,12 @@ def test_warnings_leave_scores_out_but_grade_the_rest(built: Path, tmp_path: Pat
     assert "name 'Somebody Else' differs from the key's" in output
     assert "2 students in the key have no responses and no score: s003, s004" in output
     assert "q2: 1 blank response" in output
-    scores = read_scores(tmp_path / "scores.csv")
+    scores = read_scores(tmp_path / "r.scores.csv")
     assert [r[0] for r in scores[1:]] == ["s001", "s002", "s003", "s004"]  # key order, no S003
-    assert scores[2] == ["s002", "2", "0", "2"]
-    assert scores[3] == ["s003", "", "", ""] and scores[4] == ["s004", "", "", ""]
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    assert scores[2] == ["s002", "Student 2", "2", "0", "2"]
+    assert scores[3] == ["s003", "Student 3", "", "", ""]
+    assert scores[4] == ["s004", "Student 4", "", "", ""]
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())
     assert stats["missing"] == ["s003", "s004"] and stats["unknown"] == ["S003"]
     assert stats["questions"][1]["counts"] == {"correct": 1, "blank": 1}
 
@@ -485,15 +486,15 @@ def test_unreadable_responses_score_zero_and_are_listed(built: Path, tmp_path: P
     result = run("grade", str(built), str(responses))
     assert result.exit_code == 0
     assert "Unreadable responses (scored 0): 2" in result.output
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())
     assert [(u["id"], u["question"]) for u in stats["unreadable"]] == [
         ("s001", "q1"),
         ("s002", "q2"),
     ]
     assert "comma" in stats["unreadable"][0]["reason"]
     assert "has 3 numbers; expected 2" in stats["unreadable"][1]["reason"]
-    scores = read_scores(tmp_path / "scores.csv")
-    assert scores[1][1] == "0" and scores[2][2] == "0"
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert scores[1][2] == "0" and scores[2][3] == "0"
 
 
 def test_scores_are_deterministic(built: Path) -> None:
@@ -511,9 +512,9 @@ def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
         body.append([row[0], row[2] if i % 2 == 0 else "(0, 0)", row[3]])
     responses = write(tmp_path / "r.csv", as_csv([["id", "q1", "q2"], *body]))
     assert run("grade", str(built), str(responses)).exit_code == 0
-    scores = read_scores(tmp_path / "scores.csv")[1:]
-    q1 = [float(r[1]) for r in scores]
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"][0]
+    scores = read_scores(tmp_path / "r.scores.csv")[1:]
+    q1 = [float(r[2]) for r in scores]
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())["questions"][0]
     assert stats["mean"] == pytest.approx(sum(q1) / len(q1))
     assert stats["share_correct"] == pytest.approx(sum(v == 2 for v in q1) / len(q1))
     assert len(key.students) == len(scores)
@@ -541,7 +542,7 @@ def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
     responses = write(tmp_path / "r.csv", "id,q1\n123,T\n")
     result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
     assert "'123' is not in the key (did you mean '00123'?)" in result.output
-    assert read_scores(tmp_path / "scores.csv")[1] == ["00123", "", ""]
+    assert read_scores(tmp_path / "r.scores.csv")[1] == ["00123", "", "", ""]
 
 
 def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
@@ -580,7 +581,7 @@ def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
     responses = write(tmp_path / "r.csv", as_csv(rows))
     result = run("grade", str(folder), str(responses))
     assert result.exit_code == 0, result.output
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"]
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())["questions"]
     mc, tf = stats
     assert mc["slot"] == 1 and mc["columns"] == ["q1", "q2"]
     assert mc["misconceptions"] == {"sign-flipped": 2, "sum-not-average": 1}
