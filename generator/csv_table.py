@@ -87,12 +87,12 @@ def _records(path: Path, text: str, delimiter: str) -> list[Row]:
 def _quote_problem(message: str) -> str:
     if "unexpected end of data" in message or "EOF" in message:
         return (
-            'a quoted cell (starting with ") is never closed, so every line after it would be '
-            'read as one cell; close the quote or remove the stray "'
+            'a quote (") opened here is never closed, so every line after it would be read as '
+            'one cell; close the quote or remove the stray "'
         )
     return (
-        f'a quote in the middle of a cell ({message}); quote the whole cell ("…") and double '
-        'any quote inside it ("")'
+        f'a quote (") does not open or close a whole cell ({message}), so the rows after it '
+        'would shift; quote whole cells ("…"), double a quote inside one (""), remove stray ones'
     )
 
 
