@@ -8,13 +8,16 @@ CI). Rosters are small so the whole file compiles a handful of short documents.
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 import re
 import subprocess
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
@@ -331,3 +334,30 @@ def test_a_roster_change_leaves_every_other_students_files_and_printed_pages(
             name = f"{sub}/{sid}.pdf"
             old = page_images(built / name, tmp_path / f"old-{sub}{k}")
             assert old and page_images(folder / name, tmp_path / f"new-{sub}{k}") == old, name
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+        lambda: pikepdf.PdfError("write error: No space left on device"),
+    ],
+    ids=["ENOSPC", "qpdf-error"],
+)
+def test_a_full_disk_while_writing_pdfs_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure
+) -> None:
+    """On main a full disk made qpdf abort the process (rc 134) and left the staging folder;
+    here the write fails as it would on a full disk."""
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+
+    def full(self, *args, **kwargs):
+        raise failure()
+
+    monkeypatch.setattr(pikepdf.Pdf, "save", full)
+    _, result = build(tmp_path, ROSTER[:1], "--pdf")
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "disk" in lines[0] and "full" in lines[0], result.output
+    assert [p.name for p in out.iterdir()] == ["keep"]
