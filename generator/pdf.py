@@ -4,9 +4,10 @@ One LaTeX process per student costs a fraction of a second each before it typese
 (loading the class and fonts), minutes for a large class. Instead the per-student ``.tex`` files
 that the build already wrote are joined into two documents, ``handouts.tex`` and
 ``solutions.tex`` (one shared preamble, then each student's part in roster order). Each document
-is typeset in one part per core (a small class in one part), all parts at once, in a single pass
-(nothing in the template needs a second one); each part is cut up as soon as it is done, and the
-parts are joined into ``handouts.pdf`` and ``solutions.pdf``.
+is typeset in parts of ``CHUNK`` students by roster position, ``--jobs`` parts at once (default:
+the cores available), in a single pass (nothing in the template needs a second one); each part is
+cut up as soon as it is done, and the parts are joined into ``handouts.pdf`` and
+``solutions.pdf``. The parts do not depend on the number of cores, so neither do the bytes.
 The exam template marks where each student starts with a named destination and pads each student
 to an even page count, so ``handouts.pdf`` prints duplex with every student on a fresh sheet and
 ``generator.pdf_split`` cuts the per-student PDFs out of it by page range.

@@ -14,13 +14,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import generator.build
-import generator.files
 from generator.cli import main
 
 TARGET = "lecture-14-quiz-seed1"
@@ -139,15 +139,16 @@ def test_out_that_is_a_file_or_under_one_is_one_line(tmp_path: Path) -> None:
 
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A real chmod does not stop root (CI runs as root), so the refusal is faked where the
-    build first writes into ``out``."""
-    real_mkstemp = generator.files.tempfile.mkstemp
+    build first creates something in ``out`` (on main: a PermissionError traceback)."""
+    for name in ("mkstemp", "mkdtemp"):
+        real = getattr(tempfile, name)
 
-    def refused(*args, **kwargs):
-        if Path(kwargs["dir"]) == out:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
-        return real_mkstemp(*args, **kwargs)
+        def refused(*args, real=real, **kwargs):
+            if Path(kwargs.get("dir", "")) == out:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(generator.files.tempfile, "mkstemp", refused)
+        monkeypatch.setattr(tempfile, name, refused)
     one_line_error(CliRunner().invoke(main, build_args(out)), "cannot write there")
 
 
