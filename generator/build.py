@@ -25,6 +25,7 @@ from generator.families.base import Variant
 from generator.files import output_errors, signals_raise, staged_directory
 from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
+from generator.partial_credit import grading_json
 from generator.pdf import PdfStudent, build_pdfs
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
@@ -139,7 +140,7 @@ def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
     return {
         "exam": spec.id,
         "seed": seed,
-        "grading": spec.grading.to_json(),
+        "grading": grading_json(spec.grading, spec.partial),
         "students": [
             {
                 "id": e.student.id,

@@ -34,10 +34,10 @@ import sympy
 from generator.build import Question, render_question
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
-from generator.families.base import Answer, Family, Variant
+from generator.families.base import Answer, Family, Recheck, Variant
 from generator.fingerprint import fingerprint
 from generator.preview import preview_stream
-from generator.recheck import Recheck, recheck_for
+from generator.recheck import recheck_for
 from generator.render import FORMATS
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec
@@ -295,12 +295,12 @@ def check_target(
 ) -> FamilyReport:
     """Check ``variants`` variants of one family, from seeds ``seed``, ``seed + 1``, …
 
-    ``recheck`` defaults to the family's registered re-check; pass one (or ``None``) to check a
+    ``recheck`` defaults to the family's own re-check; pass one (or ``None``) to check a
     family that is not registered, e.g. in a test.
     """
     family = target.family
     if recheck is UNSET:
-        recheck = recheck_for(family.ID)
+        recheck = recheck_for(family)
     report = FamilyReport(target, seed, rechecked=recheck is not None)
     started = time.perf_counter()
     for index in range(variants):

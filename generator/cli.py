@@ -23,6 +23,7 @@ from generator.errors import ExamgenError
 from generator.export import export as export_lms
 from generator.families import get_family, registry
 from generator.files import Stopped
+from generator.grading.analysis import CHART, REPORT, companion_path
 from generator.grading.diff import diff_folders
 from generator.grading.grade import grade_files, stats_path, summary_text
 from generator.pdf import unprintable_notice, want_pdfs
@@ -290,8 +291,9 @@ def list_command() -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Scores CSV (default: <RESPONSES name>.scores.csv beside RESPONSES); statistics go to "
-    "<out>.stats.json. Never the responses, the key or another file of a build folder.",
+    help="Scores CSV (default: <RESPONSES name>.scores.csv beside RESPONSES); statistics, item "
+    "analysis and a chart go to <out>.stats.json, <out>.report.md and <out>.mistakes.png. Never "
+    "the responses, the key or another file of a build folder.",
 )
 @click.option(
     "--decimals",
@@ -321,7 +323,8 @@ def grade(
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)
-    click.echo(f"Wrote {path} and {stats_path(path)}")
+    written = [stats_path(path), companion_path(path, REPORT), companion_path(path, CHART)]
+    click.echo(f"Wrote {path}, {', '.join(map(str, written))}")
 
 
 @main.command(name="export")

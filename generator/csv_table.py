@@ -118,7 +118,10 @@ def read_table(path: Path, what: str, id_columns: tuple[str, ...], hint: str = "
         raise ExamgenError(f"{path}: the {what} file is empty; it needs a header row")
     candidates = []
     for delimiter in DELIMITERS:
-        header = _header(text, delimiter)
+        try:
+            header = _header(text, delimiter)
+        except csv.Error as err:
+            raise ExamgenError(f"{path}: not a valid CSV file ({err})") from None
         if find_column(header, id_columns) is not None:
             candidates.append((len(header) == 1, delimiter))
     if not candidates:

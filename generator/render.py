@@ -11,10 +11,9 @@ format at hand. Templates only format; every number arrives already computed. A 
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,7 +27,7 @@ from generator.htmlmath import finish as finish_html
 from generator.tex_unicode import unicode_latex
 
 if TYPE_CHECKING:
-    from generator.families.base import Variant
+    from generator.families.base import Family, Variant
 
 Format = Literal["latex", "markdown", "html"]
 #: The formats a build writes for every student; ``html`` is for LMS export (generator.export).
@@ -37,11 +36,28 @@ EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html
 
 
 def templates_dir() -> Path:
-    """The project's ``templates/``; ``EXAMGEN_TEMPLATES`` points elsewhere (a course's own)."""
-    override = os.environ.get("EXAMGEN_TEMPLATES")
-    if override:
-        return Path(override)
+    """The per-format layer and the shared partials: the project's ``templates/``."""
     return Path(__file__).resolve().parent.parent / "templates"
+
+
+class FamilyTemplates(jinja2.BaseLoader):
+    """Each family's own ``template.j2``, named by its path: a family's template lives in its
+    folder (built-in or a course's), beside ``family.py``, and is *added* to the format layer, so
+    it extends ``problem.j2`` and imports ``macros.j2`` like any other. Error messages then name
+    the template file itself."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = Path(template)
+        if not (path.is_absolute() and path.name == "template.j2" and path.is_file()):
+            raise jinja2.TemplateNotFound(template)
+        source = path.read_text(encoding="utf-8")
+        return source, str(path), lambda: True
+
+
+def family_template_name(family: Family) -> str:
+    return str(family.FOLDER / "template.j2")
 
 
 # --- escaping -----------------------------------------------------------------------------------
@@ -155,7 +171,9 @@ FINISH = {"html": finish_html}
 def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     root = root or templates_dir()
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([root / fmt, root]),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader([root / fmt, root]), FamilyTemplates()]
+        ),
         block_start_string="((*",
         block_end_string="*))",
         variable_start_string="(((",
@@ -187,7 +205,7 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    template = environment(fmt).get_template(f"families/{variant.family.ID}.j2")
+    template = environment(fmt).get_template(family_template_name(variant.family))
     text = template.render(
         params=variant.params,
         steps=variant.solution.steps,

@@ -111,7 +111,7 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
         if not student_id:
             raise ExamgenError(
                 f"{path}: line {row.line}: empty student ID in column '{header[id_col]}'; "
-                "every student needs an ID"
+                "every student needs an ID (--id-column names another column)"
             )
         same = identity(student_id)
         if same in first_line:

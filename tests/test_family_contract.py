@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 from generator.families import registry
 from generator.families.base import Family
-from generator.render import FORMATS, render_problem, templates_dir
+from generator.render import FORMATS, render_problem
 from generator.seeding import stream
 from tests.strategies import seeds
 
@@ -35,7 +35,9 @@ def test_family_declares_its_contract(family_id):
     assert family.TITLE and family.TAGS
     assert is_dataclass(family.params_type) and family.params_type.__dataclass_params__.frozen
     assert [f.name for f in fields(family.params_type)] == list(family.param_names())
-    assert (templates_dir() / "families" / f"{family_id}.j2").is_file()
+    # The family's folder, named after it, holds its module and its template.
+    assert family.FOLDER.name == family_id
+    assert (family.FOLDER / "family.py").is_file() and (family.FOLDER / "template.j2").is_file()
 
 
 @pytest.mark.parametrize("family_id", FAMILIES)

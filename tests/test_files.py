@@ -192,6 +192,7 @@ def test_output_honours_the_umask(tmp_path: Path, umask: int) -> None:
         os.umask(previous)
     folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
     files = [p for p in folder.rglob("*") if p.is_file()]
-    files += [tmp_path / "s.csv", tmp_path / "s.stats.json", out / f"{TARGET}-moodle.xml"]
+    files += [tmp_path / f"s{suffix}" for suffix in (".csv", ".stats.json", ".report.md")]
+    files += [tmp_path / "s.mistakes.png", out / f"{TARGET}-moodle.xml"]
     assert {oct(p.stat().st_mode & 0o777) for p in folders} == {oct(0o777 & ~umask)}
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o666 & ~umask)}

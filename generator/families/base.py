@@ -9,10 +9,12 @@ error, so no family writes its own retry logic.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -95,6 +97,42 @@ class Variant:
 
 
 Rule = tuple[str, Callable[[Any, Solution], bool]]
+#: An independent re-check: ``(params_json, answer_json)`` → a one-line problem, or ``None``.
+Recheck = Callable[[Mapping[str, Any], Mapping[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A named mistake: what a student did wrong, and how to compute the answer it leads to."""
+
+    name: str
+    explanation: str
+    compute: Callable[[Any, Any, Solution], Any]
+
+
+def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mistake]:
+    """Declare a named mistake on a family: the decorated method ``(self, params, solution)``
+    returns the wrong answer a student reaches by it (``None`` where the mistake does not apply to
+    the variant), and ``explanation`` (one sentence, shown
+    beside that answer wherever it appears: a distractor's note, online feedback, the practice
+    page) says what the student did. Declared in one place, so the two cannot drift apart::
+
+        @mistake("sign-flipped", "This adds the gradient instead of subtracting it.")
+        def sign_flipped(self, params, solution):
+            return add(solution.steps["w0"], solution.steps["step"])
+    """
+
+    def declare(compute: Callable[..., Any]) -> Mistake:
+        if not _SLUG.match(name):
+            raise ValueError(f"mistake name {name!r} must be a lowercase-hyphenated slug")
+        if not explanation.strip():
+            raise ValueError(f"mistake {name!r} needs an explanation")
+        return Mistake(name, " ".join(explanation.split()), compute)
+
+    return declare
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _choice_key(choice: Any) -> str:
@@ -125,7 +163,11 @@ COMMON_DEGENERATE: tuple[Rule, ...] = (("two choices coincide", coinciding_choic
 
 
 class Family(ABC):
-    """A problem family: one module in ``generator/families`` and one template."""
+    """A problem family: a folder ``<family-id>/`` holding ``family.py`` (a subclass of this),
+    ``template.j2`` and, for bank families, ``bank.toml`` (see ``generator.families``)."""
+
+    #: The family's folder; set by the registry when it loads ``family.py``.
+    FOLDER: Path
 
     ID: ClassVar[str]
     TITLE: ClassVar[str]
@@ -159,6 +201,25 @@ class Family(ABC):
         """Every exact number the budget bounds; families with numbers override this."""
         return ()
 
+    def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        """An independent re-check of one key entry (``params`` and ``answer`` as key.json holds
+        them): recompute the answer another way, sharing no code with ``solve`` (floats and numpy,
+        a truth table), and return a one-line problem or ``None``. ``examgen check`` runs it on
+        every variant it samples and reports families without one."""
+        return None
+
+    # --- named mistakes -----------------------------------------------------------------------
+    @classmethod
+    def mistakes(cls) -> tuple[Mistake, ...]:
+        """The family's named mistakes (``@mistake`` declarations), base classes' first; a
+        subclass may redeclare a name to change it."""
+        found: dict[str, Mistake] = {}
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, Mistake):
+                    found[value.name] = value
+        return tuple(found.values())
+
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
         """Named wrong answers a student reaches by a known mistake, as answer values.
 
@@ -166,7 +227,19 @@ class Family(ABC):
         typed responses. A value may coincide with the correct answer for some params; callers
         that need distinct values must check.
         """
-        return {}
+        values = {m.name: m.compute(self, params, solution) for m in self.mistakes()}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def mistake_explanation(self, name: str) -> str:
+        """One sentence telling a student who reached ``name``'s value what they did wrong.
+
+        Shown beside a distractor in a multiple-choice solution, as feedback online and on the
+        practice pages; every name ``misconceptions`` returns has one.
+        """
+        for declared in self.mistakes():
+            if declared.name == name:
+                return declared.explanation
+        raise ExamgenError(f"family {self.ID}: no named mistake {name!r}")
 
     # --- shared -------------------------------------------------------------------------------
     @property

@@ -29,9 +29,19 @@ from generator.choices import LETTERS
 from generator.csv_table import spreadsheet_safe
 from generator.errors import ExamgenError
 from generator.files import output_errors, write_atomic
+from generator.grading.analysis import (
+    CHART,
+    REPORT,
+    STATS,
+    companion_path,
+    report_markdown,
+    with_item_analysis,
+    write_mistake_chart,
+)
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
 from generator.grading.response_file import ResponseTable, read_responses
 from generator.manifest import MANIFEST_NAME
+from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import (
     DecimalRule,
     Reading,
@@ -45,6 +55,7 @@ from generator.responses import (
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
 TOP_WRONG = 5
+NO_PARTIAL = PartialCredit()
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class Mark:
     reading: str = ""  # canonical form of what was read
     misconceptions: tuple[str, ...] = ()
     reason: str = ""  # why it is unreadable
+    credited: str = ""  # the named mistake whose partial credit ([grading.partial]) it earned
 
 
 @dataclass
@@ -137,7 +149,13 @@ def misconception_values(question: KeyQuestion) -> dict[str, Any]:
     return dict(variant.family.misconceptions(variant.params, variant.solution))
 
 
-def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) -> Mark:
+def mark(
+    student_id: str,
+    question: KeyQuestion,
+    typed: str,
+    rule: DecimalRule,
+    partial: PartialCredit = NO_PARTIAL,
+) -> Mark:
     base = {
         "student_id": student_id,
         "number": question.number,
@@ -161,6 +179,9 @@ def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) 
             for name, wrong in misconception_values(question).items()
             if matches(reading, kind, wrong, rule)
         )
+    share, credited = with_mistake_credit(share, names, partial)
+    if credited:
+        status = "partial"
     return Mark(
         **base,
         status=status,
@@ -168,6 +189,7 @@ def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) 
         points=share * question.points,
         reading=reading_text(reading),
         misconceptions=names,
+        credited=credited,
     )
 
 
@@ -204,7 +226,7 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
                 f"{student.name!r} for {student.id!r}; check the ID"
             )
         marks[student.id] = {
-            q.number: mark(student.id, q, row.answers.get(q.number, ""), rule)
+            q.number: mark(student.id, q, row.answers.get(q.number, ""), rule, key.partial)
             for q in student.questions
         }
     if missing:
@@ -357,7 +379,7 @@ def summary_text(report: GradeReport) -> str:
 
 
 def stats_path(scores: Path) -> Path:
-    return scores.with_name(scores.stem + ".stats.json")
+    return companion_path(scores, STATS)
 
 
 def default_scores_path(responses: Path) -> Path:
@@ -377,7 +399,7 @@ def build_folder(path: Path) -> Path | None:
 def check_out_path(out: Path, inputs: Sequence[Path]) -> None:
     """Refuse to write over an input or over a file of a build folder (a rebuild, a diff or
     another grader relies on it); new files, and grade's own earlier outputs, are fine."""
-    for target in (out, stats_path(out)):
+    for target in (out, *(companion_path(out, suffix) for suffix in GRADE_MARKS)):
         resolved = target.resolve()
         for given in inputs:
             if resolved == given.resolve():
@@ -385,23 +407,30 @@ def check_out_path(out: Path, inputs: Sequence[Path]) -> None:
                     f"--out {out}: would overwrite the input {given}; choose another file"
                 )
         folder = build_folder(target)
-        if folder is not None and target.exists() and not _written_by_grade(target):
+        if folder is not None and target.exists() and not _written_by_grade(target, out):
             raise ExamgenError(
                 f"--out {out}: would overwrite {target.name} of the exam folder {folder}, which "
                 "examgen build wrote; choose a file outside it or a new name"
             )
 
 
-def _written_by_grade(path: Path) -> bool:
-    """Whether ``path`` is a scores CSV or statistics file that grade wrote (by its header)."""
+#: How each file grade writes begins, by its suffix (the scores CSV: ``id,name,``).
+GRADE_MARKS = {STATS: b"{", REPORT: b"# Item analysis", CHART: b"\x89PNG"}
+
+
+def _written_by_grade(path: Path, out: Path) -> bool:
+    """Whether ``path`` is a file grade wrote (by how it begins)."""
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open("rb") as handle:
             first = handle.readline()
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return False
-    if path.name.endswith(".stats.json"):
-        return path.is_file() and first.startswith("{")
-    return first.startswith("id,name,") and first.rstrip().endswith(",total")
+    if path == out:
+        return first.startswith(b"id,name,") and first.rstrip().endswith(b",total")
+    return any(
+        path == companion_path(out, suffix) and first.startswith(mark)
+        for suffix, mark in GRADE_MARKS.items()
+    )
 
 
 def grade_files(
@@ -426,7 +455,8 @@ def grade_files(
     report = grade(key, table, rule)
     with output_errors(out):
         write_atomic(out, scores_csv(report))
-        write_atomic(
-            stats_path(out), json.dumps(stats_json(report), indent=2, ensure_ascii=False) + "\n"
-        )
+        stats = with_item_analysis(stats_json(report), report)
+        write_atomic(stats_path(out), json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(companion_path(out, REPORT), report_markdown(stats))
+        write_mistake_chart(stats, companion_path(out, CHART))
     return report, out

@@ -22,6 +22,7 @@ from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
 from generator.families.base import Answer, Variant
+from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
 from generator.seeding import stream
 
@@ -58,6 +59,7 @@ class Key:
     students: tuple[KeyStudent, ...]
     rule: DecimalRule
     path: Path
+    partial: PartialCredit = PartialCredit()  # grading.partial: credit per named mistake
 
     def numbers(self) -> list[int]:
         """Question numbers, in order (the q-columns of key.csv)."""
@@ -123,12 +125,14 @@ def parse_key(data: Any, path: Path) -> Key:
     if not students:
         raise ExamgenError(f"{where}: the key has no students")
     seed = data.get("seed")
+    rule, partial = parse_grading(data.get("grading"), f"{where}: grading")
     return Key(
         exam=str(data.get("exam", "")),
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         students=tuple(students),
-        rule=DecimalRule.from_json(data.get("grading"), f"{where}: grading"),
+        rule=rule,
         path=path,
+        partial=partial,
     )
 
 
