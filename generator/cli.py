@@ -30,6 +30,7 @@ from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import MAX_STUDENTS, Roster, numbered_students, read_roster
 from generator.seeding import MAX_SEED
+from generator.site import DEFAULT_VARIANTS, site_for_spec, site_for_tags
 from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -361,3 +362,50 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
     path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
     sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
     click.echo(f"Wrote {path} ({sizes} distinct variants)")
+
+
+@main.command(name="site")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The problems of this spec (pinned params and [grading] kept), one page per tag.",
+)
+@click.option(
+    "--tags",
+    multiple=True,
+    help="A page for this tag (repeat, e.g. --tags lecture-14 --tags SGD); default: every tag.",
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_VARIANTS,
+    show_default=True,
+    help="Pre-built variants per problem (repeats dropped): what 'Another variant' cycles through.",
+)
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the variants.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for the site (index.html, tags/, assets/); replaces an earlier site there.",
+)
+@reports_errors
+def site(
+    spec_path: Path | None, tags: tuple[str, ...], variants: int, seed: int, out: Path
+) -> None:
+    """Write practice pages: an index of tags and one page per tag listing its problems.
+
+    Each problem has an answer box (or buttons) checked exactly as `examgen grade` checks, the
+    named mistake a wrong answer matches, the worked solution, and "Another variant". Static
+    files: open index.html directly or put the folder on any web host; nothing is fetched.
+    """
+    if spec_path is not None and tags:
+        raise ExamgenError("give either --spec or --tags, not both")
+    if spec_path is not None:
+        summary = site_for_spec(load_spec(spec_path), seed, variants, out)
+    else:
+        summary = site_for_tags(tags, seed, variants, out)
+    pages = ", ".join(f"{tag} ({n})" for tag, n in summary.pages.items())
+    click.echo(f"Wrote {summary.folder / 'index.html'}: pages {pages}")
