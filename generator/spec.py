@@ -136,13 +136,18 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
     control = next((c for c in value if _is_control(c)), None)
     if control is not None:
         # TOML allows "\u0001"; XML 1.0 (Moodle, QTI) cannot hold it and no printer shows it.
-        raise _fail(path, key, f"holds the control character U+{ord(control):04X}; remove it")
+        raise _fail(
+            path,
+            key,
+            f"holds U+{ord(control):04X}, a control character no export can hold; remove it",
+        )
     return value
 
 
 def _is_control(char: str) -> bool:
-    """A control character other than tab, newline and carriage return (XML 1.0 holds those)."""
-    return unicodedata.category(char) == "Cc" and char not in "\t\n\r"
+    """A control character other than tab, newline and carriage return (XML 1.0 holds those),
+    or one of the two non-characters XML 1.0 excludes."""
+    return (unicodedata.category(char) == "Cc" and char not in "\t\n\r") or char in "\ufffe\uffff"
 
 
 def load_spec(path: Path | str) -> Spec:

@@ -199,7 +199,7 @@ BAD_INPUTS = {
             "--spec",
             '{spec:title = "Quiz\\u0001"\n[[questions]]\nfamily = "sgd-direction"\n}',
         ],
-        "title: holds the control character U+0001",
+        "title: holds U+0001, a control character",
     ),
     "5000-digit param": (
         ["preview", "gradient-descent-step", "--params", '{"eta": ' + "1" * 5000 + "}"],

@@ -311,3 +311,16 @@ def test_fractional_points_print_as_written(tmp_path):
     assert exam.total_points == 0.3
     tex = render_exam_document("latex", spec, [exam], False)
     assert "/ 0.3\n" in tex and "0.30000000000000004" not in tex
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1f", "\x7f", "\uffff"])
+@pytest.mark.parametrize("field", ["title", "course", "instructions"])
+def test_text_that_xml_cannot_hold_is_refused_at_load(tmp_path, field, char):
+    """On main a title with U+0001 (valid TOML) reached Moodle XML, which then did not parse."""
+    spec = {field: f"Quiz{char}7", "questions": [{"family": "sgd-direction"}]}
+    with pytest.raises(
+        ExamgenError, match=rf"{field}: holds U\+{ord(char):04X}, a control character"
+    ):
+        parse_spec(spec, tmp_path / "s.toml")
+    spec[field] = "Line one\n\tLine two\r\n"
+    assert getattr(parse_spec(spec, tmp_path / "s.toml"), field) == spec[field]
