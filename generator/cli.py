@@ -29,7 +29,9 @@ from generator.grading.grade import grade_files, stats_path, summary_text
 from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import MAX_STUDENTS, Roster, numbered_students, read_roster
+from generator.scaffold import ANSWERS, new_family
 from generator.seeding import MAX_SEED
+from generator.show import families_json, family_text
 from generator.site import DEFAULT_VARIANTS, site_for_spec, site_for_tags
 from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
 
@@ -67,6 +69,13 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
 
 
 SEED = click.IntRange(0, MAX_SEED)
+FAMILIES_OPTION = click.option(
+    "--families",
+    "families_dirs",
+    type=click.Path(path_type=Path, file_okay=False),
+    multiple=True,
+    help="A course folder holding family folders (repeatable); adds to EXAMGEN_FAMILIES.",
+)
 SPEC_OPTION = click.option(
     "--spec",
     "spec_path",
@@ -183,11 +192,20 @@ def build(
     default=None,
     help="Ask the family as free response or multiple choice (default: its own form).",
 )
+@FAMILIES_OPTION
 @reports_errors
-def preview(family: str, seed: int, params_json: str | None, fmt: str, form: str | None) -> None:
+def preview(
+    family: str,
+    seed: int,
+    params_json: str | None,
+    fmt: str,
+    form: str | None,
+    families_dirs: tuple[Path, ...],
+) -> None:
     """Print one variant of FAMILY with its solution."""
     raw = _parse_params_option(params_json)
-    click.echo(preview_text(with_form(get_family(family), form), seed, raw, fmt), nl=False)
+    chosen = with_form(get_family(family, families_dirs), form)
+    click.echo(preview_text(chosen, seed, raw, fmt), nl=False)
 
 
 def _parse_params_option(params_json: str | None) -> dict[str, Any]:
@@ -233,18 +251,35 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     show_default=True,
     help="Variant i uses seed SEED+i, as `examgen preview FAMILY --seed SEED+i` shows it.",
 )
+@click.option(
+    "--class-size",
+    type=click.IntRange(2, None),
+    default=checking.DEFAULT_CLASS_SIZE,
+    show_default=True,
+    help="Warn when more than 1% of a class this size would share a variant.",
+)
+@FAMILIES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
 @reports_errors
 def check(
-    families: tuple[str, ...], spec_path: Path | None, variants: int, seed: int, as_json: bool
+    families: tuple[str, ...],
+    spec_path: Path | None,
+    variants: int,
+    seed: int,
+    class_size: int,
+    families_dirs: tuple[Path, ...],
+    as_json: bool,
 ) -> None:
     """Stress-test families: sample and prove many variants.
 
-    Checks FAMILIES (default: every family), or the questions of --spec with their pinned params.
-    Exits 1, naming the seed, if any variant fails to generate, breaks a budget or degenerate
-    rule, fails to render, or disagrees with its family's independent re-check.
+    Checks FAMILIES (default: every family) in every form they offer (free response and multiple
+    choice), or the questions of --spec with their pinned params. Exits 1, naming the seed, if
+    any variant fails to generate, breaks a budget or degenerate rule, fails to render, disagrees
+    with its family's independent re-check or shows a distractor without an explanation, or if a
+    template holds the '((((' trap. Warns when too many students of a class would share a
+    variant (--class-size).
     """
-    report = checking.run(families, spec_path, variants, seed)
+    report = checking.run(families, spec_path, variants, seed, class_size, families_dirs)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -272,17 +307,65 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
 
 
 @main.command(name="list")
-def list_command() -> None:
-    """List the problem families (with their tags) and the shipped exam specs."""
+@FAMILIES_OPTION
+@reports_errors
+def list_command(families_dirs: tuple[Path, ...]) -> None:
+    """List the problem families (with their tags, forms and parameters) and the shipped specs.
+
+    Course families come from EXAMGEN_FAMILIES and --families; `examgen show FAMILY` says more.
+    """
     click.echo("Families:")
-    for family in registry().values():
+    for family in registry(families_dirs).values():
         click.echo(f"  {family.ID:<34} {family.TITLE}")
         also = '; also as multiple choice (form = "choice")' if has_choice_form(family) else ""
         click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}{also}")
+        click.echo(f"  {'':<34} params: {', '.join(family.param_names())}")
     click.echo("Specs:")
     for path in shipped_specs():
         click.echo(f"  {path.stem:<34} {spec_summary(path)}")
         click.echo(f"  {'':<34} {path}")
+
+
+@main.command()
+@click.argument("family")
+@FAMILIES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@reports_errors
+def show(family: str, families_dirs: tuple[Path, ...], as_json: bool) -> None:
+    """Describe FAMILY: parameters (type and range; each can be pinned), forms, tags, named
+    mistakes, budget, degenerate rules and re-check."""
+    found = get_family(family, families_dirs)
+    click.echo(families_json([found]) if as_json else family_text(found), nl=False)
+
+
+@main.command()
+@click.argument("family_id")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("families"),
+    show_default=True,
+    help="The course folder that receives FAMILY_ID/.",
+)
+@click.option(
+    "--answer",
+    type=click.Choice(ANSWERS),
+    default="number",
+    show_default=True,
+    help="The answer's kind: an exact number or vector (with named mistakes, so also multiple "
+    "choice), or a true/false or multiple-choice question from a statement bank.",
+)
+@reports_errors
+def new(family_id: str, directory: Path, answer: str) -> None:
+    """Write a new family folder DIR/FAMILY_ID/ (family.py, template.j2, bank.toml for bank
+    questions) that passes `examgen check` as written; its comments explain the contract."""
+    folder = new_family(family_id, directory, answer)
+    click.echo(f"Wrote {folder}/: " + ", ".join(sorted(p.name for p in folder.iterdir())))
+    click.echo(
+        f"Next: examgen check {family_id} --families {directory}   "
+        f"(or set EXAMGEN_FAMILIES={directory}, or families_dir in a spec)"
+    )
 
 
 @main.command()
@@ -308,6 +391,7 @@ def list_command() -> None:
     default=None,
     help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
 )
+@FAMILIES_OPTION
 @reports_errors
 def grade(
     key_dir: Path,
@@ -315,12 +399,13 @@ def grade(
     out: Path | None,
     decimals: int | None,
     significant: int | None,
+    families_dirs: tuple[Path, ...],
 ) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
 
     Writes id,name,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
-    report, path = grade_files(key_dir, responses, out, decimals, significant)
+    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import jinja2
 import sympy
 
+from generator.errors import ExamgenError, innermost_frame
 from generator.exact import latex
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
@@ -35,9 +37,17 @@ FORMATS: tuple[Format, ...] = ("latex", "markdown")
 EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html"}
 
 
+def shipped_dir(name: str) -> Path:
+    """``templates`` or ``specs``: inside the package when installed from a wheel (setup.py
+    copies them in), else the repository's top-level folder, their one source."""
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
+
+
 def templates_dir() -> Path:
     """The per-format layer and the shared partials: the project's ``templates/``."""
-    return Path(__file__).resolve().parent.parent / "templates"
+    return shipped_dir("templates")
 
 
 class FamilyTemplates(jinja2.BaseLoader):
@@ -205,21 +215,50 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    template = environment(fmt).get_template(family_template_name(variant.family))
-    text = template.render(
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
-        number=number,
-        points=points,
-        show_solutions=show_solutions,
-        **(extra or {}),
-    )
+    name = family_template_name(variant.family)
+    with template_errors(name, f"family {variant.family.ID}"):
+        text = environment(fmt).get_template(name).render(
+            params=variant.params,
+            steps=variant.solution.steps,
+            answer=variant.solution.answer,
+            number=number,
+            points=points,
+            show_solutions=show_solutions,
+            **(extra or {}),
+        )
     return _finish(fmt, text)
 
 
 def render_document(fmt: Format, template_name: str, **context: Any) -> str:
-    return _finish(fmt, environment(fmt).get_template(template_name).render(**context))
+    with template_errors(template_name, "document"):
+        text = environment(fmt).get_template(template_name).render(**context)
+    return _finish(fmt, text)
+
+
+@contextmanager
+def template_errors(preferred: str, what: str) -> Iterator[None]:
+    """An error while loading or rendering a template as one line naming the template file, the
+    line and the problem (an undefined name, a syntax error), in place of a traceback: the
+    template's own frame when ``preferred`` (the family's template) is on the stack, else the
+    innermost template."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as err:
+        where = f"{err.filename or err.name or preferred}:{err.lineno}"
+        raise ExamgenError(f"{what}: {where}: template syntax error: {err.message}") from None
+    except ExamgenError:
+        raise
+    except Exception as err:
+        frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
+            err, lambda f: f.endswith(".j2")
+        )
+        if frame is None:
+            raise
+        problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
+        kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
+        raise ExamgenError(
+            f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}"
+        ) from None
 
 
 def _finish(fmt: Format, text: str) -> str:

@@ -29,10 +29,11 @@ from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
 from generator.partial_credit import PartialCredit, check_names, parse_grading
+from generator.render import shipped_dir
 from generator.responses import DecimalRule
 from generator.seeding import question_stream, stream
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+SPECS_DIR = shipped_dir("specs")
 DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
 
 TOP_LEVEL_FIELDS = {

@@ -19,9 +19,10 @@ from generator.families import BUILTIN_DIR, registry
 from generator.families._concepts import BankChoiceFamily, BankFamily, TrueFalseFamily
 from generator.render import escape_latex, escape_markdown
 from generator.seeding import stream
+from tests.course import course_families_dir
 
-BANK_FAMILIES = [f for f in registry().values() if isinstance(f, BankFamily)]
-MISCONCEPTION_FAMILIES = [f for f in registry().values() if f.mistakes()]
+BANK_FAMILIES = [f for f in registry((course_families_dir(),)).values() if isinstance(f, BankFamily)]
+MISCONCEPTION_FAMILIES = [f for f in registry((course_families_dir(),)).values() if f.mistakes()]
 ALL_ENTRIES = [(f.ID, s) for f in BANK_FAMILIES for s in f.bank().statements]
 
 

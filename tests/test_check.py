@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from generator import render
 from generator.check import Target, check, check_target, run, targets_for
+from generator.choices import has_choice_form
 from generator.cli import main
 from generator.families import get_family, registry
 from generator.families._descent import recheck_descent
@@ -293,7 +294,9 @@ def test_cli_json_reports_failures_with_seeds(fake_families):
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["ok"] is False
-    (family,) = report["families"]
+    # `check FAMILY` checks every form it offers: free response, then multiple choice.
+    family, as_choice = report["families"]
+    assert as_choice["id"] == family["id"] and set(as_choice["answers"]["kinds"]) == {"choice"}
     failing = [f["seed"] for f in family["failures"]]
     assert failing == [
         s
@@ -409,7 +412,10 @@ def test_render_failures_are_reported(fake_families, fake_templates):
     render.environment.cache_clear()
     report = check_target(Target(fake_families["always-false"]), variants=2, recheck=None)
     assert [f.seed for f in report.failures] == [0, 1]
-    assert report.failures[0].reason.startswith("render latex exam: UndefinedError")
+    # One line: the family, the template file and line, the undefined name.
+    template = fake_templates / "always-false" / "template.j2"
+    assert report.failures[0].reason.startswith(f"render latex exam: family always-false: {template}:1: ")
+    assert report.failures[0].reason.endswith("has no attribute 'missing'")
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -419,7 +425,10 @@ def test_cli_json_schema():
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True and report["seed"] == 5 and report["variants"] == 3
-    assert [f["id"] for f in report["families"]] == [f.ID for f in FAMILIES]
+    # Every family in every form it offers: a family with a choice form appears twice.
+    forms = [t.family for t in targets_for()]
+    assert [f["id"] for f in report["families"]] == [f.ID for f in forms]
+    assert {f.ID for f in forms} == {f.ID for f in FAMILIES} and len(forms) > len(FAMILIES)
     for family in report["families"]:
         assert isinstance(family["variants"], int) and family["variants"] == 3
         assert isinstance(family["distinct"], int) and 1 <= family["distinct"] <= 3
@@ -438,7 +447,8 @@ def test_cli_table_lists_each_family():
     assert result.exit_code == 0, result.output
     assert "sgd-minibatch-step" in result.output
     assert "gradient-descent-step" not in result.output
-    assert result.output.rstrip().splitlines()[-1].startswith("OK: all 4 variants")
+    assert "sgd-minibatch-step (choice)" in result.output  # its multiple-choice form too
+    assert result.output.rstrip().splitlines()[-1].startswith("OK: all 8 variants")
 
 
 def test_cli_spec_checks_its_questions_with_pins(tmp_path):
@@ -492,5 +502,11 @@ def test_cli_errors_are_one_line(argv, message):
 
 
 def test_run_checks_every_family_by_default():
+    """Every family, each followed by its multiple-choice form when it has one."""
     report = run(variants=2, seed=9)
-    assert [r.target.family.ID for r in report.families] == [f.ID for f in FAMILIES]
+    expected = []
+    for family in FAMILIES:
+        expected.append((family.ID, family.FORM))
+        if has_choice_form(family):
+            expected.append((family.ID, "choice"))
+    assert [(r.target.family.ID, r.target.family.FORM) for r in report.families] == expected

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, innermost_frame
 from generator.families.base import Family
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -77,6 +77,7 @@ def load_family(folder: Path) -> Family:
             f"{path}: ID = {family_type.ID!r} but the folder is named {folder.name!r}; "
             "name the folder after the family's ID"
         )
+    _check_declarations(family_type, path)
     family = family_type()
     family.FOLDER = folder
     template = folder / TEMPLATE_FILE
@@ -85,17 +86,32 @@ def load_family(folder: Path) -> Family:
     return family
 
 
+def _check_declarations(family_type: type[Family], path: Path) -> None:
+    """What every family declares, checked when it loads so that a missing piece is one line
+    naming the module rather than an AttributeError deep inside a build."""
+    name = family_type.__name__
+    for attribute, example in (("TITLE", '"One step of …"'), ("TAGS", '("calculus",)')):
+        if not getattr(family_type, attribute, None):
+            raise ExamgenError(
+                f"{path}: {name} has no {attribute}; add e.g. {attribute} = {example}"
+            )
+    missing = sorted(getattr(family_type, "__abstractmethods__", ()))
+    if missing:
+        raise ExamgenError(f"{path}: {name} does not define {', '.join(missing)}; write it")
+    own_parsing = family_type.parse_params is not Family.parse_params
+    if not family_type.PARAMS and not (own_parsing and family_type.draw is not Family.draw):
+        raise ExamgenError(
+            f"{path}: {name} declares no PARAMS; declare its parameters (see "
+            "generator.families.params) or write its own Params, parse_params and draw"
+        )
+
+
 def _error_line(err: Exception, path: Path) -> str:
     """``:LINE`` of the innermost frame of ``err`` in ``path`` (a syntax error's own line)."""
     if isinstance(err, SyntaxError) and err.lineno:
         return f":{err.lineno}"
-    tb = err.__traceback__
-    line = None
-    while tb is not None:
-        if Path(tb.tb_frame.f_code.co_filename) == path:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return f":{line}" if line else ""
+    frame = innermost_frame(err, lambda filename: Path(filename) == path)
+    return f":{frame[1]}" if frame else ""
 
 
 def family_folders(directory: Path) -> list[Path]:
@@ -149,6 +165,12 @@ def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
             "(see `examgen list`)"
         )
     return families[family_id]
+
+
+def clear_caches() -> None:
+    """Forget loaded folders: a family folder was just written (``examgen new``)."""
+    families_in.cache_clear()
+    _registry.cache_clear()
 
 
 def is_family_id(text: str) -> bool:

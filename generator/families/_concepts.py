@@ -36,6 +36,15 @@ class BankFamily(Family):
     def bank(self) -> Bank:
         return load_bank(self.FOLDER / BANK_FILE)
 
+    def param_descriptions(self) -> dict[str, str]:
+        ids = ", ".join(self.bank().ids)
+        if "statement" in self.param_names():
+            return {"statement": f"the id of one statement in bank.toml ({ids})"}
+        return {
+            "choices": "the bank ids in printed order, exactly one a correct description "
+            f"({ids})"
+        }
+
     def _statement_id(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or value not in self.bank().ids:
             raise ExamgenError(

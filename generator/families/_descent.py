@@ -100,6 +100,28 @@ class DescentFamily(Family):
             )
         return tuple(points)
 
+    def param_descriptions(self) -> dict[str, str]:
+        """What ``examgen show`` prints for each parameter (pinned values are checked by
+        ``parse_params``; drawing uses the ranges below)."""
+        sizes, xs, ys = self.DATA_SIZES, self.X_VALUES, self.Y_VALUES
+        known = {
+            "data": f"a list of {sizes.start}–{sizes.stop - 1} [x, y] pairs of exact numbers, "
+            f"x distinct (drawn: integers x {xs.start}…{xs.stop - 1}, y {ys.start}…{ys.stop - 1})",
+            "w0": "[w0, w1], two exact numbers (drawn: zero half the time, else integers "
+            f"{self.W_VALUES.start}…{self.W_VALUES.stop - 1})",
+            "eta": "a positive exact number (drawn from "
+            + ", ".join(str(e) for e in self.ETAS)
+            + ")",
+        }
+        batches = getattr(self, "BATCH_SIZES", None)
+        if batches is not None:
+            known["batch"] = (
+                f"a list of {batches.start}–{batches.stop - 1} distinct 1-based positions in "
+                "data, fewer than its points"
+            )
+        names = self.param_names()
+        return super().param_descriptions() | {k: v for k, v in known.items() if k in names}
+
     # --- sampling -----------------------------------------------------------------------------
     def draw_data(
         self, rng: np.random.Generator, sizes: range

@@ -38,7 +38,7 @@ from generator.grading.analysis import (
     with_item_analysis,
     write_mistake_chart,
 )
-from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
+from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
 from generator.grading.response_file import ResponseTable, read_responses
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import PartialCredit, with_mistake_credit
@@ -199,6 +199,12 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
     by_id = {row.student_id: row for row in table.rows}
     key_ids = {s.id for s in key.students}
     warnings = list(table.warnings)
+    for family_id in unknown_families(key):
+        warnings.append(
+            f"{key.path}: family {family_id!r} is not known here, so wrong answers are not "
+            "matched to its named mistakes; give its course folder with --families DIR "
+            "(or EXAMGEN_FAMILIES)"
+        )
 
     unknown = [row.student_id for row in table.rows if row.student_id not in key_ids]
     # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's ID.
@@ -439,12 +445,14 @@ def grade_files(
     out: Path | None = None,
     decimals: int | None = None,
     significant: int | None = None,
+    families_dirs: Sequence[Path] = (),
 ) -> tuple[GradeReport, Path]:
     """Grade, then write the scores CSV (default: ``<responses>.scores.csv`` beside the
     responses) and its ``.stats.json``.
 
-    ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``)."""
-    key = load_key(key_dir)
+    ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``);
+    ``families_dirs`` are the course family folders the key's families live in."""
+    key = load_key(key_dir, families_dirs)
     rule = DecimalRule(
         key.rule.decimals if decimals is None else decimals,
         key.rule.significant if significant is None else significant,
