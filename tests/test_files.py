@@ -188,10 +188,13 @@ def test_output_honours_the_umask(tmp_path: Path, umask: int) -> None:
             ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)],
         )
         assert exported.exit_code == 0, exported.output
+        created = CliRunner().invoke(main, ["new", "umask-probe", "--dir", str(tmp_path / "fam")])
+        assert created.exit_code == 0, created.output
     finally:
         os.umask(previous)
-    folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
-    files = [p for p in folder.rglob("*") if p.is_file()]
+    family = tmp_path / "fam" / "umask-probe"
+    folders = [folder, family, *(p for p in folder.rglob("*") if p.is_dir())]
+    files = [p for p in [*folder.rglob("*"), *family.rglob("*")] if p.is_file()]
     files += [tmp_path / f"s{suffix}" for suffix in (".csv", ".stats.json", ".report.md")]
     files += [tmp_path / "s.mistakes.png", out / f"{TARGET}-moodle.xml"]
     assert {oct(p.stat().st_mode & 0o777) for p in folders} == {oct(0o777 & ~umask)}
