@@ -34,6 +34,7 @@ import json, resource, sys, time
 start = time.perf_counter()
 from pathlib import Path
 from generator import build as b
+from generator.files import staged_directory
 from generator.pdf import build_pdfs
 from generator.roster import numbered_students
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -44,7 +45,7 @@ def timed(items, label):
     phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
 spec, seed, students = load_spec(DEFAULT_SPEC), 42, numbered_students(int(sys.argv[1]))
 exams = b.generate_exams(spec, seed, students, timed)
-with b.staged_directory(Path(sys.argv[2]) / b.exam_dir_name(spec, seed)) as staging:
+with staged_directory(Path(sys.argv[2]) / b.exam_dir_name(spec, seed)) as staging:
     b.write_exam_files(staging, spec, seed, exams, timed)
     t = time.perf_counter()
     steps = build_pdfs(staging, b.pdf_students(exams))
@@ -86,7 +87,7 @@ def main() -> None:
         "--repeat", type=int, default=3, help="best of R builds and bare passes (shared machines)"
     )
     args = parser.parse_args()
-    from generator.pdf import batch_document, student_parts, tex_available
+    from generator.pdf import available_cores, batch_document, student_parts, tex_available
 
     if not tex_available():
         print("bench_pdf: pdflatex not found; run scripts/install-tex")
@@ -137,8 +138,9 @@ def main() -> None:
     pdf_phase = phases["PDFs (wall)"]
     # What a process-per-student build would take: the same Python work, LaTeX per student.
     per_student_build = end_to_end - pdf_phase + per_student_scaled
-    # Python plus every part of both documents at once, each bounded by a whole document's run.
-    concurrent = 2 * len(student_parts(n))
+    # Python plus as many parts at once as there are cores (--jobs' default), each bounded by a
+    # whole document's run.
+    concurrent = min(2 * len(student_parts(n)), available_cores())
     peak_mb = (report["self_kb"] + concurrent * latex_kb) / 1024
     print(f"{n} students, handouts + solutions + {2 * n} per-student PDFs")
     for label, seconds in phases.items():

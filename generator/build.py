@@ -12,17 +12,17 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.csv_table import spreadsheet_safe
 from generator.families.base import Variant
+from generator.files import output_errors, signals_raise, staged_directory
 from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
 from generator.partial_credit import grading_json
@@ -66,7 +66,9 @@ class StudentExam:
 
     @property
     def total_points(self) -> int | float:
-        return sum(q.slot.points for q in self.questions)
+        """Summed as written in the spec (``0.1 + 0.2`` is ``0.3``, not ``0.30000000000000004``)."""
+        total = sum((Decimal(str(q.slot.points)) for q in self.questions), Decimal(0))
+        return int(total) if total == total.to_integral_value() else float(total)
 
 
 def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
@@ -158,7 +160,11 @@ def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
     writer.writerow(["id", "name", *(f"q{n}" for n in range(1, len(spec.slots) + 1))])
     for e in exams:
         writer.writerow(
-            [e.student.id, e.student.name, *(q.variant.solution.answer.cell() for q in e.questions)]
+            [
+                spreadsheet_safe(e.student.id),
+                spreadsheet_safe(e.student.name),
+                *(q.variant.solution.answer.cell() for q in e.questions),
+            ]
         )
     return buffer.getvalue()
 
@@ -170,38 +176,36 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 def file_stem(student_id: str) -> str:
     """A file name for any student ID: the ID itself when it is safe, else a cleaned form plus a
     digest of the real ID, so hostile or clashing IDs can neither escape the folder nor collide."""
-    cleaned = _UNSAFE.sub("_", student_id)[:60].lstrip(".")
+    cleaned = _cleaned(student_id)
     if cleaned == student_id and cleaned:
         return cleaned
+    return _digest_stem(student_id)
+
+
+def _cleaned(student_id: str) -> str:
+    return _UNSAFE.sub("_", student_id)[:60].lstrip(".")
+
+
+def _digest_stem(student_id: str) -> str:
+    cleaned = _cleaned(student_id)
     digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:10]
     return f"{cleaned or 'student'}-{digest}"
 
 
+def file_stems(student_ids: Sequence[str]) -> list[str]:
+    """``file_stem`` of each ID, except that IDs whose names differ only in case (``ABC``,
+    ``abc``) all get the digest form: on a case-insensitive file system (macOS, Windows) their
+    files would otherwise be one file."""
+    stems = [file_stem(i) for i in student_ids]
+    folded = Counter(stem.casefold() for stem in stems)
+    return [
+        _digest_stem(i) if folded[stem.casefold()] > 1 else stem
+        for i, stem in zip(student_ids, stems, strict=True)
+    ]
+
+
 def exam_dir_name(spec: Spec, seed: int) -> str:
     return f"{spec.id}-seed{seed}"
-
-
-@contextmanager
-def staged_directory(target: Path) -> Iterator[Path]:
-    """Yield an empty staging folder that replaces ``target`` only if the block completes."""
-    parent = target.parent
-    created_parent = not parent.exists()
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=parent))
-    try:
-        yield staging
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
-            os.replace(target, old / target.name)
-            os.replace(staging, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created_parent:
-            shutil.rmtree(parent, ignore_errors=True)
-        raise
 
 
 def _write(path: Path, text: str) -> None:
@@ -217,8 +221,8 @@ def write_exam_files(
     progress: Progress = no_progress,
 ) -> None:
     """Per-student exams and solutions in every format, then the keys and the manifest."""
-    for exam in progress(exams, "Rendering"):
-        stem = file_stem(exam.student.id)
+    stems = file_stems([e.student.id for e in exams])
+    for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
         for fmt in FORMATS:
             ext = EXTENSIONS[fmt]
             _write(
@@ -237,11 +241,10 @@ def write_exam_files(
 
 
 def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
+    stems = file_stems([e.student.id for e in exams])
     return [
-        PdfStudent(
-            file_stem(e.student.id), e.student, tuple(q.variant.family.ID for q in e.questions)
-        )
-        for e in exams
+        PdfStudent(stem, e.student, tuple(q.variant.family.ID for q in e.questions))
+        for e, stem in zip(exams, stems, strict=True)
     ]
 
 
@@ -252,12 +255,21 @@ def build(
     out: Path,
     progress: Progress = no_progress,
     pdf: bool = False,
+    jobs: int | None = None,
 ) -> Path:
-    """Generate, render and write one exam folder (with ``pdf``, the PDFs too); return its path."""
+    """Generate, render and write one exam folder (with ``pdf``, the PDFs too, typeset by
+    ``jobs`` pdflatex processes at once); return its path.
+
+    SIGTERM and SIGHUP stop the build like Ctrl-C: the staging folder goes, ``out`` stays as it
+    was."""
     exams = generate_exams(spec, seed, students, progress)
     target = Path(out) / exam_dir_name(spec, seed)
-    with staged_directory(target) as staging:
+    with (
+        signals_raise(),
+        staged_directory(target) as staging,
+        output_errors(Path(out), full_disk_only=True),
+    ):
         write_exam_files(staging, spec, seed, exams, progress)
         if pdf:
-            build_pdfs(staging, pdf_students(exams), progress)
+            build_pdfs(staging, pdf_students(exams), progress, jobs)
     return target

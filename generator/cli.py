@@ -22,12 +22,13 @@ from generator.choices import FORMS, has_choice_form, with_form
 from generator.errors import ExamgenError
 from generator.export import export as export_lms
 from generator.families import get_family, registry
+from generator.files import Stopped
 from generator.grading.analysis import CHART, REPORT, companion_path
 from generator.grading.diff import diff_folders
 from generator.grading.grade import grade_files, stats_path, summary_text
 from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
-from generator.roster import load_roster, numbered_students
+from generator.roster import MAX_STUDENTS, Roster, numbered_students, read_roster
 from generator.scaffold import ANSWERS, new_family
 from generator.seeding import MAX_SEED
 from generator.show import families_json, family_text
@@ -45,6 +46,9 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
+        except Stopped as stop:  # SIGTERM or SIGHUP: cleaned up like Ctrl-C
+            click.echo(f"Stopped by {stop}; nothing was written", err=True)
+            sys.exit(128 + stop.signum)
 
     return wrapper  # type: ignore[return-value]
 
@@ -90,13 +94,22 @@ def main() -> None:
 
 @main.command()
 @click.option("--seed", type=SEED, required=True, help="The exam's seed; same seed, same exams.")
-@click.option("--count", type=int, default=None, help="Number of students s001… (default 30).")
+@click.option(
+    "--count",
+    type=click.IntRange(1, MAX_STUDENTS),
+    default=None,
+    help=f"Number of students s001… (default 30, at most {MAX_STUDENTS:,}).",
+)
 @click.option(
     "--roster",
     type=click.Path(path_type=Path),
     default=None,
-    help="CSV with columns id (or student_id, SIS User ID, SID) and name (or Student, Name).",
+    help="CSV (comma, semicolon or tab) with an ID column (id, student_id, SIS User ID, "
+    "Student ID or SID; SIS User ID wins) and a name column (name, Student, Name, Student Name, "
+    f"or First Name + Last Name); at most {MAX_STUDENTS:,} students.",
 )
+@click.option("--id-column", default=None, help="The roster's ID column, if not one of those.")
+@click.option("--name-column", default=None, help="The roster's name column, if not one of those.")
 @SPEC_OPTION
 @click.option(
     "--out",
@@ -111,15 +124,25 @@ def main() -> None:
     help="PDFs (handouts.pdf, solutions.pdf, one per student) need TeX Live; "
     "default: build them when pdflatex is installed.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="pdflatex processes at once (default: the cores available); the files are the same "
+    "for every value.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def build(
     seed: int,
     count: int | None,
     roster: Path | None,
+    id_column: str | None,
+    name_column: str | None,
     spec_path: Path,
     out: Path,
     pdf: bool | None,
+    jobs: int | None,
     quiet: bool,
 ) -> None:
     """Build every student's exam, solutions, key.json and key.csv.
@@ -128,10 +151,18 @@ def build(
     """
     if count is not None and roster is not None:
         raise ExamgenError("give either --count or --roster, not both")
+    if roster is None and (id_column or name_column):
+        raise ExamgenError("--id-column and --name-column need --roster")
     spec = load_spec(spec_path)
-    students = load_roster(roster) if roster is not None else numbered_students(count or 30)
+    if roster is not None:
+        loaded = read_roster(roster, id_column, name_column)
+    else:
+        loaded = Roster(numbered_students(count or 30))
+    students = loaded.students
+    for note in loaded.notes:
+        click.echo(note, err=True)
     make_pdfs, skipped = want_pdfs(pdf)
-    folder = build_exam(spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs)
+    folder = build_exam(spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs, jobs=jobs)
     for notice in (skipped, unprintable_notice(students)):
         if notice:
             click.echo(notice, err=True)
@@ -185,6 +216,11 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     except json.JSONDecodeError as err:
         raise ExamgenError(
             f"--params: not valid JSON ({err.msg} at column {err.colno}); "
+            'example: --params \'{"eta": "1/2"}\''
+        ) from None
+    except (ValueError, RecursionError):  # an integer of thousands of digits; deep nesting
+        raise ExamgenError(
+            "--params: a number or nesting far too large for a parameter; "
             'example: --params \'{"eta": "1/2"}\''
         ) from None
     if not isinstance(raw, dict):
@@ -339,8 +375,9 @@ def new(family_id: str, directory: Path, answer: str) -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Scores CSV (default: scores.csv beside RESPONSES); statistics, item analysis and a "
-    "chart go to <out>.stats.json, <out>.report.md and <out>.mistakes.png.",
+    help="Scores CSV (default: <RESPONSES name>.scores.csv beside RESPONSES); statistics, item "
+    "analysis and a chart go to <out>.stats.json, <out>.report.md and <out>.mistakes.png. Never "
+    "the responses, the key or another file of a build folder.",
 )
 @click.option(
     "--decimals",
@@ -366,7 +403,7 @@ def grade(
 ) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
 
-    Writes id,q1,…,total and per-question statistics; prints a summary and any warnings.
+    Writes id,name,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
     report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs)
     for warning in report.warnings:

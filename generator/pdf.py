@@ -4,9 +4,10 @@ One LaTeX process per student costs a fraction of a second each before it typese
 (loading the class and fonts), minutes for a large class. Instead the per-student ``.tex`` files
 that the build already wrote are joined into two documents, ``handouts.tex`` and
 ``solutions.tex`` (one shared preamble, then each student's part in roster order). Each document
-is typeset in one part per core (a small class in one part), all parts at once, in a single pass
-(nothing in the template needs a second one); each part is cut up as soon as it is done, and the
-parts are joined into ``handouts.pdf`` and ``solutions.pdf``.
+is typeset in parts of ``CHUNK`` students by roster position, ``--jobs`` parts at once (default:
+the cores available), in a single pass (nothing in the template needs a second one); each part is
+cut up as soon as it is done, and the parts are joined into ``handouts.pdf`` and
+``solutions.pdf``. The parts do not depend on the number of cores, so neither do the bytes.
 The exam template marks where each student starts with a named destination and pads each student
 to an even page count, so ``handouts.pdf`` prints duplex with every student on a fresh sheet and
 ``generator.pdf_split`` cuts the per-student PDFs out of it by page range.
@@ -31,6 +32,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pikepdf
 
 from generator.errors import ExamgenError
 from generator.pdf_split import join_pdfs, split_pdf
@@ -183,29 +186,39 @@ class Job:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-#: Fewer students than this per part are not worth another pdflatex start (about 0.2 s).
-MIN_STUDENTS_PER_PART = 20
+#: Students per pdflatex run. Fixed, so that the parts (and so every byte of the PDFs) are the
+#: same whatever the number of cores; large enough that a run's start-up (about 0.2 s) is small
+#: beside its typesetting.
+CHUNK = 25
 
 
-def student_parts(count: int, cores: int | None = None) -> list[range]:
-    """Each document is typeset in as many parts as there are cores (all parts of both documents
-    run at once, so the operating system balances the long solutions against the short
-    handouts), unless the class is too small for that to pay."""
-    cores = cores or os.cpu_count() or 1
-    parts = max(1, min(cores, count // MIN_STUDENTS_PER_PART))
-    bounds = [round(k * count / parts) for k in range(parts + 1)]
-    return [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+def student_parts(count: int) -> list[range]:
+    """Roster positions cut into runs of ``CHUNK`` students, in order."""
+    return [range(a, min(a + CHUNK, count)) for a in range(0, count, CHUNK)]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the machine's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 class LatexRuns:
-    """pdflatex on every job's document at once; each is cut into per-student PDFs (``after``)
-    as soon as it is typeset, while the other may still be compiling. Iterating yields once per
-    student typeset and once per student cut (for a progress bar) and ends when all is done."""
+    """pdflatex on the jobs' documents, ``workers`` at a time; each is cut into per-student PDFs
+    (``after``) as soon as it is typeset, while others may still be compiling. Iterating yields
+    once per student typeset and once per student cut (for a progress bar) and ends when all is
+    done."""
 
     def __init__(
-        self, jobs: Sequence[Job], after: Callable[[Job, Callable[[], None]], None]
+        self,
+        jobs: Sequence[Job],
+        after: Callable[[Job, Callable[[], None]], None],
+        workers: int = 1,
     ) -> None:
         self.jobs = list(jobs)
+        self.slots = threading.BoundedSemaphore(max(1, workers))
+        self.lock = threading.Lock()
         self.after = after
         self.total = sum(2 * len(job.students) for job in jobs)
         self.events: queue.Queue[int | None] = queue.Queue()
@@ -219,19 +232,34 @@ class LatexRuns:
         return self.total
 
     def start(self) -> None:
-        for i, job in enumerate(self.jobs):
-            proc = subprocess.Popen(
-                latex_command(job.tex),
-                cwd=job.tex.parent,
-                env=latex_environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-            self.procs.append(proc)
-            thread = threading.Thread(target=self._watch, args=(i, proc), daemon=True)
+        for i in range(len(self.jobs)):
+            thread = threading.Thread(target=self._run, args=(i,), daemon=True)
             self.threads.append(thread)
             thread.start()
+
+    def _run(self, index: int) -> None:
+        """Wait for a free slot, then run and watch job ``index``'s pdflatex."""
+        proc = None
+        try:
+            with self.slots:
+                with self.lock:
+                    if self.cancelled.is_set():
+                        return
+                    proc = subprocess.Popen(
+                        latex_command(self.jobs[index].tex),
+                        cwd=self.jobs[index].tex.parent,
+                        env=latex_environment(),
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                    )
+                    self.procs.append(proc)
+                self._watch(index, proc)  # reports its own end
+        except BaseException as err:  # re-raised by build_pdfs in the main thread
+            self.errors[index] = err
+        finally:
+            if proc is None:
+                self.events.put(None)
 
     def _tick(self, index: int) -> None:
         if self.cancelled.is_set():  # stop cutting: the staging folder is about to go
@@ -257,7 +285,7 @@ class LatexRuns:
             self.events.put(None)
 
     def __iter__(self) -> Iterator[int]:
-        running = len(self.procs)
+        running = len(self.threads)
         while running:
             event = self.events.get()
             if event is None:
@@ -268,8 +296,10 @@ class LatexRuns:
     def stop(self) -> None:
         """End whatever still runs (an interrupted or failed build) and wait for it to end, so
         nothing writes into the staging folder after this returns."""
-        self.cancelled.set()
-        for proc in self.procs:
+        with self.lock:
+            self.cancelled.set()
+            procs = list(self.procs)
+        for proc in procs:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
@@ -321,6 +351,11 @@ def latex_error(
 ) -> ExamgenError:
     log_path = tex.with_suffix(".log")
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    if "I can't write on file" in log or "No space left on device" in log:
+        return ExamgenError(
+            f"{tex.parent.parent.parent}: pdflatex cannot write {name}.pdf; is the disk full? "
+            "Nothing was written; free some space and build again"
+        )
     line, excerpt = log_excerpt(log, tex.name)
     k, question = locate(batch, line, students)
     if k < 0:
@@ -342,14 +377,21 @@ def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
 
 
 def build_pdfs(
-    folder: Path, students: Sequence[PdfStudent], progress: Progress[Any] = _no_progress
+    folder: Path,
+    students: Sequence[PdfStudent],
+    progress: Progress[Any] = _no_progress,
+    jobs: int | None = None,
 ) -> dict[str, float]:
     """From the per-student ``.tex`` files in ``folder``, write ``handouts.pdf``,
-    ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``;
-    return the seconds each document took to typeset and to cut (for the benchmark)."""
+    ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``,
+    running ``jobs`` pdflatex processes at once (default: the cores available); return the
+    seconds each document took to typeset and to cut (for the benchmark).
+
+    The parts are fixed runs of ``CHUNK`` students whatever ``jobs`` is, so the files are
+    byte-identical for every ``jobs``."""
     work = folder / ".latex"
     work.mkdir()
-    jobs = []
+    latex_jobs = []
     for name, sub, _ in DOCUMENTS:
         paths = [folder / sub / f"{s.stem}.tex" for s in students]
         for part, members in enumerate(student_parts(len(students)), start=1):
@@ -359,7 +401,7 @@ def build_pdfs(
             )
             tex = work / f"{name}-{part}.tex"
             tex.write_text(batch.text, encoding="utf-8")
-            jobs.append(Job(name, sub, tex, batch, members))
+            latex_jobs.append(Job(name, sub, tex, batch, members))
 
     def cut(job: Job, tick: Callable[[], None]) -> None:
         def ticking(items: Iterable[T], label: str) -> Iterator[T]:
@@ -376,22 +418,35 @@ def build_pdfs(
                 f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
             )
 
-    runs = LatexRuns(jobs, cut)
+    runs = LatexRuns(latex_jobs, cut, jobs or available_cores())
     try:
         runs.start()
         for _ in progress(runs, "Typesetting PDFs"):
             pass
     finally:
         runs.stop()
-    for job, code in zip(jobs, runs.returncodes, strict=True):
+    for error, code in zip(runs.errors, runs.returncodes, strict=True):
+        if error is not None and code in (None, 0):  # pdflatex did not start, or cutting failed
+            raise _qpdf_error(error, folder)
+    for job, code in zip(latex_jobs, runs.returncodes, strict=True):
         if code != 0 or not job.tex.with_suffix(".pdf").exists():
             members = [students[i] for i in job.students]
             raise latex_error(job.name, job.folder, job.tex, job.batch, members)
-    for error in runs.errors:
-        if error is not None:
-            raise error
     for name, _, _ in DOCUMENTS:
-        parts = [job.tex.with_suffix(".pdf") for job in jobs if job.name == name]
-        join_pdfs(parts, folder / f"{name}.pdf")
+        parts = [job.tex.with_suffix(".pdf") for job in latex_jobs if job.name == name]
+        try:
+            join_pdfs(parts, folder / f"{name}.pdf")
+        except pikepdf.PdfError as err:
+            raise _qpdf_error(err, folder) from None
     shutil.rmtree(work)
-    return {f"{step} {job.tex.stem}": t for job in jobs for step, t in job.seconds.items()}
+    return {f"{step} {job.tex.stem}": t for job in latex_jobs for step, t in job.seconds.items()}
+
+
+def _qpdf_error(error: BaseException, folder: Path) -> BaseException:
+    """qpdf's own errors (a truncated or unwritable file) as one line; others as they are."""
+    if isinstance(error, pikepdf.PdfError):
+        return ExamgenError(
+            f"{folder.parent}: cannot write the PDFs ({error}); is the disk full? Nothing was "
+            "written; free some space and build again"
+        )
+    return error

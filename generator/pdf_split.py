@@ -9,6 +9,7 @@ output and takes seconds per document.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,16 @@ def split_pdf(
         for pages, dest in progress(work, label) if progress else work:
             part = pikepdf.new()
             part.pages.extend(pdf.pages[pages.start : pages.stop])
-            part.save(dest, deterministic_id=True)
+            save(part, dest)
     return [len(r) for r in ranges]
+
+
+def save(pdf: pikepdf.Pdf, dest: Path) -> None:
+    """Write ``pdf`` deterministically (no random file ID). qpdf writes into memory and Python
+    writes the file, so a full disk is an ``OSError`` here, never an abort inside qpdf."""
+    buffer = io.BytesIO()
+    pdf.save(buffer, deterministic_id=True)
+    Path(dest).write_bytes(buffer.getvalue())
 
 
 def join_pdfs(parts: Sequence[Path], dest: Path) -> None:
@@ -72,7 +81,7 @@ def join_pdfs(parts: Sequence[Path], dest: Path) -> None:
         whole = pikepdf.new()
         for source in sources:
             whole.pages.extend(source.pages)
-        whole.save(dest, deterministic_id=True)
+        save(whole, dest)
     finally:
         for source in sources:
             source.close()

@@ -91,7 +91,7 @@ _LATEX_SPECIALS = {
 _LATEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
 _LIGATURE_RE = re.compile(r"([-,])(?=[-,])")  # "--" and ",," would print as a dash and a quote
-_LONG_WORD_RE = re.compile(r"\S{24}(?=\S)")
+LONG_WORD = 24  # characters of a word before a break may go in
 _BREAK = "\x00"  # control characters are folded to spaces first, so this one is free
 
 
@@ -100,10 +100,28 @@ def escape_latex(text: str) -> str:
     characters (newlines included) folded to a space so no text can end a line or a command, and
     non-ASCII characters made printable by pdflatex (see ``generator.tex_unicode``)."""
     text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", str(text)))
-    text = _LONG_WORD_RE.sub(lambda m: m.group() + _BREAK, text)  # a 300-letter name still wraps
+    text = _breakable(text)  # a 300-letter name still wraps
     text = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
     text = _LIGATURE_RE.sub(r"\1{}", text)
     return unicode_latex(text).replace(_BREAK, r"\allowbreak{}")
+
+
+def _breakable(text: str) -> str:
+    """``text`` with a break allowed after every ``LONG_WORD`` characters of a word, never
+    between a letter and its combining marks (which NFC leaves apart when no precomposed
+    character exists, e.g. ``q̃``)."""
+    out = []
+    run = 0
+    for char in text:
+        if char.isspace():
+            run = 0
+        elif run >= LONG_WORD and not unicodedata.category(char).startswith("M"):
+            out.append(_BREAK)
+            run = 1
+        else:
+            run += 1
+        out.append(char)
+    return "".join(out)
 
 
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")

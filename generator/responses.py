@@ -169,8 +169,17 @@ def _unwrap(text: str) -> str:
     return text
 
 
+#: More characters than any answer has; a longer number would only cost time (and past 4,300
+#: digits Python refuses to convert it).
+MAX_NUMBER_LENGTH = 200
+
+
 def read_number(text: str) -> TypedNumber:
     text = _unwrap(normalize(text))
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise Unreadable(
+            f"is {len(text):,} characters long; no answer has more than {MAX_NUMBER_LENGTH}"
+        )
     if _FRACTION.fullmatch(text):
         num, _, den = text.partition("/")
         if den and int(den) == 0:

@@ -7,15 +7,29 @@ IDs) and lenient about what does not matter (a BOM, the LMS's column names, extr
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.csv_table import find_column, read_table
 from generator.errors import ExamgenError
 
-ID_COLUMNS = ("id", "student_id", "SIS User ID", "SID")
-NAME_COLUMNS = ("name", "Student", "Name")
+# Canvas exports both its internal "ID" and the institution's "SIS User ID": the SIS ID wins
+# (it is first here, and exact names are matched before case-insensitive ones).
+ID_COLUMNS = ("SIS User ID", "id", "student_id", "Student ID", "SID")
+NAME_COLUMNS = ("name", "Student", "Name", "Student Name")
+FIRST_LAST = ("First Name", "Last Name")  # Gradescope: the name is "First Last"
+#: The most students one build takes (``--count`` and rosters): a class, not a stress test.
+MAX_STUDENTS = 10_000
+#: Rows an LMS adds that are not students: Canvas's points row and its test student.
+NOT_STUDENTS = {
+    "Points Possible": "Canvas's Points Possible row",
+    "Student, Test": "Canvas's test student",
+    "Test Student": "Canvas's test student",
+}
+#: Characters that do not show: zero-width spaces and joiners, bidi marks, soft hyphens, fillers.
+_INVISIBLE_EXTRA = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
 
 
 @dataclass(frozen=True)
@@ -24,81 +38,103 @@ class Student:
     name: str
 
 
+@dataclass
+class Roster:
+    students: list[Student]
+    notes: list[str] = field(default_factory=list)  # one line each, for the user
+
+
 def numbered_students(count: int) -> list[Student]:
     """``s001 … sNNN``, for a quick build without a roster."""
-    if count < 1:
-        raise ExamgenError(f"--count must be at least 1, got {count}")
+    if not 1 <= count <= MAX_STUDENTS:
+        raise ExamgenError(f"--count must be between 1 and {MAX_STUDENTS:,}, got {count}")
     width = max(3, len(str(count)))
     return [Student(f"s{i:0{width}d}", f"Student {i}") for i in range(1, count + 1)]
 
 
-def find_column(header: list[str], names: tuple[str, ...]) -> int | None:
-    stripped = [h.strip() for h in header]
-    for name in names:
-        if name in stripped:
-            return stripped.index(name)
-    lowered = [h.lower() for h in stripped]
-    for name in names:
-        if name.lower() in lowered:
-            return lowered.index(name.lower())
-    return None
+def identity(student_id: str) -> str:
+    """What makes two IDs the same student: equal after NFC, invisible characters aside."""
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFC", student_id)
+        if unicodedata.category(c) != "Cf" and c not in _INVISIBLE_EXTRA
+    )
 
 
-def read_csv_text(path: Path, what: str) -> str:
-    """A CSV file's text (UTF-8, BOM dropped), or one line saying why it cannot be read.
-
-    ``what`` names the file for the user: ``"roster"``, ``"responses"``.
-    """
-    try:
-        return Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ExamgenError(f"{path}: {what} file not found; check the path") from None
-    except IsADirectoryError:
-        raise ExamgenError(f"{path}: is a folder; give the {what} CSV file") from None
-    except PermissionError:
-        raise ExamgenError(f"{path}: cannot read the {what} (permission denied)") from None
-    except UnicodeDecodeError as err:
+def _column(header: list[str], name: str, path: Path, option: str) -> int:
+    index = find_column(header, (name,))
+    if index is None:
         raise ExamgenError(
-            f"{path}: byte {err.start} is not UTF-8; save the {what} as UTF-8 CSV"
-        ) from None
-
-
-def load_roster(path: Path) -> list[Student]:
-    path = Path(path)
-    text = read_csv_text(path, "roster")
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as err:
-        raise ExamgenError(f"{path}: not a valid CSV file ({err})") from None
-    if not rows or not any(cell.strip() for cell in rows[0][1]):
-        raise ExamgenError(f"{path}: the roster is empty; it needs a header row such as 'id,name'")
-    header = rows[0][1]
-    id_col = find_column(header, ID_COLUMNS)
-    if id_col is None:
-        raise ExamgenError(
-            f"{path}: line 1: no student ID column; name one of: {', '.join(ID_COLUMNS)}"
+            f"{path}: line 1: no column {name!r} ({option}); the header has "
+            f"{', '.join(repr(h) for h in header)}"
         )
-    name_col = find_column(header, NAME_COLUMNS)
-    students: list[Student] = []
-    first_line: dict[str, int] = {}
-    for line_no, row in rows[1:]:
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines, common at the end of exported files
-        student_id = row[id_col].strip() if id_col < len(row) else ""
+    return index
+
+
+def _name_columns(header: list[str], path: Path, name_column: str | None) -> Sequence[int]:
+    if name_column is not None:
+        return (_column(header, name_column, path, "--name-column"),)
+    single = find_column(header, NAME_COLUMNS)
+    if single is not None:
+        return (single,)
+    first, last = (find_column(header, (c,)) for c in FIRST_LAST)
+    return tuple(c for c in (first, last) if c is not None)
+
+
+def load_roster(
+    path: Path, id_column: str | None = None, name_column: str | None = None
+) -> list[Student]:
+    return read_roster(path, id_column, name_column).students
+
+
+def read_roster(path: Path, id_column: str | None = None, name_column: str | None = None) -> Roster:
+    """The students of a roster CSV; ``id_column`` / ``name_column`` name columns the contract's
+    names do not cover. Rows an LMS adds that are not students are skipped, with a note."""
+    path = Path(path)
+    ids = (id_column,) if id_column is not None else ID_COLUMNS
+    hint = "; or name it with --id-column" if id_column is None else " (--id-column)"
+    table = read_table(path, "roster", ids, hint)
+    header = table.header
+    id_col = find_column(header, ids)
+    assert id_col is not None  # read_table found it
+    name_cols = _name_columns(header, path, name_column)
+    roster = Roster([])
+    first_line: dict[str, tuple[int, str]] = {}
+    skipped: list[str] = []
+    for row in table.rows:
+        cells = [cell.strip() for cell in row.cells]
+        name = " ".join(cells[c] for c in name_cols if cells[c])
+        if name in NOT_STUDENTS:
+            skipped.append(f"{NOT_STUDENTS[name]} (line {row.line})")
+            continue
+        student_id = cells[id_col]
         if not student_id:
             raise ExamgenError(
-                f"{path}: line {line_no}: empty student ID in column '{header[id_col].strip()}'; "
-                "every student needs an ID"
+                f"{path}: line {row.line}: empty student ID in column '{header[id_col]}'; "
+                "every student needs an ID (--id-column names another column)"
             )
-        if student_id in first_line:
+        same = identity(student_id)
+        if same in first_line:
+            line, first = first_line[same]
+            how = (
+                ""
+                if first == student_id
+                else f" as {first!r}, the same ID once Unicode normalisation and invisible "
+                "characters are set aside"
+            )
             raise ExamgenError(
-                f"{path}: line {line_no}: duplicate student ID {student_id!r} "
-                f"(first on line {first_line[student_id]}); IDs must be unique"
+                f"{path}: line {row.line}: duplicate student ID {student_id!r} (first on line "
+                f"{line}{how}); IDs must be unique"
             )
-        first_line[student_id] = line_no
-        name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
-        students.append(Student(student_id, name))
-    if not students:
+        first_line[same] = (row.line, student_id)
+        roster.students.append(Student(student_id, name))
+    if not roster.students:
         raise ExamgenError(f"{path}: the roster has a header but no students")
-    return students
+    if len(roster.students) > MAX_STUDENTS:
+        raise ExamgenError(
+            f"{path}: {len(roster.students):,} students; one build takes at most "
+            f"{MAX_STUDENTS:,}, so split the roster"
+        )
+    if skipped:
+        roster.notes.append(f"Note: {path}: skipped {', '.join(skipped)}: not students")
+    return roster

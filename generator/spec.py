@@ -19,7 +19,9 @@ and the order have streams of their own. A student's exam depends only on seed, 
 from __future__ import annotations
 
 import hashlib
+import math
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,9 @@ TOP_LEVEL_FIELDS = {
 }
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty"}
 CHOOSERS = ("family", "tags", "families")
+#: An exam ID names folders and files (``<id>-seed<SEED>``, staging names), in UTF-8 bytes:
+#: well under the 255 bytes a file name may have.
+MAX_ID_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,21 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
         raise _fail(path, key, f"must be a string, got {value!r}")
+    control = next((c for c in value if _is_control(c)), None)
+    if control is not None:
+        # TOML allows "\u0001"; XML 1.0 (Moodle, QTI) cannot hold it and no printer shows it.
+        raise _fail(
+            path,
+            key,
+            f"holds U+{ord(control):04X}, a control character no export can hold; remove it",
+        )
     return value
+
+
+def _is_control(char: str) -> bool:
+    """A control character other than tab, newline and carriage return (XML 1.0 holds those),
+    or one of the two non-characters XML 1.0 excludes."""
+    return (unicodedata.category(char) == "Cc" and char not in "\t\n\r") or char in "\ufffe\uffff"
 
 
 def load_spec(path: Path | str) -> Spec:
@@ -149,6 +168,10 @@ def load_spec(path: Path | str) -> Spec:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as err:
         raise ExamgenError(f"{path}: TOML syntax error: {err}") from None
+    except RecursionError:
+        raise ExamgenError(
+            f"{path}: arrays or tables nested too deeply to be an exam spec; flatten them"
+        ) from None
     return parse_spec(data, path, source)
 
 
@@ -159,6 +182,13 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     exam_id = _string(data, "id", path, path.stem)
     if not exam_id or not all(c.isalnum() or c in "-_." for c in exam_id):
         raise _fail(path, "id", f"{exam_id!r} must be letters, digits, '-', '_' or '.'")
+    if len(exam_id.encode("utf-8")) > MAX_ID_LENGTH:
+        raise _fail(
+            path,
+            "id",
+            f"too long ({len(exam_id)} characters); at most {MAX_ID_LENGTH} bytes in UTF-8 "
+            "(it names the exam folder and the export files)",
+        )
     dirs = _families_dirs(data, path)
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
@@ -229,7 +259,12 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
             path, f"{where}.form", f"must be one of {', '.join(map(repr, FORMS))}, got {form!r}"
         )
     points = raw.get("points", 1)
-    if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+    if (
+        isinstance(points, bool)
+        or not isinstance(points, int | float)
+        or not math.isfinite(points)
+        or points <= 0
+    ):
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
     params = raw.get("params", {})
     if not isinstance(params, Mapping):

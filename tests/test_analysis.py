@@ -175,7 +175,7 @@ def test_report_chart_and_partial_credit_through_the_command(tmp_path: Path) -> 
     assert mc["credited"] == {"sign-flipped": 2}
     assert mc["mistakes"] == {"sign-flipped": 2, "sum-not-average": 1}
     scores = out.read_text(encoding="utf-8").splitlines()
-    assert [row.split(",")[2] for row in scores[1:]] == ["1", "1", "2", "0"]  # half of 2 points
+    assert [row.split(",")[3] for row in scores[1:]] == ["1", "1", "2", "0"]  # half of 2 points
 
     report = companion_path(out, REPORT).read_text(encoding="utf-8")
     assert "| q2 | some-mc |" in report and "sign-flipped ×2" in report

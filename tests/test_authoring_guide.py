@@ -76,7 +76,7 @@ def test_the_guides_course_builds_grades_and_exports(course, monkeypatch):
 
     graded = run("grade", str(folder), str(responses), "--families", "families")
     assert graded.exit_code == 0, graded.output
-    stats = (course / "scores.stats.json").read_text()
+    stats = (course / "responses.scores.stats.json").read_text()
     assert "no-momentum" in stats
     unaware = run("grade", str(folder), str(responses), "--out", str(course / "s2.csv"))
     assert unaware.exit_code == 0 and "--families DIR" in unaware.output

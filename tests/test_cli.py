@@ -146,8 +146,65 @@ BAD_INPUTS = {
         ["preview", "gradient-descent-step", "--params", '{"alpha": 1}'],
         "unknown parameter 'alpha'",
     ),
-    "negative count": (["build", "--seed", "1", "--count", "-3"], "--count must be at least 1"),
+    "negative count": (
+        ["build", "--seed", "1", "--count", "-3"],
+        "-3 is not in the range 1<=x<=10000",
+    ),
     "negative seed": (["build", "--seed", "-1", "--count", "2"], "-1"),
+    # issue 9: each of these crashed or did something silly on main
+    "zero count": (["build", "--seed", "1", "--count", "0"], "0 is not in the range 1<=x<=10000"),
+    "huge count": (
+        ["build", "--seed", "1", "--count", "100000000"],
+        "100000000 is not in the range 1<=x<=10000",
+    ),
+    "infinite points": (
+        [
+            "build",
+            "--seed",
+            "1",
+            "--spec",
+            '{spec:[[questions]]\nfamily = "sgd-direction"\npoints = inf\n}',
+        ],
+        "questions[1].points: must be a positive number, got inf",
+    ),
+    "nan points": (
+        [
+            "build",
+            "--seed",
+            "1",
+            "--spec",
+            '{spec:[[questions]]\nfamily = "sgd-direction"\npoints = nan\n}',
+        ],
+        "questions[1].points: must be a positive number, got nan",
+    ),
+    "300-character spec id": (
+        [
+            "build",
+            "--seed",
+            "1",
+            "--spec",
+            '{spec:id = "' + "x" * 300 + '"\n[[questions]]\nfamily = "sgd-direction"\n}',
+        ],
+        "id: too long (300 characters); at most 100 bytes",
+    ),
+    "TOML nested 500 deep": (
+        ["build", "--seed", "1", "--spec", "{spec:x = " + "[" * 500 + "]" * 500 + "\n}"],
+        "nested too deeply",
+    ),
+    "control character in the title": (
+        [
+            "build",
+            "--seed",
+            "1",
+            "--spec",
+            '{spec:title = "Quiz\\u0001"\n[[questions]]\nfamily = "sgd-direction"\n}',
+        ],
+        "title: holds U+0001, a control character",
+    ),
+    "5000-digit param": (
+        ["preview", "gradient-descent-step", "--params", '{"eta": ' + "1" * 5000 + "}"],
+        "--params: a number or nesting far too large",
+    ),
     "missing roster": (
         ["build", "--seed", "1", "--roster", "{tmp}/nope.csv"],
         "roster file not found",

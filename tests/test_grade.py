@@ -249,10 +249,10 @@ def test_every_answer_kind(tmp_path: Path) -> None:
     )
     result = run("grade", str(key), str(responses))
     assert result.exit_code == 0, result.output
-    assert read_scores(tmp_path / "scores.csv") == [
-        ["id", "q1", "q2", "q3", "q4", "total"],
-        ["a1", "1", "1", "2", "3", "7"],
-        ["b2", "0", "1", "2", "2", "5"],
+    assert read_scores(tmp_path / "r.scores.csv") == [
+        ["id", "name", "q1", "q2", "q3", "q4", "total"],
+        ["a1", "Ann", "1", "1", "2", "3", "7"],
+        ["b2", "Bo", "0", "1", "2", "2", "5"],
     ]
 
 
@@ -261,11 +261,11 @@ def test_key_rule_and_override(tmp_path: Path) -> None:
     key = hand_key(tmp_path, decimals=1)
     responses = write(tmp_path / "r.csv", "id,q1,q2,q3,q4\na1,T,B,-2.3,\nb2,F,D,-2.3,\n")
     assert run("grade", str(key), str(responses)).exit_code == 0
-    assert read_scores(tmp_path / "scores.csv")[1][3] == "2"
+    assert read_scores(tmp_path / "r.scores.csv")[1][4] == "2"
     assert run("grade", str(key), str(responses), "--decimals", "2").exit_code == 0
-    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"
+    assert read_scores(tmp_path / "r.scores.csv")[1][4] == "0"
     assert run("grade", str(key), str(responses), "--significant", "3").exit_code == 0
-    assert read_scores(tmp_path / "scores.csv")[1][3] == "0"  # -2.3 has two significant digits
+    assert read_scores(tmp_path / "r.scores.csv")[1][4] == "0"  # -2.3 has two significant digits
 
 
 def test_build_records_the_spec_rule(tmp_path: Path) -> None:
@@ -314,8 +314,8 @@ def as_csv(rows: list[list[str]], delimiter: str = ",") -> str:
 def full_scores(folder: Path) -> list[list[str]]:
     spec_points = [str(s.points) for s in SPEC.slots]
     total = str(sum(s.points for s in SPEC.slots))
-    return [["id", "q1", "q2", "total"]] + [
-        [row[0], *spec_points, total] for row in key_rows(folder)[1:]
+    return [["id", "name", "q1", "q2", "total"]] + [
+        [row[0], row[1], *spec_points, total] for row in key_rows(folder)[1:]
     ]
 
 
@@ -356,7 +356,7 @@ def test_harmless_variations_score_the_same(built: Path, tmp_path: Path, encode)
     responses.write_bytes(encode(rows))
     result = run("grade", str(built), str(responses))
     assert result.exit_code == 0, result.output
-    assert read_scores(tmp_path / "scores.csv") == full_scores(built)
+    assert read_scores(tmp_path / "r.scores.csv") == full_scores(built)
 
 
 def assert_refused(result, *fragments: str) -> None:
@@ -408,8 +408,8 @@ def test_hostile_files_are_refused(built: Path, tmp_path: Path, make, fragments)
     """Each would risk a wrong score beside a name: one line naming the problem, nothing written."""
     responses = write(tmp_path / "r.csv", make(key_rows(built)))
     assert_refused(run("grade", str(built), str(responses)), *fragments)
-    assert not (tmp_path / "scores.csv").exists()
-    assert not (tmp_path / "scores.stats.json").exists()
+    assert not (tmp_path / "r.scores.csv").exists()
+    assert not (tmp_path / "r.scores.stats.json").exists()
 
 
 def test_not_utf8(built: Path, tmp_path: Path) -> None:
@@ -470,11 +470,12 @@ def test_warnings_leave_scores_out_but_grade_the_rest(built: Path, tmp_path: Pat
     assert "name 'Somebody Else' differs from the key's" in output
     assert "2 students in the key have no responses and no score: s003, s004" in output
     assert "q2: 1 blank response" in output
-    scores = read_scores(tmp_path / "scores.csv")
+    scores = read_scores(tmp_path / "r.scores.csv")
     assert [r[0] for r in scores[1:]] == ["s001", "s002", "s003", "s004"]  # key order, no S003
-    assert scores[2] == ["s002", "2", "0", "2"]
-    assert scores[3] == ["s003", "", "", ""] and scores[4] == ["s004", "", "", ""]
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    assert scores[2] == ["s002", "Student 2", "2", "0", "2"]
+    assert scores[3] == ["s003", "Student 3", "", "", ""]
+    assert scores[4] == ["s004", "Student 4", "", "", ""]
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())
     assert stats["missing"] == ["s003", "s004"] and stats["unknown"] == ["S003"]
     assert stats["questions"][1]["counts"] == {"correct": 1, "blank": 1}
 
@@ -486,15 +487,15 @@ def test_unreadable_responses_score_zero_and_are_listed(built: Path, tmp_path: P
     result = run("grade", str(built), str(responses))
     assert result.exit_code == 0
     assert "Unreadable responses (scored 0): 2" in result.output
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())
     assert [(u["id"], u["question"]) for u in stats["unreadable"]] == [
         ("s001", "q1"),
         ("s002", "q2"),
     ]
     assert "comma" in stats["unreadable"][0]["reason"]
     assert "has 3 numbers; expected 2" in stats["unreadable"][1]["reason"]
-    scores = read_scores(tmp_path / "scores.csv")
-    assert scores[1][1] == "0" and scores[2][2] == "0"
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert scores[1][2] == "0" and scores[2][3] == "0"
 
 
 def test_scores_are_deterministic(built: Path) -> None:
@@ -512,9 +513,9 @@ def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
         body.append([row[0], row[2] if i % 2 == 0 else "(0, 0)", row[3]])
     responses = write(tmp_path / "r.csv", as_csv([["id", "q1", "q2"], *body]))
     assert run("grade", str(built), str(responses)).exit_code == 0
-    scores = read_scores(tmp_path / "scores.csv")[1:]
-    q1 = [float(r[1]) for r in scores]
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"][0]
+    scores = read_scores(tmp_path / "r.scores.csv")[1:]
+    q1 = [float(r[2]) for r in scores]
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())["questions"][0]
     assert stats["mean"] == pytest.approx(sum(q1) / len(q1))
     assert stats["share_correct"] == pytest.approx(sum(v == 2 for v in q1) / len(q1))
     assert len(key.students) == len(scores)
@@ -542,7 +543,7 @@ def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
     responses = write(tmp_path / "r.csv", "id,q1\n123,T\n")
     result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
     assert "'123' is not in the key (did you mean '00123'?)" in result.output
-    assert read_scores(tmp_path / "scores.csv")[1] == ["00123", "", ""]
+    assert read_scores(tmp_path / "r.scores.csv")[1] == ["00123", "", "", ""]
 
 
 def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
@@ -581,7 +582,7 @@ def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
     responses = write(tmp_path / "r.csv", as_csv(rows))
     result = run("grade", str(folder), str(responses))
     assert result.exit_code == 0, result.output
-    stats = json.loads((tmp_path / "scores.stats.json").read_text())["questions"]
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())["questions"]
     mc, tf = stats
     assert mc["slot"] == 1 and mc["columns"] == ["q1", "q2"]
     assert mc["misconceptions"] == {"sign-flipped": 2, "sum-not-average": 1}
@@ -593,6 +594,133 @@ def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
     }
     assert tf["share_correct"] == 0.25 and tf["wrong_answers"][0]["answer"] == "True"
     assert "slot 1 (q1/q2)" in result.output
+
+
+# --- issue 9: no data lost ------------------------------------------------------------------------
+def test_a_stray_quote_in_responses_is_an_error_naming_its_line(
+    built: Path, tmp_path: Path
+) -> None:
+    """On main the quote swallowed the later rows (only 'no responses' warnings)."""
+    rows = key_rows(built)
+    text = as_csv(rows[:2]) + f'{rows[2][0]},"{rows[2][1]},{rows[2][2]}\n' + as_csv(rows[3:])
+    responses = write(tmp_path / "r.csv", text)
+    assert_refused(run("grade", str(built), str(responses)), "line 3", "does not open or close a whole cell")
+    assert not (tmp_path / "r.scores.csv").exists()
+
+
+@pytest.mark.parametrize("name", ["key.json", "key.csv", "manifest.json", "exams/s001.md"])
+def test_grade_never_writes_over_a_build_file(built: Path, tmp_path: Path, name: str) -> None:
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    target = built / name
+    before = target.read_bytes()
+    assert_refused(run("grade", str(built), str(responses), "--out", str(target)), "overwrite")
+    assert target.read_bytes() == before
+
+
+def test_grade_may_rewrite_its_own_scores_inside_a_build_folder(built: Path, tmp_path: Path):
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    out = built / "graded" / "scores.csv"
+    for _ in range(2):
+        assert run("grade", str(built), str(responses), "--out", str(out)).exit_code == 0
+    assert read_scores(out) == full_scores(built)
+
+
+def test_two_response_files_in_one_folder_get_their_own_scores(built: Path, tmp_path: Path) -> None:
+    """On main both went to scores.csv: the second silently replaced the first."""
+    rows = key_rows(built)
+    morning = write(tmp_path / "morning.csv", as_csv(rows[:3]))
+    evening = write(tmp_path / "evening.csv", as_csv(rows[:1] + rows[3:]))
+    assert run("grade", str(built), str(morning)).exit_code == 0
+    assert run("grade", str(built), str(evening)).exit_code == 0
+    graded = {r[0] for r in read_scores(tmp_path / "morning.scores.csv")[1:] if r[-1]}
+    assert graded == {rows[1][0], rows[2][0]}
+    graded = {r[0] for r in read_scores(tmp_path / "evening.scores.csv")[1:] if r[-1]}
+    assert graded == {r[0] for r in rows[3:]}
+    assert (tmp_path / "evening.scores.stats.json").exists()
+
+
+def test_scores_name_each_student(built: Path, tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    assert run("grade", str(built), str(responses)).exit_code == 0
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert scores[0][:2] == ["id", "name"]
+    assert [r[:2] for r in scores[1:]] == [r[:2] for r in key_rows(built)[1:]]
+
+
+def test_grade_out_that_cannot_be_written_is_one_line(built: Path, tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    (tmp_path / "folder").mkdir()
+    for out, fragment in ((tmp_path / "folder", "is a folder"), (responses / "s.csv", "is a file")):
+        result = CliRunner().invoke(main, ["grade", str(built), str(responses), "--out", str(out)])
+        assert_refused(result, fragment)
+
+
+def test_a_number_of_ten_thousand_digits_is_unreadable_for_that_cell_only(
+    tmp_path: Path,
+) -> None:
+    """On main int() raised ValueError (over 4,300 digits) and no student was graded."""
+    key = hand_key(tmp_path)
+    huge = "1" + "0" * 10_000 + "/3"
+    responses = write(tmp_path / "r.csv", f"id,q1,q2,q3,q4\na1,T,B,{huge},\nb2,F,D,-7/3,\n")
+    result = run("grade", str(key), str(responses))
+    assert result.exit_code == 0, result.output
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert scores[1][2:6] == ["1", "1", "0", "0"] and scores[2][2:5] == ["1", "1", "2"]
+    [unreadable] = json.loads((tmp_path / "r.scores.stats.json").read_text())["unreadable"]
+    assert unreadable["question"] == "q3" and "characters long" in unreadable["reason"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"students": [{"id": "a", "questions": [{"number": 1, "family": "f", "points": Infinity,'
+        ' "answer": {"kind": "bool", "value": true}}]}]}',
+        '{"students": [{"id": "a", "questions": [{"number": 1, "family": "f", "points": 1e999,'
+        ' "answer": {"kind": "bool", "value": true}}]}]}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["Infinity", "overflow", "nested"],
+)
+def test_tampered_keys_are_one_line(tmp_path: Path, text: str) -> None:
+    folder = tmp_path / "k"
+    folder.mkdir()
+    (folder / "key.json").write_text(text)
+    responses = write(tmp_path / "r.csv", "id,q1\na,T\n")
+    result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    assert_refused(result, "key.json")
+    result = CliRunner().invoke(main, ["diff", str(folder), str(folder)])
+    assert_refused(result, "key.json")
+
+
+def test_formula_cells_are_written_as_text_and_still_grade(tmp_path: Path) -> None:
+    """IDs and names a spreadsheet would run (=, +, -, @; OWASP) get a leading ' in key.csv and
+    the scores; answers such as -7/3 do not; key.csv graded as responses still scores full."""
+    roster = write(
+        tmp_path / "roster.csv",
+        'id,name\n=1+1,@SUM(A1)\n+33,-Bob\n-x,"=HYPERLINK(""http://evil"")"\nplain,Ann\n',
+    )
+    out = tmp_path / "out"
+    result = run("build", "--seed", "3", "--roster", str(roster), "--out", str(out), "--no-pdf")
+    assert result.exit_code == 0, result.output
+    [folder] = out.iterdir()
+    rows = read_scores(folder / "key.csv")
+    assert [r[:2] for r in rows[1:]] == [
+        ["'=1+1", "'@SUM(A1)"],
+        ["'+33", "'-Bob"],
+        ["'-x", '\'=HYPERLINK("http://evil")'],
+        ["plain", "Ann"],
+    ]
+    assert not any(cell.startswith("'") for r in rows[1:] for cell in r[2:])  # answers as they are
+    key_ids = [s["id"] for s in json.loads((folder / "key.json").read_text())["students"]]
+    assert key_ids == ["=1+1", "+33", "-x", "plain"]
+    scores_path = tmp_path / "scores.csv"
+    result = run("grade", str(folder), str(folder / "key.csv"), "--out", str(scores_path))
+    assert result.exit_code == 0, result.output
+    assert "Graded 4 of 4 students" in result.output
+    scores = read_scores(scores_path)
+    assert [r[:2] for r in scores[1:]] == [r[:2] for r in rows[1:]]
+    total = scores[1][-1]
+    assert all(r[-1] == total for r in scores[1:])
 
 
 # --- partial credit by named mistake ([grading.partial]) ------------------------------------------

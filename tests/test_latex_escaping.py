@@ -159,3 +159,14 @@ def test_long_words_can_wrap() -> None:
     escaped = escape_latex("X" * 300)
     assert escaped.replace(r"\allowbreak{}", "") == "X" * 300
     assert all(len(chunk) <= 24 for chunk in escaped.split(r"\allowbreak{}"))
+
+
+@pytest.mark.parametrize("before", [23, 24, 47])
+def test_a_long_name_never_breaks_between_a_letter_and_its_combining_mark(before):
+    """On main a break went in after every 24th code point, so ``q`` + U+0303 (no precomposed
+    form, so NFC leaves it as two) could be split and the tilde printed as a U+ code."""
+    name = "x" * before + "q\u0303" + "y" * 30
+    escaped = escape_latex(name)
+    assert r"\~{q}" in escaped
+    assert "U+0303" not in escaped
+    assert escaped.count(r"\allowbreak{}") == (len(name) - 1) // 24  # still breakable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.errors import ExamgenError
-from generator.roster import load_roster, numbered_students
+from generator.roster import MAX_STUDENTS, load_roster, numbered_students, read_roster
 
 
 @pytest.mark.parametrize(
@@ -15,6 +15,7 @@ from generator.roster import load_roster, numbered_students
         ("student_id,Name", "7,Ann"),
         ("SIS User ID,Student", "7,Ann"),
         ("Student,ID,SIS User ID,SID,Section", "Ann,99,7,7,2"),
+        ("Student ID,Student Name", "7,Ann"),
     ],
 )
 def test_contract_columns(tmp_path, header, row):
@@ -22,7 +23,7 @@ def test_contract_columns(tmp_path, header, row):
     path.write_text(f"\ufeff{header}\r\n{row}\r\n\r\n", encoding="utf-8")
     [student] = load_roster(path)
     assert student.name == "Ann"
-    assert student.id in {"7", "99"}
+    assert student.id == "7"  # Canvas: SIS User ID, not its internal ID
 
 
 def test_quoted_multiline_names_and_no_name_column(tmp_path):
@@ -48,3 +49,106 @@ def test_numbered_students():
     assert numbered_students(1000)[-1].id == "s1000"
     with pytest.raises(ExamgenError):
         numbered_students(0)
+
+
+# --- issue 9: rows that no longer line up, identities, LMS exports ---------------------------------
+def roster(tmp_path, text: str):
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_stray_quote_is_an_error_naming_its_line(tmp_path):
+    """On main the quote swallowed the three rows after it into Ann's name: one student."""
+    path = roster(tmp_path, 'id,name\na1,"Ann\na2,Bob\na3,Cid\na4,Dee\n')
+    with pytest.raises(ExamgenError, match=r"line 2: a quote .* is never closed"):
+        load_roster(path)
+    path = roster(tmp_path, 'id,name\na1,Ann\na2,Bo"b\na3,"Cid"x\n')
+    with pytest.raises(ExamgenError, match=r"line 4: a quote .* does not open or close a whole cell"):
+        load_roster(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("id,name\na1,Ann\na2,Smith, Bob\n", 3),  # unquoted separator: one cell too many
+        ("id,name,section\na1,Ann,1\na2,Bob\n", 3),  # a cell missing
+    ],
+)
+def test_a_row_with_the_wrong_number_of_cells_names_its_line(tmp_path, text, line):
+    with pytest.raises(ExamgenError, match=rf"line {line}: \d cells but the header has"):
+        load_roster(roster(tmp_path, text))
+
+
+def test_trailing_empty_cells_are_fine(tmp_path):
+    assert [s.id for s in load_roster(roster(tmp_path, "id,name\na1,Ann,,\na2,Bob,\n"))] == [
+        "a1",
+        "a2",
+    ]
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Jose\u0301",  # decomposed é: equal to the first after NFC
+        "Jos\u200be\u0301",  # and a zero-width space
+        "\u2060Jos\u00e9",  # word joiner in front
+        "Jos\u00e9\u00ad",  # soft hyphen behind
+    ],
+)
+def test_ids_equal_after_nfc_or_invisible_characters_are_duplicates(tmp_path, second):
+    path = roster(tmp_path, f"id,name\nJos\u00e9,A\nx,B\n{second},C\n")
+    with pytest.raises(ExamgenError, match=r"line 4: duplicate student ID .*\(first on line 2"):
+        load_roster(path)
+
+
+CANVAS = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1 (123)\n"
+    "    Points Possible,,,,,10\n"
+    '"Adams, Zoe",1001,S-17,zadams,Sec 1,9\n'
+    '"Li, Bo",1002,S-18,bli,Sec 1,7\n'
+    '"Student, Test",1003,,,Sec 1,0\n'
+)
+
+
+def test_canvas_gradebook_export(tmp_path):
+    """SIS User ID wins over Canvas's own ID; the points row and the test student are skipped
+    with one note (on main: 'empty student ID' on the points row)."""
+    result = read_roster(roster(tmp_path, CANVAS))
+    assert [(s.id, s.name) for s in result.students] == [("S-17", "Adams, Zoe"), ("S-18", "Li, Bo")]
+    [note] = result.notes
+    assert "Points Possible row (line 2)" in note and "test student (line 5)" in note
+
+
+def test_gradescope_roster_names_are_first_last(tmp_path):
+    path = roster(tmp_path, "First Name,Last Name,SID,Email\nZoe,Adams,17,z@x\nBo,,18,b@x\n")
+    assert [(s.id, s.name) for s in load_roster(path)] == [("17", "Zoe Adams"), ("18", "Bo")]
+
+
+def test_student_id_and_student_name_headers(tmp_path):
+    path = roster(tmp_path, "Student Name,Student ID\nZoe Adams,17\n")
+    assert [(s.id, s.name) for s in load_roster(path)] == [("17", "Zoe Adams")]
+
+
+def test_id_and_name_column_options(tmp_path):
+    path = roster(tmp_path, "Matrikel,Vollständiger Name,id\n4711,Zoë Adams,x\n")
+    [student] = load_roster(path, id_column="Matrikel", name_column="vollständiger name")
+    assert (student.id, student.name) == ("4711", "Zoë Adams")
+    with pytest.raises(ExamgenError, match=r"line 1: no student ID column.*'?Nummer.*--id-column"):
+        load_roster(path, id_column="Nummer")
+    with pytest.raises(ExamgenError, match=r"no column 'Nom' \(--name-column\)"):
+        load_roster(path, name_column="Nom")
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_and_tab_rosters(tmp_path, separator):
+    text = f"id{separator}name\n7{separator}Smith, Jo\n8{separator}Li\n"
+    assert [(s.id, s.name) for s in load_roster(roster(tmp_path, text))] == [
+        ("7", "Smith, Jo"),
+        ("8", "Li"),
+    ]
+
+
+def test_counts_are_capped():
+    with pytest.raises(ExamgenError, match="between 1 and 10,000"):
+        numbered_students(MAX_STUDENTS + 1)

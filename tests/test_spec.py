@@ -18,7 +18,15 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import build, file_stem, generate_student, key_csv, key_json
+from generator.build import (
+    build,
+    file_stem,
+    file_stems,
+    generate_student,
+    key_csv,
+    key_json,
+    render_exam_document,
+)
 from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import registry
@@ -262,12 +270,27 @@ def test_a_students_files_do_not_depend_on_the_roster(tmp_path_factory, seed, st
     roster = [Student(o, "") for o in dict.fromkeys(others) if o != student_id]
     alone = build(spec, seed, [target], tmp / "alone")
     among = build(spec, seed, [*roster[::-1], target, *roster], tmp / "among") if roster else None
-    stem = file_stem(student_id)
+    # The file name is file_stem's unless a classmate's ID differs only in case (then both get
+    # a digest, so that a case-insensitive file system keeps them apart); the content is the same.
+    ids = [s.id for s in [*roster, target]]
+    stem = dict(zip(ids, file_stems(ids), strict=True))[student_id]
     for folder in filter(None, [among]):
         for part in ("exams", "solutions"):
             for ext in ("md", "tex"):
-                name = f"{part}/{stem}.{ext}"
-                assert (folder / name).read_bytes() == (alone / name).read_bytes()
+                own = (alone / f"{part}/{file_stem(student_id)}.{ext}").read_bytes()
+                assert (folder / f"{part}/{stem}.{ext}").read_bytes() == own
+
+
+def test_ids_differing_only_in_case_get_file_names_apart_on_any_file_system(tmp_path):
+    """On main ``ABC`` and ``abc`` wrote exams/ABC.md and exams/abc.md: one file on macOS or
+    Windows, where the second overwrote the first."""
+    students = [Student("ABC", "Upper"), Student("abc", "Lower"), Student("x1", "Other")]
+    folder = build(load_spec(DEFAULT_SPEC), 3, students, tmp_path / "out")
+    names = sorted(p.name for p in (folder / "exams").iterdir())
+    assert len({n.casefold() for n in names}) == len(names) == 3 * 2  # .md and .tex each
+    assert "x1.md" in names and not {"ABC.md", "abc.md"} & set(names)
+    stems = file_stems(["ABC", "abc", "x1"])
+    assert stems[2] == "x1" and stems[0].startswith("ABC-") and stems[1].startswith("abc-")
 
 
 def test_parse_spec_accepts_a_mapping_without_a_file():
@@ -276,3 +299,27 @@ def test_parse_spec_accepts_a_mapping_without_a_file():
         Path("x.toml"),
     )
     assert spec.id == "x" and spec.slots[0].points == 2 and len(spec.slots[0].pool) == 2
+
+
+def test_fractional_points_print_as_written(tmp_path):
+    """On main 0.1 + 0.2 points printed as a total of 0.30000000000000004."""
+    body = '[[questions]]\nfamily = "sgd-direction"\npoints = 0.1\n'
+    body += '[[questions]]\nfamily = "sgd-iterations"\npoints = 0.2\n'
+    spec = load_spec(write_spec(tmp_path, body))
+    exam = generate_student(spec, 1, Student("a", "A"))
+    assert exam.total_points == 0.3
+    tex = render_exam_document("latex", spec, [exam], False)
+    assert "/ 0.3\n" in tex and "0.30000000000000004" not in tex
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1f", "\x7f", "\uffff"])
+@pytest.mark.parametrize("field", ["title", "course", "instructions"])
+def test_text_that_xml_cannot_hold_is_refused_at_load(tmp_path, field, char):
+    """On main a title with U+0001 (valid TOML) reached Moodle XML, which then did not parse."""
+    spec = {field: f"Quiz{char}7", "questions": [{"family": "sgd-direction"}]}
+    with pytest.raises(
+        ExamgenError, match=rf"{field}: holds U\+{ord(char):04X}, a control character"
+    ):
+        parse_spec(spec, tmp_path / "s.toml")
+    spec[field] = "Line one\n\tLine two\r\n"
+    assert getattr(parse_spec(spec, tmp_path / "s.toml"), field) == spec[field]

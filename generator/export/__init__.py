@@ -8,14 +8,13 @@ are byte-identical for the same seed, spec and N.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from generator.export.moodle import moodle_xml
 from generator.export.pools import Pool, build_pools
 from generator.export.qti import qti_zip
+from generator.files import output_errors, write_atomic
 from generator.spec import Spec
 
 LmsFormat = Literal["moodle", "qti"]
@@ -37,13 +36,6 @@ def export(
     pools = build_pools(spec, seed, variants)
     data = export_bytes(spec, seed, fmt, pools)
     target = export_path(spec, seed, fmt, out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with output_errors(Path(out)):
+        write_atomic(target, data)
     return target, pools

@@ -18,15 +18,15 @@ here, when a chart is written).
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.choices import LETTERS
+from generator.files import write_atomic
 
 if TYPE_CHECKING:
     from generator.grading.grade import GradeReport, Mark
@@ -268,13 +268,9 @@ def write_mistake_chart(stats: dict[str, Any], path: Path) -> None:
     axes.yaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()
     # Written whole or not at all, like the other outputs; no version stamp, so runs compare.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    image = io.BytesIO()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            figure.savefig(handle, format="png", metadata={"Software": None})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        figure.savefig(image, format="png", metadata={"Software": None})
     finally:
         plt.close(figure)
+    write_atomic(path, image.getvalue())

@@ -17,8 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +26,9 @@ from typing import Any, Literal
 import sympy
 
 from generator.choices import LETTERS
+from generator.csv_table import spreadsheet_safe
 from generator.errors import ExamgenError
+from generator.files import output_errors, write_atomic
 from generator.grading.analysis import (
     CHART,
     REPORT,
@@ -40,6 +40,7 @@ from generator.grading.analysis import (
 )
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
 from generator.grading.response_file import ResponseTable, read_responses
+from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import (
     DecimalRule,
@@ -313,14 +314,15 @@ def points_text(value: sympy.Rational) -> str:
 def scores_csv(report: GradeReport) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
-    writer.writerow(["id", *(f"q{n}" for n in report.numbers), "total"])
+    writer.writerow(["id", "name", *(f"q{n}" for n in report.numbers), "total"])
     for student in report.key.students:
+        who = [spreadsheet_safe(student.id), spreadsheet_safe(student.name)]
         marks = report.marks.get(student.id)
         if marks is None:
-            writer.writerow([student.id, *([""] * len(report.numbers)), ""])
+            writer.writerow([*who, *([""] * len(report.numbers)), ""])
             continue
         cells = [points_text(marks[n].points) if n in marks else "" for n in report.numbers]
-        writer.writerow([student.id, *cells, points_text(report.total(student.id))])
+        writer.writerow([*who, *cells, points_text(report.total(student.id))])
     return buffer.getvalue()
 
 
@@ -382,21 +384,59 @@ def summary_text(report: GradeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` only once the new content is complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def stats_path(scores: Path) -> Path:
     return companion_path(scores, STATS)
+
+
+def default_scores_path(responses: Path) -> Path:
+    """``responses.scores.csv`` beside ``responses.csv``: grading two response files in one
+    folder gives two score files."""
+    return responses.with_name(responses.stem + ".scores.csv")
+
+
+def build_folder(path: Path) -> Path | None:
+    """The exam folder (it holds key.json and manifest.json) that ``path`` lies in, if any."""
+    for folder in path.resolve().parents:
+        if (folder / "key.json").is_file() and (folder / MANIFEST_NAME).is_file():
+            return folder
+    return None
+
+
+def check_out_path(out: Path, inputs: Sequence[Path]) -> None:
+    """Refuse to write over an input or over a file of a build folder (a rebuild, a diff or
+    another grader relies on it); new files, and grade's own earlier outputs, are fine."""
+    for target in (out, *(companion_path(out, suffix) for suffix in GRADE_MARKS)):
+        resolved = target.resolve()
+        for given in inputs:
+            if resolved == given.resolve():
+                raise ExamgenError(
+                    f"--out {out}: would overwrite the input {given}; choose another file"
+                )
+        folder = build_folder(target)
+        if folder is not None and target.exists() and not _written_by_grade(target, out):
+            raise ExamgenError(
+                f"--out {out}: would overwrite {target.name} of the exam folder {folder}, which "
+                "examgen build wrote; choose a file outside it or a new name"
+            )
+
+
+#: How each file grade writes begins, by its suffix (the scores CSV: ``id,name,``).
+GRADE_MARKS = {STATS: b"{", REPORT: b"# Item analysis", CHART: b"\x89PNG"}
+
+
+def _written_by_grade(path: Path, out: Path) -> bool:
+    """Whether ``path`` is a file grade wrote (by how it begins)."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+    except OSError:
+        return False
+    if path == out:
+        return first.startswith(b"id,name,") and first.rstrip().endswith(b",total")
+    return any(
+        path == companion_path(out, suffix) and first.startswith(mark)
+        for suffix, mark in GRADE_MARKS.items()
+    )
 
 
 def grade_files(
@@ -407,7 +447,8 @@ def grade_files(
     significant: int | None = None,
     families_dirs: Sequence[Path] = (),
 ) -> tuple[GradeReport, Path]:
-    """Grade, then write scores.csv (default: beside the responses) and its ``.stats.json``.
+    """Grade, then write the scores CSV (default: ``<responses>.scores.csv`` beside the
+    responses) and its ``.stats.json``.
 
     ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``);
     ``families_dirs`` are the course family folders the key's families live in."""
@@ -417,13 +458,13 @@ def grade_files(
         key.rule.significant if significant is None else significant,
     )
     table = read_responses(Path(responses), key.numbers())
-    out = Path(out) if out is not None else Path(responses).with_name("scores.csv")
-    if out.resolve() == Path(responses).resolve():
-        raise ExamgenError(f"--out {out}: would overwrite the responses; choose another file")
+    out = Path(out) if out is not None else default_scores_path(Path(responses))
+    check_out_path(out, [Path(responses), key.path, key.path.with_name("key.csv")])
     report = grade(key, table, rule)
-    _write_atomic(out, scores_csv(report))
-    stats = with_item_analysis(stats_json(report), report)
-    _write_atomic(stats_path(out), json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
-    _write_atomic(companion_path(out, REPORT), report_markdown(stats))
-    write_mistake_chart(stats, companion_path(out, CHART))
+    with output_errors(out):
+        write_atomic(out, scores_csv(report))
+        stats = with_item_analysis(stats_json(report), report)
+        write_atomic(stats_path(out), json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(companion_path(out, REPORT), report_markdown(stats))
+        write_mistake_chart(stats, companion_path(out, CHART))
     return report, out

@@ -9,6 +9,7 @@ the variant the student saw: its solution and its misconceptions.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -97,7 +98,7 @@ def unknown_families(key: Key) -> list[str]:
 
 def _load_key(path: Path) -> Key:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_no_constant)
     except FileNotFoundError:
         raise ExamgenError(
             f"{path}: not found; give the exam folder `examgen build` wrote "
@@ -107,7 +108,15 @@ def _load_key(path: Path) -> Key:
         raise ExamgenError(f"{path}: cannot read the key ({err})") from None
     except json.JSONDecodeError as err:
         raise ExamgenError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    except RecursionError:
+        raise ExamgenError(f"{path}: nested too deeply to be a key; rebuild the exam") from None
+    except ValueError as err:  # Infinity, NaN, or an integer of thousands of digits
+        raise ExamgenError(f"{path}: not a key ({err}); rebuild the exam") from None
     return parse_key(data, path)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a key holds")
 
 
 def _need(data: Any, name: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -170,6 +179,8 @@ def _parse_question(raw: Any, where: str) -> KeyQuestion:
         raise ExamgenError(f"{where}.slot: unexpected value {slot!r}")
     family = _need(raw, "family", str, where)
     points_raw = _need(raw, "points", (int, float), where)
+    if (isinstance(points_raw, float) and not math.isfinite(points_raw)) or points_raw < 0:
+        raise ExamgenError(f"{where}.points: unexpected value {points_raw!r}")
     points = sympy.Rational(str(points_raw))
     params = raw.get("params", {})
     if not isinstance(params, Mapping):

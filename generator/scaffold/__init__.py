@@ -14,6 +14,7 @@ from pathlib import Path
 
 from generator.errors import ExamgenError
 from generator.families import MODULE_FILE, clear_caches, is_family_id, registry
+from generator.files import honour_umask
 
 SCAFFOLDS_DIR = Path(__file__).resolve().parent
 ANSWERS = ("number", "vector", "choice", "bool")
@@ -58,6 +59,7 @@ def new_family(family_id: str, directory: Path, answer: str = "number") -> Path:
     # Written beside the target and renamed into place: never a half-written family folder.
     staging = Path(tempfile.mkdtemp(prefix=f".{family_id}-", dir=directory))
     try:
+        honour_umask(staging, folder=True)  # mkdtemp makes 0700
         for source in sorted((SCAFFOLDS_DIR / answer).iterdir()):
             text = source.read_text(encoding="utf-8")
             for placeholder, value in substitutions.items():

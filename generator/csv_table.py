@@ -1,0 +1,166 @@
+"""The one CSV reader behind rosters and response files, strict about what shifts a row.
+
+Both kinds of file come from spreadsheets and LMS exports: a BOM, semicolons or tabs for
+separators, blank lines at the end. Those are harmless and accepted. What is not harmless is a
+row whose cells no longer line up with the header: a stray quote (``"Ann``) that swallows every
+row after it into one cell, or an unquoted separator that pushes the cells one column right. Either
+would put one student's data beside another's name, so each is an error naming the line where the
+row starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import ExamgenError
+
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # where the row starts (1-based): a quoted cell may run over several lines
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    delimiter: str
+    header: list[str]  # stripped
+    rows: list[Row]  # the rows after the header, blank ones dropped
+
+
+def read_csv_text(path: Path, what: str) -> str:
+    """A CSV file's text (UTF-8, BOM dropped), or one line saying why it cannot be read.
+
+    ``what`` names the file for the user: ``"roster"``, ``"responses"``.
+    """
+    try:
+        return Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ExamgenError(f"{path}: {what} file not found; check the path") from None
+    except IsADirectoryError:
+        raise ExamgenError(f"{path}: is a folder; give the {what} CSV file") from None
+    except PermissionError:
+        raise ExamgenError(f"{path}: cannot read the {what} (permission denied)") from None
+    except UnicodeDecodeError as err:
+        raise ExamgenError(
+            f"{path}: byte {err.start} is not UTF-8; save the {what} as UTF-8 CSV"
+        ) from None
+
+
+def find_column(header: list[str], names: tuple[str, ...]) -> int | None:
+    """The first of ``names`` in ``header``: exact matches first, then ignoring case."""
+    stripped = [h.strip() for h in header]
+    for name in names:
+        if name in stripped:
+            return stripped.index(name)
+    lowered = [h.lower() for h in stripped]
+    for name in names:
+        if name.lower() in lowered:
+            return lowered.index(name.lower())
+    return None
+
+
+def _records(path: Path, text: str, delimiter: str) -> list[Row]:
+    """Every non-blank record with the line it starts on; a quoting error names that line."""
+    lines = io.StringIO(text, newline="")
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    rows = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as err:
+            raise ExamgenError(f"{path}: line {start}: {_quote_problem(str(err))}") from None
+        if any(cell.strip() for cell in cells):
+            rows.append(Row(start, cells))
+
+
+def _quote_problem(message: str) -> str:
+    if "unexpected end of data" in message or "EOF" in message:
+        return (
+            'a quote (") opened here is never closed, so every line after it would be read as '
+            'one cell; close the quote or remove the stray "'
+        )
+    return (
+        f'a quote (") does not open or close a whole cell ({message}), so the rows after it '
+        'would shift; quote whole cells ("…"), double a quote inside one (""), remove stray ones'
+    )
+
+
+def _header(text: str, delimiter: str) -> list[str]:
+    """The first non-blank record under ``delimiter``, read leniently (only to pick the
+    delimiter; the strict read comes after)."""
+    for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        if any(cell.strip() for cell in cells):
+            return [cell.strip() for cell in cells]
+    return []
+
+
+def read_table(path: Path, what: str, id_columns: tuple[str, ...], hint: str = "") -> Table:
+    """The rows of a CSV whose header names one of ``id_columns``, separated by comma,
+    semicolon or tab (the first that gives such a header, preferring one with several columns).
+
+    Every row must have the header's number of cells; extra cells that are empty (a spreadsheet's
+    trailing separators) are dropped.
+    """
+    path = Path(path)
+    text = read_csv_text(path, what)
+    if not text.strip():
+        raise ExamgenError(f"{path}: the {what} file is empty; it needs a header row")
+    candidates = []
+    for delimiter in DELIMITERS:
+        try:
+            header = _header(text, delimiter)
+        except csv.Error as err:
+            raise ExamgenError(f"{path}: not a valid CSV file ({err})") from None
+        if find_column(header, id_columns) is not None:
+            candidates.append((len(header) == 1, delimiter))
+    if not candidates:
+        raise ExamgenError(
+            f"{path}: line 1: no student ID column; the header must name one of "
+            f"{', '.join(id_columns)}{hint}"
+        )
+    delimiter = min(candidates)[1]
+    records = _records(path, text, delimiter)
+    header = [cell.strip() for cell in records[0].cells]
+    rows = []
+    for record in records[1:]:
+        cells = record.cells
+        extra = [cell for cell in cells[len(header) :] if cell.strip()]
+        if extra or len(cells) < len(header):
+            raise ExamgenError(
+                f"{path}: line {record.line}: {len(cells)} cells but the header has "
+                f"{len(header)} columns, so a cell was split in two or is missing; quote cells "
+                f'that contain the separator ({DELIMITER_NAMES[delimiter]}), e.g. "(4, 9)" or '
+                '"Smith, Jo", and keep one cell per column'
+            )
+        rows.append(Row(record.line, cells[: len(header)]))
+    return Table(path, delimiter, header, rows)
+
+
+# --- spreadsheet formulas -------------------------------------------------------------------------
+#: A cell starting with one of these runs as a formula when a spreadsheet opens the CSV (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """An ID or name as text a spreadsheet shows and never runs: ``'`` before a formula start
+    (and before a ``'`` that precedes one, so ``unformula`` restores every cell exactly).
+
+    Only for IDs and names: an answer such as ``-7/3`` is written as it is."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def unformula(cell: str) -> str:
+    """The cell ``spreadsheet_safe`` was given."""
+    escaped = cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS)
+    return cell[1:] if escaped else cell

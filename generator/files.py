@@ -1,0 +1,246 @@
+"""Writing output so that no data is lost: staging folders, atomic files, the umask, signals.
+
+A build writes into a staging folder beside its target and moves it into place only when
+complete; grade and export write each file beside its target and rename it over. Whatever stops
+them (an error, Ctrl-C, SIGTERM or SIGHUP, a full disk) removes what they were writing and leaves
+the target as it was. A SIGKILL cannot be caught: its staging folder is removed by the next build
+into the same folder, which can tell a dead owner from a live one by the lock the owner holds.
+
+Errors that come from the path the user gave (a file where a folder should be, a read-only or
+full disk, a name too long) become one ``ExamgenError`` naming the path and the fix; any other
+``OSError`` is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import FrameType
+
+from generator.errors import ExamgenError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so leftovers are never judged stale
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_SUFFIX = ".lock"
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+OLD_SUFFIX = ".old"
+
+
+# --- errors about the user's paths ----------------------------------------------------------------
+def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
+    """The one line for an ``OSError`` that the user's ``option`` path caused, or None."""
+    where = f"{option} {path}" if option else str(path)
+    code = err.errno
+    if isinstance(err, IsADirectoryError):
+        return ExamgenError(f"{where}: is a folder; give a file name")
+    if isinstance(err, FileExistsError | NotADirectoryError):
+        return ExamgenError(
+            f"{where}: {err.filename or path} is a file, not a folder; give a folder path"
+        )
+    if isinstance(err, PermissionError) or code == errno.EROFS:
+        return ExamgenError(
+            f"{where}: cannot write there ({os.strerror(code or errno.EACCES)}); "
+            "choose a folder you can write to"
+        )
+    if code == errno.ENAMETOOLONG:
+        return ExamgenError(f"{where}: a file name is too long for this file system; shorten it")
+    if code in FULL_DISK:
+        return ExamgenError(
+            f"{where}: the disk is full ({os.strerror(code)}); nothing was written, free some "
+            "space and run again"
+        )
+    return None
+
+
+@contextmanager
+def output_errors(
+    path: Path, option: str = "--out", full_disk_only: bool = False
+) -> Iterator[None]:
+    """``OSError`` from writing under the user's ``path`` as one line (see ``path_problem``);
+    with ``full_disk_only``, only a full disk (inside a folder examgen made, anything else is a
+    bug)."""
+    try:
+        yield
+    except OSError as err:
+        if full_disk_only and err.errno not in FULL_DISK:
+            raise
+        problem = path_problem(err, path, option)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+# --- modes ----------------------------------------------------------------------------------------
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def honour_umask(path: Path, folder: bool = False) -> None:
+    """Give ``path`` the mode a plain ``open``/``mkdir`` would have (``mkstemp`` and ``mkdtemp``
+    make 0600 and 0700, which hides the output from the course's other graders)."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~current_umask())
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` only once the new content is complete; the mode follows the umask."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        honour_umask(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- signals --------------------------------------------------------------------------------------
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: raised like Ctrl-C's KeyboardInterrupt, so every cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise ``Stopped``; the previous handlers come
+    back after. Only the main thread may set handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- staging folders ------------------------------------------------------------------------------
+def staging_prefix(target: Path) -> str:
+    return f".{target.name}.staging-"
+
+
+def _lock(path: Path, blocking: bool) -> int | None:
+    """An open descriptor holding an exclusive flock on ``path``, or None if another holds it
+    (or the file is gone)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    if fcntl is None:
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_stale_staging(target: Path) -> list[Path]:
+    """Remove the staging folders of builds into ``target`` whose owner is gone (a SIGKILL, a
+    power cut); a folder whose lock a running build holds is left alone. Returns those removed."""
+    if fcntl is None:
+        return []
+    removed = []
+    prefix = staging_prefix(target)
+    bases = {
+        entry.name.removesuffix(LOCK_SUFFIX).removesuffix(OLD_SUFFIX)
+        for entry in target.parent.glob(f"{prefix}*")
+    }
+    for base in sorted(bases):
+        folder = target.parent / base
+        lock = folder.with_name(base + LOCK_SUFFIX)
+        fd = None
+        if lock.exists():
+            fd = _lock(lock, blocking=False)
+            if fd is None and lock.exists():
+                continue  # a running build owns it
+        try:
+            for leftover in (folder, folder.with_name(base + OLD_SUFFIX)):
+                if leftover.exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                    removed.append(leftover)
+            lock.unlink(missing_ok=True)
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return removed
+
+
+@contextmanager
+def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
+    """Yield an empty staging folder that replaces ``target`` only if the block completes.
+
+    The staging folder ``.<target>.staging-<pid>-<random>`` is owned through an flock on the file
+    of the same name plus ``.lock``, held until the folder is gone, so that the next build can
+    tell a dead owner's leftovers (removed) from a running build's folder (kept)."""
+    parent = target.parent
+    created_parent = not parent.exists()
+    with output_errors(parent, option):
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(target)
+        fd, lock_name = tempfile.mkstemp(
+            prefix=f"{staging_prefix(target)}{os.getpid()}-", suffix=LOCK_SUFFIX, dir=parent
+        )
+    lock = Path(lock_name)
+    staging = lock.with_name(lock.name.removesuffix(LOCK_SUFFIX))
+    old = staging.with_name(staging.name + OLD_SUFFIX)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        with output_errors(parent, option):
+            staging.mkdir()  # mode 0777 & ~umask, as any folder the user makes
+        yield staging
+        _move_into_place(staging, target, old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+        if created_parent:
+            with suppress(OSError):
+                lock.unlink()
+            shutil.rmtree(parent, ignore_errors=True)
+        raise
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _move_into_place(staging: Path, target: Path, old: Path) -> None:
+    try:
+        if target.exists():
+            os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+    except OSError as err:
+        if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        raise ExamgenError(
+            f"{target}: another build finished into this folder at the same time and its files "
+            "are in place; this build's were discarded (run it again to replace them)"
+        ) from None

@@ -1,0 +1,201 @@
+"""No data lost: whatever stops a build (SIGTERM, SIGHUP, a full disk, a SIGKILL before it, another
+build finishing first) leaves ``out/`` as it was, and output honours the umask.
+
+Full disks and unwritable folders are faked (an ``OSError`` raised where the write happens), so
+the tests need neither a small file system nor a non-root user.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import generator.build
+from generator.cli import main
+
+TARGET = "lecture-14-quiz-seed1"
+
+
+def build_args(out: Path, *extra: str) -> list[str]:
+    return ["build", "--seed", "1", "--count", "3", "--no-pdf", "-q", "--out", str(out), *extra]
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def one_line_error(result, fragment: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """An output folder that already holds something the build must not lose."""
+    folder = tmp_path / "out"
+    (folder / "keep").mkdir(parents=True)
+    (folder / "keep" / "notes.txt").write_text("previous term")
+    return folder
+
+
+SIGNAL_SCRIPT = """
+import os, signal, sys
+from generator import build
+from generator.cli import main
+
+original, calls = build.render_exam_document, [0]
+def render_then_signal(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == 3:  # mid-build: some files are already in the staging folder
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    return original(*args, **kwargs)
+build.render_exam_document = render_then_signal
+main(["build", "--seed", "1", "--count", "3", "--no-pdf", "-q", "--out", sys.argv[2]])
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_clean_up_like_ctrl_c(out: Path, name: str) -> None:
+    """On main either signal killed the process and left the staging folder in out/."""
+    before = listing(out)
+    run = subprocess.run(
+        [sys.executable, "-c", SIGNAL_SCRIPT, name, str(out)], capture_output=True, text=True
+    )
+    assert run.returncode == 128 + getattr(signal, name), run.stderr
+    assert run.stderr.strip() == f"Stopped by {name}; nothing was written"
+    assert listing(out) == before
+
+
+def test_signal_handlers_are_restored_after_a_build(out: Path) -> None:
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(out: Path) -> None:
+    """Leftovers whose owner is gone (no lock, or an unheld one) go; a folder whose lock a
+    running build holds, and other exams' folders, stay (on main nothing was ever removed)."""
+    dead = out / f".{TARGET}.staging-99999-dead"
+    (dead / "exams").mkdir(parents=True)
+    (dead / "exams" / "s001.md").write_text("half written")
+    dead.with_name(dead.name + ".lock").touch()
+    (out / f".{TARGET}.staging-99999-dead.old").mkdir()
+    unlocked = out / f".{TARGET}.staging-k2j3hx9a"  # as main named them: no lock at all
+    unlocked.mkdir()
+    live = out / f".{TARGET}.staging-{os.getpid()}-live"
+    live.mkdir()
+    lock = os.open(live.with_name(live.name + ".lock"), os.O_CREAT | os.O_RDWR)
+    other = out / ".other-exam-seed1.staging-99999-x"
+    other.mkdir()
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    finally:
+        os.close(lock)
+    leftovers = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert leftovers == sorted([live.name, live.name + ".lock", other.name])
+    assert (out / TARGET / "key.json").exists()
+
+
+def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On main: OSError with a traceback."""
+    original, calls = generator.build._write, [0]
+
+    def write_until_full(path: Path, text: str) -> None:
+        calls[0] += 1
+        if calls[0] > 5:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        original(path, text)
+
+    monkeypatch.setattr(generator.build, "_write", write_until_full)
+    before = listing(out)
+    one_line_error(CliRunner().invoke(main, build_args(out)), "the disk is full")
+    assert listing(out) == before
+
+
+def test_out_that_is_a_file_or_under_one_is_one_line(tmp_path: Path) -> None:
+    """On main: FileExistsError / NotADirectoryError tracebacks."""
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("not a folder")
+    for bad in (a_file, a_file / "sub"):
+        one_line_error(CliRunner().invoke(main, build_args(bad)), "is a file, not a folder")
+    assert a_file.read_text() == "not a folder"
+
+
+def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real chmod does not stop root (CI runs as root), so the refusal is faked where the
+    build first creates something in ``out`` (on main: a PermissionError traceback)."""
+    for name in ("mkstemp", "mkdtemp"):
+        real = getattr(tempfile, name)
+
+        def refused(*args, real=real, **kwargs):
+            if Path(kwargs.get("dir", "")) == out:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(tempfile, name, refused)
+    one_line_error(CliRunner().invoke(main, build_args(out)), "cannot write there")
+
+
+def test_two_builds_finishing_at_once_the_loser_says_so(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another build moves its folder into place between this build's check and its rename
+    (on main: OSError ENOTEMPTY)."""
+    real_replace = os.replace
+
+    def other_build_wins(src, dst):
+        if Path(dst) == out / TARGET and not Path(dst).exists():
+            (out / TARGET).mkdir()
+            (out / TARGET / "key.json").write_text('{"winner": true}')
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", other_build_wins)
+    one_line_error(CliRunner().invoke(main, build_args(out)), "another build finished")
+    assert json.loads((out / TARGET / "key.json").read_text()) == {"winner": True}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_output_honours_the_umask(tmp_path: Path, umask: int) -> None:
+    """On main the exam folder was 0700 (mkdtemp) and scores and exports 0600 (mkstemp)."""
+    previous = os.umask(umask)
+    try:
+        out = tmp_path / "out"
+        assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+        folder = out / TARGET
+        graded = CliRunner().invoke(
+            main, ["grade", str(folder), str(folder / "key.csv"), "--out", str(tmp_path / "s.csv")]
+        )
+        assert graded.exit_code == 0, graded.output
+        exported = CliRunner().invoke(
+            main,
+            ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)],
+        )
+        assert exported.exit_code == 0, exported.output
+        created = CliRunner().invoke(main, ["new", "umask-probe", "--dir", str(tmp_path / "fam")])
+        assert created.exit_code == 0, created.output
+    finally:
+        os.umask(previous)
+    family = tmp_path / "fam" / "umask-probe"
+    folders = [folder, family, *(p for p in folder.rglob("*") if p.is_dir())]
+    files = [p for p in [*folder.rglob("*"), *family.rglob("*")] if p.is_file()]
+    files += [tmp_path / f"s{suffix}" for suffix in (".csv", ".stats.json", ".report.md")]
+    files += [tmp_path / "s.mistakes.png", out / f"{TARGET}-moodle.xml"]
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {oct(0o777 & ~umask)}
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o666 & ~umask)}
