@@ -25,6 +25,9 @@ from typing import Any, TypeVar
 from generator.families.base import Variant
 from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
+from generator.paper.handout import work_space
+from generator.paper.layout import write_sheets
+from generator.paper.qr import student_codes
 from generator.pdf import PdfStudent, build_pdfs
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
@@ -94,6 +97,7 @@ def render_question(fmt: Format, question: Question, show_solutions: bool) -> st
         number=question.number,
         points=question.slot.points,
         show_solutions=show_solutions,
+        extra={"space": question.slot.space, "work_space": work_space(variant)},
     )
 
 
@@ -104,6 +108,10 @@ def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dic
         "variant_code": exam.variant_code,
         "total_points": exam.total_points,
         "questions": [render_question(fmt, q, show_solutions) for q in exam.questions],
+        # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
+        "qr_codes": []
+        if show_solutions or fmt != "latex"
+        else student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions)),
     }
 
 
@@ -258,5 +266,10 @@ def build(
     with staged_directory(target) as staging:
         write_exam_files(staging, spec, seed, exams, progress)
         if pdf:
-            build_pdfs(staging, pdf_students(exams), progress)
+            build_pdfs(
+                staging,
+                pdf_students(exams),
+                progress,
+                positions=lambda parts: write_sheets(staging, spec.id, seed, parts),
+            )
     return target

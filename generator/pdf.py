@@ -341,12 +341,21 @@ def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
     return items
 
 
+#: Called with the handouts' parts in document order: each part's position file (``.pos``,
+#: written by the template as pages are shipped out) and its students (generator.paper.layout).
+PositionsHook = Callable[[list[tuple[Path, list[Student]]]], None]
+
+
 def build_pdfs(
-    folder: Path, students: Sequence[PdfStudent], progress: Progress[Any] = _no_progress
+    folder: Path,
+    students: Sequence[PdfStudent],
+    progress: Progress[Any] = _no_progress,
+    positions: PositionsHook | None = None,
 ) -> dict[str, float]:
     """From the per-student ``.tex`` files in ``folder``, write ``handouts.pdf``,
     ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``;
-    return the seconds each document took to typeset and to cut (for the benchmark)."""
+    hand the handouts' typeset positions to ``positions``; return the seconds each document took
+    to typeset and to cut (for the benchmark)."""
     work = folder / ".latex"
     work.mkdir()
     jobs = []
@@ -393,5 +402,13 @@ def build_pdfs(
     for name, _, _ in DOCUMENTS:
         parts = [job.tex.with_suffix(".pdf") for job in jobs if job.name == name]
         join_pdfs(parts, folder / f"{name}.pdf")
+    if positions is not None:
+        positions(
+            [
+                (job.tex.with_suffix(".pos"), [students[i].student for i in job.students])
+                for job in jobs
+                if job.name == DOCUMENTS[0][0]
+            ]
+        )
     shutil.rmtree(work)
     return {f"{step} {job.tex.stem}": t for job in jobs for step, t in job.seconds.items()}

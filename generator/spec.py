@@ -26,6 +26,7 @@ from generator.choices import FORMS, supports_form, with_form
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
+from generator.paper.handout import SPACE_RE
 from generator.responses import DecimalRule
 from generator.seeding import question_stream, stream
 
@@ -41,8 +42,9 @@ TOP_LEVEL_FIELDS = {
     "shuffle_questions",
     "questions",
     "grading",
+    "answer_sheet",
 }
-SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form"}
+SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "space"}
 CHOOSERS = ("family", "tags", "families")
 
 
@@ -60,6 +62,7 @@ class Slot:
     pinned: Mapping[str, Any] = field(default_factory=dict)
     pool: tuple[Family, ...] = ()
     form: str | None = None  # None: each family's own form
+    space: str | None = None  # work space printed below the question (a TeX length)
 
     @property
     def candidates(self) -> tuple[Family, ...]:
@@ -89,6 +92,7 @@ class Spec:
     path: Path
     shuffle_questions: bool = False
     grading: DecimalRule = DecimalRule()  # [grading] decimals, significant: when a decimal counts
+    answer_sheet: bool = False  # a separate bubble page per student (generator.paper)
 
     @property
     def digest(self) -> str:
@@ -158,6 +162,9 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     shuffle = data.get("shuffle_questions", False)
     if not isinstance(shuffle, bool):
         raise _fail(path, "shuffle_questions", f"must be true or false, got {shuffle!r}")
+    answer_sheet = data.get("answer_sheet", False)
+    if not isinstance(answer_sheet, bool):
+        raise _fail(path, "answer_sheet", f"must be true or false, got {answer_sheet!r}")
     return Spec(
         id=exam_id,
         title=_string(data, "title", path, exam_id),
@@ -169,6 +176,7 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         path=path,
         shuffle_questions=shuffle,
         grading=DecimalRule.from_json(data.get("grading"), f"{path}: grading"),
+        answer_sheet=answer_sheet,
     )
 
 
@@ -197,6 +205,11 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
     points = raw.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
+    space = raw.get("space")
+    if space is not None and not (isinstance(space, str) and SPACE_RE.fullmatch(space)):
+        raise _fail(
+            path, f"{where}.space", f'must be a length like "3in", "8cm" or "40mm", got {space!r}'
+        )
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
         raise _fail(path, f"{where}.params", 'must be a table, e.g. params = { eta = "1/2" }')
@@ -218,7 +231,7 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
                 family.generate(stream(0, "spec-check", number), pinned)
         except ExamgenError as err:
             raise _fail(path, f"{where}.params", str(err)) from None
-        return Slot(number, family, points, pinned, form=form)
+        return Slot(number, family, points, pinned, form=form, space=space)
 
     if params:
         raise _fail(
@@ -230,7 +243,7 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
         if key == "tags"
         else _named_pool(raw[key], form, path, f"{where}.families")
     )
-    return Slot(number, None, points, {}, pool=pool, form=form)
+    return Slot(number, None, points, {}, pool=pool, form=form, space=space)
 
 
 def _string_list(value: Any, path: Path, where: str) -> list[str]:
