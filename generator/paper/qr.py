@@ -1,7 +1,7 @@
 """The QR code printed on every page of a handout, and how the LaTeX template draws it.
 
 The payload names the exam, the seed, the page within the student's handout and the student:
-``EXAMGEN:<exam>:<seed>:<page>:<student id>`` (the ID last, so it may hold any character; exam
+``EG:<exam>:<seed>:<page>:<student id>`` (the ID last, so it may hold any character; exam
 IDs are letters, digits, ``-``, ``_`` and ``.``). The page a question lands on is known only
 while TeX typesets, and one pdflatex pass is the rule, so each student's part of the document
 defines one code per possible page (``pages_bound``) and the page background picks the one for
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import segno
 
-PREFIX = "EXAMGEN"
+PREFIX = "EG"  # short: a smaller code has larger modules, which read better at 150 dpi
 #: Fixed mask and error level: the mask search is most of segno's time, and these codes are
 #: printed on white paper next to nothing else, so any mask reads.
 ERROR_LEVEL = "l"

@@ -71,8 +71,12 @@ def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
     """The examgen QR code on the page (payload, raw text, corners TL TR BR BL in pixels);
     tried again on a sharpened, binarised copy when the plain read finds nothing."""
     texts = []
-    for attempt in (image, None):
-        if attempt is None:
+    for zoom in (1, 2, 0):
+        if zoom == 1:
+            attempt = image
+        elif zoom == 2:  # a low-resolution or blurred scan: modules of two or three pixels
+            attempt = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        else:
             blurred = cv2.GaussianBlur(image, (0, 0), 1.0)
             attempt = cv2.adaptiveThreshold(
                 blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 51, 10
@@ -85,7 +89,7 @@ def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
                 corners = np.array(
                     [[c.x, c.y] for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)],
                     dtype=np.float32,
-                )
+                ) / (zoom or 1)
                 return payload, result.text, corners
     return None, texts[0] if texts else "", None
 
@@ -139,7 +143,12 @@ def register(
 ) -> tuple[np.ndarray | None, list[tuple[float, float]], str]:
     """Page points → image pixels from the registration marks (the QR code only says roughly
     where to look); ``None`` and why when fewer than three marks are found."""
-    coarse = cv2.getPerspectiveTransform(_corners(sheet["qr_box"]), qr_corners)
+    # A similarity (rotation, scale, shift) from the QR code's corners: a perspective fit to a
+    # small square extrapolates badly to the page's corners.
+    similarity, _ = cv2.estimateAffinePartial2D(_corners(sheet["qr_box"]), qr_corners)
+    if similarity is None:
+        return None, [], "the QR code's corners give no position"
+    coarse = np.vstack([similarity, [0, 0, 1]])
     page_points, found = [], []
     for mark in sheet["marks"]:
         centre = _centre(mark)

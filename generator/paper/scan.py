@@ -149,6 +149,8 @@ def scan(
             if (read.payload and read.problem != "other-exam")
             else {}
         )
+        if read.problem == "not-registered" and read.key is not None:
+            seen.setdefault(read.key, ref)  # scanned, though not read: not a missing page
         if read.problem:
             rows.append(
                 ReviewRow(read.problem, **where, **who, detail=read.detail, image=image(ref, read))
