@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from generator.families.base import Variant
 from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
-from generator.paper.handout import work_space
+from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import write_sheets
 from generator.paper.qr import student_codes
 from generator.pdf import PdfStudent, build_pdfs
@@ -108,6 +108,9 @@ def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dic
         "variant_code": exam.variant_code,
         "total_points": exam.total_points,
         "questions": [render_question(fmt, q, show_solutions) for q in exam.questions],
+        "answer_rows": [
+            (q.number, values) for q in exam.questions if (values := bubble_values(q.variant))
+        ],
         # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
         "qr_codes": []
         if show_solutions or fmt != "latex"

@@ -11,16 +11,21 @@ import csv
 import json
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
+import pypdfium2
 import pytest
 from click.testing import CliRunner
 
+from generator.build import build
 from generator.cli import main
 from generator.grading.grade import grade_files
 from generator.paper.scan import FIELDS, scan
-from tests.scan_synth import make_batch
+from generator.roster import numbered_students
+from generator.spec import SPECS_DIR, load_spec
+from tests.scan_synth import make_batch, random_distortion, save, sheets_of, synthetic_page
 
 pytestmark = pytest.mark.pdf
-ROUNDS = 12  # batches per shipped spec; the first of each is a full class with bad pages
+ROUNDS = 13  # batches per shipped spec; the first of each is a full class with bad pages
 MIN_BUBBLES = 2000
 
 
@@ -135,3 +140,35 @@ def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_pat
     assert out.read_text(encoding="utf-8").startswith("id,name,q1,")
     missing = CliRunner().invoke(main, ["scan", str(tmp_path), str(batch.folder)])
     assert missing.exit_code == 1 and "Error:" in missing.output and "key.json" in missing.output
+
+
+def test_a_separate_answer_sheet_holds_every_bubble_and_scans(tmp_path) -> None:
+    """``answer_sheet = true``: one bubble page per student after the questions (the questions
+    keep their letters, not bubbles), and it reads back like any page."""
+    source = (SPECS_DIR / "lecture-14-practice.toml").read_text(encoding="utf-8")
+    spec_path = tmp_path / "sheet.toml"
+    spec_path.write_text("answer_sheet = true\n" + source, encoding="utf-8")
+    folder = build(load_spec(spec_path), 3, numbered_students(3), tmp_path / "out", pdf=True)
+    sheets = sheets_of(folder)
+    rng = np.random.default_rng(5)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    pages = []
+    for student in ("s001", "s002", "s003"):
+        own = [p for p in sheets["pages"] if p["student"] == student]
+        with_bubbles = [p for p in own if p["bubbles"]]
+        assert len(with_bubbles) == 1
+        (sheet,) = with_bubbles
+        assert all(not p["bubbles"] for p in own if p["sheet_page"] > sheet["sheet_page"])
+        assert (
+            len({b["question"] for b in sheet["bubbles"]}) == 4
+        )  # the practice's 4 bubble questions
+        pages.append(synthetic_page(folder, pdf, sheet, random_distortion(rng, 150), rng))
+    save([p.image for p in pages], tmp_path / "scans", "sheet", "jpg")
+    result = scan(folder, [tmp_path / "scans"], tmp_path / "responses.csv", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    flagged = {(r.student, r.question): r.problem for r in result.rows if r.question != ""}
+    for page in pages:
+        for q, want in page.expected.items():
+            got = (responses[page.student][f"q{q}"], flagged.get((page.student, q)))
+            assert got == (want.value, want.problem)

@@ -23,3 +23,13 @@ def answer_kind(variant: Variant) -> str:
 
 def work_space(variant: Variant) -> str:
     return DEFAULT_SPACE.get(answer_kind(variant), "2.5in")
+
+
+def bubble_values(variant: Variant) -> list[str]:
+    """The values a question's bubbles stand for, as key.csv writes them (none: a free answer)."""
+    answer = variant.solution.answer
+    if answer.kind == "choice":
+        return [c.letter for c in variant.solution.steps["choices"]]
+    if answer.kind == "bool":
+        return ["True", "False"]
+    return []

@@ -111,7 +111,8 @@ def _project(h: np.ndarray, points: list[tuple[float, float]]) -> np.ndarray:
 def _scale(h: np.ndarray, at: tuple[float, float]) -> float:
     """Pixels per point of ``h`` near ``at``."""
     a, b, c = _project(h, [at, (at[0] + 1, at[1]), (at[0], at[1] + 1)])
-    return float(np.sqrt(abs(np.cross(b - a, c - a))))
+    (ux, uy), (vx, vy) = b - a, c - a
+    return float(np.sqrt(abs(ux * vy - uy * vx)))
 
 
 def find_mark(image: np.ndarray, guess: np.ndarray, side: float, search: float) -> Any:
