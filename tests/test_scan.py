@@ -172,3 +172,40 @@ def test_a_separate_answer_sheet_holds_every_bubble_and_scans(tmp_path) -> None:
         for q, want in page.expected.items():
             got = (responses[page.student][f"q{q}"], flagged.get((page.student, q)))
             assert got == (want.value, want.problem)
+
+
+def test_colour_600_dpi_and_unregistered_pages(paper_builds, tmp_path) -> None:
+    """A colour scan at 600 dpi reads like any other; a page whose corner marks are gone (cut
+    off, covered) is listed as not registered and its bubbles are not read."""
+    folder = paper_builds["quiz"]
+    sheets = sheets_of(folder)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    rng = np.random.default_rng(11)
+    first, second = [p for p in sheets["pages"] if p["bubbles"]][:2]
+    page = synthetic_page(folder, pdf, first, random_distortion(rng, 600), rng)
+    colour = np.dstack(
+        [page.image, np.clip(page.image.astype(int) + 10, 0, 255).astype(np.uint8), page.image]
+    )
+    save([colour], tmp_path / "scans", "colour", "jpg")
+    d = random_distortion(rng, 150)
+    d.upside_down = False
+    covered = synthetic_page(folder, pdf, second, d, rng, marked=False)
+    pad = int(0.3 * 150)
+    covered.image[: pad + int(60 * 150 / 72), :] = 255  # the top two marks
+    save([covered.image], tmp_path / "scans", "covered", "png")
+    result = scan(folder, [tmp_path / "scans"], tmp_path / "r.csv", tmp_path / "rev", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    flagged = {(r.student, r.question): r.problem for r in result.rows if r.question != ""}
+    for q, want in page.expected.items():
+        assert (responses[page.student][f"q{q}"], flagged.get((page.student, q))) == (
+            want.value,
+            want.problem,
+        )
+    (row,) = [r for r in result.rows if r.problem == "not-registered"]
+    assert (row.student, row.sheet_page, row.file) == (
+        second["student"],
+        second["sheet_page"],
+        "covered-1.png",
+    )
+    assert (tmp_path / "rev" / row.image).exists() and (tmp_path / "rev" / "review.csv").exists()

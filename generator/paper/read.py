@@ -272,15 +272,20 @@ def thumbnail(image: np.ndarray, read: PageRead) -> bytes:
     )
     label = (read.payload.text() if read.payload else "no QR code") + ("  " + text if text else "")
     cv2.putText(small, label[:70], (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 200), 1)
-    ok, png = cv2.imencode(".png", small)
+    ok, png = cv2.imencode(".png", small, [cv2.IMWRITE_PNG_COMPRESSION, 3])
     return png.tobytes() if ok else b""
 
 
 def read_page(
-    image: np.ndarray, exam: str, seed: int, pages: dict[tuple[str, int], dict[str, Any]]
+    image: np.ndarray,
+    exam: str,
+    seed: int,
+    pages: dict[tuple[str, int], dict[str, Any]],
+    always_thumbnail: bool = False,
 ) -> PageRead:
     """Everything one scanned page says, against the build's sheets (``pages`` by student and
-    sheet page)."""
+    sheet page); the annotated thumbnail only for a page with a problem (it costs more than
+    reading the page) unless ``always_thumbnail``."""
     read = PageRead()
     payload, text, corners = find_qr(image)
     read.payload = payload
@@ -302,6 +307,6 @@ def read_page(
         else:
             read.bubbles = read_bubbles(image, sheet, h, read.marks)
             read.answers = answers(read.bubbles)
-    # Always: a page that reads well may still be a duplicate, which only the batch can tell.
-    read.thumbnail = thumbnail(image, read)
+    if always_thumbnail or read.problem or any(a.problem for a in read.answers):
+        read.thumbnail = thumbnail(image, read)
     return read

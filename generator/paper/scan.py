@@ -136,6 +136,8 @@ def scan(
 
     def image(ref: PageRef, read: PageRead) -> str:
         name = f"{ref.path.stem}-p{ref.index}.png"
+        if not read.thumbnail:  # a duplicate: read well, so drawn only now
+            read = read_page(load(ref), key.exam, key.seed, pages, always_thumbnail=True)
         images[name] = read.thumbnail
         return name
 
