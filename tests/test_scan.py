@@ -15,14 +15,25 @@ import numpy as np
 import pypdfium2
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import build
 from generator.cli import main
 from generator.grading.grade import grade_files
+from generator.paper.read import read_page
 from generator.paper.scan import FIELDS, scan
 from generator.roster import numbered_students
 from generator.spec import SPECS_DIR, load_spec
-from tests.scan_synth import make_batch, random_distortion, save, sheets_of, synthetic_page
+from tests.scan_synth import (
+    Distortion,
+    Expected,
+    make_batch,
+    random_distortion,
+    save,
+    sheets_of,
+    synthetic_page,
+)
 
 pytestmark = pytest.mark.pdf
 ROUNDS = 13  # batches per shipped spec; the first of each is a full class with bad pages
@@ -209,3 +220,37 @@ def test_colour_600_dpi_and_unregistered_pages(paper_builds, tmp_path) -> None:
         "covered-1.png",
     )
     assert (tmp_path / "rev" / row.image).exists() and (tmp_path / "rev" / "review.csv").exists()
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    dpi=st.sampled_from([150, 200, 300]),
+    angle=st.floats(-3, 3),
+    scale=st.floats(0.97, 1.03),
+    shift=st.tuples(st.floats(-0.15, 0.15), st.floats(-0.15, 0.15)),
+    upside_down=st.booleans(),
+    noise=st.floats(0, 8),
+    blur=st.sampled_from([0.0, 0.6, 1.0]),
+    jpeg=st.sampled_from([None, 30, 60, 95]),
+    marks=st.integers(0, 2**32 - 1),
+)
+def test_any_scanner_distortion_within_range_reads_every_page_exactly(
+    paper_builds, dpi, angle, scale, shift, upside_down, noise, blur, jpeg, marks
+) -> None:
+    """Hypothesis picks the worst corners of the distortion ranges the batch tests sample."""
+    folder = paper_builds["practice"]
+    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    rng = np.random.default_rng(marks)
+    d = Distortion(
+        dpi, angle, scale, (shift[0] * dpi, shift[1] * dpi), upside_down, noise, blur, jpeg
+    )
+    page = synthetic_page(folder, pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet, d, rng)
+    read = read_page(page.image, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    assert read.problem is None, read.detail
+    got = {a.question: Expected(a.value, a.problem) for a in read.answers}
+    assert got == page.expected
+
+
+def _exam(folder) -> tuple[str, int]:
+    sheets = sheets_of(folder)
+    return sheets["exam"], sheets["seed"]
