@@ -1,11 +1,9 @@
 """Statement banks: the wording concept families draw from, kept as data.
 
-A bank is a TOML file in ``generator/banks/`` named after its family (``sgd-direction.toml``), a
-list of ``[[statements]]`` each with a stable ``id`` (it appears in key.json and pins a variant),
-the ``text`` a student reads, its ``truth`` (for multiple choice: whether it is a correct
-description) and the ``explanation`` the solution shows. ``misconceptions.toml`` holds one note per
-named misconception, shown when a multiple-choice solution explains the wrong choices. Wording
-changes are data edits; this module only loads and checks them.
+A bank is ``bank.toml`` in its family's folder: a list of ``[[statements]]`` each with a stable
+``id`` (it appears in key.json and pins a variant), the ``text`` a student reads, its ``truth``
+(for multiple choice: whether it is a correct description) and the ``explanation`` the solution
+shows. Wording changes are data edits; this module only loads and checks them.
 
 Texts are LaTeX-math-in-prose, printed as they are in both formats: math goes between ``$…$`` and
 the prose around it avoids characters either format treats specially (the bank tests check this).
@@ -22,8 +20,7 @@ from typing import Any
 
 from generator.errors import ExamgenError
 
-BANKS_DIR = Path(__file__).resolve().parent / "banks"
-MISCONCEPTION_NOTES = "misconceptions"
+BANK_FILE = "bank.toml"
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FIELDS = {"id": str, "text": str, "truth": bool, "explanation": str}
@@ -86,9 +83,10 @@ def _statement(raw: Any, where: str) -> Statement:
 
 
 @cache
-def load_bank(name: str, directory: Path = BANKS_DIR) -> Bank:
-    """The bank ``<directory>/<name>.toml``, checked: unique ids and texts, every field set."""
-    path = directory / f"{name}.toml"
+def load_bank(path: Path) -> Bank:
+    """The bank at ``path``, checked: unique ids and texts, every field set; it is named after
+    its family's folder."""
+    name = path.parent.name
     data = _read(path)
     raw = data.get("statements")
     if not isinstance(raw, list) or not raw:
@@ -102,15 +100,3 @@ def load_bank(name: str, directory: Path = BANKS_DIR) -> Bank:
                 f"{path}: statements: two entries share the {attribute} {repeated!r}"
             )
     return Bank(name, path, statements)
-
-
-@cache
-def misconception_notes() -> dict[str, str]:
-    """Misconception name → one sentence saying what the mistake was (shown in MC solutions)."""
-    path = BANKS_DIR / f"{MISCONCEPTION_NOTES}.toml"
-    notes = _read(path).get("notes")
-    if not isinstance(notes, dict) or not all(
-        _ID.match(k) and isinstance(v, str) and v.strip() for k, v in notes.items()
-    ):
-        raise ExamgenError(f"{path}: notes: must be a [notes] table of slug = 'sentence' entries")
-    return {k: v.strip() for k, v in notes.items()}

@@ -28,6 +28,7 @@ from generator.manifest import MANIFEST_NAME, manifest_text
 from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import write_sheets
 from generator.paper.qr import student_codes
+from generator.partial_credit import grading_json
 from generator.pdf import PdfStudent, build_pdfs
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
@@ -148,7 +149,7 @@ def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
     return {
         "exam": spec.id,
         "seed": seed,
-        "grading": spec.grading.to_json(),
+        "grading": grading_json(spec.grading, spec.partial),
         "students": [
             {
                 "id": e.student.id,

@@ -21,6 +21,7 @@ option always sits at the same letter (students would learn the letter, not the 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 from collections import Counter
@@ -32,12 +33,14 @@ from typing import Any
 import sympy
 
 from generator.build import Question, render_question
+from generator.choices import ChoiceForm, choice_form, has_choice_form
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
-from generator.families.base import Answer, Family, Variant
-from generator.fingerprint import fingerprint
+from generator.families import TEMPLATE_FILE
+from generator.families.base import Answer, Family, Recheck, Variant
+from generator.fingerprint import fingerprint, fingerprint_of
 from generator.preview import preview_stream
-from generator.recheck import Recheck, recheck_for
+from generator.recheck import recheck_for
 from generator.render import FORMATS
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec
@@ -50,6 +53,17 @@ MAX_FAILURES = 20
 MIN_VARIANTS_FOR_SHARES = 50
 #: Seeds listed per failure reason in the table (the JSON lists all).
 SEEDS_SHOWN = 10
+#: The class ``--class-size`` means by default, and the share of it that may expect to share a
+#: variant with a classmate before ``check`` warns.
+DEFAULT_CLASS_SIZE = 300
+SHARED_SHARE_LIMIT = 0.01
+#: Coinciding pairs among the samples needed before the estimate is trusted: one coincidence in a
+#: small run is chance as often as not.
+MIN_COINCIDENCES = 2
+#: Four opening parentheses: a variable (``(((``) right after a literal ``(``, which Jinja reads
+#: as ``((( (`` and prints wrongly (``f'(((( x ))))`` prints ``f'3``).
+PAREN_TRAP = "(((("
+_COMMENT = re.compile(r"\(\(=.*?=\)\)", re.DOTALL)
 UNSET: Any = object()
 
 
@@ -63,7 +77,8 @@ class Target:
 
     @property
     def label(self) -> str:
-        return self.family.ID if self.question is None else f"q{self.question} {self.family.ID}"
+        name = self.family.ID + (" (choice)" if isinstance(self.family, ChoiceForm) else "")
+        return name if self.question is None else f"q{self.question} {name}"
 
     def reproduce(self, seed: int) -> str:
         command = f"examgen preview {self.family.ID} --seed {seed}"
@@ -163,6 +178,9 @@ class FamilyReport:
     variants: int = 0
     tries: int = 0
     fingerprints: set[str] = field(default_factory=set)
+    #: How often each fingerprint was sampled (the class-size estimate reads the repeats).
+    variant_counts: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
     answers: AnswerStats = field(default_factory=AnswerStats)
@@ -187,6 +205,7 @@ class FamilyReport:
             "distinct": len(self.fingerprints),
             "rejected": dict(self.rejected.most_common()),
             "failures": [f.to_json() for f in self.failures],
+            "warnings": list(self.warnings),
             "stopped_early": self.stopped_early,
             "rechecked": self.rechecked,
             "answers": self.answers.to_json(),
@@ -200,6 +219,7 @@ class CheckReport:
     families: list[FamilyReport]
     variants: int
     seed: int
+    class_size: int = DEFAULT_CLASS_SIZE
 
     @property
     def failures(self) -> list[tuple[FamilyReport, Failure]]:
@@ -213,6 +233,7 @@ class CheckReport:
         return {
             "seed": self.seed,
             "variants": self.variants,
+            "class_size": self.class_size,
             "ok": self.ok,
             "families": [r.to_json() for r in self.families],
         }
@@ -225,8 +246,10 @@ class CheckReport:
 def _one_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     message = text[0] if text else ""
-    if len(message) > 200:
-        message = message[:199] + "…"
+    if len(message) > 300:
+        message = message[:299] + "…"
+    if isinstance(err, ExamgenError) and message:
+        return message  # already phrased for the user: the file, the line, the problem
     return f"{type(err).__name__}: {message}" if message else type(err).__name__
 
 
@@ -295,12 +318,12 @@ def check_target(
 ) -> FamilyReport:
     """Check ``variants`` variants of one family, from seeds ``seed``, ``seed + 1``, …
 
-    ``recheck`` defaults to the family's registered re-check; pass one (or ``None``) to check a
+    ``recheck`` defaults to the family's own re-check; pass one (or ``None``) to check a
     family that is not registered, e.g. in a test.
     """
     family = target.family
     if recheck is UNSET:
-        recheck = recheck_for(family.ID)
+        recheck = recheck_for(family)
     report = FamilyReport(target, seed, rechecked=recheck is not None)
     started = time.perf_counter()
     for index in range(variants):
@@ -323,7 +346,11 @@ def check_target(
             report.rejected.update(variant.rejections)
             problem = variant_problem(variant, target, recheck)
             if problem is None:
-                report.fingerprints.add(fingerprint(variant))
+                problem = choice_note_problem(variant)
+            if problem is None:
+                variant_fingerprint = fingerprint(variant)
+                report.fingerprints.add(variant_fingerprint)
+                report.variant_counts[sharing_key(variant, variant_fingerprint)] += 1
                 shown = len(variant.solution.steps.get("choices", ()))
                 report.answers.add(variant.solution.answer, shown)
         if problem is not None:
@@ -333,7 +360,7 @@ def check_target(
             if len(report.failures) >= max_failures and index + 1 < variants:
                 report.stopped_early = True
                 break
-    report.failures += share_failures(report)
+    report.failures += share_failures(report) + template_failures(family)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -355,11 +382,92 @@ def share_failures(report: FamilyReport) -> list[Failure]:
     return out
 
 
+def choice_note_problem(variant: Variant) -> str | None:
+    """Every wrong choice must say why it is wrong: a distractor without its explanation would
+    drop out of the solution's "why not" notes (a family overriding ``misconceptions`` instead of
+    declaring ``@mistake(name, explanation)``, or a bank entry without one)."""
+    steps = variant.solution.steps
+    choices = steps.get("choices", ()) if isinstance(steps, Mapping) else ()
+    for choice in choices:
+        if not getattr(choice, "correct", True) and not (getattr(choice, "note", "") or "").strip():
+            return (
+                f"choice {choice.letter} ({choice.source!r}) has no explanation; declare the "
+                "mistake with @mistake(name, explanation) in family.py"
+            )
+    return None
+
+
+def template_failures(family: Family) -> list[Failure]:
+    """Traps in the family's template that render without error but print the wrong thing."""
+    folder = getattr(family, "FOLDER", None)
+    path = folder / TEMPLATE_FILE if folder is not None else None
+    if path is None or not path.is_file():
+        return []
+    # Comments print nothing, so a trap written in one (to warn of it) is no trap.
+    source = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), path.read_text(encoding="utf-8"))
+    out = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        if PAREN_TRAP in line:
+            out.append(
+                Failure(
+                    f"{path}:{number}: '((((' is a '(' followed by '(((' and prints wrongly; "
+                    "put a space between them: '( ((( x )))'"
+                )
+            )
+    return out
+
+
+def sharing_key(variant: Variant, variant_fingerprint: str) -> str:
+    """What two students share when they share a variant: a numeric family asked as multiple
+    choice is the same question whatever order its choices come in (the values can be copied)."""
+    if not isinstance(variant.family, ChoiceForm):
+        return variant_fingerprint
+    params = {k: v for k, v in variant.key_params().items() if k != "choices"}
+    return fingerprint_of(variant.family.ID, params)
+
+
+def shared_variant_share(counts: Counter[str], class_size: int) -> float:
+    """The share of a class of ``class_size`` students expected to share their variant with at
+    least one classmate, estimated from sampled variants.
+
+    Birthday-style: ``c``, the chance that two students draw the same variant, is estimated
+    without bias by the share of sampled pairs that coincide, ``Σ m(m−1) / (n(n−1))`` over the
+    ``m`` repeats of each distinct variant among ``n`` samples (it allows for variants that are
+    more likely than others). A student then shares with someone with probability
+    ``1 − (1 − c)^(N−1)``. With no repeat among the samples the estimate is 0: 1000 samples see a
+    repeat when ``c`` is above about 1/500000, far below what a class of 300 notices.
+    """
+    n = sum(counts.values())
+    if n < 2:
+        return 0.0
+    coincide = sum(m * (m - 1) for m in counts.values()) / (n * (n - 1))
+    return 1.0 - (1.0 - coincide) ** (class_size - 1)
+
+
+def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
+    """A warning when more than 1% of a class would share a variant (unpinned families only: a
+    spec may pin a question on purpose), seen in at least ``MIN_COINCIDENCES`` coinciding pairs
+    of samples."""
+    if report.target.pinned or report.variants < MIN_VARIANTS_FOR_SHARES:
+        return []
+    coincidences = sum(m * (m - 1) // 2 for m in report.variant_counts.values())
+    share = shared_variant_share(report.variant_counts, class_size)
+    if share <= SHARED_SHARE_LIMIT or coincidences < MIN_COINCIDENCES:
+        return []
+    return [
+        f"a class of {class_size} would expect {share:.0%} of students to share their variant "
+        f"with a classmate ({len(report.variant_counts)} distinct among "
+        f"{sum(report.variant_counts.values())} sampled); widen the parameters' ranges or add "
+        "bank entries"
+    ]
+
+
 def check(
     targets: Iterable[Target],
     variants: int = DEFAULT_VARIANTS,
     seed: int = 0,
     rechecks: Mapping[str, Recheck | None] | None = None,
+    class_size: int = DEFAULT_CLASS_SIZE,
 ) -> CheckReport:
     """Check every target; ``rechecks`` overrides the registered re-checks by family ID (a
     family defined in a test checks with a re-check without touching the registry)."""
@@ -373,20 +481,30 @@ def check(
     reports = []
     for target in targets:
         recheck = (rechecks or {}).get(target.family.ID, UNSET)
-        reports.append(check_target(target, variants, seed, recheck))
-    return CheckReport(reports, variants, seed)
+        report = check_target(target, variants, seed, recheck)
+        report.warnings += class_size_warnings(report, class_size)
+        reports.append(report)
+    return CheckReport(reports, variants, seed, class_size)
 
 
-def targets_for(families: Sequence[Family] = (), spec: Spec | None = None) -> list[Target]:
-    """The spec's questions with their pinned params, else the given families, else all."""
+def targets_for(
+    families: Sequence[Family] = (), spec: Spec | None = None, extra_dirs: Sequence[Path] = ()
+) -> list[Target]:
+    """The spec's questions with their pinned params, else the given families, else all; a
+    family is checked in every form it offers (free response and multiple choice)."""
     if spec is not None:
         # A pool slot checks every family a student could get there.
         return [Target(f, s.pinned, s.number) for s in spec.slots for f in s.candidates]
     if not families:
         from generator.families import registry
 
-        families = list(registry().values())
-    return [Target(f) for f in families]
+        families = list(registry(extra_dirs).values())
+    return [Target(form) for f in families for form in every_form(f)]
+
+
+def every_form(family: Family) -> list[Family]:
+    """The family as it asks itself, then as multiple choice when it has that form too."""
+    return [family, choice_form(family)] if has_choice_form(family) else [family]
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -429,6 +547,10 @@ def format_table(report: CheckReport) -> str:
             "No independent re-check registered (answers checked against nothing else): "
             + ", ".join(missing),
         ]
+    warned = [(r, w) for r in report.families for w in r.warnings]
+    if warned:
+        lines += ["", "Warnings:"]
+        lines += [f"  {r.target.label}: {w}" for r, w in warned]
     lines.append("")
     failures = report.failures
     total = sum(r.variants for r in report.families)
@@ -462,14 +584,19 @@ def run(
     spec_path: Path | str | None = None,
     variants: int = DEFAULT_VARIANTS,
     seed: int = 0,
+    class_size: int = DEFAULT_CLASS_SIZE,
+    extra_dirs: Sequence[Path] = (),
 ) -> CheckReport:
     """What ``examgen check [FAMILY…] [--spec FILE]`` checks: named families, or a spec's
-    questions with their pinned params, or every registered family."""
+    questions with their pinned params, or every registered family (``extra_dirs``: course
+    family folders besides ``EXAMGEN_FAMILIES``)."""
     from generator.families import get_family
     from generator.spec import load_spec
 
     if family_ids and spec_path is not None:
         raise ExamgenError("give family IDs or --spec, not both")
+    if class_size < 2:
+        raise ExamgenError(f"--class-size must be at least 2, got {class_size}")
     spec = load_spec(spec_path) if spec_path is not None else None
-    families = [get_family(f) for f in dict.fromkeys(family_ids)]
-    return check(targets_for(families, spec), variants, seed)
+    families = [get_family(f, extra_dirs) for f in dict.fromkeys(family_ids)]
+    return check(targets_for(families, spec, extra_dirs), variants, seed, class_size=class_size)

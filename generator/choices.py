@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 import sympy
 
-from generator.bank import misconception_notes
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution
@@ -140,7 +139,7 @@ def all_distinct(choices: Sequence[Choice]) -> bool:
 def has_misconceptions(family: Family) -> bool:
     """Whether the family names its wrong answers (and so can be asked as multiple choice)."""
     base = family.base if isinstance(family, ChoiceForm) else family
-    return type(base).misconceptions is not Family.misconceptions
+    return bool(base.mistakes()) or type(base).misconceptions is not Family.misconceptions
 
 
 class ChoiceForm(Family):
@@ -158,6 +157,7 @@ class ChoiceForm(Family):
         self.base = base
         # Instance attributes shadow Family's class-level declarations for this one wrapper.
         self.ID = base.ID  # type: ignore[misc]
+        self.FOLDER = base.FOLDER  # the family's own template, in its own folder
         self.TITLE = f"{base.TITLE} (multiple choice)"  # type: ignore[misc]
         self.TAGS = base.TAGS  # type: ignore[misc]
         self.BUDGET = base.BUDGET  # type: ignore[misc]
@@ -230,7 +230,11 @@ class ChoiceForm(Family):
         if unknown:
             raise ExamgenError(f"family {self.ID}: no misconception named {unknown[0]!r}")
         choices = make_choices(
-            params.choices, values, solution.answer.kind, CORRECT, misconception_notes()
+            params.choices,
+            values,
+            solution.answer.kind,
+            CORRECT,
+            {s: self.base.mistake_explanation(s) for s in params.choices if s != CORRECT},
         )
         steps = {**solution.steps, "choices": choices, "free_answer": solution.answer}
         return Solution(choice_answer(choices), steps)
@@ -241,6 +245,9 @@ class ChoiceForm(Family):
             value = choice.value
             values += list(value) if isinstance(value, Sequence) else [value]
         return values
+
+    def mistake_explanation(self, name: str) -> str:
+        return self.base.mistake_explanation(name)
 
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
         """Each misconception shown as a choice, as the letter a student who made it picks."""

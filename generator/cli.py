@@ -22,6 +22,7 @@ from generator.choices import FORMS, has_choice_form, with_form
 from generator.errors import ExamgenError
 from generator.export import export as export_lms
 from generator.families import get_family, registry
+from generator.grading.analysis import CHART, REPORT, companion_path
 from generator.grading.diff import diff_folders
 from generator.grading.grade import grade_files, stats_path, summary_text
 from generator.paper.scan import scan as scan_pages
@@ -29,7 +30,10 @@ from generator.paper.scan import summary as scan_summary
 from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import load_roster, numbered_students
+from generator.scaffold import ANSWERS, new_family
 from generator.seeding import MAX_SEED
+from generator.show import families_json, family_text
+from generator.site import DEFAULT_VARIANTS, site_for_spec, site_for_tags
 from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,6 +67,13 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
 
 
 SEED = click.IntRange(0, MAX_SEED)
+FAMILIES_OPTION = click.option(
+    "--families",
+    "families_dirs",
+    type=click.Path(path_type=Path, file_okay=False),
+    multiple=True,
+    help="A course folder holding family folders (repeatable); adds to EXAMGEN_FAMILIES.",
+)
 SPEC_OPTION = click.option(
     "--spec",
     "spec_path",
@@ -152,11 +163,20 @@ def build(
     default=None,
     help="Ask the family as free response or multiple choice (default: its own form).",
 )
+@FAMILIES_OPTION
 @reports_errors
-def preview(family: str, seed: int, params_json: str | None, fmt: str, form: str | None) -> None:
+def preview(
+    family: str,
+    seed: int,
+    params_json: str | None,
+    fmt: str,
+    form: str | None,
+    families_dirs: tuple[Path, ...],
+) -> None:
     """Print one variant of FAMILY with its solution."""
     raw = _parse_params_option(params_json)
-    click.echo(preview_text(with_form(get_family(family), form), seed, raw, fmt), nl=False)
+    chosen = with_form(get_family(family, families_dirs), form)
+    click.echo(preview_text(chosen, seed, raw, fmt), nl=False)
 
 
 def _parse_params_option(params_json: str | None) -> dict[str, Any]:
@@ -197,18 +217,35 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     show_default=True,
     help="Variant i uses seed SEED+i, as `examgen preview FAMILY --seed SEED+i` shows it.",
 )
+@click.option(
+    "--class-size",
+    type=click.IntRange(2, None),
+    default=checking.DEFAULT_CLASS_SIZE,
+    show_default=True,
+    help="Warn when more than 1% of a class this size would share a variant.",
+)
+@FAMILIES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
 @reports_errors
 def check(
-    families: tuple[str, ...], spec_path: Path | None, variants: int, seed: int, as_json: bool
+    families: tuple[str, ...],
+    spec_path: Path | None,
+    variants: int,
+    seed: int,
+    class_size: int,
+    families_dirs: tuple[Path, ...],
+    as_json: bool,
 ) -> None:
     """Stress-test families: sample and prove many variants.
 
-    Checks FAMILIES (default: every family), or the questions of --spec with their pinned params.
-    Exits 1, naming the seed, if any variant fails to generate, breaks a budget or degenerate
-    rule, fails to render, or disagrees with its family's independent re-check.
+    Checks FAMILIES (default: every family) in every form they offer (free response and multiple
+    choice), or the questions of --spec with their pinned params. Exits 1, naming the seed, if
+    any variant fails to generate, breaks a budget or degenerate rule, fails to render, disagrees
+    with its family's independent re-check or shows a distractor without an explanation, or if a
+    template holds the '((((' trap. Warns when too many students of a class would share a
+    variant (--class-size).
     """
-    report = checking.run(families, spec_path, variants, seed)
+    report = checking.run(families, spec_path, variants, seed, class_size, families_dirs)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -236,17 +273,65 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
 
 
 @main.command(name="list")
-def list_command() -> None:
-    """List the problem families (with their tags) and the shipped exam specs."""
+@FAMILIES_OPTION
+@reports_errors
+def list_command(families_dirs: tuple[Path, ...]) -> None:
+    """List the problem families (with their tags, forms and parameters) and the shipped specs.
+
+    Course families come from EXAMGEN_FAMILIES and --families; `examgen show FAMILY` says more.
+    """
     click.echo("Families:")
-    for family in registry().values():
+    for family in registry(families_dirs).values():
         click.echo(f"  {family.ID:<34} {family.TITLE}")
         also = '; also as multiple choice (form = "choice")' if has_choice_form(family) else ""
         click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}{also}")
+        click.echo(f"  {'':<34} params: {', '.join(family.param_names())}")
     click.echo("Specs:")
     for path in shipped_specs():
         click.echo(f"  {path.stem:<34} {spec_summary(path)}")
         click.echo(f"  {'':<34} {path}")
+
+
+@main.command()
+@click.argument("family")
+@FAMILIES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@reports_errors
+def show(family: str, families_dirs: tuple[Path, ...], as_json: bool) -> None:
+    """Describe FAMILY: parameters (type and range; each can be pinned), forms, tags, named
+    mistakes, budget, degenerate rules and re-check."""
+    found = get_family(family, families_dirs)
+    click.echo(families_json([found]) if as_json else family_text(found), nl=False)
+
+
+@main.command()
+@click.argument("family_id")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("families"),
+    show_default=True,
+    help="The course folder that receives FAMILY_ID/.",
+)
+@click.option(
+    "--answer",
+    type=click.Choice(ANSWERS),
+    default="number",
+    show_default=True,
+    help="The answer's kind: an exact number or vector (with named mistakes, so also multiple "
+    "choice), or a true/false or multiple-choice question from a statement bank.",
+)
+@reports_errors
+def new(family_id: str, directory: Path, answer: str) -> None:
+    """Write a new family folder DIR/FAMILY_ID/ (family.py, template.j2, bank.toml for bank
+    questions) that passes `examgen check` as written; its comments explain the contract."""
+    folder = new_family(family_id, directory, answer)
+    click.echo(f"Wrote {folder}/: " + ", ".join(sorted(p.name for p in folder.iterdir())))
+    click.echo(
+        f"Next: examgen check {family_id} --families {directory}   "
+        f"(or set EXAMGEN_FAMILIES={directory}, or families_dir in a spec)"
+    )
 
 
 @main.command()
@@ -256,7 +341,8 @@ def list_command() -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Scores CSV (default: scores.csv beside RESPONSES); statistics go to <out>.stats.json.",
+    help="Scores CSV (default: scores.csv beside RESPONSES); statistics, item analysis and a "
+    "chart go to <out>.stats.json, <out>.report.md and <out>.mistakes.png.",
 )
 @click.option(
     "--decimals",
@@ -270,6 +356,7 @@ def list_command() -> None:
     default=None,
     help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
 )
+@FAMILIES_OPTION
 @reports_errors
 def grade(
     key_dir: Path,
@@ -277,16 +364,18 @@ def grade(
     out: Path | None,
     decimals: int | None,
     significant: int | None,
+    families_dirs: tuple[Path, ...],
 ) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
 
     Writes id,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
-    report, path = grade_files(key_dir, responses, out, decimals, significant)
+    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)
-    click.echo(f"Wrote {path} and {stats_path(path)}")
+    written = [stats_path(path), companion_path(path, REPORT), companion_path(path, CHART)]
+    click.echo(f"Wrote {path}, {', '.join(map(str, written))}")
 
 
 @main.command()
@@ -366,3 +455,50 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
     path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
     sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
     click.echo(f"Wrote {path} ({sizes} distinct variants)")
+
+
+@main.command(name="site")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The problems of this spec (pinned params and [grading] kept), one page per tag.",
+)
+@click.option(
+    "--tags",
+    multiple=True,
+    help="A page for this tag (repeat, e.g. --tags lecture-14 --tags SGD); default: every tag.",
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_VARIANTS,
+    show_default=True,
+    help="Pre-built variants per problem (repeats dropped): what 'Another variant' cycles through.",
+)
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the variants.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for the site (index.html, tags/, assets/); replaces an earlier site there.",
+)
+@reports_errors
+def site(
+    spec_path: Path | None, tags: tuple[str, ...], variants: int, seed: int, out: Path
+) -> None:
+    """Write practice pages: an index of tags and one page per tag listing its problems.
+
+    Each problem has an answer box (or buttons) checked exactly as `examgen grade` checks, the
+    named mistake a wrong answer matches, the worked solution, and "Another variant". Static
+    files: open index.html directly or put the folder on any web host; nothing is fetched.
+    """
+    if spec_path is not None and tags:
+        raise ExamgenError("give either --spec or --tags, not both")
+    if spec_path is not None:
+        summary = site_for_spec(load_spec(spec_path), seed, variants, out)
+    else:
+        summary = site_for_tags(tags, seed, variants, out)
+    pages = ", ".join(f"{tag} ({n})" for tag, n in summary.pages.items())
+    click.echo(f"Wrote {summary.folder / 'index.html'}: pages {pages}")

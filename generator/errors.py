@@ -6,7 +6,7 @@ examgen and is allowed to show its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 
 class ExamgenError(Exception):
@@ -22,3 +22,18 @@ class NoAcceptableVariant(ExamgenError):
     def __init__(self, message: str, rejections: Mapping[str, int]) -> None:
         super().__init__(message)
         self.rejections = dict(rejections)
+
+
+def innermost_frame(err: BaseException, wanted: Callable[[str], bool]) -> tuple[str, int] | None:
+    """The file and line of the innermost traceback frame of ``err`` whose file name is
+    ``wanted``: where in an author's family module or template an error happened, so that it can
+    be named in one line instead of a traceback. Jinja rewrites its frames to the template's own
+    file and line."""
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if wanted(filename):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

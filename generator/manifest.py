@@ -1,7 +1,8 @@
 """manifest.json: everything needed to audit an exam folder later, or to reproduce it exactly.
 
-It records the inputs (exam id, seed, a SHA-256 of the spec text, of the templates folder and of
-examgen's own package folder: code and data such as statement banks), the versions of the libraries
+It records the inputs (exam id, seed, a SHA-256 of the spec text, of the templates folder, of
+examgen's own package folder: code and data such as statement banks, and of each course family
+folder the exam uses), the versions of the libraries
 that compute and render (examgen, numpy, sympy, jinja2, Python), and every student's question
 fingerprints and answers. ``examgen diff`` compares two of these folders to say who needs
 regrading after an erratum.
@@ -67,17 +68,31 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def course_family_digests(exams: list[StudentExam]) -> dict[str, str]:
+    """A SHA-256 of each course family's folder the exams use (its module, template and bank
+    change the build as examgen's own code does), as ``"family:<id>"``: never a path, which
+    differs between machines, so ``examgen diff`` says ``family:<id> changed``. Built-in families
+    are part of ``code``."""
+    folders = {q.variant.family.ID: q.variant.family.FOLDER for e in exams for q in e.questions}
+    return {
+        f"family:{family_id}": tree_digest(folder)
+        for family_id, folder in sorted(folders.items())
+        if not folder.resolve().is_relative_to(CODE_DIR)
+    }
+
+
 def manifest(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
+    digests = {
+        "spec": spec.digest,
+        "templates": tree_digest(templates_dir()),
+        "code": tree_digest(CODE_DIR),
+    } | course_family_digests(exams)
     return {
         "manifest": MANIFEST_VERSION,
         "exam": spec.id,
         "seed": seed,
         "versions": library_versions(),
-        "sha256": {
-            "spec": spec.digest,
-            "templates": tree_digest(templates_dir()),
-            "code": tree_digest(CODE_DIR),
-        },
+        "sha256": digests,
         "students": [
             {
                 "id": exam.student.id,

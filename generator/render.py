@@ -11,10 +11,10 @@ format at hand. Templates only format; every number arrives already computed. A 
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import jinja2
 import sympy
 
+from generator.errors import ExamgenError, innermost_frame
 from generator.exact import latex
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
 from generator.tex_unicode import unicode_latex
 
 if TYPE_CHECKING:
-    from generator.families.base import Variant
+    from generator.families.base import Family, Variant
 
 Format = Literal["latex", "markdown", "html"]
 #: The formats a build writes for every student; ``html`` is for LMS export (generator.export).
@@ -36,12 +37,37 @@ FORMATS: tuple[Format, ...] = ("latex", "markdown")
 EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html"}
 
 
+def shipped_dir(name: str) -> Path:
+    """``templates`` or ``specs``: inside the package when installed from a wheel (setup.py
+    copies them in), else the repository's top-level folder, their one source."""
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
+
+
 def templates_dir() -> Path:
-    """The project's ``templates/``; ``EXAMGEN_TEMPLATES`` points elsewhere (a course's own)."""
-    override = os.environ.get("EXAMGEN_TEMPLATES")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parent.parent / "templates"
+    """The per-format layer and the shared partials: the project's ``templates/``."""
+    return shipped_dir("templates")
+
+
+class FamilyTemplates(jinja2.BaseLoader):
+    """Each family's own ``template.j2``, named by its path: a family's template lives in its
+    folder (built-in or a course's), beside ``family.py``, and is *added* to the format layer, so
+    it extends ``problem.j2`` and imports ``macros.j2`` like any other. Error messages then name
+    the template file itself."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = Path(template)
+        if not (path.is_absolute() and path.name == "template.j2" and path.is_file()):
+            raise jinja2.TemplateNotFound(template)
+        source = path.read_text(encoding="utf-8")
+        return source, str(path), lambda: True
+
+
+def family_template_name(family: Family) -> str:
+    return str(family.FOLDER / "template.j2")
 
 
 # --- escaping -----------------------------------------------------------------------------------
@@ -137,7 +163,9 @@ FINISH = {"html": finish_html}
 def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     root = root or templates_dir()
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([root / fmt, root]),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader([root / fmt, root]), FamilyTemplates()]
+        ),
         block_start_string="((*",
         block_end_string="*))",
         variable_start_string="(((",
@@ -169,21 +197,50 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    template = environment(fmt).get_template(f"families/{variant.family.ID}.j2")
-    text = template.render(
-        params=variant.params,
-        steps=variant.solution.steps,
-        answer=variant.solution.answer,
-        number=number,
-        points=points,
-        show_solutions=show_solutions,
-        **(extra or {}),
-    )
+    name = family_template_name(variant.family)
+    with template_errors(name, f"family {variant.family.ID}"):
+        text = environment(fmt).get_template(name).render(
+            params=variant.params,
+            steps=variant.solution.steps,
+            answer=variant.solution.answer,
+            number=number,
+            points=points,
+            show_solutions=show_solutions,
+            **(extra or {}),
+        )
     return _finish(fmt, text)
 
 
 def render_document(fmt: Format, template_name: str, **context: Any) -> str:
-    return _finish(fmt, environment(fmt).get_template(template_name).render(**context))
+    with template_errors(template_name, "document"):
+        text = environment(fmt).get_template(template_name).render(**context)
+    return _finish(fmt, text)
+
+
+@contextmanager
+def template_errors(preferred: str, what: str) -> Iterator[None]:
+    """An error while loading or rendering a template as one line naming the template file, the
+    line and the problem (an undefined name, a syntax error), in place of a traceback: the
+    template's own frame when ``preferred`` (the family's template) is on the stack, else the
+    innermost template."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as err:
+        where = f"{err.filename or err.name or preferred}:{err.lineno}"
+        raise ExamgenError(f"{what}: {where}: template syntax error: {err.message}") from None
+    except ExamgenError:
+        raise
+    except Exception as err:
+        frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
+            err, lambda f: f.endswith(".j2")
+        )
+        if frame is None:
+            raise
+        problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
+        kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
+        raise ExamgenError(
+            f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}"
+        ) from None
 
 
 def _finish(fmt: Format, text: str) -> str:

@@ -27,10 +27,12 @@ from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
 from generator.paper.handout import SPACE_RE
+from generator.partial_credit import PartialCredit, check_names, parse_grading
+from generator.render import shipped_dir
 from generator.responses import DecimalRule
 from generator.seeding import question_stream, stream
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+SPECS_DIR = shipped_dir("specs")
 DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
 
 TOP_LEVEL_FIELDS = {
@@ -43,6 +45,7 @@ TOP_LEVEL_FIELDS = {
     "questions",
     "grading",
     "answer_sheet",
+    "families_dir",
 }
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "space"}
 CHOOSERS = ("family", "tags", "families")
@@ -93,6 +96,8 @@ class Spec:
     shuffle_questions: bool = False
     grading: DecimalRule = DecimalRule()  # [grading] decimals, significant: when a decimal counts
     answer_sheet: bool = False  # a separate bubble page per student (generator.paper)
+    families_dirs: tuple[Path, ...] = ()  # the course's family folders (families_dir)
+    partial: PartialCredit = PartialCredit()  # [grading.partial]: credit per named mistake
 
     @property
     def digest(self) -> str:
@@ -155,16 +160,19 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     exam_id = _string(data, "id", path, path.stem)
     if not exam_id or not all(c.isalnum() or c in "-_." for c in exam_id):
         raise _fail(path, "id", f"{exam_id!r} must be letters, digits, '-', '_' or '.'")
+    dirs = _families_dirs(data, path)
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         raise _fail(path, "questions", "add at least one [[questions]] table with a family")
-    slots = tuple(_parse_slot(q, i, path) for i, q in enumerate(questions, start=1))
+    slots = tuple(_parse_slot(q, i, path, dirs) for i, q in enumerate(questions, start=1))
     shuffle = data.get("shuffle_questions", False)
     if not isinstance(shuffle, bool):
         raise _fail(path, "shuffle_questions", f"must be true or false, got {shuffle!r}")
     answer_sheet = data.get("answer_sheet", False)
     if not isinstance(answer_sheet, bool):
         raise _fail(path, "answer_sheet", f"must be true or false, got {answer_sheet!r}")
+    rule, partial = parse_grading(data.get("grading"), f"{path}: grading")
+    check_names(partial, [f for slot in slots for f in slot.candidates], f"{path}: grading.partial")
     return Spec(
         id=exam_id,
         title=_string(data, "title", path, exam_id),
@@ -175,12 +183,35 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         source=source,
         path=path,
         shuffle_questions=shuffle,
-        grading=DecimalRule.from_json(data.get("grading"), f"{path}: grading"),
+        grading=rule,
+        families_dirs=dirs,
+        partial=partial,
         answer_sheet=answer_sheet,
     )
 
 
-def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
+def _families_dirs(data: Mapping[str, Any], path: Path) -> tuple[Path, ...]:
+    """``families_dir``: the course's family folders, relative to the spec file; the families
+    there join the built-in ones (and those in ``EXAMGEN_FAMILIES``)."""
+    if "families_dir" not in data:
+        return ()
+    raw = data["families_dir"]
+    if not isinstance(raw, str) or not raw.strip():
+        raise _fail(path, "families_dir", f'must be a folder path such as "families", got {raw!r}')
+    folder = (path.parent / raw).resolve()
+    if not folder.is_dir():
+        raise _fail(
+            path, "families_dir", f"{folder} is not a folder; give the folder that holds the "
+            "course's family folders, relative to the spec file"
+        )
+    try:
+        registry((folder,))
+    except ExamgenError as err:
+        raise _fail(path, "families_dir", str(err)) from None
+    return (folder,)
+
+
+def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Slot:
     where = f"questions[{number}]"
     if not isinstance(raw, Mapping):
         raise _fail(path, where, "must be a table ([[questions]])")
@@ -220,9 +251,9 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
                 path, f"{where}.family", f"must be a family ID string, got {raw['family']!r}"
             )
         try:
-            family = with_form(get_family(raw["family"]), form)
+            family = with_form(get_family(raw["family"], dirs), form)
         except ExamgenError as err:
-            field_name = "form" if raw["family"] in registry() else "family"
+            field_name = "form" if raw["family"] in registry(dirs) else "family"
             raise _fail(path, f"{where}.{field_name}", str(err)) from None
         try:
             pinned = family.parse_params(params)
@@ -239,9 +270,9 @@ def _parse_slot(raw: Any, number: int, path: Path) -> Slot:
         )
     key = given[0]
     pool = (
-        _tag_pool(raw[key], form, path, f"{where}.tags")
+        _tag_pool(raw[key], form, path, f"{where}.tags", dirs)
         if key == "tags"
-        else _named_pool(raw[key], form, path, f"{where}.families")
+        else _named_pool(raw[key], form, path, f"{where}.families", dirs)
     )
     return Slot(number, None, points, {}, pool=pool, form=form, space=space)
 
@@ -254,9 +285,11 @@ def _string_list(value: Any, path: Path, where: str) -> list[str]:
     return value
 
 
-def _tag_pool(tags: Any, form: str | None, path: Path, where: str) -> tuple[Family, ...]:
+def _tag_pool(
+    tags: Any, form: str | None, path: Path, where: str, dirs: tuple[Path, ...]
+) -> tuple[Family, ...]:
     """Every family carrying all of ``tags`` (that can be asked in ``form``), in registry order."""
-    families = list(registry().values())
+    families = list(registry(dirs).values())
     known = sorted({t for f in families for t in f.TAGS}, key=str.lower)
     for tag in _string_list(tags, path, where):
         if not any(tag in f.TAGS for f in families):
@@ -276,11 +309,13 @@ def _tag_pool(tags: Any, form: str | None, path: Path, where: str) -> tuple[Fami
     return pool
 
 
-def _named_pool(names: Any, form: str | None, path: Path, where: str) -> tuple[Family, ...]:
+def _named_pool(
+    names: Any, form: str | None, path: Path, where: str, dirs: tuple[Path, ...]
+) -> tuple[Family, ...]:
     pool = []
     for i, name in enumerate(_string_list(names, path, where)):
         try:
-            pool.append(with_form(get_family(name), form))
+            pool.append(with_form(get_family(name, dirs), form))
         except ExamgenError as err:
             raise _fail(path, f"{where}[{i}]", str(err)) from None
     return tuple(pool)

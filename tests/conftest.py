@@ -22,26 +22,59 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-# --- PDF tests ----------------------------------------------------------------------------------
+# --- PDF and browser tests ---------------------------------------------------------------------
 PDF_TOOLS = ("pdflatex", "pdftotext")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """``@pytest.mark.pdf`` tests need TeX Live and poppler-utils. Locally they skip without them;
-    in CI (``CI=true``, where .ci/run installs both) a missing tool fails them instead, so the PDF
-    tests can never pass by being skipped."""
-    if item.get_closest_marker("pdf") is None:
+    """``@pytest.mark.pdf`` tests need TeX Live and poppler-utils, ``@pytest.mark.browser`` tests
+    Chromium and its driver. Locally they skip without them; in CI (``CI=true``, where .ci/run
+    installs both) a missing tool fails them instead, so they can never pass by being skipped."""
+    if item.get_closest_marker("pdf") is not None:
+        missing = [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
+        script = "scripts/install-tex"
+    elif item.get_closest_marker("browser") is not None:
+        from tests.browser import missing_tools
+
+        missing, script = missing_tools(), "scripts/install-browser"
+    else:
         return
-    missing = [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
     if not missing:
         return
-    message = f"needs {', '.join(missing)}: run scripts/install-tex"
+    message = f"needs {', '.join(missing)}: run {script}"
     if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the PDF tests but {message}")
+        pytest.fail(f"CI must run these tests but {message}")
     pytest.skip(message)
+
+
+# --- the practice site ----------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def lecture14_site(tmp_path_factory: pytest.TempPathFactory):
+    """``examgen site --tags lecture-14 --out DIR`` once per session (the issue's command)."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = CliRunner().invoke(main, ["site", "--tags", "lecture-14", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory):
+    """One headless Chromium for every browser test (tests/browser.py), with a fresh profile."""
+    from tests.browser import missing_tools, start_driver
+
+    if missing_tools():  # @pytest.mark.browser has already failed the test in CI
+        pytest.skip("needs Chromium: run scripts/install-browser")
+    driver = start_driver(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()
 
 
 # --- paper: one PDF build of each shipped spec per session, shared by the paper and scan tests --

@@ -2,7 +2,7 @@
 
 Invariant: every bank entry has a slug id, a truth value, text and an explanation; ids and texts
 are unique; texts print as written in both formats (math only between ``$…$``); every named
-misconception any family can produce has a note for multiple-choice solutions.
+mistake any family declares has an explanation that prints as written.
 """
 
 from __future__ import annotations
@@ -13,31 +13,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.bank import BANKS_DIR, load_bank, misconception_notes
+from generator.bank import BANK_FILE, load_bank
 from generator.errors import ExamgenError
-from generator.families import registry
+from generator.families import BUILTIN_DIR, registry
 from generator.families._concepts import BankChoiceFamily, BankFamily, TrueFalseFamily
 from generator.render import escape_latex, escape_markdown
 from generator.seeding import stream
+from tests.course import course_families_dir
 
-BANK_FAMILIES = [f for f in registry().values() if isinstance(f, BankFamily)]
-MISCONCEPTION_FAMILIES = [
-    f for f in registry().values() if type(f).misconceptions is not BankFamily.misconceptions
-]
+BANK_FAMILIES = [f for f in registry((course_families_dir(),)).values() if isinstance(f, BankFamily)]
+MISCONCEPTION_FAMILIES = [f for f in registry((course_families_dir(),)).values() if f.mistakes()]
 ALL_ENTRIES = [(f.ID, s) for f in BANK_FAMILIES for s in f.bank().statements]
 
 
-def test_every_concept_family_has_a_bank():
-    """Five reference problems are conceptual; each is a bank family whose bank loads."""
-    ids = {f.ID for f in BANK_FAMILIES}
-    assert ids == {
-        "vanishing-gradient-definition",
-        "vanishing-gradient-remedies",
-        "sgd-direction",
-        "sgd-iterations",
-        "initialization-convergence",
-    }
-    assert {p.stem for p in BANKS_DIR.glob("*.toml")} == ids | {"misconceptions"}
+def test_bank_files_belong_to_bank_families():
+    """Every bank family's bank.toml sits in its own folder, and no other family has one (a
+    stray bank would be data nothing reads)."""
+    assert BANK_FAMILIES, "the reference's conceptual problems are bank families"
+    with_bank = {p.parent.name for p in BUILTIN_DIR.glob(f"*/{BANK_FILE}")}
+    assert with_bank == {f.ID for f in BANK_FAMILIES if f.FOLDER.parent == BUILTIN_DIR}
 
 
 @pytest.mark.parametrize("family_id, statement", ALL_ENTRIES, ids=lambda v: getattr(v, "id", v))
@@ -67,11 +61,13 @@ def test_texts_print_as_written_in_both_formats(family_id, statement):
             assert "--" not in line and '"' not in line and "`" not in line
 
 
-def test_misconception_notes_print_as_written():
-    for name, note in misconception_notes().items():
-        for prose in _prose(note):
+@pytest.mark.parametrize("family", MISCONCEPTION_FAMILIES, ids=lambda f: f.ID)
+def test_mistake_explanations_print_as_written(family):
+    for declared in family.mistakes():
+        for prose in _prose(declared.explanation):
             plain = prose.replace("'", "")
-            assert escape_latex(plain) == plain and escape_markdown(prose) == prose, name
+            assert escape_latex(plain) == plain, declared.name
+            assert escape_markdown(prose) == prose, declared.name
 
 
 @pytest.mark.parametrize("family", BANK_FAMILIES, ids=lambda f: f.ID)
@@ -99,8 +95,8 @@ def test_banks_hold_what_their_family_draws(family):
 def test_every_misconception_has_a_note(family, seed):
     variant = family.generate(stream(seed, "notes", family.ID))
     names = set(family.misconceptions(variant.params, variant.solution))
-    assert names, "a family that overrides misconceptions names at least one"
-    assert names <= set(misconception_notes())
+    assert names, "a family that declares mistakes has one that applies to every variant"
+    assert all(family.mistake_explanation(name).strip() for name in names)
 
 
 @pytest.mark.parametrize(
@@ -129,9 +125,9 @@ def test_every_misconception_has_a_note(family, seed):
     ],
 )
 def test_a_broken_bank_is_one_line_naming_file_and_field(tmp_path, content, field):
-    (tmp_path / "broken.toml").write_text(content, encoding="utf-8")
+    (tmp_path / BANK_FILE).write_text(content, encoding="utf-8")
     with pytest.raises(ExamgenError) as err:
-        load_bank("broken", tmp_path)
+        load_bank(tmp_path / BANK_FILE)
     message = str(err.value)
     assert "\n" not in message
-    assert str(tmp_path / "broken.toml") in message and field in message
+    assert str(tmp_path / BANK_FILE) in message and field in message

@@ -24,17 +24,20 @@ from hypothesis import strategies as st
 
 from generator import render
 from generator.check import Target, check, check_target, run, targets_for
+from generator.choices import has_choice_form
 from generator.cli import main
-from generator.families import registry
+from generator.families import get_family, registry
+from generator.families._descent import recheck_descent
 from generator.families.base import COMMON_DEGENERATE, Answer, Family, Solution
-from generator.families.gradient_descent_step import GradientDescentStep
 from generator.fingerprint import fingerprint
 from generator.preview import preview_stream
-from generator.recheck import _RECHECKS, recheck_chain, recheck_descent, recheck_for
+from generator.recheck import recheck_for
 from generator.seeding import MAX_SEED, stream
 from generator.spec import SPECS_DIR, load_spec
 
 FAMILIES = list(registry().values())
+GradientDescentStep = type(get_family("gradient-descent-step"))
+recheck_chain = get_family("vanishing-gradient-chain").recheck
 seeds = st.integers(0, MAX_SEED)
 THIRD = sympy.Rational(1, 3)
 
@@ -159,15 +162,19 @@ Answer: ((( answer.value|string|text ))).
 
 @pytest.fixture
 def fake_templates(tmp_path, monkeypatch):
-    """A copy of templates/ plus the test families' templates, in use for one test only."""
-    root = tmp_path / "templates"
-    shutil.copytree(render.templates_dir(), root)
+    """A course folder for the test families: each one's template in its own folder, for one
+    test only. Returns the folder of family folders."""
+    root = tmp_path / "families"
+    test_families = (WrongWhenEtaIsAThird, AlwaysFalse, PickOne, ForgetsItsStatement, OptionalHint)
+    for family_type in test_families:
+        folder = root / family_type.ID
+        folder.mkdir(parents=True)
+        monkeypatch.setattr(family_type, "FOLDER", folder, raising=False)
+        (folder / "template.j2").write_text(TINY_TEMPLATE, encoding="utf-8")
     shutil.copy(
-        root / "families" / "gradient-descent-step.j2", root / "families" / "broken-descent-step.j2"
+        get_family("gradient-descent-step").FOLDER / "template.j2",
+        root / "broken-descent-step" / "template.j2",
     )
-    for family_id in ("always-false", "pick-one", "forgets-statement", "optional-hint"):
-        (root / "families" / f"{family_id}.j2").write_text(TINY_TEMPLATE, encoding="utf-8")
-    monkeypatch.setenv("EXAMGEN_TEMPLATES", str(root))
     render.environment.cache_clear()
     yield root
     render.environment.cache_clear()
@@ -175,11 +182,10 @@ def fake_templates(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fake_families(fake_templates, monkeypatch):
-    """Register the test families (and their re-check) for one test only."""
+    """Register the test families for one test only."""
     families = {f.ID: f for f in (WrongWhenEtaIsAThird(), AlwaysFalse(), PickOne())}
     for family_id, family in families.items():
         monkeypatch.setitem(registry(), family_id, family)
-    monkeypatch.setitem(_RECHECKS, "broken-descent-step", recheck_descent)
     return families
 
 
@@ -198,14 +204,14 @@ def test_accepted_variants_keep_budget_rules_and_recheck(family, seed):
             assert abs(value) <= family.BUDGET.max_magnitude, value
     for reason, is_degenerate in (*family.DEGENERATE, *COMMON_DEGENERATE):
         assert not is_degenerate(variant.params, variant.solution), reason
-    recheck = recheck_for(family.ID)
+    recheck = recheck_for(family)
     if recheck is not None:
         assert recheck(variant.key_params(), variant.solution.answer.to_json()) is None
 
 
 def test_every_family_has_a_recheck():
     """A family without an independent re-check is checked against nothing but itself."""
-    assert [f.ID for f in FAMILIES if recheck_for(f.ID) is None] == []
+    assert [f.ID for f in FAMILIES if recheck_for(f) is None] == []
 
 
 def test_bank_rechecks_catch_a_wrong_key():
@@ -213,7 +219,7 @@ def test_bank_rechecks_catch_a_wrong_key():
     for family in FAMILIES:
         variant = family.generate(stream(3, "wrong key", family.ID))
         answer = variant.solution.answer.to_json()
-        recheck = recheck_for(family.ID)
+        recheck = recheck_for(family)
         assert recheck(variant.key_params(), answer) is None
         if answer["kind"] == "bool":
             assert recheck(variant.key_params(), {**answer, "value": not answer["value"]})
@@ -233,7 +239,7 @@ def test_choice_forms_pass_and_a_letter_on_a_distractor_fails():
     family = targets[0].family
     variant = family.generate(stream(1, "choice"))
     answer = variant.solution.answer.to_json()
-    recheck = recheck_for(family.ID)
+    recheck = recheck_for(family)
     assert recheck(variant.key_params(), answer) is None
     sources = variant.key_params()["choices"]
     wrong = chr(ord("A") + next(k for k, s in enumerate(sources) if s != "correct"))
@@ -288,7 +294,9 @@ def test_cli_json_reports_failures_with_seeds(fake_families):
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["ok"] is False
-    (family,) = report["families"]
+    # `check FAMILY` checks every form it offers: free response, then multiple choice.
+    family, as_choice = report["families"]
+    assert as_choice["id"] == family["id"] and set(as_choice["answers"]["kinds"]) == {"choice"}
     failing = [f["seed"] for f in family["failures"]]
     assert failing == [
         s
@@ -302,11 +310,12 @@ def test_cli_json_reports_failures_with_seeds(fake_families):
 
 
 def test_api_checks_an_unregistered_family_with_a_given_recheck(fake_templates):
-    """`check` takes family objects and re-checks by ID: no registry to patch (only templates)."""
+    """`check` takes family objects, re-checked by their own re-check unless told otherwise: no
+    registry to patch."""
     broken = WrongWhenEtaIsAThird()
     assert "broken-descent-step" not in registry()
-    unchecked = check([Target(broken)], variants=30)
-    checked = check([Target(broken)], 30, 0, {"broken-descent-step": recheck_descent})
+    unchecked = check([Target(broken)], 30, 0, {"broken-descent-step": None})
+    checked = check([Target(broken)], variants=30)
     assert unchecked.ok and not unchecked.families[0].rechecked
     assert not checked.ok and checked.families[0].rechecked
     assert all(f.reason.startswith("re-check: answer") for _, f in checked.failures)
@@ -396,14 +405,17 @@ def test_check_stops_a_family_after_many_failures(fake_families):
 
 def test_render_failures_are_reported(fake_families, fake_templates):
     """A template that breaks on some variants is a failure, named by seed, not a crash."""
-    (fake_templates / "families" / "always-false.j2").write_text(
+    (fake_templates / "always-false" / "template.j2").write_text(
         "A test question: ((( params.missing )))",
         encoding="utf-8",
     )
     render.environment.cache_clear()
     report = check_target(Target(fake_families["always-false"]), variants=2, recheck=None)
     assert [f.seed for f in report.failures] == [0, 1]
-    assert report.failures[0].reason.startswith("render latex exam: UndefinedError")
+    # One line: the family, the template file and line, the undefined name.
+    template = fake_templates / "always-false" / "template.j2"
+    assert report.failures[0].reason.startswith(f"render latex exam: family always-false: {template}:1: ")
+    assert report.failures[0].reason.endswith("has no attribute 'missing'")
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -413,7 +425,10 @@ def test_cli_json_schema():
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True and report["seed"] == 5 and report["variants"] == 3
-    assert [f["id"] for f in report["families"]] == [f.ID for f in FAMILIES]
+    # Every family in every form it offers: a family with a choice form appears twice.
+    forms = [t.family for t in targets_for()]
+    assert [f["id"] for f in report["families"]] == [f.ID for f in forms]
+    assert {f.ID for f in forms} == {f.ID for f in FAMILIES} and len(forms) > len(FAMILIES)
     for family in report["families"]:
         assert isinstance(family["variants"], int) and family["variants"] == 3
         assert isinstance(family["distinct"], int) and 1 <= family["distinct"] <= 3
@@ -432,7 +447,8 @@ def test_cli_table_lists_each_family():
     assert result.exit_code == 0, result.output
     assert "sgd-minibatch-step" in result.output
     assert "gradient-descent-step" not in result.output
-    assert result.output.rstrip().splitlines()[-1].startswith("OK: all 4 variants")
+    assert "sgd-minibatch-step (choice)" in result.output  # its multiple-choice form too
+    assert result.output.rstrip().splitlines()[-1].startswith("OK: all 8 variants")
 
 
 def test_cli_spec_checks_its_questions_with_pins(tmp_path):
@@ -486,5 +502,11 @@ def test_cli_errors_are_one_line(argv, message):
 
 
 def test_run_checks_every_family_by_default():
+    """Every family, each followed by its multiple-choice form when it has one."""
     report = run(variants=2, seed=9)
-    assert [r.target.family.ID for r in report.families] == [f.ID for f in FAMILIES]
+    expected = []
+    for family in FAMILIES:
+        expected.append((family.ID, family.FORM))
+        if has_choice_form(family):
+            expected.append((family.ID, "choice"))
+    assert [(r.target.family.ID, r.target.family.FORM) for r in report.families] == expected

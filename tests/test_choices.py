@@ -31,8 +31,9 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.seeding import stream
+from tests.course import course_families_dir
 
-WITH_CHOICE_FORM = [f for f in registry().values() if has_choice_form(f)]
+WITH_CHOICE_FORM = [f for f in registry((course_families_dir(),)).values() if has_choice_form(f)]
 SEEDS = st.integers(0, 2**63 - 1)
 fractions = st.fractions(max_denominator=12).map(
     lambda f: sympy.Rational(f.numerator, f.denominator)
@@ -41,11 +42,12 @@ vectors = st.tuples(fractions, fractions)
 
 
 def test_the_numeric_families_have_choice_forms():
-    assert {f.ID for f in WITH_CHOICE_FORM} == {
-        "gradient-descent-step",
-        "sgd-minibatch-step",
-        "vanishing-gradient-chain",
-    }
+    """Every free-response family that names its mistakes (built-in or a course's) can be asked
+    as multiple choice; a family that asks its own way (a bank) gains no second choice form."""
+    families = registry((course_families_dir(),)).values()
+    free_with_mistakes = {f.ID for f in families if f.FORM == "free" and f.mistakes()}
+    assert {f.ID for f in WITH_CHOICE_FORM} == free_with_mistakes
+    assert len(free_with_mistakes) >= 3
 
 
 @given(a=fractions, b=fractions)

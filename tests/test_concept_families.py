@@ -19,9 +19,10 @@ from generator.families import registry
 from generator.families._concepts import BankChoiceFamily, TrueFalseFamily
 from generator.render import render_problem
 from generator.seeding import stream
+from tests.course import course_families_dir
 
-TRUE_FALSE = [f for f in registry().values() if isinstance(f, TrueFalseFamily)]
-BANK_CHOICE = [f for f in registry().values() if isinstance(f, BankChoiceFamily)]
+TRUE_FALSE = [f for f in registry((course_families_dir(),)).values() if isinstance(f, TrueFalseFamily)]
+BANK_CHOICE = [f for f in registry((course_families_dir(),)).values() if isinstance(f, BankChoiceFamily)]
 SEEDS = st.integers(0, 2**63 - 1)
 
 REFERENCE_TAGS = {

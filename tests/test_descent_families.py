@@ -42,7 +42,7 @@ def positions_of(params):
 def assert_variant_correct(family, variant):
     params, steps = variant.params, variant.solution.steps
     # An independent float recomputation (numpy, from the key entry alone) agrees.
-    assert recheck(family.ID, variant.key_params(), variant.solution.answer.to_json()) is None
+    assert recheck(family, variant.key_params(), variant.solution.answer.to_json()) is None
 
     # The stated average is the mean of the stated per-point gradients (Fraction: not sympy).
     gradients = [[Fraction(str(g)) for g in p["gradient"]] for p in steps["points"]]

@@ -9,10 +9,8 @@ byte-identical for the same seed, spec and N.
 
 from __future__ import annotations
 
-import os
+import html as html_lib
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from fractions import Fraction
@@ -33,8 +31,21 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.export import export, export_bytes
-from generator.export.moodle import moodle_xml, question_element, question_idnumber, question_name
-from generator.export.pools import ExportVariant, accepted_texts, build_pools, decimal_text
+from generator.export.moodle import (
+    CLOZE_WIDTH,
+    moodle_xml,
+    question_element,
+    question_idnumber,
+    question_name,
+)
+from generator.export.pools import (
+    ExportVariant,
+    accepted_texts,
+    build_pools,
+    decimal_text,
+    fixed_width,
+    option_html,
+)
 from generator.export.qti import FINGERPRINT_FIELD, item_element, qti_zip
 from generator.families import registry
 from generator.families.base import Answer, Solution, Variant
@@ -45,7 +56,8 @@ from generator.render import environment, render_problem
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import stream
-from generator.spec import DEFAULT_SPEC, load_spec
+from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
+from tests.processes import python_output
 
 #: The two descent families (vector answers), whatever the default holds; tests of every answer
 #: kind the shipped families have run on the default spec too.
@@ -55,7 +67,44 @@ QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
 N = 6
 SEED = 2024
-CLOZE_BLANK = re.compile(r"\{1:NUMERICAL:=([^:}]+):([^}]+)\}")
+PRACTICE = load_spec(SPECS_DIR / "lecture-14-practice.toml")
+
+# Moodle's cloze parser (question/type/multianswer/questiontype.php), its NUMERICAL part, in Python:
+# PCRE's variable-width look-behind `(?<!\\|&|&amp;)` is written as three fixed-width ones.
+_FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
+_ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"
+_FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
+_ALTERNATIVE = f"({_FRACTION})?({_ANSWER})(#({_FEEDBACK}))?"
+_BLANK = re.compile(
+    r"\{([0-9]*):(NUMERICAL|NM):(" + _ALTERNATIVE + "(~" + _ALTERNATIVE + r")*)\}", re.S
+)
+_ALTERNATIVE_START = re.compile("~?" + _ALTERNATIVE, re.S)
+_NUMBER = r"-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+_NUMERICAL = re.compile(f"^({_NUMBER})(:{_NUMBER})?$", re.S)
+
+
+def cloze_blanks(text: str) -> list[list[dict]]:
+    """Each blank's answers as Moodle's import stores them: fraction, answer, tolerance, feedback."""
+    blanks = []
+    while match := _BLANK.search(text):
+        answers, remaining = [], match.group(3)
+        while alternative := _ALTERNATIVE_START.match(remaining):
+            mark, percent, answer, feedback = (alternative.group(i) for i in (1, 2, 3, 5))
+            number = _NUMERICAL.match(answer)
+            assert number, f"not a number: {answer!r}"
+            decoded = html_lib.unescape(feedback or "").replace("\\}", "}").replace("\\#", "#")
+            answers.append(
+                {
+                    "fraction": 1.0 if mark == "=" else 0.01 * float(percent or 0),
+                    "answer": number.group(1),
+                    "tolerance": number.group(6) or "0",
+                    "feedback": decoded,
+                }
+            )
+            remaining = remaining.split(alternative.group(0), 1)[1]
+        blanks.append(answers)
+        text = text.replace(match.group(0), f"{{#{len(blanks)}}}", 1)
+    return blanks
 
 
 def recover(decimal: str) -> sympy.Rational:
@@ -141,6 +190,34 @@ def test_accepted_texts_are_what_grading_accepts(value: sympy.Rational, decimals
     assert f"{'-' if half_up < 0 else ''}{whole}.{frac:0{places}d}" in texts
 
 
+@given(rationals, st.integers(0, 4), st.integers(0, 3), st.booleans())
+def test_canvas_blanks_and_grade_accept_the_same_decimals(
+    value: sympy.Rational, decimals: int, extra: int, leading_zero: bool
+) -> None:
+    """One acceptance rule: a decimal typed with up to two places past the rule's (with or without
+    the leading zero of a value below 1: ``.89``) is in a Canvas blank's list exactly when
+    ``examgen grade`` accepts it."""
+    rule = DecimalRule(decimals)
+    needed = rule.places_needed(value)
+    places = min(max(needed, 1) + extra, needed + 2)
+    texts = accepted_texts(value, rule)
+    scaled = value * 10**places
+    for c in {int(sympy.floor(scaled)) + d for d in (-1, 0, 1, 2)}:
+        whole, frac = divmod(abs(c), 10**places)
+        head = "" if whole == 0 and not leading_zero else str(whole)
+        text = f"{'-' if c < 0 else ''}{head}.{frac:0{places}d}"
+        assert (text in texts) == rule.accepts(read_number(text), value), text
+
+
+@given(rationals)
+def test_fixed_width_numbers(value: sympy.Rational) -> None:
+    """Every number a cloze blank stores has one length and still stands for its value."""
+    text = fixed_width(value, CLOZE_WIDTH)
+    assert len(text) == CLOZE_WIDTH
+    assert recover(text) == value
+    assert abs(sympy.Rational(text) - value) <= sympy.Rational(1, 2 * 10 ** (CLOZE_WIDTH - 9))
+
+
 def test_pools_are_the_build_variants_deduplicated(tmp_path: Path) -> None:
     """With every param pinned, all N students share one variant: the category holds it once."""
     pinned = tmp_path / "pinned.toml"
@@ -176,7 +253,10 @@ def moodle_answers(question: ET.Element):
     kind = question.get("type")
     if kind == "cloze":
         text = question.findtext("questiontext/text")
-        return "vector", tuple(recover(v) for v, _ in CLOZE_BLANK.findall(text))
+        return "vector", tuple(
+            recover(next(a["answer"] for a in blank if a["fraction"] == 1))
+            for blank in cloze_blanks(text)
+        )
     if kind == "numerical":
         answers = [a for a in question.findall("answer") if a.get("fraction") == "100"]
         return "number", recover(answers[0].findtext("text"))
@@ -199,6 +279,9 @@ def test_moodle_structure(pools) -> None:
     assert len(categories) == len(SPEC.slots)
     for slot, start in zip(SPEC.slots, categories, strict=True):
         path = questions[start].findtext("category/text")
+        assert f"Worth {slot.points:g} points: give the quiz slot that mark" in questions[
+            start
+        ].findtext("info/text")  # Moodle's random slots default to 1 mark
         assert path == f"$course$/top/{SPEC.id}-seed{SEED}/q{slot.number}"
         members = questions[start + 1 : start + 1 + N]
         assert len(members) == N and all(q.get("type") == "cloze" for q in members)
@@ -208,8 +291,9 @@ def test_moodle_structure(pools) -> None:
             assert f"[{q.findtext('idnumber')}]" in q.findtext("name/text")
             assert q.find("questiontext").get("format") == "html"
             assert "Answer:" in q.findtext("generalfeedback/text")
-            blanks = CLOZE_BLANK.findall(q.findtext("questiontext/text"))
-            assert len(blanks) == 2 and {tol for _, tol in blanks} == {"0.005"}
+            blanks = cloze_blanks(q.findtext("questiontext/text"))
+            assert len(blanks) == 2
+            assert {a["tolerance"] for b in blanks for a in b if a["fraction"] == 1} == {"0.005"}
 
 
 @pytest.mark.parametrize("spec", [SPEC, DEFAULT], ids=["descent", "default"])
@@ -325,9 +409,33 @@ def test_qti_answers_equal_the_key(spec, tmp_path: Path) -> None:
 
 
 # --- every answer kind, with stand-in families ----------------------------------------------------
+#: A sentence full of what HTML, MathJax and Moodle's cloze syntax treat specially.
+TRICKY = r"Uphill: $\{x\} < 1$ & a ~tilde, a #hash} and a \\ backslash."
+
+
+class FakeFamily:
+    """A family with named mistakes for every free answer kind: one coincides with the answer
+    (never shown), and the vector's ``last-off`` agrees with the answer in its first components."""
+
+    ID = "fake-family"
+
+    def misconceptions(self, params, solution) -> dict:
+        value = solution.answer.value
+        if solution.answer.kind == "number":
+            return {"sign-flipped": -value, "coincides": value, "halved": value / 2}
+        if solution.answer.kind == "vector":
+            return {
+                "sign-flipped": tuple(-v for v in value),
+                "last-off": (*value[:-1], value[-1] + 1),
+            }
+        return {}
+
+    def mistake_explanation(self, name: str) -> str:
+        return f"{name}: {TRICKY}"
+
+
 def fake_item(answer: Answer, steps: dict | None = None, points: int = 3) -> ExportVariant:
-    family = SimpleNamespace(ID="fake-family")
-    variant = Variant(family, None, Solution(answer, steps or {}))  # type: ignore[arg-type]
+    variant = Variant(FakeFamily(), None, Solution(answer, steps or {}))  # type: ignore[arg-type]
     slot = SimpleNamespace(number=4, points=points)
     return ExportVariant(
         slot, "s007", variant, "fake-family:abc", "<p>Q?</p>\n", "<p>Because.</p>\n"
@@ -336,10 +444,11 @@ def fake_item(answer: Answer, steps: dict | None = None, points: int = 3) -> Exp
 
 CHOICES = {
     "choices": [
-        Choice("A", "relu", "text", "ReLU $f'(x) \\in \\{0, 1\\}$", False, "ReLU"),
-        Choice("B", "more-sigmoid", "text", "More sigmoid layers", False, "More sigmoid layers"),
+        Choice("A", "relu", "text", "ReLU $f'(x) \\in \\{0, 1\\}$", False, "ReLU", TRICKY),
+        Choice("B", "more-sigmoid", "text", "More sigmoid layers", False, "More sigmoid", "Worse."),
         Choice("C", "larger-eta", "text", "Larger $\\eta$", True, "Larger eta"),
-    ]
+    ],
+    "statement": SimpleNamespace(explanation=TRICKY),
 }
 KINDS = [
     Answer("number", sympy.Rational(-7, 3)),
@@ -387,6 +496,219 @@ def test_every_kind_round_trips_in_qti(answer: Answer) -> None:
         assert recover(high) == answer.value + sympy.Rational(1, 200)
 
 
+def para(sentence: str) -> str:
+    return f"<p>{text_to_html(sentence)}</p>"
+
+
+def expected_mistakes(value) -> list[tuple]:
+    """(wrong value, feedback) the stand-in family's mistakes should give, computed here."""
+    wrong = FakeFamily().misconceptions(
+        None,
+        SimpleNamespace(
+            answer=SimpleNamespace(
+                kind="vector" if isinstance(value, tuple) else "number", value=value
+            )
+        ),
+    )
+    return [(v, para(f"{n}: {TRICKY}")) for n, v in wrong.items() if v != value]
+
+
+def moodle_feedback(element: ET.Element) -> list[tuple[str, str]]:
+    return [(a.get("fraction"), a.findtext("feedback/text")) for a in element.findall("answer")]
+
+
+@pytest.mark.parametrize("answer", KINDS, ids=lambda a: f"{a.kind}-{a.value}")
+def test_moodle_feedback_reads_back_exactly(answer: Answer) -> None:
+    """Every named mistake is a 0% answer with its explanation; every wrong option and both
+    true/false answers explain themselves; the text Moodle stores equals what was meant, even
+    through the cloze syntax, for a sentence full of the characters that syntax treats specially."""
+    element = ET.fromstring(
+        ET.tostring(question_element(fake_item(answer, CHOICES), DecimalRule(2)))
+    )
+    if answer.kind == "number":
+        answers = [
+            (recover(a.findtext("text")), a.findtext("feedback/text"), a.get("fraction"))
+            for a in element.findall("answer")
+        ]
+        assert answers[0] == (answer.value, "", "100")  # the right answer first: Moodle takes it
+        assert [(v, f) for v, f, _ in answers[1:]] == expected_mistakes(answer.value)
+        assert {fraction for _, _, fraction in answers[1:]} == {"0"}
+    elif answer.kind == "vector":
+        blanks = cloze_blanks(element.findtext("questiontext/text"))
+        assert len(blanks) == len(answer.value)
+        for i, blank in enumerate(blanks):
+            assert {len(a["answer"]) for a in blank} == {CLOZE_WIDTH}  # the size leaks nothing
+            assert recover(blank[0]["answer"]) == answer.value[i] and blank[0]["fraction"] == 1
+            wrong = [  # inline: a cloze blank sits inside the question's paragraph
+                (v[i], f[3:-4])
+                for v, f in expected_mistakes(answer.value)
+                if v[i] != answer.value[i]
+            ]
+            # Moodle turns a stored "\}" into "}": the export writes the brace as \rbrace.
+            stored = [(recover(a["answer"]), a["feedback"]) for a in blank[1:]]
+            assert [(v, f.replace("\\rbrace ", "\\}")) for v, f in stored] == wrong
+            assert {a["fraction"] for a in blank[1:]} <= {0.0}
+    elif answer.kind == "bool":
+        assert moodle_feedback(element) == [
+            ("100" if answer.value else "0", para(TRICKY)),
+            ("0" if answer.value else "100", para(TRICKY)),
+        ]
+    else:
+        assert moodle_feedback(element) == [
+            ("0", para(TRICKY)),
+            ("0", "<p>Worse.</p>"),
+            ("100", ""),
+        ]
+
+
+def qti_element(answer: Answer) -> ET.Element:
+    element = ET.fromstring(ET.tostring(item_element(fake_item(answer, CHOICES), DecimalRule(2))))
+    for node in element.iter():
+        node.tag = QTI + node.tag
+    return element
+
+
+def qti_comments(item: ET.Element) -> dict[str, str]:
+    """Option ident → its answer comment, as Canvas's importer pairs them: a condition on the
+    option showing a feedback, before the scoring condition."""
+    feedback = {
+        f.get("ident"): f.findtext(f".//{QTI}mattext") for f in item.iter(f"{QTI}itemfeedback")
+    }
+    comments: dict[str, str] = {}
+    for condition in item.find(f"{QTI}resprocessing").findall(f"{QTI}respcondition"):
+        if condition.get("continue") == "No":
+            break
+        option = condition.find(f"{QTI}conditionvar/{QTI}varequal")
+        shown = condition.find(f"{QTI}displayfeedback")
+        if option is not None and shown is not None:
+            comments[option.text] = feedback[shown.get("linkrefid")]
+    return comments
+
+
+@pytest.mark.parametrize("answer", KINDS, ids=lambda a: f"{a.kind}-{a.value}")
+def test_qti_feedback_reads_back(answer: Answer) -> None:
+    """Each wrong option has its own comment, linked as Canvas links answer comments; numeric
+    and fill-in items list each named mistake's value and why in the incorrect-answer comment."""
+    item = qti_element(answer)
+    ident = "examgen_q4_s007"
+    comments = qti_comments(item)
+    if answer.kind == "choice":
+        assert comments == {f"{ident}_A": para(TRICKY), f"{ident}_B": "<p>Worse.</p>"}
+    elif answer.kind == "bool":
+        assert comments == {f"{ident}_{str(not answer.value).lower()}": para(TRICKY)}
+    else:
+        assert comments == {}
+        incorrect = next(
+            f.findtext(f".//{QTI}mattext")
+            for f in item.iter(f"{QTI}itemfeedback")
+            if f.get("ident") == "general_incorrect_fb"
+        )
+        for value, feedback in expected_mistakes(answer.value):
+            shown = option_html(answer.kind, value)
+            assert f"<p>If you answered {shown}: {feedback[len('<p>') :]}" in incorrect
+        assert option_html(answer.kind, answer.value) not in incorrect
+
+
+def family_feedback(item: ExportVariant) -> dict:
+    """What the family says each wrong response means: option letter → sentence, or wrong value →
+    sentences (every mistake giving it), asked of the family directly."""
+    variant = item.variant
+    family = variant.family
+    named = family.misconceptions(variant.params, variant.solution)
+    answer = item.answer
+    if answer.kind == "choice":
+        return {
+            c.letter: family.mistake_explanation(c.source) if c.source in named else c.note
+            for c in variant.solution.steps["choices"]
+            if not c.correct
+        }
+    if answer.kind == "bool":
+        return {"statement": variant.solution.steps["statement"].explanation}
+    return {name: (value, family.mistake_explanation(name)) for name, value in named.items()}
+
+
+@pytest.mark.parametrize("spec", [SPEC, DEFAULT, PRACTICE], ids=["descent", "default", "practice"])
+def test_moodle_feedback_on_every_named_mistake(spec) -> None:
+    """On the shipped families: every wrong option carries its explanation; every named mistake's
+    value (as the family computes it, per component) is a 0% answer explaining it; every cloze
+    blank stores answers of one length; the instructions ask for decimals, as the fields do."""
+    pools = build_pools(spec, SEED, N)
+    items = {question_idnumber(i): i for p in pools for i in p.variants}
+    root = ET.fromstring(moodle_xml(spec, SEED, pools))
+    kinds = set()
+    for question in (q for q in root if q.get("type") != "category"):
+        item = items[question.findtext("idnumber")]
+        kind, value = item.answer.kind, item.answer.value
+        kinds.add(kind)
+        said = family_feedback(item)
+        text = question.findtext("questiontext/text")
+        if kind in ("number", "vector"):
+            assert "as a decimal (a fraction such as 7/3 is not accepted)" in text
+        if kind == "vector":
+            blanks = cloze_blanks(text)
+            assert {len(a["answer"]) for b in blanks for a in b} == {CLOZE_WIDTH}
+            for i, blank in enumerate(blanks):
+                stored = {recover(a["answer"]): a["feedback"] for a in blank[1:]}
+                for name, (wrong, sentence) in said.items():
+                    if wrong[i] != value[i]:
+                        assert text_to_html(sentence) in stored[wrong[i]], (name, i)
+                assert len(stored) == len({w[i] for w, _ in said.values()} - {value[i]})
+        elif kind == "number":
+            stored = {
+                recover(a.findtext("text")): a.findtext("feedback/text")
+                for a in question.findall("answer")
+                if a.get("fraction") == "0"
+            }
+            for name, (wrong, sentence) in said.items():
+                if wrong != value:
+                    assert text_to_html(sentence) in stored[wrong], name
+        elif kind == "bool":
+            for answer in question.findall("answer"):
+                assert answer.findtext("feedback/text") == para(said["statement"])
+        else:
+            answers = question.findall("answer")
+            for letter, answer in zip("ABCDEFGHIJ"[: len(answers)], answers, strict=True):
+                expected = para(said[letter]) if letter in said else ""
+                assert answer.findtext("feedback/text") == expected
+            assert sum(a.get("fraction") == "0" for a in answers) == len(said) > 0
+    assert kinds, "the spec exported questions"
+
+
+@pytest.mark.parametrize("spec", [DEFAULT, PRACTICE], ids=["default", "practice"])
+def test_qti_feedback_on_every_wrong_option(spec) -> None:
+    """Every wrong option of a shipped choice or true/false item has its comment; every numeric or
+    fill-in item names each of its mistakes' values; the quiz instructions describe the fields."""
+    pools = build_pools(spec, SEED, N)
+    items = {i.fingerprint: i for p in pools for i in p.variants}
+    archive, _, (root,) = qti_parts(qti_zip(spec, SEED, pools))
+    for element in root.iter(f"{QTI}item"):
+        item = items[qti_field(element, FINGERPRINT_FIELD)]
+        said = family_feedback(item)
+        comments = qti_comments(element)
+        ident = element.get("ident")
+        if item.answer.kind == "choice":
+            assert comments == {f"{ident}_{letter}": para(s) for letter, s in said.items()}
+        elif item.answer.kind == "bool":
+            wrong = f"{ident}_{str(not item.answer.value).lower()}"
+            assert comments == {wrong: para(said["statement"])}
+        else:
+            incorrect = next(
+                f.findtext(f".//{QTI}mattext")
+                for f in element.iter(f"{QTI}itemfeedback")
+                if f.get("ident") == "general_incorrect_fb"
+            )
+            for wrong, sentence in said.values():
+                if wrong != item.answer.value:
+                    shown = option_html(item.answer.kind, wrong)
+                    assert f"If you answered {shown}: " in incorrect
+                    assert text_to_html(sentence) in incorrect
+    meta = [n for n in archive.namelist() if n.endswith("assessment_meta.xml")]
+    description = ET.fromstring(archive.read(meta[0])).findtext(
+        "{http://canvas.instructure.com/xsd/cccv1p0}description"
+    )
+    assert "fractions, not decimals" not in description and "decimal" in description
+
+
 def test_choice_options_keep_the_printed_letters_and_math() -> None:
     """Options come from the family's Choice objects in printed order; values print as math."""
     vector = (sympy.Rational(1, 2), sympy.Integer(4))
@@ -420,15 +742,7 @@ def test_export_is_reproducible(fmt: str) -> None:
         "from generator.spec import load_spec, DEFAULT_SPEC; s = load_spec(DEFAULT_SPEC); "
         f"sys.stdout.buffer.write(export_bytes(s, {SEED}, {fmt!r}, build_pools(s, {SEED}, 3)))"
     )
-    env = dict(os.environ, PYTHONHASHSEED="12345")
-    other = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        check=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert other.stdout == data
+    assert python_output(code, PYTHONHASHSEED="12345") == data
 
 
 def test_export_command(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """Every registered family keeps the family contract (PrairieLearn's "test them all").
 
 Discovered from the registry, so a new family is covered the moment its module exists: it samples,
-solves, serialises to the key, and renders in both formats with and without solutions.
+solves, serialises to the key, and renders in both formats with and without solutions. The
+registry includes a course folder (the guide's example family and every `examgen new` scaffold),
+so course families are held to the same contract.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from hypothesis import given, settings
 
 from generator.families import registry
 from generator.families.base import Family
-from generator.render import FORMATS, render_problem, templates_dir
+from generator.render import FORMATS, render_problem
 from generator.seeding import stream
+from tests.course import course_families_dir
 from tests.strategies import seeds
 
-FAMILIES = sorted(registry())
+COURSE = (course_families_dir(),)
+FAMILIES = sorted(registry(COURSE))
 
 
 def test_registry_finds_the_families():
@@ -30,19 +34,21 @@ def test_registry_finds_the_families():
 
 @pytest.mark.parametrize("family_id", FAMILIES)
 def test_family_declares_its_contract(family_id):
-    family = registry()[family_id]
+    family = registry(COURSE)[family_id]
     assert isinstance(family, Family)
     assert family.TITLE and family.TAGS
     assert is_dataclass(family.params_type) and family.params_type.__dataclass_params__.frozen
     assert [f.name for f in fields(family.params_type)] == list(family.param_names())
-    assert (templates_dir() / "families" / f"{family_id}.j2").is_file()
+    # The family's folder, named after it, holds its module and its template.
+    assert family.FOLDER.name == family_id
+    assert (family.FOLDER / "family.py").is_file() and (family.FOLDER / "template.j2").is_file()
 
 
 @pytest.mark.parametrize("family_id", FAMILIES)
 @settings(max_examples=15)
 @given(seed=seeds)
 def test_sample_solve_render(family_id, seed):
-    family = registry()[family_id]
+    family = registry(COURSE)[family_id]
     variant = family.generate(stream(seed, "contract", family_id))
     # Same stream, same variant: sampling depends on the generator alone.
     again = family.generate(stream(seed, "contract", family_id))

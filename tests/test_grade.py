@@ -27,6 +27,7 @@ from generator.families.base import Answer
 from generator.grading.grade import grade, scores_csv
 from generator.grading.keyfile import load_key, parse_key
 from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
+from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import DecimalRule
 from generator.roster import numbered_students
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -592,3 +593,107 @@ def test_choice_and_true_false_statistics(tmp_path: Path) -> None:
     }
     assert tf["share_correct"] == 0.25 and tf["wrong_answers"][0]["answer"] == "True"
     assert "slot 1 (q1/q2)" in result.output
+
+
+# --- partial credit by named mistake ([grading.partial]) ------------------------------------------
+CREDITS = {"sign-flipped": sympy.Rational(1, 2), "sum-not-average": sympy.Rational(1, 4)}
+
+
+def partial_spec(tmp_path: Path, table: str) -> Path:
+    path = tmp_path / "quiz.toml"
+    base = (Path(__file__).parent / "data" / "descent-quiz.toml").read_text(encoding="utf-8")
+    path.write_text(base + "\n[grading]\ndecimals = 2\n\n[grading.partial]\n" + table, "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ("sgn-flipped = 0.5\n", r"grading\.partial\.sgn-flipped: no family in this spec names"),
+        ("sign-flipped = 1.5\n", r"grading\.partial\.sign-flipped: the credit must be .* 1\.5"),
+        ("sign-flipped = -1\n", r"grading\.partial\.sign-flipped: the credit must be"),
+        ('sign-flipped = "half"\n', r"grading\.partial\.sign-flipped: the credit must be"),
+        ("sign-flipped = true\n", r"grading\.partial\.sign-flipped: the credit must be"),
+        (
+            "loss-factor-dropped = 0.5\n",
+            r"grading\.partial\.loss-factor-dropped: no family .*sign-flipped",
+        ),
+    ],
+)
+def test_partial_credit_errors_name_the_field(tmp_path: Path, table: str, message: str) -> None:
+    """A credit outside [0, 1], or a mistake none of the spec's families names (the chain's
+    mistakes are not the descent families'), is refused in one line naming the field."""
+    with pytest.raises(ExamgenError, match=r"quiz\.toml: " + message) as err:
+        load_spec(partial_spec(tmp_path, table))
+    assert "\n" not in str(err.value)
+
+
+def test_partial_credit_travels_in_the_key(tmp_path: Path) -> None:
+    """The table goes into key.json's grading object exactly; a spec without one leaves the key
+    as it was."""
+    spec = load_spec(partial_spec(tmp_path, 'sign-flipped = 0.5\nsum-not-average = "1/4"\n'))
+    assert spec.partial.to_json() == {"sign-flipped": "1/2", "sum-not-average": "1/4"}
+    folder = build(spec, 3, numbered_students(2), tmp_path / "out")
+    grading = json.loads((folder / "key.json").read_text())["grading"]
+    assert grading == {
+        "decimals": 2,
+        "significant": 2,
+        "partial": {"sign-flipped": "1/2", "sum-not-average": "1/4"},
+    }
+    assert load_key(folder).partial == spec.partial
+    assert (
+        "partial" not in key_json(SPEC, 3, generate_exams(SPEC, 3, numbered_students(1)))["grading"]
+    )
+
+
+@settings(max_examples=10)
+@given(seeds, st.data())
+def test_partial_credit_for_a_named_mistake(seed: int, data: st.DataObject) -> None:
+    """A response that is, in full, a named mistake's value earns the table's credit for it (the
+    best, if several mistakes give that value), or its per-component credit if that is more; the
+    mark names the mistake credited."""
+    exams = generate_exams(SPEC, seed, numbered_students(6))
+    raw = key_json(SPEC, seed, exams)
+    raw["grading"]["partial"] = {name: str(c) for name, c in CREDITS.items()}
+    key = parse_key(json.loads(json.dumps(raw)), Path("key.json"))
+    responses: dict[str, dict[int, str]] = {}
+    expected: dict[tuple[str, int], sympy.Rational] = {}
+    for e in exams:
+        responses[e.student.id] = {}
+        for q in e.questions:
+            variant = q.variant
+            wrong = variant.family.misconceptions(variant.params, variant.solution)
+            name = data.draw(st.sampled_from(sorted(wrong)))
+            typed = tuple(wrong[name])
+            exact = st.sampled_from(["exact", "decimal"])
+            spelled = data.draw(exact)
+            responses[e.student.id][q.number] = (
+                Answer("vector", typed).cell() if spelled == "exact" else decimal_cell(typed, 6)
+            )
+            answer = tuple(variant.solution.answer.value)
+            same = sum(t == a for t, a in zip(typed, answer, strict=True))
+            component = sympy.Rational(same, len(answer))
+            shown = [n for n, v in wrong.items() if tuple(v) == typed and typed != answer]
+            expected[e.student.id, q.number] = max(
+                [component, *(CREDITS.get(n, sympy.Integer(0)) for n in shown)]
+            )
+    report = grade(key, table(responses))
+    for (sid, number), credit in expected.items():
+        mark = report.marks[sid][number]
+        assert mark.credit == credit, (sid, number, mark)
+        if mark.credited:
+            assert CREDITS[mark.credited] == credit and mark.credited in mark.misconceptions
+            assert mark.status == "partial"
+
+
+def test_partial_credit_takes_the_best_of_coinciding_mistakes() -> None:
+    """Two mistakes with one value: the larger credit counts, never more than the response's own
+    per-component credit would lose."""
+    table = PartialCredit((("a", sympy.Rational(1, 4)), ("b", sympy.Rational(1, 2))))
+    assert table.award(["a", "b"]) == ("b", sympy.Rational(1, 2))
+    assert table.award(["c"]) is None
+    assert with_mistake_credit(sympy.Rational(2, 3), ["b"], table) == (sympy.Rational(2, 3), "")
+    assert with_mistake_credit(sympy.Rational(1, 3), ["a", "b"], table) == (
+        sympy.Rational(1, 2),
+        "b",
+    )

@@ -8,9 +8,16 @@ variant's order, not reshuffled, so the letters match the key). Numeric answers 
 tolerance of the grading rule: half a unit in the last decimal place the rule requires for that
 value (its ``decimals``, or more for a small value that needs them for its significant digits).
 
+Feedback (``generator.export.feedback``): each named mistake's value is a 0% answer of a numerical
+question or cloze blank, with the mistake's explanation as its feedback; a wrong option of a
+multiple-choice question says why it is wrong; both answers of a true/false question explain the
+statement; the worked solution is every question's general feedback. Moodle sizes a cloze blank
+from its longest stored answer, so every number a blank stores is written ``CLOZE_WIDTH``
+characters long: the blank's size says nothing about the answer.
+
 Each question's name ends with the variant's fingerprint in brackets, and its ``idnumber`` is
-the fingerprint too (or, past Moodle's 100 characters, its digest): Moodle's cloze import ignores
-``idnumber``, the name survives every import.
+the fingerprint too (or, past Moodle's 100 characters, its digest); Moodle 4.5 keeps both on
+import, cloze questions included.
 """
 
 from __future__ import annotations
@@ -18,7 +25,23 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from generator.export.pools import ExportVariant, Pool, choice_options, decimal_text
+import sympy
+
+from generator.export.feedback import (
+    MistakeValue,
+    component_mistakes,
+    mistake_values,
+    option_feedback,
+    statement_feedback,
+)
+from generator.export.pools import (
+    ExportVariant,
+    Pool,
+    choice_options,
+    decimal_text,
+    entry_hint,
+    fixed_width,
+)
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
 from generator.responses import DecimalRule
@@ -72,43 +95,84 @@ def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = 
 
 
 def _answer(
-    question: ET.Element, text: str, fraction: int, fmt: str = "moodle_auto_format", **extra: str
+    question: ET.Element,
+    text: str,
+    fraction: int,
+    fmt: str = "moodle_auto_format",
+    feedback: str = "",
+    **extra: str,
 ) -> None:
     answer = ET.SubElement(question, "answer", {"fraction": str(fraction), "format": fmt})
     ET.SubElement(answer, "text").text = text
     for tag, value in extra.items():
         ET.SubElement(answer, tag).text = value
-    _text(answer, "feedback", "", "html")
+    _text(answer, "feedback", feedback, "html")
 
 
-def _hint(rule: DecimalRule) -> str:
-    return f"<p><em>Enter each number as a decimal rounded to {rule.describe()}.</em></p>\n"
+#: The length of every number a cloze blank stores (Moodle sizes the blank from the longest).
+CLOZE_WIDTH = 18
+# Inside a cloze blank, Moodle's parser ends a feedback at ``~`` or ``}``, decodes HTML entities,
+# then turns ``\}`` and ``\#`` into ``}`` and ``#``. Writing the special characters (``&`` too) as
+# entities keeps any HTML intact; the two LaTeX commands that would be mangled are spelled
+# ``\rbrace`` and ``\unicode{35}`` instead, which MathJax reads the same.
+_CLOZE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "{": "&#123;", "}": "&#125;", "~": "&#126;", "\\": "&#92;", "#": "&#35;"}
+)
+
+
+def cloze_feedback(html: str) -> str:
+    """Inline HTML (no ``<p>``: the blank sits inside the question's own paragraph) as a cloze
+    answer's feedback: Moodle's import stores it as written, math the same."""
+    html = html.replace("\\}", "\\rbrace ").replace("\\#", "\\unicode{35}")
+    return html.translate(_CLOZE_ESCAPES)
+
+
+def cloze_blank(value: sympy.Rational, mistakes: list[MistakeValue], rule: DecimalRule) -> str:
+    """``{1:NUMERICAL:=answer:tol~%0%mistake:tol#why~…}``, every number CLOZE_WIDTH long."""
+    alternatives = [f"={fixed_width(value, CLOZE_WIDTH)}:{decimal_text(rule.tolerance(value))}"]
+    for mistake in mistakes:
+        alternatives.append(
+            f"%0%{fixed_width(mistake.value, CLOZE_WIDTH)}:"
+            f"{decimal_text(rule.tolerance(mistake.value))}#{cloze_feedback(mistake.explanation)}"
+        )
+    return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
 
 
 def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     answer = item.answer
     if answer.kind == "number":
         question = ET.Element("question", {"type": "numerical"})
-        _header(question, item, item.statement + _hint(rule))
+        _header(question, item, item.statement + entry_hint(rule, fractions=False))
         tolerance = decimal_text(rule.tolerance(answer.value))
         _answer(question, decimal_text(answer.value), 100, tolerance=tolerance)
+        # Moodle takes the first answer a response is within tolerance of: the right one first.
+        for mistake in mistake_values(item.variant):
+            tolerance = decimal_text(rule.tolerance(mistake.value))
+            _answer(
+                question,
+                decimal_text(mistake.value),
+                0,
+                feedback=mistake.html,
+                tolerance=tolerance,
+            )
         ET.SubElement(question, "unitgradingtype").text = "0"
         ET.SubElement(question, "showunits").text = "3"  # no units
         return question
     if answer.kind == "vector":
         question = ET.Element("question", {"type": "cloze"})
         blanks = ", ".join(
-            f"{{1:NUMERICAL:={decimal_text(v)}:{decimal_text(rule.tolerance(v))}}}"
-            for v in answer.value
+            cloze_blank(v, component_mistakes(item.variant, i), rule)
+            for i, v in enumerate(answer.value)
         )
-        text = item.statement + _hint(rule) + f"<p>Answer: ( {blanks} )</p>\n"
+        text = item.statement + entry_hint(rule, fractions=False) + f"<p>Answer: ( {blanks} )</p>\n"
         _header(question, item, text, grade=False)  # Moodle sums the blanks' weights
         return question
     if answer.kind == "bool":
         question = ET.Element("question", {"type": "truefalse"})
         _header(question, item, item.statement)
-        _answer(question, "true", 100 if answer.value else 0)
-        _answer(question, "false", 0 if answer.value else 100)
+        why = statement_feedback(item.variant)
+        _answer(question, "true", 100 if answer.value else 0, feedback=why)
+        _answer(question, "false", 0 if answer.value else 100, feedback=why)
         return question
     question = ET.Element("question", {"type": "multichoice"})
     _header(question, item, item.statement)
@@ -122,8 +186,10 @@ def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         ET.SubElement(question, tag).text = value
     for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
         _text(question, tag, "", "html")
+    why = option_feedback(item.variant)
     for letter, html in choice_options(item.variant):
-        _answer(question, html, 100 if letter == str(answer.value).upper() else 0, "html")
+        right = letter == str(answer.value).upper()
+        _answer(question, html, 100 if right else 0, "html", feedback=why.get(letter, ""))
     return question
 
 
@@ -137,7 +203,9 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
             category,
             "info",
             f"{escape_html(spec.title)}, question {pool.number} ({', '.join(families)}): "
-            f"{len(pool.variants)} variants, seed {seed}",
+            f"{len(pool.variants)} variants, seed {seed}. Worth {_points(pool.points)} "
+            f"point{'s' * (pool.points != 1)}: give the quiz slot that mark "
+            "(Moodle gives a random question 1 by default).",
             "html",
         )
         for item in pool.variants:

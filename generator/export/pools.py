@@ -112,9 +112,38 @@ def decimal_text(value: sympy.Rational, digits: int = 15) -> str:
         return format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
 
 
+def fixed_width(value: sympy.Rational, width: int) -> str:
+    """``value`` as a decimal exactly ``width`` characters long (``4.0000…``, ``-2.3333…``),
+    rounded half up in its last place; longer only if its whole part alone does not fit."""
+    value = sympy.Rational(value)
+    sign = "-" if value < 0 else ""
+    places = max(1, width - len(f"{sign}{int(abs(value))}."))
+    while True:
+        p, q = int(abs(value).p) * 10**places, int(abs(value).q)
+        whole, frac = divmod((2 * p + q) // (2 * q), 10**places)
+        text = f"{sign if whole or frac else ''}{whole}.{frac:0{places}d}"
+        if len(text) <= width or places == 1:
+            return text
+        places -= 1  # rounding carried into the whole part (9.99… → 10.00…)
+
+
+def entry_hint(rule: DecimalRule, fractions: bool) -> str:
+    """How a question's answer field takes numbers, in the words every export uses: a numeric
+    field (Moodle, Canvas) refuses fractions; a Canvas blank takes either."""
+    how = (
+        "as a fraction such as 7/3 or as a decimal"
+        if fractions
+        else "as a decimal (a fraction such as 7/3 is not accepted)"
+    )
+    return f"<p><em>Enter each number {how}, rounded to {rule.describe()}.</em></p>\n"
+
+
 def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int = 2) -> list[str]:
     """Every way to type ``value`` that the rule accepts, up to ``extra_places`` places past the
-    fewest it requires: for an LMS that matches answers as text (Canvas fill-in-the-blank)."""
+    fewest it requires: for an LMS that matches answers as text (Canvas fill-in-the-blank).
+
+    The ways: the fraction in lowest terms (an integer as itself) and each accepted decimal, with
+    and without the leading zero of a value below 1 (``0.89``, ``.89``)."""
     value = sympy.Rational(value)
     texts = [str(value)]
     for places in range(1, rule.places_needed(value) + extra_places + 1):
@@ -125,6 +154,8 @@ def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int =
             text = f"{sign}{whole}.{frac:0{places}d}"
             if rule.accepts(read_number(text), value):
                 texts.append(text)
+                if whole == 0:  # ".89" and "-.89": grade reads them, so the blank takes them
+                    texts.append(f"{sign}.{frac:0{places}d}")
     return list(dict.fromkeys(texts))
 
 

@@ -10,6 +10,14 @@ true/false → ``true_false_question``; a choice → ``multiple_choice_question`
 order.
 The worked solution is the general feedback; each item's title and metadata carry its fingerprint.
 
+Feedback as Canvas's own export writes it (and its importer reads it back): each wrong option of a
+multiple-choice or true/false item has an answer comment, an ``itemfeedback`` named
+``<option ident>_fb`` shown by a ``displayfeedback`` in a condition on that option, placed before
+the scoring condition (Canvas's importer takes an option's weight from the last condition naming
+it). Canvas keeps comments only on correct answers of numeric and fill-in items, so there the
+named mistakes (each wrong value and why) are the item's incorrect-answer comment
+(``general_incorrect_fb``).
+
 The zip is byte-for-byte reproducible: fixed entry order and timestamps.
 """
 
@@ -20,12 +28,19 @@ import xml.etree.ElementTree as ET
 import zipfile
 from io import BytesIO
 
+from generator.export.feedback import (
+    mistake_values,
+    option_feedback,
+    statement_feedback,
+)
 from generator.export.pools import (
     ExportVariant,
     Pool,
     accepted_texts,
     choice_options,
     decimal_text,
+    entry_hint,
+    option_html,
 )
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
@@ -107,11 +122,6 @@ def _condition(
     return variables
 
 
-def _hint(rule: DecimalRule, fractions: bool) -> str:
-    how = "as a fraction such as 7/3 or " if fractions else "as "
-    return f"<p><em>Enter each number {how}a decimal rounded to {rule.describe()}.</em></p>\n"
-
-
 def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     ident = item_id(item)
     answer = item.answer
@@ -136,7 +146,7 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     processing_parts: list[tuple[str, list[str]]] = []  # (response ident, accepted label idents)
 
     if answer.kind == "number":
-        _material(presentation, item.statement + _hint(rule, fractions=False))
+        _material(presentation, item.statement + entry_hint(rule, fractions=False))
         response = Q.el(
             presentation, "response_str", {"ident": "response1", "rcardinality": "Single"}
         )
@@ -150,7 +160,7 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         blanks = ", ".join(f"[{name}]" for name in names)
         _material(
             presentation,
-            item.statement + _hint(rule, fractions=True) + f"<p>Answer: ( {blanks} )</p>\n",
+            item.statement + entry_hint(rule, fractions=True) + f"<p>Answer: ( {blanks} )</p>\n",
         )
         for name, value in zip(names, answer.value, strict=True):
             response = Q.el(presentation, "response_lid", {"ident": f"response_{name}"})
@@ -182,6 +192,15 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     general = Q.el(processing, "respcondition", {"continue": "Yes"})
     Q.el(Q.el(general, "conditionvar"), "other")
     Q.el(general, "displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"})
+    comments = _option_comments(item)
+    for option_ident in comments:
+        shown = Q.el(processing, "respcondition", {"continue": "Yes"})
+        Q.el(Q.el(shown, "conditionvar"), "varequal", {"respident": "response1"}, option_ident)
+        Q.el(
+            shown,
+            "displayfeedback",
+            {"feedbacktype": "Response", "linkrefid": f"{option_ident}_fb"},
+        )
 
     if answer.kind == "number":
         variables = _condition(processing, "100")
@@ -205,9 +224,48 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         correct = f"{ident}_{str(answer.value).upper()}"
         Q.el(_condition(processing, "100"), "varequal", {"respident": "response1"}, correct)
 
-    feedback = Q.el(element, "itemfeedback", {"ident": "general_fb"})
-    _material(Q.el(feedback, "flow_mat"), item.solution)
+    incorrect = mistakes_html(item)
+    if incorrect and answer.kind == "number":
+        # After the scoring condition, which stops processing: reached by wrong answers only.
+        wrong = Q.el(processing, "respcondition", {"continue": "Yes"})
+        Q.el(Q.el(wrong, "conditionvar"), "other")
+        Q.el(
+            wrong,
+            "displayfeedback",
+            {"feedbacktype": "Response", "linkrefid": "general_incorrect_fb"},
+        )
+
+    _feedback(element, "general_fb", item.solution)
+    if incorrect:
+        _feedback(element, "general_incorrect_fb", incorrect)
+    for option_ident, html in comments.items():
+        _feedback(element, f"{option_ident}_fb", html)
     return element
+
+
+def _feedback(item_el: ET.Element, ident: str, html: str) -> None:
+    _material(Q.el(Q.el(item_el, "itemfeedback", {"ident": ident}), "flow_mat"), html)
+
+
+def _option_comments(item: ExportVariant) -> dict[str, str]:
+    """Option ident → the comment on choosing it, for every wrong option that has one."""
+    ident = item_id(item)
+    answer = item.answer
+    if answer.kind == "choice":
+        return {f"{ident}_{letter}": html for letter, html in option_feedback(item.variant).items()}
+    if answer.kind == "bool":
+        why = statement_feedback(item.variant)
+        return {f"{ident}_{'false' if answer.value else 'true'}": why} if why else {}
+    return {}
+
+
+def mistakes_html(item: ExportVariant) -> str:
+    """The named mistakes of a numeric or fill-in item: each wrong value and what went wrong."""
+    kind = item.answer.kind
+    return "".join(
+        f"<p>If you answered {option_html(kind, m.value)}: {m.explanation}</p>"
+        for m in mistake_values(item.variant)
+    )
 
 
 def assessment_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
@@ -241,7 +299,7 @@ def assessment_meta_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
     c = _Builder(CANVAS_NS)
     quiz = c.el(None, "quiz", {"identifier": assessment_id(spec, seed)})
     total = sum(pool.points for pool in pools)
-    description = f"<p>{escape_html(spec.instructions)}</p>" if spec.instructions else ""
+    description = quiz_instructions(spec, pools)
     for tag, text in (
         ("title", spec.title),
         ("description", description),
@@ -254,6 +312,27 @@ def assessment_meta_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
     ):
         c.el(quiz, tag, text=text)
     return _serialise(quiz)
+
+
+def quiz_instructions(spec: Spec, pools: list[Pool]) -> str:
+    """How this quiz takes answers, in place of the spec's instructions (written for paper: "give
+    exact fractions" is wrong where a numeric field refuses 7/3)."""
+    kinds = {item.answer.kind for pool in pools for item in pool.variants}
+    rule = spec.grading.describe()
+    lines = []
+    if "number" in kinds:
+        lines.append(
+            f"Enter a single number as a decimal rounded to {rule}: the number field does not "
+            "take fractions such as 7/3."
+        )
+    if "vector" in kinds:
+        lines.append(
+            f"Fill each blank of a vector with a fraction such as 7/3 or a decimal rounded to "
+            f"{rule}."
+        )
+    if kinds & {"choice", "bool"}:
+        lines.append("Choose one answer in each multiple-choice and true/false question.")
+    return "".join(f"<p>{escape_html(line)}</p>" for line in lines)
 
 
 def manifest_xml(spec: Spec, seed: int) -> bytes:

@@ -1,44 +1,178 @@
-"""The family registry: every public module in this package that defines a ``Family`` subclass.
+"""The family registry: every family folder examgen ships, plus those of a course.
 
-Discovery means a new family is one new module (and its template); the contract tests pick it up
-without a list to edit. Modules starting with ``_`` hold shared code and are skipped.
+A family is a folder named after its ID, holding ``family.py`` (one ``Family`` subclass), its
+``template.j2`` and, for statement-bank families, ``bank.toml``: the built-in families live in
+this package in exactly the shape an instructor's own do (``<dir>/<family-id>/``), so each is an
+example to copy. Course folders are found through a spec's ``families_dir`` (relative to the spec)
+and the ``EXAMGEN_FAMILIES`` path list; two families with one ID are an error naming both files.
+Discovery means a new family is one new folder; nothing keeps a list of families.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
 from functools import cache
+from pathlib import Path
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, innermost_frame
 from generator.families.base import Family
+
+BUILTIN_DIR = Path(__file__).resolve().parent
+MODULE_FILE = "family.py"
+TEMPLATE_FILE = "template.j2"
+BANK_FILE = "bank.toml"
+ENV_VARIABLE = "EXAMGEN_FAMILIES"
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _module_name(folder: Path) -> str:
+    """A stable, importable name per folder; built-ins keep one under ``generator.families``."""
+    if folder.parent == BUILTIN_DIR:
+        return f"{__name__}.{folder.name.replace('-', '_')}"
+    digest = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:12]
+    return f"examgen_course_families.{folder.name.replace('-', '_')}_{digest}"
 
 
 @cache
-def registry() -> dict[str, Family]:
+def load_family(folder: Path) -> Family:
+    """The one family ``folder/family.py`` defines, its ID equal to the folder's name."""
+    path = folder / MODULE_FILE
+    name = _module_name(folder)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ExamgenError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve their annotations through sys.modules
+    try:
+        spec.loader.exec_module(module)
+    except ExamgenError:
+        raise
+    except Exception as err:  # an author's module failed to import: say where, not a traceback
+        sys.modules.pop(name, None)
+        line = _error_line(err, path)
+        raise ExamgenError(
+            f"{path}{line}: {type(err).__name__}: {err}; fix the family module"
+        ) from None
+    found = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, Family)
+        and obj.__module__ == name
+        and getattr(obj, "ID", None)
+    ]
+    if len(found) != 1:
+        raise ExamgenError(
+            f"{path}: defines {len(found)} Family subclasses with an ID; a family folder holds "
+            "exactly one"
+        )
+    family_type = found[0]
+    if folder.name != family_type.ID:
+        raise ExamgenError(
+            f"{path}: ID = {family_type.ID!r} but the folder is named {folder.name!r}; "
+            "name the folder after the family's ID"
+        )
+    _check_declarations(family_type, path)
+    family = family_type()
+    family.FOLDER = folder
+    template = folder / TEMPLATE_FILE
+    if not template.is_file():
+        raise ExamgenError(f"{folder}: no {TEMPLATE_FILE}; a family folder holds its template")
+    return family
+
+
+def _check_declarations(family_type: type[Family], path: Path) -> None:
+    """What every family declares, checked when it loads so that a missing piece is one line
+    naming the module rather than an AttributeError deep inside a build."""
+    name = family_type.__name__
+    for attribute, example in (("TITLE", '"One step of …"'), ("TAGS", '("calculus",)')):
+        if not getattr(family_type, attribute, None):
+            raise ExamgenError(
+                f"{path}: {name} has no {attribute}; add e.g. {attribute} = {example}"
+            )
+    missing = sorted(getattr(family_type, "__abstractmethods__", ()))
+    if missing:
+        raise ExamgenError(f"{path}: {name} does not define {', '.join(missing)}; write it")
+    own_parsing = family_type.parse_params is not Family.parse_params
+    if not family_type.PARAMS and not (own_parsing and family_type.draw is not Family.draw):
+        raise ExamgenError(
+            f"{path}: {name} declares no PARAMS; declare its parameters (see "
+            "generator.families.params) or write its own Params, parse_params and draw"
+        )
+
+
+def _error_line(err: Exception, path: Path) -> str:
+    """``:LINE`` of the innermost frame of ``err`` in ``path`` (a syntax error's own line)."""
+    if isinstance(err, SyntaxError) and err.lineno:
+        return f":{err.lineno}"
+    frame = innermost_frame(err, lambda filename: Path(filename) == path)
+    return f":{frame[1]}" if frame else ""
+
+
+def family_folders(directory: Path) -> list[Path]:
+    """The family folders directly inside ``directory``, sorted: those holding a family.py."""
+    if not directory.is_dir():
+        raise ExamgenError(
+            f"{directory}: families folder not found; create it or fix families_dir / "
+            f"{ENV_VARIABLE}"
+        )
+    return sorted(
+        p for p in directory.iterdir() if p.is_dir() and (p / MODULE_FILE).is_file()
+    )
+
+
+@cache
+def families_in(directory: Path) -> dict[str, Family]:
+    return {folder.name: load_family(folder) for folder in family_folders(directory)}
+
+
+def env_dirs() -> tuple[Path, ...]:
+    """``EXAMGEN_FAMILIES``: course family folders, separated like PATH."""
+    raw = os.environ.get(ENV_VARIABLE, "")
+    return tuple(Path(p).expanduser().resolve() for p in raw.split(os.pathsep) if p.strip())
+
+
+def registry(extra_dirs: Iterable[Path] = ()) -> dict[str, Family]:
+    """Built-in families, then those in ``EXAMGEN_FAMILIES``, then ``extra_dirs`` (a spec's)."""
+    return _registry((*env_dirs(), *(Path(d).resolve() for d in extra_dirs)))
+
+
+@cache
+def _registry(course_dirs: tuple[Path, ...]) -> dict[str, Family]:
     found: dict[str, Family] = {}
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module_info.name.startswith("_") or module_info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        for obj in vars(module).values():
-            if (
-                isinstance(obj, type)
-                and issubclass(obj, Family)
-                and obj.__module__ == module.__name__
-                and getattr(obj, "ID", None)
-            ):
-                if obj.ID in found:
-                    raise RuntimeError(f"two families share the ID {obj.ID!r}")
-                found[obj.ID] = obj()
+    for directory in (BUILTIN_DIR, *dict.fromkeys(course_dirs)):
+        for family_id, family in families_in(directory).items():
+            if family_id in found:
+                first = found[family_id].FOLDER / MODULE_FILE
+                raise ExamgenError(
+                    f"two families share the ID {family_id!r}: {first} and "
+                    f"{family.FOLDER / MODULE_FILE}; rename one (folder and ID)"
+                )
+            found[family_id] = family
     return dict(sorted(found.items()))
 
 
-def get_family(family_id: str) -> Family:
-    families = registry()
+def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
+    families = registry(extra_dirs)
     if family_id not in families:
         raise ExamgenError(
             f"unknown family {family_id!r}; known families: {', '.join(families)} "
             "(see `examgen list`)"
         )
     return families[family_id]
+
+
+def clear_caches() -> None:
+    """Forget loaded folders: a family folder was just written (``examgen new``)."""
+    families_in.cache_clear()
+    _registry.cache_clear()
+
+
+def is_family_id(text: str) -> bool:
+    """Whether ``text`` is a usable family ID (a lowercase-hyphenated slug, a folder name)."""
+    return bool(_SLUG.match(text))

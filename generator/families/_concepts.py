@@ -1,7 +1,7 @@
 """What concept families share: a statement bank instead of numbers.
 
-A concept family is one module declaring ID, TITLE and TAGS; its bank is
-``generator/banks/<ID>.toml`` (see ``generator.bank``). Two shapes:
+A concept family is a folder whose ``family.py`` declares ID, TITLE and TAGS and whose
+``bank.toml`` holds its statements (see ``generator.bank``). Two shapes:
 
 - ``TrueFalseFamily``: one statement per student. The truth value is drawn first, a fair coin
   from the question's stream, and then a statement with that truth, so "False" is the answer half
@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from generator.bank import Bank, load_bank
+from generator.bank import BANK_FILE, Bank, load_bank
 from generator.choices import arrange, choice_answer, make_choices
 from generator.errors import ExamgenError
 from generator.families.base import Answer, Family, Solution
@@ -34,7 +34,16 @@ class BankFamily(Family):
     BUDGET = None
 
     def bank(self) -> Bank:
-        return load_bank(self.ID)
+        return load_bank(self.FOLDER / BANK_FILE)
+
+    def param_descriptions(self) -> dict[str, str]:
+        ids = ", ".join(self.bank().ids)
+        if "statement" in self.param_names():
+            return {"statement": f"the id of one statement in bank.toml ({ids})"}
+        return {
+            "choices": "the bank ids in printed order, exactly one a correct description "
+            f"({ids})"
+        }
 
     def _statement_id(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or value not in self.bank().ids:
@@ -68,6 +77,13 @@ class TrueFalseFamily(BankFamily):
     def solve(self, params: Params) -> Solution:
         statement = self.bank().get(params.statement)
         return Solution(Answer("bool", statement.truth), {"statement": statement})
+
+    def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        """The key's truth value is the bank's truth for the statement the student got."""
+        statement = self.bank().get(params["statement"])
+        if answer.get("kind") != "bool" or answer.get("value") is not statement.truth:
+            return f"statement {statement.id!r} is {statement.truth} in the bank; key has {answer}"
+        return None
 
 
 class BankChoiceFamily(BankFamily):
@@ -121,3 +137,17 @@ class BankChoiceFamily(BankFamily):
         return Solution(
             choice_answer(choices), {"choices": choices, "statement": statements[correct]}
         )
+
+    def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        """Exactly one printed choice is a true description in the bank, and the key's letter
+        and text name it."""
+        shown = [self.bank().get(i) for i in params["choices"]]
+        true_positions = [k for k, s in enumerate(shown) if s.truth]
+        if len(true_positions) != 1:
+            return f"{len(true_positions)} true descriptions among the choices {params['choices']}"
+        right = true_positions[0]
+        if answer.get("kind") != "choice" or answer.get("value") != chr(ord("A") + right):
+            return f"the true description is choice {chr(ord('A') + right)}; key has {answer}"
+        if answer.get("text") != shown[right].text:
+            return "the key's text is not the true description's text"
+        return None

@@ -16,8 +16,9 @@ import sympy
 
 from generator.errors import ExamgenError
 from generator.exact import parse_rational
-from generator.families.base import Answer, Family, Solution
+from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
+from generator.recheck import TOLERANCE, as_float, disagrees, show
 
 R = sympy.Rational
 ZERO = (sympy.Integer(0), sympy.Integer(0))
@@ -99,6 +100,28 @@ class DescentFamily(Family):
             )
         return tuple(points)
 
+    def param_descriptions(self) -> dict[str, str]:
+        """What ``examgen show`` prints for each parameter (pinned values are checked by
+        ``parse_params``; drawing uses the ranges below)."""
+        sizes, xs, ys = self.DATA_SIZES, self.X_VALUES, self.Y_VALUES
+        known = {
+            "data": f"a list of {sizes.start}–{sizes.stop - 1} [x, y] pairs of exact numbers, "
+            f"x distinct (drawn: integers x {xs.start}…{xs.stop - 1}, y {ys.start}…{ys.stop - 1})",
+            "w0": "[w0, w1], two exact numbers (drawn: zero half the time, else integers "
+            f"{self.W_VALUES.start}…{self.W_VALUES.stop - 1})",
+            "eta": "a positive exact number (drawn from "
+            + ", ".join(str(e) for e in self.ETAS)
+            + ")",
+        }
+        batches = getattr(self, "BATCH_SIZES", None)
+        if batches is not None:
+            known["batch"] = (
+                f"a list of {batches.start}–{batches.stop - 1} distinct 1-based positions in "
+                "data, fewer than its points"
+            )
+        names = self.param_names()
+        return super().param_descriptions() | {k: v for k, v in known.items() if k in names}
+
     # --- sampling -----------------------------------------------------------------------------
     def draw_data(
         self, rng: np.random.Generator, sizes: range
@@ -137,21 +160,44 @@ class DescentFamily(Family):
         }
         return Solution(Answer("vector", step.w1), steps)
 
-    def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
-        """The mistakes a student makes on this problem, each carried through to a final answer."""
+    # --- named mistakes, each carried through to a final answer -------------------------------
+    @mistake(
+        "sum-not-average",
+        "This is what you get by summing the per-point gradients without dividing by how many "
+        "points there are, so the average is never taken.",
+    )
+    def sum_not_average(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
         steps = solution.steps
-        w0, eta = steps["w0"], steps["eta"]
-        at_zero = descent_step(params.data, self.positions_used(params), ZERO, eta)
-        return {
-            # Summed the per-point gradients and forgot to divide by their count.
-            "sum-not-average": subtract(w0, scale(eta, steps["gradient_sum"])),
-            # Added the gradient: moved uphill.
-            "sign-flipped": add(w0, steps["step"]),
-            # Subtracted the gradient itself, without the learning rate.
-            "eta-not-applied": subtract(w0, steps["gradient"]),
-            # Evaluated Aug(x)·w at w = 0 instead of the initial weights.
-            "stale-weights": subtract(w0, at_zero.step),
-        }
+        return subtract(steps["w0"], scale(steps["eta"], steps["gradient_sum"]))
+
+    @mistake(
+        "sign-flipped",
+        r"This is what you get by adding $\eta$ times the gradient instead of subtracting it, "
+        "which moves uphill.",
+    )
+    def sign_flipped(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        return add(solution.steps["w0"], solution.steps["step"])
+
+    @mistake(
+        "eta-not-applied",
+        "This is what you get by subtracting the gradient itself, without multiplying it by the "
+        r"learning rate $\eta$.",
+    )
+    def eta_not_applied(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        return subtract(solution.steps["w0"], solution.steps["gradient"])
+
+    @mistake(
+        "stale-weights",
+        r"This is what you get by computing the predictions with $\vec w = \vec 0$ instead of the "
+        "given initial weights.",
+    )
+    def stale_weights(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        at_zero = descent_step(params.data, self.positions_used(params), ZERO, steps["eta"])
+        return subtract(steps["w0"], at_zero.step)
+
+    def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        return recheck_descent(params, answer)
 
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps
@@ -161,3 +207,40 @@ class DescentFamily(Family):
         for name in ("gradient_sum", "gradient", "step", "w1"):
             values += steps[name]
         return values
+
+
+# --- the independent re-check -------------------------------------------------------------------
+def risk_gradient(data: np.ndarray, rows: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """∇R(w) = (2/m)·Xᵀ(Xw − y) over the rows used, in matrix form (the family sums per point)."""
+    x = np.column_stack([np.ones(len(rows)), data[rows, 0]])
+    y = data[rows, 1]
+    return 2.0 / len(rows) * x.T @ (x @ w - y)
+
+
+def recheck_descent(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+    """w1 = w0 − η∇R(w0) in floats and numpy's matrix form, from key.json alone; also the
+    degenerate rules: the gradient is not zero, the update changes both weights, and a mini-batch
+    gradient differs from the full-batch one."""
+    data = np.array([[as_float(x), as_float(y)] for x, y in params["data"]])
+    w0 = np.array([as_float(v) for v in params["w0"]])
+    eta = as_float(params["eta"])
+    everything = np.arange(len(data))
+    batch = params.get("batch")
+    rows = np.array([p - 1 for p in batch]) if batch is not None else everything
+    gradient = risk_gradient(data, rows, w0)
+    expected = w0 - eta * gradient
+    if answer.get("kind") != "vector" or len(answer.get("value", ())) != 2:
+        return f"answer should be a 2-vector, got {dict(answer)!r}"
+    got = np.array([as_float(v) for v in answer["value"]])
+    if disagrees(got, expected):
+        return f"answer {show(got)} but w0 − η∇R(w0) = {show(expected)}"
+    if np.all(np.abs(gradient) <= TOLERANCE):
+        return "the gradient is zero, so the update does nothing"
+    if np.any(np.abs(eta * gradient) <= TOLERANCE):
+        return "the update leaves a weight unchanged"
+    if batch is not None:
+        if len(set(batch)) != len(batch) or len(batch) >= len(data):
+            return f"batch {list(batch)} is not a proper subset of the {len(data)} points"
+        if not disagrees(gradient, risk_gradient(data, everything, w0)):
+            return "the mini-batch gradient equals the full-batch gradient"
+    return None

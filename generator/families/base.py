@@ -9,17 +9,20 @@ error, so no family writes its own retry logic.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import sympy
 
-from generator.errors import ExamgenError, NoAcceptableVariant
+from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
 from generator.exact import exact_str, to_json
+from generator.families.params import Param
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
 
@@ -95,6 +98,64 @@ class Variant:
 
 
 Rule = tuple[str, Callable[[Any, Solution], bool]]
+#: An independent re-check: ``(params_json, answer_json)`` → a one-line problem, or ``None``.
+Recheck = Callable[[Mapping[str, Any], Mapping[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A named mistake: what a student did wrong, and how to compute the answer it leads to."""
+
+    name: str
+    explanation: str
+    compute: Callable[[Any, Any, Solution], Any]
+
+
+def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mistake]:
+    """Declare a named mistake on a family: the decorated method ``(self, params, solution)``
+    returns the wrong answer a student reaches by it (``None`` where the mistake does not apply to
+    the variant), and ``explanation`` (one sentence, shown
+    beside that answer wherever it appears: a distractor's note, online feedback, the practice
+    page) says what the student did. Declared in one place, so the two cannot drift apart::
+
+        @mistake("sign-flipped", "This adds the gradient instead of subtracting it.")
+        def sign_flipped(self, params, solution):
+            return add(solution.steps["w0"], solution.steps["step"])
+    """
+
+    def declare(compute: Callable[..., Any]) -> Mistake:
+        if not _SLUG.match(name):
+            raise ValueError(f"mistake name {name!r} must be a lowercase-hyphenated slug")
+        if not explanation.strip():
+            raise ValueError(f"mistake {name!r} needs an explanation")
+        return Mistake(name, " ".join(explanation.split()), compute)
+
+    return declare
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
+    """Every exact number inside ``value`` (dataclasses, mappings, sequences), in order."""
+    if isinstance(value, bool | str) or value is None:
+        return
+    if isinstance(value, int | sympy.Rational):
+        yield sympy.Rational(value)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            yield from exact_numbers(getattr(value, f.name))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from exact_numbers(item)
+    elif isinstance(value, Iterable):
+        for item in value:
+            yield from exact_numbers(item)
+
+
+def _type_name(annotation: Any) -> str:
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    return str(text or annotation).replace("sympy.", "")
 
 
 def _choice_key(choice: Any) -> str:
@@ -125,7 +186,11 @@ COMMON_DEGENERATE: tuple[Rule, ...] = (("two choices coincide", coinciding_choic
 
 
 class Family(ABC):
-    """A problem family: one module in ``generator/families`` and one template."""
+    """A problem family: a folder ``<family-id>/`` holding ``family.py`` (a subclass of this),
+    ``template.j2`` and, for bank families, ``bank.toml`` (see ``generator.families``)."""
+
+    #: The family's folder; set by the registry when it loads ``family.py``.
+    FOLDER: Path
 
     ID: ClassVar[str]
     TITLE: ClassVar[str]
@@ -138,26 +203,85 @@ class Family(ABC):
     MAX_TRIES: ClassVar[int] = 1000
     #: How the question is answered: ``"free"`` (a value), ``"choice"`` or ``"true-false"``.
     FORM: ClassVar[str] = "free"
+    #: The parameters, declared once (``generator.families.params``): they give ``Params``,
+    #: ``parse_params``, ``draw``, the key's JSON and ``examgen show``. A family that declares
+    #: none writes its own ``Params`` dataclass, ``parse_params`` and ``draw``.
+    PARAMS: ClassVar[tuple[Param, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("PARAMS")
+        if not declared or "Params" in cls.__dict__:
+            return
+        names = [p.name for p in declared]
+        for p in declared:
+            if not p.name.isidentifier() or names.count(p.name) > 1:
+                raise TypeError(
+                    f"{cls.__name__}.PARAMS: {p.name!r} must be a unique Python identifier"
+                )
+        cls.Params = make_dataclass(  # type: ignore[attr-defined]
+            "Params", [(p.name, p.annotation) for p in declared], frozen=True
+        )
+        cls.Params.__qualname__ = f"{cls.__qualname__}.Params"
+        cls.Params.__module__ = cls.__module__
 
     # --- to implement -------------------------------------------------------------------------
-    @abstractmethod
     def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Validate pinned params from JSON; return exact values, keyed by Params field name.
 
-        Raise ``ExamgenError`` naming the field and the rule it breaks.
+        Raise ``ExamgenError`` naming the field and the rule it breaks. The default validates
+        each value against its ``PARAMS`` declaration.
         """
+        self._need_params("parse_params")
+        self.check_param_names(raw)
+        where = f"family {self.ID}: params."
+        return {p.name: p.parse(raw[p.name], where + p.name) for p in self.PARAMS if p.name in raw}
 
-    @abstractmethod
     def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Any:
-        """One candidate Params: the pinned values as given, the rest drawn from ``rng``."""
+        """One candidate Params: the pinned values as given, the rest drawn from ``rng``. The
+        default draws each undeclared-pinned value uniformly from its ``PARAMS`` declaration."""
+        self._need_params("draw")
+        values = {
+            p.name: pinned[p.name] if p.name in pinned else p.draw(rng) for p in self.PARAMS
+        }
+        return self.params_type(**values)
+
+    def _need_params(self, method: str) -> None:
+        if not self.PARAMS:
+            raise TypeError(
+                f"family {self.ID}: declare PARAMS or write {type(self).__name__}.{method}"
+            )
 
     @abstractmethod
     def solve(self, params: Any) -> Solution:
         """The exact answer and every step of the worked solution (pure sympy, no randomness)."""
 
     def budget_values(self, params: Any, solution: Solution) -> Iterable[sympy.Rational]:
-        """Every exact number the budget bounds; families with numbers override this."""
-        return ()
+        """Every exact number the budget bounds. With declared ``PARAMS``: every number in the
+        params, the solution's steps and the answer (every intermediate value a student writes);
+        otherwise none, and families with numbers override this."""
+        if not self.PARAMS:
+            return ()
+        return list(exact_numbers((params, solution.steps, solution.answer.value)))
+
+    def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        """An independent re-check of one key entry (``params`` and ``answer`` as key.json holds
+        them): recompute the answer another way, sharing no code with ``solve`` (floats and numpy,
+        a truth table), and return a one-line problem or ``None``. ``examgen check`` runs it on
+        every variant it samples and reports families without one."""
+        return None
+
+    # --- named mistakes -----------------------------------------------------------------------
+    @classmethod
+    def mistakes(cls) -> tuple[Mistake, ...]:
+        """The family's named mistakes (``@mistake`` declarations), base classes' first; a
+        subclass may redeclare a name to change it."""
+        found: dict[str, Mistake] = {}
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, Mistake):
+                    found[value.name] = value
+        return tuple(found.values())
 
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
         """Named wrong answers a student reaches by a known mistake, as answer values.
@@ -166,7 +290,22 @@ class Family(ABC):
         typed responses. A value may coincide with the correct answer for some params; callers
         that need distinct values must check.
         """
-        return {}
+        values = {m.name: m.compute(self, params, solution) for m in self.mistakes()}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def mistake_explanation(self, name: str) -> str:
+        """One sentence telling a student who reached ``name``'s value what they did wrong.
+
+        Shown beside a distractor in a multiple-choice solution, as feedback online and on the
+        practice pages; every name ``misconceptions`` returns has one.
+        """
+        for declared in self.mistakes():
+            if declared.name == name:
+                return declared.explanation
+        raise ExamgenError(
+            f"family {self.ID}: no explanation for the mistake {name!r}; declare it with "
+            "@mistake(name, explanation) in family.py instead of overriding misconceptions"
+        )
 
     # --- shared -------------------------------------------------------------------------------
     @property
@@ -177,7 +316,18 @@ class Family(ABC):
         return tuple(f.name for f in fields(self.params_type))
 
     def params_to_json(self, params: Any) -> dict[str, Any]:
+        if self.PARAMS:
+            return {p.name: p.to_json(getattr(params, p.name)) for p in self.PARAMS}
         return to_json(params)
+
+    def param_descriptions(self) -> dict[str, str]:
+        """What each parameter may be, for ``examgen show``: from ``PARAMS``, or the Params
+        dataclass's field types for a family that writes its own parsing."""
+        if self.PARAMS:
+            return {
+                p.name: p.describe() + (f" ({p.doc})" if p.doc else "") for p in self.PARAMS
+            }
+        return {f.name: _type_name(f.type) for f in fields(self.params_type)}
 
     def check_param_names(self, raw: Mapping[str, Any]) -> None:
         unknown = sorted(set(raw) - set(self.param_names()))
@@ -213,9 +363,14 @@ class Family(ABC):
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
         rejections: Counter[str] = Counter()
         for _ in range(tries):
-            params = self.draw(rng, pinned)
-            solution = self.solve(params)
-            reason = self.rejection(params, solution)
+            try:
+                params = self.draw(rng, pinned)
+                solution = self.solve(params)
+                reason = self.rejection(params, solution)
+            except ExamgenError:
+                raise
+            except Exception as err:
+                raise self.code_error(err) from err
             if reason is None:
                 return Variant(self, params, solution, rejections)
             rejections[reason] += 1
@@ -231,6 +386,20 @@ class Family(ABC):
             f"family {self.ID}: no acceptable variant in {tries} tries{budget}; "
             f"rejected for {common}; {hint}",
             rejections,
+        )
+
+    def code_error(self, err: Exception) -> Exception:
+        """An error in the family's own module as one line naming its file and line (an
+        author's bug, reported like bad input); ``err`` itself if it arose elsewhere."""
+        folder = getattr(getattr(self, "base", self), "FOLDER", None)
+        if folder is None:
+            return err
+        frame = innermost_frame(err, lambda filename: Path(filename).parent == folder)
+        if frame is None:
+            return err
+        message = " ".join(str(err).split())
+        return ExamgenError(
+            f"family {self.ID}: {frame[0]}:{frame[1]}: {type(err).__name__}: {message}"
         )
 
     def variant_from_json(

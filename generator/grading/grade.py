@@ -29,8 +29,18 @@ import sympy
 
 from generator.choices import LETTERS
 from generator.errors import ExamgenError
-from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
+from generator.grading.analysis import (
+    CHART,
+    REPORT,
+    STATS,
+    companion_path,
+    report_markdown,
+    with_item_analysis,
+    write_mistake_chart,
+)
+from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
 from generator.grading.response_file import ResponseTable, read_responses
+from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import (
     DecimalRule,
     Reading,
@@ -44,6 +54,7 @@ from generator.responses import (
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
 TOP_WRONG = 5
+NO_PARTIAL = PartialCredit()
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Mark:
     reading: str = ""  # canonical form of what was read
     misconceptions: tuple[str, ...] = ()
     reason: str = ""  # why it is unreadable
+    credited: str = ""  # the named mistake whose partial credit ([grading.partial]) it earned
 
 
 @dataclass
@@ -136,7 +148,13 @@ def misconception_values(question: KeyQuestion) -> dict[str, Any]:
     return dict(variant.family.misconceptions(variant.params, variant.solution))
 
 
-def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) -> Mark:
+def mark(
+    student_id: str,
+    question: KeyQuestion,
+    typed: str,
+    rule: DecimalRule,
+    partial: PartialCredit = NO_PARTIAL,
+) -> Mark:
     base = {
         "student_id": student_id,
         "number": question.number,
@@ -160,6 +178,9 @@ def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) 
             for name, wrong in misconception_values(question).items()
             if matches(reading, kind, wrong, rule)
         )
+    share, credited = with_mistake_credit(share, names, partial)
+    if credited:
+        status = "partial"
     return Mark(
         **base,
         status=status,
@@ -167,6 +188,7 @@ def mark(student_id: str, question: KeyQuestion, typed: str, rule: DecimalRule) 
         points=share * question.points,
         reading=reading_text(reading),
         misconceptions=names,
+        credited=credited,
     )
 
 
@@ -176,6 +198,12 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
     by_id = {row.student_id: row for row in table.rows}
     key_ids = {s.id for s in key.students}
     warnings = list(table.warnings)
+    for family_id in unknown_families(key):
+        warnings.append(
+            f"{key.path}: family {family_id!r} is not known here, so wrong answers are not "
+            "matched to its named mistakes; give its course folder with --families DIR "
+            "(or EXAMGEN_FAMILIES)"
+        )
 
     unknown = [row.student_id for row in table.rows if row.student_id not in key_ids]
     # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's ID.
@@ -203,7 +231,7 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
                 f"{student.name!r} for {student.id!r}; check the ID"
             )
         marks[student.id] = {
-            q.number: mark(student.id, q, row.answers.get(q.number, ""), rule)
+            q.number: mark(student.id, q, row.answers.get(q.number, ""), rule, key.partial)
             for q in student.questions
         }
     if missing:
@@ -368,7 +396,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def stats_path(scores: Path) -> Path:
-    return scores.with_name(scores.stem + ".stats.json")
+    return companion_path(scores, STATS)
 
 
 def grade_files(
@@ -377,11 +405,13 @@ def grade_files(
     out: Path | None = None,
     decimals: int | None = None,
     significant: int | None = None,
+    families_dirs: Sequence[Path] = (),
 ) -> tuple[GradeReport, Path]:
     """Grade, then write scores.csv (default: beside the responses) and its ``.stats.json``.
 
-    ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``)."""
-    key = load_key(key_dir)
+    ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``);
+    ``families_dirs`` are the course family folders the key's families live in."""
+    key = load_key(key_dir, families_dirs)
     rule = DecimalRule(
         key.rule.decimals if decimals is None else decimals,
         key.rule.significant if significant is None else significant,
@@ -392,7 +422,8 @@ def grade_files(
         raise ExamgenError(f"--out {out}: would overwrite the responses; choose another file")
     report = grade(key, table, rule)
     _write_atomic(out, scores_csv(report))
-    _write_atomic(
-        stats_path(out), json.dumps(stats_json(report), indent=2, ensure_ascii=False) + "\n"
-    )
+    stats = with_item_analysis(stats_json(report), report)
+    _write_atomic(stats_path(out), json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
+    _write_atomic(companion_path(out, REPORT), report_markdown(stats))
+    write_mistake_chart(stats, companion_path(out, CHART))
     return report, out

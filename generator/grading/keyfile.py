@@ -9,8 +9,8 @@ the variant the student saw: its solution and its misconceptions.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
 from generator.families.base import Answer, Variant
+from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
 from generator.seeding import stream
 
@@ -36,6 +37,9 @@ class KeyQuestion:
     params: Mapping[str, Any]
     answer: Answer
     raw: Mapping[str, Any] = field(compare=False, repr=False)
+    #: Course family folders to rebuild the variant from (besides ``EXAMGEN_FAMILIES``): never
+    #: stored in key.json, whose bytes must not depend on where a course lives on a machine.
+    families_dirs: tuple[Path, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def size(self) -> int:
@@ -57,6 +61,7 @@ class Key:
     students: tuple[KeyStudent, ...]
     rule: DecimalRule
     path: Path
+    partial: PartialCredit = PartialCredit()  # grading.partial: credit per named mistake
 
     def numbers(self) -> list[int]:
         """Question numbers, in order (the q-columns of key.csv)."""
@@ -69,8 +74,28 @@ def key_path(path: Path) -> Path:
     return path / "key.json" if path.is_dir() else path
 
 
-def load_key(path: Path) -> Key:
-    path = key_path(path)
+def load_key(path: Path, families_dirs: Sequence[Path] = ()) -> Key:
+    """The key at ``path``; ``families_dirs`` are course family folders its families may live
+    in (besides the built-ins and ``EXAMGEN_FAMILIES``), for rebuilding variants."""
+    key = _load_key(key_path(path))
+    if not families_dirs:
+        return key
+    dirs = tuple(Path(d).resolve() for d in families_dirs)
+    registry(dirs)  # a missing folder or a clash of IDs is an error now, not a silent miss
+    students = tuple(
+        replace(s, questions=tuple(replace(q, families_dirs=dirs) for q in s.questions))
+        for s in key.students
+    )
+    return replace(key, students=students)
+
+
+def unknown_families(key: Key) -> list[str]:
+    """Families the key names that neither examgen nor the given course folders have."""
+    names = {q.family: q.families_dirs for s in key.students for q in s.questions}
+    return sorted(name for name, dirs in names.items() if name not in registry(dirs))
+
+
+def _load_key(path: Path) -> Key:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
@@ -114,12 +139,14 @@ def parse_key(data: Any, path: Path) -> Key:
     if not students:
         raise ExamgenError(f"{where}: the key has no students")
     seed = data.get("seed")
+    rule, partial = parse_grading(data.get("grading"), f"{where}: grading")
     return Key(
         exam=str(data.get("exam", "")),
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         students=tuple(students),
-        rule=DecimalRule.from_json(data.get("grading"), f"{where}: grading"),
+        rule=rule,
         path=path,
+        partial=partial,
     )
 
 
@@ -180,12 +207,13 @@ def answer_from_json(raw: Mapping[str, Any], where: str) -> Answer:
 def rebuild(question: KeyQuestion) -> Variant | None:
     """The variant behind a key entry, regenerated from its params; ``None`` if this examgen cannot
     (a family it does not have, or params it no longer accepts)."""
-    return _rebuild(question.family, json.dumps(question.params, sort_keys=True))
+    params_json = json.dumps(question.params, sort_keys=True)
+    return _rebuild(question.family, params_json, question.families_dirs)
 
 
 @lru_cache(maxsize=4096)
-def _rebuild(family_id: str, params_json: str) -> Variant | None:
-    family = registry().get(family_id)
+def _rebuild(family_id: str, params_json: str, families_dirs: tuple[Path, ...]) -> Variant | None:
+    family = registry(families_dirs).get(family_id)
     if family is None:
         return None
     try:

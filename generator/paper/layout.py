@@ -103,11 +103,11 @@ def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
                 }
             )
         elif kind == "S":
-            _, question, w, x, y, number = fields
+            _, question, w, above, x, y, number = fields
             region = {
                 "question": int(question),
                 "x": _pt(x),
-                "y": round(height - _pt(y), 2),
+                "y": round(height - _pt(y) - _pt(above), 2),
                 "w": _pt(w),
                 "h": 0.0,
             }

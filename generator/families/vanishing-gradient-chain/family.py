@@ -16,7 +16,7 @@ answer is their product, from the same computation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,8 @@ import sympy
 
 from generator.errors import ExamgenError
 from generator.exact import parse_rational
-from generator.families.base import Answer, Budget, Family, Solution
+from generator.families.base import Answer, Budget, Family, Solution, mistake
+from generator.recheck import as_float
 
 R = sympy.Rational
 ACTIVATIONS = ("relu", "sigmoid")
@@ -223,27 +224,111 @@ class VanishingGradientChain(Family):
                 return f"{reason} (ReLU)"
         return super().rejection(params, solution)
 
-    def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
-        """Wrong answers from forgetting, adding or misjudging one factor of the chain."""
-        factors = solution.steps["factors"]
-        answer = solution.steps["answer"]
+    # --- named mistakes: one factor of the chain forgotten, added or misjudged -----------------
+    @staticmethod
+    def _without(solution: Solution, kind: str) -> sympy.Rational:
+        return _product(f["value"] for f in solution.steps["factors"] if f["kind"] != kind)
 
-        def without(kind: str) -> sympy.Rational:
-            return _product(f["value"] for f in factors if f["kind"] != kind)
+    @mistake(
+        "loss-factor-dropped",
+        r"This is the derivative of the output $h$, not of the loss: the factor "
+        r"$\partial \ell / \partial h = 2(h - y)$ is missing.",
+    )
+    def loss_factor_dropped(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return self._without(solution, "loss") if params.activation == "relu" else None
 
-        first_weight = (
-            abs(params.weights[0]) if params.activation == "sigmoid" else params.weights[0]
-        )
-        if params.activation == "relu":
-            return {
-                "loss-factor-dropped": without("loss"),
-                "input-dropped": without("input"),
-                "first-weight-included": sympy.Rational(answer * first_weight),
-                "sign-flipped-loss": -answer,
-            }
-        return {
-            "one-derivative-short": sympy.Rational(answer / SIGMOID_SLOPE_BOUND),
-            "weights-ignored": without("weight"),
-            "sigmoid-slope-one": without("activation"),
-            "first-weight-included": sympy.Rational(answer * first_weight),
-        }
+    @mistake("input-dropped", r"This leaves out the last factor $\partial z_1 / \partial w_1 = x$.")
+    def input_dropped(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return self._without(solution, "input") if params.activation == "relu" else None
+
+    @mistake(
+        "first-weight-included",
+        "This multiplies by $w_1$ as well, but $w_1$ is the parameter we differentiate with "
+        "respect to, not a factor of the chain.",
+    )
+    def first_weight_included(self, params: Any, solution: Solution) -> sympy.Rational:
+        first = abs(params.weights[0]) if params.activation == "sigmoid" else params.weights[0]
+        return sympy.Rational(solution.steps["answer"] * first)
+
+    @mistake(
+        "sign-flipped-loss",
+        r"This uses $2(y - h)$ instead of $2(h - y)$ for $\partial \ell / \partial h$, flipping "
+        "the sign.",
+    )
+    def sign_flipped_loss(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return -solution.steps["answer"] if params.activation == "relu" else None
+
+    @mistake(
+        "one-derivative-short",
+        "This uses $L - 1$ factors of $1/4$, but every one of the $L$ sigmoid layers, the first "
+        "included, contributes a derivative.",
+    )
+    def one_derivative_short(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        if params.activation != "sigmoid":
+            return None
+        return sympy.Rational(solution.steps["answer"] / SIGMOID_SLOPE_BOUND)
+
+    @mistake(
+        "weights-ignored",
+        "This keeps the factors of $1/4$ but drops the weights $w_2, \\dots, w_L$ that the chain "
+        "rule also multiplies.",
+    )
+    def weights_ignored(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return self._without(solution, "weight") if params.activation == "sigmoid" else None
+
+    @mistake(
+        "sigmoid-slope-one",
+        "This bounds each sigmoid derivative by $1$ instead of by $1/4$.",
+    )
+    def sigmoid_slope_one(self, params: Any, solution: Solution) -> sympy.Rational | None:
+        return self._without(solution, "activation") if params.activation == "sigmoid" else None
+
+    def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        return recheck_chain(params, answer)
+
+
+# --- the independent re-check -------------------------------------------------------------------
+def _chain_output(x: float, weights: np.ndarray, activation: Callable[[float], float]) -> float:
+    a = x
+    for w in weights:
+        a = activation(w * a)
+    return a
+
+
+def recheck_chain(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+    """ReLU: ∂ℓ/∂w₁ by a central finite difference of ℓ(w₁) = (h − y)², exact for the quadratic
+    it is while every pre-activation stays positive (no chain-rule product at all). Sigmoid: the
+    bound (1/4)^L·|w_L|⋯|w_2|·|x| in floats, and the true |∂h/∂w₁| (finite difference) below it."""
+    x = as_float(params["x"])
+    weights = np.array([as_float(w) for w in params["weights"]])
+    if answer.get("kind") != "number":
+        return f"answer should be a number, got {dict(answer)!r}"
+    got = as_float(answer["value"])
+    step = 1e-4
+
+    def nudged(delta: float) -> np.ndarray:
+        return np.concatenate([[weights[0] + delta], weights[1:]])
+
+    if params["activation"] == "relu":
+        y = as_float(params["y"])
+        relu = lambda z: max(z, 0.0)  # noqa: E731
+        z, a = [], x
+        for w in weights:
+            z.append(w * a)
+            a = relu(z[-1])
+        if min(z) <= 0:
+            return "a ReLU pre-activation is not positive"
+        if a == y:
+            return "the output equals the target, so the gradient is zero"
+        loss = [(_chain_output(x, nudged(d), relu) - y) ** 2 for d in (step, -step)]
+        expected = (loss[0] - loss[1]) / (2 * step)
+    else:
+        sigmoid = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+        expected = 0.25 ** len(weights) * float(np.prod(np.abs(weights[1:]))) * abs(x)
+        outputs = [_chain_output(x, nudged(d), sigmoid) for d in (step, -step)]
+        true_slope = abs(outputs[0] - outputs[1]) / (2 * step)
+        if true_slope > expected * (1 + 1e-6):
+            return f"|∂h/∂w1| = {true_slope:.6g} exceeds the stated bound {expected:.6g}"
+    if not np.isclose(got, expected, rtol=1e-6, atol=1e-9):
+        return f"answer {got:.6g} but the float recomputation gives {expected:.6g}"
+    return None

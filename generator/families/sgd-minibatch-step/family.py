@@ -11,6 +11,7 @@ import sympy
 
 from generator.errors import ExamgenError
 from generator.families._descent import DescentFamily
+from generator.families.base import mistake
 from generator.linear_regression import descent_step
 
 
@@ -88,7 +89,11 @@ class SgdMinibatchStep(DescentFamily):
     def positions_used(self, params: Any) -> Sequence[int]:
         return params.batch
 
-    def misconceptions(self, params: Any, solution: Any) -> dict[str, Any]:
+    @mistake(
+        "full-batch",
+        "This is what you get by averaging the gradient over every data point, as in gradient "
+        "descent, instead of only over the mini-batch.",
+    )
+    def full_batch(self, params: Any, solution: Any) -> tuple[sympy.Rational, ...]:
         full = descent_step(params.data, range(1, len(params.data) + 1), params.w0, params.eta)
-        # Used every point, as in full-batch gradient descent, instead of the mini-batch.
-        return super().misconceptions(params, solution) | {"full-batch": full.w1}
+        return full.w1

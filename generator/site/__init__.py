@@ -1,0 +1,156 @@
+"""Practice pages: ``examgen site`` writes a static site of the course's problems by tag.
+
+Students practise on the same family templates as the quiz, with a fresh variant whenever they
+like: each problem carries K pre-built variants, an answer box checked exactly as ``examgen grade``
+would (answers.js ports ``generator.responses``), the named mistake a wrong answer matches, and
+the worked solution. The site is plain files: it works from ``file://`` and from any static host,
+and nothing is fetched from the network when a page is viewed (math is MathML made at build time).
+
+Same seed, same selection, same K: byte-identical files. The folder is written beside its target
+and moved into place when complete, like a build.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.build import staged_directory
+from generator.errors import ExamgenError
+from generator.families import registry
+from generator.families.base import Family
+from generator.responses import DecimalRule
+from generator.site.pages import answer_hint, problem_view, render_page, tag_file
+from generator.site.problems import (
+    DEFAULT_VARIANTS,
+    Problem,
+    build_problems,
+    choices_from_spec,
+    families_for_tags,
+)
+from generator.spec import Spec
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+ASSET_FILES = ("answers.js", "practice.js", "practice.css")
+MARKER = "examgen-site.json"
+
+__all__ = ["DEFAULT_VARIANTS", "SiteSummary", "build_site", "site_for_spec", "site_for_tags"]
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    folder: Path
+    pages: dict[str, int]  # tag → number of problems on its page
+    variants: dict[str, int]  # family → variants its problem carries
+
+
+def site_for_tags(
+    tags: Sequence[str], seed: int, variants: int, out: Path, title: str = "Practice problems"
+) -> SiteSummary:
+    """A page for each of ``tags`` (every tag in use when none is given)."""
+    families = families_for_tags(tags) if tags else list(registry().values())
+    chosen: list[tuple[Family, Mapping[str, Any]]] = [(family, {}) for family in families]
+    return build_site(chosen, tags, seed, variants, out, DecimalRule(), title)
+
+
+def site_for_spec(spec: Spec, seed: int, variants: int, out: Path) -> SiteSummary:
+    """A page for each tag of the spec's families, with its pinned params and grading rule."""
+    return build_site(choices_from_spec(spec), (), seed, variants, out, spec.grading, spec.title)
+
+
+def build_site(
+    chosen: Iterable[tuple[Family, Mapping[str, Any]]],
+    tags: Sequence[str],
+    seed: int,
+    variants: int,
+    out: Path,
+    rule: DecimalRule,
+    title: str,
+) -> SiteSummary:
+    out = Path(out)
+    _check_target(out)
+    problems = build_problems(chosen, seed, variants)
+    tags = list(tags) or sorted({t for p in problems for t in p.tags}, key=str.lower)
+    files: dict[str, str] = {}
+    for tag in tags:
+        files[tag] = tag_file(tag, list(files.values()))
+    views = [problem_view(p, a) for p, a in zip(problems, _anchors(problems), strict=True)]
+    rule_json = json.dumps(rule.to_json())
+    hints = {kind: answer_hint(kind, rule) for kind in ("vector", "number", "bool", "choice")}
+    pages: dict[str, int] = {}
+    with staged_directory(out) as folder:
+        folder.chmod(0o755)  # a staging folder is private; a site is for a web server to read
+        (folder / "tags").mkdir()
+        (folder / "assets").mkdir()
+        for name in ASSET_FILES:
+            shutil.copyfile(ASSETS / name, folder / "assets" / name)
+        index_pages = []
+        for tag in tags:
+            on_page = [v for p, v in zip(problems, views, strict=True) if tag in p.tags]
+            pages[tag] = len(on_page)
+            index_pages.append({"tag": tag, "file": files[tag], "count": len(on_page)})
+            _write(
+                folder / "tags" / files[tag],
+                render_page(
+                    "tag.j2",
+                    root="../",
+                    site_title=title,
+                    page_title=f"Problems tagged with {tag}",
+                    heading=f"Problems tagged with “{tag}”",
+                    problems=on_page,
+                    tag_files=files,
+                    rule_json=rule_json,
+                    hints=hints,
+                ),
+            )
+        _write(
+            folder / "index.html",
+            render_page(
+                "index.j2",
+                root="",
+                site_title=title,
+                page_title=title,
+                heading=title,
+                pages=index_pages,
+                variants=variants,
+            ),
+        )
+        summary = {
+            "generator": "examgen site",
+            "seed": seed,
+            "variants": variants,
+            "grading": rule.to_json(),
+            "pages": {tag: f"tags/{files[tag]}" for tag in tags},
+            "problems": [
+                {"family": p.family.ID, "variants": [v.key_params() for v in p.variants]}
+                for p in problems
+            ],
+        }
+        _write(folder / MARKER, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return SiteSummary(out, pages, {p.family.ID: len(p.variants) for p in problems})
+
+
+def _anchors(problems: list[Problem]) -> list[str]:
+    seen: dict[str, int] = {}
+    anchors = []
+    for problem in problems:
+        n = seen[problem.family.ID] = seen.get(problem.family.ID, 0) + 1
+        anchors.append(problem.family.ID if n == 1 else f"{problem.family.ID}-{n}")
+    return anchors
+
+
+def _check_target(out: Path) -> None:
+    """Replace only an earlier site: never a folder holding anything else."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise ExamgenError(
+            f"{out}: exists and is not a site examgen wrote (no {MARKER}); "
+            "give --out a new or empty folder"
+        )
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")

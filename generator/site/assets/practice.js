@@ -1,0 +1,134 @@
+// The practice page's behaviour: check an answer (answers.js decides free answers exactly as
+// `examgen grade` would), name the mistake it matches, show the worked solution, and swap in the
+// next pre-built variant. Everything the page needs is in the page; nothing is fetched.
+(function () {
+  "use strict";
+
+  function setup(article) {
+    const body = article.querySelector(".variant-body");
+    const feedback = article.querySelector(".feedback");
+    const count = article.querySelector(".count");
+    const solutionButton = article.querySelector("button.solution");
+    const solutionSlot = article.querySelector(".solution-slot");
+    const variants = Array.from(article.querySelectorAll("template.variant"));
+    const mistakes = article.querySelector("template.mistakes");
+    const rule = JSON.parse(article.dataset.rule);
+    let index = 0;
+
+    function say(status, html) {
+      feedback.dataset.status = status;
+      feedback.innerHTML = html;
+    }
+
+    function showSolution(open) {
+      const section = solutionSlot.querySelector(".solution-text");
+      section.hidden = !open;
+      solutionButton.setAttribute("aria-expanded", String(open));
+      solutionButton.textContent = open ? "Hide solution" : "Solution";
+    }
+
+    function wire() {
+      const input = body.querySelector("input[name=answer]");
+      if (input) {
+        input.addEventListener("keydown", (event) => {
+          if (event.key === "Enter") {
+            event.preventDefault();
+            check();
+          }
+        });
+      }
+      for (const option of body.querySelectorAll("button.option")) {
+        option.addEventListener("click", () => {
+          for (const other of body.querySelectorAll("button.option")) {
+            other.setAttribute("aria-pressed", String(other === option));
+          }
+        });
+      }
+    }
+
+    function show(next) {
+      index = next;
+      const template = variants[index];
+      const content = template.content.cloneNode(true);
+      solutionSlot.replaceChildren(content.querySelector(".solution-text"));
+      body.replaceChildren(content);
+      body.dataset.check = template.dataset.check;
+      article.dataset.params = template.dataset.params;
+      count.textContent = `Variant ${index + 1} of ${variants.length}`;
+      delete feedback.dataset.mistakes;
+      say("", `Variant ${index + 1} of ${variants.length}: new numbers.`);
+      showSolution(false);
+      wire();
+    }
+
+    function mistakeHtml(names) {
+      return names
+        .map((name) => mistakes && mistakes.content.querySelector(`[data-mistake="${CSS.escape(name)}"]`))
+        .filter(Boolean)
+        .map((p) => p.innerHTML)
+        .join(" ");
+    }
+
+    function checkTyped(input) {
+      const question = JSON.parse(body.dataset.check);
+      const result = examgenAnswers.check(input.value, question, rule);
+      if (result.status === "blank") {
+        say("blank", "Type an answer first.");
+        input.focus();
+        return false;
+      }
+      if (result.status === "unreadable") {
+        say("unreadable", `Cannot read “${escapeText(input.value.trim())}”: it ${escapeText(result.reason)}.`);
+        return false;
+      }
+      feedback.dataset.mistakes = result.mistakes.join(" ");
+      if (result.status === "correct") {
+        say("correct", "<strong>Correct.</strong>");
+      } else {
+        const part = result.status === "partial"
+          ? ` ${result.right} of ${result.outOf} components are right.` : "";
+        const named = mistakeHtml(result.mistakes);
+        say(result.status, `<strong>Not correct.</strong>${part}${named ? " " + named : ""}`);
+      }
+      return true;
+    }
+
+    function checkPicked() {
+      const picked = body.querySelector("button.option[aria-pressed=true]");
+      if (!picked) {
+        say("blank", "Choose an answer first.");
+        return false;
+      }
+      const value = picked.dataset.value;
+      const right = value === body.querySelector(".options").dataset.correct;
+      const note = body.querySelector(`.note[data-value="${CSS.escape(value)}"]`);
+      say(right ? "correct" : "wrong",
+          right ? "<strong>Correct.</strong>"
+                : `<strong>Not correct.</strong>${note ? " " + note.innerHTML : ""}`);
+      return true;
+    }
+
+    function check() {
+      const input = body.querySelector("input[name=answer]");
+      const done = input ? checkTyped(input) : checkPicked();
+      if (done) showSolution(true);
+    }
+
+    article.querySelector("button.check").addEventListener("click", check);
+    article.querySelector("button.another").addEventListener("click", () => {
+      show((index + 1) % variants.length);
+    });
+    solutionButton.addEventListener("click", () => {
+      showSolution(solutionSlot.querySelector(".solution-text").hidden);
+    });
+    wire();
+  }
+
+  function escapeText(text) {
+    const span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
+
+  document.querySelectorAll("article.problem").forEach(setup);
+})();

@@ -1,0 +1,132 @@
+"""The practice site's pages: an index of tags and one page per tag, from templates/html/site/.
+
+Every problem text comes from the family's own template through ``render_problem`` in the
+``html`` format (the layer the LMS export uses), with its math made MathML here; the page
+templates only lay the pieces out. A problem carries all its variants as ``<template>`` elements
+(the first one also shown), each with its params and what answers.js checks an answer by.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from generator.families.base import Variant
+from generator.htmlmath import text_to_html
+from generator.render import environment, render_problem
+from generator.responses import DecimalRule
+from generator.site.mathml import html_with_mathml
+from generator.site.problems import Problem, free_check, mistake_names, pick_notes
+
+
+@dataclass(frozen=True)
+class VariantView:
+    params: str  # JSON: the variant's params as key.json writes them
+    check: str  # JSON: what answers.js checks a typed answer by ("" for choices and true/false)
+    statement: str
+    options: tuple[tuple[str, str], ...]  # (value, HTML) of each choice or True/False button
+    correct: str  # the value of the correct button ("" for a free answer)
+    notes: tuple[tuple[str, str], ...]  # (value, HTML): what a wrong pick is told
+    solution: str
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    anchor: str
+    family: str
+    title: str
+    tags: tuple[str, ...]
+    kind: str  # the answer kind: vector, number, bool or choice
+    variants: tuple[VariantView, ...]
+    mistakes: tuple[tuple[str, str], ...]  # (name, HTML explanation) for free answers
+
+
+def math_html(text: str) -> str:
+    """Plain text with ``$…$`` math (a note, an explanation) as HTML with MathML."""
+    return html_with_mathml(text_to_html(text))
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+@cache
+def _choice_macros() -> Any:
+    return environment("html").get_template("families/_choices.j2").module
+
+
+def _part(variant: Variant, part: str) -> str:
+    return html_with_mathml(
+        render_problem("html", variant, show_solutions=part == "solution", extra={"part": part})
+    )
+
+
+def variant_view(variant: Variant) -> VariantView:
+    answer = variant.solution.answer
+    options: tuple[tuple[str, str], ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
+    check = correct = ""
+    if answer.kind == "choice":
+        options = tuple(
+            (c.letter, math_html(str(_choice_macros().body(c)).strip()))
+            for c in variant.solution.steps["choices"]
+        )
+    elif answer.kind == "bool":
+        options = (("True", "True"), ("False", "False"))
+    else:
+        check = compact_json(free_check(variant))
+    if answer.kind in ("choice", "bool"):
+        correct = answer.cell()
+        notes = tuple((value, math_html(text)) for value, text in pick_notes(variant).items())
+    return VariantView(
+        params=compact_json(variant.key_params()),
+        check=check,
+        statement=_part(variant, "statement"),
+        options=options,
+        correct=correct,
+        notes=notes,
+        solution=_part(variant, "solution"),
+    )
+
+
+def problem_view(problem: Problem, anchor: str) -> ProblemView:
+    family = problem.family
+    return ProblemView(
+        anchor=anchor,
+        family=family.ID,
+        title=family.TITLE,
+        tags=problem.tags,
+        kind=problem.variants[0].solution.answer.kind,
+        variants=tuple(variant_view(v) for v in problem.variants),
+        mistakes=tuple(
+            (name, math_html(family.mistake_explanation(name))) for name in mistake_names(problem)
+        ),
+    )
+
+
+def tag_file(tag: str, taken: Sequence[str] = ()) -> str:
+    """A file name for a tag's page: ``vanishing-gradients.html``; unique among ``taken``
+    whatever the file system's case rules."""
+    stem = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") or "tag"
+    name, n = f"{stem}.html", 1
+    while name.lower() in {t.lower() for t in taken}:
+        n += 1
+        name = f"{stem}-{n}.html"
+    return name
+
+
+def answer_hint(kind: str, rule: DecimalRule) -> str:
+    shape = "a vector as (4, 9)" if kind == "vector" else "a number"
+    return (
+        f"Type {shape}: exact fractions such as -7/3, or decimals rounded to "
+        f"{rule.describe()}. Press Enter to check."
+    )
+
+
+def render_page(template: str, **context: Any) -> str:
+    text = environment("html").get_template(f"site/{template}").render(**context)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"

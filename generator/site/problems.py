@@ -1,0 +1,152 @@
+"""Which problems a practice site holds, and each one's variants with what a page checks them by.
+
+A problem is a family (in the form it is asked: free, choice or true/false) with the params a spec
+pins. Its variant k (k = 1…K) comes from the stream ``(seed, "practice", family ID, k)``: the same
+seeding as every build (``generator.seeding``), under labels no student's exam uses, so a practice
+page never shows anyone's quiz. Variants that repeat (a small statement bank) are kept once.
+
+What a page checks an answer by is computed here, in Python, from the family's own calls: the
+exact answer, the named mistakes' values (``Family.misconceptions``) for free answers, and for
+choices and true/false the message each wrong pick earns (a named mistake's explanation, the
+choice's note, or the statement's explanation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from generator.errors import ExamgenError
+from generator.exact import exact_str
+from generator.families import registry
+from generator.families.base import Family, Variant
+from generator.fingerprint import fingerprint
+from generator.seeding import check_seed, stream
+from generator.spec import Spec
+
+DEFAULT_VARIANTS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    family: Family
+    pinned: Mapping[str, Any]
+    variants: tuple[Variant, ...]
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.family.TAGS)
+
+
+def families_for_tags(tags: Sequence[str]) -> list[Family]:
+    """Every family carrying any of ``tags``, in registry order; an unknown tag is an error."""
+    families = list(registry().values())
+    known = sorted({t for f in families for t in f.TAGS}, key=str.lower)
+    for tag in tags:
+        if tag not in known:
+            raise ExamgenError(
+                f"--tags: no family is tagged {tag!r}; tags in use: {', '.join(known)}"
+            )
+    return [f for f in families if any(t in f.TAGS for t in tags)]
+
+
+def choices_from_spec(spec: Spec) -> list[tuple[Family, Mapping[str, Any]]]:
+    """Each slot's family (every family of a pool) with its pinned params, repeats kept once."""
+    found: dict[tuple[str, str, str], tuple[Family, Mapping[str, Any]]] = {}
+    for slot in spec.slots:
+        for family in slot.candidates:
+            key = (family.ID, family.FORM, repr(sorted(slot.pinned.items())))
+            found.setdefault(key, (family, slot.pinned))
+    return list(found.values())
+
+
+def practice_variants(
+    family: Family, pinned: Mapping[str, Any], seed: int, count: int
+) -> tuple[Variant, ...]:
+    """Up to ``count`` distinct variants: variant k from the stream (seed, "practice", ID, k)."""
+    check_seed(seed)
+    if count < 1:
+        raise ExamgenError(f"--variants must be at least 1, got {count}")
+    kept: dict[str, Variant] = {}
+    for k in range(1, count + 1):
+        variant = family.generate(stream(seed, "practice", family.ID, k), pinned)
+        kept.setdefault(fingerprint(variant), variant)
+    return tuple(kept.values())
+
+
+def build_problems(
+    chosen: Iterable[tuple[Family, Mapping[str, Any]]], seed: int, count: int
+) -> list[Problem]:
+    return [
+        Problem(family, pinned, practice_variants(family, pinned, seed, count))
+        for family, pinned in chosen
+    ]
+
+
+# --- what a page checks a variant by --------------------------------------------------------------
+def _exact(value: Any) -> Any:
+    """An answer value as key.json writes it, or ``None`` for a value a typed number cannot be."""
+    if isinstance(value, bool | str):
+        return None
+    if isinstance(value, int | sympy.Rational):
+        return exact_str(value)
+    if (
+        isinstance(value, Sequence)
+        and value
+        and all(isinstance(v, int | sympy.Rational) and not isinstance(v, bool) for v in value)
+    ):
+        return [exact_str(v) for v in value]
+    return None
+
+
+def free_check(variant: Variant) -> dict[str, Any]:
+    """A free answer: the exact value and every named mistake's value, for answers.js."""
+    answer = variant.solution.answer
+    wrong = variant.family.misconceptions(variant.params, variant.solution)
+    mistakes = [
+        {"name": name, "value": value}
+        for name, value in ((n, _exact(v)) for n, v in wrong.items())
+        if value is not None
+    ]
+    return {
+        "kind": answer.kind,
+        "size": len(answer.value) if answer.kind == "vector" else 0,
+        "value": _exact(answer.value),
+        "mistakes": mistakes,
+    }
+
+
+def pick_notes(variant: Variant) -> dict[str, str]:
+    """For choice and true/false: what a wrong pick is told (LaTeX-in-``$`` text), by value."""
+    answer = variant.solution.answer
+    family, steps = variant.family, variant.solution.steps
+    named = family.misconceptions(variant.params, variant.solution)
+    if answer.kind == "bool":
+        statement = steps.get("statement")
+        wrong = "False" if answer.value else "True"
+        explanation = getattr(statement, "explanation", None)
+        return {wrong: explanation} if explanation else {}
+    notes: dict[str, str] = {}
+    for choice in steps.get("choices", ()):
+        if choice.correct:
+            continue
+        names = [name for name, value in named.items() if value == choice.letter]
+        texts = [family.mistake_explanation(name) for name in names]
+        if not texts and choice.note:
+            texts = [choice.note]
+        if texts:
+            notes[choice.letter] = " ".join(texts)
+    return notes
+
+
+def mistake_names(problem: Problem) -> list[str]:
+    """Every mistake name a free problem's variants can report, in first-seen order."""
+    names: dict[str, None] = {}
+    for variant in problem.variants:
+        if variant.solution.answer.kind in ("vector", "number"):
+            for mistake in free_check(variant)["mistakes"]:
+                names.setdefault(mistake["name"])
+    return list(names)

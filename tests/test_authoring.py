@@ -1,0 +1,334 @@
+"""What an author of a course family meets: `examgen new`, declared parameters, and `examgen
+check` / `preview` / `build` telling their mistakes in one line (family, seed, template line).
+
+Course folders live in ``tmp_path``; the families in them are written the way an author would,
+by `examgen new` and then editing the files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.check import shared_variant_share
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.families.params import Choice, Integer, Rational, Vector
+from generator.scaffold import ANSWERS
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def one_line_error(result) -> str:
+    """The error a command printed: exit 1, one line, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(
+        result.exception, SystemExit
+    )
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+def scaffold(tmp_path: Path, family_id: str, answer: str = "number") -> Path:
+    result = run("new", family_id, "--dir", str(tmp_path), "--answer", answer)
+    assert result.exit_code == 0, result.output
+    return tmp_path / family_id
+
+
+# --- examgen new ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_a_new_family_passes_check_untouched(tmp_path, answer):
+    """The DESIGN.md promise: `examgen new ID --dir DIR` writes a family that passes check, in
+    every form it offers, with a re-check."""
+    folder = scaffold(tmp_path, f"my-{answer}", answer)
+    expected = {"family.py", "template.j2"} | ({"bank.toml"} if answer in ("bool", "choice") else set())
+    assert {p.name for p in folder.iterdir()} == expected
+    result = run("check", f"my-{answer}", "--families", str(tmp_path), "--variants", "60", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] and all(f["rechecked"] for f in report["families"])
+    forms = 2 if answer in ("number", "vector") else 1  # free response and multiple choice
+    assert len(report["families"]) == forms
+
+
+@pytest.mark.parametrize(
+    ("family_id", "says"),
+    [
+        ("gradient-descent-step", "taken by"),
+        ("Momentum_Step", "not a family ID"),
+        ("two--hyphens", "not a family ID"),
+    ],
+)
+def test_new_refuses_a_builtin_or_malformed_id(tmp_path, family_id, says):
+    error = one_line_error(run("new", family_id, "--dir", str(tmp_path)))
+    assert says in error and not (tmp_path / family_id).exists()
+
+
+def test_new_refuses_an_existing_folder_and_a_course_familys_id(tmp_path):
+    scaffold(tmp_path / "a", "momentum")
+    assert "already exists" in one_line_error(run("new", "momentum", "--dir", str(tmp_path / "a")))
+    env = {"EXAMGEN_FAMILIES": str(tmp_path / "a")}
+    error = one_line_error(run("new", "momentum", "--dir", str(tmp_path / "b"), env=env))
+    assert "taken by" in error and str(tmp_path / "a" / "momentum" / "family.py") in error
+
+
+# --- declared parameters ------------------------------------------------------------------------
+DECLARATIONS = [
+    Integer("n", -3, 4, exclude=(0,)),
+    Rational("r", -2, 2, denominators=(1, 3)),
+    Rational("eta", choices=("1/2", "1/10")),
+    Choice("loss", ("squared", "absolute")),
+    Vector("w", Integer(low=-2, high=2), size=3),
+]
+
+
+@pytest.mark.parametrize("param", DECLARATIONS, ids=lambda p: p.name)
+@given(seed=st.integers(0, 2**32))
+def test_a_drawn_value_goes_to_json_and_parses_back(param, seed):
+    """Declared once: what draw gives, the key writes, and a pinned value parses back equal."""
+    value = param.draw(np.random.default_rng(seed))
+    as_json = json.loads(json.dumps(param.to_json(value)))
+    assert param.parse(as_json, "params.x") == value
+
+
+@pytest.mark.parametrize(
+    ("param", "raw"),
+    [
+        (DECLARATIONS[0], 0),
+        (DECLARATIONS[0], 5),
+        (DECLARATIONS[0], "1/2"),
+        (DECLARATIONS[1], "7/3"),
+        (DECLARATIONS[1], 0.5),
+        (DECLARATIONS[2], "1"),
+        (DECLARATIONS[3], "hinge"),
+        (DECLARATIONS[4], [1, 2]),
+        (DECLARATIONS[4], [1, 2, 9]),
+    ],
+)
+def test_a_pinned_value_outside_the_declaration_is_named(param, raw):
+    with pytest.raises(ExamgenError, match=r"params\.x"):
+        param.parse(raw, "params.x")
+
+
+def test_pinned_params_are_checked_through_the_cli(tmp_path):
+    scaffold(tmp_path, "derivative")
+    families = ("--families", str(tmp_path))
+    error = one_line_error(run("preview", "derivative", *families, "--params", '{"a": 40}'))
+    assert "params.a must be an integer 1…9" in error
+    pinned = run("preview", "derivative", *families, "--params", '{"a": 2, "b": 3, "c": 0, "x0": 1}')
+    assert pinned.exit_code == 0 and "f'( 1 ) = 4 + 3 = 7" in pinned.output
+
+
+def test_rational_values_respect_range_and_denominators():
+    values = Rational("r", "-1/2", 1, denominators=(1, 2, 4)).values()
+    assert values[0] == sympy.Rational(-1, 2) and values[-1] == 1
+    assert all(v.q in (1, 2, 4) for v in values) and len(values) == len(set(values)) == 7
+
+
+# --- examgen check: what an author gets wrong -----------------------------------------------------
+def test_check_covers_the_choice_form_and_names_its_seed(tmp_path):
+    """A rule that breaks only in the multiple-choice form (it reads the answer, a letter there)
+    is found by `check FAMILY`, naming family, form and seed; preview says it in one line."""
+    folder = scaffold(tmp_path, "slope", "vector")
+    module = folder / "family.py"
+    module.write_text(
+        module.read_text().replace('0 in solution.steps["gradient"]', "0 in solution.answer.value")
+    )
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "60")
+    assert result.exit_code == 1
+    assert "slope (choice) seeds 0, 1, 2" in result.output and f"{module}:" in result.output
+    error = one_line_error(
+        run("preview", "slope", "--families", str(tmp_path), "--form", "choice")
+    )
+    assert f"{module}:" in error and "TypeError" not in error.split(":")[0]
+
+
+def test_check_fails_on_a_distractor_without_explanation(tmp_path):
+    folder = scaffold(tmp_path, "slope")
+    module = folder / "family.py"
+    module.write_text(
+        module.read_text()
+        + "\n    def misconceptions(self, params, solution):\n"
+        + "        return {'halved': solution.steps['slope'] / 2, 'doubled': 2 * solution.steps['slope'],"
+        + " 'negated': -solution.steps['slope']}\n"
+    )
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "20")
+    assert result.exit_code == 1
+    assert "slope (choice) seed" in result.output
+    assert "@mistake(name, explanation)" in result.output
+
+
+def test_check_fails_on_four_opening_parentheses(tmp_path):
+    folder = scaffold(tmp_path, "slope")
+    template = folder / "template.j2"
+    lines = template.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if "Compute $f'(" in line)
+    lines[number - 1] = lines[number - 1].replace("f'( (((", "f'((((")
+    template.write_text("\n".join(lines) + "\n")
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "10")
+    assert result.exit_code == 1
+    assert f"{template}:{number}: '(((('" in result.output
+
+
+def test_check_warns_when_a_class_would_share_variants(tmp_path):
+    """A bank of four statements: every student of 300 shares a variant, a warning but not a
+    failure. A family of about 1000 variants is crowded for 300 students, not for 2, in both
+    forms: the same numbers with the choices in another order are the same question."""
+    scaffold(tmp_path, "facts", "bool")
+    module = scaffold(tmp_path, "narrow") / "family.py"
+    text = module.read_text()
+    text = text.replace('Integer("c", -9, 9,', 'Integer("c", 0, 0,')
+    module.write_text(text.replace("denominators=(1, 2, 3)", "denominators=(1,)"))
+    options = ("--families", str(tmp_path), "--variants", "100")
+    crowded = run("check", "facts", *options)
+    assert crowded.exit_code == 0  # a warning, not a failure
+    assert "facts: a class of 300 would expect 100% of students to share" in crowded.output
+    narrow = json.loads(run("check", "narrow", *options, "--json").output)
+    assert narrow["ok"] and narrow["class_size"] == 300
+    assert all("a class of 300 would expect" in f["warnings"][0] for f in narrow["families"])
+    pair = json.loads(run("check", "narrow", *options, "--class-size", "2", "--json").output)
+    assert all(f["warnings"] == [] for f in pair["families"])
+
+
+@given(counts=st.lists(st.integers(1, 5), min_size=2, max_size=50), size=st.integers(2, 500))
+def test_the_shared_variant_estimate_is_the_birthday_formula(counts, size):
+    """Σ m(m−1) / n(n−1) estimates the chance two students share; 1 − (1 − c)^(N−1) the share."""
+    n = sum(counts)
+    c = sum(m * (m - 1) for m in counts) / (n * (n - 1))
+    estimate = shared_variant_share(Counter(dict(enumerate(counts))), size)
+    assert estimate == pytest.approx(1 - (1 - c) ** (size - 1))
+    assert (estimate == 0) == all(m == 1 for m in counts)
+
+
+def test_uniform_variants_give_the_expected_share():
+    """V equally likely variants sampled exactly in proportion: share ≈ (N − 1)/V for N ≪ V."""
+    counts = Counter({i: 2 for i in range(500)})  # 1000 samples, 500 variants
+    assert shared_variant_share(counts, 300) == pytest.approx(1 - (1 - 1 / 999) ** 299)
+
+
+# --- template errors: one line, everywhere ----------------------------------------------------------
+@pytest.fixture
+def broken(tmp_path) -> tuple[Path, int]:
+    """A course family whose solution names a step that does not exist, and a spec using it."""
+    folder = scaffold(tmp_path / "families", "slope")
+    template = folder / "template.j2"
+    lines = template.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if "steps.slope|tex) ~" in line)
+    lines[number - 1] = lines[number - 1].replace("steps.slope|tex) ~", "stps.slope|tex) ~")
+    template.write_text("\n".join(lines) + "\n")
+    (tmp_path / "quiz.toml").write_text(
+        'id = "q"\nfamilies_dir = "families"\n[[questions]]\nfamily = "slope"\n'
+    )
+    return tmp_path, number
+
+
+def test_an_undefined_name_is_one_line_in_preview_build_and_check(broken):
+    course, number = broken
+    where = f"{course / 'families' / 'slope' / 'template.j2'}:{number}: 'stps' is undefined"
+    families = ("--families", str(course / "families"))
+    assert where in one_line_error(run("preview", "slope", *families))
+    out = course / "out"
+    built = run("build", "--spec", str(course / "quiz.toml"), "--seed", "1", "--count", "2",
+                "--no-pdf", "--out", str(out), "-q")
+    assert where in one_line_error(built) and not out.exists()
+    checked = run("check", "slope", *families, "--variants", "5")
+    assert checked.exit_code == 1 and f"slope seeds 0, 1, 2, 3, 4: render latex solutions: family slope: {where}" in checked.output
+
+
+def test_a_template_syntax_error_names_file_and_line(tmp_path):
+    folder = scaffold(tmp_path, "slope")
+    template = folder / "template.j2"
+    text = template.read_text().replace("((* endblock *))", "((* endblok *))", 1)
+    template.write_text(text)
+    number = text[: text.index("endblok")].count("\n") + 1
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert f"{template}:{number}: template syntax error: Encountered unknown tag 'endblok'" in error
+
+
+# --- discoverable parameters ----------------------------------------------------------------------
+def test_show_and_list_describe_course_families(tmp_path):
+    scaffold(tmp_path, "slope", "vector")
+    env = {"EXAMGEN_FAMILIES": str(tmp_path)}
+    shown = run("show", "slope", env=env)
+    assert shown.exit_code == 0, shown.output
+    for text in (
+        "point  a list of 2 values, each an integer -4…4",
+        "a      an integer -5…5, not 0 (coefficient of x^2)",
+        'choice (form = "choice": 3 distractors',
+        "tags:    calculus",
+        "cross-term-dropped",
+    ):
+        assert text in shown.output
+    as_json = json.loads(run("show", "slope", "--json", env=env).output)[0]
+    assert as_json["forms"] == ["free", "choice"] and set(as_json["parameters"]) == {"a", "b", "c", "point"}
+    listed = run("list", "--families", str(tmp_path))
+    assert "slope" in listed.output and "params: a, b, c, point" in listed.output
+
+
+# --- a build records the course family it used ----------------------------------------------------
+def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
+    """A course family's module and template change a build as examgen's code does: the manifest
+    digests its folder (by ID, never by path) and `examgen diff` names the family that changed."""
+    folder = scaffold(tmp_path / "families", "slope")
+    (tmp_path / "quiz.toml").write_text(
+        'id = "q"\nfamilies_dir = "families"\n[[questions]]\nfamily = "slope"\n'
+    )
+
+    def build(out: str) -> Path:
+        result = run("build", "--spec", str(tmp_path / "quiz.toml"), "--seed", "1", "--count",
+                     "2", "--no-pdf", "--out", str(tmp_path / out), "-q")
+        assert result.exit_code == 0, result.output
+        return tmp_path / out / "q-seed1"
+
+    before = build("old")
+    template = folder / "template.j2"
+    template.write_text(template.read_text().replace("By the power rule", "Differentiating"))
+    after = build("new")
+    digests = [json.loads((f / "manifest.json").read_text())["sha256"] for f in (before, after)]
+    assert digests[0]["family:slope"] != digests[1]["family:slope"]
+    assert str(tmp_path) not in json.dumps(digests)
+    diff = run("diff", str(before), str(after))
+    assert "family:slope changed" in diff.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda text: text.replace("    TITLE = ", "    _TITLE = "), "has no TITLE; add e.g. TITLE ="),
+        (lambda text: text.replace("    def solve(", "    def solved("), "does not define solve"),
+        (lambda text: text.replace("    PARAMS = (", "    _PARAMS = ("), "declares no PARAMS"),
+        (lambda text: text.replace("    def solve(self, params):", "    def solve(self, params)"), "SyntaxError"),
+    ],
+)
+def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
+    module = scaffold(tmp_path, "slope") / "family.py"
+    module.write_text(edit(module.read_text()))
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert error.startswith(f"Error: {module}") and says in error
+
+
+@pytest.mark.parametrize(
+    ("answer", "right", "wrong"),
+    [
+        ("number", "slope = 2 * a * x0 + b", "slope = 2 * a * x0 - b"),
+        ("vector", "dx, dy = 2 * a * x + b * y,", "dx, dy = 2 * a * x - b * y,"),
+    ],
+)
+def test_a_scaffolds_recheck_catches_a_wrong_solve(tmp_path, answer, right, wrong):
+    """The scaffold's re-check is independent of solve: a slip in solve fails check."""
+    module = scaffold(tmp_path, "slip", answer) / "family.py"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, wrong))
+    result = run("check", "slip", "--families", str(tmp_path), "--variants", "10")
+    assert result.exit_code == 1 and "slip seed 0: re-check: answer" in result.output

@@ -1,0 +1,86 @@
+"""docs/authoring.md works as written: its example family, copied out of the guide's code blocks
+into a course folder outside the checkout, checks, previews, builds (with PDFs), grades and exports
+through the command line alone, and nothing examgen writes names a path of this machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.course import write_guide_course
+
+FAMILY = "momentum-step"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    return write_guide_course(tmp_path_factory.mktemp("course"))
+
+
+def test_the_guides_family_checks_in_both_forms(course):
+    """The guide promises `examgen check` proves the family, free response and multiple choice."""
+    result = run("check", FAMILY, "--families", str(course / "families"), "--variants", "150")
+    assert result.exit_code == 0, result.output
+    assert f"{FAMILY} (choice)" in result.output and "OK: all 300 variants" in result.output
+    assert "Warnings:" not in result.output  # its parameters are wide enough for a class of 300
+
+
+def test_the_guides_family_previews_and_shows(course):
+    families = str(course / "families")
+    preview = run("preview", FAMILY, "--families", families, "--seed", "3", "--form", "choice")
+    assert preview.exit_code == 0 and "Why not the other choices" in preview.output
+    shown = run("show", FAMILY, "--families", families)
+    assert shown.exit_code == 0, shown.output
+    for text in ("an integer 1…4", "no-momentum", "choice (form", "re-check: yes"):
+        assert text in shown.output
+
+
+@pytest.mark.pdf
+def test_the_guides_course_builds_grades_and_exports(course, monkeypatch):
+    """The guide's first build, then grading with the course folder given, then an LMS export."""
+    monkeypatch.chdir(course)
+    built = run("build", "--spec", "quiz.toml", "--seed", "7", "--count", "3", "--pdf", "-q")
+    assert built.exit_code == 0, built.output
+    folder = course / "out" / "momentum-quiz-seed7"
+    assert (folder / "handouts.pdf").is_file() and (folder / "solutions.pdf").is_file()
+    key_bytes = (folder / "key.json").read_bytes()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert str(course) not in key_bytes.decode() + json.dumps(manifest)  # no machine paths
+    assert f"family:{FAMILY}" in manifest["sha256"]
+
+    # s001 answers right; s002 makes the guide's "no-momentum" mistake on question 1.
+    key = json.loads(key_bytes)
+    rows = []
+    for student in key["students"][:2]:
+        free = next(q for q in student["questions"] if q["answer"]["kind"] == "number")
+        p = {k: Fraction(v) for k, v in free["params"].items()}
+        no_momentum = p["x0"] - p["eta"] * p["a"] * (p["x0"] - p["c"])
+        typed = free["answer"]["value"] if not rows else str(no_momentum)
+        rows.append({"id": student["id"], f"q{free['number']}": typed})
+    responses = course / "responses.csv"
+    with responses.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "q1", "q2"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+    graded = run("grade", str(folder), str(responses), "--families", "families")
+    assert graded.exit_code == 0, graded.output
+    stats = (course / "scores.stats.json").read_text()
+    assert "no-momentum" in stats
+    unaware = run("grade", str(folder), str(responses), "--out", str(course / "s2.csv"))
+    assert unaware.exit_code == 0 and "--families DIR" in unaware.output
+
+    exported = run("export", "--format", "moodle", "--spec", "quiz.toml", "--seed", "7")
+    assert exported.exit_code == 0, exported.output
+    assert (course / "out" / "momentum-quiz-seed7-moodle.xml").is_file()

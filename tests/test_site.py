@@ -1,0 +1,229 @@
+"""The practice site as files: which problems and variants it holds, that every variant's params
+and answers agree with its family, that math is MathML, and that the same inputs give the same
+bytes. What a browser does with the pages is tests/test_site_browser.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.build import generate_student
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.families import get_family, registry
+from generator.roster import numbered_students
+from generator.seeding import stream
+from generator.site import site_for_spec
+from generator.site.mathml import tex_to_mathml
+from generator.site.pages import problem_view, tag_file
+from generator.site.problems import Problem, practice_variants
+from generator.spec import DEFAULT_SPEC, load_spec
+from tests.browser import DEBIAN_PACKAGES
+from tests.site_pages import read_page
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_FAMILIES = [slot.family.ID for slot in load_spec(DEFAULT_SPEC).slots]
+NUMERIC = {"gradient-descent-step", "sgd-minibatch-step"}
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_lecture14_page_holds_the_seven_reference_problems(lecture14_site):
+    """The issue's command: one page for lecture-14 with every reference problem, the numeric ones
+    with 50 distinct variants, and an index linking to it."""
+    articles, _ = read_page(lecture14_site / "tags" / "lecture-14.html")
+    families = [a.family for a in articles]
+    assert set(REFERENCE_FAMILIES) <= set(families) and len(REFERENCE_FAMILIES) == 7
+    assert len(families) == len(set(families))
+    for article in articles:
+        params = [v["data-params"] for v in article.variants]
+        assert len(params) == len(set(params)), article.family  # no repeats
+        assert article.attrs["data-params"] == params[0]
+        if article.family in NUMERIC:
+            assert len(params) == 50
+        if get_family(article.family).FORM == "true-false":  # every statement of the bank
+            assert len(params) == len(get_family(article.family).bank().ids)
+    index = (lecture14_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="tags/lecture-14.html"' in index
+    record = json.loads((lecture14_site / "examgen-site.json").read_text(encoding="utf-8"))
+    assert record["seed"] == 0 and record["variants"] == 50
+    assert {p["family"]: [json.dumps(v, ensure_ascii=False) for v in p["variants"]] for p in record["problems"]} == {
+        a.family: [json.dumps(json.loads(v["data-params"]), ensure_ascii=False) for v in a.variants] for a in articles
+    }
+
+
+def test_practice_variants_are_not_the_numbered_students_exams(lecture14_site):
+    """Variant k is not what student s00k of `build --count` gets: the streams are the site's own."""
+    spec = load_spec(DEFAULT_SPEC)
+    articles, _ = read_page(lecture14_site / "tags" / "lecture-14.html")
+    shown = {a.family: [json.loads(v["data-params"]) for v in a.variants[:10]] for a in articles}
+    exams = [generate_student(spec, 0, s) for s in numbered_students(10)]
+    for family in NUMERIC:
+        built = [q.variant.key_params() for e in exams for q in e.questions if family == q.variant.family.ID]
+        assert not set(map(str, built)) & set(map(str, shown[family]))
+
+
+def test_every_variant_on_the_page_is_its_familys_own(lecture14_site):
+    """Each template's params regenerate (all pinned) to the very answer the page checks against,
+    and are exactly what key.json writes for that variant."""
+    articles, _ = read_page(lecture14_site / "tags" / "lecture-14.html")
+    for article in articles:
+        family = get_family(article.family)
+        for template in article.variants:
+            params = json.loads(template["data-params"])
+            variant = family.generate(stream(0, "any"), family.parse_params(params))
+            assert variant.key_params() == params
+            answer = variant.solution.answer
+            if answer.kind in ("vector", "number"):
+                check = json.loads(template["data-check"])
+                assert check["value"] == answer.to_json()["value"]
+                wrong = family.misconceptions(variant.params, variant.solution)
+                assert {m["name"] for m in check["mistakes"]} == set(wrong)
+                assert set(wrong) <= set(article.mistakes)
+
+
+def test_page_text_has_no_raw_latex(lecture14_site):
+    page = lecture14_site / "tags" / "lecture-14.html"
+    _, text = read_page(page)
+    assert "$" not in text and not re.search(r"\\[A-Za-z(\[]", text)
+    assert page.read_text(encoding="utf-8").count("<math") > 100
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**32))
+def test_every_family_renders_to_mathml_without_raw_latex(seed):
+    """Any variant of any family: every formula becomes MathML (no command left as text)."""
+    for family in registry().values():
+        variants = practice_variants(family, {}, seed, 2)
+        view = problem_view(Problem(family, {}, variants), family.ID)
+        for v in view.variants:
+            parts = [v.statement, v.solution, *(h for _, h in v.options), *(h for _, h in v.notes)]
+            for html in parts + [h for _, h in view.mistakes]:
+                outside = re.sub(r"<math.*?</math>", "", html, flags=re.S)
+                assert "$" not in outside and not re.search(r"\\[A-Za-z(\[]", outside), html
+            assert "<math" in v.statement or family.FORM != "free"
+
+
+def test_same_inputs_give_byte_identical_sites(lecture14_site, tmp_path):
+    """Another process, another PYTHONHASHSEED: the same files, byte for byte."""
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    again = tmp_path / "again"
+    subprocess.run(
+        [sys.executable, "-m", "generator", "site", "--tags", "lecture-14", "--out", str(again)],
+        check=True, cwd=ROOT, env=env, capture_output=True,
+    )
+    assert files_of(again) == files_of(lecture14_site)
+
+
+def test_another_seed_gives_other_variants(tmp_path):
+    runner = CliRunner()
+    for seed in ("0", "1"):
+        args = ["site", "--tags", "SGD", "--variants", "3", "--seed", seed, "--out", str(tmp_path / seed)]
+        assert runner.invoke(main, args).exit_code == 0
+    pages = [read_page(tmp_path / s / "tags" / "sgd.html")[0] for s in ("0", "1")]
+    sgd = [[a.variants for a in p if a.family == "sgd-minibatch-step"][0] for p in pages]
+    assert sgd[0] != sgd[1]
+
+
+def test_spec_site_keeps_pins_forms_and_grading_rule(tmp_path):
+    """A spec's pinned params, its multiple-choice form and its [grading] rule reach the page;
+    each wrong choice is told its named mistake's explanation."""
+    spec_path = tmp_path / "quiz.toml"
+    spec_path.write_text(
+        'id = "q"\ntitle = "Quiz 9"\n[grading]\ndecimals = 3\n'
+        '[[questions]]\nfamily = "gradient-descent-step"\nparams = { eta = "1/2" }\n'
+        '[[questions]]\nfamily = "sgd-minibatch-step"\nform = "choice"\n'
+        '[[questions]]\nfamilies = ["sgd-direction", "sgd-iterations"]\n',
+        encoding="utf-8",
+    )
+    summary = site_for_spec(load_spec(spec_path), 0, 5, tmp_path / "site")
+    assert summary.pages["SGD"] == 3  # the pool gives each of its families
+    assert set(summary.variants) == {
+        "gradient-descent-step", "sgd-minibatch-step", "sgd-direction", "sgd-iterations"
+    }
+    articles, _ = read_page(tmp_path / "site" / "tags" / "gradient-descent.html")
+    step, choice = articles[:2]
+    assert json.loads(step.attrs["data-rule"]) == {"decimals": 3, "significant": 2}
+    assert all(json.loads(v["data-params"])["eta"] == "1/2" for v in step.variants)
+    html = (tmp_path / "site" / "tags" / "gradient-descent.html").read_text(encoding="utf-8")
+    family = get_family("sgd-minibatch-step")
+    for template in choice.variants:
+        sources = json.loads(template["data-params"])["choices"]
+        assert "correct" in sources
+        for name in sources:
+            if name != "correct":
+                first_words = family.mistake_explanation(name).split("$")[0][:40]
+                assert first_words in html
+
+
+def test_site_cli_errors_are_one_line_and_leave_folders_alone(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["site", "--tags", "no-such-tag", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 1 and "no family is tagged 'no-such-tag'" in result.output
+    assert "lecture-14" in result.output and not (tmp_path / "s").exists()
+    both = ["site", "--tags", "SGD", "--spec", str(DEFAULT_SPEC), "--out", str(tmp_path / "s")]
+    assert runner.invoke(main, both).exit_code == 1
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = runner.invoke(main, ["site", "--out", str(mine), "--variants", "1"])
+    assert result.exit_code == 1 and "not a site examgen wrote" in result.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_default_site_has_a_page_per_tag_and_rebuilds_in_place(tmp_path):
+    out = tmp_path / "site"
+    runner = CliRunner()
+    for _ in range(2):  # the second run replaces the first site
+        result = runner.invoke(main, ["site", "--variants", "2", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    tags = sorted({t for f in registry().values() for t in f.TAGS}, key=str.lower)
+    pages = sorted(p.name for p in (out / "tags").iterdir())
+    assert len(pages) == len(tags)
+    assert oct(out.stat().st_mode & 0o777) == oct(0o755)  # readable by a web server
+
+
+def test_pages_reference_nothing_outside_the_site(lecture14_site):
+    for page in lecture14_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for ref in re.findall(r'(?:src|href)="([^"]*)"', text):
+            assert not re.match(r"[a-z]+:|//", ref), (page, ref)
+            assert (page.parent / ref.split("#")[0]).resolve().exists(), (page, ref)
+
+
+@pytest.mark.parametrize(
+    ("tag", "taken", "name"),
+    [("vanishing gradients", [], "vanishing-gradients.html"), ("SGD", ["sgd.html"], "sgd-2.html"), ("???", [], "tag.html")],
+)
+def test_tag_file_names(tag, taken, name):
+    assert tag_file(tag, taken) == name
+
+
+def test_install_browser_installs_the_packages_the_tests_name():
+    script = (ROOT / "scripts" / "install-browser").read_text(encoding="utf-8")
+    listed = re.search(r'^PACKAGES="([^"]*)"', script, re.M)
+    assert listed and tuple(listed.group(1).split()) == DEBIAN_PACKAGES
+    assert "install-browser --required" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_mathml_signs_vectors_and_names():
+    """A sign after a bracket or comma is a prefix minus, a binary minus stays binary, \\vec is a
+    fixed accent, \\operatorname a name applied to its argument; unknown commands are refused."""
+    mathml = tex_to_mathml(r"(-8, -8) - \begin{bmatrix}-1\end{bmatrix} - 1/4 + \vec w + \operatorname{Aug}(x)")
+    assert mathml.count('<mo form="prefix">&#x02212;</mo>') == 3
+    assert mathml.count("<mo>&#x02212;</mo>") == 2
+    assert '<mover accent="true"><mi>w</mi><mo>&#x02192;</mo></mover>' in mathml
+    assert "<mi>Aug</mi><mo>&#x02061;</mo>" in mathml and "\\" not in mathml
+    with pytest.raises(ExamgenError, match=r"does not know \\nosuchcommand"):
+        tex_to_mathml(r"\nosuchcommand{x}")

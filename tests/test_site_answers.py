@@ -1,0 +1,137 @@
+"""answers.js (the practice pages' answer check) agrees with generator.responses, the rule
+`examgen grade` applies: on hypothesis-generated responses, in Chromium, the same reading or the
+same reason for refusing it, the same credit, and the same named mistakes.
+
+Inputs mix the grammar's pieces (signs, fractions, decimals near the answer, brackets,
+separators, transposes, Unicode look-alikes and digits) with arbitrary text."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+from hypothesis import assume, event, given
+from hypothesis import strategies as st
+
+from generator.exact import exact_str
+from generator.responses import (
+    DecimalRule,
+    Unreadable,
+    credit,
+    matches,
+    normalize,
+    read_response,
+)
+
+pytestmark = pytest.mark.browser
+
+PIECES = [
+    "0", "1", "2", "3", "7", "9", "12", "-", "+", "/", ".", ",", ";", " ", "  ", "(", ")", "[",
+    "]", "{", "}", "<", ">", "^T", "^{T}", "T", "'", "e", "E", "x", "true",
+    "\u2212", "\u2013", "\u2044", "\u00f7", "\u27e8", "\u27e9", "\u00a0", "\u3000", "\t",
+    "\uff13", "\uff0e", "\u0663", "\u0665", "\u0966", "\u00b2", "\u00bd", "\x00", "\x85", "\u2028",
+]
+rationals = st.builds(sympy.Rational, st.integers(-150, 150), st.integers(1, 12))
+rules = st.builds(DecimalRule, st.integers(0, 4), st.integers(0, 4))
+
+
+@st.composite
+def decimal_near(draw, value: sympy.Rational) -> str:
+    """A decimal at or next to a rounding of ``value``: where the rule's edges are."""
+    places = draw(st.integers(0, 5))
+    scaled = sympy.floor(value * 10**places) + draw(st.integers(-1, 2))
+    sign = "-" if scaled < 0 else draw(st.sampled_from(["", "+"]))
+    whole, frac = divmod(abs(int(scaled)), 10**places)
+    text = f"{sign}{whole}" + (f".{frac:0{places}d}" if places else draw(st.sampled_from(["", "."])))
+    return text + "0" * draw(st.integers(0, 2))
+
+
+@st.composite
+def number_text(draw, value: sympy.Rational) -> str:
+    how = draw(st.sampled_from(["decimal"] * 3 + ["exact"] * 2 + ["fraction", "pieces"]))
+    if how == "decimal":
+        return draw(decimal_near(value))
+    if how == "exact":
+        return exact_str(value)
+    if how == "fraction":
+        return draw(st.builds(lambda n, d: f"{n}/{d}", st.integers(-40, 40), st.integers(0, 13)))
+    return "".join(draw(st.lists(st.sampled_from(PIECES), max_size=5)))
+
+
+@st.composite
+def cases(draw):
+    kind = draw(st.sampled_from(["number", "vector"]))
+    size = draw(st.integers(2, 3)) if kind == "vector" else 0
+    value = draw(st.lists(rationals, min_size=size, max_size=size) if size else rationals)
+    # Named mistakes: the right value's shape, a scalar for a vector, a vector of another size.
+    shapes = [st.lists(rationals, min_size=size, max_size=size) if size else rationals, rationals,
+              st.lists(rationals, min_size=1, max_size=4)]
+    mistakes = draw(st.lists(st.one_of(*shapes), max_size=3))
+    # What the student aims at: the answer, or a named mistake's value of the right shape.
+    aims = [value] + [m for m in mistakes if isinstance(m, list) == bool(size) and (not size or len(m) == size)]
+    aim = draw(st.sampled_from(aims[1:])) if len(aims) > 1 and draw(st.booleans()) else value
+    if kind == "number":
+        text = draw(number_text(aim))
+    else:
+        parts = [draw(number_text(v)) for v in aim]
+        if draw(st.integers(0, 5)) == 0:
+            parts.append(draw(number_text(aim[0])))
+        sep = draw(st.sampled_from([", ", ",", "; ", " ", ",  "]))
+        left, right = draw(st.sampled_from([("(", ")"), ("[", "]"), ("", ""), ("\u27e8", "\u27e9"), ("(", "")]))
+        text = left + sep.join(parts) + right + draw(st.sampled_from(["", "^T", " ^{T}", "'", "T"]))
+    how = draw(st.sampled_from(["aimed"] * 4 + ["pieces", "any"]))
+    if how == "pieces":
+        text = "".join(draw(st.lists(st.sampled_from(PIECES), max_size=12)))
+    elif how == "any":
+        text = draw(st.text(st.characters(max_codepoint=0x7FF, exclude_categories=["Cs"]), max_size=10))
+    return kind, size, value, text, mistakes, draw(rules)
+
+
+def as_json(value):
+    return [exact_str(v) for v in value] if isinstance(value, list) else exact_str(value)
+
+
+def python_verdict(text, kind, size, value, mistakes, rule):
+    try:
+        reading = read_response(text, kind, size)
+    except Unreadable as err:
+        return {"status": "unreadable", "share": "0", "reason": str(err), "mistakes": []}
+    share = credit(reading, kind, value, rule)
+    status = "correct" if share == 1 else "partial" if share > 0 else "wrong"
+    names = [] if status == "correct" else [
+        f"m{i}" for i, wrong in enumerate(mistakes) if matches(reading, kind, wrong, rule)
+    ]
+    return {"status": status, "share": str(share), "reason": "", "mistakes": names}
+
+
+CHECK = """
+const r = examgenAnswers.check(arguments[0], arguments[1], arguments[2]);
+return {status: r.status, right: r.right, outOf: r.outOf, reason: r.reason, mistakes: r.mistakes};
+"""
+
+
+@pytest.fixture(scope="module")
+def answers_page(chromium, lecture14_site):
+    chromium.get((lecture14_site / "tags" / "lecture-14.html").as_uri())
+    return chromium
+
+
+@given(case=cases())
+def test_answers_js_agrees_with_the_grading_rule(answers_page, case):
+    kind, size, value, text, mistakes, rule = case
+    assume(normalize(text) != "")
+    question = {
+        "kind": kind,
+        "size": size,
+        "value": as_json(value),
+        "mistakes": [{"name": f"m{i}", "value": as_json(m)} for i, m in enumerate(mistakes)],
+    }
+    js = answers_page.execute_script(CHECK, text, question, rule.to_json())
+    expected = python_verdict(text, kind, size, value, mistakes, rule)
+    event(f"{expected['status']}{' with a named mistake' if expected['mistakes'] else ''}")
+    got = {
+        "status": js["status"],
+        "share": str(sympy.Rational(js["right"], js["outOf"])),
+        "reason": js["reason"],
+        "mistakes": js["mistakes"],
+    }
+    assert got == expected, text
