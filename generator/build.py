@@ -25,6 +25,9 @@ from generator.families.base import Variant
 from generator.files import output_errors, signals_raise, staged_directory
 from generator.fingerprint import fingerprint
 from generator.manifest import MANIFEST_NAME, manifest_text
+from generator.paper.handout import bubble_values, work_space
+from generator.paper.layout import write_sheets
+from generator.paper.qr import student_codes
 from generator.partial_credit import grading_json
 from generator.pdf import PdfStudent, build_pdfs
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
@@ -97,6 +100,7 @@ def render_question(fmt: Format, question: Question, show_solutions: bool) -> st
         number=question.number,
         points=question.slot.points,
         show_solutions=show_solutions,
+        extra={"space": question.slot.space, "work_space": work_space(variant)},
     )
 
 
@@ -107,6 +111,13 @@ def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dic
         "variant_code": exam.variant_code,
         "total_points": exam.total_points,
         "questions": [render_question(fmt, q, show_solutions) for q in exam.questions],
+        "answer_rows": [
+            (q.number, values) for q in exam.questions if (values := bubble_values(q.variant))
+        ],
+        # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
+        "qr_codes": []
+        if show_solutions or fmt != "latex"
+        else student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions)),
     }
 
 
@@ -271,5 +282,11 @@ def build(
     ):
         write_exam_files(staging, spec, seed, exams, progress)
         if pdf:
-            build_pdfs(staging, pdf_students(exams), progress, jobs)
+            build_pdfs(
+                staging,
+                pdf_students(exams),
+                progress,
+                jobs,
+                positions=lambda parts: write_sheets(staging, spec.id, seed, parts),
+            )
     return target

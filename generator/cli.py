@@ -26,6 +26,8 @@ from generator.files import Stopped
 from generator.grading.analysis import CHART, REPORT, companion_path
 from generator.grading.diff import diff_folders
 from generator.grading.grade import grade_files, stats_path, summary_text
+from generator.paper.scan import scan as scan_pages
+from generator.paper.scan import summary as scan_summary
 from generator.pdf import unprintable_notice, want_pdfs
 from generator.preview import preview_text
 from generator.roster import MAX_STUDENTS, Roster, numbered_students, read_roster
@@ -411,6 +413,49 @@ def grade(
     click.echo(summary_text(report), nl=False)
     written = [stats_path(path), companion_path(path, REPORT), companion_path(path, CHART)]
     click.echo(f"Wrote {path}, {', '.join(map(str, written))}")
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(path_type=Path))
+@click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("responses.csv"),
+    show_default=True,
+    help="Responses CSV (key.csv's columns), ready for examgen grade.",
+)
+@click.option(
+    "--review",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for review.csv, review.json and page images (default: <out>-review).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Pages read at once (default: one per core).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def scan(
+    build_dir: Path,
+    scans: tuple[Path, ...],
+    out: Path,
+    review: Path | None,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
+    """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF images, or folders of them) of the
+    exam in BUILD_DIR into a responses CSV for `examgen grade`.
+
+    Pages may come in any order and any way up. Bubbles are read; free answers are left empty
+    for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
+    and double or unclear marks go to a review report; they never stop the batch.
+    """
+    result = scan_pages(build_dir, list(scans), out, review, jobs, progress_bar(quiet))
+    click.echo(scan_summary(result))
 
 
 @main.command(name="export")

@@ -376,16 +376,23 @@ def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
     return items
 
 
+#: Called with the handouts' parts in document order: each part's position file (``.pos``,
+#: written by the template as pages are shipped out) and its students (generator.paper.layout).
+PositionsHook = Callable[[list[tuple[Path, list[Student]]]], None]
+
+
 def build_pdfs(
     folder: Path,
     students: Sequence[PdfStudent],
     progress: Progress[Any] = _no_progress,
     jobs: int | None = None,
+    positions: PositionsHook | None = None,
 ) -> dict[str, float]:
     """From the per-student ``.tex`` files in ``folder``, write ``handouts.pdf``,
     ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``,
-    running ``jobs`` pdflatex processes at once (default: the cores available); return the
-    seconds each document took to typeset and to cut (for the benchmark).
+    running ``jobs`` pdflatex processes at once (default: the cores available); hand the
+    handouts' typeset positions to ``positions``; return the seconds each document took to
+    typeset and to cut (for the benchmark).
 
     The parts are fixed runs of ``CHUNK`` students whatever ``jobs`` is, so the files are
     byte-identical for every ``jobs``."""
@@ -438,6 +445,14 @@ def build_pdfs(
             join_pdfs(parts, folder / f"{name}.pdf")
         except pikepdf.PdfError as err:
             raise _qpdf_error(err, folder) from None
+    if positions is not None:
+        positions(
+            [
+                (job.tex.with_suffix(".pos"), [students[i].student for i in job.students])
+                for job in latex_jobs
+                if job.name == DOCUMENTS[0][0]
+            ]
+        )
     shutil.rmtree(work)
     return {f"{step} {job.tex.stem}": t for job in latex_jobs for step, t in job.seconds.items()}
 

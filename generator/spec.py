@@ -31,6 +31,7 @@ from generator.choices import FORMS, supports_form, with_form
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
+from generator.paper.handout import SPACE_RE
 from generator.partial_credit import PartialCredit, check_names, parse_grading
 from generator.render import shipped_dir
 from generator.responses import DecimalRule
@@ -48,9 +49,10 @@ TOP_LEVEL_FIELDS = {
     "shuffle_questions",
     "questions",
     "grading",
+    "answer_sheet",
     "families_dir",
 }
-SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty"}
+SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty", "space"}
 CHOOSERS = ("family", "tags", "families")
 #: An exam ID names folders and files (``<id>-seed<SEED>``, staging names), in UTF-8 bytes:
 #: well under the 255 bytes a file name may have.
@@ -71,6 +73,7 @@ class Slot:
     pinned: Mapping[str, Any] = field(default_factory=dict)
     pool: tuple[Family, ...] = ()
     form: str | None = None  # None: each family's own form
+    space: str | None = None  # work space printed below the question (a TeX length)
 
     @property
     def candidates(self) -> tuple[Family, ...]:
@@ -100,6 +103,7 @@ class Spec:
     path: Path
     shuffle_questions: bool = False
     grading: DecimalRule = DecimalRule()  # [grading] decimals, significant: when a decimal counts
+    answer_sheet: bool = False  # a separate bubble page per student (generator.paper)
     families_dirs: tuple[Path, ...] = ()  # the course's family folders (families_dir)
     partial: PartialCredit = PartialCredit()  # [grading.partial]: credit per named mistake
 
@@ -197,6 +201,9 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     shuffle = data.get("shuffle_questions", False)
     if not isinstance(shuffle, bool):
         raise _fail(path, "shuffle_questions", f"must be true or false, got {shuffle!r}")
+    answer_sheet = data.get("answer_sheet", False)
+    if not isinstance(answer_sheet, bool):
+        raise _fail(path, "answer_sheet", f"must be true or false, got {answer_sheet!r}")
     rule, partial = parse_grading(data.get("grading"), f"{path}: grading")
     check_names(partial, [f for slot in slots for f in slot.candidates], f"{path}: grading.partial")
     return Spec(
@@ -212,6 +219,7 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         grading=rule,
         families_dirs=dirs,
         partial=partial,
+        answer_sheet=answer_sheet,
     )
 
 
@@ -266,6 +274,11 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         or points <= 0
     ):
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
+    space = raw.get("space")
+    if space is not None and not (isinstance(space, str) and SPACE_RE.fullmatch(space)):
+        raise _fail(
+            path, f"{where}.space", f'must be a length like "3in", "8cm" or "40mm", got {space!r}'
+        )
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
         raise _fail(path, f"{where}.params", 'must be a table, e.g. params = { eta = "1/2" }')
@@ -291,7 +304,7 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         except ExamgenError as err:
             blame = "params" if pinned or params else "difficulty"
             raise _fail(path, f"{where}.{blame}", str(err)) from None
-        return Slot(number, family, points, pinned, form=form)
+        return Slot(number, family, points, pinned, form=form, space=space)
 
     if params:
         raise _fail(
@@ -304,7 +317,7 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         else _named_pool(raw[key], form, path, f"{where}.families", dirs)
     )
     pool = tuple(_with_difficulty(f, raw, path, where) for f in pool)
-    return Slot(number, None, points, {}, pool=pool, form=form)
+    return Slot(number, None, points, {}, pool=pool, form=form, space=space)
 
 
 def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: str) -> Family:

@@ -75,3 +75,30 @@ def chromium(tmp_path_factory: pytest.TempPathFactory):
     driver = start_driver(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
+
+
+# --- paper: one PDF build of each shipped spec per session, shared by the paper and scan tests --
+PAPER_SEED = 7
+PAPER_STUDENTS = 6
+
+
+@pytest.fixture(scope="session")
+def paper_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """``{"quiz": folder, "practice": folder}``: both shipped specs built with PDFs and
+    sheets.json for a few students (IDs with a space and a non-ASCII letter among them)."""
+    from generator.build import build
+    from generator.roster import Student
+    from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    students = [Student(f"s{i:03d}", f"Student {i}") for i in range(1, PAPER_STUDENTS - 1)]
+    students += [Student("né 6", "Zoë Ünal"), Student("A-7/x", "Seven")]
+    out = tmp_path_factory.mktemp("paper")
+    return {
+        name: build(load_spec(path), PAPER_SEED, students, out / name, pdf=True)
+        for name, path in (
+            ("quiz", DEFAULT_SPEC),
+            ("practice", SPECS_DIR / "lecture-14-practice.toml"),
+        )
+    }

@@ -13,7 +13,8 @@ from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
 from tests.strategies import seeds
 
 SOLUTION_MARKERS = {
-    "tex": ("\\CorrectChoice", "\\textbf{", "Why not the other choices"),
+    # Filled bubbles (\examgenchoice{B}{1}, \examgentruefalse{0}{1}) and filled answer boxes too.
+    "tex": ("}{1} ", "truefalse{1}", "{0}{1}\n", "}{$", "\\textbf{", "Why not the other choices"),
     "md": ("(correct)", "Answer:", "#### Solution", "Why not the other choices"),
 }
 #: How each format opens a question's answer line: the exam class already labels the LaTeX

@@ -69,9 +69,18 @@ def latex_choices(section: str, environment: str) -> list[tuple[str, str, bool]]
     out = []
     for letter, line in zip(LETTERS, lines, strict=False):
         command, _, body = line.partition(" ")
-        assert command in (r"\choice", r"\CorrectChoice"), line
-        out.append((letter, body, command == r"\CorrectChoice"))
+        bubble = re.fullmatch(r"\\examgenchoice\{([A-Z])\}\{([01])\}", command)
+        assert bubble and bubble.group(1) == letter, line
+        out.append((letter, body, bubble.group(2) == "1"))
     return out
+
+
+def latex_true_false(section: str) -> list[tuple[str, str, bool]]:
+    """The True and False bubbles (``\\examgentruefalse{filled}{filled}``)."""
+    match = re.search(r"\\examgentruefalse\{([01])\}\{([01])\}", section)
+    if not match:
+        return []
+    return [("True", "True", match.group(1) == "1"), ("False", "False", match.group(2) == "1")]
 
 
 def check_student(folder: Path, student: dict) -> None:
@@ -86,16 +95,19 @@ def check_student(folder: Path, student: dict) -> None:
             if answer["kind"] == "choice":
                 for choices in (
                     markdown_choices(md[number]),
-                    latex_choices(tex[number], "choices"),
+                    latex_choices(tex[number], "examgenchoices"),
                 ):
                     check_choices(choices, answer, solutions, question)
             elif answer["kind"] == "bool":
-                boxes = latex_choices(tex[number], "oneparcheckboxes")
+                boxes = latex_true_false(tex[number])
                 assert [body for _, body, _ in boxes] == ["True", "False"]
                 marked = [body for _, body, correct in boxes if correct]
                 assert marked == ([str(answer["value"])] if solutions else [])
             else:
-                assert not markdown_choices(md[number]) and r"\begin{choices}" not in tex[number]
+                assert (
+                    not markdown_choices(md[number])
+                    and r"\begin{examgenchoices}" not in tex[number]
+                )
 
 
 def check_choices(choices, answer, solutions, question) -> None:

@@ -1,0 +1,175 @@
+"""sheets.json: where every page, mark, QR code, question, bubble and answer box of every
+student's handout was typeset, for ``examgen scan`` and outside tools (a contract).
+
+The handouts' LaTeX writes one line per object into ``<part>.pos`` as each page is shipped out
+(``\\pdfsavepos``; see templates/latex/exam.tex.j2): ``KIND;fields…;x;y;page``, x and y in
+scaled points from the page's lower-left corner, ``page`` counted from 1 in that part. Nothing is
+guessed from the template's geometry. Here the parts are read back in document order and every
+position becomes PDF points (1/72 in) from the page's top-left corner.
+
+sheets.json::
+
+    {"exam", "seed", "unit": "pt", "origin": "top-left", "pages": [
+      {"document": "handouts.pdf", "page" (1-based in document), "student", "sheet_page"
+       (1-based in the student's handout), "sheet_pages" (the student's page count),
+       "width", "height", "qr" (payload),
+       "qr_box": {x, y, w, h}, "marks": [{x, y, w, h}: top-left, top-right, bottom-left,
+       bottom-right],
+       "questions": [{"question", x, y, w, h}]  (each printed question's block),
+       "bubbles": [{"question", "value", x, y, w, h}]  (value as key.csv writes it),
+       "boxes": [{"question", "component", x, y, w, h}]  (free-answer boxes, component 1-based)}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.errors import ExamgenError
+from generator.paper.qr import Payload
+from generator.roster import Student
+
+SHEETS_NAME = "sheets.json"
+DOCUMENT = "handouts.pdf"
+SP_PER_PT = 65536 * 72.27 / 72  # TeX scaled points per PDF point (big point)
+
+
+def _pt(sp: str) -> float:
+    return round(int(sp) / SP_PER_PT, 2)
+
+
+def _rect(x: str, y: str, w: str, h: str, height: float) -> dict[str, float]:
+    """A box whose lower-left corner TeX saved at (x, y), as top-left-origin x, y, w, h."""
+    width_pt, height_pt = _pt(w), _pt(h)
+    return {
+        "x": _pt(x),
+        "y": round(height - _pt(y) - height_pt, 2),
+        "w": width_pt,
+        "h": height_pt,
+    }
+
+
+def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
+    """The pages of one typeset part, in order; ``students`` are the part's students."""
+    pages: dict[int, dict[str, Any]] = {}
+    records: list[list[str]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise ExamgenError(
+            f"{path.name}: positions of the typeset handouts missing ({err})"
+        ) from None
+    for line in lines:
+        fields = line.split(";")
+        if fields[0] == "P":
+            _, student, sheet_page, w, h, _x, _y, page = fields
+            pages[int(page)] = {
+                "student": students[int(student) - 1].id,
+                "sheet_page": int(sheet_page),
+                "width": _pt(w),
+                "height": _pt(h),
+                "qr_box": None,
+                "marks": [],
+                "questions": [],
+                "bubbles": [],
+                "boxes": [],
+            }
+        else:
+            records.append(fields)
+    starts: dict[tuple[int, int], dict[str, Any]] = {}
+    for fields in records:
+        kind, page = fields[0], pages[int(fields[-1])]
+        height = page["height"]
+        if kind == "M":
+            _, w, h, x, y, _ = fields
+            page["marks"].append(_rect(x, y, w, h, height))
+        elif kind == "Q":
+            _, w, h, x, y, _ = fields
+            page["qr_box"] = _rect(x, y, w, h, height)
+        elif kind == "B":
+            _, question, value, w, h, x, y, _ = fields
+            page["bubbles"].append(
+                {"question": int(question), "value": value, **_rect(x, y, w, h, height)}
+            )
+        elif kind == "X":
+            _, question, component, w, h, x, y, _ = fields
+            page["boxes"].append(
+                {
+                    "question": int(question),
+                    "component": int(component),
+                    **_rect(x, y, w, h, height),
+                }
+            )
+        elif kind == "S":
+            _, question, w, above, x, y, number = fields
+            region = {
+                "question": int(question),
+                "x": _pt(x),
+                "y": round(height - _pt(y) - _pt(above), 2),
+                "w": _pt(w),
+                "h": 0.0,
+            }
+            page["questions"].append(region)
+            starts[(int(number), int(question))] = region
+        elif kind == "E":
+            _, question, _x, y, number = fields
+            region = starts[(int(number), int(question))]
+            region["h"] = round(height - _pt(y) - region["y"], 2)
+    return [pages[n] for n in sorted(pages)]
+
+
+def sheets(exam: str, seed: int, parts: Sequence[tuple[Path, Sequence[Student]]]) -> dict[str, Any]:
+    pages = []
+    for path, students in parts:
+        pages.extend(read_part(path, students))
+    counts: dict[str, int] = {}
+    for page in pages:
+        counts[page["student"]] = counts.get(page["student"], 0) + 1
+    out = []
+    for number, page in enumerate(pages, start=1):
+        payload = Payload(exam, seed, page["sheet_page"], page["student"]).text()
+        out.append(
+            {
+                "document": DOCUMENT,
+                "page": number,
+                "student": page["student"],
+                "sheet_page": page["sheet_page"],
+                "sheet_pages": counts[page["student"]],
+                "width": page["width"],
+                "height": page["height"],
+                "qr": payload,
+                "qr_box": page["qr_box"],
+                "marks": page["marks"],
+                "questions": page["questions"],
+                "bubbles": page["bubbles"],
+                "boxes": page["boxes"],
+            }
+        )
+    return {"exam": exam, "seed": seed, "unit": "pt", "origin": "top-left", "pages": out}
+
+
+def write_sheets(
+    folder: Path, exam: str, seed: int, parts: Sequence[tuple[Path, Sequence[Student]]]
+) -> Path:
+    """sheets.json with one page per line: small for a large class, and diffs read by page."""
+    path = folder / SHEETS_NAME
+    data = sheets(exam, seed, parts)
+    head = json.dumps({k: v for k, v in data.items() if k != "pages"}, ensure_ascii=False)
+    pages = ",\n".join(json.dumps(p, ensure_ascii=False) for p in data["pages"])
+    path.write_text(f'{head[:-1]}, "pages": [\n{pages}\n]}}\n', encoding="utf-8")
+    return path
+
+
+def load_sheets(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / SHEETS_NAME
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExamgenError(
+            f"{path}: not found; build the exam with PDFs (examgen build --pdf) to print sheets "
+            "that can be scanned"
+        ) from None
+    except (OSError, ValueError) as err:
+        raise ExamgenError(f"{path}: cannot read ({err})") from None

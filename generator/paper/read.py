@@ -1,0 +1,312 @@
+"""One scanned page: which page it is (its QR code), where it lies (the four registration
+marks), and what each bubble holds (its fill against this page's own paper and ink).
+
+Never a guess. A bubble is *marked* only when enough of its inside is clearly ink, *blank* only
+when almost nothing is (a light erasure stays blank), and *unclear* otherwise; a question is
+answered only when exactly one bubble is marked and the others are blank. Everything else is
+a problem for the review report, with the page's annotated image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+import zxingcpp
+
+from generator.paper.qr import Payload
+
+# Bubble fill, as darkness from 0 (this page's paper) to 1 (its printed marks), inside a disc of
+# INNER times the bubble's radius (clear of the printed outline).
+INNER = 0.62
+INK = 0.5  # a pixel darker than this counts as ink for ``coverage``
+MARKED_COVERAGE, MARKED_MEAN = 0.3, 0.3  # both reached: a mark
+BLANK_COVERAGE, BLANK_MEAN = 0.06, 0.14  # both below: blank (paper, dust, a light erasure)
+#: How far (in pt) from where the QR code predicts it a registration mark may be found.
+MARK_SEARCH = 40.0
+
+Rect = dict[str, float]
+
+
+@dataclass
+class Bubble:
+    question: int
+    value: str
+    x: float  # centre in the image, pixels
+    y: float
+    radius: float
+    mean: float = 0.0
+    coverage: float = 0.0
+    state: str = "blank"  # "marked", "blank" or "unclear"
+
+
+@dataclass
+class Answer:
+    question: int
+    value: str  # "" when blank or not readable
+    problem: str | None = None  # "double-mark" or "unclear-mark"
+    detail: str = ""
+
+
+@dataclass
+class PageRead:
+    """What one scanned page says; ``problem`` is set when it could not be read at all."""
+
+    payload: Payload | None = None
+    problem: str | None = None  # "no-qr", "other-exam", "unknown-page", "not-registered"
+    detail: str = ""
+    bubbles: list[Bubble] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    marks: list[tuple[float, float]] = field(default_factory=list)
+    thumbnail: bytes = b""  # a small annotated PNG of the page
+
+    @property
+    def key(self) -> tuple[str, int] | None:
+        return (self.payload.student, self.payload.page) if self.payload else None
+
+
+def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
+    """The examgen QR code on the page (payload, raw text, corners TL TR BR BL in pixels);
+    tried again on a sharpened, binarised copy when the plain read finds nothing."""
+    texts = []
+    for zoom in (1, 2, 0):
+        if zoom == 1:
+            attempt = image
+        elif zoom == 2:  # a low-resolution or blurred scan: modules of two or three pixels
+            attempt = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        else:
+            blurred = cv2.GaussianBlur(image, (0, 0), 1.0)
+            attempt = cv2.adaptiveThreshold(
+                blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 51, 10
+            )
+        for result in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):
+            texts.append(result.text)
+            payload = Payload.parse(result.text)
+            if payload is not None:
+                p = result.position
+                corners = np.array(
+                    [[c.x, c.y] for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)],
+                    dtype=np.float32,
+                ) / (zoom or 1)
+                return payload, result.text, corners
+    return None, texts[0] if texts else "", None
+
+
+def _corners(rect: Rect) -> np.ndarray:
+    x, y, w, h = rect["x"], rect["y"], rect["w"], rect["h"]
+    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
+
+
+def _centre(rect: Rect) -> tuple[float, float]:
+    return rect["x"] + rect["w"] / 2, rect["y"] + rect["h"] / 2
+
+
+def _project(h: np.ndarray, points: list[tuple[float, float]]) -> np.ndarray:
+    src = np.array(points, dtype=np.float64).reshape(-1, 1, 2)
+    return cv2.perspectiveTransform(src, h).reshape(-1, 2)
+
+
+def _scale(h: np.ndarray, at: tuple[float, float]) -> float:
+    """Pixels per point of ``h`` near ``at``."""
+    a, b, c = _project(h, [at, (at[0] + 1, at[1]), (at[0], at[1] + 1)])
+    (ux, uy), (vx, vy) = b - a, c - a
+    return float(np.sqrt(abs(ux * vy - uy * vx)))
+
+
+def find_mark(image: np.ndarray, guess: np.ndarray, side: float, search: float) -> Any:
+    """The centre of the solid square nearest ``guess`` (pixels), or None."""
+    x0, y0 = int(max(guess[0] - search, 0)), int(max(guess[1] - search, 0))
+    x1 = int(min(guess[0] + search, image.shape[1]))
+    y1 = int(min(guess[1] + search, image.shape[0]))
+    if x1 - x0 < side or y1 - y0 < side:
+        return None
+    window = image[y0:y1, x0:x1]
+    _, binary = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    best, best_distance = None, None
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        if not (0.6 * side <= w <= 1.5 * side and 0.6 * side <= h <= 1.5 * side):
+            continue
+        if not (0.5 * side * side <= area <= 1.6 * side * side and area >= 0.7 * w * h):
+            continue
+        centre = centroids[i] + (x0, y0)
+        distance = float(np.hypot(*(centre - guess)))
+        if best_distance is None or distance < best_distance:
+            best, best_distance = centre, distance
+    return best
+
+
+def register(
+    image: np.ndarray, sheet: dict[str, Any], qr_corners: np.ndarray
+) -> tuple[np.ndarray | None, list[tuple[float, float]], str]:
+    """Page points → image pixels from the registration marks (the QR code only says roughly
+    where to look); ``None`` and why when fewer than three marks are found."""
+    # A similarity (rotation, scale, shift) from the QR code's corners: a perspective fit to a
+    # small square extrapolates badly to the page's corners.
+    similarity, _ = cv2.estimateAffinePartial2D(_corners(sheet["qr_box"]), qr_corners)
+    if similarity is None:
+        return None, [], "the QR code's corners give no position"
+    coarse = np.vstack([similarity, [0, 0, 1]])
+    page_points, found = [], []
+    for mark in sheet["marks"]:
+        centre = _centre(mark)
+        scale = _scale(coarse, centre)
+        guess = _project(coarse, [centre])[0]
+        spot = find_mark(image, guess, mark["w"] * scale, MARK_SEARCH * scale)
+        if spot is not None:
+            page_points.append(centre)
+            found.append(spot)
+    if len(found) < 3:
+        return None, [tuple(p) for p in found], f"{len(found)} of 4 registration marks found"
+    src, dst = np.array(page_points, np.float32), np.array(found, np.float32)
+    if len(found) == 4:
+        h = cv2.getPerspectiveTransform(src, dst)
+    else:
+        h = np.vstack([cv2.getAffineTransform(src, dst), [0, 0, 1]])
+    # The marks must agree with the QR code about where the QR code is.
+    error = np.abs(_project(h, [tuple(p) for p in _corners(sheet["qr_box"])]) - qr_corners).max()
+    if error > 0.25 * sheet["qr_box"]["w"] * _scale(h, _centre(sheet["qr_box"])):
+        return None, [tuple(p) for p in found], "the marks and the QR code disagree"
+    return h.astype(np.float64), [tuple(map(float, p)) for p in found], ""
+
+
+def _disc(radius: float) -> tuple[np.ndarray, int]:
+    half = int(np.ceil(radius))
+    yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
+    return (xx * xx + yy * yy) <= radius * radius, half
+
+
+def read_bubbles(
+    image: np.ndarray, sheet: dict[str, Any], h: np.ndarray, marks: list[tuple[float, float]]
+) -> list[Bubble]:
+    """Every bubble's fill, against this page's paper (a bright percentile of the page) and
+    ink (the inside of its registration marks)."""
+    small = image[::4, ::4]
+    paper = float(np.percentile(small, 90))
+    scale = _scale(h, _centre(sheet["qr_box"]))
+    core = max(int(sheet["marks"][0]["w"] * scale / 4), 1)
+    inks = [
+        float(
+            np.median(image[int(y) - core : int(y) + core + 1, int(x) - core : int(x) + core + 1])
+        )
+        for x, y in marks
+    ]
+    ink = min(inks)
+    span = max(paper - ink, 40.0)
+    bubbles = []
+    for b in sheet["bubbles"]:
+        cx, cy = _project(h, [_centre(b)])[0]
+        radius = b["w"] / 2 * _scale(h, _centre(b))
+        bubble = Bubble(b["question"], b["value"], float(cx), float(cy), float(radius))
+        mask, half = _disc(INNER * radius)
+        x, y = int(round(cx)), int(round(cy))
+        patch = image[y - half : y + half + 1, x - half : x + half + 1]
+        if patch.shape != mask.shape:
+            bubble.state = "unclear"  # off the scanned image
+        else:
+            darkness = np.clip((paper - patch[mask].astype(np.float32)) / span, 0, 1)
+            bubble.mean = float(darkness.mean())
+            bubble.coverage = float((darkness > INK).mean())
+            bubble.state = classify(bubble.mean, bubble.coverage)
+        bubbles.append(bubble)
+    return bubbles
+
+
+def classify(mean: float, coverage: float) -> str:
+    if coverage >= MARKED_COVERAGE and mean >= MARKED_MEAN:
+        return "marked"
+    if coverage < BLANK_COVERAGE and mean < BLANK_MEAN:
+        return "blank"
+    return "unclear"
+
+
+def answers(bubbles: list[Bubble]) -> list[Answer]:
+    """One answer per question: a value only when exactly one bubble is marked and no other is
+    unclear."""
+    out = []
+    for question in sorted({b.question for b in bubbles}):
+        own = [b for b in bubbles if b.question == question]
+        marked = [b.value for b in own if b.state == "marked"]
+        unclear = [b.value for b in own if b.state == "unclear"]
+        if len(marked) > 1:
+            out.append(Answer(question, "", "double-mark", "marked: " + ", ".join(marked)))
+        elif unclear:
+            detail = "unclear: " + ", ".join(unclear)
+            if marked:
+                detail += "; marked: " + marked[0]
+            out.append(Answer(question, "", "unclear-mark", detail))
+        else:
+            out.append(Answer(question, marked[0] if marked else ""))
+    return out
+
+
+COLOURS = {"marked": (0, 160, 0), "unclear": (0, 140, 255), "blank": (170, 170, 170)}
+THUMBNAIL_WIDTH = 520
+
+
+def thumbnail(image: np.ndarray, read: PageRead) -> bytes:
+    """The page, small, with what was found drawn on it: registration marks in blue, bubbles
+    green (marked), orange (unclear) or grey (blank), red around a double mark, and the problem
+    written on top."""
+    f = THUMBNAIL_WIDTH / image.shape[1]
+    small = cv2.cvtColor(
+        cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2BGR
+    )
+    for x, y in read.marks:
+        cv2.rectangle(
+            small,
+            (int(x * f) - 6, int(y * f) - 6),
+            (int(x * f) + 6, int(y * f) + 6),
+            (255, 0, 0),
+            2,
+        )
+    doubles = {a.question for a in read.answers if a.problem == "double-mark"}
+    for b in read.bubbles:
+        colour = (0, 0, 255) if b.question in doubles and b.state == "marked" else COLOURS[b.state]
+        cv2.circle(small, (int(b.x * f), int(b.y * f)), max(int(b.radius * f) + 2, 3), colour, 2)
+    text = read.problem or ", ".join(
+        f"q{a.question} {a.problem}" for a in read.answers if a.problem
+    )
+    label = (read.payload.text() if read.payload else "no QR code") + ("  " + text if text else "")
+    cv2.putText(small, label[:70], (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 200), 1)
+    ok, png = cv2.imencode(".png", small, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    return png.tobytes() if ok else b""
+
+
+def read_page(
+    image: np.ndarray,
+    exam: str,
+    seed: int,
+    pages: dict[tuple[str, int], dict[str, Any]],
+    always_thumbnail: bool = False,
+) -> PageRead:
+    """Everything one scanned page says, against the build's sheets (``pages`` by student and
+    sheet page); the annotated thumbnail only for a page with a problem (it costs more than
+    reading the page) unless ``always_thumbnail``."""
+    read = PageRead()
+    payload, text, corners = find_qr(image)
+    read.payload = payload
+    if payload is None:
+        read.problem = "no-qr"
+        read.detail = f"QR code of something else: {text[:60]}" if text else "no QR code found"
+    elif (payload.exam, payload.seed) != (exam, seed):
+        read.problem = "other-exam"
+        read.detail = f"page of {payload.exam} seed {payload.seed}"
+    elif (payload.student, payload.page) not in pages:
+        read.problem = "unknown-page"
+        read.detail = f"student {payload.student} page {payload.page} is not in sheets.json"
+    else:
+        sheet = pages[(payload.student, payload.page)]
+        assert corners is not None
+        h, read.marks, why = register(image, sheet, corners)
+        if h is None:
+            read.problem, read.detail = "not-registered", why
+        else:
+            read.bubbles = read_bubbles(image, sheet, h, read.marks)
+            read.answers = answers(read.bubbles)
+    if always_thumbnail or read.problem or any(a.problem for a in read.answers):
+        read.thumbnail = thumbnail(image, read)
+    return read

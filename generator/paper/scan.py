@@ -1,0 +1,260 @@
+"""``examgen scan``: scanned handouts → responses.csv for ``examgen grade``, and a review report.
+
+Pages arrive in any order, several students per file, some upside down, some not ours. Each is
+read on its own (in parallel; ``generator.paper.read``) and nothing one page does stops the
+others: a page that cannot be read, a page of another exam, a duplicate, a page that should be
+there and is not, a double or unclear mark, all become rows of the review report, each with a
+small annotated image of the page, while everything else is read into responses.csv.
+
+responses.csv has key.csv's columns (``id,name,q1,…``), one row per student with at least one page
+scanned, in key order: bubble answers as key.csv writes them, free answers empty for hand entry.
+
+The review report is ``review.csv`` and ``review.json`` (the same rows) in the review folder, with
+one PNG per page it mentions. Row fields: ``problem``, ``file``, ``file_page`` (1-based page in
+that file; empty for a missing page), ``student``, ``sheet_page``, ``question`` (empty for a
+whole page), ``detail`` and ``image`` (file name in the review folder, or empty).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.errors import ExamgenError
+from generator.grading.keyfile import load_key
+from generator.paper.layout import load_sheets
+from generator.paper.read import PageRead, read_page
+from generator.paper.sources import PageRef, UnreadableScan, expand, load
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], str], Iterable[T]]
+
+#: Problems, worst first, as the review report names them.
+PROBLEMS = {
+    "unreadable": "the file or page cannot be opened as a PDF or image",
+    "no-qr": "no examgen QR code found (a blank page, another document, or too damaged)",
+    "other-exam": "a page of another exam or seed",
+    "unknown-page": "a QR code of this exam naming a page sheets.json does not list",
+    "not-registered": "the registration marks were not found: bubbles not read",
+    "duplicate": "the same student's page scanned again: this copy not read",
+    "missing-page": "a page of a scanned student that is not among the scans",
+    "double-mark": "two or more bubbles marked: left empty",
+    "unclear-mark": "a mark too faint or too ambiguous to call: left empty",
+}
+FIELDS = ("problem", "file", "file_page", "student", "sheet_page", "question", "detail", "image")
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    problem: str
+    file: str = ""
+    file_page: int | str = ""
+    student: str = ""
+    sheet_page: int | str = ""
+    question: int | str = ""
+    detail: str = ""
+    image: str = ""
+
+
+@dataclass
+class ScanResult:
+    responses: Path
+    review: Path
+    pages: int = 0  # scanned pages read
+    students: int = 0
+    rows: list[ReviewRow] = field(default_factory=list)
+
+
+# --- reading pages, in parallel -----------------------------------------------------------------
+_CONTEXT: dict[str, Any] = {}
+
+
+def _init(exam: str, seed: int, pages: dict[tuple[str, int], dict[str, Any]]) -> None:
+    _CONTEXT.update(exam=exam, seed=seed, pages=pages)
+
+
+def _read(ref: PageRef) -> PageRead | str:
+    try:
+        image = load(ref)
+    except UnreadableScan as err:
+        return str(err)
+    return read_page(image, _CONTEXT["exam"], _CONTEXT["seed"], _CONTEXT["pages"])
+
+
+def read_all(
+    refs: list[PageRef], exam: str, seed: int, pages: dict, jobs: int, progress: Progress
+) -> list[PageRead | str]:
+    if jobs <= 1 or len(refs) < 4:
+        _init(exam, seed, pages)
+        return list(progress(map(_read, refs), "Reading scans"))
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(exam, seed, pages)) as pool:
+        return list(progress(pool.map(_read, refs, chunksize=2), "Reading scans"))
+
+
+# --- the batch ----------------------------------------------------------------------------------
+def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
+    return items
+
+
+def default_review(out: Path) -> Path:
+    return out.with_name(f"{out.stem}-review")
+
+
+def scan(
+    build: Path,
+    scans: list[Path],
+    out: Path,
+    review: Path | None = None,
+    jobs: int | None = None,
+    progress: Progress = _no_progress,
+) -> ScanResult:
+    key = load_key(build)
+    sheets = load_sheets(build)
+    if (sheets["exam"], sheets["seed"]) != (key.exam, key.seed):
+        raise ExamgenError(f"{build}: sheets.json and key.json are of different builds")
+    review = review or default_review(out)
+    missing = [str(p) for p in scans if not p.exists()]
+    if missing:
+        raise ExamgenError(f"{missing[0]}: no such scan file or folder")
+    refs = expand(scans)
+    if not refs:
+        raise ExamgenError("no scans: give PDFs, images (PNG, JPEG, TIFF) or folders of them")
+    pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
+    reads = read_all(refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress)
+
+    rows: list[ReviewRow] = []
+    images: dict[str, bytes] = {}
+    seen: dict[tuple[str, int], PageRef] = {}
+    answers: dict[str, dict[int, str]] = {}
+
+    def image(ref: PageRef, read: PageRead) -> str:
+        name = f"{ref.path.stem}-p{ref.index}.png"
+        if not read.thumbnail:  # a duplicate: read well, so drawn only now
+            read = read_page(load(ref), key.exam, key.seed, pages, always_thumbnail=True)
+        images[name] = read.thumbnail
+        return name
+
+    for ref, read in zip(refs, reads, strict=True):
+        where = {"file": ref.path.name, "file_page": ref.index}
+        if isinstance(read, str):
+            rows.append(ReviewRow("unreadable", **where, detail=read))
+            continue
+        who = (
+            {"student": read.payload.student, "sheet_page": read.payload.page}
+            if (read.payload and read.problem != "other-exam")
+            else {}
+        )
+        if read.problem == "not-registered" and read.key is not None:
+            seen.setdefault(read.key, ref)  # scanned, though not read: not a missing page
+        if read.problem:
+            rows.append(
+                ReviewRow(read.problem, **where, **who, detail=read.detail, image=image(ref, read))
+            )
+            continue
+        assert read.key is not None
+        if read.key in seen:
+            first = seen[read.key]
+            rows.append(
+                ReviewRow(
+                    "duplicate",
+                    **where,
+                    **who,
+                    detail=f"first read from {first.name}",
+                    image=image(ref, read),
+                )
+            )
+            continue
+        seen[read.key] = ref
+        student_answers = answers.setdefault(read.key[0], {})
+        for answer in read.answers:
+            student_answers[answer.question] = answer.value
+            if answer.problem:
+                rows.append(
+                    ReviewRow(
+                        answer.problem,
+                        **where,
+                        **who,
+                        question=answer.question,
+                        detail=answer.detail,
+                        image=image(ref, read),
+                    )
+                )
+
+    scanned = {student for student, _ in seen}
+    for (student, page), sheet in pages.items():
+        if student in scanned and (student, page) not in seen:
+            questions = sorted({b["question"] for b in sheet["bubbles"]})
+            detail = (
+                "bubbles of " + ", ".join(f"q{q}" for q in questions) + " not read"
+                if questions
+                else "no bubbles on it"
+            )
+            rows.append(ReviewRow("missing-page", student=student, sheet_page=page, detail=detail))
+
+    order = list(PROBLEMS)
+    rows.sort(
+        key=lambda r: (
+            order.index(r.problem),
+            str(r.student),
+            str(r.sheet_page),
+            str(r.question),
+            r.file,
+            str(r.file_page),
+        )
+    )
+    write_responses(out, key, answers)
+    write_review(review, rows, images)
+    return ScanResult(out, review, len(seen), len(scanned), rows)
+
+
+def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> None:
+    numbers = key.numbers()
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # as key.csv
+    writer.writerow(["id", "name", *(f"q{n}" for n in numbers)])
+    for student in key.students:
+        if student.id in answers:
+            own = answers[student.id]
+            writer.writerow([student.id, student.name, *(own.get(n, "") for n in numbers)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) -> None:
+    """The review folder, replaced whole: a stale image from an earlier scan would mislead."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    wanted = {r.image for r in rows if r.image}
+    for name in wanted:
+        (folder / name).write_bytes(images[name])
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(asdict(r) for r in rows)
+    (folder / "review.csv").write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    data = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
+    (folder / "review.json").write_text(
+        json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def summary(result: ScanResult) -> str:
+    counts: dict[str, int] = {}
+    for row in result.rows:
+        counts[row.problem] = counts.get(row.problem, 0) + 1
+    line = (
+        f"Read {result.pages} page{'s' * (result.pages != 1)} of {result.students} "
+        f"student{'s' * (result.students != 1)} into {result.responses}"
+    )
+    if not counts:
+        return line + "; nothing to review"
+    listed = ", ".join(f"{n} {p}" for p, n in counts.items())
+    return f"{line}\nTo review ({listed}): {result.review / 'review.csv'}"

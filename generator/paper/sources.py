@@ -1,0 +1,91 @@
+"""Scanned pages from the files a scanner or a phone leaves: PDFs (any number of pages) and
+images (PNG, JPEG, TIFF, multi-page TIFF too), as 8-bit grayscale arrays.
+
+A page is named by its file and its 1-based page in that file, so a review report can point at
+it; a file that cannot be read is one bad page, not the end of the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2
+
+#: PDFs are rendered at this resolution: enough for 11 pt bubbles and the QR code's modules.
+PDF_DPI = 200
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+#: Larger scans (600 dpi) are read at about this resolution: the long side of a letter page at
+#: 250 dpi. Reading is no more accurate above it, only slower.
+MAX_LONG_SIDE = 2750
+
+
+@dataclass(frozen=True)
+class PageRef:
+    path: Path
+    index: int  # 1-based page in the file
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.name} p{self.index}"
+
+
+class UnreadableScan(Exception):
+    """A file (or a page of it) no reader can open; reported, never fatal."""
+
+
+def page_refs(path: Path) -> list[PageRef]:
+    """The pages of one scan file (a file that cannot be opened is one unreadable page)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
+            return [PageRef(path, i) for i in range(1, len(pypdfium2.PdfDocument(path)) + 1)]
+        if suffix in (".tif", ".tiff"):
+            count = cv2.imcount(str(path))
+            return [PageRef(path, i) for i in range(1, max(count, 1) + 1)]
+    except (pypdfium2.PdfiumError, cv2.error, OSError):
+        pass
+    return [PageRef(path, 1)]
+
+
+def expand(paths: list[Path]) -> list[PageRef]:
+    """Every page of every file; a folder stands for the scan files in it (sorted by name)."""
+    refs = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf")
+            )
+            refs.extend(r for f in files for r in page_refs(f))
+        else:
+            refs.extend(page_refs(path))
+    return refs
+
+
+def load(ref: PageRef) -> np.ndarray:
+    """The page as a grayscale image, at most ``MAX_LONG_SIDE`` pixels long."""
+    try:
+        if ref.path.suffix.lower() == ".pdf":
+            pdf = pypdfium2.PdfDocument(ref.path)
+            image = pdf[ref.index - 1].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
+            image = np.ascontiguousarray(image)
+        elif ref.path.suffix.lower() in (".tif", ".tiff"):
+            ok, pages = cv2.imreadmulti(str(ref.path), flags=cv2.IMREAD_GRAYSCALE)
+            if not ok or len(pages) < ref.index:
+                raise UnreadableScan(f"{ref.name}: not a readable TIFF page")
+            image = pages[ref.index - 1]
+        else:
+            image = cv2.imread(str(ref.path), cv2.IMREAD_GRAYSCALE)
+    except (pypdfium2.PdfiumError, cv2.error, OSError) as err:
+        raise UnreadableScan(f"{ref.name}: cannot read ({err})") from None
+    if image is None or image.size == 0:
+        raise UnreadableScan(f"{ref.name}: not an image or PDF this reader knows")
+    if image.dtype != np.uint8:
+        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    long_side = max(image.shape)
+    if long_side > MAX_LONG_SIDE:
+        f = MAX_LONG_SIDE / long_side
+        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return image

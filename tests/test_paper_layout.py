@@ -1,0 +1,147 @@
+"""Print-ready handouts and sheets.json: no question splits across pages, every choice has a
+bubble and every free answer a box per component, every page carries marks and a QR code, and
+every position in sheets.json is where the ink is in the PDF itself."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pypdfium2
+import pytest
+import zxingcpp
+
+from generator.paper.qr import Payload
+
+pytestmark = pytest.mark.pdf
+DPI = 144  # 2 pixels per point
+
+
+def load(folder: Path) -> tuple[dict, dict]:
+    return (
+        json.loads((folder / "sheets.json").read_text(encoding="utf-8")),
+        json.loads((folder / "key.json").read_text(encoding="utf-8")),
+    )
+
+
+@pytest.fixture(scope="module", params=["quiz", "practice"])
+def build(request, paper_builds) -> Path:
+    return paper_builds[request.param]
+
+
+def test_sheets_list_every_page_of_every_student_in_order(build: Path) -> None:
+    sheets, key = load(build)
+    pdf = pypdfium2.PdfDocument(build / "handouts.pdf")
+    assert [p["page"] for p in sheets["pages"]] == list(range(1, len(pdf) + 1))
+    assert (sheets["exam"], sheets["seed"], sheets["unit"], sheets["origin"]) == (
+        key["exam"],
+        key["seed"],
+        "pt",
+        "top-left",
+    )
+    order = []
+    for page in sheets["pages"]:
+        if not order or order[-1] != page["student"]:
+            order.append(page["student"])
+        width, height = pdf[page["page"] - 1].get_size()
+        assert (page["width"], page["height"]) == (round(width, 2), round(height, 2))
+        assert Payload.parse(page["qr"]) == Payload(
+            key["exam"], key["seed"], page["sheet_page"], page["student"]
+        )
+        assert len(page["marks"]) == 4 and page["qr_box"]["w"] > 30
+    assert order == [s["id"] for s in key["students"]]
+    for student in key["students"]:
+        own = [p for p in sheets["pages"] if p["student"] == student["id"]]
+        assert [p["sheet_page"] for p in own] == list(range(1, len(own) + 1))
+        assert {p["sheet_pages"] for p in own} == {len(own)} and len(own) % 2 == 0
+        # Each student's own PDF is their pages of the handouts.
+        stem_pdf = [f for f in (build / "exams").glob("*.pdf") if f.stem in (student["id"],)]
+        for f in stem_pdf:
+            assert len(pypdfium2.PdfDocument(f)) == len(own)
+
+
+def test_no_question_splits_and_every_answer_has_its_bubbles_or_boxes(build: Path) -> None:
+    sheets, key = load(build)
+    for student in key["students"]:
+        own = [p for p in sheets["pages"] if p["student"] == student["id"]]
+        for q in student["questions"]:
+            n, answer = q["number"], q["answer"]
+            pages = [p for p in own if any(r["question"] == n for r in p["questions"])]
+            assert len(pages) == 1, (student["id"], n)  # one block, on one page
+            page = pages[0]
+            (region,) = [r for r in page["questions"] if r["question"] == n]
+            assert region["y"] + region["h"] < page["height"] - 36
+            bubbles = [b["value"] for p in own for b in p["bubbles"] if b["question"] == n]
+            boxes = [b["component"] for p in own for b in p["boxes"] if b["question"] == n]
+            inside = [b for b in page["bubbles"] + page["boxes"] if b["question"] == n]
+            assert all(region["y"] <= b["y"] <= region["y"] + region["h"] for b in inside)
+            if answer["kind"] == "choice":
+                letters = "ABCDEFGHIJ"[: len(q["params"]["choices"])]
+                assert bubbles == list(letters) and not boxes
+            elif answer["kind"] == "bool":
+                assert bubbles == ["True", "False"] and not boxes
+            elif answer["kind"] == "vector":
+                assert boxes == list(range(1, len(answer["value"]) + 1)) and not bubbles
+            else:
+                assert boxes == [1] and not bubbles
+
+
+def test_solutions_keep_each_question_with_its_solution(build: Path) -> None:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(build / "solutions.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for page in text.split("\f"):
+        labels = re.findall(r"^\s*\d+\. \(\d+ points?\)", page, flags=re.M)
+        assert len(labels) == page.count("Solution:"), page
+
+
+def darkness(image: np.ndarray, box: dict, inset: float = 0.0) -> np.ndarray:
+    s = DPI / 72
+    x0, y0 = round((box["x"] + inset) * s), round((box["y"] + inset) * s)
+    x1, y1 = round((box["x"] + box["w"] - inset) * s), round((box["y"] + box["h"] - inset) * s)
+    return 1 - image[y0:y1, x0:x1] / 255
+
+
+def test_every_position_is_where_the_ink_is(build: Path) -> None:
+    """Render each page and look at the recorded spots: solid marks, a decodable QR code with
+    the recorded payload, bubble outlines with white centres, answer-box frames."""
+    sheets, _ = load(build)
+    pdf = pypdfium2.PdfDocument(build / "handouts.pdf")
+    for page in sheets["pages"]:
+        image = pdf[page["page"] - 1].render(scale=DPI / 72, grayscale=True).to_numpy()
+        for mark in page["marks"]:
+            assert darkness(image, mark, 1).mean() > 0.95
+            assert darkness(image, {**mark, "x": mark["x"] - 6, "w": 4}).mean() < 0.05
+        qr = page["qr_box"]
+        s = DPI / 72
+        crop = image[
+            round((qr["y"] - 8) * s) : round((qr["y"] + qr["h"] + 8) * s),
+            round((qr["x"] - 8) * s) : round((qr["x"] + qr["w"] + 8) * s),
+        ]
+        assert [r.text for r in zxingcpp.read_barcodes(crop)] == [page["qr"]]
+        for bubble in page["bubbles"]:
+            assert darkness(image, bubble, 3).mean() < 0.02  # empty centre
+            ring = darkness(
+                image,
+                {
+                    **bubble,
+                    "x": bubble["x"] - 1,
+                    "y": bubble["y"] - 1,
+                    "w": bubble["w"] + 2,
+                    "h": bubble["h"] + 2,
+                },
+            )
+            assert ring.mean() > 0.12
+            # nothing else inked right beside it: the recorded spot is the bubble, not near it
+            left = darkness(image, {**bubble, "x": bubble["x"] - 8, "w": 6})
+            assert left.mean() < 0.02
+        for box in page["boxes"]:
+            inner = darkness(image, box, 3)
+            frame = darkness(image, box)
+            assert inner.mean() < 0.01 and frame[:, :2].mean() > 0.4 and frame[:2, :].mean() > 0.4

@@ -1,0 +1,43 @@
+"""Spec fields for paper: ``space`` per slot (work space below a question) and ``answer_sheet``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.build import generate_student, render_exam_document
+from generator.errors import ExamgenError
+from generator.paper.handout import DEFAULT_SPACE
+from generator.roster import Student
+from generator.spec import parse_spec
+
+PATH = Path("spec.toml")
+
+
+def spec(**slot):
+    return parse_spec({"id": "t", "questions": [{"family": "gradient-descent-step", **slot}]}, PATH)
+
+
+def exam_tex(s) -> str:
+    return render_exam_document("latex", s, [generate_student(s, 1, Student("a", "A"))], False)
+
+
+def test_slot_space_sets_the_work_space_and_the_default_follows_the_answer_kind() -> None:
+    assert "\\begin{solution}[5cm]" in exam_tex(spec(space="5cm"))
+    assert f"\\begin{{solution}}[{DEFAULT_SPACE['vector']}]" in exam_tex(spec())
+    # A multiple-choice form of a computing family keeps the computation's work space.
+    assert f"\\begin{{solution}}[{DEFAULT_SPACE['vector']}]" in exam_tex(spec(form="choice"))
+
+
+@pytest.mark.parametrize("bad", ["5", "lots", 5, "3in; \\input"])
+def test_a_bad_space_names_the_field_and_the_fix(bad) -> None:
+    with pytest.raises(ExamgenError, match=r"spec.toml: questions\[1\]\.space: must be a length"):
+        spec(space=bad)
+
+
+def test_answer_sheet_must_be_a_boolean() -> None:
+    base = {"id": "t", "questions": [{"family": "sgd-direction"}]}
+    assert parse_spec({**base, "answer_sheet": True}, PATH).answer_sheet
+    with pytest.raises(ExamgenError, match="answer_sheet: must be true or false"):
+        parse_spec({**base, "answer_sheet": "yes"}, PATH)

@@ -1,0 +1,256 @@
+"""``examgen scan`` against what a real scanner hands back: synthetic scans of real builds
+(tests/scan_synth.py), thousands of bubbles marked filled, ticked or crossed from pencil-light to
+pen-dark, lightly erased, too faint to call or doubly marked, on pages turned ±3°, shifted,
+scaled 97–103 %, upside down, noisy, blurred and JPEG-compressed at 150–300 dpi, shuffled into
+PNG, JPEG, TIFF and PDF files with a blank page, another exam's page, a duplicate and a missing
+page. Not one mark may be misread, and every ambiguous one must be in the review report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pypdfium2
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.build import build
+from generator.cli import main
+from generator.grading.grade import grade_files
+from generator.paper.read import read_page
+from generator.paper.scan import FIELDS, scan
+from generator.roster import numbered_students
+from generator.spec import SPECS_DIR, load_spec
+from tests.scan_synth import (
+    Distortion,
+    Expected,
+    make_batch,
+    random_distortion,
+    save,
+    sheets_of,
+    synthetic_page,
+)
+
+pytestmark = pytest.mark.pdf
+ROUNDS = 13  # batches per shipped spec; the first of each is a full class with bad pages
+MIN_BUBBLES = 2000
+
+
+def _make(args):
+    return make_batch(*args)
+
+
+@pytest.fixture(scope="session")
+def batches(paper_builds, tmp_path_factory):
+    """(spec name, round, Batch, ScanResult, responses by id, review rows) for every batch."""
+    root = tmp_path_factory.mktemp("scans")
+    jobs = []
+    for name, other in (("quiz", "practice"), ("practice", "quiz")):
+        for r in range(ROUNDS):
+            folder = root / f"{name}-{r}"
+            jobs.append(
+                (
+                    name,
+                    r,
+                    (paper_builds[name], paper_builds[other], folder, 1000 * r + len(name), r == 0),
+                )
+            )
+    with ProcessPoolExecutor(2) as pool:
+        made = list(pool.map(_make, [j[2] for j in jobs]))
+    out = []
+    for (name, r, _), batch in zip(jobs, made, strict=True):
+        result = scan(paper_builds[name], [batch.folder], batch.folder.with_suffix(".csv"), jobs=2)
+        with open(result.responses, encoding="utf-8", newline="") as f:
+            responses = {row["id"]: row for row in csv.DictReader(f)}
+        out.append((name, r, batch, result, responses))
+    return out
+
+
+def test_no_mark_is_misread_and_every_ambiguous_one_is_flagged(batches) -> None:
+    bubbles = 0
+    failures = []
+    for name, r, batch, result, responses in batches:
+        problems = {
+            (row.student, row.question): row.problem for row in result.rows if row.question != ""
+        }
+        for page in batch.pages:
+            if (page.student, page.sheet_page) in batch.dropped:
+                continue
+            bubbles += page.bubbles
+            for q, want in page.expected.items():
+                got = (responses[page.student][f"q{q}"], problems.get((page.student, q)))
+                if got != (want.value, want.problem):
+                    failures.append((name, r, page.student, page.sheet_page, q, got, want))
+    assert not failures, failures[:10]
+    assert bubbles >= MIN_BUBBLES
+
+
+def test_bad_pages_are_reported_with_an_image_and_the_rest_is_read(batches, paper_builds) -> None:
+    for name, _, batch, result, responses in [b for b in batches if b[1] == 0]:
+        with open(result.review / "review.csv", encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert tuple(rows[0]) == FIELDS
+        data = json.loads((result.review / "review.json").read_text(encoding="utf-8"))
+        assert [r["problem"] for r in data["rows"]] == [r["problem"] for r in rows]
+        by_problem = {}
+        for row in rows:
+            by_problem.setdefault(row["problem"], []).append(row)
+        for problem in ("no-qr", "other-exam", "duplicate"):
+            (row,) = by_problem[problem]
+            if problem == "duplicate":  # whichever copy is read second
+                assert (row["student"], int(row["sheet_page"])) == batch.duplicate
+            else:
+                assert row["file"] == batch.extras[problem]
+            assert (result.review / row["image"]).stat().st_size > 1000
+        (missing,) = [r for r in by_problem["missing-page"] if r["detail"].startswith("bubbles")]
+        assert (missing["student"], int(missing["sheet_page"])) == batch.dropped[0]
+        # every question-level row has its page image, and every image is in a row
+        images = {r["image"] for r in rows if r["image"]}
+        assert images == {p.name for p in result.review.glob("*.png")}
+        # the class is read: every student has a row with key.csv's columns
+        key_header = (paper_builds[name] / "key.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert result.responses.read_text(encoding="utf-8").splitlines()[0] == key_header
+        assert len(responses) == len({p.student for p in batch.pages})
+
+
+def test_grade_scores_the_scanned_responses(batches, paper_builds, tmp_path) -> None:
+    """A read bubble scores exactly as its value does against that student's key; free answers
+    and unreadable questions are blank for hand entry."""
+    for name, _, _, result, responses in [b for b in batches if b[1] == 0]:
+        report, _ = grade_files(
+            paper_builds[name], result.responses, tmp_path / f"{name}.csv", None, None
+        )
+        with open(paper_builds[name] / "key.csv", encoding="utf-8", newline="") as f:
+            key = {row["id"]: row for row in csv.DictReader(f)}
+        for student, marks in report.marks.items():
+            for number, mark in marks.items():
+                typed = responses[student][f"q{number}"]
+                if not typed:
+                    assert mark.status == "blank"
+                else:
+                    assert mark.status == (
+                        "correct" if typed == key[student][f"q{number}"] else "wrong"
+                    )
+
+
+def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_path) -> None:
+    name, _, batch, _, _ = next(b for b in batches if b[0] == "quiz" and b[1] == 0)
+    out = tmp_path / "responses.csv"
+    run = CliRunner().invoke(
+        main, ["scan", str(paper_builds[name]), str(batch.folder), "--out", str(out), "-q"]
+    )
+    assert run.exit_code == 0, run.output
+    assert (
+        "To review" in run.output
+        and str(tmp_path / "responses-review" / "review.csv") in run.output
+    )
+    assert out.read_text(encoding="utf-8").startswith("id,name,q1,")
+    missing = CliRunner().invoke(main, ["scan", str(tmp_path), str(batch.folder)])
+    assert missing.exit_code == 1 and "Error:" in missing.output and "key.json" in missing.output
+
+
+def test_a_separate_answer_sheet_holds_every_bubble_and_scans(tmp_path) -> None:
+    """``answer_sheet = true``: one bubble page per student after the questions (the questions
+    keep their letters, not bubbles), and it reads back like any page."""
+    source = (SPECS_DIR / "lecture-14-practice.toml").read_text(encoding="utf-8")
+    spec_path = tmp_path / "sheet.toml"
+    spec_path.write_text("answer_sheet = true\n" + source, encoding="utf-8")
+    folder = build(load_spec(spec_path), 3, numbered_students(3), tmp_path / "out", pdf=True)
+    sheets = sheets_of(folder)
+    rng = np.random.default_rng(5)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    pages = []
+    for student in ("s001", "s002", "s003"):
+        own = [p for p in sheets["pages"] if p["student"] == student]
+        with_bubbles = [p for p in own if p["bubbles"]]
+        assert len(with_bubbles) == 1
+        (sheet,) = with_bubbles
+        assert all(not p["bubbles"] for p in own if p["sheet_page"] > sheet["sheet_page"])
+        assert (
+            len({b["question"] for b in sheet["bubbles"]}) == 4
+        )  # the practice's 4 bubble questions
+        pages.append(synthetic_page(folder, pdf, sheet, random_distortion(rng, 150), rng))
+    save([p.image for p in pages], tmp_path / "scans", "sheet", "jpg")
+    result = scan(folder, [tmp_path / "scans"], tmp_path / "responses.csv", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    flagged = {(r.student, r.question): r.problem for r in result.rows if r.question != ""}
+    for page in pages:
+        for q, want in page.expected.items():
+            got = (responses[page.student][f"q{q}"], flagged.get((page.student, q)))
+            assert got == (want.value, want.problem)
+
+
+def test_colour_600_dpi_and_unregistered_pages(paper_builds, tmp_path) -> None:
+    """A colour scan at 600 dpi reads like any other; a page whose corner marks are gone (cut
+    off, covered) is listed as not registered and its bubbles are not read."""
+    folder = paper_builds["quiz"]
+    sheets = sheets_of(folder)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    rng = np.random.default_rng(11)
+    first, second = [p for p in sheets["pages"] if p["bubbles"]][:2]
+    page = synthetic_page(folder, pdf, first, random_distortion(rng, 600), rng)
+    colour = np.dstack(
+        [page.image, np.clip(page.image.astype(int) + 10, 0, 255).astype(np.uint8), page.image]
+    )
+    save([colour], tmp_path / "scans", "colour", "jpg")
+    d = random_distortion(rng, 150)
+    d.upside_down = False
+    covered = synthetic_page(folder, pdf, second, d, rng, marked=False)
+    pad = int(0.3 * 150)
+    covered.image[: pad + int(60 * 150 / 72), :] = 255  # the top two marks
+    save([covered.image], tmp_path / "scans", "covered", "png")
+    result = scan(folder, [tmp_path / "scans"], tmp_path / "r.csv", tmp_path / "rev", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    flagged = {(r.student, r.question): r.problem for r in result.rows if r.question != ""}
+    for q, want in page.expected.items():
+        assert (responses[page.student][f"q{q}"], flagged.get((page.student, q))) == (
+            want.value,
+            want.problem,
+        )
+    (row,) = [r for r in result.rows if r.problem == "not-registered"]
+    assert (row.student, row.sheet_page, row.file) == (
+        second["student"],
+        second["sheet_page"],
+        "covered-1.png",
+    )
+    assert (tmp_path / "rev" / row.image).exists() and (tmp_path / "rev" / "review.csv").exists()
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    dpi=st.sampled_from([150, 200, 300]),
+    angle=st.floats(-3, 3),
+    scale=st.floats(0.97, 1.03),
+    shift=st.tuples(st.floats(-0.15, 0.15), st.floats(-0.15, 0.15)),
+    upside_down=st.booleans(),
+    noise=st.floats(0, 8),
+    blur=st.sampled_from([0.0, 0.6, 1.0]),
+    jpeg=st.sampled_from([None, 30, 60, 95]),
+    marks=st.integers(0, 2**32 - 1),
+)
+def test_any_scanner_distortion_within_range_reads_every_page_exactly(
+    paper_builds, dpi, angle, scale, shift, upside_down, noise, blur, jpeg, marks
+) -> None:
+    """Hypothesis picks the worst corners of the distortion ranges the batch tests sample."""
+    folder = paper_builds["practice"]
+    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    rng = np.random.default_rng(marks)
+    d = Distortion(
+        dpi, angle, scale, (shift[0] * dpi, shift[1] * dpi), upside_down, noise, blur, jpeg
+    )
+    page = synthetic_page(folder, pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet, d, rng)
+    read = read_page(page.image, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    assert read.problem is None, read.detail
+    got = {a.question: Expected(a.value, a.problem) for a in read.answers}
+    assert got == page.expected
+
+
+def _exam(folder) -> tuple[str, int]:
+    sheets = sheets_of(folder)
+    return sheets["exam"], sheets["seed"]
