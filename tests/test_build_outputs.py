@@ -22,6 +22,10 @@ SOLUTION_MARKERS = {
 ANSWER_LINE = {"tex": "\\textbf{", "md": "**Answer:**"}
 
 
+def _body(text: str) -> str:
+    return text.split("\\begin{document}", 1)[-1]
+
+
 @settings(max_examples=5)
 @given(seed=seeds)
 def test_exams_hold_no_key_and_solutions_hold_every_answer(tmp_path_factory, seed):
@@ -31,9 +35,10 @@ def test_exams_hold_no_key_and_solutions_hold_every_answer(tmp_path_factory, see
         key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
         for student in key["students"]:
             for ext, markers in SOLUTION_MARKERS.items():
-                exam = (folder / "exams" / f"{student['id']}.{ext}").read_text(encoding="utf-8")
-                solutions = (folder / "solutions" / f"{student['id']}.{ext}").read_text(
-                    encoding="utf-8"
+                # The body only: the shared LaTeX preamble defines the markup both use.
+                exam = _body((folder / "exams" / f"{student['id']}.{ext}").read_text("utf-8"))
+                solutions = _body(
+                    (folder / "solutions" / f"{student['id']}.{ext}").read_text("utf-8")
                 )
                 assert not any(marker in exam for marker in markers), (student["id"], ext)
                 assert solutions.count(ANSWER_LINE[ext]) == len(student["questions"])
