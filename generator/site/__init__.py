@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.build import staged_directory
+from generator.files import staged_directory
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families.base import Family
