@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.files import staged_directory
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families.base import Family
+from generator.files import staged_directory
 from generator.responses import DecimalRule
 from generator.site.pages import answer_hint, problem_view, render_page, tag_file
 from generator.site.problems import (
