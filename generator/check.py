@@ -455,8 +455,13 @@ def shared_variant_share(counts: Counter[str], class_size: int) -> float:
 def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     """A warning when more than 1% of a class would share a variant (unpinned families only: a
     spec may pin a question on purpose), seen in at least ``MIN_COINCIDENCES`` coinciding pairs
-    of samples."""
-    if report.target.pinned or report.variants < MIN_VARIANTS_FOR_SHARES:
+    of samples. True/false families are exempt: a variant is one bank statement, so a bank of a
+    dozen statements is shared by design, and their answers are balanced by the share check."""
+    if (
+        report.target.pinned
+        or report.variants < MIN_VARIANTS_FOR_SHARES
+        or report.target.family.FORM == "true-false"
+    ):
         return []
     coincidences = sum(m * (m - 1) // 2 for m in report.variant_counts.values())
     share = shared_variant_share(report.variant_counts, class_size)
