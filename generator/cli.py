@@ -437,6 +437,14 @@ def grade(
     default=None,
     help="Pages read at once (default: one per core).",
 )
+@click.option(
+    "--packets",
+    "packets_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write review packets of the free answers and marks.csv into this folder "
+    "(see examgen packets).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def scan(
@@ -445,6 +453,7 @@ def scan(
     out: Path,
     review: Path | None,
     jobs: int | None,
+    packets_dir: Path | None,
     quiet: bool,
 ) -> None:
     """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF images, or folders of them) of the
@@ -454,8 +463,44 @@ def scan(
     for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
     and double or unclear marks go to a review report; they never stop the batch.
     """
-    result = scan_pages(build_dir, list(scans), out, review, jobs, progress_bar(quiet))
+    result = scan_pages(
+        build_dir, list(scans), out, review, jobs, progress_bar(quiet), packets=packets_dir
+    )
     click.echo(scan_summary(result))
+    if packets_dir is not None:
+        click.echo(f"Wrote review packets and marks.csv to {packets_dir}")
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(path_type=Path))
+@click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("packets"),
+    show_default=True,
+    help="Folder for q<N>.pdf (one per free-answer question) and marks.csv.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Pages read at once (default: one per core).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def packets(
+    build_dir: Path, scans: tuple[Path, ...], out: Path, jobs: int | None, quiet: bool
+) -> None:
+    """Review packets for grading written answers by hand: per free-answer question, one PDF
+    with every student's answer boxes cropped from their scan (SCANS as for examgen scan)
+    beside that student's own key, accepted decimals, worked values and named mistakes;
+    and marks.csv (id,name,q3,…) for the points, for `examgen grade --marks`.
+    """
+    from generator.paper.packets import packets as write_packets
+
+    written = write_packets(build_dir, list(scans), out, jobs, progress_bar(quiet))
+    click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
 
 
 @main.command(name="export")
