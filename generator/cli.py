@@ -393,6 +393,13 @@ def new(family_id: str, directory: Path, answer: str) -> None:
     default=None,
     help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
 )
+@click.option(
+    "--marks",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Hand marks (marks.csv from examgen packets: id,name,q3,…, points per cell) merged in: "
+    "a mark scores its question instead of the response cell.",
+)
 @FAMILIES_OPTION
 @reports_errors
 def grade(
@@ -401,13 +408,14 @@ def grade(
     out: Path | None,
     decimals: int | None,
     significant: int | None,
+    marks: Path | None,
     families_dirs: tuple[Path, ...],
 ) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
 
     Writes id,name,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
-    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs)
+    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs, marks)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)

@@ -5,15 +5,20 @@ marks.csv beside them; and hand marks plus scanned bubbles grade into one scores
 from __future__ import annotations
 
 import csv
+import json
 import re
 
 import numpy as np
 import pypdf
 import pypdfium2
 import pytest
+import sympy
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
+from generator.grading.grade import grade_files
 from generator.grading.keyfile import load_key
 from generator.paper.packets import CROP_DPI, crop_region, free_numbers
 from tests.scan_synth import random_distortion, save, sheets_of, written_page
@@ -145,3 +150,139 @@ def test_marks_csv_lists_every_student_with_an_empty_cell_per_free_answer(packet
     assert rows[0] == ["id", "name", *(f"q{n}" for n in free_numbers(key))]
     assert [r[:2] for r in rows[1:]] == [[s.id, s.name] for s in key.students]
     assert all(cell == "" for r in rows[1:] for cell in r[2:])
+
+
+# --- hand marks + scanned bubbles → one scores.csv ----------------------------------------------
+def _write(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _scores(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return {row["id"]: row for row in csv.DictReader(f)}
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_hand_marks_and_scanned_bubbles_grade_into_one_scores_csv(packets, tmp_path, data) -> None:
+    build, key, root, out, _ = packets
+    numbers = free_numbers(key)
+    responses = root / "responses.csv"
+    bubbles_only, _ = grade_files(build, responses, tmp_path / "bubbles.csv")
+    given: dict[str, dict[int, sympy.Rational]] = {}
+    rows = [["id", "name", *(f"q{n}" for n in numbers)]]
+    for student in key.students:
+        cells = []
+        for n in numbers:
+            points = next(q.points for q in student.questions if q.number == n)
+            halves = data.draw(st.one_of(st.none(), st.integers(0, int(2 * points))))
+            if halves is None:
+                cells.append("")
+                continue
+            value = sympy.Rational(halves, 2)
+            given.setdefault(student.id, {})[n] = value
+            cells.append(data.draw(st.sampled_from([str(value), f"{float(value):g}"])))
+        rows.append([student.id, student.name, *cells])
+    marks = tmp_path / "marks.csv"
+    _write(marks, rows)
+    result = CliRunner().invoke(
+        main,
+        [
+            "grade",
+            str(build),
+            str(responses),
+            "--marks",
+            str(marks),
+            "--out",
+            str(tmp_path / "scores.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    scores = _scores(tmp_path / "scores.csv")
+    for student in key.students:
+        row = scores[student.id]
+        own = given.get(student.id, {})
+        scanned = student.id in bubbles_only.marks
+        if not scanned and not own:
+            assert row["total"] == ""
+            continue
+        total = sympy.Integer(0)
+        for q in student.questions:
+            if q.number in own:
+                expected = own[q.number]
+            elif scanned:
+                expected = bubbles_only.marks[student.id][q.number].points
+            else:
+                expected = sympy.Integer(0)
+            assert sympy.Rational(row[f"q{q.number}"]) == expected, (student.id, q.number)
+            total += expected
+        assert sympy.Rational(row["total"]) == total
+    stats = json.loads((tmp_path / "scores.stats.json").read_text(encoding="utf-8"))
+    assert stats["graded"] == len(
+        [s for s in key.students if s.id in bubbles_only.marks or s.id in given]
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [("9", "outside 0 to"), ("-1", "outside 0 to"), ("two", "mark 'two'"), ("1,5", "mark '1,5'")],
+)
+def test_a_bad_mark_is_a_one_line_error_naming_the_cell(packets, tmp_path, cell, problem) -> None:
+    build, key, root, _, _ = packets
+    number = free_numbers(key)[-1]
+    student = key.students[1]
+    marks = tmp_path / "marks.csv"
+    _write(
+        marks, [["id", "name", f"q{number}"], [key.students[0].id, "", "1"], [student.id, "", cell]]
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "grade",
+            str(build),
+            str(root / "responses.csv"),
+            "--marks",
+            str(marks),
+            "--out",
+            str(tmp_path / "scores.csv"),
+        ],
+    )
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ") and str(marks) in line and problem in line
+    assert f"line 3, student {student.id!r}, column q{number}" in line
+    assert not (tmp_path / "scores.csv").exists()
+
+
+def test_a_mark_over_a_typed_response_wins_with_a_warning(packets, tmp_path) -> None:
+    build, key, root, _, _ = packets
+    number = free_numbers(key)[0]
+    student = key.students[0]
+    with open(root / "responses.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    column = rows[0].index(f"q{number}")
+    for row in rows[1:]:
+        if row[0] == student.id:
+            row[column] = "(1, 2)"
+    responses = tmp_path / "responses.csv"
+    _write(responses, rows)
+    marks = tmp_path / "marks.csv"
+    _write(marks, [["id", "name", f"q{number}"], [student.id, student.name, "1.5"]])
+    result = CliRunner().invoke(
+        main,
+        [
+            "grade",
+            str(build),
+            str(responses),
+            "--marks",
+            str(marks),
+            "--out",
+            str(tmp_path / "scores.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"q{number} of {student.id!r}: the hand mark 1.5 is used" in result.output
+    assert _scores(tmp_path / "scores.csv")[student.id][f"q{number}"] == "1.5"
