@@ -78,6 +78,15 @@ FAMILIES_OPTION = click.option(
     multiple=True,
     help="A course folder holding family folders (repeatable); adds to EXAMGEN_FAMILIES.",
 )
+#: examgen scan and examgen packets read the same scans the same way.
+BUILD_DIR_ARGUMENT = click.argument("build_dir", type=click.Path(path_type=Path))
+SCANS_ARGUMENT = click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+SCAN_JOBS_OPTION = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Pages read at once (default: one per core).",
+)
 SPEC_OPTION = click.option(
     "--spec",
     "spec_path",
@@ -424,8 +433,8 @@ def grade(
 
 
 @main.command()
-@click.argument("build_dir", type=click.Path(path_type=Path))
-@click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@BUILD_DIR_ARGUMENT
+@SCANS_ARGUMENT
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -439,12 +448,7 @@ def grade(
     default=None,
     help="Folder for review.csv, review.json and page images (default: <out>-review).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Pages read at once (default: one per core).",
-)
+@SCAN_JOBS_OPTION
 @click.option(
     "--packets",
     "packets_dir",
@@ -480,8 +484,8 @@ def scan(
 
 
 @main.command()
-@click.argument("build_dir", type=click.Path(path_type=Path))
-@click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@BUILD_DIR_ARGUMENT
+@SCANS_ARGUMENT
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -489,12 +493,7 @@ def scan(
     show_default=True,
     help="Folder for q<N>.pdf (one per free-answer question) and marks.csv.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Pages read at once (default: one per core).",
-)
+@SCAN_JOBS_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def packets(

@@ -158,6 +158,12 @@ def _write(path, rows):
         csv.writer(f).writerows(rows)
 
 
+def _grade(build, responses, marks, out):
+    return CliRunner().invoke(
+        main, ["grade", str(build), str(responses), "--marks", str(marks), "--out", str(out)]
+    )
+
+
 def _scores(path):
     with open(path, encoding="utf-8", newline="") as f:
         return {row["id"]: row for row in csv.DictReader(f)}
@@ -193,18 +199,7 @@ def test_hand_marks_and_scanned_bubbles_grade_into_one_scores_csv(packets, tmp_p
         rows.append([student.id, student.name, *cells])
     marks = tmp_path / "marks.csv"
     _write(marks, rows)
-    result = CliRunner().invoke(
-        main,
-        [
-            "grade",
-            str(build),
-            str(responses),
-            "--marks",
-            str(marks),
-            "--out",
-            str(tmp_path / "scores.csv"),
-        ],
-    )
+    result = _grade(build, responses, marks, tmp_path / "scores.csv")
     assert result.exit_code == 0, result.output
     scores = _scores(tmp_path / "scores.csv")
     for student in key.students:
@@ -243,18 +238,7 @@ def test_a_bad_mark_is_a_one_line_error_naming_the_cell(packets, tmp_path, cell,
     _write(
         marks, [["id", "name", f"q{number}"], [key.students[0].id, "", "1"], [student.id, "", cell]]
     )
-    result = CliRunner().invoke(
-        main,
-        [
-            "grade",
-            str(build),
-            str(root / "responses.csv"),
-            "--marks",
-            str(marks),
-            "--out",
-            str(tmp_path / "scores.csv"),
-        ],
-    )
+    result = _grade(build, root / "responses.csv", marks, tmp_path / "scores.csv")
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith("Error: ") and str(marks) in line and problem in line
@@ -276,18 +260,7 @@ def test_a_mark_over_a_typed_response_wins_with_a_warning(packets, tmp_path) -> 
     _write(responses, rows)
     marks = tmp_path / "marks.csv"
     _write(marks, [["id", "name", f"q{number}"], [student.id, student.name, "1.5"]])
-    result = CliRunner().invoke(
-        main,
-        [
-            "grade",
-            str(build),
-            str(responses),
-            "--marks",
-            str(marks),
-            "--out",
-            str(tmp_path / "scores.csv"),
-        ],
-    )
+    result = _grade(build, responses, marks, tmp_path / "scores.csv")
     assert result.exit_code == 0, result.output
     assert f"q{number} of {student.id!r}: the hand mark 1.5 is used" in result.output
     assert _scores(tmp_path / "scores.csv")[student.id][f"q{number}"] == "1.5"
