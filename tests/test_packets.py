@@ -264,3 +264,16 @@ def test_a_mark_over_a_typed_response_wins_with_a_warning(packets, tmp_path) -> 
     assert result.exit_code == 0, result.output
     assert f"q{number} of {student.id!r}: the hand mark 1.5 is used" in result.output
     assert _scores(tmp_path / "scores.csv")[student.id][f"q{number}"] == "1.5"
+
+
+def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> None:
+    """``examgen packets`` reads the scans as ``examgen scan --packets`` does: the same bytes."""
+    build, key, root, out, _ = packets
+    result = CliRunner().invoke(
+        main, ["packets", str(build), str(root / "scans"), "--out", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
