@@ -287,6 +287,8 @@ def build(
                 pdf_students(exams),
                 progress,
                 jobs,
-                positions=lambda parts: write_sheets(staging, spec.id, seed, parts),
+                positions=lambda parts: write_sheets(
+                    staging, spec.id, seed, parts, fixed=spec.layout == "fixed"
+                ),
             )
     return target

@@ -78,6 +78,15 @@ FAMILIES_OPTION = click.option(
     multiple=True,
     help="A course folder holding family folders (repeatable); adds to EXAMGEN_FAMILIES.",
 )
+#: examgen scan and examgen packets read the same scans the same way.
+BUILD_DIR_ARGUMENT = click.argument("build_dir", type=click.Path(path_type=Path))
+SCANS_ARGUMENT = click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+SCAN_JOBS_OPTION = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Pages read at once (default: one per core).",
+)
 SPEC_OPTION = click.option(
     "--spec",
     "spec_path",
@@ -393,6 +402,13 @@ def new(family_id: str, directory: Path, answer: str) -> None:
     default=None,
     help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
 )
+@click.option(
+    "--marks",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Hand marks (marks.csv from examgen packets: id,name,q3,…, points per cell) merged in: "
+    "a mark scores its question instead of the response cell.",
+)
 @FAMILIES_OPTION
 @reports_errors
 def grade(
@@ -401,13 +417,14 @@ def grade(
     out: Path | None,
     decimals: int | None,
     significant: int | None,
+    marks: Path | None,
     families_dirs: tuple[Path, ...],
 ) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
 
     Writes id,name,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
-    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs)
+    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs, marks)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)
@@ -416,8 +433,8 @@ def grade(
 
 
 @main.command()
-@click.argument("build_dir", type=click.Path(path_type=Path))
-@click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@BUILD_DIR_ARGUMENT
+@SCANS_ARGUMENT
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -431,11 +448,14 @@ def grade(
     default=None,
     help="Folder for review.csv, review.json and page images (default: <out>-review).",
 )
+@SCAN_JOBS_OPTION
 @click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
+    "--packets",
+    "packets_dir",
+    type=click.Path(path_type=Path),
     default=None,
-    help="Pages read at once (default: one per core).",
+    help="Also write review packets of the free answers and marks.csv into this folder "
+    "(see examgen packets).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
@@ -445,6 +465,7 @@ def scan(
     out: Path,
     review: Path | None,
     jobs: int | None,
+    packets_dir: Path | None,
     quiet: bool,
 ) -> None:
     """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF images, or folders of them) of the
@@ -454,8 +475,39 @@ def scan(
     for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
     and double or unclear marks go to a review report; they never stop the batch.
     """
-    result = scan_pages(build_dir, list(scans), out, review, jobs, progress_bar(quiet))
+    result = scan_pages(
+        build_dir, list(scans), out, review, jobs, progress_bar(quiet), packets=packets_dir
+    )
     click.echo(scan_summary(result))
+    if packets_dir is not None:
+        click.echo(f"Wrote review packets and marks.csv to {packets_dir}")
+
+
+@main.command()
+@BUILD_DIR_ARGUMENT
+@SCANS_ARGUMENT
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("packets"),
+    show_default=True,
+    help="Folder for q<N>.pdf (one per free-answer question) and marks.csv.",
+)
+@SCAN_JOBS_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def packets(
+    build_dir: Path, scans: tuple[Path, ...], out: Path, jobs: int | None, quiet: bool
+) -> None:
+    """Review packets for grading written answers by hand: per free-answer question, one PDF
+    with every student's answer boxes cropped from their scan (SCANS as for examgen scan)
+    beside that student's own key, accepted decimals, worked values and named mistakes;
+    and marks.csv (id,name,q3,…) for the points, for `examgen grade --marks`.
+    """
+    from generator.paper.packets import packets as write_packets
+
+    written = write_packets(build_dir, list(scans), out, jobs, progress_bar(quiet))
+    click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
 
 
 @main.command(name="export")

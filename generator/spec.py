@@ -50,8 +50,10 @@ TOP_LEVEL_FIELDS = {
     "questions",
     "grading",
     "answer_sheet",
+    "layout",
     "families_dir",
 }
+LAYOUTS = ("fixed", "flow")
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty", "space"}
 CHOOSERS = ("family", "tags", "families")
 #: An exam ID names folders and files (``<id>-seed<SEED>``, staging names), in UTF-8 bytes:
@@ -106,6 +108,10 @@ class Spec:
     answer_sheet: bool = False  # a separate bubble page per student (generator.paper)
     families_dirs: tuple[Path, ...] = ()  # the course's family folders (families_dir)
     partial: PartialCredit = PartialCredit()  # [grading.partial]: credit per named mistake
+    #: "fixed": every student's questions, boxes and bubbles on the same page at the same place
+    #: (one question per page, answers at the bottom; for Gradescope); "flow": packed. The
+    #: default is fixed unless questions are shuffled (a shuffled order cannot be fixed).
+    layout: str = "flow"
 
     @property
     def digest(self) -> str:
@@ -204,6 +210,16 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     answer_sheet = data.get("answer_sheet", False)
     if not isinstance(answer_sheet, bool):
         raise _fail(path, "answer_sheet", f"must be true or false, got {answer_sheet!r}")
+    layout = data.get("layout", "flow" if shuffle else "fixed")
+    if layout not in LAYOUTS:
+        raise _fail(path, "layout", f'must be "fixed" or "flow", got {layout!r}')
+    if layout == "fixed" and shuffle:
+        raise _fail(
+            path,
+            "layout",
+            "a fixed layout and shuffle_questions = true exclude each other (every student "
+            "must have each question in the same place); drop one of them",
+        )
     rule, partial = parse_grading(data.get("grading"), f"{path}: grading")
     check_names(partial, [f for slot in slots for f in slot.candidates], f"{path}: grading.partial")
     return Spec(
@@ -220,6 +236,7 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
         families_dirs=dirs,
         partial=partial,
         answer_sheet=answer_sheet,
+        layout=layout,
     )
 
 

@@ -264,3 +264,26 @@ def make_batch(build: Path, other: Path, folder: Path, seed: int, full: bool) ->
         if len(chunk):
             save([images[i] for i in chunk], folder, f"scan-{kind}", kind)
     return batch
+
+
+# --- written answers: what a packet must show beside each student's key --------------------------
+def write_in_box(image: np.ndarray, box: dict, dpi: int, darkness: float = 0.9) -> None:
+    """A dark scribble filling the inside of an answer box (handwriting, for the packets' crops:
+    a crop of the right student's right box is dark exactly there)."""
+    f = dpi / 72
+    x0, y0 = int((box["x"] + 0.15 * box["w"]) * f), int((box["y"] + 0.2 * box["h"]) * f)
+    x1, y1 = int((box["x"] + 0.85 * box["w"]) * f), int((box["y"] + 0.8 * box["h"]) * f)
+    ink = int(round(255 * (1 - darkness)))
+    cv2.rectangle(image, (x0, y0), (x1, y1), ink, -1)
+
+
+def written_page(
+    pdf: pypdfium2.PdfDocument, sheet: dict, components: dict[int, int], d: Distortion, rng
+) -> np.ndarray:
+    """A scanned page with, for each question on it, its answer box ``components[question]``
+    (1-based) written in."""
+    image = render(pdf, sheet["page"], d.dpi)
+    for box in sheet["boxes"]:
+        if components.get(box["question"]) == box["component"]:
+            write_in_box(image, box, d.dpi)
+    return distort(image, d, rng)

@@ -38,6 +38,7 @@ from generator.grading.analysis import (
     with_item_analysis,
     write_mistake_chart,
 )
+from generator.grading.hand_marks import HandMarks, read_hand_marks
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
 from generator.grading.response_file import ResponseTable, read_responses
 from generator.manifest import MANIFEST_NAME
@@ -73,6 +74,7 @@ class Mark:
     misconceptions: tuple[str, ...] = ()
     reason: str = ""  # why it is unreadable
     credited: str = ""  # the named mistake whose partial credit ([grading.partial]) it earned
+    hand: bool = False  # points a TA gave by hand (``--marks``), not read from ``typed``
 
 
 @dataclass
@@ -193,12 +195,31 @@ def mark(
     )
 
 
-def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> GradeReport:
+def hand_mark(student_id: str, question: KeyQuestion, typed: str, given: sympy.Rational) -> Mark:
+    """Points a TA gave by hand: correct at full points, wrong at none, partial between."""
+    share = given / question.points if question.points else sympy.Integer(0)
+    status: Status = "correct" if share == 1 else "wrong" if share == 0 else "partial"
+    return Mark(
+        student_id, question.number, question.family, typed, status, share, given, hand=True
+    )
+
+
+def grade(
+    key: Key,
+    table: ResponseTable,
+    rule: DecimalRule | None = None,
+    hand: HandMarks | None = None,
+) -> GradeReport:
+    """Score every response; a hand mark (``hand``) scores its question instead of the typed
+    cell, which is normally empty there (a typed answer it overrides is a warning)."""
     rule = rule or key.rule
     numbers = key.numbers()
     by_id = {row.student_id: row for row in table.rows}
     key_ids = {s.id for s in key.students}
     warnings = list(table.warnings)
+    given = hand.points if hand else {}
+    if hand:
+        warnings.extend(hand.warnings)
     for family_id in unknown_families(key):
         warnings.append(
             f"{key.path}: family {family_id!r} is not known here, so wrong answers are not "
@@ -223,18 +244,28 @@ def grade(key: Key, table: ResponseTable, rule: DecimalRule | None = None) -> Gr
     missing = []
     for student in key.students:
         row = by_id.get(student.id)
-        if row is None:
+        own = given.get(student.id, {})
+        if row is None and not own:
             missing.append(student.id)
             continue
-        if row.name and student.name and row.name.casefold() != student.name.casefold():
+        if row and row.name and student.name and row.name.casefold() != student.name.casefold():
             warnings.append(
                 f"{table.path}: line {row.line}: name {row.name!r} differs from the key's "
                 f"{student.name!r} for {student.id!r}; check the ID"
             )
-        marks[student.id] = {
-            q.number: mark(student.id, q, row.answers.get(q.number, ""), rule, key.partial)
-            for q in student.questions
-        }
+        typed_answers = row.answers if row else {}
+        marks[student.id] = {}
+        for q in student.questions:
+            typed = typed_answers.get(q.number, "")
+            if q.number in own:
+                if typed.strip() and hand:
+                    warnings.append(
+                        f"{hand.path}: q{q.number} of {student.id!r}: the hand mark "
+                        f"{points_text(own[q.number])} is used, not the typed response {typed!r}"
+                    )
+                marks[student.id][q.number] = hand_mark(student.id, q, typed, own[q.number])
+            else:
+                marks[student.id][q.number] = mark(student.id, q, typed, rule, key.partial)
     if missing:
         warnings.append(
             f"{len(missing)} student{'s' * (len(missing) != 1)} in the key "
@@ -283,7 +314,7 @@ def question_stats(key: Key, report: GradeReport, slot: int) -> QuestionStats:
         return stats
     stats.mean = round(float(sum(m.points for m in marks) / len(marks)), 4)
     stats.share_correct = round(stats.counts.get("correct", 0) / len(marks), 4)
-    wrong = [m for m in marks if m.status in ("wrong", "partial")]
+    wrong = [m for m in marks if m.status in ("wrong", "partial") and not m.hand]
     stats.misconceptions = dict(
         Counter(" or ".join(m.misconceptions) for m in wrong if m.misconceptions).most_common()
     )
@@ -446,12 +477,14 @@ def grade_files(
     decimals: int | None = None,
     significant: int | None = None,
     families_dirs: Sequence[Path] = (),
+    marks: Path | None = None,
 ) -> tuple[GradeReport, Path]:
     """Grade, then write the scores CSV (default: ``<responses>.scores.csv`` beside the
     responses) and its ``.stats.json``.
 
     ``decimals`` / ``significant`` override the key's rule (from the spec's ``[grading]``);
-    ``families_dirs`` are the course family folders the key's families live in."""
+    ``families_dirs`` are the course family folders the key's families live in; ``marks`` a
+    CSV of hand marks (``generator.grading.hand_marks``) merged in."""
     key = load_key(key_dir, families_dirs)
     rule = DecimalRule(
         key.rule.decimals if decimals is None else decimals,
@@ -459,8 +492,10 @@ def grade_files(
     )
     table = read_responses(Path(responses), key.numbers())
     out = Path(out) if out is not None else default_scores_path(Path(responses))
-    check_out_path(out, [Path(responses), key.path, key.path.with_name("key.csv")])
-    report = grade(key, table, rule)
+    hand = read_hand_marks(Path(marks), key) if marks is not None else None
+    inputs = [Path(responses), key.path, key.path.with_name("key.csv")]
+    check_out_path(out, inputs + ([Path(marks)] if marks is not None else []))
+    report = grade(key, table, rule, hand)
     with output_errors(out):
         write_atomic(out, scores_csv(report))
         stats = with_item_analysis(stats_json(report), report)

@@ -37,8 +37,11 @@ class ResponseTable:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_responses(path: Path, numbers: Sequence[int]) -> ResponseTable:
-    """Every response row, checked against the key's question ``numbers``."""
+def read_responses(
+    path: Path, numbers: Sequence[int], every_question: bool = True
+) -> ResponseTable:
+    """Every response row, checked against the key's question ``numbers`` (a column for each
+    unless not ``every_question``: hand marks have columns for the written answers only)."""
     path = Path(path)
     csv_table = read_table(
         path, "responses", ID_COLUMNS, " and the question columns q1, q2, … (as in key.csv)"
@@ -68,7 +71,7 @@ def read_responses(path: Path, numbers: Sequence[int]) -> ResponseTable:
             )
         columns[number] = index
     missing = [n for n in numbers if n not in columns]
-    if missing:
+    if missing and (every_question or not columns):
         raise ExamgenError(
             f"{path}: line 1: no column for {', '.join(f'q{n}' for n in missing)}; the header "
             f"needs {header[id_col]},{','.join(f'q{n}' for n in numbers)} (key.csv's columns)"

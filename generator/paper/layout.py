@@ -150,12 +150,67 @@ def sheets(exam: str, seed: int, parts: Sequence[tuple[Path, Sequence[Student]]]
     return {"exam": exam, "seed": seed, "unit": "pt", "origin": "top-left", "pages": out}
 
 
+#: How far (pt) a fixed layout's positions may differ between students.
+FIXED_TOLERANCE = 1.0
+
+
+def placements(data: dict[str, Any]) -> dict[str, dict[tuple, tuple[int, float, float]]]:
+    """student → {(question, what): (sheet page, x, y)} for every question's block top, bubble
+    and box: what a fixed layout keeps the same for every student."""
+    out: dict[str, dict[tuple, tuple[int, float, float]]] = {}
+    for page in data["pages"]:
+        own = out.setdefault(page["student"], {})
+        at = page["sheet_page"]
+        for q in page["questions"]:
+            own[(q["question"], "question")] = (at, q["x"], q["y"])
+        for b in page["bubbles"]:
+            own[(b["question"], "bubble", b["value"])] = (at, b["x"], b["y"])
+        for b in page["boxes"]:
+            own[(b["question"], "box", b["component"])] = (at, b["x"], b["y"])
+    return out
+
+
+def check_fixed(data: dict[str, Any]) -> None:
+    """Every student's questions, bubbles and boxes where the first student has them, on as many
+    pages: otherwise a variant outgrew its page and the layout is not fixed (an error, never a
+    silently shifted sheet that Gradescope would grade in the wrong place)."""
+    by_student = placements(data)
+    counts = {p["student"]: p["sheet_pages"] for p in data["pages"]}
+    first = next(iter(by_student), None)
+    if first is None:
+        return
+    for student, own in by_student.items():
+        for what, (page, x, y) in own.items():
+            if what not in by_student[first]:
+                continue  # a value only some variants have (a fifth option)
+            page0, x0, y0 = by_student[first][what]
+            if page != page0 or max(abs(x - x0), abs(y - y0)) > FIXED_TOLERANCE:
+                raise ExamgenError(
+                    f'layout = "fixed": question {what[0]} of student {student} is on page '
+                    f"{page} at ({x}, {y}), not where student {first} has it (page {page0}, "
+                    f"({x0}, {y0})): a variant outgrew its page; give the question less space "
+                    'or use layout = "flow"'
+                )
+        if counts[student] != counts[first]:
+            raise ExamgenError(
+                f'layout = "fixed": student {student} has {counts[student]} pages, student '
+                f'{first} {counts[first]}; use layout = "flow"'
+            )
+
+
 def write_sheets(
-    folder: Path, exam: str, seed: int, parts: Sequence[tuple[Path, Sequence[Student]]]
+    folder: Path,
+    exam: str,
+    seed: int,
+    parts: Sequence[tuple[Path, Sequence[Student]]],
+    fixed: bool = False,
 ) -> Path:
-    """sheets.json with one page per line: small for a large class, and diffs read by page."""
+    """sheets.json with one page per line: small for a large class, and diffs read by page.
+    ``fixed``: the spec asked for a fixed layout, checked here (``check_fixed``)."""
     path = folder / SHEETS_NAME
     data = sheets(exam, seed, parts)
+    if fixed:
+        check_fixed(data)
     head = json.dumps({k: v for k, v in data.items() if k != "pages"}, ensure_ascii=False)
     pages = ",\n".join(json.dumps(p, ensure_ascii=False) for p in data["pages"])
     path.write_text(f'{head[:-1]}, "pages": [\n{pages}\n]}}\n', encoding="utf-8")

@@ -61,6 +61,9 @@ class PageRead:
     answers: list[Answer] = field(default_factory=list)
     marks: list[tuple[float, float]] = field(default_factory=list)
     thumbnail: bytes = b""  # a small annotated PNG of the page
+    #: Page points (top-left origin) → image pixels, from the registration marks; what review
+    #: packets crop answer boxes with (``generator.paper.packets``).
+    homography: np.ndarray | None = None
 
     @property
     def key(self) -> tuple[str, int] | None:
@@ -305,6 +308,7 @@ def read_page(
         if h is None:
             read.problem, read.detail = "not-registered", why
         else:
+            read.homography = h
             read.bubbles = read_bubbles(image, sheet, h, read.marks)
             read.answers = answers(read.bubbles)
     if always_thumbnail or read.problem or any(a.problem for a in read.answers):

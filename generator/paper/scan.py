@@ -107,19 +107,17 @@ def default_review(out: Path) -> Path:
     return out.with_name(f"{out.stem}-review")
 
 
-def scan(
+def read_scans(
     build: Path,
+    key: Any,
     scans: list[Path],
-    out: Path,
-    review: Path | None = None,
     jobs: int | None = None,
-    progress: Progress = _no_progress,
-) -> ScanResult:
-    key = load_key(build)
+    progress: Progress | None = None,
+) -> tuple[list[PageRef], list[PageRead | str]]:
+    """Every page of ``scans`` read against the build (what scan and packets share)."""
     sheets = load_sheets(build)
     if (sheets["exam"], sheets["seed"]) != (key.exam, key.seed):
         raise ExamgenError(f"{build}: sheets.json and key.json are of different builds")
-    review = review or default_review(out)
     missing = [str(p) for p in scans if not p.exists()]
     if missing:
         raise ExamgenError(f"{missing[0]}: no such scan file or folder")
@@ -127,7 +125,28 @@ def scan(
     if not refs:
         raise ExamgenError("no scans: give PDFs, images (PNG, JPEG, TIFF) or folders of them")
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
-    reads = read_all(refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress)
+    reads = read_all(
+        refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress or _no_progress
+    )
+    return refs, reads
+
+
+def scan(
+    build: Path,
+    scans: list[Path],
+    out: Path,
+    review: Path | None = None,
+    jobs: int | None = None,
+    progress: Progress = _no_progress,
+    packets: Path | None = None,
+) -> ScanResult:
+    """Read ``scans`` into ``out`` and the review folder; with ``packets``, the review packets
+    of the free answers too (``generator.paper.packets``), from the same reading."""
+    key = load_key(build)
+    review = review or default_review(out)
+    refs, reads = read_scans(build, key, scans, jobs, progress)
+    sheets = load_sheets(build)
+    pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
 
     rows: list[ReviewRow] = []
     images: dict[str, bytes] = {}
@@ -211,6 +230,10 @@ def scan(
     )
     write_responses(out, key, answers)
     write_review(review, rows, images)
+    if packets is not None:
+        from generator.paper.packets import registered_pages, write_packets
+
+        write_packets(build, key, registered_pages(refs, reads), packets)
     return ScanResult(out, review, len(seen), len(scanned), rows)
 
 

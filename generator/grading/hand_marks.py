@@ -1,0 +1,62 @@
+"""Hand marks: the points a TA gave written answers (``marks.csv`` beside the review packets,
+``id,name,q3,q4,…``), for ``examgen grade --marks``.
+
+A mark is points, not an answer: a whole number, a decimal or a fraction from 0 to the
+question's points for that student. Anything else would put a wrong score next to a name, so it
+is an error naming the file, the line, the student and the column; an empty cell is no mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy
+
+from generator.errors import ExamgenError
+from generator.grading.keyfile import Key
+from generator.grading.response_file import read_responses
+from generator.responses import Unreadable, read_number
+
+
+@dataclass(frozen=True)
+class HandMarks:
+    path: Path
+    points: Mapping[str, Mapping[int, sympy.Rational]]  # student ID → question → points given
+    warnings: tuple[str, ...] = ()
+
+
+def read_hand_marks(path: Path, key: Key) -> HandMarks:
+    table = read_responses(Path(path), key.numbers(), every_question=False)
+    asked = {s.id: {q.number: q for q in s.questions} for s in key.students}
+    warnings = list(table.warnings)
+    points: dict[str, dict[int, sympy.Rational]] = {}
+    for row in table.rows:
+        given = {n: cell for n, cell in row.answers.items() if cell}
+        if not given:
+            continue
+        if row.student_id not in asked:
+            warnings.append(
+                f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key; "
+                "marks not used"
+            )
+            continue
+        own = points.setdefault(row.student_id, {})
+        for number, cell in given.items():
+            where = f"{table.path}: line {row.line}, student {row.student_id!r}, column q{number}"
+            try:
+                value = read_number(cell).value
+            except Unreadable as err:
+                raise ExamgenError(
+                    f"{where}: mark {cell!r} {err}; write points like 2 or 1.5"
+                ) from None
+            question = asked[row.student_id].get(number)
+            if question is None:
+                raise ExamgenError(f"{where}: this student has no question {number}")
+            if not 0 <= value <= question.points:
+                raise ExamgenError(
+                    f"{where}: mark {cell} is outside 0 to {question.points}, the question's points"
+                )
+            own[number] = sympy.Rational(value)
+    return HandMarks(table.path, points, tuple(warnings))

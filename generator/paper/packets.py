@@ -1,0 +1,309 @@
+"""Review packets: every student's written answer beside that student's own key.
+
+With a different variant per student, a TA grading a written vector must otherwise look up each
+student's answer. A packet is one PDF per free-answer question: per student (in key order, five
+to a page) the answer boxes and the work above them, cropped from the student's scanned page
+(registered by its corner marks exactly as ``examgen scan`` reads bubbles, so the crop is the
+same region of the page however the scan is turned or scaled), and beside it the student's exact
+answer, the decimals ``examgen grade`` also accepts, the worked solution's values in one line and
+the variant's named mistakes with their values, so a written answer that is a known mistake is
+seen at a glance. A student whose page was not scanned appears with "no scan", never dropped.
+
+Beside the packets, ``marks.csv`` (``id,name,q3,q4,…``, one column per free-answer question,
+empty cells) takes the TA's points for ``examgen grade --marks``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy
+
+from generator.errors import ExamgenError
+from generator.files import output_errors, write_atomic
+from generator.grading.grade import misconception_values
+from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
+from generator.paper.layout import load_sheets
+from generator.paper.read import PageRead
+from generator.paper.sources import PageRef, UnreadableScan, load
+from generator.responses import DecimalRule
+
+FREE_KINDS = ("vector", "number")
+MARKS_NAME = "marks.csv"
+PER_PAGE = 5
+#: Crops are made at this resolution (pixels per inch of the printed page): handwriting stays
+#: readable and a class's packet stays a few megabytes.
+CROP_DPI = 150
+MARGIN = 8.0  # pt around the answer boxes
+WORK_ABOVE = 120.0  # pt of work space above the boxes shown with them
+PAGE_W, PAGE_H = 8.5, 11.0  # inches: US letter, as the handouts
+
+Registered = dict[tuple[str, int], tuple[PageRef, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's row of a packet."""
+
+    student_id: str
+    name: str
+    lines: tuple[str, ...]  # the key side, one line each
+    crop: np.ndarray | None  # grayscale; None when the page was not scanned
+
+
+def packet_name(number: int) -> str:
+    return f"q{number}.pdf"
+
+
+def registered_pages(refs: Sequence[PageRef], reads: Sequence[PageRead | str]) -> Registered:
+    """(student, sheet page) → the first scan of it that registered, and its homography."""
+    found: Registered = {}
+    for ref, read in zip(refs, reads, strict=True):
+        if isinstance(read, str) or read.homography is None or read.key is None:
+            continue
+        found.setdefault(read.key, (ref, read.homography))
+    return found
+
+
+def free_numbers(key: Key) -> list[int]:
+    """The printed questions answered in writing (a vector or a number) by some student."""
+    return sorted(
+        {q.number for s in key.students for q in s.questions if q.answer.kind in FREE_KINDS}
+    )
+
+
+# --- the key side -------------------------------------------------------------------------------
+def _exact(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_exact(v) for v in value) + ")"
+    return str(value)
+
+
+def rounded(value: sympy.Rational, places: int) -> str:
+    """``value`` rounded half up to ``places`` decimals, exactly (no float)."""
+    value = sympy.Rational(value)
+    scaled = abs(value) * 10**places
+    digits = str(int(sympy.floor(scaled + sympy.Rational(1, 2)))).rjust(places + 1, "0")
+    sign = "-" if value < 0 and digits.strip("0") else ""
+    return sign + (digits[:-places] + "." + digits[-places:] if places else digits)
+
+
+def accepted(question: KeyQuestion, rule: DecimalRule) -> str:
+    """The forms ``examgen grade`` accepts: the exact value or a decimal rounding of it."""
+    values = question.answer.value
+    values = values if isinstance(values, tuple) else (values,)
+    if all(sympy.Rational(v).q == 1 for v in values):
+        return "exact only (whole numbers)"
+    decimals = [
+        str(v) if sympy.Rational(v).q == 1 else rounded(v, rule.places_needed(v)) for v in values
+    ]
+    shown = decimals[0] if len(decimals) == 1 else "(" + ", ".join(decimals) + ")"
+    return f"exact, or {shown} ({rule.describe()})"
+
+
+def _is_exact(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return bool(value) and all(_is_exact(v) for v in value)
+    return isinstance(value, sympy.Rational | int) and not isinstance(value, bool)
+
+
+def solution_line(steps: Mapping[str, Any]) -> str:
+    """The worked solution in one line: its top-level exact values (gradient, step, …)."""
+    return "; ".join(f"{name} = {_exact(v)}" for name, v in steps.items() if _is_exact(v))
+
+
+def key_lines(question: KeyQuestion, rule: DecimalRule) -> tuple[str, ...]:
+    lines = [f"Key: {_exact(question.answer.value)}", f"Accepts: {accepted(question, rule)}"]
+    variant = rebuild(question)
+    if variant is not None:
+        lines.append(f"Work: {solution_line(variant.solution.steps)}")
+    mistakes = misconception_values(question)
+    if mistakes:
+        named = ", ".join(f"{name} {_exact(v)}" for name, v in mistakes.items())
+        lines.append(f"Named mistakes: {named}")
+    return tuple(lines)
+
+
+# --- the scan side ------------------------------------------------------------------------------
+def crop_region(boxes: Sequence[Mapping[str, float]], region: Mapping[str, float] | None) -> tuple:
+    """The page rectangle (x, y, w, h in pt) a packet shows: the answer boxes with a margin,
+    and up to ``WORK_ABOVE`` of work above them within the question's own block."""
+    x0 = min(b["x"] for b in boxes) - MARGIN
+    x1 = max(b["x"] + b["w"] for b in boxes) + MARGIN
+    top = min(b["y"] for b in boxes) - MARGIN
+    y1 = max(b["y"] + b["h"] for b in boxes) + MARGIN
+    y0 = top - WORK_ABOVE
+    if region is not None:
+        x0 = min(x0, region["x"])
+        y0 = max(y0, min(region["y"], top))
+    return (round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2))
+
+
+def crop(image: np.ndarray, homography: np.ndarray, rect: tuple, dpi: int = CROP_DPI) -> Any:
+    """The page rectangle ``rect`` (pt) of a registered scan, upright at ``dpi``."""
+    import cv2
+
+    x, y, w, h = rect
+    s = dpi / 72
+    to_page = np.array([[1 / s, 0, x], [0, 1 / s, y], [0, 0, 1]], dtype=np.float64)
+    size = (int(round(w * s)), int(round(h * s)))
+    return cv2.warpPerspective(
+        image,
+        homography @ to_page,
+        size,
+        flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+        borderValue=255,
+    )
+
+
+def _where(sheets: Mapping[str, Any], number: int) -> dict[str, tuple[int, tuple]]:
+    """student → (sheet page, crop rectangle) of question ``number``'s answer boxes."""
+    out = {}
+    for page in sheets["pages"]:
+        boxes = [b for b in page["boxes"] if b["question"] == number]
+        if boxes:
+            region = next((q for q in page["questions"] if q["question"] == number), None)
+            out[page["student"]] = (page["sheet_page"], crop_region(boxes, region))
+    return out
+
+
+def entries(
+    key: Key, sheets: Mapping[str, Any], number: int, registered: Registered
+) -> list[Entry]:
+    where = _where(sheets, number)
+    images: dict[tuple[str, int], np.ndarray | None] = {}
+    out = []
+    for student in key.students:
+        question = next((q for q in student.questions if q.number == number), None)
+        if question is None or question.answer.kind not in FREE_KINDS:
+            continue
+        picture = None
+        if student.id in where:
+            page, rect = where[student.id]
+            if (student.id, page) in registered:
+                ref, h = registered[(student.id, page)]
+                if (student.id, page) not in images:
+                    try:
+                        images[(student.id, page)] = load(ref)
+                    except UnreadableScan:
+                        images[(student.id, page)] = None
+                image = images[(student.id, page)]
+                picture = None if image is None else crop(image, h, rect)
+        lines = (f"{question.family} ({question.points} pt)", *key_lines(question, key.rule))
+        out.append(Entry(student.id, student.name, lines, picture))
+    return out
+
+
+# --- the PDF ------------------------------------------------------------------------------------
+def packet_pdf(title: str, rows: Sequence[Entry]) -> bytes:
+    """``PER_PAGE`` students a page: the crop left, the key right (text a PDF reader finds)."""
+    import matplotlib
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    buffer = io.BytesIO()
+    pages = [rows[i : i + PER_PAGE] for i in range(0, len(rows), PER_PAGE)] or [[]]
+    style = {"pdf.fonttype": 42, "font.family": "DejaVu Sans"}
+    with (
+        matplotlib.rc_context(style),
+        PdfPages(buffer, metadata={"CreationDate": None, "Creator": "examgen"}) as pdf,
+    ):
+        for number, page in enumerate(pages, start=1):
+            figure = Figure(figsize=(PAGE_W, PAGE_H))
+            figure.text(
+                0.04,
+                0.975,
+                f"{title}   page {number} of {len(pages)}",
+                fontsize=10,
+                weight="bold",
+                va="top",
+            )
+            band = 0.93 / PER_PAGE
+            for i, entry in enumerate(page):
+                top = 0.955 - i * band
+                _draw_entry(figure, entry, top, band)
+            pdf.savefig(figure)
+    return buffer.getvalue()
+
+
+def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
+    left, width = 0.03, 0.56
+    figure.add_artist(_rule(figure, top))  # a thin line between students
+    figure.text(
+        left, top - 0.006, f"{entry.student_id}   {entry.name}", fontsize=9, weight="bold", va="top"
+    )
+    image_top = top - 0.024
+    if entry.crop is None:
+        figure.text(
+            left + 0.02, image_top - 0.04, "no scan", fontsize=14, color="#b00000", va="top"
+        )
+    else:
+        h_px, w_px = entry.crop.shape
+        height = min(band - 0.035, width * (h_px / w_px) * PAGE_W / PAGE_H)
+        axes = figure.add_axes((left, image_top - height, width, height))
+        axes.imshow(entry.crop, cmap="gray", vmin=0, vmax=255, interpolation="none", aspect="auto")
+        axes.set_axis_off()
+    family, answer, *rest = entry.lines
+    figure.text(left + 0.3, top - 0.006, family, fontsize=8, va="top", color="#444444")
+    figure.text(left + width + 0.02, top - 0.006, answer, fontsize=10, weight="bold", va="top")
+    text = []
+    for line in rest:
+        text.extend(textwrap.wrap(line, 52, subsequent_indent="   ") or [""])
+    figure.text(
+        left + width + 0.02, image_top, "\n".join(text[:14]), fontsize=7, va="top", linespacing=1.25
+    )
+
+
+def _rule(figure: Any, y: float) -> Any:
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [0.03, 0.97], [y, y], transform=figure.transFigure, color="#999999", linewidth=0.5
+    )
+
+
+def marks_csv(key: Key, numbers: Sequence[int]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["id", "name", *(f"q{n}" for n in numbers)])
+    for student in key.students:
+        writer.writerow([student.id, student.name, *([""] * len(numbers))])
+    return buffer.getvalue()
+
+
+def write_packets(build: Path, key: Key, registered: Registered, folder: Path) -> list[Path]:
+    """One packet PDF per free-answer question and an empty marks.csv, in ``folder``."""
+    sheets = load_sheets(build)
+    numbers = free_numbers(key)
+    if not numbers:
+        raise ExamgenError(f"{build}: the exam has no free-answer questions to review")
+    written = []
+    with output_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        for number in numbers:
+            rows = entries(key, sheets, number, registered)
+            path = folder / packet_name(number)
+            write_atomic(path, packet_pdf(f"{key.exam}: question {number}", rows))
+            written.append(path)
+        marks = folder / MARKS_NAME
+        write_atomic(marks, marks_csv(key, numbers))
+        written.append(marks)
+    return written
+
+
+def packets(
+    build: Path, scans: list[Path], folder: Path, jobs: int | None = None, progress: Any = None
+) -> list[Path]:
+    """``examgen packets``: read the scans as ``examgen scan`` does, then write the packets."""
+    from generator.paper.scan import read_scans
+
+    key = load_key(build)
+    refs, reads = read_scans(build, key, scans, jobs, progress)
+    return write_packets(build, key, registered_pages(refs, reads), folder)

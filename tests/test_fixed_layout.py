@@ -1,0 +1,125 @@
+"""The fixed layout (Gradescope): every student's question N, its bubbles and its answer boxes on
+the same page at the same place, within 1 pt, and the same page count, read from sheets.json of a
+real build of the default quiz (bench/bench_layout.py checks a class of 300 the same way)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import build
+from generator.cli import main
+from generator.errors import ExamgenError
+from generator.paper.layout import check_fixed
+from generator.roster import Student
+from generator.spec import DEFAULT_SPEC, load_spec
+
+pytestmark = pytest.mark.pdf
+CLASS = 30
+
+
+def spread(sheets: dict) -> dict[tuple, float]:
+    """(question, what) → the largest distance (pt) between two students' positions of it, and
+    the number of distinct pages it is on; what: the block's top, a bubble by value, a box."""
+    seen: dict[tuple, list[tuple[int, float, float]]] = {}
+    for page in sheets["pages"]:
+        at = page["sheet_page"]
+        items = [((q["question"], "top"), q) for q in page["questions"]]
+        items += [((b["question"], "bubble", b["value"]), b) for b in page["bubbles"]]
+        items += [((b["question"], "box", b["component"]), b) for b in page["boxes"]]
+        for what, r in items:
+            seen.setdefault(what, []).append((at, r["x"], r["y"]))
+    out = {}
+    for what, places in seen.items():
+        pages = {p for p, _, _ in places}
+        xs, ys = [x for _, x, _ in places], [y for _, _, y in places]
+        out[what] = (len(pages), max(max(xs) - min(xs), max(ys) - min(ys)), len(places))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fixed_build(tmp_path_factory) -> Path:
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    students = [Student(f"s{i:03d}", f"Student {i}") for i in range(1, CLASS)]
+    students.append(Student("x-long", "A Student Whose Name Is Long Enough To Wrap " * 6))
+    return build(load_spec(DEFAULT_SPEC), 3, students, tmp_path_factory.mktemp("fixed"), pdf=True)
+
+
+def test_the_default_quiz_puts_every_question_in_one_place_for_everyone(fixed_build) -> None:
+    sheets = json.loads((fixed_build / "sheets.json").read_text(encoding="utf-8"))
+    key = json.loads((fixed_build / "key.json").read_text(encoding="utf-8"))
+    assert len({p["sheet_pages"] for p in sheets["pages"]}) == 1
+    numbers = {q["number"] for s in key["students"] for q in s["questions"]}
+    found = spread(sheets)
+    assert {what[0] for what in found} == numbers
+    for what, (pages, distance, count) in found.items():
+        assert pages == 1 and distance <= 1.0, (what, pages, distance)
+        if what[1] in ("top", "box"):
+            assert count == len(key["students"]), what  # every student has it
+    # free answers have boxes, choices and true/false bubbles: all of them checked above
+    kinds = {what[1] for what in found}
+    assert kinds == {"top", "bubble", "box"}
+
+
+def test_a_flow_layout_keeps_bubbles_beside_the_options(tmp_path) -> None:
+    """The property above is the fixed layout's doing: packed, the bubbles of different
+    students' variants are in different places."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex")
+    spec = tmp_path / "flow.toml"
+    spec.write_text(
+        DEFAULT_SPEC.read_text(encoding="utf-8").replace('date = ""', 'date = ""\nlayout = "flow"'),
+        encoding="utf-8",
+    )
+    students = [Student(f"s{i:03d}", f"Student {i}") for i in range(1, 9)]
+    folder = build(load_spec(spec), 3, students, tmp_path / "out", pdf=True)
+    found = spread(json.loads((folder / "sheets.json").read_text(encoding="utf-8")))
+    assert any(pages > 1 or distance > 1.0 for pages, distance, _ in found.values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('shuffle_questions = true\nlayout = "fixed"', "exclude each other"),
+        ('layout = "grid"', 'must be "fixed" or "flow"'),
+    ],
+)
+def test_bad_layouts_are_one_line_errors(tmp_path, extra, message) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(
+        DEFAULT_SPEC.read_text(encoding="utf-8").replace('date = ""', f'date = ""\n{extra}'),
+        encoding="utf-8",
+    )
+    with pytest.raises(ExamgenError, match=message) as err:
+        load_spec(spec)
+    assert "layout" in str(err.value) and "\n" not in str(err.value)
+    result = CliRunner().invoke(main, ["build", "--seed", "1", "--spec", str(spec), "--no-pdf"])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_layout_defaults_to_fixed_unless_questions_are_shuffled(tmp_path) -> None:
+    assert load_spec(DEFAULT_SPEC).layout == "fixed"
+    spec = tmp_path / "shuffled.toml"
+    spec.write_text(
+        DEFAULT_SPEC.read_text(encoding="utf-8").replace(
+            'date = ""', 'date = ""\nshuffle_questions = true'
+        ),
+        encoding="utf-8",
+    )
+    assert load_spec(spec).layout == "flow"
+
+
+def test_a_variant_out_of_place_stops_a_fixed_build(fixed_build) -> None:
+    """What the build checks before writing sheets.json: one student's box 2 pt lower (a
+    variant that outgrew its page) is an error naming the question and the student."""
+    sheets = json.loads((fixed_build / "sheets.json").read_text(encoding="utf-8"))
+    check_fixed(sheets)  # the real build passes
+    page = next(p for p in reversed(sheets["pages"]) if p["boxes"])
+    page["boxes"][0]["y"] += 2.0
+    with pytest.raises(ExamgenError, match=f"question {page['boxes'][0]['question']} of student "):
+        check_fixed(sheets)

@@ -1,0 +1,279 @@
+"""Review packets from synthetic scans (tests/scan_synth.py): each student's written answer box,
+cropped from their registered scan, beside their own key; a page not scanned shows "no scan";
+marks.csv beside them; and hand marks plus scanned bubbles grade into one scores.csv."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import numpy as np
+import pypdf
+import pypdfium2
+import pytest
+import sympy
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.cli import main
+from generator.grading.grade import grade_files
+from generator.grading.keyfile import load_key
+from generator.paper.packets import CROP_DPI, crop_region, free_numbers
+from tests.scan_synth import random_distortion, save, sheets_of, written_page
+
+pytestmark = pytest.mark.pdf
+
+
+def _component(index: int) -> int:
+    """Which answer box the index-th student writes in (alternating, so a crop shifted to a
+    neighbour's would show the wrong box written)."""
+    return index % 2 + 1
+
+
+@pytest.fixture(scope="module")
+def packets(paper_builds, tmp_path_factory):
+    """(build, key, scans folder, packets folder, dropped (student, question)) after
+    ``examgen scan … --packets``: every page scanned but one holding the last free answer of
+    the last student."""
+    build = paper_builds["quiz"]
+    key = load_key(build)
+    sheets = sheets_of(build)
+    last = key.students[-1].id
+    drop = next(p for p in reversed(sheets["pages"]) if p["student"] == last and p["boxes"])
+    dropped = (last, drop["boxes"][0]["question"])
+    order = {s.id: i for i, s in enumerate(key.students)}
+    rng = np.random.default_rng(15)
+    pdf = pypdfium2.PdfDocument(build / "handouts.pdf")
+    images = []
+    for sheet in sheets["pages"]:
+        if sheet is drop:
+            continue
+        components = {b["question"]: _component(order[sheet["student"]]) for b in sheet["boxes"]}
+        d = random_distortion(rng, int(rng.choice([150, 200])))
+        images.append(written_page(pdf, sheet, components, d, rng))
+    root = tmp_path_factory.mktemp("packets")
+    save(images, root / "scans", "class", "pdf")
+    out = root / "packets"
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            str(build),
+            str(root / "scans"),
+            "--out",
+            str(root / "responses.csv"),
+            "--packets",
+            str(out),
+            "--jobs",
+            "2",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return build, key, root, out, dropped
+
+
+def _rows(key, number):
+    return [s for s in key.students for q in s.questions if q.number == number]
+
+
+def test_each_student_is_beside_their_own_exact_answer_in_roster_order(packets) -> None:
+    build, key, _, out, dropped = packets
+    numbers = free_numbers(key)
+    assert numbers and sorted(p.name for p in out.glob("*.pdf")) == sorted(
+        f"q{n}.pdf" for n in numbers
+    )
+    for number in numbers:
+        text = "\n".join(
+            page.extract_text() for page in pypdf.PdfReader(out / f"q{number}.pdf").pages
+        )
+        starts = []
+        for student in _rows(key, number):
+            question = next(q for q in student.questions if q.number == number)
+            answer = "(" + ", ".join(str(v) for v in question.answer.value) + ")"
+            found = re.search(re.escape(student.id) + r"\s+" + re.escape(student.name), text)
+            assert found, (student.id, text[:300])
+            at = found.start()
+            starts.append(at)
+            block = text[at : at + 400]
+            assert f"Key: {answer}" in block, (student.id, block)
+            assert ("no scan" in block) == ((student.id, number) == dropped), block
+        assert starts == sorted(starts)  # roster order
+
+
+def _darkness(picture: np.ndarray, box: dict, rect: tuple) -> float:
+    s = CROP_DPI / 72
+    x0, y0 = (box["x"] - rect[0]) * s, (box["y"] - rect[1]) * s
+    w, h = box["w"] * s, box["h"] * s
+    inner = picture[int(y0 + 0.35 * h) : int(y0 + 0.65 * h), int(x0 + 0.3 * w) : int(x0 + 0.7 * w)]
+    return float(1 - inner.mean() / 255)
+
+
+def test_each_crop_shows_that_students_own_written_box(packets) -> None:
+    build, key, _, out, dropped = packets
+    sheets = sheets_of(build)
+    order = {s.id: i for i, s in enumerate(key.students)}
+    for number in free_numbers(key):
+        # matplotlib gives every page the document's whole image dictionary: I1, I2, … in
+        # drawing order, so the images are read once, by name; it stores rows bottom-up
+        images = {}
+        for page in pypdf.PdfReader(out / f"q{number}.pdf").pages:
+            for image in page.images:
+                images.setdefault(int(re.sub(r"\D", "", image.name)), image)
+        pictures = [np.asarray(images[n].image.convert("L"))[::-1] for n in sorted(images)]
+        shown = [s for s in _rows(key, number) if (s.id, number) != dropped]
+        assert len(pictures) == len(shown)
+        for student, picture in zip(shown, pictures, strict=True):
+            (sheet,) = [
+                p
+                for p in sheets["pages"]
+                if p["student"] == student.id and any(b["question"] == number for b in p["boxes"])
+            ]
+            boxes = [b for b in sheet["boxes"] if b["question"] == number]
+            region = next(q for q in sheet["questions"] if q["question"] == number)
+            rect = crop_region(boxes, region)
+            assert abs(picture.shape[1] - rect[2] * CROP_DPI / 72) <= 1
+            for box in boxes:
+                dark = _darkness(picture, box, rect)
+                if box["component"] == _component(order[student.id]):
+                    assert dark > 0.6, (student.id, number, box["component"], dark)
+                else:
+                    assert dark < 0.25, (student.id, number, box["component"], dark)
+
+
+def test_marks_csv_lists_every_student_with_an_empty_cell_per_free_answer(packets) -> None:
+    _, key, _, out, _ = packets
+    with open(out / "marks.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["id", "name", *(f"q{n}" for n in free_numbers(key))]
+    assert [r[:2] for r in rows[1:]] == [[s.id, s.name] for s in key.students]
+    assert all(cell == "" for r in rows[1:] for cell in r[2:])
+
+
+# --- hand marks + scanned bubbles → one scores.csv ----------------------------------------------
+def _write(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _grade(build, responses, marks, out):
+    return CliRunner().invoke(
+        main, ["grade", str(build), str(responses), "--marks", str(marks), "--out", str(out)]
+    )
+
+
+def _scores(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return {row["id"]: row for row in csv.DictReader(f)}
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_hand_marks_and_scanned_bubbles_grade_into_one_scores_csv(packets, tmp_path, data) -> None:
+    build, key, root, out, _ = packets
+    numbers = free_numbers(key)
+    # the last student's pages were not scanned: only hand marks can grade them
+    with open(root / "responses.csv", encoding="utf-8", newline="") as f:
+        scanned_rows = [r for r in csv.reader(f) if r[0] != key.students[-1].id]
+    responses = tmp_path / "responses.csv"
+    _write(responses, scanned_rows)
+    bubbles_only, _ = grade_files(build, responses, tmp_path / "bubbles.csv")
+    assert key.students[-1].id not in bubbles_only.marks
+    given: dict[str, dict[int, sympy.Rational]] = {}
+    rows = [["id", "name", *(f"q{n}" for n in numbers)]]
+    for student in key.students:
+        cells = []
+        for n in numbers:
+            points = next(q.points for q in student.questions if q.number == n)
+            halves = data.draw(st.one_of(st.none(), st.integers(0, int(2 * points))))
+            if halves is None:
+                cells.append("")
+                continue
+            value = sympy.Rational(halves, 2)
+            given.setdefault(student.id, {})[n] = value
+            cells.append(data.draw(st.sampled_from([str(value), f"{float(value):g}"])))
+        rows.append([student.id, student.name, *cells])
+    marks = tmp_path / "marks.csv"
+    _write(marks, rows)
+    result = _grade(build, responses, marks, tmp_path / "scores.csv")
+    assert result.exit_code == 0, result.output
+    scores = _scores(tmp_path / "scores.csv")
+    for student in key.students:
+        row = scores[student.id]
+        own = given.get(student.id, {})
+        scanned = student.id in bubbles_only.marks
+        if not scanned and not own:
+            assert row["total"] == ""
+            continue
+        total = sympy.Integer(0)
+        for q in student.questions:
+            if q.number in own:
+                expected = own[q.number]
+            elif scanned:
+                expected = bubbles_only.marks[student.id][q.number].points
+            else:
+                expected = sympy.Integer(0)
+            assert sympy.Rational(row[f"q{q.number}"]) == expected, (student.id, q.number)
+            total += expected
+        assert sympy.Rational(row["total"]) == total
+    stats = json.loads((tmp_path / "scores.stats.json").read_text(encoding="utf-8"))
+    assert stats["graded"] == len(
+        [s for s in key.students if s.id in bubbles_only.marks or s.id in given]
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [("9", "outside 0 to"), ("-1", "outside 0 to"), ("two", "mark 'two'"), ("1,5", "mark '1,5'")],
+)
+def test_a_bad_mark_is_a_one_line_error_naming_the_cell(packets, tmp_path, cell, problem) -> None:
+    build, key, root, _, _ = packets
+    number = free_numbers(key)[-1]
+    student = key.students[1]
+    marks = tmp_path / "marks.csv"
+    _write(
+        marks, [["id", "name", f"q{number}"], [key.students[0].id, "", "1"], [student.id, "", cell]]
+    )
+    result = _grade(build, root / "responses.csv", marks, tmp_path / "scores.csv")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ") and str(marks) in line and problem in line
+    assert f"line 3, student {student.id!r}, column q{number}" in line
+    assert not (tmp_path / "scores.csv").exists()
+
+
+def test_a_mark_over_a_typed_response_wins_with_a_warning(packets, tmp_path) -> None:
+    build, key, root, _, _ = packets
+    number = free_numbers(key)[0]
+    student = key.students[0]
+    with open(root / "responses.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    column = rows[0].index(f"q{number}")
+    for row in rows[1:]:
+        if row[0] == student.id:
+            row[column] = "(1, 2)"
+    responses = tmp_path / "responses.csv"
+    _write(responses, rows)
+    marks = tmp_path / "marks.csv"
+    _write(marks, [["id", "name", f"q{number}"], [student.id, student.name, "1.5"]])
+    result = _grade(build, responses, marks, tmp_path / "scores.csv")
+    assert result.exit_code == 0, result.output
+    assert f"q{number} of {student.id!r}: the hand mark 1.5 is used" in result.output
+    assert _scores(tmp_path / "scores.csv")[student.id][f"q{number}"] == "1.5"
+
+
+def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> None:
+    """``examgen packets`` reads the scans as ``examgen scan --packets`` does: the same bytes."""
+    build, key, root, out, _ = packets
+    result = CliRunner().invoke(
+        main, ["packets", str(build), str(root / "scans"), "--out", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
