@@ -187,8 +187,7 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="examgen-speed-") as tmp:
         tmp_path = Path(tmp)
-        examgen = str(Path(sys.executable).parent / "examgen")
-        help_times = [run([examgen, "--help"])[0] for _ in range(5)]
+        help_times = [run([*EXAMGEN, "--help"])[0] for _ in range(5)]
 
         # With PDFs against bare pdflatex on the same parts and cores, back to back.
         builds, bares = [], []
