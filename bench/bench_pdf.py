@@ -10,8 +10,9 @@ One run measures, on the same generated exams:
 - one LaTeX process per student (exam and solutions), timed on ``--sample`` students and scaled.
 
 Each of the first two is the best of ``--repeat`` runs, since the machine may be shared.
-Targets (issue 4), reported, never asserted: end to end within 2x one bare pass, at least 20x
-faster than a process per student, peak memory under 300 MB.
+Targets (issue 4), reported, never asserted: at least 20x faster than a process per student.
+The bare pass here is one process: ``bench_speed.py`` compares the build with pdflatex alone on
+the same parts and cores (issue 13), and measures the whole process tree's memory.
 """
 
 from __future__ import annotations
@@ -155,7 +156,10 @@ def main() -> None:
         f"  peak memory               {peak_mb:7.0f} MB (python {report['self_kb'] / 1024:.0f} MB"
         f" + {concurrent} x pdflatex at most {latex_kb / 1024:.0f} MB)"
     )
-    print(f"end to end / bare pass:               {end_to_end / bare_time:5.2f}x  (target <= 2x)")
+    print(
+        f"end to end / 1-core bare pass:        {end_to_end / bare_time:5.2f}x  "
+        "(not same-cores: bench_speed.py gives the honest ratio)"
+    )
     print(
         f"per-student build / batched build:    {per_student_build / end_to_end:5.1f}x  "
         "(target >= 20x; end to end)"

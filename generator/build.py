@@ -29,7 +29,7 @@ from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import write_sheets
 from generator.paper.qr import student_codes
 from generator.partial_credit import grading_json
-from generator.pdf import PdfStudent, build_pdfs
+from generator.pdf import PdfPhase, PdfStudent, student_parts
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
 from generator.seeding import check_seed
@@ -234,15 +234,22 @@ def write_exam_files(
     """Per-student exams and solutions in every format, then the keys and the manifest."""
     stems = file_stems([e.student.id for e in exams])
     for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
-        for fmt in FORMATS:
-            ext = EXTENSIONS[fmt]
-            _write(
-                folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False)
-            )
-            _write(
-                folder / "solutions" / f"{stem}.{ext}",
-                render_exam_document(fmt, spec, [exam], True),
-            )
+        write_student_files(folder, spec, exam, stem)
+    write_keys(folder, spec, seed, exams)
+
+
+def write_student_files(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> None:
+    """One student's exam and solutions in every format."""
+    for fmt in FORMATS:
+        ext = EXTENSIONS[fmt]
+        _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
+        _write(
+            folder / "solutions" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], True)
+        )
+
+
+def write_keys(folder: Path, spec: Spec, seed: int, exams: list[StudentExam]) -> None:
+    """key.json, key.csv and the manifest, once every student is generated."""
     _write(
         folder / "key.json",
         json.dumps(key_json(spec, seed, exams), indent=2, ensure_ascii=False) + "\n",
@@ -253,10 +260,11 @@ def write_exam_files(
 
 def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
     stems = file_stems([e.student.id for e in exams])
-    return [
-        PdfStudent(stem, e.student, tuple(q.variant.family.ID for q in e.questions))
-        for e, stem in zip(exams, stems, strict=True)
-    ]
+    return [pdf_student(e, stem) for e, stem in zip(exams, stems, strict=True)]
+
+
+def pdf_student(exam: StudentExam, stem: str) -> PdfStudent:
+    return PdfStudent(stem, exam.student, tuple(q.variant.family.ID for q in exam.questions))
 
 
 def build(
@@ -271,24 +279,44 @@ def build(
     """Generate, render and write one exam folder (with ``pdf``, the PDFs too, typeset by
     ``jobs`` pdflatex processes at once); return its path.
 
+    Students stream through in the PDF phase's runs of ``CHUNK``: each run is sampled, solved
+    and written, and pdflatex starts on it while the next run is prepared, so Python and LaTeX
+    overlap. The files are those of ``write_exam_files`` then ``build_pdfs``, byte for byte.
+
     SIGTERM and SIGHUP stop the build like Ctrl-C: the staging folder goes, ``out`` stays as it
     was."""
-    exams = generate_exams(spec, seed, students, progress)
+    check_seed(seed)
     target = Path(out) / exam_dir_name(spec, seed)
+    stems = file_stems([s.id for s in students])
     with (
         signals_raise(),
         staged_directory(target) as staging,
         output_errors(Path(out), full_disk_only=True),
     ):
-        write_exam_files(staging, spec, seed, exams, progress)
+        phase = None
         if pdf:
-            build_pdfs(
+            phase = PdfPhase(
                 staging,
-                pdf_students(exams),
-                progress,
+                [PdfStudent(stem, s, ()) for s, stem in zip(students, stems, strict=True)],
                 jobs,
                 positions=lambda parts: write_sheets(
                     staging, spec.id, seed, parts, fixed=spec.layout == "fixed"
                 ),
             )
+        try:
+            exams: list[StudentExam] = []
+            chunks = progress(student_parts(len(students)), "Sampling and writing")
+            for members in chunks:
+                for i in members:
+                    exam = generate_student(spec, seed, students[i])
+                    write_student_files(staging, spec, exam, stems[i])
+                    exams.append(exam)
+                if phase is not None:  # the families name the question in a LaTeX error
+                    phase.add(members, [pdf_student(exams[i], stems[i]) for i in members])
+            write_keys(staging, spec, seed, exams)
+            if phase is not None:
+                phase.finish(progress)
+        finally:
+            if phase is not None:
+                phase.stop()
     return target

@@ -34,6 +34,7 @@ import sympy
 
 from generator.build import Question, render_question
 from generator.choices import ChoiceForm, choice_form, has_choice_form
+from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
@@ -46,7 +47,7 @@ from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec
 from generator.testwise import ValidityTally
 
-DEFAULT_VARIANTS = 1000
+DEFAULT_VARIANTS = CHECK_VARIANTS
 #: A family stops after this many failing variants: enough to see the pattern, and a family that
 #: fails every variant would otherwise spend its whole resampling budget on each one.
 MAX_FAILURES = 20
@@ -56,7 +57,7 @@ MIN_VARIANTS_FOR_SHARES = 50
 SEEDS_SHOWN = 10
 #: The class ``--class-size`` means by default, and the share of it that may expect to share a
 #: variant with a classmate before ``check`` warns.
-DEFAULT_CLASS_SIZE = 300
+DEFAULT_CLASS_SIZE = CHECK_CLASS_SIZE
 SHARED_SHARE_LIMIT = 0.01
 #: Coinciding pairs among the samples needed before the estimate is trusted: one coincidence in a
 #: small run is chance as often as not.

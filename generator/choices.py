@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution
@@ -38,9 +39,6 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: than one missing the key when its coin allowed a hit (a strategy above chance is what fails).
 UNWANTED_HIT = 10
 CORRECT = "correct"
-#: The answer forms a spec slot can ask for (``form = "…"``): every family has its own (its
-#: ``FORM``); families with named misconceptions can also be asked as ``"choice"``.
-FORMS = ("free", "choice", "true-false")
 
 
 @dataclass(frozen=True)

@@ -16,26 +16,20 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
-from generator import check as checking
-from generator.build import build as build_exam
-from generator.choices import FORMS, has_choice_form, with_form
+from generator.defaults import (
+    ANSWERS,
+    CHECK_CLASS_SIZE,
+    CHECK_VARIANTS,
+    DEFAULT_SPEC,
+    FORMS,
+    MAX_SEED,
+    MAX_STUDENTS,
+    SITE_VARIANTS,
+)
 from generator.errors import ExamgenError
-from generator.export import export as export_lms
-from generator.families import get_family, registry
-from generator.files import Stopped
-from generator.grading.analysis import CHART, REPORT, companion_path
-from generator.grading.diff import diff_folders
-from generator.grading.grade import grade_files, stats_path, summary_text
-from generator.paper.scan import scan as scan_pages
-from generator.paper.scan import summary as scan_summary
-from generator.pdf import unprintable_notice, want_pdfs
-from generator.preview import preview_text
-from generator.roster import MAX_STUDENTS, Roster, numbered_students, read_roster
-from generator.scaffold import ANSWERS, new_family
-from generator.seeding import MAX_SEED
-from generator.show import families_json, family_text
-from generator.site import DEFAULT_VARIANTS, site_for_spec, site_for_tags
-from generator.spec import DEFAULT_SPEC, load_spec, shipped_specs, spec_summary
+
+# Each command imports what it runs (sympy, numpy, jinja2, pikepdf, opencv…) when it runs, so
+# `examgen --help` and click's usage errors start in a fraction of the time.
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -44,6 +38,8 @@ T = TypeVar("T")
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from generator.files import Stopped
+
         try:
             return command(*args, **kwargs)
         except ExamgenError as err:
@@ -160,6 +156,11 @@ def build(
 
     Each student's variant depends only on SEED, the student's ID and the spec.
     """
+    from generator.build import build as build_exam
+    from generator.pdf import unprintable_notice, want_pdfs
+    from generator.roster import Roster, numbered_students, read_roster
+    from generator.spec import load_spec
+
     if count is not None and roster is not None:
         raise ExamgenError("give either --count or --roster, not both")
     if roster is None and (id_column or name_column):
@@ -214,6 +215,10 @@ def preview(
     families_dirs: tuple[Path, ...],
 ) -> None:
     """Print one variant of FAMILY with its solution."""
+    from generator.choices import with_form
+    from generator.families import get_family
+    from generator.preview import preview_text
+
     raw = _parse_params_option(params_json)
     chosen = with_form(get_family(family, families_dirs), form)
     click.echo(preview_text(chosen, seed, raw, fmt), nl=False)
@@ -251,7 +256,7 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
 @click.option(
     "--variants",
     type=click.IntRange(1, None),
-    default=checking.DEFAULT_VARIANTS,
+    default=CHECK_VARIANTS,
     show_default=True,
     help="Variants per family.",
 )
@@ -265,7 +270,7 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
 @click.option(
     "--class-size",
     type=click.IntRange(2, None),
-    default=checking.DEFAULT_CLASS_SIZE,
+    default=CHECK_CLASS_SIZE,
     show_default=True,
     help="Warn when more than 1% of a class this size would share a variant.",
 )
@@ -290,6 +295,8 @@ def check(
     template holds the '((((' trap. Warns when too many students of a class would share a
     variant (--class-size).
     """
+    from generator import check as checking
+
     report = checking.run(families, spec_path, variants, seed, class_size, families_dirs)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -310,6 +317,8 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
     OLD and NEW are folders written by `examgen build`, e.g. before and after fixing an erratum:
     the students listed need a new exam or regrading. Students added or removed are listed too.
     """
+    from generator.grading.diff import diff_folders
+
     result = diff_folders(old, new)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
@@ -325,6 +334,10 @@ def list_command(families_dirs: tuple[Path, ...]) -> None:
 
     Course families come from EXAMGEN_FAMILIES and --families; `examgen show FAMILY` says more.
     """
+    from generator.choices import has_choice_form
+    from generator.families import registry
+    from generator.spec import shipped_specs, spec_summary
+
     click.echo("Families:")
     for family in registry(families_dirs).values():
         click.echo(f"  {family.ID:<34} {family.TITLE}")
@@ -345,6 +358,9 @@ def list_command(families_dirs: tuple[Path, ...]) -> None:
 def show(family: str, families_dirs: tuple[Path, ...], as_json: bool) -> None:
     """Describe FAMILY: parameters (type and range; each can be pinned), forms, tags, named
     mistakes, budget, degenerate rules and re-check."""
+    from generator.families import get_family
+    from generator.show import families_json, family_text
+
     found = get_family(family, families_dirs)
     click.echo(families_json([found]) if as_json else family_text(found), nl=False)
 
@@ -371,6 +387,8 @@ def show(family: str, families_dirs: tuple[Path, ...], as_json: bool) -> None:
 def new(family_id: str, directory: Path, answer: str) -> None:
     """Write a new family folder DIR/FAMILY_ID/ (family.py, template.j2, bank.toml for bank
     questions) that passes `examgen check` as written; its comments explain the contract."""
+    from generator.scaffold import new_family
+
     folder = new_family(family_id, directory, answer)
     click.echo(f"Wrote {folder}/: " + ", ".join(sorted(p.name for p in folder.iterdir())))
     click.echo(
@@ -424,6 +442,9 @@ def grade(
 
     Writes id,name,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
+    from generator.grading.analysis import CHART, REPORT, companion_path
+    from generator.grading.grade import grade_files, stats_path, summary_text
+
     report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs, marks)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -475,6 +496,9 @@ def scan(
     for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
     and double or unclear marks go to a review report; they never stop the batch.
     """
+    from generator.paper.scan import scan as scan_pages
+    from generator.paper.scan import summary as scan_summary
+
     result = scan_pages(
         build_dir, list(scans), out, review, jobs, progress_bar(quiet), packets=packets_dir
     )
@@ -540,6 +564,9 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
 
     The variants are those `build --count N` gives students s001…sN with the same seed and spec.
     """
+    from generator.export import export as export_lms
+    from generator.spec import load_spec
+
     spec = load_spec(spec_path)
     path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
     sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
@@ -562,7 +589,7 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
 @click.option(
     "--variants",
     type=click.IntRange(1, 1000),
-    default=DEFAULT_VARIANTS,
+    default=SITE_VARIANTS,
     show_default=True,
     help="Pre-built variants per problem (repeats dropped): what 'Another variant' cycles through.",
 )
@@ -583,6 +610,9 @@ def site(
     named mistake a wrong answer matches, the worked solution, and "Another variant". Static
     files: open index.html directly or put the folder on any web host; nothing is fetched.
     """
+    from generator.site import site_for_spec, site_for_tags
+    from generator.spec import load_spec
+
     if spec_path is not None and tags:
         raise ExamgenError("give either --spec or --tags, not both")
     if spec_path is not None:

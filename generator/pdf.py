@@ -29,7 +29,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -206,25 +206,29 @@ def available_cores() -> int:
 
 class LatexRuns:
     """pdflatex on the jobs' documents, ``workers`` at a time; each is cut into per-student PDFs
-    (``after``) as soon as it is typeset, while others may still be compiling. Iterating yields
-    once per student typeset and once per student cut (for a progress bar) and ends when all is
-    done."""
+    (``after``) as soon as it is typeset, while others may still be compiling. Jobs given at the
+    start begin with ``start``; ``add`` starts one more at any time (a part whose source was
+    just written). Iterating yields once per student typeset and once per student cut (for a
+    progress bar; ``total`` says how many when jobs are still to come) and ends when every job
+    added so far is done."""
 
     def __init__(
         self,
         jobs: Sequence[Job],
         after: Callable[[Job, Callable[[], None]], None],
         workers: int = 1,
+        total: int | None = None,
     ) -> None:
-        self.jobs = list(jobs)
+        self.pending = list(jobs)
+        self.jobs: list[Job] = []
         self.slots = threading.BoundedSemaphore(max(1, workers))
         self.lock = threading.Lock()
         self.after = after
-        self.total = sum(2 * len(job.students) for job in jobs)
+        self.total = sum(2 * len(job.students) for job in jobs) if total is None else total
         self.events: queue.Queue[int | None] = queue.Queue()
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.returncodes: list[int | None] = [None] * len(jobs)
-        self.errors: list[BaseException | None] = [None] * len(jobs)
+        self.returncodes: list[int | None] = []
+        self.errors: list[BaseException | None] = []
         self.threads: list[threading.Thread] = []
         self.cancelled = threading.Event()
 
@@ -232,10 +236,19 @@ class LatexRuns:
         return self.total
 
     def start(self) -> None:
-        for i in range(len(self.jobs)):
-            thread = threading.Thread(target=self._run, args=(i,), daemon=True)
-            self.threads.append(thread)
-            thread.start()
+        for job in self.pending:
+            self.add(job)
+        self.pending = []
+
+    def add(self, job: Job) -> None:
+        with self.lock:
+            index = len(self.jobs)
+            self.jobs.append(job)
+            self.returncodes.append(None)
+            self.errors.append(None)
+        thread = threading.Thread(target=self._run, args=(index,), daemon=True)
+        self.threads.append(thread)
+        thread.start()
 
     def _run(self, index: int) -> None:
         """Wait for a free slot, then run and watch job ``index``'s pdflatex."""
@@ -357,6 +370,8 @@ def latex_error(
             "Nothing was written; free some space and build again"
         )
     line, excerpt = log_excerpt(log, tex.name)
+    if not batch.text and tex.exists():
+        batch = replace(batch, text=tex.read_text(encoding="utf-8"))
     k, question = locate(batch, line, students)
     if k < 0:
         where = f"in the preamble of {name}.tex (the exam template)"
@@ -396,28 +411,62 @@ def build_pdfs(
 
     The parts are fixed runs of ``CHUNK`` students whatever ``jobs`` is, so the files are
     byte-identical for every ``jobs``."""
-    work = folder / ".latex"
-    work.mkdir()
-    latex_jobs = []
-    for name, sub, _ in DOCUMENTS:
-        paths = [folder / sub / f"{s.stem}.tex" for s in students]
-        for part, members in enumerate(student_parts(len(students)), start=1):
-            batch = batch_document(
-                [paths[i].read_text(encoding="utf-8") for i in members],
-                [f"{sub}/{paths[i].name}" for i in members],
-            )
-            tex = work / f"{name}-{part}.tex"
-            tex.write_text(batch.text, encoding="utf-8")
-            latex_jobs.append(Job(name, sub, tex, batch, members))
+    phase = PdfPhase(folder, students, jobs, positions)
+    try:
+        for members in student_parts(len(students)):
+            phase.add(members)
+        return phase.finish(progress)
+    finally:
+        phase.stop()
 
-    def cut(job: Job, tick: Callable[[], None]) -> None:
+
+class PdfPhase:
+    """``build_pdfs`` fed part by part, so typesetting overlaps whatever writes the sources: a
+    build calls ``add`` as soon as the ``.tex`` files of a ``student_parts`` run are written
+    (pdflatex starts on them at once), ``finish`` when all are, and ``stop`` in any case (an
+    error or an interrupt ends every pdflatex before the staging folder goes). The parts and
+    their sources are the same as ``build_pdfs``', so are the bytes."""
+
+    def __init__(
+        self,
+        folder: Path,
+        students: Sequence[PdfStudent],
+        jobs: int | None = None,
+        positions: PositionsHook | None = None,
+    ) -> None:
+        self.folder, self.students, self.positions = folder, list(students), positions
+        self.work = folder / ".latex"
+        self.work.mkdir()
+        self.parts = 0
+        total = 2 * len(DOCUMENTS) * len(students)
+        self.runs = LatexRuns([], self._cut, jobs or available_cores(), total)
+
+    def add(self, members: range, known: Sequence[PdfStudent] = ()) -> None:
+        """Typeset the next run of students, whose per-student ``.tex`` files are written;
+        ``known`` replaces what the phase knew of them (their families, known only now)."""
+        for i, student in zip(members, known, strict=False):
+            self.students[i] = student
+        self.parts += 1
+        for name, sub, _ in DOCUMENTS:
+            paths = [self.folder / sub / f"{self.students[i].stem}.tex" for i in members]
+            batch = batch_document(
+                [path.read_text(encoding="utf-8") for path in paths],
+                [f"{sub}/{path.name}" for path in paths],
+            )
+            tex = self.work / f"{name}-{self.parts}.tex"
+            tex.write_text(batch.text, encoding="utf-8")
+            # The source stays on disk (latex_error reads it back): holding every part's text
+            # made the build's memory grow with the class (about 170 MB at 3,000 students).
+            self.runs.add(Job(name, sub, tex, replace(batch, text=""), members))
+
+    def _cut(self, job: Job, tick: Callable[[], None]) -> None:
         def ticking(items: Iterable[T], label: str) -> Iterator[T]:
             for item in items:
                 yield item
                 tick()
 
-        members = [students[i] for i in job.students]
-        dests = [folder / job.folder / f"{s.stem}.pdf" for s in members]
+        members = [self.students[i] for i in job.students]
+        dests = [self.folder / job.folder / f"{s.stem}.pdf" for s in members]
         counts = split_pdf(job.tex.with_suffix(".pdf"), dests, ticking)
         odd = [s.label for s, n in zip(members, counts, strict=True) if n % 2]
         if odd:  # the template pads every student; an odd count means it was changed
@@ -425,36 +474,45 @@ def build_pdfs(
                 f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
             )
 
-    runs = LatexRuns(latex_jobs, cut, jobs or available_cores())
-    try:
-        runs.start()
-        for _ in progress(runs, "Typesetting PDFs"):
-            pass
-    finally:
-        runs.stop()
-    for error, code in zip(runs.errors, runs.returncodes, strict=True):
-        if error is not None and code in (None, 0):  # pdflatex did not start, or cutting failed
-            raise _qpdf_error(error, folder)
-    for job, code in zip(latex_jobs, runs.returncodes, strict=True):
-        if code != 0 or not job.tex.with_suffix(".pdf").exists():
-            members = [students[i] for i in job.students]
-            raise latex_error(job.name, job.folder, job.tex, job.batch, members)
-    for name, _, _ in DOCUMENTS:
-        parts = [job.tex.with_suffix(".pdf") for job in latex_jobs if job.name == name]
+    def stop(self) -> None:
+        self.runs.stop()
+
+    def finish(self, progress: Progress[Any] = _no_progress) -> dict[str, float]:
+        """Wait for every part, check them, join the documents, hand over the positions."""
+        runs = self.runs
         try:
-            join_pdfs(parts, folder / f"{name}.pdf")
-        except pikepdf.PdfError as err:
-            raise _qpdf_error(err, folder) from None
-    if positions is not None:
-        positions(
-            [
-                (job.tex.with_suffix(".pos"), [students[i].student for i in job.students])
-                for job in latex_jobs
-                if job.name == DOCUMENTS[0][0]
-            ]
-        )
-    shutil.rmtree(work)
-    return {f"{step} {job.tex.stem}": t for job in latex_jobs for step, t in job.seconds.items()}
+            for _ in progress(runs, "Typesetting PDFs"):
+                pass
+        finally:
+            runs.stop()
+        # Jobs in document order (handouts' parts, then solutions'), whatever order they ran in.
+        order = [i for name, _, _ in DOCUMENTS for i, j in enumerate(runs.jobs) if j.name == name]
+        for i in order:
+            error = runs.errors[i]
+            if error is not None and runs.returncodes[i] in (None, 0):  # no start, or cut failed
+                raise _qpdf_error(error, self.folder)
+        for i in order:
+            job = runs.jobs[i]
+            if runs.returncodes[i] != 0 or not job.tex.with_suffix(".pdf").exists():
+                members = [self.students[k] for k in job.students]
+                raise latex_error(job.name, job.folder, job.tex, job.batch, members)
+        latex_jobs = [runs.jobs[i] for i in order]
+        for name, _, _ in DOCUMENTS:
+            parts = [job.tex.with_suffix(".pdf") for job in latex_jobs if job.name == name]
+            try:
+                join_pdfs(parts, self.folder / f"{name}.pdf")
+            except pikepdf.PdfError as err:
+                raise _qpdf_error(err, self.folder) from None
+        if self.positions is not None:
+            self.positions(
+                [
+                    (job.tex.with_suffix(".pos"), [self.students[i].student for i in job.students])
+                    for job in latex_jobs
+                    if job.name == DOCUMENTS[0][0]
+                ]
+            )
+        shutil.rmtree(self.work)
+        return {f"{step} {j.tex.stem}": t for j in latex_jobs for step, t in j.seconds.items()}
 
 
 def _qpdf_error(error: BaseException, folder: Path) -> BaseException:

@@ -68,7 +68,8 @@ def save(pdf: pikepdf.Pdf, dest: Path) -> None:
     writes the file, so a full disk is an ``OSError`` here, never an abort inside qpdf."""
     buffer = io.BytesIO()
     pdf.save(buffer, deterministic_id=True)
-    Path(dest).write_bytes(buffer.getvalue())
+    with buffer.getbuffer() as view:  # no copy: a class's joined PDF is tens of MB
+        Path(dest).write_bytes(view)
 
 
 def join_pdfs(parts: Sequence[Path], dest: Path) -> None:

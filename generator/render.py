@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import jinja2
 import sympy
 
+from generator.defaults import shipped_dir
 from generator.errors import ExamgenError, innermost_frame
 from generator.exact import latex
 from generator.htmlmath import escape_html
@@ -35,14 +36,6 @@ Format = Literal["latex", "markdown", "html"]
 #: The formats a build writes for every student; ``html`` is for LMS export (generator.export).
 FORMATS: tuple[Format, ...] = ("latex", "markdown")
 EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html"}
-
-
-def shipped_dir(name: str) -> Path:
-    """``templates`` or ``specs``: inside the package when installed from a wheel (setup.py
-    copies them in), else the repository's top-level folder, their one source."""
-    package = Path(__file__).resolve().parent
-    inside = package / name
-    return inside if inside.is_dir() else package.parent / name
 
 
 def templates_dir() -> Path:

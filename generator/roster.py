@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.csv_table import find_column, read_table
+from generator.defaults import MAX_STUDENTS
 from generator.errors import ExamgenError
 
 # Canvas exports both its internal "ID" and the institution's "SIS User ID": the SIS ID wins
@@ -20,8 +21,6 @@ from generator.errors import ExamgenError
 ID_COLUMNS = ("SIS User ID", "id", "student_id", "Student ID", "SID")
 NAME_COLUMNS = ("name", "Student", "Name", "Student Name")
 FIRST_LAST = ("First Name", "Last Name")  # Gradescope: the name is "First Last"
-#: The most students one build takes (``--count`` and rosters): a class, not a stress test.
-MAX_STUDENTS = 10_000
 #: Rows an LMS adds that are not students: Canvas's points row and its test student.
 NOT_STUDENTS = {
     "Points Possible": "Canvas's Points Possible row",

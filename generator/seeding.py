@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 
-MAX_SEED = 2**63 - 1
+from generator.defaults import MAX_SEED
 
 
 def _label_words(label: str) -> list[int]:

@@ -28,17 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from generator.choices import FORMS, supports_form, with_form
+from generator.defaults import DEFAULT_SPEC as DEFAULT_SPEC  # re-exported
+from generator.defaults import SPECS_DIR
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
 from generator.paper.handout import SPACE_RE
 from generator.partial_credit import PartialCredit, check_names, parse_grading
-from generator.render import shipped_dir
 from generator.responses import DecimalRule
 from generator.seeding import question_stream, stream
-
-SPECS_DIR = shipped_dir("specs")
-DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
 
 TOP_LEVEL_FIELDS = {
     "id",

@@ -344,3 +344,27 @@ def test_key_csv_round_trips_any_id_and_name(tmp_path):
     with (folder / "key.csv").open(encoding="utf-8", newline="") as f:
         back = [tuple(r[:2]) for r in list(csv.reader(f))[1:]]
     assert back == rows
+
+
+HEAVY = ("sympy", "numpy", "jinja2", "pikepdf", "cv2", "pypdfium2", "matplotlib", "segno")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["grade", "--help"]])
+def test_help_imports_no_heavy_library(args):
+    """`examgen --help` starts fast: each command imports its libraries only when it runs."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.strip().splitlines()[-1].split())
+    assert "click" in loaded  # the probe did see the modules
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))

@@ -362,3 +362,31 @@ def test_a_full_disk_while_writing_pdfs_is_one_line_and_leaves_nothing(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "disk" in lines[0] and "full" in lines[0], result.output
     assert [p.name for p in out.iterdir()] == ["keep"]
+
+
+def test_the_streamed_build_writes_the_files_of_the_phase_by_phase_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``build`` starts pdflatex on each part as soon as its sources are written (issue 13); every
+    file is byte for byte what writing every source first and then typesetting gives."""
+    from generator.build import exam_dir_name, generate_exams, write_exam_files
+    from generator.paper.layout import write_sheets
+
+    monkeypatch.setattr(generator.pdf, "CHUNK", 2)
+    spec = load_spec(DEFAULT_SPEC)
+    students = [Student(sid, name) for sid, name in ROSTER]
+    streamed = generator.build.build(spec, SEED, students, tmp_path / "streamed", pdf=True)
+    phased = tmp_path / "phased" / exam_dir_name(spec, SEED)
+    phased.mkdir(parents=True)
+    exams = generate_exams(spec, SEED, students)
+    write_exam_files(phased, spec, SEED, exams)
+    generator.pdf.build_pdfs(
+        phased,
+        generator.build.pdf_students(exams),
+        positions=lambda parts: write_sheets(phased, spec.id, SEED, parts),
+    )
+    files = sorted(str(p.relative_to(streamed)) for p in streamed.rglob("*") if p.is_file())
+    assert "sheets.json" in files and "exams/A0001.pdf" in files
+    assert files == sorted(str(p.relative_to(phased)) for p in phased.rglob("*") if p.is_file())
+    for name in files:
+        assert (streamed / name).read_bytes() == (phased / name).read_bytes(), name

@@ -12,12 +12,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from generator.defaults import ANSWERS
 from generator.errors import ExamgenError
 from generator.families import MODULE_FILE, clear_caches, is_family_id, registry
 from generator.files import honour_umask
 
 SCAFFOLDS_DIR = Path(__file__).resolve().parent
-ANSWERS = ("number", "vector", "choice", "bool")
 
 
 def class_name(family_id: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy
 
+from generator.defaults import SITE_VARIANTS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families import registry
@@ -27,7 +28,7 @@ from generator.fingerprint import fingerprint
 from generator.seeding import check_seed, stream
 from generator.spec import Spec
 
-DEFAULT_VARIANTS = 50
+DEFAULT_VARIANTS = SITE_VARIANTS
 
 
 @dataclass(frozen=True)

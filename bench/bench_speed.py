@@ -1,0 +1,264 @@
+"""Benchmark: examgen against the physical limit, pdflatex itself (issue 13).
+
+    python bench/bench_speed.py [--students 1000] [--repeat 2] [--memory 3000]
+
+Every figure is a ratio of two timings taken back to back in the same run (the machine may be
+shared, so each side is the best of ``--repeat``):
+
+- 1,000 students with PDFs (a fresh ``examgen build`` process, imports included) ÷ pdflatex alone
+  over the same pages on the same cores: the very ``.tex`` parts the build typesets
+  (``generator.pdf.student_parts`` of the per-student files it wrote), run by bare pdflatex,
+  ``available_cores()`` at a time, as ``build --jobs`` does by default;
+- peak memory of the whole process tree (the build and every pdflatex it starts), sampled from
+  ``/proc``, for the same build and, with ``--memory N``, for an N-student build;
+- 1,000 students without PDFs ÷ one bare pdflatex pass over 300 pages;
+- ``examgen --help`` in a fresh process;
+- 100 students with PDFs against R/exams' ``exams2pdf`` as last measured side by side (72.2 s for
+  the same seven questions and 600 pages; R is not a dependency, so that figure is recorded).
+
+Goals are printed beside the figures, never asserted: timings on a shared machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EXAMGEN = [sys.executable, "-m", "generator"]
+R_EXAMS_SECONDS = 72.2  # exams2pdf, 100 students, 600 pages (issue 13, measured side by side)
+FOLDER = "lecture-14-quiz-seed42"
+_RSS = re.compile(rb"VmRSS:\s+(\d+) kB")
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, in kB, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_bytes()
+        except OSError:
+            continue
+        fields = text[text.rfind(b")") + 2 :].split()
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [c for c, p in parents.items() if p == pid]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            match = _RSS.search(Path(f"/proc/{pid}/status").read_bytes())
+        except OSError:
+            continue
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+def run(command: Sequence[str], cwd: Path | None = None, memory: bool = False) -> tuple[float, int]:
+    """Wall seconds of ``command`` and (with ``memory``) the peak RSS of its process tree in kB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=cwd or ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = 0
+    if memory:
+        while proc.poll() is None:
+            peak = max(peak, tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')}")
+    return seconds, peak
+
+
+def build(out: Path, students: int, pdf: bool, memory: bool = False) -> tuple[float, int]:
+    flag = "--pdf" if pdf else "--no-pdf"
+    command = [*EXAMGEN, "build", "--seed", "42", "--count", str(students), flag, "-q"]
+    return run([*command, "--out", str(out)], memory=memory)
+
+
+def write_parts(folder: Path, work: Path) -> list[Path]:
+    """The build's own pdflatex inputs: each batched document cut into ``student_parts``."""
+    from generator.pdf import DOCUMENTS, batch_document, student_parts
+
+    stems = sorted(p.stem for p in (folder / "exams").glob("*.tex"))
+    work.mkdir()
+    parts = []
+    for name, sub, _ in DOCUMENTS:
+        for part, members in enumerate(student_parts(len(stems)), start=1):
+            files = [folder / sub / f"{stems[i]}.tex" for i in members]
+            batch = batch_document([f.read_text(encoding="utf-8") for f in files], files)
+            tex = work / f"{name}-{part}.tex"
+            tex.write_text(batch.text, encoding="utf-8")
+            parts.append(tex)
+    return parts
+
+
+def bare_pdflatex(parts: Sequence[Path], workers: int) -> float:
+    """Wall seconds for bare pdflatex over ``parts``, ``workers`` processes at once."""
+    from generator.pdf import latex_command, latex_environment
+
+    pending = list(parts)
+    lock = threading.Lock()
+    failed: list[Path] = []
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                tex = pending.pop(0)
+            code = subprocess.call(
+                latex_command(tex),
+                cwd=tex.parent,
+                env=latex_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+            if code:
+                failed.append(tex)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failed:
+        raise SystemExit(f"pdflatex failed on {failed[0]}")
+    return time.perf_counter() - start
+
+
+def pages_pass(folder: Path, work: Path, pages: int) -> Path:
+    """One document of the first handouts that together make ``pages`` pages or just more."""
+    import pikepdf
+
+    from generator.pdf import batch_document
+
+    files, total = [], 0
+    for pdf in sorted((folder / "exams").glob("*.pdf")):
+        with pikepdf.open(pdf) as doc:
+            total += len(doc.pages)
+        files.append(pdf.with_suffix(".tex"))
+        if total >= pages:
+            break
+    batch = batch_document([f.read_text(encoding="utf-8") for f in files], files)
+    work.mkdir()
+    tex = work / "pages.tex"
+    tex.write_text(batch.text, encoding="utf-8")
+    return tex
+
+
+def best(samples: list[tuple[float, int]]) -> tuple[float, int]:
+    return min(s for s, _ in samples), max(kb for _, kb in samples)
+
+
+def spread(samples: Sequence[float]) -> str:
+    return f"best of {len(samples)}, spread {max(samples) / min(samples) - 1:.0%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=2, help="best of R (shared machines)")
+    parser.add_argument(
+        "--memory", type=int, default=0, help="also the peak memory of an N-student build"
+    )
+    args = parser.parse_args()
+    from generator.pdf import available_cores, tex_available
+
+    if not tex_available():
+        print("bench_speed: pdflatex not found; run scripts/install-tex")
+        return
+    n, cores = args.students, available_cores()
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="examgen-speed-") as tmp:
+        tmp_path = Path(tmp)
+        help_times = [run([*EXAMGEN, "--help"])[0] for _ in range(5)]
+
+        # With PDFs against bare pdflatex on the same parts and cores, back to back.
+        builds, bares = [], []
+        parts: list[Path] = []
+        for attempt in range(args.repeat):
+            out = tmp_path / f"pdf{attempt}"
+            builds.append(build(out, n, pdf=True, memory=True))
+            if not parts:
+                parts = write_parts(out / FOLDER, tmp_path / "parts")
+            for stale in (tmp_path / "parts").glob("*.pdf"):
+                stale.unlink()
+            bares.append(bare_pdflatex(parts, cores))
+        build_s, build_kb = best(builds)
+        bare_s = min(bares)
+
+        # Without PDFs against one bare 300-page pass.
+        plain = [build(tmp_path / f"plain{k}", n, pdf=False)[0] for k in range(args.repeat)]
+        page_tex = pages_pass(tmp_path / "pdf0" / FOLDER, tmp_path / "pages", 300)
+        passes = [bare_pdflatex([page_tex], 1) for _ in range(args.repeat)]
+
+        small = [build(tmp_path / f"small{k}", 100, pdf=True)[0] for k in range(args.repeat)]
+        big_kb = 0
+        if args.memory:
+            big_kb = build(tmp_path / "big", args.memory, pdf=True, memory=True)[1]
+
+    rows.append(
+        (
+            f"{n} students with PDFs ÷ pdflatex alone ({len(parts)} parts, {cores} cores)",
+            f"{build_s / bare_s:.2f}x  ({build_s:.2f} s vs {bare_s:.2f} s)",
+            "<= 1.3x",
+        )
+    )
+    rows.append(
+        (
+            f"peak memory of the process tree, {n} students with PDFs",
+            f"{build_kb / 1024:.0f} MB",
+            "< 300 MB",
+        )
+    )
+    if args.memory:
+        rows.append(
+            (
+                f"peak memory of the process tree, {args.memory} students with PDFs",
+                f"{big_kb / 1024:.0f} MB",
+                "< 300 MB, flat",
+            )
+        )
+    rows.append(
+        (
+            f"{n} students without PDFs ÷ one bare 300-page pdflatex pass",
+            f"{min(plain) / min(passes):.2f}  ({min(plain):.2f} s vs {min(passes):.2f} s)",
+            "<= 2",
+        )
+    )
+    rows.append(("examgen --help", f"{min(help_times):.3f} s", "< 0.1 s"))
+    rows.append(
+        (
+            "100 students with PDFs vs R/exams exams2pdf (72.2 s, recorded)",
+            f"{R_EXAMS_SECONDS / min(small):.0f}x faster  ({min(small):.2f} s)",
+            ">= 40x",
+        )
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'figure':<34}  goal")
+    for label, figure, goal in rows:
+        print(f"{label:<{width}}  {figure:<34}  {goal}")
+    print(
+        f"noise: build {spread([s for s, _ in builds])}; bare {spread(bares)}; "
+        f"no-PDF {spread(plain)}; 300-page pass {spread(passes)}; --help {spread(help_times)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
