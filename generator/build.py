@@ -8,9 +8,7 @@ folder exactly as it was.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections import Counter
@@ -20,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.csv_table import spreadsheet_safe
+from generator.csv_table import student_csv
 from generator.families.base import Variant
 from generator.files import output_errors, signals_raise, staged_directory
 from generator.fingerprint import fingerprint
@@ -164,20 +162,15 @@ def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
 
 
 def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
     # Columns are printed positions (what a student's paper and typed responses number), so with
     # shuffle_questions a column holds different slots for different students; key.json says which.
-    writer.writerow(["id", "name", *(f"q{n}" for n in range(1, len(spec.slots) + 1))])
-    for e in exams:
-        writer.writerow(
-            [
-                spreadsheet_safe(e.student.id),
-                spreadsheet_safe(e.student.name),
-                *(q.variant.solution.answer.cell() for q in e.questions),
-            ]
-        )
-    return buffer.getvalue()
+    return student_csv(
+        [f"q{n}" for n in range(1, len(spec.slots) + 1)],
+        (
+            (e.student.id, e.student.name, [q.variant.solution.answer.cell() for q in e.questions])
+            for e in exams
+        ),
+    )
 
 
 # --- files --------------------------------------------------------------------------------------

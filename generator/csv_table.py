@@ -1,4 +1,5 @@
-"""The one CSV reader behind rosters and response files, strict about what shifts a row.
+"""The one CSV reader behind rosters and response files, strict about what shifts a row, and
+the one writer of student CSVs (key.csv, scores, scanned responses, marks.csv).
 
 Both kinds of file come from spreadsheets and LMS exports: a BOM, semicolons or tabs for
 separators, blank lines at the end. Those are harmless and accepted. What is not harmless is a
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,3 +166,16 @@ def unformula(cell: str) -> str:
     """The cell ``spreadsheet_safe`` was given."""
     escaped = cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS)
     return cell[1:] if escaped else cell
+
+
+def student_csv(columns: Sequence[str], rows: Iterable[tuple[str, str, Sequence[str]]]) -> str:
+    """A CSV of students as key.csv, scores, scanned responses and marks.csv all write it:
+    ``id,name,<columns>``, one row per ``(id, name, cells)``, the ID and name spreadsheet-safe
+    (the cells, answers and points, as they are), CRLF line ends (RFC 4180: any CR or LF inside
+    a cell is quoted). Read back by ``read_table``, which undoes the escaping."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["id", "name", *columns])
+    for student_id, name, cells in rows:
+        writer.writerow([spreadsheet_safe(student_id), spreadsheet_safe(name), *cells])
+    return buffer.getvalue()

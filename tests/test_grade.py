@@ -825,3 +825,23 @@ def test_partial_credit_takes_the_best_of_coinciding_mistakes() -> None:
         sympy.Rational(1, 2),
         "b",
     )
+
+
+def test_every_student_csv_writes_ids_and_names_formula_safe(tmp_path):
+    """Scanned responses and marks.csv carry the roster's IDs and names as key.csv and scores do:
+    a spreadsheet shows ``=HYPERLINK(…)`` as text, and grade reads the real ID back."""
+    from types import SimpleNamespace
+
+    from generator.grading.response_file import read_responses
+    from generator.paper.packets import marks_csv
+    from generator.paper.scan import write_responses
+
+    students = [SimpleNamespace(id="=HYPERLINK(1)", name="@Ann"), SimpleNamespace(id="b", name="B")]
+    key = SimpleNamespace(students=students, numbers=lambda: [1, 2])
+    write_responses(tmp_path / "responses.csv", key, {"=HYPERLINK(1)": {1: "A"}, "b": {}})
+    (tmp_path / "marks.csv").write_text(marks_csv(key, [2]), encoding="utf-8", newline="")
+    for name in ("responses.csv", "marks.csv"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "'=HYPERLINK(1),'@Ann" in text and "\n=" not in text and ",@" not in text
+        table = read_responses(tmp_path / name, [1, 2], every_question=False)
+        assert [row.student_id for row in table.rows] == ["=HYPERLINK(1)", "b"]

@@ -14,8 +14,6 @@ and left out.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -26,7 +24,7 @@ from typing import Any, Literal
 import sympy
 
 from generator.choices import LETTERS
-from generator.csv_table import spreadsheet_safe
+from generator.csv_table import student_csv
 from generator.errors import ExamgenError
 from generator.files import output_errors, write_atomic
 from generator.grading.analysis import (
@@ -343,18 +341,17 @@ def points_text(value: sympy.Rational) -> str:
 
 
 def scores_csv(report: GradeReport) -> str:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
-    writer.writerow(["id", "name", *(f"q{n}" for n in report.numbers), "total"])
-    for student in report.key.students:
-        who = [spreadsheet_safe(student.id), spreadsheet_safe(student.name)]
-        marks = report.marks.get(student.id)
+    def cells(student_id: str) -> list[str]:
+        marks = report.marks.get(student_id)
         if marks is None:
-            writer.writerow([*who, *([""] * len(report.numbers)), ""])
-            continue
-        cells = [points_text(marks[n].points) if n in marks else "" for n in report.numbers]
-        writer.writerow([*who, *cells, points_text(report.total(student.id))])
-    return buffer.getvalue()
+            return [""] * (len(report.numbers) + 1)
+        points = [points_text(marks[n].points) if n in marks else "" for n in report.numbers]
+        return [*points, points_text(report.total(student_id))]
+
+    return student_csv(
+        [*(f"q{n}" for n in report.numbers), "total"],
+        ((s.id, s.name, cells(s.id)) for s in report.key.students),
+    )
 
 
 def stats_json(report: GradeReport) -> dict[str, Any]:

@@ -15,7 +15,6 @@ empty cells) takes the TA's points for ``examgen grade --marks``.
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from generator.csv_table import student_csv
 from generator.errors import ExamgenError
 from generator.files import output_errors, write_atomic
 from generator.grading.grade import misconception_values
@@ -270,12 +270,9 @@ def _rule(figure: Any, y: float) -> Any:
 
 
 def marks_csv(key: Key, numbers: Sequence[int]) -> str:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["id", "name", *(f"q{n}" for n in numbers)])
-    for student in key.students:
-        writer.writerow([student.id, student.name, *([""] * len(numbers))])
-    return buffer.getvalue()
+    return student_csv(
+        [f"q{n}" for n in numbers], ((s.id, s.name, [""] * len(numbers)) for s in key.students)
+    )
 
 
 def write_packets(build: Path, key: Key, registered: Registered, folder: Path) -> list[Path]:

@@ -27,7 +27,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.csv_table import student_csv
 from generator.errors import ExamgenError
+from generator.files import write_atomic
 from generator.grading.keyfile import load_key
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead, read_page
@@ -239,15 +241,16 @@ def scan(
 
 def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> None:
     numbers = key.numbers()
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")  # as key.csv
-    writer.writerow(["id", "name", *(f"q{n}" for n in numbers)])
-    for student in key.students:
-        if student.id in answers:
-            own = answers[student.id]
-            writer.writerow([student.id, student.name, *(own.get(n, "") for n in numbers)])
+    text = student_csv(
+        [f"q{n}" for n in numbers],
+        (
+            (s.id, s.name, [answers[s.id].get(n, "") for n in numbers])
+            for s in key.students
+            if s.id in answers
+        ),
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    write_atomic(out, text)
 
 
 def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) -> None:
