@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from pypdf import PdfReader
 
 import generator.build
 import generator.pdf
+import generator.pdf_split
 from generator.build import render_exam_document
 from generator.cli import main
 from generator.pdf import latex_command, latex_environment
@@ -337,26 +339,36 @@ def test_a_roster_change_leaves_every_other_students_files_and_printed_pages(
             assert old and page_images(folder / name, tmp_path / f"new-{sub}{k}") == old, name
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-        lambda: pikepdf.PdfError("write error: No space left on device"),
-    ],
-    ids=["ENOSPC", "qpdf-error"],
-)
+class FullDisk(io.RawIOBase):
+    """A file on a full disk: every write fails as the kernel fails it."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def write_to_full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.pdf_split, "open", lambda *a, **k: FullDisk(), raising=False)
+
+
+def qpdf_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def truncated(*args, **kwargs):
+        raise pikepdf.PdfError("read error: unexpected EOF (a part cut short by a full disk)")
+
+    monkeypatch.setattr(pikepdf, "open", truncated)
+
+
+@pytest.mark.parametrize("failure", [write_to_full_disk, qpdf_fails], ids=["ENOSPC", "qpdf-error"])
 def test_a_full_disk_while_writing_pdfs_is_one_line_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure
 ) -> None:
     """On main a full disk made qpdf abort the process (rc 134) and left the staging folder;
-    here the write fails as it would on a full disk."""
+    here the per-student PDFs' writes fail as on a full disk, or qpdf cannot read a part."""
     out = tmp_path / "out"
     (out / "keep").mkdir(parents=True)
-
-    def full(self, *args, **kwargs):
-        raise failure()
-
-    monkeypatch.setattr(pikepdf.Pdf, "save", full)
+    failure(monkeypatch)
     _, result = build(tmp_path, ROSTER[:1], "--pdf")
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
