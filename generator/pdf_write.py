@@ -24,17 +24,12 @@ import pikepdf
 ObjGen = tuple[int, int]
 
 _HEADER = b"%PDF-1.3\n%\xbf\xf7\xa2\xfe\n"
-#: The new page tree; every page's ``/Parent`` (a node of the part's tree) becomes it.
-_PAGES = (-2, 0)
-_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 # In qpdf's unparsed text a reference is "N G R" outside strings. Literal strings have every
 # parenthesis escaped and names have delimiters escaped as #xx, so strings are skipped whole.
 _REF = rb"(?<![^\s\[])(\d+) (\d+) R(?=\s|$)"
 _REFS = re.compile(_REF)
 _TOKENS = re.compile(rb"\((?:[^\\)]|\\.)*\)|<(?!<)[0-9A-Fa-f\s]*>|" + _REF, re.S)
 _STRINGS = re.compile(rb"\(|<(?!<)")
-
-
 _LENGTH = re.compile(rb"/Length (?:\d+ \d+ R|\d+) ")
 
 
@@ -78,23 +73,18 @@ class PartObjects:
         self.templates: dict[ObjGen, Template] = {}
         self._data: dict[ObjGen, bytes] = {}
         self.tree: set[ObjGen] = set()
-        self._inherited: dict[ObjGen, pikepdf.Dictionary] = {}
-        self._walk(pdf.Root.Pages, {})
+        self._walk(pdf.Root.Pages)
 
-    def _walk(self, node: pikepdf.Object, inherited: dict[str, pikepdf.Object]) -> None:
-        """Note the pages in order, the page tree's nodes (a page's ``/Parent`` becomes the new
-        tree) and the attributes pages inherit from them (a copied page must carry them)."""
+    def _walk(self, node: pikepdf.Object) -> None:
+        """Note the pages in order and the page tree's nodes (a page's ``/Parent`` becomes the
+        new tree). Attributes a page inherits from the tree are its own already: pikepdf.open
+        pushes them down to the pages."""
         self.tree.add(node.objgen)
-        inherited = inherited | {key: node[key] for key in _INHERITED if key in node}
         for kid in node.Kids:
             if kid.get("/Type") == "/Pages" or "/Kids" in kid:
-                self._walk(kid, inherited)
+                self._walk(kid)
             else:
                 self.pages.append(kid.objgen)
-                missing = {k: v for k, v in inherited.items() if k not in kid}
-                if missing:
-                    own = dict(kid.items())
-                    self._inherited[kid.objgen] = pikepdf.Dictionary({**own, **missing})
 
     def template(self, objgen: ObjGen) -> Template:
         template = self.templates.get(objgen)
@@ -103,9 +93,7 @@ class PartObjects:
         return template
 
     def _serialise(self, objgen: ObjGen) -> Template:
-        obj = self._inherited.get(objgen)
-        if obj is None:
-            obj = self.pdf.get_object(objgen)
+        obj = self.pdf.get_object(objgen)
         if isinstance(obj, pikepdf.Stream):
             # qpdf drops /Length and appends the length of the data it writes.
             text = obj.stream_dict.unparse()
