@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -30,6 +31,7 @@ _REF = rb"(?<![^\s\[])(\d+) (\d+) R(?=\s|$)"
 _REFS = re.compile(_REF)
 _TOKENS = re.compile(rb"\((?:[^\\)]|\\.)*\)|<(?!<)[0-9A-Fa-f\s]*>|" + _REF, re.S)
 _STRINGS = re.compile(rb"\(|<(?!<)")
+_BATCH = 8192  # cross-reference entries or kids written at a time
 _LENGTH = re.compile(rb"/Length (?:\d+ \d+ R|\d+) ")
 
 
@@ -127,12 +129,12 @@ class Document:
         self.md5 = hashlib.md5()
         self.pieces: list[bytes] = []
         self.position = 0
-        self.offsets: list[int] = [0, 0, 0]  # free object 0, catalog 1, page tree 2
-        self.kids: list[int] = []
+        self.offsets = array("q", [0, 0, 0])  # free object 0, catalog 1, page tree 2
+        self.kids = array("q")
         self.reserved = page_count
         self._put(_HEADER)
         if page_count is not None:
-            self.offsets.extend([0] * page_count)
+            self.offsets.extend(array("q", bytes(8 * page_count)))
             self._tree(range(3, 3 + page_count))
 
     def _put(self, data: bytes) -> None:
@@ -145,8 +147,12 @@ class Document:
 
     def _tree(self, kids: Sequence[int]) -> None:
         self._object(1, b"<< /Pages 2 0 R /Type /Catalog >>")
-        refs = b"".join(b"%d 0 R " % k for k in kids)
-        self._object(2, b"<< /Count %d /Kids [ %s] /Type /Pages >>" % (len(kids), refs))
+        self.offsets[2] = self.position
+        self._put(b"2 0 obj\n<< /Count %d /Kids [ " % len(kids))
+        for start in range(0, len(kids), _BATCH):  # a class's handouts have 24,000 pages
+            self._put(b"".join([b"%d 0 R " % kid for kid in kids[start : start + _BATCH]]))
+            self.flush()
+        self._put(b"] /Type /Pages >>\nendobj\n")
 
     def flush(self) -> None:
         for piece in self.pieces:
@@ -204,7 +210,10 @@ class Document:
         xref = self.position
         size = len(self.offsets)
         self._put(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        self._put(b"".join([b"%010d 00000 n \n" % offset for offset in self.offsets[1:]]))
+        for start in range(1, size, _BATCH):
+            batch = self.offsets[start : start + _BATCH]
+            self._put(b"".join([b"%010d 00000 n \n" % offset for offset in batch]))
+            self.flush()
         # qpdf's deterministic ID: the MD5 of the file up to here, salted as qpdf salts it.
         self._put(b"trailer << /Root 1 0 R /Size %d /ID [" % size)
         self.flush()
