@@ -31,26 +31,27 @@ _REF = rb"(?<![^\s\[])(\d+) (\d+) R(?=\s|$)"
 _REFS = re.compile(_REF)
 _TOKENS = re.compile(rb"\((?:[^\\)]|\\.)*\)|<(?!<)[0-9A-Fa-f\s]*>|" + _REF, re.S)
 _STRINGS = re.compile(rb"\(|<(?!<)")
+_ENDSTREAM = b"\nendstream\nendobj\n"
 _BATCH = 8192  # cross-reference entries or kids written at a time
 _LENGTH = re.compile(rb"/Length (?:\d+ \d+ R|\d+) ")
 
 
 class Template:
-    """An object's serialised text as a format with a ``%d`` for each reference's new number,
-    and the references in the order qpdf meets them; a stream's raw data is read when first
-    written."""
+    """An object's serialised text: as it is when it has no references, else a format with a
+    ``%d`` for each reference's new number, the references in the order qpdf meets them. A
+    stream's raw data is read when first written."""
 
-    __slots__ = ("text", "refs", "stream", "percent")
+    __slots__ = ("text", "refs", "stream", "data")
 
     def __init__(self, text: bytes, stream: pikepdf.Stream | None) -> None:
         self.stream = stream
+        self.data: bytes | None = None
         self.refs: tuple[ObjGen, ...] = ()
-        self.percent = b"%" in text
-        if self.percent:
-            text = text.replace(b"%", b"%%")
         if b" R" not in text:  # most of a part's objects: widths, encodings, content streams
             self.text = text
-        elif not _STRINGS.search(text.replace(b"<<", b"")):
+            return
+        text = text.replace(b"%", b"%%")
+        if not _STRINGS.search(text.replace(b"<<", b"")):
             pieces = _REFS.split(text)
             self.text = b"%d 0 R".join(pieces[::3])
             self.refs = tuple(zip(map(int, pieces[1::3]), map(int, pieces[2::3]), strict=True))
@@ -64,6 +65,8 @@ class Template:
             chunks.append(text[start:])
             self.text = b"%d 0 R".join(chunks)
             self.refs = tuple(refs)
+        if not self.refs:  # " R" was in a string
+            self.text = self.text.replace(b"%%", b"%")
 
 
 class PartObjects:
@@ -107,15 +110,6 @@ class PartObjects:
             return Template(text[: -len(b">>")], obj)
         text = obj.unparse(resolved=True) if obj is not None else b"null"
         return Template(text, None)
-
-    def data(self, objgen: ObjGen, stream: pikepdf.Stream, keep: bool) -> bytes:
-        """A stream's raw (still encoded) bytes; kept when other students' files need them."""
-        data = self._data.get(objgen)
-        if data is None:
-            data = stream.read_raw_bytes()
-            if keep:
-                self._data[objgen] = data
-        return data
 
 
 class Document:
@@ -175,6 +169,7 @@ class Document:
                 offsets.append(0)
             self.kids.append(numbers[objgen])
         templates = part.templates
+        pieces, position = self.pieces, self.position
         for objgen in queue:  # grows as objects are reached
             template = templates.get(objgen) or part.template(objgen)
             text = template.text
@@ -188,17 +183,22 @@ class Document:
                         queue.append(ref)
                     refs.append(number)
                 text %= tuple(refs)
-            elif template.percent:
-                text %= ()
             number = numbers[objgen]
+            offsets[number] = position
             if template.stream is None:
-                self._object(number, text)
+                piece = b"%d 0 obj\n%s\nendobj\n" % (number, text)
+                pieces.append(piece)
+                position += len(piece)
             else:
-                data = part.data(objgen, template.stream, keep)
-                offsets[number] = self.position
-                self._put(b"%d 0 obj\n%s/Length %d >>\nstream\n" % (number, text, len(data)))
-                self._put(data)
-                self._put(b"\nendstream\nendobj\n")
+                data = template.data
+                if data is None:
+                    data = template.stream.read_raw_bytes()
+                    if keep:
+                        template.data = data
+                piece = b"%d 0 obj\n%s/Length %d >>\nstream\n" % (number, text, len(data))
+                pieces += (piece, data, _ENDSTREAM)
+                position += len(piece) + len(data) + len(_ENDSTREAM)
+        self.position = position
 
     def close(self) -> None:
         """Write what remains: the page tree if not yet written, the cross-reference table and

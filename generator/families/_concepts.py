@@ -42,8 +42,7 @@ class BankFamily(Family):
         if "statement" in self.param_names():
             return {"statement": f"the id of one statement in bank.toml ({ids})"}
         return {
-            "choices": "the bank ids in printed order, exactly one a correct description "
-            f"({ids})"
+            "choices": f"the bank ids in printed order, exactly one a correct description ({ids})"
         }
 
     def _statement_id(self, value: Any, where: str) -> str:
