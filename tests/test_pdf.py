@@ -33,6 +33,7 @@ from generator.render import escape_latex
 from generator.roster import Student
 from generator.spec import DEFAULT_SPEC, load_spec
 from generator.tex_unicode import T1_RANGES, T5_SLOTS
+from tests.test_pdf_write import qpdf_cut
 
 pytestmark = pytest.mark.pdf
 
@@ -166,6 +167,18 @@ def test_split_pages_are_the_batch_pages(built: Path) -> None:
         assert sid in pages.decode("utf-8")
         start += count
     assert start - 1 == len(PdfReader(source).pages)
+
+
+def test_each_students_pdf_is_what_qpdf_wrote_for_their_pages(built: Path) -> None:
+    """The writer's per-student files are byte for byte qpdf's copy-and-save of the same pages
+    of pdfTeX's output (three students are one part, kept whole as handouts.pdf), and the files
+    qpdf checks clean."""
+    for name, sub in (("handouts", "exams"), ("solutions", "solutions")):
+        files = [(built / sub / f"{sid}.pdf").read_bytes() for sid, _ in ROSTER]
+        assert files == qpdf_cut(built / f"{name}.pdf", len(ROSTER)), name
+        for data in files:
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                assert pdf.check_pdf_syntax() == []
 
 
 def test_hostile_roster_prints_literally_and_runs_nothing(tmp_path: Path) -> None:
