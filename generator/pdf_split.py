@@ -4,7 +4,7 @@ The exam template places a named destination ``examgen-student-K`` where student
 ranges come from the document itself rather than from counting pages in Python. pikepdf (qpdf)
 reads the parts; ``generator.pdf_write`` writes the outputs, serialising each object of a part
 once for all its students (a part's fonts are shared by its 25 students) and copying stream data
-raw: about a third of the CPU time qpdf's copy-and-save took per student, with the same bytes.
+raw: about half the CPU time qpdf's copy-and-save took per student, for the same bytes.
 """
 
 from __future__ import annotations

@@ -76,7 +76,6 @@ class PartObjects:
         self.pdf = pdf
         self.pages: list[ObjGen] = []
         self.templates: dict[ObjGen, Template] = {}
-        self._data: dict[ObjGen, bytes] = {}
         self.tree: set[ObjGen] = set()
         self._walk(pdf.Root.Pages)
 
