@@ -123,7 +123,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="examgen-cut-") as tmp:
         tmp_path = Path(tmp)
         command = [*EXAMGEN, "build", "--seed", "42", "--count", str(2 * CHUNK), "--no-pdf", "-q"]
-        subprocess.run([*command, "--out", str(tmp_path / "class")], check=True, cwd=ROOT)
+        subprocess.run(
+            [*command, "--out", str(tmp_path / "class")],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         sources = write_parts(tmp_path / "class" / FOLDER, tmp_path / "parts")
         bare_pdflatex(sources, available_cores())
         parts = [tex.with_suffix(".pdf") for tex in sources]
