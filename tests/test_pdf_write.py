@@ -23,7 +23,15 @@ from pikepdf import Array, Dictionary, Name, String
 
 from generator.pdf_split import STUDENT_DEST, join_pdfs, split_pdf, student_ranges
 
-TRICKY = [b"1 0 R", b"(2 0 R)", b"%d 0 R %%", b"\\) 3 0 R (", b"<4 0 R>", b"\x00\xff 5 0 R"]
+TRICKY = [
+    b"1 0 R",
+    b"(2 0 R)",
+    b"(a (b) 6 0 R c)",
+    b"%d 0 R %%",
+    b"\\) 3 0 R (",
+    b"<4 0 R>",
+    b"\x00\xff 5 0 R",
+]
 
 
 def flate(pdf: pikepdf.Pdf, data: bytes, **keys: Any) -> pikepdf.Stream:
