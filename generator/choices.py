@@ -136,7 +136,9 @@ def arrange_fairly(
     # A strategy that can be left without a cue (no mirror pair) must never point at the key; one
     # that always has a cue (a nearest option) may, as often as a blind guess picks the key.
     cueless = {name: any(len(s[name]) == size for s in sets) for name in STRATEGIES}
-    may_hit = {name: not cueless[name] and bool(rng.random() < 1 / size) for name in STRATEGIES}
+    may_hit = {
+        name: not cueless[name] and bool(rng.random() < 1 / size) for name in STRATEGIES
+    }
     best: list[tuple[str, ...]] = []
     best_cost = None
     for combo, picks in zip(combos, sets, strict=True):

@@ -227,18 +227,14 @@ def render_problem(
     template; the template sees the variant's params, solution steps and answer."""
     name = family_template_name(variant.family)
     with template_errors(name, f"family {variant.family.ID}"):
-        text = (
-            environment(fmt)
-            .get_template(name)
-            .render(
-                params=variant.params,
-                steps=variant.solution.steps,
-                answer=variant.solution.answer,
-                number=number,
-                points=points,
-                show_solutions=show_solutions,
-                **(extra or {}),
-            )
+        text = environment(fmt).get_template(name).render(
+            params=variant.params,
+            steps=variant.solution.steps,
+            answer=variant.solution.answer,
+            number=number,
+            points=points,
+            show_solutions=show_solutions,
+            **(extra or {}),
         )
     return _finish(fmt, text)
 

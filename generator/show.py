@@ -16,7 +16,7 @@ from generator.recheck import has_recheck
 
 
 def forms_text(family: Family) -> str:
-    forms = [f"{family.FORM} (its own)"]
+    forms = [f'{family.FORM} (its own)']
     if has_choice_form(family):
         forms.append(
             f'choice (form = "choice": {choice_form(family).DISTRACTORS} distractors from its '

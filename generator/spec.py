@@ -249,10 +249,8 @@ def _families_dirs(data: Mapping[str, Any], path: Path) -> tuple[Path, ...]:
     folder = (path.parent / raw).resolve()
     if not folder.is_dir():
         raise _fail(
-            path,
-            "families_dir",
-            f"{folder} is not a folder; give the folder that holds the "
-            "course's family folders, relative to the spec file",
+            path, "families_dir", f"{folder} is not a folder; give the folder that holds the "
+            "course's family folders, relative to the spec file"
         )
     try:
         registry((folder,))
@@ -347,9 +345,8 @@ def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: 
     where = f"{where}.difficulty"
     if not bands:
         raise _fail(
-            path,
-            where,
-            f"family {family.ID} declares no work measure to keep within a band; drop difficulty",
+            path, where, f"family {family.ID} declares no work measure to keep within a band; "
+            "drop difficulty"
         )
     names = ", ".join(f"{name!r} {low}–{high}" for name, (low, high) in bands.items())
     if isinstance(value, str):
@@ -364,10 +361,8 @@ def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: 
     ):
         return family.with_difficulty((value[0], value[1]))
     raise _fail(
-        path,
-        where,
-        f'must be a band name or a range [least, most] of work, such as "standard" '
-        f"or [14, 20]; family {family.ID} has {names}; got {value!r}",
+        path, where, f'must be a band name or a range [least, most] of work, such as "standard" '
+        f"or [14, 20]; family {family.ID} has {names}; got {value!r}"
     )
 
 

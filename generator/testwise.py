@@ -433,7 +433,8 @@ class ValidityTally:
         if self.tried():
             chance = self.tried()[0].chance_rate
             out.append(
-                f"test-wise (chance {chance:.0%}): " + " · ".join(t.summary() for t in self.tried())
+                f"test-wise (chance {chance:.0%}): "
+                + " · ".join(t.summary() for t in self.tried())
             )
         wording = self.wording(family, pinned)
         if wording:

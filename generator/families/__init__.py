@@ -121,7 +121,9 @@ def family_folders(directory: Path) -> list[Path]:
             f"{directory}: families folder not found; create it or fix families_dir / "
             f"{ENV_VARIABLE}"
         )
-    return sorted(p for p in directory.iterdir() if p.is_dir() and (p / MODULE_FILE).is_file())
+    return sorted(
+        p for p in directory.iterdir() if p.is_dir() and (p / MODULE_FILE).is_file()
+    )
 
 
 @cache

@@ -42,7 +42,8 @@ class BankFamily(Family):
         if "statement" in self.param_names():
             return {"statement": f"the id of one statement in bank.toml ({ids})"}
         return {
-            "choices": f"the bank ids in printed order, exactly one a correct description ({ids})"
+            "choices": "the bank ids in printed order, exactly one a correct description "
+            f"({ids})"
         }
 
     def _statement_id(self, value: Any, where: str) -> str:

@@ -247,7 +247,9 @@ class Family(ABC):
         """One candidate Params: the pinned values as given, the rest drawn from ``rng``. The
         default draws each undeclared-pinned value uniformly from its ``PARAMS`` declaration."""
         self._need_params("draw")
-        values = {p.name: pinned[p.name] if p.name in pinned else p.draw(rng) for p in self.PARAMS}
+        values = {
+            p.name: pinned[p.name] if p.name in pinned else p.draw(rng) for p in self.PARAMS
+        }
         return self.params_type(**values)
 
     def _need_params(self, method: str) -> None:
@@ -353,7 +355,9 @@ class Family(ABC):
         """What each parameter may be, for ``examgen show``: from ``PARAMS``, or the Params
         dataclass's field types for a family that writes its own parsing."""
         if self.PARAMS:
-            return {p.name: p.describe() + (f" ({p.doc})" if p.doc else "") for p in self.PARAMS}
+            return {
+                p.name: p.describe() + (f" ({p.doc})" if p.doc else "") for p in self.PARAMS
+            }
         return {f.name: _type_name(f.type) for f in fields(self.params_type)}
 
     def check_param_names(self, raw: Mapping[str, Any]) -> None:
