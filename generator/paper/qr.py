@@ -149,7 +149,6 @@ def _remainder_logs(data: int, error: int) -> np.ndarray:
 @cache
 def _symbol(version: int) -> _Symbol:
     width = encoder.calc_matrix_size(version)
-    capacity = consts.SYMBOL_CAPACITY[version][_ERROR]
     infos = consts.ECC[version][_ERROR]
     blocks = tuple(
         _Block(e.num_blocks, e.num_data, _remainder_logs(e.num_data, e.num_total - e.num_data))
@@ -175,19 +174,19 @@ def _symbol(version: int) -> _Symbol:
     ]
     # segno places the message itself: it writes message bit k as the value k + 3 into a
     # matrix of lists (0, 1: function patterns; 2: free), so the placement order is its own.
-    length = len(encoder.make_final_message(version, _ERROR, encoder.Buffer([0] * capacity)))
+    # The message (its remainder bits included) fills every free module.
     matrix = [list(row) for row in encoder.make_matrix(width, width)]
     encoder.add_finder_patterns(matrix, width, width)
     encoder.add_alignment_patterns(matrix, width, width)
-    encoder.add_codewords(matrix, range(3, 3 + length), version)
+    free = sum(row.count(2) for row in matrix)
+    encoder.add_codewords(matrix, range(3, 3 + free), version)
     mask = encoder.get_data_mask_functions(False)[MASK]
-    modules = [0] * length
+    modules = [0] * free
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
-            if value >= 2:  # a data module; 2: not reached by the message (dark after masking)
-                if value > 2:
-                    modules[value - 3] = i * width + j
-                row[j] = int(bool(value == 2 or mask(i, j)))
+            if value > 2:
+                modules[value - 3] = i * width + j
+                row[j] = int(bool(mask(i, j)))
     encoder.add_format_info(matrix, version, _ERROR, MASK)
     encoder.add_version_info(matrix, version)
     return _Symbol(
