@@ -10,7 +10,7 @@ the page being shipped out.
 The codes are drawn by TeX from a run-length string per row (``tex_code``): no image files, no
 TeX QR encoder (LaTeX's ``qrcode`` package takes a quarter of a second per code). segno defines the
 code (``segno_tex_code``); a build draws thousands, so ``tex_codes`` computes the very same text
-about thirty times faster (``bench/bench_qr.py``), and leaves to segno what it does not cover.
+more than thirty times faster (``bench/bench_qr.py``), and leaves to segno what it does not cover.
 """
 
 from __future__ import annotations
