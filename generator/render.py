@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -94,6 +95,12 @@ LONG_WORD = 24  # characters of a word before a break may go in
 _BREAK = "\x00"  # control characters are folded to spaces first, so this one is free
 
 
+#: Distinct texts each escape remembers: the spec's title, course and instructions recur in every
+#: document, a student's name and variant code several times in each of theirs.
+ESCAPED_TEXTS = 1024
+
+
+@lru_cache(maxsize=ESCAPED_TEXTS, typed=True)
 def escape_latex(text: str) -> str:
     """Text that LaTeX prints literally: every special character neutralised, control
     characters (newlines included) folded to a space so no text can end a line or a command, and
@@ -126,6 +133,7 @@ def _breakable(text: str) -> str:
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
 
 
+@lru_cache(maxsize=ESCAPED_TEXTS, typed=True)
 def escape_markdown(text: str) -> str:
     """Text that Markdown (and its math extension) shows literally."""
     text = _CONTROL_RE.sub(" ", str(text))
@@ -226,11 +234,17 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=256)
 def template(fmt: Format, name: str) -> jinja2.Template:
-    """A template of the format's environment, looked up once: Jinja's own lookup checks its
-    loader and cache on every call, 28 times per student."""
-    return environment(fmt).get_template(name)
+    """A template of the format's environment (Jinja's own lookup checks its loader and cache
+    on every call, 28 times per student)."""
+    return _template(environment(fmt), name)
+
+
+@lru_cache(maxsize=256)
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    # Keyed by the environment object itself (``environment`` makes one per format and keeps
+    # it): a fresh environment after ``environment.cache_clear()`` looks its templates up anew.
+    return env.get_template(name)
 
 
 def render_problem(
@@ -244,6 +258,20 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
+    key = ProblemKey.of(fmt, variant, number, points, show_solutions, extra)
+    if key is None:  # params or extras without a value to key by: rendered every time
+        return _render_problem(fmt, variant, number, points, show_solutions, extra)
+    return _remembered_problem(key)
+
+
+def _render_problem(
+    fmt: Format,
+    variant: Variant,
+    number: int,
+    points: int | float,
+    show_solutions: bool,
+    extra: dict[str, Any] | None,
+) -> str:
     name = family_template_name(variant.family)
     with template_errors(name, f"family {variant.family.ID}"):
         text = template(fmt, name).render(
@@ -256,6 +284,61 @@ def render_problem(
             **(extra or {}),
         )
     return _finish(fmt, text)
+
+
+#: Problem texts remembered: a bank family has a handful of distinct variants, rendered again
+#: for every student who draws one; a numeric family's variants rarely repeat.
+REMEMBERED_PROBLEMS = 512
+
+
+@dataclass(frozen=True)
+class ProblemKey:
+    """Everything a problem's text depends on, by value: the environment and the template, the
+    variant's family, params and answer (``Family.solve`` is a pure function of the params, so
+    they determine the steps too), and ``render_problem``'s arguments, each with its type (``1``
+    and ``1.0`` points print differently). ``render`` holds what to render on a miss: the variant
+    and the arguments as given; it is not part of the key."""
+
+    env: jinja2.Environment
+    template: str
+    family: str
+    params: Any
+    answer: Any
+    arguments: tuple[Any, ...]
+    render: tuple[Any, ...] = field(compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        fmt: Format,
+        variant: Variant,
+        number: int,
+        points: int | float,
+        show_solutions: bool,
+        extra: dict[str, Any] | None,
+    ) -> ProblemKey | None:
+        """The key, or ``None`` when a param or an extra value cannot be hashed."""
+        extras = sorted((extra or {}).items())
+        given = (fmt, number, points, show_solutions, *(x for item in extras for x in item))
+        key = cls(
+            environment(fmt),
+            family_template_name(variant.family),
+            variant.family.ID,
+            variant.params,
+            variant.solution.answer,
+            tuple((type(value), value) for value in given),
+            (fmt, variant, number, points, show_solutions, extra),
+        )
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+
+@lru_cache(maxsize=REMEMBERED_PROBLEMS)
+def _remembered_problem(key: ProblemKey) -> str:
+    return _render_problem(*key.render)
 
 
 def render_document(fmt: Format, template_name: str, **context: Any) -> str:
