@@ -13,28 +13,30 @@ from dataclasses import dataclass
 
 import sympy
 
+from generator.exact import rational
+
 Vector = tuple[sympy.Rational, ...]
 
 
 def augment(x: sympy.Rational) -> Vector:
     """Aug(x) = (1, x): the feature vector that turns w0 into an intercept."""
-    return (sympy.Integer(1), sympy.Rational(x))
+    return (sympy.Integer(1), rational(x))
 
 
 def dot(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> sympy.Rational:
-    return sympy.Rational(sum((a * b for a, b in zip(u, v, strict=True)), sympy.Integer(0)))
+    return rational(sum((a * b for a, b in zip(u, v, strict=True)), sympy.Integer(0)))
 
 
 def scale(c: sympy.Rational, v: Sequence[sympy.Rational]) -> Vector:
-    return tuple(sympy.Rational(c * a) for a in v)
+    return tuple(rational(c * a) for a in v)
 
 
 def add(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> Vector:
-    return tuple(sympy.Rational(a + b) for a, b in zip(u, v, strict=True))
+    return tuple(rational(a + b) for a, b in zip(u, v, strict=True))
 
 
 def subtract(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> Vector:
-    return tuple(sympy.Rational(a - b) for a, b in zip(u, v, strict=True))
+    return tuple(rational(a - b) for a, b in zip(u, v, strict=True))
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def squared_loss_gradient(
 ) -> PointGradient:
     aug = augment(x)
     prediction = dot(aug, w)
-    residual = sympy.Rational(prediction - y)
+    residual = rational(prediction - y)
     factor = 2 * residual
     return PointGradient(position, x, y, aug, prediction, residual, factor, scale(factor, aug))
 

@@ -25,7 +25,7 @@ import sympy
 
 from generator.defaults import shipped_dir
 from generator.errors import ExamgenError, innermost_frame
-from generator.exact import latex
+from generator.exact import latex, rational
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
 from generator.tex_unicode import unicode_latex
@@ -141,16 +141,10 @@ def escape_markdown(text: str) -> str:
 
 
 # --- math formatting ----------------------------------------------------------------------------
-def _exact(value: sympy.Rational | int) -> sympy.Rational:
-    """``value`` as a Rational; a Rational as it is (its sign is then ``p``'s: ``q`` > 0), without
-    sympy's slower comparisons and conversions in these per-number formatters."""
-    return value if isinstance(value, sympy.Rational) else sympy.Rational(value)
-
-
 def tex_paren(value: sympy.Rational | int, inline: bool = False) -> str:
     """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``;
     ``inline`` writes a fraction with a slash, for running text (``tex_inline``), bracketed."""
-    number = _exact(value)
+    number = rational(value)  # sympy keeps q > 0: the sign is p's
     if inline:  # 1/2 \cdot (3/2): a slashed fraction as an operand is bracketed too
         text = tex_inline(number)
         return f"({text})" if number.p < 0 or number.q != 1 else text
@@ -161,7 +155,7 @@ def tex_paren(value: sympy.Rational | int, inline: bool = False) -> str:
 def tex_inline(value: sympy.Rational | int) -> str:
     """A number in running text: ``1/2``, not ``\frac{1}{2}``, which prints tiny inline (as the
     reference writes η = 1/2). Displays keep ``tex``."""
-    number = _exact(value)
+    number = rational(value)
     if number.q == 1:
         return str(number.p)
     return f"{'-' if number.p < 0 else ''}{abs(number.p)}/{number.q}"

@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 
 from generator.errors import ExamgenError
-from generator.exact import parse_rational
+from generator.exact import parse_rational, rational
 from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
@@ -30,14 +30,20 @@ def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
     return all(v == 0 for v in vector)
 
 
+def _read_off(factor: sympy.Rational | int) -> bool:
+    """A factor of 0 or ±1 (compared on numerator and denominator: sympy's ``==`` is slower)."""
+    number = rational(factor)
+    return number.q == 1 and -1 <= number.p <= 1
+
+
 def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
     """1 for a multiplication a student works out, 0 for one read off (by 0 or ±1)."""
-    return 0 if a in (0, 1, -1) or b in (0, 1, -1) else 1
+    return 0 if _read_off(a) or _read_off(b) else 1
 
 
 def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
     """1 for an addition a student works out, 0 for adding 0."""
-    return 0 if a == 0 or b == 0 else 1
+    return 0 if rational(a).p == 0 or rational(b).p == 0 else 1
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
