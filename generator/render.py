@@ -201,10 +201,29 @@ TEXT_ESCAPES = {"latex": escape_latex, "markdown": escape_markdown, "html": esca
 FINISH = {"html": finish_html}
 
 
+#: What ``getattr`` finds on a plain dict: its methods and the attributes every object has.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class Environment(jinja2.Environment):
+    """Jinja's environment with a faster ``steps.w1`` for the dicts families' solutions are made
+    of: Jinja tries the attribute first and the key after the ``AttributeError``; for a plain
+    dict the attribute exists exactly when its name is one of ``dict``'s, so looking the key up
+    first otherwise finds the same value without raising. Anything else goes through Jinja."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     root = root or templates_dir()
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader([root / fmt, root]), FamilyTemplates()]
         ),
