@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,7 +48,13 @@ def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+
+
+@cache
+def _field_names(dataclass: type) -> tuple[str, ...]:
+    """A dataclass's field names, read once (``dataclasses.fields`` builds them per call)."""
+    return tuple(f.name for f in fields(dataclass))
 
 
 class DescentFamily(Family):
