@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy
 
@@ -53,8 +54,14 @@ class PointGradient:
     gradient: Vector
 
 
+#: Point gradients remembered: a mini-batch step's points recur in the full-batch step its
+#: family compares it with, and a multiple-choice form solves each candidate twice.
+REMEMBERED_POINTS = 256
+
+
+@lru_cache(maxsize=REMEMBERED_POINTS, typed=True)
 def squared_loss_gradient(
-    position: int, x: sympy.Rational, y: sympy.Rational, w: Sequence[sympy.Rational]
+    position: int, x: sympy.Rational, y: sympy.Rational, w: Vector
 ) -> PointGradient:
     aug = augment(x)
     prediction = dot(aug, w)
@@ -84,12 +91,11 @@ def descent_step(
     eta: sympy.Rational,
 ) -> DescentStep:
     """One (mini-batch) gradient step using the 1-based ``positions`` of ``data``."""
+    w0 = tuple(w0)
     points = tuple(squared_loss_gradient(p, *data[p - 1], w0) for p in positions)
     total: Vector = (sympy.Integer(0), sympy.Integer(0))
     for point in points:
         total = add(total, point.gradient)
     gradient = scale(sympy.Rational(1, len(points)), total)
     step = scale(eta, gradient)
-    return DescentStep(
-        tuple(w0), eta, points, total, len(points), gradient, step, subtract(w0, step)
-    )
+    return DescentStep(w0, eta, points, total, len(points), gradient, step, subtract(w0, step))
