@@ -20,7 +20,7 @@ the same for both forms.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, make_dataclass
+from dataclasses import dataclass, field, make_dataclass
 from functools import cache, lru_cache
 from itertools import combinations
 from typing import Any, NamedTuple
@@ -31,7 +31,7 @@ import sympy
 from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
-from generator.families.base import Answer, Family, Solution
+from generator.families.base import Answer, Family, Solution, field_names
 from generator.testwise import STRATEGIES, Options, make_options
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -376,7 +376,7 @@ class ChoiceForm(Family):
 
 
 def _fields(params: Any) -> dict[str, Any]:
-    return {f.name: getattr(params, f.name) for f in fields(params)}
+    return {name: getattr(params, name) for name in field_names(type(params))}
 
 
 @cache

@@ -8,8 +8,6 @@ here once; each family module declares only its ranges and what makes it differe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
-from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,7 +15,7 @@ import sympy
 
 from generator.errors import ExamgenError
 from generator.exact import parse_rational, rational
-from generator.families.base import Answer, Family, Solution, mistake
+from generator.families.base import Answer, Family, Solution, field_names, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
 
@@ -48,13 +46,7 @@ def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in _field_names(type(obj))}
-
-
-@cache
-def _field_names(dataclass: type) -> tuple[str, ...]:
-    """A dataclass's field names, read once (``dataclasses.fields`` builds them per call)."""
-    return tuple(f.name for f in fields(dataclass))
+    return {name: getattr(obj, name) for name in field_names(type(obj))}
 
 
 class DescentFamily(Family):
