@@ -15,7 +15,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -163,11 +162,11 @@ def tex_inline(value: sympy.Rational | int) -> str:
 
 def tuple_tex(values: Sequence[Any]) -> str:
     """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
-    return "(" + ", ".join(tex_inline(v) for v in values) + ")"
+    return "(" + ", ".join(map(tex_inline, values)) + ")"
 
 
 def column_tex(values: Sequence[Any]) -> str:
-    return r"\begin{bmatrix}" + r"\\ ".join(latex(v) for v in values) + r"\end{bmatrix}"
+    return r"\begin{bmatrix}" + r"\\ ".join(map(latex, values)) + r"\end{bmatrix}"
 
 
 def pairs_tex(points: Sequence[Sequence[Any]]) -> str:
@@ -304,21 +303,26 @@ def _render_problem(
 REMEMBERED_PROBLEMS = 512
 
 
-@dataclass(frozen=True)
 class ProblemKey:
     """Everything a problem's text depends on, by value: the environment and the template, the
     variant's family, params and answer (``Family.solve`` is a pure function of the params, so
     they determine the steps too), and ``render_problem``'s arguments, each with its type (``1``
-    and ``1.0`` points print differently). ``render`` holds what to render on a miss: the variant
-    and the arguments as given; it is not part of the key."""
+    and ``1.0`` points print differently). Hashed once, as ``functools`` does with its own keys.
+    ``render`` holds what to render on a miss (the variant and the arguments as given): it is
+    not part of the key."""
 
-    env: jinja2.Environment
-    template: str
-    family: str
-    params: Any
-    answer: Any
-    arguments: tuple[Any, ...]
-    render: tuple[Any, ...] = field(compare=False)
+    __slots__ = ("value", "hash", "render")
+
+    def __init__(self, value: tuple[Any, ...], render: tuple[Any, ...]) -> None:
+        self.value = value
+        self.hash = hash(value)  # TypeError for a param or an extra that has no value to key by
+        self.render = render
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProblemKey) and self.value == other.value
 
     @classmethod
     def of(
@@ -333,20 +337,18 @@ class ProblemKey:
         """The key, or ``None`` when a param or an extra value cannot be hashed."""
         extras = sorted((extra or {}).items())
         given = (fmt, number, points, show_solutions, *(x for item in extras for x in item))
-        key = cls(
+        value = (
             environment(fmt),
             family_template_name(variant.family),
             variant.family.ID,
             variant.params,
             variant.solution.answer,
-            tuple((type(value), value) for value in given),
-            (fmt, variant, number, points, show_solutions, extra),
+            *((type(x), x) for x in given),
         )
         try:
-            hash(key)
+            return cls(value, (fmt, variant, number, points, show_solutions, extra))
         except TypeError:
             return None
-        return key
 
 
 @lru_cache(maxsize=REMEMBERED_PROBLEMS)

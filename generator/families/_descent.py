@@ -149,7 +149,8 @@ class DescentFamily(Family):
         xs = rng.choice(np.array(self.X_VALUES), size=n, replace=False)
         ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n)
         return tuple(
-            (sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys, strict=True)
+            (sympy.Integer(x), sympy.Integer(y))
+            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)  # Python ints
         )
 
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
