@@ -17,6 +17,7 @@ import sympy
 from generator.exact import rational
 
 Vector = tuple[sympy.Rational, ...]
+TWO = sympy.Integer(2)
 
 
 def augment(x: sympy.Rational) -> Vector:
@@ -66,7 +67,7 @@ def squared_loss_gradient(
     aug = augment(x)
     prediction = dot(aug, w)
     residual = rational(prediction - y)
-    factor = 2 * residual
+    factor = TWO * residual  # an Integer times a Rational: sympy's quick path, not 2's sympify
     return PointGradient(position, x, y, aug, prediction, residual, factor, scale(factor, aug))
 
 

@@ -26,7 +26,12 @@ W0_IS_ZERO = "_w0_is_zero"
 
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
-    return all(v == 0 for v in vector)
+    return all(_zero(v) for v in vector)
+
+
+def _zero(value: sympy.Rational | int) -> bool:
+    """``value == 0`` on the numerator (sympy's ``==`` sympifies the 0 first)."""
+    return rational(value).p == 0
 
 
 def _read_off(factor: sympy.Rational | int) -> bool:
@@ -42,7 +47,7 @@ def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
 
 def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
     """1 for an addition a student works out, 0 for adding 0."""
-    return 0 if rational(a).p == 0 or rational(b).p == 0 else 1
+    return 0 if _zero(a) or _zero(b) else 1
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
@@ -68,7 +73,7 @@ class DescentFamily(Family):
         ("zero gradient", lambda params, solution: _is_zero(solution.steps["gradient"])),
         (
             "update leaves a weight unchanged",
-            lambda params, solution: any(s == 0 for s in solution.steps["step"]),
+            lambda params, solution: any(_zero(s) for s in solution.steps["step"]),
         ),
     )
 
