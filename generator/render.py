@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
 import sympy
@@ -284,32 +284,37 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    key = ProblemKey.of(fmt, variant, number, points, show_solutions, extra)
+    problem = Problem(fmt, variant, number, points, show_solutions, extra)
+    key = ProblemKey.of(problem)
     if key is None:  # params or extras without a value to key by: rendered every time
-        return _render_problem(fmt, variant, number, points, show_solutions, extra)
+        return problem.render()
     return _remembered_problem(key)
 
 
-def _render_problem(
-    fmt: Format,
-    variant: Variant,
-    number: int,
-    points: int | float,
-    show_solutions: bool,
-    extra: dict[str, Any] | None,
-) -> str:
-    name = family_template_name(variant.family)
-    with template_errors(name, f"family {variant.family.ID}"):
-        text = template(fmt, name).render(
-            params=variant.params,
-            steps=variant.solution.steps,
-            answer=variant.solution.answer,
-            number=number,
-            points=points,
-            show_solutions=show_solutions,
-            **(extra or {}),
-        )
-    return _finish(fmt, text)
+class Problem(NamedTuple):
+    """What ``render_problem`` is asked for."""
+
+    fmt: Format
+    variant: Variant
+    number: int
+    points: int | float
+    show_solutions: bool
+    extra: dict[str, Any] | None
+
+    def render(self) -> str:
+        variant = self.variant
+        name = family_template_name(variant.family)
+        with template_errors(name, f"family {variant.family.ID}"):
+            text = template(self.fmt, name).render(
+                params=variant.params,
+                steps=variant.solution.steps,
+                answer=variant.solution.answer,
+                number=self.number,
+                points=self.points,
+                show_solutions=self.show_solutions,
+                **(self.extra or {}),
+            )
+        return _finish(self.fmt, text)
 
 
 #: Problem texts remembered: a bank family has a handful of distinct variants, rendered again
@@ -322,15 +327,14 @@ class ProblemKey:
     variant's family, params and answer (``Family.solve`` is a pure function of the params, so
     they determine the steps too), and ``render_problem``'s arguments, each with its type (``1``
     and ``1.0`` points print differently). Hashed once, as ``functools`` does with its own keys.
-    ``render`` holds what to render on a miss (the variant and the arguments as given): it is
-    not part of the key."""
+    ``problem`` is what to render on a miss: it is not part of the key."""
 
-    __slots__ = ("value", "hash", "render")
+    __slots__ = ("value", "hash", "problem")
 
-    def __init__(self, value: tuple[Any, ...], render: tuple[Any, ...]) -> None:
+    def __init__(self, value: tuple[Any, ...], problem: Problem) -> None:
         self.value = value
         self.hash = hash(value)  # TypeError for a param or an extra that has no value to key by
-        self.render = render
+        self.problem = problem
 
     def __hash__(self) -> int:
         return self.hash
@@ -339,20 +343,19 @@ class ProblemKey:
         return isinstance(other, ProblemKey) and self.value == other.value
 
     @classmethod
-    def of(
-        cls,
-        fmt: Format,
-        variant: Variant,
-        number: int,
-        points: int | float,
-        show_solutions: bool,
-        extra: dict[str, Any] | None,
-    ) -> ProblemKey | None:
+    def of(cls, problem: Problem) -> ProblemKey | None:
         """The key, or ``None`` when a param or an extra value cannot be hashed."""
-        extras = sorted((extra or {}).items())
-        given = (fmt, number, points, show_solutions, *(x for item in extras for x in item))
+        variant = problem.variant
+        extras = sorted((problem.extra or {}).items())
+        given = (
+            problem.fmt,
+            problem.number,
+            problem.points,
+            problem.show_solutions,
+            *(x for item in extras for x in item),
+        )
         value = (
-            environment(fmt),
+            environment(problem.fmt),
             family_template_name(variant.family),
             variant.family.ID,
             variant.params,
@@ -360,14 +363,14 @@ class ProblemKey:
             *((type(x), x) for x in given),
         )
         try:
-            return cls(value, (fmt, variant, number, points, show_solutions, extra))
+            return cls(value, problem)
         except TypeError:
             return None
 
 
 @lru_cache(maxsize=REMEMBERED_PROBLEMS)
 def _remembered_problem(key: ProblemKey) -> str:
-    return _render_problem(*key.render)
+    return key.problem.render()
 
 
 def render_document(fmt: Format, template_name: str, **context: Any) -> str:

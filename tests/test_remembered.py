@@ -36,7 +36,7 @@ def test_a_remembered_problem_is_the_problem_rendered_afresh(fmt, seed, points):
     variant = family.generate(question_stream(seed, "s001", 1))
     extra = {"space": None, "work_space": "0.3in", "part": "solution"}
     args = (fmt, variant, 3, points, True, extra)
-    afresh = render._render_problem(*args)
+    afresh = render.Problem(*args).render()
     assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
     assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
 
@@ -53,10 +53,9 @@ def test_points_of_another_type_are_another_problem():
 def test_unhashable_params_render_without_being_remembered():
     variant = get_family("sgd-direction").generate(question_stream(0, "s001", 1))
     extra = {"space": ["not", "hashable"]}
-    assert render.ProblemKey.of("latex", variant, 1, 1, True, extra) is None
-    assert render.render_problem("latex", variant, extra=extra) == render._render_problem(
-        "latex", variant, 1, 1, True, extra
-    )
+    problem = render.Problem("latex", variant, 1, 1, True, extra)
+    assert render.ProblemKey.of(problem) is None
+    assert render.render_problem("latex", variant, extra=extra) == problem.render()
 
 
 def test_every_remembered_result_is_bounded():
