@@ -99,12 +99,16 @@ _BREAK = "\x00"  # control characters are folded to spaces first, so this one is
 ESCAPED_TEXTS = 1024
 
 
-@lru_cache(maxsize=ESCAPED_TEXTS, typed=True)
-def escape_latex(text: str) -> str:
+def escape_latex(text: object) -> str:
     """Text that LaTeX prints literally: every special character neutralised, control
     characters (newlines included) folded to a space so no text can end a line or a command, and
     non-ASCII characters made printable by pdflatex (see ``generator.tex_unicode``)."""
-    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", str(text)))
+    return _escaped_latex(str(text))
+
+
+@lru_cache(maxsize=ESCAPED_TEXTS)
+def _escaped_latex(text: str) -> str:
+    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text))
     text = _breakable(text)  # a 300-letter name still wraps
     text = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
     text = _LIGATURE_RE.sub(r"\1{}", text)
@@ -132,11 +136,14 @@ def _breakable(text: str) -> str:
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
 
 
-@lru_cache(maxsize=ESCAPED_TEXTS, typed=True)
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: object) -> str:
     """Text that Markdown (and its math extension) shows literally."""
-    text = _CONTROL_RE.sub(" ", str(text))
-    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
+    return _escaped_markdown(str(text))
+
+
+@lru_cache(maxsize=ESCAPED_TEXTS)
+def _escaped_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", _CONTROL_RE.sub(" ", text))
 
 
 # --- math formatting ----------------------------------------------------------------------------

@@ -64,8 +64,8 @@ def test_every_remembered_result_is_bounded():
         render._remembered_problem,
         render._template,
         render._template_file,
-        render.escape_latex,
-        render.escape_markdown,
+        render._escaped_latex,
+        render._escaped_markdown,
         choices._fair_sets,
         linear_regression.squared_loss_gradient,
     ):
@@ -131,10 +131,11 @@ def test_inline_numbers_as_with_sympy_comparisons(value):
     assert render.tex_paren(value, inline=True) == (f"({inline})" if bracketed else inline)
 
 
-@given(st.text())
+@given(st.text() | st.integers() | st.booleans())
 def test_escaping_remembered_is_escaping_afresh(text):
-    assert render.escape_latex(text) == render.escape_latex.__wrapped__(text)
-    assert render.escape_markdown(text) == render.escape_markdown.__wrapped__(text)
+    """Remembered by the text itself: ``1`` and ``True`` (equal keys) still print as written."""
+    assert render.escape_latex(text) == render._escaped_latex.__wrapped__(str(text))
+    assert render.escape_markdown(text) == render._escaped_markdown.__wrapped__(str(text))
 
 
 # --- solving ------------------------------------------------------------------------------------
