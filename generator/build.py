@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from generator.csv_table import student_csv
 from generator.families.base import Variant
 from generator.files import output_errors, signals_raise, staged_directory
-from generator.fingerprint import fingerprint
+from generator.fingerprint import fingerprint_of
 from generator.json_text import document_text, item_text
 from generator.manifest import MANIFEST_NAME, family_folders, manifest_student, manifest_text
 from generator.paper.handout import bubble_values, work_space
@@ -135,14 +135,16 @@ def render_exam_document(
 
 # --- keys ---------------------------------------------------------------------------------------
 def question_key(question: Question) -> dict[str, Any]:
+    params = question.variant.key_params()  # once: the fingerprint is made of the same JSON
+    family = question.variant.family.ID
     return {
         "number": question.number,
         "slot": question.slot.number,
-        "family": question.variant.family.ID,
+        "family": family,
         "points": question.slot.points,
-        "params": question.variant.key_params(),
+        "params": params,
         "answer": question.variant.solution.answer.to_json(),
-        "fingerprint": fingerprint(question.variant),
+        "fingerprint": fingerprint_of(family, params),
     }
 
 
@@ -195,11 +197,22 @@ class StudentRecord:
 
 
 def student_record(exam: StudentExam, stem: str) -> StudentRecord:
+    # Each question's key entry (its fingerprint above all) and answer cell are made once and
+    # shared by key.json, key.csv and the manifest.
+    key = student_key(exam)
+    answers = student_answers(exam)
+    manifest = manifest_student(
+        exam.student.id,
+        (
+            (q["number"], q["family"], q["fingerprint"], cell)
+            for q, cell in zip(key["questions"], answers[2], strict=True)
+        ),
+    )
     return StudentRecord(
         pdf_student(exam, stem),
-        item_text(student_key(exam)),
-        item_text(manifest_student(exam)),
-        student_answers(exam),
+        item_text(key),
+        item_text(manifest),
+        answers,
         family_folders(exam),
     )
 

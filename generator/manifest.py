@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__
-from generator.fingerprint import fingerprint
 from generator.json_text import document_text
 from generator.render import templates_dir
 
@@ -102,18 +101,16 @@ def manifest_head(spec: Spec, seed: int, folders: Mapping[str, Path]) -> dict[st
     }
 
 
-def manifest_student(exam: StudentExam) -> dict[str, Any]:
-    """One student's entry: each question's fingerprint and answer."""
+def manifest_student(
+    student_id: str, questions: Iterable[tuple[int, str, str, str]]
+) -> dict[str, Any]:
+    """One student's entry: each question's printed number, family, fingerprint and answer
+    (as key.csv's cell)."""
     return {
-        "id": exam.student.id,
+        "id": student_id,
         "questions": [
-            {
-                "number": q.number,
-                "family": q.variant.family.ID,
-                "fingerprint": fingerprint(q.variant),
-                "answer": q.variant.solution.answer.cell(),
-            }
-            for q in exam.questions
+            {"number": number, "family": family, "fingerprint": fingerprint, "answer": answer}
+            for number, family, fingerprint, answer in questions
         ],
     }
 
