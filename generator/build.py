@@ -9,10 +9,9 @@ folder exactly as it was.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,13 +20,15 @@ from typing import Any, TypeVar
 from generator.csv_table import student_csv
 from generator.families.base import Variant
 from generator.files import output_errors, signals_raise, staged_directory
-from generator.fingerprint import fingerprint
-from generator.manifest import MANIFEST_NAME, manifest_text
+from generator.fingerprint import fingerprint_of
+from generator.json_text import document_text, item_text
+from generator.manifest import MANIFEST_NAME, family_folders, manifest_student, manifest_text
 from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import write_sheets
 from generator.paper.qr import student_codes
+from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
-from generator.pdf import PdfPhase, PdfStudent, student_parts
+from generator.pdf import PdfPhase, PdfStudent, available_cores, student_parts
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
 from generator.seeding import check_seed
@@ -134,42 +135,85 @@ def render_exam_document(
 
 # --- keys ---------------------------------------------------------------------------------------
 def question_key(question: Question) -> dict[str, Any]:
+    params = question.variant.key_params()  # once: the fingerprint is made of the same JSON
+    family = question.variant.family.ID
     return {
         "number": question.number,
         "slot": question.slot.number,
-        "family": question.variant.family.ID,
+        "family": family,
         "points": question.slot.points,
-        "params": question.variant.key_params(),
+        "params": params,
         "answer": question.variant.solution.answer.to_json(),
-        "fingerprint": fingerprint(question.variant),
+        "fingerprint": fingerprint_of(family, params),
+    }
+
+
+def key_head(spec: Spec, seed: int) -> dict[str, Any]:
+    """Everything in key.json but the students."""
+    return {"exam": spec.id, "seed": seed, "grading": grading_json(spec.grading, spec.partial)}
+
+
+def student_key(exam: StudentExam) -> dict[str, Any]:
+    """One student's entry of key.json."""
+    return {
+        "id": exam.student.id,
+        "name": exam.student.name,
+        "questions": [question_key(q) for q in exam.questions],
     }
 
 
 def key_json(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
-    return {
-        "exam": spec.id,
-        "seed": seed,
-        "grading": grading_json(spec.grading, spec.partial),
-        "students": [
-            {
-                "id": e.student.id,
-                "name": e.student.name,
-                "questions": [question_key(q) for q in e.questions],
-            }
-            for e in exams
-        ],
-    }
+    return {**key_head(spec, seed), "students": [student_key(e) for e in exams]}
 
 
 def key_csv(spec: Spec, exams: list[StudentExam]) -> str:
+    return key_csv_text(spec, (student_answers(e) for e in exams))
+
+
+def student_answers(exam: StudentExam) -> tuple[str, str, tuple[str, ...]]:
+    """A student's row of key.csv: ID, name and each printed question's answer cell."""
+    cells = tuple(q.variant.solution.answer.cell() for q in exam.questions)
+    return exam.student.id, exam.student.name, cells
+
+
+def key_csv_text(spec: Spec, rows: Iterable[tuple[str, str, Sequence[str]]]) -> str:
     # Columns are printed positions (what a student's paper and typed responses number), so with
     # shuffle_questions a column holds different slots for different students; key.json says which.
-    return student_csv(
-        [f"q{n}" for n in range(1, len(spec.slots) + 1)],
+    return student_csv([f"q{n}" for n in range(1, len(spec.slots) + 1)], rows)
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """What the class-wide files (keys, manifest, PDFs) need of a student once the student's own
+    files are written: text and names only, a few kilobytes, so a build holds no student's sympy
+    objects and its memory stays flat in the class size; small enough to come back from a worker
+    process."""
+
+    pdf: PdfStudent
+    key_entry: str  # json_text.item_text of student_key
+    manifest_entry: str  # json_text.item_text of manifest_student
+    answers: tuple[str, str, tuple[str, ...]]  # key.csv's row
+    folders: dict[str, Path]  # family ID → folder, for the manifest's course family digests
+
+
+def student_record(exam: StudentExam, stem: str) -> StudentRecord:
+    # Each question's key entry (its fingerprint above all) and answer cell are made once and
+    # shared by key.json, key.csv and the manifest.
+    key = student_key(exam)
+    answers = student_answers(exam)
+    manifest = manifest_student(
+        exam.student.id,
         (
-            (e.student.id, e.student.name, [q.variant.solution.answer.cell() for q in e.questions])
-            for e in exams
+            (q["number"], q["family"], q["fingerprint"], cell)
+            for q, cell in zip(key["questions"], answers[2], strict=True)
         ),
+    )
+    return StudentRecord(
+        pdf_student(exam, stem),
+        item_text(key),
+        item_text(manifest),
+        answers,
+        family_folders(exam),
     )
 
 
@@ -226,29 +270,36 @@ def write_exam_files(
 ) -> None:
     """Per-student exams and solutions in every format, then the keys and the manifest."""
     stems = file_stems([e.student.id for e in exams])
-    for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
-        write_student_files(folder, spec, exam, stem)
-    write_keys(folder, spec, seed, exams)
+    records = [
+        write_student(folder, spec, exam, stem)
+        for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering")
+    ]
+    write_class_files(folder, spec, seed, records)
 
 
-def write_student_files(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> None:
-    """One student's exam and solutions in every format."""
+def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> StudentRecord:
+    """One student's exam and solutions in every format; what the class files need of them."""
     for fmt in FORMATS:
         ext = EXTENSIONS[fmt]
         _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
         _write(
             folder / "solutions" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], True)
         )
+    return student_record(exam, stem)
 
 
-def write_keys(folder: Path, spec: Spec, seed: int, exams: list[StudentExam]) -> None:
-    """key.json, key.csv and the manifest, once every student is generated."""
+def write_class_files(
+    folder: Path, spec: Spec, seed: int, records: Sequence[StudentRecord]
+) -> None:
+    """key.json, key.csv and the manifest, once every student is written."""
     _write(
         folder / "key.json",
-        json.dumps(key_json(spec, seed, exams), indent=2, ensure_ascii=False) + "\n",
+        document_text(key_head(spec, seed), "students", (r.key_entry for r in records)),
     )
-    _write(folder / "key.csv", key_csv(spec, exams))
-    _write(folder / MANIFEST_NAME, manifest_text(spec, seed, exams))
+    _write(folder / "key.csv", key_csv_text(spec, (r.answers for r in records)))
+    folders = {family: path for r in records for family, path in r.folders.items()}
+    manifest = manifest_text(spec, seed, folders, (r.manifest_entry for r in records))
+    _write(folder / MANIFEST_NAME, manifest)
 
 
 def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
@@ -258,6 +309,28 @@ def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
 
 def pdf_student(exam: StudentExam, stem: str) -> PdfStudent:
     return PdfStudent(stem, exam.student, tuple(q.variant.family.ID for q in exam.questions))
+
+
+class StudentWriter:
+    """Samples, solves and writes a run of students into a build's folder (in the build's
+    process or in a worker forked from it)."""
+
+    def __init__(
+        self, folder: Path, spec: Spec, seed: int, students: Sequence[Student], stems: list[str]
+    ) -> None:
+        self.folder, self.spec, self.seed = folder, spec, seed
+        self.students, self.stems = students, stems
+
+    def __call__(self, members: range) -> list[StudentRecord]:
+        return [
+            write_student(
+                self.folder,
+                self.spec,
+                generate_student(self.spec, self.seed, self.students[i]),
+                self.stems[i],
+            )
+            for i in members
+        ]
 
 
 def build(
@@ -270,46 +343,70 @@ def build(
     jobs: int | None = None,
 ) -> Path:
     """Generate, render and write one exam folder (with ``pdf``, the PDFs too, typeset by
-    ``jobs`` pdflatex processes at once); return its path.
+    ``jobs`` pdflatex processes at once; without, ``jobs`` processes sample and write the
+    students); return its path.
 
     Students stream through in the PDF phase's runs of ``CHUNK``: each run is sampled, solved
     and written, and pdflatex starts on it while the next run is prepared, so Python and LaTeX
-    overlap. The files are those of ``write_exam_files`` then ``build_pdfs``, byte for byte.
+    overlap. Only a few kilobytes of text per student are kept for the keys and the manifest.
+    The files are those of ``write_exam_files`` then ``build_pdfs``, byte for byte, whatever
+    ``jobs`` is.
 
     SIGTERM and SIGHUP stop the build like Ctrl-C: the staging folder goes, ``out`` stays as it
     was."""
     check_seed(seed)
     target = Path(out) / exam_dir_name(spec, seed)
     stems = file_stems([s.id for s in students])
+    parts = student_parts(len(students))
+    # With PDFs, pdflatex has the cores; without, the Python work is shared among them.
+    processes = 1 if pdf else (jobs or available_cores())
     with (
         signals_raise(),
         staged_directory(target) as staging,
         output_errors(Path(out), full_disk_only=True),
     ):
+        for sub in ("exams", "solutions"):
+            (staging / sub).mkdir()
+        writer = StudentWriter(staging, spec, seed, students, stems)
         phase = None
-        if pdf:
-            phase = PdfPhase(
-                staging,
-                [PdfStudent(stem, s, ()) for s, stem in zip(students, stems, strict=True)],
-                jobs,
-                positions=lambda parts: write_sheets(
-                    staging, spec.id, seed, parts, fixed=spec.layout == "fixed"
-                ),
-            )
         try:
-            exams: list[StudentExam] = []
-            chunks = progress(student_parts(len(students)), "Sampling and writing")
-            for members in chunks:
-                for i in members:
-                    exam = generate_student(spec, seed, students[i])
-                    write_student_files(staging, spec, exam, stems[i])
-                    exams.append(exam)
-                if phase is not None:  # the families name the question in a LaTeX error
-                    phase.add(members, [pdf_student(exams[i], stems[i]) for i in members])
-            write_keys(staging, spec, seed, exams)
+            # The workers fork before the PDF phase starts any thread.
+            with ordered_map(writer, parts, processes) as written:
+                if pdf:
+                    phase = PdfPhase(
+                        staging,
+                        [PdfStudent(stem, s, ()) for s, stem in zip(students, stems, strict=True)],
+                        jobs,
+                        positions=lambda runs: write_sheets(
+                            staging, spec.id, seed, runs, fixed=spec.layout == "fixed"
+                        ),
+                    )
+                records: list[StudentRecord] = []
+                for members, part in zip(
+                    parts,
+                    progress(_Sized(written, len(parts)), "Sampling and writing"),
+                    strict=True,
+                ):
+                    records.extend(part)
+                    if phase is not None:  # the families name the question in a LaTeX error
+                        phase.add(members, [r.pdf for r in part])
+            write_class_files(staging, spec, seed, records)
             if phase is not None:
                 phase.finish(progress)
         finally:
             if phase is not None:
                 phase.stop()
     return target
+
+
+class _Sized(Iterator[T]):
+    """An iterator with a length, so the progress bar shows how far along it is."""
+
+    def __init__(self, items: Iterator[T], length: int) -> None:
+        self.items, self.length = items, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __next__(self) -> T:
+        return next(self.items)

@@ -20,10 +20,10 @@ the same for both forms.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, make_dataclass
-from functools import cache
+from dataclasses import dataclass, field, make_dataclass
+from functools import cache, lru_cache
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import sympy
@@ -31,7 +31,7 @@ import sympy
 from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
-from generator.families.base import Answer, Family, Solution
+from generator.families.base import Answer, Family, Solution, field_names
 from generator.testwise import STRATEGIES, Options, make_options
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -116,38 +116,25 @@ def arrange_fairly(
     1). So no strategy beats a blind guess. All from ``rng``, over the names in the family's
     declared order: deterministic.
     """
-    names = [n for n in values if n != correct]
-    count = min(count, len(names))
-    texts = {n: plain_text(kind, values[n]) for n in values}
-    whole = make_options(list(texts.values()), list(values.values()), center)
-    points = dict(zip(values, whole.points or (None,) * len(values), strict=True))
-    combos = list(combinations(names, count))
-    sets = []
-    for combo in combos:
-        shown = (correct, *combo)
-        found = [points[n] for n in shown]
-        options = Options(
-            tuple(texts[n] for n in shown),
-            tuple(found) if whole.points is not None else None,  # type: ignore[arg-type]
-            whole.center,
-        )
-        sets.append({name: strategy(options) for name, strategy in STRATEGIES.items()})
-    size = count + 1
+    arguments = (correct, tuple(values.items()), count, kind, center)
+    try:
+        hash(arguments)
+    except TypeError:  # a list among the values: worked out afresh
+        fair = _fair_sets.__wrapped__(*arguments)
+    else:
+        fair = _fair_sets(*arguments)
+    combos, size, cueless, hits = fair
     # A strategy that can be left without a cue (no mirror pair) must never point at the key; one
     # that always has a cue (a nearest option) may, as often as a blind guess picks the key.
-    cueless = {name: any(len(s[name]) == size for s in sets) for name in STRATEGIES}
-    may_hit = {
-        name: not cueless[name] and bool(rng.random() < 1 / size) for name in STRATEGIES
-    }
+    may_hit = [not blind and bool(rng.random() < 1 / size) for blind in cueless]
     best: list[tuple[str, ...]] = []
     best_cost = None
-    for combo, picks in zip(combos, sets, strict=True):
+    for combo, hit in zip(combos, hits, strict=True):
         cost = 0
-        for name in STRATEGIES:
-            hit = 0 in picks[name] and len(picks[name]) < size
-            if hit and not may_hit[name]:
+        for strategy_hits, strategy_may_hit in zip(hit, may_hit, strict=True):
+            if strategy_hits and not strategy_may_hit:
                 cost += UNWANTED_HIT
-            elif may_hit[name] and not hit:
+            elif strategy_may_hit and not strategy_hits:
                 cost += 1
         if best_cost is None or cost < best_cost:
             best, best_cost = [combo], cost
@@ -156,6 +143,50 @@ def arrange_fairly(
     picked = best[int(rng.integers(len(best)))] if best else ()
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
+
+
+#: Option sets whose strategy outcomes are remembered: a bank family offers the same few.
+REMEMBERED_OPTION_SETS = 256
+
+
+class FairSets(NamedTuple):
+    """What ``arrange_fairly`` decides from, before it draws anything."""
+
+    #: Every set of distractors, in the order of the declared names.
+    combos: tuple[tuple[str, ...], ...]
+    #: How many options each set shows (the key and its distractors).
+    size: int
+    #: For each strategy (in ``STRATEGIES`` order): some set leaves it without a cue.
+    cueless: tuple[bool, ...]
+    #: For each set, for each strategy: it singles out the key.
+    hits: tuple[tuple[bool, ...], ...]
+
+
+@lru_cache(maxsize=REMEMBERED_OPTION_SETS)
+def _fair_sets(
+    correct: str, values: tuple[tuple[str, Any], ...], count: int, kind: str, center: Any
+) -> FairSets:
+    """A pure function of the options' values (compared exactly), so remembered by them."""
+    named = dict(values)
+    names = [n for n in named if n != correct]
+    count = min(count, len(names))
+    texts = {n: plain_text(kind, named[n]) for n in named}
+    whole = make_options(list(texts.values()), list(named.values()), center)
+    points = dict(zip(named, whole.points or (None,) * len(named), strict=True))
+    combos = tuple(combinations(names, count))
+    size = count + 1
+    picks = []
+    for combo in combos:
+        shown = (correct, *combo)
+        options = Options(
+            tuple(texts[n] for n in shown),
+            tuple(points[n] for n in shown) if whole.points is not None else None,  # type: ignore[arg-type]
+            whole.center,
+        )
+        picks.append([strategy(options) for strategy in STRATEGIES.values()])
+    cueless = tuple(any(len(p[i]) == size for p in picks) for i in range(len(STRATEGIES)))
+    hits = tuple(tuple(0 in found and len(found) < size for found in p) for p in picks)
+    return FairSets(combos, size, cueless, hits)
 
 
 def plain_text(kind: str, value: Any) -> str:
@@ -345,7 +376,7 @@ class ChoiceForm(Family):
 
 
 def _fields(params: Any) -> dict[str, Any]:
-    return {f.name: getattr(params, f.name) for f in fields(params)}
+    return {name: getattr(params, name) for name in field_names(type(params))}
 
 
 @cache

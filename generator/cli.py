@@ -135,8 +135,8 @@ def main() -> None:
     "--jobs",
     type=click.IntRange(1, 256),
     default=None,
-    help="pdflatex processes at once (default: the cores available); the files are the same "
-    "for every value.",
+    help="Processes at once: pdflatex runs, or with --no-pdf the processes writing the "
+    "students (default: the cores available); the files are the same for every value.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors

@@ -70,9 +70,16 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def rational(value: sympy.Rational | int) -> sympy.Rational:
+    """``value`` as a Rational; a Rational itself as it is. ``Rational(r)`` returns ``r`` too, but
+    through sympy's argument cache: in the hot loops of solving and formatting that lookup costs
+    more than the arithmetic."""
+    return value if isinstance(value, Rational) else Rational(value)
+
+
 def latex(value: sympy.Rational | int) -> str:
     """LaTeX for an exact number: ``4``, ``-\\frac{7}{3}``."""
-    r = value if isinstance(value, Rational) else Rational(value)
+    r = rational(value)
     if r.q == 1:
         return str(r.p)
     sign = "-" if r.p < 0 else ""

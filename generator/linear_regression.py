@@ -10,31 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy
 
+from generator.exact import rational
+
 Vector = tuple[sympy.Rational, ...]
+TWO = sympy.Integer(2)
 
 
 def augment(x: sympy.Rational) -> Vector:
     """Aug(x) = (1, x): the feature vector that turns w0 into an intercept."""
-    return (sympy.Integer(1), sympy.Rational(x))
+    return (sympy.Integer(1), rational(x))
 
 
 def dot(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> sympy.Rational:
-    return sympy.Rational(sum((a * b for a, b in zip(u, v, strict=True)), sympy.Integer(0)))
+    return rational(sum((a * b for a, b in zip(u, v, strict=True)), sympy.Integer(0)))
 
 
 def scale(c: sympy.Rational, v: Sequence[sympy.Rational]) -> Vector:
-    return tuple(sympy.Rational(c * a) for a in v)
+    return tuple(rational(c * a) for a in v)
 
 
 def add(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> Vector:
-    return tuple(sympy.Rational(a + b) for a, b in zip(u, v, strict=True))
+    return tuple(rational(a + b) for a, b in zip(u, v, strict=True))
 
 
 def subtract(u: Sequence[sympy.Rational], v: Sequence[sympy.Rational]) -> Vector:
-    return tuple(sympy.Rational(a - b) for a, b in zip(u, v, strict=True))
+    return tuple(rational(a - b) for a, b in zip(u, v, strict=True))
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,19 @@ class PointGradient:
     gradient: Vector
 
 
+#: Point gradients remembered: a mini-batch step's points recur in the full-batch step its
+#: family compares it with, and a multiple-choice form solves each candidate twice.
+REMEMBERED_POINTS = 256
+
+
+@lru_cache(maxsize=REMEMBERED_POINTS, typed=True)
 def squared_loss_gradient(
-    position: int, x: sympy.Rational, y: sympy.Rational, w: Sequence[sympy.Rational]
+    position: int, x: sympy.Rational, y: sympy.Rational, w: Vector
 ) -> PointGradient:
     aug = augment(x)
     prediction = dot(aug, w)
-    residual = sympy.Rational(prediction - y)
-    factor = 2 * residual
+    residual = rational(prediction - y)
+    factor = TWO * residual  # an Integer times a Rational: sympy's quick path, not 2's sympify
     return PointGradient(position, x, y, aug, prediction, residual, factor, scale(factor, aug))
 
 
@@ -82,12 +92,11 @@ def descent_step(
     eta: sympy.Rational,
 ) -> DescentStep:
     """One (mini-batch) gradient step using the 1-based ``positions`` of ``data``."""
+    w0 = tuple(w0)
     points = tuple(squared_loss_gradient(p, *data[p - 1], w0) for p in positions)
     total: Vector = (sympy.Integer(0), sympy.Integer(0))
     for point in points:
         total = add(total, point.gradient)
     gradient = scale(sympy.Rational(1, len(points)), total)
     step = scale(eta, gradient)
-    return DescentStep(
-        tuple(w0), eta, points, total, len(points), gradient, step, subtract(w0, step)
-    )
+    return DescentStep(w0, eta, points, total, len(points), gradient, step, subtract(w0, step))

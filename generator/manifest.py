@@ -15,14 +15,14 @@ differ, against the seeding contract's promise of byte-identical output).
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__
-from generator.fingerprint import fingerprint
+from generator.json_text import document_text
 from generator.render import templates_dir
 
 if TYPE_CHECKING:
@@ -68,12 +68,11 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def course_family_digests(exams: list[StudentExam]) -> dict[str, str]:
-    """A SHA-256 of each course family's folder the exams use (its module, template and bank
-    change the build as examgen's own code does), as ``"family:<id>"``: never a path, which
-    differs between machines, so ``examgen diff`` says ``family:<id> changed``. Built-in families
-    are part of ``code``."""
-    folders = {q.variant.family.ID: q.variant.family.FOLDER for e in exams for q in e.questions}
+def course_family_digests(folders: Mapping[str, Path]) -> dict[str, str]:
+    """A SHA-256 of each course family's folder the exams use (``folders``: family ID → folder;
+    its module, template and bank change the build as examgen's own code does), as
+    ``"family:<id>"``: never a path, which differs between machines, so ``examgen diff`` says
+    ``family:<id> changed``. Built-in families are part of ``code``."""
     return {
         f"family:{family_id}": tree_digest(folder)
         for family_id, folder in sorted(folders.items())
@@ -81,35 +80,43 @@ def course_family_digests(exams: list[StudentExam]) -> dict[str, str]:
     }
 
 
-def manifest(spec: Spec, seed: int, exams: list[StudentExam]) -> dict[str, Any]:
+def family_folders(exam: StudentExam) -> dict[str, Path]:
+    """The folder of each family in ``exam`` (for ``course_family_digests``)."""
+    return {q.variant.family.ID: q.variant.family.FOLDER for q in exam.questions}
+
+
+def manifest_head(spec: Spec, seed: int, folders: Mapping[str, Path]) -> dict[str, Any]:
+    """Everything in manifest.json but the students (the families' ``folders`` are those used)."""
     digests = {
         "spec": spec.digest,
         "templates": tree_digest(templates_dir()),
         "code": tree_digest(CODE_DIR),
-    } | course_family_digests(exams)
+    } | course_family_digests(folders)
     return {
         "manifest": MANIFEST_VERSION,
         "exam": spec.id,
         "seed": seed,
         "versions": library_versions(),
         "sha256": digests,
-        "students": [
-            {
-                "id": exam.student.id,
-                "questions": [
-                    {
-                        "number": q.number,
-                        "family": q.variant.family.ID,
-                        "fingerprint": fingerprint(q.variant),
-                        "answer": q.variant.solution.answer.cell(),
-                    }
-                    for q in exam.questions
-                ],
-            }
-            for exam in exams
+    }
+
+
+def manifest_student(
+    student_id: str, questions: Iterable[tuple[int, str, str, str]]
+) -> dict[str, Any]:
+    """One student's entry: each question's printed number, family, fingerprint and answer
+    (as key.csv's cell)."""
+    return {
+        "id": student_id,
+        "questions": [
+            {"number": number, "family": family, "fingerprint": fingerprint, "answer": answer}
+            for number, family, fingerprint, answer in questions
         ],
     }
 
 
-def manifest_text(spec: Spec, seed: int, exams: list[StudentExam]) -> str:
-    return json.dumps(manifest(spec, seed, exams), indent=2, ensure_ascii=False) + "\n"
+def manifest_text(
+    spec: Spec, seed: int, folders: Mapping[str, Path], students: Iterable[str]
+) -> str:
+    """manifest.json from its head's inputs and each student's entry as ``json_text.item_text``."""
+    return document_text(manifest_head(spec, seed, folders), "students", students)

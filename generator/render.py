@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
 import sympy
 
 from generator.defaults import shipped_dir
 from generator.errors import ExamgenError, innermost_frame
-from generator.exact import latex
+from generator.exact import latex, rational
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
 from generator.tex_unicode import unicode_latex
@@ -60,7 +60,12 @@ class FamilyTemplates(jinja2.BaseLoader):
 
 
 def family_template_name(family: Family) -> str:
-    return str(family.FOLDER / "template.j2")
+    return _template_file(family.FOLDER)
+
+
+@lru_cache(maxsize=256)
+def _template_file(folder: Path) -> str:
+    return str(folder / "template.j2")
 
 
 # --- escaping -----------------------------------------------------------------------------------
@@ -81,18 +86,29 @@ _LATEX_SPECIALS = {
     "'": r"\textquotesingle{}",  # not a curly quote: names print as typed
     "`": r"\textasciigrave{}",
 }
-_LATEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+# One character class, not an alternation: the same matches, found by a single table lookup.
+_LATEX_SPECIAL_RE = re.compile("[" + "".join(re.escape(c) for c in _LATEX_SPECIALS) + "]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
 _LIGATURE_RE = re.compile(r"([-,])(?=[-,])")  # "--" and ",," would print as a dash and a quote
 LONG_WORD = 24  # characters of a word before a break may go in
 _BREAK = "\x00"  # control characters are folded to spaces first, so this one is free
 
 
-def escape_latex(text: str) -> str:
+#: Distinct texts each escape remembers: the spec's title, course and instructions recur in every
+#: document, a student's name and variant code several times in each of theirs.
+ESCAPED_TEXTS = 1024
+
+
+def escape_latex(text: object) -> str:
     """Text that LaTeX prints literally: every special character neutralised, control
     characters (newlines included) folded to a space so no text can end a line or a command, and
     non-ASCII characters made printable by pdflatex (see ``generator.tex_unicode``)."""
-    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", str(text)))
+    return _escaped_latex(str(text))
+
+
+@lru_cache(maxsize=ESCAPED_TEXTS)
+def _escaped_latex(text: str) -> str:
+    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text))
     text = _breakable(text)  # a 300-letter name still wraps
     text = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
     text = _LIGATURE_RE.sub(r"\1{}", text)
@@ -120,40 +136,44 @@ def _breakable(text: str) -> str:
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
 
 
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: object) -> str:
     """Text that Markdown (and its math extension) shows literally."""
-    text = _CONTROL_RE.sub(" ", str(text))
-    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
+    return _escaped_markdown(str(text))
+
+
+@lru_cache(maxsize=ESCAPED_TEXTS)
+def _escaped_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", _CONTROL_RE.sub(" ", text))
 
 
 # --- math formatting ----------------------------------------------------------------------------
 def tex_paren(value: sympy.Rational | int, inline: bool = False) -> str:
     """A number as a right operand: ``3`` or ``(-3)``, so ``0 - (-3)`` never reads ``0 - -3``;
     ``inline`` writes a fraction with a slash, for running text (``tex_inline``), bracketed."""
-    number = sympy.Rational(value)
+    number = rational(value)  # sympy keeps q > 0: the sign is p's
     if inline:  # 1/2 \cdot (3/2): a slashed fraction as an operand is bracketed too
         text = tex_inline(number)
-        return f"({text})" if number < 0 or number.q != 1 else text
-    text = latex(value)
-    return f"({text})" if number < 0 else text
+        return f"({text})" if number.p < 0 or number.q != 1 else text
+    text = latex(number)
+    return f"({text})" if number.p < 0 else text
 
 
 def tex_inline(value: sympy.Rational | int) -> str:
     """A number in running text: ``1/2``, not ``\frac{1}{2}``, which prints tiny inline (as the
     reference writes η = 1/2). Displays keep ``tex``."""
-    number = sympy.Rational(value)
+    number = rational(value)
     if number.q == 1:
-        return latex(number)
-    return f"{'-' if number < 0 else ''}{abs(number.p)}/{number.q}"
+        return str(number.p)
+    return f"{'-' if number.p < 0 else ''}{abs(number.p)}/{number.q}"
 
 
 def tuple_tex(values: Sequence[Any]) -> str:
     """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
-    return "(" + ", ".join(tex_inline(v) for v in values) + ")"
+    return "(" + ", ".join(map(tex_inline, values)) + ")"
 
 
 def column_tex(values: Sequence[Any]) -> str:
-    return r"\begin{bmatrix}" + r"\\ ".join(latex(v) for v in values) + r"\end{bmatrix}"
+    return r"\begin{bmatrix}" + r"\\ ".join(map(latex, values)) + r"\end{bmatrix}"
 
 
 def pairs_tex(points: Sequence[Sequence[Any]]) -> str:
@@ -187,10 +207,40 @@ TEXT_ESCAPES = {"latex": escape_latex, "markdown": escape_markdown, "html": esca
 FINISH = {"html": finish_html}
 
 
+#: What ``getattr`` finds on a plain dict: its methods and the attributes every object has.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class Environment(jinja2.Environment):
+    """Jinja's environment, made cheaper per render (a build renders 28 problems per student)
+    with the same output:
+
+    - ``steps.w1`` on the plain dicts families' solutions are made of: Jinja tries the attribute
+      first and the key after the ``AttributeError``; for a plain dict the attribute exists
+      exactly when its name is one of ``dict``'s, so looking the key up first otherwise finds
+      the same value without raising. Anything else goes through Jinja.
+    - A template's globals are one dict, not Jinja's ``ChainMap`` over the environment's: every
+      render and every ``import`` iterates them. The difference, a change to the environment's
+      globals not reaching templates already loaded, is what Jinja asks to avoid anyway, and
+      ``environment`` sets every global before the templates it renders are loaded.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     root = root or templates_dir()
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader([root / fmt, root]), FamilyTemplates()]
         ),
@@ -209,9 +259,25 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.filters["text"] = TEXT_ESCAPES[fmt]
-    env.globals["M"] = env.get_template("macros.j2").module
     env.globals["FORMAT"] = fmt
+    env.globals["M"] = env.get_template("macros.j2").module
+    # The templates loaded to build M (macros.j2 and what it imports) hold globals without M:
+    # forget them, so that they load again, like every other template, with all the globals.
+    env.cache.clear()
     return env
+
+
+def template(fmt: Format, name: str) -> jinja2.Template:
+    """A template of the format's environment (Jinja's own lookup checks its loader and cache
+    on every call, 28 times per student)."""
+    return _template(environment(fmt), name)
+
+
+@lru_cache(maxsize=256)
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    # Keyed by the environment object itself (``environment`` makes one per format and keeps
+    # it): a fresh environment after ``environment.cache_clear()`` looks its templates up anew.
+    return env.get_template(name)
 
 
 def render_problem(
@@ -225,23 +291,98 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    name = family_template_name(variant.family)
-    with template_errors(name, f"family {variant.family.ID}"):
-        text = environment(fmt).get_template(name).render(
-            params=variant.params,
-            steps=variant.solution.steps,
-            answer=variant.solution.answer,
-            number=number,
-            points=points,
-            show_solutions=show_solutions,
-            **(extra or {}),
+    problem = Problem(fmt, variant, number, points, show_solutions, extra)
+    key = ProblemKey.of(problem)
+    if key is None:  # params or extras without a value to key by: rendered every time
+        return problem.render()
+    return _remembered_problem(key)
+
+
+class Problem(NamedTuple):
+    """What ``render_problem`` is asked for."""
+
+    fmt: Format
+    variant: Variant
+    number: int
+    points: int | float
+    show_solutions: bool
+    extra: dict[str, Any] | None
+
+    def render(self) -> str:
+        variant = self.variant
+        name = family_template_name(variant.family)
+        with template_errors(name, f"family {variant.family.ID}"):
+            text = template(self.fmt, name).render(
+                params=variant.params,
+                steps=variant.solution.steps,
+                answer=variant.solution.answer,
+                number=self.number,
+                points=self.points,
+                show_solutions=self.show_solutions,
+                **(self.extra or {}),
+            )
+        return _finish(self.fmt, text)
+
+
+#: Problem texts remembered: a bank family has a handful of distinct variants, rendered again
+#: for every student who draws one; a numeric family's variants rarely repeat.
+REMEMBERED_PROBLEMS = 512
+
+
+class ProblemKey:
+    """Everything a problem's text depends on, by value: the environment and the template, the
+    variant's family, params and answer (``Family.solve`` is a pure function of the params, so
+    they determine the steps too), and ``render_problem``'s arguments, each with its type (``1``
+    and ``1.0`` points print differently). Hashed once, as ``functools`` does with its own keys.
+    ``problem`` is what to render on a miss: it is not part of the key."""
+
+    __slots__ = ("value", "hash", "problem")
+
+    def __init__(self, value: tuple[Any, ...], problem: Problem) -> None:
+        self.value = value
+        self.hash = hash(value)  # TypeError for a param or an extra that has no value to key by
+        self.problem = problem
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProblemKey) and self.value == other.value
+
+    @classmethod
+    def of(cls, problem: Problem) -> ProblemKey | None:
+        """The key, or ``None`` when a param or an extra value cannot be hashed."""
+        variant = problem.variant
+        extras = sorted((problem.extra or {}).items())
+        given = (
+            problem.fmt,
+            problem.number,
+            problem.points,
+            problem.show_solutions,
+            *(x for item in extras for x in item),
         )
-    return _finish(fmt, text)
+        value = (
+            environment(problem.fmt),
+            family_template_name(variant.family),
+            variant.family.ID,
+            variant.params,
+            variant.solution.answer,
+            *((type(x), x) for x in given),
+        )
+        try:
+            return cls(value, problem)
+        except TypeError:
+            return None
+
+
+@lru_cache(maxsize=REMEMBERED_PROBLEMS)
+def _remembered_problem(key: ProblemKey) -> str:
+    return key.problem.render()
 
 
 def render_document(fmt: Format, template_name: str, **context: Any) -> str:
     with template_errors(template_name, "document"):
-        text = environment(fmt).get_template(template_name).render(**context)
+        text = template(fmt, template_name).render(**context)
     return _finish(fmt, text)
 
 
@@ -276,7 +417,9 @@ def _finish(fmt: Format, text: str) -> str:
     return FINISH[fmt](text) if fmt in FINISH else text
 
 
-_BLANK_RUNS = re.compile(r"\n{3,}")
+# ``\n\n\n+``, not the equivalent ``\n{3,}``: re finds a literal prefix at C speed but tries a
+# repeat at every position (60× slower on a whole document).
+_BLANK_RUNS = re.compile(r"\n\n\n+")
 
 
 def _tidy(text: str) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -35,7 +37,7 @@ class BankFamily(Family):
     BUDGET = None
 
     def bank(self) -> Bank:
-        return load_bank(self.FOLDER / BANK_FILE)
+        return _bank_in(self.FOLDER)
 
     def param_descriptions(self) -> dict[str, str]:
         ids = ", ".join(self.bank().ids)
@@ -53,6 +55,13 @@ class BankFamily(Family):
                 f"({', '.join(self.bank().ids)}), got {value!r}"
             )
         return value
+
+
+@lru_cache(maxsize=256)
+def _bank_in(folder: Path) -> Bank:
+    """The bank in a family's folder (``load_bank`` keeps it; this spares joining the path on
+    every draw)."""
+    return load_bank(folder / BANK_FILE)
 
 
 class TrueFalseFamily(BankFamily):

@@ -8,15 +8,14 @@ here once; each family module declares only its ranges and what makes it differe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from typing import Any, ClassVar
 
 import numpy as np
 import sympy
 
 from generator.errors import ExamgenError
-from generator.exact import parse_rational
-from generator.families.base import Answer, Family, Solution, mistake
+from generator.exact import parse_rational, rational
+from generator.families.base import Answer, Family, Solution, field_names, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
 
@@ -27,21 +26,32 @@ W0_IS_ZERO = "_w0_is_zero"
 
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
-    return all(v == 0 for v in vector)
+    return all(_zero(v) for v in vector)
+
+
+def _zero(value: sympy.Rational | int) -> bool:
+    """``value == 0`` on the numerator (sympy's ``==`` sympifies the 0 first)."""
+    return rational(value).p == 0
+
+
+def _read_off(factor: sympy.Rational | int) -> bool:
+    """A factor of 0 or ±1 (compared on numerator and denominator: sympy's ``==`` is slower)."""
+    number = rational(factor)
+    return number.q == 1 and -1 <= number.p <= 1
 
 
 def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
     """1 for a multiplication a student works out, 0 for one read off (by 0 or ±1)."""
-    return 0 if a in (0, 1, -1) or b in (0, 1, -1) else 1
+    return 0 if _read_off(a) or _read_off(b) else 1
 
 
 def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
     """1 for an addition a student works out, 0 for adding 0."""
-    return 0 if a == 0 or b == 0 else 1
+    return 0 if _zero(a) or _zero(b) else 1
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return {name: getattr(obj, name) for name in field_names(type(obj))}
 
 
 class DescentFamily(Family):
@@ -63,7 +73,7 @@ class DescentFamily(Family):
         ("zero gradient", lambda params, solution: _is_zero(solution.steps["gradient"])),
         (
             "update leaves a weight unchanged",
-            lambda params, solution: any(s == 0 for s in solution.steps["step"]),
+            lambda params, solution: any(_zero(s) for s in solution.steps["step"]),
         ),
     )
 
@@ -144,7 +154,8 @@ class DescentFamily(Family):
         xs = rng.choice(np.array(self.X_VALUES), size=n, replace=False)
         ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n)
         return tuple(
-            (sympy.Integer(int(x)), sympy.Integer(int(y))) for x, y in zip(xs, ys, strict=True)
+            (sympy.Integer(x), sympy.Integer(y))
+            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)  # Python ints
         )
 
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:

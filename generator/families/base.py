@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -152,6 +153,12 @@ def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
     elif isinstance(value, Iterable):
         for item in value:
             yield from exact_numbers(item)
+
+
+@cache
+def field_names(dataclass: type) -> tuple[str, ...]:
+    """A dataclass's field names, read once (``dataclasses.fields`` builds them on every call)."""
+    return tuple(f.name for f in fields(dataclass))
 
 
 def _type_name(annotation: Any) -> str:
@@ -344,7 +351,7 @@ class Family(ABC):
         return type(self).Params  # type: ignore[attr-defined]
 
     def param_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self.params_type))
+        return field_names(self.params_type)
 
     def params_to_json(self, params: Any) -> dict[str, Any]:
         if self.PARAMS:

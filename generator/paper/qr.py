@@ -8,14 +8,20 @@ defines one code per possible page (``pages_bound``) and the page background pic
 the page being shipped out.
 
 The codes are drawn by TeX from a run-length string per row (``tex_code``): no image files, no
-TeX QR encoder (LaTeX's ``qrcode`` package takes a quarter of a second per code).
+TeX QR encoder (LaTeX's ``qrcode`` package takes a quarter of a second per code). segno defines the
+code (``segno_tex_code``); a build draws thousands, so ``tex_codes`` computes the very same text
+more than thirty times faster (``bench/bench_qr.py``), and leaves to segno what it does not cover.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from itertools import zip_longest
 
+import numpy as np
 import segno
+from segno import consts, encoder
 
 PREFIX = "EG"  # short: a smaller code has larger modules, which read better at 150 dpi
 #: Fixed mask and error level: the mask search is most of segno's time, and these codes are
@@ -52,9 +58,19 @@ def pages_bound(questions: int) -> int:
     return questions + 3
 
 
+def _run_text(n: int) -> str:
+    """A run of ``n`` modules: ``@`` (0) to ``Z`` (26); longer runs are split by an empty run of
+    the other colour."""
+    text = []
+    while n > 26:
+        text.append("Z@")
+        n -= 26
+    text.append(chr(64 + n))
+    return "".join(text)
+
+
 def _runs(row: list[int]) -> str:
-    """One row as run lengths, alternately light and dark starting with light, each run a
-    character ``@`` (0) to ``Z`` (26); longer runs are split by an empty run of the other colour."""
+    """One row as run lengths, alternately light and dark starting with light."""
     out: list[int] = []
     colour, length = 0, 0
     for module in row:
@@ -64,23 +80,240 @@ def _runs(row: list[int]) -> str:
             out.append(length)
             colour, length = module, 1
     out.append(length)
-    text = []
-    for n in out:
-        while n > 26:
-            text.append("Z@")
-            n -= 26
-        text.append(chr(64 + n))
-    return "".join(text)
+    return "".join(_run_text(n) for n in out)
 
 
-def tex_code(payload: str) -> str:
-    """The QR code of ``payload`` as ``\\examgen@qr`` draws it: rows of runs joined by ``/``."""
+def segno_tex_code(payload: str) -> str:
+    """The QR code of ``payload`` as ``\\examgen@qr`` draws it: rows of runs joined by ``/``.
+
+    The reference that ``tex_code`` reproduces, and its fallback outside the fast path."""
     qr = segno.make_qr(payload, error=ERROR_LEVEL, mask=MASK, boost_error=False)
     return "/".join(_runs([int(bool(m)) for m in row]) for row in qr.matrix)
 
 
-def student_codes(exam: str, seed: int, student: str, questions: int) -> list[str]:
-    return [
-        tex_code(Payload(exam, seed, page, student).text())
-        for page in range(1, pages_bound(questions) + 1)
+# The fast encoder: segno spends about half a millisecond per code in pure Python (bit lists,
+# Reed-Solomon codeword by codeword, module placement cell by cell). Everything that does not
+# depend on the data is the same for every code of a version, so it is built once per version
+# with segno's own functions (``_Symbol``); per code, what is left is the bit stream (one big
+# integer), Reed-Solomon as a table look-up over all blocks at once, one scatter of the message
+# bits into the masked template and the run lengths from one comparison of neighbouring modules.
+
+_ERROR = encoder.normalize_errorlevel(ERROR_LEVEL)
+_PAD_CODEWORDS = bytes((0b11101100, 0b00010001)) * 1500
+#: GF(256) antilog table indexed by a sum of two logarithms; a zero factor has the logarithm
+#: ``_LOG_ZERO`` so that every product with it lands in the zero tail of the table.
+_LOG_ZERO = 600
+_EXP = np.zeros(2 * _LOG_ZERO + 1, dtype=np.uint8)
+_EXP[: len(consts.GALIOS_EXP)] = consts.GALIOS_EXP
+_LOG = np.array([_LOG_ZERO, *consts.GALIOS_LOG[1:]], dtype=np.int32)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Blocks of one size and, for each of a block's data codewords, the logarithms of the error
+    correction codewords it contributes (Reed-Solomon is linear: a block's error correction
+    codewords are the sums of its data codewords' contributions)."""
+
+    count: int
+    data: int
+    log_remainders: np.ndarray  # (data, error codewords) logarithms
+
+
+@dataclass(frozen=True)
+class _Symbol:
+    """What every QR code of one version shares."""
+
+    width: int
+    blocks: tuple[_Block, ...]
+    order: np.ndarray  # message codeword i is codewords[order[i]] (data then error blocks)
+    modules: np.ndarray  # flat index of each message bit's module, in message order
+    template: np.ndarray  # flat modules: function patterns, format, version and the mask
+
+
+def _remainder_logs(data: int, error: int) -> np.ndarray:
+    """Logarithms of x^(error + data - 1 - i) mod the generator polynomial, for each i."""
+    gen = consts.GEN_POLY[error]
+    exp, log = consts.GALIOS_EXP, consts.GALIOS_LOG
+    remainder = [exp[g] for g in gen]  # x^error
+    rows = [remainder]
+    for _ in range(data - 1):
+        top, shifted = remainder[0], [*remainder[1:], 0]
+        if top:
+            shifted = [c ^ exp[log[top] + g] for c, g in zip(shifted, gen, strict=True)]
+        remainder = shifted
+        rows.append(remainder)
+    rows.reverse()
+    return np.array([[log[c] if c else _LOG_ZERO for c in row] for row in rows], dtype=np.int32)
+
+
+@cache
+def _symbol(version: int) -> _Symbol:
+    width = encoder.calc_matrix_size(version)
+    infos = consts.ECC[version][_ERROR]
+    blocks = tuple(
+        _Block(e.num_blocks, e.num_data, _remainder_logs(e.num_data, e.num_total - e.num_data))
+        for e in infos
+    )
+    # Message order: data codewords block by block in turn, then the error codewords likewise.
+    data_blocks, error_blocks, start = [], [], 0
+    for e in infos:
+        for _ in range(e.num_blocks):
+            data_blocks.append(range(start, start + e.num_data))
+            start += e.num_data
+    for e in infos:
+        for _ in range(e.num_blocks):
+            ec = e.num_total - e.num_data
+            error_blocks.append(range(start, start + ec))
+            start += ec
+    order = [
+        i
+        for kind in (data_blocks, error_blocks)
+        for column in zip_longest(*kind)
+        for i in column
+        if i is not None
     ]
+    # segno places the message itself: it writes message bit k as the value k + 3 into a
+    # matrix of lists (0, 1: function patterns; 2: free), so the placement order is its own.
+    # The message (its remainder bits included) fills every free module.
+    matrix = [list(row) for row in encoder.make_matrix(width, width)]
+    encoder.add_finder_patterns(matrix, width, width)
+    encoder.add_alignment_patterns(matrix, width, width)
+    free = sum(row.count(2) for row in matrix)
+    encoder.add_codewords(matrix, range(3, 3 + free), version)
+    mask = encoder.get_data_mask_functions(False)[MASK]
+    modules = [0] * free
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            if value > 2:
+                modules[value - 3] = i * width + j
+                row[j] = int(bool(mask(i, j)))
+    encoder.add_format_info(matrix, version, _ERROR, MASK)
+    encoder.add_version_info(matrix, version)
+    return _Symbol(
+        width,
+        blocks,
+        np.array(order, dtype=np.intp),
+        np.array(modules, dtype=np.intp),
+        np.array(matrix, dtype=np.uint8).ravel(),
+    )
+
+
+def _data_stream(payload: str) -> tuple[int, int, int, int] | None:
+    """segno's mode and encoding choice: (mode, character count, bits, bit length), or ``None``
+    for what the fast path leaves to segno (numeric and kanji mode)."""
+    data, count, _ = encoder.data_to_bytes(payload, None)
+    mode = encoder.find_mode(data)
+    if mode == consts.MODE_BYTE:
+        return mode, count, int.from_bytes(data, "big"), 8 * count
+    if mode != consts.MODE_ALPHANUMERIC:
+        return None
+    value = consts.ALPHANUMERIC_CHARS.find
+    bits = 0
+    for i in range(0, count - 1, 2):
+        bits = bits << 11 | value(data[i : i + 1]) * 45 + value(data[i + 1 : i + 2])
+    length = 11 * (count // 2)
+    if count % 2:
+        bits = bits << 6 | value(data[-1:])
+        length += 6
+    return mode, count, bits, length
+
+
+def _version(mode: int, data_bits: int) -> int | None:
+    for version in range(1, 41):
+        count_bits = consts.CHAR_COUNT_INDICATOR_LENGTH[mode][encoder.version_range(version)]
+        if consts.SYMBOL_CAPACITY[version][_ERROR] >= 4 + count_bits + data_bits:
+            return version
+    return None
+
+
+def _data_codewords(payload: str) -> tuple[int, bytes] | None:
+    """The version and data codewords segno chooses for ``payload``, padded as segno pads them:
+    terminator, zero bits up to the next codeword boundary (a whole zero codeword when already
+    on one), then pad codewords."""
+    stream = _data_stream(payload)
+    if stream is None:
+        return None
+    mode, count, bits, length = stream
+    version = _version(mode, length)
+    if version is None:
+        return None
+    count_bits = consts.CHAR_COUNT_INDICATOR_LENGTH[mode][encoder.version_range(version)]
+    bits |= (mode << count_bits | count) << length
+    length += 4 + count_bits
+    capacity = consts.SYMBOL_CAPACITY[version][_ERROR]
+    terminator = min(capacity - length, 4)
+    length += terminator
+    fill = 8 - length % 8
+    data = (bits << (terminator + fill)).to_bytes((length + fill) // 8, "big")
+    size = capacity // 8
+    return version, (data + _PAD_CODEWORDS[: max(size - len(data), 0)])[:size]
+
+
+def _modules(symbol: _Symbol, data: list[bytes]) -> np.ndarray:
+    """The modules of one code per data codeword string, as rows of 0 (light) and 1 (dark)."""
+    codes = len(data)
+    codewords = np.frombuffer(b"".join(data), dtype=np.uint8).reshape(codes, -1)
+    parts, start = [codewords], 0
+    for block in symbol.blocks:
+        end = start + block.count * block.data
+        logs = _LOG[codewords[:, start:end].reshape(codes, block.count, block.data)]
+        products = _EXP[logs[..., None] + block.log_remainders]
+        parts.append(np.bitwise_xor.reduce(products, axis=2).reshape(codes, -1))
+        start = end
+    message = np.concatenate(parts, axis=1)[:, symbol.order]
+    bits = np.unpackbits(message, axis=1)
+    modules = np.repeat(symbol.template[None], codes, axis=0)
+    modules[:, symbol.modules[: bits.shape[1]]] ^= bits
+    return modules.reshape(codes * symbol.width, symbol.width)
+
+
+def _tex_runs(modules: np.ndarray, width: int) -> list[str]:
+    """``_runs`` of every row, rows joined by ``/``, for codes of ``width`` rows stacked."""
+    rows = len(modules)
+    # Run boundaries of each row: its start, every change of colour (before module 0 when it
+    # is dark, giving an empty light run) and its end; slot s is module s - 1.
+    edges = np.empty((rows, width + 2), dtype=bool)
+    edges[:, 0] = edges[:, -1] = True
+    edges[:, 1] = modules[:, 0]
+    np.not_equal(modules[:, 1:], modules[:, :-1], out=edges[:, 2:-1])
+    lengths = np.diff(np.maximum(np.nonzero(edges)[1] - 1, 0))  # -width: the next row
+    row_ends = np.flatnonzero(lengths < 0)
+    if lengths.max() <= 26:
+        text = (lengths + 64).astype(np.uint8)
+        text[row_ends] = ord("/")
+        text[row_ends[width - 1 :: width]] = ord("\n")
+        return text.tobytes().decode("ascii").split("\n")
+    texts = [_run_text(n) if n >= 0 else "/" for n in range(-width, width + 1)]
+    runs = [texts[n + width] for n in lengths.tolist()]
+    for end in row_ends[width - 1 :: width].tolist():
+        runs[end] = "\n"
+    return "".join(runs).split("\n")
+
+
+def tex_codes(payloads: list[str]) -> list[str]:
+    """``segno_tex_code`` of each payload; the codes of one version are computed together."""
+    codes: list[str | None] = [None] * len(payloads)
+    by_version: dict[int, list[tuple[int, bytes]]] = {}
+    for i, payload in enumerate(payloads):
+        encoded = _data_codewords(payload)
+        if encoded is None:
+            codes[i] = segno_tex_code(payload)
+        else:
+            by_version.setdefault(encoded[0], []).append((i, encoded[1]))
+    for version, items in by_version.items():
+        symbol = _symbol(version)
+        texts = _tex_runs(_modules(symbol, [data for _, data in items]), symbol.width)
+        for (i, _), text in zip(items, texts, strict=True):
+            codes[i] = text
+    return codes  # type: ignore[return-value]
+
+
+def tex_code(payload: str) -> str:
+    """The QR code of ``payload`` as ``\\examgen@qr`` draws it: rows of runs joined by ``/``."""
+    return tex_codes([payload])[0]
+
+
+def student_codes(exam: str, seed: int, student: str, questions: int) -> list[str]:
+    return tex_codes(
+        [Payload(exam, seed, page, student).text() for page in range(1, pages_bound(questions) + 1)]
+    )

@@ -1,0 +1,67 @@
+"""Work items run by several forked processes at once, their results in order.
+
+A build without PDFs is pure Python (sampling, solving, rendering, writing), which one process
+runs on one core; runs of students are independent (each variant depends only on the seed, the
+student's ID and the spec), so worker processes share them and the results come back in roster
+order, the files byte for byte the same as one process writes.
+
+The workers are forked, so they inherit the loaded spec, families and templates and nothing is
+pickled but the work items and results. Where fork is not the safe default (macOS, Windows),
+everything runs in the calling process, as it does for a single item or a single process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from generator.errors import ExamgenError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Fork is the default and safe on Linux only.
+CAN_FORK = sys.platform.startswith("linux")
+
+_work: Callable[[Any], Any] | None = None
+
+
+def _start_worker(work: Callable[[Any], Any]) -> None:
+    """Each worker: the work to do; Ctrl-C is the parent's to handle (it ends the workers), and
+    SIGTERM from the parent ends a worker at once (the build's raising handler is inherited)."""
+    global _work
+    _work = work
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _run(item: Any) -> Any:
+    assert _work is not None
+    try:
+        return _work(item)
+    except ExamgenError as err:  # subclasses may not survive pickling; their message does
+        raise ExamgenError(str(err)) from None
+
+
+@contextmanager
+def ordered_map(
+    work: Callable[[T], R], items: Sequence[T], processes: int
+) -> Iterator[Iterator[R]]:
+    """An iterator of ``work(item)`` for ``items`` in order, computed by up to ``processes``
+    forked workers; leaving the block ends every worker (an error or an interrupt included), so
+    nothing writes after it."""
+    workers = min(processes, len(items))
+    if workers <= 1 or not CAN_FORK:
+        yield map(work, items)
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers, _start_worker, (work,))
+    try:
+        yield pool.imap(_run, items)
+    finally:
+        pool.terminate()
+        pool.join()

@@ -1,0 +1,142 @@
+"""A build shares its students among processes and keeps text, not objects, per student.
+
+Invariants: the files do not depend on ``--jobs`` (one process or several write the same bytes);
+key.json and manifest.json assembled from per-student text are byte for byte what ``json.dumps``
+writes of the whole; an error or a signal in a multi-process build ends every worker and leaves
+``out/`` as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import generator.build
+from generator.build import build
+from generator.errors import ExamgenError, NoAcceptableVariant
+from generator.json_text import document_text, item_text
+from generator.parallel import CAN_FORK, ordered_map
+from generator.pdf import CHUNK
+from generator.roster import numbered_students
+from generator.spec import load_spec
+from tests.test_files import listing
+
+needs_fork = pytest.mark.skipif(not CAN_FORK, reason="workers are forked on Linux only")
+
+SPEC = load_spec(Path(__file__).resolve().parent.parent / "specs" / "lecture-14-quiz.toml")
+STUDENTS = 2 * CHUNK + 3  # three runs of students: both workers get some
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(
+    head=st.dictionaries(st.text().filter(lambda k: k != "students"), json_values, max_size=4),
+    items=st.lists(json_values, max_size=5),
+)
+def test_document_text_is_json_dumps_of_the_whole(head, items):
+    whole = json.dumps({**head, "students": items}, indent=2, ensure_ascii=False) + "\n"
+    assert document_text(head, "students", [item_text(v) for v in items]) == whole
+
+
+def test_document_text_refuses_a_head_that_holds_the_list():
+    with pytest.raises(ValueError, match="students"):
+        document_text({"students": 1}, "students", [])
+
+
+def square_and_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@given(items=st.lists(st.integers(), max_size=12), processes=st.integers(1, 3))
+def test_ordered_map_gives_results_in_order(items, processes):
+    with ordered_map(square_and_pid, items, processes) as results:
+        assert [r for r, _ in results] == [x * x for x in items]
+
+
+@needs_fork
+def test_ordered_map_runs_in_other_processes():
+    with ordered_map(square_and_pid, list(range(8)), 2) as results:
+        pids = {pid for _, pid in results}
+    assert os.getpid() not in pids
+
+
+def refuse_five(x: int) -> int:
+    if x == 5:
+        raise NoAcceptableVariant("family f: no acceptable variant for 5", {"budget": 3})
+    return x
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_an_error_in_a_worker_reaches_the_caller_with_its_message(processes):
+    with pytest.raises(ExamgenError, match="no acceptable variant for 5"):
+        with ordered_map(refuse_five, list(range(8)), processes) as results:
+            list(results)
+
+
+def test_files_do_not_depend_on_jobs(tmp_path):
+    """One process and two processes (on Linux) write the same bytes, keys and manifest too."""
+    students = numbered_students(STUDENTS)
+    trees = []
+    for jobs in (1, 2):
+        folder = build(SPEC, 8, students, tmp_path / f"jobs{jobs}", jobs=jobs)
+        trees.append({p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.*")})
+    assert len(trees[0]) == 4 * STUDENTS + 3  # tex, md for exams and solutions; keys; manifest
+    assert trees[0] == trees[1]
+
+
+@needs_fork
+def test_an_error_in_a_worker_leaves_out_as_it_was(tmp_path, monkeypatch):
+    """The failing student is in the second run, written by a forked worker."""
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+    before = listing(out)
+    original = generator.build.write_student
+
+    def fail_for_s030(folder, spec, exam, stem):
+        if exam.student.id == "s030":
+            raise ExamgenError("template broke for s030")
+        return original(folder, spec, exam, stem)
+
+    monkeypatch.setattr(generator.build, "write_student", fail_for_s030)
+    with pytest.raises(ExamgenError, match="s030"):
+        build(SPEC, 8, numbered_students(STUDENTS), out, jobs=2)
+    assert listing(out) == before
+
+
+@needs_fork
+def test_sigterm_ends_every_worker_and_leaves_out_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+    before = listing(out)
+    command = [sys.executable, "-m", "generator", "build", "--seed", "3", "--count", "400"]
+    proc = subprocess.Popen(
+        [*command, "--no-pdf", "-q", "--jobs", "2", "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: the workers too
+    )
+    deadline = time.monotonic() + 60
+    while not any(out.glob(".*staging*/exams/*.md")):  # students are being written
+        assert proc.poll() is None and time.monotonic() < deadline, "the build ended too soon"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err.strip() == "Stopped by SIGTERM; nothing was written"
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):  # no process of the group is left
+        os.killpg(proc.pid, 0)
+    assert listing(out) == before

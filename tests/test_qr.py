@@ -1,0 +1,186 @@
+"""The QR codes on every handout page: the fast encoder draws exactly segno's code for every
+payload (the build's output is byte-identical whichever draws it), and what it draws reads back."""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+import pytest
+import zxingcpp
+from hypothesis import given
+from hypothesis import strategies as st
+from segno import consts, encoder
+
+from generator.paper import qr
+from generator.paper.qr import (
+    Payload,
+    _runs,
+    _tex_runs,
+    segno_tex_code,
+    student_codes,
+    tex_code,
+    tex_codes,
+)
+from generator.paper.read import find_qr
+from tests.strategies import seeds
+
+exam_ids = st.text(
+    st.characters(categories=("L", "N")) | st.sampled_from("-_."), min_size=1, max_size=30
+)
+pages = st.integers(min_value=1, max_value=60)
+# Any text; text segno encodes in Shift JIS (kanji, kana, Greek, Cyrillic: not ISO-8859-1) or,
+# with an "é", in UTF-8; and long ones: a repeated piece reaches the highest versions and beyond.
+shift_jis_ids = st.text(st.sampled_from("漢字表示テストｱｲΩДé") | st.characters(max_codepoint=127))
+ids = st.text() | shift_jis_ids
+any_ids = ids | st.builds(
+    lambda piece, times: piece * times, st.text(min_size=1, max_size=12), st.integers(1, 400)
+)
+
+
+def payloads_of(
+    exams: st.SearchStrategy[str], students: st.SearchStrategy[str]
+) -> st.SearchStrategy[str]:
+    return st.builds(lambda *fields: Payload(*fields).text(), exams, seeds, pages, students)
+
+
+payloads = payloads_of(exam_ids, any_ids)
+# All upper case, digits and the rest of QR's alphanumeric alphabet: segno's alphanumeric mode.
+alphanumeric_payloads = payloads_of(
+    st.text(string.ascii_uppercase + string.digits + "-.", min_size=1, max_size=30),
+    st.text(consts.ALPHANUMERIC_CHARS.decode(), max_size=600),
+)
+
+
+def reference(payload: str) -> str | type[ValueError]:
+    try:
+        return segno_tex_code(payload)
+    except encoder.DataOverflowError:  # too long for any QR code
+        return ValueError
+
+
+def assert_fast_code_is_segnos_code(payload: str) -> None:
+    """``tex_code`` draws segno's code, with segno's fallback forbidden: every examgen payload
+    takes the fast path, except one too long for any QR code (segno says so)."""
+    expected = reference(payload)
+    if expected is ValueError:
+        with pytest.raises(encoder.DataOverflowError):
+            tex_code(payload)
+        return
+
+    def no_fallback(payload: str) -> str:
+        raise AssertionError(f"fell back to segno for {payload!r}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(qr, "segno_tex_code", no_fallback)
+        assert tex_code(payload) == expected
+
+
+@given(payloads)
+def test_fast_code_is_segnos_code(payload: str) -> None:
+    assert_fast_code_is_segnos_code(payload)
+
+
+@given(alphanumeric_payloads)
+def test_fast_code_is_segnos_code_in_alphanumeric_mode(payload: str) -> None:
+    assert encoder.prepare_data(payload, None, None).modes == [consts.MODE_ALPHANUMERIC]
+    assert_fast_code_is_segnos_code(payload)
+
+
+def version(payload: str) -> int:
+    """The version segno chooses (41: none)."""
+    segments = encoder.prepare_data(payload, None, None)
+    try:
+        return encoder.find_version(segments, consts.ERROR_LEVEL_L, eci=False, micro=False)
+    except encoder.DataOverflowError:
+        return 41
+
+
+@pytest.mark.parametrize("mode, bits", [("byte", 8), ("alphanumeric", 5.5)])
+def test_full_codes_are_segnos_codes(mode: str, bits: float) -> None:
+    """Every version filled exactly (one character more takes the next one), where segno's
+    padding is cut off at the capacity."""
+    for number in range(1, 41):
+        count_bits = consts.CHAR_COUNT_INDICATOR_LENGTH[consts.MODE_MAPPING[mode]][
+            encoder.version_range(number)
+        ]
+        capacity = consts.SYMBOL_CAPACITY[number][consts.ERROR_LEVEL_L]
+        characters = int((capacity - 4 - count_bits) // bits)
+        payload = Payload("E", 1, 1, "A" * (characters - len("EG:E:1:1:"))).text()
+        if mode == "byte":
+            payload = payload.lower()
+        assert (version(payload), version(payload + "A")) == (number, number + 1)
+        assert_fast_code_is_segnos_code(payload)
+
+
+@given(st.text() | st.text("0123456789", min_size=1) | st.text("漢字表示", min_size=1))
+def test_any_text_is_segnos_code(payload: str) -> None:
+    """Texts segno codes in numeric or kanji mode (never an examgen payload) fall back to it."""
+    assert tex_code(payload) == segno_tex_code(payload)
+
+
+@given(st.lists(payloads_of(exam_ids, ids), max_size=8))
+def test_codes_together_are_each_code(texts: list[str]) -> None:
+    """Codes of several versions encoded together come back in order, each its own."""
+    assert tex_codes(texts) == [segno_tex_code(text) for text in texts]
+
+
+@given(exam_ids, seeds, ids, st.integers(min_value=1, max_value=12))
+def test_student_codes_are_one_per_page(exam: str, seed: int, student: str, questions: int) -> None:
+    if reference(Payload(exam, seed, questions + 3, student).text()) is ValueError:
+        return
+    assert student_codes(exam, seed, student, questions) == [
+        segno_tex_code(Payload(exam, seed, page, student).text())
+        for page in range(1, qr.pages_bound(questions) + 1)
+    ]
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60), st.integers(1, 4), st.integers(1, 40))
+def test_run_lengths_are_runs(seed: int, width: int, codes: int, mean_run: int) -> None:
+    """Any modules, long runs (split at 26) and rows starting dark included."""
+    rng = np.random.default_rng(seed)
+    runs = rng.geometric(1 / mean_run, size=codes * width * width)
+    colours = np.repeat(np.arange(len(runs)) % 2, runs)[: codes * width * width]
+    modules = (colours ^ rng.integers(0, 2)).astype(np.uint8).reshape(codes * width, width)
+    expected = [
+        "/".join(_runs(row) for row in code.tolist()) for code in modules.reshape(codes, width, -1)
+    ]
+    assert _tex_runs(modules, width) == expected
+
+
+def modules_of(code: str) -> np.ndarray:
+    """The modules (1: dark) a ``tex_code`` string draws, read the way ``\\examgen@qr`` reads it."""
+    rows = []
+    for runs in code.split("/"):
+        row: list[int] = []
+        for colour, run in enumerate(runs):
+            row += [colour % 2] * (ord(run) - 64)
+        rows.append(row)
+    return np.array(rows, dtype=np.uint8)
+
+
+def image_of(code: str) -> np.ndarray:
+    """The code drawn black on white, 4 pixels per module, with a 4-module quiet zone."""
+    return np.kron(1 - np.pad(modules_of(code), 4), np.ones((4, 4), np.uint8)) * 255
+
+
+@given(payloads)
+def test_fast_code_reads_back(payload: str) -> None:
+    """zxing reads the payload's bytes (segno's encoding: ISO-8859-1, else Shift JIS, else
+    UTF-8) from the code."""
+    if reference(payload) is ValueError:
+        return
+    read = zxingcpp.read_barcodes(image_of(tex_code(payload)))
+    assert [r.bytes for r in read] == [encoder.data_to_bytes(payload, None)[0]]
+
+
+@given(
+    st.text(string.ascii_letters + string.digits + "-_.", min_size=1, max_size=30),
+    seeds,
+    pages,
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=60),
+)
+def test_scan_reads_the_payload(exam: str, seed: int, page: int, student: str) -> None:
+    """``examgen scan``'s reader finds the page's payload in the code."""
+    payload = Payload(exam, seed, page, student)
+    assert find_qr(image_of(tex_code(payload.text())))[:2] == (payload, payload.text())

@@ -1,0 +1,178 @@
+"""What the speed-ups of issue 13 remember or shortcut gives what the plain computation gives.
+
+Rendering and solving remember a few pure results (a bank family's problem texts, escaped
+names, the test-wise outcomes of an option set, point gradients), each keyed by value and
+bounded, and take a few shortcuts past sympy's and Jinja's slower paths. Each is checked here
+against the plain computation, on values hypothesis draws; the build's bytes themselves are
+pinned by the golden tests.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator import choices, linear_regression, render
+from generator.families import get_family
+from generator.families._descent import _add, _mul
+from generator.seeding import question_stream
+
+rationals = st.fractions(min_value=-50, max_value=50, max_denominator=24).map(
+    lambda f: sympy.Rational(f.numerator, f.denominator)
+)
+
+
+# --- rendering ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["latex", "markdown", "html"])
+@given(seed=st.integers(0, 2**32), points=st.sampled_from([1, 1.0, 2, 0.5]))
+def test_a_remembered_problem_is_the_problem_rendered_afresh(fmt, seed, points):
+    family = get_family("sgd-direction")
+    variant = family.generate(question_stream(seed, "s001", 1))
+    extra = {"space": None, "work_space": "0.3in", "part": "solution"}
+    args = (fmt, variant, 3, points, True, extra)
+    afresh = render.Problem(*args).render()
+    assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
+    assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
+
+
+def test_points_of_another_type_are_another_problem():
+    """``1`` and ``1.0`` are equal, and hash alike, but print differently: the key keeps types."""
+    variant = get_family("sgd-direction").generate(question_stream(0, "s001", 1))
+    one = render.render_problem("markdown", variant, points=1)
+    assert "(1 point)" in one
+    assert "(1.0 point)" in render.render_problem("markdown", variant, points=1.0)
+    assert render.render_problem("markdown", variant, points=1) == one
+
+
+def test_unhashable_params_render_without_being_remembered():
+    variant = get_family("sgd-direction").generate(question_stream(0, "s001", 1))
+    extra = {"space": ["not", "hashable"]}
+    problem = render.Problem("latex", variant, 1, 1, True, extra)
+    assert render.ProblemKey.of(problem) is None
+    assert render.render_problem("latex", variant, extra=extra) == problem.render()
+
+
+def test_every_remembered_result_is_bounded():
+    """A 3,000-student build must not grow any of them without bound."""
+    for remembered in (
+        render._remembered_problem,
+        render._template,
+        render._template_file,
+        render._escaped_latex,
+        render._escaped_markdown,
+        choices._fair_sets,
+        linear_regression.squared_loss_gradient,
+    ):
+        assert remembered.cache_info().maxsize is not None
+
+
+def test_a_fresh_environment_renders_a_changed_template(tmp_path, monkeypatch):
+    """Templates and texts are remembered per environment: ``environment.cache_clear()`` (as
+    tests that rewrite a template do) makes the next render read the template again."""
+    family = get_family("sgd-direction")
+    variant = family.generate(question_stream(0, "s001", 1))
+    folder = tmp_path / "sgd-direction"
+    folder.mkdir()
+    monkeypatch.setattr(family, "FOLDER", folder)
+    for text in ("first", "second"):
+        (folder / "template.j2").write_text(f"{text} ((( number )))", encoding="utf-8")
+        render.environment.cache_clear()
+        assert render.render_problem("markdown", variant, number=4) == f"{text} 4\n"
+    render.environment.cache_clear()
+
+
+names = st.sampled_from(["w1", "points", "items", "keys", "get", "copy", "__class__", "x"])
+
+
+@given(st.dictionaries(names, st.integers()), names)
+def test_attribute_lookup_on_a_dict_finds_what_jinja_finds(mapping, name):
+    ours = render.environment("markdown")
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    found, expected = ours.getattr(mapping, name), plain.getattr(mapping, name)
+    if isinstance(expected, jinja2.Undefined):
+        assert isinstance(found, jinja2.Undefined)
+    else:
+        assert found == expected
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown", "html"])
+def test_every_template_sees_every_global(fmt):
+    """Templates hold their globals as one dict: each must have all of them, M included, or
+    Jinja would build an imported module afresh on every import."""
+    env = render.environment(fmt)
+    for name in ("problem.j2", "families/_choices.j2", "families/_descent.j2"):
+        template = env.get_template(name)
+        assert set(env.globals) <= set(template.globals)
+        assert template.globals["M"] is env.globals["M"]
+
+
+def _tidy_plain(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\n", "\t", "\r", "\u2028", "\xa0"])))
+def test_tidy_collapses_blank_runs_as_before(text):
+    assert render._tidy(text) == _tidy_plain(text)
+
+
+@given(rationals)
+def test_inline_numbers_as_with_sympy_comparisons(value):
+    slashed = f"{'-' if value < 0 else ''}{abs(value.p)}/{value.q}"
+    inline = str(value) if value.q == 1 else slashed
+    assert render.tex_inline(value) == inline
+    bracketed = value < 0 or value.q != 1
+    assert render.tex_paren(value, inline=True) == (f"({inline})" if bracketed else inline)
+
+
+@given(st.text() | st.integers() | st.booleans())
+def test_escaping_remembered_is_escaping_afresh(text):
+    """Remembered by the text itself: ``1`` and ``True`` (equal keys) still print as written."""
+    assert render.escape_latex(text) == render._escaped_latex.__wrapped__(str(text))
+    assert render.escape_markdown(text) == render._escaped_markdown.__wrapped__(str(text))
+
+
+# --- solving ------------------------------------------------------------------------------------
+@given(rationals, rationals)
+def test_work_counts_as_with_sympy_comparisons(a, b):
+    assert _mul(a, b) == (0 if a in (0, 1, -1) or b in (0, 1, -1) else 1)
+    assert _add(a, b) == (0 if a == 0 or b == 0 else 1)
+    assert _mul(2, b) == (0 if b in (0, 1, -1) else 1)
+
+
+@given(st.integers(1, 6), rationals, rationals, st.tuples(rationals, rationals))
+def test_a_remembered_point_gradient_is_computed_afresh(position, x, y, w):
+    remembered = linear_regression.squared_loss_gradient(position, x, y, w)
+    assert remembered == linear_regression.squared_loss_gradient.__wrapped__(position, x, y, w)
+    aug = (1, x)
+    residual = x * w[1] + w[0] - y
+    assert remembered.gradient == (2 * residual, 2 * residual * x)
+    assert remembered.aug == aug
+
+
+@given(seed=st.integers(0, 2**32), count=st.integers(1, 4))
+def test_fair_arrangement_is_the_same_from_remembered_outcomes(seed, count):
+    """The outcomes ``arrange_fairly`` decides from are remembered by the options' values; a
+    list among them (not hashable) is worked out afresh, with the same draws and order."""
+    values = {
+        "correct": (sympy.Rational(3, 2), sympy.Integer(-1)),
+        "sign": (sympy.Rational(1, 2), sympy.Integer(3)),
+        "half": (sympy.Rational(3, 4), sympy.Rational(-1, 2)),
+        "zero": (sympy.Integer(0), sympy.Integer(0)),
+        "twice": (sympy.Integer(3), sympy.Integer(-2)),
+        "swap": (sympy.Integer(-1), sympy.Rational(3, 2)),
+    }
+    center = (sympy.Integer(1), sympy.Integer(1))
+    as_lists = {name: list(value) for name, value in values.items()}
+    remembered = np.random.default_rng(seed)
+    afresh = np.random.default_rng(seed)
+    picked = choices.arrange_fairly(remembered, "correct", values, count, "vector", center)
+    again = choices.arrange_fairly(afresh, "correct", as_lists, count, "vector", list(center))
+    assert picked == again
+    assert remembered.random() == afresh.random()  # the same number of draws
