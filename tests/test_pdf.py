@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from pypdf import PdfReader
 
 import generator.build
 import generator.pdf
+import generator.pdf_split
 from generator.build import render_exam_document
 from generator.cli import main
 from generator.pdf import latex_command, latex_environment
@@ -31,6 +33,7 @@ from generator.render import escape_latex
 from generator.roster import Student
 from generator.spec import DEFAULT_SPEC, load_spec
 from generator.tex_unicode import T1_RANGES, T5_SLOTS
+from tests.test_pdf_write import qpdf_cut
 
 pytestmark = pytest.mark.pdf
 
@@ -164,6 +167,18 @@ def test_split_pages_are_the_batch_pages(built: Path) -> None:
         assert sid in pages.decode("utf-8")
         start += count
     assert start - 1 == len(PdfReader(source).pages)
+
+
+def test_each_students_pdf_is_what_qpdf_wrote_for_their_pages(built: Path) -> None:
+    """The writer's per-student files are byte for byte qpdf's copy-and-save of the same pages
+    of pdfTeX's output (three students are one part, kept whole as handouts.pdf), and the files
+    qpdf checks clean."""
+    for name, sub in (("handouts", "exams"), ("solutions", "solutions")):
+        files = [(built / sub / f"{sid}.pdf").read_bytes() for sid, _ in ROSTER]
+        assert files == qpdf_cut(built / f"{name}.pdf", len(ROSTER)), name
+        for data in files:
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                assert pdf.check_pdf_syntax() == []
 
 
 def test_hostile_roster_prints_literally_and_runs_nothing(tmp_path: Path) -> None:
@@ -337,26 +352,36 @@ def test_a_roster_change_leaves_every_other_students_files_and_printed_pages(
             assert old and page_images(folder / name, tmp_path / f"new-{sub}{k}") == old, name
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-        lambda: pikepdf.PdfError("write error: No space left on device"),
-    ],
-    ids=["ENOSPC", "qpdf-error"],
-)
+class FullDisk(io.RawIOBase):
+    """A file on a full disk: every write fails as the kernel fails it."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def write_to_full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.pdf_split, "open", lambda *a, **k: FullDisk(), raising=False)
+
+
+def qpdf_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def truncated(*args, **kwargs):
+        raise pikepdf.PdfError("read error: unexpected EOF (a part cut short by a full disk)")
+
+    monkeypatch.setattr(pikepdf, "open", truncated)
+
+
+@pytest.mark.parametrize("failure", [write_to_full_disk, qpdf_fails], ids=["ENOSPC", "qpdf-error"])
 def test_a_full_disk_while_writing_pdfs_is_one_line_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure
 ) -> None:
     """On main a full disk made qpdf abort the process (rc 134) and left the staging folder;
-    here the write fails as it would on a full disk."""
+    here the per-student PDFs' writes fail as on a full disk, or qpdf cannot read a part."""
     out = tmp_path / "out"
     (out / "keep").mkdir(parents=True)
-
-    def full(self, *args, **kwargs):
-        raise failure()
-
-    monkeypatch.setattr(pikepdf.Pdf, "save", full)
+    failure(monkeypatch)
     _, result = build(tmp_path, ROSTER[:1], "--pdf")
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
