@@ -81,9 +81,11 @@ def refuse_five(x: int) -> int:
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_an_error_in_a_worker_reaches_the_caller_with_its_message(processes):
-    with pytest.raises(ExamgenError, match="no acceptable variant for 5"):
-        with ordered_map(refuse_five, list(range(8)), processes) as results:
-            list(results)
+    with (
+        pytest.raises(ExamgenError, match="no acceptable variant for 5"),
+        ordered_map(refuse_five, list(range(8)), processes) as results,
+    ):
+        list(results)
 
 
 def test_files_do_not_depend_on_jobs(tmp_path):
