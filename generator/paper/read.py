@@ -22,7 +22,9 @@ from generator.paper.qr import Payload
 # INNER times the bubble's radius (clear of the printed outline).
 INNER = 0.62
 INK = 0.5  # a pixel darker than this counts as ink for ``coverage``
-MARKED_COVERAGE, MARKED_MEAN = 0.3, 0.3  # both reached: a mark
+# Both reached: a mark. A light pencil tick (darkness 0.6) covers about half the disc, mean 0.29;
+# a faint fill (0.22-0.32) has no pixel past INK, so coverage, not the mean, tells them apart.
+MARKED_COVERAGE, MARKED_MEAN = 0.3, 0.25
 BLANK_COVERAGE, BLANK_MEAN = 0.06, 0.14  # both below: blank (paper, dust, a light erasure)
 #: How far (in pt) from where the QR code predicts it a registration mark may be found.
 MARK_SEARCH = 40.0
