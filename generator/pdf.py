@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import pikepdf
 
 from generator.errors import ExamgenError
-from generator.pdf_split import join_pdfs, split_pdf
+from generator.pdf_split import PartJoiner, split_pdf
 from generator.roster import Student
 from generator.tex_unicode import unprintable_characters
 
@@ -183,6 +183,7 @@ class Job:
     tex: Path
     batch: Batch
     students: range
+    part: int = 1  # its number among the document's parts, from 1
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -440,6 +441,8 @@ class PdfPhase:
         self.parts = 0
         total = 2 * len(DOCUMENTS) * len(students)
         self.runs = LatexRuns([], self._cut, jobs or available_cores(), total)
+        count = len(student_parts(len(students)))
+        self.joiners = {name: PartJoiner(folder / f"{name}.pdf", count) for name, _, _ in DOCUMENTS}
 
     def add(self, members: range, known: Sequence[PdfStudent] = ()) -> None:
         """Typeset the next run of students, whose per-student ``.tex`` files are written;
@@ -457,7 +460,7 @@ class PdfPhase:
             tex.write_text(batch.text, encoding="utf-8")
             # The source stays on disk (latex_error reads it back): holding every part's text
             # made the build's memory grow with the class (about 170 MB at 3,000 students).
-            self.runs.add(Job(name, sub, tex, replace(batch, text=""), members))
+            self.runs.add(Job(name, sub, tex, replace(batch, text=""), members, self.parts))
 
     def _cut(self, job: Job, tick: Callable[[], None]) -> None:
         def ticking(items: Iterable[T], label: str) -> Iterator[T]:
@@ -473,9 +476,13 @@ class PdfPhase:
             raise ExamgenError(
                 f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
             )
+        # Joined while later parts typeset; the last part's join is all that follows them.
+        self.joiners[job.name].add(job.part, job.tex.with_suffix(".pdf"))
 
     def stop(self) -> None:
         self.runs.stop()
+        for joiner in self.joiners.values():
+            joiner.close()
 
     def finish(self, progress: Progress[Any] = _no_progress) -> dict[str, float]:
         """Wait for every part, check them, join the documents, hand over the positions."""
@@ -497,12 +504,9 @@ class PdfPhase:
                 members = [self.students[k] for k in job.students]
                 raise latex_error(job.name, job.folder, job.tex, job.batch, members)
         latex_jobs = [runs.jobs[i] for i in order]
-        for name, _, _ in DOCUMENTS:
-            parts = [job.tex.with_suffix(".pdf") for job in latex_jobs if job.name == name]
-            try:
-                join_pdfs(parts, self.folder / f"{name}.pdf")
-            except pikepdf.PdfError as err:
-                raise _qpdf_error(err, self.folder) from None
+        unjoined = [name for name, joiner in self.joiners.items() if not joiner.complete]
+        if unjoined:  # every part was typeset and cut, so each was handed to its joiner
+            raise AssertionError(f"{unjoined[0]}.pdf: parts typeset but not joined")
         if self.positions is not None:
             self.positions(
                 [

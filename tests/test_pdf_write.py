@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pikepdf import Array, Dictionary, Name, String
 
-from generator.pdf_split import STUDENT_DEST, join_pdfs, split_pdf, student_ranges
+from generator.pdf_split import STUDENT_DEST, PartJoiner, join_pdfs, split_pdf, student_ranges
 
 TRICKY = [
     b"1 0 R",
@@ -159,6 +159,28 @@ def test_a_joined_document_holds_every_parts_pages_in_order(
     joined = (folder / "joined.pdf").read_bytes()
     assert joined == (folder / "again.pdf").read_bytes()
     assert pages_of(joined) == [page for data, _ in typeset for page in pages_of(data)]
+
+
+@given(st.lists(parts(), min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_parts_joined_as_they_finish_in_any_order_give_the_same_document(
+    tmp_path_factory: pytest.TempPathFactory, typeset: list[tuple[bytes, list[int]]], rng: Any
+) -> None:
+    """pdflatex runs finish in any order; the build's joiner appends each part once those before
+    it are in, and the document is byte for byte the in-order join."""
+    folder = tmp_path_factory.mktemp("joiner")
+    paths = []
+    for k, (data, _) in enumerate(typeset):
+        paths.append(folder / f"part-{k}.pdf")
+        paths[-1].write_bytes(data)
+    join_pdfs(paths, folder / "in-order.pdf")
+    finishing = list(enumerate(paths, start=1))
+    rng.shuffle(finishing)
+    joiner = PartJoiner(folder / "as-finished.pdf", len(paths))
+    for number, path in finishing:
+        assert not joiner.complete
+        joiner.add(number, path)
+    assert joiner.complete
+    assert (folder / "as-finished.pdf").read_bytes() == (folder / "in-order.pdf").read_bytes()
 
 
 def handmade_pdf(objects: list[bytes]) -> bytes:
