@@ -23,7 +23,7 @@ sheets.json::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +120,17 @@ def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
     return [pages[n] for n in sorted(pages)]
 
 
-def sheets(exam: str, seed: int, parts: Sequence[tuple[Path, Sequence[Student]]]) -> dict[str, Any]:
-    pages = []
-    for path, students in parts:
-        pages.extend(read_part(path, students))
+def part_sheets(
+    exam: str, seed: int, path: Path, students: Sequence[Student], first: int
+) -> list[dict[str, Any]]:
+    """sheets.json's pages of one typeset part, numbered in the document from ``first`` + 1 (a
+    student's pages are all in one part, so their count is known here)."""
+    pages = read_part(path, students)
     counts: dict[str, int] = {}
     for page in pages:
         counts[page["student"]] = counts.get(page["student"], 0) + 1
     out = []
-    for number, page in enumerate(pages, start=1):
+    for number, page in enumerate(pages, start=first + 1):
         payload = Payload(exam, seed, page["sheet_page"], page["student"]).text()
         out.append(
             {
@@ -147,18 +149,20 @@ def sheets(exam: str, seed: int, parts: Sequence[tuple[Path, Sequence[Student]]]
                 "boxes": page["boxes"],
             }
         )
-    return {"exam": exam, "seed": seed, "unit": "pt", "origin": "top-left", "pages": out}
+    return out
 
 
 #: How far (pt) a fixed layout's positions may differ between students.
 FIXED_TOLERANCE = 1.0
 
+Placements = dict[tuple, tuple[int, float, float]]
 
-def placements(data: dict[str, Any]) -> dict[str, dict[tuple, tuple[int, float, float]]]:
+
+def placements(pages: Iterable[dict[str, Any]]) -> dict[str, Placements]:
     """student → {(question, what): (sheet page, x, y)} for every question's block top, bubble
     and box: what a fixed layout keeps the same for every student."""
-    out: dict[str, dict[tuple, tuple[int, float, float]]] = {}
-    for page in data["pages"]:
+    out: dict[str, Placements] = {}
+    for page in pages:
         own = out.setdefault(page["student"], {})
         at = page["sheet_page"]
         for q in page["questions"]:
@@ -170,20 +174,29 @@ def placements(data: dict[str, Any]) -> dict[str, dict[tuple, tuple[int, float, 
     return out
 
 
-def check_fixed(data: dict[str, Any]) -> None:
+class FixedLayout:
     """Every student's questions, bubbles and boxes where the first student has them, on as many
     pages: otherwise a variant outgrew its page and the layout is not fixed (an error, never a
-    silently shifted sheet that Gradescope would grade in the wrong place)."""
-    by_student = placements(data)
-    counts = {p["student"]: p["sheet_pages"] for p in data["pages"]}
-    first = next(iter(by_student), None)
-    if first is None:
-        return
-    for student, own in by_student.items():
+    silently shifted sheet that Gradescope would grade in the wrong place). Fed a part at a time,
+    so only the first student's placements are kept."""
+
+    def __init__(self) -> None:
+        self.first: tuple[str, Placements, int] | None = None
+
+    def add(self, pages: Sequence[dict[str, Any]]) -> None:
+        counts = {p["student"]: p["sheet_pages"] for p in pages}
+        for student, own in placements(pages).items():
+            if self.first is None:
+                self.first = (student, own, counts[student])
+            self._compare(student, own, counts[student])
+
+    def _compare(self, student: str, own: Placements, count: int) -> None:
+        assert self.first is not None
+        first, first_own, first_count = self.first
         for what, (page, x, y) in own.items():
-            if what not in by_student[first]:
+            if what not in first_own:
                 continue  # a value only some variants have (a fifth option)
-            page0, x0, y0 = by_student[first][what]
+            page0, x0, y0 = first_own[what]
             if page != page0 or max(abs(x - x0), abs(y - y0)) > FIXED_TOLERANCE:
                 raise ExamgenError(
                     f'layout = "fixed": question {what[0]} of student {student} is on page '
@@ -191,11 +204,16 @@ def check_fixed(data: dict[str, Any]) -> None:
                     f"({x0}, {y0})): a variant outgrew its page; give the question less space "
                     'or use layout = "flow"'
                 )
-        if counts[student] != counts[first]:
+        if count != first_count:
             raise ExamgenError(
-                f'layout = "fixed": student {student} has {counts[student]} pages, student '
-                f'{first} {counts[first]}; use layout = "flow"'
+                f'layout = "fixed": student {student} has {count} pages, student '
+                f'{first} {first_count}; use layout = "flow"'
             )
+
+
+def check_fixed(data: dict[str, Any]) -> None:
+    """``FixedLayout``'s check of a whole sheets.json."""
+    FixedLayout().add(data["pages"])
 
 
 def write_sheets(
@@ -206,14 +224,24 @@ def write_sheets(
     fixed: bool = False,
 ) -> Path:
     """sheets.json with one page per line: small for a large class, and diffs read by page.
-    ``fixed``: the spec asked for a fixed layout, checked here (``check_fixed``)."""
+    Written a part at a time (a 3,000-student class has 24,000 pages), so memory does not grow
+    with the class. ``fixed``: the spec asked for a fixed layout, checked here."""
     path = folder / SHEETS_NAME
-    data = sheets(exam, seed, parts)
-    if fixed:
-        check_fixed(data)
-    head = json.dumps({k: v for k, v in data.items() if k != "pages"}, ensure_ascii=False)
-    pages = ",\n".join(json.dumps(p, ensure_ascii=False) for p in data["pages"])
-    path.write_text(f'{head[:-1]}, "pages": [\n{pages}\n]}}\n', encoding="utf-8")
+    check = FixedLayout() if fixed else None
+    head = json.dumps(
+        {"exam": exam, "seed": seed, "unit": "pt", "origin": "top-left"}, ensure_ascii=False
+    )
+    written = 0
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f'{head[:-1]}, "pages": [\n')
+        for part, students in parts:
+            pages = part_sheets(exam, seed, part, students, written)
+            if check is not None:
+                check.add(pages)
+            for page in pages:
+                out.write((",\n" if written else "") + json.dumps(page, ensure_ascii=False))
+                written += 1
+        out.write("\n]}\n")
     return path
 
 
