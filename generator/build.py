@@ -21,8 +21,8 @@ from generator.csv_table import student_csv
 from generator.families.base import Variant
 from generator.files import output_errors, signals_raise, staged_directory
 from generator.fingerprint import fingerprint_of
-from generator.json_text import document_text, item_text
-from generator.manifest import MANIFEST_NAME, family_folders, manifest_student, manifest_text
+from generator.json_text import ListFile, item_text
+from generator.manifest import MANIFEST_NAME, family_folders, manifest_head, manifest_student
 from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import write_sheets
 from generator.paper.qr import student_codes
@@ -270,11 +270,9 @@ def write_exam_files(
 ) -> None:
     """Per-student exams and solutions in every format, then the keys and the manifest."""
     stems = file_stems([e.student.id for e in exams])
-    records = [
-        write_student(folder, spec, exam, stem)
-        for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering")
-    ]
-    write_class_files(folder, spec, seed, records)
+    with ClassFiles(folder, spec, seed) as class_files:
+        for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
+            class_files.add(write_student(folder, spec, exam, stem))
 
 
 def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> StudentRecord:
@@ -288,18 +286,35 @@ def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> Stu
     return student_record(exam, stem)
 
 
-def write_class_files(
-    folder: Path, spec: Spec, seed: int, records: Sequence[StudentRecord]
-) -> None:
-    """key.json, key.csv and the manifest, once every student is written."""
-    _write(
-        folder / "key.json",
-        document_text(key_head(spec, seed), "students", (r.key_entry for r in records)),
-    )
-    _write(folder / "key.csv", key_csv_text(spec, (r.answers for r in records)))
-    folders = {family: path for r in records for family, path in r.folders.items()}
-    manifest = manifest_text(spec, seed, folders, (r.manifest_entry for r in records))
-    _write(folder / MANIFEST_NAME, manifest)
+class ClassFiles:
+    """key.json, key.csv and manifest.json, fed a student at a time (``add``) in roster order
+    and written when the block ends without an error. Each student's JSON entries go to disk at
+    once; what stays in memory is key.csv's row and the families' folders."""
+
+    def __init__(self, folder: Path, spec: Spec, seed: int) -> None:
+        self.folder, self.spec, self.seed = folder, spec, seed
+        self.key = ListFile(folder / "key.json")
+        self.manifest = ListFile(folder / MANIFEST_NAME)
+        self.rows: list[tuple[str, str, tuple[str, ...]]] = []
+        self.folders: dict[str, Path] = {}
+
+    def add(self, record: StudentRecord) -> None:
+        self.key.add(record.key_entry)
+        self.manifest.add(record.manifest_entry)
+        self.rows.append(record.answers)
+        self.folders.update(record.folders)
+
+    def __enter__(self) -> ClassFiles:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.key.discard()
+            self.manifest.discard()
+            return
+        self.key.finish(key_head(self.spec, self.seed), "students")
+        _write(self.folder / "key.csv", key_csv_text(self.spec, self.rows))
+        self.manifest.finish(manifest_head(self.spec, self.seed, self.folders), "students")
 
 
 def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
@@ -381,16 +396,13 @@ def build(
                             staging, spec.id, seed, runs, fixed=spec.layout == "fixed"
                         ),
                     )
-                records: list[StudentRecord] = []
-                for members, part in zip(
-                    parts,
-                    progress(_Sized(written, len(parts)), "Sampling and writing"),
-                    strict=True,
-                ):
-                    records.extend(part)
-                    if phase is not None:  # the families name the question in a LaTeX error
-                        phase.add(members, [r.pdf for r in part])
-            write_class_files(staging, spec, seed, records)
+                with ClassFiles(staging, spec, seed) as class_files:
+                    sampled = progress(_Sized(written, len(parts)), "Sampling and writing")
+                    for members, part in zip(parts, sampled, strict=True):
+                        for record in part:
+                            class_files.add(record)
+                        if phase is not None:  # the families name the question in a LaTeX error
+                            phase.add(members, [r.pdf for r in part])
             if phase is not None:
                 phase.finish(progress)
         finally:

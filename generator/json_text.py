@@ -2,18 +2,21 @@
 ``json.dumps(document, indent=2, ensure_ascii=False)`` writes of the whole document.
 
 A build writes each student's entry of key.json and manifest.json as soon as the student is done
-(possibly in another process) and keeps only that text, not the student's sympy objects, so its
-memory does not grow with the class beyond a few kilobytes per student.
+(possibly in another process) and keeps none of it: ``ListFile`` puts each entry on disk at once,
+so the build's memory does not grow with the class.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 INDENT = 2
 _ITEM_PAD = " " * (2 * INDENT)  # an item of a list that is a top-level member's value
+_CLOSING = f"\n{' ' * INDENT}]\n}}\n"
 
 
 def dumps(value: Any) -> str:
@@ -25,17 +28,59 @@ def item_text(value: Any) -> str:
     return "\n".join(_ITEM_PAD + line for line in dumps(value).split("\n"))
 
 
-def document_text(head: Mapping[str, Any], name: str, items: Iterable[str]) -> str:
-    """The document ``{**head, name: [...]}`` followed by a newline, whose list holds the values
-    that ``items`` (from ``item_text``) are the text of."""
+def _empty(head: Mapping[str, Any], name: str) -> str:
     if name in head:
         raise ValueError(f"{name!r} is already a member of the document's head")
-    texts = list(items)
-    if not texts:
-        return dumps({**head, name: []}) + "\n"
+    return dumps({**head, name: []}) + "\n"
+
+
+def _opening(head: Mapping[str, Any], name: str) -> str:
+    """The document's text up to its list's first item."""
+    _empty(head, name)
     skeleton = dumps({**head, name: [None]})
     placeholder = f"\n{_ITEM_PAD}null\n{' ' * INDENT}]\n}}"
     if not skeleton.endswith(placeholder):  # json.dumps changed its layout: fail loudly
         raise AssertionError("unexpected json.dumps layout")
-    closing = f"\n{' ' * INDENT}]\n}}\n"
-    return skeleton[: -len(placeholder)] + "\n" + ",\n".join(texts) + closing
+    return skeleton[: -len(placeholder)] + "\n"
+
+
+def document_text(head: Mapping[str, Any], name: str, items: Iterable[str]) -> str:
+    """The document ``{**head, name: [...]}`` followed by a newline, whose list holds the values
+    that ``items`` (from ``item_text``) are the text of."""
+    texts = list(items)
+    if not texts:
+        return _empty(head, name)
+    return _opening(head, name) + ",\n".join(texts) + _CLOSING
+
+
+class ListFile:
+    """``document_text`` written to ``path`` with the items given one by one (``add``) and the
+    head at the end (``finish``: a manifest's head depends on every student). The items wait
+    in a hidden file beside ``path``, not in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items = path.with_name(f".{path.name}.items")
+        self.out = open(self.items, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        self.out.write(f",\n{text}" if self.count else text)
+        self.count += 1
+
+    def finish(self, head: Mapping[str, Any], name: str) -> None:
+        self.out.close()
+        with open(self.path, "w", encoding="utf-8", newline="\n") as out:
+            if not self.count:
+                out.write(_empty(head, name))
+            else:
+                out.write(_opening(head, name))
+                with open(self.items, encoding="utf-8", newline="") as items:
+                    shutil.copyfileobj(items, out)
+                out.write(_CLOSING)
+        self.items.unlink()
+
+    def discard(self) -> None:
+        """Close without writing the document (a failed build: its folder goes anyway)."""
+        self.out.close()
+        self.items.unlink(missing_ok=True)

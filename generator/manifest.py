@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__
-from generator.json_text import document_text
 from generator.render import templates_dir
 
 if TYPE_CHECKING:
@@ -113,10 +112,3 @@ def manifest_student(
             for number, family, fingerprint, answer in questions
         ],
     }
-
-
-def manifest_text(
-    spec: Spec, seed: int, folders: Mapping[str, Path], students: Iterable[str]
-) -> str:
-    """manifest.json from its head's inputs and each student's entry as ``json_text.item_text``."""
-    return document_text(manifest_head(spec, seed, folders), "students", students)

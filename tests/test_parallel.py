@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import generator.build
 from generator.build import build
 from generator.errors import ExamgenError, NoAcceptableVariant
-from generator.json_text import document_text, item_text
+from generator.json_text import ListFile, document_text, item_text
 from generator.parallel import CAN_FORK, ordered_map
 from generator.pdf import CHUNK
 from generator.roster import numbered_students
@@ -46,9 +46,16 @@ json_values = st.recursive(
     head=st.dictionaries(st.text().filter(lambda k: k != "students"), json_values, max_size=4),
     items=st.lists(json_values, max_size=5),
 )
-def test_document_text_is_json_dumps_of_the_whole(head, items):
+def test_document_text_and_list_file_are_json_dumps_of_the_whole(tmp_path_factory, head, items):
     whole = json.dumps({**head, "students": items}, indent=2, ensure_ascii=False) + "\n"
     assert document_text(head, "students", [item_text(v) for v in items]) == whole
+    folder = tmp_path_factory.mktemp("list")
+    written = ListFile(folder / "key.json")
+    for value in items:
+        written.add(item_text(value))
+    written.finish(head, "students")
+    assert (folder / "key.json").read_bytes() == whole.encode("utf-8")
+    assert [p.name for p in folder.iterdir()] == ["key.json"]  # the items file is gone
 
 
 def test_document_text_refuses_a_head_that_holds_the_list():
