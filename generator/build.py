@@ -24,7 +24,7 @@ from generator.fingerprint import fingerprint_of
 from generator.json_text import ListFile, item_text
 from generator.manifest import MANIFEST_NAME, family_folders, manifest_head, manifest_student
 from generator.paper.handout import bubble_values, work_space
-from generator.paper.layout import write_sheets
+from generator.paper.layout import SheetsFile
 from generator.paper.qr import student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
@@ -392,9 +392,7 @@ def build(
                         staging,
                         [PdfStudent(stem, s, ()) for s, stem in zip(students, stems, strict=True)],
                         jobs,
-                        positions=lambda runs: write_sheets(
-                            staging, spec.id, seed, runs, fixed=spec.layout == "fixed"
-                        ),
+                        positions=SheetsFile(staging, spec.id, seed, spec.layout == "fixed"),
                     )
                 with ClassFiles(staging, spec, seed) as class_files:
                     sampled = progress(_Sized(written, len(parts)), "Sampling and writing")

@@ -31,11 +31,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pikepdf
 
 from generator.errors import ExamgenError
+from generator.ordered import InOrder
 from generator.pdf_split import PartJoiner, split_pdf
 from generator.roster import Student
 from generator.tex_unicode import unprintable_characters
@@ -392,9 +393,16 @@ def _no_progress(items: Iterable[T], label: str) -> Iterable[T]:
     return items
 
 
-#: Called with the handouts' parts in document order: each part's position file (``.pos``,
-#: written by the template as pages are shipped out) and its students (generator.paper.layout).
-PositionsHook = Callable[[list[tuple[Path, list[Student]]]], None]
+class Positions(Protocol):
+    """Takes the handouts' parts in document order as they are typeset (``add``: each part's
+    position file, ``.pos``, written by the template as pages are shipped out, and its
+    students), then ``close`` after the last (``generator.paper.layout.SheetsFile``)."""
+
+    def add(self, positions: Path, students: Sequence[Student]) -> None: ...
+
+    def close(self) -> Any: ...
+
+    def discard(self) -> None: ...
 
 
 def build_pdfs(
@@ -402,7 +410,7 @@ def build_pdfs(
     students: Sequence[PdfStudent],
     progress: Progress[Any] = _no_progress,
     jobs: int | None = None,
-    positions: PositionsHook | None = None,
+    positions: Positions | None = None,
 ) -> dict[str, float]:
     """From the per-student ``.tex`` files in ``folder``, write ``handouts.pdf``,
     ``solutions.pdf`` and each student's ``exams/<stem>.pdf`` and ``solutions/<stem>.pdf``,
@@ -433,7 +441,7 @@ class PdfPhase:
         folder: Path,
         students: Sequence[PdfStudent],
         jobs: int | None = None,
-        positions: PositionsHook | None = None,
+        positions: Positions | None = None,
     ) -> None:
         self.folder, self.students, self.positions = folder, list(students), positions
         self.work = folder / ".latex"
@@ -443,6 +451,9 @@ class PdfPhase:
         self.runs = LatexRuns([], self._cut, jobs or available_cores(), total)
         count = len(student_parts(len(students)))
         self.joiners = {name: PartJoiner(folder / f"{name}.pdf", count) for name, _, _ in DOCUMENTS}
+        self.sheets = (
+            InOrder(lambda part: positions.add(*part), count) if positions is not None else None
+        )
 
     def add(self, members: range, known: Sequence[PdfStudent] = ()) -> None:
         """Typeset the next run of students, whose per-student ``.tex`` files are written;
@@ -476,16 +487,21 @@ class PdfPhase:
             raise ExamgenError(
                 f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
             )
-        # Joined while later parts typeset; the last part's join is all that follows them.
+        # Joined, and the handouts' positions read, while later parts typeset: the last part's
+        # are all that follows them.
         self.joiners[job.name].add(job.part, job.tex.with_suffix(".pdf"))
+        if self.sheets is not None and job.name == DOCUMENTS[0][0]:
+            self.sheets.add(job.part, (job.tex.with_suffix(".pos"), [s.student for s in members]))
 
     def stop(self) -> None:
         self.runs.stop()
         for joiner in self.joiners.values():
             joiner.close()
+        if self.positions is not None:
+            self.positions.discard()
 
     def finish(self, progress: Progress[Any] = _no_progress) -> dict[str, float]:
-        """Wait for every part, check them, join the documents, hand over the positions."""
+        """Wait for every part, check them, finish the positions."""
         runs = self.runs
         try:
             for _ in progress(runs, "Typesetting PDFs"):
@@ -507,14 +523,10 @@ class PdfPhase:
         unjoined = [name for name, joiner in self.joiners.items() if not joiner.complete]
         if unjoined:  # every part was typeset and cut, so each was handed to its joiner
             raise AssertionError(f"{unjoined[0]}.pdf: parts typeset but not joined")
-        if self.positions is not None:
-            self.positions(
-                [
-                    (job.tex.with_suffix(".pos"), [self.students[i].student for i in job.students])
-                    for job in latex_jobs
-                    if job.name == DOCUMENTS[0][0]
-                ]
-            )
+        if self.positions is not None and self.sheets is not None:
+            if not self.sheets.complete:
+                raise AssertionError("handouts' parts typeset but their positions not read")
+            self.positions.close()
         shutil.rmtree(self.work)
         return {f"{step} {j.tex.stem}": t for j in latex_jobs for step, t in j.seconds.items()}
 

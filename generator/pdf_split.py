@@ -10,13 +10,13 @@ raw: about half the CPU time qpdf's copy-and-save took per student, for the same
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pikepdf
 
+from generator.ordered import InOrder
 from generator.pdf_write import Document, ObjGen, PartObjects
 
 STUDENT_DEST = "examgen-student-{}"
@@ -87,32 +87,23 @@ def join_pdfs(parts: Sequence[Path], dest: Path) -> None:
 class PartJoiner:
     """A document written part by part, as each part of it is typeset: parts may come in any
     order (several pdflatex runs at once), each is appended as soon as every part before it
-    is, so the join overlaps the typesetting of later parts instead of following it. One part
-    is open at a time and each is written out before the next is read, so memory does not grow
-    with the class. A lone part is the document as it is. Safe to call from several threads."""
+    is (``InOrder``), so the join overlaps the typesetting of later parts instead of following
+    it. One part is open at a time and each is written out before the next is read, so memory
+    does not grow with the class. A lone part is the document as it is."""
 
     def __init__(self, dest: Path, count: int) -> None:
         self.dest, self.count = dest, count
-        self.waiting: dict[int, Path] = {}
-        self.next = 1  # the part to append next
-        self.lock = threading.Lock()
+        self.parts = InOrder(self._append, count)
         self.out: BinaryIO | None = None
         self.document: Document | None = None
 
     @property
     def complete(self) -> bool:
-        return self.next > self.count
+        return self.parts.complete
 
     def add(self, number: int, path: Path) -> None:
         """Part ``number`` (1-based) is typeset at ``path``."""
-        with self.lock:
-            self.waiting[number] = path
-            while self.next in self.waiting:
-                self._append(self.waiting.pop(self.next))
-                self.next += 1
-            if self.complete and self.document is not None:
-                self.document.close()
-                self._release()
+        self.parts.add(number, path)
 
     def _append(self, path: Path) -> None:
         if self.count == 1:  # a copy: the part stays where the build checks it (25 students)
@@ -125,11 +116,14 @@ class PartJoiner:
             part = PartObjects(pdf)
             self.document.add_pages(part, range(len(part.pages)), keep=False)
         self.document.flush()
+        if self.parts.next == self.count:  # the last part
+            self.document.close()
+            self._release()
 
     def close(self) -> None:
         """Release the file (a finished document is complete; an unfinished one is left for
         the staging folder's removal)."""
-        with self.lock:
+        with self.parts.lock:
             self._release()
 
     def _release(self) -> None:

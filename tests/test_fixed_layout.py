@@ -123,3 +123,32 @@ def test_a_variant_out_of_place_stops_a_fixed_build(fixed_build) -> None:
     page["boxes"][0]["y"] += 2.0
     with pytest.raises(ExamgenError, match=f"question {page['boxes'][0]['question']} of student "):
         check_fixed(sheets)
+
+
+def test_a_student_out_of_place_in_a_later_part_stops_the_build_and_leaves_out_as_it_was(
+    tmp_path, monkeypatch
+) -> None:
+    """sheets.json is written part by part as pdflatex finishes each part (issue 13): a student of
+    the third part placed 2 pt lower stops the build with the one-line error, out/ untouched."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    import generator.paper.layout as layout
+    import generator.pdf
+
+    monkeypatch.setattr(generator.pdf, "CHUNK", 2)
+    original = layout.part_sheets
+
+    def lower_s005(*args, **kwargs):
+        pages = original(*args, **kwargs)
+        for page in pages:
+            if page["student"] == "s005" and page["boxes"]:
+                page["boxes"][0]["y"] += 2.0
+        return pages
+
+    monkeypatch.setattr(layout, "part_sheets", lower_s005)
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+    students = [Student(f"s{i:03d}", "") for i in range(1, 7)]
+    with pytest.raises(ExamgenError, match="of student s005 "):
+        build(load_spec(DEFAULT_SPEC), 3, students, out, pdf=True)
+    assert sorted(p.name for p in out.iterdir()) == ["keep"]

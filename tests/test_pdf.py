@@ -395,7 +395,7 @@ def test_the_streamed_build_writes_the_files_of_the_phase_by_phase_one(
     """``build`` starts pdflatex on each part as soon as its sources are written (issue 13); every
     file is byte for byte what writing every source first and then typesetting gives."""
     from generator.build import exam_dir_name, generate_exams, write_exam_files
-    from generator.paper.layout import write_sheets
+    from generator.paper.layout import SheetsFile
 
     monkeypatch.setattr(generator.pdf, "CHUNK", 2)
     spec = load_spec(DEFAULT_SPEC)
@@ -408,7 +408,7 @@ def test_the_streamed_build_writes_the_files_of_the_phase_by_phase_one(
     generator.pdf.build_pdfs(
         phased,
         generator.build.pdf_students(exams),
-        positions=lambda parts: write_sheets(phased, spec.id, SEED, parts),
+        positions=SheetsFile(phased, spec.id, SEED),
     )
     files = sorted(str(p.relative_to(streamed)) for p in streamed.rglob("*") if p.is_file())
     assert "sheets.json" in files and "exams/A0001.pdf" in files

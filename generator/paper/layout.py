@@ -216,6 +216,44 @@ def check_fixed(data: dict[str, Any]) -> None:
     FixedLayout().add(data["pages"])
 
 
+class SheetsFile:
+    """sheets.json with one page per line (small for a large class, and diffs read by page),
+    written a part at a time as the handouts' parts are typeset (``add``, in document order), so
+    memory does not grow with the class (a 3,000-student class has 24,000 pages) and nothing is
+    left to do once the last part is typeset. ``fixed``: the spec asked for a fixed layout,
+    checked as the parts come (``FixedLayout``)."""
+
+    def __init__(self, folder: Path, exam: str, seed: int, fixed: bool = False) -> None:
+        self.path = folder / SHEETS_NAME
+        self.exam, self.seed = exam, seed
+        self.check = FixedLayout() if fixed else None
+        self.written = 0
+        self.out = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (see close)
+        head = json.dumps(
+            {"exam": exam, "seed": seed, "unit": "pt", "origin": "top-left"}, ensure_ascii=False
+        )
+        self.out.write(f'{head[:-1]}, "pages": [\n')
+
+    def add(self, positions: Path, students: Sequence[Student]) -> None:
+        """The next part of the handouts: its position file and its students."""
+        pages = part_sheets(self.exam, self.seed, positions, students, self.written)
+        if self.check is not None:
+            self.check.add(pages)
+        for page in pages:
+            self.out.write((",\n" if self.written else "") + json.dumps(page, ensure_ascii=False))
+            self.written += 1
+
+    def close(self) -> Path:
+        """Finish the file (after the last part)."""
+        self.out.write("\n]}\n")
+        self.out.close()
+        return self.path
+
+    def discard(self) -> None:
+        """Close an unfinished file (a failed build: its folder goes anyway)."""
+        self.out.close()
+
+
 def write_sheets(
     folder: Path,
     exam: str,
@@ -223,26 +261,15 @@ def write_sheets(
     parts: Sequence[tuple[Path, Sequence[Student]]],
     fixed: bool = False,
 ) -> Path:
-    """sheets.json with one page per line: small for a large class, and diffs read by page.
-    Written a part at a time (a 3,000-student class has 24,000 pages), so memory does not grow
-    with the class. ``fixed``: the spec asked for a fixed layout, checked here."""
-    path = folder / SHEETS_NAME
-    check = FixedLayout() if fixed else None
-    head = json.dumps(
-        {"exam": exam, "seed": seed, "unit": "pt", "origin": "top-left"}, ensure_ascii=False
-    )
-    written = 0
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(f'{head[:-1]}, "pages": [\n')
-        for part, students in parts:
-            pages = part_sheets(exam, seed, part, students, written)
-            if check is not None:
-                check.add(pages)
-            for page in pages:
-                out.write((",\n" if written else "") + json.dumps(page, ensure_ascii=False))
-                written += 1
-        out.write("\n]}\n")
-    return path
+    """sheets.json of the handouts' ``parts`` (position file, students), all typeset."""
+    sheets = SheetsFile(folder, exam, seed, fixed)
+    try:
+        for positions, students in parts:
+            sheets.add(positions, students)
+    except BaseException:
+        sheets.discard()
+        raise
+    return sheets.close()
 
 
 def load_sheets(folder: Path) -> dict[str, Any]:
