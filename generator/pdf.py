@@ -253,43 +253,26 @@ class LatexRuns:
         thread.start()
 
     def _run(self, index: int) -> None:
-        """Wait for a free slot, then run and watch job ``index``'s pdflatex."""
-        proc = None
+        """Wait for a free slot, run and watch job ``index``'s pdflatex, then cut it with the
+        slot already free for the next run: cutting is Python, which shares the interpreter
+        lock with the thread writing students, and a slot held while it waits would leave a
+        core without pdflatex."""
+        job = self.jobs[index]
         try:
             with self.slots:
                 with self.lock:
                     if self.cancelled.is_set():
                         return
                     proc = subprocess.Popen(
-                        latex_command(self.jobs[index].tex),
-                        cwd=self.jobs[index].tex.parent,
+                        latex_command(job.tex),
+                        cwd=job.tex.parent,
                         env=latex_environment(),
                         stdin=subprocess.DEVNULL,
                         stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT,
                     )
                     self.procs.append(proc)
-                self._watch(index, proc)  # reports its own end
-        except BaseException as err:  # re-raised by build_pdfs in the main thread
-            self.errors[index] = err
-        finally:
-            if proc is None:
-                self.events.put(None)
-
-    def _tick(self, index: int) -> None:
-        if self.cancelled.is_set():  # stop cutting: the staging folder is about to go
-            raise InterruptedError("PDF build cancelled")
-        self.events.put(index)
-
-    def _watch(self, index: int, proc: subprocess.Popen[bytes]) -> None:
-        job, started = self.jobs[index], time.perf_counter()
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith(PROGRESS_MARK.encode()):
-                    self.events.put(index)
-            self.returncodes[index] = proc.wait()
-            job.seconds["latex"] = time.perf_counter() - started
+                self._typeset(index, proc)
             if self.returncodes[index] == 0:
                 started = time.perf_counter()
                 self.after(job, lambda: self._tick(index))
@@ -297,7 +280,21 @@ class LatexRuns:
         except BaseException as err:  # re-raised by build_pdfs in the main thread
             self.errors[index] = err
         finally:
-            self.events.put(None)
+            self.events.put(None)  # this job's end
+
+    def _tick(self, index: int) -> None:
+        if self.cancelled.is_set():  # stop cutting: the staging folder is about to go
+            raise InterruptedError("PDF build cancelled")
+        self.events.put(index)
+
+    def _typeset(self, index: int, proc: subprocess.Popen[bytes]) -> None:
+        job, started = self.jobs[index], time.perf_counter()
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith(PROGRESS_MARK.encode()):
+                self.events.put(index)
+        self.returncodes[index] = proc.wait()
+        job.seconds["latex"] = time.perf_counter() - started
 
     def __iter__(self) -> Iterator[int]:
         running = len(self.threads)
