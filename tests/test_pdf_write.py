@@ -145,15 +145,19 @@ def test_a_students_file_is_what_qpdf_wrote_for_their_pages(
         start += count
 
 
+def write_parts(folder: Path, typeset: list[tuple[bytes, list[int]]]) -> list[Path]:
+    paths = [folder / f"part-{k}.pdf" for k in range(len(typeset))]
+    for path, (data, _) in zip(paths, typeset, strict=True):
+        path.write_bytes(data)
+    return paths
+
+
 @given(st.lists(parts(), min_size=2, max_size=4))
 def test_a_joined_document_holds_every_parts_pages_in_order(
     tmp_path_factory: pytest.TempPathFactory, typeset: list[tuple[bytes, list[int]]]
 ) -> None:
     folder = tmp_path_factory.mktemp("join")
-    paths = []
-    for k, (data, _) in enumerate(typeset):
-        paths.append(folder / f"part-{k}.pdf")
-        paths[-1].write_bytes(data)
+    paths = write_parts(folder, typeset)
     join_pdfs(paths, folder / "joined.pdf")
     join_pdfs(paths, folder / "again.pdf")
     joined = (folder / "joined.pdf").read_bytes()
@@ -168,10 +172,7 @@ def test_parts_joined_as_they_finish_in_any_order_give_the_same_document(
     """pdflatex runs finish in any order; the build's joiner appends each part once those before
     it are in, and the document is byte for byte the in-order join."""
     folder = tmp_path_factory.mktemp("joiner")
-    paths = []
-    for k, (data, _) in enumerate(typeset):
-        paths.append(folder / f"part-{k}.pdf")
-        paths[-1].write_bytes(data)
+    paths = write_parts(folder, typeset)
     join_pdfs(paths, folder / "in-order.pdf")
     finishing = list(enumerate(paths, start=1))
     rng.shuffle(finishing)
