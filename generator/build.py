@@ -380,8 +380,6 @@ def build(
         staged_directory(target) as staging,
         output_errors(Path(out), full_disk_only=True),
     ):
-        for sub in ("exams", "solutions"):
-            (staging / sub).mkdir()
         writer = StudentWriter(staging, spec, seed, students, stems)
         phase = None
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ def dumps(value: Any) -> str:
 
 
 def item_text(value: Any) -> str:
-    """``value`` as an item of the list that ends a document (see ``document_text``)."""
+    """``value`` as an item of the list that ends a document (see ``ListFile``)."""
     return "\n".join(_ITEM_PAD + line for line in dumps(value).split("\n"))
 
 
@@ -44,19 +44,11 @@ def _opening(head: Mapping[str, Any], name: str) -> str:
     return skeleton[: -len(placeholder)] + "\n"
 
 
-def document_text(head: Mapping[str, Any], name: str, items: Iterable[str]) -> str:
-    """The document ``{**head, name: [...]}`` followed by a newline, whose list holds the values
-    that ``items`` (from ``item_text``) are the text of."""
-    texts = list(items)
-    if not texts:
-        return _empty(head, name)
-    return _opening(head, name) + ",\n".join(texts) + _CLOSING
-
-
 class ListFile:
-    """``document_text`` written to ``path`` with the items given one by one (``add``) and the
-    head at the end (``finish``: a manifest's head depends on every student). The items wait
-    in a hidden file beside ``path``, not in memory."""
+    """The document ``{**head, name: [...]}`` and a newline, as ``json.dumps(indent=2,
+    ensure_ascii=False)`` writes it, written to ``path`` with the list's items given one by one
+    (``add``, each from ``item_text``) and the head at the end (``finish``: a manifest's head
+    depends on every student). The items wait in a hidden file beside ``path``, not in memory."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

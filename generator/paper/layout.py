@@ -254,24 +254,6 @@ class SheetsFile:
         self.out.close()
 
 
-def write_sheets(
-    folder: Path,
-    exam: str,
-    seed: int,
-    parts: Sequence[tuple[Path, Sequence[Student]]],
-    fixed: bool = False,
-) -> Path:
-    """sheets.json of the handouts' ``parts`` (position file, students), all typeset."""
-    sheets = SheetsFile(folder, exam, seed, fixed)
-    try:
-        for positions, students in parts:
-            sheets.add(positions, students)
-    except BaseException:
-        sheets.discard()
-        raise
-    return sheets.close()
-
-
 def load_sheets(folder: Path) -> dict[str, Any]:
     path = Path(folder) / SHEETS_NAME
     try:
