@@ -37,7 +37,7 @@ import pikepdf
 
 from generator.errors import ExamgenError
 from generator.ordered import InOrder
-from generator.pdf_split import PartJoiner, split_pdf
+from generator.pdf_split import PartJoiner, cut_part, open_part
 from generator.roster import Student
 from generator.tex_unicode import unprintable_characters
 
@@ -478,15 +478,20 @@ class PdfPhase:
 
         members = [self.students[i] for i in job.students]
         dests = [self.folder / job.folder / f"{s.stem}.pdf" for s in members]
-        counts = split_pdf(job.tex.with_suffix(".pdf"), dests, ticking)
-        odd = [s.label for s, n in zip(members, counts, strict=True) if n % 2]
-        if odd:  # the template pads every student; an odd count means it was changed
-            raise ExamgenError(
-                f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
-            )
-        # Joined, and the handouts' positions read, while later parts typeset: the last part's
-        # are all that follows them.
-        self.joiners[job.name].add(job.part, job.tex.with_suffix(".pdf"))
+        part = open_part(job.tex.with_suffix(".pdf"))
+        try:
+            counts = cut_part(part, dests, ticking)
+            odd = [s.label for s, n in zip(members, counts, strict=True) if n % 2]
+            if odd:  # the template pads every student; an odd count means it was changed
+                raise ExamgenError(
+                    f"{job.name}.pdf: odd page count for {odd[0]}; keep \\examgenendstudent"
+                )
+        except BaseException:
+            part.close()
+            raise
+        # Joined (the part as the cut read it), and the handouts' positions read, while later
+        # parts typeset: the last part's are all that follows them.
+        self.joiners[job.name].add(job.part, part)
         if self.sheets is not None and job.name == DOCUMENTS[0][0]:
             self.sheets.add(job.part, (job.tex.with_suffix(".pos"), [s.student for s in members]))
 

@@ -18,6 +18,7 @@ import hashlib
 import re
 from array import array
 from collections.abc import Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 import pikepdf
@@ -72,8 +73,8 @@ class Template:
 class PartObjects:
     """One typeset part's pages and the objects they reach, each serialised on first use."""
 
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
-        self.pdf = pdf
+    def __init__(self, pdf: pikepdf.Pdf, path: Path | None = None) -> None:
+        self.pdf, self.path = pdf, path
         self.pages: list[ObjGen] = []
         self.templates: dict[ObjGen, Template] = {}
         self.tree: set[ObjGen] = set()
@@ -89,6 +90,11 @@ class PartObjects:
                 self._walk(kid)
             else:
                 self.pages.append(kid.objgen)
+
+    def close(self) -> None:
+        """Close the PDF and drop what was serialised of it."""
+        self.templates.clear()
+        self.pdf.close()
 
     def template(self, objgen: ObjGen) -> Template:
         template = self.templates.get(objgen)

@@ -10,6 +10,7 @@ strings that look like references, percent signs and binary bytes in their dicti
 from __future__ import annotations
 
 import io
+import os
 import zlib
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +18,19 @@ from typing import Any
 
 import pikepdf
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pikepdf import Array, Dictionary, Name, String
 
-from generator.pdf_split import STUDENT_DEST, PartJoiner, join_pdfs, split_pdf, student_ranges
+from generator.pdf_split import (
+    STUDENT_DEST,
+    PartJoiner,
+    cut_part,
+    join_pdfs,
+    open_part,
+    split_pdf,
+    student_ranges,
+)
 
 TRICKY = [
     b"1 0 R",
@@ -166,22 +175,57 @@ def test_a_joined_document_holds_every_parts_pages_in_order(
 
 
 @given(st.lists(parts(), min_size=1, max_size=4), st.randoms(use_true_random=False))
-def test_parts_joined_as_they_finish_in_any_order_give_the_same_document(
+def test_parts_cut_and_joined_as_they_finish_in_any_order_give_the_same_document(
     tmp_path_factory: pytest.TempPathFactory, typeset: list[tuple[bytes, list[int]]], rng: Any
 ) -> None:
-    """pdflatex runs finish in any order; the build's joiner appends each part once those before
-    it are in, and the document is byte for byte the in-order join."""
+    """pdflatex runs finish in any order; the build cuts each part into students and hands the
+    same open part (its objects already serialised, its streams read) to the joiner, which
+    appends it once those before it are in: the document is byte for byte the in-order join of
+    freshly opened parts, and the students' files are those of a cut on its own."""
     folder = tmp_path_factory.mktemp("joiner")
     paths = write_parts(folder, typeset)
     join_pdfs(paths, folder / "in-order.pdf")
-    finishing = list(enumerate(paths, start=1))
+    finishing = list(enumerate(zip(paths, typeset, strict=True), start=1))
     rng.shuffle(finishing)
     joiner = PartJoiner(folder / "as-finished.pdf", len(paths))
-    for number, path in finishing:
+    opened = []
+    for number, (path, (_, counts)) in finishing:
         assert not joiner.complete
-        joiner.add(number, path)
+        part = open_part(path)
+        opened.append(part)
+        students = folder / f"students-{number}"
+        students.mkdir()
+        dests = [students / f"{k}.pdf" for k in range(len(counts))]
+        assert cut_part(part, dests) == counts
+        joiner.add(number, part)
+        assert [d.read_bytes() for d in dests] == qpdf_cut(path, len(counts))
     assert joiner.complete
     assert (folder / "as-finished.pdf").read_bytes() == (folder / "in-order.pdf").read_bytes()
+    assert all(not part.templates for part in opened)  # each closed once appended
+
+
+def open_files(path: Path) -> int:
+    """How many of this process's file descriptors are open on ``path``."""
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if os.path.realpath(fd) == str(path.resolve()))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+@settings(max_examples=5)
+@given(st.lists(parts(), min_size=2, max_size=2))
+def test_a_joiner_stopped_early_closes_the_parts_waiting_for_their_turn(
+    tmp_path_factory: pytest.TempPathFactory, typeset: list[tuple[bytes, list[int]]]
+) -> None:
+    """A failed build stops the joiner with a later part typeset but not appended: it is closed
+    then, not left open until the process ends."""
+    folder = tmp_path_factory.mktemp("stopped")
+    paths = write_parts(folder, typeset)
+    joiner = PartJoiner(folder / "joined.pdf", 3)
+    joiner.add(2, open_part(paths[1]))
+    assert open_files(paths[1]) == 1  # waiting for part 1
+    joiner.close()
+    assert open_files(paths[1]) == 0
+    assert not joiner.complete
 
 
 def handmade_pdf(objects: list[bytes]) -> bytes:
