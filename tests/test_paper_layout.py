@@ -13,7 +13,10 @@ import numpy as np
 import pypdfium2
 import pytest
 import zxingcpp
+from hypothesis import given
+from hypothesis import strategies as st
 
+from generator.paper import layout
 from generator.paper.qr import Payload
 
 pytestmark = pytest.mark.pdf
@@ -145,3 +148,22 @@ def test_every_position_is_where_the_ink_is(build: Path) -> None:
             inner = darkness(image, box, 3)
             frame = darkness(image, box)
             assert inner.mean() < 0.01 and frame[:, :2].mean() > 0.4 and frame[:2, :].mean() > 0.4
+
+
+@given(
+    st.lists(st.integers(-(2**30), 2**30), min_size=4, max_size=4),
+    st.floats(0, 2000, allow_nan=False).map(lambda h: round(h, 2)),
+)
+def test_a_remembered_box_is_the_box_converted_afresh(sp, height):
+    """Positions repeat on every page (marks, QR box, a fixed layout's bubbles): ``_rect``
+    remembers their conversion, and gives what converting them afresh gives, dict and all."""
+    x, y, w, h = map(str, sp)
+
+    def pt(value: str) -> float:
+        return round(int(value) / layout.SP_PER_PT, 2)
+
+    afresh = {"x": pt(x), "y": round(height - pt(y) - pt(h), 2), "w": pt(w), "h": pt(h)}
+    assert layout._rect(x, y, w, h, height) == afresh
+    again = layout._rect(x, y, w, h, height)
+    assert again == afresh and again is not layout._rect(x, y, w, h, height)  # fresh dicts
+    assert layout._box.cache_info().maxsize is not None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,15 @@ def _pt(sp: str) -> float:
 
 def _rect(x: str, y: str, w: str, h: str, height: float) -> dict[str, float]:
     """A box whose lower-left corner TeX saved at (x, y), as top-left-origin x, y, w, h."""
+    return dict(zip(("x", "y", "w", "h"), _box(x, y, w, h, height), strict=True))
+
+
+@lru_cache(maxsize=4096)
+def _box(x: str, y: str, w: str, h: str, height: float) -> tuple[float, float, float, float]:
+    """``_rect``'s numbers, remembered: every page has the same marks and QR box, and a fixed
+    layout puts every student's bubbles and boxes at the same places."""
     width_pt, height_pt = _pt(w), _pt(h)
-    return {
-        "x": _pt(x),
-        "y": round(height - _pt(y) - height_pt, 2),
-        "w": width_pt,
-        "h": height_pt,
-    }
+    return _pt(x), round(height - _pt(y) - height_pt, 2), width_pt, height_pt
 
 
 def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
