@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
+import jinja2.runtime
 import sympy
+from jinja2.utils import internalcode
 
 from generator.defaults import shipped_dir
 from generator.errors import ExamgenError, innermost_frame
@@ -209,6 +211,80 @@ FINISH = {"html": finish_html}
 
 #: What ``getattr`` finds on a plain dict: its methods and the attributes every object has.
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+_getattr = getattr  # the builtin, under the name ``Environment.getattr`` shadows
+
+
+class Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way into a macro (a family render calls a dozen:
+    ``M.answer_line``, ``D.point_gradients``, ``M.display`` around a ``call`` block, ...).
+
+    Jinja calls a macro through ``Context.call`` (which asks the macro how it wants to be
+    passed the context), ``Macro.__call__`` (which matches the arguments to the parameters,
+    filling in defaults, the ``caller`` and ``varargs``/``kwargs``) and ``Macro._invoke``. When
+    every parameter gets a positional argument and the macro takes no ``varargs``/``kwargs``,
+    all that amounts to calling the macro's function with those arguments (and the ``caller``
+    of a ``call`` block when the macro uses one), which is what this does; anything else
+    (defaults, keyword arguments, a missing ``caller``, autoescaping, an error to report) goes
+    through Jinja's own path. ``tests/test_remembered.py`` renders macros every way both paths.
+    """
+
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        if type(__obj) is jinja2.runtime.Macro:
+            arguments = _positional_macro_arguments(__obj, __self, args, kwargs)
+            if arguments is not None:
+                try:
+                    return __obj._func(*arguments)
+                except StopIteration:  # as Jinja's ``Context.call`` answers it
+                    return __self.environment.undefined(
+                        "value was undefined because a callable raised a StopIteration exception"
+                    )
+        return super().call(__obj, *args, **kwargs)
+
+
+#: The keyword arguments Jinja's generated code passes to ``Context.call`` besides the caller.
+_SCOPE_ARGUMENTS = frozenset({"_block_vars", "_loop_vars"})
+
+
+def _positional_macro_arguments(
+    macro: jinja2.runtime.Macro,
+    context: jinja2.runtime.Context,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> tuple[Any, ...] | None:
+    """The arguments ``Macro.__call__`` would pass the macro's function, when they are simply
+    ``args`` (and the ``call`` block's ``caller``); ``None`` when Jinja must work them out."""
+    if (
+        len(args) != macro._argument_count
+        or macro.catch_kwargs
+        or macro.catch_varargs
+        or macro.explicit_caller
+        or context.eval_ctx.autoescape
+        or macro._environment.is_async
+    ):
+        return None
+    if macro.caller:  # a macro whose body calls ``caller()``: ``call`` blocks pass it one
+        caller = kwargs.get("caller")
+        if caller is None or not kwargs.keys() - _SCOPE_ARGUMENTS <= {"caller"}:
+            return None
+        return (*args, caller)
+    if kwargs.keys() - _SCOPE_ARGUMENTS:
+        return None
+    return args
+
+
+class TemplateCache(dict):  # type: ignore[type-arg]
+    """Jinja's cache of loaded templates as a plain dict, bounded like Jinja's own (400
+    templates): Jinja's ``LRUCache`` takes a lock and reorders its queue on every lookup, and a
+    family render looks up three templates (``problem.j2`` and two imports). Full, it is emptied
+    rather than trimmed: a template dropped is loaded again, the same template."""
+
+    SIZE = 400
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.SIZE:
+            self.clear()
+        super().__setitem__(key, value)
 
 
 class Environment(jinja2.Environment):
@@ -218,21 +294,31 @@ class Environment(jinja2.Environment):
     - ``steps.w1`` on the plain dicts families' solutions are made of: Jinja tries the attribute
       first and the key after the ``AttributeError``; for a plain dict the attribute exists
       exactly when its name is one of ``dict``'s, so looking the key up first otherwise finds
-      the same value without raising. Anything else goes through Jinja.
+      the same value without raising. On anything else the attribute is looked up here as Jinja
+      does first, and Jinja takes over only when it is missing.
     - A template's globals are one dict, not Jinja's ``ChainMap`` over the environment's: every
       render and every ``import`` iterates them. The difference, a change to the environment's
       globals not reaching templates already loaded, is what Jinja asks to avoid anyway, and
       ``environment`` sets every global before the templates it renders are loaded.
+    - Macros are called by ``Context``, templates kept in a ``TemplateCache``.
     """
+
+    context_class = Context
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        if type(obj) is dict:
+            if attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+        else:
             try:
-                return obj[attribute]
-            except KeyError:
+                return _getattr(obj, attribute)
+            except AttributeError:
                 pass
         return super().getattr(obj, attribute)
 
@@ -257,6 +343,7 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a run: no stat per get_template
     )
+    env.cache = TemplateCache()
     env.filters.update(FILTERS)
     env.filters["text"] = TEXT_ESCAPES[fmt]
     env.globals["FORMAT"] = fmt
@@ -353,26 +440,37 @@ class ProblemKey:
     def of(cls, problem: Problem) -> ProblemKey | None:
         """The key, or ``None`` when a param or an extra value cannot be hashed."""
         variant = problem.variant
-        extras = sorted((problem.extra or {}).items())
-        given = (
-            problem.fmt,
-            problem.number,
-            problem.points,
-            problem.show_solutions,
-            *(x for item in extras for x in item),
-        )
+        family = variant.family
+        number, points, show_solutions = problem.number, problem.points, problem.show_solutions
         value = (
             environment(problem.fmt),
-            family_template_name(variant.family),
-            variant.family.ID,
+            family_template_name(family),
+            family.ID,
             variant.params,
             variant.solution.answer,
-            *((type(x), x) for x in given),
+            problem.fmt,
+            type(number),
+            number,
+            type(points),
+            points,
+            type(show_solutions),
+            show_solutions,
+            *_typed_items(problem.extra),
         )
         try:
             return cls(value, problem)
         except TypeError:
             return None
+
+
+def _typed_items(extra: dict[str, Any] | None) -> Iterator[Any]:
+    """``extra``'s names and values in the names' order, each value with its type."""
+    if extra:
+        for name in sorted(extra):
+            value = extra[name]
+            yield name
+            yield type(value)
+            yield value
 
 
 @lru_cache(maxsize=REMEMBERED_PROBLEMS)
@@ -424,5 +522,4 @@ _BLANK_RUNS = re.compile(r"\n\n\n+")
 
 def _tidy(text: str) -> str:
     """At most one blank line in a row and one final newline: stable, diff-friendly output."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)) + "\n"
+    return _BLANK_RUNS.sub("\n\n", "\n".join(map(str.rstrip, text.strip().splitlines()))) + "\n"

@@ -101,6 +101,131 @@ def test_attribute_lookup_on_a_dict_finds_what_jinja_finds(mapping, name):
         assert found == expected
 
 
+class _Thing:
+    """An object with an attribute, a property that fails and an item lookup."""
+
+    w1 = "attribute"
+
+    @property
+    def broken(self):
+        raise AttributeError("broken")
+
+    def __getitem__(self, name):
+        if name == "x":
+            return "item"
+        raise KeyError(name)
+
+
+objects = st.sampled_from(
+    [_Thing(), _Thing, [1, 2], (3,), "text", 7, None, sympy.Rational(1, 2)]
+) | st.dictionaries(names, st.integers()).map(lambda d: type("Sub", (dict,), {})(d))
+
+
+@given(objects, names | st.sampled_from(["broken", "p", "q", "real", "upper"]))
+def test_attribute_lookup_on_anything_finds_what_jinja_finds(obj, name):
+    ours = render.environment("markdown")
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    found, expected = ours.getattr(obj, name), plain.getattr(obj, name)
+    if isinstance(expected, jinja2.Undefined):
+        assert isinstance(found, jinja2.Undefined)
+    else:
+        assert found == expected
+
+
+def _stop():
+    raise StopIteration
+
+
+def _jinja_pair(source: str) -> tuple[jinja2.Template, jinja2.Template]:
+    """``source`` compiled by our environment class and by Jinja's own, alike otherwise."""
+    made = []
+    for cls in (render.Environment, jinja2.Environment):
+        env = cls(undefined=jinja2.StrictUndefined, trim_blocks=True, autoescape=False)
+        env.globals["stop"] = _stop
+        made.append(env.from_string(source))
+    return made[0], made[1]
+
+
+def _outcome(template: jinja2.Template) -> str:
+    try:
+        return template.render(x=1, y=[2, 3])
+    except Exception as err:  # the same error, with the same message, from both paths
+        return f"{type(err).__name__}: {err}"
+
+
+parameters = st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3)
+
+
+@st.composite
+def macro_calls(draw):
+    """A macro (parameters, some with defaults; maybe using caller, varargs, kwargs) and one
+    call of it: positional or keyword arguments, too few or too many, in a call block or not."""
+    names_ = draw(parameters)
+    defaults = draw(st.integers(0, len(names_)))
+    signature = ", ".join(
+        n if i < len(names_) - defaults else f"{n}={i}" for i, n in enumerate(names_)
+    )
+    body = "".join(f"<(( {n} ))>" for n in names_)
+    if draw(st.booleans()):
+        body += "{{ caller() }}"
+    if draw(st.booleans()):
+        body += "{{ varargs }}"
+    if draw(st.booleans()):
+        body += "{{ kwargs|dictsort }}"
+    if draw(st.booleans()):
+        body += "{{ stop() }}"
+    body = body.replace("<((", "{{").replace("))>", "}}")
+    positional = [str(i * 10) for i in range(draw(st.integers(0, 4)))]
+    keywords = [f"{n}=5" for n in draw(st.lists(st.sampled_from(["a", "b", "z"]), unique=True))]
+    arguments = ", ".join(positional + keywords)
+    if draw(st.booleans()):
+        call = f"{{% call m({arguments}) %}}inside {{{{ x }}}}{{% endcall %}}"
+    elif draw(st.booleans()):
+        call = f"{{{{ m({arguments}, caller=y) }}}}".replace("(, ", "(")
+    else:
+        call = f"{{{{ m({arguments}) }}}}"
+    loop = draw(st.booleans())
+    if loop:
+        call = f"{{% for v in y %}}{call}{{% endfor %}}"
+    return f"{{% macro m({signature}) %}}{body}{{% endmacro %}}{call}"
+
+
+@given(macro_calls())
+def test_a_macro_called_the_short_way_gives_what_jinja_gives(source):
+    ours, plain = _jinja_pair(source)
+    assert _outcome(ours) == _outcome(plain)
+
+
+def test_the_short_way_is_taken_only_when_every_parameter_gets_its_argument():
+    """The cases the short way would get wrong if it took them: a default, a keyword, an
+    argument too many, a ``caller`` without a ``call`` block (a default of ``None``)."""
+    env = render.environment("markdown")
+    module = env.from_string(
+        "((* macro two(a, b) *))((( a )))((( b )))((* endmacro *))"
+        "((* macro defaulted(a, b=2) *))((( a )))((( b )))((* endmacro *))"
+        "((* macro framed() *))[((( caller() )))]((* endmacro *))"
+    ).module
+    context = env.from_string("").new_context()
+    short = render._positional_macro_arguments
+    assert short(module.two, context, (1, 2), {"_block_vars": {}}) == (1, 2)
+    assert short(module.two, context, (1,), {"b": 2}) is None
+    assert short(module.two, context, (1, 2, 3), {}) is None
+    assert short(module.defaulted, context, (1,), {}) is None
+    assert short(module.framed, context, (), {"caller": print}) == (print,)
+    assert short(module.framed, context, (), {}) is None
+    assert context.call(module.two, 1, 2) == "12"
+    assert context.call(module.defaulted, 1) == "12"
+
+
+def test_templates_are_kept_in_a_bounded_cache():
+    cache = render.TemplateCache()
+    for i in range(render.TemplateCache.SIZE + 5):
+        cache[i] = i
+    assert len(cache) <= render.TemplateCache.SIZE
+    for fmt in ("latex", "markdown", "html"):
+        assert isinstance(render.environment(fmt).cache, render.TemplateCache)
+
+
 @pytest.mark.parametrize("fmt", ["latex", "markdown", "html"])
 def test_every_template_sees_every_global(fmt):
     """Templates hold their globals as one dict: each must have all of them, M included, or
