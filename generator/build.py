@@ -124,11 +124,13 @@ def render_exam_document(
     fmt: Format, spec: Spec, exams: list[StudentExam], show_solutions: bool
 ) -> str:
     """One document holding ``exams`` in order (one student per file, or a batch for printing)."""
+    students = [student_context(fmt, e, show_solutions) for e in exams]
     return render_document(
         fmt,
         f"exam.{EXTENSIONS[fmt]}.j2",
+        problems=[text for student in students for text in student["questions"]],
         exam=spec,
-        students=[student_context(fmt, e, show_solutions) for e in exams],
+        students=students,
         show_solutions=show_solutions,
     )
 

@@ -171,11 +171,45 @@ def tex_inline(value: sympy.Rational | int) -> str:
 
 def tuple_tex(values: Sequence[Any]) -> str:
     """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
+    return _remembered_vector(_tuple_tex, values)
+
+
+def _tuple_tex(values: Sequence[Any]) -> str:
     return "(" + ", ".join(map(tex_inline, values)) + ")"
 
 
 def column_tex(values: Sequence[Any]) -> str:
+    return _remembered_vector(_column_tex, values)
+
+
+def _column_tex(values: Sequence[Any]) -> str:
     return r"\begin{bmatrix}" + r"\\ ".join(map(latex, values)) + r"\end{bmatrix}"
+
+
+#: Vectors ``tup`` and ``col`` remember the text of: a descent solution prints a dozen (the same
+#: weights and gradients in both formats, and small values recur from student to student).
+REMEMBERED_VECTORS = 4096
+_vectors: dict[tuple[Any, ...], str] = {}
+
+
+def _remembered_vector(write: Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+    """``write(values)``, remembered by the numbers' values when every one is a sympy Rational:
+    ``tex_inline`` and ``latex`` write a Rational from its numerator and denominator alone (a
+    list or tuple of anything else is written afresh every time). Full, the memory is emptied."""
+    if type(values) is not list and type(values) is not tuple:
+        return write(values)
+    key: list[Any] = [write]
+    for value in values:
+        if not isinstance(value, sympy.Rational):
+            return write(values)
+        key.append(value.p)
+        key.append(value.q)
+    found = _vectors.get(remembered := tuple(key))
+    if found is None:
+        if len(_vectors) >= REMEMBERED_VECTORS:
+            _vectors.clear()
+        found = _vectors[remembered] = write(values)
+    return found
 
 
 def pairs_tex(points: Sequence[Sequence[Any]]) -> str:
@@ -478,10 +512,16 @@ def _remembered_problem(key: ProblemKey) -> str:
     return key.problem.render()
 
 
-def render_document(fmt: Format, template_name: str, **context: Any) -> str:
+def render_document(
+    fmt: Format, template_name: str, *, problems: Sequence[str] = (), **context: Any
+) -> str:
+    """A whole document from a template; ``problems`` are texts of ``render_problem`` in this
+    format that the document prints (in this order), which need no tidying again."""
     with template_errors(template_name, "document"):
         text = template(fmt, template_name).render(**context)
-    return _finish(fmt, text)
+    if fmt in FINISH:  # a finished problem need not be what tidying leaves as it is
+        return _finish(fmt, text)
+    return _tidy_around(text, problems)
 
 
 @contextmanager
@@ -523,3 +563,62 @@ _BLANK_RUNS = re.compile(r"\n\n\n+")
 def _tidy(text: str) -> str:
     """At most one blank line in a row and one final newline: stable, diff-friendly output."""
     return _BLANK_RUNS.sub("\n\n", "\n".join(map(str.rstrip, text.strip().splitlines()))) + "\n"
+
+
+#: How much of a problem's text is looked for before comparing the whole of it.
+_PROBE = 32
+
+
+def _tidy_around(text: str, tidy: Sequence[str]) -> str:
+    """``_tidy(text)`` for a text holding the texts ``tidy``, in this order, each of them as
+    ``_tidy`` left it (and leaves it again): only the text around them is tidied (a document
+    prints its problems, already tidied, between lines of its own).
+
+    A run of newlines ``text[a:b]`` between two characters that are not whitespace cuts the
+    text in two, tidied apart: ``_tidy(text) == _tidy(text[:a]) + ("\\n" if b - a > 1 else "")
+    + _tidy(text[b:])``: the lines on either side are the lines of each part, neither part has
+    whitespace at the cut to strip, and the only blank-line run that can meet the cut is the
+    run itself (one blank line if it holds two newlines or more). A newline run reaching the
+    end of the text is stripped: ``_tidy(text) == _tidy(text[:a])``. So a text of ``tidy``
+    found between two such runs is the tidied text of itself; anywhere else it is tidied with
+    the text around it (``tests/test_remembered.py`` checks this against ``_tidy``)."""
+    parts: list[str] = []
+    start = 0  # where the text not yet tidied begins (a character that is not whitespace)
+    for piece in tidy:
+        if len(piece) < 2 or piece[0].isspace() or piece[-1] != "\n" or piece[-2].isspace():
+            continue
+        at = _find(text, piece, start)
+        if at < 0:
+            continue
+        before = at
+        while before > start and text[before - 1] == "\n":
+            before -= 1
+        end = at + len(piece) - 1  # the piece's own final newline opens the run after it
+        after = end + 1
+        while after < len(text) and text[after] == "\n":
+            after += 1
+        if before in (at, start) or text[before - 1].isspace():
+            continue
+        if after < len(text) and text[after].isspace():
+            continue
+        parts.append(_tidy(text[start:before]))
+        if at - before > 1:
+            parts.append("\n")
+        parts.append(piece)
+        if after == len(text):
+            return "".join(parts)
+        if after - end > 1:
+            parts.append("\n")
+        start = after
+    parts.append(_tidy(text[start:]))
+    return "".join(parts)
+
+
+def _find(text: str, piece: str, start: int) -> int:
+    """Where ``piece`` is in ``text`` from ``start`` on (-1: nowhere): its beginning looked for,
+    then the whole compared, which is quicker than looking for all of it."""
+    probe = piece[:_PROBE]
+    at = text.find(probe, start)
+    while at >= 0 and not text.startswith(piece, at):
+        at = text.find(probe, at + 1)
+    return at

@@ -15,13 +15,16 @@ import jinja2
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import choices, linear_regression, render
+from generator import build, choices, linear_regression, render
+from generator.defaults import DEFAULT_SPEC
 from generator.families import get_family
 from generator.families._descent import _add, _mul
+from generator.roster import numbered_students
 from generator.seeding import question_stream
+from generator.spec import load_spec
 
 rationals = st.fractions(min_value=-50, max_value=50, max_denominator=24).map(
     lambda f: sympy.Rational(f.numerator, f.denominator)
@@ -301,3 +304,64 @@ def test_fair_arrangement_is_the_same_from_remembered_outcomes(seed, count):
     again = choices.arrange_fairly(afresh, "correct", as_lists, count, "vector", list(center))
     assert picked == again
     assert remembered.random() == afresh.random()  # the same number of draws
+
+
+shell_text = st.text(alphabet=st.sampled_from(["a", "b", " ", "\n", "\t", "\r", "\u2028", "\xa0"]))
+#: A document's own text between two problems: newlines, a line or two, newlines.
+between = st.builds(
+    lambda before, text, after: "\n" * before + text + "\n" * after,
+    st.integers(0, 3),
+    shell_text,
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=400)  # string work only: quick, and every cut's case needs its draws
+@given(st.lists(st.tuples(shell_text, between), max_size=4), between, st.integers(0, 3))
+def test_a_document_is_tidied_around_its_problems_as_a_whole(pairs, first, skip):
+    """The problems (texts ``_tidy`` made) anywhere in the document, between its own lines or
+    not, blank lines or spaces around them or not; some looked for and absent, or out of
+    order."""
+    problems = [render._tidy(problem) for problem, _ in pairs]
+    text = first + "".join(
+        problem + shell for problem, (_, shell) in zip(problems, pairs, strict=True)
+    )
+    looked_for = problems[skip:] + problems[:skip] + ["absent\n"]
+    assert render._tidy_around(text, looked_for) == render._tidy(text)
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_a_document_tidied_around_its_problems_is_tidied_whole(fmt):
+    """The build's own documents, both formats and versions (the golden tests pin them too)."""
+    spec = load_spec(DEFAULT_SPEC)
+    exam = build.generate_student(spec, 7, numbered_students(1)[0])
+    for show_solutions in (False, True):
+        context = build.student_context(fmt, exam, show_solutions)
+        name = f"exam.{render.EXTENSIONS[fmt]}.j2"
+        raw = render.template(fmt, name).render(
+            exam=spec, students=[context], show_solutions=show_solutions
+        )
+        assert render._tidy_around(raw, context["questions"]) == render._tidy(raw)
+        assert build.render_exam_document(fmt, spec, [exam], show_solutions) == render._tidy(raw)
+
+
+vectors = st.lists(rationals | st.integers(-9, 9), max_size=4)
+
+
+@given(vectors, st.booleans())
+def test_a_remembered_vector_is_the_vector_written_afresh(values, as_tuple):
+    """Both ``tup`` and ``col`` of the same numbers (remembered apart), as a list, a tuple or
+    an iterator (written afresh), and ints among the Rationals (written afresh)."""
+    given_values = tuple(values) if as_tuple else values
+    assert render.tuple_tex(given_values) == "(" + ", ".join(map(render.tex_inline, values)) + ")"
+    assert render.column_tex(given_values) == (
+        r"\begin{bmatrix}" + r"\\ ".join(map(render.latex, values)) + r"\end{bmatrix}"
+    )
+    assert render.tuple_tex(iter(values)) == render._tuple_tex(values)
+    assert render.column_tex(iter(values)) == render._column_tex(values)
+
+
+def test_remembered_vectors_are_bounded():
+    for i in range(render.REMEMBERED_VECTORS + 5):
+        render.tuple_tex([sympy.Rational(i, 7)])
+    assert len(render._vectors) <= render.REMEMBERED_VECTORS
