@@ -432,7 +432,7 @@ class Problem(NamedTuple):
     def render(self) -> str:
         variant = self.variant
         name = family_template_name(variant.family)
-        with template_errors(name, f"family {variant.family.ID}"):
+        try:  # not ``with template_errors``: its generator costs a microsecond or two a problem
             text = template(self.fmt, name).render(
                 params=variant.params,
                 steps=variant.solution.steps,
@@ -442,6 +442,11 @@ class Problem(NamedTuple):
                 show_solutions=self.show_solutions,
                 **(self.extra or {}),
             )
+        except Exception as err:
+            error = template_error(err, name, f"family {variant.family.ID}")
+            if error is None:
+                raise
+            raise error from None
         return _finish(self.fmt, text)
 
 
@@ -513,41 +518,54 @@ def _remembered_problem(key: ProblemKey) -> str:
 
 
 def render_document(
-    fmt: Format, template_name: str, *, problems: Sequence[str] = (), **context: Any
+    fmt: Format,
+    template_name: str,
+    *,
+    problems: Sequence[str] = (),
+    preamble_ends: str = "",
+    **context: Any,
 ) -> str:
     """A whole document from a template; ``problems`` are texts of ``render_problem`` in this
-    format that the document prints (in this order), which need no tidying again."""
+    format that the document prints (in this order), which need no tidying again, and the
+    document's preamble (up to the first line starting ``preamble_ends``), alike in many
+    documents, is tidied once for them all."""
     with template_errors(template_name, "document"):
         text = template(fmt, template_name).render(**context)
     if fmt in FINISH:  # a finished problem need not be what tidying leaves as it is
         return _finish(fmt, text)
-    return _tidy_around(text, problems)
+    return _tidy_around(text, problems, preamble_ends)
 
 
 @contextmanager
 def template_errors(preferred: str, what: str) -> Iterator[None]:
+    """An error while loading or rendering a template as one line (``template_error``)."""
+    try:
+        yield
+    except Exception as err:
+        error = template_error(err, preferred, what)
+        if error is None:
+            raise
+        raise error from None
+
+
+def template_error(err: Exception, preferred: str, what: str) -> ExamgenError | None:
     """An error while loading or rendering a template as one line naming the template file, the
     line and the problem (an undefined name, a syntax error), in place of a traceback: the
     template's own frame when ``preferred`` (the family's template) is on the stack, else the
-    innermost template."""
-    try:
-        yield
-    except jinja2.TemplateSyntaxError as err:
+    innermost template. ``None``: not a template's error, to be raised as it is."""
+    if isinstance(err, jinja2.TemplateSyntaxError):
         where = f"{err.filename or err.name or preferred}:{err.lineno}"
-        raise ExamgenError(f"{what}: {where}: template syntax error: {err.message}") from None
-    except ExamgenError:
-        raise
-    except Exception as err:
-        frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
-            err, lambda f: f.endswith(".j2")
-        )
-        if frame is None:
-            raise
-        problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
-        kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
-        raise ExamgenError(
-            f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}"
-        ) from None
+        return ExamgenError(f"{what}: {where}: template syntax error: {err.message}")
+    if isinstance(err, ExamgenError):
+        return None
+    frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
+        err, lambda f: f.endswith(".j2")
+    )
+    if frame is None:
+        return None
+    problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
+    kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
+    return ExamgenError(f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}")
 
 
 def _finish(fmt: Format, text: str) -> str:
@@ -562,6 +580,8 @@ _BLANK_RUNS = re.compile(r"\n\n\n+")
 
 def _tidy(text: str) -> str:
     """At most one blank line in a row and one final newline: stable, diff-friendly output."""
+    if text.isprintable():  # one line, whose only whitespace can be spaces
+        return text.strip() + "\n"
     return _BLANK_RUNS.sub("\n\n", "\n".join(map(str.rstrip, text.strip().splitlines()))) + "\n"
 
 
@@ -569,7 +589,7 @@ def _tidy(text: str) -> str:
 _PROBE = 32
 
 
-def _tidy_around(text: str, tidy: Sequence[str]) -> str:
+def _tidy_around(text: str, tidy: Sequence[str], preamble_ends: str = "") -> str:
     """``_tidy(text)`` for a text holding the texts ``tidy``, in this order, each of them as
     ``_tidy`` left it (and leaves it again): only the text around them is tidied (a document
     prints its problems, already tidied, between lines of its own).
@@ -581,29 +601,41 @@ def _tidy_around(text: str, tidy: Sequence[str]) -> str:
     run itself (one blank line if it holds two newlines or more). A newline run reaching the
     end of the text is stripped: ``_tidy(text) == _tidy(text[:a])``. So a text of ``tidy``
     found between two such runs is the tidied text of itself; anywhere else it is tidied with
-    the text around it (``tests/test_remembered.py`` checks this against ``_tidy``)."""
+    the text around it. The same holds of the text before the line starting ``preamble_ends``
+    (when one does), whose tidied text is remembered (``tests/test_remembered.py`` checks all
+    this against ``_tidy``)."""
     parts: list[str] = []
     start = 0  # where the text not yet tidied begins (a character that is not whitespace)
+    ends = text.find("\n" + preamble_ends) + 1 if preamble_ends else 0
+    before = ends - 1  # the preamble: the text before the newline run that ``ends`` ends
+    while before > 0 and text[before - 1] == "\n":
+        before -= 1
+    if before > 0 and not text[before - 1].isspace() and not text[ends].isspace():
+        parts.append(_tidied_preamble(text, before))
+        if ends - before > 1:
+            parts.append("\n")
+        start = ends
     for piece in tidy:
         if len(piece) < 2 or piece[0].isspace() or piece[-1] != "\n" or piece[-2].isspace():
             continue
         at = _find(text, piece, start)
         if at < 0:
             continue
-        before = at
+        before = at  # at == start: right after the cut that ended the last piece
         while before > start and text[before - 1] == "\n":
             before -= 1
+        if at > start and (before in (at, start) or text[before - 1].isspace()):
+            continue
         end = at + len(piece) - 1  # the piece's own final newline opens the run after it
         after = end + 1
         while after < len(text) and text[after] == "\n":
             after += 1
-        if before in (at, start) or text[before - 1].isspace():
-            continue
         if after < len(text) and text[after].isspace():
             continue
-        parts.append(_tidy(text[start:before]))
-        if at - before > 1:
-            parts.append("\n")
+        if at > start:
+            parts.append(_tidy(text[start:before]))
+            if at - before > 1:
+                parts.append("\n")
         parts.append(piece)
         if after == len(text):
             return "".join(parts)
@@ -612,6 +644,26 @@ def _tidy_around(text: str, tidy: Sequence[str]) -> str:
         start = after
     parts.append(_tidy(text[start:]))
     return "".join(parts)
+
+
+#: Documents' preambles remembered with their tidied text, the last used first: one per format
+#: and version (exam or solutions) of a spec, and a few more.
+REMEMBERED_PREAMBLES = 16
+_preambles: list[tuple[str, str]] = []
+
+
+def _tidied_preamble(text: str, end: int) -> str:
+    """``_tidy(text[:end])``, remembered by that text itself (compared whole, not hashed)."""
+    for i, (preamble, tidied) in enumerate(_preambles):
+        if len(preamble) == end and text.startswith(preamble):
+            if i:
+                _preambles.insert(0, _preambles.pop(i))
+            return tidied
+    preamble = text[:end]
+    tidied = _tidy(preamble)
+    _preambles.insert(0, (preamble, tidied))
+    del _preambles[REMEMBERED_PREAMBLES:]
+    return tidied
 
 
 def _find(text: str, piece: str, start: int) -> int:

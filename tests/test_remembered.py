@@ -317,17 +317,39 @@ between = st.builds(
 
 
 @settings(max_examples=400)  # string work only: quick, and every cut's case needs its draws
-@given(st.lists(st.tuples(shell_text, between), max_size=4), between, st.integers(0, 3))
-def test_a_document_is_tidied_around_its_problems_as_a_whole(pairs, first, skip):
+@given(
+    st.lists(st.tuples(shell_text, between), max_size=4),
+    between,
+    st.integers(0, 3),
+    st.sampled_from(["", "%m", " %m"]),
+    st.tuples(shell_text, st.integers(0, 3)),
+)
+def test_a_document_is_tidied_around_its_problems_as_a_whole(pairs, first, skip, mark, preamble):
     """The problems (texts ``_tidy`` made) anywhere in the document, between its own lines or
     not, blank lines or spaces around them or not; some looked for and absent, or out of
-    order."""
+    order; a preamble ending before a line starting ``mark`` or not, tidied afresh and then
+    remembered."""
     problems = [render._tidy(problem) for problem, _ in pairs]
-    text = first + "".join(
-        problem + shell for problem, (_, shell) in zip(problems, pairs, strict=True)
+    text = (
+        preamble[0]
+        + "\n" * preamble[1]
+        + "%m"
+        + first
+        + "".join(problem + shell for problem, (_, shell) in zip(problems, pairs, strict=True))
     )
     looked_for = problems[skip:] + problems[:skip] + ["absent\n"]
-    assert render._tidy_around(text, looked_for) == render._tidy(text)
+    for _ in range(2):
+        assert render._tidy_around(text, looked_for, mark) == render._tidy(text)
+
+
+def test_a_remembered_preamble_is_the_same_text():
+    """Preambles are told apart by their whole text, not only their length."""
+    for preamble in ("\\begin{a}", "\\begin{b}", "\\begin{a}"):
+        text = f"{preamble}  \n\n\n%m\nbody\n"
+        assert render._tidy_around(text, [], "%m") == f"{preamble}\n\n%m\nbody\n"
+    for i in range(render.REMEMBERED_PREAMBLES + 3):
+        render._tidy_around(f"p{i}\n%m\n", [], "%m")
+    assert len(render._preambles) == render.REMEMBERED_PREAMBLES
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
