@@ -328,8 +328,8 @@ class Environment(jinja2.Environment):
     - ``steps.w1`` on the plain dicts families' solutions are made of: Jinja tries the attribute
       first and the key after the ``AttributeError``; for a plain dict the attribute exists
       exactly when its name is one of ``dict``'s, so looking the key up first otherwise finds
-      the same value without raising. On anything else the attribute is looked up here as Jinja
-      does first, and Jinja takes over only when it is missing.
+      the same value without raising. On anything else the attribute and then the item are
+      looked up here as Jinja 3.1 does, without a second call.
     - A template's globals are one dict, not Jinja's ``ChainMap`` over the environment's: every
       render and every ``import`` iterates them. The difference, a change to the environment's
       globals not reaching templates already loaded, is what Jinja asks to avoid anyway, and
@@ -349,12 +349,15 @@ class Environment(jinja2.Environment):
                     return obj[attribute]
                 except KeyError:
                     pass
-        else:
-            try:
-                return _getattr(obj, attribute)
-            except AttributeError:
-                pass
-        return super().getattr(obj, attribute)
+            return super().getattr(obj, attribute)
+        try:
+            return _getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:  # what Jinja's own ``getattr`` does next, without looking the attribute up again
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
 
 @cache

@@ -15,7 +15,7 @@ import jinja2
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator import build, choices, linear_regression, render
@@ -98,8 +98,11 @@ class _Thing:
 
     w1 = "attribute"
 
+    looked_up = 0
+
     @property
     def broken(self):
+        type(self).looked_up += 1
         raise AttributeError("broken")
 
     def __getitem__(self, name):
@@ -117,11 +120,19 @@ objects = (
 
 
 @given(objects, names | st.sampled_from(["broken", "p", "q", "real", "upper"]))
+@example(_Thing(), "broken")  # a failing property: called once, as Jinja calls it
+@example(_Thing(), "x")  # an item, after the attribute is missing
+@example({"items": 1}, "items")  # a dict's method, not its key
 def test_attribute_lookup_finds_what_jinja_finds(obj, name):
-    """On the plain dicts of families' steps (the key first), and on anything else."""
+    """On the plain dicts of families' steps (the key first), and on anything else, looking
+    the attribute up as often as Jinja does."""
     ours = render.environment("markdown")
     plain = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    found, expected = ours.getattr(obj, name), plain.getattr(obj, name)
+    before = _Thing.looked_up
+    found = ours.getattr(obj, name)
+    ours_looked_up = _Thing.looked_up - before
+    expected = plain.getattr(obj, name)
+    assert ours_looked_up == _Thing.looked_up - before - ours_looked_up
     if isinstance(expected, jinja2.Undefined):
         assert isinstance(found, jinja2.Undefined)
     else:
