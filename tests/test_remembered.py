@@ -358,17 +358,21 @@ def test_a_remembered_preamble_is_the_same_text():
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
 def test_a_document_tidied_around_its_problems_is_tidied_whole(fmt):
-    """The build's own documents, both formats and versions (the golden tests pin them too)."""
+    """The build's own documents, both formats and versions, of one student and of a batch
+    (the golden tests pin them too)."""
     spec = load_spec(DEFAULT_SPEC)
-    exam = build.generate_student(spec, 7, numbered_students(1)[0])
-    for show_solutions in (False, True):
-        context = build.student_context(fmt, exam, show_solutions)
-        name = f"exam.{render.EXTENSIONS[fmt]}.j2"
-        raw = render.template(fmt, name).render(
-            exam=spec, students=[context], show_solutions=show_solutions
-        )
-        assert render._tidy_around(raw, context["questions"]) == render._tidy(raw)
-        assert build.render_exam_document(fmt, spec, [exam], show_solutions) == render._tidy(raw)
+    exams = [build.generate_student(spec, 7, student) for student in numbered_students(3)]
+    for batch in (exams[:1], exams):
+        for show_solutions in (False, True):
+            contexts = [build.student_context(fmt, exam, show_solutions) for exam in batch]
+            name = f"exam.{render.EXTENSIONS[fmt]}.j2"
+            raw = render.template(fmt, name).render(
+                exam=spec, students=contexts, show_solutions=show_solutions
+            )
+            problems = [text for context in contexts for text in context["questions"]]
+            assert render._tidy_around(raw, problems) == render._tidy(raw)
+            document = build.render_exam_document(fmt, spec, batch, show_solutions)
+            assert document == render._tidy(raw)
 
 
 vectors = st.lists(rationals | st.integers(-9, 9), max_size=4)
