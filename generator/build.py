@@ -28,7 +28,7 @@ from generator.paper.layout import SheetsFile
 from generator.paper.qr import student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
-from generator.pdf import PdfPhase, PdfStudent, available_cores, student_parts
+from generator.pdf import STUDENT_MARK, PdfPhase, PdfStudent, available_cores, student_parts
 from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
 from generator.roster import Student
 from generator.seeding import check_seed
@@ -124,11 +124,14 @@ def render_exam_document(
     fmt: Format, spec: Spec, exams: list[StudentExam], show_solutions: bool
 ) -> str:
     """One document holding ``exams`` in order (one student per file, or a batch for printing)."""
+    students = [student_context(fmt, e, show_solutions) for e in exams]
     return render_document(
         fmt,
         f"exam.{EXTENSIONS[fmt]}.j2",
+        problems=[text for student in students for text in student["questions"]],
+        preamble_ends=STUDENT_MARK,
         exam=spec,
-        students=[student_context(fmt, e, show_solutions) for e in exams],
+        students=students,
         show_solutions=show_solutions,
     )
 

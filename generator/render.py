@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
+import jinja2.runtime
 import sympy
+from jinja2.utils import internalcode
 
 from generator.defaults import shipped_dir
 from generator.errors import ExamgenError, innermost_frame
@@ -169,11 +171,45 @@ def tex_inline(value: sympy.Rational | int) -> str:
 
 def tuple_tex(values: Sequence[Any]) -> str:
     """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
+    return _remembered_vector(_tuple_tex, values)
+
+
+def _tuple_tex(values: Sequence[Any]) -> str:
     return "(" + ", ".join(map(tex_inline, values)) + ")"
 
 
 def column_tex(values: Sequence[Any]) -> str:
+    return _remembered_vector(_column_tex, values)
+
+
+def _column_tex(values: Sequence[Any]) -> str:
     return r"\begin{bmatrix}" + r"\\ ".join(map(latex, values)) + r"\end{bmatrix}"
+
+
+#: Vectors ``tup`` and ``col`` remember the text of: a descent solution prints a dozen (the same
+#: weights and gradients in both formats, and small values recur from student to student).
+REMEMBERED_VECTORS = 4096
+_vectors: dict[tuple[Any, ...], str] = {}
+
+
+def _remembered_vector(write: Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+    """``write(values)``, remembered by the numbers' values when every one is a sympy Rational:
+    ``tex_inline`` and ``latex`` write a Rational from its numerator and denominator alone (a
+    list or tuple of anything else is written afresh every time). Full, the memory is emptied."""
+    if type(values) is not list and type(values) is not tuple:
+        return write(values)
+    key: list[Any] = [write]
+    for value in values:
+        if not isinstance(value, sympy.Rational):
+            return write(values)
+        key.append(value.p)
+        key.append(value.q)
+    found = _vectors.get(remembered := tuple(key))
+    if found is None:
+        if len(_vectors) >= REMEMBERED_VECTORS:
+            _vectors.clear()
+        found = _vectors[remembered] = write(values)
+    return found
 
 
 def pairs_tex(points: Sequence[Sequence[Any]]) -> str:
@@ -209,6 +245,80 @@ FINISH = {"html": finish_html}
 
 #: What ``getattr`` finds on a plain dict: its methods and the attributes every object has.
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+_getattr = getattr  # the builtin, under the name ``Environment.getattr`` shadows
+
+
+class Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way into a macro (a family render calls a dozen:
+    ``M.answer_line``, ``D.point_gradients``, ``M.display`` around a ``call`` block, ...).
+
+    Jinja calls a macro through ``Context.call`` (which asks the macro how it wants to be
+    passed the context), ``Macro.__call__`` (which matches the arguments to the parameters,
+    filling in defaults, the ``caller`` and ``varargs``/``kwargs``) and ``Macro._invoke``. When
+    every parameter gets a positional argument and the macro takes no ``varargs``/``kwargs``,
+    all that amounts to calling the macro's function with those arguments (and the ``caller``
+    of a ``call`` block when the macro uses one), which is what this does; anything else
+    (defaults, keyword arguments, a missing ``caller``, autoescaping, an error to report) goes
+    through Jinja's own path. ``tests/test_remembered.py`` renders macros every way both paths.
+    """
+
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        if type(__obj) is jinja2.runtime.Macro:
+            arguments = _positional_macro_arguments(__obj, __self, args, kwargs)
+            if arguments is not None:
+                try:
+                    return __obj._func(*arguments)
+                except StopIteration:  # as Jinja's ``Context.call`` answers it
+                    return __self.environment.undefined(
+                        "value was undefined because a callable raised a StopIteration exception"
+                    )
+        return super().call(__obj, *args, **kwargs)
+
+
+#: The keyword arguments Jinja's generated code passes to ``Context.call`` besides the caller.
+_SCOPE_ARGUMENTS = frozenset({"_block_vars", "_loop_vars"})
+
+
+def _positional_macro_arguments(
+    macro: jinja2.runtime.Macro,
+    context: jinja2.runtime.Context,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> tuple[Any, ...] | None:
+    """The arguments ``Macro.__call__`` would pass the macro's function, when they are simply
+    ``args`` (and the ``call`` block's ``caller``); ``None`` when Jinja must work them out."""
+    if (
+        len(args) != macro._argument_count
+        or macro.catch_kwargs
+        or macro.catch_varargs
+        or macro.explicit_caller
+        or context.eval_ctx.autoescape
+        or macro._environment.is_async
+    ):
+        return None
+    if macro.caller:  # a macro whose body calls ``caller()``: ``call`` blocks pass it one
+        caller = kwargs.get("caller")
+        if caller is None or not kwargs.keys() - _SCOPE_ARGUMENTS <= {"caller"}:
+            return None
+        return (*args, caller)
+    if kwargs.keys() - _SCOPE_ARGUMENTS:
+        return None
+    return args
+
+
+class TemplateCache(dict):  # type: ignore[type-arg]
+    """Jinja's cache of loaded templates as a plain dict, bounded like Jinja's own (400
+    templates): Jinja's ``LRUCache`` takes a lock and reorders its queue on every lookup, and a
+    family render looks up three templates (``problem.j2`` and two imports). Full, it is emptied
+    rather than trimmed: a template dropped is loaded again, the same template."""
+
+    SIZE = 400
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.SIZE:
+            self.clear()
+        super().__setitem__(key, value)
 
 
 class Environment(jinja2.Environment):
@@ -218,23 +328,36 @@ class Environment(jinja2.Environment):
     - ``steps.w1`` on the plain dicts families' solutions are made of: Jinja tries the attribute
       first and the key after the ``AttributeError``; for a plain dict the attribute exists
       exactly when its name is one of ``dict``'s, so looking the key up first otherwise finds
-      the same value without raising. Anything else goes through Jinja.
+      the same value without raising. On anything else the attribute and then the item are
+      looked up here as Jinja 3.1 does, without a second call.
     - A template's globals are one dict, not Jinja's ``ChainMap`` over the environment's: every
       render and every ``import`` iterates them. The difference, a change to the environment's
       globals not reaching templates already loaded, is what Jinja asks to avoid anyway, and
       ``environment`` sets every global before the templates it renders are loaded.
+    - Macros are called by ``Context``, templates kept in a ``TemplateCache``.
     """
+
+    context_class = Context
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
+        if type(obj) is dict:
+            if attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+        try:
+            return _getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:  # what Jinja's own ``getattr`` does next, without looking the attribute up again
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
 
 @cache
@@ -257,6 +380,7 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a run: no stat per get_template
     )
+    env.cache = TemplateCache()
     env.filters.update(FILTERS)
     env.filters["text"] = TEXT_ESCAPES[fmt]
     env.globals["FORMAT"] = fmt
@@ -311,7 +435,7 @@ class Problem(NamedTuple):
     def render(self) -> str:
         variant = self.variant
         name = family_template_name(variant.family)
-        with template_errors(name, f"family {variant.family.ID}"):
+        try:  # not ``with template_errors``: its generator costs a microsecond or two a problem
             text = template(self.fmt, name).render(
                 params=variant.params,
                 steps=variant.solution.steps,
@@ -321,6 +445,11 @@ class Problem(NamedTuple):
                 show_solutions=self.show_solutions,
                 **(self.extra or {}),
             )
+        except Exception as err:
+            error = template_error(err, name, f"family {variant.family.ID}")
+            if error is None:
+                raise
+            raise error from None
         return _finish(self.fmt, text)
 
 
@@ -353,21 +482,22 @@ class ProblemKey:
     def of(cls, problem: Problem) -> ProblemKey | None:
         """The key, or ``None`` when a param or an extra value cannot be hashed."""
         variant = problem.variant
-        extras = sorted((problem.extra or {}).items())
-        given = (
-            problem.fmt,
-            problem.number,
-            problem.points,
-            problem.show_solutions,
-            *(x for item in extras for x in item),
-        )
+        family = variant.family
+        number, points, show_solutions = problem.number, problem.points, problem.show_solutions
         value = (
             environment(problem.fmt),
-            family_template_name(variant.family),
-            variant.family.ID,
+            family_template_name(family),
+            family.ID,
             variant.params,
             variant.solution.answer,
-            *((type(x), x) for x in given),
+            problem.fmt,
+            type(number),
+            number,
+            type(points),
+            points,
+            type(show_solutions),
+            show_solutions,
+            *_typed_items(problem.extra),
         )
         try:
             return cls(value, problem)
@@ -375,41 +505,70 @@ class ProblemKey:
             return None
 
 
+def _typed_items(extra: dict[str, Any] | None) -> Iterator[Any]:
+    """``extra``'s names and values in the names' order, each value with its type."""
+    if extra:
+        for name in sorted(extra):
+            value = extra[name]
+            yield name
+            yield type(value)
+            yield value
+
+
 @lru_cache(maxsize=REMEMBERED_PROBLEMS)
 def _remembered_problem(key: ProblemKey) -> str:
     return key.problem.render()
 
 
-def render_document(fmt: Format, template_name: str, **context: Any) -> str:
+def render_document(
+    fmt: Format,
+    template_name: str,
+    *,
+    problems: Sequence[str] = (),
+    preamble_ends: str = "",
+    **context: Any,
+) -> str:
+    """A whole document from a template; ``problems`` are texts of ``render_problem`` in this
+    format that the document prints (in this order), which need no tidying again, and the
+    document's preamble (up to the first line starting ``preamble_ends``), alike in many
+    documents, is tidied once for them all."""
     with template_errors(template_name, "document"):
         text = template(fmt, template_name).render(**context)
-    return _finish(fmt, text)
+    if fmt in FINISH:  # a finished problem need not be what tidying leaves as it is
+        return _finish(fmt, text)
+    return _tidy_around(text, problems, preamble_ends)
 
 
 @contextmanager
 def template_errors(preferred: str, what: str) -> Iterator[None]:
+    """An error while loading or rendering a template as one line (``template_error``)."""
+    try:
+        yield
+    except Exception as err:
+        error = template_error(err, preferred, what)
+        if error is None:
+            raise
+        raise error from None
+
+
+def template_error(err: Exception, preferred: str, what: str) -> ExamgenError | None:
     """An error while loading or rendering a template as one line naming the template file, the
     line and the problem (an undefined name, a syntax error), in place of a traceback: the
     template's own frame when ``preferred`` (the family's template) is on the stack, else the
-    innermost template."""
-    try:
-        yield
-    except jinja2.TemplateSyntaxError as err:
+    innermost template. ``None``: not a template's error, to be raised as it is."""
+    if isinstance(err, jinja2.TemplateSyntaxError):
         where = f"{err.filename or err.name or preferred}:{err.lineno}"
-        raise ExamgenError(f"{what}: {where}: template syntax error: {err.message}") from None
-    except ExamgenError:
-        raise
-    except Exception as err:
-        frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
-            err, lambda f: f.endswith(".j2")
-        )
-        if frame is None:
-            raise
-        problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
-        kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
-        raise ExamgenError(
-            f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}"
-        ) from None
+        return ExamgenError(f"{what}: {where}: template syntax error: {err.message}")
+    if isinstance(err, ExamgenError):
+        return None
+    frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
+        err, lambda f: f.endswith(".j2")
+    )
+    if frame is None:
+        return None
+    problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
+    kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
+    return ExamgenError(f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}")
 
 
 def _finish(fmt: Format, text: str) -> str:
@@ -424,5 +583,97 @@ _BLANK_RUNS = re.compile(r"\n\n\n+")
 
 def _tidy(text: str) -> str:
     """At most one blank line in a row and one final newline: stable, diff-friendly output."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)) + "\n"
+    if text.isprintable():  # one line, whose only whitespace can be spaces
+        return text.strip() + "\n"
+    return _BLANK_RUNS.sub("\n\n", "\n".join(map(str.rstrip, text.strip().splitlines()))) + "\n"
+
+
+#: How much of a problem's text is looked for before comparing the whole of it.
+_PROBE = 32
+
+
+def _tidy_around(text: str, tidy: Sequence[str], preamble_ends: str = "") -> str:
+    """``_tidy(text)`` for a text holding the texts ``tidy``, in this order, each of them as
+    ``_tidy`` left it (and leaves it again): only the text around them is tidied (a document
+    prints its problems, already tidied, between lines of its own).
+
+    A run of newlines ``text[a:b]`` between two characters that are not whitespace cuts the
+    text in two, tidied apart: ``_tidy(text) == _tidy(text[:a]) + ("\\n" if b - a > 1 else "")
+    + _tidy(text[b:])``: the lines on either side are the lines of each part, neither part has
+    whitespace at the cut to strip, and the only blank-line run that can meet the cut is the
+    run itself (one blank line if it holds two newlines or more). A newline run reaching the
+    end of the text is stripped: ``_tidy(text) == _tidy(text[:a])``. So a text of ``tidy``
+    found between two such runs is the tidied text of itself; anywhere else it is tidied with
+    the text around it. The same holds of the text before the line starting ``preamble_ends``
+    (when one does), whose tidied text is remembered (``tests/test_remembered.py`` checks all
+    this against ``_tidy``)."""
+    parts: list[str] = []
+    start = 0  # where the text not yet tidied begins (a character that is not whitespace)
+    ends = text.find("\n" + preamble_ends) + 1 if preamble_ends else 0
+    before = ends - 1  # the preamble: the text before the newline run that ``ends`` ends
+    while before > 0 and text[before - 1] == "\n":
+        before -= 1
+    if before > 0 and not text[before - 1].isspace() and not text[ends].isspace():
+        parts.append(_tidied_preamble(text, before))
+        if ends - before > 1:
+            parts.append("\n")
+        start = ends
+    for piece in tidy:
+        if len(piece) < 2 or piece[0].isspace() or piece[-1] != "\n" or piece[-2].isspace():
+            continue
+        at = _find(text, piece, start)
+        if at < 0:
+            continue
+        before = at  # at == start: right after the cut that ended the last piece
+        while before > start and text[before - 1] == "\n":
+            before -= 1
+        if at > start and (before in (at, start) or text[before - 1].isspace()):
+            continue
+        end = at + len(piece) - 1  # the piece's own final newline opens the run after it
+        after = end + 1
+        while after < len(text) and text[after] == "\n":
+            after += 1
+        if after < len(text) and text[after].isspace():
+            continue
+        if at > start:
+            parts.append(_tidy(text[start:before]))
+            if at - before > 1:
+                parts.append("\n")
+        parts.append(piece)
+        if after == len(text):
+            return "".join(parts)
+        if after - end > 1:
+            parts.append("\n")
+        start = after
+    parts.append(_tidy(text[start:]))
+    return "".join(parts)
+
+
+#: Documents' preambles remembered with their tidied text, the last used first: one per format
+#: and version (exam or solutions) of a spec, and a few more.
+REMEMBERED_PREAMBLES = 16
+_preambles: list[tuple[str, str]] = []
+
+
+def _tidied_preamble(text: str, end: int) -> str:
+    """``_tidy(text[:end])``, remembered by that text itself (compared whole, not hashed)."""
+    for i, (preamble, tidied) in enumerate(_preambles):
+        if len(preamble) == end and text.startswith(preamble):
+            if i:
+                _preambles.insert(0, _preambles.pop(i))
+            return tidied
+    preamble = text[:end]
+    tidied = _tidy(preamble)
+    _preambles.insert(0, (preamble, tidied))
+    del _preambles[REMEMBERED_PREAMBLES:]
+    return tidied
+
+
+def _find(text: str, piece: str, start: int) -> int:
+    """Where ``piece`` is in ``text`` from ``start`` on (-1: nowhere): its beginning looked for,
+    then the whole compared, which is quicker than looking for all of it."""
+    probe = piece[:_PROBE]
+    at = text.find(probe, start)
+    while at >= 0 and not text.startswith(piece, at):
+        at = text.find(probe, at + 1)
+    return at

@@ -15,13 +15,16 @@ import jinja2
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import choices, linear_regression, render
+from generator import build, choices, linear_regression, render
+from generator.defaults import DEFAULT_SPEC
 from generator.families import get_family
 from generator.families._descent import _add, _mul
+from generator.roster import numbered_students
 from generator.seeding import question_stream
+from generator.spec import load_spec
 
 rationals = st.fractions(min_value=-50, max_value=50, max_denominator=24).map(
     lambda f: sympy.Rational(f.numerator, f.denominator)
@@ -90,15 +93,144 @@ def test_a_fresh_environment_renders_a_changed_template(tmp_path, monkeypatch):
 names = st.sampled_from(["w1", "points", "items", "keys", "get", "copy", "__class__", "x"])
 
 
-@given(st.dictionaries(names, st.integers()), names)
-def test_attribute_lookup_on_a_dict_finds_what_jinja_finds(mapping, name):
+class _Thing:
+    """An object with an attribute, a property that fails and an item lookup."""
+
+    w1 = "attribute"
+
+    looked_up = 0
+
+    @property
+    def broken(self):
+        type(self).looked_up += 1
+        raise AttributeError("broken")
+
+    def __getitem__(self, name):
+        if name == "x":
+            return "item"
+        raise KeyError(name)
+
+
+dicts = st.dictionaries(names, st.integers())
+objects = (
+    dicts
+    | dicts.map(lambda d: type("Sub", (dict,), {})(d))
+    | st.sampled_from([_Thing(), _Thing, [1, 2], (3,), "text", 7, None, sympy.Rational(1, 2)])
+)
+
+
+@given(objects, names | st.sampled_from(["broken", "p", "q", "real", "upper"]))
+@example(_Thing(), "broken")  # a failing property: called once, as Jinja calls it
+@example(_Thing(), "x")  # an item, after the attribute is missing
+@example({"items": 1}, "items")  # a dict's method, not its key
+def test_attribute_lookup_finds_what_jinja_finds(obj, name):
+    """On the plain dicts of families' steps (the key first), and on anything else, looking
+    the attribute up as often as Jinja does."""
     ours = render.environment("markdown")
     plain = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    found, expected = ours.getattr(mapping, name), plain.getattr(mapping, name)
+    before = _Thing.looked_up
+    found = ours.getattr(obj, name)
+    ours_looked_up = _Thing.looked_up - before
+    expected = plain.getattr(obj, name)
+    assert ours_looked_up == _Thing.looked_up - before - ours_looked_up
     if isinstance(expected, jinja2.Undefined):
         assert isinstance(found, jinja2.Undefined)
     else:
         assert found == expected
+
+
+def _stop():
+    raise StopIteration
+
+
+def _jinja_pair(source: str) -> tuple[jinja2.Template, jinja2.Template]:
+    """``source`` compiled by our environment class and by Jinja's own, alike otherwise."""
+    made = []
+    for cls in (render.Environment, jinja2.Environment):
+        env = cls(undefined=jinja2.StrictUndefined, trim_blocks=True, autoescape=False)
+        env.globals["stop"] = _stop
+        made.append(env.from_string(source))
+    return made[0], made[1]
+
+
+def _outcome(template: jinja2.Template) -> str:
+    try:
+        return template.render(x=1, y=[2, 3])
+    except Exception as err:  # the same error, with the same message, from both paths
+        return f"{type(err).__name__}: {err}"
+
+
+parameters = st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3)
+
+
+@st.composite
+def macro_calls(draw):
+    """A macro (parameters, some with defaults; maybe using caller, varargs, kwargs) and one
+    call of it: positional or keyword arguments, too few or too many, in a call block or not."""
+    names_ = draw(parameters)
+    defaults = draw(st.integers(0, len(names_)))
+    signature = ", ".join(
+        n if i < len(names_) - defaults else f"{n}={i}" for i, n in enumerate(names_)
+    )
+    body = "".join(f"<(( {n} ))>" for n in names_)
+    if draw(st.booleans()):
+        body += "{{ caller() }}"
+    if draw(st.booleans()):
+        body += "{{ varargs }}"
+    if draw(st.booleans()):
+        body += "{{ kwargs|dictsort }}"
+    if draw(st.booleans()):
+        body += "{{ stop() }}"
+    body = body.replace("<((", "{{").replace("))>", "}}")
+    positional = [str(i * 10) for i in range(draw(st.integers(0, 4)))]
+    keywords = [f"{n}=5" for n in draw(st.lists(st.sampled_from(["a", "b", "z"]), unique=True))]
+    arguments = ", ".join(positional + keywords)
+    if draw(st.booleans()):
+        call = f"{{% call m({arguments}) %}}inside {{{{ x }}}}{{% endcall %}}"
+    elif draw(st.booleans()):
+        call = f"{{{{ m({arguments}, caller=y) }}}}".replace("(, ", "(")
+    else:
+        call = f"{{{{ m({arguments}) }}}}"
+    loop = draw(st.booleans())
+    if loop:
+        call = f"{{% for v in y %}}{call}{{% endfor %}}"
+    return f"{{% macro m({signature}) %}}{body}{{% endmacro %}}{call}"
+
+
+@given(macro_calls())
+def test_a_macro_called_the_short_way_gives_what_jinja_gives(source):
+    ours, plain = _jinja_pair(source)
+    assert _outcome(ours) == _outcome(plain)
+
+
+def test_the_short_way_is_taken_only_when_every_parameter_gets_its_argument():
+    """The cases the short way would get wrong if it took them: a default, a keyword, an
+    argument too many, a ``caller`` without a ``call`` block (a default of ``None``)."""
+    env = render.environment("markdown")
+    module = env.from_string(
+        "((* macro two(a, b) *))((( a )))((( b )))((* endmacro *))"
+        "((* macro defaulted(a, b=2) *))((( a )))((( b )))((* endmacro *))"
+        "((* macro framed() *))[((( caller() )))]((* endmacro *))"
+    ).module
+    context = env.from_string("").new_context()
+    short = render._positional_macro_arguments
+    assert short(module.two, context, (1, 2), {"_block_vars": {}}) == (1, 2)
+    assert short(module.two, context, (1,), {"b": 2}) is None
+    assert short(module.two, context, (1, 2, 3), {}) is None
+    assert short(module.defaulted, context, (1,), {}) is None
+    assert short(module.framed, context, (), {"caller": print}) == (print,)
+    assert short(module.framed, context, (), {}) is None
+    assert context.call(module.two, 1, 2) == "12"
+    assert context.call(module.defaulted, 1) == "12"
+
+
+def test_templates_are_kept_in_a_bounded_cache():
+    cache = render.TemplateCache()
+    for i in range(render.TemplateCache.SIZE + 5):
+        cache[i] = i
+    assert len(cache) <= render.TemplateCache.SIZE
+    for fmt in ("latex", "markdown", "html"):
+        assert isinstance(render.environment(fmt).cache, render.TemplateCache)
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown", "html"])
@@ -176,3 +308,90 @@ def test_fair_arrangement_is_the_same_from_remembered_outcomes(seed, count):
     again = choices.arrange_fairly(afresh, "correct", as_lists, count, "vector", list(center))
     assert picked == again
     assert remembered.random() == afresh.random()  # the same number of draws
+
+
+shell_text = st.text(alphabet=st.sampled_from(["a", "b", " ", "\n", "\t", "\r", "\u2028", "\xa0"]))
+#: A document's own text between two problems: newlines, a line or two, newlines.
+between = st.builds(
+    lambda before, text, after: "\n" * before + text + "\n" * after,
+    st.integers(0, 3),
+    shell_text,
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=400)  # string work only: quick, and every cut's case needs its draws
+@given(
+    st.lists(st.tuples(shell_text, between), max_size=4),
+    between,
+    st.integers(0, 3),
+    st.sampled_from(["", "%m", " %m"]),
+    st.tuples(shell_text, st.integers(0, 3)),
+)
+def test_a_document_is_tidied_around_its_problems_as_a_whole(pairs, first, skip, mark, preamble):
+    """The problems (texts ``_tidy`` made) anywhere in the document, between its own lines or
+    not, blank lines or spaces around them or not; some looked for and absent, or out of
+    order; a preamble ending before a line starting ``mark`` or not, tidied afresh and then
+    remembered."""
+    problems = [render._tidy(problem) for problem, _ in pairs]
+    text = (
+        preamble[0]
+        + "\n" * preamble[1]
+        + "%m"
+        + first
+        + "".join(problem + shell for problem, (_, shell) in zip(problems, pairs, strict=True))
+    )
+    looked_for = problems[skip:] + problems[:skip] + ["absent\n"]
+    for _ in range(2):
+        assert render._tidy_around(text, looked_for, mark) == render._tidy(text)
+
+
+def test_a_remembered_preamble_is_the_same_text():
+    """Preambles are told apart by their whole text, not only their length."""
+    for preamble in ("\\begin{a}", "\\begin{b}", "\\begin{a}"):
+        text = f"{preamble}  \n\n\n%m\nbody\n"
+        assert render._tidy_around(text, [], "%m") == f"{preamble}\n\n%m\nbody\n"
+    for i in range(render.REMEMBERED_PREAMBLES + 3):
+        render._tidy_around(f"p{i}\n%m\n", [], "%m")
+    assert len(render._preambles) == render.REMEMBERED_PREAMBLES
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_a_document_tidied_around_its_problems_is_tidied_whole(fmt):
+    """The build's own documents, both formats and versions, of one student and of a batch
+    (the golden tests pin them too)."""
+    spec = load_spec(DEFAULT_SPEC)
+    exams = [build.generate_student(spec, 7, student) for student in numbered_students(3)]
+    for batch in (exams[:1], exams):
+        for show_solutions in (False, True):
+            contexts = [build.student_context(fmt, exam, show_solutions) for exam in batch]
+            name = f"exam.{render.EXTENSIONS[fmt]}.j2"
+            raw = render.template(fmt, name).render(
+                exam=spec, students=contexts, show_solutions=show_solutions
+            )
+            problems = [text for context in contexts for text in context["questions"]]
+            assert render._tidy_around(raw, problems) == render._tidy(raw)
+            document = build.render_exam_document(fmt, spec, batch, show_solutions)
+            assert document == render._tidy(raw)
+
+
+vectors = st.lists(rationals | st.integers(-9, 9), max_size=4)
+
+
+@given(vectors, st.booleans())
+def test_a_remembered_vector_is_the_vector_written_afresh(values, as_tuple):
+    """Both ``tup`` and ``col`` of the same numbers (remembered apart), as a list, a tuple or
+    an iterator (written afresh), and ints among the Rationals (written afresh)."""
+    given_values = tuple(values) if as_tuple else values
+    assert render.tuple_tex(given_values) == "(" + ", ".join(map(render.tex_inline, values)) + ")"
+    assert render.column_tex(given_values) == (
+        r"\begin{bmatrix}" + r"\\ ".join(map(render.latex, values)) + r"\end{bmatrix}"
+    )
+    assert render.tuple_tex(iter(values)) == render._tuple_tex(values)
+    assert render.column_tex(iter(values)) == render._column_tex(values)
+
+
+def test_remembered_vectors_are_bounded():
+    for i in range(render.REMEMBERED_VECTORS + 5):
+        render.tuple_tex([sympy.Rational(i, 7)])
+    assert len(render._vectors) <= render.REMEMBERED_VECTORS
