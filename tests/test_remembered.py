@@ -9,6 +9,7 @@ pinned by the golden tests.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import jinja2
@@ -20,8 +21,10 @@ from hypothesis import strategies as st
 
 from generator import choices, linear_regression, render
 from generator.families import get_family
-from generator.families._descent import _add, _mul
+from generator.families._descent import _add, _mul, _shallow_dict
+from generator.linear_regression import DescentStep, add, scale, subtract
 from generator.seeding import question_stream
+from tests.strategies import seeds
 
 rationals = st.fractions(min_value=-50, max_value=50, max_denominator=24).map(
     lambda f: sympy.Rational(f.numerator, f.denominator)
@@ -68,6 +71,7 @@ def test_every_remembered_result_is_bounded():
         render._escaped_markdown,
         choices._fair_sets,
         linear_regression.squared_loss_gradient,
+        linear_regression._gradient_terms,
     ):
         assert remembered.cache_info().maxsize is not None
 
@@ -150,6 +154,9 @@ def test_work_counts_as_with_sympy_comparisons(a, b):
 def test_a_remembered_point_gradient_is_computed_afresh(position, x, y, w):
     remembered = linear_regression.squared_loss_gradient(position, x, y, w)
     assert remembered == linear_regression.squared_loss_gradient.__wrapped__(position, x, y, w)
+    terms = linear_regression._gradient_terms(x, y, w)
+    assert terms == linear_regression._gradient_terms.__wrapped__(x, y, w)
+    assert (remembered.position, remembered.x, remembered.y) == (position, x, y)
     aug = (1, x)
     residual = x * w[1] + w[0] - y
     assert remembered.gradient == (2 * residual, 2 * residual * x)
@@ -176,3 +183,107 @@ def test_fair_arrangement_is_the_same_from_remembered_outcomes(seed, count):
     again = choices.arrange_fairly(afresh, "correct", as_lists, count, "vector", list(center))
     assert picked == again
     assert remembered.random() == afresh.random()  # the same number of draws
+
+
+def plain_descent_step(data, positions, w0, eta):
+    """``linear_regression.descent_step`` as it was before its shortcuts: every point worked out
+    afresh, every sum and product through the vector helpers."""
+    w0 = tuple(w0)
+    points = tuple(
+        linear_regression.squared_loss_gradient.__wrapped__(p, *data[p - 1], w0) for p in positions
+    )
+    total = (sympy.Integer(0), sympy.Integer(0))
+    for point in points:
+        total = add(total, point.gradient)
+    gradient = scale(sympy.Rational(1, len(points)), total)
+    step = scale(eta, gradient)
+    return DescentStep(w0, eta, points, total, len(points), gradient, step, subtract(w0, step))
+
+
+integers = st.integers(-9, 9).map(sympy.Integer)
+
+
+points = st.tuples(integers, integers)
+
+
+@given(
+    data=st.lists(points, min_size=1, max_size=6)
+    | st.lists(points | st.tuples(rationals, rationals), min_size=1, max_size=6),
+    w0=st.tuples(integers, integers) | st.tuples(rationals, rationals),
+    eta=rationals.filter(lambda r: r != 0),
+    drop=st.sets(st.integers(1, 6)),
+)
+def test_a_descent_step_is_the_plain_computation(data, w0, eta, drop):
+    """Integer gradients are summed as Python ints, the average is one Rational, point gradients
+    come from two caches: every value (and its type, and so its key.json text) is what the plain
+    sympy computation gives, for integer data and weights (the drawn ones) and rational ones."""
+    positions = [p for p in range(1, len(data) + 1) if p not in drop] or [len(data)]
+    fast = linear_regression.descent_step(data, positions, w0, eta)
+    plain = plain_descent_step(data, positions, w0, eta)
+    assert fast == plain
+    for name in ("gradient_sum", "gradient", "step", "w1"):
+        for got, expected in zip(getattr(fast, name), getattr(plain, name), strict=True):
+            assert type(got) is type(expected) and str(got) == str(expected)
+    assert linear_regression.risk_gradient(data, positions, w0) == plain.gradient
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+def test_a_solution_lists_every_field_of_its_steps(family_id):
+    """``_shallow_dict`` copies an instance's ``__dict__``: for the step and each point that is
+    every field, in declared order, and nothing else."""
+    family = get_family(family_id)
+    step = family.solve_step(family.generate(question_stream(1, "s001", 1)).params)
+    for value in (step, *step.points):
+        assert _shallow_dict(value) == {f: getattr(value, f) for f in value.__dataclass_fields__}
+        assert list(_shallow_dict(value)) == list(value.__dataclass_fields__)
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+@pytest.mark.parametrize("x_values", [range(0, 7), range(-4, 9, 3)])
+@given(seed=seeds)
+def test_drawn_data_is_what_choosing_from_the_values_draws(seed, ordered, x_values):
+    """``draw_data`` chooses positions in X_VALUES and reads the values there: the data, and the
+    stream left behind, are those of choosing from an array of the values (and sorting the
+    drawn points) as before."""
+    family = copy.copy(get_family("gradient-descent-step"))
+    family.X_VALUES = x_values
+    fast, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+    data = family.draw_data(fast, range(3, 6), ordered=ordered)
+    n = int(plain.integers(3, 6))
+    xs = plain.choice(np.array(x_values), size=n, replace=False)
+    ys = plain.integers(family.Y_VALUES.start, family.Y_VALUES.stop, size=n)
+    expected = [(sympy.Integer(x), sympy.Integer(y)) for x, y in zip(xs, ys, strict=True)]
+    if ordered:
+        expected.sort(key=lambda point: (int(point[0]), int(point[1])))
+    assert data == tuple(expected)
+    assert fast.random() == plain.random()
+
+
+def plain_work(steps):
+    """``DescentFamily.work`` as it was before its shortcuts."""
+    w0 = steps["w0"]
+    ops = 0
+    for point in steps["points"]:
+        if not steps["w0_is_zero"]:
+            ops += _mul(w0[1], point["x"]) + _mul_free_add(w0[0], w0[1] * point["x"])
+            ops += _mul_free_add(point["prediction"], point["y"])
+        ops += _mul(2, point["residual"]) + _mul(point["factor"], point["x"])
+    for component in range(2):
+        terms = [p["gradient"][component] for p in steps["points"]]
+        ops += sum(_mul_free_add(a, b) for a, b in zip(terms, terms[1:], strict=False))
+        ops += _mul(sympy.Rational(1, steps["count"]), steps["gradient_sum"][component])
+        ops += _mul(steps["eta"], steps["gradient"][component])
+        ops += _mul_free_add(w0[component], steps["step"][component])
+    return ops
+
+
+def _mul_free_add(a, b):
+    return 0 if a == 0 or b == 0 else 1
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(seed=seeds)
+def test_work_is_counted_as_before(family_id, seed):
+    family = get_family(family_id)
+    variant = family.generate(question_stream(seed, "s001", 3))
+    assert family.work(variant.params, variant.solution) == plain_work(variant.solution.steps)

@@ -15,12 +15,13 @@ import sympy
 
 from generator.errors import ExamgenError
 from generator.exact import parse_rational, rational
-from generator.families.base import Answer, Family, Solution, field_names, mistake
+from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
 
 R = sympy.Rational
 ZERO = (sympy.Integer(0), sympy.Integer(0))
+TWO = sympy.Integer(2)
 #: ``draw_once``'s decision, passed to ``draw`` in ``pinned`` (not a param).
 W0_IS_ZERO = "_w0_is_zero"
 
@@ -46,12 +47,23 @@ def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
 
 
 def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
-    """1 for an addition a student works out, 0 for adding 0."""
-    return 0 if _zero(a) or _zero(b) else 1
+    """1 for an addition a student works out, 0 for adding 0 (``_zero`` of each, inlined: work
+    counts a few dozen per candidate)."""
+    return 0 if rational(a).p == 0 or rational(b).p == 0 else 1
+
+
+def _sum_work(terms: Sequence[sympy.Rational | int]) -> int:
+    """The additions summing ``terms`` left to right takes: ``_add`` of each term and the next."""
+    nonzero = [rational(t).p != 0 for t in terms]
+    return sum(a and b for a, b in zip(nonzero, nonzero[1:], strict=False))
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in field_names(type(obj))}
+    """A dataclass's fields by name, in declared order, the values themselves (not deep-copied as
+    ``dataclasses.asdict`` copies every immutable sympy number). Read from the instance's
+    ``__dict__``, which for these plain dataclasses (no slots, no other attributes) holds exactly
+    the fields in that order: one copy, where reading each field costs more than the arithmetic."""
+    return dict(vars(obj))
 
 
 class DescentFamily(Family):
@@ -148,15 +160,19 @@ class DescentFamily(Family):
 
     # --- sampling -----------------------------------------------------------------------------
     def draw_data(
-        self, rng: np.random.Generator, sizes: range
+        self, rng: np.random.Generator, sizes: range, *, ordered: bool = False
     ) -> tuple[tuple[sympy.Rational, sympy.Rational], ...]:
+        """A data set of integer points with distinct x; ``ordered``: sorted by x (then y)."""
         n = int(rng.integers(sizes.start, sizes.stop))
-        xs = rng.choice(np.array(self.X_VALUES), size=n, replace=False)
-        ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n)
-        return tuple(
-            (sympy.Integer(x), sympy.Integer(y))
-            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)  # Python ints
-        )
+        # Positions in X_VALUES, then the values at them: numpy's choice draws the same positions
+        # from a count as from the values themselves (it then takes the values at them), and
+        # a count spares turning X_VALUES into an array on every try.
+        picked = rng.choice(len(self.X_VALUES), size=n, replace=False).tolist()
+        ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n).tolist()
+        points = [(self.X_VALUES[i], y) for i, y in zip(picked, ys, strict=True)]  # Python ints
+        if ordered:
+            points.sort()  # on the ints, before they become sympy numbers (slower to compare)
+        return tuple((sympy.Integer(x), sympy.Integer(y)) for x, y in points)
 
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
         # Zero or not is decided once per variant: drawn per try, the nonzero weights' larger
@@ -176,7 +192,7 @@ class DescentFamily(Family):
             return ZERO
         low, high = self.W_VALUES.start, self.W_VALUES.stop
         while True:  # nonzero means not (0, 0): 24 of the 25 pairs, so this ends at once
-            w0 = tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+            w0 = tuple(sympy.Integer(v) for v in rng.integers(low, high, size=2).tolist())
             if not _is_zero(w0):
                 return w0
 
@@ -299,17 +315,17 @@ class DescentFamily(Family):
         """The arithmetic operations the worked solution performs, step by step as it shows
         them; a multiplication by 0 or ±1 or an addition of 0 is read off, not counted."""
         steps = solution.steps
-        w0 = steps["w0"]
+        w0, points = steps["w0"], steps["points"]
         ops = 0
-        for point in steps["points"]:
+        for point in points:
             if not steps["w0_is_zero"]:  # Aug(x)·w = w0 + w1·x, then minus y
                 ops += _mul(w0[1], point["x"]) + _add(w0[0], w0[1] * point["x"])
                 ops += _add(point["prediction"], point["y"])
-            ops += _mul(2, point["residual"]) + _mul(point["factor"], point["x"])
+            ops += _mul(TWO, point["residual"]) + _mul(point["factor"], point["x"])
+        share = R(1, steps["count"])
         for component in range(2):  # the sum, the average, η times it, the update
-            terms = [p["gradient"][component] for p in steps["points"]]
-            ops += sum(_add(a, b) for a, b in zip(terms, terms[1:], strict=False))
-            ops += _mul(R(1, steps["count"]), steps["gradient_sum"][component])
+            ops += _sum_work([p["gradient"][component] for p in points])
+            ops += _mul(share, steps["gradient_sum"][component])
             ops += _mul(steps["eta"], steps["gradient"][component])
             ops += _add(w0[component], steps["step"][component])
         return ops
