@@ -66,10 +66,24 @@ REMEMBERED_POINTS = 4096
 REMEMBERED_POSITIONED_POINTS = 16384
 
 
-@lru_cache(maxsize=REMEMBERED_POSITIONED_POINTS, typed=True)
 def squared_loss_gradient(
     position: int, x: sympy.Rational, y: sympy.Rational, w: Vector
 ) -> PointGradient:
+    x, y, (a, b) = rational(x), rational(y), (rational(v) for v in w)
+    return _point(position, x.p, x.q, y.p, y.q, a.p, a.q, b.p, b.q)
+
+
+@lru_cache(maxsize=REMEMBERED_POSITIONED_POINTS)
+def _point(
+    position: int, xp: int, xq: int, yp: int, yq: int, ap: int, aq: int, bp: int, bq: int
+) -> PointGradient:
+    """The point (x, y) = (xp/xq, yp/yq) with weights w = (ap/aq, bp/bq), remembered by those
+    Python ints: they hash in C, where a sympy number's hash is a Python call (four per point,
+    tens of thousands of points per build). sympy keeps a Rational in lowest terms with a
+    positive denominator, so equal values give equal keys, and the numbers rebuilt from them are
+    the values given, of the same sympy type (an Integer when the denominator is 1)."""
+    x, y = sympy.Rational(xp, xq), sympy.Rational(yp, yq)
+    w = (sympy.Rational(ap, aq), sympy.Rational(bp, bq))
     return PointGradient(position, x, y, *_gradient_terms(x, y, w))
 
 
@@ -104,9 +118,14 @@ def point_gradients(
     positions: Sequence[int],
     w: Sequence[sympy.Rational],
 ) -> tuple[PointGradient, ...]:
-    """The squared-loss gradient at each of the 1-based ``positions`` of ``data``."""
-    w = tuple(w)
-    return tuple(squared_loss_gradient(p, *data[p - 1], w) for p in positions)
+    """The squared-loss gradient at each of the 1-based ``positions`` of ``data`` (sympy
+    Rationals, as every exact value is): ``squared_loss_gradient`` of each, inlined."""
+    a, b = (rational(v) for v in w)
+    points = []
+    for p in positions:
+        x, y = data[p - 1]
+        points.append(_point(p, x.p, x.q, y.p, y.q, a.p, a.q, b.p, b.q))
+    return tuple(points)
 
 
 def gradient_sum(points: Sequence[PointGradient]) -> Vector:

@@ -16,7 +16,7 @@ import jinja2
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator import choices, linear_regression, render
@@ -70,7 +70,7 @@ def test_every_remembered_result_is_bounded():
         render._escaped_latex,
         render._escaped_markdown,
         choices._fair_sets,
-        linear_regression.squared_loss_gradient,
+        linear_regression._point,
         linear_regression._gradient_terms,
     ):
         assert remembered.cache_info().maxsize is not None
@@ -150,17 +150,34 @@ def test_work_counts_as_with_sympy_comparisons(a, b):
     assert _mul(2, b) == (0 if b in (0, 1, -1) else 1)
 
 
+def plain_point_gradient(position, x, y, w):
+    """A point's gradient worked out afresh, through the vector helpers."""
+    aug = linear_regression.augment(x)
+    prediction = linear_regression.dot(aug, w)
+    residual = prediction - y
+    factor = 2 * residual
+    return linear_regression.PointGradient(
+        position, x, y, aug, prediction, residual, factor, scale(factor, aug)
+    )
+
+
 @given(st.integers(1, 6), rationals, rationals, st.tuples(rationals, rationals))
 def test_a_remembered_point_gradient_is_computed_afresh(position, x, y, w):
-    remembered = linear_regression.squared_loss_gradient(position, x, y, w)
-    assert remembered == linear_regression.squared_loss_gradient.__wrapped__(position, x, y, w)
-    terms = linear_regression._gradient_terms(x, y, w)
-    assert terms == linear_regression._gradient_terms.__wrapped__(x, y, w)
-    assert (remembered.position, remembered.x, remembered.y) == (position, x, y)
-    aug = (1, x)
+    """Remembered by the values' numerators and denominators, twice (with and without the
+    position): the point, each of its values and their sympy types are the plain ones."""
+    plain = plain_point_gradient(position, x, y, w)
+    for _ in range(2):  # computed, then remembered
+        remembered = linear_regression.squared_loss_gradient(position, x, y, w)
+        assert remembered == plain
+        assert [type(v) for v in (remembered.x, remembered.y, *remembered.gradient)] == [
+            type(v) for v in (plain.x, plain.y, *plain.gradient)
+        ]
+    assert linear_regression.point_gradients([(x, y)], [1], w)[0] == plain_point_gradient(
+        1, x, y, w
+    )
     residual = x * w[1] + w[0] - y
-    assert remembered.gradient == (2 * residual, 2 * residual * x)
-    assert remembered.aug == aug
+    assert plain.gradient == (2 * residual, 2 * residual * x)
+    assert plain.aug == (1, x)
 
 
 @given(seed=st.integers(0, 2**32), count=st.integers(1, 4))
@@ -189,9 +206,7 @@ def plain_descent_step(data, positions, w0, eta):
     """``linear_regression.descent_step`` as it was before its shortcuts: every point worked out
     afresh, every sum and product through the vector helpers."""
     w0 = tuple(w0)
-    points = tuple(
-        linear_regression.squared_loss_gradient.__wrapped__(p, *data[p - 1], w0) for p in positions
-    )
+    points = tuple(plain_point_gradient(p, *data[p - 1], w0) for p in positions)
     total = (sympy.Integer(0), sympy.Integer(0))
     for point in points:
         total = add(total, point.gradient)
@@ -287,3 +302,61 @@ def test_work_is_counted_as_before(family_id, seed):
     family = get_family(family_id)
     variant = family.generate(question_stream(seed, "s001", 3))
     assert family.work(variant.params, variant.solution) == plain_work(variant.solution.steps)
+
+
+def plain_arrange_fairly(rng, correct, values, count, kind, center=None):
+    """``choices.arrange_fairly`` as it was before it priced each outcome once: every set of
+    distractors priced, the cheapest kept in order."""
+    fair = choices._fair_sets.__wrapped__(correct, tuple(values.items()), count, kind, center)
+    may_hit = [not blind and bool(rng.random() < 1 / fair.size) for blind in fair.cueless]
+    best, best_cost = [], None
+    for combo, hit in zip(fair.combos, fair.hits, strict=True):
+        cost = 0
+        for strategy_hits, strategy_may_hit in zip(hit, may_hit, strict=True):
+            if strategy_hits and not strategy_may_hit:
+                cost += choices.UNWANTED_HIT
+            elif strategy_may_hit and not strategy_hits:
+                cost += 1
+        if best_cost is None or cost < best_cost:
+            best, best_cost = [combo], cost
+        elif cost == best_cost:
+            best.append(combo)
+    picked = best[int(rng.integers(len(best)))] if best else ()
+    sources = [correct, *picked]
+    return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
+
+
+small_vectors = st.tuples(
+    st.integers(-3, 3).map(sympy.Integer), st.integers(-3, 3).map(sympy.Integer)
+)
+
+
+@given(
+    seed=st.integers(0, 2**32),
+    values=st.lists(small_vectors, min_size=1, max_size=8, unique=True),
+    texts=st.lists(st.text(alphabet="ab ", max_size=6), min_size=1, max_size=8, unique=True),
+    count=st.integers(0, 5),
+    center=st.none() | small_vectors,
+)
+@example(  # two outcomes tie as the cheapest: their sets are merged in the order of all sets
+    seed=499,
+    values=[
+        tuple(map(sympy.Integer, v))
+        for v in [(-3, -3), (-3, -2), (-3, -1), (-3, 2), (-2, -3), (-1, -3), (1, 0), (2, 1)]
+    ],
+    texts=["a"],
+    count=3,
+    center=(sympy.Integer(1), sympy.Integer(1)),
+)
+def test_fair_arrangement_prices_each_outcome_once(seed, values, texts, count, center):
+    """Sets of distractors are priced by their outcome, once per outcome: the draws, the set
+    picked and its order are those of pricing every set, for vectors and for text options."""
+    for named, kind in (
+        ({f"m{i}": v for i, v in enumerate(values)}, "vector"),
+        ({f"t{i}": t for i, t in enumerate(texts)}, "text"),
+    ):
+        correct = next(iter(named))
+        fast, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = choices.arrange_fairly(fast, correct, named, count, kind, center)
+        assert got == plain_arrange_fairly(plain, correct, named, count, kind, center)
+        assert fast.random() == plain.random()
