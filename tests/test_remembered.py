@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from generator import choices, linear_regression, render
 from generator.families import get_family
-from generator.families._descent import _add, _mul, _shallow_dict
+from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict, exact_integers
 from generator.linear_regression import DescentStep, add, scale, subtract
 from generator.seeding import question_stream
 from tests.strategies import seeds
@@ -72,6 +72,7 @@ def test_every_remembered_result_is_bounded():
         choices._fair_sets,
         linear_regression._point,
         linear_regression._gradient_terms,
+        exact_integers,
     ):
         assert remembered.cache_info().maxsize is not None
 
@@ -215,16 +216,16 @@ def plain_descent_step(data, positions, w0, eta):
     return DescentStep(w0, eta, points, total, len(points), gradient, step, subtract(w0, step))
 
 
-integers = st.integers(-9, 9).map(sympy.Integer)
+small_integers = st.integers(-9, 9).map(sympy.Integer)
 
 
-points = st.tuples(integers, integers)
+points = st.tuples(small_integers, small_integers)
 
 
 @given(
     data=st.lists(points, min_size=1, max_size=6)
     | st.lists(points | st.tuples(rationals, rationals), min_size=1, max_size=6),
-    w0=st.tuples(integers, integers) | st.tuples(rationals, rationals),
+    w0=st.tuples(small_integers, small_integers) | st.tuples(rationals, rationals),
     eta=rationals.filter(lambda r: r != 0),
     drop=st.sets(st.integers(1, 6)),
 )
@@ -360,3 +361,23 @@ def test_fair_arrangement_prices_each_outcome_once(seed, values, texts, count, c
         got = choices.arrange_fairly(fast, correct, named, count, kind, center)
         assert got == plain_arrange_fairly(plain, correct, named, count, kind, center)
         assert fast.random() == plain.random()
+
+
+@given(seed=seeds)
+def test_drawn_weights_are_the_integers_drawn(seed):
+    """Weights are read from a table of the range's sympy Integers: the same numbers, of the same
+    type, and the same draws, as making each Integer afresh."""
+    family = get_family("sgd-minibatch-step")
+    fast, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+    w0 = family.draw_w0(fast, {W0_IS_ZERO: False})
+    low, high = family.W_VALUES.start, family.W_VALUES.stop
+    while True:
+        expected = tuple(sympy.Integer(int(v)) for v in plain.integers(low, high, size=2))
+        if expected != (0, 0):
+            break
+    assert w0 == expected and all(type(v) is type(e) for v, e in zip(w0, expected, strict=True))
+    assert fast.random() == plain.random()
+    table = exact_integers(range(-300, 300, 7))
+    assert all(
+        table[n] == sympy.Integer(n) and type(table[n]) is type(sympy.Integer(n)) for n in table
+    )

@@ -8,6 +8,7 @@ here once; each family module declares only its ranges and what makes it differe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -56,6 +57,14 @@ def _sum_work(terms: Sequence[sympy.Rational | int]) -> int:
     """The additions summing ``terms`` left to right takes: ``_add`` of each term and the next."""
     nonzero = [rational(t).p != 0 for t in terms]
     return sum(a and b for a, b in zip(nonzero, nonzero[1:], strict=False))
+
+
+@lru_cache(maxsize=64)
+def exact_integers(values: range) -> dict[int, sympy.Integer]:
+    """The sympy Integers of a range a family draws from, made once: ``sympy.Integer(n)`` goes
+    through sympy's cache on every call, for every number of every try. Keyed by the range
+    itself (a value: equal ranges are equal keys); a family has a few."""
+    return {n: sympy.Integer(n) for n in values}
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
@@ -172,7 +181,8 @@ class DescentFamily(Family):
         points = [(self.X_VALUES[i], y) for i, y in zip(picked, ys, strict=True)]  # Python ints
         if ordered:
             points.sort()  # on the ints, before they become sympy numbers (slower to compare)
-        return tuple((sympy.Integer(x), sympy.Integer(y)) for x, y in points)
+        exact_x, exact_y = exact_integers(self.X_VALUES), exact_integers(self.Y_VALUES)
+        return tuple((exact_x[x], exact_y[y]) for x, y in points)
 
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
         # Zero or not is decided once per variant: drawn per try, the nonzero weights' larger
@@ -192,7 +202,8 @@ class DescentFamily(Family):
             return ZERO
         low, high = self.W_VALUES.start, self.W_VALUES.stop
         while True:  # nonzero means not (0, 0): 24 of the 25 pairs, so this ends at once
-            w0 = tuple(sympy.Integer(v) for v in rng.integers(low, high, size=2).tolist())
+            exact = exact_integers(self.W_VALUES)
+            w0 = tuple(exact[v] for v in rng.integers(low, high, size=2).tolist())
             if not _is_zero(w0):
                 return w0
 
@@ -211,10 +222,9 @@ class DescentFamily(Family):
         step = self.solve_step(params)
         # The PointGradient dataclasses become dicts; templates read them by name. (Not
         # dataclasses.asdict: it deep-copies every immutable sympy number, most of solve's time.)
-        steps = _shallow_dict(step) | {
-            "points": tuple(_shallow_dict(p) for p in step.points),
-            "w0_is_zero": _is_zero(step.w0),
-        }
+        steps = _shallow_dict(step)
+        steps["points"] = tuple([_shallow_dict(p) for p in step.points])  # in place: same order
+        steps["w0_is_zero"] = _is_zero(step.w0)
         return Solution(Answer("vector", step.w1), steps)
 
     # --- named mistakes, each carried through to a final answer -------------------------------

@@ -83,7 +83,8 @@ class SgdMinibatchStep(DescentFamily):
             data = self.draw_data(rng, range(smallest, self.DATA_SIZES.stop))
         if batch is None:
             m = int(rng.integers(self.BATCH_SIZES.start, min(self.BATCH_SIZES.stop, len(data))))
-            batch = tuple(sorted(int(p) + 1 for p in rng.choice(len(data), size=m, replace=False)))
+            picked = rng.choice(len(data), size=m, replace=False).tolist()
+            batch = tuple(sorted(p + 1 for p in picked))
         w0 = pinned.get("w0") or self.draw_w0(rng, pinned)
         eta = pinned.get("eta") or self.draw_eta(rng)
         return self.Params(data, w0, eta, batch)
