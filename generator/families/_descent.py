@@ -22,13 +22,13 @@ from generator.recheck import TOLERANCE, as_float, disagrees, show
 
 R = sympy.Rational
 ZERO = (sympy.Integer(0), sympy.Integer(0))
-TWO = sympy.Integer(2)
 #: ``draw_once``'s decision, passed to ``draw`` in ``pinned`` (not a param).
 W0_IS_ZERO = "_w0_is_zero"
 
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
-    return all(_zero(v) for v in vector)
+    """Every component 0 (``_zero`` of each, inlined: checked for every candidate)."""
+    return all(rational(value).p == 0 for value in vector)
 
 
 def _zero(value: sympy.Rational | int) -> bool:
@@ -56,7 +56,7 @@ def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
 def _sum_work(terms: Sequence[sympy.Rational | int]) -> int:
     """The additions summing ``terms`` left to right takes: ``_add`` of each term and the next."""
     nonzero = [rational(t).p != 0 for t in terms]
-    return sum(a and b for a, b in zip(nonzero, nonzero[1:], strict=False))
+    return [a and b for a, b in zip(nonzero, nonzero[1:], strict=False)].count(True)
 
 
 @lru_cache(maxsize=64)
@@ -223,7 +223,7 @@ class DescentFamily(Family):
         # The PointGradient dataclasses become dicts; templates read them by name. (Not
         # dataclasses.asdict: it deep-copies every immutable sympy number, most of solve's time.)
         steps = _shallow_dict(step)
-        steps["points"] = tuple([_shallow_dict(p) for p in step.points])  # in place: same order
+        steps["points"] = tuple([vars(p).copy() for p in step.points])  # as _shallow_dict; in place
         steps["w0_is_zero"] = _is_zero(step.w0)
         return Solution(Answer("vector", step.w1), steps)
 
@@ -326,17 +326,24 @@ class DescentFamily(Family):
         them; a multiplication by 0 or ±1 or an addition of 0 is read off, not counted."""
         steps = solution.steps
         w0, points = steps["w0"], steps["points"]
+        # Whether a number is read off (0 or ±1) is decided once for each: w1, each x, η and
+        # 1/count serve in several products. ``_mul(a, b)`` is ``not (a read off or b read off)``.
+        w1_read_off = _read_off(w0[1])
         ops = 0
         for point in points:
+            x = point["x"]
+            x_read_off = _read_off(x)
             if not steps["w0_is_zero"]:  # Aug(x)·w = w0 + w1·x, then minus y
-                ops += _mul(w0[1], point["x"]) + _add(w0[0], w0[1] * point["x"])
-                ops += _add(point["prediction"], point["y"])
-            ops += _mul(TWO, point["residual"]) + _mul(point["factor"], point["x"])
-        share = R(1, steps["count"])
+                ops += not (w1_read_off or x_read_off)
+                ops += _add(w0[0], w0[1] * x) + _add(point["prediction"], point["y"])
+            ops += not _read_off(point["residual"])  # times 2, which is never read off
+            ops += not (_read_off(point["factor"]) or x_read_off)
+        share_read_off = _read_off(R(1, steps["count"]))
+        eta_read_off = _read_off(steps["eta"])
         for component in range(2):  # the sum, the average, η times it, the update
             ops += _sum_work([p["gradient"][component] for p in points])
-            ops += _mul(share, steps["gradient_sum"][component])
-            ops += _mul(steps["eta"], steps["gradient"][component])
+            ops += not (share_read_off or _read_off(steps["gradient_sum"][component]))
+            ops += not (eta_read_off or _read_off(steps["gradient"][component]))
             ops += _add(w0[component], steps["step"][component])
         return ops
 
