@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sympy
 
-from generator.exact import rational
+from generator.exact import difference, product, quotient, rational
 
 Vector = tuple[sympy.Rational, ...]
 TWO = sympy.Integer(2)
@@ -165,9 +165,9 @@ def risk_gradient(
 
 
 def average(total: Vector, count: int) -> Vector:
-    """``total`` divided by ``count``: each component the Rational sympy makes of it over
-    ``count`` (what ``scale(Rational(1, count), total)`` reaches, in one step)."""
-    return (sympy.Rational(total[0], count), sympy.Rational(total[1], count))
+    """``total`` divided by ``count`` (what ``scale(Rational(1, count), total)`` reaches, in one
+    remembered division per component)."""
+    return (quotient(total[0], count), quotient(total[1], count))
 
 
 def descent_step(
@@ -177,10 +177,11 @@ def descent_step(
     eta: sympy.Rational,
 ) -> DescentStep:
     """One (mini-batch) gradient step using the 1-based ``positions`` of ``data``."""
-    w0 = tuple(w0)
+    first, second = w0
+    w0, eta = (rational(first), rational(second)), rational(eta)
     points = point_gradients(data, positions, w0)
     total = gradient_sum(points)
     gradient = average(total, len(points))
-    step = (eta * gradient[0], eta * gradient[1])
-    w1 = (w0[0] - step[0], w0[1] - step[1])
+    step = (product(eta, gradient[0]), product(eta, gradient[1]))
+    w1 = (difference(w0[0], step[0]), difference(w0[1], step[1]))
     return DescentStep(w0, eta, points, total, len(points), gradient, step, w1)

@@ -19,7 +19,7 @@ import sympy
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from generator import choices, linear_regression, render
+from generator import choices, exact, linear_regression, render
 from generator.families import get_family
 from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict, exact_integers
 from generator.linear_regression import DescentStep, add, scale, subtract
@@ -71,6 +71,7 @@ def test_every_remembered_result_is_bounded():
         render._escaped_markdown,
         choices._fair_sets,
         linear_regression._point,
+        exact._result,
         linear_regression._gradient_terms,
         exact_integers,
     ):
@@ -381,3 +382,18 @@ def test_drawn_weights_are_the_integers_drawn(seed):
     assert all(
         table[n] == sympy.Integer(n) and type(table[n]) is type(sympy.Integer(n)) for n in table
     )
+
+
+@given(rationals, rationals | st.integers(-9, 9).map(sympy.Integer))
+def test_remembered_arithmetic_is_sympy_arithmetic(a, b):
+    """Products, differences and quotients are remembered by their operands' numerators and
+    denominators: each is sympy's own result for those values, of the same sympy type, whether
+    computed or remembered."""
+    for _ in range(2):  # computed, then remembered
+        for remembered, plain in (
+            (exact.product(a, b), a * b),
+            (exact.difference(a, b), a - b),
+            *([(exact.quotient(a, b), a / b)] if b != 0 else []),
+        ):
+            assert remembered == plain and type(remembered) is type(plain)
+    assert exact.quotient(a, 3) == a / 3

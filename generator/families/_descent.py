@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 
 from generator.errors import ExamgenError
-from generator.exact import parse_rational, rational
+from generator.exact import parse_rational, product, rational
 from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
@@ -335,7 +335,7 @@ class DescentFamily(Family):
             x_read_off = _read_off(x)
             if not steps["w0_is_zero"]:  # Aug(x)·w = w0 + w1·x, then minus y
                 ops += not (w1_read_off or x_read_off)
-                ops += _add(w0[0], w0[1] * x) + _add(point["prediction"], point["y"])
+                ops += _add(w0[0], product(w0[1], x)) + _add(point["prediction"], point["y"])
             ops += not _read_off(point["residual"])  # times 2, which is never read off
             ops += not (_read_off(point["factor"]) or x_read_off)
         share_read_off = _read_off(R(1, steps["count"]))
