@@ -77,26 +77,29 @@ def squared_loss_gradient(
 def _point(
     position: int, xp: int, xq: int, yp: int, yq: int, ap: int, aq: int, bp: int, bq: int
 ) -> PointGradient:
-    """The point (x, y) = (xp/xq, yp/yq) with weights w = (ap/aq, bp/bq), remembered by those
-    Python ints: they hash in C, where a sympy number's hash is a Python call (four per point,
-    tens of thousands of points per build). sympy keeps a Rational in lowest terms with a
-    positive denominator, so equal values give equal keys, and the numbers rebuilt from them are
-    the values given, of the same sympy type (an Integer when the denominator is 1)."""
+    """The point (x, y) = (xp/xq, yp/yq) at ``position`` with weights w = (ap/aq, bp/bq)."""
+    return PointGradient(position, *_terms(xp, xq, yp, yq, ap, aq, bp, bq))
+
+
+@lru_cache(maxsize=REMEMBERED_POINTS)
+def _terms(
+    xp: int, xq: int, yp: int, yq: int, ap: int, aq: int, bp: int, bq: int
+) -> tuple[
+    sympy.Rational, sympy.Rational, Vector, sympy.Rational, sympy.Rational, sympy.Rational, Vector
+]:
+    """x, y, Aug(x), Aug(x)·w, the residual, its factor 2(Aug(x)·w − y) and the gradient, for
+    the point and weights given as numerators and denominators, remembered by those Python ints:
+    they hash in C, where a sympy number's hash is a Python call (four per point, tens of
+    thousands of points per build). sympy keeps a Rational in lowest terms with a positive
+    denominator, so equal values give equal keys, and the numbers rebuilt from them are the
+    values given, of the same sympy type (an Integer when the denominator is 1)."""
     x, y = sympy.Rational(xp, xq), sympy.Rational(yp, yq)
     w = (sympy.Rational(ap, aq), sympy.Rational(bp, bq))
-    return PointGradient(position, x, y, *_gradient_terms(x, y, w))
-
-
-@lru_cache(maxsize=REMEMBERED_POINTS, typed=True)
-def _gradient_terms(
-    x: sympy.Rational, y: sympy.Rational, w: Vector
-) -> tuple[Vector, sympy.Rational, sympy.Rational, sympy.Rational, Vector]:
-    """Aug(x), Aug(x)·w, the residual, its factor 2(Aug(x)·w − y) and the gradient."""
     aug = augment(x)
     prediction = dot(aug, w)
     residual = rational(prediction - y)
     factor = TWO * residual  # an Integer times a Rational: sympy's quick path, not 2's sympify
-    return aug, prediction, residual, factor, scale(factor, aug)
+    return x, y, aug, prediction, residual, factor, scale(factor, aug)
 
 
 @dataclass(frozen=True)

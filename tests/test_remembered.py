@@ -72,7 +72,7 @@ def test_every_remembered_result_is_bounded():
         choices._fair_sets,
         linear_regression._point,
         exact._result,
-        linear_regression._gradient_terms,
+        linear_regression._terms,
         exact_integers,
     ):
         assert remembered.cache_info().maxsize is not None
