@@ -19,7 +19,7 @@ import sympy
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from generator import choices, exact, linear_regression, render
+from generator import choices, exact, linear_regression, render, testwise
 from generator.families import get_family
 from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict, exact_integers
 from generator.linear_regression import DescentStep, add, scale, subtract
@@ -397,3 +397,15 @@ def test_remembered_arithmetic_is_sympy_arithmetic(a, b):
         ):
             assert remembered == plain and type(remembered) is type(plain)
     assert exact.quotient(a, 3) == a / 3
+
+
+coordinates = st.fractions(min_value=-20, max_value=20, max_denominator=12) | st.integers(-99, 99)
+
+
+@given(st.lists(st.tuples(coordinates, coordinates), min_size=2, max_size=2))
+def test_testwise_vector_helpers_are_the_plain_sums(pair):
+    """``_dot`` and ``_minus`` map operator functions over the coordinates: the same exact sum
+    and differences as the plain loops, on integer points and fractional ones."""
+    u, v = pair
+    assert testwise._dot(u, v) == sum(a * b for a, b in zip(u, v, strict=True))
+    assert testwise._minus(u, v) == tuple(a - b for a, b in zip(u, v, strict=True))
