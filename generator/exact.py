@@ -111,8 +111,16 @@ def difference(a: sympy.Rational, b: sympy.Rational) -> sympy.Rational:
 
 def quotient(a: sympy.Rational, b: sympy.Rational | int) -> sympy.Rational:
     """``a / b``, computed by sympy once per pair of values (``_result``)."""
-    b = rational(b)
+    if isinstance(b, int):  # a count: its own numerator, over 1
+        return _result("/", a.p, a.q, b, 1)
     return _result("/", a.p, a.q, b.p, b.q)
+
+
+@lru_cache(maxsize=REMEMBERED_RESULTS)
+def integer(n: int) -> sympy.Integer:
+    """``sympy.Integer(n)``, made once per value: a remembered one is returned without a Python
+    call (sympy's own cache is reached through one)."""
+    return sympy.Integer(n)
 
 
 @lru_cache(maxsize=REMEMBERED_RESULTS)

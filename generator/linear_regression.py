@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sympy
 
-from generator.exact import difference, product, quotient, rational
+from generator.exact import difference, integer, product, quotient, rational
 
 Vector = tuple[sympy.Rational, ...]
 TWO = sympy.Integer(2)
@@ -146,7 +146,7 @@ def gradient_sum(points: Sequence[PointGradient]) -> Vector:
             return _rational_sum(points)
         first += a.p
         second += b.p
-    return (sympy.Integer(first), sympy.Integer(second))
+    return (integer(first), integer(second))
 
 
 def _rational_sum(points: Sequence[PointGradient]) -> Vector:

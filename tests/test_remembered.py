@@ -20,7 +20,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator import choices, exact, linear_regression, render, testwise
-from generator.families import get_family
+from generator.errors import ExamgenError
+from generator.families import _concepts, get_family
 from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict, exact_integers
 from generator.linear_regression import DescentStep, add, scale, subtract
 from generator.seeding import question_stream
@@ -72,6 +73,9 @@ def test_every_remembered_result_is_bounded():
         choices._fair_sets,
         linear_regression._point,
         exact._result,
+        exact.integer,
+        _concepts._with_truth,
+        _concepts._statement_in,
         linear_regression._terms,
         exact_integers,
     ):
@@ -396,7 +400,24 @@ def test_remembered_arithmetic_is_sympy_arithmetic(a, b):
             *([(exact.quotient(a, b), a / b)] if b != 0 else []),
         ):
             assert remembered == plain and type(remembered) is type(plain)
-    assert exact.quotient(a, 3) == a / 3
+    third = exact.quotient(a, 3)
+    assert third == a / 3 and type(third) is type(a / 3)
+    n = a.p * b.q
+    assert exact.integer(n) == sympy.Integer(n) and type(exact.integer(n)) is type(sympy.Integer(n))
+
+
+@pytest.mark.parametrize("family_id", ["sgd-direction", "vanishing-gradient-definition"])
+def test_remembered_bank_lookups_are_the_banks(family_id):
+    """A bank family's statements by truth and by id are remembered per folder: the bank's own
+    answers, and an unknown id is still refused as the bank refuses it."""
+    family = get_family(family_id)
+    bank = family.bank()
+    for truth in (True, False):
+        assert _concepts._with_truth(family.FOLDER, truth) == bank.with_truth(truth)
+    for statement in bank.statements:
+        assert _concepts._statement_in(family.FOLDER, statement.id) is bank.get(statement.id)
+    with pytest.raises(ExamgenError, match="no statement 'nope'"):
+        _concepts._statement_in(family.FOLDER, "nope")
 
 
 coordinates = st.fractions(min_value=-20, max_value=20, max_denominator=12) | st.integers(-99, 99)
