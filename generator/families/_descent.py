@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 
 from generator.errors import ExamgenError
-from generator.exact import parse_rational, product, rational
+from generator.exact import parse_rational, product
 from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
@@ -26,19 +26,23 @@ ZERO = (sympy.Integer(0), sympy.Integer(0))
 W0_IS_ZERO = "_w0_is_zero"
 
 
+# The helpers below take each number as ``exact.rational`` does, inlined (a Rational as it is):
+# ``work`` and the degenerate rules call them tens of times for every candidate.
+
+
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
     """Every component 0 (``_zero`` of each, inlined: checked for every candidate)."""
-    return all(rational(value).p == 0 for value in vector)
+    return all((v if isinstance(v, R) else R(v)).p == 0 for v in vector)
 
 
 def _zero(value: sympy.Rational | int) -> bool:
     """``value == 0`` on the numerator (sympy's ``==`` sympifies the 0 first)."""
-    return rational(value).p == 0
+    return (value if isinstance(value, R) else R(value)).p == 0
 
 
 def _read_off(factor: sympy.Rational | int) -> bool:
     """A factor of 0 or ±1 (compared on numerator and denominator: sympy's ``==`` is slower)."""
-    number = rational(factor)
+    number = factor if isinstance(factor, R) else R(factor)
     return number.q == 1 and -1 <= number.p <= 1
 
 
@@ -48,14 +52,13 @@ def _mul(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
 
 
 def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
-    """1 for an addition a student works out, 0 for adding 0 (``_zero`` of each, inlined: work
-    counts a few dozen per candidate)."""
-    return 0 if rational(a).p == 0 or rational(b).p == 0 else 1
+    """1 for an addition a student works out, 0 for adding 0."""
+    return 0 if _zero(a) or _zero(b) else 1
 
 
 def _sum_work(terms: Sequence[sympy.Rational | int]) -> int:
     """The additions summing ``terms`` left to right takes: ``_add`` of each term and the next."""
-    nonzero = [rational(t).p != 0 for t in terms]
+    nonzero = [(t if isinstance(t, R) else R(t)).p != 0 for t in terms]
     return [a and b for a, b in zip(nonzero, nonzero[1:], strict=False)].count(True)
 
 
