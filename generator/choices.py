@@ -123,26 +123,35 @@ def arrange_fairly(
         fair = _fair_sets.__wrapped__(*arguments)
     else:
         fair = _fair_sets(*arguments)
-    combos, size, cueless, hits = fair
     # A strategy that can be left without a cue (no mirror pair) must never point at the key; one
     # that always has a cue (a nearest option) may, as often as a blind guess picks the key.
-    may_hit = [not blind and bool(rng.random() < 1 / size) for blind in cueless]
-    best: list[tuple[str, ...]] = []
-    best_cost = None
-    for combo, hit in zip(combos, hits, strict=True):
-        cost = 0
-        for strategy_hits, strategy_may_hit in zip(hit, may_hit, strict=True):
-            if strategy_hits and not strategy_may_hit:
-                cost += UNWANTED_HIT
-            elif strategy_may_hit and not strategy_hits:
-                cost += 1
-        if best_cost is None or cost < best_cost:
-            best, best_cost = [combo], cost
-        elif cost == best_cost:
-            best.append(combo)
+    may_hit = [not blind and bool(rng.random() < 1 / fair.size) for blind in fair.cueless]
+    # A set's cost depends only on which strategies it points at the key: priced once per such
+    # outcome, the cheapest outcomes' sets are the cheapest sets, in the order of ``combos``.
+    costs = [_cost(outcome, may_hit) for outcome, _ in fair.outcomes]
+    least = min(costs, default=None)
+    cheapest = sorted(
+        i
+        for cost, (_, sets) in zip(costs, fair.outcomes, strict=True)
+        if cost == least
+        for i in sets
+    )
+    best = [fair.combos[i] for i in cheapest]
     picked = best[int(rng.integers(len(best)))] if best else ()
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
+
+
+def _cost(hits: tuple[bool, ...], may_hit: Sequence[bool]) -> int:
+    """How far a set whose strategies single out the key as ``hits`` says is from the coins'
+    decisions ``may_hit`` (see ``arrange_fairly``)."""
+    cost = 0
+    for strategy_hits, strategy_may_hit in zip(hits, may_hit, strict=True):
+        if strategy_hits and not strategy_may_hit:
+            cost += UNWANTED_HIT
+        elif strategy_may_hit and not strategy_hits:
+            cost += 1
+    return cost
 
 
 #: Option sets whose strategy outcomes are remembered: a bank family offers the same few.
@@ -160,6 +169,9 @@ class FairSets(NamedTuple):
     cueless: tuple[bool, ...]
     #: For each set, for each strategy: it singles out the key.
     hits: tuple[tuple[bool, ...], ...]
+    #: Each distinct row of ``hits`` (in order of first appearance) with the indices of the sets
+    #: that have it, ascending.
+    outcomes: tuple[tuple[tuple[bool, ...], tuple[int, ...]], ...]
 
 
 @lru_cache(maxsize=REMEMBERED_OPTION_SETS)
@@ -186,7 +198,12 @@ def _fair_sets(
         picks.append([strategy(options) for strategy in STRATEGIES.values()])
     cueless = tuple(any(len(p[i]) == size for p in picks) for i in range(len(STRATEGIES)))
     hits = tuple(tuple(0 in found and len(found) < size for found in p) for p in picks)
-    return FairSets(combos, size, cueless, hits)
+    outcomes: dict[tuple[bool, ...], list[int]] = {}
+    for i, hit in enumerate(hits):
+        outcomes.setdefault(hit, []).append(i)
+    return FairSets(
+        combos, size, cueless, hits, tuple((hit, tuple(s)) for hit, s in outcomes.items())
+    )
 
 
 def plain_text(kind: str, value: Any) -> str:

@@ -7,8 +7,10 @@ LaTeX out (templates).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -84,3 +86,47 @@ def latex(value: sympy.Rational | int) -> str:
         return str(r.p)
     sign = "-" if r.p < 0 else ""
     return f"{sign}\\frac{{{abs(r.p)}}}{{{r.q}}}"
+
+
+#: Results of exact arithmetic remembered (``product``, ``difference``, ``quotient``): the same
+#: operands recur across a build's candidates (in a 1,000-student quiz build, 4 in 5 of a descent
+#: step's η·∇R and w − η·∇R, and 9 in 10 of its averages, repeat an earlier one).
+REMEMBERED_RESULTS = 16384
+_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "*": operator.mul,
+    "-": operator.sub,
+    "/": operator.truediv,
+}
+
+
+def product(a: sympy.Rational, b: sympy.Rational) -> sympy.Rational:
+    """``a * b``, computed by sympy once per pair of values (``_result``)."""
+    return _result("*", a.p, a.q, b.p, b.q)
+
+
+def difference(a: sympy.Rational, b: sympy.Rational) -> sympy.Rational:
+    """``a - b``, computed by sympy once per pair of values (``_result``)."""
+    return _result("-", a.p, a.q, b.p, b.q)
+
+
+def quotient(a: sympy.Rational, b: sympy.Rational | int) -> sympy.Rational:
+    """``a / b``, computed by sympy once per pair of values (``_result``)."""
+    if isinstance(b, int):  # a count: its own numerator, over 1
+        return _result("/", a.p, a.q, b, 1)
+    return _result("/", a.p, a.q, b.p, b.q)
+
+
+@lru_cache(maxsize=REMEMBERED_RESULTS)
+def integer(n: int) -> sympy.Integer:
+    """``sympy.Integer(n)``, made once per value: a remembered one is returned without a Python
+    call (sympy's own cache is reached through one)."""
+    return sympy.Integer(n)
+
+
+@lru_cache(maxsize=REMEMBERED_RESULTS)
+def _result(operation: str, ap: int, aq: int, bp: int, bq: int) -> sympy.Rational:
+    """sympy's ``a <operation> b`` for a = ap/aq and b = bp/bq, remembered by those Python ints:
+    they hash in C, where a sympy number's hash is a Python call. sympy keeps a Rational in
+    lowest terms with a positive denominator, so equal values give equal keys and the operands
+    rebuilt from them are the values given; the result is sympy's own, of its own type."""
+    return _OPERATIONS[operation](Rational(ap, aq), Rational(bp, bq))

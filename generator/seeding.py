@@ -8,16 +8,20 @@ or global random state, so adding or reordering students leaves every other vari
 from __future__ import annotations
 
 import hashlib
+import struct
 
 import numpy as np
 
 from generator.defaults import MAX_SEED
 
 
-def _label_words(label: str) -> list[int]:
-    """Four 32-bit words of the label's SHA-256 digest: a stable, platform-independent entropy."""
-    digest = hashlib.sha256(label.encode("utf-8")).digest()
-    return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+def _label_words(label: str) -> tuple[int, ...]:
+    """Four 32-bit words of the label's SHA-256 digest: a stable, platform-independent entropy
+    (its first 16 bytes as four little-endian unsigned 32-bit integers)."""
+    return _FOUR_WORDS.unpack_from(hashlib.sha256(label.encode("utf-8")).digest())
+
+
+_FOUR_WORDS = struct.Struct("<4I")
 
 
 def check_seed(seed: int) -> int:
@@ -35,7 +39,7 @@ def stream(seed: int, *labels: str | int) -> np.random.Generator:
     ambiguously (each is length-prefixed), so ``("ab", "c")`` and ``("a", "bc")`` differ.
     """
     check_seed(seed)
-    key = "".join(f"{len(str(label))}:{label};" for label in labels)
+    key = "".join([f"{len(text)}:{text};" for text in map(str, labels)])
     entropy = [seed & 0xFFFFFFFF, seed >> 32, *_label_words(key)]
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 

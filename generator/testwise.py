@@ -16,6 +16,7 @@ distractors that leave every shortcut at chance.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,11 +82,13 @@ def _extremes(values: Sequence[Any], pick: Callable[[Iterable[Any]], Any]) -> fr
 
 
 def _dot(u: Point, v: Point) -> Fraction:
-    return sum(a * b for a, b in zip(u, v, strict=True))  # type: ignore[return-value]
+    # ``map`` over operator functions: the same sum, left to right from 0, without a generator
+    # (``generator.choices`` runs the strategies on every set of distractors it weighs).
+    return sum(map(operator.mul, u, v))  # type: ignore[return-value]
 
 
 def _minus(u: Point, v: Point) -> Point:
-    return tuple(a - b for a, b in zip(u, v, strict=True))
+    return tuple(map(operator.sub, u, v))
 
 
 def _distance2(u: Point, v: Point) -> Fraction:

@@ -9,6 +9,7 @@ pinned by the golden tests.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import jinja2
@@ -18,13 +19,16 @@ import sympy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import build, choices, linear_regression, render
+from generator import build, choices, exact, linear_regression, render, testwise
 from generator.defaults import DEFAULT_SPEC
-from generator.families import get_family
-from generator.families._descent import _add, _mul
+from generator.errors import ExamgenError
+from generator.families import _concepts, get_family
+from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict, exact_integers
+from generator.linear_regression import DescentStep, add, scale, subtract
 from generator.roster import numbered_students
 from generator.seeding import question_stream
 from generator.spec import load_spec
+from tests.strategies import seeds
 
 rationals = st.fractions(min_value=-50, max_value=50, max_denominator=24).map(
     lambda f: sympy.Rational(f.numerator, f.denominator)
@@ -70,7 +74,13 @@ def test_every_remembered_result_is_bounded():
         render._escaped_latex,
         render._escaped_markdown,
         choices._fair_sets,
-        linear_regression.squared_loss_gradient,
+        linear_regression._point,
+        exact._result,
+        exact.integer,
+        _concepts._with_truth,
+        _concepts._statement_in,
+        linear_regression._terms,
+        exact_integers,
     ):
         assert remembered.cache_info().maxsize is not None
 
@@ -278,14 +288,34 @@ def test_work_counts_as_with_sympy_comparisons(a, b):
     assert _mul(2, b) == (0 if b in (0, 1, -1) else 1)
 
 
+def plain_point_gradient(position, x, y, w):
+    """A point's gradient worked out afresh, through the vector helpers."""
+    aug = linear_regression.augment(x)
+    prediction = linear_regression.dot(aug, w)
+    residual = prediction - y
+    factor = 2 * residual
+    return linear_regression.PointGradient(
+        position, x, y, aug, prediction, residual, factor, scale(factor, aug)
+    )
+
+
 @given(st.integers(1, 6), rationals, rationals, st.tuples(rationals, rationals))
 def test_a_remembered_point_gradient_is_computed_afresh(position, x, y, w):
-    remembered = linear_regression.squared_loss_gradient(position, x, y, w)
-    assert remembered == linear_regression.squared_loss_gradient.__wrapped__(position, x, y, w)
-    aug = (1, x)
+    """Remembered by the values' numerators and denominators, twice (with and without the
+    position): the point, each of its values and their sympy types are the plain ones."""
+    plain = plain_point_gradient(position, x, y, w)
+    for _ in range(2):  # computed, then remembered
+        remembered = linear_regression.squared_loss_gradient(position, x, y, w)
+        assert remembered == plain
+        assert [type(v) for v in (remembered.x, remembered.y, *remembered.gradient)] == [
+            type(v) for v in (plain.x, plain.y, *plain.gradient)
+        ]
+    assert linear_regression.point_gradients([(x, y)], [1], w)[0] == plain_point_gradient(
+        1, x, y, w
+    )
     residual = x * w[1] + w[0] - y
-    assert remembered.gradient == (2 * residual, 2 * residual * x)
-    assert remembered.aug == aug
+    assert plain.gradient == (2 * residual, 2 * residual * x)
+    assert plain.aug == (1, x)
 
 
 @given(seed=st.integers(0, 2**32), count=st.integers(1, 4))
@@ -395,3 +425,227 @@ def test_remembered_vectors_are_bounded():
     for i in range(render.REMEMBERED_VECTORS + 5):
         render.tuple_tex([sympy.Rational(i, 7)])
     assert len(render._vectors) <= render.REMEMBERED_VECTORS
+
+
+def plain_descent_step(data, positions, w0, eta):
+    """``linear_regression.descent_step`` as it was before its shortcuts: every point worked out
+    afresh, every sum and product through the vector helpers."""
+    w0 = tuple(w0)
+    points = tuple(plain_point_gradient(p, *data[p - 1], w0) for p in positions)
+    total = (sympy.Integer(0), sympy.Integer(0))
+    for point in points:
+        total = add(total, point.gradient)
+    gradient = scale(sympy.Rational(1, len(points)), total)
+    step = scale(eta, gradient)
+    return DescentStep(w0, eta, points, total, len(points), gradient, step, subtract(w0, step))
+
+
+small_integers = st.integers(-9, 9).map(sympy.Integer)
+
+
+points = st.tuples(small_integers, small_integers)
+
+
+@given(
+    data=st.lists(points, min_size=1, max_size=6)
+    | st.lists(points | st.tuples(rationals, rationals), min_size=1, max_size=6),
+    w0=st.tuples(small_integers, small_integers) | st.tuples(rationals, rationals),
+    eta=rationals.filter(lambda r: r != 0),
+    drop=st.sets(st.integers(1, 6)),
+)
+def test_a_descent_step_is_the_plain_computation(data, w0, eta, drop):
+    """Integer gradients are summed as Python ints, the average is one Rational, point gradients
+    come from two caches: every value (and its type, and so its key.json text) is what the plain
+    sympy computation gives, for integer data and weights (the drawn ones) and rational ones."""
+    positions = [p for p in range(1, len(data) + 1) if p not in drop] or [len(data)]
+    fast = linear_regression.descent_step(data, positions, w0, eta)
+    plain = plain_descent_step(data, positions, w0, eta)
+    assert fast == plain
+    for name in ("gradient_sum", "gradient", "step", "w1"):
+        for got, expected in zip(getattr(fast, name), getattr(plain, name), strict=True):
+            assert type(got) is type(expected) and str(got) == str(expected)
+    assert linear_regression.risk_gradient(data, positions, w0) == plain.gradient
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+def test_a_solution_lists_every_field_of_its_steps(family_id):
+    """``_shallow_dict`` copies an instance's ``__dict__``: for the step and each point that is
+    every field, in declared order, and nothing else."""
+    family = get_family(family_id)
+    step = family.solve_step(family.generate(question_stream(1, "s001", 1)).params)
+    for value in (step, *step.points):
+        assert _shallow_dict(value) == {f: getattr(value, f) for f in value.__dataclass_fields__}
+        assert list(_shallow_dict(value)) == list(value.__dataclass_fields__)
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+@pytest.mark.parametrize("x_values", [range(0, 7), range(-4, 9, 3)])
+@given(seed=seeds)
+def test_drawn_data_is_what_choosing_from_the_values_draws(seed, ordered, x_values):
+    """``draw_data`` chooses positions in X_VALUES and reads the values there: the data, and the
+    stream left behind, are those of choosing from an array of the values (and sorting the
+    drawn points) as before."""
+    family = copy.copy(get_family("gradient-descent-step"))
+    family.X_VALUES = x_values
+    fast, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+    data = family.draw_data(fast, range(3, 6), ordered=ordered)
+    n = int(plain.integers(3, 6))
+    xs = plain.choice(np.array(x_values), size=n, replace=False)
+    ys = plain.integers(family.Y_VALUES.start, family.Y_VALUES.stop, size=n)
+    expected = [(sympy.Integer(x), sympy.Integer(y)) for x, y in zip(xs, ys, strict=True)]
+    if ordered:
+        expected.sort(key=lambda point: (int(point[0]), int(point[1])))
+    assert data == tuple(expected)
+    assert fast.random() == plain.random()
+
+
+def plain_work(steps):
+    """``DescentFamily.work`` as it was before its shortcuts."""
+    w0 = steps["w0"]
+    ops = 0
+    for point in steps["points"]:
+        if not steps["w0_is_zero"]:
+            ops += _mul(w0[1], point["x"]) + _mul_free_add(w0[0], w0[1] * point["x"])
+            ops += _mul_free_add(point["prediction"], point["y"])
+        ops += _mul(2, point["residual"]) + _mul(point["factor"], point["x"])
+    for component in range(2):
+        terms = [p["gradient"][component] for p in steps["points"]]
+        ops += sum(_mul_free_add(a, b) for a, b in zip(terms, terms[1:], strict=False))
+        ops += _mul(sympy.Rational(1, steps["count"]), steps["gradient_sum"][component])
+        ops += _mul(steps["eta"], steps["gradient"][component])
+        ops += _mul_free_add(w0[component], steps["step"][component])
+    return ops
+
+
+def _mul_free_add(a, b):
+    return 0 if a == 0 or b == 0 else 1
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(seed=seeds)
+def test_work_is_counted_as_before(family_id, seed):
+    family = get_family(family_id)
+    variant = family.generate(question_stream(seed, "s001", 3))
+    assert family.work(variant.params, variant.solution) == plain_work(variant.solution.steps)
+
+
+def plain_arrange_fairly(rng, correct, values, count, kind, center=None):
+    """``choices.arrange_fairly`` as it was before it priced each outcome once: every set of
+    distractors priced, the cheapest kept in order."""
+    fair = choices._fair_sets.__wrapped__(correct, tuple(values.items()), count, kind, center)
+    may_hit = [not blind and bool(rng.random() < 1 / fair.size) for blind in fair.cueless]
+    best, best_cost = [], None
+    for combo, hit in zip(fair.combos, fair.hits, strict=True):
+        cost = 0
+        for strategy_hits, strategy_may_hit in zip(hit, may_hit, strict=True):
+            if strategy_hits and not strategy_may_hit:
+                cost += choices.UNWANTED_HIT
+            elif strategy_may_hit and not strategy_hits:
+                cost += 1
+        if best_cost is None or cost < best_cost:
+            best, best_cost = [combo], cost
+        elif cost == best_cost:
+            best.append(combo)
+    picked = best[int(rng.integers(len(best)))] if best else ()
+    sources = [correct, *picked]
+    return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
+
+
+small_vectors = st.tuples(
+    st.integers(-3, 3).map(sympy.Integer), st.integers(-3, 3).map(sympy.Integer)
+)
+
+
+@given(
+    seed=st.integers(0, 2**32),
+    values=st.lists(small_vectors, min_size=1, max_size=8, unique=True),
+    texts=st.lists(st.text(alphabet="ab ", max_size=6), min_size=1, max_size=8, unique=True),
+    count=st.integers(0, 5),
+    center=st.none() | small_vectors,
+)
+@example(  # two outcomes tie as the cheapest: their sets are merged in the order of all sets
+    seed=499,
+    values=[
+        tuple(map(sympy.Integer, v))
+        for v in [(-3, -3), (-3, -2), (-3, -1), (-3, 2), (-2, -3), (-1, -3), (1, 0), (2, 1)]
+    ],
+    texts=["a"],
+    count=3,
+    center=(sympy.Integer(1), sympy.Integer(1)),
+)
+def test_fair_arrangement_prices_each_outcome_once(seed, values, texts, count, center):
+    """Sets of distractors are priced by their outcome, once per outcome: the draws, the set
+    picked and its order are those of pricing every set, for vectors and for text options."""
+    for named, kind in (
+        ({f"m{i}": v for i, v in enumerate(values)}, "vector"),
+        ({f"t{i}": t for i, t in enumerate(texts)}, "text"),
+    ):
+        correct = next(iter(named))
+        fast, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = choices.arrange_fairly(fast, correct, named, count, kind, center)
+        assert got == plain_arrange_fairly(plain, correct, named, count, kind, center)
+        assert fast.random() == plain.random()
+
+
+@given(seed=seeds)
+def test_drawn_weights_are_the_integers_drawn(seed):
+    """Weights are read from a table of the range's sympy Integers: the same numbers, of the same
+    type, and the same draws, as making each Integer afresh."""
+    family = get_family("sgd-minibatch-step")
+    fast, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+    w0 = family.draw_w0(fast, {W0_IS_ZERO: False})
+    low, high = family.W_VALUES.start, family.W_VALUES.stop
+    while True:
+        expected = tuple(sympy.Integer(int(v)) for v in plain.integers(low, high, size=2))
+        if expected != (0, 0):
+            break
+    assert w0 == expected and all(type(v) is type(e) for v, e in zip(w0, expected, strict=True))
+    assert fast.random() == plain.random()
+    table = exact_integers(range(-300, 300, 7))
+    assert all(
+        table[n] == sympy.Integer(n) and type(table[n]) is type(sympy.Integer(n)) for n in table
+    )
+
+
+@given(rationals, rationals | st.integers(-9, 9).map(sympy.Integer))
+def test_remembered_arithmetic_is_sympy_arithmetic(a, b):
+    """Products, differences and quotients are remembered by their operands' numerators and
+    denominators: each is sympy's own result for those values, of the same sympy type, whether
+    computed or remembered."""
+    for _ in range(2):  # computed, then remembered
+        for remembered, plain in (
+            (exact.product(a, b), a * b),
+            (exact.difference(a, b), a - b),
+            *([(exact.quotient(a, b), a / b)] if b != 0 else []),
+        ):
+            assert remembered == plain and type(remembered) is type(plain)
+    third = exact.quotient(a, 3)
+    assert third == a / 3 and type(third) is type(a / 3)
+    n = a.p * b.q
+    assert exact.integer(n) == sympy.Integer(n) and type(exact.integer(n)) is type(sympy.Integer(n))
+
+
+@pytest.mark.parametrize("family_id", ["sgd-direction", "vanishing-gradient-definition"])
+def test_remembered_bank_lookups_are_the_banks(family_id):
+    """A bank family's statements by truth and by id are remembered per folder: the bank's own
+    answers, and an unknown id is still refused as the bank refuses it."""
+    family = get_family(family_id)
+    bank = family.bank()
+    for truth in (True, False):
+        assert _concepts._with_truth(family.FOLDER, truth) == bank.with_truth(truth)
+    for statement in bank.statements:
+        assert _concepts._statement_in(family.FOLDER, statement.id) is bank.get(statement.id)
+    with pytest.raises(ExamgenError, match="no statement 'nope'"):
+        _concepts._statement_in(family.FOLDER, "nope")
+
+
+coordinates = st.fractions(min_value=-20, max_value=20, max_denominator=12) | st.integers(-99, 99)
+
+
+@given(st.lists(st.tuples(coordinates, coordinates), min_size=2, max_size=2))
+def test_testwise_vector_helpers_are_the_plain_sums(pair):
+    """``_dot`` and ``_minus`` map operator functions over the coordinates: the same exact sum
+    and differences as the plain loops, on integer points and fractional ones."""
+    u, v = pair
+    assert testwise._dot(u, v) == sum(a * b for a, b in zip(u, v, strict=True))
+    assert testwise._minus(u, v) == tuple(a - b for a, b in zip(u, v, strict=True))

@@ -128,3 +128,20 @@ def test_hundred_students_get_at_least_95_distinct_variants():
         }
         assert len(variants) >= 95, (slot.family.ID, len(variants))
     assert len({repr(key_json(spec, 2026, [e])["students"][0]["questions"]) for e in exams}) >= 95
+
+
+def plain_stream(seed, *labels):
+    """``stream`` as first written: the label key and its digest's words built step by step."""
+    key = "".join(f"{len(str(label))}:{label};" for label in labels)
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    entropy = [seed & 0xFFFFFFFF, seed >> 32, *words]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+
+@given(seeds, st.lists(st.text() | st.integers(-(2**70), 2**70), max_size=5))
+def test_a_stream_is_seeded_as_first_written(seed, labels):
+    """The key and its digest's words are read in one pass (``struct``): the same state."""
+    assert (
+        stream(seed, *labels).bit_generator.state == plain_stream(seed, *labels).bit_generator.state
+    )

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from generator.bank import BANK_FILE, Bank, load_bank
+from generator.bank import BANK_FILE, Bank, Statement, load_bank
 from generator.choices import arrange_fairly, choice_answer, make_choices
 from generator.errors import ExamgenError
 from generator.families.base import Answer, Family, Solution
@@ -64,6 +64,20 @@ def _bank_in(folder: Path) -> Bank:
     return load_bank(folder / BANK_FILE)
 
 
+@lru_cache(maxsize=512)
+def _with_truth(folder: Path, truth: bool) -> tuple[Statement, ...]:
+    """``Bank.with_truth`` of the bank in ``folder``, selected once (every draw asks for it);
+    remembered by folder, as the bank itself is."""
+    return _bank_in(folder).with_truth(truth)
+
+
+@lru_cache(maxsize=4096)
+def _statement_in(folder: Path, statement_id: str) -> Statement:
+    """``Bank.get`` of the bank in ``folder``, found once per id (every solve looks its
+    statements up); an unknown id raises, as ``get`` does, and is not remembered."""
+    return _bank_in(folder).get(statement_id)
+
+
 class TrueFalseFamily(BankFamily):
     FORM = "true-false"
 
@@ -81,11 +95,11 @@ class TrueFalseFamily(BankFamily):
         if "statement" in pinned:
             return self.Params(pinned["statement"])
         truth = bool(rng.random() < 0.5)
-        candidates = self.bank().with_truth(truth)
+        candidates = _with_truth(self.FOLDER, truth)
         return self.Params(candidates[int(rng.integers(len(candidates)))].id)
 
     def solve(self, params: Params) -> Solution:
-        statement = self.bank().get(params.statement)
+        statement = _statement_in(self.FOLDER, params.statement)
         return Solution(Answer("bool", statement.truth), {"statement": statement})
 
     def recheck(self, params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
@@ -129,13 +143,14 @@ class BankChoiceFamily(BankFamily):
     def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Params:
         if "choices" in pinned:
             return self.Params(pinned["choices"])
-        right = self.bank().with_truth(True)
+        right = _with_truth(self.FOLDER, True)
         correct = right[int(rng.integers(len(right)))]
-        texts = {correct.id: correct.text} | {s.id: s.text for s in self.bank().with_truth(False)}
+        wrong = _with_truth(self.FOLDER, False)
+        texts = {correct.id: correct.text} | {s.id: s.text for s in wrong}
         return self.Params(arrange_fairly(rng, correct.id, texts, self.DISTRACTORS, "text"))
 
     def solve(self, params: Params) -> Solution:
-        statements = {i: self.bank().get(i) for i in params.choices}
+        statements = {i: _statement_in(self.FOLDER, i) for i in params.choices}
         (correct,) = (i for i, s in statements.items() if s.truth)
         choices = make_choices(
             params.choices,

@@ -8,14 +8,15 @@ here once; each family module declares only its ranges and what makes it differe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 import sympy
 
 from generator.errors import ExamgenError
-from generator.exact import parse_rational, rational
-from generator.families.base import Answer, Family, Solution, field_names, mistake
+from generator.exact import parse_rational, product
+from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
 
@@ -25,18 +26,23 @@ ZERO = (sympy.Integer(0), sympy.Integer(0))
 W0_IS_ZERO = "_w0_is_zero"
 
 
+# The helpers below take each number as ``exact.rational`` does, inlined (a Rational as it is):
+# ``work`` and the degenerate rules call them tens of times for every candidate.
+
+
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
-    return all(_zero(v) for v in vector)
+    """Every component 0 (``_zero`` of each, inlined: checked for every candidate)."""
+    return all((v if isinstance(v, R) else R(v)).p == 0 for v in vector)
 
 
 def _zero(value: sympy.Rational | int) -> bool:
     """``value == 0`` on the numerator (sympy's ``==`` sympifies the 0 first)."""
-    return rational(value).p == 0
+    return (value if isinstance(value, R) else R(value)).p == 0
 
 
 def _read_off(factor: sympy.Rational | int) -> bool:
     """A factor of 0 or ±1 (compared on numerator and denominator: sympy's ``==`` is slower)."""
-    number = rational(factor)
+    number = factor if isinstance(factor, R) else R(factor)
     return number.q == 1 and -1 <= number.p <= 1
 
 
@@ -50,8 +56,26 @@ def _add(a: sympy.Rational | int, b: sympy.Rational | int) -> int:
     return 0 if _zero(a) or _zero(b) else 1
 
 
+def _sum_work(terms: Sequence[sympy.Rational | int]) -> int:
+    """The additions summing ``terms`` left to right takes: ``_add`` of each term and the next."""
+    nonzero = [(t if isinstance(t, R) else R(t)).p != 0 for t in terms]
+    return [a and b for a, b in zip(nonzero, nonzero[1:], strict=False)].count(True)
+
+
+@lru_cache(maxsize=64)
+def exact_integers(values: range) -> dict[int, sympy.Integer]:
+    """The sympy Integers of a range a family draws from, made once: ``sympy.Integer(n)`` goes
+    through sympy's cache on every call, for every number of every try. Keyed by the range
+    itself (a value: equal ranges are equal keys); a family has a few."""
+    return {n: sympy.Integer(n) for n in values}
+
+
 def _shallow_dict(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in field_names(type(obj))}
+    """A dataclass's fields by name, in declared order, the values themselves (not deep-copied as
+    ``dataclasses.asdict`` copies every immutable sympy number). Read from the instance's
+    ``__dict__``, which for these plain dataclasses (no slots, no other attributes) holds exactly
+    the fields in that order: one copy, where reading each field costs more than the arithmetic."""
+    return dict(vars(obj))
 
 
 class DescentFamily(Family):
@@ -148,15 +172,20 @@ class DescentFamily(Family):
 
     # --- sampling -----------------------------------------------------------------------------
     def draw_data(
-        self, rng: np.random.Generator, sizes: range
+        self, rng: np.random.Generator, sizes: range, *, ordered: bool = False
     ) -> tuple[tuple[sympy.Rational, sympy.Rational], ...]:
+        """A data set of integer points with distinct x; ``ordered``: sorted by x (then y)."""
         n = int(rng.integers(sizes.start, sizes.stop))
-        xs = rng.choice(np.array(self.X_VALUES), size=n, replace=False)
-        ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n)
-        return tuple(
-            (sympy.Integer(x), sympy.Integer(y))
-            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)  # Python ints
-        )
+        # Positions in X_VALUES, then the values at them: numpy's choice draws the same positions
+        # from a count as from the values themselves (it then takes the values at them), and
+        # a count spares turning X_VALUES into an array on every try.
+        picked = rng.choice(len(self.X_VALUES), size=n, replace=False).tolist()
+        ys = rng.integers(self.Y_VALUES.start, self.Y_VALUES.stop, size=n).tolist()
+        points = [(self.X_VALUES[i], y) for i, y in zip(picked, ys, strict=True)]  # Python ints
+        if ordered:
+            points.sort()  # on the ints, before they become sympy numbers (slower to compare)
+        exact_x, exact_y = exact_integers(self.X_VALUES), exact_integers(self.Y_VALUES)
+        return tuple((exact_x[x], exact_y[y]) for x, y in points)
 
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
         # Zero or not is decided once per variant: drawn per try, the nonzero weights' larger
@@ -176,7 +205,8 @@ class DescentFamily(Family):
             return ZERO
         low, high = self.W_VALUES.start, self.W_VALUES.stop
         while True:  # nonzero means not (0, 0): 24 of the 25 pairs, so this ends at once
-            w0 = tuple(sympy.Integer(int(v)) for v in rng.integers(low, high, size=2))
+            exact = exact_integers(self.W_VALUES)
+            w0 = tuple(exact[v] for v in rng.integers(low, high, size=2).tolist())
             if not _is_zero(w0):
                 return w0
 
@@ -195,10 +225,9 @@ class DescentFamily(Family):
         step = self.solve_step(params)
         # The PointGradient dataclasses become dicts; templates read them by name. (Not
         # dataclasses.asdict: it deep-copies every immutable sympy number, most of solve's time.)
-        steps = _shallow_dict(step) | {
-            "points": tuple(_shallow_dict(p) for p in step.points),
-            "w0_is_zero": _is_zero(step.w0),
-        }
+        steps = _shallow_dict(step)
+        steps["points"] = tuple([vars(p).copy() for p in step.points])  # as _shallow_dict; in place
+        steps["w0_is_zero"] = _is_zero(step.w0)
         return Solution(Answer("vector", step.w1), steps)
 
     # --- named mistakes, each carried through to a final answer -------------------------------
@@ -299,18 +328,25 @@ class DescentFamily(Family):
         """The arithmetic operations the worked solution performs, step by step as it shows
         them; a multiplication by 0 or ±1 or an addition of 0 is read off, not counted."""
         steps = solution.steps
-        w0 = steps["w0"]
+        w0, points = steps["w0"], steps["points"]
+        # Whether a number is read off (0 or ±1) is decided once for each: w1, each x, η and
+        # 1/count serve in several products. ``_mul(a, b)`` is ``not (a read off or b read off)``.
+        w1_read_off = _read_off(w0[1])
         ops = 0
-        for point in steps["points"]:
+        for point in points:
+            x = point["x"]
+            x_read_off = _read_off(x)
             if not steps["w0_is_zero"]:  # Aug(x)·w = w0 + w1·x, then minus y
-                ops += _mul(w0[1], point["x"]) + _add(w0[0], w0[1] * point["x"])
-                ops += _add(point["prediction"], point["y"])
-            ops += _mul(2, point["residual"]) + _mul(point["factor"], point["x"])
+                ops += not (w1_read_off or x_read_off)
+                ops += _add(w0[0], product(w0[1], x)) + _add(point["prediction"], point["y"])
+            ops += not _read_off(point["residual"])  # times 2, which is never read off
+            ops += not (_read_off(point["factor"]) or x_read_off)
+        share_read_off = _read_off(R(1, steps["count"]))
+        eta_read_off = _read_off(steps["eta"])
         for component in range(2):  # the sum, the average, η times it, the update
-            terms = [p["gradient"][component] for p in steps["points"]]
-            ops += sum(_add(a, b) for a, b in zip(terms, terms[1:], strict=False))
-            ops += _mul(R(1, steps["count"]), steps["gradient_sum"][component])
-            ops += _mul(steps["eta"], steps["gradient"][component])
+            ops += _sum_work([p["gradient"][component] for p in points])
+            ops += not (share_read_off or _read_off(steps["gradient_sum"][component]))
+            ops += not (eta_read_off or _read_off(steps["gradient"][component]))
             ops += _add(w0[component], steps["step"][component])
         return ops
 

@@ -182,7 +182,9 @@ def coinciding_choices(params: Any, solution: Solution) -> bool:
 
     Applies to every family whose solution lists its options as ``steps["choices"]``.
     """
-    choices = solution.steps.get("choices") if isinstance(solution.steps, Mapping) else None
+    steps = solution.steps
+    # A plain dict (every family's steps) first: the ABC check costs more than the lookup.
+    choices = steps.get("choices") if type(steps) is dict or isinstance(steps, Mapping) else None
     if not choices:
         return False
     keys = [_choice_key(c) for c in choices]

@@ -12,12 +12,6 @@ import sympy
 from generator.families._descent import DescentFamily
 
 
-def _ints(point: tuple[sympy.Integer, sympy.Integer]) -> tuple[int, int]:
-    """A drawn point's order as Python ints (drawn values are integers): the order of the
-    points themselves, without sympy's slower comparisons."""
-    return (int(point[0]), int(point[1]))
-
-
 class GradientDescentStep(DescentFamily):
     ID = "gradient-descent-step"
     TITLE = "One step of gradient descent (squared loss, H(x) = w0 + w1 x)"
@@ -33,7 +27,7 @@ class GradientDescentStep(DescentFamily):
         eta: sympy.Rational
 
     def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Params:
-        data = pinned.get("data") or tuple(sorted(self.draw_data(rng, self.DATA_SIZES), key=_ints))
+        data = pinned.get("data") or self.draw_data(rng, self.DATA_SIZES, ordered=True)
         w0 = pinned.get("w0") or self.draw_w0(rng, pinned)
         eta = pinned.get("eta") or self.draw_eta(rng)
         return self.Params(data, w0, eta)

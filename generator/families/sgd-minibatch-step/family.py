@@ -12,13 +12,13 @@ import sympy
 from generator.errors import ExamgenError
 from generator.families._descent import DescentFamily
 from generator.families.base import mistake
-from generator.linear_regression import descent_step, scale, subtract
+from generator.linear_regression import descent_step, risk_gradient, scale, subtract
 
 
 def _matches_full_batch(params: Any, solution: Any) -> bool:
     """SGD whose mini-batch gradient equals the full gradient would not test the mini-batch idea."""
-    full = descent_step(params.data, range(1, len(params.data) + 1), params.w0, params.eta)
-    return tuple(full.gradient) == tuple(solution.steps["gradient"])
+    full = risk_gradient(params.data, range(1, len(params.data) + 1), params.w0)
+    return full == tuple(solution.steps["gradient"])
 
 
 class SgdMinibatchStep(DescentFamily):
@@ -83,7 +83,8 @@ class SgdMinibatchStep(DescentFamily):
             data = self.draw_data(rng, range(smallest, self.DATA_SIZES.stop))
         if batch is None:
             m = int(rng.integers(self.BATCH_SIZES.start, min(self.BATCH_SIZES.stop, len(data))))
-            batch = tuple(sorted(int(p) + 1 for p in rng.choice(len(data), size=m, replace=False)))
+            picked = rng.choice(len(data), size=m, replace=False).tolist()
+            batch = tuple(sorted(p + 1 for p in picked))
         w0 = pinned.get("w0") or self.draw_w0(rng, pinned)
         eta = pinned.get("eta") or self.draw_eta(rng)
         return self.Params(data, w0, eta, batch)
