@@ -79,16 +79,11 @@ def cut_part(
     return [len(r) for r in ranges]
 
 
-def split_pdf(
-    path: Path,
-    dests: Sequence[Path],
-    progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None,
-    label: str = "Splitting",
-) -> list[int]:
-    """``cut_part`` of the batched PDF at ``path``."""
+def split_pdf(path: Path, dests: Sequence[Path]) -> list[int]:
+    """``cut_part`` of the batched PDF at ``path`` (opened and closed here)."""
     part = open_part(path)
     try:
-        return cut_part(part, dests, progress, label)
+        return cut_part(part, dests)
     finally:
         part.close()
 
