@@ -23,7 +23,7 @@ from generator import build, choices, exact, linear_regression, render, testwise
 from generator.defaults import DEFAULT_SPEC
 from generator.errors import ExamgenError
 from generator.families import _concepts, get_family
-from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict, exact_integers
+from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict
 from generator.linear_regression import DescentStep, add, scale, subtract
 from generator.roster import numbered_students
 from generator.seeding import question_stream
@@ -80,7 +80,6 @@ def test_every_remembered_result_is_bounded():
         _concepts._with_truth,
         _concepts._statement_in,
         linear_regression._terms,
-        exact_integers,
     ):
         assert remembered.cache_info().maxsize is not None
 
@@ -601,9 +600,9 @@ def test_drawn_weights_are_the_integers_drawn(seed):
             break
     assert w0 == expected and all(type(v) is type(e) for v, e in zip(w0, expected, strict=True))
     assert fast.random() == plain.random()
-    table = exact_integers(range(-300, 300, 7))
     assert all(
-        table[n] == sympy.Integer(n) and type(table[n]) is type(sympy.Integer(n)) for n in table
+        exact.integer(n) == sympy.Integer(n) and type(exact.integer(n)) is type(sympy.Integer(n))
+        for n in range(-300, 300, 7)
     )
 
 

@@ -8,14 +8,13 @@ here once; each family module declares only its ranges and what makes it differe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 import sympy
 
 from generator.errors import ExamgenError
-from generator.exact import parse_rational, product
+from generator.exact import integer, parse_rational, product
 from generator.families.base import Answer, Family, Solution, mistake
 from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
 from generator.recheck import TOLERANCE, as_float, disagrees, show
@@ -60,14 +59,6 @@ def _sum_work(terms: Sequence[sympy.Rational | int]) -> int:
     """The additions summing ``terms`` left to right takes: ``_add`` of each term and the next."""
     nonzero = [(t if isinstance(t, R) else R(t)).p != 0 for t in terms]
     return [a and b for a, b in zip(nonzero, nonzero[1:], strict=False)].count(True)
-
-
-@lru_cache(maxsize=64)
-def exact_integers(values: range) -> dict[int, sympy.Integer]:
-    """The sympy Integers of a range a family draws from, made once: ``sympy.Integer(n)`` goes
-    through sympy's cache on every call, for every number of every try. Keyed by the range
-    itself (a value: equal ranges are equal keys); a family has a few."""
-    return {n: sympy.Integer(n) for n in values}
 
 
 def _shallow_dict(obj: Any) -> dict[str, Any]:
@@ -184,8 +175,7 @@ class DescentFamily(Family):
         points = [(self.X_VALUES[i], y) for i, y in zip(picked, ys, strict=True)]  # Python ints
         if ordered:
             points.sort()  # on the ints, before they become sympy numbers (slower to compare)
-        exact_x, exact_y = exact_integers(self.X_VALUES), exact_integers(self.Y_VALUES)
-        return tuple((exact_x[x], exact_y[y]) for x, y in points)
+        return tuple((integer(x), integer(y)) for x, y in points)
 
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
         # Zero or not is decided once per variant: drawn per try, the nonzero weights' larger
@@ -205,8 +195,7 @@ class DescentFamily(Family):
             return ZERO
         low, high = self.W_VALUES.start, self.W_VALUES.stop
         while True:  # nonzero means not (0, 0): 24 of the 25 pairs, so this ends at once
-            exact = exact_integers(self.W_VALUES)
-            w0 = tuple(exact[v] for v in rng.integers(low, high, size=2).tolist())
+            w0 = tuple(integer(v) for v in rng.integers(low, high, size=2).tolist())
             if not _is_zero(w0):
                 return w0
 
