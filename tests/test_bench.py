@@ -34,3 +34,39 @@ def test_bench_speed_builds_where_it_is_told() -> None:
         check=True,
     )
     assert "--dir" in result.stdout
+
+
+def test_a_forked_childs_shared_pages_count_once_in_the_trees_memory() -> None:
+    """A child forked before its ``exec`` shares its parent's pages: the tree's memory counts
+    them once (proportional set sizes), not once per process as resident sizes would."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        return
+    script = (
+        "import os, sys, time\n"
+        "block = bytearray(64 * 1024 * 1024)\n"  # 64 MB the child shares after fork
+        "for i in range(0, len(block), 4096): block[i] = 1\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(5); os._exit(0)\n"
+        "print('ready', flush=True); time.sleep(5)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        module = bench_speed()
+        resident = sum(
+            int(line.split()[1])
+            for pid in (proc.pid, *child_pids(proc.pid))
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
+        memory = module.tree_memory_kb(proc.pid)
+        assert memory > 64 * 1024  # the block, once
+        assert memory < resident - 48 * 1024  # not twice
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def child_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in children.read_text().split()]
