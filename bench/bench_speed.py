@@ -178,8 +178,10 @@ def pages_pass(folder: Path, work: Path, pages: int) -> Path:
 def file_creation_ms(folder: Path, count: int = 500) -> float:
     """CPU milliseconds (this process, kernel time included) to create and write a 20 KB file in
     ``folder``: a build creates six per student (four sources, two PDFs), and some disks take
-    ten times longer than others (a fragmented ext4 mounted with ``discard`` took 0.3–0.6 ms
-    where a fresh one takes 0.03)."""
+    twenty times longer than others. On ext4 without a journal, allocating an inode skips every
+    inode of the group deleted in the last minute or more (the kernel's ``recently_deleted``),
+    one by one, so after thousands of deletions (a test run, another benchmark) creating a file
+    took 0.3–0.8 ms where it takes 0.03 on a quiet disk or a tmpfs."""
     probe = folder / "file-creation"
     probe.mkdir()
     data = b"x" * 20_000
@@ -251,6 +253,7 @@ def main() -> None:
         big_kb = 0
         if args.memory:
             big_kb = build(tmp_path / "big", args.memory, pdf=True, memory=True)[1]
+        creation_end_ms = file_creation_ms(tmp_path)
 
     rows.append(
         (
@@ -295,6 +298,7 @@ def main() -> None:
         print(f"{label:<{width}}  {figure:<34}  {goal}")
     print(
         f"disk: creating a 20 KB file in {tmp_path.parent} costs {creation_ms:.3f} ms of CPU "
+        f"before the builds, {creation_end_ms:.3f} ms after "
         "(the build creates 6 per student; bare pdflatex 5 per part)"
     )
     print(

@@ -70,3 +70,18 @@ def test_a_forked_childs_shared_pages_count_once_in_the_trees_memory() -> None:
 def child_pids(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(c) for c in children.read_text().split()]
+
+
+def test_make_bench_runs_bench_speed_first_then_every_other_benchmark(tmp_path: Path) -> None:
+    """README: bench_speed runs before the benchmarks whose deleted files would slow its writes."""
+    stamp = tmp_path / "installed"  # newer than pyproject.toml: nothing to install
+    stamp.touch()
+    result = subprocess.run(
+        ["make", "-n", "-s", "bench", f"STAMP={stamp}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    loop = next(line for line in result.stdout.splitlines() if "for f in" in line)
+    listed = loop.split("for f in", 1)[1].split("; do", 1)[0].split()
+    expected = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "bench").glob("bench_*.py"))
+    assert listed[0] == "bench/bench_speed.py"
+    assert sorted(listed) == expected
