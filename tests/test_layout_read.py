@@ -18,69 +18,71 @@ from generator.roster import Student
 STUDENTS = [Student("s1", ""), Student("s2", ""), Student("s3", "")]
 
 
+# Each line's fields after its kind; the last field of every line is its page.
+FIELDS = {
+    "P": "student sheet_page w h _x _y",
+    "M": "w h x y",
+    "Q": "w h x y",
+    "B": "question value w h x y",
+    "X": "question component w h x y",
+    "S": "question w above x y",
+    "E": "question _x y",
+}
+
+
 def plain_read_part(path: Path, students: list[Student]) -> list[dict[str, Any]]:
-    """Every line read afresh, nothing remembered."""
+    """Every line read afresh into named fields, nothing remembered."""
 
     def pt(sp: str) -> float:
         return round(int(sp) / layout.SP_PER_PT, 2)
 
-    def rect(x: str, y: str, w: str, h: str, height: float) -> dict[str, float]:
-        return {"x": pt(x), "y": round(height - pt(y) - pt(h), 2), "w": pt(w), "h": pt(h)}
-
-    pages: dict[int, dict[str, Any]] = {}
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        fields = line.split(";")
-        if fields[0] == "P":
-            _, student, sheet_page, w, h, _x, _y, page = fields
-            pages[int(page)] = {
-                "student": students[int(student) - 1].id,
-                "sheet_page": int(sheet_page),
-                "width": pt(w),
-                "height": pt(h),
-                "qr_box": None,
-                "marks": [],
-                "questions": [],
-                "bubbles": [],
-                "boxes": [],
-            }
-        else:
-            records.append(fields)
+    lines = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        kind, *values, page = text.split(";")
+        names = FIELDS[kind].split()
+        assert len(names) == len(values)
+        lines.append((kind, int(page), dict(zip(names, values, strict=True))))
+    pages = {
+        page: {
+            "student": students[int(f["student"]) - 1].id,
+            "sheet_page": int(f["sheet_page"]),
+            "width": pt(f["w"]),
+            "height": pt(f["h"]),
+            "qr_box": None,
+            **{where: [] for where in ("marks", "questions", "bubbles", "boxes")},
+        }
+        for kind, page, f in lines
+        if kind == "P"
+    }
     starts: dict[tuple[int, int], dict[str, Any]] = {}
-    for fields in records:
-        kind, page = fields[0], pages[int(fields[-1])]
-        height = page["height"]
-        if kind == "M":
-            _, w, h, x, y, _ = fields
-            page["marks"].append(rect(x, y, w, h, height))
-        elif kind == "Q":
-            _, w, h, x, y, _ = fields
-            page["qr_box"] = rect(x, y, w, h, height)
-        elif kind == "B":
-            _, question, value, w, h, x, y, _ = fields
-            page["bubbles"].append(
-                {"question": int(question), "value": value, **rect(x, y, w, h, height)}
-            )
-        elif kind == "X":
-            _, question, component, w, h, x, y, _ = fields
-            page["boxes"].append(
-                {"question": int(question), "component": int(component), **rect(x, y, w, h, height)}
-            )
+    for kind, number, f in lines:
+        if kind == "P":
+            continue
+        page = pages[number]
+        top = page["height"] - pt(f["y"])
+        if kind in "MQBX":
+            entry = {"x": pt(f["x"]), "y": round(top - pt(f["h"]), 2), "w": pt(f["w"])}
+            entry["h"] = pt(f["h"])
+            if kind == "Q":
+                page["qr_box"] = entry
+            elif kind == "M":
+                page["marks"].append(entry)
+            elif kind == "B":
+                page["bubbles"].append(
+                    {"question": int(f["question"]), "value": f["value"]} | entry
+                )
+            else:
+                own = {"question": int(f["question"]), "component": int(f["component"])}
+                page["boxes"].append(own | entry)
         elif kind == "S":
-            _, question, w, above, x, y, number = fields
-            region = {
-                "question": int(question),
-                "x": pt(x),
-                "y": round(height - pt(y) - pt(above), 2),
-                "w": pt(w),
-                "h": 0.0,
-            }
+            y = round(top - pt(f["above"]), 2)
+            region = {"question": int(f["question"]), "x": pt(f["x"]), "y": y, "w": pt(f["w"])}
+            region["h"] = 0.0
             page["questions"].append(region)
-            starts[(int(number), int(question))] = region
+            starts[(number, int(f["question"]))] = region
         elif kind == "E":
-            _, question, _x, y, number = fields
-            region = starts[(int(number), int(question))]
-            region["h"] = round(height - pt(y) - region["y"], 2)
+            region = starts[(number, int(f["question"]))]
+            region["h"] = round(top - region["y"], 2)
     return [pages[n] for n in sorted(pages)]
 
 
