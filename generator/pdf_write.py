@@ -162,9 +162,9 @@ class Document:
         self._put(b"] /Type /Pages >>\nendobj\n")
 
     def flush(self) -> None:
-        for piece in self.pieces:
-            self.md5.update(piece)
-        self.out.write(b"".join(self.pieces))
+        data = b"".join(self.pieces)  # digested whole: one call, not one per piece
+        self.md5.update(data)
+        self.out.write(data)
         self.pieces.clear()
 
     def add_pages(self, part: PartObjects, pages: range, keep: bool = True) -> None:
