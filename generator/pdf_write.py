@@ -57,8 +57,9 @@ class Template:
 @lru_cache(maxsize=4096)
 def _format(text: bytes) -> tuple[bytes, tuple[ObjGen, ...]]:
     """``Template``'s format and references for ``text``, remembered: a part's pages share a
-    few resource dictionaries, each one object per page (about 40% of its objects that have
-    references are one of a few texts)."""
+    few resource dictionaries, each one object per page, and parts of the same shape number
+    their fonts alike (in a build, about four in five texts with references repeat one met
+    before). Keyed by the text alone, and the result is immutable."""
     text = text.replace(b"%", b"%%")
     if not _STRINGS.search(text.replace(b"<<", b"")):
         pieces = _REFS.split(text)
