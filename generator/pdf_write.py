@@ -18,6 +18,7 @@ import hashlib
 import re
 from array import array
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -47,27 +48,35 @@ class Template:
     def __init__(self, text: bytes, stream: pikepdf.Stream | None) -> None:
         self.stream = stream
         self.data: bytes | None = None
-        self.refs: tuple[ObjGen, ...] = ()
         if b" R" not in text:  # most of a part's objects: widths, encodings, content streams
-            self.text = text
-            return
-        text = text.replace(b"%", b"%%")
-        if not _STRINGS.search(text.replace(b"<<", b"")):
-            pieces = _REFS.split(text)
-            self.text = b"%d 0 R".join(pieces[::3])
-            self.refs = tuple(zip(map(int, pieces[1::3]), map(int, pieces[2::3]), strict=True))
+            self.text, self.refs = text, ()
         else:
-            chunks, refs, start = [], [], 0
-            for match in _TOKENS.finditer(text):
-                if match.group(1) is not None:
-                    chunks.append(text[start : match.start()])
-                    refs.append((int(match.group(1)), int(match.group(2))))
-                    start = match.end()
-            chunks.append(text[start:])
-            self.text = b"%d 0 R".join(chunks)
-            self.refs = tuple(refs)
-        if not self.refs:  # " R" was in a string
-            self.text = self.text.replace(b"%%", b"%")
+            self.text, self.refs = _format(text)
+
+
+@lru_cache(maxsize=4096)
+def _format(text: bytes) -> tuple[bytes, tuple[ObjGen, ...]]:
+    """``Template``'s format and references for ``text``, remembered: a part's pages share a
+    few resource dictionaries, each one object per page, and parts of the same shape number
+    their fonts alike (in a build, about four in five texts with references repeat one met
+    before). Keyed by the text alone, and the result is immutable."""
+    text = text.replace(b"%", b"%%")
+    if not _STRINGS.search(text.replace(b"<<", b"")):
+        pieces = _REFS.split(text)
+        refs = tuple(zip(map(int, pieces[1::3]), map(int, pieces[2::3]), strict=True))
+        text = b"%d 0 R".join(pieces[::3])
+    else:
+        chunks, found, start = [], [], 0
+        for match in _TOKENS.finditer(text):
+            if match.group(1) is not None:
+                chunks.append(text[start : match.start()])
+                found.append((int(match.group(1)), int(match.group(2))))
+                start = match.end()
+        chunks.append(text[start:])
+        text, refs = b"%d 0 R".join(chunks), tuple(found)
+    if not refs:  # " R" was in a string
+        text = text.replace(b"%%", b"%")
+    return text, refs
 
 
 class PartObjects:
@@ -154,9 +163,9 @@ class Document:
         self._put(b"] /Type /Pages >>\nendobj\n")
 
     def flush(self) -> None:
-        for piece in self.pieces:
-            self.md5.update(piece)
-        self.out.write(b"".join(self.pieces))
+        data = b"".join(self.pieces)  # digested whole: one call, not one per piece
+        self.md5.update(data)
+        self.out.write(data)
         self.pieces.clear()
 
     def add_pages(self, part: PartObjects, pages: range, keep: bool = True) -> None:

@@ -31,6 +31,7 @@ from generator.pdf_split import (
     split_pdf,
     student_ranges,
 )
+from generator.pdf_write import Template, _format
 
 TRICKY = [
     b"1 0 R",
@@ -271,3 +272,30 @@ def test_pages_inherit_what_the_part_tree_gave_them(tmp_path: Path) -> None:
             page = student.pages[0].obj
             assert (page.Rotate, list(page.MediaBox)) == (rotate, [0, 0, 300, 400])
             assert student.pages[0].Contents.read_bytes() == f"BT (student {k}) Tj ET".encode()
+
+
+# Object texts as qpdf unparses them: references, numbers that are not references, strings
+# that hold reference-like text and percent signs. Few values, so that texts repeat.
+OBJECT_TEXTS = st.lists(
+    st.sampled_from(
+        [b"1 0 R", b"12 0 R", b"7", b"0 0 612 792", b"/F1", b"(4 0 R)", b"(%d %)", b"<2 0 R>"]
+        + [b"<< /A 5 0 R >>", b"[ 6 0 R 7 0 R ]", b"/Length 9 0 R"]
+    ),
+    max_size=6,
+).map(lambda items: b"<< " + b" ".join(b"/K%d %s" % (i, t) for i, t in enumerate(items)) + b" >>")
+
+
+@given(st.lists(OBJECT_TEXTS, max_size=12), st.randoms(use_true_random=False))
+def test_a_remembered_format_is_the_text_formatted_afresh(texts: list[bytes], random) -> None:
+    """A part's pages share a few resource dictionaries: each text's format and references are
+    worked out once and remembered (``pdf_write._format``), and are what working them out
+    afresh gives, whatever texts came before; filled in with the old numbers they give the
+    text back."""
+    shuffled = texts * 2
+    random.shuffle(shuffled)
+    for text in shuffled:
+        template = Template(text, None)
+        assert (template.text, template.refs) == _format.__wrapped__(text)
+        numbers = tuple(number for number, _ in template.refs)
+        assert (template.text % numbers if numbers else template.text) == text
+    assert _format.cache_info().maxsize is not None

@@ -54,10 +54,35 @@ def _box(x: str, y: str, w: str, h: str, height: float) -> tuple[float, float, f
     return _pt(x), round(height - _pt(y) - height_pt, 2), width_pt, height_pt
 
 
+_PLACED = ("M;", "Q;", "B;", "X;")
+
+
+@lru_cache(maxsize=4096)
+def _placed(record: str, height: float) -> tuple[str, dict[str, Any]]:
+    """Where a mark, QR box, bubble or box line (``record``: the line without its page) goes
+    on a page ``height`` pt tall, and its entry, remembered: every page repeats the marks and
+    the QR box, and a fixed layout every student's bubbles and boxes (callers copy the entry,
+    so no two pages share one)."""
+    fields = record.split(";")
+    kind = fields[0]
+    if kind == "M":
+        _, w, h, x, y = fields
+        return "marks", _rect(x, y, w, h, height)
+    if kind == "Q":
+        _, w, h, x, y = fields
+        return "qr_box", _rect(x, y, w, h, height)
+    if kind == "B":
+        _, question, value, w, h, x, y = fields
+        return "bubbles", {"question": int(question), "value": value, **_rect(x, y, w, h, height)}
+    _, question, component, w, h, x, y = fields
+    rect = _rect(x, y, w, h, height)
+    return "boxes", {"question": int(question), "component": int(component), **rect}
+
+
 def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
     """The pages of one typeset part, in order; ``students`` are the part's students."""
     pages: dict[int, dict[str, Any]] = {}
-    records: list[list[str]] = []
+    records: list[str] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as err:
@@ -65,9 +90,8 @@ def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
             f"{path.name}: positions of the typeset handouts missing ({err})"
         ) from None
     for line in lines:
-        fields = line.split(";")
-        if fields[0] == "P":
-            _, student, sheet_page, w, h, _x, _y, page = fields
+        if line.startswith("P;"):
+            _, student, sheet_page, w, h, _x, _y, page = line.split(";")
             pages[int(page)] = {
                 "student": students[int(student) - 1].id,
                 "sheet_page": int(sheet_page),
@@ -80,33 +104,21 @@ def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
                 "boxes": [],
             }
         else:
-            records.append(fields)
+            records.append(line)
     starts: dict[tuple[int, int], dict[str, Any]] = {}
-    for fields in records:
-        kind, page = fields[0], pages[int(fields[-1])]
-        height = page["height"]
-        if kind == "M":
-            _, w, h, x, y, _ = fields
-            page["marks"].append(_rect(x, y, w, h, height))
-        elif kind == "Q":
-            _, w, h, x, y, _ = fields
-            page["qr_box"] = _rect(x, y, w, h, height)
-        elif kind == "B":
-            _, question, value, w, h, x, y, _ = fields
-            page["bubbles"].append(
-                {"question": int(question), "value": value, **_rect(x, y, w, h, height)}
-            )
-        elif kind == "X":
-            _, question, component, w, h, x, y, _ = fields
-            page["boxes"].append(
-                {
-                    "question": int(question),
-                    "component": int(component),
-                    **_rect(x, y, w, h, height),
-                }
-            )
-        elif kind == "S":
-            _, question, w, above, x, y, number = fields
+    for line in records:
+        record, _, number = line.rpartition(";")
+        page = pages[int(number)]
+        kind = record[:2]
+        if kind in _PLACED:
+            where, entry = _placed(record, page["height"])
+            if where == "qr_box":
+                page["qr_box"] = entry.copy()
+            else:
+                page[where].append(entry.copy())
+        elif kind == "S;":
+            height = page["height"]
+            _, question, w, above, x, y = record.split(";")
             region = {
                 "question": int(question),
                 "x": _pt(x),
@@ -116,10 +128,10 @@ def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
             }
             page["questions"].append(region)
             starts[(int(number), int(question))] = region
-        elif kind == "E":
-            _, question, _x, y, number = fields
+        elif kind == "E;":
+            _, question, _x, y = record.split(";")
             region = starts[(int(number), int(question))]
-            region["h"] = round(height - _pt(y) - region["y"], 2)
+            region["h"] = round(page["height"] - _pt(y) - region["y"], 2)
     return [pages[n] for n in sorted(pages)]
 
 
