@@ -260,8 +260,20 @@ def exam_dir_name(spec: Spec, seed: int) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    """``text`` in UTF-8 with its own line ends (``write_text(encoding="utf-8",
+    newline="\\n")``'s bytes, without a text layer), into a folder that exists: made once
+    (``_student_folders``), not checked before each of a build's thousands of files."""
+    with open(path, "wb") as out:
+        out.write(text.encode("utf-8"))
+
+
+STUDENT_FOLDERS = ("exams", "solutions")
+
+
+def _student_folders(folder: Path) -> None:
+    """The folders ``write_student`` writes into."""
+    for name in STUDENT_FOLDERS:
+        (folder / name).mkdir(parents=True, exist_ok=True)
 
 
 def write_exam_files(
@@ -273,13 +285,16 @@ def write_exam_files(
 ) -> None:
     """Per-student exams and solutions in every format, then the keys and the manifest."""
     stems = file_stems([e.student.id for e in exams])
+    if exams:
+        _student_folders(folder)
     with ClassFiles(folder, spec, seed) as class_files:
         for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
             class_files.add(write_student(folder, spec, exam, stem))
 
 
 def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> StudentRecord:
-    """One student's exam and solutions in every format; what the class files need of them."""
+    """One student's exam and solutions in every format (into ``_student_folders``); what the
+    class files need of them."""
     for fmt in FORMATS:
         ext = EXTENSIONS[fmt]
         _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
@@ -340,6 +355,8 @@ class StudentWriter:
         self.students, self.stems = students, stems
 
     def __call__(self, members: range) -> list[StudentRecord]:
+        if members:
+            _student_folders(self.folder)
         return [
             write_student(
                 self.folder,
