@@ -51,18 +51,31 @@ def parse_rational(value: object, where: str) -> sympy.Rational:
 
 
 def exact_str(value: sympy.Rational | int) -> str:
-    """sympy's ``str()`` of a Rational: ``"4"``, ``"-7/3"`` (the key.json contract)."""
+    """sympy's ``str()`` of a Rational: ``"4"``, ``"-7/3"`` (the key.json contract). Written
+    from the numerator and denominator, as sympy's printer writes a Rational in lowest terms
+    (``plain_exact_str``), without the printer's dispatch: a key entry writes tens of them."""
+    r = rational(value)
+    return str(r.p) if r.q == 1 else f"{r.p}/{r.q}"
+
+
+def plain_exact_str(value: sympy.Rational | int) -> str:
+    """``exact_str`` through sympy's printer: what the shortcut must equal."""
     return str(Rational(value))
 
 
 def to_json(value: Any) -> Any:
     """A JSON-ready copy: integers stay ints, other Rationals become exact strings."""
+    kind = type(value)
+    # Tuples, lists and sympy numbers first (no value is both a sympy number and a Python one):
+    # the case below for any Sequence makes ABC checks, and params are mostly such numbers.
+    if kind is tuple or kind is list:
+        return [to_json(v) for v in value]
+    if isinstance(value, sympy.Rational):
+        return int(value) if value.q == 1 else exact_str(value)
     if isinstance(value, bool) or value is None or isinstance(value, str | float):
         return value
     if isinstance(value, int):
         return value
-    if isinstance(value, sympy.Rational):
-        return int(value) if value.q == 1 else exact_str(value)
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Mapping):

@@ -27,6 +27,8 @@ DIGEST_LENGTH = 12
 #: Longest string value shown in a note; the digest still covers the whole value.
 NOTE_STRING_LIMIT = 24
 _PLAIN = re.compile(r"[A-Za-z0-9_./+\-]+")
+#: The ints whose digits (and sign) a note shows whole: longer ones are shortened.
+_SHORT_INTS = (-(10 ** (NOTE_STRING_LIMIT - 1)), 10**NOTE_STRING_LIMIT)
 
 
 def canonical_json(family_id: str, params_json: Mapping[str, Any]) -> str:
@@ -45,6 +47,13 @@ def digest(family_id: str, params_json: Mapping[str, Any]) -> str:
 
 
 def _note_value(value: Any) -> str:
+    kind = type(value)
+    # Exact lists, tuples and short ints first, written as the general cases below write them
+    # (an int's digits are plain): a key's params are mostly those.
+    if kind is list or kind is tuple:
+        return "(" + ",".join([_note_value(v) for v in value]) + ")"
+    if kind is int and _SHORT_INTS[0] < value < _SHORT_INTS[1]:
+        return int.__repr__(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
