@@ -9,6 +9,7 @@ folder exactly as it was.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -261,10 +262,16 @@ def exam_dir_name(spec: Spec, seed: int) -> str:
 
 def _write(path: Path, text: str) -> None:
     """``text`` in UTF-8 with its own line ends (``write_text(encoding="utf-8",
-    newline="\\n")``'s bytes, without a text layer), into a folder that exists: made once
-    (``_student_folders``), not checked before each of a build's thousands of files."""
-    with open(path, "wb") as out:
-        out.write(text.encode("utf-8"))
+    newline="\\n")``'s bytes, as ``open`` would create the file), without a text or buffer
+    layer, into a folder that exists: made once (``_student_folders``), not checked before
+    each of a build's thousands of files."""
+    data = memoryview(text.encode("utf-8"))
+    file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        while data:  # a short write (a full disk) is followed by one that raises
+            data = data[os.write(file, data) :]
+    finally:
+        os.close(file)
 
 
 STUDENT_FOLDERS = ("exams", "solutions")
