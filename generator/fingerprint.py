@@ -33,12 +33,12 @@ _SHORT_INTS = (-(10 ** (NOTE_STRING_LIMIT - 1)), 10**NOTE_STRING_LIMIT)
 
 def canonical_json(family_id: str, params_json: Mapping[str, Any]) -> str:
     """The exact text the digest covers: sorted keys, no whitespace, ASCII only."""
-    return json.dumps(
-        {"family": family_id, "params": params_json},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
+    return _CANONICAL.encode({"family": family_id, "params": params_json})
+
+
+#: ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=True)``'s encoder, made
+#: once: ``json.dumps`` makes a new one for every call with other than its default options.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def digest(family_id: str, params_json: Mapping[str, Any]) -> str:

@@ -118,3 +118,13 @@ json_params = st.recursive(
 def test_a_fingerprint_note_is_the_plain_note(params_json):
     plain = " ".join(f"{name}={plain_note_value(v)}" for name, v in params_json.items())
     assert fingerprint.note(params_json) == plain
+
+
+@given(
+    family_id=st.text(max_size=10), params_json=st.dictionaries(st.text(max_size=6), json_params)
+)
+def test_the_digested_text_is_json_dumps_of_it(family_id, params_json):
+    """The canonical text comes from an encoder made once: ``json.dumps``'s text."""
+    document = {"family": family_id, "params": params_json}
+    plain = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert fingerprint.canonical_json(family_id, params_json) == plain
