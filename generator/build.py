@@ -8,11 +8,13 @@ folder exactly as it was.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -403,6 +405,7 @@ def build(
     # With PDFs, pdflatex has the cores; without, the Python work is shared among them.
     processes = 1 if pdf else (jobs or available_cores())
     with (
+        _loaded_heap_frozen(),
         signals_raise(),
         staged_directory(target) as staging,
         output_errors(Path(out), full_disk_only=True),
@@ -432,6 +435,19 @@ def build(
             if phase is not None:
                 phase.stop()
     return target
+
+
+@contextmanager
+def _loaded_heap_frozen() -> Iterator[None]:
+    """What is loaded when a build starts (sympy, numpy, the families and templates: most of
+    the heap) is left out of the cyclic collector's passes while the build runs, so its full
+    passes (every few hundred students) do not walk it again each time, and forked workers
+    leave its pages shared; the collector takes it back afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _Sized(Iterator[T]):

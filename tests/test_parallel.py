@@ -8,6 +8,7 @@ writes of the whole; an error or a signal in a multi-process build ends every wo
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -137,6 +138,25 @@ def test_files_do_not_depend_on_jobs(tmp_path):
         trees.append({p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.*")})
     assert len(trees[0]) == 4 * STUDENTS + 3  # tex, md for exams and solutions; keys; manifest
     assert trees[0] == trees[1]
+
+
+def test_a_build_freezes_what_is_loaded_only_while_it_runs(tmp_path, monkeypatch):
+    """The heap loaded before a build is kept out of the collector's passes during it (gc.freeze)
+    and handed back after, also when the build fails."""
+    frozen = []
+    original = generator.build.write_student
+
+    def note_frozen(folder, spec, exam, stem):
+        frozen.append(gc.get_freeze_count())
+        if exam.student.id == "s002":
+            raise ExamgenError("template broke for s002")
+        return original(folder, spec, exam, stem)
+
+    monkeypatch.setattr(generator.build, "write_student", note_frozen)
+    with pytest.raises(ExamgenError, match="s002"):
+        build(SPEC, 8, numbered_students(3), tmp_path / "out", jobs=1)
+    assert len(frozen) == 2 and all(count > 0 for count in frozen)
+    assert gc.get_freeze_count() == 0
 
 
 @needs_fork
