@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator.families.base import Variant
@@ -48,18 +48,28 @@ def digest(family_id: str, params_json: Mapping[str, Any]) -> str:
 
 def _note_value(value: Any) -> str:
     kind = type(value)
-    # Exact lists, tuples and short ints first, written as the general cases below write them
-    # (an int's digits are plain): a key's params are mostly those.
+    # Exact lists, tuples and short ints first, written as ``plain_note_value`` writes them (an
+    # int's digits are plain): a key's params are mostly those.
     if kind is list or kind is tuple:
         return "(" + ",".join([_note_value(v) for v in value]) + ")"
     if kind is int and _SHORT_INTS[0] < value < _SHORT_INTS[1]:
         return int.__repr__(value)
+    return _written(value, _note_value)
+
+
+def plain_note_value(value: Any) -> str:
+    """A value as a note shows it, without ``_note_value``'s fast cases: what they must equal."""
+    return _written(value, plain_note_value)
+
+
+def _written(value: Any, inner: Callable[[Any], str]) -> str:
+    """``value`` in a note, its items written by ``inner``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return "(" + ",".join(_note_value(v) for v in value) + ")"
+        return "(" + ",".join(inner(v) for v in value) + ")"
     if isinstance(value, Mapping):
-        return "{" + " ".join(f"{k}={_note_value(v)}" for k, v in value.items()) + "}"
+        return "{" + " ".join(f"{k}={inner(v)}" for k, v in value.items()) + "}"
     if value is None:
         return "null"
     text = str(value)

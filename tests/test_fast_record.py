@@ -10,8 +10,7 @@ hypothesis draws; the build's bytes themselves are pinned by the golden tests.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import sympy
@@ -32,23 +31,6 @@ numbers = st.one_of(
 @example(value=sympy.Rational(-7, 3))
 def test_an_exact_number_is_written_as_sympys_printer_writes_it(value):
     assert exact.exact_str(value) == exact.plain_exact_str(value)
-
-
-def plain_to_json(value: Any) -> Any:
-    """``exact.to_json`` before its fast paths."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | float):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, sympy.Rational):
-        return int(value) if value.q == 1 else exact.exact_str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain_to_json(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): plain_to_json(v) for k, v in value.items()}
-    if isinstance(value, Sequence):
-        return [plain_to_json(v) for v in value]
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 @dataclass(frozen=True)
@@ -76,25 +58,9 @@ params = st.recursive(
 
 @given(value=params)
 def test_json_ready_params_are_the_plain_conversion(value):
-    fast, plain = exact.to_json(value), plain_to_json(value)
+    fast, plain = exact.to_json(value), exact.plain_to_json(value)
     assert json.dumps(fast) == json.dumps(plain)
     assert fast == plain
-
-
-def plain_note_value(value: Any) -> str:
-    """``fingerprint._note_value`` before its fast paths."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "(" + ",".join(plain_note_value(v) for v in value) + ")"
-    if isinstance(value, Mapping):
-        return "{" + " ".join(f"{k}={plain_note_value(v)}" for k, v in value.items()) + "}"
-    if value is None:
-        return "null"
-    text = str(value)
-    if len(text) > fingerprint.NOTE_STRING_LIMIT:
-        text = text[: fingerprint.NOTE_STRING_LIMIT - 1] + "…"
-    return text if fingerprint._PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 json_params = st.recursive(
@@ -116,7 +82,7 @@ json_params = st.recursive(
 @given(params_json=st.dictionaries(st.text(max_size=6), json_params, max_size=4))
 @example(params_json={"n": [10**24 - 1, 10**24, -(10**23) + 1, -(10**23), True, 0]})
 def test_a_fingerprint_note_is_the_plain_note(params_json):
-    plain = " ".join(f"{name}={plain_note_value(v)}" for name, v in params_json.items())
+    plain = " ".join(f"{name}={fingerprint.plain_note_value(v)}" for name, v in params_json.items())
     assert fingerprint.note(params_json) == plain
 
 
