@@ -43,15 +43,19 @@ class Row(tuple):
     """A tuple subclass: the general Sequence case, not the exact-type one."""
 
 
-params = st.recursive(
-    numbers | st.booleans() | st.none() | st.text(max_size=30) | st.floats(allow_nan=False),
-    lambda inner: (
+def _param_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return (
         st.lists(inner, max_size=4)
         | st.lists(inner, max_size=4).map(tuple)
         | st.lists(inner, max_size=3).map(Row)
         | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=3)
         | st.builds(Pair, inner, inner)
-    ),
+    )
+
+
+params = st.recursive(
+    numbers | st.booleans() | st.none() | st.text(max_size=30) | st.floats(allow_nan=False),
+    _param_containers,
     max_leaves=14,
 )
 
@@ -63,6 +67,14 @@ def test_json_ready_params_are_the_plain_conversion(value):
     assert fast == plain
 
 
+def _json_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    )
+
+
 json_params = st.recursive(
     st.integers()
     | st.integers(-(10**25), 10**25)
@@ -70,11 +82,7 @@ json_params = st.recursive(
     | st.none()
     | st.text(max_size=30)
     | st.floats(),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.lists(inner, max_size=3).map(tuple)
-        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
-    ),
+    _json_containers,
     max_leaves=14,
 )
 
