@@ -8,10 +8,13 @@ folder exactly as it was.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -260,8 +263,26 @@ def exam_dir_name(spec: Spec, seed: int) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    """``text`` in UTF-8 with its own line ends (``write_text(encoding="utf-8",
+    newline="\\n")``'s bytes, as ``open`` would create the file), without a text or buffer
+    layer, into a folder that exists: made once (``_student_folders``), not checked before
+    each of a build's thousands of files."""
+    data = memoryview(text.encode("utf-8"))
+    file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        while data:  # a short write (a full disk) is followed by one that raises
+            data = data[os.write(file, data) :]
+    finally:
+        os.close(file)
+
+
+STUDENT_FOLDERS = ("exams", "solutions")
+
+
+def _student_folders(folder: Path) -> None:
+    """The folders ``write_student`` writes into."""
+    for name in STUDENT_FOLDERS:
+        (folder / name).mkdir(parents=True, exist_ok=True)
 
 
 def write_exam_files(
@@ -273,13 +294,16 @@ def write_exam_files(
 ) -> None:
     """Per-student exams and solutions in every format, then the keys and the manifest."""
     stems = file_stems([e.student.id for e in exams])
+    if exams:
+        _student_folders(folder)
     with ClassFiles(folder, spec, seed) as class_files:
         for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
             class_files.add(write_student(folder, spec, exam, stem))
 
 
 def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> StudentRecord:
-    """One student's exam and solutions in every format; what the class files need of them."""
+    """One student's exam and solutions in every format (into ``_student_folders``); what the
+    class files need of them."""
     for fmt in FORMATS:
         ext = EXTENSIONS[fmt]
         _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
@@ -340,6 +364,8 @@ class StudentWriter:
         self.students, self.stems = students, stems
 
     def __call__(self, members: range) -> list[StudentRecord]:
+        if members:
+            _student_folders(self.folder)
         return [
             write_student(
                 self.folder,
@@ -379,6 +405,7 @@ def build(
     # With PDFs, pdflatex has the cores; without, the Python work is shared among them.
     processes = 1 if pdf else (jobs or available_cores())
     with (
+        _loaded_heap_frozen(),
         signals_raise(),
         staged_directory(target) as staging,
         output_errors(Path(out), full_disk_only=True),
@@ -408,6 +435,19 @@ def build(
             if phase is not None:
                 phase.stop()
     return target
+
+
+@contextmanager
+def _loaded_heap_frozen() -> Iterator[None]:
+    """What is loaded when a build starts (sympy, numpy, the families and templates: most of
+    the heap) is left out of the cyclic collector's passes while the build runs, so its full
+    passes (every few hundred students) do not walk it again each time, and forked workers
+    leave its pages shared; the collector takes it back afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _Sized(Iterator[T]):

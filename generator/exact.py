@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sympy
@@ -51,12 +51,38 @@ def parse_rational(value: object, where: str) -> sympy.Rational:
 
 
 def exact_str(value: sympy.Rational | int) -> str:
-    """sympy's ``str()`` of a Rational: ``"4"``, ``"-7/3"`` (the key.json contract)."""
+    """sympy's ``str()`` of a Rational: ``"4"``, ``"-7/3"`` (the key.json contract). Written
+    from the numerator and denominator, as sympy's printer writes a Rational in lowest terms
+    (``plain_exact_str``), without the printer's dispatch: a key entry writes tens of them."""
+    r = rational(value)
+    return str(r.p) if r.q == 1 else f"{r.p}/{r.q}"
+
+
+def plain_exact_str(value: sympy.Rational | int) -> str:
+    """``exact_str`` through sympy's printer: what the shortcut must equal."""
     return str(Rational(value))
 
 
 def to_json(value: Any) -> Any:
     """A JSON-ready copy: integers stay ints, other Rationals become exact strings."""
+    kind = type(value)
+    # Tuples, lists and sympy numbers first, converted as ``plain_to_json`` converts them (no
+    # value is both a sympy number and a Python one): its case for any Sequence makes ABC
+    # checks, and params are mostly such numbers.
+    if kind is tuple or kind is list:
+        return [to_json(v) for v in value]
+    if isinstance(value, sympy.Rational):
+        return int(value) if value.q == 1 else exact_str(value)
+    return _converted(value, to_json)
+
+
+def plain_to_json(value: Any) -> Any:
+    """``to_json`` without its fast cases: what they must equal."""
+    return _converted(value, plain_to_json)
+
+
+def _converted(value: Any, inner: Callable[[Any], Any]) -> Any:
+    """``value`` made JSON-ready, its items by ``inner``."""
     if isinstance(value, bool) or value is None or isinstance(value, str | float):
         return value
     if isinstance(value, int):
@@ -64,12 +90,18 @@ def to_json(value: Any) -> Any:
     if isinstance(value, sympy.Rational):
         return int(value) if value.q == 1 else exact_str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
+        return {name: inner(getattr(value, name)) for name in field_names(type(value))}
     if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
+        return {str(k): inner(v) for k, v in value.items()}
     if isinstance(value, Sequence):
-        return [to_json(v) for v in value]
+        return [inner(v) for v in value]
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+@cache
+def field_names(dataclass: type) -> tuple[str, ...]:
+    """A dataclass's field names, read once (``dataclasses.fields`` builds them on every call)."""
+    return tuple(f.name for f in fields(dataclass))
 
 
 def rational(value: sympy.Rational | int) -> sympy.Rational:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator.families.base import Variant
@@ -27,16 +27,18 @@ DIGEST_LENGTH = 12
 #: Longest string value shown in a note; the digest still covers the whole value.
 NOTE_STRING_LIMIT = 24
 _PLAIN = re.compile(r"[A-Za-z0-9_./+\-]+")
+#: The ints whose digits (and sign) a note shows whole: longer ones are shortened.
+_SHORT_INTS = (-(10 ** (NOTE_STRING_LIMIT - 1)), 10**NOTE_STRING_LIMIT)
 
 
 def canonical_json(family_id: str, params_json: Mapping[str, Any]) -> str:
     """The exact text the digest covers: sorted keys, no whitespace, ASCII only."""
-    return json.dumps(
-        {"family": family_id, "params": params_json},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
+    return _CANONICAL.encode({"family": family_id, "params": params_json})
+
+
+#: ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=True)``'s encoder, made
+#: once: ``json.dumps`` makes a new one for every call with other than its default options.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def digest(family_id: str, params_json: Mapping[str, Any]) -> str:
@@ -45,12 +47,29 @@ def digest(family_id: str, params_json: Mapping[str, Any]) -> str:
 
 
 def _note_value(value: Any) -> str:
+    kind = type(value)
+    # Exact lists, tuples and short ints first, written as ``plain_note_value`` writes them (an
+    # int's digits are plain): a key's params are mostly those.
+    if kind is list or kind is tuple:
+        return "(" + ",".join([_note_value(v) for v in value]) + ")"
+    if kind is int and _SHORT_INTS[0] < value < _SHORT_INTS[1]:
+        return int.__repr__(value)
+    return _written(value, _note_value)
+
+
+def plain_note_value(value: Any) -> str:
+    """A value as a note shows it, without ``_note_value``'s fast cases: what they must equal."""
+    return _written(value, plain_note_value)
+
+
+def _written(value: Any, inner: Callable[[Any], str]) -> str:
+    """``value`` in a note, its items written by ``inner``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return "(" + ",".join(_note_value(v) for v in value) + ")"
+        return "(" + ",".join(inner(v) for v in value) + ")"
     if isinstance(value, Mapping):
-        return "{" + " ".join(f"{k}={_note_value(v)}" for k, v in value.items()) + "}"
+        return "{" + " ".join(f"{k}={inner(v)}" for k, v in value.items()) + "}"
     if value is None:
         return "null"
     text = str(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,83 @@ def dumps(value: Any) -> str:
 
 
 def item_text(value: Any) -> str:
-    """``value`` as an item of the list that ends a document (see ``ListFile``)."""
+    """``value`` as an item of the list that ends a document (see ``ListFile``).
+
+    ``json.dumps`` with an indent runs the pure-Python encoder, a generator per container: for a
+    student's key entry that cost more than everything else done with it. ``_indented`` writes
+    the same text for the plain JSON types in one pass, starting at the item's depth; any other
+    value (a subclass, a non-string key, a cycle) takes ``json.dumps`` itself."""
+    try:
+        return _ITEM_PAD + _indented(value, _ITEM_NEWLINE)
+    except (_NotPlain, RecursionError):
+        return plain_item_text(value)
+
+
+def plain_item_text(value: Any) -> str:
+    """``item_text`` as ``json.dumps`` writes it: what ``_indented`` must equal."""
     return "\n".join(_ITEM_PAD + line for line in dumps(value).split("\n"))
+
+
+class _NotPlain(Exception):
+    """A value ``_indented`` leaves to ``json.dumps``."""
+
+
+_ITEM_NEWLINE = "\n" + _ITEM_PAD
+_STEP = " " * INDENT
+
+
+def _indented(value: Any, newline: str) -> str:
+    """``value`` as ``json.dumps(indent=INDENT, ensure_ascii=False)`` writes it, nested where
+    ``newline`` (a line break and the current indentation) says. Scalars are written in the
+    loops themselves: a call per value would cost more than the value's text."""
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = newline + _STEP
+        members = []
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            kind = type(item)
+            if kind is str:
+                members.append(f"{encode_basestring(key)}: {encode_basestring(item)}")
+            elif kind is int:
+                members.append(f"{encode_basestring(key)}: {int.__repr__(item)}")
+            else:
+                members.append(f"{encode_basestring(key)}: {_indented(item, inner)}")
+        return f"{{{inner}{(',' + inner).join(members)}{newline}}}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = newline + _STEP
+        items = [
+            encode_basestring(item)
+            if type(item) is str
+            else int.__repr__(item)
+            if type(item) is int
+            else _indented(item, inner)
+            for item in value
+        ]
+        return f"[{inner}{(',' + inner).join(items)}{newline}]"
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if kind is float:
+        if value != value:
+            return "NaN"
+        if value in _INFINITIES:
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    raise _NotPlain
+
+
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 def _empty(head: Mapping[str, Any], name: str) -> str:

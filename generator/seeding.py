@@ -14,14 +14,8 @@ import numpy as np
 
 from generator.defaults import MAX_SEED
 
-
-def _label_words(label: str) -> tuple[int, ...]:
-    """Four 32-bit words of the label's SHA-256 digest: a stable, platform-independent entropy
-    (its first 16 bytes as four little-endian unsigned 32-bit integers)."""
-    return _FOUR_WORDS.unpack_from(hashlib.sha256(label.encode("utf-8")).digest())
-
-
-_FOUR_WORDS = struct.Struct("<4I")
+#: The seed's two 32-bit words and the label's digest's first four, little-endian: the entropy.
+_ENTROPY = struct.Struct("<2I16s")
 
 
 def check_seed(seed: int) -> int:
@@ -40,7 +34,13 @@ def stream(seed: int, *labels: str | int) -> np.random.Generator:
     """
     check_seed(seed)
     key = "".join([f"{len(text)}:{text};" for text in map(str, labels)])
-    entropy = [seed & 0xFFFFFFFF, seed >> 32, *_label_words(key)]
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    # Six unsigned 32-bit words: the seed's low and high word, then the first 16 bytes of the
+    # label's SHA-256 digest as four little-endian words (a stable, platform-independent
+    # entropy). Handed to SeedSequence as a uint32 array, the words it would make of the same
+    # six ints in a list, without its per-int conversion (most of a stream's setup).
+    words = _ENTROPY.pack(seed & 0xFFFFFFFF, seed >> 32, digest)
+    entropy = np.frombuffer(words, dtype="<u4")
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import generator.build
 from generator.cli import main
@@ -108,6 +110,16 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(out: Path) 
     leftovers = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
     assert leftovers == sorted([live.name, live.name + ".lock", other.name])
     assert (out / TARGET / "key.json").exists()
+
+
+@given(text=st.text())
+def test_a_student_file_has_the_bytes_write_text_gives(tmp_path_factory, text: str) -> None:
+    """``_write`` encodes the text itself rather than through a text layer: the same bytes,
+    line ends (``\\r``, ``\\r\\n``) untouched."""
+    folder = tmp_path_factory.mktemp("write")
+    generator.build._write(folder / "fast", text)
+    (folder / "plain").write_text(text, encoding="utf-8", newline="\n")
+    assert (folder / "fast").read_bytes() == (folder / "plain").read_bytes()
 
 
 def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(

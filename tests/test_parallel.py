@@ -8,6 +8,7 @@ writes of the whole; an error or a signal in a multi-process build ends every wo
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -17,13 +18,13 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import generator.build
 from generator.build import build
 from generator.errors import ExamgenError, NoAcceptableVariant
-from generator.json_text import ListFile, item_text
+from generator.json_text import ListFile, item_text, plain_item_text
 from generator.parallel import CAN_FORK, ordered_map
 from generator.pdf import CHUNK
 from generator.roster import numbered_students
@@ -55,6 +56,39 @@ def test_list_file_is_json_dumps_of_the_whole(tmp_path_factory, head, items):
     written.finish(head, "students")
     assert (folder / "key.json").read_bytes() == whole.encode("utf-8")
     assert [p.name for p in folder.iterdir()] == ["key.json"]  # the items file is gone
+
+
+class Text(str):
+    """A str subclass: ``item_text`` leaves it to ``json.dumps``."""
+
+
+#: Every JSON value ``json.dumps`` writes, NaN, infinities, tuples and big integers included, and
+#: some only ``json.dumps`` itself handles (non-string keys, subclasses).
+any_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63)
+    | st.floats()
+    | st.text()
+    | st.text().map(Text),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(), inner, max_size=4)
+        | st.dictionaries(st.integers() | st.booleans() | st.none(), inner, max_size=2)
+    ),
+    max_leaves=16,
+)
+
+
+@given(value=any_json)
+@example([float("nan"), float("inf"), float("-inf"), -0.0, 1e300, {}, [], ()])
+@example({'é\n"\\': {"": [[{}], ({"a": None},)]}})
+def test_item_text_is_json_dumps_of_the_item(value):
+    """``item_text`` writes the plain JSON types itself, not through ``json.dumps``: the same
+    text, for every value."""
+    assert item_text(value) == plain_item_text(value)
 
 
 def test_list_file_refuses_a_head_that_holds_the_list(tmp_path):
@@ -104,6 +138,25 @@ def test_files_do_not_depend_on_jobs(tmp_path):
         trees.append({p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.*")})
     assert len(trees[0]) == 4 * STUDENTS + 3  # tex, md for exams and solutions; keys; manifest
     assert trees[0] == trees[1]
+
+
+def test_a_build_freezes_what_is_loaded_only_while_it_runs(tmp_path, monkeypatch):
+    """The heap loaded before a build is kept out of the collector's passes during it (gc.freeze)
+    and handed back after, also when the build fails."""
+    frozen = []
+    original = generator.build.write_student
+
+    def note_frozen(folder, spec, exam, stem):
+        frozen.append(gc.get_freeze_count())
+        if exam.student.id == "s002":
+            raise ExamgenError("template broke for s002")
+        return original(folder, spec, exam, stem)
+
+    monkeypatch.setattr(generator.build, "write_student", note_frozen)
+    with pytest.raises(ExamgenError, match="s002"):
+        build(SPEC, 8, numbered_students(3), tmp_path / "out", jobs=1)
+    assert len(frozen) == 2 and all(count > 0 for count in frozen)
+    assert gc.get_freeze_count() == 0
 
 
 @needs_fork

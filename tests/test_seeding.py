@@ -141,7 +141,8 @@ def plain_stream(seed, *labels):
 
 @given(seeds, st.lists(st.text() | st.integers(-(2**70), 2**70), max_size=5))
 def test_a_stream_is_seeded_as_first_written(seed, labels):
-    """The key and its digest's words are read in one pass (``struct``): the same state."""
+    """The key and its digest's words are read in one pass (``struct``) and handed over as a
+    uint32 array: the same state."""
     assert (
         stream(seed, *labels).bit_generator.state == plain_stream(seed, *labels).bit_generator.state
     )

@@ -15,7 +15,6 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -23,7 +22,7 @@ import numpy as np
 import sympy
 
 from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
-from generator.exact import exact_str, to_json
+from generator.exact import exact_str, field_names, to_json
 from generator.families.params import Param
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
@@ -40,11 +39,12 @@ class Budget:
     def violation(self, values: Iterable[sympy.Rational]) -> str | None:
         # Integer arithmetic on numerator and denominator: sympy's own comparisons are slow, and
         # this runs for every candidate the resample loop draws.
+        largest_denominator, largest_magnitude = self.max_denominator, self.max_magnitude
         for value in values:
             p, q = value.p, value.q
-            if q > self.max_denominator:
+            if q > largest_denominator:
                 return "budget: denominator"
-            if abs(p) > self.max_magnitude * q:
+            if abs(p) > largest_magnitude * q:
                 return "budget: magnitude"
         return None
 
@@ -153,12 +153,6 @@ def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
     elif isinstance(value, Iterable):
         for item in value:
             yield from exact_numbers(item)
-
-
-@cache
-def field_names(dataclass: type) -> tuple[str, ...]:
-    """A dataclass's field names, read once (``dataclasses.fields`` builds them on every call)."""
-    return tuple(f.name for f in fields(dataclass))
 
 
 def _type_name(annotation: Any) -> str:
