@@ -415,11 +415,35 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    problem = Problem(fmt, variant, number, points, show_solutions, extra)
-    key = ProblemKey.of(problem)
-    if key is None:  # params or extras without a value to key by: rendered every time
-        return problem.render()
-    return _remembered_problem(key)
+    question = QuestionTexts(variant, number=number, points=points, extra=extra)
+    return question.text(fmt, show_solutions)
+
+
+class QuestionTexts:
+    """One question's texts (``render_problem``) in any format and version: a build prints each
+    question in four documents (exam and solutions, LaTeX and Markdown), and what the texts are
+    remembered by, the variant's values above all, is gathered and hashed once for all four."""
+
+    __slots__ = ("variant", "number", "points", "extra", "key")
+
+    def __init__(
+        self,
+        variant: Variant,
+        *,
+        number: int = 1,
+        points: int | float = 1,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.variant, self.number, self.points, self.extra = variant, number, points, extra
+        self.key = QuestionKey.of(self)
+
+    def problem(self, fmt: Format, show_solutions: bool = True) -> Problem:
+        return Problem(fmt, self.variant, self.number, self.points, show_solutions, self.extra)
+
+    def text(self, fmt: Format, show_solutions: bool = True) -> str:
+        if self.key is None:  # params or extras without a value to key by: rendered every time
+            return self.problem(fmt, show_solutions).render()
+        return _remembered_problem(ProblemKey(self, fmt, show_solutions))
 
 
 class Problem(NamedTuple):
@@ -458,19 +482,59 @@ class Problem(NamedTuple):
 REMEMBERED_PROBLEMS = 512
 
 
-class ProblemKey:
-    """Everything a problem's text depends on, by value: the environment and the template, the
-    variant's family, params and answer (``Family.solve`` is a pure function of the params, so
-    they determine the steps too), and ``render_problem``'s arguments, each with its type (``1``
-    and ``1.0`` points print differently). Hashed once, as ``functools`` does with its own keys.
-    ``problem`` is what to render on a miss: it is not part of the key."""
+class QuestionKey:
+    """Everything a question's texts depend on but the format and the version, by value: the
+    family's template, the variant's family, params and answer (``Family.solve`` is a pure
+    function of the params, so they determine the steps too), and the question's number, points
+    and extras, each with its type (``1`` and ``1.0`` points print differently). Hashed once, as
+    ``functools`` does with its own keys."""
 
-    __slots__ = ("value", "hash", "problem")
+    __slots__ = ("value", "hash")
 
-    def __init__(self, value: tuple[Any, ...], problem: Problem) -> None:
+    def __init__(self, value: tuple[Any, ...]) -> None:
         self.value = value
         self.hash = hash(value)  # TypeError for a param or an extra that has no value to key by
-        self.problem = problem
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QuestionKey) and self.value == other.value
+
+    @classmethod
+    def of(cls, question: QuestionTexts) -> QuestionKey | None:
+        """The key, or ``None`` when a param or an extra value cannot be hashed."""
+        variant = question.variant
+        family = variant.family
+        number, points = question.number, question.points
+        value = (
+            family_template_name(family),
+            family.ID,
+            variant.params,
+            variant.solution.answer,
+            type(number),
+            number,
+            type(points),
+            points,
+            *_typed_items(question.extra),
+        )
+        try:
+            return cls(value)
+        except TypeError:
+            return None
+
+
+class ProblemKey:
+    """A problem text's key: the question's (``QuestionKey``), the environment (a fresh one
+    after ``environment.cache_clear()`` renders afresh), the format and the version. ``question``
+    is what to render on a miss: it is not part of the key."""
+
+    __slots__ = ("value", "hash", "question")
+
+    def __init__(self, question: QuestionTexts, fmt: Format, show_solutions: bool) -> None:
+        self.value = (question.key, environment(fmt), fmt, type(show_solutions), show_solutions)
+        self.hash = hash(self.value)
+        self.question = question
 
     def __hash__(self) -> int:
         return self.hash
@@ -478,31 +542,9 @@ class ProblemKey:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ProblemKey) and self.value == other.value
 
-    @classmethod
-    def of(cls, problem: Problem) -> ProblemKey | None:
-        """The key, or ``None`` when a param or an extra value cannot be hashed."""
-        variant = problem.variant
-        family = variant.family
-        number, points, show_solutions = problem.number, problem.points, problem.show_solutions
-        value = (
-            environment(problem.fmt),
-            family_template_name(family),
-            family.ID,
-            variant.params,
-            variant.solution.answer,
-            problem.fmt,
-            type(number),
-            number,
-            type(points),
-            points,
-            type(show_solutions),
-            show_solutions,
-            *_typed_items(problem.extra),
-        )
-        try:
-            return cls(value, problem)
-        except TypeError:
-            return None
+    def render(self) -> str:
+        _, _, fmt, _, show_solutions = self.value
+        return self.question.problem(fmt, show_solutions).render()
 
 
 def _typed_items(extra: dict[str, Any] | None) -> Iterator[Any]:
@@ -517,7 +559,7 @@ def _typed_items(extra: dict[str, Any] | None) -> Iterator[Any]:
 
 @lru_cache(maxsize=REMEMBERED_PROBLEMS)
 def _remembered_problem(key: ProblemKey) -> str:
-    return key.problem.render()
+    return key.render()
 
 
 def render_document(

@@ -46,6 +46,13 @@ def test_a_remembered_problem_is_the_problem_rendered_afresh(fmt, seed, points):
     afresh = render.Problem(*args).render()
     assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
     assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
+    # One question's texts in both versions (a build asks for all of them from one key).
+    question = render.QuestionTexts(variant, number=3, points=points, extra=extra)
+    for show_solutions in (False, True, False):
+        assert (
+            question.text(fmt, show_solutions)
+            == render.Problem(fmt, variant, 3, points, show_solutions, extra).render()
+        )
 
 
 def test_points_of_another_type_are_another_problem():
@@ -61,7 +68,7 @@ def test_unhashable_params_render_without_being_remembered():
     variant = get_family("sgd-direction").generate(question_stream(0, "s001", 1))
     extra = {"space": ["not", "hashable"]}
     problem = render.Problem("latex", variant, 1, 1, True, extra)
-    assert render.ProblemKey.of(problem) is None
+    assert render.QuestionTexts(variant, extra=extra).key is None
     assert render.render_problem("latex", variant, extra=extra) == problem.render()
 
 
@@ -383,6 +390,45 @@ def test_a_remembered_preamble_is_the_same_text():
     for i in range(render.REMEMBERED_PREAMBLES + 3):
         render._tidy_around(f"p{i}\n%m\n", [], "%m")
     assert len(render._preambles) == render.REMEMBERED_PREAMBLES
+
+
+def plain_student_context(fmt, exam, show_solutions):
+    """``build.student_context`` as it was before a student's documents shared their pieces."""
+    return {
+        "id": exam.student.id,
+        "name": exam.student.name,
+        "variant_code": exam.variant_code,
+        "total_points": exam.total_points,
+        "questions": [
+            render.Problem(
+                fmt,
+                q.variant,
+                q.number,
+                q.slot.points,
+                show_solutions,
+                {"space": q.slot.space, "work_space": build.work_space(q.variant)},
+            ).render()
+            for q in exam.questions
+        ],
+        "answer_rows": [
+            (q.number, values) for q in exam.questions if (values := build.bubble_values(q.variant))
+        ],
+        "qr_codes": []
+        if show_solutions or fmt != "latex"
+        else build.student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions)),
+    }
+
+
+def test_a_students_shared_pieces_are_each_documents_own():
+    """Students asked about in turn, again and interleaved (a batch, a build): each document's
+    context is the one computed afresh for that student."""
+    spec = load_spec(DEFAULT_SPEC)
+    first, second = (build.generate_student(spec, 3, s) for s in numbered_students(2))
+    for exam in (first, first, second, first, second, second):
+        for fmt in ("latex", "markdown"):
+            for show_solutions in (False, True):
+                context = build.student_context(fmt, exam, show_solutions)
+                assert context == plain_student_context(fmt, exam, show_solutions)
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
