@@ -171,7 +171,10 @@ def tex_inline(value: sympy.Rational | int) -> str:
 
 def tuple_tex(values: Sequence[Any]) -> str:
     """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
-    return _remembered_vector(_tuple_tex, values)
+    seen = _tuples_seen.get(id(values))
+    if seen is not None and seen[0] is values:
+        return seen[1]
+    return _remembered_vector(_tuple_tex, values, _tuples_seen)
 
 
 def _tuple_tex(values: Sequence[Any]) -> str:
@@ -179,7 +182,10 @@ def _tuple_tex(values: Sequence[Any]) -> str:
 
 
 def column_tex(values: Sequence[Any]) -> str:
-    return _remembered_vector(_column_tex, values)
+    seen = _columns_seen.get(id(values))
+    if seen is not None and seen[0] is values:
+        return seen[1]
+    return _remembered_vector(_column_tex, values, _columns_seen)
 
 
 def _column_tex(values: Sequence[Any]) -> str:
@@ -190,12 +196,23 @@ def _column_tex(values: Sequence[Any]) -> str:
 #: weights and gradients in both formats, and small values recur from student to student).
 REMEMBERED_VECTORS = 4096
 _vectors: dict[tuple[Any, ...], str] = {}
+#: The tuples each of ``tup`` and ``col`` wrote last, by identity, with their texts: a solution's
+#: steps hold their vectors as tuples, printed again by each format and version. An entry keeps
+#: its tuple alive, so no other object has its ``id`` while it is remembered; a tuple of
+#: Rationals cannot change.
+_tuples_seen: dict[int, tuple[tuple[Any, ...], str]] = {}
+_columns_seen: dict[int, tuple[tuple[Any, ...], str]] = {}
 
 
-def _remembered_vector(write: Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+def _remembered_vector(
+    write: Callable[[Sequence[Any]], str],
+    values: Sequence[Any],
+    seen: dict[int, tuple[tuple[Any, ...], str]],
+) -> str:
     """``write(values)``, remembered by the numbers' values when every one is a sympy Rational:
     ``tex_inline`` and ``latex`` write a Rational from its numerator and denominator alone (a
-    list or tuple of anything else is written afresh every time). Full, the memory is emptied."""
+    list or tuple of anything else is written afresh every time); a tuple is remembered in
+    ``seen`` by identity as well. Full, a memory is emptied."""
     if type(values) is not list and type(values) is not tuple:
         return write(values)
     key: list[Any] = [write]
@@ -209,6 +226,10 @@ def _remembered_vector(write: Callable[[Sequence[Any]], str], values: Sequence[A
         if len(_vectors) >= REMEMBERED_VECTORS:
             _vectors.clear()
         found = _vectors[remembered] = write(values)
+    if type(values) is tuple:
+        if len(seen) >= REMEMBERED_VECTORS:
+            seen.clear()
+        seen[id(values)] = (values, found)
     return found
 
 

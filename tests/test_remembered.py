@@ -458,18 +458,23 @@ def test_a_remembered_vector_is_the_vector_written_afresh(values, as_tuple):
     """Both ``tup`` and ``col`` of the same numbers (remembered apart), as a list, a tuple or
     an iterator (written afresh), and ints among the Rationals (written afresh)."""
     given_values = tuple(values) if as_tuple else values
-    assert render.tuple_tex(given_values) == "(" + ", ".join(map(render.tex_inline, values)) + ")"
-    assert render.column_tex(given_values) == (
-        r"\begin{bmatrix}" + r"\\ ".join(map(render.latex, values)) + r"\end{bmatrix}"
-    )
+    for _ in range(2):  # the second time, a tuple is found by identity
+        assert (
+            render.tuple_tex(given_values) == "(" + ", ".join(map(render.tex_inline, values)) + ")"
+        )
+        assert render.column_tex(given_values) == (
+            r"\begin{bmatrix}" + r"\\ ".join(map(render.latex, values)) + r"\end{bmatrix}"
+        )
     assert render.tuple_tex(iter(values)) == render._tuple_tex(values)
     assert render.column_tex(iter(values)) == render._column_tex(values)
 
 
 def test_remembered_vectors_are_bounded():
     for i in range(render.REMEMBERED_VECTORS + 5):
-        render.tuple_tex([sympy.Rational(i, 7)])
-    assert len(render._vectors) <= render.REMEMBERED_VECTORS
+        render.tuple_tex((sympy.Rational(i, 7),))
+        render.column_tex((sympy.Rational(i, 7),))
+    for remembered in (render._vectors, render._tuples_seen, render._columns_seen):
+        assert 0 < len(remembered) <= render.REMEMBERED_VECTORS
 
 
 def plain_descent_step(data, positions, w0, eta):
