@@ -29,7 +29,15 @@ from generator.paper.qr import student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
 from generator.pdf import STUDENT_MARK, PdfPhase, PdfStudent, available_cores, student_parts
-from generator.render import EXTENSIONS, FORMATS, Format, QuestionTexts, render_document
+from generator.render import (
+    EXTENSIONS,
+    FORMATS,
+    Format,
+    QuestionTexts,
+    placeholders,
+    render_document,
+    render_placed_document,
+)
 from generator.roster import Student
 from generator.seeding import check_seed
 from generator.spec import Slot, Spec
@@ -162,10 +170,24 @@ def render_exam_document(
 ) -> str:
     """One document holding ``exams`` in order (one student per file, or a batch for printing)."""
     students = [student_context(fmt, e, show_solutions) for e in exams]
+    name = f"exam.{EXTENSIONS[fmt]}.j2"
+    problems = [text for student in students for text in student["questions"]]
+    places = iter(placeholders(len(problems)))
+    placed = render_placed_document(
+        fmt,
+        name,
+        problems,
+        preamble_ends=STUDENT_MARK,
+        exam=spec,
+        students=[{**s, "questions": [next(places) for _ in s["questions"]]} for s in students],
+        show_solutions=show_solutions,
+    )
+    if placed is not None:
+        return placed
     return render_document(
         fmt,
-        f"exam.{EXTENSIONS[fmt]}.j2",
-        problems=[text for student in students for text in student["questions"]],
+        name,
+        problems=problems,
         preamble_ends=STUDENT_MARK,
         exam=spec,
         students=students,

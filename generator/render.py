@@ -602,6 +602,67 @@ def render_document(
     return _tidy_around(text, problems, preamble_ends)
 
 
+def placeholders(count: int) -> list[str]:
+    """What a context holds in place of each of ``count`` problems for
+    ``render_placed_document``: lines NUL can never print otherwise (the ``text`` filter folds
+    control characters to spaces)."""
+    return [f"\x00{i}\x00\n" for i in range(count)]
+
+
+def render_placed_document(
+    fmt: Format,
+    template_name: str,
+    problems: Sequence[str],
+    *,
+    preamble_ends: str = "",
+    **context: Any,
+) -> str | None:
+    """``render_document`` for a context holding ``placeholders(len(problems))`` where it holds
+    the problems' texts for ``render_document``: the same document, with the problems put in
+    place once the rest is tidied, so neither Jinja nor tidying goes through their text.
+    ``None`` when the template did not print every placeholder once, in order, as a line of its
+    own (``render_document`` then), or a problem is not as ``render_problem`` leaves it.
+
+    A problem ``p + "\\n"`` (``_tidy`` leaves it as it is; it starts and ends with a character
+    that is not whitespace) tidies in a text like any one-line word ``w`` without whitespace:
+    ``_tidy(a + p + "\\n" + b)`` is ``_tidy(a + w + "\\n" + b)`` with ``p`` for ``w``. Its
+    first and last lines end and start where ``w`` does, its lines in between are tidied
+    already, and no blank-line run reaches into it (``tests/test_remembered.py`` checks this
+    against ``_tidy``). The exam templates print each problem as it is: one that filtered its
+    text (``|indent``) would need ``render_document``."""
+    if fmt in FINISH:
+        return None
+    with template_errors(template_name, "document"):
+        text = template(fmt, template_name).render(**context)
+    return _tidy_placed(text, problems, preamble_ends)
+
+
+def _tidy_placed(text: str, problems: Sequence[str], preamble_ends: str = "") -> str | None:
+    """``_tidy`` of ``text`` with ``problems`` for its placeholders, or ``None`` when ``text``
+    does not hold each placeholder once, in order, as a line's end, or a problem does not start
+    and end as ``_tidy`` leaves a text that is not empty."""
+    if not all(map(_placeable, problems)):
+        return None
+    parts = text.split("\x00")
+    if len(parts) != 2 * len(problems) + 1 or parts[1::2] != [str(i) for i in range(len(problems))]:
+        return None
+    if any(not part.startswith("\n") for part in parts[2::2]):
+        return None
+    # Tidying keeps every character that is not whitespace, in order: NULs and numbers too.
+    tidied = _tidy_around(text, (), preamble_ends).split("\x00")
+    tidied[1::2] = [problem[:-1] for problem in problems]
+    return "".join(tidied)
+
+
+def _placeable(problem: str) -> bool:
+    return (
+        len(problem) > 1
+        and not problem[0].isspace()
+        and problem[-1] == "\n"
+        and not problem[-2].isspace()
+    )
+
+
 @contextmanager
 def template_errors(preferred: str, what: str) -> Iterator[None]:
     """An error while loading or rendering a template as one line (``template_error``)."""

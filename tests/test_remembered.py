@@ -382,6 +382,75 @@ def test_a_document_is_tidied_around_its_problems_as_a_whole(pairs, first, skip,
         assert render._tidy_around(text, looked_for, mark) == render._tidy(text)
 
 
+#: A problem as ``render_problem`` gives it (a text ``_tidy`` made), or with a space at either
+#: end, which tidying around it would strip and putting it in place must not keep.
+placed_problems = st.builds(
+    lambda text, spaced: spaced[0] + render._tidy(text)[:-1] + spaced[1] + "\n",
+    shell_text,
+    st.sampled_from([("", ""), ("", ""), (" ", ""), ("", " ")]),
+)
+
+
+@settings(max_examples=300)  # string work only
+@given(
+    st.lists(st.tuples(placed_problems, between), max_size=4),
+    between,
+    st.sampled_from(["", "%m", " %m"]),
+    st.tuples(shell_text, st.integers(0, 3)),
+)
+def test_problems_put_in_place_after_tidying_are_tidied_as_a_whole(pairs, first, mark, preamble):
+    """Each problem on lines of its own or run on with the document's text before and after
+    it, blank lines or spaces around it or not: tidying the document with placeholders and
+    then putting the problems in gives ``_tidy`` of the document that holds them, or ``None``
+    for a problem that is empty or has spaces at an end. Placeholders missing, repeated, out
+    of order or not ending a line give ``None``."""
+    problems = [problem for problem, _ in pairs]
+    shells = [shell for _, shell in pairs]
+    head = preamble[0] + "\n" * preamble[1] + "%m" + first
+
+    def document(texts):
+        return head + "".join(text + shell for text, shell in zip(texts, shells, strict=True))
+
+    places = render.placeholders(len(problems))
+    placed = render._tidy_placed(document(places), problems, mark)
+    if all(problem.strip() and render._tidy(problem) == problem for problem in problems):
+        assert placed == render._tidy(document(problems))
+    else:
+        assert placed is None
+    if len(problems) > 1:
+        assert render._tidy_placed(document(places[::-1]), problems) is None
+    if problems:
+        assert render._tidy_placed(document(places) + places[0], problems) is None
+        run_on = document(places).replace("\x00\n", "\x00 \n")
+        assert render._tidy_placed(run_on, problems) is None
+
+
+def test_the_builds_documents_put_their_problems_in_place():
+    """The exam templates print every problem as it is, so the build's documents all take
+    ``render_placed_document`` (``test_a_document_tidied_around_its_problems_is_tidied_whole``
+    checks what they are)."""
+    spec = load_spec(DEFAULT_SPEC)
+    exams = [build.generate_student(spec, 5, student) for student in numbered_students(2)]
+    for fmt in ("latex", "markdown"):
+        for show_solutions in (False, True):
+            contexts = [build.student_context(fmt, exam, show_solutions) for exam in exams]
+            problems = [text for context in contexts for text in context["questions"]]
+            places = iter(render.placeholders(len(problems)))
+            held = [{**c, "questions": [next(places) for _ in c["questions"]]} for c in contexts]
+            name = f"exam.{render.EXTENSIONS[fmt]}.j2"
+            placed = render.render_placed_document(
+                fmt, name, problems, exam=spec, students=held, show_solutions=show_solutions
+            )
+            assert placed == render.render_document(
+                fmt,
+                name,
+                problems=problems,
+                exam=spec,
+                students=contexts,
+                show_solutions=show_solutions,
+            )
+
+
 def test_a_remembered_preamble_is_the_same_text():
     """Preambles are told apart by their whole text, not only their length."""
     for preamble in ("\\begin{a}", "\\begin{b}", "\\begin{a}"):
