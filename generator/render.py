@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 import jinja2.runtime
 import sympy
 from jinja2.utils import internalcode
@@ -328,6 +330,25 @@ def _positional_macro_arguments(
     return args
 
 
+class CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, writing ``steps.w1`` so that on a plain dict (what families' steps and
+    a document's students are made of) the key is found without calling
+    ``Environment.getattr``: a template render looks up dozens of them. The expression finds
+    what ``Environment.getattr`` finds (for a name that is not one of ``dict``'s attributes, a
+    plain dict's key, else whatever the call finds), evaluating ``steps`` once."""
+
+    @jinja2.compiler.optimizeconst
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
+        if self.environment.is_async or node.attr in _DICT_ATTRIBUTES:
+            super().visit_Getattr(node, frame)
+            return
+        name = repr(node.attr)
+        self.write("(_examgen_obj[" + name + "] if type(_examgen_obj := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {name} in _examgen_obj else ")
+        self.write(f"environment.getattr(_examgen_obj, {name}))")
+
+
 class TemplateCache(dict):  # type: ignore[type-arg]
     """Jinja's cache of loaded templates as a plain dict, bounded like Jinja's own (400
     templates): Jinja's ``LRUCache`` takes a lock and reorders its queue on every lookup, and a
@@ -359,6 +380,7 @@ class Environment(jinja2.Environment):
     """
 
     context_class = Context
+    code_generator_class = CodeGenerator
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}

@@ -155,6 +155,30 @@ def test_attribute_lookup_finds_what_jinja_finds(obj, name):
         assert found == expected
 
 
+def _rendered(template: jinja2.Template, **context) -> str:
+    try:
+        return template.render(**context)
+    except Exception as err:  # the same error, with the same message, from both
+        return f"{type(err).__name__}: {err}"
+
+
+@given(objects, names | st.sampled_from(["broken", "p", "q", "real", "upper"]), names)
+@example({"items": 1}, "items", "x")  # a dict's method, not its key
+@example({"w1": {"x": 2}}, "w1", "x")  # keys of keys
+@example({"points": 3}, "w2", "x")  # a key missing
+def test_an_attribute_in_a_template_is_what_jinja_finds(obj, name, inner):
+    """Templates compiled by ``render.CodeGenerator`` (a plain dict's key found in place) and
+    by Jinja's own, in an expression, a chain, a loop and a macro."""
+    for source in (
+        f"{{{{ o.{name} }}}}",
+        f"{{{{ o.{name}.{inner} }}}}|{{{{ [o.{inner}, o.{name}]|length }}}}",
+        f"{{% for v in [o, o] if v.{name} is defined %}}{{{{ v.{name} }}}}{{% endfor %}}",
+        f"{{% macro m(v) %}}{{{{ v.{name} }}}}{{% endmacro %}}{{{{ m(o) }}}}",
+    ):
+        ours, plain = _jinja_pair(source)
+        assert _rendered(ours, o=obj) == _rendered(plain, o=obj)
+
+
 def _stop():
     raise StopIteration
 
