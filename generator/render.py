@@ -331,11 +331,13 @@ def _positional_macro_arguments(
 
 
 class CodeGenerator(jinja2.compiler.CodeGenerator):
-    """Jinja's compiler, writing ``steps.w1`` so that on a plain dict (what families' steps and
-    a document's students are made of) the key is found without calling
-    ``Environment.getattr``: a template render looks up dozens of them. The expression finds
-    what ``Environment.getattr`` finds (for a name that is not one of ``dict``'s attributes, a
-    plain dict's key, else whatever the call finds), evaluating ``steps`` once."""
+    """Jinja's compiler, writing ``steps.w1`` so that it is looked up in place, without calling
+    ``Environment.getattr`` (a template render looks up dozens): on a plain dict (what
+    families' steps and a document's students are made of) the key, else the attribute, else
+    ``Environment.item_or_undefined``. That is what ``Environment.getattr`` finds, for a name
+    that is not one of ``dict``'s attributes (those take the call), looking the attribute up as
+    often and evaluating ``steps`` once. (An attribute whose value is Jinja's own ``missing``
+    would be looked up as an item too.)"""
 
     @jinja2.compiler.optimizeconst
     def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
@@ -343,10 +345,11 @@ class CodeGenerator(jinja2.compiler.CodeGenerator):
             super().visit_Getattr(node, frame)
             return
         name = repr(node.attr)
-        self.write("(_examgen_obj[" + name + "] if type(_examgen_obj := ")
+        self.write(f"(_examgen_obj[{name}] if type(_examgen_obj := ")
         self.visit(node.node, frame)
-        self.write(f") is dict and {name} in _examgen_obj else ")
-        self.write(f"environment.getattr(_examgen_obj, {name}))")
+        self.write(f") is dict and {name} in _examgen_obj else _examgen_found if ")
+        self.write(f"(_examgen_found := getattr(_examgen_obj, {name}, missing)) is not missing ")
+        self.write(f"else environment.item_or_undefined(_examgen_obj, {name}))")
 
 
 class TemplateCache(dict):  # type: ignore[type-arg]
@@ -396,8 +399,12 @@ class Environment(jinja2.Environment):
         try:
             return _getattr(obj, attribute)
         except AttributeError:
-            pass
-        try:  # what Jinja's own ``getattr`` does next, without looking the attribute up again
+            return self.item_or_undefined(obj, attribute)
+
+    def item_or_undefined(self, obj: Any, attribute: str) -> Any:
+        """What Jinja's own ``getattr`` does once the attribute is missing, without looking the
+        attribute up again."""
+        try:
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)

@@ -166,6 +166,8 @@ def _rendered(template: jinja2.Template, **context) -> str:
 @example({"items": 1}, "items", "x")  # a dict's method, not its key
 @example({"w1": {"x": 2}}, "w1", "x")  # keys of keys
 @example({"points": 3}, "w2", "x")  # a key missing
+@example(_Thing(), "broken", "x")  # a failing property: looked up once, as Jinja does
+@example(_Thing(), "x", "w1")  # an item, after the attribute is missing
 def test_an_attribute_in_a_template_is_what_jinja_finds(obj, name, inner):
     """Templates compiled by ``render.CodeGenerator`` (a plain dict's key found in place) and
     by Jinja's own, in an expression, a chain, a loop and a macro."""
@@ -176,7 +178,11 @@ def test_an_attribute_in_a_template_is_what_jinja_finds(obj, name, inner):
         f"{{% macro m(v) %}}{{{{ v.{name} }}}}{{% endmacro %}}{{{{ m(o) }}}}",
     ):
         ours, plain = _jinja_pair(source)
-        assert _rendered(ours, o=obj) == _rendered(plain, o=obj)
+        before = _Thing.looked_up
+        found = _rendered(ours, o=obj)
+        ours_looked_up = _Thing.looked_up - before
+        assert found == _rendered(plain, o=obj)
+        assert ours_looked_up == _Thing.looked_up - before - ours_looked_up  # as often
 
 
 def _stop():
