@@ -301,6 +301,7 @@ class Context(jinja2.runtime.Context):
 
 #: The keyword arguments Jinja's generated code passes to ``Context.call`` besides the caller.
 _SCOPE_ARGUMENTS = frozenset({"_block_vars", "_loop_vars"})
+_CALLER_ARGUMENTS = _SCOPE_ARGUMENTS | {"caller"}
 
 
 def _positional_macro_arguments(
@@ -322,10 +323,10 @@ def _positional_macro_arguments(
         return None
     if macro.caller:  # a macro whose body calls ``caller()``: ``call`` blocks pass it one
         caller = kwargs.get("caller")
-        if caller is None or not kwargs.keys() - _SCOPE_ARGUMENTS <= {"caller"}:
+        if caller is None or not _CALLER_ARGUMENTS.issuperset(kwargs):
             return None
         return (*args, caller)
-    if kwargs.keys() - _SCOPE_ARGUMENTS:
+    if kwargs and not _SCOPE_ARGUMENTS.issuperset(kwargs):
         return None
     return args
 
