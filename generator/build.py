@@ -135,18 +135,18 @@ class StudentPieces:
         )
 
 
-_last_pieces: list[StudentPieces] = []  # the last student's, while their documents are written
+_last_pieces: list[StudentPieces | None] = [None]  # the last student's, read and set whole
 
 
 def student_pieces(exam: StudentExam) -> StudentPieces:
     """``StudentPieces.of(exam)``, remembered for the last student asked about: a build writes a
     student's documents one after another. Told apart by identity: a ``StudentExam`` is frozen,
     and the one remembered is kept, so its ``id`` is no other's."""
-    if _last_pieces and _last_pieces[0].exam is exam:
-        return _last_pieces[0]
-    pieces = StudentPieces.of(exam)
-    _last_pieces[:] = [pieces]
-    return pieces
+    last = _last_pieces[0]
+    if last is not None and last.exam is exam:
+        return last
+    last = _last_pieces[0] = StudentPieces.of(exam)
+    return last
 
 
 def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dict[str, Any]:

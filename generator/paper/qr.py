@@ -163,10 +163,7 @@ def _remainder_logs(data: int, error: int) -> np.ndarray:
 def _symbol(version: int) -> _Symbol:
     width = encoder.calc_matrix_size(version)
     infos = consts.ECC[version][_ERROR]
-    blocks = tuple(
-        _Block.of(e.num_blocks, e.num_data, e.num_total - e.num_data)
-        for e in infos
-    )
+    blocks = tuple(_Block.of(e.num_blocks, e.num_data, e.num_total - e.num_data) for e in infos)
     # Message order: data codewords block by block in turn, then the error codewords likewise.
     data_blocks, error_blocks, start = [], [], 0
     for e in infos:
