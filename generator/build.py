@@ -32,7 +32,15 @@ from generator.paper.qr import student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
 from generator.pdf import STUDENT_MARK, PdfPhase, PdfStudent, available_cores, student_parts
-from generator.render import EXTENSIONS, FORMATS, Format, render_document, render_problem
+from generator.render import (
+    EXTENSIONS,
+    FORMATS,
+    Format,
+    QuestionTexts,
+    placeholders,
+    render_document,
+    render_placed_document,
+)
 from generator.roster import Student
 from generator.seeding import check_seed
 from generator.spec import Slot, Spec
@@ -95,27 +103,64 @@ def generate_exams(
 
 # --- rendering ----------------------------------------------------------------------------------
 def render_question(fmt: Format, question: Question, show_solutions: bool) -> str:
+    return question_texts(question).text(fmt, show_solutions)
+
+
+def question_texts(question: Question) -> QuestionTexts:
     variant = question.variant
-    return render_problem(
-        fmt,
+    return QuestionTexts(
         variant,
         number=question.number,
         points=question.slot.points,
-        show_solutions=show_solutions,
         extra={"space": question.slot.space, "work_space": work_space(variant)},
     )
 
 
+@dataclass(frozen=True)
+class StudentPieces:
+    """What a student's four documents (exam and solutions, LaTeX and Markdown) have in common,
+    worked out once for the four: the questions' keys, the total, the answer sheet's rows."""
+
+    exam: StudentExam
+    questions: tuple[QuestionTexts, ...]
+    variant_code: str
+    total_points: int | float
+    answer_rows: list[tuple[int, list[str]]]
+
+    @classmethod
+    def of(cls, exam: StudentExam) -> StudentPieces:
+        return cls(
+            exam,
+            tuple(question_texts(q) for q in exam.questions),
+            exam.variant_code,
+            exam.total_points,
+            [(q.number, values) for q in exam.questions if (values := bubble_values(q.variant))],
+        )
+
+
+_last_pieces: list[StudentPieces | None] = [None]  # the last student's, read and set whole
+
+
+def student_pieces(exam: StudentExam) -> StudentPieces:
+    """``StudentPieces.of(exam)``, remembered for the last student asked about: a build writes a
+    student's documents one after another. Told apart by identity: a ``StudentExam`` is frozen,
+    and the one remembered is kept, so its ``id`` is no other's."""
+    last = _last_pieces[0]
+    if last is not None and last.exam is exam:
+        return last
+    last = _last_pieces[0] = StudentPieces.of(exam)
+    return last
+
+
 def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dict[str, Any]:
+    pieces = student_pieces(exam)
     return {
         "id": exam.student.id,
         "name": exam.student.name,
-        "variant_code": exam.variant_code,
-        "total_points": exam.total_points,
-        "questions": [render_question(fmt, q, show_solutions) for q in exam.questions],
-        "answer_rows": [
-            (q.number, values) for q in exam.questions if (values := bubble_values(q.variant))
-        ],
+        "variant_code": pieces.variant_code,
+        "total_points": pieces.total_points,
+        "questions": [q.text(fmt, show_solutions) for q in pieces.questions],
+        "answer_rows": pieces.answer_rows,
         # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
         "qr_codes": []
         if show_solutions or fmt != "latex"
@@ -128,10 +173,24 @@ def render_exam_document(
 ) -> str:
     """One document holding ``exams`` in order (one student per file, or a batch for printing)."""
     students = [student_context(fmt, e, show_solutions) for e in exams]
+    name = f"exam.{EXTENSIONS[fmt]}.j2"
+    problems = [text for student in students for text in student["questions"]]
+    places = iter(placeholders(len(problems)))
+    placed = render_placed_document(
+        fmt,
+        name,
+        problems,
+        preamble_ends=STUDENT_MARK,
+        exam=spec,
+        students=[{**s, "questions": [next(places) for _ in s["questions"]]} for s in students],
+        show_solutions=show_solutions,
+    )
+    if placed is not None:
+        return placed
     return render_document(
         fmt,
-        f"exam.{EXTENSIONS[fmt]}.j2",
-        problems=[text for student in students for text in student["questions"]],
+        name,
+        problems=problems,
         preamble_ends=STUDENT_MARK,
         exam=spec,
         students=students,

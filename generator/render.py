@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 import jinja2.runtime
 import sympy
 from jinja2.utils import internalcode
@@ -171,7 +173,10 @@ def tex_inline(value: sympy.Rational | int) -> str:
 
 def tuple_tex(values: Sequence[Any]) -> str:
     """A vector in running text, ``(9/4, -1)``: tuples are always inline."""
-    return _remembered_vector(_tuple_tex, values)
+    seen = _tuples_seen.get(id(values))
+    if seen is not None and seen[0] is values:
+        return seen[1]
+    return _remembered_vector(_tuple_tex, values, _tuples_seen)
 
 
 def _tuple_tex(values: Sequence[Any]) -> str:
@@ -179,7 +184,10 @@ def _tuple_tex(values: Sequence[Any]) -> str:
 
 
 def column_tex(values: Sequence[Any]) -> str:
-    return _remembered_vector(_column_tex, values)
+    seen = _columns_seen.get(id(values))
+    if seen is not None and seen[0] is values:
+        return seen[1]
+    return _remembered_vector(_column_tex, values, _columns_seen)
 
 
 def _column_tex(values: Sequence[Any]) -> str:
@@ -190,12 +198,23 @@ def _column_tex(values: Sequence[Any]) -> str:
 #: weights and gradients in both formats, and small values recur from student to student).
 REMEMBERED_VECTORS = 4096
 _vectors: dict[tuple[Any, ...], str] = {}
+#: The tuples each of ``tup`` and ``col`` wrote last, by identity, with their texts: a solution's
+#: steps hold their vectors as tuples, printed again by each format and version. An entry keeps
+#: its tuple alive, so no other object has its ``id`` while it is remembered; a tuple of
+#: Rationals cannot change.
+_tuples_seen: dict[int, tuple[tuple[Any, ...], str]] = {}
+_columns_seen: dict[int, tuple[tuple[Any, ...], str]] = {}
 
 
-def _remembered_vector(write: Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+def _remembered_vector(
+    write: Callable[[Sequence[Any]], str],
+    values: Sequence[Any],
+    seen: dict[int, tuple[tuple[Any, ...], str]],
+) -> str:
     """``write(values)``, remembered by the numbers' values when every one is a sympy Rational:
     ``tex_inline`` and ``latex`` write a Rational from its numerator and denominator alone (a
-    list or tuple of anything else is written afresh every time). Full, the memory is emptied."""
+    list or tuple of anything else is written afresh every time); a tuple is remembered in
+    ``seen`` by identity as well. Full, a memory is emptied."""
     if type(values) is not list and type(values) is not tuple:
         return write(values)
     key: list[Any] = [write]
@@ -209,6 +228,10 @@ def _remembered_vector(write: Callable[[Sequence[Any]], str], values: Sequence[A
         if len(_vectors) >= REMEMBERED_VECTORS:
             _vectors.clear()
         found = _vectors[remembered] = write(values)
+    if type(values) is tuple:
+        if len(seen) >= REMEMBERED_VECTORS:
+            seen.clear()
+        seen[id(values)] = (values, found)
     return found
 
 
@@ -278,6 +301,7 @@ class Context(jinja2.runtime.Context):
 
 #: The keyword arguments Jinja's generated code passes to ``Context.call`` besides the caller.
 _SCOPE_ARGUMENTS = frozenset({"_block_vars", "_loop_vars"})
+_CALLER_ARGUMENTS = _SCOPE_ARGUMENTS | {"caller"}
 
 
 def _positional_macro_arguments(
@@ -299,12 +323,34 @@ def _positional_macro_arguments(
         return None
     if macro.caller:  # a macro whose body calls ``caller()``: ``call`` blocks pass it one
         caller = kwargs.get("caller")
-        if caller is None or not kwargs.keys() - _SCOPE_ARGUMENTS <= {"caller"}:
+        if caller is None or not _CALLER_ARGUMENTS.issuperset(kwargs):
             return None
         return (*args, caller)
-    if kwargs.keys() - _SCOPE_ARGUMENTS:
+    if kwargs and not _SCOPE_ARGUMENTS.issuperset(kwargs):
         return None
     return args
+
+
+class CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, writing ``steps.w1`` so that it is looked up in place, without calling
+    ``Environment.getattr`` (a template render looks up dozens): on a plain dict (what
+    families' steps and a document's students are made of) the key, else the attribute, else
+    ``Environment.item_or_undefined``. That is what ``Environment.getattr`` finds, for a name
+    that is not one of ``dict``'s attributes (those take the call), looking the attribute up as
+    often and evaluating ``steps`` once. (An attribute whose value is Jinja's own ``missing``
+    would be looked up as an item too.)"""
+
+    @jinja2.compiler.optimizeconst
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
+        if self.environment.is_async or node.attr in _DICT_ATTRIBUTES:
+            super().visit_Getattr(node, frame)
+            return
+        name = repr(node.attr)
+        self.write(f"(_examgen_obj[{name}] if type(_examgen_obj := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {name} in _examgen_obj else _examgen_found if ")
+        self.write(f"(_examgen_found := getattr(_examgen_obj, {name}, missing)) is not missing ")
+        self.write(f"else environment.item_or_undefined(_examgen_obj, {name}))")
 
 
 class TemplateCache(dict):  # type: ignore[type-arg]
@@ -338,6 +384,7 @@ class Environment(jinja2.Environment):
     """
 
     context_class = Context
+    code_generator_class = CodeGenerator
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
@@ -353,8 +400,12 @@ class Environment(jinja2.Environment):
         try:
             return _getattr(obj, attribute)
         except AttributeError:
-            pass
-        try:  # what Jinja's own ``getattr`` does next, without looking the attribute up again
+            return self.item_or_undefined(obj, attribute)
+
+    def item_or_undefined(self, obj: Any, attribute: str) -> Any:
+        """What Jinja's own ``getattr`` does once the attribute is missing, without looking the
+        attribute up again."""
+        try:
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
@@ -415,11 +466,35 @@ def render_problem(
 ) -> str:
     """One question (statement, and solution when shown) in one format, from the family's
     template; the template sees the variant's params, solution steps and answer."""
-    problem = Problem(fmt, variant, number, points, show_solutions, extra)
-    key = ProblemKey.of(problem)
-    if key is None:  # params or extras without a value to key by: rendered every time
-        return problem.render()
-    return _remembered_problem(key)
+    question = QuestionTexts(variant, number=number, points=points, extra=extra)
+    return question.text(fmt, show_solutions)
+
+
+class QuestionTexts:
+    """One question's texts (``render_problem``) in any format and version: a build prints each
+    question in four documents (exam and solutions, LaTeX and Markdown), and what the texts are
+    remembered by, the variant's values above all, is gathered and hashed once for all four."""
+
+    __slots__ = ("variant", "number", "points", "extra", "key")
+
+    def __init__(
+        self,
+        variant: Variant,
+        *,
+        number: int = 1,
+        points: int | float = 1,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.variant, self.number, self.points, self.extra = variant, number, points, extra
+        self.key = QuestionKey.of(self)
+
+    def problem(self, fmt: Format, show_solutions: bool = True) -> Problem:
+        return Problem(fmt, self.variant, self.number, self.points, show_solutions, self.extra)
+
+    def text(self, fmt: Format, show_solutions: bool = True) -> str:
+        if self.key is None:  # params or extras without a value to key by: rendered every time
+            return self.problem(fmt, show_solutions).render()
+        return _remembered_problem(ProblemKey(self, fmt, show_solutions))
 
 
 class Problem(NamedTuple):
@@ -458,19 +533,59 @@ class Problem(NamedTuple):
 REMEMBERED_PROBLEMS = 512
 
 
-class ProblemKey:
-    """Everything a problem's text depends on, by value: the environment and the template, the
-    variant's family, params and answer (``Family.solve`` is a pure function of the params, so
-    they determine the steps too), and ``render_problem``'s arguments, each with its type (``1``
-    and ``1.0`` points print differently). Hashed once, as ``functools`` does with its own keys.
-    ``problem`` is what to render on a miss: it is not part of the key."""
+class QuestionKey:
+    """Everything a question's texts depend on but the format and the version, by value: the
+    family's template, the variant's family, params and answer (``Family.solve`` is a pure
+    function of the params, so they determine the steps too), and the question's number, points
+    and extras, each with its type (``1`` and ``1.0`` points print differently). Hashed once, as
+    ``functools`` does with its own keys."""
 
-    __slots__ = ("value", "hash", "problem")
+    __slots__ = ("value", "hash")
 
-    def __init__(self, value: tuple[Any, ...], problem: Problem) -> None:
+    def __init__(self, value: tuple[Any, ...]) -> None:
         self.value = value
         self.hash = hash(value)  # TypeError for a param or an extra that has no value to key by
-        self.problem = problem
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QuestionKey) and self.value == other.value
+
+    @classmethod
+    def of(cls, question: QuestionTexts) -> QuestionKey | None:
+        """The key, or ``None`` when a param or an extra value cannot be hashed."""
+        variant = question.variant
+        family = variant.family
+        number, points = question.number, question.points
+        value = (
+            family_template_name(family),
+            family.ID,
+            variant.params,
+            variant.solution.answer,
+            type(number),
+            number,
+            type(points),
+            points,
+            *_typed_items(question.extra),
+        )
+        try:
+            return cls(value)
+        except TypeError:
+            return None
+
+
+class ProblemKey:
+    """A problem text's key: the question's (``QuestionKey``), the environment (a fresh one
+    after ``environment.cache_clear()`` renders afresh), the format and the version. ``question``
+    is what to render on a miss: it is not part of the key."""
+
+    __slots__ = ("value", "hash", "question")
+
+    def __init__(self, question: QuestionTexts, fmt: Format, show_solutions: bool) -> None:
+        self.value = (question.key, environment(fmt), fmt, type(show_solutions), show_solutions)
+        self.hash = hash(self.value)
+        self.question = question
 
     def __hash__(self) -> int:
         return self.hash
@@ -478,31 +593,9 @@ class ProblemKey:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ProblemKey) and self.value == other.value
 
-    @classmethod
-    def of(cls, problem: Problem) -> ProblemKey | None:
-        """The key, or ``None`` when a param or an extra value cannot be hashed."""
-        variant = problem.variant
-        family = variant.family
-        number, points, show_solutions = problem.number, problem.points, problem.show_solutions
-        value = (
-            environment(problem.fmt),
-            family_template_name(family),
-            family.ID,
-            variant.params,
-            variant.solution.answer,
-            problem.fmt,
-            type(number),
-            number,
-            type(points),
-            points,
-            type(show_solutions),
-            show_solutions,
-            *_typed_items(problem.extra),
-        )
-        try:
-            return cls(value, problem)
-        except TypeError:
-            return None
+    def render(self) -> str:
+        _, _, fmt, _, show_solutions = self.value
+        return self.question.problem(fmt, show_solutions).render()
 
 
 def _typed_items(extra: dict[str, Any] | None) -> Iterator[Any]:
@@ -517,7 +610,7 @@ def _typed_items(extra: dict[str, Any] | None) -> Iterator[Any]:
 
 @lru_cache(maxsize=REMEMBERED_PROBLEMS)
 def _remembered_problem(key: ProblemKey) -> str:
-    return key.problem.render()
+    return key.render()
 
 
 def render_document(
@@ -537,6 +630,67 @@ def render_document(
     if fmt in FINISH:  # a finished problem need not be what tidying leaves as it is
         return _finish(fmt, text)
     return _tidy_around(text, problems, preamble_ends)
+
+
+def placeholders(count: int) -> list[str]:
+    """What a context holds in place of each of ``count`` problems for
+    ``render_placed_document``: lines NUL can never print otherwise (the ``text`` filter folds
+    control characters to spaces)."""
+    return [f"\x00{i}\x00\n" for i in range(count)]
+
+
+def render_placed_document(
+    fmt: Format,
+    template_name: str,
+    problems: Sequence[str],
+    *,
+    preamble_ends: str = "",
+    **context: Any,
+) -> str | None:
+    """``render_document`` for a context holding ``placeholders(len(problems))`` where it holds
+    the problems' texts for ``render_document``: the same document, with the problems put in
+    place once the rest is tidied, so neither Jinja nor tidying goes through their text.
+    ``None`` when the template did not print every placeholder once, in order, as a line of its
+    own (``render_document`` then), or a problem is not as ``render_problem`` leaves it.
+
+    A problem ``p + "\\n"`` (``_tidy`` leaves it as it is; it starts and ends with a character
+    that is not whitespace) tidies in a text like any one-line word ``w`` without whitespace:
+    ``_tidy(a + p + "\\n" + b)`` is ``_tidy(a + w + "\\n" + b)`` with ``p`` for ``w``. Its
+    first and last lines end and start where ``w`` does, its lines in between are tidied
+    already, and no blank-line run reaches into it (``tests/test_remembered.py`` checks this
+    against ``_tidy``). The exam templates print each problem as it is: one that filtered its
+    text (``|indent``) would need ``render_document``."""
+    if fmt in FINISH:
+        return None
+    with template_errors(template_name, "document"):
+        text = template(fmt, template_name).render(**context)
+    return _tidy_placed(text, problems, preamble_ends)
+
+
+def _tidy_placed(text: str, problems: Sequence[str], preamble_ends: str = "") -> str | None:
+    """``_tidy`` of ``text`` with ``problems`` for its placeholders, or ``None`` when ``text``
+    does not hold each placeholder once, in order, as a line's end, or a problem does not start
+    and end as ``_tidy`` leaves a text that is not empty."""
+    if not all(map(_placeable, problems)):
+        return None
+    parts = text.split("\x00")
+    if len(parts) != 2 * len(problems) + 1 or parts[1::2] != [str(i) for i in range(len(problems))]:
+        return None
+    if any(not part.startswith("\n") for part in parts[2::2]):
+        return None
+    # Tidying keeps every character that is not whitespace, in order: NULs and numbers too.
+    tidied = _tidy_around(text, (), preamble_ends).split("\x00")
+    tidied[1::2] = [problem[:-1] for problem in problems]
+    return "".join(tidied)
+
+
+def _placeable(problem: str) -> bool:
+    return (
+        len(problem) > 1
+        and not problem[0].isspace()
+        and problem[-1] == "\n"
+        and not problem[-2].isspace()
+    )
 
 
 @contextmanager

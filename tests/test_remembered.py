@@ -46,6 +46,13 @@ def test_a_remembered_problem_is_the_problem_rendered_afresh(fmt, seed, points):
     afresh = render.Problem(*args).render()
     assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
     assert render.render_problem(fmt, variant, number=3, points=points, extra=extra) == afresh
+    # One question's texts in both versions (a build asks for all of them from one key).
+    question = render.QuestionTexts(variant, number=3, points=points, extra=extra)
+    for show_solutions in (False, True, False):
+        assert (
+            question.text(fmt, show_solutions)
+            == render.Problem(fmt, variant, 3, points, show_solutions, extra).render()
+        )
 
 
 def test_points_of_another_type_are_another_problem():
@@ -61,7 +68,7 @@ def test_unhashable_params_render_without_being_remembered():
     variant = get_family("sgd-direction").generate(question_stream(0, "s001", 1))
     extra = {"space": ["not", "hashable"]}
     problem = render.Problem("latex", variant, 1, 1, True, extra)
-    assert render.ProblemKey.of(problem) is None
+    assert render.QuestionTexts(variant, extra=extra).key is None
     assert render.render_problem("latex", variant, extra=extra) == problem.render()
 
 
@@ -146,6 +153,36 @@ def test_attribute_lookup_finds_what_jinja_finds(obj, name):
         assert isinstance(found, jinja2.Undefined)
     else:
         assert found == expected
+
+
+def _rendered(template: jinja2.Template, **context) -> str:
+    try:
+        return template.render(**context)
+    except Exception as err:  # the same error, with the same message, from both
+        return f"{type(err).__name__}: {err}"
+
+
+@given(objects, names | st.sampled_from(["broken", "p", "q", "real", "upper"]), names)
+@example({"items": 1}, "items", "x")  # a dict's method, not its key
+@example({"w1": {"x": 2}}, "w1", "x")  # keys of keys
+@example({"points": 3}, "w2", "x")  # a key missing
+@example(_Thing(), "broken", "x")  # a failing property: looked up once, as Jinja does
+@example(_Thing(), "x", "w1")  # an item, after the attribute is missing
+def test_an_attribute_in_a_template_is_what_jinja_finds(obj, name, inner):
+    """Templates compiled by ``render.CodeGenerator`` (a plain dict's key found in place) and
+    by Jinja's own, in an expression, a chain, a loop and a macro."""
+    for source in (
+        f"{{{{ o.{name} }}}}",
+        f"{{{{ o.{name}.{inner} }}}}|{{{{ [o.{inner}, o.{name}]|length }}}}",
+        f"{{% for v in [o, o] if v.{name} is defined %}}{{{{ v.{name} }}}}{{% endfor %}}",
+        f"{{% macro m(v) %}}{{{{ v.{name} }}}}{{% endmacro %}}{{{{ m(o) }}}}",
+    ):
+        ours, plain = _jinja_pair(source)
+        before = _Thing.looked_up
+        found = _rendered(ours, o=obj)
+        ours_looked_up = _Thing.looked_up - before
+        assert found == _rendered(plain, o=obj)
+        assert ours_looked_up == _Thing.looked_up - before - ours_looked_up  # as often
 
 
 def _stop():
@@ -375,6 +412,75 @@ def test_a_document_is_tidied_around_its_problems_as_a_whole(pairs, first, skip,
         assert render._tidy_around(text, looked_for, mark) == render._tidy(text)
 
 
+#: A problem as ``render_problem`` gives it (a text ``_tidy`` made), or with a space at either
+#: end, which tidying around it would strip and putting it in place must not keep.
+placed_problems = st.builds(
+    lambda text, spaced: spaced[0] + render._tidy(text)[:-1] + spaced[1] + "\n",
+    shell_text,
+    st.sampled_from([("", ""), ("", ""), (" ", ""), ("", " ")]),
+)
+
+
+@settings(max_examples=300)  # string work only
+@given(
+    st.lists(st.tuples(placed_problems, between), max_size=4),
+    between,
+    st.sampled_from(["", "%m", " %m"]),
+    st.tuples(shell_text, st.integers(0, 3)),
+)
+def test_problems_put_in_place_after_tidying_are_tidied_as_a_whole(pairs, first, mark, preamble):
+    """Each problem on lines of its own or run on with the document's text before and after
+    it, blank lines or spaces around it or not: tidying the document with placeholders and
+    then putting the problems in gives ``_tidy`` of the document that holds them, or ``None``
+    for a problem that is empty or has spaces at an end. Placeholders missing, repeated, out
+    of order or not ending a line give ``None``."""
+    problems = [problem for problem, _ in pairs]
+    shells = [shell for _, shell in pairs]
+    head = preamble[0] + "\n" * preamble[1] + "%m" + first
+
+    def document(texts):
+        return head + "".join(text + shell for text, shell in zip(texts, shells, strict=True))
+
+    places = render.placeholders(len(problems))
+    placed = render._tidy_placed(document(places), problems, mark)
+    if all(problem.strip() and render._tidy(problem) == problem for problem in problems):
+        assert placed == render._tidy(document(problems))
+    else:
+        assert placed is None
+    if len(problems) > 1:
+        assert render._tidy_placed(document(places[::-1]), problems) is None
+    if problems:
+        assert render._tidy_placed(document(places) + places[0], problems) is None
+        run_on = document(places).replace("\x00\n", "\x00 \n")
+        assert render._tidy_placed(run_on, problems) is None
+
+
+def test_the_builds_documents_put_their_problems_in_place():
+    """The exam templates print every problem as it is, so the build's documents all take
+    ``render_placed_document`` (``test_a_document_tidied_around_its_problems_is_tidied_whole``
+    checks what they are)."""
+    spec = load_spec(DEFAULT_SPEC)
+    exams = [build.generate_student(spec, 5, student) for student in numbered_students(2)]
+    for fmt in ("latex", "markdown"):
+        for show_solutions in (False, True):
+            contexts = [build.student_context(fmt, exam, show_solutions) for exam in exams]
+            problems = [text for context in contexts for text in context["questions"]]
+            places = iter(render.placeholders(len(problems)))
+            held = [{**c, "questions": [next(places) for _ in c["questions"]]} for c in contexts]
+            name = f"exam.{render.EXTENSIONS[fmt]}.j2"
+            placed = render.render_placed_document(
+                fmt, name, problems, exam=spec, students=held, show_solutions=show_solutions
+            )
+            assert placed == render.render_document(
+                fmt,
+                name,
+                problems=problems,
+                exam=spec,
+                students=contexts,
+                show_solutions=show_solutions,
+            )
+
+
 def test_a_remembered_preamble_is_the_same_text():
     """Preambles are told apart by their whole text, not only their length."""
     for preamble in ("\\begin{a}", "\\begin{b}", "\\begin{a}"):
@@ -383,6 +489,45 @@ def test_a_remembered_preamble_is_the_same_text():
     for i in range(render.REMEMBERED_PREAMBLES + 3):
         render._tidy_around(f"p{i}\n%m\n", [], "%m")
     assert len(render._preambles) == render.REMEMBERED_PREAMBLES
+
+
+def plain_student_context(fmt, exam, show_solutions):
+    """``build.student_context`` as it was before a student's documents shared their pieces."""
+    return {
+        "id": exam.student.id,
+        "name": exam.student.name,
+        "variant_code": exam.variant_code,
+        "total_points": exam.total_points,
+        "questions": [
+            render.Problem(
+                fmt,
+                q.variant,
+                q.number,
+                q.slot.points,
+                show_solutions,
+                {"space": q.slot.space, "work_space": build.work_space(q.variant)},
+            ).render()
+            for q in exam.questions
+        ],
+        "answer_rows": [
+            (q.number, values) for q in exam.questions if (values := build.bubble_values(q.variant))
+        ],
+        "qr_codes": []
+        if show_solutions or fmt != "latex"
+        else build.student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions)),
+    }
+
+
+def test_a_students_shared_pieces_are_each_documents_own():
+    """Students asked about in turn, again and interleaved (a batch, a build): each document's
+    context is the one computed afresh for that student."""
+    spec = load_spec(DEFAULT_SPEC)
+    first, second = (build.generate_student(spec, 3, s) for s in numbered_students(2))
+    for exam in (first, first, second, first, second, second):
+        for fmt in ("latex", "markdown"):
+            for show_solutions in (False, True):
+                context = build.student_context(fmt, exam, show_solutions)
+                assert context == plain_student_context(fmt, exam, show_solutions)
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
@@ -412,18 +557,23 @@ def test_a_remembered_vector_is_the_vector_written_afresh(values, as_tuple):
     """Both ``tup`` and ``col`` of the same numbers (remembered apart), as a list, a tuple or
     an iterator (written afresh), and ints among the Rationals (written afresh)."""
     given_values = tuple(values) if as_tuple else values
-    assert render.tuple_tex(given_values) == "(" + ", ".join(map(render.tex_inline, values)) + ")"
-    assert render.column_tex(given_values) == (
-        r"\begin{bmatrix}" + r"\\ ".join(map(render.latex, values)) + r"\end{bmatrix}"
-    )
+    for _ in range(2):  # the second time, a tuple is found by identity
+        assert (
+            render.tuple_tex(given_values) == "(" + ", ".join(map(render.tex_inline, values)) + ")"
+        )
+        assert render.column_tex(given_values) == (
+            r"\begin{bmatrix}" + r"\\ ".join(map(render.latex, values)) + r"\end{bmatrix}"
+        )
     assert render.tuple_tex(iter(values)) == render._tuple_tex(values)
     assert render.column_tex(iter(values)) == render._column_tex(values)
 
 
 def test_remembered_vectors_are_bounded():
     for i in range(render.REMEMBERED_VECTORS + 5):
-        render.tuple_tex([sympy.Rational(i, 7)])
-    assert len(render._vectors) <= render.REMEMBERED_VECTORS
+        render.tuple_tex((sympy.Rational(i, 7),))
+        render.column_tex((sympy.Rational(i, 7),))
+    for remembered in (render._vectors, render._tuples_seen, render._columns_seen):
+        assert 0 < len(remembered) <= render.REMEMBERED_VECTORS
 
 
 def plain_descent_step(data, positions, w0, eta):
