@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,21 +174,21 @@ def pages_pass(folder: Path, work: Path, pages: int) -> Path:
     return tex
 
 
-def file_creation_ms(folder: Path, count: int = 500) -> float:
+def file_creation_ms(probe: Path, count: int = 500) -> float:
     """CPU milliseconds (this process, kernel time included) to create and write a 20 KB file in
-    ``folder``: a build creates six per student (four sources, two PDFs), and some disks take
-    twenty times longer than others. On ext4 without a journal, allocating an inode skips every
-    inode of the group deleted in the last minute or more (the kernel's ``recently_deleted``),
-    one by one, so after thousands of deletions (a test run, another benchmark) creating a file
-    took 0.3–0.8 ms where it takes 0.03 on a quiet disk or a tmpfs."""
-    probe = folder / "file-creation"
+    the new folder ``probe``: a build creates six per student (four sources, two PDFs), and some
+    disks take twenty times longer than others. On ext4 without a journal, allocating an inode
+    skips every inode of the group deleted in the last minute or more (the kernel's
+    ``recently_deleted``), one by one, so after thousands of deletions (a test run, another
+    benchmark) creating a file took 0.3–0.8 ms where it takes 0.03 on a quiet disk or a tmpfs.
+    The files stay until the benchmark's folder goes: deleting them here would slow the builds
+    that follow."""
     probe.mkdir()
     data = b"x" * 20_000
     start = time.process_time()
     for k in range(count):
         (probe / f"{k}.tex").write_bytes(data)
     seconds = time.process_time() - start
-    shutil.rmtree(probe)
     return 1000 * seconds / count
 
 
@@ -227,7 +226,7 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="examgen-speed-", dir=args.dir) as tmp:
         tmp_path = Path(tmp)
-        creation_ms = file_creation_ms(tmp_path)
+        creation_ms = file_creation_ms(tmp_path / "disk-before")
         help_times = [run([*EXAMGEN, "--help"])[0] for _ in range(5)]
 
         # With PDFs against bare pdflatex on the same parts and cores, back to back.
@@ -253,7 +252,7 @@ def main() -> None:
         big_kb = 0
         if args.memory:
             big_kb = build(tmp_path / "big", args.memory, pdf=True, memory=True)[1]
-        creation_end_ms = file_creation_ms(tmp_path)
+        creation_end_ms = file_creation_ms(tmp_path / "disk-after")
 
     rows.append(
         (
