@@ -181,6 +181,130 @@ STRATEGIES: dict[str, Strategy] = {
     "shortest option": shortest,
     "odd one out by sign": odd_sign,
 }
+#: The strategies ``subset_picks`` computes itself, in this order.
+_FAST_STRATEGIES = (mirror_majority, nearest_centroid, nearest_median, longest, shortest, odd_sign)
+
+
+def subset_picks(options: Options, subsets: Sequence[Sequence[int]]) -> list[list[frozenset[int]]]:
+    """Each strategy's picks (in ``STRATEGIES`` order) on each subset of ``options``: for the
+    subset ``(i, j, k)``, what the strategies pick among the options ``i``, ``j``, ``k`` shown in
+    that order (``plain_subset_picks``). ``generator.choices`` weighs every set of distractors of
+    one question: what depends on one option or one pair of them (a mirror pair, the sides of
+    one about another, their sign patterns, text lengths) is worked out once, not per set."""
+    if tuple(STRATEGIES.values()) != _FAST_STRATEGIES:  # a strategy added or replaced
+        return plain_subset_picks(options, subsets)
+    points, center = options.points, options.center
+    lengths = [len(t) for t in options.texts]
+    if points is None:
+        out = []
+        for subset in subsets:
+            everything = frozenset(range(len(subset)))
+            shown = [lengths[i] for i in subset]
+            out.append(
+                [
+                    everything,
+                    everything,
+                    everything,
+                    _extremes(shown, max),
+                    _extremes(shown, min),
+                    everything,
+                ]
+            )
+        return out
+    n = len(points)
+    everywhere = range(n)
+    # |m·p − Σp|² = m·(m·p·p − 2·p·Σp) + |Σp|²: the same nearest options, from the points' dot
+    # products, with m > 0 the number shown.
+    gram = [[_dot(points[a], points[b]) for b in everywhere] for a in everywhere]
+    doubled = [tuple(2 * x for x in p) for p in points]
+    patterns = [tuple(_sign(x) for x in p) for p in points]
+    dims = range(len(points[0])) if points else range(0)
+    if center is not None:
+        twice = tuple(2 * c for c in center)
+        offsets = [_minus(p, center) for p in points]
+        # sides[k][a]: which side of the axis through ``a`` option ``k`` lies on.
+        sides = [[_dot(offsets[k], offsets[a]) for a in everywhere] for k in everywhere]
+        mirrored = [
+            [
+                tuple(x + y for x, y in zip(points[a], points[b], strict=True)) == twice
+                and points[a] != points[b]
+                for b in everywhere
+            ]
+            for a in everywhere
+        ]
+    out = []
+    for subset in subsets:
+        m = len(subset)
+        everything = frozenset(range(m))
+        # Mirror pairs, majority side.
+        if center is None:
+            mirror = everything
+        else:
+            picks: set[int] = set()
+            for i in range(m):
+                a = subset[i]
+                row = mirrored[a]
+                for j in range(i + 1, m):
+                    b = subset[j]
+                    if not row[b]:
+                        continue
+                    on_a = on_b = 0
+                    for position, k in enumerate(subset):
+                        if position != i and position != j:
+                            side = sides[k][a]
+                            if side > 0:
+                                on_a += 1
+                            elif side < 0:
+                                on_b += 1
+                    if on_a >= on_b:
+                        picks.add(i)
+                    if on_b >= on_a:
+                        picks.add(j)
+            mirror = frozenset(picks) or everything
+        # Nearest the centroid.
+        values = [m * gram[a][a] - 2 * sum([gram[a][b] for b in subset]) for a in subset]
+        centroid = _positions_of(values, min(values))
+        # Nearest the median.
+        median_twice = [_twice_median([points[a][d] for a in subset]) for d in dims]
+        values = [_distance2(doubled[a], median_twice) for a in subset]
+        medians = _positions_of(values, min(values))
+        shown = [lengths[a] for a in subset]
+        shown_patterns = [patterns[a] for a in subset]
+        lonely = [i for i, p in enumerate(shown_patterns) if shown_patterns.count(p) == 1]
+        out.append(
+            [
+                mirror,
+                centroid,
+                medians,
+                _positions_of(shown, max(shown)),
+                _positions_of(shown, min(shown)),
+                frozenset(lonely) if len(lonely) == 1 else everything,
+            ]
+        )
+    return out
+
+
+def _positions_of(values: list[Any], best: Any) -> frozenset[int]:
+    """Where ``best`` is among ``values``: ``_extremes``'s answer, found by ``list.index`` when
+    there is one (as nearly always)."""
+    if values.count(best) == 1:
+        return frozenset((values.index(best),))
+    return frozenset(i for i, v in enumerate(values) if v == best)
+
+
+def plain_subset_picks(
+    options: Options, subsets: Sequence[Sequence[int]]
+) -> list[list[frozenset[int]]]:
+    """``subset_picks`` computed by running every strategy on each subset's own options."""
+    out = []
+    for subset in subsets:
+        shown = Options(
+            tuple(options.texts[i] for i in subset),
+            tuple(options.points[i] for i in subset) if options.points is not None else None,
+            options.center,
+        )
+        out.append([strategy(shown) for strategy in STRATEGIES.values()])
+    return out
 
 
 def score(picks: frozenset[int], key: int) -> Fraction:
