@@ -851,3 +851,30 @@ def test_same_value_is_exact_equality(a, b):
     pairs = zip(a, b, strict=True) if isinstance(a, tuple) else [(a, b)]
     assert choices.same_value(a, b) == all(x - y == 0 for x, y in pairs)
     assert choices.same_value(a, a)
+
+
+descent_points = st.lists(
+    st.tuples(st.integers(-6, 12), small_rationals),
+    min_size=4,
+    max_size=6,
+    unique_by=lambda p: p[0],
+)
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(
+    points=descent_points,
+    w0=st.tuples(small_rationals, small_rationals),
+    eta=st.sampled_from([sympy.Rational(1, d) for d in (1, 2, 3, 5, 10)]),
+    batch=st.sets(st.integers(1, 4), min_size=2, max_size=3),
+)
+def test_early_rejection_is_the_rejection(family_id, points, w0, eta, batch):
+    """A descent candidate rejected before solving is rejected for the reason solving it and
+    checking it gives (the budget on its points' values); one not rejected early is decided
+    by ``rejection`` itself."""
+    family = get_family(family_id)
+    data = tuple((sympy.Integer(x), y) for x, y in points)
+    extra = {"batch": tuple(sorted(batch))} if family_id == "sgd-minibatch-step" else {}
+    params = family.Params(data=data, w0=w0, eta=eta, **extra)
+    early = family.early_rejection(params)
+    assert early in (None, family.rejection(params, family.solve(params)))
