@@ -32,7 +32,7 @@ from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution, field_names
-from generator.testwise import STRATEGIES, make_options, subset_picks
+from generator.testwise import STRATEGIES, make_options, subset_outcomes
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: In ``arrange_fairly``: how much worse a strategy pointing at the key when its coin said not is
@@ -195,9 +195,9 @@ def _fair_sets(
     position = {n: i for i, n in enumerate(named)}
     combos = tuple(combinations(names, count))
     size = count + 1
-    picks = subset_picks(whole, [(position[correct], *(position[n] for n in c)) for c in combos])
-    cueless = tuple(any(len(p[i]) == size for p in picks) for i in range(len(STRATEGIES)))
-    hits = tuple(tuple(0 in found and len(found) < size for found in p) for p in picks)
+    rows = subset_outcomes(whole, [(position[correct], *(position[n] for n in c)) for c in combos])
+    cueless = tuple(any(row[i][1] for row in rows) for i in range(len(STRATEGIES)))
+    hits = tuple(tuple(hit for hit, _ in row) for row in rows)
     outcomes: dict[tuple[bool, ...], list[int]] = {}
     for i, hit in enumerate(hits):
         outcomes.setdefault(hit, []).append(i)
