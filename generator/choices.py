@@ -32,7 +32,7 @@ from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution, field_names
-from generator.testwise import STRATEGIES, Options, make_options
+from generator.testwise import STRATEGIES, make_options, subset_outcomes
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: In ``arrange_fairly``: how much worse a strategy pointing at the key when its coin said not is
@@ -61,6 +61,13 @@ class Choice:
 
 def same_value(a: Any, b: Any) -> bool:
     """Exact equality of two answer values: Rationals, tuples of them, or text."""
+    # Two sympy Rationals (lowest terms, positive denominator) are equal when their numerators
+    # and denominators are, and tuples are Sequences: what the general case below concludes,
+    # without sympy's subtraction or the ABC checks (``distinct_candidates`` compares every pair).
+    if isinstance(a, sympy.Rational) and isinstance(b, sympy.Rational):
+        return a.p == b.p and a.q == b.q
+    if type(a) is tuple and type(b) is tuple:
+        return len(a) == len(b) and all(map(same_value, a, b))
     if isinstance(a, str) or isinstance(b, str):
         return a == b
     if isinstance(a, Sequence) or isinstance(b, Sequence):
@@ -182,22 +189,15 @@ def _fair_sets(
     named = dict(values)
     names = [n for n in named if n != correct]
     count = min(count, len(names))
-    texts = {n: plain_text(kind, named[n]) for n in named}
-    whole = make_options(list(texts.values()), list(named.values()), center)
-    points = dict(zip(named, whole.points or (None,) * len(named), strict=True))
+    whole = make_options(
+        [plain_text(kind, v) for v in named.values()], list(named.values()), center
+    )
+    position = {n: i for i, n in enumerate(named)}
     combos = tuple(combinations(names, count))
     size = count + 1
-    picks = []
-    for combo in combos:
-        shown = (correct, *combo)
-        options = Options(
-            tuple(texts[n] for n in shown),
-            tuple(points[n] for n in shown) if whole.points is not None else None,  # type: ignore[arg-type]
-            whole.center,
-        )
-        picks.append([strategy(options) for strategy in STRATEGIES.values()])
-    cueless = tuple(any(len(p[i]) == size for p in picks) for i in range(len(STRATEGIES)))
-    hits = tuple(tuple(0 in found and len(found) < size for found in p) for p in picks)
+    rows = subset_outcomes(whole, [(position[correct], *(position[n] for n in c)) for c in combos])
+    cueless = tuple(any(row[i][1] for row in rows) for i in range(len(STRATEGIES)))
+    hits = tuple(tuple(hit for hit, _ in row) for row in rows)
     outcomes: dict[tuple[bool, ...], list[int]] = {}
     for i, hit in enumerate(hits):
         outcomes.setdefault(hit, []).append(i)

@@ -181,6 +181,139 @@ STRATEGIES: dict[str, Strategy] = {
     "shortest option": shortest,
     "odd one out by sign": odd_sign,
 }
+#: The strategies ``subset_picks`` computes itself, in this order.
+_FAST_STRATEGIES = (mirror_majority, nearest_centroid, nearest_median, longest, shortest, odd_sign)
+
+
+#: What a strategy makes of one set of options: it singles out the key (the first option: it
+#: narrows the choice to some options, the key among them), and it sees no cue (it keeps every
+#: option).
+Outcome = tuple[bool, bool]
+
+
+def outcome(picks: frozenset[int], size: int) -> Outcome:
+    """A strategy's picks among ``size`` options, the key first, as an ``Outcome``."""
+    return (0 in picks and len(picks) < size, len(picks) == size)
+
+
+def subset_outcomes(
+    options: Options, subsets: Sequence[Sequence[int]]
+) -> list[tuple[Outcome, ...]]:
+    """Each strategy's outcome (in ``STRATEGIES`` order) on each subset of ``options`` whose
+    first index is the key: for the subset ``(i, j, k)``, what the strategies make of the
+    options ``i``, ``j``, ``k`` shown in that order (``plain_subset_outcomes``).
+    ``generator.choices`` weighs every set of distractors of one question: what depends on one
+    option or one pair of them (mirror pairs, the sides of one about another, dot products,
+    sign patterns, text lengths) is worked out once, and each strategy's nearest or longest
+    options are counted, not collected."""
+    if tuple(STRATEGIES.values()) != _FAST_STRATEGIES:  # a strategy added or replaced
+        return plain_subset_outcomes(options, subsets)
+    points, center = options.points, options.center
+    lengths = [len(t) for t in options.texts]
+    blind = (False, True)
+    out: list[tuple[Outcome, ...]] = []
+    if points is None:
+        for subset in subsets:
+            shown = [lengths[a] for a in subset]
+            out.append((blind, blind, blind, _nearest(shown, max), _nearest(shown, min), blind))
+        return out
+    everywhere = range(len(points))
+    # |m·p − Σp|² = m·(m·p·p − 2·p·Σp) + |Σp|²: the same nearest options, from the points' dot
+    # products, with m > 0 the number shown.
+    gram = [[_dot(points[a], points[b]) for b in everywhere] for a in everywhere]
+    patterns = [tuple(_sign(x) for x in p) for p in points]
+    dims = range(len(points[0])) if points else range(0)
+    # Each coordinate of the points and of the doubled points, option by option.
+    columns = [[p[d] for p in points] for d in dims]
+    doubled_columns = [[2 * x for x in column] for column in columns]
+    partners: list[set[int]] = [set() for _ in everywhere]
+    if center is not None:
+        twice = tuple(2 * c for c in center)
+        offsets = [_minus(p, center) for p in points]
+        # sides[k][a]: which side of the axis through ``a`` option ``k`` lies on.
+        sides = [[_dot(offsets[k], offsets[a]) for a in everywhere] for k in everywhere]
+        # partners[a]: the options whose point mirrors option a's about the centre.
+        partners = [
+            {
+                b
+                for b in everywhere
+                if tuple(x + y for x, y in zip(points[a], points[b], strict=True)) == twice
+                and points[a] != points[b]
+            }
+            for a in everywhere
+        ]
+    for subset in subsets:
+        m = len(subset)
+        # Mirror pairs, majority side (no centre: no pair).
+        picks: set[int] = set()
+        for i in range(m):
+            mirrors = partners[subset[i]]
+            if not mirrors:
+                continue
+            a = subset[i]
+            for j in range(i + 1, m):
+                if subset[j] not in mirrors:
+                    continue
+                on_a = on_b = 0
+                for position, k in enumerate(subset):
+                    if position != i and position != j:
+                        side = sides[k][a]
+                        if side > 0:
+                            on_a += 1
+                        elif side < 0:
+                            on_b += 1
+                if on_a >= on_b:
+                    picks.add(i)
+                if on_b >= on_a:
+                    picks.add(j)
+        mirror = (0 in picks and len(picks) < m, len(picks) in (0, m))
+        # Nearest the centroid.
+        centroid = [m * gram[a][a] - 2 * sum([gram[a][b] for b in subset]) for a in subset]
+        # Nearest the median: |2p − 2·median|², coordinate by coordinate.
+        median = [0] * m
+        for column, doubled_column in zip(columns, doubled_columns, strict=True):
+            twice_median = _twice_median([column[a] for a in subset])
+            median = [
+                v + (doubled_column[a] - twice_median) ** 2
+                for v, a in zip(median, subset, strict=True)
+            ]
+        shown = [lengths[a] for a in subset]
+        shown_patterns = [patterns[a] for a in subset]
+        lonely = [i for i, p in enumerate(shown_patterns) if shown_patterns.count(p) == 1]
+        out.append(
+            (
+                mirror,
+                _nearest(centroid, min),
+                _nearest(median, min),
+                _nearest(shown, max),
+                _nearest(shown, min),
+                (lonely == [0] and m > 1, len(lonely) != 1 or m == 1),
+            )
+        )
+    return out
+
+
+def _nearest(values: list[Any], pick: Callable[[list[Any]], Any]) -> Outcome:
+    """The outcome of picking the options whose value is ``pick``'s (``_extremes``), the key's
+    value first, counted rather than collected."""
+    best = pick(values)
+    count = values.count(best)
+    return (values[0] == best and count < len(values), count == len(values))
+
+
+def plain_subset_outcomes(
+    options: Options, subsets: Sequence[Sequence[int]]
+) -> list[tuple[Outcome, ...]]:
+    """``subset_outcomes`` computed by running every strategy on each subset's own options."""
+    out = []
+    for subset in subsets:
+        shown = Options(
+            tuple(options.texts[i] for i in subset),
+            tuple(options.points[i] for i in subset) if options.points is not None else None,
+            options.center,
+        )
+        out.append(tuple(outcome(strategy(shown), len(subset)) for strategy in STRATEGIES.values()))
+    return out
 
 
 def score(picks: frozenset[int], key: int) -> Fraction:

@@ -10,6 +10,7 @@ pinned by the golden tests.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 
 import jinja2
@@ -798,3 +799,84 @@ def test_testwise_vector_helpers_are_the_plain_sums(pair):
     u, v = pair
     assert testwise._dot(u, v) == sum(a * b for a, b in zip(u, v, strict=True))
     assert testwise._minus(u, v) == tuple(a - b for a, b in zip(u, v, strict=True))
+
+
+small_rationals = st.fractions(min_value=-4, max_value=4, max_denominator=3).map(
+    lambda f: sympy.Rational(f.numerator, f.denominator)
+)
+
+
+@given(
+    data=st.data(),
+    size=st.integers(1, 7),
+    dims=st.integers(1, 3),
+    shown=st.integers(1, 4),
+)
+def test_subset_outcomes_are_each_strategy_run_on_each_subset(data, size, dims, shown):
+    """``testwise.subset_outcomes`` works out per option and per pair what the strategies need:
+    for every subset, each strategy singles out the key, or sees no cue, as running it on that
+    subset's own options does."""
+    vector = st.tuples(*[small_rationals] * dims)
+    values = data.draw(st.lists(vector, min_size=size, max_size=size))
+    center = data.draw(st.none() | vector)
+    texts = data.draw(st.lists(st.text("ab", max_size=4), min_size=size, max_size=size))
+    assert_subset_outcomes(texts, values, center, shown)
+
+
+def test_subset_outcomes_of_a_mirror_pair_with_even_sides():
+    """A mirror pair with as many options on either side (none): both members are picked, so
+    the key is singled out with its mirror image."""
+    values = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)]
+    assert_subset_outcomes(["a"] * 5, [tuple(map(sympy.Integer, v)) for v in values], (0, 0), 3)
+
+
+def assert_subset_outcomes(texts, values, center, shown):
+    others = range(1, len(values))
+    subsets = [(0, *c) for c in itertools.combinations(others, min(shown - 1, len(others)))]
+    for options in (testwise.make_options(texts, values, center), testwise.Options(tuple(texts))):
+        assert testwise.subset_outcomes(options, subsets) == testwise.plain_subset_outcomes(
+            options, subsets
+        )
+
+
+@given(
+    a=small_rationals | st.tuples(small_rationals, small_rationals),
+    b=small_rationals | st.tuples(small_rationals, small_rationals),
+)
+@example(a=sympy.Rational(1, 2), b=sympy.Rational(1, 3))
+def test_same_value_is_exact_equality(a, b):
+    """The Rational and tuple shortcuts of ``choices.same_value`` agree with sympy's
+    subtraction, componentwise."""
+    if isinstance(a, tuple) != isinstance(b, tuple):
+        assert not choices.same_value(a, b)
+        return
+    pairs = zip(a, b, strict=True) if isinstance(a, tuple) else [(a, b)]
+    assert choices.same_value(a, b) == all(x - y == 0 for x, y in pairs)
+    assert choices.same_value(a, a)
+
+
+descent_points = st.lists(
+    st.tuples(st.integers(-6, 12), small_rationals),
+    min_size=4,
+    max_size=6,
+    unique_by=lambda p: p[0],
+)
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(
+    points=descent_points,
+    w0=st.tuples(small_rationals, small_rationals),
+    eta=st.sampled_from([sympy.Rational(1, d) for d in (1, 2, 3, 5, 10)]),
+    batch=st.sets(st.integers(1, 4), min_size=2, max_size=3),
+)
+def test_early_rejection_is_the_rejection(family_id, points, w0, eta, batch):
+    """A descent candidate rejected before solving is rejected for the reason solving it and
+    checking it gives (the budget on its points' values); one not rejected early is decided
+    by ``rejection`` itself."""
+    family = get_family(family_id)
+    data = tuple((sympy.Integer(x), y) for x, y in points)
+    extra = {"batch": tuple(sorted(batch))} if family_id == "sgd-minibatch-step" else {}
+    params = family.Params(data=data, w0=w0, eta=eta, **extra)
+    early = family.early_rejection(params)
+    assert early in (None, family.rejection(params, family.solve(params)))

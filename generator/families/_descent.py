@@ -16,7 +16,14 @@ import sympy
 from generator.errors import ExamgenError
 from generator.exact import integer, parse_rational, product
 from generator.families.base import Answer, Family, Solution, mistake
-from generator.linear_regression import DescentStep, add, descent_step, scale, subtract
+from generator.linear_regression import (
+    DescentStep,
+    add,
+    descent_step,
+    point_gradients,
+    scale,
+    subtract,
+)
 from generator.recheck import TOLERANCE, as_float, disagrees, show
 
 R = sympy.Rational
@@ -342,6 +349,22 @@ class DescentFamily(Family):
     def mirror_center(self, params: Any) -> tuple[sympy.Rational, ...]:
         """A sign slip reflects the update about the initial weights."""
         return params.w0
+
+    def early_rejection(self, params: Any) -> str | None:
+        """The budget's verdict on the points' values alone, when it rejects them: they come
+        first in ``budget_values``, so the first value out of bounds, and the reason, are the
+        ones ``rejection`` finds (``tests/test_remembered.py`` compares them)."""
+        budget = self.BUDGET
+        if (
+            budget is None
+            or type(self).budget_values is not DescentFamily.budget_values
+            or type(self).rejection is not Family.rejection
+        ):
+            return None
+        values: list[sympy.Rational] = []
+        for point in point_gradients(params.data, self.positions_used(params), params.w0):
+            values += [point.prediction, point.residual, point.factor, *point.gradient]
+        return budget.violation(values)
 
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         steps = solution.steps

@@ -386,6 +386,14 @@ class Family(ABC):
                 return "difficulty: work outside the band"
         return None
 
+    def early_rejection(self, params: Any) -> str | None:
+        """``rejection``'s reason for ``params``, where it can be told before ``solve`` (a
+        budget broken by the first values the solution computes), else ``None``: the resample
+        loop then skips solving a candidate it would reject anyway. A family that overrides it
+        must return ``rejection(params, solve(params))`` or ``None``, for params ``solve``
+        accepts."""
+        return None
+
     def max_tries(self) -> int:
         return self.BUDGET.max_tries if self.BUDGET is not None else self.MAX_TRIES
 
@@ -404,8 +412,10 @@ class Family(ABC):
         for _ in range(tries):
             try:
                 params = self.draw(rng, pinned)
-                solution = self.solve(params)
-                reason = self.rejection(params, solution)
+                reason = self.early_rejection(params)
+                if reason is None:
+                    solution = self.solve(params)
+                    reason = self.rejection(params, solution)
             except ExamgenError:
                 raise
             except Exception as err:
