@@ -327,7 +327,10 @@ def _write(path: Path, text: str) -> None:
     layer, into a folder that exists: made once (``_student_folders``), not checked before
     each of a build's thousands of files."""
     data = memoryview(text.encode("utf-8"))
-    file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    # Binary on Windows too, where ``os.open`` without ``O_BINARY`` turns each "\n" into "\r\n"
+    # (the files are the same bytes on every machine).
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    file = os.open(path, flags, 0o666)
     try:
         while data:  # a short write (a full disk) is followed by one that raises
             data = data[os.write(file, data) :]

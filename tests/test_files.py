@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -120,6 +121,27 @@ def test_a_student_file_has_the_bytes_write_text_gives(tmp_path_factory, text: s
     generator.build._write(folder / "fast", text)
     (folder / "plain").write_text(text, encoding="utf-8", newline="\n")
     assert (folder / "fast").read_bytes() == (folder / "plain").read_bytes()
+
+
+def test_a_student_file_is_opened_binary_where_the_platform_has_text_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' ``os.open`` translates line ends unless told ``O_BINARY``: ``_write`` asks for
+    it wherever the platform defines it, so a file's bytes do not depend on the machine."""
+    binary = 0x8000  # Windows' value; only its being passed matters here
+    real_open = os.open
+    opened: list[int] = []
+
+    def recording_open(path: Any, flags: int, *args: Any) -> int:
+        opened.append(flags)
+        return real_open(path, flags & ~binary, *args)
+
+    monkeypatch.setattr(os, "O_BINARY", binary, raising=False)
+    monkeypatch.setattr(os, "open", recording_open)
+    generator.build._write(tmp_path / "file", "a\nb")
+    monkeypatch.undo()
+    assert opened and all(flags & binary for flags in opened)
+    assert (tmp_path / "file").read_bytes() == b"a\nb"
 
 
 def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(
