@@ -121,7 +121,6 @@ class StudentPieces:
     """What a student's four documents (exam and solutions, LaTeX and Markdown) have in common,
     worked out once for the four: the questions' keys, the total, the answer sheet's rows."""
 
-    exam: StudentExam
     questions: tuple[QuestionTexts, ...]
     variant_code: str
     total_points: int | float
@@ -130,7 +129,6 @@ class StudentPieces:
     @classmethod
     def of(cls, exam: StudentExam) -> StudentPieces:
         return cls(
-            exam,
             tuple(question_texts(q) for q in exam.questions),
             exam.variant_code,
             exam.total_points,
@@ -138,22 +136,11 @@ class StudentPieces:
         )
 
 
-_last_pieces: list[StudentPieces | None] = [None]  # the last student's, read and set whole
-
-
-def student_pieces(exam: StudentExam) -> StudentPieces:
-    """``StudentPieces.of(exam)``, remembered for the last student asked about: a build writes a
-    student's documents one after another. Told apart by identity: a ``StudentExam`` is frozen,
-    and the one remembered is kept, so its ``id`` is no other's."""
-    last = _last_pieces[0]
-    if last is not None and last.exam is exam:
-        return last
-    last = _last_pieces[0] = StudentPieces.of(exam)
-    return last
-
-
-def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dict[str, Any]:
-    pieces = student_pieces(exam)
+def student_context(
+    fmt: Format, exam: StudentExam, show_solutions: bool, pieces: StudentPieces | None = None
+) -> dict[str, Any]:
+    """``pieces``: the student's ``StudentPieces``, when the caller shares them among documents."""
+    pieces = pieces or StudentPieces.of(exam)
     return {
         "id": exam.student.id,
         "name": exam.student.name,
@@ -169,10 +156,18 @@ def student_context(fmt: Format, exam: StudentExam, show_solutions: bool) -> dic
 
 
 def render_exam_document(
-    fmt: Format, spec: Spec, exams: list[StudentExam], show_solutions: bool
+    fmt: Format,
+    spec: Spec,
+    exams: list[StudentExam],
+    show_solutions: bool,
+    pieces: Sequence[StudentPieces] | None = None,
 ) -> str:
-    """One document holding ``exams`` in order (one student per file, or a batch for printing)."""
-    students = [student_context(fmt, e, show_solutions) for e in exams]
+    """One document holding ``exams`` in order (one student per file, or a batch for printing);
+    ``pieces``, one per exam, when the caller renders several documents of the same students."""
+    shared = pieces or [StudentPieces.of(e) for e in exams]
+    students = [
+        student_context(fmt, e, show_solutions, p) for e, p in zip(exams, shared, strict=True)
+    ]
     name = f"exam.{EXTENSIONS[fmt]}.j2"
     problems = [text for student in students for text in student["questions"]]
     places = iter(placeholders(len(problems)))
@@ -366,12 +361,12 @@ def write_exam_files(
 def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> StudentRecord:
     """One student's exam and solutions in every format (into ``_student_folders``); what the
     class files need of them."""
+    pieces = [StudentPieces.of(exam)]  # shared by the four documents
     for fmt in FORMATS:
         ext = EXTENSIONS[fmt]
-        _write(folder / "exams" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], False))
-        _write(
-            folder / "solutions" / f"{stem}.{ext}", render_exam_document(fmt, spec, [exam], True)
-        )
+        for sub, show_solutions in (("exams", False), ("solutions", True)):
+            document = render_exam_document(fmt, spec, [exam], show_solutions, pieces)
+            _write(folder / sub / f"{stem}.{ext}", document)
     return student_record(exam, stem)
 
 

@@ -230,8 +230,9 @@ def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
 
     real = generator.build.student_context
 
-    def broken(fmt, exam, show_solutions):  # B2's question 2 in the handout is bad LaTeX
-        context = real(fmt, exam, show_solutions)
+    # B2's question 2 in the handout is bad LaTeX.
+    def broken(fmt, exam, show_solutions, pieces=None):
+        context = real(fmt, exam, show_solutions, pieces)
         if fmt == "latex" and exam.student.id == "B2" and not show_solutions:
             context["questions"][1] += "\n\\undefinedcommand\n"
         return context

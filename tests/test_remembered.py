@@ -520,15 +520,16 @@ def plain_student_context(fmt, exam, show_solutions):
 
 
 def test_a_students_shared_pieces_are_each_documents_own():
-    """Students asked about in turn, again and interleaved (a batch, a build): each document's
-    context is the one computed afresh for that student."""
+    """A student's pieces, made once and shared by the four documents (as ``write_student``
+    shares them), give each document the context computed afresh for that student."""
     spec = load_spec(DEFAULT_SPEC)
-    first, second = (build.generate_student(spec, 3, s) for s in numbered_students(2))
-    for exam in (first, first, second, first, second, second):
+    for exam in (build.generate_student(spec, 3, s) for s in numbered_students(2)):
+        pieces = build.StudentPieces.of(exam)
         for fmt in ("latex", "markdown"):
             for show_solutions in (False, True):
-                context = build.student_context(fmt, exam, show_solutions)
+                context = build.student_context(fmt, exam, show_solutions, pieces)
                 assert context == plain_student_context(fmt, exam, show_solutions)
+                assert build.student_context(fmt, exam, show_solutions) == context
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
