@@ -4,6 +4,7 @@ shared machine are noisy)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,28 @@ def test_make_bench_runs_bench_speed_first_then_every_other_benchmark(tmp_path: 
     expected = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "bench").glob("bench_*.py"))
     assert listed[0] == "bench/bench_speed.py"
     assert sorted(listed) == expected
+
+
+def test_bench_speed_times_examgen_byte_compiled_whatever_the_environment() -> None:
+    """A timed process reads examgen's bytecode cache instead of compiling its modules, even
+    with PYTHONDONTWRITEBYTECODE set (as on this project's machines), so the figures are those
+    of an installed examgen."""
+    assert bench_speed().compile_package()
+    probe = (
+        "import importlib._bootstrap_external as b, sys\n"
+        "compiled = []\n"
+        "original = b.SourceLoader.source_to_code\n"
+        "def source_to_code(self, data, path, *args, **kwargs):\n"
+        "    compiled.append(path)\n"
+        "    return original(self, data, path, *args, **kwargs)\n"
+        "b.SourceLoader.source_to_code = source_to_code\n"
+        "import generator.build, generator.families\n"
+        "generator.families.registry()\n"
+        "print(len(sys.modules), [p for p in compiled if 'generator' in p])\n"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    modules, compiled = result.stdout.split(" ", 1)
+    assert int(modules) > 100 and compiled.strip() == "[]"
