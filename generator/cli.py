@@ -38,14 +38,16 @@ T = TypeVar("T")
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.files import Stopped
+        from generator.files import Stopped, signals_raise
 
         try:
-            return command(*args, **kwargs)
+            with signals_raise():  # every command's writes clean up, not only a build's
+                return command(*args, **kwargs)
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
         except Stopped as stop:  # SIGTERM or SIGHUP: cleaned up like Ctrl-C
-            click.echo(f"Stopped by {stop}; nothing was written", err=True)
+            done = "nothing was written" if stop.unchanged else "no file was left half-written"
+            click.echo(f"Stopped by {stop}; {done}", err=True)
             sys.exit(128 + stop.signum)
 
     return wrapper  # type: ignore[return-value]

@@ -1,8 +1,9 @@
 """Writing output so that no data is lost: staging folders, atomic files, the umask, signals.
 
-A build writes into a staging folder beside its target and moves it into place only when
-complete; grade and export write each file beside its target and rename it over. Whatever stops
-them (an error, Ctrl-C, SIGTERM or SIGHUP, a full disk) removes what they were writing and leaves
+A build (and the practice site, and a new family's scaffold) writes into a staging folder beside
+its target and moves it into place only when complete; the other commands write each file beside
+its target and rename it over. Whatever stops them (an error, Ctrl-C, SIGTERM or SIGHUP, which
+every command turns into an exception, a full disk) removes what they were writing and leaves
 the target as it was. A SIGKILL cannot be caught: its staging folder is removed by the next build
 into the same folder, which can tell a dead owner from a live one by the lock the owner holds.
 
@@ -114,6 +115,9 @@ class Stopped(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+        #: Set by ``staged_directory``: the target is as it was (the staged output never moved
+        #: in). Otherwise files already complete stay, and none is left half-written.
+        self.unchanged = False
 
 
 STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -162,7 +166,9 @@ def _lock(path: Path, blocking: bool) -> int | None:
 
 def remove_stale_staging(target: Path) -> list[Path]:
     """Remove the staging folders of builds into ``target`` whose owner is gone (a SIGKILL, a
-    power cut); a folder whose lock a running build holds is left alone. Returns those removed."""
+    power cut); a folder whose lock a running build holds is left alone. Returns those removed.
+    An owner killed between moving ``target`` aside and moving its own folder in left the only
+    copy of ``target`` aside: it goes back first."""
     if fcntl is None:
         return []
     removed = []
@@ -180,7 +186,10 @@ def remove_stale_staging(target: Path) -> list[Path]:
             if fd is None and lock.exists():
                 continue  # a running build owns it
         try:
-            for leftover in (folder, folder.with_name(base + OLD_SUFFIX)):
+            old = folder.with_name(base + OLD_SUFFIX)
+            if old.exists() and not target.exists():  # killed between its two renames
+                os.replace(old, target)
+            for leftover in (folder, old):
                 if leftover.exists():
                     shutil.rmtree(leftover, ignore_errors=True)
                     removed.append(leftover)
@@ -207,6 +216,7 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
             prefix=f"{staging_prefix(target)}{os.getpid()}-", suffix=LOCK_SUFFIX, dir=parent
         )
     lock = Path(lock_name)
+    moving = False
     staging = lock.with_name(lock.name.removesuffix(LOCK_SUFFIX))
     old = staging.with_name(staging.name + OLD_SUFFIX)
     try:
@@ -215,8 +225,13 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
         with output_errors(parent, option):
             staging.mkdir()  # mode 0777 & ~umask, as any folder the user makes
         yield staging
+        moving = True
         _move_into_place(staging, target, old)
-    except BaseException:
+    except BaseException as err:
+        if old.exists() and not target.exists():  # stopped between the two renames
+            os.replace(old, target)
+        if isinstance(err, Stopped):
+            err.unchanged = not moving or staging.exists()  # os.replace is all or nothing
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
         if created_parent:

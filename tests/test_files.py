@@ -82,6 +82,107 @@ def test_sigterm_and_sighup_clean_up_like_ctrl_c(out: Path, name: str) -> None:
     assert listing(out) == before
 
 
+WRITE_SIGNAL_SCRIPT = """
+import os, signal, sys
+from generator import files
+from generator.cli import main
+
+original = files.os.replace
+def signal_then_replace(src, dst):
+    if os.path.basename(src).startswith("." + os.path.basename(dst) + "."):  # write_atomic's
+        os.kill(os.getpid(), signal.SIGTERM)
+    return original(src, dst)
+files.os.replace = signal_then_replace
+main(sys.argv[1:])
+"""
+
+
+def test_sigterm_while_a_command_writes_a_file_leaves_no_part_of_it(tmp_path: Path) -> None:
+    """Every command, not only build, turns SIGTERM into a clean stop: on main export died at
+    once and left its temporary file beside the target."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep")
+    args = ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)]
+    run = subprocess.run(
+        [sys.executable, "-c", WRITE_SIGNAL_SCRIPT, *args], capture_output=True, text=True
+    )
+    assert run.returncode == 128 + signal.SIGTERM, run.stderr
+    assert run.stderr.strip() == "Stopped by SIGTERM; no file was left half-written"
+    assert listing(out) == ["notes.txt"]
+
+
+def test_every_command_stops_cleanly_on_sigterm() -> None:
+    """What the export test shows holds for every command: each runs inside ``reports_errors``,
+    which turns SIGTERM and SIGHUP into ``Stopped`` while the command runs."""
+    from generator import cli
+
+    for name, command in cli.main.commands.items():
+        assert command.callback is not None
+        assert command.callback.__code__ is cli.reports_errors(lambda: None).__code__, name
+
+
+class StopAtCall:
+    """A stand-in for ``os.replace`` or ``shutil.rmtree`` that raises ``Stopped`` (as SIGTERM's
+    handler does) instead of its call number ``at``."""
+
+    def __init__(self, original: Any, at: int) -> None:
+        self.original, self.at, self.calls = original, at, 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.calls += 1
+        if self.calls == self.at:
+            from generator.files import Stopped
+
+            raise Stopped(signal.SIGTERM)
+        self.original(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("stopped_at", "content", "unchanged"),
+    [
+        ("replace", 1, True),  # before the previous output goes aside
+        ("replace", 2, True),  # between the two renames: on main both outputs were removed
+        ("rmtree", 1, False),  # the new output in place, the previous one being removed
+    ],
+)
+def test_a_stop_during_the_final_move_keeps_one_whole_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stopped_at: str, content: int, unchanged: bool
+) -> None:
+    """The previous output goes aside, the new one moves in, the previous one is removed: a
+    stop anywhere leaves one whole output in place, and says whether it is the new one."""
+    from generator import files
+
+    target = tmp_path / "exam"
+    target.mkdir()
+    (target / "key.json").write_text("previous")
+    module = files.os if stopped_at == "replace" else files.shutil
+    monkeypatch.setattr(module, stopped_at, StopAtCall(getattr(module, stopped_at), content))
+    with pytest.raises(files.Stopped) as stop, files.staged_directory(target) as staging:
+        (staging / "key.json").write_text("new")
+    assert stop.value.unchanged is unchanged
+    assert (target / "key.json").read_text() == ("previous" if unchanged else "new")
+    assert listing(tmp_path) == ["exam", "exam/key.json"]
+
+
+def test_a_build_killed_between_its_two_renames_gets_its_previous_output_back(out: Path) -> None:
+    """A SIGKILL after the target went aside and before the new folder moved in leaves the only
+    copy of the target in ``.old``: the next build into the same folder puts it back before
+    removing the dead build's leftovers (on main it removed it)."""
+    from generator.files import remove_stale_staging
+
+    target = out / TARGET
+    base = f".{TARGET}.staging-99999-dead"
+    (out / f"{base}.old").mkdir()
+    (out / f"{base}.old" / "key.json").write_text("previous")
+    (out / base).mkdir()
+    (out / base / "key.json").write_text("new, never moved in")
+    (out / f"{base}.lock").touch()
+    remove_stale_staging(target)
+    assert (target / "key.json").read_text() == "previous"
+    assert listing(out) == sorted(["keep", "keep/notes.txt", TARGET, f"{TARGET}/key.json"])
+
+
 def test_signal_handlers_are_restored_after_a_build(out: Path) -> None:
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
     assert CliRunner().invoke(main, build_args(out)).exit_code == 0

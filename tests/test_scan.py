@@ -266,3 +266,30 @@ def test_any_scanner_distortion_within_range_reads_every_page_exactly(
 def _exam(folder) -> tuple[str, int]:
     sheets = sheets_of(folder)
     return sheets["exam"], sheets["seed"]
+
+
+def test_an_interrupted_review_leaves_whole_files_only(tmp_path, monkeypatch) -> None:
+    """The review folder's files are each written whole or not at all: stopped while writing
+    the second image (SIGTERM raises ``Stopped``), the first image is whole and nothing else,
+    no part of the second, is there (on main a truncated image or CSV could stay)."""
+    import os
+    import signal
+
+    from generator import files
+    from generator.paper.scan import ReviewRow, write_review
+
+    rows = [ReviewRow("unreadable", image=f"page-{k}.png") for k in (1, 2, 3)]
+    images = {r.image: bytes([k]) * 1000 for k, r in enumerate(rows)}
+    original, calls = os.replace, []
+
+    def stop_on_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise files.Stopped(signal.SIGTERM)
+        original(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", stop_on_second)
+    with pytest.raises(files.Stopped):
+        write_review(tmp_path / "review", rows, images)
+    left = {p.name: p.read_bytes() for p in (tmp_path / "review").iterdir()}
+    assert left == {"page-1.png": images["page-1.png"]}

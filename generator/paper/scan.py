@@ -254,22 +254,21 @@ def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> 
 
 
 def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) -> None:
-    """The review folder, replaced whole: a stale image from an earlier scan would mislead."""
+    """The review folder, replaced whole: a stale image from an earlier scan would mislead.
+    Each file is written whole or not at all (an interrupted scan leaves no truncated image)."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
     wanted = {r.image for r in rows if r.image}
-    for name in wanted:
-        (folder / name).write_bytes(images[name])
+    for name in sorted(wanted):
+        write_atomic(folder / name, images[name])
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, FIELDS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(asdict(r) for r in rows)
-    (folder / "review.csv").write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    write_atomic(folder / "review.csv", buffer.getvalue())
     data = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
-    (folder / "review.json").write_text(
-        json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_atomic(folder / "review.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def summary(result: ScanResult) -> str:
