@@ -51,6 +51,9 @@ DEFAULT_VARIANTS = CHECK_VARIANTS
 #: A family stops after this many failing variants: enough to see the pattern, and a family that
 #: fails every variant would otherwise spend its whole resampling budget on each one.
 MAX_FAILURES = 20
+#: Candidates drawn, and solved whatever ``early_rejection`` says, to test a family that tells
+#: rejections before solving.
+EARLY_CANDIDATES = 200
 #: Below this many variants a constant truth value or choice position may be chance.
 MIN_VARIANTS_FOR_SHARES = 50
 #: Seeds listed per failure reason in the table (the JSON lists all).
@@ -367,11 +370,51 @@ def check_target(
                 report.stopped_early = True
                 break
     report.failures += share_failures(report) + template_failures(family)
+    report.failures += early_rejection_failures(target, seed)
     report.failures += [
         Failure(problem) for problem in report.validity.problems(family, target.pinned)
     ]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def early_rejection_failures(
+    target: Target, seed: int, candidates: int = EARLY_CANDIDATES
+) -> list[Failure]:
+    """A family that tells some rejections before solving (``Family.early_rejection``) must
+    tell exactly the reason ``rejection`` gives once solved, or nothing: a reason it makes up
+    would silently drop variants students should get, and the variants ``check`` samples cannot
+    show it (the dropped ones are never solved). So candidates are drawn as ``generate`` draws
+    them and each one the early rule rejects is solved anyway and judged in full."""
+    family = target.family
+    if type(family).early_rejection is Family.early_rejection:
+        return []
+    rng = preview_stream(family, seed)
+    pinned = dict(target.pinned)
+    try:
+        pinned = family.draw_once(rng, pinned) | pinned
+        for number in range(1, candidates + 1):
+            params = family.draw(rng, pinned)
+            early = family.early_rejection(params)
+            if early is None:
+                continue
+            try:
+                solution = family.solve(params)
+            except ExamgenError:
+                continue  # generate reports it as it is: early rejection or not, no variant
+            full = family.rejection(params, solution)
+            if full != early:
+                verdict = "accepts it" if full is None else f"gives {full!r}"
+                return [
+                    Failure(
+                        f"early_rejection rejects candidate {number} of seed {seed} for "
+                        f"{early!r} where rejection {verdict}; it must return rejection's own "
+                        "reason or None"
+                    )
+                ]
+    except Exception as err:
+        return [Failure(f"early_rejection: {_one_line(err)}")]
+    return []
 
 
 def share_failures(report: FamilyReport) -> list[Failure]:

@@ -510,3 +510,24 @@ def test_run_checks_every_family_by_default():
         if has_choice_form(family):
             expected.append((family.ID, "choice"))
     assert [(r.target.family.ID, r.target.family.FORM) for r in report.families] == expected
+
+
+class EagerDescentStep(GradientDescentStep):
+    """Gradient descent whose early rule rejects every candidate with η = 1/3 before solving:
+    its variants are all valid (so sampling them shows nothing), but a third of the variants
+    students should get are never drawn."""
+
+    ID = "eager-descent-step"
+
+    def early_rejection(self, params: Any) -> str | None:
+        return "degenerate: made up" if params.eta == THIRD else super().early_rejection(params)
+
+
+def test_an_early_rejection_that_disagrees_with_rejection_fails_check():
+    """``Family.early_rejection`` may only say early what ``rejection`` says once solved."""
+    eager = check_target(Target(EagerDescentStep()), variants=5, recheck=None)
+    (failure,) = [f for f in eager.failures if "early_rejection" in f.reason]
+    assert "for 'degenerate: made up' where rejection" in failure.reason
+    assert failure.seed is None
+    honest = check_target(Target(GradientDescentStep()), variants=5, recheck=None)
+    assert not [f for f in honest.failures if "early_rejection" in f.reason]
