@@ -30,14 +30,19 @@ CAN_FORK = sys.platform.startswith("linux")
 _work: Callable[[Any], Any] | None = None
 
 
-def _start_worker(work: Callable[[Any], Any]) -> None:
-    """Each worker: the work to do; Ctrl-C is the parent's to handle (it ends the workers), and
-    SIGTERM from the parent ends a worker at once (the build's raising handler is inherited)."""
-    global _work
-    _work = work
+def worker_signals() -> None:
+    """In a forked worker: Ctrl-C is the parent's to handle (it ends the workers), and SIGTERM
+    from the parent ends a worker at once (the command's raising handler is inherited)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
+
+
+def _start_worker(work: Callable[[Any], Any]) -> None:
+    """Each worker: the work to do, and ``worker_signals``."""
+    global _work
+    _work = work
+    worker_signals()
 
 
 def _run(item: Any) -> Any:

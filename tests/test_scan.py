@@ -293,3 +293,34 @@ def test_an_interrupted_review_leaves_whole_files_only(tmp_path, monkeypatch) ->
         write_review(tmp_path / "review", rows, images)
     left = {p.name: p.read_bytes() for p in (tmp_path / "review").iterdir()}
     assert left == {"page-1.png": images["page-1.png"]}
+
+
+def test_a_stopped_scan_reads_no_more_pages(tmp_path, monkeypatch) -> None:
+    """Stopped (Ctrl-C, or SIGTERM's ``Stopped``) while its workers read, a scan cancels the
+    pages they have not started: on main the pool's exit waited for every page of the batch."""
+    import time
+
+    from generator.files import Stopped
+    from generator.paper import scan as scan_module
+
+    log = tmp_path / "read.log"
+
+    def slow_load(ref):  # in a worker (forked: it inherits this patch)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{ref}\n")
+        time.sleep(0.05)
+        return ref
+
+    monkeypatch.setattr(scan_module, "load", slow_load)
+    monkeypatch.setattr(scan_module, "read_page", lambda image, *context: f"read {image}")
+
+    def stop_after_first(items, label):
+        for item in items:
+            yield item
+            raise Stopped(15)
+
+    pages = 200
+    with pytest.raises(Stopped):
+        scan_module.read_all(list(range(pages)), "exam", 1, {}, 2, stop_after_first)
+    read = log.read_text(encoding="utf-8").split()
+    assert 0 < len(read) < pages // 4, len(read)

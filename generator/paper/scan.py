@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +35,7 @@ from generator.grading.keyfile import load_key
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead, read_page
 from generator.paper.sources import PageRef, UnreadableScan, expand, load
+from generator.parallel import worker_signals
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], str], Iterable[T]]
@@ -80,6 +82,8 @@ _CONTEXT: dict[str, Any] = {}
 
 def _init(exam: str, seed: int, pages: dict[tuple[str, int], dict[str, Any]]) -> None:
     _CONTEXT.update(exam=exam, seed=seed, pages=pages)
+    if multiprocessing.parent_process() is not None:  # a worker (not jobs=1's own process)
+        worker_signals()
 
 
 def _read(ref: PageRef) -> PageRead | str:
@@ -97,7 +101,11 @@ def read_all(
         _init(exam, seed, pages)
         return list(progress(map(_read, refs), "Reading scans"))
     with ProcessPoolExecutor(jobs, initializer=_init, initargs=(exam, seed, pages)) as pool:
-        return list(progress(pool.map(_read, refs, chunksize=2), "Reading scans"))
+        try:
+            return list(progress(pool.map(_read, refs, chunksize=2), "Reading scans"))
+        except BaseException:  # Ctrl-C, SIGTERM: the pages not yet started are not read
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 # --- the batch ----------------------------------------------------------------------------------
