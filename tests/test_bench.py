@@ -112,3 +112,15 @@ def test_bench_speed_times_examgen_byte_compiled_whatever_the_environment() -> N
     )
     modules, compiled = result.stdout.split(" ", 1)
     assert int(modules) > 100 and compiled.strip() == "[]"
+
+
+def test_the_r_exams_context_line_counts_both_documents_pages(tmp_path: Path) -> None:
+    """The per-page figure divides by every page the build typeset: handouts and solutions."""
+    import pikepdf
+
+    for name, pages in (("handouts.pdf", 3), ("solutions.pdf", 5)):
+        pdf = pikepdf.new()
+        for _ in range(pages):
+            pdf.add_blank_page()
+        pdf.save(tmp_path / name)
+    assert bench_speed().document_pages(tmp_path) == 8
