@@ -1,6 +1,8 @@
 """Items measure knowledge: no test-wise shortcut finds the key, and students get comparable work.
 
 Invariants: each strategy reads only what a student sees and does not depend on the printed order;
+each picks, on all of a question's options and on every subset of them (``subset_outcomes``, what
+``generator.choices`` weighs), exactly what its plain statement below (the oracle) picks;
 `examgen check` fails a family a strategy beats (chance + 15 points) and passes the shipped choice
 forms, the definition question and every true/false bank; the default quiz keeps each slot's work
 within 1.5× over 300 real students while staying 99% distinct; a spec's ``difficulty`` is
@@ -38,7 +40,6 @@ from generator.testwise import (
     mirror_majority,
     nearest_centroid,
     odd_sign,
-    outcome,
     subset_outcomes,
     true_false_scores,
 )
@@ -173,6 +174,11 @@ ORACLE = {
 }
 
 
+def oracle_outcome(picks, size):
+    """Picks among ``size`` options, the key first: the key singled out, and no cue seen."""
+    return (0 in picks and len(picks) < size, len(picks) == size)
+
+
 def oracle_subset_outcomes(options, subsets):
     """Each oracle strategy run on each subset's own options."""
     out = []
@@ -182,7 +188,7 @@ def oracle_subset_outcomes(options, subsets):
             tuple(options.points[i] for i in subset) if options.points is not None else None,
             options.center,
         )
-        out.append(tuple(outcome(rule(shown), len(subset)) for rule in ORACLE.values()))
+        out.append(tuple(oracle_outcome(rule(shown), len(subset)) for rule in ORACLE.values()))
     return out
 
 
