@@ -176,15 +176,13 @@ class MirrorMajority(Singling):
         twice = tuple(2 * c for c in center)
         everywhere = range(len(points))
         # partners[a]: the options whose point mirrors option a's about the centre.
-        partners = [
-            {
-                b
-                for b in everywhere
-                if tuple(x + y for x, y in zip(points[a], points[b], strict=True)) == twice
-                and points[a] != points[b]
-            }
-            for a in everywhere
-        ]
+        partners: list[set[int]] = [set() for _ in everywhere]
+        for a, p in enumerate(points):
+            for b in range(a + 1, len(points)):
+                q = points[b]
+                if tuple(x + y for x, y in zip(p, q, strict=True)) == twice and p != q:
+                    partners[a].add(b)
+                    partners[b].add(a)
         paired = frozenset(a for a in everywhere if partners[a])
         if not paired:
             return None
@@ -230,7 +228,10 @@ class NearestCentroid(Nearest):
         points = options.points
         if points is None:
             return None
-        return [[_dot(p, q) for q in points] for p in points]
+        gram = [[_dot(p, q) for q in points[: a + 1]] for a, p in enumerate(points)]
+        for a, row in enumerate(gram):  # symmetric: the upper triangle is the lower one
+            row.extend(gram[b][a] for b in range(a + 1, len(points)))
+        return gram
 
     def values(self, gram: Any, subset: Sequence[int]) -> list[Any]:
         # |m·p − Σp|² = m·(m·p·p − 2·p·Σp) + |Σp|², m > 0 the number shown, is m² times the
