@@ -7,10 +7,12 @@ options on the key's side, the key at the centre of the options, the key as the 
 option. True/false statements give their truth away by their wording: "always", "guaranteed"
 sound false, "may", "can" sound true.
 
-This module states those shortcuts as functions over what a student sees (a variant's printed
-options, a bank's statements), so ``examgen check`` can score them over the variants it samples
-and fail an item a shortcut beats (``generator.check``), and so ``generator.choices`` can pick
-distractors that leave every shortcut at chance.
+This module states those shortcuts over what a student sees (a variant's printed options, a
+bank's statements), so ``examgen check`` can score them over the variants it samples and fail an
+item a shortcut beats (``generator.check``), and so ``generator.choices`` can pick distractors that
+leave every shortcut at chance. Each option shortcut is stated once (a ``Strategy``), as a rule
+over any subset of a question's options: check applies it to all of them, choices to every set of
+distractors it weighs, so the two can never disagree about what a shortcut does.
 """
 
 from __future__ import annotations
