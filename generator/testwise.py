@@ -7,10 +7,12 @@ options on the key's side, the key at the centre of the options, the key as the 
 option. True/false statements give their truth away by their wording: "always", "guaranteed"
 sound false, "may", "can" sound true.
 
-This module states those shortcuts as functions over what a student sees (a variant's printed
-options, a bank's statements), so ``examgen check`` can score them over the variants it samples
-and fail an item a shortcut beats (``generator.check``), and so ``generator.choices`` can pick
-distractors that leave every shortcut at chance.
+This module states those shortcuts over what a student sees (a variant's printed options, a
+bank's statements), so ``examgen check`` can score them over the variants it samples and fail an
+item a shortcut beats (``generator.check``), and so ``generator.choices`` can pick distractors that
+leave every shortcut at chance. Each option shortcut is stated once (a ``Strategy``), as a rule
+over any subset of a question's options: check applies it to all of them, choices to every set of
+distractors it weighs, so the two can never disagree about what a shortcut does.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from statistics import median
@@ -54,11 +56,6 @@ class Options:
         return len(self.texts)
 
 
-#: A strategy maps the options to the indices a test-wise student narrows the choice to (then
-#: guesses among them); every index means the strategy sees no cue.
-Strategy = Callable[[Options], frozenset[int]]
-
-
 def as_point(value: Any) -> Point | None:
     """An answer value (a Rational, a vector of them) as an exact point, or ``None`` for text."""
     if isinstance(value, str):
@@ -72,10 +69,6 @@ def as_point(value: Any) -> Point | None:
     return (Fraction(int(rational.p), int(rational.q)),)
 
 
-def _everything(options: Options) -> frozenset[int]:
-    return frozenset(range(len(options)))
-
-
 def _extremes(values: Sequence[Any], pick: Callable[[Iterable[Any]], Any]) -> frozenset[int]:
     best = pick(values)
     return frozenset(i for i, v in enumerate(values) if v == best)
@@ -83,7 +76,7 @@ def _extremes(values: Sequence[Any], pick: Callable[[Iterable[Any]], Any]) -> fr
 
 def _dot(u: Point, v: Point) -> Fraction:
     # ``map`` over operator functions: the same sum, left to right from 0, without a generator
-    # (``generator.choices`` runs the strategies on every set of distractors it weighs).
+    # (``generator.choices`` reads every choice question's options into tables of dot products).
     return sum(map(operator.mul, u, v))  # type: ignore[return-value]
 
 
@@ -91,44 +84,166 @@ def _minus(u: Point, v: Point) -> Point:
     return tuple(map(operator.sub, u, v))
 
 
-def _distance2(u: Point, v: Point) -> Fraction:
-    d = _minus(u, v)
-    return _dot(d, d)
+#: What a strategy makes of one set of options: it singles out the key (the first option: it
+#: narrows the choice to some options, the key among them), and it sees no cue (it keeps every
+#: option).
+Outcome = tuple[bool, bool]
+BLIND: Outcome = (False, True)
 
 
-def mirror_majority(options: Options) -> frozenset[int]:
+class Strategy:
+    """A test-wise strategy, written once for two uses. ``examgen check`` asks what it picks
+    among a variant's options; ``generator.choices`` asks what it makes of every set of
+    distractors of one question, thousands of sets per question. So a strategy reads the
+    question's options once into its ``tables`` (what depends on one option or one pair of
+    them), and its rule works on any subset of the options from those tables; calling it on the
+    options applies the rule to all of them.
+
+    A subset is a sequence of option indices; the rule's answers are positions in it."""
+
+    def tables(self, options: Options) -> Any:
+        """What the rule reads of ``options``; ``None`` when there is nothing to read (prose
+        options for a rule about points): the strategy then sees no cue in any subset."""
+        raise NotImplementedError
+
+    def picks(self, tables: Any, subset: Sequence[int]) -> frozenset[int]:
+        """The positions in ``subset`` a test-wise student narrows the choice to."""
+        raise NotImplementedError
+
+    def outcomes(self, tables: Any, subsets: Sequence[Sequence[int]]) -> list[Outcome]:
+        """The ``Outcome`` of ``picks`` on each subset, its first index the key (counted, not
+        collected: ``generator.choices`` asks for thousands)."""
+        raise NotImplementedError
+
+    def __call__(self, options: Options) -> frozenset[int]:
+        """The indices of ``options`` a test-wise student narrows the choice to (then guesses
+        among them); every index means the strategy sees no cue."""
+        everything = range(len(options))
+        tables = self.tables(options)
+        return frozenset(everything) if tables is None else self.picks(tables, everything)
+
+
+class Nearest(Strategy):
+    """A strategy that picks the options whose value (``values``) is ``best``: least, or greatest
+    for ``best = max``. It always has a cue, unless every value ties."""
+
+    best: Callable[[Iterable[Any]], Any] = min
+
+    def values(self, tables: Any, subset: Sequence[int]) -> list[Any]:
+        """Each shown option's value, in the subset's order."""
+        raise NotImplementedError
+
+    def picks(self, tables: Any, subset: Sequence[int]) -> frozenset[int]:
+        return _extremes(self.values(tables, subset), self.best)
+
+    def outcomes(self, tables: Any, subsets: Sequence[Sequence[int]]) -> list[Outcome]:
+        values, best = self.values, self.best
+        out = []
+        for subset in subsets:
+            shown = values(tables, subset)
+            top = best(shown)
+            ties = shown.count(top)
+            out.append((shown[0] == top and ties < len(shown), ties == len(shown)))
+        return out
+
+
+class Singling(Strategy):
+    """A strategy that singles out some options (``singled``) or, finding none, sees no cue."""
+
+    def singled(self, tables: Any, subset: Sequence[int]) -> Collection[int]:
+        """Distinct positions in ``subset``; none when the strategy sees no cue."""
+        raise NotImplementedError
+
+    def picks(self, tables: Any, subset: Sequence[int]) -> frozenset[int]:
+        return frozenset(self.singled(tables, subset)) or frozenset(range(len(subset)))
+
+    def outcomes(self, tables: Any, subsets: Sequence[Sequence[int]]) -> list[Outcome]:
+        singled = self.singled
+        out = []
+        for subset in subsets:
+            chosen = singled(tables, subset)
+            size, count = len(subset), len(chosen)
+            out.append((0 in chosen and count < size, count == 0 or count == size))
+        return out
+
+
+class MirrorMajority(Singling):
     """Find two options that are mirror images about the centre (a + b = 2·centre); of each such
     pair, pick the member with more of the other options on its side."""
-    points, center = options.points, options.center
-    if points is None or center is None:
-        return _everything(options)
-    twice = tuple(2 * c for c in center)
-    picks: set[int] = set()
-    for i, a in enumerate(points):
-        for j in range(i + 1, len(points)):
-            b = points[j]
-            if tuple(x + y for x, y in zip(a, b, strict=True)) != twice or a == b:
+
+    def tables(self, options: Options) -> Any:
+        points, center = options.points, options.center
+        if points is None or center is None:
+            return None
+        twice = tuple(2 * c for c in center)
+        everywhere = range(len(points))
+        # partners[a]: the options whose point mirrors option a's about the centre.
+        partners: list[set[int]] = [set() for _ in everywhere]
+        for a, p in enumerate(points):
+            for b in range(a + 1, len(points)):
+                q = points[b]
+                if tuple(x + y for x, y in zip(p, q, strict=True)) == twice and p != q:
+                    partners[a].add(b)
+                    partners[b].add(a)
+        paired = frozenset(a for a in everywhere if partners[a])
+        if not paired:
+            return None
+        offsets = [_minus(p, center) for p in points]
+        # sides[a][k]: which side of the axis through option a option k lies on (a with a
+        # partner only: no other option is ever an axis).
+        sides = {a: [_dot(offsets[k], offsets[a]) for k in everywhere] for a in paired}
+        return paired, partners, sides
+
+    def singled(self, tables: Any, subset: Sequence[int]) -> Collection[int]:
+        paired, partners, sides = tables
+        if paired.isdisjoint(subset):
+            return ()
+        m = len(subset)
+        picks: set[int] = set()
+        for i in range(m):
+            mirrors = partners[subset[i]]
+            if not mirrors:
                 continue
-            axis = _minus(a, center)
-            sides = [_dot(_minus(p, center), axis) for p in points]
-            on_a = sum(1 for k, s in enumerate(sides) if k not in (i, j) and s > 0)
-            on_b = sum(1 for k, s in enumerate(sides) if k not in (i, j) and s < 0)
-            if on_a >= on_b:
-                picks.add(i)
-            if on_b >= on_a:
-                picks.add(j)
-    return frozenset(picks) or _everything(options)
+            side_of = sides[subset[i]]
+            for j in range(i + 1, m):
+                if subset[j] not in mirrors:
+                    continue
+                on_a = on_b = 0
+                for position, k in enumerate(subset):
+                    if position != i and position != j:
+                        side = side_of[k]
+                        if side > 0:
+                            on_a += 1
+                        elif side < 0:
+                            on_b += 1
+                if on_a >= on_b:
+                    picks.add(i)
+                if on_b >= on_a:
+                    picks.add(j)
+        return picks
 
 
-def nearest_centroid(options: Options) -> frozenset[int]:
+class NearestCentroid(Nearest):
     """Pick the option nearest the mean of all options (the key as a compromise of the errors)."""
-    points = options.points
-    if points is None:
-        return _everything(options)
-    n = len(points)
-    total = tuple(sum(p[d] for p in points) for d in range(len(points[0])))
-    # |n·p − Σp|² is n² times the squared distance to the mean: exact, without dividing.
-    return _extremes([_distance2(tuple(n * x for x in p), total) for p in points], min)
+
+    def tables(self, options: Options) -> Any:
+        points = options.points
+        if points is None:
+            return None
+        gram = [[_dot(p, q) for q in points[: a + 1]] for a, p in enumerate(points)]
+        for a, row in enumerate(gram):  # symmetric: the upper triangle is the lower one
+            row.extend(gram[b][a] for b in range(a + 1, len(points)))
+        return gram
+
+    def values(self, gram: Any, subset: Sequence[int]) -> list[Any]:
+        # |m·p − Σp|² = m·(m·p·p − 2·p·Σp) + |Σp|², m > 0 the number shown, is m² times the
+        # squared distance to the mean: the same nearest options, exact, from the dot products.
+        m = len(subset)
+        out = []
+        for a in subset:
+            row = gram[a]
+            out.append(m * row[a] - 2 * sum(map(row.__getitem__, subset)))
+        return out
 
 
 def _twice_median(values: Sequence[Any]) -> Any:
@@ -137,39 +252,76 @@ def _twice_median(values: Sequence[Any]) -> Any:
     return ordered[middle - 1] + ordered[middle] if len(ordered) % 2 == 0 else 2 * ordered[middle]
 
 
-def nearest_median(options: Options) -> frozenset[int]:
+class NearestMedian(Nearest):
     """Pick the option nearest the coordinate-wise median of the options."""
-    points = options.points
-    if points is None:
-        return _everything(options)
-    twice = tuple(_twice_median([p[d] for p in points]) for d in range(len(points[0])))
-    return _extremes([_distance2(tuple(2 * x for x in p), twice) for p in points], min)
+
+    def tables(self, options: Options) -> Any:
+        points = options.points
+        if points is None:
+            return None
+        columns = [[p[d] for p in points] for d in range(len(points[0]))]
+        return [(column, [2 * x for x in column]) for column in columns]
+
+    def values(self, columns: Any, subset: Sequence[int]) -> list[Any]:
+        # |2p − 2·median|², exact, summed coordinate by coordinate.
+        medians = [
+            (doubled, _twice_median([column[a] for a in subset])) for column, doubled in columns
+        ]
+        out = []
+        for a in subset:
+            distance = 0
+            for doubled, twice_median in medians:
+                d = doubled[a] - twice_median
+                distance += d * d
+            out.append(distance)
+        return out
 
 
-def longest(options: Options) -> frozenset[int]:
+class _PrintedLength(Nearest):
+    """The options' printed lengths: what the longest and the shortest option read."""
+
+    def tables(self, options: Options) -> Any:
+        return [len(t) for t in options.texts]
+
+    def values(self, lengths: Any, subset: Sequence[int]) -> list[Any]:
+        return [lengths[a] for a in subset]
+
+
+class Longest(_PrintedLength):
     """Pick the longest printed option (the careful, qualified one)."""
-    return _extremes([len(t) for t in options.texts], max)
+
+    best = max
 
 
-def shortest(options: Options) -> frozenset[int]:
+class Shortest(_PrintedLength):
     """Pick the shortest printed option (the clean one)."""
-    return _extremes([len(t) for t in options.texts], min)
 
 
 def _sign(x: Fraction) -> int:
     return (x > 0) - (x < 0)
 
 
-def odd_sign(options: Options) -> frozenset[int]:
+class OddSign(Singling):
     """Pick the one option whose pattern of signs no other option shares, if there is exactly
     one such option."""
-    points = options.points
-    if points is None:
-        return _everything(options)
-    patterns = [tuple(_sign(x) for x in p) for p in points]
-    lonely = [i for i, p in enumerate(patterns) if patterns.count(p) == 1]
-    return frozenset(lonely) if len(lonely) == 1 else _everything(options)
 
+    def tables(self, options: Options) -> Any:
+        if options.points is None:
+            return None
+        return [tuple(_sign(x) for x in p) for p in options.points]
+
+    def singled(self, patterns: Any, subset: Sequence[int]) -> list[int]:
+        shown = [patterns[a] for a in subset]
+        lonely = [i for i, p in enumerate(shown) if shown.count(p) == 1]
+        return lonely if len(lonely) == 1 else []
+
+
+mirror_majority = MirrorMajority()
+nearest_centroid = NearestCentroid()
+nearest_median = NearestMedian()
+longest = Longest()
+shortest = Shortest()
+odd_sign = OddSign()
 
 #: The strategies that read only the printed text, and so apply to prose options too.
 TEXT_STRATEGIES = ("longest option", "shortest option")
@@ -181,139 +333,21 @@ STRATEGIES: dict[str, Strategy] = {
     "shortest option": shortest,
     "odd one out by sign": odd_sign,
 }
-#: The strategies ``subset_picks`` computes itself, in this order.
-_FAST_STRATEGIES = (mirror_majority, nearest_centroid, nearest_median, longest, shortest, odd_sign)
-
-
-#: What a strategy makes of one set of options: it singles out the key (the first option: it
-#: narrows the choice to some options, the key among them), and it sees no cue (it keeps every
-#: option).
-Outcome = tuple[bool, bool]
-
-
-def outcome(picks: frozenset[int], size: int) -> Outcome:
-    """A strategy's picks among ``size`` options, the key first, as an ``Outcome``."""
-    return (0 in picks and len(picks) < size, len(picks) == size)
 
 
 def subset_outcomes(
     options: Options, subsets: Sequence[Sequence[int]]
 ) -> list[tuple[Outcome, ...]]:
     """Each strategy's outcome (in ``STRATEGIES`` order) on each subset of ``options`` whose
-    first index is the key: for the subset ``(i, j, k)``, what the strategies make of the
-    options ``i``, ``j``, ``k`` shown in that order (``plain_subset_outcomes``).
-    ``generator.choices`` weighs every set of distractors of one question: what depends on one
-    option or one pair of them (mirror pairs, the sides of one about another, dot products,
-    sign patterns, text lengths) is worked out once, and each strategy's nearest or longest
-    options are counted, not collected."""
-    if tuple(STRATEGIES.values()) != _FAST_STRATEGIES:  # a strategy added or replaced
-        return plain_subset_outcomes(options, subsets)
-    points, center = options.points, options.center
-    lengths = [len(t) for t in options.texts]
-    blind = (False, True)
-    out: list[tuple[Outcome, ...]] = []
-    if points is None:
-        for subset in subsets:
-            shown = [lengths[a] for a in subset]
-            out.append((blind, blind, blind, _nearest(shown, max), _nearest(shown, min), blind))
-        return out
-    everywhere = range(len(points))
-    # |m·p − Σp|² = m·(m·p·p − 2·p·Σp) + |Σp|²: the same nearest options, from the points' dot
-    # products, with m > 0 the number shown.
-    gram = [[_dot(points[a], points[b]) for b in everywhere] for a in everywhere]
-    patterns = [tuple(_sign(x) for x in p) for p in points]
-    dims = range(len(points[0])) if points else range(0)
-    # Each coordinate of the points and of the doubled points, option by option.
-    columns = [[p[d] for p in points] for d in dims]
-    doubled_columns = [[2 * x for x in column] for column in columns]
-    partners: list[set[int]] = [set() for _ in everywhere]
-    if center is not None:
-        twice = tuple(2 * c for c in center)
-        offsets = [_minus(p, center) for p in points]
-        # sides[k][a]: which side of the axis through ``a`` option ``k`` lies on.
-        sides = [[_dot(offsets[k], offsets[a]) for a in everywhere] for k in everywhere]
-        # partners[a]: the options whose point mirrors option a's about the centre.
-        partners = [
-            {
-                b
-                for b in everywhere
-                if tuple(x + y for x, y in zip(points[a], points[b], strict=True)) == twice
-                and points[a] != points[b]
-            }
-            for a in everywhere
-        ]
-    for subset in subsets:
-        m = len(subset)
-        # Mirror pairs, majority side (no centre: no pair).
-        picks: set[int] = set()
-        for i in range(m):
-            mirrors = partners[subset[i]]
-            if not mirrors:
-                continue
-            a = subset[i]
-            for j in range(i + 1, m):
-                if subset[j] not in mirrors:
-                    continue
-                on_a = on_b = 0
-                for position, k in enumerate(subset):
-                    if position != i and position != j:
-                        side = sides[k][a]
-                        if side > 0:
-                            on_a += 1
-                        elif side < 0:
-                            on_b += 1
-                if on_a >= on_b:
-                    picks.add(i)
-                if on_b >= on_a:
-                    picks.add(j)
-        mirror = (0 in picks and len(picks) < m, len(picks) in (0, m))
-        # Nearest the centroid.
-        centroid = [m * gram[a][a] - 2 * sum([gram[a][b] for b in subset]) for a in subset]
-        # Nearest the median: |2p − 2·median|², coordinate by coordinate.
-        median = [0] * m
-        for column, doubled_column in zip(columns, doubled_columns, strict=True):
-            twice_median = _twice_median([column[a] for a in subset])
-            median = [
-                v + (doubled_column[a] - twice_median) ** 2
-                for v, a in zip(median, subset, strict=True)
-            ]
-        shown = [lengths[a] for a in subset]
-        shown_patterns = [patterns[a] for a in subset]
-        lonely = [i for i, p in enumerate(shown_patterns) if shown_patterns.count(p) == 1]
-        out.append(
-            (
-                mirror,
-                _nearest(centroid, min),
-                _nearest(median, min),
-                _nearest(shown, max),
-                _nearest(shown, min),
-                (lonely == [0] and m > 1, len(lonely) != 1 or m == 1),
-            )
+    first index is the key: for the subset ``(i, j, k)``, what the strategy makes of the options
+    ``i``, ``j``, ``k`` shown in that order. Each strategy reads the options once."""
+    per_strategy = []
+    for strategy in STRATEGIES.values():
+        tables = strategy.tables(options)
+        per_strategy.append(
+            [BLIND] * len(subsets) if tables is None else strategy.outcomes(tables, subsets)
         )
-    return out
-
-
-def _nearest(values: list[Any], pick: Callable[[list[Any]], Any]) -> Outcome:
-    """The outcome of picking the options whose value is ``pick``'s (``_extremes``), the key's
-    value first, counted rather than collected."""
-    best = pick(values)
-    count = values.count(best)
-    return (values[0] == best and count < len(values), count == len(values))
-
-
-def plain_subset_outcomes(
-    options: Options, subsets: Sequence[Sequence[int]]
-) -> list[tuple[Outcome, ...]]:
-    """``subset_outcomes`` computed by running every strategy on each subset's own options."""
-    out = []
-    for subset in subsets:
-        shown = Options(
-            tuple(options.texts[i] for i in subset),
-            tuple(options.points[i] for i in subset) if options.points is not None else None,
-            options.center,
-        )
-        out.append(tuple(outcome(strategy(shown), len(subset)) for strategy in STRATEGIES.values()))
-    return out
+    return list(zip(*per_strategy, strict=True))
 
 
 def score(picks: frozenset[int], key: int) -> Fraction:

@@ -10,7 +10,6 @@ pinned by the golden tests.
 from __future__ import annotations
 
 import copy
-import itertools
 import re
 
 import jinja2
@@ -805,39 +804,6 @@ def test_testwise_vector_helpers_are_the_plain_sums(pair):
 small_rationals = st.fractions(min_value=-4, max_value=4, max_denominator=3).map(
     lambda f: sympy.Rational(f.numerator, f.denominator)
 )
-
-
-@given(
-    data=st.data(),
-    size=st.integers(1, 7),
-    dims=st.integers(1, 3),
-    shown=st.integers(1, 4),
-)
-def test_subset_outcomes_are_each_strategy_run_on_each_subset(data, size, dims, shown):
-    """``testwise.subset_outcomes`` works out per option and per pair what the strategies need:
-    for every subset, each strategy singles out the key, or sees no cue, as running it on that
-    subset's own options does."""
-    vector = st.tuples(*[small_rationals] * dims)
-    values = data.draw(st.lists(vector, min_size=size, max_size=size))
-    center = data.draw(st.none() | vector)
-    texts = data.draw(st.lists(st.text("ab", max_size=4), min_size=size, max_size=size))
-    assert_subset_outcomes(texts, values, center, shown)
-
-
-def test_subset_outcomes_of_a_mirror_pair_with_even_sides():
-    """A mirror pair with as many options on either side (none): both members are picked, so
-    the key is singled out with its mirror image."""
-    values = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)]
-    assert_subset_outcomes(["a"] * 5, [tuple(map(sympy.Integer, v)) for v in values], (0, 0), 3)
-
-
-def assert_subset_outcomes(texts, values, center, shown):
-    others = range(1, len(values))
-    subsets = [(0, *c) for c in itertools.combinations(others, min(shown - 1, len(others)))]
-    for options in (testwise.make_options(texts, values, center), testwise.Options(tuple(texts))):
-        assert testwise.subset_outcomes(options, subsets) == testwise.plain_subset_outcomes(
-            options, subsets
-        )
 
 
 @given(

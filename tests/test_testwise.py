@@ -1,6 +1,8 @@
 """Items measure knowledge: no test-wise shortcut finds the key, and students get comparable work.
 
 Invariants: each strategy reads only what a student sees and does not depend on the printed order;
+each picks, on all of a question's options and on every subset of them (``subset_outcomes``, what
+``generator.choices`` weighs), exactly what its plain statement below (the oracle) picks;
 `examgen check` fails a family a strategy beats (chance + 15 points) and passes the shipped choice
 forms, the definition question and every true/false bank; the default quiz keeps each slot's work
 within 1.5× over 300 real students while staying 99% distinct; a spec's ``difficulty`` is
@@ -9,12 +11,14 @@ validated with one-line errors; the zero/nonzero initial weights are drawn half 
 
 from __future__ import annotations
 
+import itertools
+import operator
 import statistics
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator.bank import Statement
@@ -36,6 +40,7 @@ from generator.testwise import (
     mirror_majority,
     nearest_centroid,
     odd_sign,
+    subset_outcomes,
     true_false_scores,
 )
 
@@ -68,6 +73,176 @@ def test_strategies_do_not_depend_on_the_printed_order(points, order):
     shuffled = vectors(*(points[i] for i in order))
     for strategy in STRATEGIES.values():
         assert {order[i] for i in strategy(shuffled)} == set(strategy(options))
+
+
+# --- the strategies as first written, one plain function each: the oracle ---------------------
+def _oracle_everything(options):
+    return frozenset(range(len(options)))
+
+
+def _oracle_extremes(values, pick):
+    best = pick(values)
+    return frozenset(i for i, v in enumerate(values) if v == best)
+
+
+def _oracle_dot(u, v):
+    return sum(map(operator.mul, u, v))
+
+
+def _oracle_minus(u, v):
+    return tuple(map(operator.sub, u, v))
+
+
+def _oracle_distance2(u, v):
+    d = _oracle_minus(u, v)
+    return _oracle_dot(d, d)
+
+
+def oracle_mirror_majority(options):
+    points, center = options.points, options.center
+    if points is None or center is None:
+        return _oracle_everything(options)
+    twice = tuple(2 * c for c in center)
+    picks = set()
+    for i, a in enumerate(points):
+        for j in range(i + 1, len(points)):
+            b = points[j]
+            if tuple(x + y for x, y in zip(a, b, strict=True)) != twice or a == b:
+                continue
+            axis = _oracle_minus(a, center)
+            sides = [_oracle_dot(_oracle_minus(p, center), axis) for p in points]
+            on_a = sum(1 for k, s in enumerate(sides) if k not in (i, j) and s > 0)
+            on_b = sum(1 for k, s in enumerate(sides) if k not in (i, j) and s < 0)
+            if on_a >= on_b:
+                picks.add(i)
+            if on_b >= on_a:
+                picks.add(j)
+    return frozenset(picks) or _oracle_everything(options)
+
+
+def oracle_nearest_centroid(options):
+    points = options.points
+    if points is None:
+        return _oracle_everything(options)
+    n = len(points)
+    total = tuple(sum(p[d] for p in points) for d in range(len(points[0])))
+    return _oracle_extremes(
+        [_oracle_distance2(tuple(n * x for x in p), total) for p in points], min
+    )
+
+
+def _oracle_twice_median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle - 1] + ordered[middle] if len(ordered) % 2 == 0 else 2 * ordered[middle]
+
+
+def oracle_nearest_median(options):
+    points = options.points
+    if points is None:
+        return _oracle_everything(options)
+    twice = tuple(_oracle_twice_median([p[d] for p in points]) for d in range(len(points[0])))
+    return _oracle_extremes(
+        [_oracle_distance2(tuple(2 * x for x in p), twice) for p in points], min
+    )
+
+
+def oracle_longest(options):
+    return _oracle_extremes([len(t) for t in options.texts], max)
+
+
+def oracle_shortest(options):
+    return _oracle_extremes([len(t) for t in options.texts], min)
+
+
+def oracle_odd_sign(options):
+    points = options.points
+    if points is None:
+        return _oracle_everything(options)
+    patterns = [tuple((x > 0) - (x < 0) for x in p) for p in points]
+    lonely = [i for i, p in enumerate(patterns) if patterns.count(p) == 1]
+    return frozenset(lonely) if len(lonely) == 1 else _oracle_everything(options)
+
+
+ORACLE = {
+    "mirror pair, majority side": oracle_mirror_majority,
+    "nearest the centroid": oracle_nearest_centroid,
+    "nearest the median": oracle_nearest_median,
+    "longest option": oracle_longest,
+    "shortest option": oracle_shortest,
+    "odd one out by sign": oracle_odd_sign,
+}
+
+
+def oracle_outcome(picks, size):
+    """Picks among ``size`` options, the key first: the key singled out, and no cue seen."""
+    return (0 in picks and len(picks) < size, len(picks) == size)
+
+
+def oracle_subset_outcomes(options, subsets):
+    """Each oracle strategy run on each subset's own options."""
+    out = []
+    for subset in subsets:
+        shown = Options(
+            tuple(options.texts[i] for i in subset),
+            tuple(options.points[i] for i in subset) if options.points is not None else None,
+            options.center,
+        )
+        out.append(tuple(oracle_outcome(rule(shown), len(subset)) for rule in ORACLE.values()))
+    return out
+
+
+coordinates = st.fractions(min_value=-3, max_value=3, max_denominator=2)
+
+
+@st.composite
+def drawn_options(draw, min_size=1, max_size=7):
+    """Options as a student could see them: prose (no points), or points of 1 to 3 dimensions
+    with a centre or without, made as ``make_options`` makes them or given as fractions; small
+    coordinates and short texts give ties and equal lengths, and some points are replaced by
+    another's mirror image about the centre, so mirror pairs are common."""
+    size = draw(st.integers(min_size, max_size))
+    texts = tuple(draw(st.lists(st.text("ab", max_size=3), min_size=size, max_size=size)))
+    if draw(st.integers(0, 4)) == 0:
+        return Options(texts)
+    dims = draw(st.integers(1, 3))
+    vector = st.tuples(*[coordinates] * dims)
+    points = draw(st.lists(vector, min_size=size, max_size=size))
+    center = draw(st.none() | vector)
+    mirror = center or (F(0),) * dims
+    index = st.integers(0, size - 1)
+    for source, target in draw(st.lists(st.tuples(index, index), max_size=size)):
+        points[target] = tuple(2 * c - x for c, x in zip(mirror, points[source], strict=True))
+    if draw(st.booleans()):
+        return make_options(texts, points, center)
+    return Options(texts, tuple(points), center)
+
+
+@given(options=drawn_options())
+@example(options=vectors((4, 9), (-4, -9), (8, 18), (2, 4)))
+@example(options=vectors((1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)))
+def test_each_strategy_picks_what_the_oracle_picks(options):
+    """Every strategy, applied to all of a question's options, narrows them to exactly what its
+    plain statement (the oracle above) does."""
+    assert list(STRATEGIES) == list(ORACLE)
+    for name, strategy in STRATEGIES.items():
+        assert strategy(options) == ORACLE[name](options), name
+
+
+@given(data=st.data(), options=drawn_options())
+@example(data=None, options=vectors((1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)))
+def test_subset_outcomes_are_each_oracle_run_on_each_subset(data, options):
+    """On every subset of a question's options (the key first), each strategy singles out the
+    key, or sees no cue, as running its oracle on that subset's own options does. The explicit
+    example is a mirror pair with as many options on either side (none): both members picked."""
+    n = len(options)
+    if data is None:  # every subset of 3 with option 0 as the key
+        subsets = [(0, *c) for c in itertools.combinations(range(1, n), 2)]
+    else:
+        shown = data.draw(st.integers(1, n))
+        orders = st.permutations(range(n)).map(lambda order: tuple(order[:shown]))
+        subsets = data.draw(st.lists(orders, min_size=1, max_size=12))
+    assert subset_outcomes(options, subsets) == oracle_subset_outcomes(options, subsets)
 
 
 def test_check_fails_a_family_whose_key_a_strategy_finds():
