@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -207,26 +208,25 @@ def available_cores() -> int:
 
 
 class LatexRuns:
-    """pdflatex on the jobs' documents, ``workers`` at a time; each is cut into per-student PDFs
-    (``after``) as soon as it is typeset, while others may still be compiling. Jobs given at the
-    start begin with ``start``; ``add`` starts one more at any time (a part whose source was
-    just written). Iterating yields once per student typeset and once per student cut (for a
-    progress bar; ``total`` says how many when jobs are still to come) and ends when every job
-    added so far is done."""
+    """pdflatex on the jobs' documents, ``workers`` at a time, started in the order they were
+    added; each is cut into per-student PDFs (``after``) as soon as it is typeset, while others
+    may still be compiling. ``add`` queues a job at any time (a part whose source was just
+    written). Iterating yields once per student typeset and once per student cut (for a progress
+    bar; ``total`` says how many when jobs are still to come) and ends when every job added so
+    far is done."""
 
     def __init__(
         self,
-        jobs: Sequence[Job],
         after: Callable[[Job, Callable[[], None]], None],
         workers: int = 1,
-        total: int | None = None,
+        total: int = 0,
     ) -> None:
-        self.pending = list(jobs)
         self.jobs: list[Job] = []
-        self.slots = threading.BoundedSemaphore(max(1, workers))
+        self.queued: deque[int] = deque()
+        self.workers, self.running = max(1, workers), 0
         self.lock = threading.Lock()
         self.after = after
-        self.total = sum(2 * len(job.students) for job in jobs) if total is None else total
+        self.total = total
         self.events: queue.Queue[int | None] = queue.Queue()
         self.procs: list[subprocess.Popen[bytes]] = []
         self.returncodes: list[int | None] = []
@@ -237,29 +237,38 @@ class LatexRuns:
     def __len__(self) -> int:
         return self.total
 
-    def start(self) -> None:
-        for job in self.pending:
-            self.add(job)
-        self.pending = []
-
     def add(self, job: Job) -> None:
         with self.lock:
-            index = len(self.jobs)
+            self.queued.append(len(self.jobs))
             self.jobs.append(job)
             self.returncodes.append(None)
             self.errors.append(None)
-        thread = threading.Thread(target=self._run, args=(index,), daemon=True)
-        self.threads.append(thread)
-        thread.start()
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Start the jobs waiting longest while fewer than ``workers`` run. (Each job used to
+        wait on a semaphore in its own thread: a job added just as a run ended could take its
+        place, and the woken waiter queued again at the back, so one part could wait most of a
+        3,000-student build while every later part of its document waited open for the join,
+        doubling the build's memory.) Once cancelled, what waits never starts: it ends at once."""
+        with self.lock:
+            while self.queued and (self.cancelled.is_set() or self.running < self.workers):
+                index = self.queued.popleft()
+                if self.cancelled.is_set():
+                    self.events.put(None)  # this job's end
+                    continue
+                self.running += 1
+                thread = threading.Thread(target=self._run, args=(index,), daemon=True)
+                self.threads.append(thread)
+                thread.start()
 
     def _run(self, index: int) -> None:
-        """Wait for a free slot, run and watch job ``index``'s pdflatex, then cut it with the
-        slot already free for the next run: cutting is Python, which shares the interpreter
-        lock with the thread writing students, and a slot held while it waits would leave a
-        core without pdflatex."""
+        """Run and watch job ``index``'s pdflatex, then cut it with its place already given to
+        the next job: cutting is Python, which shares the interpreter lock with the thread
+        writing students, and a place held while it waits would leave a core without pdflatex."""
         job = self.jobs[index]
         try:
-            with self.slots:
+            try:
                 with self.lock:
                     if self.cancelled.is_set():
                         return
@@ -273,6 +282,10 @@ class LatexRuns:
                     )
                     self.procs.append(proc)
                 self._typeset(index, proc)
+            finally:
+                with self.lock:
+                    self.running -= 1
+                self._dispatch()
             if self.returncodes[index] == 0:
                 started = time.perf_counter()
                 self.after(job, lambda: self._tick(index))
@@ -297,20 +310,22 @@ class LatexRuns:
         job.seconds["latex"] = time.perf_counter() - started
 
     def __iter__(self) -> Iterator[int]:
-        running = len(self.threads)
-        while running:
+        with self.lock:
+            remaining = len(self.jobs)
+        while remaining:
             event = self.events.get()
             if event is None:
-                running -= 1
+                remaining -= 1
             else:
                 yield event
 
     def stop(self) -> None:
         """End whatever still runs (an interrupted or failed build) and wait for it to end, so
-        nothing writes into the staging folder after this returns."""
+        nothing writes into the staging folder after this returns; what waits never starts."""
         with self.lock:
             self.cancelled.set()
             procs = list(self.procs)
+        self._dispatch()
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
@@ -445,7 +460,7 @@ class PdfPhase:
         self.work.mkdir()
         self.parts = 0
         total = 2 * len(DOCUMENTS) * len(students)
-        self.runs = LatexRuns([], self._cut, jobs or available_cores(), total)
+        self.runs = LatexRuns(self._cut, jobs or available_cores(), total)
         count = len(student_parts(len(students)))
         self.joiners = {name: PartJoiner(folder / f"{name}.pdf", count) for name, _, _ in DOCUMENTS}
         self.sheets = (
