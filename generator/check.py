@@ -38,7 +38,7 @@ from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
-from generator.families.base import Answer, Family, Recheck, Variant
+from generator.families.base import Answer, Family, Recheck, Solution, Variant
 from generator.fingerprint import fingerprint, fingerprint_of
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
@@ -271,6 +271,16 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
     if reason is not None:
         return f"accepted although it breaks {reason}"
     try:
+        again = family.solve(params)
+    except Exception as err:
+        return f"solve again: {_one_line(err)}"
+    if not same_solution(again, solution):
+        return (
+            "solve gave another answer or other steps for the same params; it must depend on "
+            "the params alone (no random draws, no outside state): a build reuses the text of "
+            "equal params"
+        )
+    try:
         answer_json = solution.answer.to_json()
         solution.answer.cell()
         params_json = json.loads(json.dumps(variant.key_params()))
@@ -300,6 +310,15 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
         if problem is not None:
             return f"re-check: {problem}"
     return None
+
+
+def same_solution(a: Solution, b: Solution) -> bool:
+    """Whether two solutions are equal; values without a plain equality (a numpy array) are
+    compared as they print."""
+    try:
+        return bool(a.answer == b.answer and a.steps == b.steps)
+    except Exception:
+        return repr(a.answer) == repr(b.answer) and repr(a.steps) == repr(b.steps)
 
 
 def _reproduces(variant: Variant, repinned: Mapping[str, Any]) -> bool:

@@ -531,3 +531,24 @@ def test_an_early_rejection_that_disagrees_with_rejection_fails_check():
     assert failure.seed is None
     honest = check_target(Target(GradientDescentStep()), variants=5, recheck=None)
     assert not [f for f in honest.failures if "early_rejection" in f.reason]
+
+
+class DriftingDescentStep(GradientDescentStep):
+    """Gradient descent whose solve reads outside state (a call counter) into a step: the build
+    would print the text of the first solve for every student with equal params."""
+
+    ID = "drifting-descent-step"
+    calls = 0
+
+    def solve(self, params: Any) -> Solution:
+        solution = super().solve(params)
+        DriftingDescentStep.calls += 1
+        return Solution(solution.answer, {**solution.steps, "calls": DriftingDescentStep.calls})
+
+
+def test_a_solve_that_is_not_a_function_of_the_params_fails_check():
+    """Every accepted variant is solved a second time: the two solutions must be equal."""
+    report = check_target(Target(DriftingDescentStep()), variants=5, recheck=None)
+    assert len(report.failures) == 5
+    assert all(f.reason.startswith("solve gave another answer") for f in report.failures)
+    assert [f.seed for f in report.failures] == list(range(5))
