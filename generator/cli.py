@@ -596,6 +596,7 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
     help="Pre-built variants per problem (repeats dropped): what 'Another variant' cycles through.",
 )
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the variants.")
+@FAMILIES_OPTION
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -604,7 +605,12 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
 )
 @reports_errors
 def site(
-    spec_path: Path | None, tags: tuple[str, ...], variants: int, seed: int, out: Path
+    spec_path: Path | None,
+    tags: tuple[str, ...],
+    variants: int,
+    seed: int,
+    families_dirs: tuple[Path, ...],
+    out: Path,
 ) -> None:
     """Write practice pages: an index of tags and one page per tag listing its problems.
 
@@ -617,9 +623,13 @@ def site(
 
     if spec_path is not None and tags:
         raise ExamgenError("give either --spec or --tags, not both")
+    if spec_path is not None and families_dirs:
+        raise ExamgenError(
+            "--families goes with --tags; a spec names its course folder itself (families_dir)"
+        )
     if spec_path is not None:
         summary = site_for_spec(load_spec(spec_path), seed, variants, out)
     else:
-        summary = site_for_tags(tags, seed, variants, out)
+        summary = site_for_tags(tags, seed, variants, out, extra_dirs=families_dirs)
     pages = ", ".join(f"{tag} ({n})" for tag, n in summary.pages.items())
     click.echo(f"Wrote {summary.folder / 'index.html'}: pages {pages}")

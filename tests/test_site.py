@@ -227,3 +227,32 @@ def test_mathml_signs_vectors_and_names():
     assert "<mi>Aug</mi><mo>&#x02061;</mo>" in mathml and "\\" not in mathml
     with pytest.raises(ExamgenError, match=r"does not know \\nosuchcommand"):
         tex_to_mathml(r"\nosuchcommand{x}")
+
+
+def test_a_course_folders_families_get_practice_pages(tmp_path):
+    """``site --families DIR --tags TAG``: a course family (the authoring guide's) has its page,
+    like ``check`` and ``preview`` find it; with ``--spec`` the spec names its folder itself."""
+    from tests.course import write_guide_course
+
+    families = write_guide_course(tmp_path / "course") / "families"
+    out = tmp_path / "site"
+    argv = ["site", "--families", str(families), "--tags", "momentum", "--variants", "2"]
+    result = CliRunner().invoke(main, [*argv, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "momentum (1)" in result.output
+    page = next((out / "tags").iterdir()).read_text(encoding="utf-8")
+    assert "momentum-step" in page
+    unknown = CliRunner().invoke(main, ["site", "--tags", "momentum", "--out", str(out)])
+    assert unknown.exit_code == 1 and "no family is tagged 'momentum'" in unknown.output
+    spec = ["site", "--spec", str(DEFAULT_SPEC), "--families", str(families), "--out", str(out)]
+    both = CliRunner().invoke(main, spec)
+    assert both.exit_code == 1 and "--families goes with --tags" in both.output
+    own = ["site", "--spec", str(tmp_path / "course" / "quiz.toml"), "--variants", "2"]
+    result = CliRunner().invoke(main, [*own, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "momentum-step" in (out / "tags" / page_name(out, "momentum")).read_text("utf-8")
+
+
+def page_name(site: Path, tag: str) -> str:
+    (name,) = [p.name for p in (site / "tags").iterdir() if p.stem.lower() == tag.lower()]
+    return name

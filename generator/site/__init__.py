@@ -49,10 +49,16 @@ class SiteSummary:
 
 
 def site_for_tags(
-    tags: Sequence[str], seed: int, variants: int, out: Path, title: str = "Practice problems"
+    tags: Sequence[str],
+    seed: int,
+    variants: int,
+    out: Path,
+    title: str = "Practice problems",
+    extra_dirs: Sequence[Path] = (),
 ) -> SiteSummary:
-    """A page for each of ``tags`` (every tag in use when none is given)."""
-    families = families_for_tags(tags) if tags else list(registry().values())
+    """A page for each of ``tags`` (every tag in use when none is given), over the registered
+    families and those of ``extra_dirs`` (course family folders)."""
+    families = families_for_tags(tags, extra_dirs) if tags else list(registry(extra_dirs).values())
     chosen: list[tuple[Family, Mapping[str, Any]]] = [(family, {}) for family in families]
     return build_site(chosen, tags, seed, variants, out, DecimalRule(), title)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -42,9 +43,10 @@ class Problem:
         return tuple(self.family.TAGS)
 
 
-def families_for_tags(tags: Sequence[str]) -> list[Family]:
-    """Every family carrying any of ``tags``, in registry order; an unknown tag is an error."""
-    families = list(registry().values())
+def families_for_tags(tags: Sequence[str], extra_dirs: Sequence[Path] = ()) -> list[Family]:
+    """Every family carrying any of ``tags``, in registry order; an unknown tag is an error.
+    ``extra_dirs``: course family folders besides ``EXAMGEN_FAMILIES``."""
+    families = list(registry(extra_dirs).values())
     known = sorted({t for f in families for t in f.TAGS}, key=str.lower)
     for tag in tags:
         if tag not in known:
