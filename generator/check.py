@@ -89,6 +89,8 @@ class Target:
         command = f"examgen preview {self.family.ID} --seed {seed}"
         if self.family.FORM == "choice":
             command += " --form choice"
+        if self.family.work_band is not None:  # a spec slot's difficulty
+            command += " --difficulty {}-{}".format(*self.family.work_band)
         if self.pinned:
             command += " --params " + shlex.quote(json.dumps(to_json(dict(self.pinned))))
         return command

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sized
 from pathlib import Path
@@ -206,6 +207,12 @@ def build(
     default=None,
     help="Ask the family as free response or multiple choice (default: its own form).",
 )
+@click.option(
+    "--difficulty",
+    default=None,
+    help="Keep the work within a band, as a spec's difficulty does: a band name (standard) "
+    "or LEAST-MOST (14-20).",
+)
 @FAMILIES_OPTION
 @reports_errors
 def preview(
@@ -214,15 +221,24 @@ def preview(
     params_json: str | None,
     fmt: str,
     form: str | None,
+    difficulty: str | None,
     families_dirs: tuple[Path, ...],
 ) -> None:
     """Print one variant of FAMILY with its solution."""
     from generator.choices import with_form
     from generator.families import get_family
     from generator.preview import preview_text
+    from generator.spec import work_band
 
     raw = _parse_params_option(params_json)
     chosen = with_form(get_family(family, families_dirs), form)
+    if difficulty is not None:
+        band = re.fullmatch(r"(\d{1,9})-(\d{1,9})", difficulty, re.ASCII)
+        value: Any = [int(band[1]), int(band[2])] if band else difficulty
+        try:
+            chosen = chosen.with_difficulty(work_band(chosen, value))
+        except ValueError as err:
+            raise ExamgenError(f"--difficulty: {err}") from None
     click.echo(preview_text(chosen, seed, raw, fmt), nl=False)
 
 

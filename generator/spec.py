@@ -336,33 +336,39 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
 
 
 def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: str) -> Family:
-    """The family held to the slot's ``difficulty``: a band name from its ``WORK_BANDS`` or an
-    inclusive ``[least, most]`` range of its work measure."""
+    """The family held to the slot's ``difficulty``."""
     if "difficulty" not in raw:
         return family
-    value = raw["difficulty"]
+    try:
+        return family.with_difficulty(work_band(family, raw["difficulty"]))
+    except ValueError as err:
+        raise _fail(path, f"{where}.difficulty", str(err)) from None
+
+
+def work_band(family: Family, value: Any) -> tuple[int, int]:
+    """The inclusive band of work ``value`` names for ``family``: one of its ``WORK_BANDS`` by
+    name, or a ``[least, most]`` range of its work measure (a spec's ``difficulty``, and
+    ``preview --difficulty``, which check's hints use to show a slot's own variants)."""
     bands = dict(family.WORK_BANDS)
-    where = f"{where}.difficulty"
     if not bands:
-        raise _fail(
-            path, where, f"family {family.ID} declares no work measure to keep within a band; "
-            "drop difficulty"
+        raise ValueError(
+            f"family {family.ID} declares no work measure to keep within a band; drop difficulty"
         )
     names = ", ".join(f"{name!r} {low}–{high}" for name, (low, high) in bands.items())
     if isinstance(value, str):
         if value not in bands:
-            raise _fail(path, where, f"family {family.ID} has the bands {names}; got {value!r}")
-        return family.with_difficulty(bands[value])
+            raise ValueError(f"family {family.ID} has the bands {names}; got {value!r}")
+        return bands[value]
     if (
-        isinstance(value, list)
+        isinstance(value, list | tuple)
         and len(value) == 2
         and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
         and 0 < value[0] <= value[1]
     ):
-        return family.with_difficulty((value[0], value[1]))
-    raise _fail(
-        path, where, f'must be a band name or a range [least, most] of work, such as "standard" '
-        f"or [14, 20]; family {family.ID} has {names}; got {value!r}"
+        return (value[0], value[1])
+    raise ValueError(
+        f'must be a band name or a range [least, most] of work, such as "standard" or [14, 20]; '
+        f"family {family.ID} has {names}; got {value!r}"
     )
 
 
