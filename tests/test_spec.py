@@ -108,6 +108,12 @@ BAD_SPECS = [
         "has the bands",
     ),
     (
+        # A band no variant reaches: the band is what to change.
+        '[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = [1, 2]\n',
+        "questions[1].difficulty",
+        "ask for another difficulty, or widen the family's ranges",
+    ),
+    (
         '[[questions]]\nfamily = "sgd-direction"\nform = "choice"\n',
         "questions[1].form",
         "no multiple-choice",

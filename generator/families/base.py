@@ -28,6 +28,9 @@ from generator.families.params import Param
 AnswerKind = Literal["vector", "number", "bool", "choice"]
 
 
+#: The rejection of a variant whose work is outside its slot's difficulty band.
+OUTSIDE_BAND = "difficulty: work outside the band"
+
 @dataclass(frozen=True)
 class Budget:
     """Bounds on every value a student sees or computes: small denominators, modest magnitudes."""
@@ -383,7 +386,7 @@ class Family(ABC):
         if self.work_band is not None:
             work = self.work(params, solution)
             if work is None or not self.work_band[0] <= work <= self.work_band[1]:
-                return "difficulty: work outside the band"
+                return OUTSIDE_BAND
         return None
 
     def early_rejection(self, params: Any) -> str | None:
@@ -431,6 +434,8 @@ class Family(ABC):
             else ""
         )
         hint = "pin fewer or other values" if pinned else "widen the family's ranges"
+        if rejections[OUTSIDE_BAND]:
+            hint = f"ask for another difficulty, or {hint}"
         raise NoAcceptableVariant(
             f"family {self.ID}: no acceptable variant in {tries} tries{budget}; "
             f"rejected for {common}; {hint}",
