@@ -220,6 +220,7 @@ def test_runs_start_in_the_order_parts_were_added(tmp_path: Path, monkeypatch) -
 def test_stopped_runs_start_nothing_more_and_end_their_events(tmp_path: Path, monkeypatch) -> None:
     """An interrupted build's waiting parts never start, and the progress events still end."""
     import sys
+    import time
 
     from generator.pdf import Job, LatexRuns
 
@@ -231,7 +232,10 @@ def test_stopped_runs_start_nothing_more_and_end_their_events(tmp_path: Path, mo
         folder = tmp_path / str(number)
         folder.mkdir()
         runs.add(Job("handouts", "exams", folder / "part.tex", None, range(0)))  # type: ignore[arg-type]
-    runs.stop()  # kills the one running (a 30-second stand-in)
+    deadline = time.monotonic() + 30
+    while not runs.procs and time.monotonic() < deadline:  # the first run has started
+        time.sleep(0.01)
+    runs.stop()  # kills it (a 30-second stand-in)
     assert list(runs) == []
     assert len(runs.procs) == 1 and runs.procs[0].returncode != 0
     assert runs.returncodes[1:] == [None] * 4
