@@ -563,21 +563,51 @@ def test_an_early_rejection_that_disagrees_with_rejection_fails_check():
 
 
 class DriftingDescentStep(GradientDescentStep):
-    """Gradient descent whose solve reads outside state (a call counter) into a step: the build
-    would print the text of the first solve for every student with equal params."""
+    """Gradient descent whose solve reads outside state (a call counter) into ``drift``: into
+    the printed count of points, into the answer, or into a step the template never prints."""
 
     ID = "drifting-descent-step"
+    FOLDER = get_family("gradient-descent-step").FOLDER  # its template
     calls = 0
+    drift = "count"
 
     def solve(self, params: Any) -> Solution:
         solution = super().solve(params)
         DriftingDescentStep.calls += 1
-        return Solution(solution.answer, {**solution.steps, "calls": DriftingDescentStep.calls})
+        steps, answer = dict(solution.steps), solution.answer
+        if self.drift == "answer":
+            w0, w1 = answer.value
+            answer = Answer("vector", (w0 + DriftingDescentStep.calls, w1))
+        else:
+            steps[self.drift] = steps.get(self.drift, 0) + DriftingDescentStep.calls
+        return Solution(answer, steps)
 
 
-def test_a_solve_that_is_not_a_function_of_the_params_fails_check():
-    """Every accepted variant is solved a second time: the two solutions must be equal."""
+class IdentityStep(GradientDescentStep):
+    """Gradient descent with a step equal only to itself (a fresh object per solve), which the
+    template never prints: solving again changes nothing a build prints."""
+
+    ID = "identity-step-descent"
+    FOLDER = get_family("gradient-descent-step").FOLDER
+
+    def solve(self, params: Any) -> Solution:
+        solution = super().solve(params)
+        return Solution(solution.answer, {**solution.steps, "scratch": object()})
+
+
+@pytest.mark.parametrize("drift", ["count", "answer"])
+def test_a_solve_that_is_not_a_function_of_the_params_fails_check(monkeypatch, drift):
+    """Every accepted variant is solved a second time: what the build prints of the two
+    solutions (the key's answer, the worked steps) must be the same."""
+    monkeypatch.setattr(DriftingDescentStep, "drift", drift)
     report = check_target(Target(DriftingDescentStep()), variants=5, recheck=None)
     assert len(report.failures) == 5
     assert all(f.reason.startswith("solve gave another answer") for f in report.failures)
     assert [f.seed for f in report.failures] == list(range(5))
+
+
+def test_steps_that_differ_only_where_nothing_prints_them_pass_check(monkeypatch):
+    monkeypatch.setattr(DriftingDescentStep, "drift", "unprinted")
+    for family in (DriftingDescentStep(), IdentityStep()):
+        report = check_target(Target(family), variants=5, recheck=None)
+        assert not [f for f in report.failures if "solve" in f.reason], family.ID
