@@ -31,6 +31,7 @@ AnswerKind = Literal["vector", "number", "bool", "choice"]
 #: The rejection of a variant whose work is outside its slot's difficulty band.
 OUTSIDE_BAND = "difficulty: work outside the band"
 
+
 @dataclass(frozen=True)
 class Budget:
     """Bounds on every value a student sees or computes: small denominators, modest magnitudes."""
