@@ -31,6 +31,7 @@ from generator.errors import ExamgenError, innermost_frame
 from generator.exact import latex, rational
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
+from generator.template_cache import TemplateBytecode
 from generator.tex_unicode import unicode_latex
 
 if TYPE_CHECKING:
@@ -434,12 +435,20 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
     env.cache = TemplateCache()
     env.filters.update(FILTERS)
     env.filters["text"] = TEXT_ESCAPES[fmt]
+    env.bytecode_cache = TemplateBytecode.for_environment(env, _configuration())
     env.globals["FORMAT"] = fmt
     env.globals["M"] = env.get_template("macros.j2").module
     # The templates loaded to build M (macros.j2 and what it imports) hold globals without M:
     # forget them, so that they load again, like every other template, with all the globals.
     env.cache.clear()
     return env
+
+
+@cache
+def _configuration() -> bytes:
+    """This module's source: it configures the environments and compiles their templates
+    (``CodeGenerator``), so compiled templates are kept per version of it."""
+    return Path(__file__).read_bytes()
 
 
 def template(fmt: Format, name: str) -> jinja2.Template:

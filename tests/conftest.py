@@ -6,8 +6,10 @@ are noisy; ``dev`` (the default) keeps the local loop quick.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,6 +26,12 @@ settings.register_profile(
 )
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Compiled templates go to a folder of this test run (every process it starts inherits it), not
+# to the user's cache: tests write nowhere else, and never depend on an earlier run's cache.
+_CACHE = tempfile.mkdtemp(prefix="examgen-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+os.environ["EXAMGEN_CACHE_DIR"] = _CACHE
 
 
 # --- PDF and browser tests ---------------------------------------------------------------------

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -112,6 +114,21 @@ def test_bench_speed_times_examgen_byte_compiled_whatever_the_environment() -> N
     )
     modules, compiled = result.stdout.split(" ", 1)
     assert int(modules) > 100 and compiled.strip() == "[]"
+
+
+def test_bench_speed_times_builds_with_their_templates_already_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``warm_templates`` a timed build loads every template from examgen's cache, as
+    it would on a machine where examgen ran before: the first of the timed builds does not
+    pay for compiling them alone."""
+    from tests.test_template_cache import build_args, compiled_templates
+
+    cache = str(tmp_path / "cache")
+    monkeypatch.setenv("EXAMGEN_CACHE_DIR", cache)
+    bench_speed().warm_templates(tmp_path / "warm")
+    assert compiled_templates(build_args(tmp_path / "timed"), cache) == []
+    assert compiled_templates(build_args(tmp_path / "cold"), cache + "-empty") != []
 
 
 def test_the_r_exams_context_line_counts_both_documents_pages(tmp_path: Path) -> None:
