@@ -34,8 +34,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import pikepdf
-
 from generator.errors import ExamgenError
 from generator.ordered import InOrder
 from generator.pdf_split import PartJoiner, cut_part, open_part
@@ -550,6 +548,8 @@ class PdfPhase:
 
 def _qpdf_error(error: BaseException, folder: Path) -> BaseException:
     """qpdf's own errors (a truncated or unwritable file) as one line; others as they are."""
+    import pikepdf  # loaded by the first cut already (see generator.pdf_split)
+
     if isinstance(error, pikepdf.PdfError):
         return ExamgenError(
             f"{folder.parent}: cannot write the PDFs ({error}); is the disk full? Nothing was "

@@ -20,9 +20,10 @@ from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import pikepdf
+if TYPE_CHECKING:
+    import pikepdf
 
 ObjGen = tuple[int, int]
 
@@ -112,6 +113,8 @@ class PartObjects:
         return template
 
     def _serialise(self, objgen: ObjGen) -> Template:
+        import pikepdf  # imported by whoever opened the part (generator.pdf_split.open_part)
+
         obj = self.pdf.get_object(objgen)
         if isinstance(obj, pikepdf.Stream):
             # qpdf drops /Length and appends the length of the data it writes.

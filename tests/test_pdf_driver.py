@@ -239,3 +239,21 @@ def test_stopped_runs_start_nothing_more_and_end_their_events(tmp_path: Path, mo
     assert list(runs) == []
     assert len(runs.procs) == 1 and runs.procs[0].returncode != 0
     assert runs.returncodes[1:] == [None] * 4
+
+
+def test_a_build_loads_pikepdf_only_when_it_first_cuts_a_part() -> None:
+    """pikepdf (0.04 s to import) is not on the way to a build's first pdflatex run: the
+    modules a build imports leave it to ``open_part``, which runs once a part is typeset."""
+    from tests.processes import python_output
+
+    probe = (
+        "import sys, generator.build, generator.pdf, generator.pdf_split, generator.pdf_write\n"
+        "print('pikepdf' in sys.modules)\n"
+        "import generator.pdf_split as s, pathlib\n"
+        "try:\n"
+        "    s.open_part(pathlib.Path('/nonexistent.pdf'))\n"
+        "except Exception:\n"
+        "    pass\n"
+        "print('pikepdf' in sys.modules)\n"
+    )
+    assert python_output(probe).split() == [b"False", b"True"]
