@@ -1,0 +1,290 @@
+"""What README.md and docs/ tell a reader to type, and the numbers they quote, against the tool.
+
+The README is for instructors and docs/ for family authors; a reader follows them on a fresh
+machine. Every `examgen …` line they show must name a real command with real options and values,
+and each number quoted from the code (defaults, limits, sizes) must be the code's number. Other
+promises are tested where their subject is (the guide's files in test_authoring_guide.py, PDFs in
+test_pdf.py, rosters in test_roster.py, …).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ("README.md", "docs/authoring.md", "docs/practice-pages.md")
+#: Options of the benchmark scripts the README describes (not examgen's).
+BENCH_OPTIONS = {"--memory": "bench/bench_speed.py", "--dir": "bench/bench_speed.py"}
+#: A fenced code block, also one indented inside a list item.
+FENCED = r"^ *```[^\n]*\n(.*?)^ *```"
+
+
+def text(name: str) -> str:
+    return (ROOT / name).read_text(encoding="utf-8")
+
+
+def examgen_lines(document: str) -> list[str]:
+    """Every `examgen COMMAND …` the document shows: each line of a code block (a trailing `\\`
+    joins the next line; a `#` comment is cut off) and each inline code span."""
+    found = []
+    joined = re.sub(r"\\\n\s*", " ", document)
+    for block in re.findall(FENCED, joined, flags=re.S | re.M):
+        for line in block.splitlines():
+            line = re.split(r"\s#", line, maxsplit=1)[0].strip()
+            if line.startswith("examgen "):
+                found.append(line)
+    prose = re.sub(FENCED, "", joined, flags=re.S | re.M)
+    found += [span for span in re.findall(r"`([^`\n]+)`", prose) if span.startswith("examgen ")]
+    return found
+
+
+def command_options(command: click.Command) -> dict[str, click.Parameter]:
+    return {name: p for p in command.params for name in (*p.opts, *p.secondary_opts)}
+
+
+def all_invocations() -> list[tuple[str, str]]:
+    return [(name, line) for name in DOCUMENTS for line in examgen_lines(text(name))]
+
+
+def test_the_documents_show_examgen_lines() -> None:
+    """The extraction below finds what it checks (a README without examples would pass vacuously)."""
+    commands = {line.split()[1] for _, line in all_invocations()}
+    assert "--help" in commands  # `examgen --help`: the group's own option
+    assert set(main.commands) <= commands
+
+
+@pytest.mark.parametrize(("document", "line"), all_invocations())
+def test_every_examgen_line_names_a_real_command_options_and_values(document, line) -> None:
+    words = line.split()
+    if words[1] == "--help":
+        return
+    assert words[1] in main.commands, f"{document}: `{line}`: no command {words[1]!r}"
+    options = command_options(main.commands[words[1]])
+    for i, word in enumerate(words):
+        for option in re.findall(r"(?<![\w-])--?[a-z][a-z-]*", word):
+            if option.startswith("--") or option == "-q":
+                assert option in options, f"{document}: `{line}`: {words[1]} has no {option}"
+        if word in options and isinstance(options[word].type, click.Choice) and i + 1 < len(words):
+            value = words[i + 1].strip("[]")
+            if re.fullmatch(r"[a-z-]+(\|[a-z-]+)*", value):
+                for choice in value.split("|"):
+                    assert choice in options[word].type.choices, f"{document}: `{line}`"
+
+
+def test_every_option_the_documents_name_exists() -> None:
+    """Options named in prose (`--jobs N`, `--review DIR`) belong to some examgen command, or to
+    the benchmark script the README describes with them."""
+    known = {name for command in main.commands.values() for name in command_options(command)}
+    known |= {"--help", *command_options(main)}  # every command's --help; examgen --version
+    for document in DOCUMENTS:
+        for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text(document))):
+            if option in BENCH_OPTIONS:
+                assert option in text(BENCH_OPTIONS[option])
+            else:
+                assert option in known, f"{document} names {option}, which no command has"
+
+
+def test_the_make_variables_table_gives_the_makefiles_defaults() -> None:
+    makefile = dict(re.findall(r"^(\w+) \?= ?(.*)$", text("Makefile"), flags=re.M))
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| (.+) \|$", text("README.md"), flags=re.M)
+    assert {name for name, _ in rows} == {"SEED", "N", "ROSTER", "SPEC", "OUT"}
+    for name, default in rows:
+        if default.startswith("`") and name != "SPEC":
+            assert makefile[name] == default.strip("`"), name
+        elif name == "SPEC":  # empty in the Makefile: build's own default spec
+            assert makefile[name] == "" and default.strip("`") in text("README.md")
+            from generator.spec import DEFAULT_SPEC
+
+            assert DEFAULT_SPEC.relative_to(ROOT).as_posix() == default.strip("`")
+        else:
+            assert makefile[name] == "", name
+
+
+def test_the_readme_spec_example_builds(tmp_path: Path) -> None:
+    """The annotated spec under "Exam specs" is a working spec, every optional field included."""
+    block = re.search(r"^```toml\n(.*?)^```", text("README.md"), flags=re.S | re.M).group(1)
+    spec = tomllib.loads(block)
+    assert {"shuffle_questions", "answer_sheet", "layout", "grading"} <= set(spec)
+    (tmp_path / "my-quiz.toml").write_text(block, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--seed",
+            "42",
+            "--count",
+            "2",
+            "--no-pdf",
+            "-q",
+            "--spec",
+            str(tmp_path / "my-quiz.toml"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "my-quiz-seed42" / "key.json").is_file()
+
+
+def flat(name: str) -> str:
+    """A document with its line breaks folded, so a phrase may wrap anywhere."""
+    return " ".join(text(name).split())
+
+
+def option_default(command: str, option: str):
+    return command_options(main.commands[command])[option].default
+
+
+def quoted_numbers():
+    """(document, phrase, the code's value, the value the phrase states): each number the
+    documents quote from the code, so changing either side fails here until both agree."""
+    from generator.check import EARLY_CANDIDATES, SHARED_SHARE_LIMIT
+    from generator.defaults import MAX_STUDENTS
+    from generator.families import get_family
+    from generator.grading.analysis import REVIEW_BELOW
+    from generator.manifest import LIBRARIES
+    from generator.paper.handout import DEFAULT_SPACE
+    from generator.paper.packets import PER_PAGE
+    from generator.paper.scan import FIELDS
+    from generator.pdf import CHUNK
+    from generator.responses import DEFAULT_DECIMALS, DEFAULT_SIGNIFICANT
+    from generator.testwise import MARGIN, MAX_WORK_RATIO, MIN_SAMPLE, TRUE_FALSE_LIMIT
+
+    descent = [get_family(f).BUDGET for f in ("gradient-descent-step", "sgd-minibatch-step")]
+    chain = get_family("vanishing-gradient-chain")
+    readme, guide = "README.md", "docs/authoring.md"
+    return [
+        (
+            readme,
+            "(3.5 in for a vector, 2.5 in for a number;",
+            (DEFAULT_SPACE["vector"], DEFAULT_SPACE["number"]),
+            ("3.5in", "2.5in"),
+        ),
+        (readme, "Students are typeset in runs of 25 per pdflatex process", CHUNK, 25),
+        (readme, "`--count N` takes 1 to 10,000 students", MAX_STUDENTS, 10_000),
+        (readme, "At most 10,000 students.", MAX_STUDENTS, 10_000),
+        (
+            readme,
+            "has a denominator of at most 12 and magnitude at most 100;",
+            {(b.max_denominator, b.max_magnitude) for b in descent},
+            {(12, 100)},
+        ),
+        (
+            readme,
+            "denominators of at most 16 for ReLU and up to 4⁵ = 1024",
+            (chain.RELU_BUDGET.max_denominator, chain.BUDGET.max_denominator),
+            (16, 1024),
+        ),
+        (
+            readme,
+            "the chain's values stay within 100 too",
+            (chain.RELU_BUDGET.max_magnitude, chain.BUDGET.max_magnitude),
+            (100, 100),
+        ),
+        (
+            readme,
+            "`examgen check` samples 1,000 variants",
+            option_default("check", "--variants"),
+            1000,
+        ),
+        (guide, "`check` samples 1000 variants", option_default("check", "--variants"), 1000),
+        (
+            readme,
+            "`--class-size` students (default 300) would expect more than 1%",
+            (option_default("check", "--class-size"), SHARED_SHARE_LIMIT),
+            (300, 0.01),
+        ),
+        (
+            guide,
+            "`--class-size` students (default 300) would expect more than 1%",
+            (option_default("check", "--class-size"), SHARED_SHARE_LIMIT),
+            (300, 0.01),
+        ),
+        (guide, "`examgen check` draws 200 candidates", EARLY_CANDIDATES, 200),
+        (
+            readme,
+            "beats chance (1/number of options) by more than 15 points (judged from 200 "
+            "variants up)",
+            (MARGIN, MIN_SAMPLE),
+            (0.15, 200),
+        ),
+        (readme, "fails above 60%", TRUE_FALSE_LIMIT, 0.6),
+        (readme, "lets max/min exceed 1.5", MAX_WORK_RATIO, 1.5),
+        (
+            readme,
+            "a correct rounding with at least 2 decimal places and 2 significant digits",
+            (DEFAULT_DECIMALS, DEFAULT_SIGNIFICANT),
+            (2, 2),
+        ),
+        (readme, "Questions and statements whose discrimination is below 0.2", REVIEW_BELOW, 0.2),
+        (readme, "show five students a page", PER_PAGE, 5),
+        (
+            readme,
+            "`problem, file, file_page, student, sheet_page, question, detail, image`",
+            FIELDS,
+            (
+                "problem",
+                "file",
+                "file_page",
+                "student",
+                "sheet_page",
+                "question",
+                "detail",
+                "image",
+            ),
+        ),
+        (
+            readme,
+            "records the versions of examgen, Python, numpy, sympy and Jinja2",
+            LIBRARIES,
+            ("numpy", "sympy", "jinja2"),
+        ),
+        (readme, "K pre-built variants (default 50;", option_default("site", "--variants"), 50),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "phrase", "actual", "stated"),
+    quoted_numbers(),
+    ids=[f"{document}: {phrase[:48]}" for document, phrase, *_ in quoted_numbers()],
+)
+def test_each_number_the_documents_quote_is_the_codes(document, phrase, actual, stated) -> None:
+    assert phrase in flat(document), f"{document} no longer says {phrase!r}: update this test"
+    assert actual == stated, f"{document} says {phrase!r}, the code has {actual!r}"
+
+
+def test_every_difficulty_band_spans_at_most_the_work_ratio() -> None:
+    """README: a family declares its bands "each at most 1.5× from end to end"."""
+    from generator.families import registry
+    from generator.testwise import MAX_WORK_RATIO
+
+    assert "each at most 1.5× from end to end" in flat("README.md")
+    banded = [f for f in registry().values() if getattr(f, "WORK_BANDS", None)]
+    assert len(banded) >= 3
+    for family in banded:
+        for low, high in family.WORK_BANDS.values():
+            assert high <= MAX_WORK_RATIO * low, (family.ID, low, high)
+
+
+def test_a_build_without_count_or_roster_has_30_numbered_students(tmp_path: Path) -> None:
+    """README: `N`, "number of students `s001 … sNNN` (without a roster)", default 30."""
+    assert "| `N` | number of students `s001 … sNNN` (without a roster) | `30` |" in text(
+        "README.md"
+    )
+    result = CliRunner().invoke(
+        main, ["build", "--seed", "1", "--no-pdf", "-q", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    key = (tmp_path / "lecture-14-quiz-seed1" / "key.csv").read_text(encoding="utf-8")
+    assert [line.split(",")[0] for line in key.splitlines()[1:]] == [
+        f"s{i:03d}" for i in range(1, 31)
+    ]
