@@ -288,3 +288,51 @@ def test_a_build_without_count_or_roster_has_30_numbered_students(tmp_path: Path
     assert [line.split(",")[0] for line in key.splitlines()[1:]] == [
         f"s{i:03d}" for i in range(1, 31)
     ]
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help(command) -> None:
+    """README: "Every command has `--help`"."""
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and result.output.startswith("Usage: ")
+
+
+def test_the_answers_the_readme_says_grade_reads() -> None:
+    """ "Answers are read exactly: `9/2`, `-7/3`, `4.5`, `.5`, `(4, 9)`, `[4,9]`, `4, 9`,
+    `T`/`false`, `b`", and its decimal examples: `2.33` counts for 7/3, `2.334` is a wrong
+    rounding, `-2.33` is the sign-flipped `-7/3`, `(1, 3.44)` is `(1, 31/9)`, `0.89` and `.89`."""
+    import sympy
+
+    from generator.responses import DecimalRule, credit, read_response
+
+    readme = flat("README.md")
+    listed = re.search(r"Answers are read exactly: (.*?)\. A decimal", readme).group(1)
+    spellings = [s for s in re.findall(r"`([^`]+)`", listed)]
+    assert spellings == ["9/2", "-7/3", "4.5", ".5", "(4, 9)", "[4,9]", "4, 9", "T", "false", "b"]
+    R = sympy.Rational
+    kinds = {
+        "9/2": ("number", R(9, 2)),
+        "-7/3": ("number", R(-7, 3)),
+        "4.5": ("number", R(9, 2)),
+        ".5": ("number", R(1, 2)),
+        "(4, 9)": ("vector", (R(4), R(9))),
+        "[4,9]": ("vector", (R(4), R(9))),
+        "4, 9": ("vector", (R(4), R(9))),
+        "T": ("bool", True),
+        "false": ("bool", False),
+        "b": ("choice", "B"),
+    }
+    rule = DecimalRule()
+    for typed in spellings:
+        kind, value = kinds[typed]
+        assert credit(read_response(typed, kind, 2), kind, value, rule) == 1, typed
+    for phrase, typed, kind, value, counts in (
+        ("`2.33` or `2.334` for 7/3 with 2 places", "2.33", "number", R(7, 3), True),
+        ("where `examgen grade` refuses `2.334`", "2.334", "number", R(7, 3), False),
+        ("(`-2.33` is the sign-flipped `-7/3`)", "-2.33", "number", R(-7, 3), True),
+        ("(`(1, 3.44)` for `(1, 31/9)`", "(1, 3.44)", "vector", (R(1), R(31, 9)), True),
+        ("(`0.89`, `.89`)", "0.89", "number", R(8, 9), True),
+        ("(`0.89`, `.89`)", ".89", "number", R(8, 9), True),
+    ):
+        assert phrase in readme, phrase
+        assert (credit(read_response(typed, kind, 2), kind, value, rule) == 1) is counts, typed
