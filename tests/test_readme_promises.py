@@ -336,3 +336,35 @@ def test_the_answers_the_readme_says_grade_reads() -> None:
     ):
         assert phrase in readme, phrase
         assert (credit(read_response(typed, kind, 2), kind, value, rule) == 1) is counts, typed
+
+
+def repository_files() -> list[str]:
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "out"}
+    return [
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*")
+        if p.is_file() and not skip & set(p.relative_to(ROOT).parts)
+    ]
+
+
+def test_every_source_file_and_folder_the_documents_name_exists() -> None:
+    """A path a contributor is sent to (`generator/site/mathml.py`, `templates/html/`, `bench_cut.py`,
+    `.ci/run`) is in the repository: a file by its path or its name, a folder by its path."""
+    files = repository_files()
+    folders = {"/".join(f.split("/")[:i]) + "/" for f in files for i in range(1, f.count("/") + 1)}
+    roots = ("generator/", "templates/", "tests/", "scripts/", "specs/", "bench/", ".ci/", "docs/")
+    named = set()
+    for document in DOCUMENTS:
+        for token in re.findall(r"`([^`\s]+)`", text(document)):
+            if re.search(r"[<>{}$~*]", token):
+                continue
+            if token.startswith(roots) or re.fullmatch(r"[\w.-]+\.(py|j2|js|css)", token):
+                named.add(token)
+            elif re.fullmatch(r"[a-z]+/", token) and token not in ("out/", "site/"):
+                named.add(f"generator/{token}")  # "For developers": generator's sub-packages
+    assert len(named) > 30
+    for token in sorted(named):
+        if token.endswith("/"):
+            assert token in folders, token
+        else:
+            assert any(f == token or f.endswith("/" + token) for f in files), token
