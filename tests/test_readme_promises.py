@@ -10,6 +10,7 @@ test_pdf.py, rosters in test_roster.py, …).
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -368,3 +369,45 @@ def test_every_source_file_and_folder_the_documents_name_exists() -> None:
             assert token in folders, token
         else:
             assert any(f == token or f.endswith("/" + token) for f in files), token
+
+
+def command_line_block() -> list[list[str]]:
+    """The commands of the README's "The command line" block, each as its words."""
+    import shlex
+
+    section = text("README.md").split("## The command line", 1)[1]
+    block = re.search(FENCED, section, flags=re.S | re.M).group(1)
+    return [shlex.split(line)[1:] for line in examgen_lines(f"```\n{block}```\n")]
+
+
+def test_the_command_line_block_runs_as_written(tmp_path, monkeypatch) -> None:
+    """Each line of the README's command-line block, in order, in a fresh course folder, exits 0
+    with its arguments as written, three only made cheaper: builds skip PDFs, `check` proves 3
+    variants instead of 1,000 and `site` builds 2 variants a problem."""
+    commands = command_line_block()
+    assert [c[0] for c in commands] == [
+        "list", "show", "new", "build", "build", "build", "preview", "preview", "preview",
+        "check", "diff", "grade", "export", "site",
+    ]  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    Path("students.csv").write_text("id,name\na1,Ann\nb2,Bo\n", encoding="utf-8")
+    block = re.search(r"^```toml\n(.*?)^```", text("README.md"), flags=re.S | re.M).group(1)
+    Path("my-quiz.toml").write_text(block, encoding="utf-8")
+    build = Path("out/lecture-14-quiz-seed42")
+    for words in commands:
+        if words[0] == "build":
+            words = [*words, "--no-pdf", "-q"]
+        elif words[0] == "check":
+            words = [w if w != "1000" else "3" for w in words]
+        elif words[0] == "site":
+            words = [*words, "--variants", "2"]
+        elif words[0] == "diff":
+            shutil.copytree("out", "out-old")
+        elif words[0] == "grade":
+            shutil.copy(build / "key.csv", "responses.csv")
+        result = CliRunner().invoke(main, words)
+        assert result.exit_code == 0, (words, result.output)
+    assert (build / "key.json").is_file() and Path("exams/my-quiz-seed42/key.json").is_file()
+    assert Path("families/momentum-step/family.py").is_file()
+    assert Path("responses.scores.csv").is_file() and Path("site/tags/lecture-14.html").is_file()
+    assert Path("out/lecture-14-quiz-seed42-moodle.xml").is_file()
