@@ -411,3 +411,13 @@ def test_the_command_line_block_runs_as_written(tmp_path, monkeypatch) -> None:
     assert Path("families/momentum-step/family.py").is_file()
     assert Path("responses.scores.csv").is_file() and Path("site/tags/lecture-14.html").is_file()
     assert Path("out/lecture-14-quiz-seed42-moodle.xml").is_file()
+
+
+def test_the_commands_said_to_take_families_are_those_that_do() -> None:
+    """README and the guide: `--families DIR` on `list`, `show`, `preview`, `check`, `site --tags`
+    and `grade`; the others (`build`, `export`) find course families through the spec."""
+    phrase = "`--families DIR` on `list`, `show`, `preview`, `check`, `site --tags` and `grade`"
+    for document in ("README.md", "docs/authoring.md"):
+        assert phrase in flat(document), document
+    taking = {name for name, c in main.commands.items() if "--families" in command_options(c)}
+    assert taking == {"list", "show", "preview", "check", "site", "grade"}
