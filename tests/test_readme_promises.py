@@ -9,6 +9,7 @@ test_pdf.py, rosters in test_roster.py, …).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tomllib
@@ -133,7 +134,17 @@ def test_the_readme_spec_example_builds(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (out / "my-quiz-seed42" / "key.json").is_file()
+    folder = out / "my-quiz-seed42"
+    exam = (folder / "exams" / "s001.md").read_text(encoding="utf-8")
+    for field in ("title", "course", "date", "instructions"):
+        assert spec[field] in exam, field
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    assert key["grading"]["decimals"] == spec["grading"]["decimals"]
+    assert set(key["grading"]["partial"]) == set(spec["grading"]["partial"])
+    first = key["students"][0]["questions"][0]
+    assert first["family"] == spec["questions"][0]["family"]
+    assert first["answer"]["kind"] == "choice"  # form = "choice"
+    assert first["params"]["eta"] == spec["questions"][0]["params"]["eta"]  # pinned
 
 
 def flat(name: str) -> str:
