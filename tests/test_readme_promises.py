@@ -432,3 +432,17 @@ def test_the_commands_said_to_take_families_are_those_that_do() -> None:
         assert phrase in flat(document), document
     taking = {name for name, c in main.commands.items() if "--families" in command_options(c)}
     assert taking == {"list", "show", "preview", "check", "site", "grade"}
+
+
+def test_a_roster_of_more_than_10000_students_is_refused(tmp_path: Path) -> None:
+    """README: "At most 10,000 students." (a roster; `--count` has its own range)."""
+    from generator.errors import ExamgenError
+    from generator.roster import load_roster
+
+    rows = "".join(f"s{i},Student {i}\n" for i in range(10_001))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\n" + rows, encoding="utf-8")
+    with pytest.raises(ExamgenError, match="10,000"):
+        load_roster(roster)
+    roster.write_text("id,name\n" + rows.split("\n", 1)[1], encoding="utf-8")
+    assert len(load_roster(roster)) == 10_000
