@@ -446,3 +446,22 @@ def test_a_roster_of_more_than_10000_students_is_refused(tmp_path: Path) -> None
         load_roster(roster)
     roster.write_text("id,name\n" + rows.split("\n", 1)[1], encoding="utf-8")
     assert len(load_roster(roster)) == 10_000
+
+
+def test_the_quiz_table_is_the_default_specs_order_and_references() -> None:
+    """README: `make exam` builds the seven reference problems in the reference's order (the
+    table's first seven rows, with their numbers), and asks both descent questions at
+    "standard"."""
+    from generator.spec import DEFAULT_SPEC
+
+    rows = re.findall(r"^\| `([a-z-]+)` \| (#\d+|beyond the reference) \|", text("README.md"), re.M)
+    source = DEFAULT_SPEC.read_text(encoding="utf-8")
+    spec = tomllib.loads(source)
+    asked = [q["family"] for q in spec["questions"]]
+    assert [family for family, _ in rows[:7]] == asked and len(asked) == 7
+    for family, reference in rows[:7]:
+        assert re.search(rf'family = "{family}"\s+# reference problem {reference}\b', source)
+    assert rows[7:] == [("vanishing-gradient-chain", "beyond the reference")]
+    descent = [q for q in spec["questions"] if q["family"].endswith("step")]
+    assert len(descent) == 2 and all(q["difficulty"] == "standard" for q in descent)
+    assert 'the default quiz asks both descent questions at `"standard"`' in flat("README.md")
