@@ -10,6 +10,7 @@ the chart's plotting library is not imported until a chart is drawn.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,14 @@ def pbis(item: list[float], rest: list[float]) -> float | None:
     return float(np.corrcoef(item, rest)[0, 1])
 
 
+def flagged(theirs: float | None) -> set[bool]:
+    """README: "Questions and statements whose discrimination is below 0.2 are marked review";
+    an undefined one (`null`) is not. Within rounding of 0.2 either flag is right."""
+    if theirs is not None and abs(theirs - 0.2) < 1e-6:
+        return {True, False}
+    return {theirs is not None and theirs < 0.2}
+
+
 def close(ours: float | None, theirs: float | None) -> bool:
     return (ours is None and theirs is None) or (
         ours is not None and theirs is not None and abs(ours - theirs) <= 1e-4
@@ -126,6 +135,7 @@ def test_item_statistics_match_an_independent_computation(klass) -> None:
         assert stat["difficulty"] == pytest.approx(sum(right) / len(right), abs=1e-4)
         rest = [t - points * r for t, r in zip(totals, right, strict=True)]
         assert close(stat["discrimination"], pbis(right, rest)), (stat, right, rest)
+        assert stat["review"] in flagged(pbis(right, rest)), stat  # README: below 0.2, review
 
     mistakes = [
         o[p] for p, o in zip(picked, orders, strict=True) if p is not None and o[p] != "correct"
@@ -150,6 +160,7 @@ def test_item_statistics_match_an_independent_computation(klass) -> None:
         assert entry["asked"] == len(group) and entry["truth"] == STATEMENTS[entry["statement"]]
         assert entry["difficulty"] == pytest.approx(sum(right) / len(right), abs=1e-4)
         assert close(entry["discrimination"], pbis(right, rest))
+        assert entry["review"] in flagged(pbis(right, rest)), entry
     assert sorted(e["statement"] for e in tf["statements"]) == sorted(set(statements))
 
 
@@ -180,6 +191,11 @@ def test_report_chart_and_partial_credit_through_the_command(tmp_path: Path) -> 
     report = companion_path(out, REPORT).read_text(encoding="utf-8")
     assert "| q2 | some-mc |" in report and "sign-flipped ×2" in report
     assert "## q2: options" in report and "## q1: statements" in report
+    # Everyone got q3 right: its correlation is undefined, `null` in the statistics, `–` in the
+    # report's table, and it is not marked for review.
+    q3 = stats["questions"][2]
+    assert q3["discrimination"] is None and not q3["review"]
+    assert re.search(r"^\| q3 \|[^\n]*\| – \|", report, flags=re.M), report
     chart = companion_path(out, CHART)
     assert chart.name == "quiz7.mistakes.png" and chart.read_bytes().startswith(b"\x89PNG")
     first = chart.read_bytes()

@@ -8,6 +8,7 @@ by `examgen new` and then editing the files.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from generator.check import shared_variant_share
 from generator.cli import main
 from generator.errors import ExamgenError
+from generator.families import BUILTIN_DIR
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.scaffold import ANSWERS
 
@@ -277,6 +279,20 @@ def test_show_and_list_describe_course_families(tmp_path):
     assert as_json["forms"] == ["free", "choice"] and set(as_json["parameters"]) == {"a", "b", "c", "point"}
     listed = run("list", "--families", str(tmp_path))
     assert "slope" in listed.output and "params: a, b, c, point" in listed.output
+
+
+def test_two_families_with_one_id_are_one_error_naming_both_files(tmp_path):
+    """README and the guide: a course family whose ID is a built-in's or another course family's
+    is an error naming both files (in every command that loads families, `list` included)."""
+    first, second = scaffold(tmp_path / "a", "slope"), scaffold(tmp_path / "b", "slope")
+    both = ("--families", str(tmp_path / "a"), "--families", str(tmp_path / "b"))
+    error = one_line_error(run("list", *both))
+    assert str(first / "family.py") in error and str(second / "family.py") in error
+    builtin = BUILTIN_DIR / "sgd-direction"
+    shutil.copytree(builtin, tmp_path / "c" / "sgd-direction")
+    error = one_line_error(run("show", "sgd-direction", "--families", str(tmp_path / "c")))
+    copy = tmp_path / "c" / "sgd-direction" / "family.py"
+    assert str(builtin / "family.py") in error and str(copy) in error
 
 
 # --- a build records the course family it used ----------------------------------------------------

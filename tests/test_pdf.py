@@ -113,6 +113,24 @@ def test_batches_hold_every_student_padded_to_even_pages_in_roster_order(built: 
             assert sid in text
 
 
+def test_the_footer_numbers_each_page_without_a_page_count(built: Path) -> None:
+    """README: the footer says "Page N" (not "of M"), on every page a question is printed on;
+    only a duplex padding page at the end may go without."""
+    for sid, _ in ROSTER:
+        path = built / "exams" / f"{sid}.pdf"
+        pages = len(PdfReader(path).pages)
+        texts = [
+            subprocess.run(
+                ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"],
+                capture_output=True,
+                check=True,
+            ).stdout.decode("utf-8")
+            for n in range(1, pages + 1)
+        ]
+        numbered = [n for n, t in enumerate(texts, 1) if re.search(rf"\bPage {n}\b", t)]
+        assert numbered == list(range(1, len(numbered) + 1)) and len(numbered) >= pages - 1
+        assert not any(re.search(r"Page \d+ of \d+", t) for t in texts)
+
 def test_solutions_show_worked_answers_and_exams_do_not(built: Path) -> None:
     exam = pdf_text(built / "exams" / "A0001.pdf")
     solutions = pdf_text(built / "solutions" / "A0001.pdf")

@@ -324,3 +324,44 @@ def test_a_stopped_scan_reads_no_more_pages(tmp_path, monkeypatch) -> None:
         scan_module.read_all(list(range(pages)), "exam", 1, {}, 2, stop_after_first)
     read = log.read_text(encoding="utf-8").split()
     assert 0 < len(read) < pages // 4, len(read)
+
+
+def test_the_review_image_colours_are_the_readmes() -> None:
+    """README: each page image shows "the marks found (blue), bubbles read as marked (green),
+    unclear (orange), blank (grey) and double marks (red)"."""
+    import cv2
+
+    from generator.paper.read import Answer, Bubble, PageRead, thumbnail
+
+    bubbles = [
+        Bubble(1, "A", 200, 200, 20, state="marked"),
+        Bubble(2, "A", 400, 200, 20, state="unclear"),
+        Bubble(3, "A", 600, 200, 20, state="blank"),
+        Bubble(4, "A", 200, 600, 20, state="marked"),
+        Bubble(4, "B", 400, 600, 20, state="marked"),
+    ]
+    read = PageRead(bubbles=bubbles, answers=[Answer(4, "", "double-mark")], marks=[(800.0, 800.0)])
+    image = cv2.imdecode(
+        np.frombuffer(thumbnail(np.full((1040, 1040), 255, np.uint8), read), np.uint8),
+        cv2.IMREAD_COLOR,
+    )
+    f = image.shape[1] / 1040
+
+    def colour(x: float, y: float, dx: int) -> str:
+        b, g, r = (int(c) for c in image[int(y * f), int(x * f) + dx])
+        if b > 200 and g < 80 and r < 80:
+            return "blue"
+        if g > 120 and b < 80 and r < 80:
+            return "green"
+        if r > 200 and 100 < g < 180 and b < 80:
+            return "orange"
+        if r > 200 and g < 80 and b < 80:
+            return "red"
+        if abs(r - g) < 10 and abs(g - b) < 10 and 120 < r < 200:
+            return "grey"
+        return f"{(r, g, b)}"
+
+    ring = int(20 * f) + 2  # the circle around a bubble
+    assert colour(800, 800, 6) == "blue"  # a registration mark's square
+    seen = [colour(b.x, b.y, ring) for b in bubbles]
+    assert seen == ["green", "orange", "grey", "red", "red"]

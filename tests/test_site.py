@@ -229,6 +229,25 @@ def test_mathml_signs_vectors_and_names():
         tex_to_mathml(r"\nosuchcommand{x}")
 
 
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\frac{1}{2}",
+        r"\dfrac{a}{b}",
+        r"\vec w",
+        r"\operatorname{Aug}(x)",
+        r"\begin{bmatrix}1 & 2 \\ 3 & 4\end{bmatrix}",
+        r"\left( x \right)",
+    ],
+)
+def test_the_commands_the_authors_guide_promises_convert(tex):
+    """docs/practice-pages.md names these as working: each becomes MathML with no LaTeX left."""
+    guide = (Path(__file__).parent.parent / "docs" / "practice-pages.md").read_text(encoding="utf-8")
+    guide = " ".join(guide.split())
+    assert tex.split("{")[0].split()[0] in guide
+    mathml = tex_to_mathml(tex)
+    assert mathml.startswith("<math") and "\\" not in mathml
+
 def test_a_course_folders_families_get_practice_pages(tmp_path):
     """``site --families DIR --tags TAG``: a course family (the authoring guide's) has its page,
     like ``check`` and ``preview`` find it; with ``--spec`` the spec names its folder itself."""
