@@ -348,12 +348,14 @@ def write_exam_files(
     seed: int,
     exams: list[StudentExam],
     progress: Progress = no_progress,
+    typeset: bool = False,
 ) -> None:
-    """Per-student exams and solutions in every format, then the keys and the manifest."""
+    """Per-student exams and solutions in every format, then the keys and the manifest (that of
+    a build with PDFs when ``typeset``: the PDFs are made next)."""
     stems = file_stems([e.student.id for e in exams])
     if exams:
         _student_folders(folder)
-    with ClassFiles(folder, spec, seed) as class_files:
+    with ClassFiles(folder, spec, seed, typeset) as class_files:
         for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
             class_files.add(write_student(folder, spec, exam, stem))
 
@@ -375,8 +377,8 @@ class ClassFiles:
     and written when the block ends without an error. Each student's JSON entries go to disk at
     once; what stays in memory is key.csv's row and the families' folders."""
 
-    def __init__(self, folder: Path, spec: Spec, seed: int) -> None:
-        self.folder, self.spec, self.seed = folder, spec, seed
+    def __init__(self, folder: Path, spec: Spec, seed: int, typeset: bool = False) -> None:
+        self.folder, self.spec, self.seed, self.typeset = folder, spec, seed, typeset
         self.key = ListFile(folder / "key.json")
         self.manifest = ListFile(folder / MANIFEST_NAME)
         self.rows: list[tuple[str, str, tuple[str, ...]]] = []
@@ -398,7 +400,8 @@ class ClassFiles:
             return
         self.key.finish(key_head(self.spec, self.seed), "students")
         _write(self.folder / "key.csv", key_csv_text(self.spec, self.rows))
-        self.manifest.finish(manifest_head(self.spec, self.seed, self.folders), "students")
+        head = manifest_head(self.spec, self.seed, self.folders, self.typeset)
+        self.manifest.finish(head, "students")
 
 
 def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
@@ -479,7 +482,7 @@ def build(
                         jobs,
                         positions=SheetsFile(staging, spec.id, seed, spec.layout == "fixed"),
                     )
-                with ClassFiles(staging, spec, seed) as class_files:
+                with ClassFiles(staging, spec, seed, typeset=pdf) as class_files:
                     sampled = progress(_Sized(written, len(parts)), "Sampling and writing")
                     for members, part in zip(parts, sampled, strict=True):
                         for record in part:

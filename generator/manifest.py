@@ -31,19 +31,28 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 #: Libraries whose version can change an answer (numpy, sympy) or a rendered file (jinja2).
 LIBRARIES = ("numpy", "sympy", "jinja2")
+#: And, in a build with PDFs, the library that reads the typeset parts (with TeX Live's pdflatex).
+TYPESETTING_LIBRARIES = ("pikepdf",)
 CODE_DIR = Path(__file__).resolve().parent
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(typeset: bool = False) -> dict[str, str]:
+    """The versions that decide a build's files; with ``typeset`` (a build with PDFs) also
+    pdflatex's version line (TeX Live's release) and pikepdf's (which reads the parts the PDFs
+    are cut from): the same sources typeset by another TeX Live can give other PDF bytes."""
     from importlib import metadata  # 0.015 s to import: when the manifest is written, not at start
 
     versions = {"examgen": __version__}
-    for name in LIBRARIES:
+    for name in (*LIBRARIES, *(TYPESETTING_LIBRARIES if typeset else ())):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     versions["python"] = platform.python_version()
+    if typeset:
+        from generator.pdf import tex_version
+
+        versions["pdflatex"] = tex_version()
     return versions
 
 
@@ -85,8 +94,11 @@ def family_folders(exam: StudentExam) -> dict[str, Path]:
     return {q.variant.family.ID: q.variant.family.FOLDER for q in exam.questions}
 
 
-def manifest_head(spec: Spec, seed: int, folders: Mapping[str, Path]) -> dict[str, Any]:
-    """Everything in manifest.json but the students (the families' ``folders`` are those used)."""
+def manifest_head(
+    spec: Spec, seed: int, folders: Mapping[str, Path], typeset: bool = False
+) -> dict[str, Any]:
+    """Everything in manifest.json but the students (the families' ``folders`` are those used;
+    ``typeset``: the build makes PDFs)."""
     digests = {
         "spec": spec.digest,
         "templates": tree_digest(templates_dir()),
@@ -96,7 +108,7 @@ def manifest_head(spec: Spec, seed: int, folders: Mapping[str, Path]) -> dict[st
         "manifest": MANIFEST_VERSION,
         "exam": spec.id,
         "seed": seed,
-        "versions": library_versions(),
+        "versions": library_versions(typeset),
         "sha256": digests,
     }
 

@@ -71,6 +71,23 @@ def tex_available() -> bool:
     return shutil.which("pdflatex") is not None
 
 
+def tex_version() -> str:
+    """The first line of ``pdflatex --version`` (e.g. ``pdfTeX 3.141592653-2.6-1.40.24 (TeX Live
+    2022/Debian)``), or ``unknown`` if pdflatex does not say."""
+    try:
+        done = subprocess.run(
+            ["pdflatex", "--version"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env=latex_environment(),
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return lines[0].strip() if done.returncode == 0 and lines and lines[0].strip() else "unknown"
+
+
 def want_pdfs(requested: bool | None) -> tuple[bool, str | None]:
     """Whether to build PDFs for ``--pdf`` (True), ``--no-pdf`` (False) or neither (None, which
     builds them when TeX is installed), and the one-line notice to show when they are skipped."""

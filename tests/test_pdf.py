@@ -82,6 +82,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def test_a_pdf_builds_manifest_records_the_tex_and_pikepdf_that_made_its_pdfs(built: Path) -> None:
+    """The same sources typeset by another TeX Live (or cut by another pikepdf) can give other
+    PDF bytes: a PDF build's manifest says which made them, as `pdflatex --version` says."""
+    versions = json.loads((built / "manifest.json").read_text(encoding="utf-8"))["versions"]
+    said = subprocess.run(["pdflatex", "--version"], capture_output=True, text=True, check=True)
+    assert versions["pdflatex"] == said.stdout.splitlines()[0] and "TeX" in versions["pdflatex"]
+    assert versions["pikepdf"] == pikepdf.__version__
+
+
+def test_without_pdflatex_its_version_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    assert generator.pdf.tex_version() == "unknown"
+
+
 def test_each_students_pdf_shows_their_name_id_and_data_and_nobody_elses(built: Path) -> None:
     key = json.loads((built / "key.json").read_text(encoding="utf-8"))
     texts = {s["id"]: pdf_text(built / "exams" / f"{s['id']}.pdf") for s in key["students"]}
@@ -423,7 +437,7 @@ def test_the_streamed_build_writes_the_files_of_the_phase_by_phase_one(
     phased = tmp_path / "phased" / exam_dir_name(spec, SEED)
     phased.mkdir(parents=True)
     exams = generate_exams(spec, SEED, students)
-    write_exam_files(phased, spec, SEED, exams)
+    write_exam_files(phased, spec, SEED, exams, typeset=True)
     generator.pdf.build_pdfs(
         phased,
         generator.build.pdf_students(exams),

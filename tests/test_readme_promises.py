@@ -150,7 +150,7 @@ def quoted_numbers():
     from generator.defaults import MAX_STUDENTS
     from generator.families import get_family
     from generator.grading.analysis import REVIEW_BELOW
-    from generator.manifest import LIBRARIES
+    from generator.manifest import LIBRARIES, TYPESETTING_LIBRARIES
     from generator.paper.handout import DEFAULT_SPACE
     from generator.paper.packets import PER_PAGE
     from generator.paper.scan import FIELDS
@@ -247,6 +247,12 @@ def quoted_numbers():
             "records the versions of examgen, Python, numpy, sympy and Jinja2",
             LIBRARIES,
             ("numpy", "sympy", "jinja2"),
+        ),
+        (
+            readme,
+            "and in a build with PDFs those of pikepdf and pdflatex",
+            TYPESETTING_LIBRARIES,
+            ("pikepdf",),
         ),
         (readme, "K pre-built variants (default 50;", option_default("site", "--variants"), 50),
     ]
