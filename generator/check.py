@@ -44,7 +44,7 @@ from generator.preview import preview_stream
 from generator.recheck import recheck_for
 from generator.render import FORMATS
 from generator.seeding import MAX_SEED
-from generator.spec import Slot, Spec
+from generator.spec import Slot, Spec, band_text
 from generator.testwise import ValidityTally
 
 DEFAULT_VARIANTS = CHECK_VARIANTS
@@ -90,7 +90,7 @@ class Target:
         if self.family.FORM == "choice":
             command += " --form choice"
         if self.family.work_band is not None:  # a spec slot's difficulty
-            command += " --difficulty {}-{}".format(*self.family.work_band)
+            command += " --difficulty " + band_text(self.family.work_band)
         if self.pinned:
             command += " --params " + shlex.quote(json.dumps(to_json(dict(self.pinned))))
         return command

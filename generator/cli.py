@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Sized
 from pathlib import Path
@@ -228,15 +227,13 @@ def preview(
     from generator.choices import with_form
     from generator.families import get_family
     from generator.preview import preview_text
-    from generator.spec import work_band
+    from generator.spec import band_value, work_band
 
     raw = _parse_params_option(params_json)
     chosen = with_form(get_family(family, families_dirs), form)
     if difficulty is not None:
-        band = re.fullmatch(r"(\d{1,9})-(\d{1,9})", difficulty, re.ASCII)
-        value: Any = [int(band[1]), int(band[2])] if band else difficulty
         try:
-            chosen = chosen.with_difficulty(work_band(chosen, value))
+            chosen = chosen.with_difficulty(work_band(chosen, band_value(difficulty)))
         except ValueError as err:
             raise ExamgenError(f"--difficulty: {err}") from None
     click.echo(preview_text(chosen, seed, raw, fmt), nl=False)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -343,6 +344,19 @@ def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: 
         return family.with_difficulty(work_band(family, raw["difficulty"]))
     except ValueError as err:
         raise _fail(path, f"{where}.difficulty", str(err)) from None
+
+
+def band_text(band: tuple[int, int]) -> str:
+    """A band of work as ``preview --difficulty`` takes it (``14-20``): how check's hints name
+    a spec slot's difficulty."""
+    return "{}-{}".format(*band)
+
+
+def band_value(text: str) -> str | list[int]:
+    """``preview --difficulty``'s text as a spec's ``difficulty`` value (``work_band`` judges
+    it): ``14-20`` (``band_text``) is the range [14, 20], anything else a band's name."""
+    band = re.fullmatch(r"(\d{1,9})-(\d{1,9})", text, re.ASCII)
+    return [int(band[1]), int(band[2])] if band else text
 
 
 def work_band(family: Family, value: Any) -> tuple[int, int]:

@@ -33,7 +33,7 @@ from generator.fingerprint import fingerprint
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
 from generator.seeding import MAX_SEED, stream
-from generator.spec import SPECS_DIR, load_spec
+from generator.spec import SPECS_DIR, band_text, band_value, load_spec
 
 FAMILIES = list(registry().values())
 GradientDescentStep = type(get_family("gradient-descent-step"))
@@ -497,6 +497,19 @@ def test_named_seeds_of_a_slot_with_a_difficulty_reproduce_with_preview(seed):
     result = CliRunner().invoke(main, shlex.split(command)[1:] + ["--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["fingerprint"] == fingerprint(checked)
+
+
+@given(
+    least=st.integers(1, 10**9 - 1),
+    width=st.integers(0, 10**9),
+    name=st.text(min_size=1).filter(lambda t: not t[:1].isdigit()),
+)
+def test_the_hints_band_text_reads_back_as_the_band(least: int, width: int, name: str) -> None:
+    """What check writes after ``--difficulty`` (``band_text``) is what preview reads
+    (``band_value``): the same band; a band's name passes through as a name."""
+    most = min(least + width, 10**9 - 1)
+    assert band_value(band_text((least, most))) == [least, most]
+    assert band_value(name) == name
 
 
 @pytest.mark.parametrize(
