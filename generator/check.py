@@ -422,12 +422,10 @@ def early_rejection_failures(
     family = target.family
     if type(family).early_rejection is Family.early_rejection:
         return []
-    rng = preview_stream(family, seed)
-    pinned = dict(target.pinned)
+    drawn = family.param_draws(preview_stream(family, seed), target.pinned)
     try:
-        pinned = family.draw_once(rng, pinned) | pinned
         for number in range(1, candidates + 1):
-            params = family.draw(rng, pinned)
+            params = next(drawn)
             early = family.early_rejection(params)
             if early is None:
                 continue

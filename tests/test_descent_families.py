@@ -136,3 +136,28 @@ def test_arbitrary_pinned_gd_params_are_solved_exactly_or_refused(xs, ys, w0, et
         "eta": eta,
     }
     assert_variant_correct(family, variant)
+
+
+@pytest.mark.parametrize("family_id", DESCENT_IDS)
+@given(seed=seeds, pinned=st.booleans())
+def test_no_acceptable_variant_hints_at_pins_only_when_something_is_pinned(
+    family_id: str, seed: int, pinned: bool
+) -> None:
+    """The hint names what the author can change: their own pins, or else the family's ranges.
+    What the family decides once per variant (``draw_once``: zero initial weights or not) is no
+    pin (it was taken for one, and the hint said "pin fewer or other values" with none)."""
+    from generator.errors import NoAcceptableVariant
+
+    base = type(get_family(family_id))
+
+    class Rejecting(base):  # type: ignore[misc, valid-type]
+        def early_rejection(self, params):
+            return "rejected here"
+
+    family = Rejecting()
+    pins = family.parse_params({"eta": "1/2"}) if pinned else {}
+    with pytest.raises(NoAcceptableVariant) as raised:
+        family.generate(stream(seed, family_id), pins)
+    message = str(raised.value)
+    assert ("pin fewer or other values" in message) == pinned
+    assert ("widen the family's ranges" in message) == (not pinned)

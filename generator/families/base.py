@@ -13,7 +13,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -398,6 +398,13 @@ class Family(ABC):
         accepts."""
         return None
 
+    def param_draws(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Iterator[Any]:
+        """Params as ``generate`` draws them, one per try: what ``draw_once`` decides, then
+        ``draw`` each time (``check`` draws its candidates the same way)."""
+        decided = self.draw_once(rng, pinned) | dict(pinned)
+        while True:
+            yield self.draw(rng, decided)
+
     def max_tries(self) -> int:
         return self.BUDGET.max_tries if self.BUDGET is not None else self.MAX_TRIES
 
@@ -411,11 +418,11 @@ class Family(ABC):
         """
         pinned = dict(pinned or {})
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
-        pinned = self.draw_once(rng, pinned) | pinned
+        draws = self.param_draws(rng, pinned)
         rejections: Counter[str] = Counter()
         for _ in range(tries):
             try:
-                params = self.draw(rng, pinned)
+                params = next(draws)
                 reason = self.early_rejection(params)
                 if reason is None:
                     solution = self.solve(params)
