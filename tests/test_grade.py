@@ -742,6 +742,8 @@ def partial_spec(tmp_path: Path, table: str) -> Path:
         ("sign-flipped = -1\n", r"grading\.partial\.sign-flipped: the credit must be"),
         ('sign-flipped = "half"\n', r"grading\.partial\.sign-flipped: the credit must be"),
         ("sign-flipped = true\n", r"grading\.partial\.sign-flipped: the credit must be"),
+        ('sign-flipped = "1/0"\n', r"grading\.partial\.sign-flipped: the credit must be .*1/0"),
+        ('sign-flipped = "0/0"\n', r"grading\.partial\.sign-flipped: the credit must be"),
         (
             "loss-factor-dropped = 0.5\n",
             r"grading\.partial\.loss-factor-dropped: no family .*sign-flipped",
@@ -754,6 +756,19 @@ def test_partial_credit_errors_name_the_field(tmp_path: Path, table: str, messag
     with pytest.raises(ExamgenError, match=r"quiz\.toml: " + message) as err:
         load_spec(partial_spec(tmp_path, table))
     assert "\n" not in str(err.value)
+
+
+@given(st.one_of(st.text(), st.from_regex(r"\A-?\d{0,3}(/|\.)?\d{0,3}\Z")))
+def test_any_partial_credit_cell_is_a_credit_or_one_line(value: str) -> None:
+    """Whatever a hand-written credit (in a spec or an edited key.json) holds, it is a credit
+    from 0 to 1 or an ExamgenError naming the field, never a traceback."""
+    try:
+        partial = PartialCredit.from_json({"sign-flipped": value}, "quiz.toml: grading.partial")
+    except ExamgenError as err:
+        assert str(err).startswith("quiz.toml: grading.partial.sign-flipped: ")
+        assert "\n" not in str(err)
+    else:
+        assert 0 <= partial.credits[0][1] <= 1
 
 
 def test_partial_credit_travels_in_the_key(tmp_path: Path) -> None:
