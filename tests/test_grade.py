@@ -860,3 +860,23 @@ def test_every_student_csv_writes_ids_and_names_formula_safe(tmp_path):
         assert "'=HYPERLINK(1),'@Ann" in text and "\n=" not in text and ",@" not in text
         table = read_responses(tmp_path / name, [1, 2], every_question=False)
         assert [row.student_id for row in table.rows] == ["=HYPERLINK(1)", "b"]
+
+
+def test_scan_review_csv_writes_ids_and_file_names_formula_safe(tmp_path):
+    """review.csv is opened in a spreadsheet too: a roster ID, a scan's file name or a QR
+    code's student that a spreadsheet would run is written with a leading ', as in key.csv
+    (review.json keeps the real text)."""
+    from generator.paper.scan import ReviewRow, write_review
+
+    rows = [
+        ReviewRow("missing-page", student="=HYPERLINK(1)", sheet_page=2, detail="not scanned"),
+        ReviewRow("unreadable", file="@SUM(1).pdf", file_page=1, detail="no QR code found"),
+        ReviewRow("unknown-page", file="+1.png", student="-2+3", detail="student -2+3 page 1"),
+    ]
+    write_review(tmp_path / "review", rows, {})
+    with open(tmp_path / "review" / "review.csv", encoding="utf-8", newline="") as f:
+        cells = [cell for row in list(csv.reader(f))[1:] for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
+    assert {"'=HYPERLINK(1)", "'@SUM(1).pdf", "'+1.png", "'-2+3"} <= set(cells)
+    data = json.loads((tmp_path / "review" / "review.json").read_text(encoding="utf-8"))
+    assert [r["student"] for r in data["rows"]] == ["=HYPERLINK(1)", "", "-2+3"]

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.csv_table import student_csv
+from generator.csv_table import spreadsheet_safe, student_csv
 from generator.errors import ExamgenError
 from generator.files import write_atomic
 from generator.grading.keyfile import load_key
@@ -273,7 +273,11 @@ def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) 
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, FIELDS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(asdict(r) for r in rows)
+    # IDs, file names and QR text a spreadsheet would run as formulas are written as text.
+    writer.writerows(
+        {k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in asdict(r).items()}
+        for r in rows
+    )
     write_atomic(folder / "review.csv", buffer.getvalue())
     data = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
     write_atomic(folder / "review.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
