@@ -54,6 +54,9 @@ TOP_LEVEL_FIELDS = {
 LAYOUTS = ("fixed", "flow")
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty", "space"}
 CHOOSERS = ("family", "tags", "families")
+#: A work space taller than a page can never be printed (TeX refuses one over about 226in).
+MAX_SPACE_INCHES = 11
+_UNIT_INCHES = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72.27, "bp": 1 / 72}
 #: An exam ID names folders and files (``<id>-seed<SEED>``, staging names), in UTF-8 bytes:
 #: well under the 255 bytes a file name may have.
 MAX_ID_LENGTH = 100
@@ -294,6 +297,13 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         raise _fail(
             path, f"{where}.space", f'must be a length like "3in", "8cm" or "40mm", got {space!r}'
         )
+    if space is not None and _inches(space) > MAX_SPACE_INCHES:
+        raise _fail(
+            path,
+            f"{where}.space",
+            f"{space} is taller than a page ({MAX_SPACE_INCHES}in of letter paper); give the "
+            'question less space, e.g. "4in"',
+        )
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
         raise _fail(path, f"{where}.params", 'must be a table, e.g. params = { eta = "1/2" }')
@@ -333,6 +343,12 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
     )
     pool = tuple(_with_difficulty(f, raw, path, where) for f in pool)
     return Slot(number, None, points, {}, pool=pool, form=form, space=space)
+
+
+def _inches(space: str) -> float:
+    """A ``SPACE_RE`` length in inches."""
+    number = space.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return float(number) * _UNIT_INCHES[space[len(number) :]]
 
 
 def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: str) -> Family:

@@ -189,6 +189,24 @@ def placements(pages: Iterable[dict[str, Any]]) -> dict[str, Placements]:
     return out
 
 
+def check_on_paper(pages: Iterable[dict[str, Any]]) -> None:
+    """Every bubble and answer box lies on its page: a work space (the spec's ``space``, or a
+    family's) taller than a page leaves room has LaTeX set them below the paper's edge, where
+    no one can write and no scan can read. Every student alike, so ``FixedLayout`` cannot see it."""
+    for page in pages:
+        for where, kind in (("boxes", "answer box"), ("bubbles", "bubble")):
+            for b in page[where]:
+                if b["x"] < 0 or b["y"] < 0 or b["x"] + b["w"] > page["width"] or (
+                    b["y"] + b["h"] > page["height"]
+                ):
+                    raise ExamgenError(
+                        f"question {b['question']} of student {page['student']}: its {kind} "
+                        f"falls off page {page['sheet_page']} (at y = {b['y']} pt on a page "
+                        f"{page['height']} pt tall): its work space is taller than the page "
+                        'leaves; give the question less space (space = "…" in the spec)'
+                    )
+
+
 class FixedLayout:
     """Every student's questions, bubbles and boxes where the first student has them, on as many
     pages: otherwise a variant outgrew its page and the layout is not fixed (an error, never a
@@ -252,6 +270,7 @@ class SheetsFile:
     def add(self, positions: Path, students: Sequence[Student]) -> None:
         """The next part of the handouts: its position file and its students."""
         pages = part_sheets(self.exam, self.seed, positions, students, self.written)
+        check_on_paper(pages)
         if self.check is not None:
             self.check.add(pages)
         for page in pages:
