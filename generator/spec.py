@@ -18,6 +18,7 @@ and the order have streams of their own. A student's exam depends only on seed, 
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import math
 import tomllib
@@ -54,6 +55,10 @@ TOP_LEVEL_FIELDS = {
 LAYOUTS = ("fixed", "flow")
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty", "space"}
 CHOOSERS = ("family", "tags", "families")
+#: A question's points: the scores CSV writes points with up to 4 decimal places, and no
+#: exam weighs one question more than this.
+MAX_POINTS = 1000
+POINTS_PLACES = 4
 #: A work space taller than a page can never be printed (TeX refuses one over about 226in).
 MAX_SPACE_INCHES = 11
 _UNIT_INCHES = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72.27, "bp": 1 / 72}
@@ -292,6 +297,13 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         or points <= 0
     ):
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
+    if points > MAX_POINTS or decimal.Decimal(str(points)).as_tuple().exponent < -POINTS_PLACES:
+        raise _fail(
+            path,
+            f"{where}.points",
+            f"must be at most {MAX_POINTS:,} with at most {POINTS_PLACES} decimal places (what "
+            f"the scores CSV shows exactly), got {points!r}",
+        )
     space = raw.get("space")
     if space is not None and not (isinstance(space, str) and SPACE_RE.fullmatch(space)):
         raise _fail(
