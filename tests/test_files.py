@@ -272,6 +272,36 @@ def test_out_that_is_a_file_or_under_one_is_one_line(tmp_path: Path) -> None:
     assert a_file.read_text() == "not a folder"
 
 
+def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to(
+    tmp_path: Path,
+) -> None:
+    """out/<exam>-seed1 a link to a shared drive's folder: the rebuild lands there and the link
+    stays. On main: an OSError traceback (rmtree on a symbolic link) after the link had been
+    swapped for a real folder, and a stale ``.old`` link left beside it."""
+    shared = tmp_path / "shared"
+    assert CliRunner().invoke(main, build_args(shared)).exit_code == 0
+    (shared / TARGET / "stale.txt").write_text("from an older build")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / TARGET).symlink_to(shared / TARGET, target_is_directory=True)
+    result = CliRunner().invoke(main, [*build_args(out)[:4], "4", *build_args(out)[5:]])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert sorted(p.name for p in out.iterdir()) == [TARGET] and (out / TARGET).is_symlink()
+    key = json.loads((shared / TARGET / "key.json").read_text(encoding="utf-8"))
+    assert len(key["students"]) == 4 and not (shared / TARGET / "stale.txt").exists()
+    assert sorted(p.name for p in shared.iterdir()) == [TARGET]
+
+
+def test_out_that_is_a_dangling_symlink_is_one_line(tmp_path: Path) -> None:
+    """A link to a folder that is gone (an unmounted drive): on main the practice site raised
+    NotADirectoryError from its final rename."""
+    link = tmp_path / "site"
+    link.symlink_to(tmp_path / "unmounted" / "site", target_is_directory=True)
+    args = ["site", "--tags", "SGD", "--variants", "1", "--out", str(link)]
+    one_line_error(CliRunner().invoke(main, args), "does not exist")
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A real chmod does not stop root (CI runs as root), so the refusal is faked where the
     build first creates something in ``out`` (on main: a PermissionError traceback)."""
