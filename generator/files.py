@@ -217,6 +217,10 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
                 "exist; create that folder or remove the link"
             )
         target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise ExamgenError(
+            f"{option} {target}: is a file, not a folder; move the file or choose another {option}"
+        )
     parent = target.parent
     created_parent = not parent.exists()
     with output_errors(parent, option):

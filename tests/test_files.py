@@ -292,6 +292,16 @@ def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to
     assert sorted(p.name for p in shared.iterdir()) == [TARGET]
 
 
+def test_an_exam_folder_that_is_a_file_is_one_line_and_kept(tmp_path: Path) -> None:
+    """out/<exam>-seed1 is a file: on main a NotADirectoryError traceback after the build had
+    moved the file to a hidden ``.old`` name and put its folder in its place."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / TARGET).write_text("my notes")
+    one_line_error(CliRunner().invoke(main, build_args(out)), "is a file, not a folder")
+    assert listing(out) == [TARGET] and (out / TARGET).read_text() == "my notes"
+
+
 def test_out_that_is_a_dangling_symlink_is_one_line(tmp_path: Path) -> None:
     """A link to a folder that is gone (an unmounted drive): on main the practice site raised
     NotADirectoryError from its final rename."""
