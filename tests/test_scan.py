@@ -324,3 +324,68 @@ def test_a_stopped_scan_reads_no_more_pages(tmp_path, monkeypatch) -> None:
         scan_module.read_all(list(range(pages)), "exam", 1, {}, 2, stop_after_first)
     read = log.read_text(encoding="utf-8").split()
     assert 0 < len(read) < pages // 4, len(read)
+
+
+@pytest.fixture
+def own_build(paper_builds, tmp_path):
+    """A copy of the quiz's paper build (its files may be at stake) and its handouts as scans."""
+    import shutil
+
+    folder = tmp_path / "quiz-build"
+    shutil.copytree(paper_builds["quiz"], folder)
+    return folder
+
+
+def one_line_error(run, fragment: str) -> None:
+    assert run.exit_code == 1, run.output
+    assert run.exception is None or isinstance(run.exception, SystemExit), run.exception
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], lines
+
+
+def test_scan_never_writes_over_the_build_or_its_scans(own_build, tmp_path) -> None:
+    """On main `--out out/quiz-seed42/key.csv` replaced the build's key with the responses, and
+    `--out scans.pdf` (the scans themselves) replaced them with CSV text, both without a word."""
+    scans = tmp_path / "scans.pdf"
+    (own_build / "handouts.pdf").rename(scans)
+    before = {p.name: p.read_bytes() for p in (*own_build.iterdir(), scans) if p.is_file()}
+    for out, fragment in (
+        (own_build / "key.csv", "would overwrite the input"),
+        (scans, "would overwrite the input"),
+        (own_build / "sheets.json", "of the exam folder"),
+        (own_build / "manifest.json", "of the exam folder"),
+    ):
+        run = CliRunner().invoke(main, ["scan", str(own_build), str(scans), "--out", str(out)])
+        one_line_error(run, fragment)
+    after = {p.name: p.read_bytes() for p in (*own_build.iterdir(), scans) if p.is_file()}
+    assert after == before
+
+
+def test_scan_outputs_that_cannot_be_written_are_one_line(own_build, tmp_path) -> None:
+    """On main: FileExistsError and IsADirectoryError tracebacks."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    (tmp_path / "taken.csv").mkdir()
+    scans = str(own_build / "handouts.pdf")
+    for args, fragment in (
+        (["--out", str(a_file / "r.csv")], "is a file, not a folder"),
+        (["--out", str(tmp_path / "taken.csv")], "is a folder"),
+        (["--out", str(tmp_path / "r.csv"), "--review", str(a_file)], "is a file, not a folder"),
+    ):
+        run = CliRunner().invoke(main, ["scan", str(own_build), scans, *args, "-q"])
+        one_line_error(run, fragment)
+    assert a_file.read_text() == "mine"
+
+
+def test_a_review_folder_keeps_images_that_are_not_its_own(tmp_path) -> None:
+    """The review folder drops the images of its earlier report (stale ones would mislead), and
+    only those: on main `--review scans/` deleted every PNG there, the scans included."""
+    from generator.paper.scan import ReviewRow, write_review
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "page-1.png").write_bytes(b"a student's scanned page")
+    write_review(folder, [ReviewRow("unreadable", file="x.pdf", image="x-p1.png")], {"x-p1.png": b"1"})
+    write_review(folder, [ReviewRow("unreadable", file="y.pdf", image="y-p1.png")], {"y-p1.png": b"2"})
+    assert sorted(p.name for p in folder.glob("*.png")) == ["page-1.png", "y-p1.png"]
+    assert (folder / "page-1.png").read_bytes() == b"a student's scanned page"
