@@ -277,3 +277,31 @@ def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     for name in names:
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_packets_again_never_overwrite_marks_a_ta_typed(packets, tmp_path) -> None:
+    """Late scans arrive after the TA filled in marks.csv, and packets (or scan --packets) run
+    again into the same folder: on main the marks were replaced by empty cells without a word.
+    Now that is a one-line error before any scan is read, and the marks stay; an untouched
+    marks.csv (as packets wrote it) is simply written again."""
+    build, key, root, out, _ = packets
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    empty = (out / "marks.csv").read_bytes()
+    (folder / "marks.csv").write_bytes(empty)
+    args = [str(build), str(root / "scans"), "-q"]
+    again = CliRunner().invoke(main, ["packets", *args, "--out", str(folder)])
+    assert again.exit_code == 0, again.output
+    filled = empty.replace(b",,", b",2,", 1)
+    (folder / "marks.csv").write_bytes(filled)
+    for command in (
+        ["packets", *args, "--out", str(folder)],
+        ["scan", *args, "--out", str(tmp_path / "r.csv"), "--packets", str(folder)],
+    ):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "marks.csv" in lines[0] and "move it" in lines[0], lines
+        assert (folder / "marks.csv").read_bytes() == filled
+    assert not (tmp_path / "r.csv").exists()

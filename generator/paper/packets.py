@@ -275,6 +275,24 @@ def marks_csv(key: Key, numbers: Sequence[int]) -> str:
     )
 
 
+def check_marks_kept(folder: Path, key: Key, option: str) -> None:
+    """Refuse to replace a marks.csv other than the empty one packets writes: packets run again
+    (late scans) into the folder whose marks.csv a TA has filled in would lose the marks. Run
+    before the scans are read, so nothing is written and no time is lost."""
+    path = folder / MARKS_NAME
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError:
+        text = b""
+    if text != marks_csv(key, free_numbers(key)).encode("utf-8"):
+        raise ExamgenError(
+            f"{option} {folder}: {path} is not the empty marks.csv packets writes (it holds "
+            "marks?); grade with it or move it first, so that no mark is overwritten"
+        )
+
+
 def write_packets(build: Path, key: Key, registered: Registered, folder: Path) -> list[Path]:
     """One packet PDF per free-answer question and an empty marks.csv, in ``folder``."""
     sheets = load_sheets(build)
@@ -302,5 +320,6 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
+    check_marks_kept(folder, key, "--out")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder)

@@ -158,6 +158,10 @@ def scan(
     given = [f for p in scans for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
     inputs = [*given, key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
+    if packets is not None:
+        from generator.paper.packets import check_marks_kept
+
+        check_marks_kept(packets, key, "--packets")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
