@@ -322,6 +322,33 @@ def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
 
 
 @pytest.mark.parametrize(
+    "wrong",
+    [
+        "        return None",
+        "        return slope",
+        '        return Solution(Answer("number", slope), None)',
+    ],
+)
+def test_a_solve_returning_the_wrong_thing_is_one_line_naming_the_module(tmp_path, wrong):
+    """On main a course family whose solve returned no Solution failed inside examgen's own
+    code, so preview and build showed an AttributeError traceback."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    right = "        return Solution(Answer(\"number\", slope), steps)"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, wrong))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    for args in (
+        ["preview", "slope", "--families", str(tmp_path)],
+        ["build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec),
+         "--out", str(tmp_path / "out")],
+    ):
+        error = one_line_error(run(*args))
+        assert "family slope: " in error and str(module) in error, error
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
     ("answer", "right", "wrong"),
     [
         ("number", "slope = 2 * a * x0 + b", "slope = 2 * a * x0 - b"),
