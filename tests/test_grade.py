@@ -655,6 +655,20 @@ def test_grade_out_that_cannot_be_written_is_one_line(built: Path, tmp_path: Pat
         assert_refused(result, fragment)
 
 
+@pytest.mark.parametrize("suffix", [".stats.json", ".report.md", ".mistakes.png"])
+def test_a_companion_that_is_a_folder_is_named_and_nothing_is_written(
+    built: Path, tmp_path: Path, suffix: str
+) -> None:
+    """On main the scores CSV was written, then the error named --out (not the folder in the
+    way) and the statistics, report and chart were missing."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    (tmp_path / f"s{suffix}").mkdir()
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses), "--out", str(out)])
+    assert_refused(result, f"s{suffix} is a folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", f"s{suffix}"]
+
+
 def test_a_number_of_ten_thousand_digits_is_unreadable_for_that_cell_only(
     tmp_path: Path,
 ) -> None:

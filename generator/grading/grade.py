@@ -442,6 +442,11 @@ def check_out_path(
     companions = GRADE_MARKS if companions is None else companions
     own = own or _written_by_grade
     for target in (out, *(companion_path(out, suffix) for suffix in companions)):
+        if target.is_dir():  # before anything is written, so no output is left half done
+            raise ExamgenError(
+                f"--out {out}: {target.name} is a folder; give a file name"
+                + ("" if target == out else f", or move the folder {target}")
+            )
         resolved = target.resolve()
         for given in inputs:
             if resolved == given.resolve():
