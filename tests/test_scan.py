@@ -389,3 +389,45 @@ def test_a_review_folder_keeps_images_that_are_not_its_own(tmp_path) -> None:
     write_review(folder, [ReviewRow("unreadable", file="y.pdf", image="y-p1.png")], {"y-p1.png": b"2"})
     assert sorted(p.name for p in folder.glob("*.png")) == ["page-1.png", "y-p1.png"]
     assert (folder / "page-1.png").read_bytes() == b"a student's scanned page"
+
+
+def _edit_sheets(sheets: dict, edit: str) -> None:
+    page = sheets["pages"][1]
+    bubble = next(b for p in sheets["pages"] for b in p["bubbles"])
+    {
+        "huge y": lambda: bubble.update(y=1e50),
+        "float y": lambda: bubble.update(y=1e308),
+        "text x": lambda: bubble.update(x="x"),
+        "text question": lambda: bubble.update(question="s001"),
+        "no h": lambda: bubble.pop("h"),
+        "text qr x": lambda: page["qr_box"].update(x="s001"),
+        "boxes a number": lambda: page.update(boxes=-5.5),
+        "page an object": lambda: sheets["pages"].__setitem__(1, {"a": 1}),
+        "page a list": lambda: sheets["pages"].__setitem__(1, [1, 2, 3]),
+        "no exam": lambda: sheets.pop("exam"),
+        "pages an object": lambda: sheets.update(pages={}),
+    }[edit]()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "huge y", "float y", "text x", "text question", "no h", "text qr x", "boxes a number",
+        "page an object", "page a list", "no exam", "pages an object",
+    ],
+)
+def test_a_hand_edited_sheets_json_is_one_line_in_scan_and_packets(own_build, tmp_path, edit):
+    """sheets.json edited by hand or damaged (a sync conflict, a script): on main each of these
+    was a traceback from deep in the scanner (OpenCV's "Can't parse 'center'", KeyError,
+    TypeError, "cannot convert float NaN to integer")."""
+    path = own_build / "sheets.json"
+    sheets = json.loads(path.read_text(encoding="utf-8"))
+    _edit_sheets(sheets, edit)
+    path.write_text(json.dumps(sheets), encoding="utf-8")
+    scans = str(own_build / "handouts.pdf")
+    for args in (
+        ["scan", str(own_build), scans, "--out", str(tmp_path / "r.csv"), "-q", "--jobs", "1"],
+        ["packets", str(own_build), scans, "--out", str(tmp_path / "p"), "-q", "--jobs", "1"],
+    ):
+        one_line_error(CliRunner().invoke(main, args), f"{path}: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quiz-build"]
