@@ -75,6 +75,16 @@ def test_new_refuses_a_builtin_or_malformed_id(tmp_path, family_id, says):
     assert says in error and not (tmp_path / family_id).exists()
 
 
+def test_new_refuses_a_too_long_id_and_a_dir_under_a_file_in_one_line(tmp_path):
+    """On main: OSError (file name too long) and NotADirectoryError tracebacks."""
+    assert "too long" in one_line_error(run("new", "a" * 300, "--dir", str(tmp_path)))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    error = one_line_error(run("new", "momentum", "--dir", str(a_file / "families")))
+    assert "is a file, not a folder" in error and a_file.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_new_refuses_an_existing_folder_and_a_course_familys_id(tmp_path):
     scaffold(tmp_path / "a", "momentum")
     assert "already exists" in one_line_error(run("new", "momentum", "--dir", str(tmp_path / "a")))
