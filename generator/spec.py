@@ -198,6 +198,8 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     exam_id = _string(data, "id", path, path.stem)
     if not exam_id or not all(c.isalnum() or c in "-_." for c in exam_id):
         raise _fail(path, "id", f"{exam_id!r} must be letters, digits, '-', '_' or '.'")
+    if not exam_id[0].isalnum():  # ".quiz-seed1" would be hidden, "-rf-seed1" an option
+        raise _fail(path, "id", f"{exam_id!r} must start with a letter or digit")
     if len(exam_id.encode("utf-8")) > MAX_ID_LENGTH:
         raise _fail(
             path,

@@ -337,6 +337,17 @@ def test_points_up_to_a_thousand_with_four_decimals_are_accepted(tmp_path, point
     assert load_spec(write_spec(tmp_path, body)).slots[0].points == float(points)
 
 
+@pytest.mark.parametrize("exam_id", [".", "..", ".quiz", "-rf", "_x"])
+def test_an_exam_id_must_start_with_a_letter_or_digit(tmp_path, exam_id):
+    """On main "." and ".quiz" built into hidden folders (.-seed1, .quiz-seed1) an instructor
+    does not see, and "-rf" into a folder that shell commands take for options."""
+    path = write_spec(tmp_path, '[[questions]]\nfamily = "sgd-direction"\n', f'id = "{exam_id}"\n')
+    with pytest.raises(ExamgenError, match=r"spec\.toml: id: .*start with a letter or digit"):
+        load_spec(path)
+    assert load_spec(write_spec(tmp_path, '[[questions]]\nfamily = "sgd-direction"\n',
+                                'id = "quiz.v2_b-1"\n')).id == "quiz.v2_b-1"
+
+
 @pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1f", "\x7f", "\uffff"])
 @pytest.mark.parametrize("field", ["title", "course", "instructions"])
 def test_text_that_xml_cannot_hold_is_refused_at_load(tmp_path, field, char):
