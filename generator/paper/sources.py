@@ -69,7 +69,11 @@ def load(ref: PageRef) -> np.ndarray:
     try:
         if ref.path.suffix.lower() == ".pdf":
             pdf = pypdfium2.PdfDocument(ref.path)
-            image = pdf[ref.index - 1].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
+            page = pdf[ref.index - 1]
+            # A page larger than paper (a poster, a hostile 200 in MediaBox) is rendered no
+            # larger than twice the size it is shrunk to, not at 200 dpi (gigabytes).
+            scale = min(PDF_DPI / 72, 2 * MAX_LONG_SIDE / max(*page.get_size(), 1))
+            image = page.render(scale=scale, grayscale=True).to_numpy()
             image = np.ascontiguousarray(image)
         elif ref.path.suffix.lower() in (".tif", ".tiff"):
             ok, pages = cv2.imreadmulti(str(ref.path), flags=cv2.IMREAD_GRAYSCALE)

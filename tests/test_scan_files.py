@@ -1,0 +1,47 @@
+"""Scan files as found, not as hoped: a hostile or mistaken PDF page must not cost gigabytes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PDF = (
+    "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 {w} {h}]>>endobj\n"
+    "trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+LOAD = """
+import resource, sys
+from pathlib import Path
+from generator.paper.sources import PageRef, load
+image = load(PageRef(Path(sys.argv[1]), int(sys.argv[2])))
+print(*image.shape, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def load_in_a_process(path: Path, page: int = 1) -> tuple[int, int, int]:
+    """(height, width, peak MB) of loading the page in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD, str(path), str(page)], capture_output=True, text=True,
+        check=True,
+    )
+    height, width, peak = map(int, done.stdout.split())
+    return height, width, peak
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kB on Linux")
+def test_a_poster_sized_pdf_page_is_read_without_gigabytes(tmp_path: Path) -> None:
+    """A 200 × 200 in page (PDF's largest, a 300-byte file): on main it was rendered at 200 dpi
+    (40,000 × 40,000 pixels, 1.6 GB per page and worker) before being shrunk; a letter page
+    still reads at 200 dpi."""
+    poster, letter = tmp_path / "poster.pdf", tmp_path / "letter.pdf"
+    poster.write_text(PDF.format(w=14400, h=14400))
+    letter.write_text(PDF.format(w=612, h=792))
+    height, width, peak = load_in_a_process(poster)
+    assert (height, width) == (2750, 2750) and peak < 600, peak
+    assert load_in_a_process(letter)[:2] == (2200, 1700)
+
