@@ -45,3 +45,23 @@ def test_a_poster_sized_pdf_page_is_read_without_gigabytes(tmp_path: Path) -> No
     assert (height, width) == (2750, 2750) and peak < 600, peak
     assert load_in_a_process(letter)[:2] == (2200, 1700)
 
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kB on Linux")
+def test_a_page_of_a_multipage_tiff_is_read_alone(tmp_path: Path) -> None:
+    """A scanner's one TIFF for the whole class: on main reading any page decoded every page of
+    the file (here 100 pages, about 90 MB more per page read, and N pages took N² decodes)."""
+    import cv2
+    import numpy as np
+
+    pages = [np.full((1100, 850), 255, np.uint8) for _ in range(100)]
+    for number, page in enumerate(pages):
+        cv2.putText(page, f"page {number + 1}", (50, 200), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 6)
+    assert cv2.imwritemulti(str(tmp_path / "class.tif"), pages)
+    assert cv2.imwrite(str(tmp_path / "one.tif"), pages[0])
+    *shape, alone = load_in_a_process(tmp_path / "one.tif")
+    *shape_last, among = load_in_a_process(tmp_path / "class.tif", 100)
+    assert shape == shape_last == [1100, 850] and among - alone < 20, (among, alone)
+
+    from generator.paper.sources import PageRef, load
+
+    assert np.array_equal(load(PageRef(tmp_path / "class.tif", 37)), pages[36])

@@ -76,10 +76,14 @@ def load(ref: PageRef) -> np.ndarray:
             image = page.render(scale=scale, grayscale=True).to_numpy()
             image = np.ascontiguousarray(image)
         elif ref.path.suffix.lower() in (".tif", ".tiff"):
-            ok, pages = cv2.imreadmulti(str(ref.path), flags=cv2.IMREAD_GRAYSCALE)
-            if not ok or len(pages) < ref.index:
+            # This page alone: decoding the whole file for each page of a class's one TIFF
+            # would take N² decodes and N pages' memory.
+            ok, pages = cv2.imreadmulti(
+                str(ref.path), mats=None, start=ref.index - 1, count=1, flags=cv2.IMREAD_GRAYSCALE
+            )
+            if not ok or len(pages) != 1:
                 raise UnreadableScan(f"{ref.name}: not a readable TIFF page")
-            image = pages[ref.index - 1]
+            image = pages[0]
         else:
             image = cv2.imread(str(ref.path), cv2.IMREAD_GRAYSCALE)
     except (pypdfium2.PdfiumError, cv2.error, OSError) as err:
