@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.errors import ExamgenError
 from generator.roster import MAX_STUDENTS, load_roster, numbered_students, read_roster
@@ -152,3 +154,27 @@ def test_semicolon_and_tab_rosters(tmp_path, separator):
 def test_counts_are_capped():
     with pytest.raises(ExamgenError, match="between 1 and 10,000"):
         numbered_students(MAX_STUDENTS + 1)
+
+
+# CSV-shaped text: separators, quotes, line ends, BOMs, NULs, invisible and formula characters
+# and the contract's column names, so that most draws get past the header.
+_PIECES = st.sampled_from(
+    [",", ";", "\t", '"', "\n", "\r\n", "\r", " ", "\x00", "\ufeff", "\u200b", "=", "'", "é",
+     "a1", "A1", "id", "name", "SID", "First Name", "Last Name", "Points Possible", "id,name\n"]
+)
+_ROSTER_TEXT = st.one_of(st.lists(_PIECES, max_size=40).map("".join), st.text(max_size=60))
+
+
+@given(text=_ROSTER_TEXT, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
+def test_any_roster_text_is_students_or_one_line(tmp_path_factory, text: str, encoding: str):
+    """Whatever a roster file holds, reading it gives students with unique, non-empty IDs or one
+    ExamgenError line naming the file; never a traceback. (No failure found: a guard.)"""
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    path.write_bytes(text.encode(encoding, "replace"))
+    try:
+        students = load_roster(path)
+    except ExamgenError as err:
+        assert str(err).startswith(str(path)) and "\n" not in str(err), str(err)
+    else:
+        ids = [s.id for s in students]
+        assert ids and all(ids) and len(set(ids)) == len(ids)
