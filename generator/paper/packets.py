@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ from generator.responses import DecimalRule
 
 FREE_KINDS = ("vector", "number")
 MARKS_NAME = "marks.csv"
+#: Longest "ID   name" label a packet prints; a longer one would run into the key column.
+NAME_CHARACTERS = 60
 PER_PAGE = 5
 #: Crops are made at this resolution (pixels per inch of the printed page): handwriting stays
 #: readable and a class's packet stays a few megabytes.
@@ -237,7 +240,7 @@ def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
     left, width = 0.03, 0.56
     figure.add_artist(_rule(figure, top))  # a thin line between students
     figure.text(
-        left, top - 0.006, f"{entry.student_id}   {entry.name}", fontsize=9, weight="bold", va="top"
+        left, top - 0.006, _name_label(entry), fontsize=9, weight="bold", va="top", parse_math=False
     )
     image_top = top - 0.024
     if entry.crop is None:
@@ -251,14 +254,36 @@ def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
         axes.imshow(entry.crop, cmap="gray", vmin=0, vmax=255, interpolation="none", aspect="auto")
         axes.set_axis_off()
     family, answer, *rest = entry.lines
-    figure.text(left + 0.3, top - 0.006, family, fontsize=8, va="top", color="#444444")
-    figure.text(left + width + 0.02, top - 0.006, answer, fontsize=10, weight="bold", va="top")
+    figure.text(
+        left + 0.3, top - 0.006, family, fontsize=8, va="top", color="#444444", parse_math=False
+    )
+    figure.text(
+        left + width + 0.02, top - 0.006, answer, fontsize=10, weight="bold", va="top",
+        parse_math=False,
+    )
     text = []
     for line in rest:
         text.extend(textwrap.wrap(line, 52, subsequent_indent="   ") or [""])
     figure.text(
-        left + width + 0.02, image_top, "\n".join(text[:14]), fontsize=7, va="top", linespacing=1.25
+        left + width + 0.02,
+        image_top,
+        "\n".join(text[:14]),
+        fontsize=7,
+        va="top",
+        linespacing=1.25,
+        parse_math=False,
     )
+
+
+def _name_label(entry: Entry) -> str:
+    """The student's ID and name as the roster has them, never read as matplotlib math (a name
+    may hold "$"), invisible and control characters shown as U+XXXX (as on the handouts), and
+    cut short before it runs into the key column."""
+    label = "".join(
+        f"U+{ord(c):04X}" if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in f"{entry.student_id}   {entry.name}"
+    )
+    return label if len(label) <= NAME_CHARACTERS else label[: NAME_CHARACTERS - 1] + "…"
 
 
 def _rule(figure: Any, y: float) -> Any:
