@@ -178,3 +178,22 @@ def test_any_roster_text_is_students_or_one_line(tmp_path_factory, text: str, en
     else:
         ids = [s.id for s in students]
         assert ids and all(ids) and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(
+    "text", ["id,name,id\na1,Ann,b1\n", "id,name,name\na1,Ann,Bob\n", "SID,First Name,First Name\n1,A,B\n"]
+)
+def test_a_repeated_id_or_name_column_is_refused(tmp_path, text):
+    """On main the first of two "id" columns was used without a word: with the other column
+    meant, every student would get someone else's ID (and variant)."""
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExamgenError, match=r"r\.csv: line 1: column '.*' appears twice") as err:
+        read_roster(path)
+    assert "\n" not in str(err.value)
+
+
+def test_repeated_columns_examgen_does_not_read_are_fine(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("id,name,Section,Section\na1,Ann,1,2\n", encoding="utf-8")
+    assert [s.id for s in load_roster(path)] == ["a1"]
