@@ -371,10 +371,12 @@ def test_scan_outputs_that_cannot_be_written_are_one_line(own_build, tmp_path) -
         (["--out", str(a_file / "r.csv")], "is a file, not a folder"),
         (["--out", str(tmp_path / "taken.csv")], "is a folder"),
         (["--out", str(tmp_path / "r.csv"), "--review", str(a_file)], "is a file, not a folder"),
+        (["--out", str(tmp_path / "r.csv"), "--packets", str(a_file)], "is a file, not a folder"),
     ):
         run = CliRunner().invoke(main, ["scan", str(own_build), scans, *args, "-q"])
         one_line_error(run, fragment)
     assert a_file.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "quiz-build", "taken.csv"]
 
 
 def test_a_review_folder_keeps_images_that_are_not_its_own(tmp_path) -> None:

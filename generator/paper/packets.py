@@ -304,6 +304,8 @@ def check_marks_kept(folder: Path, key: Key, option: str) -> None:
     """Refuse to replace a marks.csv other than the empty one packets writes: packets run again
     (late scans) into the folder whose marks.csv a TA has filled in would lose the marks. Run
     before the scans are read, so nothing is written and no time is lost."""
+    if folder.exists() and not folder.is_dir():
+        raise ExamgenError(f"{option} {folder}: is a file, not a folder; give a folder path")
     path = folder / MARKS_NAME
     try:
         text = path.read_bytes()

@@ -158,6 +158,8 @@ def scan(
     given = [f for p in scans for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
     inputs = [*given, key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
+    if review.exists() and not review.is_dir():  # said now, not after the responses are written
+        raise ExamgenError(f"--review {review}: is a file, not a folder; give a folder path")
     if packets is not None:
         from generator.paper.packets import check_marks_kept
 
