@@ -10,6 +10,7 @@ import errno
 import functools
 import json
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sized
 from pathlib import Path
@@ -57,10 +58,12 @@ def reports_errors(command: F) -> F:
                 raise
             where = str(err).removeprefix("Symlink loop from ").strip("'")
             raise click.ClickException(f"{where}: {LINK_LOOP}") from None
-        except Stopped as stop:  # SIGTERM or SIGHUP: cleaned up like Ctrl-C
-            done = "nothing was written" if stop.unchanged else "no file was left half-written"
-            click.echo(f"Stopped by {stop}; {done}", err=True)
-            sys.exit(128 + stop.signum)
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM / SIGHUP's Stopped: cleaned up
+            signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+            unchanged = getattr(stop, "unchanged", False)  # set by a build's staging folder
+            done = "nothing was written" if unchanged else "no file was left half-written"
+            click.echo(f"Stopped by {signal.Signals(signum).name}; {done}", err=True)
+            sys.exit(128 + signum)
 
     return wrapper  # type: ignore[return-value]
 

@@ -244,8 +244,9 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
     except BaseException as err:
         if old.exists() and not target.exists():  # stopped between the two renames
             os.replace(old, target)
-        if isinstance(err, Stopped):
-            err.unchanged = not moving or staging.exists()  # os.replace is all or nothing
+        if isinstance(err, KeyboardInterrupt):  # Ctrl-C, or SIGTERM / SIGHUP's Stopped
+            # os.replace is all or nothing
+            err.unchanged = not moving or staging.exists()  # type: ignore[attr-defined]
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
         if created_parent:
