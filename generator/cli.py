@@ -384,8 +384,9 @@ def list_command(families_dirs: tuple[Path, ...]) -> None:
     from generator.families import registry
     from generator.spec import shipped_specs, spec_summary
 
+    families = registry(families_dirs).values()  # a broken course family: its error alone
     click.echo("Families:")
-    for family in registry(families_dirs).values():
+    for family in families:
         click.echo(f"  {family.ID:<34} {family.TITLE}")
         also = '; also as multiple choice (form = "choice")' if has_choice_form(family) else ""
         click.echo(f"  {'':<34} tags: {', '.join(family.TAGS)}{also}")

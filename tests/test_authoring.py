@@ -331,6 +331,14 @@ def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
     assert error.startswith(f"Error: {module}") and says in error
 
 
+def test_list_with_a_broken_course_family_is_one_line(tmp_path):
+    """On main `examgen list` printed "Families:" before the error."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    module.write_text("x\n")
+    error = one_line_error(run("list", "--families", str(tmp_path)))
+    assert str(module) in error and "NameError" in error
+
+
 @pytest.mark.parametrize(
     "wrong",
     [
