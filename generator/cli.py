@@ -202,11 +202,9 @@ def build(
     else:
         loaded = Roster(numbered_students(count or 30))
     students = loaded.students
-    for note in loaded.notes:
-        click.echo(note, err=True)
     make_pdfs, skipped = want_pdfs(pdf)
     folder = build_exam(spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs, jobs=jobs)
-    for notice in (skipped, unprintable_notice(students)):
+    for notice in (*loaded.notes, skipped, unprintable_notice(students)):  # a failure: one line
         if notice:
             click.echo(notice, err=True)
     click.echo(f"Built {len(students)} students × {len(spec.slots)} questions in {folder}")

@@ -293,6 +293,23 @@ def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to
     assert sorted(p.name for p in shared.iterdir()) == [TARGET]
 
 
+def test_a_failed_build_from_a_canvas_roster_is_one_line(tmp_path: Path) -> None:
+    """The roster's note (Canvas's Points Possible row skipped) comes with a finished build, not
+    before an error: on main a failed build printed the note, then the error."""
+    roster = tmp_path / "canvas.csv"
+    roster.write_text("Student,ID,SIS User ID\n    Points Possible,,\nAnn,1,a1\n")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("not a folder")
+    result = CliRunner().invoke(
+        main, ["build", "--seed", "1", "--roster", str(roster), "--no-pdf", "--out", str(a_file)]
+    )
+    one_line_error(result, "is a file, not a folder")
+    done = CliRunner().invoke(
+        main, ["build", "--seed", "1", "--roster", str(roster), "--no-pdf", "--out", str(tmp_path)]
+    )
+    assert done.exit_code == 0 and "skipped Canvas's Points Possible row" in done.output
+
+
 def test_an_exam_folder_that_is_a_file_is_one_line_and_kept(tmp_path: Path) -> None:
     """out/<exam>-seed1 is a file: on main a NotADirectoryError traceback after the build had
     moved the file to a hidden ``.old`` name and put its folder in its place."""
