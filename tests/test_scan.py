@@ -361,6 +361,19 @@ def test_scan_never_writes_over_the_build_or_its_scans(own_build, tmp_path) -> N
     assert after == before
 
 
+def test_responses_kept_beside_the_scans_are_written_again(own_build, tmp_path) -> None:
+    """Only scan files (PDFs, images) in a scans folder are inputs: a responses.csv kept there
+    from an earlier scan is scan's own output and is replaced."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (own_build / "handouts.pdf").rename(folder / "batch.pdf")
+    args = ["scan", str(own_build), str(folder), "--out", str(folder / "responses.csv"), "-q"]
+    for _ in range(2):
+        run = CliRunner().invoke(main, args)
+        assert run.exit_code == 0, run.output
+    assert (folder / "responses.csv").read_text(encoding="utf-8").startswith("id,name,q1,")
+
+
 def test_scan_outputs_that_cannot_be_written_are_one_line(own_build, tmp_path) -> None:
     """On main: FileExistsError and IsADirectoryError tracebacks."""
     a_file = tmp_path / "notes.txt"

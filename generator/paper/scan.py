@@ -35,7 +35,7 @@ from generator.grading.grade import check_out_path
 from generator.grading.keyfile import load_key
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead, read_page
-from generator.paper.sources import PageRef, UnreadableScan, expand, load
+from generator.paper.sources import PageRef, UnreadableScan, expand, load, scan_files
 from generator.parallel import worker_signals
 
 T = TypeVar("T")
@@ -155,7 +155,7 @@ def scan(
     of the free answers too (``generator.paper.packets``), from the same reading."""
     key = load_key(build)
     review = review or default_review(out)
-    given = [f for p in scans for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
+    given = [f for p in scans for f in (scan_files(p) if p.is_dir() else [p])]
     inputs = [*given, key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
     if review.exists() and not review.is_dir():  # said now, not after the responses are written

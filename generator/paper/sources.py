@@ -50,15 +50,17 @@ def page_refs(path: Path) -> list[PageRef]:
     return [PageRef(path, 1)]
 
 
+def scan_files(folder: Path) -> list[Path]:
+    """The scan files in a folder (PDFs and images), sorted by name; other files are not read."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf"))
+
+
 def expand(paths: list[Path]) -> list[PageRef]:
     """Every page of every file; a folder stands for the scan files in it (sorted by name)."""
     refs = []
     for path in paths:
         if path.is_dir():
-            files = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf")
-            )
-            refs.extend(r for f in files for r in page_refs(f))
+            refs.extend(r for f in scan_files(path) for r in page_refs(f))
         else:
             refs.extend(page_refs(path))
     return refs
