@@ -283,8 +283,8 @@ def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> N
 def test_packets_again_never_overwrite_marks_a_ta_typed(packets, tmp_path) -> None:
     """Late scans arrive after the TA filled in marks.csv, and packets (or scan --packets) run
     again into the same folder: on main the marks were replaced by empty cells without a word.
-    Now that is a one-line error before any scan is read, and the marks stay; an untouched
-    marks.csv (as packets wrote it) is simply written again."""
+    Now that is a one-line error before any scan is read, and the marks stay; a marks.csv
+    without marks (as packets wrote it, for this build or an earlier one) is written again."""
     build, key, root, out, _ = packets
     folder = tmp_path / "packets"
     folder.mkdir()
@@ -293,6 +293,9 @@ def test_packets_again_never_overwrite_marks_a_ta_typed(packets, tmp_path) -> No
     args = [str(build), str(root / "scans"), "-q"]
     again = CliRunner().invoke(main, ["packets", *args, "--out", str(folder)])
     assert again.exit_code == 0, again.output
+    (folder / "marks.csv").write_text("id,name,q3\nzzz,Z,\n")  # an earlier build's, empty
+    again = CliRunner().invoke(main, ["packets", *args, "--out", str(folder)])
+    assert again.exit_code == 0 and (folder / "marks.csv").read_bytes() == empty, again.output
     filled = empty.replace(b",,", b",2,", 1)
     (folder / "marks.csv").write_bytes(filled)
     for command in (

@@ -15,6 +15,7 @@ empty cells) takes the TA's points for ``examgen grade --marks``.
 
 from __future__ import annotations
 
+import csv
 import io
 import textwrap
 import unicodedata
@@ -300,23 +301,24 @@ def marks_csv(key: Key, numbers: Sequence[int]) -> str:
     )
 
 
-def check_marks_kept(folder: Path, key: Key, option: str) -> None:
-    """Refuse to replace a marks.csv other than the empty one packets writes: packets run again
-    (late scans) into the folder whose marks.csv a TA has filled in would lose the marks. Run
-    before the scans are read, so nothing is written and no time is lost."""
+def check_marks_kept(folder: Path, option: str) -> None:
+    """Refuse to replace a marks.csv holding any mark: packets run again (late scans) into the
+    folder whose marks.csv a TA has filled in would lose the marks. An empty one (as packets
+    write it, even for an earlier build) is replaced. Run before the scans are read, so nothing
+    is written and no time is lost."""
     if folder.exists() and not folder.is_dir():
         raise ExamgenError(f"{option} {folder}: is a file, not a folder; give a folder path")
     path = folder / MARKS_NAME
     try:
-        text = path.read_bytes()
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
     except FileNotFoundError:
         return
-    except OSError:
-        text = b""
-    if text != marks_csv(key, free_numbers(key)).encode("utf-8"):
+    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = [[], ["?", "?", "unreadable"]]  # not one packets wrote: kept all the same
+    if any(cell.strip() for row in rows[1:] for cell in row[2:]):
         raise ExamgenError(
-            f"{option} {folder}: {path} is not the empty marks.csv packets writes (it holds "
-            "marks?); grade with it or move it first, so that no mark is overwritten"
+            f"{option} {folder}: {path} holds marks; grade with it or move it first, so that "
+            "no mark is overwritten"
         )
 
 
@@ -347,6 +349,6 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
-    check_marks_kept(folder, key, "--out")
+    check_marks_kept(folder, "--out")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder)

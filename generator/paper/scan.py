@@ -163,7 +163,7 @@ def scan(
     if packets is not None:
         from generator.paper.packets import check_marks_kept
 
-        check_marks_kept(packets, key, "--packets")
+        check_marks_kept(packets, "--packets")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
