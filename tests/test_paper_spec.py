@@ -40,7 +40,9 @@ def test_a_bad_space_names_the_field_and_the_fix(bad) -> None:
 def test_a_space_taller_than_a_page_names_the_field(tall) -> None:
     """No page holds it; on main 300in reached LaTeX and failed there in five lines
     ("Dimension too large"), and 12in typeset the answer boxes below the paper's edge."""
-    with pytest.raises(ExamgenError, match=r"spec.toml: questions\[1\]\.space: .* taller than") as err:
+    with pytest.raises(
+        ExamgenError, match=r"spec.toml: questions\[1\]\.space: .* taller than"
+    ) as err:
         spec(space=tall)
     assert "\n" not in str(err.value)
 

@@ -400,8 +400,12 @@ def test_a_review_folder_keeps_images_that_are_not_its_own(tmp_path) -> None:
     folder = tmp_path / "scans"
     folder.mkdir()
     (folder / "page-1.png").write_bytes(b"a student's scanned page")
-    write_review(folder, [ReviewRow("unreadable", file="x.pdf", image="x-p1.png")], {"x-p1.png": b"1"})
-    write_review(folder, [ReviewRow("unreadable", file="y.pdf", image="y-p1.png")], {"y-p1.png": b"2"})
+    write_review(
+        folder, [ReviewRow("unreadable", file="x.pdf", image="x-p1.png")], {"x-p1.png": b"1"}
+    )
+    write_review(
+        folder, [ReviewRow("unreadable", file="y.pdf", image="y-p1.png")], {"y-p1.png": b"2"}
+    )
     assert sorted(p.name for p in folder.glob("*.png")) == ["page-1.png", "y-p1.png"]
     assert (folder / "page-1.png").read_bytes() == b"a student's scanned page"
 
@@ -427,8 +431,17 @@ def _edit_sheets(sheets: dict, edit: str) -> None:
 @pytest.mark.parametrize(
     "edit",
     [
-        "huge y", "float y", "text x", "text question", "no h", "text qr x", "boxes a number",
-        "page an object", "page a list", "no exam", "pages an object",
+        "huge y",
+        "float y",
+        "text x",
+        "text question",
+        "no h",
+        "text qr x",
+        "boxes a number",
+        "page an object",
+        "page a list",
+        "no exam",
+        "pages an object",
     ],
 )
 def test_a_hand_edited_sheets_json_is_one_line_in_scan_and_packets(own_build, tmp_path, edit):

@@ -29,7 +29,9 @@ print(*image.shape, peak // 1024)
 def load_in_a_process(path: Path, page: int = 1) -> tuple[int, int, int]:
     """(height, width, peak MB) of loading the page in a fresh process."""
     done = subprocess.run(
-        [sys.executable, "-c", LOAD, str(path), str(page)], capture_output=True, text=True,
+        [sys.executable, "-c", LOAD, str(path), str(page)],
+        capture_output=True,
+        text=True,
         check=True,
     )
     height, width, peak = map(int, done.stdout.split())

@@ -344,8 +344,14 @@ def test_an_exam_id_must_start_with_a_letter_or_digit(tmp_path, exam_id):
     path = write_spec(tmp_path, '[[questions]]\nfamily = "sgd-direction"\n', f'id = "{exam_id}"\n')
     with pytest.raises(ExamgenError, match=r"spec\.toml: id: .*start with a letter or digit"):
         load_spec(path)
-    assert load_spec(write_spec(tmp_path, '[[questions]]\nfamily = "sgd-direction"\n',
-                                'id = "quiz.v2_b-1"\n')).id == "quiz.v2_b-1"
+    assert (
+        load_spec(
+            write_spec(
+                tmp_path, '[[questions]]\nfamily = "sgd-direction"\n', 'id = "quiz.v2_b-1"\n'
+            )
+        ).id
+        == "quiz.v2_b-1"
+    )
 
 
 @pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1f", "\x7f", "\uffff"])

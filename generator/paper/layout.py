@@ -197,8 +197,11 @@ def check_on_paper(pages: Iterable[dict[str, Any]]) -> None:
     for page in pages:
         for where, kind in (("boxes", "answer box"), ("bubbles", "bubble")):
             for b in page[where]:
-                if b["x"] < 0 or b["y"] < 0 or b["x"] + b["w"] > page["width"] or (
-                    b["y"] + b["h"] > page["height"]
+                if (
+                    b["x"] < 0
+                    or b["y"] < 0
+                    or b["x"] + b["w"] > page["width"]
+                    or (b["y"] + b["h"] > page["height"])
                 ):
                     raise ExamgenError(
                         f"question {b['question']} of student {page['student']}: its {kind} "

@@ -259,7 +259,12 @@ def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
         left + 0.3, top - 0.006, family, fontsize=8, va="top", color="#444444", parse_math=False
     )
     figure.text(
-        left + width + 0.02, top - 0.006, answer, fontsize=10, weight="bold", va="top",
+        left + width + 0.02,
+        top - 0.006,
+        answer,
+        fontsize=10,
+        weight="bold",
+        va="top",
         parse_math=False,
     )
     text = []
