@@ -176,3 +176,32 @@ def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout) -> No
     assert "\n" not in message
     assert "student s001" in message and "question 1" in message and "less space" in message
     assert sorted(p.name for p in out.iterdir()) == ["keep"]
+
+
+def test_a_long_title_never_prints_over_the_course_or_date(tmp_path) -> None:
+    """The page header's three parts keep apart: on main an 80-character title ran over the
+    course and the date ("DSC 140Quiz …", "Qui2026-12-01"); now a part wider than its share is
+    scaled down, whole."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    import pypdfium2
+
+    title = ("Quiz on gradient descent and friends " * 3)[:80].strip()
+    spec = tmp_path / "long.toml"
+    spec.write_text(
+        f'id = "long"\ntitle = "{title}"\ncourse = "DSC 140B"\ndate = "2026-12-01"\n'
+        '[[questions]]\nfamily = "sgd-direction"\n',
+        encoding="utf-8",
+    )
+    folder = build(load_spec(spec), 3, [Student("s001", "Ann")], tmp_path / "out", pdf=True)
+    page = pypdfium2.PdfDocument(folder / "exams" / "s001.pdf")[0]
+    text = page.get_textpage()
+    chars = text.get_text_range()
+
+    def span(part: str) -> tuple[float, float]:
+        start = chars.index(part)
+        boxes = [text.get_charbox(i) for i in range(start, start + len(part))]
+        return min(b[0] for b in boxes), max(b[2] for b in boxes)
+
+    course, middle, date = span("DSC 140B"), span(title[:20]), span("2026-12-01")
+    assert course[1] < middle[0] and span(title[-10:])[1] < date[0], (course, middle, date)
