@@ -6,8 +6,10 @@ click's own usage errors exit 2.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sized
 from pathlib import Path
@@ -45,12 +47,38 @@ def reports_errors(command: F) -> F:
                 return command(*args, **kwargs)
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
-        except Stopped as stop:  # SIGTERM or SIGHUP: cleaned up like Ctrl-C
-            done = "nothing was written" if stop.unchanged else "no file was left half-written"
-            click.echo(f"Stopped by {stop}; {done}", err=True)
-            sys.exit(128 + stop.signum)
+        except OSError as err:
+            problem = _path_problem(err)
+            if problem is None:
+                raise
+            raise click.ClickException(problem) from None
+        except RuntimeError as err:  # pathlib's resolve() meeting a loop of links (Python 3.11)
+            if not str(err).startswith("Symlink loop from "):
+                raise
+            where = str(err).removeprefix("Symlink loop from ").strip("'")
+            raise click.ClickException(f"{where}: {LINK_LOOP}") from None
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM / SIGHUP's Stopped: cleaned up
+            signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+            unchanged = getattr(stop, "unchanged", False)  # set by a build's staging folder
+            done = "nothing was written" if unchanged else "no file was left half-written"
+            click.echo(f"Stopped by {signal.Signals(signum).name}; {done}", err=True)
+            sys.exit(128 + signum)
 
     return wrapper  # type: ignore[return-value]
+
+
+LINK_LOOP = "symbolic links that lead back to themselves; fix or remove the link"
+
+
+def _path_problem(err: OSError) -> str | None:
+    """The one line for a path no command can use, whichever argument it came from: a name
+    longer than the file system allows, a loop of symbolic links."""
+    where = err.filename if err.filename is not None else "a path"
+    if err.errno == errno.ENAMETOOLONG:
+        return f"{where}: a file or folder name is too long for this file system; shorten it"
+    if err.errno == errno.ELOOP:
+        return f"{where}: {LINK_LOOP}"
+    return None
 
 
 def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
@@ -173,11 +201,9 @@ def build(
     else:
         loaded = Roster(numbered_students(count or 30))
     students = loaded.students
-    for note in loaded.notes:
-        click.echo(note, err=True)
     make_pdfs, skipped = want_pdfs(pdf)
     folder = build_exam(spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs, jobs=jobs)
-    for notice in (skipped, unprintable_notice(students)):
+    for notice in (*loaded.notes, skipped, unprintable_notice(students)):  # a failure: one line
         if notice:
             click.echo(notice, err=True)
     click.echo(f"Built {len(students)} students × {len(spec.slots)} questions in {folder}")

@@ -206,7 +206,21 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
 
     The staging folder ``.<target>.staging-<pid>-<random>`` is owned through an flock on the file
     of the same name plus ``.lock``, held until the folder is gone, so that the next build can
-    tell a dead owner's leftovers (removed) from a running build's folder (kept)."""
+    tell a dead owner's leftovers (removed) from a running build's folder (kept).
+
+    A ``target`` that is a symbolic link (an exam folder kept on a shared drive) is replaced
+    where it points, staged beside that folder, and the link stays."""
+    if target.is_symlink():
+        if not target.exists():
+            raise ExamgenError(
+                f"{option} {target}: a symbolic link to {os.readlink(target)}, which does not "
+                "exist; create that folder or remove the link"
+            )
+        target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise ExamgenError(
+            f"{option} {target}: is a file, not a folder; move the file or choose another {option}"
+        )
     parent = target.parent
     created_parent = not parent.exists()
     with output_errors(parent, option):
@@ -230,8 +244,9 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
     except BaseException as err:
         if old.exists() and not target.exists():  # stopped between the two renames
             os.replace(old, target)
-        if isinstance(err, Stopped):
-            err.unchanged = not moving or staging.exists()  # os.replace is all or nothing
+        if isinstance(err, KeyboardInterrupt):  # Ctrl-C, or SIGTERM / SIGHUP's Stopped
+            # os.replace is all or nothing
+            err.unchanged = not moving or staging.exists()  # type: ignore[attr-defined]
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
         if created_parent:

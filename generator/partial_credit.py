@@ -87,7 +87,7 @@ def _credit(value: Any) -> sympy.Rational | None:
         return None
     try:
         credit = sympy.Rational(value.strip())
-    except (TypeError, ValueError, SyntaxError):
+    except (TypeError, ValueError, SyntaxError, ZeroDivisionError):  # "1/0" too
         return None
     return credit if credit.is_Rational else None
 

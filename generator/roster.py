@@ -97,6 +97,12 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
     id_col = find_column(header, ids)
     assert id_col is not None  # read_table found it
     name_cols = _name_columns(header, path, name_column)
+    for col in (id_col, *name_cols):  # which of two same-named columns was meant is a guess
+        if header.count(header[col]) > 1:
+            raise ExamgenError(
+                f"{path}: line 1: column {header[col]!r} appears twice, so which one holds the "
+                f"{'ID' if col == id_col else 'name'} is unclear; rename or remove one"
+            )
     roster = Roster([])
     first_line: dict[str, tuple[int, str]] = {}
     skipped: list[str] = []

@@ -18,6 +18,7 @@ and the order have streams of their own. A student's exam depends only on seed, 
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import math
 import re
@@ -55,6 +56,13 @@ TOP_LEVEL_FIELDS = {
 LAYOUTS = ("fixed", "flow")
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty", "space"}
 CHOOSERS = ("family", "tags", "families")
+#: A question's points: the scores CSV writes points with up to 4 decimal places, and no
+#: exam weighs one question more than this.
+MAX_POINTS = 1000
+POINTS_PLACES = 4
+#: A work space taller than a page can never be printed (TeX refuses one over about 226in).
+MAX_SPACE_INCHES = 11
+_UNIT_INCHES = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72.27, "bp": 1 / 72}
 #: An exam ID names folders and files (``<id>-seed<SEED>``, staging names), in UTF-8 bytes:
 #: well under the 255 bytes a file name may have.
 MAX_ID_LENGTH = 100
@@ -191,6 +199,8 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     exam_id = _string(data, "id", path, path.stem)
     if not exam_id or not all(c.isalnum() or c in "-_." for c in exam_id):
         raise _fail(path, "id", f"{exam_id!r} must be letters, digits, '-', '_' or '.'")
+    if not exam_id[0].isalnum():  # ".quiz-seed1" would be hidden, "-rf-seed1" an option
+        raise _fail(path, "id", f"{exam_id!r} must start with a letter or digit")
     if len(exam_id.encode("utf-8")) > MAX_ID_LENGTH:
         raise _fail(
             path,
@@ -290,10 +300,24 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
         or points <= 0
     ):
         raise _fail(path, f"{where}.points", f"must be a positive number, got {points!r}")
+    if points > MAX_POINTS or decimal.Decimal(str(points)).as_tuple().exponent < -POINTS_PLACES:
+        raise _fail(
+            path,
+            f"{where}.points",
+            f"must be at most {MAX_POINTS:,} with at most {POINTS_PLACES} decimal places (what "
+            f"the scores CSV shows exactly), got {points!r}",
+        )
     space = raw.get("space")
     if space is not None and not (isinstance(space, str) and SPACE_RE.fullmatch(space)):
         raise _fail(
             path, f"{where}.space", f'must be a length like "3in", "8cm" or "40mm", got {space!r}'
+        )
+    if space is not None and _inches(space) > MAX_SPACE_INCHES:
+        raise _fail(
+            path,
+            f"{where}.space",
+            f"{space} is taller than a page ({MAX_SPACE_INCHES}in of letter paper); give the "
+            'question less space, e.g. "4in"',
         )
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
@@ -334,6 +358,12 @@ def _parse_slot(raw: Any, number: int, path: Path, dirs: tuple[Path, ...]) -> Sl
     )
     pool = tuple(_with_difficulty(f, raw, path, where) for f in pool)
     return Slot(number, None, points, {}, pool=pool, form=form, space=space)
+
+
+def _inches(space: str) -> float:
+    """A ``SPACE_RE`` length in inches."""
+    number = space.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return float(number) * _UNIT_INCHES[space[len(number) :]]
 
 
 def _with_difficulty(family: Family, raw: Mapping[str, Any], path: Path, where: str) -> Family:

@@ -77,6 +77,16 @@ def test_new_refuses_a_builtin_or_malformed_id(tmp_path, family_id, says):
     assert says in error and not (tmp_path / family_id).exists()
 
 
+def test_new_refuses_a_too_long_id_and_a_dir_under_a_file_in_one_line(tmp_path):
+    """On main: OSError (file name too long) and NotADirectoryError tracebacks."""
+    assert "too long" in one_line_error(run("new", "a" * 300, "--dir", str(tmp_path)))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    error = one_line_error(run("new", "momentum", "--dir", str(a_file / "families")))
+    assert "is a file, not a folder" in error and a_file.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_new_refuses_an_existing_folder_and_a_course_familys_id(tmp_path):
     scaffold(tmp_path / "a", "momentum")
     assert "already exists" in one_line_error(run("new", "momentum", "--dir", str(tmp_path / "a")))
@@ -335,6 +345,41 @@ def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
     module.write_text(edit(module.read_text()))
     error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
     assert error.startswith(f"Error: {module}") and says in error
+
+
+def test_list_with_a_broken_course_family_is_one_line(tmp_path):
+    """On main `examgen list` printed "Families:" before the error."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    module.write_text("x\n")
+    error = one_line_error(run("list", "--families", str(tmp_path)))
+    assert str(module) in error and "NameError" in error
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "        return None",
+        "        return slope",
+        '        return Solution(Answer("number", slope), None)',
+    ],
+)
+def test_a_solve_returning_the_wrong_thing_is_one_line_naming_the_module(tmp_path, wrong):
+    """On main a course family whose solve returned no Solution failed inside examgen's own
+    code, so preview and build showed an AttributeError traceback."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    right = "        return Solution(Answer(\"number\", slope), steps)"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, wrong))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    for args in (
+        ["preview", "slope", "--families", str(tmp_path)],
+        ["build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec),
+         "--out", str(tmp_path / "out")],
+    ):
+        error = one_line_error(run(*args))
+        assert "family slope: " in error and str(module) in error, error
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(

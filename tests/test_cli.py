@@ -227,6 +227,19 @@ BAD_INPUTS = {
         ["build", "--seed", "1", "--count", "2", "--roster", "{roster:id\na\n}"],
         "either --count or --roster",
     ),
+    # On main these three were tracebacks (OSError, RuntimeError) in every command taking a path.
+    "roster name of 300 characters": (
+        ["build", "--seed", "1", "--roster", "{tmp}/" + "x" * 300 + ".csv"],
+        "name is too long",
+    ),
+    "roster is a symbolic link loop": (
+        ["build", "--seed", "1", "--roster", "{loop}"],
+        "symbolic links",
+    ),
+    "export --out of 300 characters": (
+        ["export", "--format", "moodle", "--seed", "1", "--variants", "1", "--out", "x" * 300],
+        "name is too long",
+    ),
     "missing spec": (["build", "--seed", "1", "--spec", "{tmp}/none.toml"], "spec file not found"),
     "spec TOML syntax": (
         ["build", "--seed", "1", "--spec", "{spec:title = \n}"],
@@ -254,6 +267,10 @@ def materialise(arg: str, tmp_path: Path) -> str:
         return roster_file(tmp_path, arg[len("{roster:") : -1])
     if arg.startswith("{spec:"):
         return roster_file(tmp_path, arg[len("{spec:") : -1], "spec.toml")
+    if arg == "{loop}":
+        (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+        (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+        return str(tmp_path / "loop-a")
     if arg == "{latin1}":
         path = tmp_path / "latin1.csv"
         path.write_bytes("id,name\n1,Zoë\n".encode("latin-1"))

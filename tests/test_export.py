@@ -839,3 +839,18 @@ def test_long_fingerprints_fit_moodle_fields() -> None:
     assert question_idnumber(item) == "0123456789ab"
     short = fake_item(Answer("bool", True))
     assert question_name(short) == "q4 s007 [fake-family:abc]"
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "qti"])
+def test_an_export_file_name_taken_by_a_folder_is_named(tmp_path: Path, fmt: str) -> None:
+    """On main the error said "--out DIR: is a folder; give a file name" of the folder the user
+    rightly gave, not of the folder in the way of the file."""
+    taken = tmp_path / f"lecture-14-quiz-seed1-{fmt}.{'xml' if fmt == 'moodle' else 'zip'}"
+    taken.mkdir()
+    args = ["export", "--format", fmt, "--seed", "1", "--variants", "1", "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and f"{taken} is a folder" in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name]

@@ -70,9 +70,10 @@ main(["build", "--seed", "1", "--count", "3", "--no-pdf", "-q", "--out", sys.arg
 """
 
 
-@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_sigterm_and_sighup_clean_up_like_ctrl_c(out: Path, name: str) -> None:
-    """On main either signal killed the process and left the staging folder in out/."""
+    """On main either signal killed the process and left the staging folder in out/; Ctrl-C
+    (SIGINT) cleaned up but said only "Aborted!", not that out/ was as it was (README)."""
     before = listing(out)
     run = subprocess.run(
         [sys.executable, "-c", SIGNAL_SCRIPT, name, str(out)], capture_output=True, text=True
@@ -270,6 +271,63 @@ def test_out_that_is_a_file_or_under_one_is_one_line(tmp_path: Path) -> None:
     for bad in (a_file, a_file / "sub"):
         one_line_error(CliRunner().invoke(main, build_args(bad)), "is a file, not a folder")
     assert a_file.read_text() == "not a folder"
+
+
+def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to(
+    tmp_path: Path,
+) -> None:
+    """out/<exam>-seed1 a link to a shared drive's folder: the rebuild lands there and the link
+    stays. On main: an OSError traceback (rmtree on a symbolic link) after the link had been
+    swapped for a real folder, and a stale ``.old`` link left beside it."""
+    shared = tmp_path / "shared"
+    assert CliRunner().invoke(main, build_args(shared)).exit_code == 0
+    (shared / TARGET / "stale.txt").write_text("from an older build")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / TARGET).symlink_to(shared / TARGET, target_is_directory=True)
+    result = CliRunner().invoke(main, [*build_args(out)[:4], "4", *build_args(out)[5:]])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert sorted(p.name for p in out.iterdir()) == [TARGET] and (out / TARGET).is_symlink()
+    key = json.loads((shared / TARGET / "key.json").read_text(encoding="utf-8"))
+    assert len(key["students"]) == 4 and not (shared / TARGET / "stale.txt").exists()
+    assert sorted(p.name for p in shared.iterdir()) == [TARGET]
+
+
+def test_a_failed_build_from_a_canvas_roster_is_one_line(tmp_path: Path) -> None:
+    """The roster's note (Canvas's Points Possible row skipped) comes with a finished build, not
+    before an error: on main a failed build printed the note, then the error."""
+    roster = tmp_path / "canvas.csv"
+    roster.write_text("Student,ID,SIS User ID\n    Points Possible,,\nAnn,1,a1\n")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("not a folder")
+    result = CliRunner().invoke(
+        main, ["build", "--seed", "1", "--roster", str(roster), "--no-pdf", "--out", str(a_file)]
+    )
+    one_line_error(result, "is a file, not a folder")
+    done = CliRunner().invoke(
+        main, ["build", "--seed", "1", "--roster", str(roster), "--no-pdf", "--out", str(tmp_path)]
+    )
+    assert done.exit_code == 0 and "skipped Canvas's Points Possible row" in done.output
+
+
+def test_an_exam_folder_that_is_a_file_is_one_line_and_kept(tmp_path: Path) -> None:
+    """out/<exam>-seed1 is a file: on main a NotADirectoryError traceback after the build had
+    moved the file to a hidden ``.old`` name and put its folder in its place."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / TARGET).write_text("my notes")
+    one_line_error(CliRunner().invoke(main, build_args(out)), "is a file, not a folder")
+    assert listing(out) == [TARGET] and (out / TARGET).read_text() == "my notes"
+
+
+def test_out_that_is_a_dangling_symlink_is_one_line(tmp_path: Path) -> None:
+    """A link to a folder that is gone (an unmounted drive): on main the practice site raised
+    NotADirectoryError from its final rename."""
+    link = tmp_path / "site"
+    link.symlink_to(tmp_path / "unmounted" / "site", target_is_directory=True)
+    args = ["site", "--tags", "SGD", "--variants", "1", "--out", str(link)]
+    one_line_error(CliRunner().invoke(main, args), "does not exist")
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -152,3 +152,56 @@ def test_a_student_out_of_place_in_a_later_part_stops_the_build_and_leaves_out_a
     with pytest.raises(ExamgenError, match="of student s005 "):
         build(load_spec(DEFAULT_SPEC), 3, students, out, pdf=True)
     assert sorted(p.name for p in out.iterdir()) == ["keep"]
+
+
+@pytest.mark.parametrize("layout", ["fixed", "flow"])
+def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout) -> None:
+    """A work space that leaves no room for the answer boxes on the page (here 8.5in, below a
+    question's text) is a one-line error naming the student, question and fix, with out/ left as
+    it was: every student alike, the fixed layout's comparison cannot see it, and on main the
+    boxes were typeset below the paper's edge, where no one can write and no scan can read."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    spec = tmp_path / "tall.toml"
+    spec.write_text(
+        f'id = "tall"\nlayout = "{layout}"\n[[questions]]\nfamily = "gradient-descent-step"\n'
+        'space = "8.5in"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+    with pytest.raises(ExamgenError) as err:
+        build(load_spec(spec), 3, [Student("s001", "Ann")], out, pdf=True)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "student s001" in message and "question 1" in message and "less space" in message
+    assert sorted(p.name for p in out.iterdir()) == ["keep"]
+
+
+def test_a_long_title_never_prints_over_the_course_or_date(tmp_path) -> None:
+    """The page header's three parts keep apart: on main an 80-character title ran over the
+    course and the date ("DSC 140Quiz …", "Qui2026-12-01"); now a part wider than its share is
+    scaled down, whole."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    import pypdfium2
+
+    title = ("Quiz on gradient descent and friends " * 3)[:80].strip()
+    spec = tmp_path / "long.toml"
+    spec.write_text(
+        f'id = "long"\ntitle = "{title}"\ncourse = "DSC 140B"\ndate = "2026-12-01"\n'
+        '[[questions]]\nfamily = "sgd-direction"\n',
+        encoding="utf-8",
+    )
+    folder = build(load_spec(spec), 3, [Student("s001", "Ann")], tmp_path / "out", pdf=True)
+    page = pypdfium2.PdfDocument(folder / "exams" / "s001.pdf")[0]
+    text = page.get_textpage()
+    chars = text.get_text_range()
+
+    def span(part: str) -> tuple[float, float]:
+        start = chars.index(part)
+        boxes = [text.get_charbox(i) for i in range(start, start + len(part))]
+        return min(b[0] for b in boxes), max(b[2] for b in boxes)
+
+    course, middle, date = span("DSC 140B"), span(title[:20]), span("2026-12-01")
+    assert course[1] < middle[0] and span(title[-10:])[1] < date[0], (course, middle, date)

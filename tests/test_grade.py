@@ -655,6 +655,20 @@ def test_grade_out_that_cannot_be_written_is_one_line(built: Path, tmp_path: Pat
         assert_refused(result, fragment)
 
 
+@pytest.mark.parametrize("suffix", [".stats.json", ".report.md", ".mistakes.png"])
+def test_a_companion_that_is_a_folder_is_named_and_nothing_is_written(
+    built: Path, tmp_path: Path, suffix: str
+) -> None:
+    """On main the scores CSV was written, then the error named --out (not the folder in the
+    way) and the statistics, report and chart were missing."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    (tmp_path / f"s{suffix}").mkdir()
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses), "--out", str(out)])
+    assert_refused(result, f"s{suffix} is a folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", f"s{suffix}"]
+
+
 def test_a_number_of_ten_thousand_digits_is_unreadable_for_that_cell_only(
     tmp_path: Path,
 ) -> None:
@@ -742,6 +756,8 @@ def partial_spec(tmp_path: Path, table: str) -> Path:
         ("sign-flipped = -1\n", r"grading\.partial\.sign-flipped: the credit must be"),
         ('sign-flipped = "half"\n', r"grading\.partial\.sign-flipped: the credit must be"),
         ("sign-flipped = true\n", r"grading\.partial\.sign-flipped: the credit must be"),
+        ('sign-flipped = "1/0"\n', r"grading\.partial\.sign-flipped: the credit must be .*1/0"),
+        ('sign-flipped = "0/0"\n', r"grading\.partial\.sign-flipped: the credit must be"),
         (
             "loss-factor-dropped = 0.5\n",
             r"grading\.partial\.loss-factor-dropped: no family .*sign-flipped",
@@ -754,6 +770,19 @@ def test_partial_credit_errors_name_the_field(tmp_path: Path, table: str, messag
     with pytest.raises(ExamgenError, match=r"quiz\.toml: " + message) as err:
         load_spec(partial_spec(tmp_path, table))
     assert "\n" not in str(err.value)
+
+
+@given(st.one_of(st.text(), st.from_regex(r"\A-?\d{0,3}(/|\.)?\d{0,3}\Z")))
+def test_any_partial_credit_cell_is_a_credit_or_one_line(value: str) -> None:
+    """Whatever a hand-written credit (in a spec or an edited key.json) holds, it is a credit
+    from 0 to 1 or an ExamgenError naming the field, never a traceback."""
+    try:
+        partial = PartialCredit.from_json({"sign-flipped": value}, "quiz.toml: grading.partial")
+    except ExamgenError as err:
+        assert str(err).startswith("quiz.toml: grading.partial.sign-flipped: ")
+        assert "\n" not in str(err)
+    else:
+        assert 0 <= partial.credits[0][1] <= 1
 
 
 def test_partial_credit_travels_in_the_key(tmp_path: Path) -> None:
@@ -845,3 +874,23 @@ def test_every_student_csv_writes_ids_and_names_formula_safe(tmp_path):
         assert "'=HYPERLINK(1),'@Ann" in text and "\n=" not in text and ",@" not in text
         table = read_responses(tmp_path / name, [1, 2], every_question=False)
         assert [row.student_id for row in table.rows] == ["=HYPERLINK(1)", "b"]
+
+
+def test_scan_review_csv_writes_ids_and_file_names_formula_safe(tmp_path):
+    """review.csv is opened in a spreadsheet too: a roster ID, a scan's file name or a QR
+    code's student that a spreadsheet would run is written with a leading ', as in key.csv
+    (review.json keeps the real text)."""
+    from generator.paper.scan import ReviewRow, write_review
+
+    rows = [
+        ReviewRow("missing-page", student="=HYPERLINK(1)", sheet_page=2, detail="not scanned"),
+        ReviewRow("unreadable", file="@SUM(1).pdf", file_page=1, detail="no QR code found"),
+        ReviewRow("unknown-page", file="+1.png", student="-2+3", detail="student -2+3 page 1"),
+    ]
+    write_review(tmp_path / "review", rows, {})
+    with open(tmp_path / "review" / "review.csv", encoding="utf-8", newline="") as f:
+        cells = [cell for row in list(csv.reader(f))[1:] for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
+    assert {"'=HYPERLINK(1)", "'@SUM(1).pdf", "'+1.png", "'-2+3"} <= set(cells)
+    data = json.loads((tmp_path / "review" / "review.json").read_text(encoding="utf-8"))
+    assert [r["student"] for r in data["rows"]] == ["=HYPERLINK(1)", "", "-2+3"]

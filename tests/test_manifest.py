@@ -224,6 +224,31 @@ def test_diff_rejects_what_is_not_an_exam_folder(tmp_path, make, message):
         assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("field", ["sha256", "versions"])
+@pytest.mark.parametrize("value", [True, [], "abc", 3])
+def test_diff_of_a_hand_edited_manifest_is_one_line(tmp_path, field, value):
+    """On main a manifest.json whose sha256 or versions was not an object raised TypeError
+    ("'bool' object is not iterable") or AttributeError."""
+    good = build_quiz(tmp_path, "good", students=numbered_students(1))
+    edited = tmp_path / "edited"
+    shutil.copytree(good, edited)
+    manifest = json.loads((edited / "manifest.json").read_text(encoding="utf-8"))
+    manifest[field] = value
+    (edited / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for argv in (["diff", str(edited), str(good)], ["diff", str(good), str(edited)]):
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and f"manifest.json: {field} must be an object" in lines[0], lines
+
+
+def test_diff_of_a_file_says_it_is_not_a_folder(tmp_path):
+    good = build_quiz(tmp_path, "good", students=numbered_students(1))
+    result = CliRunner().invoke(main, ["diff", str(good / "key.json"), str(good)])
+    assert result.exit_code == 1 and "is a file, not a folder" in result.output
+
+
 def test_diff_points_into_an_out_folder(tmp_path):
     """Giving out/ instead of out/<exam>-seed<S>/ is a common slip: the error names the fix."""
     folder = build_quiz(tmp_path, "o", students=numbered_students(1))

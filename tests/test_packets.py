@@ -5,6 +5,7 @@ marks.csv beside them; and hand marks plus scanned bubbles grade into one scores
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 
@@ -277,3 +278,67 @@ def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     for name in names:
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_packets_again_never_overwrite_marks_a_ta_typed(packets, tmp_path) -> None:
+    """Late scans arrive after the TA filled in marks.csv, and packets (or scan --packets) run
+    again into the same folder: on main the marks were replaced by empty cells without a word.
+    Now that is a one-line error before any scan is read, and the marks stay; a marks.csv
+    without marks (as packets wrote it, for this build or an earlier one) is written again."""
+    build, key, root, out, _ = packets
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    empty = (out / "marks.csv").read_bytes()
+    (folder / "marks.csv").write_bytes(empty)
+    args = [str(build), str(root / "scans"), "-q"]
+    again = CliRunner().invoke(main, ["packets", *args, "--out", str(folder)])
+    assert again.exit_code == 0, again.output
+    (folder / "marks.csv").write_text("id,name,q3\nzzz,Z,\n")  # an earlier build's, empty
+    again = CliRunner().invoke(main, ["packets", *args, "--out", str(folder)])
+    assert again.exit_code == 0 and (folder / "marks.csv").read_bytes() == empty, again.output
+    filled = empty.replace(b",,", b",2,", 1)
+    (folder / "marks.csv").write_bytes(filled)
+    for command in (
+        ["packets", *args, "--out", str(folder)],
+        ["scan", *args, "--out", str(tmp_path / "r.csv"), "--packets", str(folder)],
+    ):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "marks.csv" in lines[0] and "move it" in lines[0], lines
+        assert (folder / "marks.csv").read_bytes() == filled
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Bill $\\undefinedcmd{$ Smith", "$x^2$ Jo", "A$AP $", "x\x00y \u202eevil", "Zoë Ünal 😀"],
+)
+def test_a_roster_name_prints_in_a_packet_exactly_as_written(name: str) -> None:
+    """Names reach the packet as text, never as matplotlib math: on main a name holding two
+    dollar signs was parsed as math (``$x^2$`` printed as a formula) or stopped packets and
+    scan --packets with a ParseFatalException traceback. A control character shows as U+XXXX
+    (on main: a "Glyph 0 missing" warning on standard error)."""
+    import warnings
+
+    from generator.paper.packets import Entry, packet_pdf
+
+    entry = Entry("s001", name, ("family (2 pt)", "Key: 7/3", "worked: 1"), None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = packet_pdf("quiz: question 3", [entry])
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    shown = name.replace("\x00", "U+0000").replace("\u202e", "U+202E")
+    assert f"s001 {shown}" in " ".join(text.split()), text
+
+
+def test_a_long_name_leaves_the_key_readable() -> None:
+    """A 5,000-character name ran across the key column (the key's text under the name's)."""
+    from generator.paper.packets import NAME_CHARACTERS, Entry, packet_pdf
+
+    entry = Entry("s001", "Wolfeschlegelsteinhausenbergerdorff " * 140, ("f", "Key: 7/3"), None)
+    data = packet_pdf("quiz: question 3", [entry])
+    text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    line = next(line for line in text.splitlines() if line.startswith("s001"))
+    assert line.endswith("…") and len(line) <= NAME_CHARACTERS + 1 and "Key: 7/3" in text

@@ -36,6 +36,22 @@ def test_a_bad_space_names_the_field_and_the_fix(bad) -> None:
         spec(space=bad)
 
 
+@pytest.mark.parametrize("tall", ["12in", "300in", "31cm", "99999mm", "800pt", "1000bp"])
+def test_a_space_taller_than_a_page_names_the_field(tall) -> None:
+    """No page holds it; on main 300in reached LaTeX and failed there in five lines
+    ("Dimension too large"), and 12in typeset the answer boxes below the paper's edge."""
+    with pytest.raises(
+        ExamgenError, match=r"spec.toml: questions\[1\]\.space: .* taller than"
+    ) as err:
+        spec(space=tall)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("fits", ["0in", "9in", "22.8cm", "650pt"])
+def test_a_space_up_to_a_page_is_accepted(fits) -> None:
+    assert spec(space=fits).slots[0].space == fits
+
+
 def test_answer_sheet_must_be_a_boolean() -> None:
     base = {"id": "t", "questions": [{"family": "sgd-direction"}]}
     assert parse_spec({**base, "answer_sheet": True}, PATH).answer_sheet

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.errors import ExamgenError
 from generator.roster import MAX_STUDENTS, load_roster, numbered_students, read_roster
@@ -152,3 +154,46 @@ def test_semicolon_and_tab_rosters(tmp_path, separator):
 def test_counts_are_capped():
     with pytest.raises(ExamgenError, match="between 1 and 10,000"):
         numbered_students(MAX_STUDENTS + 1)
+
+
+# CSV-shaped text: separators, quotes, line ends, BOMs, NULs, invisible and formula characters
+# and the contract's column names, so that most draws get past the header.
+_PIECES = st.sampled_from(
+    [",", ";", "\t", '"', "\n", "\r\n", "\r", " ", "\x00", "\ufeff", "\u200b", "=", "'", "é",
+     "a1", "A1", "id", "name", "SID", "First Name", "Last Name", "Points Possible", "id,name\n"]
+)
+_ROSTER_TEXT = st.one_of(st.lists(_PIECES, max_size=40).map("".join), st.text(max_size=60))
+
+
+@given(text=_ROSTER_TEXT, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
+def test_any_roster_text_is_students_or_one_line(tmp_path_factory, text: str, encoding: str):
+    """Whatever a roster file holds, reading it gives students with unique, non-empty IDs or one
+    ExamgenError line naming the file; never a traceback. (No failure found: a guard.)"""
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    path.write_bytes(text.encode(encoding, "replace"))
+    try:
+        students = load_roster(path)
+    except ExamgenError as err:
+        assert str(err).startswith(str(path)) and "\n" not in str(err), str(err)
+    else:
+        ids = [s.id for s in students]
+        assert ids and all(ids) and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(
+    "text", ["id,name,id\na1,Ann,b1\n", "id,name,name\na1,Ann,Bob\n", "SID,First Name,First Name\n1,A,B\n"]
+)
+def test_a_repeated_id_or_name_column_is_refused(tmp_path, text):
+    """On main the first of two "id" columns was used without a word: with the other column
+    meant, every student would get someone else's ID (and variant)."""
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExamgenError, match=r"r\.csv: line 1: column '.*' appears twice") as err:
+        read_roster(path)
+    assert "\n" not in str(err.value)
+
+
+def test_repeated_columns_examgen_does_not_read_are_fine(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("id,name,Section,Section\na1,Ann,1,2\n", encoding="utf-8")
+    assert [s.id for s in load_roster(path)] == ["a1"]

@@ -365,3 +365,138 @@ def test_the_review_image_colours_are_the_readmes() -> None:
     assert colour(800, 800, 6) == "blue"  # a registration mark's square
     seen = [colour(b.x, b.y, ring) for b in bubbles]
     assert seen == ["green", "orange", "grey", "red", "red"]
+
+
+@pytest.fixture
+def own_build(paper_builds, tmp_path):
+    """A copy of the quiz's paper build (its files may be at stake) and its handouts as scans."""
+    import shutil
+
+    folder = tmp_path / "quiz-build"
+    shutil.copytree(paper_builds["quiz"], folder)
+    return folder
+
+
+def one_line_error(run, fragment: str) -> None:
+    assert run.exit_code == 1, run.output
+    assert run.exception is None or isinstance(run.exception, SystemExit), run.exception
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], lines
+
+
+def test_scan_never_writes_over_the_build_or_its_scans(own_build, tmp_path) -> None:
+    """On main `--out out/quiz-seed42/key.csv` replaced the build's key with the responses, and
+    `--out scans.pdf` (the scans themselves) replaced them with CSV text, both without a word."""
+    scans = tmp_path / "scans.pdf"
+    (own_build / "handouts.pdf").rename(scans)
+    before = {p.name: p.read_bytes() for p in (*own_build.iterdir(), scans) if p.is_file()}
+    for out, fragment in (
+        (own_build / "key.csv", "would overwrite the input"),
+        (scans, "would overwrite the input"),
+        (own_build / "sheets.json", "of the exam folder"),
+        (own_build / "manifest.json", "of the exam folder"),
+    ):
+        run = CliRunner().invoke(main, ["scan", str(own_build), str(scans), "--out", str(out)])
+        one_line_error(run, fragment)
+    after = {p.name: p.read_bytes() for p in (*own_build.iterdir(), scans) if p.is_file()}
+    assert after == before
+
+
+def test_responses_kept_beside_the_scans_are_written_again(own_build, tmp_path) -> None:
+    """Only scan files (PDFs, images) in a scans folder are inputs: a responses.csv kept there
+    from an earlier scan is scan's own output and is replaced."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (own_build / "handouts.pdf").rename(folder / "batch.pdf")
+    args = ["scan", str(own_build), str(folder), "--out", str(folder / "responses.csv"), "-q"]
+    for _ in range(2):
+        run = CliRunner().invoke(main, args)
+        assert run.exit_code == 0, run.output
+    assert (folder / "responses.csv").read_text(encoding="utf-8").startswith("id,name,q1,")
+
+
+def test_scan_outputs_that_cannot_be_written_are_one_line(own_build, tmp_path) -> None:
+    """On main: FileExistsError and IsADirectoryError tracebacks."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    (tmp_path / "taken.csv").mkdir()
+    scans = str(own_build / "handouts.pdf")
+    for args, fragment in (
+        (["--out", str(a_file / "r.csv")], "is a file, not a folder"),
+        (["--out", str(tmp_path / "taken.csv")], "is a folder"),
+        (["--out", str(tmp_path / "r.csv"), "--review", str(a_file)], "is a file, not a folder"),
+        (["--out", str(tmp_path / "r.csv"), "--packets", str(a_file)], "is a file, not a folder"),
+    ):
+        run = CliRunner().invoke(main, ["scan", str(own_build), scans, *args, "-q"])
+        one_line_error(run, fragment)
+    assert a_file.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "quiz-build", "taken.csv"]
+
+
+def test_a_review_folder_keeps_images_that_are_not_its_own(tmp_path) -> None:
+    """The review folder drops the images of its earlier report (stale ones would mislead), and
+    only those: on main `--review scans/` deleted every PNG there, the scans included."""
+    from generator.paper.scan import ReviewRow, write_review
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "page-1.png").write_bytes(b"a student's scanned page")
+    write_review(
+        folder, [ReviewRow("unreadable", file="x.pdf", image="x-p1.png")], {"x-p1.png": b"1"}
+    )
+    write_review(
+        folder, [ReviewRow("unreadable", file="y.pdf", image="y-p1.png")], {"y-p1.png": b"2"}
+    )
+    assert sorted(p.name for p in folder.glob("*.png")) == ["page-1.png", "y-p1.png"]
+    assert (folder / "page-1.png").read_bytes() == b"a student's scanned page"
+
+
+def _edit_sheets(sheets: dict, edit: str) -> None:
+    page = sheets["pages"][1]
+    bubble = next(b for p in sheets["pages"] for b in p["bubbles"])
+    {
+        "huge y": lambda: bubble.update(y=1e50),
+        "float y": lambda: bubble.update(y=1e308),
+        "text x": lambda: bubble.update(x="x"),
+        "text question": lambda: bubble.update(question="s001"),
+        "no h": lambda: bubble.pop("h"),
+        "text qr x": lambda: page["qr_box"].update(x="s001"),
+        "boxes a number": lambda: page.update(boxes=-5.5),
+        "page an object": lambda: sheets["pages"].__setitem__(1, {"a": 1}),
+        "page a list": lambda: sheets["pages"].__setitem__(1, [1, 2, 3]),
+        "no exam": lambda: sheets.pop("exam"),
+        "pages an object": lambda: sheets.update(pages={}),
+    }[edit]()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "huge y",
+        "float y",
+        "text x",
+        "text question",
+        "no h",
+        "text qr x",
+        "boxes a number",
+        "page an object",
+        "page a list",
+        "no exam",
+        "pages an object",
+    ],
+)
+def test_a_hand_edited_sheets_json_is_one_line_in_scan_and_packets(own_build, tmp_path, edit):
+    """sheets.json edited by hand or damaged (a sync conflict, a script): on main each of these
+    was a traceback from deep in the scanner (OpenCV's "Can't parse 'center'", KeyError,
+    TypeError, "cannot convert float NaN to integer")."""
+    path = own_build / "sheets.json"
+    sheets = json.loads(path.read_text(encoding="utf-8"))
+    _edit_sheets(sheets, edit)
+    path.write_text(json.dumps(sheets), encoding="utf-8")
+    scans = str(own_build / "handouts.pdf")
+    for args in (
+        ["scan", str(own_build), scans, "--out", str(tmp_path / "r.csv"), "-q", "--jobs", "1"],
+        ["packets", str(own_build), scans, "--out", str(tmp_path / "p"), "-q", "--jobs", "1"],
+    ):
+        one_line_error(CliRunner().invoke(main, args), f"{path}: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quiz-build"]

@@ -318,6 +318,42 @@ def test_fractional_points_print_as_written(tmp_path):
     assert "/ 0.3\n" in tex and "0.30000000000000004" not in tex
 
 
+@pytest.mark.parametrize(
+    "points", ["1e308", "1e-320", "0.00001", "1001", "99999999999999999999", "0.33333"]
+)
+def test_points_a_gradebook_cannot_show_are_refused(tmp_path, points):
+    """On main these built: 1e-320 points scored a correct answer 0 of 0 in the scores CSV (and
+    0.00001, 0.33333 lost digits there, which shows 4 places), 1e308 printed "(1e+308 points)" on
+    the exam and the summary showed 1e+20 for 99999999999999999999."""
+    body = f'[[questions]]\nfamily = "sgd-direction"\npoints = {points}\n'
+    with pytest.raises(ExamgenError, match=r"spec\.toml: questions\[1\]\.points: ") as err:
+        load_spec(write_spec(tmp_path, body))
+    assert "\n" not in str(err.value) and "at most" in str(err.value)
+
+
+@pytest.mark.parametrize("points", ["1000", "0.0001", "2.5", "1.25", "1e2", "3"])
+def test_points_up_to_a_thousand_with_four_decimals_are_accepted(tmp_path, points):
+    body = f'[[questions]]\nfamily = "sgd-direction"\npoints = {points}\n'
+    assert load_spec(write_spec(tmp_path, body)).slots[0].points == float(points)
+
+
+@pytest.mark.parametrize("exam_id", [".", "..", ".quiz", "-rf", "_x"])
+def test_an_exam_id_must_start_with_a_letter_or_digit(tmp_path, exam_id):
+    """On main "." and ".quiz" built into hidden folders (.-seed1, .quiz-seed1) an instructor
+    does not see, and "-rf" into a folder that shell commands take for options."""
+    path = write_spec(tmp_path, '[[questions]]\nfamily = "sgd-direction"\n', f'id = "{exam_id}"\n')
+    with pytest.raises(ExamgenError, match=r"spec\.toml: id: .*start with a letter or digit"):
+        load_spec(path)
+    assert (
+        load_spec(
+            write_spec(
+                tmp_path, '[[questions]]\nfamily = "sgd-direction"\n', 'id = "quiz.v2_b-1"\n'
+            )
+        ).id
+        == "quiz.v2_b-1"
+    )
+
+
 @pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1f", "\x7f", "\uffff"])
 @pytest.mark.parametrize("field", ["title", "course", "instructions"])
 def test_text_that_xml_cannot_hold_is_refused_at_load(tmp_path, field, char):

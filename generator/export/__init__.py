@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from generator.errors import ExamgenError
 from generator.export.moodle import moodle_xml
 from generator.export.pools import Pool, build_pools
 from generator.export.qti import qti_zip
@@ -33,9 +34,11 @@ def export(
     spec: Spec, seed: int, fmt: LmsFormat, variants: int, out: Path
 ) -> tuple[Path, list[Pool]]:
     """Generate ``variants`` variants per slot and write the LMS file; return it and the pools."""
+    target = export_path(spec, seed, fmt, out)
+    if target.is_dir():  # said before the variants are made, which may take minutes
+        raise ExamgenError(f"--out {out}: {target} is a folder; move it or choose another --out")
     pools = build_pools(spec, seed, variants)
     data = export_bytes(spec, seed, fmt, pools)
-    target = export_path(spec, seed, fmt, out)
     with output_errors(Path(out)):
         write_atomic(target, data)
     return target, pools

@@ -457,9 +457,16 @@ class Family(ABC):
         if folder is None:
             return err
         frame = innermost_frame(err, lambda filename: Path(filename).parent == folder)
+        message = " ".join(str(err).split())
+        if frame is None and folder.parent != Path(__file__).parent:
+            # A course family's value broke examgen's code (solve returned no Solution): the
+            # author's bug all the same, not examgen's.
+            return ExamgenError(
+                f"family {self.ID}: {folder / 'family.py'}: {type(err).__name__}: {message}; "
+                "check what it returns (solve: Solution(Answer(kind, value), {step: value}))"
+            )
         if frame is None:
             return err
-        message = " ".join(str(err).split())
         return ExamgenError(
             f"family {self.ID}: {frame[0]}:{frame[1]}: {type(err).__name__}: {message}"
         )

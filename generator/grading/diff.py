@@ -58,6 +58,10 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
     """Read an exam folder's key.json (required, checked by ``generator.grading.keyfile``) and
     manifest.json (if present)."""
     path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise ExamgenError(
+            f"{path}: is a file, not a folder; give an exam folder such as out/quiz-seed42"
+        )
     if not path.is_dir():
         raise ExamgenError(f"{path}: no such folder; give an exam folder such as out/quiz-seed42")
     if not (path / "key.json").is_file():
@@ -88,6 +92,9 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
             raise _not_exam(path, f"{MANIFEST_NAME} cannot be read: {err}") from None
         if not isinstance(manifest, dict):
             raise _not_exam(path, f"{MANIFEST_NAME} is not an object")
+        for field in ("sha256", "versions"):  # what diff compares; an edit may have broken them
+            if not isinstance(manifest.get(field, {}), dict):
+                raise _not_exam(path, f"{MANIFEST_NAME}: {field} must be an object")
     return ExamFolder(path, key.exam, key.seed, students, manifest)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -430,10 +430,23 @@ def build_folder(path: Path) -> Path | None:
     return None
 
 
-def check_out_path(out: Path, inputs: Sequence[Path]) -> None:
+def check_out_path(
+    out: Path,
+    inputs: Sequence[Path],
+    companions: Sequence[str] | None = None,
+    own: Callable[[Path, Path], bool] | None = None,
+) -> None:
     """Refuse to write over an input or over a file of a build folder (a rebuild, a diff or
-    another grader relies on it); new files, and grade's own earlier outputs, are fine."""
-    for target in (out, *(companion_path(out, suffix) for suffix in GRADE_MARKS)):
+    another grader relies on it); new files, and the command's own earlier outputs (``own``;
+    by default grade's, with its ``companions`` files), are fine."""
+    companions = GRADE_MARKS if companions is None else companions
+    own = own or _written_by_grade
+    for target in (out, *(companion_path(out, suffix) for suffix in companions)):
+        if target.is_dir():  # before anything is written, so no output is left half done
+            raise ExamgenError(
+                f"--out {out}: {target.name} is a folder; give a file name"
+                + ("" if target == out else f", or move the folder {target}")
+            )
         resolved = target.resolve()
         for given in inputs:
             if resolved == given.resolve():
@@ -441,7 +454,7 @@ def check_out_path(out: Path, inputs: Sequence[Path]) -> None:
                     f"--out {out}: would overwrite the input {given}; choose another file"
                 )
         folder = build_folder(target)
-        if folder is not None and target.exists() and not _written_by_grade(target, out):
+        if folder is not None and target.exists() and not own(target, out):
             raise ExamgenError(
                 f"--out {out}: would overwrite {target.name} of the exam folder {folder}, which "
                 "examgen build wrote; choose a file outside it or a new name"

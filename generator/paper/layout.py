@@ -23,6 +23,7 @@ sheets.json::
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -189,6 +190,27 @@ def placements(pages: Iterable[dict[str, Any]]) -> dict[str, Placements]:
     return out
 
 
+def check_on_paper(pages: Iterable[dict[str, Any]]) -> None:
+    """Every bubble and answer box lies on its page: a work space (the spec's ``space``, or a
+    family's) taller than a page leaves room has LaTeX set them below the paper's edge, where
+    no one can write and no scan can read. Every student alike, so ``FixedLayout`` cannot see it."""
+    for page in pages:
+        for where, kind in (("boxes", "answer box"), ("bubbles", "bubble")):
+            for b in page[where]:
+                if (
+                    b["x"] < 0
+                    or b["y"] < 0
+                    or b["x"] + b["w"] > page["width"]
+                    or (b["y"] + b["h"] > page["height"])
+                ):
+                    raise ExamgenError(
+                        f"question {b['question']} of student {page['student']}: its {kind} "
+                        f"falls off page {page['sheet_page']} (at y = {b['y']} pt on a page "
+                        f"{page['height']} pt tall): its work space is taller than the page "
+                        'leaves; give the question less space (space = "…" in the spec)'
+                    )
+
+
 class FixedLayout:
     """Every student's questions, bubbles and boxes where the first student has them, on as many
     pages: otherwise a variant outgrew its page and the layout is not fixed (an error, never a
@@ -252,6 +274,7 @@ class SheetsFile:
     def add(self, positions: Path, students: Sequence[Student]) -> None:
         """The next part of the handouts: its position file and its students."""
         pages = part_sheets(self.exam, self.seed, positions, students, self.written)
+        check_on_paper(pages)
         if self.check is not None:
             self.check.add(pages)
         for page in pages:
@@ -272,7 +295,7 @@ class SheetsFile:
 def load_sheets(folder: Path) -> dict[str, Any]:
     path = Path(folder) / SHEETS_NAME
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ExamgenError(
             f"{path}: not found; build the exam with PDFs (examgen build --pdf) to print sheets "
@@ -280,3 +303,85 @@ def load_sheets(folder: Path) -> dict[str, Any]:
         ) from None
     except (OSError, ValueError) as err:
         raise ExamgenError(f"{path}: cannot read ({err})") from None
+    problem = _sheets_problem(data)
+    if problem is not None:
+        raise ExamgenError(
+            f"{path}: {problem}; sheets.json is written by `examgen build --pdf`: build the exam "
+            "again (same seed, roster and spec) rather than edit it"
+        )
+    return data
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+#: What each kind of entry of a page holds besides its rectangle, and whether the rectangle
+#: must lie whole on the page (a question's block may run past its bottom).
+_ENTRIES = {
+    "questions": ({"question": _is_int}, False),
+    "bubbles": ({"question": _is_int, "value": lambda v: isinstance(v, str)}, True),
+    "boxes": ({"question": _is_int, "component": _is_int}, True),
+}
+
+
+def _sheets_problem(data: Any) -> str | None:
+    """What makes ``data`` no sheets.json the scanner can use (hand-edited, damaged), or None:
+    checked once here, so that no bad value reaches OpenCV as a traceback."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if not isinstance(data.get("exam"), str) or not _is_int(data.get("seed")):
+        return "exam (text) and seed (an integer) missing"
+    if not isinstance(data.get("pages"), list):
+        return "pages must be a list"
+    for i, page in enumerate(data["pages"]):
+        problem = _page_problem(page)
+        if problem is not None:
+            return f"pages[{i}]{problem}"
+    return None
+
+
+def _page_problem(page: Any) -> str | None:
+    if not isinstance(page, dict):
+        return ": not an object"
+    if not isinstance(page.get("student"), str) or not _is_int(page.get("sheet_page")):
+        return ": student (text) and sheet_page (an integer) missing"
+    width, height = page.get("width"), page.get("height")
+    if not (_is_number(width) and _is_number(height) and width > 0 and height > 0):
+        return ": width and height must be positive numbers"
+    marks = page.get("marks")
+    if not isinstance(marks, list) or not marks:
+        return ".marks must be a list of boxes"
+    rects = [(".qr_box", page.get("qr_box"), True)]
+    rects += [(f".marks[{k}]", mark, True) for k, mark in enumerate(marks)]
+    for name, (fields, whole) in _ENTRIES.items():
+        entries = page.get(name)
+        if not isinstance(entries, list):
+            return f".{name} must be a list"
+        for k, entry in enumerate(entries):
+            where = f".{name}[{k}]"
+            if not isinstance(entry, dict):
+                return f"{where}: not an object"
+            for field, valid in fields.items():
+                if not valid(entry.get(field)):
+                    return f"{where}.{field}: missing or of the wrong type"
+            rects.append((where, entry, whole))
+    for where, rect, whole in rects:
+        problem = _rect_problem(rect, width, height, whole)
+        if problem is not None:
+            return f"{where}: {problem}"
+    return None
+
+
+def _rect_problem(rect: Any, width: float, height: float, whole: bool) -> str | None:
+    if not isinstance(rect, dict) or not all(_is_number(rect.get(k)) for k in "xywh"):
+        return "x, y, w and h must be numbers"
+    x, y, w, h = (rect[k] for k in "xywh")
+    bottom = y + h if whole else y
+    if w < 0 or h < 0 or x < -1 or y < -1 or x + w > width + 1 or bottom > height + 1:
+        return f"({x}, {y}, {w}, {h}) is not on the {width} × {height} pt page"
+    return None

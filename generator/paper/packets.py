@@ -15,8 +15,10 @@ empty cells) takes the TA's points for ``examgen grade --marks``.
 
 from __future__ import annotations
 
+import csv
 import io
 import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,8 @@ from generator.responses import DecimalRule
 
 FREE_KINDS = ("vector", "number")
 MARKS_NAME = "marks.csv"
+#: Longest "ID   name" label a packet prints; a longer one would run into the key column.
+NAME_CHARACTERS = 60
 PER_PAGE = 5
 #: Crops are made at this resolution (pixels per inch of the printed page): handwriting stays
 #: readable and a class's packet stays a few megabytes.
@@ -237,7 +241,7 @@ def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
     left, width = 0.03, 0.56
     figure.add_artist(_rule(figure, top))  # a thin line between students
     figure.text(
-        left, top - 0.006, f"{entry.student_id}   {entry.name}", fontsize=9, weight="bold", va="top"
+        left, top - 0.006, _name_label(entry), fontsize=9, weight="bold", va="top", parse_math=False
     )
     image_top = top - 0.024
     if entry.crop is None:
@@ -251,14 +255,41 @@ def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
         axes.imshow(entry.crop, cmap="gray", vmin=0, vmax=255, interpolation="none", aspect="auto")
         axes.set_axis_off()
     family, answer, *rest = entry.lines
-    figure.text(left + 0.3, top - 0.006, family, fontsize=8, va="top", color="#444444")
-    figure.text(left + width + 0.02, top - 0.006, answer, fontsize=10, weight="bold", va="top")
+    figure.text(
+        left + 0.3, top - 0.006, family, fontsize=8, va="top", color="#444444", parse_math=False
+    )
+    figure.text(
+        left + width + 0.02,
+        top - 0.006,
+        answer,
+        fontsize=10,
+        weight="bold",
+        va="top",
+        parse_math=False,
+    )
     text = []
     for line in rest:
         text.extend(textwrap.wrap(line, 52, subsequent_indent="   ") or [""])
     figure.text(
-        left + width + 0.02, image_top, "\n".join(text[:14]), fontsize=7, va="top", linespacing=1.25
+        left + width + 0.02,
+        image_top,
+        "\n".join(text[:14]),
+        fontsize=7,
+        va="top",
+        linespacing=1.25,
+        parse_math=False,
     )
+
+
+def _name_label(entry: Entry) -> str:
+    """The student's ID and name as the roster has them, never read as matplotlib math (a name
+    may hold "$"), invisible and control characters shown as U+XXXX (as on the handouts), and
+    cut short before it runs into the key column."""
+    label = "".join(
+        f"U+{ord(c):04X}" if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in f"{entry.student_id}   {entry.name}"
+    )
+    return label if len(label) <= NAME_CHARACTERS else label[: NAME_CHARACTERS - 1] + "…"
 
 
 def _rule(figure: Any, y: float) -> Any:
@@ -273,6 +304,27 @@ def marks_csv(key: Key, numbers: Sequence[int]) -> str:
     return student_csv(
         [f"q{n}" for n in numbers], ((s.id, s.name, [""] * len(numbers)) for s in key.students)
     )
+
+
+def check_marks_kept(folder: Path, option: str) -> None:
+    """Refuse to replace a marks.csv holding any mark: packets run again (late scans) into the
+    folder whose marks.csv a TA has filled in would lose the marks. An empty one (as packets
+    write it, even for an earlier build) is replaced. Run before the scans are read, so nothing
+    is written and no time is lost."""
+    if folder.exists() and not folder.is_dir():
+        raise ExamgenError(f"{option} {folder}: is a file, not a folder; give a folder path")
+    path = folder / MARKS_NAME
+    try:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = [[], ["?", "?", "unreadable"]]  # not one packets wrote: kept all the same
+    if any(cell.strip() for row in rows[1:] for cell in row[2:]):
+        raise ExamgenError(
+            f"{option} {folder}: {path} holds marks; grade with it or move it first, so that "
+            "no mark is overwritten"
+        )
 
 
 def write_packets(build: Path, key: Key, registered: Registered, folder: Path) -> list[Path]:
@@ -302,5 +354,6 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
+    check_marks_kept(folder, "--out")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder)

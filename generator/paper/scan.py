@@ -28,13 +28,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.csv_table import student_csv
+from generator.csv_table import spreadsheet_safe, student_csv
 from generator.errors import ExamgenError
-from generator.files import write_atomic
+from generator.files import output_errors, write_atomic
+from generator.grading.grade import check_out_path
 from generator.grading.keyfile import load_key
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead, read_page
-from generator.paper.sources import PageRef, UnreadableScan, expand, load
+from generator.paper.sources import PageRef, UnreadableScan, expand, load, scan_files
 from generator.parallel import worker_signals
 
 T = TypeVar("T")
@@ -154,6 +155,15 @@ def scan(
     of the free answers too (``generator.paper.packets``), from the same reading."""
     key = load_key(build)
     review = review or default_review(out)
+    given = [f for p in scans for f in (scan_files(p) if p.is_dir() else [p])]
+    inputs = [*given, key.path, key.path.with_name("key.csv")]
+    check_out_path(out, inputs, companions=(), own=_written_by_scan)
+    if review.exists() and not review.is_dir():  # said now, not after the responses are written
+        raise ExamgenError(f"--review {review}: is a file, not a folder; give a folder path")
+    if packets is not None:
+        from generator.paper.packets import check_marks_kept
+
+        check_marks_kept(packets, "--packets")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
@@ -238,13 +248,24 @@ def scan(
             str(r.file_page),
         )
     )
-    write_responses(out, key, answers)
-    write_review(review, rows, images)
+    with output_errors(out, "--out"):
+        write_responses(out, key, answers)
+    with output_errors(review, "--review"):
+        write_review(review, rows, images)
     if packets is not None:
         from generator.paper.packets import registered_pages, write_packets
 
         write_packets(build, key, registered_pages(refs, reads), packets)
     return ScanResult(out, review, len(seen), len(scanned), rows)
+
+
+def _written_by_scan(path: Path, out: Path) -> bool:
+    """Whether ``path`` is responses scan wrote (key.csv, which begins alike, is an input)."""
+    try:
+        with path.open("rb") as handle:
+            return path == out and handle.readline().startswith(b"id,name,")
+    except OSError:
+        return False
 
 
 def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> None:
@@ -263,20 +284,39 @@ def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> 
 
 def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) -> None:
     """The review folder, replaced whole: a stale image from an earlier scan would mislead.
+    Only the images the earlier review.json names go (the folder may hold the scans themselves).
     Each file is written whole or not at all (an interrupted scan leaves no truncated image)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
+    for old in _earlier_images(folder):
+        old.unlink(missing_ok=True)
     wanted = {r.image for r in rows if r.image}
     for name in sorted(wanted):
         write_atomic(folder / name, images[name])
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, FIELDS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(asdict(r) for r in rows)
+    # IDs, file names and QR text a spreadsheet would run as formulas are written as text.
+    writer.writerows(
+        {k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in asdict(r).items()}
+        for r in rows
+    )
     write_atomic(folder / "review.csv", buffer.getvalue())
     data = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
     write_atomic(folder / "review.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def _earlier_images(folder: Path) -> list[Path]:
+    """The images an earlier review.json in ``folder`` names (none if it is missing or not one)."""
+    try:
+        rows = json.loads((folder / "review.json").read_text(encoding="utf-8"))["rows"]
+        names = {row["image"] for row in rows if isinstance(row, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [
+        folder / name
+        for name in sorted(n for n in names if isinstance(n, str))
+        if name.endswith(".png") and Path(name).name == name
+    ]
 
 
 def summary(result: ScanResult) -> str:

@@ -50,15 +50,17 @@ def page_refs(path: Path) -> list[PageRef]:
     return [PageRef(path, 1)]
 
 
+def scan_files(folder: Path) -> list[Path]:
+    """The scan files in a folder (PDFs and images), sorted by name; other files are not read."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf"))
+
+
 def expand(paths: list[Path]) -> list[PageRef]:
     """Every page of every file; a folder stands for the scan files in it (sorted by name)."""
     refs = []
     for path in paths:
         if path.is_dir():
-            files = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf")
-            )
-            refs.extend(r for f in files for r in page_refs(f))
+            refs.extend(r for f in scan_files(path) for r in page_refs(f))
         else:
             refs.extend(page_refs(path))
     return refs
@@ -69,13 +71,21 @@ def load(ref: PageRef) -> np.ndarray:
     try:
         if ref.path.suffix.lower() == ".pdf":
             pdf = pypdfium2.PdfDocument(ref.path)
-            image = pdf[ref.index - 1].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
+            page = pdf[ref.index - 1]
+            # A page larger than paper (a poster, a hostile 200 in MediaBox) is rendered no
+            # larger than twice the size it is shrunk to, not at 200 dpi (gigabytes).
+            scale = min(PDF_DPI / 72, 2 * MAX_LONG_SIDE / max(*page.get_size(), 1))
+            image = page.render(scale=scale, grayscale=True).to_numpy()
             image = np.ascontiguousarray(image)
         elif ref.path.suffix.lower() in (".tif", ".tiff"):
-            ok, pages = cv2.imreadmulti(str(ref.path), flags=cv2.IMREAD_GRAYSCALE)
-            if not ok or len(pages) < ref.index:
+            # This page alone: decoding the whole file for each page of a class's one TIFF
+            # would take N² decodes and N pages' memory.
+            ok, pages = cv2.imreadmulti(
+                str(ref.path), mats=None, start=ref.index - 1, count=1, flags=cv2.IMREAD_GRAYSCALE
+            )
+            if not ok or len(pages) != 1:
                 raise UnreadableScan(f"{ref.name}: not a readable TIFF page")
-            image = pages[ref.index - 1]
+            image = pages[0]
         else:
             image = cv2.imread(str(ref.path), cv2.IMREAD_GRAYSCALE)
     except (pypdfium2.PdfiumError, cv2.error, OSError) as err:

@@ -15,9 +15,11 @@ from pathlib import Path
 from generator.defaults import ANSWERS
 from generator.errors import ExamgenError
 from generator.families import MODULE_FILE, clear_caches, is_family_id, registry
-from generator.files import honour_umask
+from generator.files import honour_umask, output_errors
 
 SCAFFOLDS_DIR = Path(__file__).resolve().parent
+#: Like an exam ID's limit: well under the 255 bytes a file name may have.
+MAX_FAMILY_ID = 100
 
 
 def class_name(family_id: str) -> str:
@@ -40,7 +42,16 @@ def new_family(family_id: str, directory: Path, answer: str = "number") -> Path:
             f"{family_id!r} is not a family ID: use lowercase letters, digits and single "
             "hyphens, e.g. momentum-step"
         )
-    directory = Path(directory).resolve()
+    if len(family_id) > MAX_FAMILY_ID:
+        raise ExamgenError(
+            f"the family ID is too long ({len(family_id)} characters); at most {MAX_FAMILY_ID} "
+            "(it names a folder and appears in every key)"
+        )
+    with output_errors(Path(directory), "--dir"):
+        return _write_family(family_id, Path(directory).resolve(), answer)
+
+
+def _write_family(family_id: str, directory: Path, answer: str) -> Path:
     folder = directory / family_id
     if folder.exists():
         raise ExamgenError(f"{folder} already exists; choose another family ID or --dir")
