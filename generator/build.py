@@ -281,21 +281,35 @@ def student_record(exam: StudentExam, stem: str) -> StudentRecord:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
+#: Names Windows keeps for devices whatever follows a dot (``CON.tex`` is the console there).
+_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))]
+)
+
+
 def file_stem(student_id: str) -> str:
     """A file name for any student ID: the ID itself when it is safe, else a cleaned form plus a
-    digest of the real ID, so hostile or clashing IDs can neither escape the folder nor collide."""
+    digest of the real ID, so hostile or clashing IDs can neither escape the folder nor collide.
+    Not safe: a name Windows keeps for a device (``CON``, ``nul.txt``), and a leading ``.`` or
+    ``-`` (a hidden file; a name shell commands take for an option)."""
     cleaned = _cleaned(student_id)
-    if cleaned == student_id and cleaned:
+    if cleaned == student_id and cleaned and not _is_device(cleaned):
         return cleaned
     return _digest_stem(student_id)
 
 
 def _cleaned(student_id: str) -> str:
-    return _UNSAFE.sub("_", student_id)[:60].lstrip(".")
+    return _UNSAFE.sub("_", student_id)[:60].lstrip(".-")
+
+
+def _is_device(name: str) -> bool:
+    return name.split(".", 1)[0].upper() in _DEVICES
 
 
 def _digest_stem(student_id: str) -> str:
     cleaned = _cleaned(student_id)
+    if _is_device(cleaned):  # "COM1.x-<digest>" is still COM1 on Windows
+        cleaned = f"_{cleaned}"
     digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:10]
     return f"{cleaned or 'student'}-{digest}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -297,6 +298,35 @@ def test_ids_differing_only_in_case_get_file_names_apart_on_any_file_system(tmp_
     assert "x1.md" in names and not {"ABC.md", "abc.md"} & set(names)
     stems = file_stems(["ABC", "abc", "x1"])
     assert stems[2] == "x1" and stems[0].startswith("ABC-") and stems[1].startswith("abc-")
+
+
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
+}
+
+
+@given(
+    st.one_of(
+        st.text(min_size=1, max_size=80),
+        st.builds(
+            lambda device, tail: device + tail,
+            st.sampled_from(sorted(WINDOWS_DEVICES)).map(lambda d: d.lower() if len(d) % 2 else d),
+            st.sampled_from(["", ".txt", ".tex", ".a.b", "-1", "x"]),
+        ),
+        st.builds(lambda dashes, rest: dashes + rest, st.text("-.", min_size=1), st.text()),
+    )
+)
+def test_every_file_stem_is_a_file_name_on_any_system(student_id: str) -> None:
+    """A student's files are ``<stem>.tex`` and the like: never a name Windows keeps for a
+    device (on main ``CON`` wrote exams/CON.tex, the console there), never hidden or read as a
+    shell option (``-rf``), and the ID itself exactly when it is safe."""
+    stem = file_stem(student_id)
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", stem), stem
+    assert stem.split(".", 1)[0].upper() not in WINDOWS_DEVICES, stem
+    safe = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,59}", student_id) is not None
+    assert (stem == student_id) == (
+        safe and student_id.split(".", 1)[0].upper() not in WINDOWS_DEVICES
+    )
 
 
 def test_parse_spec_accepts_a_mapping_without_a_file():
