@@ -6,7 +6,6 @@ click's own usage errors exit 2.
 
 from __future__ import annotations
 
-import errno
 import functools
 import json
 import signal
@@ -40,18 +39,18 @@ T = TypeVar("T")
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.files import Stopped, signals_raise
+        from generator.files import LINK_LOOP, UNUSABLE_PATH, Stopped, path_problem, signals_raise
 
         try:
             with signals_raise():  # every command's writes clean up, not only a build's
                 return command(*args, **kwargs)
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
-        except OSError as err:
-            problem = _path_problem(err)
-            if problem is None:
+        except OSError as err:  # a path no command can use, whichever argument it came from
+            if err.errno not in UNUSABLE_PATH:
                 raise
-            raise click.ClickException(problem) from None
+            where = Path(err.filename) if err.filename is not None else Path("a path")
+            raise click.ClickException(str(path_problem(err, where, ""))) from None
         except RuntimeError as err:  # pathlib's resolve() meeting a loop of links (Python 3.11)
             if not str(err).startswith("Symlink loop from "):
                 raise
@@ -65,20 +64,6 @@ def reports_errors(command: F) -> F:
             sys.exit(128 + signum)
 
     return wrapper  # type: ignore[return-value]
-
-
-LINK_LOOP = "symbolic links that lead back to themselves; fix or remove the link"
-
-
-def _path_problem(err: OSError) -> str | None:
-    """The one line for a path no command can use, whichever argument it came from: a name
-    longer than the file system allows, a loop of symbolic links."""
-    where = err.filename if err.filename is not None else "a path"
-    if err.errno == errno.ENAMETOOLONG:
-        return f"{where}: a file or folder name is too long for this file system; shorten it"
-    if err.errno == errno.ELOOP:
-        return f"{where}: {LINK_LOOP}"
-    return None
 
 
 def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:

@@ -35,6 +35,9 @@ except ImportError:  # Windows: no flock, so leftovers are never judged stale
 LOCK_SUFFIX = ".lock"
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
 OLD_SUFFIX = ".old"
+LINK_LOOP = "symbolic links that lead back to themselves; fix or remove the link"
+#: What no path can be, whichever command or argument it came from (see ``path_problem``).
+UNUSABLE_PATH = (errno.ENAMETOOLONG, errno.ELOOP)
 
 
 # --- errors about the user's paths ----------------------------------------------------------------
@@ -55,12 +58,21 @@ def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
         )
     if code == errno.ENAMETOOLONG:
         return ExamgenError(f"{where}: a file name is too long for this file system; shorten it")
+    if code == errno.ELOOP:
+        return ExamgenError(f"{where}: {LINK_LOOP}")
     if code in FULL_DISK:
         return ExamgenError(
             f"{where}: the disk is full ({os.strerror(code)}); nothing was written, free some "
             "space and run again"
         )
     return None
+
+
+def refuse_file_as_folder(path: Path, option: str, fix: str = "give a folder path") -> None:
+    """A folder to write into that is a file, said before anything is written (the OS would
+    say it only on the first write, with other outputs already done)."""
+    if path.exists() and not path.is_dir():
+        raise ExamgenError(f"{option} {path}: is a file, not a folder; {fix}")
 
 
 @contextmanager
@@ -217,10 +229,7 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
                 "exist; create that folder or remove the link"
             )
         target = target.resolve()
-    if target.exists() and not target.is_dir():
-        raise ExamgenError(
-            f"{option} {target}: is a file, not a folder; move the file or choose another {option}"
-        )
+    refuse_file_as_folder(target, option, f"move the file or choose another {option}")
     parent = target.parent
     created_parent = not parent.exists()
     with output_errors(parent, option):

@@ -197,12 +197,7 @@ def check_on_paper(pages: Iterable[dict[str, Any]]) -> None:
     for page in pages:
         for where, kind in (("boxes", "answer box"), ("bubbles", "bubble")):
             for b in page[where]:
-                if (
-                    b["x"] < 0
-                    or b["y"] < 0
-                    or b["x"] + b["w"] > page["width"]
-                    or (b["y"] + b["h"] > page["height"])
-                ):
+                if _off_page(b["x"], b["y"], b["w"], b["h"], page["width"], page["height"]):
                     raise ExamgenError(
                         f"question {b['question']} of student {page['student']}: its {kind} "
                         f"falls off page {page['sheet_page']} (at y = {b['y']} pt on a page "
@@ -381,7 +376,13 @@ def _rect_problem(rect: Any, width: float, height: float, whole: bool) -> str | 
     if not isinstance(rect, dict) or not all(_is_number(rect.get(k)) for k in "xywh"):
         return "x, y, w and h must be numbers"
     x, y, w, h = (rect[k] for k in "xywh")
-    bottom = y + h if whole else y
-    if w < 0 or h < 0 or x < -1 or y < -1 or x + w > width + 1 or bottom > height + 1:
+    if w < 0 or h < 0 or _off_page(x, y, w, h if whole else 0, width, height, slack=1):
         return f"({x}, {y}, {w}, {h}) is not on the {width} × {height} pt page"
     return None
+
+
+def _off_page(
+    x: float, y: float, w: float, h: float, width: float, height: float, slack: float = 0
+) -> bool:
+    """Whether the box at ``x, y`` (top-left origin) leaves the page by more than ``slack``."""
+    return x < -slack or y < -slack or x + w > width + slack or y + h > height + slack

@@ -29,7 +29,7 @@ import sympy
 
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError
-from generator.files import output_errors, write_atomic
+from generator.files import output_errors, refuse_file_as_folder, write_atomic
 from generator.grading.grade import misconception_values
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
 from generator.paper.layout import load_sheets
@@ -311,8 +311,7 @@ def check_marks_kept(folder: Path, option: str) -> None:
     folder whose marks.csv a TA has filled in would lose the marks. An empty one (as packets
     write it, even for an earlier build) is replaced. Run before the scans are read, so nothing
     is written and no time is lost."""
-    if folder.exists() and not folder.is_dir():
-        raise ExamgenError(f"{option} {folder}: is a file, not a folder; give a folder path")
+    refuse_file_as_folder(folder, option)
     path = folder / MARKS_NAME
     try:
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))

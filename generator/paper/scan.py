@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from generator.csv_table import spreadsheet_safe, student_csv
 from generator.errors import ExamgenError
-from generator.files import output_errors, write_atomic
+from generator.files import output_errors, refuse_file_as_folder, write_atomic
 from generator.grading.grade import check_out_path
 from generator.grading.keyfile import load_key
 from generator.paper.layout import load_sheets
@@ -155,11 +155,9 @@ def scan(
     of the free answers too (``generator.paper.packets``), from the same reading."""
     key = load_key(build)
     review = review or default_review(out)
-    given = [f for p in scans for f in (scan_files(p) if p.is_dir() else [p])]
-    inputs = [*given, key.path, key.path.with_name("key.csv")]
+    inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
-    if review.exists() and not review.is_dir():  # said now, not after the responses are written
-        raise ExamgenError(f"--review {review}: is a file, not a folder; give a folder path")
+    refuse_file_as_folder(review, "--review")  # said now, not after the responses are written
     if packets is not None:
         from generator.paper.packets import check_marks_kept
 

@@ -50,20 +50,22 @@ def page_refs(path: Path) -> list[PageRef]:
     return [PageRef(path, 1)]
 
 
-def scan_files(folder: Path) -> list[Path]:
-    """The scan files in a folder (PDFs and images), sorted by name; other files are not read."""
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf"))
+def scan_files(paths: list[Path]) -> list[Path]:
+    """The files ``paths`` name: a folder stands for the scan files in it (PDFs and images,
+    sorted by name; other files are not read)."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            suffixes = (*IMAGE_SUFFIXES, ".pdf")
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes))
+        else:
+            files.append(path)
+    return files
 
 
 def expand(paths: list[Path]) -> list[PageRef]:
-    """Every page of every file; a folder stands for the scan files in it (sorted by name)."""
-    refs = []
-    for path in paths:
-        if path.is_dir():
-            refs.extend(r for f in scan_files(path) for r in page_refs(f))
-        else:
-            refs.extend(page_refs(path))
-    return refs
+    """Every page of every scan file ``paths`` name (``scan_files``)."""
+    return [r for f in scan_files(paths) for r in page_refs(f)]
 
 
 def load(ref: PageRef) -> np.ndarray:
