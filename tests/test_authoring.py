@@ -383,6 +383,52 @@ def test_a_solve_returning_the_wrong_thing_is_one_line_naming_the_module(tmp_pat
 
 
 @pytest.mark.parametrize(
+    ("returned", "named"),
+    [
+        ('Answer("number", float(slope)), steps', "the answer = "),
+        ('Answer("number", slope), {**steps, "slope": slope * 1.0}', "steps['slope'] = "),
+        ('Answer("number", slope), {**steps, "v": [1, __import__("numpy").float64(2)]}', "steps['v'][1]"),
+        ('Answer("number", slope + __import__("sympy").pi), steps', "the answer = "),
+    ],
+)
+def test_a_solve_with_floats_is_one_line_naming_the_value(tmp_path, returned, named):
+    """A course family that slipped into floats (or numpy, or an irrational sympy number): on
+    main the build wrote the float's binary fraction into key.csv (-32.333… as
+    -4550512123488939/140737488355328) and exit 0."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    right = "        return Solution(Answer(\"number\", slope), steps)"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, f"        return Solution({returned})"))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    for args in (
+        ["preview", "slope", "--families", str(tmp_path)],
+        ["build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec),
+         "--out", str(tmp_path / "out")],
+    ):
+        error = one_line_error(run(*args))
+        assert error.startswith(f"Error: family slope: {module}: solve gave {named}"), error
+        assert "answers and steps are exact" in error
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["module", "solve"])
+def test_a_family_that_calls_sys_exit_is_one_line(tmp_path, where):
+    """On main examgen ended silently (exit code 3 and no word) when a course family's module
+    called sys.exit, at import or in solve."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    if where == "module":
+        text += "\nimport sys\nsys.exit(3)\n"
+    else:
+        right = "        return Solution(Answer(\"number\", slope), steps)"
+        text = text.replace(right, "        raise SystemExit(3)")
+    module.write_text(text)
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert str(module) in error and ("exits when imported" in error or "SystemExit: 3" in error)
+
+
+@pytest.mark.parametrize(
     ("answer", "right", "wrong"),
     [
         ("number", "slope = 2 * a * x0 + b", "slope = 2 * a * x0 - b"),

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, is_dataclass
+from typing import Any
 
+import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.families import registry
-from generator.families.base import Family
+from generator.families.base import Family, first_inexact
 from generator.render import FORMATS, render_problem
 from generator.seeding import stream
 from tests.course import course_families_dir
@@ -78,3 +82,60 @@ def test_sample_solve_render(family_id, seed):
         )
         assert student.strip() and len(solved) > len(student)
         assert "(((" not in solved and "((*" not in solved
+
+
+# --- a course family's values are exact -------------------------------------------------------------
+exact_leaves = st.one_of(
+    st.integers(),
+    st.fractions().map(lambda f: sympy.Rational(f.numerator, f.denominator)),
+    st.booleans(),
+    st.text(max_size=3),
+    st.none(),
+    st.just(sympy.Symbol("x")),  # a symbol is no number: templates may print expressions
+)
+exact_values = st.recursive(
+    exact_leaves,
+    lambda inner: st.lists(inner, max_size=3).map(tuple)
+    | st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=12,
+)
+inexact_leaves = st.one_of(
+    st.floats(allow_nan=False),  # 1.0 too: a float is no exact number, whatever its value
+    st.floats(allow_nan=False, allow_infinity=False).map(np.float64),
+    st.integers(-(2**31), 2**31).map(np.int64),
+    st.floats(allow_nan=False, allow_infinity=False).map(sympy.Float),
+    st.sampled_from([sympy.pi, sympy.sqrt(2), sympy.E + 1]),
+)
+
+
+@st.composite
+def one_inexact_inside(draw: st.DrawFn) -> tuple[Any, str, Any]:
+    """An exact structure with one inexact number somewhere inside, and its path."""
+    leaf = value = draw(inexact_leaves)
+    path = ""
+    for _ in range(draw(st.integers(0, 4))):
+        before = draw(st.lists(exact_values, max_size=2))
+        after = draw(st.lists(exact_values, max_size=2))
+        kind = draw(st.sampled_from(["list", "tuple", "dict"]))
+        if kind == "dict":
+            items = [*before, value, *after]
+            value = {f"k{i}": item for i, item in enumerate(items)}
+            path = f"['k{len(before)}']{path}"
+        else:
+            value = [*before, value, *after] if kind == "list" else (*before, value, *after)
+            path = f"[{len(before)}]{path}"
+    return value, path, leaf
+
+
+@given(exact_values)
+def test_exact_values_have_no_inexact_number(value: Any) -> None:
+    assert first_inexact(value, "steps") is None
+
+
+@given(one_inexact_inside())
+def test_the_one_inexact_number_is_found_with_its_path(case: tuple[Any, str, Any]) -> None:
+    """What a course family's build names: the value and where in the steps it is."""
+    value, path, leaf = case
+    where, found = first_inexact(value, "steps")
+    assert where == f"steps{path}" and found is leaf

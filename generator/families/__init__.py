@@ -52,9 +52,14 @@ def load_family(folder: Path) -> Family:
         spec.loader.exec_module(module)
     except ExamgenError:
         raise
-    except Exception as err:  # an author's module failed to import: say where, not a traceback
+    except (Exception, SystemExit) as err:  # an author's module failed: where, no traceback
         sys.modules.pop(name, None)
         line = _error_line(err, path)
+        if isinstance(err, SystemExit):  # else examgen would end without a word
+            raise ExamgenError(
+                f"{path}{line}: the module exits when imported (sys.exit, exit or quit); a "
+                "family module only defines its family"
+            ) from None
         raise ExamgenError(
             f"{path}{line}: {type(err).__name__}: {err}; fix the family module"
         ) from None
@@ -106,7 +111,7 @@ def _check_declarations(family_type: type[Family], path: Path) -> None:
         )
 
 
-def _error_line(err: Exception, path: Path) -> str:
+def _error_line(err: BaseException, path: Path) -> str:
     """``:LINE`` of the innermost frame of ``err`` in ``path`` (a syntax error's own line)."""
     if isinstance(err, SyntaxError) and err.lineno:
         return f":{err.lineno}"

@@ -159,6 +159,31 @@ def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
             yield from exact_numbers(item)
 
 
+def first_inexact(value: Any, where: str) -> tuple[str, Any] | None:
+    """The first number inside ``value`` that is not exact (a float, a numpy number, a sympy
+    ``Float`` or irrational) and its path from ``where``: ``exact_numbers`` passes over them, so
+    a ``solve`` that slipped into floats would put a binary fraction in the key."""
+    if isinstance(value, bool | str | int | sympy.Rational) or value is None:
+        return None
+    if isinstance(value, float | np.number) or (isinstance(value, sympy.Basic) and value.is_number):
+        return where, value
+    if is_dataclass(value) and not isinstance(value, type):
+        items: Iterable[tuple[str, Any]] = (
+            (f"{where}.{f.name}", getattr(value, f.name)) for f in fields(value)
+        )
+    elif isinstance(value, Mapping):
+        items = ((f"{where}[{k!r}]", v) for k, v in value.items())
+    elif isinstance(value, Iterable) and not isinstance(value, sympy.Basic):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for path, item in items:
+        found = first_inexact(item, path)
+        if found:
+            return found
+    return None
+
+
 def _type_name(annotation: Any) -> str:
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     return str(text or annotation).replace("sympy.", "")
@@ -426,10 +451,12 @@ class Family(ABC):
                 reason = self.early_rejection(params)
                 if reason is None:
                     solution = self.solve(params)
+                    if self.course_module() is not None:
+                        self.refuse_inexact(solution)
                     reason = self.rejection(params, solution)
             except ExamgenError:
                 raise
-            except Exception as err:
+            except (Exception, SystemExit) as err:
                 raise self.code_error(err) from err
             if reason is None:
                 return Variant(self, params, solution, rejections)
@@ -450,7 +477,29 @@ class Family(ABC):
             rejections,
         )
 
-    def code_error(self, err: Exception) -> Exception:
+    def course_module(self) -> Path | None:
+        """The ``family.py`` of a family from a course folder (``None`` for examgen's own): its
+        values are checked, and its errors are the author's."""
+        folder = getattr(getattr(self, "base", self), "FOLDER", None)
+        if folder is None or folder.parent == Path(__file__).parent:
+            return None
+        return folder / "family.py"
+
+    def refuse_inexact(self, solution: Solution) -> None:
+        """A course family's answer and steps hold exact numbers only: one line naming the
+        first that is not (examgen's own families are proved so by their tests)."""
+        found = first_inexact(solution.answer.value, "the answer") or first_inexact(
+            dict(solution.steps), "steps"
+        )
+        if found:
+            where, value = found
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: solve gave {where} = {value!r} "
+                f"({type(value).__name__}); answers and steps are exact: compute with the params "
+                "(sympy numbers) and sympy.Rational, never float(), math or numpy"
+            )
+
+    def code_error(self, err: BaseException) -> BaseException:
         """An error in the family's own module as one line naming its file and line (an
         author's bug, reported like bad input); ``err`` itself if it arose elsewhere."""
         folder = getattr(getattr(self, "base", self), "FOLDER", None)
@@ -458,11 +507,12 @@ class Family(ABC):
             return err
         frame = innermost_frame(err, lambda filename: Path(filename).parent == folder)
         message = " ".join(str(err).split())
-        if frame is None and folder.parent != Path(__file__).parent:
+        module = self.course_module()
+        if frame is None and module is not None:
             # A course family's value broke examgen's code (solve returned no Solution): the
             # author's bug all the same, not examgen's.
             return ExamgenError(
-                f"family {self.ID}: {folder / 'family.py'}: {type(err).__name__}: {message}; "
+                f"family {self.ID}: {module}: {type(err).__name__}: {message}; "
                 "check what it returns (solve: Solution(Answer(kind, value), {step: value}))"
             )
         if frame is None:
