@@ -27,11 +27,18 @@ from generator.fingerprint import fingerprint_of
 from generator.json_text import ListFile, item_text
 from generator.manifest import MANIFEST_NAME, family_folders, manifest_head, manifest_student
 from generator.paper.handout import bubble_values, work_space
-from generator.paper.layout import SheetsFile
+from generator.paper.layout import SHEETS_NAME, SheetsFile
 from generator.paper.qr import student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
-from generator.pdf import STUDENT_MARK, PdfPhase, PdfStudent, available_cores, student_parts
+from generator.pdf import (
+    DOCUMENTS,
+    STUDENT_MARK,
+    PdfPhase,
+    PdfStudent,
+    available_cores,
+    student_parts,
+)
 from generator.render import (
     EXTENSIONS,
     FORMATS,
@@ -348,6 +355,14 @@ def _write(path: Path, text: str) -> None:
 
 
 STUDENT_FOLDERS = ("exams", "solutions")
+KEY_JSON, KEY_CSV = "key.json", "key.csv"
+#: Every name a build writes at the top of its exam folder, with PDFs or without: anything else
+#: there (scores that grade wrote beside key.csv, scans, a TA's packets) is the instructor's, and
+#: moves into the new folder when a build replaces it.
+BUILD_ENTRIES = frozenset(
+    {KEY_JSON, KEY_CSV, MANIFEST_NAME, SHEETS_NAME, *STUDENT_FOLDERS}
+    | {f"{name}.pdf" for name, _, _ in DOCUMENTS}
+)
 
 
 def _student_folders(folder: Path) -> None:
@@ -393,7 +408,7 @@ class ClassFiles:
 
     def __init__(self, folder: Path, spec: Spec, seed: int, typeset: bool = False) -> None:
         self.folder, self.spec, self.seed, self.typeset = folder, spec, seed, typeset
-        self.key = ListFile(folder / "key.json")
+        self.key = ListFile(folder / KEY_JSON)
         self.manifest = ListFile(folder / MANIFEST_NAME)
         self.rows: list[tuple[str, str, tuple[str, ...]]] = []
         self.folders: dict[str, Path] = {}
@@ -413,7 +428,7 @@ class ClassFiles:
             self.manifest.discard()
             return
         self.key.finish(key_head(self.spec, self.seed), "students")
-        _write(self.folder / "key.csv", key_csv_text(self.spec, self.rows))
+        _write(self.folder / KEY_CSV, key_csv_text(self.spec, self.rows))
         head = manifest_head(self.spec, self.seed, self.folders, self.typeset)
         self.manifest.finish(head, "students")
 
@@ -481,7 +496,7 @@ def build(
     with (
         _loaded_heap_frozen(),
         signals_raise(),
-        staged_directory(target) as staging,
+        staged_directory(target, owned=BUILD_ENTRIES) as staging,
         output_errors(Path(out), full_disk_only=True),
     ):
         writer = StudentWriter(staging, spec, seed, students, stems)

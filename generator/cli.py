@@ -10,7 +10,7 @@ import functools
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Collection, Iterable, Sized
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from generator.defaults import (
     MAX_STUDENTS,
     SITE_VARIANTS,
 )
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 
 # Each command imports what it runs (sympy, numpy, jinja2, pikepdf, opencv…) when it runs, so
 # `examgen --help` and click's usage errors start in a fraction of the time.
@@ -79,6 +79,17 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
             yield from bar
 
     return show
+
+
+def kept_notice(folder: Path, owned: Collection[str]) -> None:
+    """Say which of the instructor's files a rebuild kept in ``folder`` (see
+    ``files.foreign_entries``), so that scores made for the earlier build are not taken for new."""
+    from generator.files import foreign_entries
+
+    kept = foreign_entries(folder, owned)
+    if kept:
+        shown = some_of(kept, 5)
+        click.echo(f"Kept what else was in {folder} (not written by examgen): {shown}", err=True)
 
 
 SEED = click.IntRange(0, MAX_SEED)
@@ -171,6 +182,7 @@ def build(
 
     Each student's variant depends only on SEED, the student's ID and the spec.
     """
+    from generator.build import BUILD_ENTRIES
     from generator.build import build as build_exam
     from generator.pdf import unprintable_notice, want_pdfs
     from generator.roster import Roster, numbered_students, read_roster
@@ -192,6 +204,7 @@ def build(
         if notice:
             click.echo(notice, err=True)
     click.echo(f"Built {len(students)} students × {len(spec.slots)} questions in {folder}")
+    kept_notice(folder, BUILD_ENTRIES)
 
 
 @main.command()
@@ -643,7 +656,7 @@ def site(
     named mistake a wrong answer matches, the worked solution, and "Another variant". Static
     files: open index.html directly or put the folder on any web host; nothing is fetched.
     """
-    from generator.site import site_for_spec, site_for_tags
+    from generator.site import INDEX, SITE_ENTRIES, site_for_spec, site_for_tags
     from generator.spec import load_spec
 
     if spec_path is not None and tags:
@@ -657,4 +670,5 @@ def site(
     else:
         summary = site_for_tags(tags, seed, variants, out, extra_dirs=families_dirs)
     pages = ", ".join(f"{tag} ({n})" for tag, n in summary.pages.items())
-    click.echo(f"Wrote {summary.folder / 'index.html'}: pages {pages}")
+    click.echo(f"Wrote {summary.folder / INDEX}: pages {pages}")
+    kept_notice(summary.folder, SITE_ENTRIES)

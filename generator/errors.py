@@ -6,7 +6,14 @@ examgen and is allowed to show its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+
+
+def some_of(items: Sequence[str], limit: int = 10) -> str:
+    """The first ``limit`` items and how many more: a message names enough of a long list to act
+    on and stays one line."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 class ExamgenError(Exception):

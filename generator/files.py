@@ -20,7 +20,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -176,11 +176,39 @@ def _lock(path: Path, blocking: bool) -> int | None:
     return fd
 
 
-def remove_stale_staging(target: Path) -> list[Path]:
+def foreign_entries(folder: Path, owned: Collection[str]) -> list[str]:
+    """The names in ``folder`` (top level) that are not ``owned``, the names its writer writes:
+    what the user put there (grade's scores beside the key, a site's ``.git`` or ``CNAME``),
+    which a rebuild keeps."""
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(name for name in names if name not in owned)
+
+
+def _carry_over(old: Path, new: Path, owned: Collection[str] | None) -> bool:
+    """Move what is not ``owned`` from the replaced folder ``old`` into its replacement ``new``
+    (the same file system: both are beside the target); True if ``old`` now holds nothing of
+    the user's. A name ``new`` has already stays in ``old`` (it cannot happen while ``owned``
+    lists every name the writer writes), so nothing of the user's is deleted."""
+    if owned is None:
+        return True
+    kept = True
+    for name in foreign_entries(old, owned):
+        if os.path.lexists(new / name):
+            kept = False
+        else:
+            os.replace(old / name, new / name)
+    return kept
+
+
+def remove_stale_staging(target: Path, owned: Collection[str] | None = None) -> list[Path]:
     """Remove the staging folders of builds into ``target`` whose owner is gone (a SIGKILL, a
     power cut); a folder whose lock a running build holds is left alone. Returns those removed.
     An owner killed between moving ``target`` aside and moving its own folder in left the only
-    copy of ``target`` aside: it goes back first."""
+    copy of ``target`` aside: it goes back first; one killed just after left the user's files
+    (what is not ``owned``) aside: they join ``target``."""
     if fcntl is None:
         return []
     removed = []
@@ -201,6 +229,8 @@ def remove_stale_staging(target: Path) -> list[Path]:
             old = folder.with_name(base + OLD_SUFFIX)
             if old.exists() and not target.exists():  # killed between its two renames
                 os.replace(old, target)
+            elif old.exists() and not _carry_over(old, target, owned):
+                continue
             for leftover in (folder, old):
                 if leftover.exists():
                     shutil.rmtree(leftover, ignore_errors=True)
@@ -213,8 +243,13 @@ def remove_stale_staging(target: Path) -> list[Path]:
 
 
 @contextmanager
-def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
+def staged_directory(
+    target: Path, option: str = "--out", owned: Collection[str] | None = None
+) -> Iterator[Path]:
     """Yield an empty staging folder that replaces ``target`` only if the block completes.
+    With ``owned`` (every top-level name the block may write), whatever else ``target`` holds
+    is the user's and moves into the new folder (``foreign_entries``); without, ``target`` is
+    replaced whole.
 
     The staging folder ``.<target>.staging-<pid>-<random>`` is owned through an flock on the file
     of the same name plus ``.lock``, held until the folder is gone, so that the next build can
@@ -234,7 +269,7 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
     created_parent = not parent.exists()
     with output_errors(parent, option):
         parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(target)
+        remove_stale_staging(target, owned)
         fd, lock_name = tempfile.mkstemp(
             prefix=f"{staging_prefix(target)}{os.getpid()}-", suffix=LOCK_SUFFIX, dir=parent
         )
@@ -249,7 +284,7 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
             staging.mkdir()  # mode 0777 & ~umask, as any folder the user makes
         yield staging
         moving = True
-        _move_into_place(staging, target, old)
+        _move_into_place(staging, target, old, owned)
     except BaseException as err:
         if old.exists() and not target.exists():  # stopped between the two renames
             os.replace(old, target)
@@ -257,7 +292,8 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
             # os.replace is all or nothing
             err.unchanged = not moving or staging.exists()  # type: ignore[attr-defined]
         shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        if _carry_over(old, target, owned):  # stopped after the renames: the user's files move in
+            shutil.rmtree(old, ignore_errors=True)
         if created_parent:
             with suppress(OSError):
                 lock.unlink()
@@ -268,12 +304,13 @@ def staged_directory(target: Path, option: str = "--out") -> Iterator[Path]:
         os.close(fd)
 
 
-def _move_into_place(staging: Path, target: Path, old: Path) -> None:
+def _move_into_place(staging: Path, target: Path, old: Path, owned: Collection[str] | None) -> None:
     try:
         if target.exists():
             os.replace(target, old)
             os.replace(staging, target)
-            shutil.rmtree(old)
+            if _carry_over(old, target, owned):
+                shutil.rmtree(old)
         else:
             os.replace(staging, target)
     except OSError as err:

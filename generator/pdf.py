@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 from generator.ordered import InOrder
 from generator.pdf_split import PartJoiner, cut_part, open_part
 from generator.roster import Student
@@ -105,11 +105,10 @@ def unprintable_notice(students: Sequence[Student]) -> str | None:
     affected = [(s, chars) for s in students if (chars := unprintable_characters(s.name + s.id))]
     if not affected:
         return None
-    shown = ", ".join(f"{s.id} ({''.join(chars)})" for s, chars in affected[:5])
-    more = f" and {len(affected) - 5} more" if len(affected) > 5 else ""
+    shown = some_of([f"{s.id} ({''.join(chars)})" for s, chars in affected], 5)
     return (
         f"Note: {len(affected)} student(s) have characters the PDF fonts cannot show, printed as "
-        f"U+ codes instead: {shown}{more}"
+        f"U+ codes instead: {shown}"
     )
 
 

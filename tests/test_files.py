@@ -281,7 +281,8 @@ def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to
     swapped for a real folder, and a stale ``.old`` link left beside it."""
     shared = tmp_path / "shared"
     assert CliRunner().invoke(main, build_args(shared)).exit_code == 0
-    (shared / TARGET / "stale.txt").write_text("from an older build")
+    (shared / TARGET / "exams" / "s099.md").write_text("from an older build")
+    (shared / TARGET / "notes.txt").write_text("the instructor's")
     out = tmp_path / "out"
     out.mkdir()
     (out / TARGET).symlink_to(shared / TARGET, target_is_directory=True)
@@ -289,7 +290,8 @@ def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to
     assert result.exit_code == 0 and result.exception is None, result.output
     assert sorted(p.name for p in out.iterdir()) == [TARGET] and (out / TARGET).is_symlink()
     key = json.loads((shared / TARGET / "key.json").read_text(encoding="utf-8"))
-    assert len(key["students"]) == 4 and not (shared / TARGET / "stale.txt").exists()
+    assert len(key["students"]) == 4 and not (shared / TARGET / "exams" / "s099.md").exists()
+    assert (shared / TARGET / "notes.txt").read_text() == "the instructor's"
     assert sorted(p.name for p in shared.iterdir()) == [TARGET]
 
 
@@ -392,3 +394,135 @@ def test_output_honours_the_umask(tmp_path: Path, umask: int) -> None:
     files += [tmp_path / "s.mistakes.png", out / f"{TARGET}-moodle.xml"]
     assert {oct(p.stat().st_mode & 0o777) for p in folders} == {oct(0o777 & ~umask)}
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o666 & ~umask)}
+
+
+# --- the instructor's files in an exam folder survive a rebuild ------------------------------------
+# Names as an instructor or a tool leaves them beside the build's files: hidden ones (.git,
+# .DS_Store), the build's names with another case or suffix, anything a file system takes.
+user_names = st.text(
+    st.characters(codec="utf-8", exclude_characters="/\\\0"), min_size=1, max_size=30
+).filter(
+    lambda name: (
+        name not in (".", "..")
+        and name not in generator.build.BUILD_ENTRIES
+        and len(name.encode()) < 200
+    )
+)
+
+
+@given(
+    entries=st.dictionaries(
+        user_names, st.one_of(st.binary(max_size=50), st.none()), min_size=1, max_size=4
+    )
+)
+def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes | None]) -> None:
+    """Whatever the instructor put in the exam folder (grade's scores beside key.csv, scans, a TA's
+    packets, a .git) moves into the rebuilt folder untouched; the build's own files are replaced,
+    a stale PDF of an earlier build with PDFs included (on main the folder was replaced whole:
+    every such file was deleted)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        target = out / TARGET
+        runner = CliRunner()
+        assert runner.invoke(main, build_args(out)).exit_code == 0
+        fresh = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+        fresh_names = {p.name for p in target.iterdir()}
+        for name, content in entries.items():
+            if content is None:  # a folder with a file in it
+                (target / name).mkdir()
+                (target / name / "marks.csv").write_bytes(b"s001,2\n")
+            else:
+                (target / name).write_bytes(content)
+        (target / "key.json").write_text("edited by hand")
+        (target / "handouts.pdf").write_text("from an earlier build with PDFs")
+        (target / "exams" / "s099.md").write_text("a student since dropped")
+        result = runner.invoke(main, build_args(out))
+        assert result.exit_code == 0, result.output
+        for name, content in entries.items():
+            if content is None:
+                assert (target / name / "marks.csv").read_bytes() == b"s001,2\n"
+            else:
+                assert (target / name).read_bytes() == content
+        rebuilt = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+        assert {p: rebuilt[p] for p in fresh} == fresh
+        assert {p.name for p in target.iterdir()} == fresh_names | set(entries)
+        assert not (target / "handouts.pdf").exists()
+        assert not (target / "exams" / "s099.md").exists()
+        assert [p.name for p in out.iterdir()] == [TARGET]  # no staging folder left
+        shown = sorted(entries)[:5]
+        assert f"Kept what else was in {target} (not written by examgen): " in result.output
+        assert ", ".join(shown) in result.output
+
+
+def test_every_name_a_build_writes_is_its_own(paper_builds: dict[str, Any]) -> None:
+    """``BUILD_ENTRIES`` lists all a build writes, with PDFs and without: a name it missed would
+    be taken for the instructor's and kept, stale, by the next build."""
+    from generator.files import foreign_entries
+
+    with tempfile.TemporaryDirectory() as tmp:
+        assert CliRunner().invoke(main, build_args(Path(tmp))).exit_code == 0
+        assert foreign_entries(Path(tmp) / TARGET, generator.build.BUILD_ENTRIES) == []
+    for folder in paper_builds.values():
+        assert foreign_entries(folder, generator.build.BUILD_ENTRIES) == []
+        assert {p.name for p in folder.iterdir()} == generator.build.BUILD_ENTRIES
+
+
+@pytest.mark.parametrize("stop_at", [3, 4])  # the first or the second file carried over
+def test_a_stop_while_carrying_the_instructors_files_over_loses_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop_at: int
+) -> None:
+    """Replacing a folder renames it aside, renames the new one in, then moves the instructor's
+    files across one by one: a stop in the middle still moves the rest before anything is
+    removed."""
+    from generator import files
+
+    target = tmp_path / "exam"
+    target.mkdir()
+    (target / "key.json").write_text("previous")
+    for name in ("a-scores.csv", "b-scans"):
+        (target / name).write_text(name)
+    monkeypatch.setattr(files.os, "replace", StopAtCall(files.os.replace, stop_at))
+    with pytest.raises(files.Stopped), files.staged_directory(target, owned={"key.json"}) as new:
+        (new / "key.json").write_text("new")
+    assert listing(tmp_path) == ["exam", "exam/a-scores.csv", "exam/b-scans", "exam/key.json"]
+    assert [(target / n).read_text() for n in ("a-scores.csv", "b-scans", "key.json")] == [
+        "a-scores.csv",
+        "b-scans",
+        "new",
+    ]
+
+
+def test_a_build_killed_while_carrying_files_over_has_them_carried_by_the_next(
+    out: Path,
+) -> None:
+    """A SIGKILL after the new folder moved in, with the instructor's files still in ``.old``:
+    the next build moves them in before removing the leftovers."""
+    from generator.files import remove_stale_staging
+
+    target = out / TARGET
+    (target / "exams").mkdir(parents=True)
+    base = f".{TARGET}.staging-99999-dead"
+    (out / f"{base}.old" / "exams").mkdir(parents=True)
+    (out / f"{base}.old" / "responses.csv").write_text("id,q1\ns001,A\n")
+    (out / f"{base}.lock").touch()
+    remove_stale_staging(target, generator.build.BUILD_ENTRIES)
+    assert (target / "responses.csv").read_text() == "id,q1\ns001,A\n"
+    assert sorted(p.name for p in out.iterdir()) == ["keep", TARGET]
+
+
+def test_a_name_both_folders_have_stays_aside_rather_than_be_deleted(tmp_path: Path) -> None:
+    """A writer that writes a name it did not declare its own would clash with the instructor's
+    file of that name: the new folder keeps its file, the instructor's stays in the old folder
+    beside it, and neither is deleted."""
+    from generator import files
+
+    target = tmp_path / "exam"
+    target.mkdir()
+    (target / "notes.txt").write_text("the instructor's")
+    with files.staged_directory(target, owned={"key.json"}) as new:
+        (new / "notes.txt").write_text("undeclared")
+    assert (target / "notes.txt").read_text() == "undeclared"
+    aside = [p for p in tmp_path.iterdir() if p.name.endswith(files.OLD_SUFFIX)]
+    assert [(p / "notes.txt").read_text() for p in aside] == ["the instructor's"]
+    files.remove_stale_staging(target, {"key.json"})  # the next build: still kept aside
+    assert [(p / "notes.txt").read_text() for p in aside] == ["the instructor's"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sympy
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build, generate_exams, key_json
@@ -31,6 +31,7 @@ from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import DecimalRule
 from generator.roster import numbered_students
 from generator.spec import DEFAULT_SPEC, load_spec
+from tests.strategies import student_ids
 
 #: The two descent families: vector answers with named misconceptions, whatever the default holds.
 SPEC = load_spec(Path(__file__).parent / "data" / "descent-quiz.toml")
@@ -524,26 +525,48 @@ def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
 def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
     folder = tmp_path / "k"
     folder.mkdir()
-    key = {
-        "students": [
-            {
-                "id": "00123",
-                "questions": [
-                    {
-                        "number": 1,
-                        "family": "f",
-                        "points": 1,
-                        "answer": {"kind": "bool", "value": True},
-                    }
-                ],
-            }
-        ]
-    }
+    question = {"number": 1, "family": "f", "points": 1, "answer": {"kind": "bool", "value": True}}
+    key = {"students": [{"id": sid, "questions": [question]} for sid in ("00123", "00456")]}
     (folder / "key.json").write_text(json.dumps(key))
-    responses = write(tmp_path / "r.csv", "id,q1\n123,T\n")
+    responses = write(tmp_path / "r.csv", "id,q1\n123,T\n00456,T\n")
     result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    assert result.exit_code == 0, result.output
     assert "'123' is not in the key (did you mean '00123'?)" in result.output
-    assert read_scores(tmp_path / "r.scores.csv")[1] == ["00123", "", "", ""]
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert scores[1] == ["00123", "", "", ""] and scores[2][0] == "00456"
+
+
+key_ids = st.lists(student_ids, min_size=1, max_size=3, unique=True)
+
+
+@settings(max_examples=25)
+@given(key_students=key_ids, typed=st.lists(student_ids, min_size=1, max_size=4, unique=True))
+def test_responses_none_of_whose_students_is_in_the_key_are_refused(
+    tmp_path_factory: pytest.TempPathFactory, key_students: list[str], typed: list[str]
+) -> None:
+    """A responses file graded against another exam's key (or whose IDs a spreadsheet mangled
+    throughout) is one line naming both files, the first row and the fix, exit 1 and no files
+    (on main: exit 0 and a scores file with nobody graded)."""
+    # one line each (a line break inside an ID is another error, tested with the reader)
+    typed = [t for t in typed if t not in key_students and t.splitlines() == [t] and "\0" not in t]
+    assume(typed)
+    folder = tmp_path_factory.mktemp("nomatch")
+    question = {"number": 1, "family": "f", "points": 1, "answer": {"kind": "bool", "value": True}}
+    key = {"students": [{"id": sid, "questions": [question]} for sid in key_students]}
+    (folder / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([["id", "q1"], *([t, "T"] for t in typed)])
+    responses = write(folder / "r.csv", buffer.getvalue())
+    result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    if result.exit_code == 0:  # the reader took some row as a student of the key: not this case
+        read = read_responses(responses, [1]).rows
+        assert {row.student_id for row in read} & set(key_students), result.output
+        return
+    lines = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert f"{responses}: none of its" in lines[0] and str(folder / "key.json") in lines[0]
+    assert "grade it against its own exam's key" in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["key.json", "r.csv"]
 
 
 def test_choice_and_true_false_statistics(tmp_path: Path) -> None:

@@ -459,3 +459,14 @@ def test_the_quiz_table_is_the_default_specs_order_and_references() -> None:
     descent = [q for q in spec["questions"] if q["family"].endswith("step")]
     assert len(descent) == 2 and all(q["difficulty"] == "standard" for q in descent)
     assert 'the default quiz asks both descent questions at `"standard"`' in flat("README.md")
+
+
+def test_the_files_a_rebuild_replaces_are_those_it_writes() -> None:
+    """The README's list of what a rebuild replaces (everything else in the folder is kept) is
+    ``BUILD_ENTRIES``, which a build test checks against what a build writes."""
+    from generator.build import BUILD_ENTRIES
+
+    readme = " ".join(text("README.md").split())
+    listed = re.search(r"A rebuild replaces only what a build writes \(([^)]*)\)", readme)
+    assert listed is not None
+    assert set(re.findall(r"`([^`]+)`", listed.group(1))) == set(BUILD_ENTRIES)

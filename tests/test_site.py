@@ -20,9 +20,10 @@ from generator.build import generate_student
 from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
+from generator.files import foreign_entries
 from generator.roster import numbered_students
 from generator.seeding import stream
-from generator.site import site_for_spec
+from generator.site import SITE_ENTRIES, site_for_spec
 from generator.site.mathml import tex_to_mathml
 from generator.site.pages import problem_view, tag_file
 from generator.site.problems import Problem, practice_variants
@@ -183,11 +184,23 @@ def test_site_cli_errors_are_one_line_and_leave_folders_alone(tmp_path):
 
 
 def test_default_site_has_a_page_per_tag_and_rebuilds_in_place(tmp_path):
+    """The second run replaces the first site's pages, and keeps what the instructor added to the
+    folder (a GitHub Pages checkout: .git, CNAME); on main those were deleted."""
     out = tmp_path / "site"
     runner = CliRunner()
-    for _ in range(2):  # the second run replaces the first site
+    for run in range(2):
         result = runner.invoke(main, ["site", "--variants", "2", "--out", str(out)])
         assert result.exit_code == 0, result.output
+        if run == 0:
+            assert foreign_entries(out, SITE_ENTRIES) == []  # SITE_ENTRIES names all it writes
+            (out / ".git").mkdir()
+            (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+            (out / "CNAME").write_text("practice.example.edu\n")
+            (out / "tags" / "dropped-tag.html").write_text("a tag no longer chosen")
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    assert (out / "CNAME").read_text() == "practice.example.edu\n"
+    assert not (out / "tags" / "dropped-tag.html").exists()
+    assert f"Kept what else was in {out} (not written by examgen): .git, CNAME" in result.output
     tags = sorted({t for f in registry().values() for t in f.TAGS}, key=str.lower)
     pages = sorted(p.name for p in (out / "tags").iterdir())
     assert len(pages) == len(tags)

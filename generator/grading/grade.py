@@ -9,7 +9,8 @@ misconception's name, which is comparable across students although their numbers
 
 Students in the key without a response row get an empty row in scores.csv (no score, not a zero:
 they may have sat the exam elsewhere) and a warning; rows for students not in the key are reported
-and left out.
+and left out, and a file with no student of the key at all is refused: it was meant for another
+exam's key.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sympy
 
 from generator.choices import LETTERS
 from generator.csv_table import student_csv
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 from generator.files import output_errors, write_atomic
 from generator.grading.analysis import (
     CHART,
@@ -225,17 +226,24 @@ def grade(
             "(or EXAMGEN_FAMILIES)"
         )
 
-    unknown = [row.student_id for row in table.rows if row.student_id not in key_ids]
+    unknown_rows = [row for row in table.rows if row.student_id not in key_ids]
+    unknown = [row.student_id for row in unknown_rows]
     # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's ID.
     loose = {_loose(s.id): s.id for s in key.students}
-    for row in table.rows:
-        if row.student_id in key_ids:
-            continue
+    hints = {}
+    for row in unknown_rows:
         near = loose.get(_loose(row.student_id))
-        hint = f" (did you mean {near!r}?)" if near else ""
+        hints[row.line] = f" (did you mean {near!r}?)" if near else ""
         warnings.append(
             f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key"
-            f"{hint}; not graded"
+            f"{hints[row.line]}; not graded"
+        )
+    if unknown_rows and len(unknown_rows) == len(table.rows) and not given:
+        first = unknown_rows[0]
+        raise ExamgenError(
+            f"{table.path}: none of its {len(unknown_rows)} students is in the key {key.path} "
+            f"(line {first.line}: {first.student_id!r}{hints[first.line]}); grade it against "
+            "its own exam's key, or mend its IDs (a spreadsheet may have dropped leading zeros)"
         )
 
     marks: dict[str, dict[int, Mark]] = {}
@@ -268,7 +276,7 @@ def grade(
         warnings.append(
             f"{len(missing)} student{'s' * (len(missing) != 1)} in the key "
             f"{'have' if len(missing) != 1 else 'has'} no responses and no score: "
-            f"{_some(missing)}"
+            f"{some_of(missing)}"
         )
     report = GradeReport(key, rule, numbers, marks, missing, unknown, warnings, [])
     slots = sorted({q.slot for s in key.students for q in s.questions})
@@ -277,18 +285,13 @@ def grade(
         blank = [sid for sid, m in marks.items() if n in m and m[n].status == "blank"]
         if blank:
             warnings.append(
-                f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({_some(blank)})"
+                f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({some_of(blank)})"
             )
     return report
 
 
 def _loose(student_id: str) -> str:
     return student_id.casefold().lstrip("0")
-
-
-def _some(items: Sequence[str], limit: int = 10) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def _number(value: sympy.Rational) -> float | int:

@@ -37,8 +37,20 @@ from generator.spec import Spec
 ASSETS = Path(__file__).resolve().parent / "assets"
 ASSET_FILES = ("answers.js", "practice.js", "practice.css")
 MARKER = "examgen-site.json"
+INDEX, TAG_FOLDER, ASSET_FOLDER = "index.html", "tags", "assets"
+#: The names a site has at its top: anything else there (``.git``, ``CNAME`` for GitHub Pages)
+#: is the instructor's and stays when the site is written again.
+SITE_ENTRIES = frozenset({MARKER, INDEX, TAG_FOLDER, ASSET_FOLDER})
 
-__all__ = ["DEFAULT_VARIANTS", "SiteSummary", "build_site", "site_for_spec", "site_for_tags"]
+__all__ = [
+    "DEFAULT_VARIANTS",
+    "INDEX",
+    "SITE_ENTRIES",
+    "SiteSummary",
+    "build_site",
+    "site_for_spec",
+    "site_for_tags",
+]
 
 
 @dataclass(frozen=True)
@@ -88,19 +100,19 @@ def build_site(
     rule_json = json.dumps(rule.to_json())
     hints = {kind: answer_hint(kind, rule) for kind in ("vector", "number", "bool", "choice")}
     pages: dict[str, int] = {}
-    with staged_directory(out) as folder:
+    with staged_directory(out, owned=SITE_ENTRIES) as folder:
         folder.chmod(0o755)  # a staging folder is private; a site is for a web server to read
-        (folder / "tags").mkdir()
-        (folder / "assets").mkdir()
+        (folder / TAG_FOLDER).mkdir()
+        (folder / ASSET_FOLDER).mkdir()
         for name in ASSET_FILES:
-            shutil.copyfile(ASSETS / name, folder / "assets" / name)
+            shutil.copyfile(ASSETS / name, folder / ASSET_FOLDER / name)
         index_pages = []
         for tag in tags:
             on_page = [v for p, v in zip(problems, views, strict=True) if tag in p.tags]
             pages[tag] = len(on_page)
             index_pages.append({"tag": tag, "file": files[tag], "count": len(on_page)})
             _write(
-                folder / "tags" / files[tag],
+                folder / TAG_FOLDER / files[tag],
                 render_page(
                     "tag.j2",
                     root="../",
@@ -114,7 +126,7 @@ def build_site(
                 ),
             )
         _write(
-            folder / "index.html",
+            folder / INDEX,
             render_page(
                 "index.j2",
                 root="",
