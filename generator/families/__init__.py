@@ -85,6 +85,7 @@ def load_family(folder: Path) -> Family:
     _check_declarations(family_type, path)
     family = family_type()
     family.FOLDER = folder
+    family.COURSE_MODULE = None if folder.parent == BUILTIN_DIR else path
     template = folder / TEMPLATE_FILE
     if not template.is_file():
         raise ExamgenError(f"{folder}: no {TEMPLATE_FILE}; a family folder holds its template")

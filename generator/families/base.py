@@ -224,6 +224,9 @@ class Family(ABC):
 
     #: The family's folder; set by the registry when it loads ``family.py``.
     FOLDER: Path
+    #: Its ``family.py`` if it comes from a course folder (set with ``FOLDER``; ``None`` for
+    #: examgen's own): its values are checked, and its errors are the author's.
+    COURSE_MODULE: Path | None = None
 
     ID: ClassVar[str]
     TITLE: ClassVar[str]
@@ -445,13 +448,14 @@ class Family(ABC):
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
         draws = self.param_draws(rng, pinned)
         rejections: Counter[str] = Counter()
+        course = self.course_module() is not None
         for _ in range(tries):
             try:
                 params = next(draws)
                 reason = self.early_rejection(params)
                 if reason is None:
                     solution = self.solve(params)
-                    if self.course_module() is not None:
+                    if course:
                         self.refuse_inexact(solution)
                     reason = self.rejection(params, solution)
             except ExamgenError:
@@ -478,12 +482,8 @@ class Family(ABC):
         )
 
     def course_module(self) -> Path | None:
-        """The ``family.py`` of a family from a course folder (``None`` for examgen's own): its
-        values are checked, and its errors are the author's."""
-        folder = getattr(getattr(self, "base", self), "FOLDER", None)
-        if folder is None or folder.parent == Path(__file__).parent:
-            return None
-        return folder / "family.py"
+        """``COURSE_MODULE`` of this family, or of the family a form (multiple choice) wraps."""
+        return getattr(self, "base", self).COURSE_MODULE
 
     def refuse_inexact(self, solution: Solution) -> None:
         """A course family's answer and steps hold exact numbers only: one line naming the
