@@ -11,6 +11,7 @@ import numpy as np
 from generator.exact import to_json
 from generator.families.base import Family
 from generator.fingerprint import fingerprint
+from generator.paper.handout import work_space
 from generator.render import render_problem
 from generator.seeding import stream
 
@@ -34,4 +35,7 @@ def preview_text(family: Family, seed: int, raw_params: Mapping[str, Any], fmt: 
             "steps": to_json(variant.solution.steps),
         }
         return json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
-    return render_problem("markdown" if fmt == "md" else "latex", variant)
+    # The work space a handout gives the question (3.5in for a vector answer), not the template's
+    # fallback, so that the preview shows the question as students get it.
+    extra = {"work_space": work_space(variant)}
+    return render_problem("markdown" if fmt == "md" else "latex", variant, extra=extra)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,18 @@ def test_help_imports_no_heavy_library(args):
     loaded = set(done.stdout.strip().splitlines()[-1].split())
     assert "click" in loaded  # the probe did see the modules
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_preview_gives_each_question_the_work_space_its_handout_gives(tmp_path: Path) -> None:
+    """A question previewed with a student's params has the space below it that the student's
+    handout has (on main a vector question previewed with 2.5in, where handouts give 3.5in)."""
+    assert run("build", "--seed", "3", "--count", "1", "--no-pdf", "-q", "--out", str(tmp_path)).exit_code == 0
+    folder = next(tmp_path.glob("*-seed3"))
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    built = re.findall(r"\\begin\{solution\}\[([^]]*)\]", (folder / "exams" / "s001.tex").read_text(encoding="utf-8"))
+    questions = key["students"][0]["questions"]
+    assert len(built) == len(questions) and "3.5in" in built
+    for question, space in zip(questions, built, strict=True):
+        params = json.dumps(question["params"])
+        shown = run("preview", question["family"], "--params", params, "--format", "tex").output
+        assert re.findall(r"\\begin\{solution\}\[([^]]*)\]", shown) == [space], question["family"]
