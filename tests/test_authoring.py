@@ -412,6 +412,22 @@ def test_a_solve_with_floats_is_one_line_naming_the_value(tmp_path, returned, na
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("pinned", [False, True])
+def test_a_course_family_with_no_acceptable_variant_hints_at_its_ranges(tmp_path, pinned):
+    """A course family's ranges are the author's to widen (examgen's own families' are not: their
+    hint does not say so)."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    assert "    BUDGET = Budget(max_denominator=12, max_magnitude=100)" in text
+    module.write_text(text.replace("max_magnitude=100)", "max_magnitude=0)"))
+    args = ["preview", "slope", "--families", str(tmp_path)]
+    if pinned:
+        args += ["--params", '{"a": 1}']
+    error = one_line_error(run(*args))
+    assert "no acceptable variant" in error and error.endswith("widen the family's ranges")
+    assert ("pin fewer or other values, or widen" in error) == pinned
+
+
 @pytest.mark.parametrize("where", ["module", "solve"])
 def test_a_family_that_calls_sys_exit_is_one_line(tmp_path, where):
     """On main examgen ended silently (exit code 3 and no word) when a course family's module

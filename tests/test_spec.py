@@ -112,7 +112,8 @@ BAD_SPECS = [
         # A band no variant reaches: the band is what to change.
         '[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = [1, 2]\n',
         "questions[1].difficulty",
-        "ask for another difficulty, or widen the family's ranges",
+        "rejected for budget: magnitude ×427, difficulty: work outside the band ×380, budget: "
+        "denominator ×167; ask for another difficulty",
     ),
     (
         '[[questions]]\nfamily = "sgd-direction"\nform = "choice"\n',

@@ -472,9 +472,13 @@ class Family(ABC):
             if self.BUDGET
             else ""
         )
-        hint = "pin fewer or other values" if pinned else "widen the family's ranges"
+        # What the instructor can change: their pins, a course family's ranges, the band.
+        changes = ["pin fewer or other values"] if pinned else []
+        if course:
+            changes.append("widen the family's ranges")
         if rejections[OUTSIDE_BAND]:
-            hint = f"ask for another difficulty, or {hint}"
+            changes.insert(0, "ask for another difficulty")
+        hint = ", or ".join(changes) or "examgen's own families always have one: please report it"
         raise NoAcceptableVariant(
             f"family {self.ID}: no acceptable variant in {tries} tries{budget}; "
             f"rejected for {common}; {hint}",
