@@ -292,8 +292,7 @@ class ChoiceForm(Family):
     FORM = "choice"
     #: Tries of one variant that may be resampled because no set of distractors is fair
     #: (``has_fair_set``); after them the next variant is taken as it is, so pinned values
-    #: that leave no fair set still give a variant. The descent steps need about 1.5 tries,
-    #: the chain about 8.
+    #: that leave no fair set still give a variant. The descent steps need about 1.5 tries.
     UNFAIR_TRIES = 50
 
     def __init__(self, base: Family) -> None:
@@ -375,6 +374,7 @@ class ChoiceForm(Family):
             if (
                 tries_left is not None
                 and tries_left[0] > 0
+                and self.base.RESAMPLE_UNFAIR_CHOICES
                 and self._redraw_can_differ(params, pinned)
                 and not has_fair_set(CORRECT, values, self.DISTRACTORS, kind, center)
             ):
