@@ -1,10 +1,11 @@
 """Distractors leave the test-wise strategies at chance over a class, not just on average.
 
-Invariant: a multiple-choice variant drawn with something left to draw has a set of distractors
-on which no strategy of ``generator.testwise`` singles out the key (params without one are drawn
-again; not for the chain, ``RESAMPLE_UNFAIR_CHOICES``), so the strategies that see a cue only sometimes (the mirror pair, the odd sign) never
-point at the key, and over a class they score at most a blind guess; params pinned so that no
-other can be drawn still give their variant.
+Invariant: a descent step's multiple-choice variant drawn with something left to draw has a set
+of distractors on which no strategy of ``generator.testwise`` singles out the key (params without
+one are drawn again: ``RESAMPLE_UNFAIR_CHOICES``, which the chain leaves off), so the strategies
+that see a cue only sometimes (the mirror pair, the odd sign) never point at the key, and over a
+class they score at most a blind guess; params pinned so that no other can be drawn still give
+their variant.
 
 Before, ``arrange_fairly`` gave such variants whichever set cost least, most often one with the
 sign-flipped distractor beside the key and the other distractors on the key's side: the mirror
