@@ -239,6 +239,11 @@ class Family(ABC):
     MAX_TRIES: ClassVar[int] = 1000
     #: How the question is answered: ``"free"`` (a value), ``"choice"`` or ``"true-false"``.
     FORM: ClassVar[str] = "free"
+    #: Its multiple-choice form draws params again when every set of distractors lets a
+    #: test-wise strategy single out the key (``generator.choices.has_fair_set``). For a family
+    #: whose params mostly have a fair set (the descent steps); where few do (the chain, the
+    #: family ``examgen new`` writes), resampling would cut the variety and slow every draw.
+    RESAMPLE_UNFAIR_CHOICES: ClassVar[bool] = False
     #: Named bands of the work measure (``work``), each an inclusive ``(least, most)`` range a
     #: spec slot can ask for with ``difficulty = "name"``; empty for a family without a measure.
     WORK_BANDS: ClassVar[Mapping[str, tuple[int, int]]] = {}
