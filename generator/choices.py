@@ -455,7 +455,14 @@ def choice_form(family: Family) -> ChoiceForm:
 
 def has_choice_form(family: Family) -> bool:
     """Whether ``form = "choice"`` turns this free-response family into multiple choice."""
-    return native_form(family) != "choice" and has_misconceptions(family)
+    return native_form(family) != "choice" and offers_choice_form(family)
+
+
+def offers_choice_form(family: Family) -> bool:
+    """Whether the family can be asked as multiple choice: it names its mistakes, and does not
+    withhold the form (``Family.CHOICE_FORM_WITHHELD``)."""
+    base = family.base if isinstance(family, ChoiceForm) else family
+    return has_misconceptions(base) and not base.CHOICE_FORM_WITHHELD
 
 
 def native_form(family: Family) -> str:
@@ -467,7 +474,7 @@ def supports_form(family: Family, form: str | None) -> bool:
     return (
         form is None
         or native_form(family) == form
-        or (form == "choice" and has_misconceptions(family))
+        or (form == "choice" and offers_choice_form(family))
     )
 
 
@@ -477,8 +484,13 @@ def with_form(family: Family, form: str | None) -> Family:
         raise ExamgenError(f"form must be one of {', '.join(map(repr, FORMS))}, got {form!r}")
     if form is None or native_form(family) == form:
         return family
-    if form == "choice" and has_misconceptions(family):
+    if form == "choice" and offers_choice_form(family):
         return choice_form(family)
+    if form == "choice" and family.CHOICE_FORM_WITHHELD:
+        raise ExamgenError(
+            f"family {family.ID} has no multiple-choice form: {family.CHOICE_FORM_WITHHELD}; "
+            'drop form = "choice"'
+        )
     if form == "choice":
         raise ExamgenError(
             f"family {family.ID} names no misconceptions to draw distractors from, so it has no "

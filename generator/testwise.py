@@ -29,13 +29,16 @@ from typing import Any
 import sympy
 
 #: A strategy "beats chance" when its success rate exceeds 1/(number of options) by more than
-#: this; the same margin above 50% for the true/false wording rules.
-MARGIN = 0.15
+#: this: a strategy at chance does so in under 1% of 500-variant samples (2.6 standard errors at
+#: 25%) and under 0.1% of the 1,000 check samples by default, while a real edge of 7 points (the
+#: chain's mirror pair, 32%) fails. (15 points let that edge pass as fair.)
+MARGIN = 0.05
+#: The true/false wording and length rules' limit.
 TRUE_FALSE_LIMIT = 0.5 + 0.10
 #: Below this many sampled variants a strategy's rate is too noisy to fail a family on (at a
-#: rate near 25%, its 95% interval is wider than ±6 points); it is still reported, with that
+#: rate near 25%, its 95% interval is wider than ±3.8 points); it is still reported, with that
 #: interval. The default check samples 1,000 (±2.7 points).
-MIN_SAMPLE = 200
+MIN_SAMPLE = 500
 #: Most work a student may be given over the least, within one slot that asks for a band.
 MAX_WORK_RATIO = Fraction(3, 2)
 

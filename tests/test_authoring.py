@@ -25,6 +25,7 @@ from generator.errors import ExamgenError
 from generator.families import BUILTIN_DIR
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.scaffold import ANSWERS
+from generator.testwise import MARGIN, MIN_SAMPLE, STRATEGIES
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -191,6 +192,25 @@ def test_check_fails_on_four_opening_parentheses(tmp_path):
     result = run("check", "slope", "--families", str(tmp_path), "--variants", "10")
     assert result.exit_code == 1
     assert f"{template}:{number}: '(((('" in result.output
+
+
+@pytest.mark.parametrize("answer", ["number", "vector"])
+def test_a_new_familys_choice_form_gives_test_wise_students_no_edge(tmp_path, answer):
+    """Judged on enough variants for check to fail it (``MIN_SAMPLE``), no test-wise strategy
+    beats chance by the margin. The number scaffold's three mistakes were all shown, and the key
+    sat nearest their median in 31% of variants (chance 25%); two more let each student's three
+    be chosen."""
+    scaffold(tmp_path, f"my-{answer}", answer)
+    args = ["check", f"my-{answer}", "--families", str(tmp_path), "--json"]
+    report = json.loads(run(*args, "--variants", str(MIN_SAMPLE)).output)
+    assert report["ok"], report
+    (choice,) = [f for f in report["families"] if f["validity"].get("strategies")]
+    assert choice["warnings"] == []
+    tallies = choice["validity"]["strategies"]
+    assert len(tallies) == len(STRATEGIES)
+    for tally in tallies:
+        assert tally["variants"] == MIN_SAMPLE
+        assert tally["rate"] <= tally["chance"] + MARGIN, tally
 
 
 def test_check_warns_when_a_class_would_share_variants(tmp_path):

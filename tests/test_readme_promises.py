@@ -212,10 +212,10 @@ def quoted_numbers():
         (guide, "It warns only after seeing at least two coinciding pairs", MIN_COINCIDENCES, 2),
         (
             readme,
-            "beats chance (1/number of options) by more than 15 points (judged from 200 "
+            "beats chance (1/number of options) by more than 5 points (judged from 500 "
             "variants up)",
             (MARGIN, MIN_SAMPLE),
-            (0.15, 200),
+            (0.05, 500),
         ),
         (readme, "fails above 60%", TRUE_FALSE_LIMIT, 0.6),
         (readme, "lets max/min exceed 1.5", MAX_WORK_RATIO, 1.5),

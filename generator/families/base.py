@@ -244,6 +244,9 @@ class Family(ABC):
     #: whose params mostly have a fair set (the descent steps); where few do (the chain, the
     #: family ``examgen new`` writes), resampling would cut the variety and slow every draw.
     RESAMPLE_UNFAIR_CHOICES: ClassVar[bool] = False
+    #: Why the family, though it names its mistakes, is not offered as multiple choice (empty:
+    #: it is): distractors a test-wise student tells from the key would measure test-wiseness.
+    CHOICE_FORM_WITHHELD: ClassVar[str] = ""
     #: Named bands of the work measure (``work``), each an inclusive ``(least, most)`` range a
     #: spec slot can ask for with ``difficulty = "name"``; empty for a family without a measure.
     WORK_BANDS: ClassVar[Mapping[str, tuple[int, int]]] = {}
