@@ -319,12 +319,33 @@ class OddSign(Singling):
         return lonely if len(lonely) == 1 else []
 
 
+class MostShared(Nearest):
+    """Pick the option that shares the most coordinates with the others (the convergence cue:
+    distractors made from the key by one slip each keep much of it)."""
+
+    best = max
+
+    def tables(self, options: Options) -> Any:
+        points = options.points
+        if points is None or len(points[0]) < 2:  # a number shares nothing with another
+            return None
+        return [[sum(map(operator.eq, p, q)) for q in points] for p in points]
+
+    def values(self, shared: Any, subset: Sequence[int]) -> list[Any]:
+        out = []
+        for a in subset:
+            row = shared[a]
+            out.append(sum(map(row.__getitem__, subset)) - row[a])
+        return out
+
+
 mirror_majority = MirrorMajority()
 nearest_centroid = NearestCentroid()
 nearest_median = NearestMedian()
 longest = Longest()
 shortest = Shortest()
 odd_sign = OddSign()
+most_shared = MostShared()
 
 #: The strategies that read only the printed text, and so apply to prose options too.
 TEXT_STRATEGIES = ("longest option", "shortest option")
@@ -335,6 +356,7 @@ STRATEGIES: dict[str, Strategy] = {
     "longest option": longest,
     "shortest option": shortest,
     "odd one out by sign": odd_sign,
+    "shares the most coordinates": most_shared,
 }
 
 

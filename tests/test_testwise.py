@@ -165,6 +165,17 @@ def oracle_odd_sign(options):
     return frozenset(lonely) if len(lonely) == 1 else _oracle_everything(options)
 
 
+def oracle_most_shared(options):
+    points = options.points
+    if points is None or len(points[0]) < 2:
+        return _oracle_everything(options)
+    shared = [
+        sum(sum(1 for x, y in zip(p, q, strict=True) if x == y) for b, q in enumerate(points) if b != a)
+        for a, p in enumerate(points)
+    ]
+    return _oracle_extremes(shared, max)
+
+
 ORACLE = {
     "mirror pair, majority side": oracle_mirror_majority,
     "nearest the centroid": oracle_nearest_centroid,
@@ -172,6 +183,7 @@ ORACLE = {
     "longest option": oracle_longest,
     "shortest option": oracle_shortest,
     "odd one out by sign": oracle_odd_sign,
+    "shares the most coordinates": oracle_most_shared,
 }
 
 
