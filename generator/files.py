@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -159,6 +160,12 @@ def staging_prefix(target: Path) -> str:
     return f".{target.name}.staging-"
 
 
+#: What followed the prefix in the staging folders of examgen versions that took no lock
+#: (``tempfile.mkdtemp``'s eight characters): a name without a lock that is not one of them is
+#: the user's (a copy kept as ``.quiz-seed42.staging-backup``), never a leftover to remove.
+_UNLOCKED_STAGING = re.compile(r"[a-z0-9_]{8}")
+
+
 def _lock(path: Path, blocking: bool) -> int | None:
     """An open descriptor holding an exclusive flock on ``path``, or None if another holds it
     (or the file is gone)."""
@@ -225,6 +232,8 @@ def remove_stale_staging(target: Path, owned: Collection[str] | None = None) -> 
             fd = _lock(lock, blocking=False)
             if fd is None and lock.exists():
                 continue  # a running build owns it
+        elif not _UNLOCKED_STAGING.fullmatch(base.removeprefix(prefix)):
+            continue  # no build of any version made it: the user's, whatever its name
         try:
             old = folder.with_name(base + OLD_SUFFIX)
             if old.exists() and not target.exists():  # killed between its two renames

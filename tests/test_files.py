@@ -215,6 +215,24 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(out: Path) 
     assert (out / TARGET / "key.json").exists()
 
 
+def test_a_users_folder_named_like_a_staging_folder_is_not_removed(out: Path) -> None:
+    """Only a build's leftovers go: a lock names them, or the eight random characters of the
+    lockless staging folders older versions made. On main the next build deleted a user's
+    ``.<exam>.staging-backup`` whole, and moved a ``….staging-mine.old`` in as the exam folder."""
+    from generator.files import remove_stale_staging
+
+    target = out / TARGET
+    target.mkdir()
+    (target / "key.json").write_text("current")
+    mine = [out / f".{TARGET}.staging-backup", out / f".{TARGET}.staging-mine.old"]
+    for folder in mine:
+        folder.mkdir()
+        (folder / "notes.txt").write_text("the instructor's")
+    remove_stale_staging(target)
+    assert [(folder / "notes.txt").read_text() for folder in mine] == ["the instructor's"] * 2
+    assert (target / "key.json").read_text() == "current"
+
+
 @given(text=st.text())
 def test_a_student_file_has_the_bytes_write_text_gives(tmp_path_factory, text: str) -> None:
     """``_write`` encodes the text itself rather than through a text layer: the same bytes,
