@@ -863,3 +863,35 @@ def test_an_export_file_name_taken_by_a_folder_is_named(tmp_path: Path, fmt: str
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and f"{taken} is a folder" in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name]
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "qti"])
+@pytest.mark.parametrize("char", ["\x01", "\ufffe", "\ud800"])
+def test_text_xml_cannot_hold_is_one_line_naming_the_family(
+    tmp_path: Path, fmt: str, char: str
+) -> None:
+    """A course family's text (here a mistake explanation) with a control character or half a
+    surrogate pair: on main ElementTree wrote U+0001 as it is, so Moodle and Canvas got a file
+    no XML parser reads (exit 0), and a lone surrogate was a UnicodeEncodeError traceback."""
+    from generator.scaffold import new_family
+
+    folder = new_family("odd-text", tmp_path / "families", "number")
+    module = folder / "family.py"
+    text = module.read_text(encoding="utf-8")
+    sentence = "This is the value of $f$ at $x_0$"
+    assert sentence in text
+    escape = char.encode("unicode_escape").decode("ascii")  # written into the Python source
+    module.write_text(text.replace(sentence, f"This is {escape} the value"), encoding="utf-8")
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        'families_dir = "families"\n[[questions]]\nfamily = "odd-text"\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    args = ["export", "--format", fmt, "--seed", "1", "--variants", "2", "--spec", str(spec)]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: family odd-text: "), lines
+    assert f"U+{ord(char):04X}" in lines[0]
+    assert not out.exists()

@@ -41,6 +41,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     fixed_width,
+    xml_safe,
 )
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
@@ -209,6 +210,6 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
             "html",
         )
         for item in pool.variants:
-            quiz.append(question_element(item, spec.grading))
+            quiz.append(xml_safe(question_element(item, spec.grading), item))
     ET.indent(quiz)
     return ET.tostring(quiz, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -41,6 +41,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     option_html,
+    xml_safe,
 )
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
@@ -290,7 +291,7 @@ def assessment_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
         Q.el(selection, "selection_number", text="1")
         Q.el(Q.el(selection, "selection_extension"), "points_per_item", text=f"{pool.points:g}")
         for item in pool.variants:
-            group.append(item_element(item, spec.grading))
+            group.append(xml_safe(item_element(item, spec.grading), item))
     return _serialise(root)
 
 
