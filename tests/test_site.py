@@ -288,3 +288,32 @@ def test_a_course_folders_families_get_practice_pages(tmp_path):
 def page_name(site: Path, tag: str) -> str:
     (name,) = [p.name for p in (site / "tags").iterdir() if p.stem.lower() == tag.lower()]
     return name
+
+
+def test_a_course_familys_odd_id_title_and_tags_are_escaped_and_named_safely(tmp_path):
+    """A course family may be any folder name and declare any title and tags. On main its ID went
+    into the page's ``id``, ``for`` and ``aria-*`` attributes as it was (``id="odd"id<x>"``), and
+    a 300-character tag named a file too long for the disk (an error naming the staging folder)."""
+    from generator.scaffold import new_family
+
+    family_id, long_tag = 'odd"id<x> &', "t" * 300 + "<script>"
+    scaffold = new_family("odd-id", tmp_path / "families", "number")
+    module = scaffold / "family.py"
+    text = module.read_text(encoding="utf-8")
+    text = text.replace('ID = "odd-id"', f"ID = {family_id!r}")
+    text = text.replace('TITLE = "Odd id"', "TITLE = '<script>alert(1)</script> & \"q\"'")
+    module.write_text(text.replace('TAGS = ("calculus",)', f"TAGS = ({long_tag!r},)"), "utf-8")
+    scaffold.rename(scaffold.with_name(family_id))
+    out = tmp_path / "site"
+    argv = ["site", "--families", str(tmp_path / "families"), "--tags", long_tag]
+    result = CliRunner().invoke(main, [*argv, "--variants", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (page,) = (out / "tags").iterdir()
+    assert re.fullmatch(r"t{80}\.html", page.name)
+    articles, text = read_page(page)
+    (article,) = articles
+    assert article.family == family_id  # the attribute reads back as the ID
+    assert re.fullmatch(r"[a-z0-9-]+", article.attrs["id"])
+    assert "<script>alert(1)</script> & \"q\"" in text and long_tag in text
+    html = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and family_id not in html

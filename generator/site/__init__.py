@@ -24,7 +24,14 @@ from generator.families import registry
 from generator.families.base import Family
 from generator.files import staged_directory
 from generator.responses import DecimalRule
-from generator.site.pages import answer_hint, problem_view, render_page, tag_file
+from generator.site.pages import (
+    answer_hint,
+    problem_view,
+    render_page,
+    slug,
+    tag_file,
+    unique,
+)
 from generator.site.problems import (
     DEFAULT_VARIANTS,
     Problem,
@@ -153,11 +160,10 @@ def build_site(
 
 
 def _anchors(problems: list[Problem]) -> list[str]:
-    seen: dict[str, int] = {}
-    anchors = []
+    """Each problem's HTML ``id``: its family's ID (``-2``… for a family asked twice), as a slug."""
+    anchors: list[str] = []
     for problem in problems:
-        n = seen[problem.family.ID] = seen.get(problem.family.ID, 0) + 1
-        anchors.append(problem.family.ID if n == 1 else f"{problem.family.ID}-{n}")
+        anchors.append(unique(slug(problem.family.ID, "problem"), anchors))
     return anchors
 
 
