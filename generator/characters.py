@@ -4,7 +4,9 @@ rather than write a file an LMS cannot import."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 #: Control characters but tab, newline and carriage return (Unicode's ``Cc``), the two
 #: non-characters XML 1.0 excludes, and lone surrogates (from a ``"\ud800"`` in Python or JSON).
@@ -14,4 +16,18 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uff
 def unprintable(text: str) -> str | None:
     """The first character of ``text`` that no output can hold, or None."""
     found = _UNPRINTABLE.search(text)
+    return found.group() if found else None
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_lone_surrogate(text: str, data: Any) -> str | None:
+    """The first lone surrogate in ``data``, decoded from the JSON ``text``: ``"\\ud800"`` is
+    valid JSON, but the string it makes cannot be printed or written as UTF-8. A pair spelled as
+    two escapes (an emoji) is one character again once decoded."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
+    found = _SURROGATE.search(json.dumps(data, ensure_ascii=False))
     return found.group() if found else None

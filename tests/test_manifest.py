@@ -255,3 +255,41 @@ def test_diff_points_into_an_out_folder(tmp_path):
     result = CliRunner().invoke(main, ["diff", str(folder.parent), str(folder)])
     assert result.exit_code == 1
     assert f"did you mean {folder}?" in result.output
+
+
+@pytest.mark.parametrize(
+    "file, edit",
+    [
+        ("key.json", lambda d: d["students"][0].update(name="Zo\udce9")),
+        ("key.json", lambda d: d["students"][0]["questions"][0].update(family="\ud800")),
+        ("manifest.json", lambda d: d["versions"].update(python="3.\udfff")),
+    ],
+)
+def test_a_lone_surrogate_in_a_folders_json_is_one_line(tmp_path, file, edit):
+    """``"\\ud800"`` is valid JSON whose string no UTF-8 file or terminal can hold: on main diff
+    and grade ended in a UnicodeEncodeError traceback when they printed or wrote it. A pair
+    spelled as two escapes (an emoji) is one character and reads as it is."""
+    good = build_quiz(tmp_path, "good", students=numbered_students(1))
+    edited = tmp_path / "edited"
+    shutil.copytree(good, edited)
+    data = read_json(edited / file)
+    edit(data)
+    (edited / file).write_text(json.dumps(data), encoding="utf-8")  # escapes: \ud800
+    responses = tmp_path / "responses.csv"
+    responses.write_text('id,q1,q2\ns001,1,"(1, 2)"\n', encoding="utf-8")
+    runs = [["diff", str(edited), str(good)], ["diff", str(good), str(edited), "--json"]]
+    if file == "key.json":
+        runs.append(["grade", str(edited), str(responses)])
+    for argv in runs:
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), argv
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {edited}"), lines
+        assert "surrogate" in lines[0]
+    key = read_json(good / "key.json")
+    key["students"][0]["name"] = "Zoë \U0001f600"
+    (edited / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    shutil.copy(good / "manifest.json", edited / "manifest.json")
+    result = CliRunner().invoke(main, ["diff", str(edited), str(good)])
+    assert result.exit_code == 0 and "No student's variants or answers differ" in result.output

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.characters import json_lone_surrogate
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
@@ -87,9 +88,12 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
     manifest_path = path / MANIFEST_NAME
     if manifest_path.is_file():
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            text = manifest_path.read_text(encoding="utf-8")
+            manifest = json.loads(text)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise _not_exam(path, f"{MANIFEST_NAME} cannot be read: {err}") from None
+        if json_lone_surrogate(text, manifest) is not None:
+            raise _not_exam(path, f"{MANIFEST_NAME} holds half of a surrogate pair (\\ud800…)")
         if not isinstance(manifest, dict):
             raise _not_exam(path, f"{MANIFEST_NAME} is not an object")
         for field in ("sha256", "versions"):  # what diff compares; an edit may have broken them
