@@ -49,9 +49,13 @@ def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
     if isinstance(err, IsADirectoryError):
         return ExamgenError(f"{where}: is a folder; give a file name")
     if isinstance(err, FileExistsError | NotADirectoryError):
-        return ExamgenError(
-            f"{where}: {err.filename or path} is a file, not a folder; give a folder path"
-        )
+        blocking = _not_a_folder(Path(err.filename or path))
+        if blocking.is_symlink() and not blocking.exists():
+            return ExamgenError(
+                f"{where}: {blocking} is a symbolic link to {os.readlink(blocking)}, which does "
+                "not exist; create that folder or remove the link"
+            )
+        return ExamgenError(f"{where}: {blocking} is a file, not a folder; give a folder path")
     if isinstance(err, PermissionError) or code == errno.EROFS:
         return ExamgenError(
             f"{where}: cannot write there ({os.strerror(code or errno.EACCES)}); "
@@ -67,6 +71,16 @@ def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
             "space and run again"
         )
     return None
+
+
+def _not_a_folder(path: Path) -> Path:
+    """What stops ``path`` from being made a folder: the first of it and its parents (from the
+    top) that exists but is not a folder. ``mkdir`` names the path it was asked for, not the
+    file or dangling link in the way."""
+    for part in (*reversed(path.parents), path):
+        if os.path.lexists(part) and not part.is_dir():
+            return part
+    return path
 
 
 def refuse_file_as_folder(path: Path, option: str, fix: str = "give a folder path") -> None:

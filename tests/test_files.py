@@ -350,6 +350,35 @@ def test_out_that_is_a_dangling_symlink_is_one_line(tmp_path: Path) -> None:
     assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+@pytest.mark.parametrize("blocker", ["file", "dangling link"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--format", "moodle", "--seed", "1", "--variants", "1"],
+        ["export", "--format", "qti", "--seed", "1", "--variants", "1"],
+        ["build", "--seed", "1", "--count", "1", "--no-pdf"],
+    ],
+)
+def test_out_below_a_file_or_dangling_link_names_what_is_in_the_way(
+    tmp_path: Path, command: list[str], blocker: str
+) -> None:
+    """``--out notes.txt/sub`` or ``--out gone/sub``: on main export said "notes.txt/sub is a
+    file", a path that does not exist, and a link to a gone folder was called a file."""
+    in_the_way = tmp_path / "in-the-way"
+    if blocker == "file":
+        in_the_way.write_text("mine")
+    else:
+        in_the_way.symlink_to(tmp_path / "unmounted", target_is_directory=True)
+    result = CliRunner().invoke(main, [*command, "--out", str(in_the_way / "sub" / "deeper")])
+    expected = (
+        f"{in_the_way} is a file, not a folder"
+        if blocker == "file"
+        else f"{in_the_way} is a symbolic link to {tmp_path / 'unmounted'}, which does not exist"
+    )
+    one_line_error(result, expected)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in-the-way"]
+
+
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A real chmod does not stop root (CI runs as root), so the refusal is faked where the
     build first creates something in ``out`` (on main: a PermissionError traceback)."""
