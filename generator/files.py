@@ -41,6 +41,18 @@ LINK_LOOP = "symbolic links that lead back to themselves; fix or remove the link
 UNUSABLE_PATH = (errno.ENAMETOOLONG, errno.ELOOP)
 
 
+#: Names Windows keeps for devices whatever follows a dot (``CON.tex`` is the console there).
+_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))]
+)
+
+
+def is_device_name(name: str) -> bool:
+    """Whether Windows takes a file or folder of this name for a device (``con``, ``NUL.html``):
+    a course's files are shared with Windows and macOS machines too."""
+    return name.split(".", 1)[0].upper() in _DEVICES
+
+
 # --- errors about the user's paths ----------------------------------------------------------------
 def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
     """The one line for an ``OSError`` that the user's ``option`` path caused, or None."""

@@ -217,7 +217,13 @@ def test_pages_reference_nothing_outside_the_site(lecture14_site):
 
 @pytest.mark.parametrize(
     ("tag", "taken", "name"),
-    [("vanishing gradients", [], "vanishing-gradients.html"), ("SGD", ["sgd.html"], "sgd-2.html"), ("???", [], "tag.html")],
+    [
+        ("vanishing gradients", [], "vanishing-gradients.html"),
+        ("SGD", ["sgd.html"], "sgd-2.html"),
+        ("???", [], "tag.html"),
+        ("CON", [], "con-tag.html"),  # on main con.html: the console on Windows
+        ("t" * 300, [], "t" * 80 + ".html"),
+    ],
 )
 def test_tag_file_names(tag, taken, name):
     assert tag_file(tag, taken) == name

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from generator.families.base import Variant
+from generator.files import is_device_name
 from generator.htmlmath import text_to_html
 from generator.render import environment, render_problem
 from generator.responses import DecimalRule
@@ -131,8 +132,10 @@ def unique(stem: str, taken: Sequence[str], suffix: str = "") -> str:
 
 
 def tag_file(tag: str, taken: Sequence[str] = ()) -> str:
-    """A file name for a tag's page: ``vanishing-gradients.html``; unique among ``taken``."""
-    return unique(slug(tag, "tag"), taken, ".html")
+    """A file name for a tag's page: ``vanishing-gradients.html``; unique among ``taken``, and
+    never a name Windows keeps for a device (``con.html``)."""
+    stem = slug(tag, "tag")
+    return unique(f"{stem}-tag" if is_device_name(stem) else stem, taken, ".html")
 
 
 def answer_hint(kind: str, rule: DecimalRule) -> str:
