@@ -300,6 +300,14 @@ def staged_directory(
             )
         target = target.resolve()
     refuse_file_as_folder(target, option, f"move the file or choose another {option}")
+    here, whole = Path.cwd(), target.resolve()
+    if target.exists() and whole in (here, *here.parents):
+        # ``.`` cannot be renamed (EBUSY), and a folder renamed from under a shell leaves the
+        # shell in a deleted folder that looks empty.
+        raise ExamgenError(
+            f"{option}: {target} is the folder you are in, or holds it, and is replaced whole; "
+            f"run examgen from outside it, e.g. from {whole.parent}"
+        )
     parent = target.parent
     created_parent = not parent.exists()
     with output_errors(parent, option):

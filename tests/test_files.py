@@ -379,6 +379,27 @@ def test_out_below_a_file_or_dangling_link_names_what_is_in_the_way(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in-the-way"]
 
 
+def test_out_that_is_the_folder_you_are_in_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cd site && examgen site --out .``: on main an OSError traceback (EBUSY: ``.`` cannot be
+    renamed). A folder replaced from under the shell (``--out ..`` from its tags/) would leave
+    the shell in a deleted folder that looks empty; an exam folder likewise."""
+    site = tmp_path / "site"
+    args = ["site", "--tags", "SGD", "--variants", "1", "--out"]
+    assert CliRunner().invoke(main, [*args, str(site)]).exit_code == 0
+    before = listing(site)
+    monkeypatch.chdir(site)
+    one_line_error(CliRunner().invoke(main, [*args, "."]), "is the folder you are in")
+    monkeypatch.chdir(site / "tags")
+    one_line_error(CliRunner().invoke(main, [*args, ".."]), "is the folder you are in")
+    assert listing(site) == before
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    monkeypatch.chdir(out / TARGET / "exams")
+    one_line_error(CliRunner().invoke(main, build_args(Path("../.."))), "is the folder you are in")
+
+
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A real chmod does not stop root (CI runs as root), so the refusal is faked where the
     build first creates something in ``out`` (on main: a PermissionError traceback)."""
