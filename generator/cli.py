@@ -88,8 +88,14 @@ def kept_notice(folder: Path, owned: Collection[str]) -> None:
 
     kept = foreign_entries(folder, owned)
     if kept:
-        shown = some_of(kept, 5)
+        shown = some_of([shown_name(name) for name in kept], 5)
         click.echo(f"Kept what else was in {folder} (not written by examgen): {shown}", err=True)
+
+
+def shown_name(name: str) -> str:
+    """A file name as one line can show it: a control character (``\\r``, an escape sequence
+    that would recolour the terminal) or an invisible one as its escape."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
 
 
 SEED = click.IntRange(0, MAX_SEED)
