@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Collection, Iterable, Sized
@@ -39,7 +40,14 @@ T = TypeVar("T")
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.files import LINK_LOOP, UNUSABLE_PATH, Stopped, path_problem, signals_raise
+        from generator.files import (
+            FULL_DISK,
+            LINK_LOOP,
+            UNUSABLE_PATH,
+            Stopped,
+            path_problem,
+            signals_raise,
+        )
 
         try:
             with signals_raise():  # every command's writes clean up, not only a build's
@@ -47,6 +55,11 @@ def reports_errors(command: F) -> F:
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
         except OSError as err:  # a path no command can use, whichever argument it came from
+            if err.errno in FULL_DISK and err.filename is None:  # the output (> file) is full
+                raise click.ClickException(
+                    f"the disk is full ({os.strerror(err.errno)}) where the output goes; free "
+                    "some space and run again"
+                ) from None
             if err.errno not in UNUSABLE_PATH:
                 raise
             where = Path(err.filename) if err.filename is not None else Path("a path")
