@@ -323,3 +323,21 @@ def test_a_course_familys_odd_id_title_and_tags_are_escaped_and_named_safely(tmp
     assert "<script>alert(1)</script> & \"q\"" in text and long_tag in text
     html = page.read_text(encoding="utf-8")
     assert "<script>alert" not in html and family_id not in html
+
+
+@given(
+    st.text(
+        st.characters(categories=("L", "N", "P", "S"), exclude_characters="{}\\$%#^_~")
+        | st.just(" "),
+        min_size=1,
+        max_size=30,
+    ).filter(lambda s: s.strip())
+)
+def test_text_in_math_is_text_on_the_page(text):
+    """``$\\text{…}$`` in a template or bank: on main latex2mathml's own serialisation unescaped
+    the whole MathML, so ``\\text{<b>x</b> & y}`` put a live ``<b>`` (or ``<script>``) and a
+    bare ``&`` into the practice page. The MathML is well-formed and the text reads back."""
+    import xml.etree.ElementTree as ET
+
+    math = ET.fromstring(tex_to_mathml(f"\\text{{{text}}}"))
+    assert "".join(math.itertext()).replace("\xa0", " ").strip() == text.strip()
