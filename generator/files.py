@@ -26,7 +26,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 
 try:
     import fcntl
@@ -300,6 +300,7 @@ def staged_directory(
             )
         target = target.resolve()
     refuse_file_as_folder(target, option, f"move the file or choose another {option}")
+    _refuse_unmovable(target, owned, option)
     here, whole = Path.cwd(), target.resolve()
     if target.exists() and whole in (here, *here.parents):
         # ``.`` cannot be renamed (EBUSY), and a folder renamed from under a shell leaves the
@@ -345,6 +346,28 @@ def staged_directory(
     finally:
         lock.unlink(missing_ok=True)
         os.close(fd)
+
+
+def _refuse_unmovable(target: Path, owned: Collection[str] | None, option: str) -> None:
+    """The user's folders in ``target`` move into the rebuilt folder: POSIX moves a folder to
+    another parent only with write permission on it (its ``..`` changes). Said before anything
+    is written; found after the swap, the rebuilt folder would lack them and a hidden ``.old``
+    folder hold them."""
+    if owned is None:
+        return
+    stuck = [
+        name
+        for name in foreign_entries(target, owned)
+        if (target / name).is_dir()
+        and not (target / name).is_symlink()
+        and not os.access(target / name, os.W_OK)
+    ]
+    if stuck:
+        raise ExamgenError(
+            f"{option} {target}: {some_of(stuck, 5)} cannot move into the rebuilt folder (a "
+            "folder without write permission cannot be moved); give it write permission "
+            "(chmod u+w) or move it out of the folder, and run again"
+        )
 
 
 def _move_into_place(staging: Path, target: Path, old: Path, owned: Collection[str] | None) -> None:

@@ -525,6 +525,35 @@ def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes |
         assert ", ".join(shown) in result.output.splitlines()[-1]  # one line, whatever the names
 
 
+def test_a_read_only_folder_of_the_instructors_stops_a_rebuild_before_it_starts(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scans folder made read-only to protect the originals: POSIX moves a folder to another
+    parent only with write permission on it, so the rebuild could not carry it over. On main
+    the swap was done first: an OSError traceback, the rebuilt folder without the scans, the
+    scans in a hidden ``.old`` folder, and every later build the same traceback. Root ignores
+    the permission (CI runs as root), so the refusal is faked as a user meets it."""
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    scans = out / TARGET / "scans"
+    scans.mkdir()
+    (scans / "page1.png").write_bytes(b"scan")
+    real_access, real_replace = os.access, os.replace
+
+    def access(path, mode, **kwargs):
+        return False if Path(path).name == "scans" and mode & os.W_OK else real_access(path, mode)
+
+    def replace(src, dst, **kwargs):
+        if Path(src).name == "scans" and Path(src).parent != Path(dst).parent:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(src))
+        return real_replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "replace", replace)
+    before = listing(out)
+    one_line_error(CliRunner().invoke(main, build_args(out)), "scans cannot move into the")
+    assert listing(out) == before
+
+
 def test_every_name_a_build_writes_is_its_own(paper_builds: dict[str, Any]) -> None:
     """``BUILD_ENTRIES`` lists all a build writes, with PDFs and without: a name it missed would
     be taken for the instructor's and kept, stale, by the next build."""
