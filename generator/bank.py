@@ -20,6 +20,7 @@ from typing import Any
 
 from generator.characters import unprintable
 from generator.errors import ExamgenError
+from generator.htmlmath import MATH_SPAN
 
 BANK_FILE = "bank.toml"
 
@@ -96,15 +97,15 @@ def _prose_problem(text: str) -> str | None:
     char = unprintable(text)
     if char is not None:
         return f"holds U+{ord(char):04X}, a control character no output can hold; remove it"
-    if text.count("$") % 2:
-        return "has an odd number of $; math goes between a pair of $ (write dollars in words)"
-    for prose in text.split("$")[::2]:
-        special = next((c for c in prose if c in _MARKUP), None)
-        if special is not None:
-            return (
-                f"holds {special!r} outside $…$ math, which LaTeX or HTML reads as markup; "
-                "write it in words (percent, and) or inside $…$"
-            )
+    prose = MATH_SPAN.sub(" ", text)
+    if "$" in prose:
+        return "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
+    special = next((c for c in prose if c in _MARKUP), None)
+    if special is not None:
+        return (
+            f"holds {special!r} outside $…$ math, which LaTeX or HTML reads as markup; "
+            "write it in words (percent, and) or inside $…$"
+        )
     return None
 
 

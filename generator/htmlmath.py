@@ -14,6 +14,8 @@ import re
 
 #: Display math ``$$…$$`` (as ``examgen new`` and the authoring guide write it), or inline ``$…$``.
 _MATH = re.compile(r"\$\$(?P<display>[^$]+)\$\$|\$(?P<inline>[^$]+)\$")
+#: The same spans, whole: what ``text_to_html`` keeps as math and the rest of a text as prose.
+MATH_SPAN = re.compile(r"(\$\$[^$]+\$\$|\$[^$]+\$)")
 _BLOCK_START = re.compile(r"<(p|div|ul|ol|table|h[1-6]|pre|blockquote)[\s>]")
 
 
@@ -34,8 +36,8 @@ def inline_math(text: str) -> str:
 
 
 def text_to_html(text: str) -> str:
-    """Plain text with ``$…$`` math (a choice's text, say) as an HTML fragment."""
-    parts = re.split(r"(\$[^$]+\$)", str(text))
+    """Plain text with ``$…$`` or ``$$…$$`` math (a choice's text, say) as an HTML fragment."""
+    parts = MATH_SPAN.split(str(text))
     return "".join(
         inline_math(part) if part.startswith("$") and len(part) > 1 else escape_html(part)
         for part in parts

@@ -171,7 +171,8 @@ def test_bank_math_may_hold_what_prose_may_not(tmp_path):
     """Inside ``$…$`` LaTeX's own syntax is the point; only an odd ``$`` is refused."""
     (tmp_path / BANK_FILE).write_text(
         "[[statements]]\nid = 'a'\ntruth = true\n"
-        "text = 'Its slope is $\\frac{a_1}{2} < 50\\%$.'\nexplanation = 'Since $x^2 \\ge 0$.'\n",
+        "text = 'Its slope is $\\frac{a_1}{2} < 50\\%$.'\n"
+        "explanation = 'Since $$x^2 \\ge 0,$$ and $\\{x\\}$ is a set.'\n",
         encoding="utf-8",
     )
     assert load_bank(tmp_path / BANK_FILE).statements[0].text.startswith("Its slope")
@@ -180,5 +181,5 @@ def test_bank_math_may_hold_what_prose_may_not(tmp_path):
         "[[statements]]\nid = 'a'\ntruth = true\ntext = 'It costs $5.'\nexplanation = 'y'\n",
         encoding="utf-8",
     )
-    with pytest.raises(ExamgenError, match=r"statements\[1\]\.text: has an odd number of \$"):
+    with pytest.raises(ExamgenError, match=r"statements\[1\]\.text: has a \$ that opens no math"):
         load_bank(tmp_path / "odd" / BANK_FILE)

@@ -167,6 +167,8 @@ def test_html_escaping() -> None:
     """Outside text cannot open math or markup; ``$…$`` in a choice's text becomes math."""
     assert escape_html('a $5 <b> & "c"') == "a &#36;5 &lt;b&gt; &amp; &quot;c&quot;"
     assert text_to_html("grows like $x < 1$ & more") == r"grows like \(x &lt; 1\) &amp; more"
+    # Display math in a bank text: on main "&#36;\(x\)&#36;", the $ signs shown.
+    assert text_to_html("so $$x < 1$$ holds") == r"so \[x &lt; 1\] holds"
 
 
 # --- pools and answers ----------------------------------------------------------------------------
