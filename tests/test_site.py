@@ -341,3 +341,13 @@ def test_text_in_math_is_text_on_the_page(text):
 
     math = ET.fromstring(tex_to_mathml(f"\\text{{{text}}}"))
     assert "".join(math.itertext()).replace("\xa0", " ").strip() == text.strip()
+
+
+def test_a_tag_given_twice_is_one_page(tmp_path):
+    """On main ``--tags SGD --tags SGD`` listed SGD twice in the index, both linking to a page
+    named sgd-2.html, and no sgd.html."""
+    out = tmp_path / "site"
+    args = ["site", "--tags", "SGD", "--tags", "SGD", "--variants", "1", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert [p.name for p in (out / "tags").iterdir()] == ["sgd.html"]
+    assert (out / "index.html").read_text(encoding="utf-8").count('href="tags/') == 1

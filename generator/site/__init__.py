@@ -99,7 +99,8 @@ def build_site(
     out = Path(out)
     _check_target(out)
     problems = build_problems(chosen, seed, variants)
-    tags = list(tags) or sorted({t for p in problems for t in p.tags}, key=str.lower)
+    # A tag given twice is one page (on main: two index entries, both to a page named sgd-2.html).
+    tags = list(dict.fromkeys(tags)) or sorted({t for p in problems for t in p.tags}, key=str.lower)
     files: dict[str, str] = {}
     for tag in tags:
         files[tag] = tag_file(tag, list(files.values()))
