@@ -282,11 +282,22 @@ def preview(
     click.echo(preview_text(chosen, seed, raw, fmt), nl=False)
 
 
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: with ``{"eta": "1/2", "eta": "1/3"}`` the
+    last would silently win, and the preview would not be the problem the user meant."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ExamgenError(f"--params: {twice!r} is given twice; give each parameter once")
+    return found
+
+
 def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     if params_json is None:
         return {}
     try:
-        raw = json.loads(params_json)
+        raw = json.loads(params_json, object_pairs_hook=_once_each)
     except json.JSONDecodeError as err:
         raise ExamgenError(
             f"--params: not valid JSON ({err.msg} at column {err.colno}); "

@@ -122,6 +122,11 @@ BAD_INPUTS = {
         ["preview", "gradient-descent-step", "--params", "[1]"],
         "JSON object",
     ),
+    # On main the last one silently won: not the problem the user meant to reproduce.
+    "a parameter given twice": (
+        ["preview", "gradient-descent-step", "--params", '{"eta": "1/2", "eta": "1/3"}'],
+        "--params: 'eta' is given twice",
+    ),
     "repeated x": (
         ["preview", "gradient-descent-step", "--params", '{"data": [[1, 2], [1, 3], [2, 4]]}'],
         "repeats x = 1",
