@@ -13,6 +13,7 @@ import html as html_lib
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from decimal import Decimal
 from fractions import Fraction
 from html.parser import HTMLParser
 from io import BytesIO
@@ -29,7 +30,7 @@ from generator.build import build
 from generator.choices import Choice
 from generator.cli import main
 from generator.errors import ExamgenError
-from generator.exact import exact_str
+from generator.exact import exact_str, points_text
 from generator.export import export, export_bytes
 from generator.export.moodle import (
     CLOZE_WIDTH,
@@ -897,3 +898,29 @@ def test_text_xml_cannot_hold_is_one_line_naming_the_family(
     assert len(lines) == 1 and lines[0].startswith("Error: family odd-text: "), lines
     assert f"U+{ord(char):04X}" in lines[0]
     assert not out.exists()
+
+
+@given(st.integers(1, 1000 * 10**4))
+def test_points_are_written_exactly(tenthousandths: int) -> None:
+    """Any points a spec accepts (up to 1000, at most 4 decimals): on main ``:g`` kept six digits,
+    so 123.4567 points went to Moodle and Canvas as 123.457 and 999.9999 as 1000."""
+    exact = Decimal(tenthousandths) / 10**4
+    assert points_text(float(exact)) == format(exact.normalize(), "f")
+
+
+def test_export_points_and_total_are_the_specs(tmp_path: Path) -> None:
+    spec_path = tmp_path / "points.toml"
+    spec_path.write_text(
+        '[[questions]]\nfamily = "sgd-direction"\npoints = 123.4567\n'
+        '[[questions]]\nfamily = "sgd-iterations"\npoints = 999.9999\n',
+        encoding="utf-8",
+    )
+    spec = load_spec(spec_path)
+    pools = build_pools(spec, 1, 1)
+    moodle = ET.fromstring(export_bytes(spec, 1, "moodle", pools))
+    assert [g.text for g in moodle.iter("defaultgrade")] == ["123.4567", "999.9999"]
+    archive = zipfile.ZipFile(BytesIO(export_bytes(spec, 1, "qti", pools)))
+    texts = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+    items = re.findall(r"<points_per_item>([^<]*)<", "".join(texts.values()))
+    assert items == ["123.4567", "999.9999"]
+    assert re.findall(r"<points_possible>([^<]*)<", "".join(texts.values())) == ["1123.4566"]

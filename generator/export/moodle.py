@@ -27,6 +27,7 @@ from typing import Any
 
 import sympy
 
+from generator.exact import points_text
 from generator.export.feedback import (
     MistakeValue,
     component_mistakes,
@@ -53,10 +54,6 @@ def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = None) -> ET
     element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
     ET.SubElement(element, "text").text = text
     return element
-
-
-def _points(value: int | float) -> str:
-    return f"{value:g}"
 
 
 def category_path(spec: Spec, seed: int, pool: Pool) -> str:
@@ -89,7 +86,7 @@ def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = 
     _text(question, "questiontext", text, "html")
     _text(question, "generalfeedback", item.solution, "html")
     if grade:
-        ET.SubElement(question, "defaultgrade").text = _points(item.slot.points)
+        ET.SubElement(question, "defaultgrade").text = points_text(item.slot.points)
     ET.SubElement(question, "penalty").text = "0"
     ET.SubElement(question, "hidden").text = "0"
     ET.SubElement(question, "idnumber").text = question_idnumber(item)
@@ -204,7 +201,7 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
             category,
             "info",
             f"{escape_html(spec.title)}, question {pool.number} ({', '.join(families)}): "
-            f"{len(pool.variants)} variants, seed {seed}. Worth {_points(pool.points)} "
+            f"{len(pool.variants)} variants, seed {seed}. Worth {points_text(pool.points)} "
             f"point{'s' * (pool.points != 1)}: give the quiz slot that mark "
             "(Moodle gives a random question 1 by default).",
             "html",
