@@ -924,3 +924,28 @@ def test_export_points_and_total_are_the_specs(tmp_path: Path) -> None:
     items = re.findall(r"<points_per_item>([^<]*)<", "".join(texts.values()))
     assert items == ["123.4567", "999.9999"]
     assert re.findall(r"<points_possible>([^<]*)<", "".join(texts.values())) == ["1123.4566"]
+
+
+def test_a_course_familys_odd_id_is_text_in_moodles_category_info(tmp_path: Path) -> None:
+    """A course family's ID is its folder's name, whatever that holds: on main it went into
+    the category's HTML description as it was (``odd<b>id`` opened a bold tag)."""
+    from generator.scaffold import new_family
+
+    family_id = "odd<b>id"
+    folder = new_family("odd-id", tmp_path / "families", "bool")
+    module = folder / "family.py"
+    module.write_text(
+        module.read_text(encoding="utf-8").replace('ID = "odd-id"', f"ID = {family_id!r}"),
+        encoding="utf-8",
+    )
+    folder.rename(folder.with_name(family_id))
+    spec_path = tmp_path / "quiz.toml"
+    spec_path.write_text(
+        f'families_dir = "families"\n[[questions]]\nfamily = "{family_id}"\n', encoding="utf-8"
+    )
+    spec = load_spec(spec_path)
+    quiz = ET.fromstring(export_bytes(spec, 1, "moodle", build_pools(spec, 1, 1)))
+    info = quiz.find("question/info/text").text
+    checker = _Checker()
+    checker.feed(info)
+    assert "<b>" not in info and f"({family_id})" in checker.text

@@ -196,11 +196,12 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
     for pool in pools:
         category = ET.SubElement(quiz, "question", {"type": "category"})
         _text(category, "category", category_path(spec, seed, pool))
-        families = sorted({item.variant.family.ID for item in pool.variants})
+        ids = sorted({item.variant.family.ID for item in pool.variants})
+        families = escape_html(", ".join(ids))
         _text(
             category,
             "info",
-            f"{escape_html(spec.title)}, question {pool.number} ({', '.join(families)}): "
+            f"{escape_html(spec.title)}, question {pool.number} ({families}): "
             f"{len(pool.variants)} variants, seed {seed}. Worth {points_text(pool.points)} "
             f"point{'s' * (pool.points != 1)}: give the quiz slot that mark "
             "(Moodle gives a random question 1 by default).",
