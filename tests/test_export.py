@@ -57,7 +57,7 @@ from generator.render import environment, render_problem
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import stream
-from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
+from generator.spec import DEFAULT_SPEC, SPECS_DIR, Spec, load_spec
 from tests.course import course_families_dir
 from tests.processes import python_output
 
@@ -70,6 +70,13 @@ CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
 N = 6
 SEED = 2024
 PRACTICE = load_spec(SPECS_DIR / "lecture-14-practice.toml")
+
+
+def spec_in(folder: Path, text: str) -> Spec:
+    """A spec written as ``folder/quiz.toml`` (a course's ``families_dir`` is relative to it)."""
+    path = folder / "quiz.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_spec(path)
 
 # Moodle's cloze parser (question/type/multianswer/questiontype.php), its NUMERICAL part, in Python:
 # PCRE's variable-width look-behind `(?<!\\|&|&amp;)` is written as three fixed-width ones.
@@ -232,13 +239,12 @@ def test_fixed_width_numbers(value: sympy.Rational) -> None:
 
 def test_pools_are_the_build_variants_deduplicated(tmp_path: Path) -> None:
     """With every param pinned, all N students share one variant: the category holds it once."""
-    pinned = tmp_path / "pinned.toml"
-    pinned.write_text(
+    pinned = spec_in(
+        tmp_path,
         'id = "pinned"\n[[questions]]\nfamily = "gradient-descent-step"\n'
         'params = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/2" }\n',
-        encoding="utf-8",
     )
-    pools = build_pools(load_spec(pinned), 1, 5)
+    pools = build_pools(pinned, 1, 5)
     assert [len(p.variants) for p in pools] == [1]
     assert pools[0].variants[0].answer.value == (4, 9)  # reference problem #156
     assert len(build_pools(SPEC, SEED, N)[0].variants) == N
@@ -909,13 +915,11 @@ def test_points_are_written_exactly(tenthousandths: int) -> None:
 
 
 def test_export_points_and_total_are_the_specs(tmp_path: Path) -> None:
-    spec_path = tmp_path / "points.toml"
-    spec_path.write_text(
+    spec = spec_in(
+        tmp_path,
         '[[questions]]\nfamily = "sgd-direction"\npoints = 123.4567\n'
         '[[questions]]\nfamily = "sgd-iterations"\npoints = 999.9999\n',
-        encoding="utf-8",
     )
-    spec = load_spec(spec_path)
     pools = build_pools(spec, 1, 1)
     moodle = ET.fromstring(export_bytes(spec, 1, "moodle", pools))
     assert [g.text for g in moodle.iter("defaultgrade")] == ["123.4567", "999.9999"]
@@ -939,11 +943,7 @@ def test_a_course_familys_odd_id_is_text_in_moodles_category_info(tmp_path: Path
         encoding="utf-8",
     )
     folder.rename(folder.with_name(family_id))
-    spec_path = tmp_path / "quiz.toml"
-    spec_path.write_text(
-        f'families_dir = "families"\n[[questions]]\nfamily = "{family_id}"\n', encoding="utf-8"
-    )
-    spec = load_spec(spec_path)
+    spec = spec_in(tmp_path, f'families_dir = "families"\n[[questions]]\nfamily = "{family_id}"\n')
     quiz = ET.fromstring(export_bytes(spec, 1, "moodle", build_pools(spec, 1, 1)))
     info = quiz.find("question/info/text").text
     checker = _Checker()
