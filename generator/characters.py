@@ -31,3 +31,10 @@ def json_lone_surrogate(text: str, data: Any) -> str | None:
         return None
     found = _SURROGATE.search(json.dumps(data, ensure_ascii=False))
     return found.group() if found else None
+
+
+def shown_name(name: str) -> str:
+    """A name (a file's, a student's) as one line of a terminal can show it: a control character
+    (``\\n`` from a spreadsheet cell, an escape sequence that would recolour the terminal) or an
+    invisible one as its escape."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)

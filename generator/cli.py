@@ -97,18 +97,13 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
 def kept_notice(folder: Path, owned: Collection[str]) -> None:
     """Say which of the instructor's files a rebuild kept in ``folder`` (see
     ``files.foreign_entries``), so that scores made for the earlier build are not taken for new."""
+    from generator.characters import shown_name
     from generator.files import foreign_entries
 
     kept = foreign_entries(folder, owned)
     if kept:
         shown = some_of([shown_name(name) for name in kept], 5)
         click.echo(f"Kept what else was in {folder} (not written by examgen): {shown}", err=True)
-
-
-def shown_name(name: str) -> str:
-    """A file name as one line can show it: a control character (``\\r``, an escape sequence
-    that would recolour the terminal) or an invisible one as its escape."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
 
 
 SEED = click.IntRange(0, MAX_SEED)

@@ -24,7 +24,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import generator.build
-from generator.cli import main, shown_name
+from generator.characters import shown_name
+from generator.cli import main
 
 TARGET = "lecture-14-quiz-seed1"
 

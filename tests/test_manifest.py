@@ -293,3 +293,21 @@ def test_a_lone_surrogate_in_a_folders_json_is_one_line(tmp_path, file, edit):
     shutil.copy(good / "manifest.json", edited / "manifest.json")
     result = CliRunner().invoke(main, ["diff", str(edited), str(good)])
     assert result.exit_code == 0 and "No student's variants or answers differ" in result.output
+
+
+def test_diff_shows_each_student_on_one_line_whatever_the_name(tmp_path):
+    """A roster name from a spreadsheet cell may hold a newline (Alt-Enter) or an escape
+    sequence: on main diff's listing printed them raw, a student over two lines, the terminal
+    recoloured. The JSON report keeps the names as they are."""
+    students = [Student("s1", "Ann\nLee"), Student("s2", "Bob\x1b[31mRed")]
+    old = build_quiz(tmp_path, "old", students=students, seed=1)
+    new = build_quiz(tmp_path, "new", students=students, seed=2)
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[:2] for line in result.output.splitlines() if line.startswith("  s")]
+    assert [who for who in listed if who[0] != "seed:"] == [
+        ["s1", "(Ann\\nLee)"],
+        ["s2", "(Bob\\x1b[31mRed)"],
+    ]
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert [s["name"] for s in report["changed"]] == ["Ann\nLee", "Bob\x1b[31mRed"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.characters import json_lone_surrogate
+from generator.characters import json_lone_surrogate, shown_name
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
@@ -178,7 +178,9 @@ class FolderDiff:
 
 
 def _who(student: StudentRecord | StudentChange) -> str:
-    return f"{student.id} ({student.name})" if student.name else student.id
+    """The student as one line shows them (a name from a spreadsheet cell may hold a newline)."""
+    who = f"{student.id} ({student.name})" if student.name else student.id
+    return shown_name(who)
 
 
 def _ids(students: list[StudentRecord]) -> str:
