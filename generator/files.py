@@ -301,8 +301,8 @@ def staged_directory(
         target = target.resolve()
     refuse_file_as_folder(target, option, f"move the file or choose another {option}")
     _refuse_unmovable(target, owned, option)
-    here, whole = Path.cwd(), target.resolve()
-    if target.exists() and whole in (here, *here.parents):
+    whole = target.resolve()
+    if target.exists() and whole in _working_folders():
         # ``.`` cannot be renamed (EBUSY), and a folder renamed from under a shell leaves the
         # shell in a deleted folder that looks empty.
         raise ExamgenError(
@@ -346,6 +346,16 @@ def staged_directory(
     finally:
         lock.unlink(missing_ok=True)
         os.close(fd)
+
+
+def _working_folders() -> tuple[Path, ...]:
+    """The folder examgen runs in and those holding it; none when it was deleted (a shell left
+    in a removed folder can still run examgen with absolute paths)."""
+    try:
+        here = Path.cwd()
+    except FileNotFoundError:
+        return ()
+    return (here, *here.parents)
 
 
 def _refuse_unmovable(target: Path, owned: Collection[str] | None, option: str) -> None:

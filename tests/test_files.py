@@ -399,6 +399,11 @@ def test_out_that_is_the_folder_you_are_in_is_one_line(
     assert CliRunner().invoke(main, build_args(out)).exit_code == 0
     monkeypatch.chdir(out / TARGET / "exams")
     one_line_error(CliRunner().invoke(main, build_args(Path("../.."))), "is the folder you are in")
+    gone = tmp_path / "gone"  # a shell left in a deleted folder still builds with absolute paths
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
 
 
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
