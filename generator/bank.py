@@ -18,12 +18,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generator.characters import unprintable
 from generator.errors import ExamgenError
+from generator.htmlmath import MATH_SPAN
 
 BANK_FILE = "bank.toml"
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FIELDS = {"id": str, "text": str, "truth": bool, "explanation": str}
+#: What LaTeX or HTML reads as markup in prose.
+_MARKUP = frozenset("\\{}#%&_~^<>")
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,30 @@ def _statement(raw: Any, where: str) -> Statement:
             raise ExamgenError(f"{where}.{name}: missing or not {expected}")
     if not _ID.match(raw["id"]):
         raise ExamgenError(f"{where}.id: {raw['id']!r} must be a lowercase-hyphenated slug")
+    for name in ("text", "explanation"):
+        problem = _prose_problem(raw[name])
+        if problem:
+            raise ExamgenError(f"{where}.{name}: {problem}")
     return Statement(raw["id"], raw["text"].strip(), raw["truth"], raw["explanation"].strip())
+
+
+def _prose_problem(text: str) -> str | None:
+    """Why ``text`` would not print as written in LaTeX, Markdown and HTML, or None. Bank texts go
+    into every format unescaped (their math is LaTeX), so prose must avoid what any of them
+    reads as markup: LaTeX took ``50% of …`` as 50 and a comment, HTML ``<b>`` as a tag."""
+    char = unprintable(text)
+    if char is not None:
+        return f"holds U+{ord(char):04X}, a control character no output can hold; remove it"
+    prose = MATH_SPAN.sub(" ", text)
+    if "$" in prose:
+        return "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
+    special = next((c for c in prose if c in _MARKUP), None)
+    if special is not None:
+        return (
+            f"holds {special!r} outside $…$ math, which LaTeX or HTML reads as markup; "
+            "write it in words (percent, and) or inside $…$"
+        )
+    return None
 
 
 @cache

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from generator.csv_table import student_csv
 from generator.families.base import Variant
-from generator.files import output_errors, signals_raise, staged_directory
+from generator.files import is_device_name, output_errors, signals_raise, staged_directory
 from generator.fingerprint import fingerprint_of
 from generator.json_text import ListFile, item_text
 from generator.manifest import MANIFEST_NAME, family_folders, manifest_head, manifest_student
@@ -288,19 +288,13 @@ def student_record(exam: StudentExam, stem: str) -> StudentRecord:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-#: Names Windows keeps for devices whatever follows a dot (``CON.tex`` is the console there).
-_DEVICES = frozenset(
-    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))]
-)
-
-
 def file_stem(student_id: str) -> str:
     """A file name for any student ID: the ID itself when it is safe, else a cleaned form plus a
     digest of the real ID, so hostile or clashing IDs can neither escape the folder nor collide.
     Not safe: a name Windows keeps for a device (``CON``, ``nul.txt``), and a leading ``.`` or
     ``-`` (a hidden file; a name shell commands take for an option)."""
     cleaned = _cleaned(student_id)
-    if cleaned == student_id and cleaned and not _is_device(cleaned):
+    if cleaned == student_id and cleaned and not is_device_name(cleaned):
         return cleaned
     return _digest_stem(student_id)
 
@@ -309,13 +303,9 @@ def _cleaned(student_id: str) -> str:
     return _UNSAFE.sub("_", student_id)[:60].lstrip(".-")
 
 
-def _is_device(name: str) -> bool:
-    return name.split(".", 1)[0].upper() in _DEVICES
-
-
 def _digest_stem(student_id: str) -> str:
     cleaned = _cleaned(student_id)
-    if _is_device(cleaned):  # "COM1.x-<digest>" is still COM1 on Windows
+    if is_device_name(cleaned):  # "COM1.x-<digest>" is still COM1 on Windows
         cleaned = f"_{cleaned}"
     digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:10]
     return f"{cleaned or 'student'}-{digest}"

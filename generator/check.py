@@ -564,7 +564,7 @@ def check(
     if seed < 0 or seed + variants - 1 > MAX_SEED:
         raise ExamgenError(
             f"--seed {seed} with --variants {variants} runs outside the seeds 0…{MAX_SEED}; "
-            "use a smaller seed"
+            "use a smaller seed or fewer variants"
         )
     reports = []
     for target in targets:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Collection, Iterable, Sized
@@ -39,7 +40,14 @@ T = TypeVar("T")
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.files import LINK_LOOP, UNUSABLE_PATH, Stopped, path_problem, signals_raise
+        from generator.files import (
+            FULL_DISK,
+            LINK_LOOP,
+            UNUSABLE_PATH,
+            Stopped,
+            path_problem,
+            signals_raise,
+        )
 
         try:
             with signals_raise():  # every command's writes clean up, not only a build's
@@ -47,6 +55,11 @@ def reports_errors(command: F) -> F:
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
         except OSError as err:  # a path no command can use, whichever argument it came from
+            if err.errno in FULL_DISK and err.filename is None:  # the output (> file) is full
+                raise click.ClickException(
+                    f"the disk is full ({os.strerror(err.errno)}) where the output goes; free "
+                    "some space and run again"
+                ) from None
             if err.errno not in UNUSABLE_PATH:
                 raise
             where = Path(err.filename) if err.filename is not None else Path("a path")
@@ -84,11 +97,12 @@ def progress_bar(quiet: bool) -> Callable[[Iterable[T], str], Iterable[T]]:
 def kept_notice(folder: Path, owned: Collection[str]) -> None:
     """Say which of the instructor's files a rebuild kept in ``folder`` (see
     ``files.foreign_entries``), so that scores made for the earlier build are not taken for new."""
+    from generator.characters import shown_name
     from generator.files import foreign_entries
 
     kept = foreign_entries(folder, owned)
     if kept:
-        shown = some_of(kept, 5)
+        shown = some_of([shown_name(name) for name in kept], 5)
         click.echo(f"Kept what else was in {folder} (not written by examgen): {shown}", err=True)
 
 
@@ -263,11 +277,22 @@ def preview(
     click.echo(preview_text(chosen, seed, raw, fmt), nl=False)
 
 
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: with ``{"eta": "1/2", "eta": "1/3"}`` the
+    last would silently win, and the preview would not be the problem the user meant."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ExamgenError(f"--params: {twice!r} is given twice; give each parameter once")
+    return found
+
+
 def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     if params_json is None:
         return {}
     try:
-        raw = json.loads(params_json)
+        raw = json.loads(params_json, object_pairs_hook=_once_each)
     except json.JSONDecodeError as err:
         raise ExamgenError(
             f"--params: not valid JSON ({err.msg} at column {err.colno}); "

@@ -162,3 +162,12 @@ def _result(operation: str, ap: int, aq: int, bp: int, bq: int) -> sympy.Rationa
     lowest terms with a positive denominator, so equal values give equal keys and the operands
     rebuilt from them are the values given; the result is sympy's own, of its own type."""
     return _OPERATIONS[operation](Rational(ap, aq), Rational(bp, bq))
+
+
+def points_text(value: sympy.Rational | int | float) -> str:
+    """Points for a gradebook or an LMS: ``2``, ``1.5``, ``1.3333`` (exact when it fits in 4
+    places, as a spec's points always do; ``:g`` kept 6 digits: 123.4567 became 123.457)."""
+    value = sympy.Rational(str(value)) if isinstance(value, float) else sympy.Rational(value)
+    if value.q == 1:
+        return str(value.p)
+    return f"{float(value):.4f}".rstrip("0").rstrip(".")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -25,7 +26,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 
 try:
     import fcntl
@@ -40,6 +41,18 @@ LINK_LOOP = "symbolic links that lead back to themselves; fix or remove the link
 UNUSABLE_PATH = (errno.ENAMETOOLONG, errno.ELOOP)
 
 
+#: Names Windows keeps for devices whatever follows a dot (``CON.tex`` is the console there).
+_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))]
+)
+
+
+def is_device_name(name: str) -> bool:
+    """Whether Windows takes a file or folder of this name for a device (``con``, ``NUL.html``):
+    a course's files are shared with Windows and macOS machines too."""
+    return name.split(".", 1)[0].upper() in _DEVICES
+
+
 # --- errors about the user's paths ----------------------------------------------------------------
 def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
     """The one line for an ``OSError`` that the user's ``option`` path caused, or None."""
@@ -48,9 +61,13 @@ def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
     if isinstance(err, IsADirectoryError):
         return ExamgenError(f"{where}: is a folder; give a file name")
     if isinstance(err, FileExistsError | NotADirectoryError):
-        return ExamgenError(
-            f"{where}: {err.filename or path} is a file, not a folder; give a folder path"
-        )
+        blocking = _not_a_folder(Path(err.filename or path))
+        if blocking.is_symlink() and not blocking.exists():
+            return ExamgenError(
+                f"{where}: {blocking} is a symbolic link to {os.readlink(blocking)}, which does "
+                "not exist; create that folder or remove the link"
+            )
+        return ExamgenError(f"{where}: {blocking} is a file, not a folder; give a folder path")
     if isinstance(err, PermissionError) or code == errno.EROFS:
         return ExamgenError(
             f"{where}: cannot write there ({os.strerror(code or errno.EACCES)}); "
@@ -66,6 +83,16 @@ def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
             "space and run again"
         )
     return None
+
+
+def _not_a_folder(path: Path) -> Path:
+    """What stops ``path`` from being made a folder: the first of it and its parents (from the
+    top) that exists but is not a folder. ``mkdir`` names the path it was asked for, not the
+    file or dangling link in the way."""
+    for part in (*reversed(path.parents), path):
+        if os.path.lexists(part) and not part.is_dir():
+            return part
+    return path
 
 
 def refuse_file_as_folder(path: Path, option: str, fix: str = "give a folder path") -> None:
@@ -159,6 +186,12 @@ def staging_prefix(target: Path) -> str:
     return f".{target.name}.staging-"
 
 
+#: What followed the prefix in the staging folders of examgen versions that took no lock
+#: (``tempfile.mkdtemp``'s eight characters): a name without a lock that is not one of them is
+#: the user's (a copy kept as ``.quiz-seed42.staging-backup``), never a leftover to remove.
+_UNLOCKED_STAGING = re.compile(r"[a-z0-9_]{8}")
+
+
 def _lock(path: Path, blocking: bool) -> int | None:
     """An open descriptor holding an exclusive flock on ``path``, or None if another holds it
     (or the file is gone)."""
@@ -225,6 +258,8 @@ def remove_stale_staging(target: Path, owned: Collection[str] | None = None) -> 
             fd = _lock(lock, blocking=False)
             if fd is None and lock.exists():
                 continue  # a running build owns it
+        elif not _UNLOCKED_STAGING.fullmatch(base.removeprefix(prefix)):
+            continue  # no build of any version made it: the user's, whatever its name
         try:
             old = folder.with_name(base + OLD_SUFFIX)
             if old.exists() and not target.exists():  # killed between its two renames
@@ -265,6 +300,15 @@ def staged_directory(
             )
         target = target.resolve()
     refuse_file_as_folder(target, option, f"move the file or choose another {option}")
+    _refuse_unmovable(target, owned, option)
+    whole = target.resolve()
+    if target.exists() and whole in _working_folders():
+        # ``.`` cannot be renamed (EBUSY), and a folder renamed from under a shell leaves the
+        # shell in a deleted folder that looks empty.
+        raise ExamgenError(
+            f"{option}: {target} is the folder you are in, or holds it, and is replaced whole; "
+            f"run examgen from outside it, e.g. from {whole.parent}"
+        )
     parent = target.parent
     created_parent = not parent.exists()
     with output_errors(parent, option):
@@ -302,6 +346,38 @@ def staged_directory(
     finally:
         lock.unlink(missing_ok=True)
         os.close(fd)
+
+
+def _working_folders() -> tuple[Path, ...]:
+    """The folder examgen runs in and those holding it; none when it was deleted (a shell left
+    in a removed folder can still run examgen with absolute paths)."""
+    try:
+        here = Path.cwd()
+    except FileNotFoundError:
+        return ()
+    return (here, *here.parents)
+
+
+def _refuse_unmovable(target: Path, owned: Collection[str] | None, option: str) -> None:
+    """The user's folders in ``target`` move into the rebuilt folder: POSIX moves a folder to
+    another parent only with write permission on it (its ``..`` changes). Said before anything
+    is written; found after the swap, the rebuilt folder would lack them and a hidden ``.old``
+    folder hold them."""
+    if owned is None:
+        return
+    stuck = [
+        name
+        for name in foreign_entries(target, owned)
+        if (target / name).is_dir()
+        and not (target / name).is_symlink()
+        and not os.access(target / name, os.W_OK)
+    ]
+    if stuck:
+        raise ExamgenError(
+            f"{option} {target}: {some_of(stuck, 5)} cannot move into the rebuilt folder (a "
+            "folder without write permission cannot be moved); give it write permission "
+            "(chmod u+w) or move it out of the folder, and run again"
+        )
 
 
 def _move_into_place(staging: Path, target: Path, old: Path, owned: Collection[str] | None) -> None:

@@ -2,8 +2,9 @@
 
 Family templates write inline math as ``$…$``, as for LaTeX and Markdown. In the HTML format the
 ``text`` filter escapes every ``$`` of outside text (``&#36;``), so any ``$`` left after rendering
-opened or closed template math, and ``finish`` can turn each ``$…$`` into ``\\(…\\)`` without
-guessing. Inside math, ``< > &`` become entities, which MathJax reads back as the characters.
+opened or closed template math, and ``finish`` can turn each ``$$…$$`` into ``\\[…\\]`` and each
+``$…$`` into ``\\(…\\)`` without guessing. Inside math, ``< > &`` become entities, which MathJax
+reads back as the characters.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import html
 import re
 
-_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+#: Display math ``$$…$$`` (as ``examgen new`` and the authoring guide write it), or inline ``$…$``.
+_MATH = re.compile(r"\$\$(?P<display>[^$]+)\$\$|\$(?P<inline>[^$]+)\$")
+#: The same spans, whole: what ``text_to_html`` keeps as math and the rest of a text as prose.
+MATH_SPAN = re.compile(r"(\$\$[^$]+\$\$|\$[^$]+\$)")
 _BLOCK_START = re.compile(r"<(p|div|ul|ol|table|h[1-6]|pre|blockquote)[\s>]")
 
 
@@ -21,17 +25,19 @@ def escape_html(text: str) -> str:
 
 
 def _math(match: re.Match[str]) -> str:
-    return r"\(" + html.escape(match.group(1), quote=False) + r"\)"
+    display = match.group("display")
+    tex = html.escape(display if display is not None else match.group("inline"), quote=False)
+    return rf"\[{tex}\]" if display is not None else rf"\({tex}\)"
 
 
 def inline_math(text: str) -> str:
-    """``$x$`` → ``\\(x\\)`` in an HTML fragment."""
-    return _INLINE_MATH.sub(_math, text)
+    """``$$x$$`` → ``\\[x\\]`` and ``$x$`` → ``\\(x\\)`` in an HTML fragment."""
+    return _MATH.sub(_math, text)
 
 
 def text_to_html(text: str) -> str:
-    """Plain text with ``$…$`` math (a choice's text, say) as an HTML fragment."""
-    parts = re.split(r"(\$[^$]+\$)", str(text))
+    """Plain text with ``$…$`` or ``$$…$$`` math (a choice's text, say) as an HTML fragment."""
+    parts = MATH_SPAN.split(str(text))
     return "".join(
         inline_math(part) if part.startswith("$") and len(part) > 1 else escape_html(part)
         for part in parts

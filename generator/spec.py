@@ -23,12 +23,12 @@ import hashlib
 import math
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.characters import unprintable
 from generator.choices import FORMS, supports_form, with_form
 from generator.defaults import DEFAULT_SPEC as DEFAULT_SPEC  # re-exported
 from generator.defaults import SPECS_DIR
@@ -154,7 +154,7 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
         raise _fail(path, key, f"must be a string, got {value!r}")
-    control = next((c for c in value if _is_control(c)), None)
+    control = unprintable(value)
     if control is not None:
         # TOML allows "\u0001"; XML 1.0 (Moodle, QTI) cannot hold it and no printer shows it.
         raise _fail(
@@ -163,12 +163,6 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
             f"holds U+{ord(control):04X}, a control character no export can hold; remove it",
         )
     return value
-
-
-def _is_control(char: str) -> bool:
-    """A control character other than tab, newline and carriage return (XML 1.0 holds those),
-    or one of the two non-characters XML 1.0 excludes."""
-    return (unicodedata.category(char) == "Cc" and char not in "\t\n\r") or char in "\ufffe\uffff"
 
 
 def load_spec(path: Path | str) -> Spec:

@@ -71,6 +71,10 @@ def test_a_new_family_passes_check_untouched(tmp_path, answer):
         ("gradient-descent-step", "taken by"),
         ("Momentum_Step", "not a family ID"),
         ("two--hyphens", "not a family ID"),
+        # On main these were written: a folder Windows takes for a device (git cannot check it
+        # out there).
+        ("con", "keeps for a device"),
+        ("lpt1", "keeps for a device"),
     ],
 )
 def test_new_refuses_a_builtin_or_malformed_id(tmp_path, family_id, says):

@@ -131,3 +131,55 @@ def test_a_broken_bank_is_one_line_naming_file_and_field(tmp_path, content, fiel
     message = str(err.value)
     assert "\n" not in message
     assert str(tmp_path / BANK_FILE) in message and field in message
+
+
+MARKUP = "\\{}#%&_~^<>"
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = (c if c not in '"\\' and c.isprintable() else f"\\U{ord(c):08X}" for c in text)
+    return '"' + "".join(escaped) + '"'
+
+
+@given(
+    before=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="$" + MARKUP), max_size=20
+    ),
+    char=st.sampled_from([*MARKUP, "\x00", "\x01", "\x0b", "\x7f", "\ufffe"]),
+    field=st.sampled_from(["text", "explanation"]),
+)
+def test_bank_prose_that_a_format_reads_as_markup_is_refused(tmp_path_factory, before, char, field):
+    """A course bank's prose goes into LaTeX, Markdown and HTML as written, so a character any of
+    them reads as markup, or a control character, is one line naming the file and the field (on
+    main ``50% of …`` printed as ``50`` in the PDF, the rest of the line a LaTeX comment; ``<b>``
+    was a tag on the practice site; U+0001 made a Moodle file no XML parser reads)."""
+    folder = tmp_path_factory.mktemp("bank")
+    texts = {"text": "A statement.", "explanation": "Why it holds."}
+    texts[field] = f"{before}{char} and $x_1 < 2$"
+    lines = ["[[statements]]", "id = 'a'", "truth = true"]
+    lines += [f"{name} = {toml_string(value)}" for name, value in texts.items()]
+    (folder / BANK_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ExamgenError) as err:
+        load_bank(folder / BANK_FILE)
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"{folder / BANK_FILE}: statements[1].{field}: holds " in message
+
+
+def test_bank_math_may_hold_what_prose_may_not(tmp_path):
+    """Inside ``$…$`` LaTeX's own syntax is the point; only an odd ``$`` is refused."""
+    (tmp_path / BANK_FILE).write_text(
+        "[[statements]]\nid = 'a'\ntruth = true\n"
+        "text = 'Its slope is $\\frac{a_1}{2} < 50\\%$.'\n"
+        "explanation = 'Since $$x^2 \\ge 0,$$ and $\\{x\\}$ is a set.'\n",
+        encoding="utf-8",
+    )
+    assert load_bank(tmp_path / BANK_FILE).statements[0].text.startswith("Its slope")
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / BANK_FILE).write_text(
+        "[[statements]]\nid = 'a'\ntruth = true\ntext = 'It costs $5.'\nexplanation = 'y'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ExamgenError, match=r"statements\[1\]\.text: has a \$ that opens no math"):
+        load_bank(tmp_path / "odd" / BANK_FILE)

@@ -533,6 +533,8 @@ def test_preview_difficulty_errors_are_one_line(argv, difficulty, message):
         (["check", "no-such-family"], "unknown family 'no-such-family'"),
         (["check", "--spec", "missing.toml"], "spec file not found"),
         (["check", "--seed", str(MAX_SEED), "--variants", "2"], "runs outside the seeds"),
+        # With seed 0 a smaller seed cannot help: on main the message said only that.
+        (["check", "--seed", "0", "--variants", str(MAX_SEED + 2)], "or fewer variants"),
     ],
 )
 def test_cli_errors_are_one_line(argv, message):

@@ -122,6 +122,11 @@ BAD_INPUTS = {
         ["preview", "gradient-descent-step", "--params", "[1]"],
         "JSON object",
     ),
+    # On main the last one silently won: not the problem the user meant to reproduce.
+    "a parameter given twice": (
+        ["preview", "gradient-descent-step", "--params", '{"eta": "1/2", "eta": "1/3"}'],
+        "--params: 'eta' is given twice",
+    ),
     "repeated x": (
         ["preview", "gradient-descent-step", "--params", '{"data": [[1, 2], [1, 3], [2, 4]]}'],
         "repeats x = 1",
@@ -401,3 +406,27 @@ def test_preview_gives_each_question_the_work_space_its_handout_gives(tmp_path: 
         params = json.dumps(question["params"])
         shown = run("preview", question["family"], "--params", params, "--format", "tex").output
         assert re.findall(r"\\begin\{solution\}\[([^]]*)\]", shown) == [space], question["family"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "argv",
+    [["preview", "gradient-descent-step"], ["show", "sgd-direction", "--json"], ["list"]],
+)
+def test_output_to_a_full_disk_is_one_line(argv):
+    """``examgen … > file`` on a full disk: on main an OSError traceback (ENOSPC) from click.echo."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Error: the disk is full (No space left on device) where the output goes; free some "
+        "space and run again"
+    ]

@@ -13,6 +13,7 @@ import html as html_lib
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from decimal import Decimal
 from fractions import Fraction
 from html.parser import HTMLParser
 from io import BytesIO
@@ -29,7 +30,7 @@ from generator.build import build
 from generator.choices import Choice
 from generator.cli import main
 from generator.errors import ExamgenError
-from generator.exact import exact_str
+from generator.exact import exact_str, points_text
 from generator.export import export, export_bytes
 from generator.export.moodle import (
     CLOZE_WIDTH,
@@ -56,7 +57,8 @@ from generator.render import environment, render_problem
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import stream
-from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
+from generator.spec import DEFAULT_SPEC, SPECS_DIR, Spec, load_spec
+from tests.course import course_families_dir
 from tests.processes import python_output
 
 #: The two descent families (vector answers), whatever the default holds; tests of every answer
@@ -68,6 +70,13 @@ CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
 N = 6
 SEED = 2024
 PRACTICE = load_spec(SPECS_DIR / "lecture-14-practice.toml")
+
+
+def spec_in(folder: Path, text: str) -> Spec:
+    """A spec written as ``folder/quiz.toml`` (a course's ``families_dir`` is relative to it)."""
+    path = folder / "quiz.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_spec(path)
 
 # Moodle's cloze parser (question/type/multianswer/questiontype.php), its NUMERICAL part, in Python:
 # PCRE's variable-width look-behind `(?<!\\|&|&amp;)` is written as three fixed-width ones.
@@ -124,16 +133,23 @@ class _Checker(HTMLParser):
         self.text += data
 
 
-@settings(max_examples=15)
+#: The built-in families and a course's (the guide's and every scaffold's), whose templates write
+#: display math as ``$$…$$``.
+HTML_FAMILIES = registry((course_families_dir(),))
+
+
+@settings(max_examples=25)
 @given(
-    st.sampled_from(sorted(registry())),
+    st.sampled_from(sorted(HTML_FAMILIES)),
     st.integers(0, 2**32),
     st.sampled_from(["statement", "solution"]),
 )
 def test_every_family_renders_to_html(family_id: str, seed: int, part: str) -> None:
     """One template per family renders to HTML: no ``$`` left, math delimited for MathJax and
-    balanced, no raw ``<`` inside math, paragraphs wrapped."""
-    family = registry()[family_id]
+    balanced, no raw ``<`` inside math, paragraphs wrapped (on main a course template's
+    ``$$…$$`` came out as ``$\\(…\\)$``, and in a choice solution the stray ``$`` opened math
+    that swallowed the list of distractors)."""
+    family = HTML_FAMILIES[family_id]
     variant = family.generate(stream(seed, "html", family_id))
     html = render_problem(
         "html",
@@ -145,6 +161,7 @@ def test_every_family_renders_to_html(family_id: str, seed: int, part: str) -> N
     )
     assert "$" not in html
     assert html.count(r"\(") == html.count(r"\)")  # balanced (a concept may have no math)
+    assert html.count(r"\[") == html.count(r"\]")
     for math in re.findall(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", html, flags=re.S):
         assert "<" not in "".join(math)
     assert html.startswith("<p>")
@@ -158,6 +175,8 @@ def test_html_escaping() -> None:
     """Outside text cannot open math or markup; ``$…$`` in a choice's text becomes math."""
     assert escape_html('a $5 <b> & "c"') == "a &#36;5 &lt;b&gt; &amp; &quot;c&quot;"
     assert text_to_html("grows like $x < 1$ & more") == r"grows like \(x &lt; 1\) &amp; more"
+    # Display math in a bank text: on main "&#36;\(x\)&#36;", the $ signs shown.
+    assert text_to_html("so $$x < 1$$ holds") == r"so \[x &lt; 1\] holds"
 
 
 # --- pools and answers ----------------------------------------------------------------------------
@@ -220,13 +239,12 @@ def test_fixed_width_numbers(value: sympy.Rational) -> None:
 
 def test_pools_are_the_build_variants_deduplicated(tmp_path: Path) -> None:
     """With every param pinned, all N students share one variant: the category holds it once."""
-    pinned = tmp_path / "pinned.toml"
-    pinned.write_text(
+    pinned = spec_in(
+        tmp_path,
         'id = "pinned"\n[[questions]]\nfamily = "gradient-descent-step"\n'
         'params = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/2" }\n',
-        encoding="utf-8",
     )
-    pools = build_pools(load_spec(pinned), 1, 5)
+    pools = build_pools(pinned, 1, 5)
     assert [len(p.variants) for p in pools] == [1]
     assert pools[0].variants[0].answer.value == (4, 9)  # reference problem #156
     assert len(build_pools(SPEC, SEED, N)[0].variants) == N
@@ -854,3 +872,80 @@ def test_an_export_file_name_taken_by_a_folder_is_named(tmp_path: Path, fmt: str
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and f"{taken} is a folder" in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name]
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "qti"])
+@pytest.mark.parametrize("char", ["\x01", "\ufffe", "\ud800"])
+def test_text_xml_cannot_hold_is_one_line_naming_the_family(
+    tmp_path: Path, fmt: str, char: str
+) -> None:
+    """A course family's text (here a mistake explanation) with a control character or half a
+    surrogate pair: on main ElementTree wrote U+0001 as it is, so Moodle and Canvas got a file
+    no XML parser reads (exit 0), and a lone surrogate was a UnicodeEncodeError traceback."""
+    from generator.scaffold import new_family
+
+    folder = new_family("odd-text", tmp_path / "families", "number")
+    module = folder / "family.py"
+    text = module.read_text(encoding="utf-8")
+    sentence = "This is the value of $f$ at $x_0$"
+    assert sentence in text
+    escape = char.encode("unicode_escape").decode("ascii")  # written into the Python source
+    module.write_text(text.replace(sentence, f"This is {escape} the value"), encoding="utf-8")
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        'families_dir = "families"\n[[questions]]\nfamily = "odd-text"\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    args = ["export", "--format", fmt, "--seed", "1", "--variants", "2", "--spec", str(spec)]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: family odd-text: "), lines
+    assert f"U+{ord(char):04X}" in lines[0]
+    assert not out.exists()
+
+
+@given(st.integers(1, 1000 * 10**4))
+def test_points_are_written_exactly(tenthousandths: int) -> None:
+    """Any points a spec accepts (up to 1000, at most 4 decimals): on main ``:g`` kept six digits,
+    so 123.4567 points went to Moodle and Canvas as 123.457 and 999.9999 as 1000."""
+    exact = Decimal(tenthousandths) / 10**4
+    assert points_text(float(exact)) == format(exact.normalize(), "f")
+
+
+def test_export_points_and_total_are_the_specs(tmp_path: Path) -> None:
+    spec = spec_in(
+        tmp_path,
+        '[[questions]]\nfamily = "sgd-direction"\npoints = 123.4567\n'
+        '[[questions]]\nfamily = "sgd-iterations"\npoints = 999.9999\n',
+    )
+    pools = build_pools(spec, 1, 1)
+    moodle = ET.fromstring(export_bytes(spec, 1, "moodle", pools))
+    assert [g.text for g in moodle.iter("defaultgrade")] == ["123.4567", "999.9999"]
+    archive = zipfile.ZipFile(BytesIO(export_bytes(spec, 1, "qti", pools)))
+    texts = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+    items = re.findall(r"<points_per_item>([^<]*)<", "".join(texts.values()))
+    assert items == ["123.4567", "999.9999"]
+    assert re.findall(r"<points_possible>([^<]*)<", "".join(texts.values())) == ["1123.4566"]
+
+
+def test_a_course_familys_odd_id_is_text_in_moodles_category_info(tmp_path: Path) -> None:
+    """A course family's ID is its folder's name, whatever that holds: on main it went into
+    the category's HTML description as it was (``odd<b>id`` opened a bold tag)."""
+    from generator.scaffold import new_family
+
+    family_id = "odd<b>id"
+    folder = new_family("odd-id", tmp_path / "families", "bool")
+    module = folder / "family.py"
+    module.write_text(
+        module.read_text(encoding="utf-8").replace('ID = "odd-id"', f"ID = {family_id!r}"),
+        encoding="utf-8",
+    )
+    folder.rename(folder.with_name(family_id))
+    spec = spec_in(tmp_path, f'families_dir = "families"\n[[questions]]\nfamily = "{family_id}"\n')
+    quiz = ET.fromstring(export_bytes(spec, 1, "moodle", build_pools(spec, 1, 1)))
+    info = quiz.find("question/info/text").text
+    checker = _Checker()
+    checker.feed(info)
+    assert "<b>" not in info and f"({family_id})" in checker.text

@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import generator.build
+from generator.characters import shown_name
 from generator.cli import main
 
 TARGET = "lecture-14-quiz-seed1"
@@ -215,6 +216,24 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(out: Path) 
     assert (out / TARGET / "key.json").exists()
 
 
+def test_a_users_folder_named_like_a_staging_folder_is_not_removed(out: Path) -> None:
+    """Only a build's leftovers go: a lock names them, or the eight random characters of the
+    lockless staging folders older versions made. On main the next build deleted a user's
+    ``.<exam>.staging-backup`` whole, and moved a ``….staging-mine.old`` in as the exam folder."""
+    from generator.files import remove_stale_staging
+
+    target = out / TARGET
+    target.mkdir()
+    (target / "key.json").write_text("current")
+    mine = [out / f".{TARGET}.staging-backup", out / f".{TARGET}.staging-mine.old"]
+    for folder in mine:
+        folder.mkdir()
+        (folder / "notes.txt").write_text("the instructor's")
+    remove_stale_staging(target)
+    assert [(folder / "notes.txt").read_text() for folder in mine] == ["the instructor's"] * 2
+    assert (target / "key.json").read_text() == "current"
+
+
 @given(text=st.text())
 def test_a_student_file_has_the_bytes_write_text_gives(tmp_path_factory, text: str) -> None:
     """``_write`` encodes the text itself rather than through a text layer: the same bytes,
@@ -332,6 +351,61 @@ def test_out_that_is_a_dangling_symlink_is_one_line(tmp_path: Path) -> None:
     assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+@pytest.mark.parametrize("blocker", ["file", "dangling link"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--format", "moodle", "--seed", "1", "--variants", "1"],
+        ["export", "--format", "qti", "--seed", "1", "--variants", "1"],
+        ["build", "--seed", "1", "--count", "1", "--no-pdf"],
+    ],
+)
+def test_out_below_a_file_or_dangling_link_names_what_is_in_the_way(
+    tmp_path: Path, command: list[str], blocker: str
+) -> None:
+    """``--out notes.txt/sub`` or ``--out gone/sub``: on main export said "notes.txt/sub is a
+    file", a path that does not exist, and a link to a gone folder was called a file."""
+    in_the_way = tmp_path / "in-the-way"
+    if blocker == "file":
+        in_the_way.write_text("mine")
+    else:
+        in_the_way.symlink_to(tmp_path / "unmounted", target_is_directory=True)
+    result = CliRunner().invoke(main, [*command, "--out", str(in_the_way / "sub" / "deeper")])
+    expected = (
+        f"{in_the_way} is a file, not a folder"
+        if blocker == "file"
+        else f"{in_the_way} is a symbolic link to {tmp_path / 'unmounted'}, which does not exist"
+    )
+    one_line_error(result, expected)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in-the-way"]
+
+
+def test_out_that_is_the_folder_you_are_in_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cd site && examgen site --out .``: on main an OSError traceback (EBUSY: ``.`` cannot be
+    renamed). A folder replaced from under the shell (``--out ..`` from its tags/) would leave
+    the shell in a deleted folder that looks empty; an exam folder likewise."""
+    site = tmp_path / "site"
+    args = ["site", "--tags", "SGD", "--variants", "1", "--out"]
+    assert CliRunner().invoke(main, [*args, str(site)]).exit_code == 0
+    before = listing(site)
+    monkeypatch.chdir(site)
+    one_line_error(CliRunner().invoke(main, [*args, "."]), "is the folder you are in")
+    monkeypatch.chdir(site / "tags")
+    one_line_error(CliRunner().invoke(main, [*args, ".."]), "is the folder you are in")
+    assert listing(site) == before
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    monkeypatch.chdir(out / TARGET / "exams")
+    one_line_error(CliRunner().invoke(main, build_args(Path("../.."))), "is the folder you are in")
+    gone = tmp_path / "gone"  # a shell left in a deleted folder still builds with absolute paths
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+
+
 def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A real chmod does not stop root (CI runs as root), so the refusal is faked where the
     build first creates something in ``out`` (on main: a PermissionError traceback)."""
@@ -415,6 +489,9 @@ user_names = st.text(
         user_names, st.one_of(st.binary(max_size=50), st.none()), min_size=1, max_size=4
     )
 )
+# Control characters in a name: on main the notice printed them raw (a "\r" or "\n" broke its
+# line, an escape sequence recoloured the terminal).
+@example(entries={"\r": None, "a\nb": b"x", "\x1b[31mred": b""})
 def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes | None]) -> None:
     """Whatever the instructor put in the exam folder (grade's scores beside key.csv, scans, a TA's
     packets, a .git) moves into the rebuilt folder untouched; the build's own files are replaced,
@@ -449,9 +526,38 @@ def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes |
         assert not (target / "handouts.pdf").exists()
         assert not (target / "exams" / "s099.md").exists()
         assert [p.name for p in out.iterdir()] == [TARGET]  # no staging folder left
-        shown = sorted(entries)[:5]
+        shown = [shown_name(name) for name in sorted(entries)[:5]]
         assert f"Kept what else was in {target} (not written by examgen): " in result.output
-        assert ", ".join(shown) in result.output
+        assert ", ".join(shown) in result.output.splitlines()[-1]  # one line, whatever the names
+
+
+def test_a_read_only_folder_of_the_instructors_stops_a_rebuild_before_it_starts(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scans folder made read-only to protect the originals: POSIX moves a folder to another
+    parent only with write permission on it, so the rebuild could not carry it over. On main
+    the swap was done first: an OSError traceback, the rebuilt folder without the scans, the
+    scans in a hidden ``.old`` folder, and every later build the same traceback. Root ignores
+    the permission (CI runs as root), so the refusal is faked as a user meets it."""
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    scans = out / TARGET / "scans"
+    scans.mkdir()
+    (scans / "page1.png").write_bytes(b"scan")
+    real_access, real_replace = os.access, os.replace
+
+    def access(path, mode, **kwargs):
+        return False if Path(path).name == "scans" and mode & os.W_OK else real_access(path, mode)
+
+    def replace(src, dst, **kwargs):
+        if Path(src).name == "scans" and Path(src).parent != Path(dst).parent:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(src))
+        return real_replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "replace", replace)
+    before = listing(out)
+    one_line_error(CliRunner().invoke(main, build_args(out)), "scans cannot move into the")
+    assert listing(out) == before
 
 
 def test_every_name_a_build_writes_is_its_own(paper_builds: dict[str, Any]) -> None:

@@ -255,3 +255,59 @@ def test_diff_points_into_an_out_folder(tmp_path):
     result = CliRunner().invoke(main, ["diff", str(folder.parent), str(folder)])
     assert result.exit_code == 1
     assert f"did you mean {folder}?" in result.output
+
+
+@pytest.mark.parametrize(
+    "file, edit",
+    [
+        ("key.json", lambda d: d["students"][0].update(name="Zo\udce9")),
+        ("key.json", lambda d: d["students"][0]["questions"][0].update(family="\ud800")),
+        ("manifest.json", lambda d: d["versions"].update(python="3.\udfff")),
+    ],
+)
+def test_a_lone_surrogate_in_a_folders_json_is_one_line(tmp_path, file, edit):
+    """``"\\ud800"`` is valid JSON whose string no UTF-8 file or terminal can hold: on main diff
+    and grade ended in a UnicodeEncodeError traceback when they printed or wrote it. A pair
+    spelled as two escapes (an emoji) is one character and reads as it is."""
+    good = build_quiz(tmp_path, "good", students=numbered_students(1))
+    edited = tmp_path / "edited"
+    shutil.copytree(good, edited)
+    data = read_json(edited / file)
+    edit(data)
+    (edited / file).write_text(json.dumps(data), encoding="utf-8")  # escapes: \ud800
+    responses = tmp_path / "responses.csv"
+    responses.write_text('id,q1,q2\ns001,1,"(1, 2)"\n', encoding="utf-8")
+    runs = [["diff", str(edited), str(good)], ["diff", str(good), str(edited), "--json"]]
+    if file == "key.json":
+        runs.append(["grade", str(edited), str(responses)])
+    for argv in runs:
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), argv
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {edited}"), lines
+        assert "surrogate" in lines[0]
+    key = read_json(good / "key.json")
+    key["students"][0]["name"] = "Zoë \U0001f600"
+    (edited / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    shutil.copy(good / "manifest.json", edited / "manifest.json")
+    result = CliRunner().invoke(main, ["diff", str(edited), str(good)])
+    assert result.exit_code == 0 and "No student's variants or answers differ" in result.output
+
+
+def test_diff_shows_each_student_on_one_line_whatever_the_name(tmp_path):
+    """A roster name from a spreadsheet cell may hold a newline (Alt-Enter) or an escape
+    sequence: on main diff's listing printed them raw, a student over two lines, the terminal
+    recoloured. The JSON report keeps the names as they are."""
+    students = [Student("s1", "Ann\nLee"), Student("s2", "Bob\x1b[31mRed")]
+    old = build_quiz(tmp_path, "old", students=students, seed=1)
+    new = build_quiz(tmp_path, "new", students=students, seed=2)
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[:2] for line in result.output.splitlines() if line.startswith("  s")]
+    assert [who for who in listed if who[0] != "seed:"] == [
+        ["s1", "(Ann\\nLee)"],
+        ["s2", "(Bob\\x1b[31mRed)"],
+    ]
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert [s["name"] for s in report["changed"]] == ["Ann\nLee", "Bob\x1b[31mRed"]

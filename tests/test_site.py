@@ -217,7 +217,13 @@ def test_pages_reference_nothing_outside_the_site(lecture14_site):
 
 @pytest.mark.parametrize(
     ("tag", "taken", "name"),
-    [("vanishing gradients", [], "vanishing-gradients.html"), ("SGD", ["sgd.html"], "sgd-2.html"), ("???", [], "tag.html")],
+    [
+        ("vanishing gradients", [], "vanishing-gradients.html"),
+        ("SGD", ["sgd.html"], "sgd-2.html"),
+        ("???", [], "tag.html"),
+        ("CON", [], "con-tag.html"),  # on main con.html: the console on Windows
+        ("t" * 300, [], "t" * 80 + ".html"),
+    ],
 )
 def test_tag_file_names(tag, taken, name):
     assert tag_file(tag, taken) == name
@@ -288,3 +294,60 @@ def test_a_course_folders_families_get_practice_pages(tmp_path):
 def page_name(site: Path, tag: str) -> str:
     (name,) = [p.name for p in (site / "tags").iterdir() if p.stem.lower() == tag.lower()]
     return name
+
+
+def test_a_course_familys_odd_id_title_and_tags_are_escaped_and_named_safely(tmp_path):
+    """A course family may be any folder name and declare any title and tags. On main its ID went
+    into the page's ``id``, ``for`` and ``aria-*`` attributes as it was (``id="odd"id<x>"``), and
+    a 300-character tag named a file too long for the disk (an error naming the staging folder)."""
+    from generator.scaffold import new_family
+
+    family_id, long_tag = 'odd"id<x> &', "t" * 300 + "<script>"
+    scaffold = new_family("odd-id", tmp_path / "families", "number")
+    module = scaffold / "family.py"
+    text = module.read_text(encoding="utf-8")
+    text = text.replace('ID = "odd-id"', f"ID = {family_id!r}")
+    text = text.replace('TITLE = "Odd id"', "TITLE = '<script>alert(1)</script> & \"q\"'")
+    module.write_text(text.replace('TAGS = ("calculus",)', f"TAGS = ({long_tag!r},)"), "utf-8")
+    scaffold.rename(scaffold.with_name(family_id))
+    out = tmp_path / "site"
+    argv = ["site", "--families", str(tmp_path / "families"), "--tags", long_tag]
+    result = CliRunner().invoke(main, [*argv, "--variants", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (page,) = (out / "tags").iterdir()
+    assert re.fullmatch(r"t{80}\.html", page.name)
+    articles, text = read_page(page)
+    (article,) = articles
+    assert article.family == family_id  # the attribute reads back as the ID
+    assert re.fullmatch(r"[a-z0-9-]+", article.attrs["id"])
+    assert "<script>alert(1)</script> & \"q\"" in text and long_tag in text
+    html = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and family_id not in html
+
+
+@given(
+    st.text(
+        st.characters(categories=("L", "N", "P", "S"), exclude_characters="{}\\$%#^_~")
+        | st.just(" "),
+        min_size=1,
+        max_size=30,
+    ).filter(lambda s: s.strip())
+)
+def test_text_in_math_is_text_on_the_page(text):
+    """``$\\text{…}$`` in a template or bank: on main latex2mathml's own serialisation unescaped
+    the whole MathML, so ``\\text{<b>x</b> & y}`` put a live ``<b>`` (or ``<script>``) and a
+    bare ``&`` into the practice page. The MathML is well-formed and the text reads back."""
+    import xml.etree.ElementTree as ET
+
+    math = ET.fromstring(tex_to_mathml(f"\\text{{{text}}}"))
+    assert "".join(math.itertext()).replace("\xa0", " ").strip() == text.strip()
+
+
+def test_a_tag_given_twice_is_one_page(tmp_path):
+    """On main ``--tags SGD --tags SGD`` listed SGD twice in the index, both linking to a page
+    named sgd-2.html, and no sgd.html."""
+    out = tmp_path / "site"
+    args = ["site", "--tags", "SGD", "--tags", "SGD", "--variants", "1", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert [p.name for p in (out / "tags").iterdir()] == ["sgd.html"]
+    assert (out / "index.html").read_text(encoding="utf-8").count('href="tags/') == 1

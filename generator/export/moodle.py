@@ -27,6 +27,7 @@ from typing import Any
 
 import sympy
 
+from generator.exact import points_text
 from generator.export.feedback import (
     MistakeValue,
     component_mistakes,
@@ -41,6 +42,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     fixed_width,
+    xml_safe,
 )
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
@@ -52,10 +54,6 @@ def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = None) -> ET
     element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
     ET.SubElement(element, "text").text = text
     return element
-
-
-def _points(value: int | float) -> str:
-    return f"{value:g}"
 
 
 def category_path(spec: Spec, seed: int, pool: Pool) -> str:
@@ -88,7 +86,7 @@ def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = 
     _text(question, "questiontext", text, "html")
     _text(question, "generalfeedback", item.solution, "html")
     if grade:
-        ET.SubElement(question, "defaultgrade").text = _points(item.slot.points)
+        ET.SubElement(question, "defaultgrade").text = points_text(item.slot.points)
     ET.SubElement(question, "penalty").text = "0"
     ET.SubElement(question, "hidden").text = "0"
     ET.SubElement(question, "idnumber").text = question_idnumber(item)
@@ -198,17 +196,18 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
     for pool in pools:
         category = ET.SubElement(quiz, "question", {"type": "category"})
         _text(category, "category", category_path(spec, seed, pool))
-        families = sorted({item.variant.family.ID for item in pool.variants})
+        ids = sorted({item.variant.family.ID for item in pool.variants})
+        families = escape_html(", ".join(ids))
         _text(
             category,
             "info",
-            f"{escape_html(spec.title)}, question {pool.number} ({', '.join(families)}): "
-            f"{len(pool.variants)} variants, seed {seed}. Worth {_points(pool.points)} "
+            f"{escape_html(spec.title)}, question {pool.number} ({families}): "
+            f"{len(pool.variants)} variants, seed {seed}. Worth {points_text(pool.points)} "
             f"point{'s' * (pool.points != 1)}: give the quiz slot that mark "
             "(Moodle gives a random question 1 by default).",
             "html",
         )
         for item in pool.variants:
-            quiz.append(question_element(item, spec.grading))
+            quiz.append(xml_safe(question_element(item, spec.grading), item))
     ET.indent(quiz)
     return ET.tostring(quiz, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -9,6 +9,7 @@ category must not hold the same question twice.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import sympy
 
 from generator.build import generate_student
+from generator.characters import unprintable
 from generator.errors import ExamgenError
 from generator.families.base import Answer, Variant
 from generator.fingerprint import fingerprint
@@ -88,6 +90,24 @@ def build_pools(spec: Spec, seed: int, count: int) -> list[Pool]:
                 solution=_html(question.variant, question.slot, "solution"),
             )
     return [Pool(slot, tuple(found[slot.number].values()), count) for slot in spec.slots]
+
+
+def xml_safe(element: ET.Element, item: ExportVariant) -> ET.Element:
+    """An item's question element, if XML 1.0 can hold all of its text. ElementTree writes a
+    control character as it is, which no XML parser (Moodle's, Canvas's) reads; the texts come
+    from the family (its template, bank or mistake explanations), so the family is named."""
+    for node in element.iter():
+        for text in (node.text, node.tail, *node.attrib.values()):
+            char = unprintable(text or "")
+            if char is not None:
+                at = text.index(char)
+                raise ExamgenError(
+                    f"family {item.variant.family.ID}: the variant of question {item.slot.number} "
+                    f"for {item.label} holds U+{ord(char):04X}, which XML (Moodle, Canvas) cannot "
+                    f"hold, in {text[max(0, at - 30) : at + 30]!r}; remove it from the "
+                    "family's template, bank or mistake explanations"
+                )
+    return element
 
 
 # --- answers as an LMS wants them -----------------------------------------------------------------

@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from io import BytesIO
 
+from generator.exact import points_text
 from generator.export.feedback import (
     mistake_values,
     option_feedback,
@@ -41,6 +42,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     option_html,
+    xml_safe,
 )
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
@@ -137,7 +139,7 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         element,
         {
             "question_type": question_type,
-            "points_possible": f"{item.slot.points:g}",
+            "points_possible": points_text(item.slot.points),
             "assessment_question_identifierref": f"{ident}_ref",
             FINGERPRINT_FIELD: item.fingerprint,
         },
@@ -288,9 +290,11 @@ def assessment_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
         )
         selection = Q.el(Q.el(group, "selection_ordering"), "selection")
         Q.el(selection, "selection_number", text="1")
-        Q.el(Q.el(selection, "selection_extension"), "points_per_item", text=f"{pool.points:g}")
+        Q.el(
+            Q.el(selection, "selection_extension"), "points_per_item", text=points_text(pool.points)
+        )
         for item in pool.variants:
-            group.append(item_element(item, spec.grading))
+            group.append(xml_safe(item_element(item, spec.grading), item))
     return _serialise(root)
 
 
@@ -306,7 +310,7 @@ def assessment_meta_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
         ("shuffle_answers", "false"),
         ("scoring_policy", "keep_highest"),
         ("quiz_type", "assignment"),
-        ("points_possible", f"{total:g}"),
+        ("points_possible", points_text(total)),
         ("show_correct_answers", "true"),
         ("allowed_attempts", "1"),
     ):

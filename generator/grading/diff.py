@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.characters import json_lone_surrogate, shown_name
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
@@ -87,9 +88,12 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
     manifest_path = path / MANIFEST_NAME
     if manifest_path.is_file():
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            text = manifest_path.read_text(encoding="utf-8")
+            manifest = json.loads(text)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise _not_exam(path, f"{MANIFEST_NAME} cannot be read: {err}") from None
+        if json_lone_surrogate(text, manifest) is not None:
+            raise _not_exam(path, f"{MANIFEST_NAME} holds half of a surrogate pair (\\ud800…)")
         if not isinstance(manifest, dict):
             raise _not_exam(path, f"{MANIFEST_NAME} is not an object")
         for field in ("sha256", "versions"):  # what diff compares; an edit may have broken them
@@ -174,7 +178,9 @@ class FolderDiff:
 
 
 def _who(student: StudentRecord | StudentChange) -> str:
-    return f"{student.id} ({student.name})" if student.name else student.id
+    """The student as one line shows them (a name from a spreadsheet cell may hold a newline)."""
+    who = f"{student.id} ({student.name})" if student.name else student.id
+    return shown_name(who)
 
 
 def _ids(students: list[StudentRecord]) -> str:

@@ -27,6 +27,7 @@ import sympy
 from generator.choices import LETTERS
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError, some_of
+from generator.exact import points_text
 from generator.files import output_errors, write_atomic
 from generator.grading.analysis import (
     CHART,
@@ -335,14 +336,6 @@ def question_stats(key: Key, report: GradeReport, slot: int) -> QuestionStats:
 
 
 # --- output ---------------------------------------------------------------------------------------
-def points_text(value: sympy.Rational) -> str:
-    """Points for a gradebook: ``2``, ``1.5``, ``1.3333`` (exact when it fits in 4 places)."""
-    if value.q == 1:
-        return str(value.p)
-    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
-    return text
-
-
 def scores_csv(report: GradeReport) -> str:
     def cells(student_id: str) -> list[str]:
         marks = report.marks.get(student_id)

@@ -18,6 +18,7 @@ from typing import Any
 
 import sympy
 
+from generator.characters import json_lone_surrogate
 from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
@@ -98,7 +99,8 @@ def unknown_families(key: Key) -> list[str]:
 
 def _load_key(path: Path) -> Key:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_no_constant)
+        text = path.read_text(encoding="utf-8-sig")
+        data = json.loads(text, parse_constant=_no_constant)
     except FileNotFoundError:
         raise ExamgenError(
             f"{path}: not found; give the exam folder `examgen build` wrote "
@@ -112,6 +114,12 @@ def _load_key(path: Path) -> Key:
         raise ExamgenError(f"{path}: nested too deeply to be a key; rebuild the exam") from None
     except ValueError as err:  # Infinity, NaN, or an integer of thousands of digits
         raise ExamgenError(f"{path}: not a key ({err}); rebuild the exam") from None
+    surrogate = json_lone_surrogate(text, data)
+    if surrogate is not None:
+        raise ExamgenError(
+            f"{path}: holds \\u{ord(surrogate):04x}, half of a surrogate pair, which no file or "
+            "terminal can hold; rebuild the exam"
+        )
     return parse_key(data, path)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from generator.defaults import ANSWERS
 from generator.errors import ExamgenError
 from generator.families import MODULE_FILE, clear_caches, is_family_id, registry
-from generator.files import honour_umask, output_errors
+from generator.files import honour_umask, is_device_name, output_errors
 
 SCAFFOLDS_DIR = Path(__file__).resolve().parent
 #: Like an exam ID's limit: well under the 255 bytes a file name may have.
@@ -41,6 +41,11 @@ def new_family(family_id: str, directory: Path, answer: str = "number") -> Path:
         raise ExamgenError(
             f"{family_id!r} is not a family ID: use lowercase letters, digits and single "
             "hyphens, e.g. momentum-step"
+        )
+    if is_device_name(family_id):
+        raise ExamgenError(
+            f"{family_id!r} is a name Windows keeps for a device, so its folder could not be "
+            "copied to a Windows machine; choose another family ID"
         )
     if len(family_id) > MAX_FAMILY_ID:
         raise ExamgenError(

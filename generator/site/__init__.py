@@ -24,7 +24,14 @@ from generator.families import registry
 from generator.families.base import Family
 from generator.files import staged_directory
 from generator.responses import DecimalRule
-from generator.site.pages import answer_hint, problem_view, render_page, tag_file
+from generator.site.pages import (
+    answer_hint,
+    problem_view,
+    render_page,
+    slug,
+    tag_file,
+    unique,
+)
 from generator.site.problems import (
     DEFAULT_VARIANTS,
     Problem,
@@ -92,7 +99,8 @@ def build_site(
     out = Path(out)
     _check_target(out)
     problems = build_problems(chosen, seed, variants)
-    tags = list(tags) or sorted({t for p in problems for t in p.tags}, key=str.lower)
+    # A tag given twice is one page (on main: two index entries, both to a page named sgd-2.html).
+    tags = list(dict.fromkeys(tags)) or sorted({t for p in problems for t in p.tags}, key=str.lower)
     files: dict[str, str] = {}
     for tag in tags:
         files[tag] = tag_file(tag, list(files.values()))
@@ -153,11 +161,10 @@ def build_site(
 
 
 def _anchors(problems: list[Problem]) -> list[str]:
-    seen: dict[str, int] = {}
-    anchors = []
+    """Each problem's HTML ``id``: its family's ID (``-2``… for a family asked twice), as a slug."""
+    anchors: list[str] = []
     for problem in problems:
-        n = seen[problem.family.ID] = seen.get(problem.family.ID, 0) + 1
-        anchors.append(problem.family.ID if n == 1 else f"{problem.family.ID}-{n}")
+        anchors.append(unique(slug(problem.family.ID, "problem"), anchors))
     return anchors
 
 

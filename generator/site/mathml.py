@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 
-from latex2mathml.converter import convert
+from latex2mathml.converter import convert_to_element
 
 from generator.errors import ExamgenError
 
 _MATH = re.compile(r"\\\((?P<inline>.+?)\\\)|\\\[(?P<block>.+?)\\\]", re.DOTALL)
 _LEFTOVER = re.compile(r"\\[A-Za-z]+")
+_ENTITY = re.compile(r"&amp;(#x[0-9A-Fa-f]+;)")
 # latex2mathml writes \vec as a stretchy arrow, which spans a superscript beside it, and
 # \operatorname{Aug} as an operator with operator spacing; browsers draw the MathML Core forms
 # below as LaTeX does: a fixed accent arrow, and a name applied to its argument.
@@ -31,8 +33,15 @@ _SIGN = re.compile(
 )
 
 
+def _serialised(element: ET.Element) -> str:
+    """MathML text with every character escaped. latex2mathml's own ``convert`` unescapes the
+    whole serialisation to restore the entities it stores as text (``&#x0003C;``), and with
+    them the ``<`` of a ``\\text{<b>…}``: raw markup in the page. Here only those come back."""
+    return _ENTITY.sub(r"&\1", ET.tostring(element, encoding="unicode"))
+
+
 def tex_to_mathml(tex: str, display: bool = False) -> str:
-    mathml = convert(tex.strip(), display="block" if display else "inline")
+    mathml = _serialised(convert_to_element(tex.strip(), display="block" if display else "inline"))
     mathml = _VEC.sub(r'<mover accent="true"><mi>\1</mi><mo>&#x02192;</mo></mover>', mathml)
     mathml = _NAME.sub(r"<mi>\1</mi><mo>&#x02061;</mo>", mathml)
     mathml = _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)

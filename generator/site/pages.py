@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from generator.families.base import Variant
+from generator.files import is_device_name
 from generator.htmlmath import text_to_html
 from generator.render import environment, render_problem
 from generator.responses import DecimalRule
@@ -108,15 +109,33 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
     )
 
 
-def tag_file(tag: str, taken: Sequence[str] = ()) -> str:
-    """A file name for a tag's page: ``vanishing-gradients.html``; unique among ``taken``
-    whatever the file system's case rules."""
-    stem = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") or "tag"
-    name, n = f"{stem}.html", 1
-    while name.lower() in {t.lower() for t in taken}:
+#: Characters of a slug: a tag's file name or a problem's anchor stays well inside the 255 bytes a
+#: file name may have, whatever a course family's tag holds.
+SLUG_LENGTH = 80
+
+
+def slug(text: str, fallback: str) -> str:
+    """``text`` as lowercase letters, digits and hyphens (``vanishing-gradients``): safe as a file
+    name and as an HTML ``id``, whatever a course family's ID or tag holds (``"``, ``<``, ``/``)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower())[:SLUG_LENGTH].strip("-") or fallback
+
+
+def unique(stem: str, taken: Sequence[str], suffix: str = "") -> str:
+    """``stem + suffix``, or ``stem-2 + suffix``…, unique among ``taken`` whatever the file
+    system's case rules."""
+    used = {t.lower() for t in taken}
+    name, n = f"{stem}{suffix}", 1
+    while name.lower() in used:
         n += 1
-        name = f"{stem}-{n}.html"
+        name = f"{stem}-{n}{suffix}"
     return name
+
+
+def tag_file(tag: str, taken: Sequence[str] = ()) -> str:
+    """A file name for a tag's page: ``vanishing-gradients.html``; unique among ``taken``, and
+    never a name Windows keeps for a device (``con.html``)."""
+    stem = slug(tag, "tag")
+    return unique(f"{stem}-tag" if is_device_name(stem) else stem, taken, ".html")
 
 
 def answer_hint(kind: str, rule: DecimalRule) -> str:
