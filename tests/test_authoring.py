@@ -390,20 +390,30 @@ def test_list_with_a_broken_course_family_is_one_line(tmp_path):
 def test_a_solve_returning_the_wrong_thing_is_one_line_naming_the_module(tmp_path, wrong):
     """On main a course family whose solve returned no Solution failed inside examgen's own
     code, so preview and build showed an AttributeError traceback."""
+    module, errors = errors_of_a_solve_returning(tmp_path, wrong)
+    for error in errors:
+        assert "family slope: " in error and str(module) in error, error
+
+
+def errors_of_a_solve_returning(tmp_path: Path, returned: str) -> tuple[Path, list[str]]:
+    """The number scaffold ``slope`` with its ``return`` line replaced by ``returned``: its
+    module, and the one-line errors of ``preview`` and of a build (which writes nothing)."""
     module = scaffold(tmp_path, "slope") / "family.py"
     right = "        return Solution(Answer(\"number\", slope), steps)"
     assert right in module.read_text()
-    module.write_text(module.read_text().replace(right, wrong))
+    module.write_text(module.read_text().replace(right, returned))
     spec = tmp_path / "quiz.toml"
     spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
-    for args in (
-        ["preview", "slope", "--families", str(tmp_path)],
-        ["build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec),
-         "--out", str(tmp_path / "out")],
-    ):
-        error = one_line_error(run(*args))
-        assert "family slope: " in error and str(module) in error, error
+    errors = [
+        one_line_error(run(*args))
+        for args in (
+            ["preview", "slope", "--families", str(tmp_path)],
+            ["build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec),
+             "--out", str(tmp_path / "out")],
+        )
+    ]
     assert not (tmp_path / "out").exists()
+    return module, errors
 
 
 @pytest.mark.parametrize(
@@ -419,21 +429,10 @@ def test_a_solve_with_floats_is_one_line_naming_the_value(tmp_path, returned, na
     """A course family that slipped into floats (or numpy, or an irrational sympy number): on
     main the build wrote the float's binary fraction into key.csv (-32.333… as
     -4550512123488939/140737488355328) and exit 0."""
-    module = scaffold(tmp_path, "slope") / "family.py"
-    right = "        return Solution(Answer(\"number\", slope), steps)"
-    assert right in module.read_text()
-    module.write_text(module.read_text().replace(right, f"        return Solution({returned})"))
-    spec = tmp_path / "quiz.toml"
-    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
-    for args in (
-        ["preview", "slope", "--families", str(tmp_path)],
-        ["build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec),
-         "--out", str(tmp_path / "out")],
-    ):
-        error = one_line_error(run(*args))
+    module, errors = errors_of_a_solve_returning(tmp_path, f"        return Solution({returned})")
+    for error in errors:
         assert error.startswith(f"Error: family slope: {module}: solve gave {named}"), error
         assert "answers and steps are exact" in error
-    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("pinned", [False, True])
