@@ -84,16 +84,17 @@ def _statement(raw: Any, where: str) -> Statement:
     if not _ID.match(raw["id"]):
         raise ExamgenError(f"{where}.id: {raw['id']!r} must be a lowercase-hyphenated slug")
     for name in ("text", "explanation"):
-        problem = _prose_problem(raw[name])
+        problem = prose_problem(raw[name])
         if problem:
             raise ExamgenError(f"{where}.{name}: {problem}")
     return Statement(raw["id"], raw["text"].strip(), raw["truth"], raw["explanation"].strip())
 
 
-def _prose_problem(text: str) -> str | None:
-    """Why ``text`` would not print as written in LaTeX, Markdown and HTML, or None. Bank texts go
-    into every format unescaped (their math is LaTeX), so prose must avoid what any of them
-    reads as markup: LaTeX took ``50% of …`` as 50 and a comment, HTML ``<b>`` as a tag."""
+def prose_problem(text: str) -> str | None:
+    """Why ``text`` would not print as written in LaTeX, Markdown and HTML, or None. Bank texts
+    and mistake explanations go into every format unescaped (their math is LaTeX), so prose must
+    avoid what any of them reads as markup: LaTeX took ``50% of …`` as 50 and a comment, HTML
+    ``<b>`` as a tag."""
     char = unprintable(text)
     if char is not None:
         return f"holds U+{ord(char):04X}, a control character no output can hold; remove it"

@@ -8,6 +8,7 @@ by `examgen new` and then editing the files.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -362,6 +363,12 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
         (lambda text: text.replace("    def solve(", "    def solved("), "does not define solve"),
         (lambda text: text.replace("    PARAMS = (", "    _PARAMS = ("), "declares no PARAMS"),
         (lambda text: text.replace("    def solve(self, params):", "    def solve(self, params)"), "SyntaxError"),
+        # hardening3's findings, each a traceback (or letters for tags) before:
+        (lambda text: text.replace('    TAGS = ("calculus",)', '    TAGS = ("calculus")'), "is one string, which Python reads as its letters"),
+        (lambda text: text.replace('    TAGS = ("calculus",)', '    TAGS = ("calculus", 7)'), "TAGS[1] = 7; write a non-empty string"),
+        (lambda text: re.sub(r'    TITLE = "[^"]*"', '    TITLE = 3', text), "TITLE = 3; write a non-empty string"),
+        (lambda text: text.replace('    TITLE = "', '    TITLE = "\\ud800', 1), "TITLE holds U+D800"),
+        (lambda text: text.replace('"This forgets', '"This forgets 50% of'), "its explanation holds '%' outside"),
     ],
 )
 def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
@@ -369,6 +376,16 @@ def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
     module.write_text(edit(module.read_text()))
     error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
     assert error.startswith(f"Error: {module}") and says in error
+
+
+def test_a_family_id_that_is_no_slug_is_one_line(tmp_path):
+    """A folder and ID such as ``Slope_2`` loaded, and went raw into file names and page ids."""
+    folder = scaffold(tmp_path, "slope")
+    module = folder / "family.py"
+    module.write_text(module.read_text().replace('ID = "slope"', 'ID = "Slope_2"'))
+    folder.rename(tmp_path / "Slope_2")
+    error = one_line_error(run("list", "--families", str(tmp_path)))
+    assert "ID = 'Slope_2' is not a family ID" in error, error
 
 
 def test_list_with_a_broken_course_family_is_one_line(tmp_path):

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from generator.bank import prose_problem
+from generator.characters import unprintable
 from generator.errors import ExamgenError, innermost_frame
 from generator.families.base import Family
 
@@ -101,6 +103,7 @@ def _check_declarations(family_type: type[Family], path: Path) -> None:
             raise ExamgenError(
                 f"{path}: {name} has no {attribute}; add e.g. {attribute} = {example}"
             )
+    _check_texts(family_type, path)
     missing = sorted(getattr(family_type, "__abstractmethods__", ()))
     if missing:
         raise ExamgenError(f"{path}: {name} does not define {', '.join(missing)}; write it")
@@ -110,6 +113,39 @@ def _check_declarations(family_type: type[Family], path: Path) -> None:
             f"{path}: {name} declares no PARAMS; declare its parameters (see "
             "generator.families.params) or write its own Params, parse_params and draw"
         )
+
+
+def _check_texts(family_type: type[Family], path: Path) -> None:
+    """The ID, title, tags and mistake explanations every page, export and listing prints: the
+    shapes and characters they can print, said when the family loads (a ``("calculus")`` missing
+    its comma made the tags c, a, l, …; a non-string was a TypeError in list, show and site)."""
+    name = family_type.__name__
+    if not is_family_id(family_type.ID):
+        raise ExamgenError(
+            f"{path}: {name}.ID = {family_type.ID!r} is not a family ID; use lowercase letters, "
+            "digits and single hyphens (e.g. momentum-step), for the folder too"
+        )
+    tags = family_type.TAGS
+    if isinstance(tags, str):
+        raise ExamgenError(
+            f"{path}: {name}.TAGS = {tags!r} is one string, which Python reads as its letters; "
+            f"write a tuple: TAGS = ({tags!r},)"
+        )
+    texts = [("TITLE", family_type.TITLE)]
+    texts += [(f"TAGS[{i}]", tag) for i, tag in enumerate(tags)]
+    for where, text in texts:
+        if not isinstance(text, str) or not text.strip():
+            raise ExamgenError(f"{path}: {name}.{where} = {text!r}; write a non-empty string")
+        char = unprintable(text)
+        if char is not None:
+            raise ExamgenError(
+                f"{path}: {name}.{where} holds U+{ord(char):04X}, a control character no "
+                "output can hold; remove it"
+            )
+    for declared in family_type.mistakes():
+        problem = prose_problem(declared.explanation)
+        if problem is not None:
+            raise ExamgenError(f"{path}: mistake {declared.name!r}: its explanation {problem}")
 
 
 def _error_line(err: BaseException, path: Path) -> str:
