@@ -8,7 +8,8 @@ variant must
 - generate (solve within the family's tries) and still pass its budget and degenerate rules,
 - give an answer that serialises for key.json and key.csv,
 - have key params that, pinned back, reproduce it (a grader or a rebuild relies on that),
-- render in LaTeX and Markdown, as the exam and as the solutions,
+- render in LaTeX and Markdown, as the exam and as the solutions, and in HTML, the question and
+  the solution apart (the practice site's and the LMS exports' text),
 - agree with the family's independent re-check (``generator.recheck``), when it has one.
 
 Per family it reports tries and rejections by reason (the resampling the budget costs), distinct
@@ -42,7 +43,7 @@ from generator.families.base import Answer, Family, Recheck, Solution, Variant
 from generator.fingerprint import fingerprint, fingerprint_of
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
-from generator.render import FORMATS
+from generator.render import FORMATS, HTML_PARTS, render_html_part
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec, band_text
 from generator.testwise import ValidityTally
@@ -294,6 +295,11 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
             except Exception as err:
                 version = "solutions" if show_solutions else "exam"
                 return f"render {fmt} {version}: {_one_line(err)}"
+    for part in HTML_PARTS:  # the practice site's and the LMS exports' text
+        try:
+            render_html_part(variant, part)
+        except Exception as err:
+            return f"render html {part}: {_one_line(err)}"
     try:
         alike = solved_alike(Question(slot, variant), family.solve(params))
     except Exception as err:
@@ -648,7 +654,7 @@ def format_table(report: CheckReport) -> str:
     total = sum(r.variants for r in report.families)
     if not failures:
         lines.append(
-            f"OK: all {total} variants generated, met their rules, rendered (LaTeX, Markdown)"
+            f"OK: all {total} variants generated, met their rules, rendered (LaTeX, Markdown, HTML)"
             + (" and re-checked." if not missing else "; re-checked where a re-check exists.")
         )
         return "\n".join(lines) + "\n"

@@ -479,6 +479,25 @@ def render_problem(
     return question.text(fmt, show_solutions)
 
 
+#: The parts an HTML page or LMS item shows apart: the question, and the solution as feedback.
+HTML_PARTS = ("statement", "solution")
+
+
+def render_html_part(
+    variant: Variant, part: str, *, number: int = 1, points: int | float = 1
+) -> str:
+    """One part (``HTML_PARTS``) of a question in HTML, as the practice site and LMS exports show
+    it: a family's template writes each part on its own there (``part`` tells it which)."""
+    return render_problem(
+        "html",
+        variant,
+        number=number,
+        points=points,
+        show_solutions=part == "solution",
+        extra={"part": part},
+    )
+
+
 class QuestionTexts:
     """One question's texts (``render_problem``) in any format and version: a build prints each
     question in four documents (exam and solutions, LaTeX and Markdown), and what the texts are

@@ -378,6 +378,20 @@ def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
     assert error.startswith(f"Error: {module}") and says in error
 
 
+def test_check_renders_the_html_the_site_and_exports_show(tmp_path):
+    """A template that breaks only in HTML (its question and solution parts, which the practice
+    site and the LMS exports show): on main check passed it, and site and export failed."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    text = template.read_text()
+    assert "((* block statement *))\n" in text
+    broken = "((* block statement *))\n((* if part is defined *))((( steps.nothing.here )))((* endif *))"
+    template.write_text(text.replace("((* block statement *))", broken, 1))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "5")
+    assert result.exit_code == 1, result.output
+    assert "render html statement: " in result.output
+    assert run("preview", "slope", "--families", str(tmp_path)).exit_code == 0  # LaTeX is fine
+
+
 def test_a_family_id_that_is_no_slug_is_one_line(tmp_path):
     """A folder and ID such as ``Slope_2`` loaded, and went raw into file names and page ids."""
     folder = scaffold(tmp_path, "slope")

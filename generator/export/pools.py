@@ -22,7 +22,7 @@ from generator.errors import ExamgenError
 from generator.families.base import Answer, Variant
 from generator.fingerprint import fingerprint
 from generator.htmlmath import text_to_html
-from generator.render import render_problem, tex_inline, tuple_tex
+from generator.render import render_html_part, tex_inline, tuple_tex
 from generator.responses import DecimalRule, read_number
 from generator.roster import numbered_students
 from generator.seeding import check_seed
@@ -59,14 +59,7 @@ class Pool:
 
 
 def _html(variant: Variant, slot: Slot, part: str) -> str:
-    return render_problem(
-        "html",
-        variant,
-        number=slot.number,
-        points=slot.points,
-        show_solutions=part == "solution",
-        extra={"part": part},
-    )
+    return render_html_part(variant, part, number=slot.number, points=slot.points)
 
 
 def build_pools(spec: Spec, seed: int, count: int) -> list[Pool]:

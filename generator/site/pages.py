@@ -18,7 +18,7 @@ from typing import Any
 from generator.families.base import Variant
 from generator.files import is_device_name
 from generator.htmlmath import text_to_html
-from generator.render import environment, render_problem
+from generator.render import environment, render_html_part
 from generator.responses import DecimalRule
 from generator.site.mathml import html_with_mathml
 from generator.site.problems import Problem, free_check, mistake_names, pick_notes
@@ -61,9 +61,7 @@ def _choice_macros() -> Any:
 
 
 def _part(variant: Variant, part: str) -> str:
-    return html_with_mathml(
-        render_problem("html", variant, show_solutions=part == "solution", extra={"part": part})
-    )
+    return html_with_mathml(render_html_part(variant, part))
 
 
 def variant_view(variant: Variant) -> VariantView:
