@@ -170,6 +170,28 @@ def _scores(path):
         return {row["id"]: row for row in csv.DictReader(f)}
 
 
+def test_hand_marks_grade_students_when_no_page_was_scanned(packets, tmp_path) -> None:
+    """README: "A student with marks but no scanned page is graded too", also when no page was
+    scanned at all (the responses file a header alone): on main that stopped grading."""
+    build, key, root, _, _ = packets
+    numbers = free_numbers(key)
+    with open(root / "responses.csv", encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    responses = tmp_path / "responses.csv"
+    _write(responses, [header])
+    marks = tmp_path / "marks.csv"
+    _write(marks, [["id", "name", *(f"q{n}" for n in numbers)]]
+           + [[s.id, s.name, *("1" for _ in numbers)] for s in key.students])
+    result = _grade(build, responses, marks, tmp_path / "scores.csv")
+    assert result.exit_code == 0, result.output
+    scores = _scores(tmp_path / "scores.csv")
+    assert {sid: row["total"] for sid, row in scores.items()} == {
+        s.id: str(len(numbers)) for s in key.students
+    }
+    alone = CliRunner().invoke(main, ["grade", str(build), str(responses)])
+    assert alone.exit_code == 1 and "has a header but no responses" in alone.output
+
+
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

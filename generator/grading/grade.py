@@ -496,7 +496,7 @@ def grade_files(
         key.rule.decimals if decimals is None else decimals,
         key.rule.significant if significant is None else significant,
     )
-    table = read_responses(Path(responses), key.numbers())
+    table = read_responses(Path(responses), key.numbers(), may_be_empty=marks is not None)
     out = Path(out) if out is not None else default_scores_path(Path(responses))
     hand = read_hand_marks(Path(marks), key) if marks is not None else None
     inputs = [Path(responses), key.path, key.path.with_name("key.csv")]

@@ -38,10 +38,12 @@ class ResponseTable:
 
 
 def read_responses(
-    path: Path, numbers: Sequence[int], every_question: bool = True
+    path: Path, numbers: Sequence[int], every_question: bool = True, may_be_empty: bool = False
 ) -> ResponseTable:
     """Every response row, checked against the key's question ``numbers`` (a column for each
-    unless not ``every_question``: hand marks have columns for the written answers only)."""
+    unless not ``every_question``: hand marks have columns for the written answers only). A file
+    with a header alone is a mistake, unless ``may_be_empty`` (hand marks grade every student,
+    as for an exam of written answers only, whose scan found no bubbles)."""
     path = Path(path)
     csv_table = read_table(
         path, "responses", ID_COLUMNS, " and the question columns q1, q2, … (as in key.csv)"
@@ -96,6 +98,6 @@ def read_responses(
         name = unformula(cells[name_col]) if name_col is not None else ""
         answers = {number: cells[index] for number, index in columns.items()}
         table.rows.append(ResponseRow(line, student_id, name, answers))
-    if not table.rows:
+    if not table.rows and not may_be_empty:
         raise ExamgenError(f"{path}: the file has a header but no responses")
     return table
