@@ -11,20 +11,18 @@ the prose around it avoids characters either format treats specially (the bank t
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.characters import unprintable
+from generator.characters import SLUG, unprintable
 from generator.errors import ExamgenError
 from generator.htmlmath import MATH_SPAN
 
 BANK_FILE = "bank.toml"
 
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FIELDS = {"id": str, "text": str, "truth": bool, "explanation": str}
 #: What LaTeX or HTML reads as markup in prose.
 _MARKUP = frozenset("\\{}#%&_~^<>")
@@ -81,7 +79,7 @@ def _statement(raw: Any, where: str) -> Statement:
         if not isinstance(value, kind) or (kind is str and not value.strip()):
             expected = "true or false" if kind is bool else "non-empty text"
             raise ExamgenError(f"{where}.{name}: missing or not {expected}")
-    if not _ID.match(raw["id"]):
+    if not SLUG.match(raw["id"]):
         raise ExamgenError(f"{where}.id: {raw['id']!r} must be a lowercase-hyphenated slug")
     for name in ("text", "explanation"):
         problem = prose_problem(raw[name])

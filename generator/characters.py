@@ -13,6 +13,11 @@ from typing import Any
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+#: A lowercase-hyphenated slug: what a family ID, a mistake's name and a bank entry's id are
+#: (each names a folder, a key.json field or a page anchor).
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
 def unprintable(text: str) -> str | None:
     """The first character of ``text`` that no output can hold, or None."""
     found = _UNPRINTABLE.search(text)

@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
 from generator.bank import prose_problem
-from generator.characters import unprintable
+from generator.characters import SLUG, unprintable
 from generator.errors import ExamgenError, innermost_frame
 from generator.families.base import Family
 
@@ -29,7 +28,6 @@ MODULE_FILE = "family.py"
 TEMPLATE_FILE = "template.j2"
 BANK_FILE = "bank.toml"
 ENV_VARIABLE = "EXAMGEN_FAMILIES"
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _module_name(folder: Path) -> str:
@@ -217,4 +215,4 @@ def clear_caches() -> None:
 
 def is_family_id(text: str) -> bool:
     """Whether ``text`` is a usable family ID (a lowercase-hyphenated slug, a folder name)."""
-    return bool(_SLUG.match(text))
+    return bool(SLUG.match(text))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy as _copy
 import json
-import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import sympy
 
+from generator.characters import SLUG
 from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
 from generator.exact import exact_str, field_names, to_json
 from generator.families.params import Param
@@ -130,7 +130,7 @@ def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mista
     """
 
     def declare(compute: Callable[..., Any]) -> Mistake:
-        if not _SLUG.match(name):
+        if not SLUG.match(name):
             raise ValueError(f"mistake name {name!r} must be a lowercase-hyphenated slug")
         if not explanation.strip():
             raise ValueError(f"mistake {name!r} needs an explanation")
@@ -139,7 +139,6 @@ def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mista
     return declare
 
 
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
