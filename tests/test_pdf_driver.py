@@ -178,7 +178,10 @@ FAKE_LATEX = "import sys, time; time.sleep(float(sys.argv[1]))"
 def test_runs_start_in_the_order_parts_were_added(tmp_path: Path, monkeypatch) -> None:
     """Parts start in the order the build adds them, however adds and ends interleave: a part
     overtaken for most of a build kept every later part of its document open for the join
-    (a 3,000-student build's memory doubled). The runs are stand-ins for pdflatex that sleep."""
+    (a 3,000-student build's memory doubled). The runs are stand-ins for pdflatex that sleep.
+    Parts handed out together (one per free worker) each start in their own thread, so on a
+    loaded machine the second may call Popen a moment before the first: no part starts more than
+    ``workers - 1`` places out of order (strict order failed now and then under load)."""
     import threading
     import time
 
@@ -197,8 +200,8 @@ def test_runs_start_in_the_order_parts_were_added(tmp_path: Path, monkeypatch) -
         "latex_command",
         lambda tex: [__import__("sys").executable, "-c", FAKE_LATEX, tex.read_text()],
     )
-    runs = LatexRuns(lambda job, tick: None, workers=2)
-    count = 40
+    workers, count = 2, 40
+    runs = LatexRuns(lambda job, tick: None, workers=workers)
 
     def add_parts() -> None:  # parts keep arriving while earlier ones end
         for number in range(count):
@@ -213,7 +216,8 @@ def test_runs_start_in_the_order_parts_were_added(tmp_path: Path, monkeypatch) -
     adder.join()
     list(runs)
     runs.stop()
-    assert started == list(range(count))
+    assert sorted(started) == list(range(count))
+    assert all(abs(number - place) < workers for place, number in enumerate(started)), started
     assert runs.returncodes == [0] * count
 
 
