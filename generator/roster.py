@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.characters import shown_name, unprintable
 from generator.csv_table import find_column, read_table
 from generator.defaults import MAX_STUDENTS
 from generator.errors import ExamgenError
@@ -118,6 +119,14 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
                 f"{path}: line {row.line}: empty student ID in column '{header[id_col]}'; "
                 "every student needs an ID (--id-column names another column)"
             )
+        for what, text in (("student ID", student_id), ("name", name)):
+            char = unprintable(text)
+            if char is not None:
+                raise ExamgenError(
+                    f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
+                    f"U+{ord(char):04X}, a control character no page or file can show (an escape "
+                    "sequence, say); remove it"
+                )
         same = identity(student_id)
         if same in first_line:
             line, first = first_line[same]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -197,3 +199,24 @@ def test_repeated_columns_examgen_does_not_read_are_fine(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("id,name,Section,Section\na1,Ann,1,2\n", encoding="utf-8")
     assert [s.id for s in load_roster(path)] == ["a1"]
+
+
+@given(
+    where=st.sampled_from(["id", "name"]),
+    control=st.sampled_from(["\x1b", "\x07", "\x7f", "\x85", "\ufffe"]),
+    before=st.text(st.characters(codec="utf-8", categories=("L", "N")), max_size=5),
+)
+def test_a_control_character_in_an_id_or_name_is_one_line(tmp_path_factory, where, control, before):
+    """An escape sequence or other control character in a roster cell (a spreadsheet's) went into
+    key.csv, the PDFs and the terminal as it was (an ESC recoloured the terminal); line breaks and
+    tabs in a quoted cell stay accepted (test_quoted_multiline_names_and_no_name_column)."""
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    cell = f"{before}{control}x"
+    row = [f"s-{cell}", "Ann"] if where == "id" else ["s1", f"Ann {cell}"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["id", "name"], row, ["s2", "Bo"]])
+    with pytest.raises(ExamgenError) as raised:
+        load_roster(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: line 2: the {'student ID' if where == 'id' else 'name'} ")
+    assert f"U+{ord(control):04X}" in message and "\n" not in message and control not in message
