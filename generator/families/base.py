@@ -139,48 +139,41 @@ def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mista
     return declare
 
 
+def numbers_inside(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    """Every number inside ``value`` (dataclasses, mappings, sequences), in order, with its path
+    from ``where`` (``steps['v'][1]``): exact ones (an int, a sympy ``Rational``) and any that
+    are not (a float, a numpy number, a sympy ``Float`` or irrational)."""
+    if isinstance(value, bool | str) or value is None:
+        return
+    if isinstance(value, int | sympy.Rational | float | np.number) or (
+        isinstance(value, sympy.Basic) and value.is_number
+    ):
+        yield where, value
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            yield from numbers_inside(getattr(value, f.name), f"{where}.{f.name}")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from numbers_inside(item, f"{where}[{key!r}]")
+    elif isinstance(value, Iterable):
+        for index, item in enumerate(value):
+            yield from numbers_inside(item, f"{where}[{index}]")
+
+
+def _is_exact(number: Any) -> bool:
+    return isinstance(number, int | sympy.Rational) and not isinstance(number, np.number)
 
 
 def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
     """Every exact number inside ``value`` (dataclasses, mappings, sequences), in order."""
-    if isinstance(value, bool | str) or value is None:
-        return
-    if isinstance(value, int | sympy.Rational):
-        yield sympy.Rational(value)
-    elif is_dataclass(value) and not isinstance(value, type):
-        for f in fields(value):
-            yield from exact_numbers(getattr(value, f.name))
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from exact_numbers(item)
-    elif isinstance(value, Iterable):
-        for item in value:
-            yield from exact_numbers(item)
+    return (sympy.Rational(n) for _, n in numbers_inside(value) if _is_exact(n))
 
 
 def first_inexact(value: Any, where: str) -> tuple[str, Any] | None:
-    """The first number inside ``value`` that is not exact (a float, a numpy number, a sympy
-    ``Float`` or irrational) and its path from ``where``: ``exact_numbers`` passes over them, so
-    a ``solve`` that slipped into floats would put a binary fraction in the key."""
-    if isinstance(value, bool | str | int | sympy.Rational) or value is None:
-        return None
-    if isinstance(value, float | np.number) or (isinstance(value, sympy.Basic) and value.is_number):
-        return where, value
-    if is_dataclass(value) and not isinstance(value, type):
-        items: Iterable[tuple[str, Any]] = (
-            (f"{where}.{f.name}", getattr(value, f.name)) for f in fields(value)
-        )
-    elif isinstance(value, Mapping):
-        items = ((f"{where}[{k!r}]", v) for k, v in value.items())
-    elif isinstance(value, Iterable) and not isinstance(value, sympy.Basic):
-        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
-    else:
-        return None
-    for path, item in items:
-        found = first_inexact(item, path)
-        if found:
-            return found
-    return None
+    """The first number inside ``value`` that is not exact, and its path from ``where``:
+    ``exact_numbers`` passes over them, so a ``solve`` that slipped into floats would put a
+    binary fraction in the key."""
+    return next(((path, n) for path, n in numbers_inside(value, where) if not _is_exact(n)), None)
 
 
 def _type_name(annotation: Any) -> str:
