@@ -8,7 +8,9 @@ shared, so each side is the best of ``--repeat``):
 - 1,000 students with PDFs (a fresh ``examgen build`` process, imports included) ÷ pdflatex alone
   over the same pages on the same cores: the very ``.tex`` parts the build typesets
   (``generator.pdf.student_parts`` of the per-student files it wrote), run by bare pdflatex,
-  ``available_cores()`` at a time, as ``build --jobs`` does by default;
+  ``available_cores()`` at a time, as ``build --jobs`` does by default. The build's runs start
+  from formats of their preambles (``generator.preloaded_preamble``), which bare pdflatex does
+  not have; so, for context, the same bare runs from those formats too: like for like;
 - peak memory of the whole process tree (the build and every pdflatex it starts), sampled from
   ``/proc``, for the same build and, with ``--memory N``, for an N-student build;
 - 1,000 students without PDFs (``--jobs`` default: one process per core) ÷ one bare pdflatex
@@ -16,17 +18,18 @@ shared, so each side is the best of ``--repeat``):
 - ``examgen --help`` in a fresh process;
 - 100 students with PDFs against R/exams' ``exams2pdf`` as last measured side by side (72.2 s for
   the same seven questions and 600 pages; R is not a dependency, so that figure is recorded),
-  and, for context, two figures: the ceiling, the ratio bare pdflatex alone would reach on the
-  build's own parts (no build can beat it without typesetting other bytes), and the ratio per
-  page: today's fixed layout prints more pages (one question per page and an answer sheet), so
-  the whole-build ratio compares unequal work.
+  and, for context: the ceiling, the ratio bare pdflatex alone would reach on the build's own
+  parts (and from the build's formats: no build can beat that without typesetting other
+  bytes), and the ratio per page: today's fixed layout prints more pages (one question per page
+  and an answer sheet), so the whole-build ratio compares unequal work.
 
 examgen is byte-compiled first (``compile_package``), as an installed package is: pip compiles
 what it installs, but not an editable install's source tree, and with ``PYTHONDONTWRITEBYTECODE``
 set Python never writes the cache itself, so every timed process would compile examgen's modules
 again (about 0.06 s of each start here). A one-student build then fills examgen's cache of
-compiled templates (``warm_templates``), as any earlier use of examgen on the machine has: else
-the first timed build alone would compile them (about 0.09 s).
+compiled templates and the formats of its preambles (``warm_templates``), as any earlier use of
+examgen on the machine has: else the first timed build alone would compile them (about 0.09 s)
+and dump the formats (about 0.4 s of CPU each).
 
 Goals are printed beside the figures, never asserted: timings on a shared machine are noisy.
 """
@@ -98,10 +101,11 @@ def compile_package() -> bool:
     return bool(compileall.compile_dir(ROOT / "generator", quiet=1))
 
 
-def warm_templates(folder: Path) -> None:
+def warm_templates(folder: Path, pdf: bool = False) -> None:
     """Every template a build renders compiled into examgen's template cache (see
-    ``generator.template_cache``), by a one-student build into ``folder``."""
-    build(folder, 1, pdf=False)
+    ``generator.template_cache``), by a one-student build into ``folder``; with ``pdf``, the
+    formats of its documents' preambles made too (``generator.preloaded_preamble``)."""
+    build(folder, 1, pdf=pdf)
 
 
 def run(command: Sequence[str], cwd: Path | None = None, memory: bool = False) -> tuple[float, int]:
@@ -145,9 +149,21 @@ def write_parts(folder: Path, work: Path) -> list[Path]:
     return parts
 
 
-def bare_pdflatex(parts: Sequence[Path], workers: int) -> float:
-    """Wall seconds for bare pdflatex over ``parts``, ``workers`` processes at once."""
-    from generator.pdf import latex_command, latex_environment
+def bare_pdflatex(parts: Sequence[Path], workers: int, preloaded: bool = False) -> float:
+    """Wall seconds for bare pdflatex over ``parts``, ``workers`` processes at once; with
+    ``preloaded``, each run starts from the format of its preamble that the build uses (made
+    beforehand, in examgen's cache) as the build's runs do."""
+    from generator.pdf import BEGIN, latex_command, latex_environment
+    from generator.preloaded_preamble import PreloadedPreambles
+
+    preambles = PreloadedPreambles.in_cache() if preloaded else None
+    formats: dict[Path, str | None] = {}
+    for tex in parts:
+        preamble = tex.read_text(encoding="utf-8").partition(BEGIN)[0]
+        formats[tex] = preambles.format_for(preamble) if preambles else None
+        if preloaded and formats[tex] is None:
+            raise SystemExit(f"no format for {tex}: is examgen's cache turned off?")
+    folder = preambles.folder if preambles else None
 
     pending = list(parts)
     lock = threading.Lock()
@@ -160,9 +176,9 @@ def bare_pdflatex(parts: Sequence[Path], workers: int) -> float:
                     return
                 tex = pending.pop(0)
             code = subprocess.call(
-                latex_command(tex),
+                latex_command(tex, formats[tex]),
                 cwd=tex.parent,
-                env=latex_environment(),
+                env=latex_environment(folder),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
             )
@@ -267,22 +283,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="examgen-speed-", dir=args.dir) as tmp:
         tmp_path = Path(tmp)
         creation_ms = file_creation_ms(tmp_path / "disk-before")
-        warm_templates(tmp_path / "warm")
+        warm_templates(tmp_path / "warm", pdf=True)
         help_times = [run([*EXAMGEN, "--help"])[0] for _ in range(5)]
 
         # With PDFs against bare pdflatex on the same parts and cores, back to back.
-        builds, bares = [], []
+        builds, bares, preloaded_bares = [], [], []
         parts: list[Path] = []
         for attempt in range(args.repeat):
             out = tmp_path / f"pdf{attempt}"
             builds.append(build(out, n, pdf=True, memory=True))
             if not parts:
                 parts = write_parts(out / FOLDER, tmp_path / "parts")
-            for stale in (tmp_path / "parts").glob("*.pdf"):
-                stale.unlink()
-            bares.append(bare_pdflatex(parts, cores))
+            for runs, preloaded in ((bares, False), (preloaded_bares, True)):
+                for stale in (tmp_path / "parts").glob("*.pdf"):
+                    stale.unlink()
+                runs.append(bare_pdflatex(parts, cores, preloaded))
         build_s, build_kb = best(builds)
-        bare_s = min(bares)
+        bare_s, preloaded_bare_s = min(bares), min(preloaded_bares)
 
         # Without PDFs against one bare 300-page pass.
         plain = [build(tmp_path / f"plain{k}", n, pdf=False)[0] for k in range(args.repeat)]
@@ -292,11 +309,12 @@ def main() -> None:
         small = [build(tmp_path / f"small{k}", 100, pdf=True)[0] for k in range(args.repeat)]
         small_pages = document_pages(tmp_path / "small0" / FOLDER)
         small_parts = write_parts(tmp_path / "small0" / FOLDER, tmp_path / "small-parts")
-        small_bare = []
+        small_bare, small_preloaded = [], []
         for _ in range(args.repeat):
-            for stale in (tmp_path / "small-parts").glob("*.pdf"):
-                stale.unlink()
-            small_bare.append(bare_pdflatex(small_parts, cores))
+            for runs, preloaded in ((small_bare, False), (small_preloaded, True)):
+                for stale in (tmp_path / "small-parts").glob("*.pdf"):
+                    stale.unlink()
+                runs.append(bare_pdflatex(small_parts, cores, preloaded))
         big_kb = 0
         if args.memory:
             big_kb = build(tmp_path / "big", args.memory, pdf=True, memory=True)[1]
@@ -307,6 +325,13 @@ def main() -> None:
             f"{n} students with PDFs ÷ pdflatex alone ({len(parts)} parts, {cores} cores)",
             f"{build_s / bare_s:.2f}x  ({build_s:.2f} s vs {bare_s:.2f} s)",
             "<= 1.3x",
+        )
+    )
+    rows.append(
+        (
+            "  the same ÷ pdflatex alone from the build's preloaded preambles",
+            f"{build_s / preloaded_bare_s:.2f}x  ({preloaded_bare_s:.2f} s)",
+            "(context)",
         )
     )
     rows.append(
@@ -348,6 +373,13 @@ def main() -> None:
     )
     rows.append(
         (
+            "  ceiling from the build's preloaded preambles",
+            f"{R_EXAMS_SECONDS / min(small_preloaded):.0f}x  ({min(small_preloaded):.2f} s)",
+            "(context)",
+        )
+    )
+    rows.append(
+        (
             f"  the same per page (R/exams {R_EXAMS_PAGES} pages, this build {small_pages})",
             f"{R_EXAMS_SECONDS / R_EXAMS_PAGES / (min(small) / small_pages):.0f}x faster",
             "(context)",
@@ -363,7 +395,8 @@ def main() -> None:
         "(the build creates 6 per student; bare pdflatex 5 per part)"
     )
     print(
-        f"noise: build {spread([s for s, _ in builds])}; bare {spread(bares)}; "
+        f"noise: build {spread([s for s, _ in builds])}; bare {spread(bares)}, "
+        f"preloaded {spread(preloaded_bares)}; "
         f"no-PDF {spread(plain)}; 300-page pass {spread(passes)}; --help {spread(help_times)}; "
         f"100 students {spread(small)}, their bare parts {spread(small_bare)}"
     )

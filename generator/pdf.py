@@ -10,7 +10,9 @@ cut up as soon as it is done, and the parts are joined into ``handouts.pdf`` and
 ``solutions.pdf``. The parts do not depend on the number of cores, so neither do the bytes.
 The exam template marks where each student starts with a named destination and pads each student
 to an even page count, so ``handouts.pdf`` prints duplex with every student on a fresh sheet and
-``generator.pdf_split`` cuts the per-student PDFs out of it by page range.
+``generator.pdf_split`` cuts the per-student PDFs out of it by page range. Each run starts from
+a TeX format with the preamble's class, packages and fonts already loaded
+(``generator.preloaded_preamble``), typesetting the same bytes as a run that loads them itself.
 
 pdflatex runs with shell escape off, in nonstop mode that halts on the first error, and may read
 or write files only in its own folder (``openin_any``/``openout_any`` paranoid): defence in depth
@@ -37,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 from generator.errors import ExamgenError, some_of
 from generator.ordered import InOrder
 from generator.pdf_split import PartJoiner, cut_part, open_part
+from generator.preloaded_preamble import PreloadedPreambles
 from generator.roster import Student
 from generator.tex_unicode import unprintable_characters
 
@@ -166,9 +169,12 @@ def batch_document(sources: Sequence[str], where: Sequence[str]) -> Batch:
 
 
 # --- running pdflatex ---------------------------------------------------------------------------
-def latex_command(tex: Path) -> list[str]:
+def latex_command(tex: Path, preloaded: str | None = None) -> list[str]:
+    """pdflatex on ``tex``, from the format named ``preloaded`` (``generator.preloaded_preamble``)
+    when one is given."""
     return [
         "pdflatex",
+        *([f"-fmt={preloaded}"] if preloaded else []),
         "-no-shell-escape",
         "-interaction=nonstopmode",
         "-halt-on-error",
@@ -177,9 +183,12 @@ def latex_command(tex: Path) -> list[str]:
     ]
 
 
-def latex_environment() -> dict[str, str]:
+def latex_environment(formats: Path | None = None) -> dict[str, str]:
+    """pdflatex's environment; ``formats``: a folder where it finds formats too."""
     return {
         **os.environ,
+        # A format not found is an error, not one for TeX Live to make (mktexfmt).
+        **({"TEXFORMATS": f"{formats}{os.pathsep}", "MKTEXFMT": "0"} if formats else {}),
         "openin_any": "p",  # no reading outside the working folder (e.g. /etc/passwd)
         "openout_any": "p",
         "shell_escape": "f",
@@ -200,6 +209,7 @@ class Job:
     batch: Batch
     students: range
     part: int = 1  # its number among the document's parts, from 1
+    preamble: str = ""  # what its source has before \begin{document}
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -234,8 +244,10 @@ class LatexRuns:
         after: Callable[[Job, Callable[[], None]], None],
         workers: int = 1,
         total: int = 0,
+        preambles: PreloadedPreambles | None = None,
     ) -> None:
         self.jobs: list[Job] = []
+        self.preambles = preambles
         self.queued: deque[int] = deque()
         self.workers, self.running = max(1, workers), 0
         self.lock = threading.Lock()
@@ -283,19 +295,11 @@ class LatexRuns:
         job = self.jobs[index]
         try:
             try:
-                with self.lock:
-                    if self.cancelled.is_set():
-                        return
-                    proc = subprocess.Popen(
-                        latex_command(job.tex),
-                        cwd=job.tex.parent,
-                        env=latex_environment(),
-                        stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT,
-                    )
-                    self.procs.append(proc)
-                self._typeset(index, proc)
+                preloaded = self.preambles.format_for(job.preamble) if self.preambles else None
+                if not self._typeset(index, preloaded):
+                    return
+                if preloaded and self._format_failed(index) and not self._typeset(index, None):
+                    return
             finally:
                 with self.lock:
                     self.running -= 1
@@ -314,14 +318,41 @@ class LatexRuns:
             raise InterruptedError("PDF build cancelled")
         self.events.put(index)
 
-    def _typeset(self, index: int, proc: subprocess.Popen[bytes]) -> None:
+    def _format_failed(self, index: int) -> bool:
+        """Whether job ``index`` failed without a log, which pdflatex writes as soon as its
+        format is loaded: the format is damaged, or was deleted since it was found (by another
+        build making room). Then it is forgotten, and the job runs again without one."""
+        job = self.jobs[index]
+        if not self.returncodes[index] or job.tex.with_suffix(".log").exists():
+            return False
+        assert self.preambles is not None
+        self.preambles.forget(job.preamble)
+        return True
+
+    def _typeset(self, index: int, preloaded: str | None) -> bool:
+        """Run job ``index``'s pdflatex (from the format ``preloaded``, when it is given) to its
+        end; False when cancelled before it started."""
         job, started = self.jobs[index], time.perf_counter()
+        formats = self.preambles.folder if preloaded and self.preambles else None
+        with self.lock:
+            if self.cancelled.is_set():
+                return False
+            proc = subprocess.Popen(
+                latex_command(job.tex, preloaded),
+                cwd=job.tex.parent,
+                env=latex_environment(formats),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            self.procs.append(proc)
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith(PROGRESS_MARK.encode()):
                 self.events.put(index)
         self.returncodes[index] = proc.wait()
         job.seconds["latex"] = time.perf_counter() - started
+        return True
 
     def __iter__(self) -> Iterator[int]:
         with self.lock:
@@ -474,7 +505,8 @@ class PdfPhase:
         self.work.mkdir()
         self.parts = 0
         total = 2 * len(DOCUMENTS) * len(students)
-        self.runs = LatexRuns(self._cut, jobs or available_cores(), total)
+        preambles = PreloadedPreambles.in_cache()
+        self.runs = LatexRuns(self._cut, jobs or available_cores(), total, preambles)
         count = len(student_parts(len(students)))
         self.joiners = {name: PartJoiner(folder / f"{name}.pdf", count) for name, _, _ in DOCUMENTS}
         self.sheets = (
@@ -497,7 +529,10 @@ class PdfPhase:
             tex.write_text(batch.text, encoding="utf-8")
             # The source stays on disk (latex_error reads it back): holding every part's text
             # made the build's memory grow with the class (about 170 MB at 3,000 students).
-            self.runs.add(Job(name, sub, tex, replace(batch, text=""), members, self.parts))
+            preamble = batch.text.partition(BEGIN)[0]
+            self.runs.add(
+                Job(name, sub, tex, replace(batch, text=""), members, self.parts, preamble)
+            )
 
     def _cut(self, job: Job, tick: Callable[[], None]) -> None:
         def ticking(items: Iterable[T], label: str) -> Iterator[T]:

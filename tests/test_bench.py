@@ -141,3 +141,30 @@ def test_the_r_exams_context_line_counts_both_documents_pages(tmp_path: Path) ->
             pdf.add_blank_page()
         pdf.save(tmp_path / name)
     assert bench_speed().document_pages(tmp_path) == 8
+
+
+@pytest.mark.pdf
+def test_bench_speeds_preloaded_bare_runs_start_from_the_formats_the_warm_build_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The like-for-like bare pass: after ``warm_templates(pdf=True)`` each part's format is in
+    the cache, so no timed run dumps one, and the bare runs start from them and typeset what
+    the build typeset; with the cache off there are none to start from, which it says."""
+    module = bench_speed()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXAMGEN_CACHE_DIR", str(cache))
+    module.warm_templates(tmp_path / "warm", pdf=True)
+    made = sorted((cache / "formats").glob("*.fmt"))
+    assert len(made) == 2  # handouts and solutions
+    folder = tmp_path / "warm" / module.FOLDER
+    parts = module.write_parts(folder, tmp_path / "parts")
+    module.bare_pdflatex(parts, 2, preloaded=True)
+    assert sorted((cache / "formats").glob("*.fmt")) == made
+    for part in parts:
+        log = part.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+        assert "(preloaded format=examgen-preamble " in log
+    handouts = (tmp_path / "parts" / "handouts-1.pdf").read_bytes()
+    assert handouts == (folder / "handouts.pdf").read_bytes()  # one part: the whole document
+    monkeypatch.setenv("EXAMGEN_CACHE_DIR", "")
+    with pytest.raises(SystemExit, match="cache"):
+        module.bare_pdflatex(parts, 1, preloaded=True)

@@ -198,7 +198,12 @@ def test_runs_start_in_the_order_parts_were_added(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(
         generator.pdf,
         "latex_command",
-        lambda tex: [__import__("sys").executable, "-c", FAKE_LATEX, tex.read_text()],
+        lambda tex, preloaded=None: [
+            __import__("sys").executable,
+            "-c",
+            FAKE_LATEX,
+            tex.read_text(),
+        ],
     )
     workers, count = 2, 40
     runs = LatexRuns(lambda job, tick: None, workers=workers)
@@ -229,7 +234,9 @@ def test_stopped_runs_start_nothing_more_and_end_their_events(tmp_path: Path, mo
     from generator.pdf import Job, LatexRuns
 
     monkeypatch.setattr(
-        generator.pdf, "latex_command", lambda tex: [sys.executable, "-c", FAKE_LATEX, "30"]
+        generator.pdf,
+        "latex_command",
+        lambda tex, preloaded=None: [sys.executable, "-c", FAKE_LATEX, "30"],
     )
     runs = LatexRuns(lambda job, tick: None, workers=1)
     for number in range(5):
