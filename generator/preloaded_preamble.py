@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from generator.template_cache import cache_dir
@@ -81,6 +82,10 @@ PREFIX = "examgen-"
 #: The format's own name, which a log's first line shows ("preloaded format=examgen-preamble").
 DUMP_NAME = "examgen-preamble"
 _CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
+#: Where a dump runs (a new folder in the formats' folder), and how old one may be before it is
+#: taken for the leftover of a build stopped while dumping (a dump takes under a second).
+DUMP_FOLDER = ".dump-"
+STALE_DUMP_SECONDS = 3600
 #: Bumped when what a dump holds changes, so that formats of an older examgen are not used.
 _DUMP_VERSION = "1"
 
@@ -171,7 +176,7 @@ class PreloadedPreambles:
         key = self._key(source)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            work = Path(tempfile.mkdtemp(prefix=".dump-", dir=self.folder))
+            work = Path(tempfile.mkdtemp(prefix=DUMP_FOLDER, dir=self.folder))
         except OSError:
             return None
         try:
@@ -243,13 +248,23 @@ def _format_name(key: str, paths: list[str]) -> str | None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the ``KEPT_FORMATS`` newest formats: the others belong to an older TeX Live or an
-    older examgen (a format still in use is made again when next needed)."""
+    """Keep the ``KEPT_FORMATS`` newest formats (and the lists of the files they read): the
+    others belong to an older TeX Live or an older examgen (a format still in use is made again
+    when next needed). A dump's folder
+    older than ``STALE_DUMP_SECONDS`` was left by a build stopped while dumping."""
     try:
         formats = sorted(
             folder.glob(f"{PREFIX}*.fmt"), key=lambda p: p.stat().st_mtime_ns, reverse=True
         )
         for old in formats[KEPT_FORMATS:]:
             old.unlink()
+        kept = {path.stem[len(PREFIX) :].split("-")[0] for path in formats[:KEPT_FORMATS]}
+        for listing in folder.glob("*.inputs"):
+            if listing.stem not in kept:
+                listing.unlink()
+        stale = time.time() - STALE_DUMP_SECONDS
+        for work in folder.glob(f"{DUMP_FOLDER}*"):
+            if work.stat().st_mtime < stale:
+                shutil.rmtree(work, ignore_errors=True)
     except OSError:
         pass

@@ -5,7 +5,9 @@ condition (no TeX, no cache folder, a damaged format: plain pdflatex, the same f
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,13 @@ import generator.preloaded_preamble as preloaded
 from generator.build import build
 from generator.defaults import DEFAULT_SPEC
 from generator.preloaded_preamble import (
+    KEPT_FORMATS,
     NOT_DUMPABLE,
     PER_RUN,
+    PREFIX,
     PreloadedPreambles,
     _format_name,
+    _prune,
     dump_source,
 )
 from generator.roster import Student
@@ -140,11 +145,19 @@ def test_a_format_is_made_once_and_made_anew_when_a_file_it_read_changes(
     (folder / f"{first}.fmt").rename(folder / f"{with_package}.fmt")
     assert PreloadedPreambles(folder).format_for(preamble) == with_package and len(dumps) == 1
 
+    # A build stopped while dumping left its folder: gone once it is older than any dump takes.
+    left, running = folder / ".dump-left", folder / ".dump-running"
+    for work in (left, running):
+        work.mkdir()
+        (work / "examgen-preamble.log").write_text("", encoding="utf-8")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(left, (hours_ago, hours_ago))
+
     package.write_text("% 2, updated\n", encoding="utf-8")
     remade = PreloadedPreambles(folder).format_for(preamble)
     assert len(dumps) == 2 and remade is not None and remade != with_package
     assert (folder / f"{remade}.fmt").is_file()
-    assert not list(folder.glob(".dump-*"))  # the dump's own folder is gone
+    assert sorted(folder.glob(".dump-*")) == [running]  # its own dump's folder is gone too
 
 
 @pytest.mark.pdf
@@ -168,6 +181,22 @@ def test_a_damaged_format_is_typeset_without_and_made_again(
     assert not any(path.exists() for path in formats)
     build(load_spec(spec), SEED, STUDENTS, tmp_path / "b", pdf=True)
     assert sorted((cache / "formats").glob("*.fmt")) == formats
+
+
+def test_the_newest_formats_and_their_lists_are_kept(tmp_path: Path) -> None:
+    """Formats of an older TeX Live or examgen go when a new one is made, oldest first."""
+    count = KEPT_FORMATS + 3
+    for i in range(count):
+        (tmp_path / f"key{i}.inputs").write_text("[]", encoding="utf-8")
+        made = tmp_path / f"{PREFIX}key{i}-{i:016x}.fmt"
+        made.write_bytes(b"format")
+        os.utime(made, ns=(i * 10**9, i * 10**9))
+    _prune(tmp_path)
+    newest = range(count - KEPT_FORMATS, count)
+    assert sorted(p.name for p in tmp_path.glob("*.fmt")) == [
+        f"{PREFIX}key{i}-{i:016x}.fmt" for i in newest
+    ]
+    assert sorted(p.name for p in tmp_path.glob("*.inputs")) == [f"key{i}.inputs" for i in newest]
 
 
 def test_without_pdflatex_or_a_cache_folder_there_is_no_format(
