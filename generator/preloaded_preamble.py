@@ -6,7 +6,8 @@ preamble names: about 0.06 s of the 0.5 s a 25-student part takes, in each of th
 (``pdflatex -ini`` … ``\\dump``), from which later runs start where the dump stopped. The runs
 typeset the same bytes: what they typeset is the same source, and the state they reach after
 the preamble is the same state. ``tests/test_preloaded_preamble.py`` compares the PDFs and the
-positions files of both ways, byte for byte, for every layout.
+positions files of both ways, byte for byte, for every layout; and on every machine a new format
+first typesets a probe page both ways, and is kept only if the two are the same bytes.
 
 What is dumped is the preamble's *preload*: its text up to its first line ``\\makeatletter``
 (the class, the packages, font declarations, plain settings). In the format, ``\\documentclass``
@@ -82,6 +83,8 @@ PREFIX = "examgen-"
 #: The format's own name, which a log's first line shows ("preloaded format=examgen-preamble").
 DUMP_NAME = "examgen-preamble"
 _CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
+#: The page ``_typesets_alike`` typesets both ways: text, bold, math and a symbol font.
+PROBE_PAGE = "Probe \\textbf{page} $\\frac{1}{2} \\le \\sqrt{x_1}$."
 #: Where a dump runs (a new folder in the formats' folder), and how old one may be before it is
 #: taken for the leftover of a build stopped while dumping (a dump takes under a second).
 DUMP_FOLDER = ".dump-"
@@ -140,7 +143,7 @@ class PreloadedPreambles:
             lock, found = self.known.setdefault(source, (threading.Lock(), []))
         with lock:
             if not found:
-                found.append(self._find(source) or self._make(source))
+                found.append(self._find(source) or self._make(source, preamble))
             return found[0]
 
     def forget(self, preamble: str) -> None:
@@ -169,10 +172,9 @@ class PreloadedPreambles:
             return None
         return name if name is not None and (self.folder / f"{name}.fmt").is_file() else None
 
-    def _make(self, source: str) -> str | None:
-        """Dump ``source`` into a new format; None when TeX or the cache folder will not."""
-        from generator.pdf import latex_environment
-
+    def _make(self, source: str, preamble: str) -> str | None:
+        """Dump ``source`` (``preamble``'s) into a new format; None when TeX or the cache folder
+        will not, or a page typeset from it is not that of plain pdflatex."""
         key = self._key(source)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -181,25 +183,10 @@ class PreloadedPreambles:
             return None
         try:
             (work / "dump.tex").write_text(source, encoding="utf-8")
-            done = subprocess.run(
-                [
-                    "pdflatex",
-                    "-ini",
-                    "-recorder",
-                    "-interaction=batchmode",
-                    "-halt-on-error",
-                    f"-jobname={DUMP_NAME}",
-                    "&pdflatex",
-                    "dump.tex",
-                ],
-                cwd=work,
-                env=latex_environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=300,
-            )
-            if done.returncode != 0 or not (work / f"{DUMP_NAME}.fmt").is_file():
+            dump = ["pdflatex", "-ini", "-recorder", "-interaction=batchmode", "-halt-on-error"]
+            if not _quiet_pdflatex([*dump, f"-jobname={DUMP_NAME}", "&pdflatex", "dump.tex"], work):
+                return None
+            if not (work / f"{DUMP_NAME}.fmt").is_file() or not _typesets_alike(work, preamble):
                 return None
             paths = _inputs(work / f"{DUMP_NAME}.fls")
             name = _format_name(key, paths)
@@ -215,6 +202,42 @@ class PreloadedPreambles:
             shutil.rmtree(work, ignore_errors=True)
         _prune(self.folder)
         return name
+
+
+def _quiet_pdflatex(command: list[str], folder: Path, formats: Path | None = None) -> bool:
+    """Whether ``command`` (pdflatex) ran to a clean end in ``folder``."""
+    from generator.pdf import latex_environment
+
+    done = subprocess.run(
+        command,
+        cwd=folder,
+        env=latex_environment(formats),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=300,
+    )
+    return done.returncode == 0
+
+
+def _typesets_alike(work: Path, preamble: str) -> bool:
+    """Whether a page typeset from the format just dumped in ``work`` is, byte for byte, the
+    page plain pdflatex typesets from the same source: what the tests show for every layout,
+    checked on this machine's TeX before the format is used (a package that sets up something
+    a dump loses would show here)."""
+    from generator.pdf import BEGIN, END, latex_command
+
+    probe = f"{preamble}{BEGIN}{PROBE_PAGE}\n{END}\n"
+    pages = []
+    for name, preloaded in (("plain", None), ("preloaded", DUMP_NAME)):
+        folder = work / name
+        folder.mkdir()
+        tex = folder / "probe.tex"
+        tex.write_text(probe, encoding="utf-8")
+        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, work if preloaded else None):
+            return False
+        pages.append((folder / "probe.pdf").read_bytes())
+    return pages[0] == pages[1]
 
 
 def _inputs(recorder: Path) -> list[str]:

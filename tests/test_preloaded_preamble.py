@@ -65,8 +65,10 @@ def typeset(
     real = generator.pdf.latex_command
 
     def recorded(tex: Path, preloaded: str | None = None) -> list[str]:
-        commands.append(real(tex, preloaded))
-        return commands[-1]
+        command = real(tex, preloaded)
+        if tex.name != "probe.tex":  # a new format's probe page (``_typesets_alike``)
+            commands.append(command)
+        return command
 
     with monkeypatch.context() as patch:
         patch.setattr(generator.pdf, "latex_command", recorded)
@@ -112,7 +114,8 @@ def counting_dumps(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     real = subprocess.run
 
     def run(command, **kwargs):
-        dumps.append(command)
+        if "-ini" in command:
+            dumps.append(command)
         return real(command, **kwargs)
 
     monkeypatch.setattr(preloaded.subprocess, "run", run)
@@ -158,6 +161,30 @@ def test_a_format_is_made_once_and_made_anew_when_a_file_it_read_changes(
     assert len(dumps) == 2 and remade is not None and remade != with_package
     assert (folder / f"{remade}.fmt").is_file()
     assert sorted(folder.glob(".dump-*")) == [running]  # its own dump's folder is gone too
+
+
+@pytest.mark.pdf
+def test_a_format_whose_page_is_not_plain_pdflatexs_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each new format typesets a probe page both ways first: with the trailer ID's line dumped
+    (as if ``PER_RUN`` missed it, so the dump loses it), the pages differ and no format is kept."""
+    preamble = handout_preamble(tmp_path)
+    monkeypatch.setattr(preloaded, "PER_RUN", frozenset())
+    dumps = counting_dumps(monkeypatch)
+    probes: list[Path] = []
+    real = preloaded._typesets_alike
+
+    def probed(work: Path, text: str) -> bool:
+        alike = real(work, text)
+        probes.extend(sorted(work.glob("*/probe.pdf")))
+        return alike
+
+    monkeypatch.setattr(preloaded, "_typesets_alike", probed)
+    folder = tmp_path / "formats"
+    assert PreloadedPreambles(folder).format_for(preamble) is None
+    assert len(dumps) == 1 and len(probes) == 2  # dumped, and its page typeset both ways
+    assert not list(folder.glob("*.fmt")) and not list(folder.glob(".dump-*"))
 
 
 @pytest.mark.pdf
