@@ -7,7 +7,8 @@ preamble names: about 0.06 s of the 0.5 s a 25-student part takes, in each of th
 typeset the same bytes: what they typeset is the same source, and the state they reach after
 the preamble is the same state. ``tests/test_preloaded_preamble.py`` compares the PDFs and the
 positions files of both ways, byte for byte, for every layout; and on every machine a new format
-first typesets a probe page both ways, and is kept only if the two are the same bytes.
+first typesets a probe page both ways, and is kept only if the two are the same bytes (else it
+is marked unusable, and not made again until a file it read changes).
 
 What is dumped is the preamble's *preload*: its text up to its first line ``\\makeatletter``
 (the class, the packages, font declarations, plain settings). In the format, ``\\documentclass``
@@ -85,6 +86,8 @@ DUMP_NAME = "examgen-preamble"
 _CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
 #: The page ``_typesets_alike`` typesets both ways: text, bold, math and a symbol font.
 PROBE_PAGE = "Probe \\textbf{page} $\\frac{1}{2} \\le \\sqrt{x_1}$."
+#: What marks a format made and found unusable, until a file it read changes.
+UNUSABLE = ".unusable"
 #: Where a dump runs (a new folder in the formats' folder), and how old one may be before it is
 #: taken for the leftover of a build stopped while dumping (a dump takes under a second).
 DUMP_FOLDER = ".dump-"
@@ -143,7 +146,8 @@ class PreloadedPreambles:
             lock, found = self.known.setdefault(source, (threading.Lock(), []))
         with lock:
             if not found:
-                found.append(self._find(source) or self._make(source, preamble))
+                name = self._find(source)
+                found.append((self._make(source, preamble) if name is None else name) or None)
             return found[0]
 
     def forget(self, preamble: str) -> None:
@@ -163,14 +167,19 @@ class PreloadedPreambles:
         return hashlib.sha256(f"{_DUMP_VERSION}\0{source}".encode()).hexdigest()[:16]
 
     def _find(self, source: str) -> str | None:
-        """The format made from ``source`` and from the files as they are now, if there is one."""
+        """The format made from ``source`` and from the files as they are now, if there is one;
+        ``""`` if one was made from them and found unusable (``_typesets_alike``); else None."""
         key = self._key(source)
         try:
             paths = json.loads((self.folder / f"{key}.inputs").read_text(encoding="utf-8"))
             name = _format_name(key, paths)
         except (OSError, ValueError, TypeError):
             return None
-        return name if name is not None and (self.folder / f"{name}.fmt").is_file() else None
+        if name is None:
+            return None
+        if (self.folder / f"{name}{UNUSABLE}").is_file():
+            return ""
+        return name if (self.folder / f"{name}.fmt").is_file() else None
 
     def _make(self, source: str, preamble: str) -> str | None:
         """Dump ``source`` (``preamble``'s) into a new format; None when TeX or the cache folder
@@ -186,13 +195,17 @@ class PreloadedPreambles:
             dump = ["pdflatex", "-ini", "-recorder", "-interaction=batchmode", "-halt-on-error"]
             if not _quiet_pdflatex([*dump, f"-jobname={DUMP_NAME}", "&pdflatex", "dump.tex"], work):
                 return None
-            if not (work / f"{DUMP_NAME}.fmt").is_file() or not _typesets_alike(work, preamble):
+            if not (work / f"{DUMP_NAME}.fmt").is_file():
                 return None
             paths = _inputs(work / f"{DUMP_NAME}.fls")
             name = _format_name(key, paths)
             if name is None:
                 return None
-            os.replace(work / f"{DUMP_NAME}.fmt", self.folder / f"{name}.fmt")
+            if _typesets_alike(work, preamble):
+                os.replace(work / f"{DUMP_NAME}.fmt", self.folder / f"{name}.fmt")
+            else:  # remembered, so that later builds do not dump and probe it again
+                (self.folder / f"{name}{UNUSABLE}").touch()
+                name = None
             listing = work / "inputs"
             listing.write_text(json.dumps(paths), encoding="utf-8")
             os.replace(listing, self.folder / f"{key}.inputs")
@@ -271,17 +284,16 @@ def _format_name(key: str, paths: list[str]) -> str | None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the ``KEPT_FORMATS`` newest formats (and the lists of the files they read): the
-    others belong to an older TeX Live or an older examgen (a format still in use is made again
-    when next needed). A dump's folder
-    older than ``STALE_DUMP_SECONDS`` was left by a build stopped while dumping."""
+    """Keep the ``KEPT_FORMATS`` newest formats, or marks of unusable ones (and the lists of the
+    files they read): the others belong to an older TeX Live or an older examgen (a format still
+    in use is made again when next needed). A dump's folder older than ``STALE_DUMP_SECONDS``
+    was left by a build stopped while dumping."""
     try:
-        formats = sorted(
-            folder.glob(f"{PREFIX}*.fmt"), key=lambda p: p.stat().st_mtime_ns, reverse=True
-        )
-        for old in formats[KEPT_FORMATS:]:
+        made = [*folder.glob(f"{PREFIX}*.fmt"), *folder.glob(f"{PREFIX}*{UNUSABLE}")]
+        made.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in made[KEPT_FORMATS:]:
             old.unlink()
-        kept = {path.stem[len(PREFIX) :].split("-")[0] for path in formats[:KEPT_FORMATS]}
+        kept = {path.stem[len(PREFIX) :].split("-")[0] for path in made[:KEPT_FORMATS]}
         for listing in folder.glob("*.inputs"):
             if listing.stem not in kept:
                 listing.unlink()

@@ -23,6 +23,7 @@ from generator.preloaded_preamble import (
     NOT_DUMPABLE,
     PER_RUN,
     PREFIX,
+    UNUSABLE,
     PreloadedPreambles,
     _format_name,
     _prune,
@@ -185,6 +186,9 @@ def test_a_format_whose_page_is_not_plain_pdflatexs_is_not_used(
     assert PreloadedPreambles(folder).format_for(preamble) is None
     assert len(dumps) == 1 and len(probes) == 2  # dumped, and its page typeset both ways
     assert not list(folder.glob("*.fmt")) and not list(folder.glob(".dump-*"))
+    # Remembered: the next build does not dump and probe it again (until TeX's files change).
+    assert PreloadedPreambles(folder).format_for(preamble) is None
+    assert len(dumps) == 1
 
 
 @pytest.mark.pdf
@@ -213,16 +217,15 @@ def test_a_damaged_format_is_typeset_without_and_made_again(
 def test_the_newest_formats_and_their_lists_are_kept(tmp_path: Path) -> None:
     """Formats of an older TeX Live or examgen go when a new one is made, oldest first."""
     count = KEPT_FORMATS + 3
-    for i in range(count):
+    names = []
+    for i in range(count):  # every third one a mark of an unusable format
         (tmp_path / f"key{i}.inputs").write_text("[]", encoding="utf-8")
-        made = tmp_path / f"{PREFIX}key{i}-{i:016x}.fmt"
-        made.write_bytes(b"format")
-        os.utime(made, ns=(i * 10**9, i * 10**9))
+        names.append(f"{PREFIX}key{i}-{i:016x}" + (UNUSABLE if i % 3 == 0 else ".fmt"))
+        (tmp_path / names[-1]).write_bytes(b"format")
+        os.utime(tmp_path / names[-1], ns=(i * 10**9, i * 10**9))
     _prune(tmp_path)
     newest = range(count - KEPT_FORMATS, count)
-    assert sorted(p.name for p in tmp_path.glob("*.fmt")) == [
-        f"{PREFIX}key{i}-{i:016x}.fmt" for i in newest
-    ]
+    assert sorted(p.name for p in tmp_path.glob(f"{PREFIX}*")) == [names[i] for i in newest]
     assert sorted(p.name for p in tmp_path.glob("*.inputs")) == [f"key{i}.inputs" for i in newest]
 
 
