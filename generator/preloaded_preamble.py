@@ -201,7 +201,10 @@ class PreloadedPreambles:
             name = _format_name(key, paths)
             if name is None:
                 return None
-            if _typesets_alike(work, preamble):
+            alike = _typesets_alike(work, preamble)
+            if alike is None:  # no verdict (a probe run stopped, e.g. by Ctrl-C): none kept
+                return None
+            if alike:
                 os.replace(work / f"{DUMP_NAME}.fmt", self.folder / f"{name}.fmt")
             else:  # remembered, so that later builds do not dump and probe it again
                 (self.folder / f"{name}{UNUSABLE}").touch()
@@ -233,11 +236,13 @@ def _quiet_pdflatex(command: list[str], folder: Path, formats: Path | None = Non
     return done.returncode == 0
 
 
-def _typesets_alike(work: Path, preamble: str) -> bool:
+def _typesets_alike(work: Path, preamble: str) -> bool | None:
     """Whether a page typeset from the format just dumped in ``work`` is, byte for byte, the
     page plain pdflatex typesets from the same source: what the tests show for every layout,
     checked on this machine's TeX before the format is used (a package that sets up something
-    a dump loses would show here)."""
+    a dump loses would show here). None when a page was not typeset (a run stopped or failed):
+    no verdict, which ``_make`` must not remember, or a Ctrl-C during the probe would keep
+    formats off until TeX's files change."""
     from generator.pdf import BEGIN, END, latex_command
 
     probe = f"{preamble}{BEGIN}{PROBE_PAGE}\n{END}\n"
@@ -248,7 +253,7 @@ def _typesets_alike(work: Path, preamble: str) -> bool:
         tex = folder / "probe.tex"
         tex.write_text(probe, encoding="utf-8")
         if not _quiet_pdflatex(latex_command(tex, preloaded), folder, work if preloaded else None):
-            return False
+            return None
         pages.append((folder / "probe.pdf").read_bytes())
     return pages[0] == pages[1]
 

@@ -192,6 +192,31 @@ def test_a_format_whose_page_is_not_plain_pdflatexs_is_not_used(
 
 
 @pytest.mark.pdf
+def test_a_probe_stopped_midway_is_no_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe page's run that does not end cleanly (Ctrl-C reaches pdflatex too) says nothing
+    about the format: it is not kept, and not marked unusable either, so the next build makes
+    it (a remembered mark would keep formats off until a file TeX read changes)."""
+    preamble = handout_preamble(tmp_path)
+    real = preloaded._quiet_pdflatex
+
+    def interrupted(command: list[str], folder: Path, formats: Path | None = None) -> bool:
+        if command[-1] == "probe.tex" and formats is not None:
+            return False  # as pdflatex stopped by SIGINT returns
+        return real(command, folder, formats)
+
+    folder = tmp_path / "formats"
+    with monkeypatch.context() as patch:
+        patch.setattr(preloaded, "_quiet_pdflatex", interrupted)
+        assert PreloadedPreambles(folder).format_for(preamble) is None
+    assert not list(folder.glob(f"*{UNUSABLE}")) and not list(folder.glob("*.fmt"))
+    assert not list(folder.glob(".dump-*"))
+    made = PreloadedPreambles(folder).format_for(preamble)
+    assert made is not None and (folder / f"{made}.fmt").is_file()
+
+
+@pytest.mark.pdf
 def test_a_damaged_format_is_typeset_without_and_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
