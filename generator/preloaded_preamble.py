@@ -23,7 +23,8 @@ format, its lines numbered alike for error messages. Two kinds of line are not d
 Formats are kept in examgen's cache folder (``generator.template_cache.cache_dir``;
 ``EXAMGEN_CACHE_DIR=`` turns them off), named by the preload and by every file the dump read
 (TeX's ``-recorder`` list: the class, the packages, the base format, ``texmf.cnf``) with its size
-and time, and by the pdfTeX program's: a TeX Live update makes a new one. Like the compiled
+and time and where TeX finds its name now, and by the pdfTeX program's: a TeX Live update, or a
+package installed in ``~/texmf``, makes a new one. Like the compiled
 templates, a format is a convenience, never a condition: when one cannot be made or found, the
 run starts from plain pdflatex, and the bytes are the same.
 """
@@ -275,7 +276,8 @@ def _inputs(recorder: Path) -> list[str]:
 
 def _format_name(key: str, paths: list[str]) -> str | None:
     """The name of the format of ``key`` made from ``paths`` as they are now: each file's size
-    and time go into it, so a file changed since names a format that does not exist yet."""
+    and time go into it, so a file changed since names a format that does not exist yet; and
+    so does where pdflatex finds each file's name now (``_found_now``)."""
     if not isinstance(paths, list) or not paths:
         return None
     digest = hashlib.sha256()
@@ -285,7 +287,33 @@ def _format_name(key: str, paths: list[str]) -> str | None:
         except (OSError, TypeError, ValueError):
             return None
         digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode(errors="replace"))
+    found = _found_now(paths)
+    if found is None:
+        return None
+    digest.update(found)
     return f"{PREFIX}{key}-{digest.hexdigest()[:16]}"
+
+
+def _found_now(paths: list[str]) -> bytes | None:
+    """Where pdflatex's search (kpathsea's) finds the files' names now: a file put where it
+    looks first (a package installed in TEXMFHOME, a TEXINPUTS set, a new ls-R) shadows a file
+    the dump read without changing it, and a plain run reads the new one. None: no kpsewhich."""
+    from generator.pdf import latex_environment
+
+    names = sorted({os.path.basename(path) for path in paths})
+    try:
+        done = subprocess.run(
+            ["kpsewhich", "-engine=pdftex", "-progname=pdflatex", *names],
+            cwd=os.sep,  # not the caller's folder: "." is on TeX's search path
+            env=latex_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # Not every name is found (the pdfTeX program's is not a TeX file): the exit status says so.
+    return f"{done.returncode}\0".encode() + done.stdout
 
 
 def _prune(folder: Path) -> None:

@@ -165,6 +165,30 @@ def test_a_format_is_made_once_and_made_anew_when_a_file_it_read_changes(
 
 
 @pytest.mark.pdf
+def test_a_file_put_where_tex_looks_first_makes_a_new_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class installed in TEXMFHOME after the format was made changes no file the dump read,
+    but plain pdflatex reads it instead: the format found must be one that read it too."""
+    preamble = handout_preamble(tmp_path)
+    monkeypatch.setenv("TEXMFHOME", str(tmp_path / "texmf"))
+    folder = tmp_path / "formats"
+    dumps = counting_dumps(monkeypatch)
+    first = PreloadedPreambles(folder).format_for(preamble)
+    assert first is not None and len(dumps) == 1
+    system = subprocess.run(
+        ["kpsewhich", "exam.cls"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    installed = tmp_path / "texmf" / "tex" / "latex" / "exam" / "exam.cls"
+    installed.parent.mkdir(parents=True)
+    installed.write_bytes(Path(system).read_bytes())
+    again = PreloadedPreambles(folder).format_for(preamble)
+    assert len(dumps) == 2 and again is not None and again != first
+    [listing] = folder.glob("*.inputs")
+    assert str(installed) in json.loads(listing.read_text(encoding="utf-8"))
+
+
+@pytest.mark.pdf
 def test_a_format_whose_page_is_not_plain_pdflatexs_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
