@@ -381,6 +381,7 @@ class LatexRuns:
 
 _FILE_LINE_RE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$")
 _LINE_RE = re.compile(r"^l\.(?P<line>\d+)")
+MEMORY_STATS = "Here is how much of TeX's memory you used"
 
 
 def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
@@ -390,6 +391,10 @@ def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
         m = _FILE_LINE_RE.match(text)
         if text.startswith("!") or (m and not text.startswith("(")):
             excerpt = [t for t in lines[i : i + 12] if t.strip()]
+            # TeX's memory statistics (an error with no source line, such as a runaway
+            # argument, ends the log with them) explain nothing, and differ with a format.
+            stats = next((k for k, t in enumerate(excerpt) if t.startswith(MEMORY_STATS)), None)
+            excerpt = excerpt[:stats]
             cut = next((k for k, t in enumerate(excerpt) if _LINE_RE.match(t)), None)
             if cut is not None:  # keep "l.N <source>" and its continuation line, if any
                 more = excerpt[cut + 1 : cut + 2]
