@@ -321,9 +321,10 @@ class LatexRuns:
     def _format_failed(self, index: int) -> bool:
         """Whether job ``index`` failed without a log, which pdflatex writes as soon as its
         format is loaded: the format is damaged, or was deleted since it was found (by another
-        build making room). Then it is forgotten, and the job runs again without one."""
-        job = self.jobs[index]
-        if not self.returncodes[index] or job.tex.with_suffix(".log").exists():
+        build making room). Then it is forgotten, and the job runs again without one. A run
+        killed by a signal (Ctrl-C, or ``stop``) while loading its format says nothing of it."""
+        job, returncode = self.jobs[index], self.returncodes[index]
+        if not returncode or returncode < 0 or job.tex.with_suffix(".log").exists():
             return False
         assert self.preambles is not None
         self.preambles.forget(job.preamble)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -261,6 +262,32 @@ def test_a_damaged_format_is_typeset_without_and_made_again(
     assert not any(path.exists() for path in formats)
     build(load_spec(spec), SEED, STUDENTS, tmp_path / "b", pdf=True)
     assert sorted((cache / "formats").glob("*.fmt")) == formats
+
+
+@pytest.mark.parametrize(("returncode", "damaged"), [(1, True), (-2, False), (-9, False)])
+def test_only_a_run_that_ended_itself_without_a_log_finds_its_format_damaged(
+    tmp_path: Path, returncode: int, damaged: bool
+) -> None:
+    """pdflatex that cannot load its format exits 1 before writing a log; one killed while
+    loading it (Ctrl-C: SIGINT; ``LatexRuns.stop``: SIGKILL) also leaves no log, but the format
+    is sound and must not be deleted (the next build would dump it again)."""
+    from generator.pdf import Batch, Job, LatexRuns
+
+    preamble = "\\documentclass{exam}\n\\makeatletter\n"
+    formats = PreloadedPreambles(tmp_path / "formats")
+    formats.folder.mkdir()
+    name = f"{PREFIX}key-0"
+    (formats.folder / f"{name}.fmt").write_bytes(b"format")
+    source = dump_source(preamble)
+    assert source is not None
+    formats.known[source] = (threading.Lock(), [name])
+    runs = LatexRuns(lambda job, tick: None, preambles=formats)
+    tex = tmp_path / "handouts-1.tex"
+    runs.jobs.append(Job("handouts", "exams", tex, Batch("", (), ()), range(0), preamble=preamble))
+    runs.returncodes.append(returncode)  # how the run (never started) ended
+    assert runs._format_failed(0) is damaged
+    assert (formats.folder / f"{name}.fmt").exists() is not damaged
+    assert formats.format_for(preamble) == (None if damaged else name)
 
 
 def test_the_newest_formats_and_their_lists_are_kept(tmp_path: Path) -> None:
