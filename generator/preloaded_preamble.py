@@ -127,7 +127,8 @@ class PreloadedPreambles:
     needs it; the others wait for it. Thread-safe: runs start from their own threads."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        # Absolute: pdflatex looks for formats here (TEXFORMATS) from its own working folder.
+        self.folder = folder.absolute()
         self.lock = threading.Lock()
         self.known: dict[str, tuple[threading.Lock, list[str | None]]] = {}
 
