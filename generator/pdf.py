@@ -171,7 +171,7 @@ def batch_document(sources: Sequence[str], where: Sequence[str]) -> Batch:
 # --- running pdflatex ---------------------------------------------------------------------------
 def latex_command(tex: Path, preloaded: str | None = None) -> list[str]:
     """pdflatex on ``tex``, from the format named ``preloaded`` (``generator.preloaded_preamble``)
-    when one is given."""
+    when one is given: a name found on TEXFORMATS, or the format's path without ``.fmt``."""
     return [
         "pdflatex",
         *([f"-fmt={preloaded}"] if preloaded else []),
@@ -339,7 +339,7 @@ class LatexRuns:
             if self.cancelled.is_set():
                 return False
             proc = subprocess.Popen(
-                latex_command(job.tex, preloaded),
+                latex_command(job.tex, str(formats / preloaded) if formats and preloaded else None),
                 cwd=job.tex.parent,
                 env=latex_environment(formats),
                 stdin=subprocess.DEVNULL,

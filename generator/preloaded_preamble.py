@@ -127,7 +127,8 @@ class PreloadedPreambles:
     needs it; the others wait for it. Thread-safe: runs start from their own threads."""
 
     def __init__(self, folder: Path) -> None:
-        # Absolute: pdflatex looks for formats here (TEXFORMATS) from its own working folder.
+        # Runs name a format by its absolute path: pdflatex runs in its own folder, and a path on
+        # TEXFORMATS is parsed (":", ";", "$", "{a,b}" in it would name other folders).
         self.folder = folder.absolute()
         self.lock = threading.Lock()
         self.known: dict[str, tuple[threading.Lock, list[str | None]]] = {}
@@ -249,12 +250,13 @@ def _typesets_alike(work: Path, preamble: str) -> bool | None:
 
     probe = f"{preamble}{BEGIN}{PROBE_PAGE}\n{END}\n"
     pages = []
-    for name, preloaded in (("plain", None), ("preloaded", DUMP_NAME)):
+    for name, preloaded in (("plain", None), ("preloaded", str(work / DUMP_NAME))):
         folder = work / name
         folder.mkdir()
         tex = folder / "probe.tex"
         tex.write_text(probe, encoding="utf-8")
-        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, work if preloaded else None):
+        formats = work if preloaded else None
+        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, formats):
             return None
         pages.append((folder / "probe.pdf").read_bytes())
     return pages[0] == pages[1]

@@ -190,18 +190,20 @@ def test_a_file_put_where_tex_looks_first_makes_a_new_format(
 
 
 @pytest.mark.pdf
-def test_a_relative_cache_folder_has_formats_too(
+def test_a_relative_or_oddly_named_cache_folder_has_formats_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``EXAMGEN_CACHE_DIR=.cache``: pdflatex runs in its own folder, where a relative formats
-    folder names nothing; the format must still be found by the probe and by every run."""
+    folder names nothing; and TeX reads a folder list (TEXFORMATS) with ":", ";", "$" and
+    "{a,b}" of its own. The format must still be found by the probe and by every run."""
     preamble = handout_preamble(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("EXAMGEN_CACHE_DIR", ".cache")
+    odd = "a:b;{c,d}$e/.cache"
+    monkeypatch.setenv("EXAMGEN_CACHE_DIR", odd)
     formats = PreloadedPreambles.in_cache()
     assert formats is not None
     made = formats.format_for(preamble)
-    assert made is not None and (tmp_path / ".cache" / "formats" / f"{made}.fmt").is_file()
+    assert made is not None and (tmp_path / odd / "formats" / f"{made}.fmt").is_file()
 
 
 @pytest.mark.pdf
