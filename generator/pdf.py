@@ -171,7 +171,7 @@ def batch_document(sources: Sequence[str], where: Sequence[str]) -> Batch:
 # --- running pdflatex ---------------------------------------------------------------------------
 def latex_command(tex: Path, preloaded: str | None = None) -> list[str]:
     """pdflatex on ``tex``, from the format named ``preloaded`` (``generator.preloaded_preamble``)
-    when one is given."""
+    when one is given: a name found on TEXFORMATS, or the format's path without ``.fmt``."""
     return [
         "pdflatex",
         *([f"-fmt={preloaded}"] if preloaded else []),
@@ -321,9 +321,10 @@ class LatexRuns:
     def _format_failed(self, index: int) -> bool:
         """Whether job ``index`` failed without a log, which pdflatex writes as soon as its
         format is loaded: the format is damaged, or was deleted since it was found (by another
-        build making room). Then it is forgotten, and the job runs again without one."""
-        job = self.jobs[index]
-        if not self.returncodes[index] or job.tex.with_suffix(".log").exists():
+        build making room). Then it is forgotten, and the job runs again without one. A run
+        killed by a signal (Ctrl-C, or ``stop``) while loading its format says nothing of it."""
+        job, returncode = self.jobs[index], self.returncodes[index]
+        if not returncode or returncode < 0 or job.tex.with_suffix(".log").exists():
             return False
         assert self.preambles is not None
         self.preambles.forget(job.preamble)
@@ -338,7 +339,7 @@ class LatexRuns:
             if self.cancelled.is_set():
                 return False
             proc = subprocess.Popen(
-                latex_command(job.tex, preloaded),
+                latex_command(job.tex, str(formats / preloaded) if formats and preloaded else None),
                 cwd=job.tex.parent,
                 env=latex_environment(formats),
                 stdin=subprocess.DEVNULL,
@@ -381,6 +382,7 @@ class LatexRuns:
 
 _FILE_LINE_RE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$")
 _LINE_RE = re.compile(r"^l\.(?P<line>\d+)")
+MEMORY_STATS = "Here is how much of TeX's memory you used"
 
 
 def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
@@ -390,6 +392,10 @@ def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
         m = _FILE_LINE_RE.match(text)
         if text.startswith("!") or (m and not text.startswith("(")):
             excerpt = [t for t in lines[i : i + 12] if t.strip()]
+            # TeX's memory statistics (an error with no source line, such as a runaway
+            # argument, ends the log with them) explain nothing, and differ with a format.
+            stats = next((k for k, t in enumerate(excerpt) if t.startswith(MEMORY_STATS)), None)
+            excerpt = excerpt[:stats]
             cut = next((k for k, t in enumerate(excerpt) if _LINE_RE.match(t)), None)
             if cut is not None:  # keep "l.N <source>" and its continuation line, if any
                 more = excerpt[cut + 1 : cut + 2]

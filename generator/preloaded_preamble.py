@@ -23,7 +23,8 @@ format, its lines numbered alike for error messages. Two kinds of line are not d
 Formats are kept in examgen's cache folder (``generator.template_cache.cache_dir``;
 ``EXAMGEN_CACHE_DIR=`` turns them off), named by the preload and by every file the dump read
 (TeX's ``-recorder`` list: the class, the packages, the base format, ``texmf.cnf``) with its size
-and time, and by the pdfTeX program's: a TeX Live update makes a new one. Like the compiled
+and time and where TeX finds its name now, and by the pdfTeX program's: a TeX Live update, or a
+package installed in ``~/texmf``, makes a new one. Like the compiled
 templates, a format is a convenience, never a condition: when one cannot be made or found, the
 run starts from plain pdflatex, and the bytes are the same.
 """
@@ -126,7 +127,9 @@ class PreloadedPreambles:
     needs it; the others wait for it. Thread-safe: runs start from their own threads."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        # Runs name a format by its absolute path: pdflatex runs in its own folder, and a path on
+        # TEXFORMATS is parsed (":", ";", "$", "{a,b}" in it would name other folders).
+        self.folder = folder.absolute()
         self.lock = threading.Lock()
         self.known: dict[str, tuple[threading.Lock, list[str | None]]] = {}
 
@@ -201,7 +204,10 @@ class PreloadedPreambles:
             name = _format_name(key, paths)
             if name is None:
                 return None
-            if _typesets_alike(work, preamble):
+            alike = _typesets_alike(work, preamble)
+            if alike is None:  # no verdict (a probe run stopped, e.g. by Ctrl-C): none kept
+                return None
+            if alike:
                 os.replace(work / f"{DUMP_NAME}.fmt", self.folder / f"{name}.fmt")
             else:  # remembered, so that later builds do not dump and probe it again
                 (self.folder / f"{name}{UNUSABLE}").touch()
@@ -233,22 +239,25 @@ def _quiet_pdflatex(command: list[str], folder: Path, formats: Path | None = Non
     return done.returncode == 0
 
 
-def _typesets_alike(work: Path, preamble: str) -> bool:
+def _typesets_alike(work: Path, preamble: str) -> bool | None:
     """Whether a page typeset from the format just dumped in ``work`` is, byte for byte, the
     page plain pdflatex typesets from the same source: what the tests show for every layout,
     checked on this machine's TeX before the format is used (a package that sets up something
-    a dump loses would show here)."""
+    a dump loses would show here). None when a page was not typeset (a run stopped or failed):
+    no verdict, which ``_make`` must not remember, or a Ctrl-C during the probe would keep
+    formats off until TeX's files change."""
     from generator.pdf import BEGIN, END, latex_command
 
     probe = f"{preamble}{BEGIN}{PROBE_PAGE}\n{END}\n"
     pages = []
-    for name, preloaded in (("plain", None), ("preloaded", DUMP_NAME)):
+    for name, preloaded in (("plain", None), ("preloaded", str(work / DUMP_NAME))):
         folder = work / name
         folder.mkdir()
         tex = folder / "probe.tex"
         tex.write_text(probe, encoding="utf-8")
-        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, work if preloaded else None):
-            return False
+        formats = work if preloaded else None
+        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, formats):
+            return None
         pages.append((folder / "probe.pdf").read_bytes())
     return pages[0] == pages[1]
 
@@ -270,7 +279,8 @@ def _inputs(recorder: Path) -> list[str]:
 
 def _format_name(key: str, paths: list[str]) -> str | None:
     """The name of the format of ``key`` made from ``paths`` as they are now: each file's size
-    and time go into it, so a file changed since names a format that does not exist yet."""
+    and time go into it, so a file changed since names a format that does not exist yet; and
+    so does where pdflatex finds each file's name now (``_found_now``)."""
     if not isinstance(paths, list) or not paths:
         return None
     digest = hashlib.sha256()
@@ -280,7 +290,33 @@ def _format_name(key: str, paths: list[str]) -> str | None:
         except (OSError, TypeError, ValueError):
             return None
         digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode(errors="replace"))
+    found = _found_now(paths)
+    if found is None:
+        return None
+    digest.update(found)
     return f"{PREFIX}{key}-{digest.hexdigest()[:16]}"
+
+
+def _found_now(paths: list[str]) -> bytes | None:
+    """Where pdflatex's search (kpathsea's) finds the files' names now: a file put where it
+    looks first (a package installed in TEXMFHOME, a TEXINPUTS set, a new ls-R) shadows a file
+    the dump read without changing it, and a plain run reads the new one. None: no kpsewhich."""
+    from generator.pdf import latex_environment
+
+    names = sorted({os.path.basename(path) for path in paths})
+    try:
+        done = subprocess.run(
+            ["kpsewhich", "-engine=pdftex", "-progname=pdflatex", *names],
+            cwd=os.sep,  # not the caller's folder: "." is on TeX's search path
+            env=latex_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # Not every name is found (the pdfTeX program's is not a TeX file): the exit status says so.
+    return f"{done.returncode}\0".encode() + done.stdout
 
 
 def _prune(folder: Path) -> None:

@@ -165,6 +165,31 @@ def test_latex_error_names_student_question_and_own_line(tmp_path: Path) -> None
     assert "memory" not in message
 
 
+RUNAWAY_LOG = """! File ended while scanning use of \\textbf .
+<inserted text>
+                \\par
+<*> handouts-1.tex
+
+Here is how much of TeX's memory you used:
+ {strings} strings out of 478051
+ 72104 string characters out of 5840942
+ 1876330 words of memory out of 5000000
+
+!  ==> Fatal error occurred, no output PDF file produced!
+"""
+
+
+def test_an_error_without_a_source_line_leaves_out_tex_memory_statistics() -> None:
+    """A runaway argument's error has no ``l.N`` line: its excerpt used to run on into TeX's
+    memory statistics, which differ between a run from a format and a plain one (so the same
+    error read differently with ``EXAMGEN_CACHE_DIR=``)."""
+    plain = log_excerpt(RUNAWAY_LOG.format(strings=4904), "handouts-1.tex")
+    preloaded = log_excerpt(RUNAWAY_LOG.format(strings=802), "handouts-1.tex")
+    assert plain == preloaded
+    assert plain[1][0] == "! File ended while scanning use of \\textbf ."
+    assert not any("memory" in line or "strings" in line for line in plain[1])
+
+
 def test_errors_outside_any_student_blame_the_template() -> None:
     batch = batch_document(sources(["a"]), ["a"])
     assert locate(batch, 3, []) == (-1, -1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -165,6 +166,47 @@ def test_a_format_is_made_once_and_made_anew_when_a_file_it_read_changes(
 
 
 @pytest.mark.pdf
+def test_a_file_put_where_tex_looks_first_makes_a_new_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class installed in TEXMFHOME after the format was made changes no file the dump read,
+    but plain pdflatex reads it instead: the format found must be one that read it too."""
+    preamble = handout_preamble(tmp_path)
+    monkeypatch.setenv("TEXMFHOME", str(tmp_path / "texmf"))
+    folder = tmp_path / "formats"
+    dumps = counting_dumps(monkeypatch)
+    first = PreloadedPreambles(folder).format_for(preamble)
+    assert first is not None and len(dumps) == 1
+    system = subprocess.run(
+        ["kpsewhich", "exam.cls"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    installed = tmp_path / "texmf" / "tex" / "latex" / "exam" / "exam.cls"
+    installed.parent.mkdir(parents=True)
+    installed.write_bytes(Path(system).read_bytes())
+    again = PreloadedPreambles(folder).format_for(preamble)
+    assert len(dumps) == 2 and again is not None and again != first
+    [listing] = folder.glob("*.inputs")
+    assert str(installed) in json.loads(listing.read_text(encoding="utf-8"))
+
+
+@pytest.mark.pdf
+def test_a_relative_or_oddly_named_cache_folder_has_formats_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``EXAMGEN_CACHE_DIR=.cache``: pdflatex runs in its own folder, where a relative formats
+    folder names nothing; and TeX reads a folder list (TEXFORMATS) with ":", ";", "$" and
+    "{a,b}" of its own. The format must still be found by the probe and by every run."""
+    preamble = handout_preamble(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    odd = "a:b;{c,d}$e/.cache"
+    monkeypatch.setenv("EXAMGEN_CACHE_DIR", odd)
+    formats = PreloadedPreambles.in_cache()
+    assert formats is not None
+    made = formats.format_for(preamble)
+    assert made is not None and (tmp_path / odd / "formats" / f"{made}.fmt").is_file()
+
+
+@pytest.mark.pdf
 def test_a_format_whose_page_is_not_plain_pdflatexs_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -192,6 +234,31 @@ def test_a_format_whose_page_is_not_plain_pdflatexs_is_not_used(
 
 
 @pytest.mark.pdf
+def test_a_probe_stopped_midway_is_no_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe page's run that does not end cleanly (Ctrl-C reaches pdflatex too) says nothing
+    about the format: it is not kept, and not marked unusable either, so the next build makes
+    it (a remembered mark would keep formats off until a file TeX read changes)."""
+    preamble = handout_preamble(tmp_path)
+    real = preloaded._quiet_pdflatex
+
+    def interrupted(command: list[str], folder: Path, formats: Path | None = None) -> bool:
+        if command[-1] == "probe.tex" and formats is not None:
+            return False  # as pdflatex stopped by SIGINT returns
+        return real(command, folder, formats)
+
+    folder = tmp_path / "formats"
+    with monkeypatch.context() as patch:
+        patch.setattr(preloaded, "_quiet_pdflatex", interrupted)
+        assert PreloadedPreambles(folder).format_for(preamble) is None
+    assert not list(folder.glob(f"*{UNUSABLE}")) and not list(folder.glob("*.fmt"))
+    assert not list(folder.glob(".dump-*"))
+    made = PreloadedPreambles(folder).format_for(preamble)
+    assert made is not None and (folder / f"{made}.fmt").is_file()
+
+
+@pytest.mark.pdf
 def test_a_damaged_format_is_typeset_without_and_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,6 +279,32 @@ def test_a_damaged_format_is_typeset_without_and_made_again(
     assert not any(path.exists() for path in formats)
     build(load_spec(spec), SEED, STUDENTS, tmp_path / "b", pdf=True)
     assert sorted((cache / "formats").glob("*.fmt")) == formats
+
+
+@pytest.mark.parametrize(("returncode", "damaged"), [(1, True), (-2, False), (-9, False)])
+def test_only_a_run_that_ended_itself_without_a_log_finds_its_format_damaged(
+    tmp_path: Path, returncode: int, damaged: bool
+) -> None:
+    """pdflatex that cannot load its format exits 1 before writing a log; one killed while
+    loading it (Ctrl-C: SIGINT; ``LatexRuns.stop``: SIGKILL) also leaves no log, but the format
+    is sound and must not be deleted (the next build would dump it again)."""
+    from generator.pdf import Batch, Job, LatexRuns
+
+    preamble = "\\documentclass{exam}\n\\makeatletter\n"
+    formats = PreloadedPreambles(tmp_path / "formats")
+    formats.folder.mkdir()
+    name = f"{PREFIX}key-0"
+    (formats.folder / f"{name}.fmt").write_bytes(b"format")
+    source = dump_source(preamble)
+    assert source is not None
+    formats.known[source] = (threading.Lock(), [name])
+    runs = LatexRuns(lambda job, tick: None, preambles=formats)
+    tex = tmp_path / "handouts-1.tex"
+    runs.jobs.append(Job("handouts", "exams", tex, Batch("", (), ()), range(0), preamble=preamble))
+    runs.returncodes.append(returncode)  # how the run (never started) ended
+    assert runs._format_failed(0) is damaged
+    assert (formats.folder / f"{name}.fmt").exists() is not damaged
+    assert formats.format_for(preamble) == (None if damaged else name)
 
 
 def test_the_newest_formats_and_their_lists_are_kept(tmp_path: Path) -> None:
