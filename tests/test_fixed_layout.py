@@ -5,11 +5,14 @@ real build of the default quiz (bench/bench_layout.py checks a class of 300 the 
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from generator.build import build
 from generator.cli import main
@@ -205,3 +208,34 @@ def test_a_long_title_never_prints_over_the_course_or_date(tmp_path) -> None:
 
     course, middle, date = span("DSC 140B"), span(title[:20]), span("2026-12-01")
     assert course[1] < middle[0] and span(title[-10:])[1] < date[0], (course, middle, date)
+
+
+def test_a_long_name_on_the_answer_sheet_moves_no_bubble(tmp_path) -> None:
+    """The answer sheet prints the name and ID beside its title. A name too long for that line
+    is scaled down to fit it, printed whole: it wrapped, moved every bubble below it, and the
+    build stopped blaming question 1 ("a variant outgrew its page")."""
+    spec = tmp_path / "sheet.toml"
+    spec.write_text(
+        DEFAULT_SPEC.read_text(encoding="utf-8").replace(
+            'date = ""', 'date = ""\nanswer_sheet = true'
+        ),
+        encoding="utf-8",
+    )
+    long_name = "Ngọc " + "A" * 300
+    students = [Student("s1", "Ann"), Student("s2", long_name)]
+    folder = build(load_spec(spec), 1, students, tmp_path / "out", pdf=True)
+    sheets = json.loads((folder / "sheets.json").read_text(encoding="utf-8"))
+    for what, (pages, distance, _) in spread(sheets).items():
+        assert pages == 1 and distance <= 1.0, (what, pages, distance)
+    pdf = folder / "exams" / "s2.pdf"
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, 1 + len(PdfReader(pdf).pages))
+    ]
+    [sheet] = [t for t in texts if "Answer sheet" in t]
+    assert "A" * 300 in re.sub(r"\s", "", sheet)
