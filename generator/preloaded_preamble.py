@@ -323,19 +323,30 @@ def _prune(folder: Path) -> None:
     """Keep the ``KEPT_FORMATS`` newest formats, or marks of unusable ones (and the lists of the
     files they read): the others belong to an older TeX Live or an older examgen (a format still
     in use is made again when next needed). A dump's folder older than ``STALE_DUMP_SECONDS``
-    was left by a build stopped while dumping."""
+    was left by a build stopped while dumping. Whatever cannot be removed (a folder of the
+    user's with such a name) is left, and the rest is still pruned."""
     try:
         made = [*folder.glob(f"{PREFIX}*.fmt"), *folder.glob(f"{PREFIX}*{UNUSABLE}")]
-        made.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in made[KEPT_FORMATS:]:
-            old.unlink()
-        kept = {path.stem[len(PREFIX) :].split("-")[0] for path in made[:KEPT_FORMATS]}
-        for listing in folder.glob("*.inputs"):
-            if listing.stem not in kept:
-                listing.unlink()
-        stale = time.time() - STALE_DUMP_SECONDS
-        for work in folder.glob(f"{DUMP_FOLDER}*"):
-            if work.stat().st_mtime < stale:
-                shutil.rmtree(work, ignore_errors=True)
+        listings = list(folder.glob("*.inputs"))
+        dumps = list(folder.glob(f"{DUMP_FOLDER}*"))
     except OSError:
-        pass
+        return
+    made.sort(key=_modified, reverse=True)
+    kept = {path.stem[len(PREFIX) :].split("-")[0] for path in made[:KEPT_FORMATS]}
+    old = made[KEPT_FORMATS:] + [path for path in listings if path.stem not in kept]
+    stale = time.time() - STALE_DUMP_SECONDS
+    for path in old + [path for path in dumps if _modified(path) < stale * 1e9]:
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                if path.name.startswith(DUMP_FOLDER):
+                    shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def _modified(path: Path) -> float:
+    """When ``path`` last changed (ns), or 0 when it is gone."""
+    try:
+        return path.lstat().st_mtime_ns
+    except OSError:
+        return 0

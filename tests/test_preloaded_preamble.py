@@ -316,10 +316,17 @@ def test_the_newest_formats_and_their_lists_are_kept(tmp_path: Path) -> None:
         names.append(f"{PREFIX}key{i}-{i:016x}" + (UNUSABLE if i % 3 == 0 else ".fmt"))
         (tmp_path / names[-1]).write_bytes(b"format")
         os.utime(tmp_path / names[-1], ns=(i * 10**9, i * 10**9))
+    # Neither a folder named like an old format nor a dump's leftover file stops pruning.
+    (tmp_path / f"{PREFIX}aaa-0.fmt").mkdir()
+    os.utime(tmp_path / f"{PREFIX}aaa-0.fmt", ns=(0, 0))
+    (tmp_path / ".dump-file").write_text("", encoding="utf-8")
+    os.utime(tmp_path / ".dump-file", ns=(0, 0))
     _prune(tmp_path)
     newest = range(count - KEPT_FORMATS, count)
-    assert sorted(p.name for p in tmp_path.glob(f"{PREFIX}*")) == [names[i] for i in newest]
+    left = sorted(p.name for p in tmp_path.glob(f"{PREFIX}*"))
+    assert left == sorted([f"{PREFIX}aaa-0.fmt", *(names[i] for i in newest)])
     assert sorted(p.name for p in tmp_path.glob("*.inputs")) == [f"key{i}.inputs" for i in newest]
+    assert not (tmp_path / ".dump-file").exists()
 
 
 def test_without_pdflatex_or_a_cache_folder_there_is_no_format(
