@@ -424,6 +424,19 @@ def locate(batch: Batch, line: int | None, students: Sequence[PdfStudent]) -> tu
     return student, question
 
 
+_STUDENT_STARTED = re.compile(rf"^{PROGRESS_MARK} (\d+)$", re.M)
+
+
+def student_typeset_last(log: str, count: int) -> int:
+    """The index of the part's student whose pages TeX had begun when it stopped at its first
+    error (the template prints ``examgen-student K`` as each begins), or -1: an error that names
+    no line (a runaway argument) still has a student to blame."""
+    error = log.find("\n!")
+    started = _STUDENT_STARTED.findall(log[: error if error >= 0 else len(log)])
+    k = int(started[-1]) - 1 if started else -1
+    return k if 0 <= k < count else -1
+
+
 def latex_error(
     name: str, folder: str, tex: Path, batch: Batch, students: Sequence[PdfStudent]
 ) -> ExamgenError:
@@ -438,8 +451,16 @@ def latex_error(
     if not batch.text and tex.exists():
         batch = replace(batch, text=tex.read_text(encoding="utf-8"))
     k, question = locate(batch, line, students)
+    if k < 0 and line is None:
+        k = student_typeset_last(log, len(students))
     if k < 0:
         where = f"in the preamble of {name}.tex (the exam template)"
+    elif line is None:
+        who = students[k]
+        where = (
+            f"for student {who.label}, in {folder}/{who.stem}.tex (TeX names no line: an "
+            "argument or a brace left open there runs on to the end)"
+        )
     else:
         who = students[k]
         own_line = batch.own_starts[k] + (line or 0) - batch.starts[k]

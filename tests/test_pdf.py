@@ -28,7 +28,7 @@ import generator.pdf
 import generator.pdf_split
 from generator.build import render_exam_document
 from generator.cli import main
-from generator.pdf import latex_command, latex_environment
+from generator.pdf import latex_command, latex_environment, student_typeset_last
 from generator.render import escape_latex
 from generator.roster import Student
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -278,6 +278,45 @@ def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
     assert "Undefined control sequence" in result.output and "\\undefinedcommand" in result.output
     assert "Traceback" not in result.output
     assert snapshot(tmp_path / "out") == before
+
+
+def test_a_latex_error_naming_no_line_blames_the_student_typeset_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A brace left open (a runaway argument) makes TeX read on to the end of the file and stop
+    there, naming no line: the message names the student whose pages TeX had begun (it blamed
+    the exam template's preamble), in the one line and the log's excerpt."""
+    rows = [("B1", "First"), ("B2", "Second"), ("B3", "Third")]
+    real = generator.build.student_context
+
+    def broken(fmt, exam, show_solutions, pieces=None):
+        context = real(fmt, exam, show_solutions, pieces)
+        if fmt == "latex" and exam.student.id == "B2" and not show_solutions:
+            context["questions"][1] += "\n\\textbf{left open\n"
+        return context
+
+    monkeypatch.setattr(generator.build, "student_context", broken)
+    _, result = build(tmp_path, rows, "--pdf")
+    assert result.exit_code == 1
+    assert "LaTeX failed on handouts.pdf for student B2 (Second), in exams/B2.tex" in result.output
+    assert "File ended while scanning use of \\textbf" in result.output
+    assert "preamble" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("log", "count", "student"),
+    [
+        ("examgen-student 1\nexamgen-student 2\n! File ended while scanning", 3, 1),
+        ("examgen-student 1\n! Undefined control sequence.\nexamgen-student 2\n", 3, 0),
+        ("! Emergency stop.\n", 3, -1),  # before any student: the preamble
+        ("examgen-student 4\n! File ended\n", 3, -1),  # not a student of this part
+        ("examgen-student 2\nexamgen-student 12x\n", 3, 1),  # no error line: the last begun
+    ],
+)
+def test_the_student_typeset_last_is_the_last_begun_before_the_error(
+    log: str, count: int, student: int
+) -> None:
+    assert student_typeset_last(log, count) == student
 
 
 def test_an_interrupted_pdf_build_leaves_nothing_behind(tmp_path: Path) -> None:
