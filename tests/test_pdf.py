@@ -252,6 +252,19 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def break_handout(monkeypatch: pytest.MonkeyPatch, student_id: str, latex: str) -> None:
+    """The student's question 2 in the handout ends with ``latex`` (bad LaTeX) in later builds."""
+    real = generator.build.student_context
+
+    def broken(fmt, exam, show_solutions, pieces=None):
+        context = real(fmt, exam, show_solutions, pieces)
+        if fmt == "latex" and exam.student.id == student_id and not show_solutions:
+            context["questions"][1] += latex
+        return context
+
+    monkeypatch.setattr(generator.build, "student_context", broken)
+
+
 def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,16 +273,7 @@ def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
     assert result.exit_code == 0
     before = snapshot(tmp_path / "out")
 
-    real = generator.build.student_context
-
-    # B2's question 2 in the handout is bad LaTeX.
-    def broken(fmt, exam, show_solutions, pieces=None):
-        context = real(fmt, exam, show_solutions, pieces)
-        if fmt == "latex" and exam.student.id == "B2" and not show_solutions:
-            context["questions"][1] += "\n\\undefinedcommand\n"
-        return context
-
-    monkeypatch.setattr(generator.build, "student_context", broken)
+    break_handout(monkeypatch, "B2", "\n\\undefinedcommand\n")
     folder, result = build(tmp_path, rows, "--pdf")
     assert result.exit_code == 1
     key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
@@ -287,15 +291,7 @@ def test_a_latex_error_naming_no_line_blames_the_student_typeset_last(
     there, naming no line: the message names the student whose pages TeX had begun (it blamed
     the exam template's preamble), in the one line and the log's excerpt."""
     rows = [("B1", "First"), ("B2", "Second"), ("B3", "Third")]
-    real = generator.build.student_context
-
-    def broken(fmt, exam, show_solutions, pieces=None):
-        context = real(fmt, exam, show_solutions, pieces)
-        if fmt == "latex" and exam.student.id == "B2" and not show_solutions:
-            context["questions"][1] += "\n\\textbf{left open\n"
-        return context
-
-    monkeypatch.setattr(generator.build, "student_context", broken)
+    break_handout(monkeypatch, "B2", "\n\\textbf{left open\n")
     _, result = build(tmp_path, rows, "--pdf")
     assert result.exit_code == 1
     assert "LaTeX failed on handouts.pdf for student B2 (Second), in exams/B2.tex" in result.output
