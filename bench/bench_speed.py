@@ -157,13 +157,13 @@ def bare_pdflatex(parts: Sequence[Path], workers: int, preloaded: bool = False) 
     from generator.preloaded_preamble import PreloadedPreambles
 
     preambles = PreloadedPreambles.in_cache() if preloaded else None
-    formats: dict[Path, str | None] = {}
+    formats: dict[Path, Path | None] = {}
     for tex in parts:
         preamble = tex.read_text(encoding="utf-8").partition(BEGIN)[0]
-        formats[tex] = preambles.format_for(preamble) if preambles else None
-        if preloaded and formats[tex] is None:
+        name = preambles.format_for(preamble) if preambles else None
+        if preloaded and name is None:
             raise SystemExit(f"no format for {tex}: is examgen's cache turned off?")
-    folder = preambles.folder if preambles else None
+        formats[tex] = preambles.folder / name if preambles and name else None
 
     pending = list(parts)
     lock = threading.Lock()
@@ -178,7 +178,7 @@ def bare_pdflatex(parts: Sequence[Path], workers: int, preloaded: bool = False) 
             code = subprocess.call(
                 latex_command(tex, formats[tex]),
                 cwd=tex.parent,
-                env=latex_environment(folder),
+                env=latex_environment(preloaded),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
             )

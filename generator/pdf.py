@@ -169,9 +169,10 @@ def batch_document(sources: Sequence[str], where: Sequence[str]) -> Batch:
 
 
 # --- running pdflatex ---------------------------------------------------------------------------
-def latex_command(tex: Path, preloaded: str | None = None) -> list[str]:
-    """pdflatex on ``tex``, from the format named ``preloaded`` (``generator.preloaded_preamble``)
-    when one is given: a name found on TEXFORMATS, or the format's path without ``.fmt``."""
+def latex_command(tex: Path, preloaded: Path | None = None) -> list[str]:
+    """pdflatex on ``tex``, from the format ``preloaded`` (``generator.preloaded_preamble``: its
+    file's absolute path without ``.fmt``) when one is given. A path, not a name looked up on
+    TEXFORMATS: kpathsea reads ":", ";" and "{a,b}" in a folder list as its own."""
     return [
         "pdflatex",
         *([f"-fmt={preloaded}"] if preloaded else []),
@@ -183,12 +184,12 @@ def latex_command(tex: Path, preloaded: str | None = None) -> list[str]:
     ]
 
 
-def latex_environment(formats: Path | None = None) -> dict[str, str]:
-    """pdflatex's environment; ``formats``: a folder where it finds formats too."""
+def latex_environment(preloaded: bool = False) -> dict[str, str]:
+    """pdflatex's environment; ``preloaded``: for a run from one of examgen's formats."""
     return {
         **os.environ,
         # A format not found is an error, not one for TeX Live to make (mktexfmt).
-        **({"TEXFORMATS": f"{formats}{os.pathsep}", "MKTEXFMT": "0"} if formats else {}),
+        **({"MKTEXFMT": "0"} if preloaded else {}),
         "openin_any": "p",  # no reading outside the working folder (e.g. /etc/passwd)
         "openout_any": "p",
         "shell_escape": "f",
@@ -334,14 +335,14 @@ class LatexRuns:
         """Run job ``index``'s pdflatex (from the format ``preloaded``, when it is given) to its
         end; False when cancelled before it started."""
         job, started = self.jobs[index], time.perf_counter()
-        formats = self.preambles.folder if preloaded and self.preambles else None
+        path = self.preambles.folder / preloaded if preloaded and self.preambles else None
         with self.lock:
             if self.cancelled.is_set():
                 return False
             proc = subprocess.Popen(
-                latex_command(job.tex, str(formats / preloaded) if formats and preloaded else None),
+                latex_command(job.tex, path),
                 cwd=job.tex.parent,
-                env=latex_environment(formats),
+                env=latex_environment(path is not None),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

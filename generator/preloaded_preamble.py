@@ -127,8 +127,8 @@ class PreloadedPreambles:
     needs it; the others wait for it. Thread-safe: runs start from their own threads."""
 
     def __init__(self, folder: Path) -> None:
-        # Runs name a format by its absolute path: pdflatex runs in its own folder, and a path on
-        # TEXFORMATS is parsed (":", ";", "$", "{a,b}" in it would name other folders).
+        # Runs name a format by its absolute path (``latex_command``): pdflatex runs in its own
+        # folder, where a relative one names nothing.
         self.folder = folder.absolute()
         self.lock = threading.Lock()
         self.known: dict[str, tuple[threading.Lock, list[str | None]]] = {}
@@ -161,7 +161,8 @@ class PreloadedPreambles:
             return
         with self.lock:
             _, found = self.known.setdefault(source, (threading.Lock(), []))
-            name, found[:] = (found or [None])[0], [None]
+            name = found[0] if found else None
+            found[:] = [None]
         if name is not None:
             with contextlib.suppress(OSError):
                 (self.folder / f"{name}.fmt").unlink(missing_ok=True)
@@ -223,14 +224,15 @@ class PreloadedPreambles:
         return name
 
 
-def _quiet_pdflatex(command: list[str], folder: Path, formats: Path | None = None) -> bool:
-    """Whether ``command`` (pdflatex) ran to a clean end in ``folder``."""
+def _quiet_pdflatex(command: list[str], folder: Path, preloaded: bool = False) -> bool:
+    """Whether ``command`` (pdflatex; ``preloaded``: from a format) ran to a clean end in
+    ``folder``."""
     from generator.pdf import latex_environment
 
     done = subprocess.run(
         command,
         cwd=folder,
-        env=latex_environment(formats),
+        env=latex_environment(preloaded),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -250,13 +252,12 @@ def _typesets_alike(work: Path, preamble: str) -> bool | None:
 
     probe = f"{preamble}{BEGIN}{PROBE_PAGE}\n{END}\n"
     pages = []
-    for name, preloaded in (("plain", None), ("preloaded", str(work / DUMP_NAME))):
+    for name, preloaded in (("plain", None), ("preloaded", work / DUMP_NAME)):
         folder = work / name
         folder.mkdir()
         tex = folder / "probe.tex"
         tex.write_text(probe, encoding="utf-8")
-        formats = work if preloaded else None
-        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, formats):
+        if not _quiet_pdflatex(latex_command(tex, preloaded), folder, preloaded is not None):
             return None
         pages.append((folder / "probe.pdf").read_bytes())
     return pages[0] == pages[1]

@@ -194,7 +194,7 @@ def test_a_relative_or_oddly_named_cache_folder_has_formats_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``EXAMGEN_CACHE_DIR=.cache``: pdflatex runs in its own folder, where a relative formats
-    folder names nothing; and TeX reads a folder list (TEXFORMATS) with ":", ";", "$" and
+    folder names nothing; and TeX would read a folder list (TEXFORMATS) with ":", ";", "$" and
     "{a,b}" of its own. The format must still be found by the probe and by every run."""
     preamble = handout_preamble(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -243,10 +243,10 @@ def test_a_probe_stopped_midway_is_no_verdict(
     preamble = handout_preamble(tmp_path)
     real = preloaded._quiet_pdflatex
 
-    def interrupted(command: list[str], folder: Path, formats: Path | None = None) -> bool:
-        if command[-1] == "probe.tex" and formats is not None:
+    def interrupted(command: list[str], folder: Path, from_format: bool = False) -> bool:
+        if command[-1] == "probe.tex" and from_format:
             return False  # as pdflatex stopped by SIGINT returns
-        return real(command, folder, formats)
+        return real(command, folder, from_format)
 
     folder = tmp_path / "formats"
     with monkeypatch.context() as patch:
