@@ -19,8 +19,10 @@ the same for both forms.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, make_dataclass
+from fractions import Fraction
 from functools import cache, lru_cache
 from itertools import combinations
 from typing import Any, NamedTuple
@@ -32,15 +34,19 @@ from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution, field_names
-from generator.testwise import STRATEGIES, make_options, subset_outcomes
+from generator.testwise import MARGIN, Outcome, make_options, outcome_scores, subset_outcomes
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#: In ``arrange_fairly``: how much worse a strategy pointing at the key when its coin said not is
-#: than one missing the key when its coin allowed a hit (a strategy above chance is what fails).
-UNWANTED_HIT = 10
 CORRECT = "correct"
-#: ``ChoiceForm.draw``'s mark for params whose every set of distractors lets some test-wise
-#: strategy single out the key (resampled, see ``ChoiceForm.UNFAIR_TRIES``).
+#: How many draws of a set of distractors a plan (``FairSets.plan``) is made of: its mixture
+#: weighs each kind of set in multiples of 1/PLAN_DRAWS.
+PLAN_DRAWS = 60
+#: A plan that leaves some strategy, followed or ruled out, more than this above a blind guess
+#: is not fair: ``ChoiceForm`` draws other params where it can. Over a class, then, no strategy
+#: beats chance by more than ``examgen check`` allows.
+PLAN_SLACK = Fraction(str(MARGIN))  # exactly 1/20, as check reads its 0.05
+#: ``ChoiceForm.draw``'s mark for params whose every plan of distractors lets some test-wise
+#: strategy beat a blind guess (resampled, see ``ChoiceForm.UNFAIR_TRIES``).
 NO_FAIR_SET = "(no fair set of distractors)"
 #: ``draw_once``'s counter of the tries left that may still be resampled for ``NO_FAIR_SET``
 #: (passed to ``draw`` in ``pinned``, not a param).
@@ -115,50 +121,33 @@ def arrange_fairly(
     kind: str,
     center: Any = None,
 ) -> tuple[str, ...]:
-    """``count`` distractors from ``values`` (every name but ``correct``) chosen so that no
-    test-wise strategy (``generator.testwise``) finds the key more often than chance, then
-    shuffled.
+    """``count`` distractors from ``values`` (every name but ``correct``) drawn by the options'
+    plan (``FairSets.plan``), so that every test-wise strategy (``generator.testwise``), followed
+    or ruled out, finds the key as often as a blind guess, or as near it as these options allow;
+    then shuffled.
 
-    Of all sets of ``count`` distractors, a strategy points at the key in some, away from it in
-    others, and in some sees no cue at all (no mirror pair: it can only guess, and scores
-    chance). A strategy that some set leaves without a cue must not point at the key; for one
-    that always has a cue (an option nearest the centroid), a coin with the chance of a blind
-    guess, 1/(count + 1), decides whether this variant's set points it at the key. A set meeting
-    every decision is drawn uniformly, or, where none does, one of the cheapest (pointing at the
-    key when it should not costs ``UNWANTED_HIT``, missing it when it should point there costs
-    1). So no strategy beats a blind guess, provided some set leaves every strategy without the
-    key (``has_fair_set``; ``ChoiceForm`` draws other params where none does). All from ``rng``,
-    over the names in the family's declared order: deterministic.
-    """
+    No single set can do that: each points every strategy at the key or away from it. A mixture
+    of sets can: drawn from sets where the shortest option is the key a quarter of the time and
+    from others three quarters, a student who rules out the shortest option guesses among three
+    options that hold the key three times in four, a quarter in all. The plan is that mixture
+    for every strategy at once; the draw takes one of its sets, uniformly among the sets its
+    strategies read alike. All from ``rng``, over the names in the family's declared order:
+    deterministic."""
     fair = _fair_sets_of(correct, values, count, kind, center)
-    # A strategy that can be left without a cue (no mirror pair) must never point at the key; one
-    # that always has a cue (a nearest option) may, as often as a blind guess picks the key.
-    may_hit = [not blind and bool(rng.random() < 1 / fair.size) for blind in fair.cueless]
-    # A set's cost depends only on which strategies it points at the key: priced once per such
-    # outcome, the cheapest outcomes' sets are the cheapest sets, in the order of ``combos``.
-    costs = [_cost(outcome, may_hit) for outcome, _ in fair.outcomes]
-    least = min(costs, default=None)
-    cheapest = sorted(
-        i
-        for cost, (_, sets) in zip(costs, fair.outcomes, strict=True)
-        if cost == least
-        for i in sets
-    )
-    best = [fair.combos[i] for i in cheapest]
-    picked = best[int(rng.integers(len(best)))] if best else ()
+    _, sets = fair.outcomes[fair.plan[int(rng.integers(len(fair.plan)))]]
+    picked = fair.combos[sets[int(rng.integers(len(sets)))]]
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
 
 
-def has_fair_set(
+def has_fair_plan(
     correct: str, values: Mapping[str, Any], count: int, kind: str, center: Any = None
 ) -> bool:
-    """Whether some set of ``count`` distractors leaves every test-wise strategy unable to
-    single out the key. Without one, ``arrange_fairly`` has to let some strategy find the key
-    whatever its coins say, and a strategy that finds it in every such variant beats a blind
-    guess over a class (the mirror pair did: 31% against 25% on the descent step)."""
-    fair = _fair_sets_of(correct, values, count, kind, center)
-    return any(not any(hits) for hits, _ in fair.outcomes)
+    """Whether the options' plan keeps every test-wise strategy, followed or ruled out, within
+    ``PLAN_SLACK`` of a blind guess. Without one, some strategy beats a blind guess in every
+    such variant, so ``ChoiceForm`` draws other params where it can (the mirror pair found the
+    key in 31% on the descent step before it did; ruling out the shortest option, a third)."""
+    return _fair_sets_of(correct, values, count, kind, center).excess <= PLAN_SLACK
 
 
 def _fair_sets_of(
@@ -173,36 +162,25 @@ def _fair_sets_of(
     return _fair_sets(*arguments)
 
 
-def _cost(hits: tuple[bool, ...], may_hit: Sequence[bool]) -> int:
-    """How far a set whose strategies single out the key as ``hits`` says is from the coins'
-    decisions ``may_hit`` (see ``arrange_fairly``)."""
-    cost = 0
-    for strategy_hits, strategy_may_hit in zip(hits, may_hit, strict=True):
-        if strategy_hits and not strategy_may_hit:
-            cost += UNWANTED_HIT
-        elif strategy_may_hit and not strategy_hits:
-            cost += 1
-    return cost
-
-
-#: Option sets whose strategy outcomes are remembered: a bank family offers the same few.
+#: Option sets whose plans are remembered: a bank family offers the same few.
 REMEMBERED_OPTION_SETS = 256
 
 
 class FairSets(NamedTuple):
-    """What ``arrange_fairly`` decides from, before it draws anything."""
+    """What ``arrange_fairly`` draws from."""
 
     #: Every set of distractors, in the order of the declared names.
     combos: tuple[tuple[str, ...], ...]
     #: How many options each set shows (the key and its distractors).
     size: int
-    #: For each strategy (in ``STRATEGIES`` order): some set leaves it without a cue.
-    cueless: tuple[bool, ...]
-    #: For each set, for each strategy: it singles out the key.
-    hits: tuple[tuple[bool, ...], ...]
-    #: Each distinct row of ``hits`` (in order of first appearance) with the indices of the sets
-    #: that have it, ascending.
-    outcomes: tuple[tuple[tuple[bool, ...], tuple[int, ...]], ...]
+    #: Each kind of set: what every strategy scores on it followed and ruled out (in
+    #: ``STRATEGIES`` order, times ``lcm(1, …, size)``: integers), with the indices of the sets
+    #: of that kind, ascending, in order of first appearance.
+    outcomes: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    #: ``PLAN_DRAWS`` kinds (indices into ``outcomes``, with repeats): the mixture to draw from.
+    plan: tuple[int, ...]
+    #: How far the plan leaves the strategy it favours most above a blind guess.
+    excess: Fraction
 
 
 @lru_cache(maxsize=REMEMBERED_OPTION_SETS)
@@ -220,14 +198,39 @@ def _fair_sets(
     combos = tuple(combinations(names, count))
     size = count + 1
     rows = subset_outcomes(whole, [(position[correct], *(position[n] for n in c)) for c in combos])
-    cueless = tuple(any(row[i][1] for row in rows) for i in range(len(STRATEGIES)))
-    hits = tuple(tuple(hit for hit, _ in row) for row in rows)
-    outcomes: dict[tuple[bool, ...], list[int]] = {}
-    for i, hit in enumerate(hits):
-        outcomes.setdefault(hit, []).append(i)
-    return FairSets(
-        combos, size, cueless, hits, tuple((hit, tuple(s)) for hit, s in outcomes.items())
-    )
+    scale = math.lcm(*range(1, size + 1))
+    # Sets the strategies read alike share a row of outcomes; rows of equal scores, a kind.
+    alike: dict[tuple[Outcome, ...], list[int]] = {}
+    for i, row in enumerate(rows):
+        alike.setdefault(row, []).append(i)
+    kinds: dict[tuple[int, ...], list[int]] = {}
+    for row, sets in alike.items():
+        vector = tuple(int(x * scale) for outcome in row for x in outcome_scores(outcome, size))
+        kinds.setdefault(vector, []).extend(sets)
+    outcomes = tuple((vector, tuple(sorted(sets))) for vector, sets in kinds.items())
+    plan, excess = _plan([vector for vector, _ in outcomes], scale // size)
+    return FairSets(combos, size, outcomes, plan, Fraction(excess, scale))
+
+
+def _plan(vectors: Sequence[Sequence[int]], chance: int) -> tuple[tuple[int, ...], int]:
+    """``PLAN_DRAWS`` kinds of set whose mixture leaves the strategies' scores (``vectors``,
+    each score of a kind) as little above ``chance`` as a greedy search finds, with the largest
+    excess left (both in the vectors' units).
+
+    The search adds, draw by draw, the kind that keeps the sum of the squared excesses of the
+    mixture so far least (the first such kind): an exact, integer, Frank–Wolfe-like descent on a
+    convex function over the mixtures. Only scores above chance cost, since below chance
+    followed means above chance ruled out, which costs there."""
+    table = np.array(vectors, dtype=np.int64)
+    total = np.zeros(table.shape[1], dtype=np.int64)
+    plan = []
+    for draws in range(1, PLAN_DRAWS + 1):
+        over = np.maximum(table + (total - draws * chance), 0)
+        kind = int(np.argmin((over * over).sum(axis=1)))
+        plan.append(kind)
+        total += table[kind]
+    excess = max(0, int(total.max()) - PLAN_DRAWS * chance)
+    return tuple(plan), Fraction(excess, PLAN_DRAWS)
 
 
 def plain_text(kind: str, value: Any) -> str:
@@ -291,8 +294,8 @@ class ChoiceForm(Family):
 
     DISTRACTORS = 3
     FORM = "choice"
-    #: Tries of one variant that may be resampled because no set of distractors is fair
-    #: (``has_fair_set``); after them the next variant is taken as it is, so pinned values
+    #: Tries of one variant that may be resampled because no plan of distractors is fair
+    #: (``has_fair_plan``); after them the next variant is taken as it is, so pinned values
     #: that leave no fair set still give a variant. The descent steps need about 1.5 tries.
     UNFAIR_TRIES = 50
 
@@ -308,7 +311,7 @@ class ChoiceForm(Family):
         self.MAX_TRIES = base.MAX_TRIES  # type: ignore[misc]
         self.DEGENERATE = (  # type: ignore[misc]
             *base.DEGENERATE,
-            ("every set of distractors lets a test-wise strategy find the key", _no_fair_set),
+            ("every choice of distractors lets a test-wise strategy beat a guess", _no_fair_set),
             (f"fewer than {self.DISTRACTORS} distinct distractors", self._too_few_distractors),
         )
         self._params_type = make_dataclass(
@@ -377,7 +380,7 @@ class ChoiceForm(Family):
                 and tries_left[0] > 0
                 and self.base.RESAMPLE_UNFAIR_CHOICES
                 and self._redraw_can_differ(params, pinned)
-                and not has_fair_set(CORRECT, values, self.DISTRACTORS, kind, center)
+                and not has_fair_plan(CORRECT, values, self.DISTRACTORS, kind, center)
             ):
                 tries_left[0] -= 1
                 return self._params_type(**_fields(params), choices=(NO_FAIR_SET,))

@@ -4,12 +4,14 @@ An item is valid only if answering it takes the knowledge it is about. A student
 no gradient descent can still beat chance on a multiple-choice question whose options give the key
 away by their shape: the key and its mirror image (the "sign-flipped" distractor) with the other
 options on the key's side, the key at the centre of the options, the key as the one longest
-option. True/false statements give their truth away by their wording: "always", "guaranteed"
-sound false, "may", "can" sound true.
+option; and as much by a cue that never points at the key: ruling out the shortest option, where
+the key is seldom the shortest, leaves a guess among three. So each shortcut is scored both ways,
+followed and ruled out. True/false statements give their truth away by their wording: "always",
+"guaranteed" sound false, "may", "can" sound true.
 
 This module states those shortcuts over what a student sees (a variant's printed options, a
 bank's statements), so ``examgen check`` can score them over the variants it samples and fail an
-item a shortcut beats (``generator.check``), and so ``generator.choices`` can pick distractors that
+item a shortcut beats (``generator.check``), and so ``generator.choices`` can draw distractors that
 leave every shortcut at chance. Each option shortcut is stated once (a ``Strategy``), as a rule
 over any subset of a question's options: check applies it to all of them, choices to every set of
 distractors it weighs, so the two can never disagree about what a shortcut does.
@@ -88,10 +90,9 @@ def _minus(u: Point, v: Point) -> Point:
 
 
 #: What a strategy makes of one set of options: it singles out the key (the first option: it
-#: narrows the choice to some options, the key among them), and it sees no cue (it keeps every
-#: option).
-Outcome = tuple[bool, bool]
-BLIND: Outcome = (False, True)
+#: narrows the choice to some options, the key among them), it sees no cue (it keeps every
+#: option), and how many options it narrows the choice to (all of them, seeing no cue).
+Outcome = tuple[bool, bool, int]
 
 
 class Strategy:
@@ -146,7 +147,7 @@ class Nearest(Strategy):
             shown = values(tables, subset)
             top = best(shown)
             ties = shown.count(top)
-            out.append((shown[0] == top and ties < len(shown), ties == len(shown)))
+            out.append((shown[0] == top and ties < len(shown), ties == len(shown), ties))
         return out
 
 
@@ -166,7 +167,8 @@ class Singling(Strategy):
         for subset in subsets:
             chosen = singled(tables, subset)
             size, count = len(subset), len(chosen)
-            out.append((0 in chosen and count < size, count == 0 or count == size))
+            blind = count == 0 or count == size
+            out.append((0 in chosen and not blind, blind, size if blind else count))
         return out
 
 
@@ -370,14 +372,37 @@ def subset_outcomes(
     for strategy in STRATEGIES.values():
         tables = strategy.tables(options)
         per_strategy.append(
-            [BLIND] * len(subsets) if tables is None else strategy.outcomes(tables, subsets)
+            [(False, True, len(s)) for s in subsets]
+            if tables is None
+            else strategy.outcomes(tables, subsets)
         )
     return list(zip(*per_strategy, strict=True))
 
 
-def score(picks: frozenset[int], key: int) -> Fraction:
-    """A strategy's expected score on one question: it guesses among the options it narrowed to."""
-    return Fraction(1, len(picks)) if key in picks else Fraction(0)
+#: The two ways a student can use a strategy: follow it (guess among the options it points at)
+#: or rule out what it points at (guess among the others). Both must score a blind guess: a cue
+#: that never points at the key is as telling as one that always does (ruling out the shortest
+#: option scored a third where the key was seldom the shortest).
+FOLLOWED, RULED_OUT = "followed", "ruled out"
+WAYS = (FOLLOWED, RULED_OUT)
+
+
+def scores(size: int, picked: int, key_picked: bool) -> tuple[Fraction, Fraction]:
+    """The expected score on one question of ``size`` options of following a strategy that
+    narrows the choice to ``picked`` of them (the key among them or not) and of ruling those out:
+    each guesses among what is left. A strategy that points at no option or at every one sees
+    no cue: both guess blind."""
+    if picked in (0, size):
+        return Fraction(1, size), Fraction(1, size)
+    if key_picked:
+        return Fraction(1, picked), Fraction(0)
+    return Fraction(0), Fraction(1, size - picked)
+
+
+def outcome_scores(outcome: Outcome, size: int) -> tuple[Fraction, Fraction]:
+    """``scores`` of the set of ``size`` options an ``Outcome`` describes."""
+    hit, _, picked = outcome
+    return scores(size, picked, hit)
 
 
 # --- tallies over the variants check samples ---------------------------------------------------
@@ -393,17 +418,24 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
 
 @dataclass
 class StrategyTally:
-    """One strategy's expected score summed over the questions it was tried on."""
+    """One strategy, used one way (``WAYS``), with its expected score summed over the questions
+    it was tried on."""
 
     name: str
+    way: str = FOLLOWED
     score: Fraction = Fraction(0)
     chance: Fraction = Fraction(0)  # the sum of 1/(number of options): what guessing scores
     n: int = 0
 
-    def add(self, options: Options, key: int) -> None:
-        self.score += score(STRATEGIES[self.name](options), key)
-        self.chance += Fraction(1, len(options))
+    def add(self, picks: frozenset[int], size: int, key: int) -> None:
+        """One question: the strategy narrowed its ``size`` options to ``picks``."""
+        self.score += scores(size, len(picks), key in picks)[WAYS.index(self.way)]
+        self.chance += Fraction(1, size)
         self.n += 1
+
+    @property
+    def label(self) -> str:
+        return self.name if self.way == FOLLOWED else f"{self.name}, {self.way}"
 
     @property
     def rate(self) -> float:
@@ -421,6 +453,7 @@ class StrategyTally:
         low, high = wilson(float(self.score), self.n)
         return {
             "strategy": self.name,
+            "way": self.way,
             "rate": round(self.rate, 4),
             "interval95": [round(low, 4), round(high, 4)],
             "chance": round(self.chance_rate, 4),
@@ -562,23 +595,33 @@ class ValidityTally:
     success on its multiple-choice variants, its true/false bank's wording cues, and the spread
     of its work measure."""
 
-    strategies: dict[str, StrategyTally] = field(
-        default_factory=lambda: {name: StrategyTally(name) for name in STRATEGIES}
+    #: Each strategy used each way, by (name, way).
+    strategies: dict[tuple[str, str], StrategyTally] = field(
+        default_factory=lambda: {
+            (name, way): StrategyTally(name, way) for way in WAYS for name in STRATEGIES
+        }
     )
     work: WorkTally = field(default_factory=WorkTally)
 
     def add(self, variant: Any) -> None:
         found = options_of(variant)
         if found is not None:
-            for name, tally in self.strategies.items():
-                if found[0].points is not None or name in TEXT_STRATEGIES:
-                    tally.add(*found)
+            self.add_options(*found)
         work = variant.family.work(variant.params, variant.solution)
         if work is not None:
             self.work.values.append(work)
 
-    def tried(self) -> list[StrategyTally]:
-        return [t for t in self.strategies.values() if t.n]
+    def add_options(self, options: Options, key: int) -> None:
+        """One multiple-choice question: every strategy that reads its options, both ways."""
+        for name, strategy in STRATEGIES.items():
+            if options.points is not None or name in TEXT_STRATEGIES:
+                picks = strategy(options)
+                for way in WAYS:
+                    self.strategies[name, way].add(picks, len(options), key)
+
+    def tried(self, way: str | None = None) -> list[StrategyTally]:
+        """The tallies of the strategies tried (used ``way``, or either)."""
+        return [t for t in self.strategies.values() if t.n and way in (None, t.way)]
 
     def wording(self, family: Any, pinned: Mapping[str, Any]) -> dict[str, Fraction]:
         """The wording rules' expected scores on a true/false family's bank (unpinned only)."""
@@ -588,9 +631,11 @@ class ValidityTally:
 
     def problems(self, family: Any, pinned: Mapping[str, Any]) -> list[str]:
         out = [
-            f"test-wise strategy '{t.name}' finds the key in {t.rate:.1%} of {t.n} variants "
-            f"(chance {t.chance_rate:.0%}, limit {t.chance_rate + MARGIN:.0%}); choose "
-            "distractors that do not single out the key"
+            f"test-wise strategy '{t.name}'"
+            + (", ruling out the options it points at," if t.way == RULED_OUT else "")
+            + f" finds the key in {t.rate:.1%} of {t.n} variants (chance {t.chance_rate:.0%}, "
+            f"limit {t.chance_rate + MARGIN:.0%}); choose distractors that do not "
+            + ("single out the key" if t.way == FOLLOWED else "keep the key from its pick so often")
             for t in self.tried()
             if t.beats_chance
         ]
@@ -625,12 +670,13 @@ class ValidityTally:
     def lines(self, family: Any, pinned: Mapping[str, Any]) -> list[str]:
         """The table's lines for this family (empty when nothing applies)."""
         out = []
-        if self.tried():
-            chance = self.tried()[0].chance_rate
-            out.append(
-                f"test-wise (chance {chance:.0%}): "
-                + " · ".join(t.summary() for t in self.tried())
-            )
+        for way in WAYS:
+            tried = self.tried(way)
+            if tried:
+                out.append(
+                    f"test-wise, {way} (chance {tried[0].chance_rate:.0%}): "
+                    + " · ".join(t.summary() for t in tried)
+                )
         wording = self.wording(family, pinned)
         if wording:
             out.append(f"true/false wording: {describe_scores(wording)}")

@@ -26,7 +26,7 @@ from generator.errors import ExamgenError
 from generator.families import BUILTIN_DIR
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.scaffold import ANSWERS
-from generator.testwise import MARGIN, MIN_SAMPLE, STRATEGIES
+from generator.testwise import MARGIN, MIN_SAMPLE, STRATEGIES, WAYS
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -201,10 +201,10 @@ def test_check_fails_on_four_opening_parentheses(tmp_path):
 
 @pytest.mark.parametrize("answer", ["number", "vector"])
 def test_a_new_familys_choice_form_gives_test_wise_students_no_edge(tmp_path, answer):
-    """Judged on enough variants for check to fail it (``MIN_SAMPLE``), no test-wise strategy
-    beats chance by the margin. The number scaffold's three mistakes were all shown, and the key
-    sat nearest their median in 31% of variants (chance 25%); two more let each student's three
-    be chosen."""
+    """Judged on enough variants for check to fail it (``MIN_SAMPLE``), no test-wise strategy,
+    followed or ruled out, beats chance by the margin. The number scaffold's three mistakes were
+    all shown, and the key sat nearest their median in 31% of variants (chance 25%); two more let
+    each student's three be chosen."""
     scaffold(tmp_path, f"my-{answer}", answer)
     args = ["check", f"my-{answer}", "--families", str(tmp_path), "--json"]
     report = json.loads(run(*args, "--variants", str(MIN_SAMPLE)).output)
@@ -212,7 +212,10 @@ def test_a_new_familys_choice_form_gives_test_wise_students_no_edge(tmp_path, an
     (choice,) = [f for f in report["families"] if f["validity"].get("strategies")]
     assert choice["warnings"] == []
     tallies = choice["validity"]["strategies"]
-    assert len(tallies) == len(STRATEGIES)
+    assert len(tallies) == 2 * len(STRATEGIES)
+    assert {(t["strategy"], t["way"]) for t in tallies} == {
+        (name, way) for name in STRATEGIES for way in WAYS
+    }
     for tally in tallies:
         assert tally["variants"] == MIN_SAMPLE
         assert tally["rate"] <= tally["chance"] + MARGIN, tally

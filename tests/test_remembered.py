@@ -10,7 +10,9 @@ pinned by the golden tests.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
+from fractions import Fraction
 
 import jinja2
 import numpy as np
@@ -28,6 +30,7 @@ from generator.linear_regression import DescentStep, add, scale, subtract
 from generator.roster import numbered_students
 from generator.seeding import question_stream
 from generator.spec import load_spec
+from generator.testwise import make_options, outcome_scores, subset_outcomes
 from tests.strategies import seeds
 
 rationals = st.fractions(min_value=-50, max_value=50, max_denominator=24).map(
@@ -680,23 +683,35 @@ def test_work_is_counted_as_before(family_id, seed):
 
 
 def plain_arrange_fairly(rng, correct, values, count, kind, center=None):
-    """``choices.arrange_fairly`` as it was before it priced each outcome once: every set of
-    distractors priced, the cheapest kept in order."""
-    fair = choices._fair_sets.__wrapped__(correct, tuple(values.items()), count, kind, center)
-    may_hit = [not blind and bool(rng.random() < 1 / fair.size) for blind in fair.cueless]
-    best, best_cost = [], None
-    for combo, hit in zip(fair.combos, fair.hits, strict=True):
-        cost = 0
-        for strategy_hits, strategy_may_hit in zip(hit, may_hit, strict=True):
-            if strategy_hits and not strategy_may_hit:
-                cost += choices.UNWANTED_HIT
-            elif strategy_may_hit and not strategy_hits:
-                cost += 1
-        if best_cost is None or cost < best_cost:
-            best, best_cost = [combo], cost
-        elif cost == best_cost:
-            best.append(combo)
-    picked = best[int(rng.integers(len(best)))] if best else ()
+    """``choices.arrange_fairly`` stated plainly: every set of distractors scored in exact
+    fractions (each strategy followed and ruled out), the plan searched set by set, the drawn
+    set's kind found by comparing every set's scores."""
+    names = [n for n in values if n != correct]
+    count = min(count, len(names))
+    options = make_options(
+        [choices.plain_text(kind, v) for v in values.values()], list(values.values()), center
+    )
+    position = {n: i for i, n in enumerate(values)}
+    combos = list(itertools.combinations(names, count))
+    size = count + 1
+    rows = subset_outcomes(
+        options, [(position[correct], *(position[n] for n in c)) for c in combos]
+    )
+    vectors = [[x for outcome in row for x in outcome_scores(outcome, size)] for row in rows]
+    chance = Fraction(1, size)
+    total = [Fraction(0)] * len(vectors[0])
+    plan = []
+    for draws in range(1, choices.PLAN_DRAWS + 1):
+        costs = [
+            sum(max(0, t + v - draws * chance) ** 2 for t, v in zip(total, vector, strict=True))
+            for vector in vectors
+        ]
+        best = costs.index(min(costs))  # the first of the least
+        plan.append(best)
+        total = [t + v for t, v in zip(total, vectors[best], strict=True)]
+    drawn = plan[int(rng.integers(len(plan)))]
+    alike = [i for i, v in enumerate(vectors) if v == vectors[drawn]]
+    picked = combos[alike[int(rng.integers(len(alike)))]]
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
 
@@ -713,7 +728,7 @@ small_vectors = st.tuples(
     count=st.integers(0, 5),
     center=st.none() | small_vectors,
 )
-@example(  # two outcomes tie as the cheapest: their sets are merged in the order of all sets
+@example(  # several kinds of set tie as the least costly: the plan takes the first
     seed=499,
     values=[
         tuple(map(sympy.Integer, v))
@@ -724,8 +739,9 @@ small_vectors = st.tuples(
     center=(sympy.Integer(1), sympy.Integer(1)),
 )
 def test_fair_arrangement_prices_each_outcome_once(seed, values, texts, count, center):
-    """Sets of distractors are priced by their outcome, once per outcome: the draws, the set
-    picked and its order are those of pricing every set, for vectors and for text options."""
+    """Sets of distractors are scored once per kind (the strategies' outcomes on them), in
+    integers, and the plan searched over kinds with numpy: the draws, the set picked and its
+    order are those of the plain statement, for vectors and for text options."""
     for named, kind in (
         ({f"m{i}": v for i, v in enumerate(values)}, "vector"),
         ({f"t{i}": t for i, t in enumerate(texts)}, "text"),

@@ -3,7 +3,7 @@
 Invariants: each strategy reads only what a student sees and does not depend on the printed order;
 each picks, on all of a question's options and on every subset of them (``subset_outcomes``, what
 ``generator.choices`` weighs), exactly what its plain statement below (the oracle) picks;
-`examgen check` fails a family a strategy beats (chance + 5 points) and passes the shipped choice
+`examgen check` fails a family a strategy beats, followed or ruled out (chance + 5 points), and passes the shipped choice
 forms, the definition question and every true/false bank; the default quiz keeps each slot's work
 within 1.5× over 300 real students while staying 99% distinct; a spec's ``difficulty`` is
 validated with one-line errors; the zero/nonzero initial weights are drawn half and half.
@@ -31,8 +31,10 @@ from generator.preview import preview_stream
 from generator.render import tex_inline
 from generator.spec import DEFAULT_SPEC, SPECS_DIR, load_spec
 from generator.testwise import (
+    FOLLOWED,
     MARGIN,
     MIN_SAMPLE,
+    RULED_OUT,
     STRATEGIES,
     TRUE_FALSE_LIMIT,
     Options,
@@ -41,6 +43,8 @@ from generator.testwise import (
     mirror_majority,
     nearest_centroid,
     odd_sign,
+    scores,
+    shortest,
     subset_outcomes,
     true_false_scores,
 )
@@ -188,8 +192,9 @@ ORACLE = {
 
 
 def oracle_outcome(picks, size):
-    """Picks among ``size`` options, the key first: the key singled out, and no cue seen."""
-    return (0 in picks and len(picks) < size, len(picks) == size)
+    """Picks among ``size`` options, the key first: the key singled out, no cue seen, and how
+    many options the strategy narrowed the choice to."""
+    return (0 in picks and len(picks) < size, len(picks) == size, len(picks))
 
 
 def oracle_subset_outcomes(options, subsets):
@@ -262,11 +267,47 @@ def test_check_fails_a_family_whose_key_a_strategy_finds():
     """A tally where the key is always nearest the centroid fails, naming the strategy."""
     tally = ValidityTally()
     key_central = vectors((1, 1), (-4, -9), (8, 18), (2, 4))
+    assert nearest_centroid(key_central) == {3}
     for _ in range(MIN_SAMPLE):
-        tally.strategies["nearest the centroid"].add(key_central, 3)
+        tally.add_options(key_central, 3)
     problems = tally.problems(get_family("gradient-descent-step"), {})
     limit = f"limit {0.25 + MARGIN:.0%}"
-    assert any("nearest the centroid" in p and limit in p for p in problems), problems
+    assert any(
+        "'nearest the centroid' finds the key in 100.0%" in p and limit in p for p in problems
+    ), problems
+
+
+def test_check_fails_a_family_whose_key_a_strategy_never_points_at():
+    """Ruling out what a strategy points at is a strategy too: where the key is never the
+    shortest option, a student who rules out the shortest and guesses among the other three
+    scores a third, and check fails it, naming the strategy and the way it is used."""
+    tally = ValidityTally()
+    key_never_shortest = vectors((10, 10), (1, 1), (20, 20), (30, 30))
+    assert shortest(key_never_shortest) == {1}
+    for _ in range(MIN_SAMPLE):
+        tally.add_options(key_never_shortest, 0)
+    (followed,) = (t for t in tally.tried(FOLLOWED) if t.name == "shortest option")
+    (ruled_out,) = (t for t in tally.tried(RULED_OUT) if t.name == "shortest option")
+    assert followed.score == 0 and ruled_out.score == Fraction(MIN_SAMPLE, 3)
+    assert ruled_out.beats_chance and not followed.beats_chance
+    problems = tally.problems(get_family("gradient-descent-step"), {})
+    assert any(
+        "'shortest option', ruling out the options it points at, finds the key in 33.3%" in p
+        for p in problems
+    ), problems
+
+
+@given(size=st.integers(2, 8), data=st.data())
+def test_both_ways_score_a_blind_guess_when_the_cue_is_as_right_as_a_guess(size, data):
+    """A strategy that narrows ``size`` options to ``picked`` scores, over the ``size`` places
+    the key can hold among them equally often, exactly a blind guess followed and ruled out; with
+    no cue (every option or none picked) it guesses blind either way."""
+    picked = data.draw(st.integers(0, size))
+    followed = sum(scores(size, picked, place < picked)[0] for place in range(size))
+    ruled_out = sum(scores(size, picked, place < picked)[1] for place in range(size))
+    assert followed / size == ruled_out / size == Fraction(1, size)
+    if picked in (0, size):
+        assert scores(size, picked, True) == scores(size, picked, False) == (F(1, size),) * 2
 
 
 def test_check_fails_the_chains_choice_form_it_withholds():
@@ -281,7 +322,7 @@ def test_check_fails_the_chains_choice_form_it_withholds():
     tally = ValidityTally()
     for seed in range(MIN_SAMPLE):
         tally.add(form.generate(preview_stream(form, seed)))
-    assert {t.name for t in tally.tried() if t.beats_chance} >= {"mirror pair, majority side"}
+    assert {t.label for t in tally.tried() if t.beats_chance} >= {"mirror pair, majority side"}
 
 
 CHOICE_SPEC = """
@@ -304,8 +345,9 @@ def test_no_strategy_beats_chance_on_the_choice_families(tmp_path: Path):
     for family in report.families:
         tried = family.validity.tried()
         assert tried and all(t.n == MIN_SAMPLE for t in tried)
+        assert {t.way for t in tried} == {FOLLOWED, RULED_OUT}
         for t in tried:
-            assert t.rate <= t.chance_rate + MARGIN, (family.target.label, t.name, t.rate)
+            assert t.rate <= t.chance_rate + MARGIN, (family.target.label, t.label, t.rate)
 
 
 def test_true_false_banks_give_no_wording_or_length_cue():

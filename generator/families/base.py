@@ -231,9 +231,9 @@ class Family(ABC):
     MAX_TRIES: ClassVar[int] = 1000
     #: How the question is answered: ``"free"`` (a value), ``"choice"`` or ``"true-false"``.
     FORM: ClassVar[str] = "free"
-    #: Its multiple-choice form draws params again when every set of distractors lets a
-    #: test-wise strategy single out the key (``generator.choices.has_fair_set``). For a family
-    #: whose params mostly have a fair set (the descent steps); where few do (the chain, the
+    #: Its multiple-choice form draws params again when every choice of distractors lets a
+    #: test-wise strategy beat a blind guess (``generator.choices.has_fair_plan``). For a family
+    #: whose params mostly have a fair plan (the descent steps); where few do (the chain, the
     #: family ``examgen new`` writes), resampling would cut the variety and slow every draw.
     RESAMPLE_UNFAIR_CHOICES: ClassVar[bool] = False
     #: Why the family, though it names its mistakes, is not offered as multiple choice (empty:
