@@ -205,11 +205,19 @@ def _fair_sets(
         alike.setdefault(row, []).append(i)
     kinds: dict[tuple[int, ...], list[int]] = {}
     for row, sets in alike.items():
-        vector = tuple(int(x * scale) for outcome in row for x in outcome_scores(outcome, size))
+        vector = tuple(x for outcome in row for x in _scaled_scores(outcome, size, scale))
         kinds.setdefault(vector, []).extend(sets)
     outcomes = tuple((vector, tuple(sorted(sets))) for vector, sets in kinds.items())
     plan, excess = _plan([vector for vector, _ in outcomes], scale // size)
     return FairSets(combos, size, outcomes, plan, Fraction(excess, scale))
+
+
+@cache
+def _scaled_scores(outcome: Outcome, size: int, scale: int) -> tuple[int, int]:
+    """``outcome_scores`` times ``scale``, integers (a few dozen outcomes recur in every
+    variant)."""
+    followed, ruled_out = outcome_scores(outcome, size)
+    return int(followed * scale), int(ruled_out * scale)
 
 
 def _plan(vectors: Sequence[Sequence[int]], chance: int) -> tuple[tuple[int, ...], int]:
