@@ -81,11 +81,11 @@ def set_scores(options: Options, shown: tuple[int, ...]) -> dict[tuple[str, str]
     return out
 
 
-def plan_scores(values, kind, center) -> dict[tuple[str, str], Fraction]:
+def plan_scores(values, kind, center, count=3) -> dict[tuple[str, str], Fraction]:
     """What each strategy scores, each way, over the mixture ``arrange_fairly`` draws from,
     worked out set by set: every set the plan may draw (a kind drawn ``k`` times of
     ``PLAN_DRAWS`` weighs k/PLAN_DRAWS, shared evenly by its sets)."""
-    fair = _fair_sets_of(CORRECT, values, 3, kind, center)
+    fair = _fair_sets_of(CORRECT, values, count, kind, center)
     options = make_options(
         [plain_text(kind, v) for v in values.values()], list(values.values()), center
     )
@@ -216,3 +216,25 @@ def test_over_a_class_every_strategy_scores_a_guess_either_way(family_id):
     assert {way for _, way in total} == set(WAYS)
     for (name, way), rate in total.items():
         assert rate <= Fraction(1, 4) + Fraction(2, 100), (family_id, name, way, float(rate))
+
+
+def test_the_definition_banks_plans_leave_length_at_chance_either_way():
+    """The definition question (a correct description and four wrong ones, printed prose): its
+    correct descriptions drawn equally often, each with its plan, the longest and the shortest
+    option score within 2 points of chance (20%) followed and ruled out. With no wrong
+    description shorter than the shortest correct one but three, the key was never the longest
+    there, and ruling out the longest scored 23%."""
+    family = get_family("vanishing-gradient-definition")
+    statements = family.bank().statements
+    right = [s for s in statements if s.truth]
+    wrong = {s.id: s.text for s in statements if not s.truth}
+    total: dict[tuple[str, str], Fraction] = {}
+    for key in right:
+        values = {CORRECT: key.text} | wrong
+        fair = _fair_sets_of(CORRECT, values, family.DISTRACTORS, "text", None)
+        assert fair.size == family.DISTRACTORS + 1
+        for way_key, value in plan_scores(values, "text", None, family.DISTRACTORS).items():
+            total[way_key] = total.get(way_key, Fraction(0)) + value / len(right)
+    for name in TEXT_STRATEGIES:
+        for way in WAYS:
+            assert abs(total[name, way] - Fraction(1, 5)) <= Fraction(2, 100), (name, way)
