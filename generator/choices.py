@@ -134,7 +134,7 @@ def arrange_fairly(
     strategies read alike. All from ``rng``, over the names in the family's declared order:
     deterministic."""
     fair = _fair_sets_of(correct, values, count, kind, center)
-    _, sets = fair.outcomes[fair.plan[int(rng.integers(len(fair.plan)))]]
+    _, sets = fair.kinds[fair.plan[int(rng.integers(len(fair.plan)))]]
     picked = fair.combos[sets[int(rng.integers(len(sets)))]]
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
@@ -176,8 +176,8 @@ class FairSets(NamedTuple):
     #: Each kind of set: what every strategy scores on it followed and ruled out (in
     #: ``STRATEGIES`` order, times ``lcm(1, …, size)``: integers), with the indices of the sets
     #: of that kind, ascending, in order of first appearance.
-    outcomes: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
-    #: ``PLAN_DRAWS`` kinds (indices into ``outcomes``, with repeats): the mixture to draw from.
+    kinds: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    #: ``PLAN_DRAWS`` kinds (indices into ``kinds``, with repeats): the mixture to draw from.
     plan: tuple[int, ...]
     #: How far the plan leaves the strategy it favours most above a blind guess.
     excess: Fraction
@@ -203,13 +203,13 @@ def _fair_sets(
     alike: dict[tuple[Outcome, ...], list[int]] = {}
     for i, row in enumerate(rows):
         alike.setdefault(row, []).append(i)
-    kinds: dict[tuple[int, ...], list[int]] = {}
+    by_scores: dict[tuple[int, ...], list[int]] = {}
     for row, sets in alike.items():
         vector = tuple(x for outcome in row for x in _scaled_scores(outcome, size, scale))
-        kinds.setdefault(vector, []).extend(sets)
-    outcomes = tuple((vector, tuple(sorted(sets))) for vector, sets in kinds.items())
-    plan, excess = _plan([vector for vector, _ in outcomes], scale // size)
-    return FairSets(combos, size, outcomes, plan, Fraction(excess, scale))
+        by_scores.setdefault(vector, []).extend(sets)
+    kinds = tuple((vector, tuple(sorted(sets))) for vector, sets in by_scores.items())
+    plan, excess = _plan([vector for vector, _ in kinds], scale // size)
+    return FairSets(combos, size, kinds, plan, excess / scale)
 
 
 @cache
@@ -220,15 +220,15 @@ def _scaled_scores(outcome: Outcome, size: int, scale: int) -> tuple[int, int]:
     return int(followed * scale), int(ruled_out * scale)
 
 
-def _plan(vectors: Sequence[Sequence[int]], chance: int) -> tuple[tuple[int, ...], int]:
+def _plan(vectors: Sequence[Sequence[int]], chance: int) -> tuple[tuple[int, ...], Fraction]:
     """``PLAN_DRAWS`` kinds of set whose mixture leaves the strategies' scores (``vectors``,
     each score of a kind) as little above ``chance`` as a greedy search finds, with the largest
     excess left (both in the vectors' units).
 
     The search adds, draw by draw, the kind that keeps the sum of the squared excesses of the
     mixture so far least (the first such kind): an exact, integer, Frank–Wolfe-like descent on a
-    convex function over the mixtures. Only scores above chance cost, since below chance
-    followed means above chance ruled out, which costs there."""
+    convex function over the mixtures. Only scores above chance cost: a strategy that picks one
+    option scores below chance followed exactly when it scores above chance ruled out."""
     table = np.array(vectors, dtype=np.int64)
     total = np.zeros(table.shape[1], dtype=np.int64)
     plan = []

@@ -92,7 +92,7 @@ def plan_scores(values, kind, center, count=3) -> dict[tuple[str, str], Fraction
     position = {name: i for i, name in enumerate(values)}
     total: dict[tuple[str, str], Fraction] = {}
     for kind_index in fair.plan:
-        sets = fair.outcomes[kind_index][1]
+        sets = fair.kinds[kind_index][1]
         for s in sets:
             shown = (position[CORRECT], *(position[n] for n in fair.combos[s]))
             for key, value in set_scores(options, shown).items():
@@ -122,7 +122,7 @@ def test_every_drawn_variant_comes_from_a_fair_plan(family_id):
         values = candidate_values(base, params, solution)
         fair = _fair_sets_of(CORRECT, values, 3, "vector", base.mirror_center(params))
         shown = {s for s in variant.params.choices if s != CORRECT}
-        drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.outcomes[k][1]}
+        drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k][1]}
         assert frozenset(shown) in drawable, (family_id, seed)
 
 
@@ -136,7 +136,7 @@ def test_a_prose_question_draws_the_sets_of_its_plan(seed, texts):
     (``arrange_fairly``) shows the key and a set of distractors the plan may draw, each once."""
     values = {CORRECT: texts[0]} | {f"d{i}": t for i, t in enumerate(texts[1:])}
     fair = _fair_sets_of(CORRECT, values, 3, "text", None)
-    drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.outcomes[k][1]}
+    drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k][1]}
     order = arrange_fairly(np.random.default_rng(seed), CORRECT, values, 3, "text")
     assert len(order) == 4 and CORRECT in order and len(set(order)) == 4
     assert frozenset(order) - {CORRECT} in drawable
@@ -154,7 +154,7 @@ def test_the_plans_draws_follow_its_weights():
     values = candidate_values(family, params, solution)
     fair = _fair_sets_of(CORRECT, values, 3, "vector", params.w0)
     kind_of = {
-        frozenset(fair.combos[s]): k for k, (_, sets) in enumerate(fair.outcomes) for s in sets
+        frozenset(fair.combos[s]): k for k, (_, sets) in enumerate(fair.kinds) for s in sets
     }
     rng = np.random.default_rng(7)
     draws = 6000
