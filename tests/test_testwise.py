@@ -180,7 +180,7 @@ def oracle_most_shared(options):
     return _oracle_extremes(shared, max)
 
 
-ORACLE = {
+ORACLE_CUES = {
     "mirror pair, majority side": oracle_mirror_majority,
     "nearest the centroid": oracle_nearest_centroid,
     "nearest the median": oracle_nearest_median,
@@ -188,6 +188,36 @@ ORACLE = {
     "shortest option": oracle_shortest,
     "odd one out by sign": oracle_odd_sign,
     "shares the most coordinates": oracle_most_shared,
+}
+
+
+def oracle_cue_votes(options):
+    """How many of the cues above, each seeing a cue (narrowing to some options, not all),
+    point at each option; the cues read points, so prose gets none."""
+    if options.points is None:
+        return None
+    votes = [0] * len(options)
+    for rule in ORACLE_CUES.values():
+        picks = rule(options)
+        if len(picks) < len(options):
+            for i in picks:
+                votes[i] += 1
+    return votes
+
+
+def oracle_fewest_cues(options):
+    votes = oracle_cue_votes(options)
+    return _oracle_everything(options) if votes is None else _oracle_extremes(votes, min)
+
+
+def oracle_most_cues(options):
+    votes = oracle_cue_votes(options)
+    return _oracle_everything(options) if votes is None else _oracle_extremes(votes, max)
+
+
+ORACLE = ORACLE_CUES | {
+    "fewest cues point at it": oracle_fewest_cues,
+    "most cues point at it": oracle_most_cues,
 }
 
 
