@@ -461,9 +461,15 @@ def test_a_band_keeps_the_choice_form_within_it():
     assert 10 <= min(report.validity.work.values) <= max(report.validity.work.values) <= 15
 
 
-def test_practice_spec_slots_with_difficulty_pass_check():
-    report = run(spec_path=SPECS_DIR / "lecture-14-practice.toml", variants=120)
+@pytest.mark.parametrize("spec", sorted(SPECS_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_spec_passes_check_on_enough_variants_to_fail(spec):
+    """Judged on ``MIN_SAMPLE`` variants, where check fails a test-wise strategy: the practice
+    spec's pinned reference step (#156) as multiple choice had five distractors, and whatever
+    set each student saw, the shortest option found the key in 40% (chance 25%); check on 120
+    variants never judged it. Its slots with a difficulty pass too."""
+    report = run(spec_path=spec, variants=MIN_SAMPLE)
     assert report.ok, report.table()
+    assert any(family.validity.tried() for family in report.families)
 
 
 @given(p=st.integers(-50, 50), q=st.integers(1, 12))
