@@ -302,6 +302,28 @@ class Shortest(_PrintedLength):
     """Pick the shortest printed option (the clean one)."""
 
 
+class _Commas(Nearest):
+    """The options' printed commas: a wrong description that explains itself ("…, so the
+    updates are unstable") has a clause more than the plain right one. Ruling out the options
+    with a comma found the definition question's key in 41% (chance 20%) before it was weighed."""
+
+    def tables(self, options: Options) -> Any:
+        return [t.count(",") for t in options.texts]
+
+    def values(self, commas: Any, subset: Sequence[int]) -> list[Any]:
+        return [commas[a] for a in subset]
+
+
+class FewestCommas(_Commas):
+    """Pick the options with the fewest commas (the plain statement)."""
+
+
+class MostCommas(_Commas):
+    """Pick the options with the most commas (the qualified statement)."""
+
+    best = max
+
+
 def _sign(x: Fraction) -> int:
     return (x > 0) - (x < 0)
 
@@ -396,17 +418,21 @@ nearest_centroid = NearestCentroid()
 nearest_median = NearestMedian()
 longest = Longest()
 shortest = Shortest()
+fewest_commas = FewestCommas()
+most_commas = MostCommas()
 odd_sign = OddSign()
 most_shared = MostShared()
 
 #: The strategies that read only the printed text, and so apply to prose options too.
-TEXT_STRATEGIES = ("longest option", "shortest option")
+TEXT_STRATEGIES = ("longest option", "shortest option", "fewest commas", "most commas")
 STRATEGIES: dict[str, Strategy] = {
     "mirror pair, majority side": mirror_majority,
     "nearest the centroid": nearest_centroid,
     "nearest the median": nearest_median,
     "longest option": longest,
     "shortest option": shortest,
+    "fewest commas": fewest_commas,
+    "most commas": most_commas,
     "odd one out by sign": odd_sign,
     "shares the most coordinates": most_shared,
 }

@@ -218,12 +218,14 @@ def test_over_a_class_every_strategy_scores_a_guess_either_way(family_id):
         assert rate <= Fraction(1, 4) + Fraction(2, 100), (family_id, name, way, float(rate))
 
 
-def test_the_definition_banks_plans_leave_length_at_chance_either_way():
+def test_the_definition_banks_plans_leave_its_wording_at_chance_either_way():
     """The definition question (a correct description and four wrong ones, printed prose): its
-    correct descriptions drawn equally often, each with its plan, the longest and the shortest
-    option score within 2 points of chance (20%) followed and ruled out. With no wrong
-    description shorter than the shortest correct one but three, the key was never the longest
-    there, and ruling out the longest scored 23%."""
+    correct descriptions drawn equally often, each with its plan, the rules that read the
+    printed text (longest, shortest, fewest and most commas) score at most 2 points above
+    chance (20%), followed or ruled out. With three wrong descriptions shorter than the shortest
+    correct one, the key was never the longest there (ruling out the longest: 23%); with nine
+    of eleven wrong ones explaining themselves after a comma, ruling out the options with a
+    comma found the key in 41%."""
     family = get_family("vanishing-gradient-definition")
     statements = family.bank().statements
     right = [s for s in statements if s.truth]
@@ -237,4 +239,4 @@ def test_the_definition_banks_plans_leave_length_at_chance_either_way():
             total[way_key] = total.get(way_key, Fraction(0)) + value / len(right)
     for name in TEXT_STRATEGIES:
         for way in WAYS:
-            assert abs(total[name, way] - Fraction(1, 5)) <= Fraction(2, 100), (name, way)
+            assert total[name, way] <= Fraction(1, 5) + Fraction(2, 100), (name, way, total[name, way])

@@ -160,6 +160,14 @@ def oracle_shortest(options):
     return _oracle_extremes([len(t) for t in options.texts], min)
 
 
+def oracle_fewest_commas(options):
+    return _oracle_extremes([t.count(",") for t in options.texts], min)
+
+
+def oracle_most_commas(options):
+    return _oracle_extremes([t.count(",") for t in options.texts], max)
+
+
 def oracle_odd_sign(options):
     points = options.points
     if points is None:
@@ -186,6 +194,8 @@ ORACLE_CUES = {
     "nearest the median": oracle_nearest_median,
     "longest option": oracle_longest,
     "shortest option": oracle_shortest,
+    "fewest commas": oracle_fewest_commas,
+    "most commas": oracle_most_commas,
     "odd one out by sign": oracle_odd_sign,
     "shares the most coordinates": oracle_most_shared,
 }
@@ -250,7 +260,7 @@ def drawn_options(draw, min_size=1, max_size=7):
     coordinates and short texts give ties and equal lengths, and some points are replaced by
     another's mirror image about the centre, so mirror pairs are common."""
     size = draw(st.integers(min_size, max_size))
-    texts = tuple(draw(st.lists(st.text("ab", max_size=3), min_size=size, max_size=size)))
+    texts = tuple(draw(st.lists(st.text("ab,", max_size=3), min_size=size, max_size=size)))
     if draw(st.integers(0, 4)) == 0:
         return Options(texts)
     dims = draw(st.integers(1, 3))
