@@ -363,6 +363,59 @@ class MostShared(Nearest):
         return out
 
 
+class SmallestStepOnFullestLine(Singling):
+    """Of the options on the fullest line through the centre (the initial weights: most
+    options' steps from it parallel), pick the smallest step on the side most of them take: the
+    key as the modest step that its slips scale up (the factor 2 dropped halves it, η left out
+    or the average left out multiply it). Two equally full lines, or as many options on either
+    side, give no cue. Before the plans it found the key in 59% of the descent step's variants,
+    52% after them until it was weighed too."""
+
+    def tables(self, options: Options) -> Any:
+        points, center = options.points, options.center
+        if points is None or center is None:
+            return None
+        steps = [_minus(p, center) for p in points]
+        moved = [any(step) for step in steps]
+        everywhere = range(len(points))
+        # parallel[a][b]: the steps of a and b (both nonzero, a != b) lie on one line;
+        # ahead[a][b]: and point the same way.
+        parallel = [[False] * len(points) for _ in everywhere]
+        ahead = [[False] * len(points) for _ in everywhere]
+        for a in everywhere:
+            for b in everywhere:
+                if a != b and moved[a] and moved[b] and _parallel(steps[a], steps[b]):
+                    parallel[a][b] = True
+                    ahead[a][b] = _dot(steps[a], steps[b]) > 0
+        return parallel, ahead, [_dot(step, step) for step in steps]
+
+    def singled(self, tables: Any, subset: Sequence[int]) -> Collection[int]:
+        parallel, ahead, lengths = tables
+        partners = [sum(parallel[a][b] for b in subset) for a in subset]
+        fullest = max(partners)
+        if fullest == 0:
+            return ()
+        line = [i for i, n in enumerate(partners) if n == fullest]
+        first = subset[line[0]]
+        if any(not parallel[first][subset[i]] for i in line[1:]):
+            return ()  # two lines as full as each other
+        with_first = [i for i in line if i == line[0] or ahead[first][subset[i]]]
+        if 2 * len(with_first) == len(line):
+            return ()
+        side = (
+            with_first
+            if 2 * len(with_first) > len(line)
+            else [i for i in line if i not in with_first]
+        )
+        shortest_step = min(lengths[subset[i]] for i in side)
+        return [i for i in side if lengths[subset[i]] == shortest_step]
+
+
+def _parallel(u: Point, v: Point) -> bool:
+    """Whether two nonzero vectors lie on one line: every 2×2 minor of (u v) is zero."""
+    return all(u[i] * v[j] == u[j] * v[i] for i in range(len(u)) for j in range(i + 1, len(u)))
+
+
 class CueCount(Nearest):
     """Pick the options the fewest of the other strategies point at (``best = min``), or the
     most (``max``), counting only those that see a cue: the key as the one option every cue
@@ -422,6 +475,7 @@ fewest_commas = FewestCommas()
 most_commas = MostCommas()
 odd_sign = OddSign()
 most_shared = MostShared()
+smallest_step = SmallestStepOnFullestLine()
 
 #: The strategies that read only the printed text, and so apply to prose options too.
 TEXT_STRATEGIES = ("longest option", "shortest option", "fewest commas", "most commas")
@@ -435,6 +489,7 @@ STRATEGIES: dict[str, Strategy] = {
     "most commas": most_commas,
     "odd one out by sign": odd_sign,
     "shares the most coordinates": most_shared,
+    "smallest step on the fullest line": smallest_step,
 }
 #: Strategies over the cues above: what the fewest of them point at, and the most.
 CUES = dict(STRATEGIES)

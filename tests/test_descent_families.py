@@ -163,3 +163,20 @@ def test_no_acceptable_variant_hints_at_pins_only_when_something_is_pinned(
     assert ("pin fewer or other values" in message) == pinned
     assert "widen the family's ranges" not in message
     assert ("please report it" in message) == (not pinned)
+
+
+@pytest.mark.parametrize("family_id", DESCENT_IDS)
+@given(seed=seeds)
+def test_two_slip_mistakes_are_the_first_point_step_halved_and_reversed(family_id, seed):
+    """The two-slip distractors put options off the line of the key's step: the first point's
+    step halved lands midway between w0 and the first-point-only answer, and reversed lands on
+    its mirror image about w0 (both read off that answer, not recomputed the family's way)."""
+    family = get_family(family_id)
+    variant = family.generate(stream(seed, "two-slips", family_id))
+    wrong = family.misconceptions(variant.params, variant.solution)
+    w0 = variant.solution.steps["w0"]
+    alone = wrong["first-point-only"]
+    halved = tuple((a + b) / 2 for a, b in zip(w0, alone, strict=True))
+    mirrored = tuple(2 * a - b for a, b in zip(w0, alone, strict=True))
+    assert wrong["first-point-only-halved"] == halved
+    assert wrong["first-point-only-sign-flipped"] == mirrored

@@ -45,6 +45,7 @@ from generator.testwise import (
     odd_sign,
     scores,
     shortest,
+    smallest_step,
     subset_outcomes,
     true_false_scores,
 )
@@ -54,6 +55,17 @@ F = Fraction
 
 def vectors(*pairs: tuple[int, int]) -> Options:
     return make_options([str(p) for p in pairs], [tuple(map(F, p)) for p in pairs], (0, 0))
+
+
+def test_smallest_step_on_the_fullest_line_picks_the_modest_step():
+    """A descent step's slips scale the step: halved (the factor 2 dropped), tripled (η left
+    out), reversed (the sign flipped). On that line the side most options take holds the key
+    and the scaled-up steps; the smallest of them is picked. As many options on either side, or
+    two lines as full, give no cue."""
+    options = vectors((2, 4), (1, 2), (6, 12), (-2, -4), (3, -1))
+    assert smallest_step(options) == {1}
+    assert smallest_step(vectors((2, 4), (1, 2), (-6, -12), (-2, -4))) == {0, 1, 2, 3}
+    assert smallest_step(vectors((2, 4), (1, 2), (3, -1), (6, -2))) == {0, 1, 2, 3}
 
 
 def test_mirror_pair_majority_side_picks_the_member_with_company():
@@ -182,10 +194,57 @@ def oracle_most_shared(options):
     if points is None or len(points[0]) < 2:
         return _oracle_everything(options)
     shared = [
-        sum(sum(1 for x, y in zip(p, q, strict=True) if x == y) for b, q in enumerate(points) if b != a)
+        sum(
+            sum(1 for x, y in zip(p, q, strict=True) if x == y)
+            for b, q in enumerate(points)
+            if b != a
+        )
         for a, p in enumerate(points)
     ]
     return _oracle_extremes(shared, max)
+
+
+def oracle_smallest_step(options):
+    """The options' steps from the centre; the lines through it that hold two or more of them;
+    of the fullest line (if one is fuller than every other), the smallest step on the side more
+    of its options take (if one side has more)."""
+    points, center = options.points, options.center
+    if points is None or center is None:
+        return _oracle_everything(options)
+    steps = [tuple(x - c for x, c in zip(p, center, strict=True)) for p in points]
+
+    def on_one_line(u, v):
+        # v is a multiple of u: some t with v = t u.
+        i = next(k for k, x in enumerate(u) if x != 0)
+        t = F(v[i]) / F(u[i])
+        return all(F(y) == t * x for x, y in zip(u, v, strict=True))
+
+    lines = []
+    for i, step in enumerate(steps):
+        if not any(step):
+            continue
+        for line in lines:
+            if on_one_line(steps[line[0]], step):
+                line.append(i)
+                break
+        else:
+            lines.append([i])
+    lines = [line for line in lines if len(line) >= 2]
+    if not lines:
+        return _oracle_everything(options)
+    fullest = max(len(line) for line in lines)
+    if sum(len(line) == fullest for line in lines) > 1:
+        return _oracle_everything(options)
+    (line,) = [line for line in lines if len(line) == fullest]
+    ref = steps[line[0]]
+    forward = [i for i in line if sum(a * b for a, b in zip(ref, steps[i], strict=True)) > 0]
+    backward = [i for i in line if i not in forward]
+    if len(forward) == len(backward):
+        return _oracle_everything(options)
+    side = forward if len(forward) > len(backward) else backward
+    length = {i: sum(x * x for x in steps[i]) for i in side}
+    least = min(length.values())
+    return frozenset(i for i in side if length[i] == least)
 
 
 ORACLE_CUES = {
@@ -198,6 +257,7 @@ ORACLE_CUES = {
     "most commas": oracle_most_commas,
     "odd one out by sign": oracle_odd_sign,
     "shares the most coordinates": oracle_most_shared,
+    "smallest step on the fullest line": oracle_smallest_step,
 }
 
 

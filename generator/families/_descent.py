@@ -90,8 +90,9 @@ class DescentFamily(Family):
     ZERO_W0_SHARE: ClassVar[float] = 0.5
     #: Learning rates: simple unit fractions keep η·∇R a small-denominator rational.
     ETAS: ClassVar[tuple[sympy.Rational, ...]] = tuple(R(1, d) for d in (2, 3, 4, 5, 6, 10))
-    #: 64% (full batch) and 86% (mini-batch) of params have a fair set of distractors; without
-    #: resampling the others, the mirror pair found the key in 31% of the choice variants.
+    #: About 62% (full batch) and 83% (mini-batch) of params have a fair plan of distractors
+    #: (``generator.choices.has_fair_plan``); without resampling the others, the mirror pair
+    #: found the key in 31% of the choice variants.
     RESAMPLE_UNFAIR_CHOICES = True
 
     DEGENERATE = (
@@ -310,6 +311,31 @@ class DescentFamily(Family):
     def first_point_only(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
         steps = solution.steps
         return subtract(steps["w0"], scale(steps["eta"], steps["points"][0]["gradient"]))
+
+    # Two slips at once, off the line of the key's step: the single slips above mostly scale
+    # that step (halve it, reverse it, multiply it by 1/η or n), so the options on one line
+    # through w0 gave the key away; these put options on another line through w0.
+    @mistake(
+        "first-point-only-halved",
+        "This is what you get by using the gradient at the first point alone and leaving out the "
+        "factor $2$ of the squared loss's gradient: two slips at once.",
+    )
+    def first_point_only_halved(
+        self, params: Any, solution: Solution
+    ) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(steps["eta"] / 2, steps["points"][0]["gradient"]))
+
+    @mistake(
+        "first-point-only-sign-flipped",
+        r"This is what you get by using the gradient at the first point alone and adding $\eta$ "
+        "times it instead of subtracting it: two slips at once.",
+    )
+    def first_point_only_sign_flipped(
+        self, params: Any, solution: Solution
+    ) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return add(steps["w0"], scale(steps["eta"], steps["points"][0]["gradient"]))
 
     @mistake(
         "step-without-w0",
