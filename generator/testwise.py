@@ -308,7 +308,10 @@ class _Commas(Nearest):
     with a comma found the definition question's key in 41% (chance 20%) before it was weighed."""
 
     def tables(self, options: Options) -> Any:
-        return [t.count(",") for t in options.texts]
+        commas = [t.count(",") for t in options.texts]
+        # As many commas in every option (every vector prints one): no subset gives a cue, and
+        # the cue counts need not ask.
+        return None if len(set(commas)) == 1 else commas
 
     def values(self, commas: Any, subset: Sequence[int]) -> list[Any]:
         return [commas[a] for a in subset]
