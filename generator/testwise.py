@@ -25,8 +25,9 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from statistics import median
-from typing import Any, ClassVar
+from typing import Any
 
 import sympy
 
@@ -426,10 +427,6 @@ class CueCount(Nearest):
     points at the key, the option no cue picked was the key in 63% of the descent steps'
     variants (chance 25%)."""
 
-    #: The last options read and their ``CueVotes``, shared by both counts (one reads what the
-    #: other did: ``subset_outcomes`` asks each in turn about the same subsets).
-    _last: ClassVar[tuple[Options, CueVotes] | None] = None
-
     def __init__(self, cues: Mapping[str, Strategy], best: Callable[[Iterable[Any]], Any]):
         self.cues = tuple(cues.values())
         self.best = best
@@ -437,11 +434,7 @@ class CueCount(Nearest):
     def tables(self, options: Options) -> Any:
         if options.points is None:  # the point cues see nothing in prose
             return None
-        last = CueCount._last
-        if last is None or last[0] is not options or last[1].cues != self.cues:
-            read = [(cue, t) for cue in self.cues if (t := cue.tables(options)) is not None]
-            last = CueCount._last = (options, CueVotes(self.cues, read))
-        return last[1]
+        return cue_votes(self.cues, options)
 
     def values(self, votes: Any, subset: Sequence[int]) -> list[Any]:
         return votes.on(subset)
@@ -451,7 +444,6 @@ class CueCount(Nearest):
 class CueVotes:
     """How many cues point at each option of a subset, worked out once per subset."""
 
-    cues: tuple[Strategy, ...]
     read: list[tuple[Strategy, Any]]
     counted: dict[tuple[int, ...], list[int]] = field(default_factory=dict)
 
@@ -467,6 +459,13 @@ class CueVotes:
                         votes[position] += 1
             self.counted[key] = votes
         return votes
+
+
+@lru_cache(maxsize=1)
+def cue_votes(cues: tuple[Strategy, ...], options: Options) -> CueVotes:
+    """The ``CueVotes`` of ``options``, shared by both counts: ``subset_outcomes`` asks each in
+    turn about the same subsets, and the second reads what the first counted."""
+    return CueVotes([(cue, t) for cue in cues if (t := cue.tables(options)) is not None])
 
 
 mirror_majority = MirrorMajority()

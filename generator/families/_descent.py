@@ -36,6 +36,12 @@ W0_IS_ZERO = "_w0_is_zero"
 # ``work`` and the degenerate rules call them tens of times for every candidate.
 
 
+def _first_point_step(steps: Mapping[str, Any]) -> tuple[sympy.Rational, ...]:
+    """η times the gradient at the first point the step uses: the step of the mistakes that use
+    that point alone."""
+    return scale(steps["eta"], steps["points"][0]["gradient"])
+
+
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
     """Every component 0 (``_zero`` of each, inlined: checked for every candidate)."""
     return all((v if isinstance(v, R) else R(v)).p == 0 for v in vector)
@@ -309,8 +315,7 @@ class DescentFamily(Family):
         "average over every point the step uses.",
     )
     def first_point_only(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
-        steps = solution.steps
-        return subtract(steps["w0"], scale(steps["eta"], steps["points"][0]["gradient"]))
+        return subtract(solution.steps["w0"], _first_point_step(solution.steps))
 
     # Two slips at once, off the line of the key's step: the single slips above mostly scale
     # that step (halve it, reverse it, multiply it by 1/η or n), so the options on one line
@@ -323,8 +328,7 @@ class DescentFamily(Family):
     def first_point_only_halved(
         self, params: Any, solution: Solution
     ) -> tuple[sympy.Rational, ...]:
-        steps = solution.steps
-        return subtract(steps["w0"], scale(steps["eta"] / 2, steps["points"][0]["gradient"]))
+        return subtract(solution.steps["w0"], scale(R(1, 2), _first_point_step(solution.steps)))
 
     @mistake(
         "first-point-only-sign-flipped",
@@ -334,8 +338,7 @@ class DescentFamily(Family):
     def first_point_only_sign_flipped(
         self, params: Any, solution: Solution
     ) -> tuple[sympy.Rational, ...]:
-        steps = solution.steps
-        return add(steps["w0"], scale(steps["eta"], steps["points"][0]["gradient"]))
+        return add(solution.steps["w0"], _first_point_step(solution.steps))
 
     @mistake(
         "step-without-w0",
