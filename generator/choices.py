@@ -34,7 +34,7 @@ from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution, field_names
-from generator.testwise import MARGIN, Outcome, make_options, outcome_scores, subset_outcomes
+from generator.testwise import MARGIN, make_options, outcome_arrays
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CORRECT = "correct"
@@ -197,27 +197,38 @@ def _fair_sets(
     position = {n: i for i, n in enumerate(named)}
     combos = tuple(combinations(names, count))
     size = count + 1
-    rows = subset_outcomes(whole, [(position[correct], *(position[n] for n in c)) for c in combos])
+    hit, blind, picked = outcome_arrays(
+        whole, [(position[correct], *(position[n] for n in c)) for c in combos]
+    )
     scale = math.lcm(*range(1, size + 1))
-    # Sets the strategies read alike share a row of outcomes; rows of equal scores, a kind.
-    alike: dict[tuple[Outcome, ...], list[int]] = {}
-    for i, row in enumerate(rows):
-        alike.setdefault(row, []).append(i)
-    by_scores: dict[tuple[int, ...], list[int]] = {}
-    for row, sets in alike.items():
-        vector = tuple(x for outcome in row for x in _scaled_scores(outcome, size, scale))
-        by_scores.setdefault(vector, []).extend(sets)
-    kinds = tuple((vector, tuple(sorted(sets))) for vector, sets in by_scores.items())
-    plan, excess = _plan([vector for vector, _ in kinds], scale // size)
+    vectors = _scaled_scores(hit, blind, picked, size, scale)
+    # Sets of equal scores (every strategy, both ways) are one kind, in order of first
+    # appearance, each with its sets ascending.
+    _, first, inverse = np.unique(vectors, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    kind_of_set = rank[inverse.ravel()]
+    by_kind = np.argsort(kind_of_set, kind="stable")
+    bounds = np.cumsum(np.bincount(kind_of_set, minlength=len(order)))[:-1]
+    kinds = tuple(
+        (tuple(vectors[sets[0]].tolist()), tuple(sets.tolist()))
+        for sets in np.split(by_kind, bounds)
+    )
+    plan, excess = _plan(vectors[first[order]], scale // size)
     return FairSets(combos, size, kinds, plan, excess / scale)
 
 
-@cache
-def _scaled_scores(outcome: Outcome, size: int, scale: int) -> tuple[int, int]:
-    """``outcome_scores`` times ``scale``, integers (a few dozen outcomes recur in every
-    variant)."""
-    followed, ruled_out = outcome_scores(outcome, size)
-    return int(followed * scale), int(ruled_out * scale)
+def _scaled_scores(
+    hit: np.ndarray, blind: np.ndarray, picked: np.ndarray, size: int, scale: int
+) -> np.ndarray:
+    """``outcome_scores`` of every set and strategy times ``scale`` (integers), a row per set:
+    each strategy followed, then ruled out."""
+    left = np.maximum(size - picked, 1)  # a strategy that picks every option is blind
+    chance = scale // size
+    followed = np.where(blind, chance, np.where(hit, scale // picked, 0))
+    ruled_out = np.where(blind, chance, np.where(hit, 0, scale // left))
+    return np.stack([followed, ruled_out], axis=2).reshape(len(hit), -1)
 
 
 def _plan(vectors: Sequence[Sequence[int]], chance: int) -> tuple[tuple[int, ...], Fraction]:
@@ -378,7 +389,11 @@ class ChoiceForm(Family):
                 # Rejected for the base family's reason whatever the choices: skip choosing them.
                 return self._params_type(**_fields(params), choices=(CORRECT,))
             wrong = self.base.misconceptions(params, solution)
-            kept = distinct_candidates(solution.answer.value, wrong)
+            kept = [
+                name
+                for name in distinct_candidates(solution.answer.value, wrong)
+                if self._may_offer(params, wrong[name])
+            ]
             values = {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept}
             center = self.base.mirror_center(params)
             kind = solution.answer.kind
@@ -394,6 +409,17 @@ class ChoiceForm(Family):
                 return self._params_type(**_fields(params), choices=(NO_FAIR_SET,))
             order = arrange_fairly(rng, CORRECT, values, self.DISTRACTORS, kind, center)
         return self._params_type(**_fields(params), choices=order)
+
+    def _may_offer(self, params: Any, value: Any) -> bool:
+        """Whether a wrong answer may be a distractor: within the family's budget, and not one a
+        student rules out on sight (``Family.gives_itself_away``). Both are decided before the
+        plan, not after the draw: a set rejected for a distractor's denominator made the variant
+        draw again, so the sets shown kept simpler distractors than the plan weighed, and the
+        option of the most complex fractions was the key in 35% (the plan's 21%; chance 25%)."""
+        budget = self.base.BUDGET
+        if budget is not None and budget.violation(_numbers(value)) is not None:
+            return False
+        return not self.base.gives_itself_away(params, value)
 
     def _redraw_can_differ(self, params: Any, pinned: Mapping[str, Any]) -> bool:
         """Whether another try may draw other params: some param is neither pinned nor unused
@@ -424,8 +450,7 @@ class ChoiceForm(Family):
     def budget_values(self, params: Any, solution: Solution) -> list[sympy.Rational]:
         values = list(self.base.budget_values(params, solution))
         for choice in solution.steps["choices"]:
-            value = choice.value
-            values += list(value) if isinstance(value, Sequence) else [value]
+            values += _numbers(choice.value)
         return values
 
     def mistake_explanation(self, name: str) -> str:
@@ -449,6 +474,13 @@ class ChoiceForm(Family):
         return self.base.params_to_json(self.base_params(params)) | {
             "choices": list(params.choices)
         }
+
+
+def _numbers(value: Any) -> list[Any]:
+    """An answer value's numbers: a vector's components, the number itself, none in text."""
+    if isinstance(value, str):
+        return []
+    return list(value) if isinstance(value, Sequence) else [value]
 
 
 def _no_fair_set(params: Any, solution: Solution) -> bool:

@@ -29,6 +29,7 @@ from functools import lru_cache
 from statistics import median
 from typing import Any
 
+import numpy as np
 import sympy
 
 #: A strategy "beats chance" when its success rate exceeds 1/(number of options) by more than
@@ -57,6 +58,8 @@ class Options:
     texts: tuple[str, ...]
     points: tuple[Point, ...] | None = None
     center: Point | None = None
+    #: Each option's coordinates' denominators as printed (``points`` are scaled to integers).
+    denominators: tuple[tuple[int, ...], ...] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -90,6 +93,50 @@ def _minus(u: Point, v: Point) -> Point:
     return tuple(map(operator.sub, u, v))
 
 
+#: The largest magnitude an integer table may hold to be weighed with numpy's 64-bit integers:
+#: a subset's values add up to 3·7 of them (seven options shown at most), far below 2⁶³.
+NUMPY_SAFE = 2**55
+#: The same for coordinates whose differences are squared and summed (over up to 64 dimensions).
+NUMPY_SAFE_SQUARED = 2**26
+
+
+def _integer_array(table: Any, bound: int = NUMPY_SAFE) -> np.ndarray | None:
+    """A table of Python integers (or booleans) as a numpy integer array, or ``None`` when some
+    entry is not an integer (points given as fractions) or not below ``bound`` in magnitude, too
+    large for 64-bit arithmetic: worked out in Python then."""
+    entries = np.ravel(np.asarray(table, dtype=object)).tolist()
+    if not all(isinstance(x, int) and -bound < x < bound for x in entries):
+        return None
+    return np.asarray(table, dtype=np.int64)
+
+
+def _per_option(table: Any, subsets: np.ndarray) -> np.ndarray | None:
+    """Each shown option's entry of a per-option table, a row per subset."""
+    array = _integer_array(table)
+    return None if array is None else array[subsets]
+
+
+def _extremes_matrix(values: np.ndarray, best: Callable[[Iterable[Any]], Any]) -> np.ndarray:
+    """``_extremes`` of each row: where it holds its least value (its greatest, ``best=max``)."""
+    top = values.max(axis=1) if best is max else values.min(axis=1)
+    return values == top[:, None]
+
+
+def _pairs(matrix: Any, shown: np.ndarray, dtype: Any = bool) -> np.ndarray:
+    """A pairwise table's entries among each subset's options: ``[row, i, j]`` is the entry of
+    the ``i``-th and the ``j``-th option shown in that row."""
+    return np.asarray(matrix, dtype=dtype)[shown[:, :, None], shown[:, None, :]]
+
+
+def _summed_over_shown(matrix: Any, subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For a pairwise table: each shown option's row summed over the options shown with it
+    (itself included), and its own entry, a row per subset."""
+    array = _integer_array(matrix)
+    if array is None:
+        return None
+    return array[subsets[:, :, None], subsets[:, None, :]].sum(axis=2), array[subsets, subsets]
+
+
 #: What a strategy makes of one set of options: it singles out the key (the first option: it
 #: narrows the choice to some options, the key among them), it sees no cue (it keeps every
 #: option), and how many options it narrows the choice to (all of them, seeing no cue).
@@ -115,10 +162,11 @@ class Strategy:
         """The positions in ``subset`` a test-wise student narrows the choice to."""
         raise NotImplementedError
 
-    def outcomes(self, tables: Any, subsets: Sequence[Sequence[int]]) -> list[Outcome]:
-        """The ``Outcome`` of ``picks`` on each subset, its first index the key (counted, not
-        collected: ``generator.choices`` asks for thousands)."""
-        raise NotImplementedError
+    def picks_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        """``picks`` of every subset at once: ``shown`` holds a subset per row (all of one
+        size), the result whether each position is picked, a row per subset (an empty or a full
+        row: no cue). ``None``: worked out subset by subset (``picks``)."""
+        return None
 
     def __call__(self, options: Options) -> frozenset[int]:
         """The indices of ``options`` a test-wise student narrows the choice to (then guesses
@@ -141,15 +189,14 @@ class Nearest(Strategy):
     def picks(self, tables: Any, subset: Sequence[int]) -> frozenset[int]:
         return _extremes(self.values(tables, subset), self.best)
 
-    def outcomes(self, tables: Any, subsets: Sequence[Sequence[int]]) -> list[Outcome]:
-        values, best = self.values, self.best
-        out = []
-        for subset in subsets:
-            shown = values(tables, subset)
-            top = best(shown)
-            ties = shown.count(top)
-            out.append((shown[0] == top and ties < len(shown), ties == len(shown), ties))
-        return out
+    def value_matrix(self, tables: Any, subsets: np.ndarray) -> np.ndarray | None:
+        """``values`` of every subset at once, a row per subset (``subsets``, one per row), as
+        integers; ``None``: worked out subset by subset."""
+        return None
+
+    def picks_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        values = self.value_matrix(tables, shown)
+        return None if values is None else _extremes_matrix(values, self.best)
 
 
 class Singling(Strategy):
@@ -162,15 +209,12 @@ class Singling(Strategy):
     def picks(self, tables: Any, subset: Sequence[int]) -> frozenset[int]:
         return frozenset(self.singled(tables, subset)) or frozenset(range(len(subset)))
 
-    def outcomes(self, tables: Any, subsets: Sequence[Sequence[int]]) -> list[Outcome]:
-        singled = self.singled
-        out = []
-        for subset in subsets:
-            chosen = singled(tables, subset)
-            size, count = len(subset), len(chosen)
-            blind = count == 0 or count == size
-            out.append((0 in chosen and not blind, blind, size if blind else count))
-        return out
+    def singled_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        """``singled`` of every subset at once, a row per subset; ``None``: subset by subset."""
+        return None
+
+    def picks_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        return self.singled_matrix(tables, shown)
 
 
 class MirrorMajority(Singling):
@@ -228,6 +272,26 @@ class MirrorMajority(Singling):
                     picks.add(j)
         return picks
 
+    def singled_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        # Of a mirror pair (i, j), the others on i's side are those on the side of the axis
+        # through i but i itself, and those on j's those on the other side but j (j's offset is
+        # minus i's): compared, the counts of all shown options on either side of i's axis.
+        paired, partners, sides = tables
+        everywhere = range(len(partners))
+        mirrors = [[b in partners[a] for b in everywhere] for a in everywhere]
+        signs = [
+            [(x > 0) - (x < 0) for x in sides[a]] if a in paired else [0] * len(partners)
+            for a in everywhere
+        ]
+        mirrored = _pairs(mirrors, shown)
+        mirrored &= np.triu(np.ones(mirrored.shape[1:], dtype=bool), 1)  # each pair once, i < j
+        side = _pairs(signs, shown, np.int8)
+        ahead = (side > 0).sum(axis=2)
+        behind = (side < 0).sum(axis=2)
+        first = (mirrored & (ahead >= behind)[:, :, None]).any(axis=2)
+        second = (mirrored & (behind >= ahead)[:, :, None]).any(axis=1)
+        return first | second
+
 
 class NearestCentroid(Nearest):
     """Pick the option nearest the mean of all options (the key as a compromise of the errors)."""
@@ -250,6 +314,13 @@ class NearestCentroid(Nearest):
             row = gram[a]
             out.append(m * row[a] - 2 * sum(map(row.__getitem__, subset)))
         return out
+
+    def value_matrix(self, gram: Any, subsets: np.ndarray) -> np.ndarray | None:
+        summed = _summed_over_shown(gram, subsets)
+        if summed is None:
+            return None
+        sums, own = summed
+        return subsets.shape[1] * own - 2 * sums
 
 
 def _twice_median(values: Sequence[Any]) -> Any:
@@ -282,6 +353,25 @@ class NearestMedian(Nearest):
             out.append(distance)
         return out
 
+    def value_matrix(self, columns: Any, subsets: np.ndarray) -> np.ndarray | None:
+        total = np.zeros(subsets.shape, dtype=np.int64)
+        size = subsets.shape[1]
+        middle = size // 2
+        for column, doubled in columns:
+            values = _integer_array(column, NUMPY_SAFE_SQUARED)
+            twice = _integer_array(doubled, NUMPY_SAFE_SQUARED)
+            if values is None or twice is None:
+                return None
+            ordered = np.sort(values[subsets], axis=1)
+            twice_median = (
+                ordered[:, middle - 1] + ordered[:, middle]
+                if size % 2 == 0
+                else 2 * ordered[:, middle]
+            )
+            offset = twice[subsets] - twice_median[:, None]
+            total += offset * offset
+        return total
+
 
 class _PrintedLength(Nearest):
     """The options' printed lengths: what the longest and the shortest option read."""
@@ -291,6 +381,9 @@ class _PrintedLength(Nearest):
 
     def values(self, lengths: Any, subset: Sequence[int]) -> list[Any]:
         return [lengths[a] for a in subset]
+
+    def value_matrix(self, lengths: Any, subsets: np.ndarray) -> np.ndarray | None:
+        return _per_option(lengths, subsets)
 
 
 class Longest(_PrintedLength):
@@ -317,6 +410,9 @@ class _Commas(Nearest):
     def values(self, commas: Any, subset: Sequence[int]) -> list[Any]:
         return [commas[a] for a in subset]
 
+    def value_matrix(self, commas: Any, subsets: np.ndarray) -> np.ndarray | None:
+        return _per_option(commas, subsets)
+
 
 class FewestCommas(_Commas):
     """Pick the options with the fewest commas (the plain statement)."""
@@ -326,6 +422,75 @@ class MostCommas(_Commas):
     """Pick the options with the most commas (the qualified statement)."""
 
     best = max
+
+
+class _Denominators(Nearest):
+    """The options' least common denominators as printed: each slip of a descent step drops a
+    division (the average's, η's, the factor 2's) or keeps them all, so the key was the option
+    of the most complex fractions in 37% of the step's variants (chance 25%), and ruling out the
+    simplest found it in 38%."""
+
+    def tables(self, options: Options) -> Any:
+        if options.denominators is None:
+            return None
+        denominators = [math.lcm(*d) for d in options.denominators]
+        return None if len(set(denominators)) == 1 else denominators
+
+    def values(self, denominators: Any, subset: Sequence[int]) -> list[Any]:
+        return [denominators[a] for a in subset]
+
+    def value_matrix(self, denominators: Any, subsets: np.ndarray) -> np.ndarray | None:
+        return _per_option(denominators, subsets)
+
+
+class SimplestFractions(_Denominators):
+    """Pick the options of the smallest least common denominator (integers first)."""
+
+
+class MostComplexFractions(_Denominators):
+    """Pick the options of the largest least common denominator."""
+
+    best = max
+
+
+class SharesDenominatorWithMost(Nearest):
+    """Pick the options that share a printed denominator (other than 1) with the most others:
+    the key's fractions come back in the slips that keep its divisions. It found the key in 34%
+    of the descent steps' variants (chance 25%) before it was weighed."""
+
+    best = max
+
+    def tables(self, options: Options) -> Any:
+        if options.denominators is None:
+            return None
+        fractions = [{d for d in ds if d != 1} for ds in options.denominators]
+        shared = [[a != b and bool(fa & fb) for b, fb in enumerate(fractions)] for a, fa in
+                  enumerate(fractions)]
+        return None if not any(map(any, shared)) else shared
+
+    def values(self, shared: Any, subset: Sequence[int]) -> list[Any]:
+        return [sum(map(shared[a].__getitem__, subset)) for a in subset]
+
+    def value_matrix(self, shared: Any, subsets: np.ndarray) -> np.ndarray | None:
+        summed = _summed_over_shown(shared, subsets)
+        return None if summed is None else summed[0]
+
+
+class OnALineWithAnother(Singling):
+    """Pick the options whose step from the centre (the initial weights) lies on one line with
+    another option's: the slips that scale the key's step (½, −1, 1/η, n) all lie on its line,
+    so the key had a partner more often than a distractor: 34% (chance 25%) before it was
+    weighed."""
+
+    def tables(self, options: Options) -> Any:
+        lines = step_lines(options)
+        return None if lines is None else lines[0]
+
+    def singled(self, parallel: Any, subset: Sequence[int]) -> Collection[int]:
+        return [i for i, a in enumerate(subset) if any(map(parallel[a].__getitem__, subset))]
+
+    def singled_matrix(self, parallel: Any, shown: np.ndarray) -> np.ndarray | None:
+        return _pairs(parallel, shown).any(axis=2)
 
 
 def _sign(x: Fraction) -> int:
@@ -345,6 +510,11 @@ class OddSign(Singling):
         shown = [patterns[a] for a in subset]
         lonely = [i for i, p in enumerate(shown) if shown.count(p) == 1]
         return lonely if len(lonely) == 1 else []
+
+    def singled_matrix(self, patterns: Any, shown: np.ndarray) -> np.ndarray | None:
+        same = [[p == q for q in patterns] for p in patterns]
+        lonely = _pairs(same, shown).sum(axis=2) == 1
+        return lonely & (lonely.sum(axis=1) == 1)[:, None]
 
 
 class MostShared(Nearest):
@@ -366,6 +536,13 @@ class MostShared(Nearest):
             out.append(sum(map(row.__getitem__, subset)) - row[a])
         return out
 
+    def value_matrix(self, shared: Any, subsets: np.ndarray) -> np.ndarray | None:
+        summed = _summed_over_shown(shared, subsets)
+        if summed is None:
+            return None
+        sums, own = summed
+        return sums - own
+
 
 class SmallestStepOnFullestLine(Singling):
     """Of the options on the fullest line through the centre (the initial weights: most
@@ -376,33 +553,14 @@ class SmallestStepOnFullestLine(Singling):
     52% after them until it was weighed too."""
 
     def tables(self, options: Options) -> Any:
-        points, center = options.points, options.center
-        if points is None or center is None:
-            return None
-        steps = [_minus(p, center) for p in points]
-        moved = [any(step) for step in steps]
-        everywhere = range(len(points))
-        # parallel[a][b]: the steps of a and b (both nonzero, a != b) lie on one line;
-        # ahead[a][b]: and point the same way.
-        parallel = [[False] * len(points) for _ in everywhere]
-        ahead = [[False] * len(points) for _ in everywhere]
-        for a in everywhere:
-            for b in everywhere:
-                if a != b and moved[a] and moved[b] and _parallel(steps[a], steps[b]):
-                    parallel[a][b] = True
-                    ahead[a][b] = _dot(steps[a], steps[b]) > 0
-        return parallel, ahead, [_dot(step, step) for step in steps]
+        return step_lines(options)
 
     def singled(self, tables: Any, subset: Sequence[int]) -> Collection[int]:
         parallel, ahead, lengths = tables
-        partners = [sum(parallel[a][b] for b in subset) for a in subset]
-        fullest = max(partners)
-        if fullest == 0:
+        line = _fullest_line(parallel, subset, 2)
+        if not line:
             return ()
-        line = [i for i, n in enumerate(partners) if n == fullest]
         first = subset[line[0]]
-        if any(not parallel[first][subset[i]] for i in line[1:]):
-            return ()  # two lines as full as each other
         with_first = [i for i in line if i == line[0] or ahead[first][subset[i]]]
         if 2 * len(with_first) == len(line):
             return ()
@@ -413,6 +571,140 @@ class SmallestStepOnFullestLine(Singling):
         )
         shortest_step = min(lengths[subset[i]] for i in side)
         return [i for i in side if lengths[subset[i]] == shortest_step]
+
+    def singled_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        parallel, ahead, lengths = tables
+        length = _integer_array(lengths)
+        if length is None:
+            return None
+        line, first = _fullest_line_matrix(parallel, shown, 2)
+        rows = np.arange(len(shown))
+        is_first = np.arange(shown.shape[1])[None, :] == first[:, None]
+        with_first = line & (is_first | _pairs(ahead, shown)[rows, first])
+        on_line, along = line.sum(axis=1), with_first.sum(axis=1)
+        side = np.where((2 * along > on_line)[:, None], with_first, line & ~with_first)
+        steps = np.where(side, length[shown], np.iinfo(np.int64).max)
+        shortest = side & (steps == steps.min(axis=1)[:, None])
+        return shortest & (2 * along != on_line)[:, None]
+
+
+def _fullest_line(parallel: Any, subset: Sequence[int], least: int) -> list[int]:
+    """The positions of the options on the fullest line through the centre, when one line holds
+    more of the options shown than any other, and at least ``least`` of them; else none."""
+    partners = [sum(parallel[a][b] for b in subset) for a in subset]
+    fullest = max(partners)
+    if fullest < least - 1:
+        return []
+    line = [i for i, n in enumerate(partners) if n == fullest]
+    first = subset[line[0]]
+    if any(not parallel[first][subset[i]] for i in line[1:]):
+        return []  # two lines as full as each other
+    return line
+
+
+def _fullest_line_matrix(
+    parallel: Any, shown: np.ndarray, least: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_fullest_line`` of every subset at once (a row of positions each, empty when there is
+    none), and the first position on it."""
+    on_one_line = _pairs(parallel, shown)
+    partners = on_one_line.sum(axis=2)
+    fullest = partners.max(axis=1)
+    line = (partners == fullest[:, None]) & (fullest >= least - 1)[:, None]
+    first = line.argmax(axis=1)
+    rows = np.arange(len(shown))
+    is_first = np.arange(shown.shape[1])[None, :] == first[:, None]
+    two_lines = (line & ~is_first & ~on_one_line[rows, first]).any(axis=1)
+    return line & ~two_lines[:, None], first
+
+
+@lru_cache(maxsize=1)
+def step_lines(
+    options: Options,
+) -> tuple[list[list[bool]], list[list[bool]], list[Fraction]] | None:
+    """The options' steps from the centre as lines through it, read by the strategies that
+    look at lines (worked out once for all): ``parallel[a][b]``, the steps of a and b (both
+    nonzero, a != b) lie on one line; ``ahead[a][b]``, and point the same way; each step's
+    squared length. ``None`` without points or a centre."""
+    points, center = options.points, options.center
+    if points is None or center is None:
+        return None
+    steps = [_minus(p, center) for p in points]
+    moved = [any(step) for step in steps]
+    everywhere = range(len(points))
+    parallel = [[False] * len(points) for _ in everywhere]
+    ahead = [[False] * len(points) for _ in everywhere]
+    for a in everywhere:
+        for b in range(a + 1, len(points)):
+            if moved[a] and moved[b] and _parallel(steps[a], steps[b]):
+                parallel[a][b] = parallel[b][a] = True
+                ahead[a][b] = ahead[b][a] = _dot(steps[a], steps[b]) > 0
+    return parallel, ahead, [_dot(step, step) for step in steps]
+
+
+class ClosestPair(Singling):
+    """Pick the two options nearest each other (every pair at the least distance): a slip away
+    from each other, as the key and its slips are."""
+
+    def tables(self, options: Options) -> Any:
+        points = options.points
+        if points is None:
+            return None
+        return [[_dot(d, d) for d in (_minus(p, q) for q in points)] for p in points]
+
+    def singled(self, distances: Any, subset: Sequence[int]) -> Collection[int]:
+        pairs = [
+            (distances[subset[i]][subset[j]], i, j)
+            for i in range(len(subset))
+            for j in range(i + 1, len(subset))
+        ]
+        if not pairs:
+            return ()
+        least = min(d for d, _, _ in pairs)
+        return {k for d, i, j in pairs if d == least for k in (i, j)}
+
+    def singled_matrix(self, distances: Any, shown: np.ndarray) -> np.ndarray | None:
+        if _integer_array(distances) is None:
+            return None
+        apart = _pairs(distances, shown, np.int64)
+        size = shown.shape[1]
+        apart[:, np.arange(size), np.arange(size)] = np.iinfo(np.int64).max  # not a pair
+        least = apart.min(axis=(1, 2))
+        return (apart == least[:, None, None]).any(axis=2) & (size > 1)
+
+
+class MiddleStepOnFullestLine(Singling):
+    """Of the options on the fullest line through the centre (three or more), pick the middle
+    step by length (the two middle ones of an even count): the key between the slips that halve
+    it and those that multiply it. Two lines as full give no cue."""
+
+    def tables(self, options: Options) -> Any:
+        return step_lines(options)
+
+    def singled(self, tables: Any, subset: Sequence[int]) -> Collection[int]:
+        parallel, _, lengths = tables
+        line = _fullest_line(parallel, subset, 3)
+        if not line:
+            return ()
+        ordered = sorted(lengths[subset[i]] for i in line)
+        middle = len(ordered) // 2
+        wanted = {ordered[middle]} if len(ordered) % 2 else {ordered[middle - 1], ordered[middle]}
+        return [i for i in line if lengths[subset[i]] in wanted]
+
+    def singled_matrix(self, tables: Any, shown: np.ndarray) -> np.ndarray | None:
+        parallel, _, lengths = tables
+        length = _integer_array(lengths)
+        if length is None:
+            return None
+        line, _ = _fullest_line_matrix(parallel, shown, 3)
+        steps = np.sort(np.where(line, length[shown], np.iinfo(np.int64).max), axis=1)
+        on_line = line.sum(axis=1)
+        upper = np.minimum(on_line // 2, shown.shape[1] - 1)[:, None]
+        lower = np.where(on_line % 2 == 1, upper[:, 0], np.maximum(upper[:, 0] - 1, 0))[:, None]
+        shown_steps = length[shown]
+        wanted_upper = np.take_along_axis(steps, upper, axis=1)
+        wanted_lower = np.take_along_axis(steps, lower, axis=1)
+        return line & ((shown_steps == wanted_upper) | (shown_steps == wanted_lower))
 
 
 def _parallel(u: Point, v: Point) -> bool:
@@ -431,10 +723,13 @@ class CueCount(Nearest):
         self.cues = tuple(cues.values())
         self.best = best
 
+    @staticmethod
+    def reads(options: Options) -> bool:
+        """Whether the counts have cues to count: the point cues see nothing in prose."""
+        return options.points is not None
+
     def tables(self, options: Options) -> Any:
-        if options.points is None:  # the point cues see nothing in prose
-            return None
-        return cue_votes(self.cues, options)
+        return cue_votes(self.cues, options) if self.reads(options) else None
 
     def values(self, votes: Any, subset: Sequence[int]) -> list[Any]:
         return votes.on(subset)
@@ -442,7 +737,8 @@ class CueCount(Nearest):
 
 @dataclass
 class CueVotes:
-    """How many cues point at each option of a subset, worked out once per subset."""
+    """How many cues point at each option of a subset, worked out once per subset (for a
+    variant's options, where ``outcome_arrays`` counts the votes of many subsets itself)."""
 
     read: list[tuple[Strategy, Any]]
     counted: dict[tuple[int, ...], list[int]] = field(default_factory=dict)
@@ -463,8 +759,8 @@ class CueVotes:
 
 @lru_cache(maxsize=1)
 def cue_votes(cues: tuple[Strategy, ...], options: Options) -> CueVotes:
-    """The ``CueVotes`` of ``options``, shared by both counts: ``subset_outcomes`` asks each in
-    turn about the same subsets, and the second reads what the first counted."""
+    """The ``CueVotes`` of ``options``, shared by both counts: ``examgen check`` asks each in
+    turn about the same options, and the second reads what the first counted."""
     return CueVotes([(cue, t) for cue in cues if (t := cue.tables(options)) is not None])
 
 
@@ -478,6 +774,12 @@ most_commas = MostCommas()
 odd_sign = OddSign()
 most_shared = MostShared()
 smallest_step = SmallestStepOnFullestLine()
+simplest_fractions = SimplestFractions()
+most_complex_fractions = MostComplexFractions()
+shares_denominator = SharesDenominatorWithMost()
+on_a_line = OnALineWithAnother()
+closest_pair = ClosestPair()
+middle_step = MiddleStepOnFullestLine()
 
 #: The strategies that read only the printed text, and so apply to prose options too.
 TEXT_STRATEGIES = ("longest option", "shortest option", "fewest commas", "most commas")
@@ -492,6 +794,12 @@ STRATEGIES: dict[str, Strategy] = {
     "odd one out by sign": odd_sign,
     "shares the most coordinates": most_shared,
     "smallest step on the fullest line": smallest_step,
+    "simplest fractions": simplest_fractions,
+    "most complex fractions": most_complex_fractions,
+    "shares a denominator with the most": shares_denominator,
+    "on a line with another": on_a_line,
+    "closest pair": closest_pair,
+    "middle step on the fullest line": middle_step,
 }
 #: Strategies over the cues above: what the fewest of them point at, and the most.
 CUES = dict(STRATEGIES)
@@ -504,16 +812,69 @@ def subset_outcomes(
 ) -> list[tuple[Outcome, ...]]:
     """Each strategy's outcome (in ``STRATEGIES`` order) on each subset of ``options`` whose
     first index is the key: for the subset ``(i, j, k)``, what the strategy makes of the options
-    ``i``, ``j``, ``k`` shown in that order. Each strategy reads the options once."""
-    per_strategy = []
-    for strategy in STRATEGIES.values():
-        tables = strategy.tables(options)
-        per_strategy.append(
-            [(False, True, len(s)) for s in subsets]
-            if tables is None
-            else strategy.outcomes(tables, subsets)
-        )
-    return list(zip(*per_strategy, strict=True))
+    ``i``, ``j``, ``k`` shown in that order (``outcome_arrays``, as tuples)."""
+    hit, blind, count = (a.tolist() for a in outcome_arrays(options, subsets))
+    return [
+        tuple(zip(*row, strict=True)) for row in zip(hit, blind, count, strict=True)
+    ]
+
+
+def outcome_arrays(
+    options: Options, subsets: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``subset_outcomes`` as three arrays, a row per subset and a column per strategy: whether
+    it singles out the key, whether it sees no cue, and how many options it narrows the choice
+    to. Each strategy reads the options once.
+
+    Weighing a descent step's choice form means hundreds of subsets for every variant drawn, so
+    a strategy that can (``picks_matrix``) works out every subset of one size at once with numpy;
+    the others go subset by subset. Each cue's picks serve its own outcome and the cue counts'
+    votes."""
+    keys = [tuple(s) for s in subsets]
+    sizes = np.array([len(key) for key in keys], dtype=np.int64)
+    shown = np.array(keys, dtype=np.intp) if keys and len(set(sizes.tolist())) == 1 else None
+    columns = list(STRATEGIES.values())
+    picked = np.zeros((len(keys), len(columns)), dtype=np.int64)
+    key_picked = np.zeros((len(keys), len(columns)), dtype=bool)
+    votes = np.zeros(shown.shape if shown is not None else (0, 0), dtype=np.int64)
+    listed_votes = [[0] * len(key) for key in keys]  # subsets of several sizes: no matrix
+    for column, strategy in enumerate(columns):
+        listed: list[frozenset[int]] = []
+        if isinstance(strategy, CueCount):
+            # The counts read the votes of the cues before them, not tables of their own.
+            if not strategy.reads(options):
+                continue
+            if shown is not None:
+                chosen = _extremes_matrix(votes, strategy.best)
+            else:
+                chosen, listed = None, [_extremes(v, strategy.best) for v in listed_votes]
+        else:
+            tables = strategy.tables(options)
+            if tables is None:
+                continue  # no cue in any subset
+            chosen = strategy.picks_matrix(tables, shown) if shown is not None else None
+            if chosen is None:
+                listed = [strategy.picks(tables, key) for key in keys]
+        if chosen is not None:
+            count = chosen.sum(axis=1)
+            cue = (count > 0) & (count < chosen.shape[1])
+            picked[:, column] = np.where(cue, count, 0)
+            key_picked[:, column] = cue & chosen[:, 0]
+            if column < len(CUES):
+                votes += chosen & cue[:, None]
+            continue
+        for row, (key, picks) in enumerate(zip(keys, listed, strict=True)):
+            if 0 < len(picks) < len(key):
+                picked[row, column] = len(picks)
+                key_picked[row, column] = 0 in picks
+                if column < len(CUES):
+                    for position in picks:
+                        if shown is None:
+                            listed_votes[row][position] += 1
+                        else:
+                            votes[row, position] += 1
+    blind = picked == 0
+    return key_picked, blind, np.where(blind, sizes[:, None], picked)
 
 
 #: The two ways a student can use a strategy: follow it (guess among the options it points at)
@@ -702,7 +1063,8 @@ def make_options(texts: Sequence[str], values: Sequence[Any], center: Any = None
         return Options(tuple(texts))
     mirror = as_point(center) if center is not None else tuple(Fraction(0) for _ in points[0])  # type: ignore[index]
     *scaled, scaled_center = integer_points([*points, mirror])  # type: ignore[list-item]
-    return Options(tuple(texts), tuple(scaled), scaled_center)
+    denominators = tuple(tuple(x.denominator for x in p) for p in points)  # type: ignore[union-attr]
+    return Options(tuple(texts), tuple(scaled), scaled_center, denominators)
 
 
 def integer_points(points: Sequence[Point]) -> list[Point]:

@@ -20,6 +20,7 @@ from generator.check import Target, check_target
 from generator.choices import (
     CORRECT,
     LETTERS,
+    NO_FAIR_SET,
     ChoiceForm,
     arrange,
     distinct_candidates,
@@ -233,3 +234,64 @@ def test_preview_of_a_form_the_family_lacks_is_one_line():
     result = CliRunner().invoke(main, ["preview", "sgd-direction", "--form", "choice"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
+@given(seed=SEEDS)
+def test_distractors_are_chosen_within_the_budget_and_never_give_themselves_away(base, seed):
+    """Every distractor is within the family's budget, and none keeps an initial weight that
+    every key moves (checked on the printed values)."""
+    form = with_form(base, "choice")
+    variant = form.generate(stream(seed, "offered", base.ID))
+    base_params = form.base_params(variant.params)
+    for choice in variant.solution.steps["choices"]:
+        numbers = choice.value if isinstance(choice.value, tuple) else (choice.value,)
+        assert all(
+            x.q <= base.BUDGET.max_denominator and abs(x) <= base.BUDGET.max_magnitude
+            for x in numbers
+        )
+        if base.ID in ("gradient-descent-step", "sgd-minibatch-step") and not choice.correct:
+            kept = [Fraction(str(a)) == Fraction(str(b)) for a, b in zip(numbers, base_params.w0, strict=True)]
+            assert not any(kept), choice.source
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(seed=SEEDS)
+def test_no_try_is_rejected_for_the_distractors_the_plan_drew(family_id, seed):
+    """Whatever the base family accepts, its choice form shows: a try whose base variant passes
+    the budget and the degenerate rules is rejected only for having no fair plan, never for the
+    set the plan drew. A distractor over the budget is left out before the plan: when it was
+    not, the tries it rejected left the sets shown simpler fractions than the plan weighed, and
+    the option of the most complex fractions was the key in 35% (the plan's 21%)."""
+    base = registry()[family_id]
+    form = with_form(base, "choice")
+    rng = stream(seed, "drawn", family_id)
+    pinned = form.draw_once(rng, {})
+    for _ in range(20):
+        params = form.draw(rng, pinned)
+        if params.choices in ((CORRECT,), (NO_FAIR_SET,)):
+            continue
+        solution = form.solve(params)
+        assert base.rejection(form.base_params(params), base.solve(form.base_params(params))) is None
+        assert form.rejection(params, solution) is None
+
+
+@given(seed=SEEDS)
+def test_a_family_names_the_wrong_answers_that_give_themselves_away(seed):
+    """``gives_itself_away`` (docs/authoring.md) keeps a wrong answer out of every choice: here
+    one that says every update moving uphill is ruled out on sight."""
+    family = registry()["gradient-descent-step"]
+
+    class Uphill(type(family)):  # type: ignore[misc]
+        FOLDER = family.FOLDER
+
+        def gives_itself_away(self, params, value):
+            wrong = self.misconceptions(params, self.solve(params))
+            return same_value(value, wrong["sign-flipped"]) or super().gives_itself_away(
+                params, value
+            )
+
+    form = with_form(Uphill(), "choice")
+    variant = form.generate(stream(seed, "away"))
+    shown = {c.source for c in variant.solution.steps["choices"]}
+    assert "sign-flipped" not in shown and len(shown) == ChoiceForm.DISTRACTORS + 1

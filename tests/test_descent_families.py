@@ -180,3 +180,51 @@ def test_two_slip_mistakes_are_the_first_point_step_halved_and_reversed(family_i
     mirrored = tuple(2 * a - b for a, b in zip(w0, alone, strict=True))
     assert wrong["first-point-only-halved"] == halved
     assert wrong["first-point-only-sign-flipped"] == mirrored
+
+
+def _fractions(vector):
+    return tuple(Fraction(str(v)) for v in vector)
+
+
+@pytest.mark.parametrize("family_id", DESCENT_IDS)
+@given(seed=seeds)
+def test_the_slips_that_complicate_or_move_the_step_are_what_they_say(family_id, seed):
+    """The mistakes that keep divisions the single slips drop (η twice, the factor 2 with the sum,
+    the product of averages) and those off the key's line (the last point alone, the intercept
+    left out of the predictions), each recomputed from the data in plain fractions."""
+    family = get_family(family_id)
+    variant = family.generate(stream(seed, "more-slips", family_id))
+    params, steps = variant.params, variant.solution.steps
+    wrong = {k: _fractions(v) for k, v in family.misconceptions(params, variant.solution).items()}
+    w0, w1 = _fractions(params.w0), _fractions(steps["w1"])
+    eta = Fraction(str(params.eta))
+    used = [_fractions(params.data[p - 1]) for p in family.positions_used(params)]
+
+    def gradient_at(w, x, y):
+        r = w[0] + w[1] * x - y
+        return (2 * r, 2 * r * x)
+
+    def update(w, step):
+        return tuple(a - b for a, b in zip(w, step, strict=True))
+
+    step = tuple(a - b for a, b in zip(w0, w1, strict=True))
+    assert wrong["eta-applied-twice"] == update(w0, tuple(eta * s for s in step))
+    total = [sum(c) for c in zip(*(gradient_at(w0, x, y) for x, y in used), strict=True)]
+    assert wrong["sum-not-average-halved"] == update(w0, tuple(eta * t / 2 for t in total))
+    last = gradient_at(w0, *used[-1])
+    assert wrong["last-point-only"] == update(w0, tuple(eta * g for g in last))
+    assert wrong["last-point-only-halved"] == update(w0, tuple(eta * g / 2 for g in last))
+    assert wrong["last-point-only-sign-flipped"] == update(w0, tuple(-eta * g for g in last))
+    m = len(used)
+    residuals = [w0[0] + w0[1] * x - y for x, y in used]
+    mean_factor = sum(2 * r for r in residuals) / m
+    mean_x = sum(x for x, _ in used) / m
+    assert wrong["product-of-averages"] == update(
+        w0, (eta * mean_factor, eta * mean_factor * mean_x)
+    )
+    if w0[0] == 0:
+        assert "prediction-without-w0" not in wrong
+    else:
+        without = [gradient_at((0, w0[1]), x, y) for x, y in used]
+        mean = [sum(c) / m for c in zip(*without, strict=True)]
+        assert wrong["prediction-without-w0"] == update(w0, tuple(eta * g for g in mean))

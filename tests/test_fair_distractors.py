@@ -56,9 +56,23 @@ def drawing_eta(family, eta) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def offered(family, params, value) -> bool:
+    """A wrong answer a choice may show: within the family's budget, and (a descent step) no
+    coordinate left at the initial weights, which every key moves."""
+    budget = family.BUDGET
+    numbers = value if isinstance(value, tuple) else (value,)
+    if any(x.q > budget.max_denominator or abs(x) > budget.max_magnitude for x in numbers):
+        return False
+    return not any(Fraction(str(x)) == Fraction(str(w)) for x, w in zip(numbers, params.w0, strict=True))
+
+
 def candidate_values(family, params, solution):
     wrong = family.misconceptions(params, solution)
-    kept = distinct_candidates(solution.answer.value, wrong)
+    kept = [
+        name
+        for name in distinct_candidates(solution.answer.value, wrong)
+        if offered(family, params, wrong[name])
+    ]
     return {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept}
 
 
@@ -69,6 +83,7 @@ def set_scores(options: Options, shown: tuple[int, ...]) -> dict[tuple[str, str]
         tuple(options.texts[i] for i in shown),
         tuple(options.points[i] for i in shown) if options.points is not None else None,
         options.center,
+        None if options.denominators is None else tuple(options.denominators[i] for i in shown),
     )
     out = {}
     for name, strategy in STRATEGIES.items():

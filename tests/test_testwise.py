@@ -12,6 +12,7 @@ validated with one-line errors; the zero/nonzero initial weights are drawn half 
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 import statistics
 from fractions import Fraction
@@ -208,9 +209,52 @@ def oracle_smallest_step(options):
     """The options' steps from the centre; the lines through it that hold two or more of them;
     of the fullest line (if one is fuller than every other), the smallest step on the side more
     of its options take (if one side has more)."""
+    found = oracle_fullest_line(options)
+    if found is None:
+        return _oracle_everything(options)
+    steps, line = found
+    ref = steps[line[0]]
+    forward = [i for i in line if sum(a * b for a, b in zip(ref, steps[i], strict=True)) > 0]
+    backward = [i for i in line if i not in forward]
+    if len(forward) == len(backward):
+        return _oracle_everything(options)
+    side = forward if len(forward) > len(backward) else backward
+    length = {i: sum(x * x for x in steps[i]) for i in side}
+    least = min(length.values())
+    return frozenset(i for i in side if length[i] == least)
+
+
+def oracle_middle_step(options):
+    """On the fullest line through the centre, if it holds three options or more, the middle
+    step by length (the two middle lengths of an even count)."""
+    found = oracle_fullest_line(options)
+    if found is None or len(found[1]) < 3:
+        return _oracle_everything(options)
+    steps, line = found
+    length = {i: sum(x * x for x in steps[i]) for i in line}
+    ordered = sorted(length.values())
+    half = len(ordered) // 2
+    wanted = ordered[half : half + 1] if len(ordered) % 2 else ordered[half - 1 : half + 1]
+    return frozenset(i for i in line if length[i] in wanted)
+
+
+def oracle_closest_pair(options):
+    """Both members of every pair of options at the least distance."""
+    points = options.points
+    if points is None or len(points) < 2:
+        return _oracle_everything(options)
+    pairs = {(a, b): _oracle_distance2(points[a], points[b])
+             for a, b in itertools.combinations(range(len(points)), 2)}
+    least = min(pairs.values())
+    return frozenset(i for pair, d in pairs.items() if d == least for i in pair)
+
+
+def oracle_fullest_line(options):
+    """The options' steps from the centre, and the options on the one line through it that holds
+    more of them than any other (two or more); ``None`` when there is no such line."""
     points, center = options.points, options.center
     if points is None or center is None:
-        return _oracle_everything(options)
+        return None
     steps = [tuple(x - c for x, c in zip(p, center, strict=True)) for p in points]
 
     def on_one_line(u, v):
@@ -231,20 +275,63 @@ def oracle_smallest_step(options):
             lines.append([i])
     lines = [line for line in lines if len(line) >= 2]
     if not lines:
-        return _oracle_everything(options)
+        return None
     fullest = max(len(line) for line in lines)
     if sum(len(line) == fullest for line in lines) > 1:
-        return _oracle_everything(options)
+        return None
     (line,) = [line for line in lines if len(line) == fullest]
-    ref = steps[line[0]]
-    forward = [i for i in line if sum(a * b for a, b in zip(ref, steps[i], strict=True)) > 0]
-    backward = [i for i in line if i not in forward]
-    if len(forward) == len(backward):
+    return steps, line
+
+
+def _oracle_least_common_denominators(options):
+    if options.denominators is None:
+        return None
+    return [math.lcm(*ds) for ds in options.denominators]
+
+
+def oracle_simplest_fractions(options):
+    lcds = _oracle_least_common_denominators(options)
+    return _oracle_everything(options) if lcds is None else _oracle_extremes(lcds, min)
+
+
+def oracle_most_complex_fractions(options):
+    lcds = _oracle_least_common_denominators(options)
+    return _oracle_everything(options) if lcds is None else _oracle_extremes(lcds, max)
+
+
+def oracle_shares_denominator(options):
+    """How many other options share a printed denominator other than 1 with each; the most."""
+    if options.denominators is None:
         return _oracle_everything(options)
-    side = forward if len(forward) > len(backward) else backward
-    length = {i: sum(x * x for x in steps[i]) for i in side}
-    least = min(length.values())
-    return frozenset(i for i in side if length[i] == least)
+    fractions = [set(ds) - {1} for ds in options.denominators]
+    shared = [
+        sum(1 for b, other in enumerate(fractions) if b != a and mine & other)
+        for a, mine in enumerate(fractions)
+    ]
+    return _oracle_extremes(shared, max)
+
+
+def oracle_on_a_line(options):
+    """The options whose step from the centre is a nonzero multiple of another option's nonzero
+    step (some t with one = t · other)."""
+    points, center = options.points, options.center
+    if points is None or center is None:
+        return _oracle_everything(options)
+    steps = [tuple(F(x) - F(c) for x, c in zip(p, center, strict=True)) for p in points]
+
+    def multiple(u, v):
+        if not any(u) or not any(v):
+            return False
+        i = next(k for k, x in enumerate(u) if x != 0)
+        t = v[i] / u[i]
+        return all(y == t * x for x, y in zip(u, v, strict=True))
+
+    picked = frozenset(
+        a
+        for a, u in enumerate(steps)
+        if any(multiple(u, v) for b, v in enumerate(steps) if b != a)
+    )
+    return picked or _oracle_everything(options)
 
 
 ORACLE_CUES = {
@@ -258,6 +345,12 @@ ORACLE_CUES = {
     "odd one out by sign": oracle_odd_sign,
     "shares the most coordinates": oracle_most_shared,
     "smallest step on the fullest line": oracle_smallest_step,
+    "simplest fractions": oracle_simplest_fractions,
+    "most complex fractions": oracle_most_complex_fractions,
+    "shares a denominator with the most": oracle_shares_denominator,
+    "on a line with another": oracle_on_a_line,
+    "closest pair": oracle_closest_pair,
+    "middle step on the fullest line": oracle_middle_step,
 }
 
 
@@ -305,6 +398,9 @@ def oracle_subset_outcomes(options, subsets):
             tuple(options.texts[i] for i in subset),
             tuple(options.points[i] for i in subset) if options.points is not None else None,
             options.center,
+            None
+            if options.denominators is None
+            else tuple(options.denominators[i] for i in subset),
         )
         out.append(tuple(oracle_outcome(rule(shown), len(subset)) for rule in ORACLE.values()))
     return out
@@ -349,10 +445,13 @@ def test_each_strategy_picks_what_the_oracle_picks(options):
 
 @given(data=st.data(), options=drawn_options())
 @example(data=None, options=vectors((1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)))
+@example(data=None, options=vectors((2**40, 3), (-(2**40), -3), (2**41, 6), (1, 2), (5, 2**30)))
 def test_subset_outcomes_are_each_oracle_run_on_each_subset(data, options):
     """On every subset of a question's options (the key first), each strategy singles out the
-    key, or sees no cue, as running its oracle on that subset's own options does. The explicit
-    example is a mirror pair with as many options on either side (none): both members picked."""
+    key, or sees no cue, as running its oracle on that subset's own options does (worked out for
+    all subsets at once with numpy, or one by one). The first explicit example is a mirror pair
+    with as many options on either side (none): both members picked; the second has coordinates
+    too large for numpy's integers."""
     n = len(options)
     if data is None:  # every subset of 3 with option 0 as the key
         subsets = [(0, *c) for c in itertools.combinations(range(1, n), 2)]

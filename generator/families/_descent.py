@@ -36,10 +36,10 @@ W0_IS_ZERO = "_w0_is_zero"
 # ``work`` and the degenerate rules call them tens of times for every candidate.
 
 
-def _first_point_step(steps: Mapping[str, Any]) -> tuple[sympy.Rational, ...]:
-    """η times the gradient at the first point the step uses: the step of the mistakes that use
-    that point alone."""
-    return scale(steps["eta"], steps["points"][0]["gradient"])
+def _one_point_step(steps: Mapping[str, Any], index: int) -> tuple[sympy.Rational, ...]:
+    """η times the gradient at one point the step uses (``index`` 0: the first, -1: the last):
+    the step of the mistakes that use that point alone."""
+    return scale(steps["eta"], steps["points"][index]["gradient"])
 
 
 def _is_zero(vector: Sequence[sympy.Rational]) -> bool:
@@ -271,8 +271,16 @@ class DescentFamily(Family):
         steps = solution.steps
         if steps["w0_is_zero"]:
             return None
-        at_zero = descent_step(params.data, self.positions_used(params), ZERO, steps["eta"])
-        return subtract(steps["w0"], at_zero.step)
+        return self._step_from_predictions_at(params, steps, ZERO)
+
+    @mistake(
+        "eta-applied-twice",
+        r"This is what you get by multiplying by the learning rate $\eta$ twice, once in the "
+        r"gradient and again in the update: the step is $\eta^2 \nabla R$.",
+    )
+    def eta_applied_twice(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(steps["eta"], steps["step"]))
 
     @mistake(
         "factor-two-dropped",
@@ -315,7 +323,7 @@ class DescentFamily(Family):
         "average over every point the step uses.",
     )
     def first_point_only(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
-        return subtract(solution.steps["w0"], _first_point_step(solution.steps))
+        return subtract(solution.steps["w0"], _one_point_step(solution.steps, 0))
 
     # Two slips at once, off the line of the key's step: the single slips above mostly scale
     # that step (halve it, reverse it, multiply it by 1/η or n), so the options on one line
@@ -328,7 +336,7 @@ class DescentFamily(Family):
     def first_point_only_halved(
         self, params: Any, solution: Solution
     ) -> tuple[sympy.Rational, ...]:
-        return subtract(solution.steps["w0"], scale(R(1, 2), _first_point_step(solution.steps)))
+        return subtract(solution.steps["w0"], scale(R(1, 2), _one_point_step(solution.steps, 0)))
 
     @mistake(
         "first-point-only-sign-flipped",
@@ -338,7 +346,71 @@ class DescentFamily(Family):
     def first_point_only_sign_flipped(
         self, params: Any, solution: Solution
     ) -> tuple[sympy.Rational, ...]:
-        return add(solution.steps["w0"], _first_point_step(solution.steps))
+        return add(solution.steps["w0"], _one_point_step(solution.steps, 0))
+
+    @mistake(
+        "last-point-only",
+        "This is what you get by using the gradient at the last point alone instead of the "
+        "average over every point the step uses.",
+    )
+    def last_point_only(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        return subtract(solution.steps["w0"], _one_point_step(solution.steps, -1))
+
+    @mistake(
+        "last-point-only-halved",
+        "This is what you get by using the gradient at the last point alone and leaving out the "
+        "factor $2$ of the squared loss's gradient: two slips at once.",
+    )
+    def last_point_only_halved(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        return subtract(solution.steps["w0"], scale(R(1, 2), _one_point_step(solution.steps, -1)))
+
+    @mistake(
+        "last-point-only-sign-flipped",
+        r"This is what you get by using the gradient at the last point alone and adding $\eta$ "
+        "times it instead of subtracting it: two slips at once.",
+    )
+    def last_point_only_sign_flipped(
+        self, params: Any, solution: Solution
+    ) -> tuple[sympy.Rational, ...]:
+        return add(solution.steps["w0"], _one_point_step(solution.steps, -1))
+
+    @mistake(
+        "sum-not-average-halved",
+        "This is what you get by summing the per-point gradients without dividing by how many "
+        "points there are and leaving out the factor $2$ of the squared loss's gradient: two "
+        "slips at once.",
+    )
+    def sum_not_average_halved(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        return subtract(steps["w0"], scale(steps["eta"] / 2, steps["gradient_sum"]))
+
+    @mistake(
+        "product-of-averages",
+        r"This is what you get by averaging the factors "
+        r"$2(\operatorname{Aug}(x) \cdot \vec w - y)$ and the $x$ values separately and "
+        r"multiplying the two averages for $w_1$'s component: the average of products is not the "
+        "product of averages.",
+    )
+    def product_of_averages(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
+        steps = solution.steps
+        points, count = steps["points"], steps["count"]
+        mean_factor = sum((p["factor"] for p in points), sympy.Integer(0)) / count
+        mean_x = sum((p["x"] for p in points), sympy.Integer(0)) / count
+        gradient = (steps["gradient"][0], sympy.Rational(mean_factor * mean_x))
+        return subtract(steps["w0"], scale(steps["eta"], gradient))
+
+    @mistake(
+        "prediction-without-w0",
+        r"This is what you get by predicting $w_1 x$ instead of $w_0 + w_1 x$: the intercept "
+        "is left out of every prediction (not of the gradient).",
+    )
+    def prediction_without_w0(
+        self, params: Any, solution: Solution
+    ) -> tuple[sympy.Rational, ...] | None:
+        steps = solution.steps
+        if _zero(steps["w0"][0]):
+            return None
+        return self._step_from_predictions_at(params, steps, (sympy.Integer(0), steps["w0"][1]))
 
     @mistake(
         "step-without-w0",
@@ -377,6 +449,18 @@ class DescentFamily(Family):
             ops += not (eta_read_off or _read_off(steps["gradient"][component]))
             ops += _add(w0[component], steps["step"][component])
         return ops
+
+    def _step_from_predictions_at(
+        self, params: Any, steps: Mapping[str, Any], w: tuple[sympy.Rational, ...]
+    ) -> tuple[sympy.Rational, ...]:
+        """The update from w0 with the gradient's predictions made at other weights ``w``."""
+        at = descent_step(params.data, self.positions_used(params), w, steps["eta"])
+        return subtract(steps["w0"], at.step)
+
+    def gives_itself_away(self, params: Any, value: Any) -> bool:
+        """An update that leaves a weight as it was: ``DEGENERATE`` rejects every key that does
+        (the first point alone at x = 0 leaves w1, the 1 left out of Aug(x) leaves w0)."""
+        return any(_zero(v - w) for v, w in zip(value, params.w0, strict=True))
 
     def mirror_center(self, params: Any) -> tuple[sympy.Rational, ...]:
         """A sign slip reflects the update about the initial weights."""

@@ -324,6 +324,14 @@ class Family(ABC):
         step); ``None``: zero. ``generator.testwise`` looks for mirror pairs about it."""
         return None
 
+    def gives_itself_away(self, params: Any, value: Any) -> bool:
+        """Whether a wrong answer has a trait no key of this family has, so that a student rules
+        it out without working the question (an update that leaves a weight as it was, where
+        ``DEGENERATE`` rejects every key that does). Its multiple-choice form never offers one:
+        ruling out the options that kept a weight found the descent step's key in 36% of its
+        variants (chance 25%). Grading still recognises the mistake in a typed answer."""
+        return False
+
     def draw_once(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> dict[str, Any]:
         """Decisions drawn once per variant, before the resample loop, and handed to ``draw`` in
         ``pinned`` (under keys that are not params): a share such as "zero initial weights half
