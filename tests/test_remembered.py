@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 from fractions import Fraction
 
@@ -699,16 +700,33 @@ def plain_arrange_fairly(rng, correct, values, count, kind, center=None):
     )
     vectors = [[x for outcome in row for x in outcome_scores(outcome, size)] for row in rows]
     chance = Fraction(1, size)
-    total = [Fraction(0)] * len(vectors[0])
-    plan = []
-    for draws in range(1, choices.PLAN_DRAWS + 1):
-        costs = [
-            sum(max(0, t + v - draws * chance) ** 2 for t, v in zip(total, vector, strict=True))
-            for vector in vectors
-        ]
-        best = costs.index(min(costs))  # the first of the least
-        plan.append(best)
-        total = [t + v for t, v in zip(total, vectors[best], strict=True)]
+
+    def search(power):
+        """The greedy plan on the sum of the excesses' ``power``-th powers, and its largest
+        excess."""
+        total = [Fraction(0)] * len(vectors[0])
+        plan = []
+        for draws in range(1, choices.PLAN_DRAWS + 1):
+            costs = [
+                sum(
+                    max(0, t + v - draws * chance) ** power
+                    for t, v in zip(total, vector, strict=True)
+                )
+                for vector in vectors
+            ]
+            best = costs.index(min(costs))  # the first of the least
+            plan.append(best)
+            total = [t + v for t, v in zip(total, vectors[best], strict=True)]
+        return plan, max(0, max(total) / choices.PLAN_DRAWS - chance)
+
+    plan, excess = search(2)
+    if excess > choices.PLAN_SLACK:  # squares leave it unfair: a higher power, if fairer
+        # (6, or less where the implementation's 64-bit integers would overflow)
+        scale = math.lcm(*range(1, size + 1))
+        bound = (choices.PLAN_DRAWS + 1) * int(max(max(v) for v in vectors) * scale)
+        steeper = search(min(6, choices._excess_power(bound, len(vectors[0]))))
+        if steeper[1] < excess:
+            plan, excess = steeper
     drawn = plan[int(rng.integers(len(plan)))]
     alike = [i for i, v in enumerate(vectors) if v == vectors[drawn]]
     picked = combos[alike[int(rng.integers(len(alike)))]]
