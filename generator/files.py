@@ -5,7 +5,8 @@ its target and moves it into place only when complete; the other commands write 
 its target and rename it over. Whatever stops them (an error, Ctrl-C, SIGTERM or SIGHUP, which
 every command turns into an exception, a full disk) removes what they were writing and leaves
 the target as it was. A SIGKILL cannot be caught: its staging folder is removed by the next build
-into the same folder, which can tell a dead owner from a live one by the lock the owner holds.
+into the same folder, and a file's hidden temporary by the next write of that file; each tells a
+dead owner from a live one by the lock the owner holds.
 
 Errors that come from the path the user gave (a file where a folder should be, a read-only or
 full disk, a name too long) become one ``ExamgenError`` naming the path and the fix; any other
@@ -134,17 +135,61 @@ def honour_umask(path: Path, folder: bool = False) -> None:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` only once the new content is complete; the mode follows the umask."""
+    """Replace ``path`` only once the new content is complete; the mode follows the umask.
+
+    The temporary file is locked (flock) until it has replaced ``path``, so that the next write
+    of ``path`` can tell one a SIGKILL left behind (removed: nobody holds its lock) from one
+    another process is still writing (kept)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    remove_dead_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        honour_umask(Path(tmp))
-        os.replace(tmp, path)
+            handle.flush()
+            honour_umask(Path(tmp))
+            os.replace(tmp, path)  # still locked: no sweep takes it before it is in place
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+#: ``tempfile.mkstemp``'s names: the prefix, then 8 of these characters.
+_TEMPORARY_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+
+
+def remove_dead_temporaries(path: Path) -> list[Path]:
+    """Remove ``write_atomic``'s temporary files for ``path`` whose writer is gone (a SIGKILL,
+    a power cut): hidden files beside it that nobody holds the lock of. Returns those removed.
+    (Without flock, on Windows, none is judged dead.)"""
+    if fcntl is None:
+        return []
+    prefix = _temporary_prefix(path)
+    removed = []
+    names = sorted(
+        name
+        for name in os.listdir(path.parent)
+        if name.startswith(prefix) and _TEMPORARY_SUFFIX.fullmatch(name[len(prefix) :])
+    )
+    for name in names:
+        candidate = path.parent / name
+        if candidate.is_symlink() or not candidate.is_file():
+            continue
+        fd = _lock(candidate, blocking=False)
+        if fd is None:
+            continue  # a live writer holds it (or it is gone)
+        try:
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+        finally:
+            os.close(fd)
+    return removed
 
 
 # --- signals --------------------------------------------------------------------------------------

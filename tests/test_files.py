@@ -114,6 +114,49 @@ def test_sigterm_while_a_command_writes_a_file_leaves_no_part_of_it(tmp_path: Pa
     assert listing(out) == ["notes.txt"]
 
 
+WRITE_KILL_SCRIPT = WRITE_SIGNAL_SCRIPT.replace("signal.SIGTERM", "signal.SIGKILL")
+
+
+def test_a_file_whose_writer_was_killed_is_swept_by_the_next_write(tmp_path: Path) -> None:
+    """A SIGKILL cannot be caught: it left export's hidden temporary file beside the target for
+    good. The next write of that file removes it (nobody holds its lock any more)."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep")
+    args = ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)]
+    killed = subprocess.run(
+        [sys.executable, "-c", WRITE_KILL_SCRIPT, *args], capture_output=True, text=True
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    leftovers = [name for name in listing(out) if name.startswith(".")]
+    assert len(leftovers) == 1  # what the kill left: the temporary file, hidden
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert listing(out) == ["lecture-14-quiz-seed1-moodle.xml", "notes.txt"]
+
+
+def test_a_temporary_file_a_live_writer_holds_is_kept(tmp_path: Path) -> None:
+    """Only a dead writer's temporary file goes: one whose lock is held (another process still
+    writing the same file) stays, and so does every other name, hidden or not."""
+    from generator.files import remove_dead_temporaries, write_atomic
+
+    target = tmp_path / "key.csv"
+    dead, live = tmp_path / ".key.csv.abcd_123", tmp_path / ".key.csv.efgh4567"
+    others = [tmp_path / ".key.csv.notes", tmp_path / ".key.csv.abcdefghi", tmp_path / "key.csv.x"]
+    for path in [dead, live, *others]:
+        path.write_text("partial")
+    holder = os.open(live, os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        assert remove_dead_temporaries(target) == [dead]
+        write_atomic(target, "id,answer\n")
+        assert live.exists() and all(path.exists() for path in others)
+    finally:
+        os.close(holder)
+    assert target.read_text() == "id,answer\n"
+    assert remove_dead_temporaries(target) == [live]  # its writer gone: the lock is free
+
+
 def test_every_command_stops_cleanly_on_sigterm() -> None:
     """What the export test shows holds for every command: each runs inside ``reports_errors``,
     which turns SIGTERM and SIGHUP into ``Stopped`` while the command runs."""
