@@ -934,6 +934,26 @@ def test_export_points_and_total_are_the_specs(tmp_path: Path) -> None:
     assert re.findall(r"<points_possible>([^<]*)<", "".join(texts.values())) == ["1123.4566"]
 
 
+def test_a_title_with_carriage_returns_comes_back_from_the_xml_as_it_was(tmp_path: Path) -> None:
+    """A spec's title may hold line breaks; ElementTree wrote a carriage return as it was in
+    text, which every XML parser reads back as a line feed, so Moodle and Canvas got another
+    title (in attributes ElementTree escaped it already)."""
+    title = "Quiz\rSeven\r\nEight"
+    spec = spec_in(
+        tmp_path, 'title = "Quiz\\rSeven\\r\\nEight"\n[[questions]]\nfamily = "sgd-direction"\n'
+    )
+    assert spec.title == title
+    pools = build_pools(spec, 1, 1)
+    moodle = ET.fromstring(export_bytes(spec, 1, "moodle", pools))
+    assert any(title in (node.text or "") for node in moodle.iter("text"))
+    archive = zipfile.ZipFile(BytesIO(export_bytes(spec, 1, "qti", pools)))
+    found = []
+    for name in archive.namelist():
+        for node in ET.fromstring(archive.read(name)).iter():
+            found += [v for v in (node.text, *node.attrib.values()) if v and "Quiz" in v]
+    assert found and all(v == title for v in found)
+
+
 def test_a_course_familys_odd_id_is_text_in_moodles_category_info(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,6 +42,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     fixed_width,
+    serialise,
     xml_safe,
 )
 from generator.fingerprint import fingerprint_digest
@@ -209,5 +210,4 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
         )
         for item in pool.variants:
             quiz.append(xml_safe(question_element(item, spec.grading), item))
-    ET.indent(quiz)
-    return ET.tostring(quiz, encoding="utf-8", xml_declaration=True) + b"\n"
+    return serialise(quiz)

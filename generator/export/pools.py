@@ -103,6 +103,15 @@ def xml_safe(element: ET.Element, item: ExportVariant) -> ET.Element:
     return element
 
 
+def serialise(root: ET.Element) -> bytes:
+    """The XML file of ``root``, indented. A carriage return in text (a spec's title may hold
+    one) is written as ``&#13;``: ElementTree writes it as it is, and every XML parser reads a
+    literal one back as a line feed (in attributes ElementTree escapes it itself)."""
+    ET.indent(root)
+    written = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return written.replace(b"\r", b"&#13;") + b"\n"
+
+
 # --- answers as an LMS wants them -----------------------------------------------------------------
 def decimal_text(value: sympy.Rational, digits: int = 15) -> str:
     """A number for an LMS numeric field: exact when the decimal terminates (``4.5``), else

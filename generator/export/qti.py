@@ -42,6 +42,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     option_html,
+    serialise,
     xml_safe,
 )
 from generator.fingerprint import fingerprint_digest
@@ -295,7 +296,7 @@ def assessment_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
         )
         for item in pool.variants:
             group.append(xml_safe(item_element(item, spec.grading), item))
-    return _serialise(root)
+    return serialise(root)
 
 
 def assessment_meta_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
@@ -315,7 +316,7 @@ def assessment_meta_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
         ("allowed_attempts", "1"),
     ):
         c.el(quiz, tag, text=text)
-    return _serialise(quiz)
+    return serialise(quiz)
 
 
 def quiz_instructions(spec: Spec, pools: list[Pool]) -> str:
@@ -361,12 +362,7 @@ def manifest_xml(spec: Spec, seed: int) -> bytes:
         },
     )
     m.el(meta, "file", {"href": f"{ident}/assessment_meta.xml"})
-    return _serialise(manifest)
-
-
-def _serialise(root: ET.Element) -> bytes:
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return serialise(manifest)
 
 
 def qti_zip(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
