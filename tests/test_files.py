@@ -99,16 +99,24 @@ main(sys.argv[1:])
 """
 
 
-def test_sigterm_while_a_command_writes_a_file_leaves_no_part_of_it(tmp_path: Path) -> None:
-    """Every command, not only build, turns SIGTERM into a clean stop: on main export died at
-    once and left its temporary file beside the target."""
+def export_with_notes(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A folder holding the instructor's notes, and an export into it."""
     out = tmp_path / "exports"
     out.mkdir()
     (out / "notes.txt").write_text("keep")
-    args = ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)]
-    run = subprocess.run(
-        [sys.executable, "-c", WRITE_SIGNAL_SCRIPT, *args], capture_output=True, text=True
-    )
+    return out, ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)]
+
+
+def run_stopped(script: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """The command ``args`` run in a fresh Python by ``script``, which stops it at its rename."""
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+
+
+def test_sigterm_while_a_command_writes_a_file_leaves_no_part_of_it(tmp_path: Path) -> None:
+    """Every command, not only build, turns SIGTERM into a clean stop: on main export died at
+    once and left its temporary file beside the target."""
+    out, args = export_with_notes(tmp_path)
+    run = run_stopped(WRITE_SIGNAL_SCRIPT, args)
     assert run.returncode == 128 + signal.SIGTERM, run.stderr
     assert run.stderr.strip() == "Stopped by SIGTERM; no file was left half-written"
     assert listing(out) == ["notes.txt"]
@@ -120,13 +128,8 @@ WRITE_KILL_SCRIPT = WRITE_SIGNAL_SCRIPT.replace("signal.SIGTERM", "signal.SIGKIL
 def test_a_file_whose_writer_was_killed_is_swept_by_the_next_write(tmp_path: Path) -> None:
     """A SIGKILL cannot be caught: it left export's hidden temporary file beside the target for
     good. The next write of that file removes it (nobody holds its lock any more)."""
-    out = tmp_path / "exports"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep")
-    args = ["export", "--format", "moodle", "--seed", "1", "--variants", "2", "--out", str(out)]
-    killed = subprocess.run(
-        [sys.executable, "-c", WRITE_KILL_SCRIPT, *args], capture_output=True, text=True
-    )
+    out, args = export_with_notes(tmp_path)
+    killed = run_stopped(WRITE_KILL_SCRIPT, args)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     leftovers = [name for name in listing(out) if name.startswith(".")]
     assert len(leftovers) == 1  # what the kill left: the temporary file, hidden
