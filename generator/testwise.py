@@ -134,7 +134,7 @@ def _summed_over_shown(matrix: Any, subsets: np.ndarray) -> tuple[np.ndarray, np
     array = _integer_array(matrix)
     if array is None:
         return None
-    return array[subsets[:, :, None], subsets[:, None, :]].sum(axis=2), array[subsets, subsets]
+    return _pairs(array, subsets, np.int64).sum(axis=2), array[subsets, subsets]
 
 
 #: What a strategy makes of one set of options: it singles out the key (the first option: it
@@ -464,8 +464,10 @@ class SharesDenominatorWithMost(Nearest):
         if options.denominators is None:
             return None
         fractions = [{d for d in ds if d != 1} for ds in options.denominators]
-        shared = [[a != b and bool(fa & fb) for b, fb in enumerate(fractions)] for a, fa in
-                  enumerate(fractions)]
+        shared = [
+            [a != b and bool(mine & other) for b, other in enumerate(fractions)]
+            for a, mine in enumerate(fractions)
+        ]
         return None if not any(map(any, shared)) else shared
 
     def values(self, shared: Any, subset: Sequence[int]) -> list[Any]:
@@ -664,9 +666,10 @@ class ClosestPair(Singling):
         return {k for d, i, j in pairs if d == least for k in (i, j)}
 
     def singled_matrix(self, distances: Any, shown: np.ndarray) -> np.ndarray | None:
-        if _integer_array(distances) is None:
+        array = _integer_array(distances)
+        if array is None:
             return None
-        apart = _pairs(distances, shown, np.int64)
+        apart = _pairs(array, shown, np.int64)  # a copy: its diagonal may be overwritten
         size = shown.shape[1]
         apart[:, np.arange(size), np.arange(size)] = np.iinfo(np.int64).max  # not a pair
         least = apart.min(axis=(1, 2))
@@ -814,9 +817,7 @@ def subset_outcomes(
     first index is the key: for the subset ``(i, j, k)``, what the strategy makes of the options
     ``i``, ``j``, ``k`` shown in that order (``outcome_arrays``, as tuples)."""
     hit, blind, count = (a.tolist() for a in outcome_arrays(options, subsets))
-    return [
-        tuple(zip(*row, strict=True)) for row in zip(hit, blind, count, strict=True)
-    ]
+    return [tuple(zip(*row, strict=True)) for row in zip(hit, blind, count, strict=True)]
 
 
 def outcome_arrays(
@@ -837,7 +838,8 @@ def outcome_arrays(
     picked = np.zeros((len(keys), len(columns)), dtype=np.int64)
     key_picked = np.zeros((len(keys), len(columns)), dtype=bool)
     votes = np.zeros(shown.shape if shown is not None else (0, 0), dtype=np.int64)
-    listed_votes = [[0] * len(key) for key in keys]  # subsets of several sizes: no matrix
+    # Subsets of several sizes have no matrix: their votes are counted in lists.
+    listed_votes = [[0] * len(key) for key in keys] if shown is None else []
     for column, strategy in enumerate(columns):
         listed: list[frozenset[int]] = []
         if isinstance(strategy, CueCount):

@@ -313,9 +313,8 @@ class DescentFamily(Family):
         "same step as $w_0$.",
     )
     def aug_not_multiplied(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
-        steps = solution.steps
-        factor = sum((p["factor"] for p in steps["points"]), sympy.Integer(0)) / steps["count"]
-        return subtract(steps["w0"], scale(steps["eta"] * factor, (1, 1)))
+        steps = solution.steps  # the gradient's first component: the factors' average
+        return subtract(steps["w0"], scale(steps["eta"] * steps["gradient"][0], (1, 1)))
 
     @mistake(
         "first-point-only",
@@ -393,10 +392,9 @@ class DescentFamily(Family):
     )
     def product_of_averages(self, params: Any, solution: Solution) -> tuple[sympy.Rational, ...]:
         steps = solution.steps
-        points, count = steps["points"], steps["count"]
-        mean_factor = sum((p["factor"] for p in points), sympy.Integer(0)) / count
-        mean_x = sum((p["x"] for p in points), sympy.Integer(0)) / count
-        gradient = (steps["gradient"][0], sympy.Rational(mean_factor * mean_x))
+        mean_factor = steps["gradient"][0]  # the gradient's first component: the factors' average
+        mean_x = sum((p["x"] for p in steps["points"]), sympy.Integer(0)) / steps["count"]
+        gradient = (mean_factor, sympy.Rational(mean_factor * mean_x))
         return subtract(steps["w0"], scale(steps["eta"], gradient))
 
     @mistake(
