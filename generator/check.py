@@ -287,6 +287,10 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
         fields = {name: getattr(params, name) for name in family.param_names()}
         changed = sorted(n for n in fields if repinned.get(n) != fields[n])
         return f"key params do not reproduce the variant (differs: {', '.join(changed)})"
+    try:  # grading, the exports and the practice pages compute them for every variant
+        family.misconceptions(params, solution)
+    except Exception as err:
+        return f"mistakes: {_one_line(err)}"
     slot = Slot(target.question or 1, family, 1, target.pinned)
     for fmt in FORMATS:
         for show_solutions in (False, True):

@@ -12,7 +12,7 @@ import copy as _copy
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -364,8 +364,19 @@ class Family(ABC):
         typed responses. A value may coincide with the correct answer for some params; callers
         that need distinct values must check.
         """
-        values = {m.name: m.compute(self, params, solution) for m in self.mistakes()}
-        return {name: value for name, value in values.items() if value is not None}
+        values = {}
+        for declared in self.mistakes():
+            try:
+                value = declared.compute(self, params, solution)
+            except ExamgenError:
+                raise
+            except (Exception, SystemExit) as err:
+                raise self.mistake_error(declared.name, err) from err
+            if value is not None:
+                if self.course_module() is not None:
+                    self.refuse_misshapen(declared.name, value, solution.answer)
+                values[declared.name] = value
+        return values
 
     def mistake_explanation(self, name: str) -> str:
         """One sentence telling a student who reached ``name``'s value what they did wrong.
@@ -509,6 +520,47 @@ class Family(ABC):
                 f"family {self.ID}: {self.course_module()}: solve gave {where} = {value!r} "
                 f"({type(value).__name__}); answers and steps are exact: compute with the params "
                 "(sympy numbers) and sympy.Rational, never float(), math or numpy"
+            )
+
+    def mistake_error(self, name: str, err: BaseException) -> BaseException:
+        """A named mistake that raised, as one line naming it (and its line in the family's
+        module): grading, the exports and the practice pages compute every mistake of every
+        variant, so it would stop them all."""
+        located = self.code_error(err)
+        if not isinstance(located, ExamgenError):
+            return located
+        message = str(located).removeprefix(f"family {self.ID}: ")
+        message = message.split("; check what it returns", 1)[0]
+        return ExamgenError(
+            f"family {self.ID}: mistake {name!r}: {message}; a mistake returns the wrong answer "
+            "it leads to (shaped like the key), or None where it does not apply to the variant"
+        )
+
+    def refuse_misshapen(self, name: str, value: Any, answer: Answer) -> None:
+        """A course family's mistake gives a value a student could type for this answer: exact
+        numbers, as many as the key has. Grading and the exports compare it with typed responses,
+        so a float, ``zoo`` or a vector of another length would fail there, not here."""
+        where = f"mistake {name!r} gave"
+        if answer.kind == "vector":
+            fits = isinstance(value, Sequence) and not isinstance(value, str)
+            if not fits or len(value) != len(answer.value):
+                raise ExamgenError(
+                    f"family {self.ID}: {self.course_module()}: {where} {value!r}, but the "
+                    f"answer is a vector of {len(answer.value)} numbers; return one of that "
+                    "length (or None where the mistake does not apply)"
+                )
+        elif answer.kind == "number" and [p for p, _ in numbers_inside(value, "")] != [""]:
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: {where} {value!r}, but the "
+                "answer is one number; return one exact number (or None)"
+            )
+        found = first_inexact(value, "")
+        if found:
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: {where} {found[1]!r} "
+                f"({type(found[1]).__name__}); a mistake's value is exact like the key's: use "
+                "sympy.Rational, not float(), math or numpy, and return None where it does not "
+                "apply (a division by zero)"
             )
 
     def code_error(self, err: BaseException) -> BaseException:

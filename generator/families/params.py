@@ -101,21 +101,30 @@ class Rational(Param):
     """An exact number in ``[low, high]``: drawn with one of ``denominators`` (``choices``, if
     given, lists the exact values to draw from instead), never one of ``exclude``."""
 
-    low: Any = 0
-    high: Any = 0
+    low: Any = None
+    high: Any = None
     denominators: tuple[int, ...] = (1,)
-    choices: tuple[Any, ...] = ()
+    choices: tuple[Any, ...] | None = None
     exclude: tuple[Any, ...] = ()
     annotation: Any = field(default=sympy.Rational, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Left out, a range or the choices fell back to [0, 0]: the learning rate 0 for everyone.
+        if self.choices is None and (self.low is None or self.high is None):
+            raise ValueError(
+                f"parameter {self.name!r}: give its range (low and high) or its choices"
+            )
+        if self.choices is not None and not self.choices:
+            raise ValueError(
+                f"parameter {self.name!r}: choices=() lists no value; list the values to draw"
+            )
         if not self.values():
             raise ValueError(f"parameter {self.name!r}: declares no value to draw")
 
     def values(self) -> tuple[sympy.Rational, ...]:
         """Every value ``draw`` picks from, ascending (computed exactly with Fractions)."""
         excluded = {Fraction(str(v)) for v in self.exclude}
-        if self.choices:
+        if self.choices is not None:
             found = {Fraction(str(v)) for v in self.choices}
         else:
             low, high = Fraction(str(self.low)), Fraction(str(self.high))
@@ -129,7 +138,7 @@ class Rational(Param):
 
     def bounds(self) -> tuple[sympy.Rational, sympy.Rational]:
         values = self.values()
-        if self.choices:
+        if self.choices is not None:
             return values[0], values[-1]
         return sympy.Rational(str(self.low)), sympy.Rational(str(self.high))
 
@@ -147,7 +156,7 @@ class Rational(Param):
 
     def describe(self) -> str:
         low, high = self.bounds()
-        if self.choices:
+        if self.choices is not None:
             shown = ", ".join(exact_str(v) for v in self.values())
             return f"an exact number in [{low}, {high}] (drawn from {shown})"
         denominators = ", ".join(map(str, self.denominators))
