@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +28,7 @@ from generator.choices import LETTERS
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError, some_of
 from generator.exact import points_text
+from generator.families.base import Variant
 from generator.files import output_errors, write_atomic
 from generator.grading.analysis import (
     CHART,
@@ -142,13 +143,29 @@ def misconception_values(question: KeyQuestion) -> dict[str, Any]:
             for i, source in enumerate(sources[: len(LETTERS)])
             if LETTERS[i] != question.answer.value
         }
-    variant = rebuild(question)
+    variant = rebuilt_variant(question)
     if variant is None:
         return {}
+    return dict(variant.family.misconceptions(variant.params, variant.solution))
+
+
+def names_from_key(question: KeyQuestion) -> bool:
+    """Whether the key alone names this question's mistakes (a multiple-choice entry listing
+    the source of each letter); else the family must rebuild the variant."""
+    return question.answer.kind == "choice" and isinstance(question.params.get("choices"), list)
+
+
+def rebuilt_variant(question: KeyQuestion) -> Variant | None:
+    """The student's variant rebuilt from the key's params, or ``None`` if the family is unknown
+    here or has changed since the build (it no longer gives the key's answer from those params:
+    its misconceptions would mislead)."""
+    variant = rebuild(question)
+    if variant is None:
+        return None
     rebuilt = variant.solution.answer
     if (rebuilt.kind, rebuilt.value) != (question.answer.kind, question.answer.value):
-        return {}  # the family has changed since the build: its misconceptions would mislead
-    return dict(variant.family.misconceptions(variant.params, variant.solution))
+        return None
+    return variant
 
 
 def mark(
@@ -220,7 +237,18 @@ def grade(
     given = hand.points if hand else {}
     if hand:
         warnings.extend(hand.warnings)
-    for family_id in unknown_families(key):
+    unknown_here = unknown_families(key)
+    for family_id in unknown_here:
+        if key.partial and any(
+            q.family == family_id and not names_from_key(q)
+            for s in key.students
+            for q in s.questions
+        ):
+            raise ExamgenError(
+                f"{key.path}: [grading.partial] gives credit for named mistakes, but family "
+                f"{family_id!r} is not known here, so its wrong answers could not earn it; give "
+                "its course folder with --families DIR (or EXAMGEN_FAMILIES)"
+            )
         warnings.append(
             f"{key.path}: family {family_id!r} is not known here, so wrong answers are not "
             "matched to its named mistakes; give its course folder with --families DIR "
@@ -273,6 +301,7 @@ def grade(
                 marks[student.id][q.number] = hand_mark(student.id, q, typed, own[q.number])
             else:
                 marks[student.id][q.number] = mark(student.id, q, typed, rule, key.partial)
+    warnings.extend(changed_family_warnings(key, marks, unknown_here))
     if missing:
         warnings.append(
             f"{len(missing)} student{'s' * (len(missing) != 1)} in the key "
@@ -289,6 +318,36 @@ def grade(
                 f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({some_of(blank)})"
             )
     return report
+
+
+def changed_family_warnings(
+    key: Key, marks: Mapping[str, Mapping[int, Mark]], unknown_here: Sequence[str]
+) -> list[str]:
+    """A warning per question whose wrong responses could not be matched to named mistakes
+    because the family rebuilds another answer from the key's params than the key holds (examgen
+    or the course folder changed since the build): without it, partial credit by mistake would
+    silently be lost."""
+    stale: Counter[tuple[int, str]] = Counter()
+    for student in key.students:
+        for q in student.questions:
+            given = marks.get(student.id, {}).get(q.number)
+            if (
+                given is not None
+                and given.status in ("wrong", "partial")
+                and not given.hand
+                and q.family not in unknown_here
+                and not names_from_key(q)
+                and rebuilt_variant(q) is None
+            ):
+                stale[(q.number, q.family)] += 1
+    lost = " and earn no partial credit by [grading.partial]" if key.partial else ""
+    return [
+        f"{key.path}: q{number} ({family}): {count} wrong response{'s' * (count != 1)} not "
+        f"matched to named mistakes{lost}: the family no longer gives the key's answer from "
+        "the key's params (examgen or its course folder changed since the build); grade with "
+        "the versions that built the exam"
+        for (number, family), count in sorted(stale.items())
+    ]
 
 
 def _loose(student_id: str) -> str:
