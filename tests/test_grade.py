@@ -385,6 +385,13 @@ def assert_refused(result, *fragments: str) -> None:
         ),
         (lambda rows: as_csv(rows + [rows[1]]), ["line 6", "already has responses on line 2"]),
         (lambda rows: as_csv(rows).replace('"', "", 2), ["line 2", "split in two", "quote"]),
+        # The same vector unquoted with the next answer blank: the cell count matches the header
+        # (a trailing empty cell is dropped), and on main the later answers were graded in the
+        # next question's column.
+        (
+            lambda rows: as_csv(rows[:1]) + ",".join(rows[1][:3]) + ",\n",
+            ["line 2", "in column 'q1' and", "split at its comma", "quote"],
+        ),
         (
             lambda rows: as_csv([["student", "q1", "q2"], *[r[1:] for r in rows[1:]]]),
             ["no student ID column"],
@@ -399,6 +406,7 @@ def assert_refused(result, *fragments: str) -> None:
         "duplicate-column",
         "duplicate-student",
         "unquoted-vector",
+        "unquoted-vector-then-blank",
         "no-id-column",
         "header-only",
         "empty-file",

@@ -96,8 +96,31 @@ def read_responses(
             )
         first_line[student_id] = line
         name = unformula(cells[name_col]) if name_col is not None else ""
+        refuse_split_vector(path, line, header, cells)
         answers = {number: cells[index] for number, index in columns.items()}
         table.rows.append(ResponseRow(line, student_id, name, answers))
     if not table.rows and not may_be_empty:
         raise ExamgenError(f"{path}: the file has a header but no responses")
     return table
+
+
+def _open_brackets(cell: str) -> int:
+    """Brackets a cell opens and does not close (negative: closes more than it opens)."""
+    return cell.count("(") + cell.count("[") - cell.count(")") - cell.count("]")
+
+
+def refuse_split_vector(path: Path, line: int, header: Sequence[str], cells: Sequence[str]) -> None:
+    """A vector typed without quotes, ``(1, 31/9)``, is two cells, ``(1`` and ``31/9)``. When the
+    row has one cell too many, the table refuses it; when it also ends in an empty cell (a blank
+    last answer), the count matches and every later answer would be graded in the next
+    question's column: a wrong score beside the student's name. A cell that opens a bracket
+    followed by one that closes it is that split, whatever the count."""
+    for index in range(len(cells) - 1):
+        first, second = cells[index], cells[index + 1]
+        if _open_brackets(first) > 0 and _open_brackets(second) < 0:
+            raise ExamgenError(
+                f"{path}: line {line}: {first!r} in column {header[index]!r} and {second!r} in "
+                f"column {header[index + 1]!r} look like one vector split at its comma, which "
+                "shifts the later answers into the wrong columns; quote it (\"(1, 2)\") or "
+                "separate its numbers with semicolons"
+            )
