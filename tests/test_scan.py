@@ -28,8 +28,11 @@ from generator.spec import SPECS_DIR, load_spec
 from tests.scan_synth import (
     Distortion,
     Expected,
+    distort,
+    draw_mark,
     make_batch,
     random_distortion,
+    render,
     save,
     sheets_of,
     synthetic_page,
@@ -220,6 +223,47 @@ def test_colour_600_dpi_and_unregistered_pages(paper_builds, tmp_path) -> None:
         "covered-1.png",
     )
     assert (tmp_path / "rev" / row.image).exists() and (tmp_path / "rev" / "review.csv").exists()
+
+
+def test_a_rescan_is_read_and_copies_that_disagree_are_left_empty(paper_builds, tmp_path) -> None:
+    """On main a copy whose corner marks were cut off made the later good rescan a "duplicate",
+    never read (the student had no answers at all), and of two copies marked differently the
+    first file's won: a guess by file order."""
+    folder = paper_builds["quiz"]
+    sheets = sheets_of(folder)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    sheet = next(p for p in sheets["pages"] if len({b["value"] for b in p["bubbles"]}) >= 2)
+    student, (q, *_) = sheet["student"], sorted({b["question"] for b in sheet["bubbles"]})
+    first, second = [b for b in sheet["bubbles"] if b["question"] == q][:2]
+    straight = Distortion(dpi=150)
+    rng = np.random.default_rng(5)
+
+    def marked(bubble: dict) -> np.ndarray:
+        image = render(pdf, sheet["page"], 150)
+        draw_mark(image, bubble, 150, 0.9, "filled", rng)
+        return distort(image, straight, rng)
+
+    cut = marked(first)
+    cut[: int(0.3 * 150) + int(60 * 150 / 72), :] = 255  # the top two marks cut off
+    save([cut], tmp_path / "rescan", "a-first", "png")
+    save([marked(first)], tmp_path / "rescan", "b-again", "png")
+    result = scan(folder, [tmp_path / "rescan"], tmp_path / "r.csv", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    assert responses[student][f"q{q}"] == first["value"]
+    assert [r.problem for r in result.rows if r.sheet_page == sheet["sheet_page"]] == [
+        "not-registered"
+    ]
+
+    save([marked(first)], tmp_path / "twice", "a-first", "png")
+    save([marked(second)], tmp_path / "twice", "b-second", "png")
+    result = scan(folder, [tmp_path / "twice"], tmp_path / "t.csv", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    assert responses[student][f"q{q}"] == ""
+    (row,) = [r for r in result.rows if r.problem == "copies-disagree"]
+    assert (row.student, row.question, row.file) == (student, q, "b-second-1.png")
+    assert row.detail == f"a-first-1.png p1: {first['value']}; this copy: {second['value']}"
 
 
 @settings(max_examples=12, deadline=None)
@@ -500,3 +544,45 @@ def test_a_hand_edited_sheets_json_is_one_line_in_scan_and_packets(own_build, tm
     ):
         one_line_error(CliRunner().invoke(main, args), f"{path}: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["quiz-build"]
+
+
+def test_sigkill_of_a_scan_ends_its_workers(paper_builds, tmp_path) -> None:
+    """SIGKILL runs no cleanup: on main the scan's two workers slept on for good (reparented,
+    holding the parent's stderr pipe open, so a caller reading it to the end waited for ever).
+    They now get SIGTERM when their parent dies (``generator.parallel.die_with_parent``)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    folder = paper_builds["quiz"]
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    pages = [render(pdf, k, 150) for k in range(1, len(pdf) + 1)]
+    save(pages * 4, tmp_path / "scans", "page", "png")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "scan", str(folder), str(tmp_path / "scans"),
+         "--out", str(tmp_path / "r.csv"), "--jobs", "2", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the workers too
+    )
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while len(children.read_text().split()) < 2:  # both workers started
+        assert proc.poll() is None and time.monotonic() < deadline, "the scan ended too soon"
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break  # no process of the group is left
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("a worker outlived its parent's SIGKILL by 10 s")
+        time.sleep(0.05)
+

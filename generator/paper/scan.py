@@ -49,6 +49,7 @@ PROBLEMS = {
     "unknown-page": "a QR code of this exam naming a page sheets.json does not list",
     "not-registered": "the registration marks were not found: bubbles not read",
     "duplicate": "the same student's page scanned again: this copy not read",
+    "copies-disagree": "two scans of the same page marked differently: left empty",
     "missing-page": "a page of a scanned student that is not among the scans",
     "double-mark": "two or more bubbles marked: left empty",
     "unclear-mark": "a mark too faint or too ambiguous to call: left empty",
@@ -169,6 +170,8 @@ def scan(
     rows: list[ReviewRow] = []
     images: dict[str, bytes] = {}
     seen: dict[tuple[str, int], PageRef] = {}
+    first_read: dict[tuple[str, int], dict[int, str]] = {}  # each page's clear answers, as read
+    unread: set[tuple[str, int]] = set()  # scanned, though not read: not a missing page
     answers: dict[str, dict[int, str]] = {}
 
     def image(ref: PageRef, read: PageRead) -> str:
@@ -189,7 +192,7 @@ def scan(
             else {}
         )
         if read.problem == "not-registered" and read.key is not None:
-            seen.setdefault(read.key, ref)  # scanned, though not read: not a missing page
+            unread.add(read.key)  # a later, better copy of it is read
         if read.problem:
             rows.append(
                 ReviewRow(read.problem, **where, **who, detail=read.detail, image=image(ref, read))
@@ -207,8 +210,29 @@ def scan(
                     image=image(ref, read),
                 )
             )
+            # Which copy is right is not examgen's to guess: a question the two copies read
+            # clearly but differently is left empty, as a double mark is.
+            student_answers = answers[read.key[0]]
+            earlier = first_read[read.key]
+            for answer in read.answers:
+                if answer.problem or answer.question not in earlier:
+                    continue
+                if answer.value != earlier[answer.question]:
+                    student_answers[answer.question] = ""
+                    shown = [v or "blank" for v in (earlier[answer.question], answer.value)]
+                    rows.append(
+                        ReviewRow(
+                            "copies-disagree",
+                            **where,
+                            **who,
+                            question=answer.question,
+                            detail=f"{first.name}: {shown[0]}; this copy: {shown[1]}",
+                            image=image(ref, read),
+                        )
+                    )
             continue
         seen[read.key] = ref
+        first_read[read.key] = {a.question: a.value for a in read.answers if not a.problem}
         student_answers = answers.setdefault(read.key[0], {})
         for answer in read.answers:
             student_answers[answer.question] = answer.value
@@ -224,9 +248,10 @@ def scan(
                     )
                 )
 
-    scanned = {student for student, _ in seen}
+    scanned_pages = seen.keys() | unread
+    scanned = {student for student, _ in scanned_pages}
     for (student, page), sheet in pages.items():
-        if student in scanned and (student, page) not in seen:
+        if student in scanned and (student, page) not in scanned_pages:
             questions = sorted({b["question"] for b in sheet["bubbles"]})
             detail = (
                 "bubbles of " + ", ".join(f"q{q}" for q in questions) + " not read"
