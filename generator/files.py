@@ -22,10 +22,11 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from generator.errors import ExamgenError, some_of
 
@@ -140,20 +141,62 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     The temporary file is locked (flock) until it has replaced ``path``, so that the next write
     of ``path`` can tell one a SIGKILL left behind (removed: nobody holds its lock) from one
     another process is still writing (kept)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_dead_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path), dir=path.parent)
+    write_atomic_set({path: data})
+
+
+def write_atomic_set(files: Mapping[Path, str | bytes]) -> None:
+    """``write_atomic`` for files that belong together (scores and their statistics): every one
+    is written whole first, then all replace their targets with Ctrl-C and SIGTERM held back, so
+    an interrupted run leaves either the old set or the new one, never new scores beside the last
+    run's statistics. (Only SIGKILL, between two renames of a microsecond, could split them.)"""
+    written: list[tuple[Path, Path, Any]] = []
     try:
-        with os.fdopen(fd, "wb") as handle:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            remove_dead_temporaries(path)
+            fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path), dir=path.parent)
+            handle = os.fdopen(fd, "wb")
+            written.append((path, Path(tmp), handle))
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             honour_umask(Path(tmp))
-            os.replace(tmp, path)  # still locked: no sweep takes it before it is in place
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with signals_held():
+            for path, tmp, _ in written:
+                os.replace(tmp, path)
+    finally:
+        for _, tmp, handle in written:
+            handle.close()
+            tmp.unlink(missing_ok=True)  # gone once replaced
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP that arrive in the block take effect after it, as they would
+    have (``Stopped``, ``KeyboardInterrupt``, or the default action). Held by handlers, not by
+    the thread's signal mask: another thread of the process would take a masked signal. Only
+    the main thread may set handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        arrived.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for signum in arrived[:1]:
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, None)
+        elif handler == signal.SIG_DFL:
+            os.kill(os.getpid(), signum)
 
 
 def _temporary_prefix(path: Path) -> str:

@@ -925,3 +925,40 @@ def test_scan_review_csv_writes_ids_and_file_names_formula_safe(tmp_path):
     assert {"'=HYPERLINK(1)", "'@SUM(1).pdf", "'+1.png", "'-2+3"} <= set(cells)
     data = json.loads((tmp_path / "review" / "review.json").read_text(encoding="utf-8"))
     assert [r["student"] for r in data["rows"]] == ["=HYPERLINK(1)", "", "-2+3"]
+
+
+def test_a_stopped_grade_leaves_the_old_files_or_the_new_ones_never_a_mix(
+    built: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """SIGTERM arriving as the scores replace the last run's: on main the new scores.csv stood
+    beside the last run's .stats.json, report and chart, and examgen said no file was left
+    half-written. Now the signal waits for the whole set to be in place."""
+    import os
+    import signal
+
+    from generator import files
+    from generator.grading.grade import grade_files
+
+    rows = key_rows(built)
+    responses = write(tmp_path / "r.csv", as_csv(rows))
+    with files.signals_raise():
+        _, out = grade_files(built, responses)
+    companions = sorted(out.parent.glob("r.scores*"))
+    assert len(companions) == 4
+    before = {p: p.read_bytes() for p in companions}
+    wrong = [rows[0]] + [[r[0], r[1], "(0, 0)", "(0, 0)"] for r in rows[1:]]
+    write(responses, as_csv(wrong))
+    original, replaced = os.replace, []
+
+    def signal_after_first(src, dst):
+        original(src, dst)
+        replaced.append(dst)
+        if len(replaced) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(files.os, "replace", signal_after_first)
+    with pytest.raises(files.Stopped), files.signals_raise():
+        grade_files(built, responses)
+    assert sorted(replaced) == companions  # every one, though the signal came after the first
+    changed = {p.name for p in companions if p.read_bytes() != before[p]}
+    assert {"r.scores.csv", "r.scores.stats.json"} <= changed

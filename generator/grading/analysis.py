@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.choices import LETTERS
-from generator.files import write_atomic
 
 if TYPE_CHECKING:
     from generator.grading.grade import GradeReport, Mark
@@ -243,8 +242,8 @@ def report_markdown(stats: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_mistake_chart(stats: dict[str, Any], path: Path) -> None:
-    """A bar chart of named mistakes per question, stacked by mistake, as a PNG."""
+def mistake_chart(stats: dict[str, Any]) -> bytes:
+    """A bar chart of named mistakes per question, stacked by mistake: a PNG's bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -267,10 +266,10 @@ def write_mistake_chart(stats: dict[str, Any], path: Path) -> None:
         axes.text(0.5, 0.5, "no named mistakes", ha="center", va="center", transform=axes.transAxes)
     axes.yaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()
-    # Written whole or not at all, like the other outputs; no version stamp, so runs compare.
+    # No version stamp, so runs compare.
     image = io.BytesIO()
     try:
         figure.savefig(image, format="png", metadata={"Software": None})
     finally:
         plt.close(figure)
-    write_atomic(path, image.getvalue())
+    return image.getvalue()

@@ -29,15 +29,15 @@ from generator.csv_table import student_csv
 from generator.errors import ExamgenError, some_of
 from generator.exact import points_text
 from generator.families.base import Variant
-from generator.files import output_errors, write_atomic
+from generator.files import output_errors, write_atomic_set
 from generator.grading.analysis import (
     CHART,
     REPORT,
     STATS,
     companion_path,
+    mistake_chart,
     report_markdown,
     with_item_analysis,
-    write_mistake_chart,
 )
 from generator.grading.hand_marks import HandMarks, read_hand_marks
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
@@ -239,16 +239,6 @@ def grade(
         warnings.extend(hand.warnings)
     unknown_here = unknown_families(key)
     for family_id in unknown_here:
-        if key.partial and any(
-            q.family == family_id and not names_from_key(q)
-            for s in key.students
-            for q in s.questions
-        ):
-            raise ExamgenError(
-                f"{key.path}: [grading.partial] gives credit for named mistakes, but family "
-                f"{family_id!r} is not known here, so its wrong answers could not earn it; give "
-                "its course folder with --families DIR (or EXAMGEN_FAMILIES)"
-            )
         warnings.append(
             f"{key.path}: family {family_id!r} is not known here, so wrong answers are not "
             "matched to its named mistakes; give its course folder with --families DIR "
@@ -301,7 +291,7 @@ def grade(
                 marks[student.id][q.number] = hand_mark(student.id, q, typed, own[q.number])
             else:
                 marks[student.id][q.number] = mark(student.id, q, typed, rule, key.partial)
-    warnings.extend(changed_family_warnings(key, marks, unknown_here))
+    warnings.extend(unmatched_mistake_warnings(key, marks, unknown_here))
     if missing:
         warnings.append(
             f"{len(missing)} student{'s' * (len(missing) != 1)} in the key "
@@ -320,25 +310,34 @@ def grade(
     return report
 
 
-def changed_family_warnings(
+def unmatched_mistake_warnings(
     key: Key, marks: Mapping[str, Mapping[int, Mark]], unknown_here: Sequence[str]
 ) -> list[str]:
-    """A warning per question whose wrong responses could not be matched to named mistakes
-    because the family rebuilds another answer from the key's params than the key holds (examgen
-    or the course folder changed since the build): without it, partial credit by mistake would
-    silently be lost."""
+    """Wrong responses that could not be matched to named mistakes: an error when the family is
+    unknown here and [grading.partial] could have given them credit (the scores would be lower
+    than with its course folder), else a warning per question whose family rebuilds another
+    answer from the key's params than the key holds (examgen or the course folder changed since
+    the build). On main both lost partial credit without a word."""
     stale: Counter[tuple[int, str]] = Counter()
     for student in key.students:
         for q in student.questions:
             given = marks.get(student.id, {}).get(q.number)
             if (
-                given is not None
-                and given.status in ("wrong", "partial")
-                and not given.hand
-                and q.family not in unknown_here
-                and not names_from_key(q)
-                and rebuilt_variant(q) is None
+                given is None
+                or given.status not in ("wrong", "partial")
+                or given.hand
+                or names_from_key(q)
             ):
+                continue
+            if q.family in unknown_here:
+                if key.partial:
+                    raise ExamgenError(
+                        f"{key.path}: [grading.partial] gives credit for named mistakes, but "
+                        f"family {q.family!r} is not known here, so the wrong answers to q"
+                        f"{q.number} could not earn it; give its course folder with --families "
+                        "DIR (or EXAMGEN_FAMILIES)"
+                    )
+            elif rebuilt_variant(q) is None:
                 stale[(q.number, q.family)] += 1
     lost = " and earn no partial credit by [grading.partial]" if key.partial else ""
     return [
@@ -561,10 +560,15 @@ def grade_files(
     inputs = [Path(responses), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs + ([Path(marks)] if marks is not None else []))
     report = grade(key, table, rule, hand)
+    stats = with_item_analysis(stats_json(report), report)
     with output_errors(out):
-        write_atomic(out, scores_csv(report))
-        stats = with_item_analysis(stats_json(report), report)
-        write_atomic(stats_path(out), json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
-        write_atomic(companion_path(out, REPORT), report_markdown(stats))
-        write_mistake_chart(stats, companion_path(out, CHART))
+        # One set: new scores never stand beside the last run's statistics or report.
+        write_atomic_set(
+            {
+                out: scores_csv(report),
+                stats_path(out): json.dumps(stats, indent=2, ensure_ascii=False) + "\n",
+                companion_path(out, REPORT): report_markdown(stats),
+                companion_path(out, CHART): mistake_chart(stats),
+            }
+        )
     return report, out
