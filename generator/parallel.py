@@ -16,7 +16,7 @@ import multiprocessing
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from generator.errors import ExamgenError
@@ -30,12 +30,30 @@ CAN_FORK = sys.platform.startswith("linux")
 _work: Callable[[Any], Any] | None = None
 
 
+#: prctl's option to be sent a signal when the parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+
+
 def worker_signals() -> None:
-    """In a forked worker: Ctrl-C is the parent's to handle (it ends the workers), and SIGTERM
-    from the parent ends a worker at once (the command's raising handler is inherited)."""
+    """In a forked worker: Ctrl-C is the parent's to handle (it ends the workers), SIGTERM
+    from the parent ends a worker at once (the command's raising handler is inherited), and so
+    does the parent's death (``die_with_parent``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when the one that forked it dies, even by SIGKILL, which
+    runs no cleanup: a killed `examgen scan` left its workers asleep for good, holding the
+    parent's output pipe open (a caller reading it to the end waited for ever)."""
+    if not CAN_FORK:
+        return
+    import ctypes
+
+    with suppress(OSError, AttributeError):  # no prctl: the workers end with their queue
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
 
 
 def _start_worker(work: Callable[[Any], Any]) -> None:

@@ -202,3 +202,4 @@ def test_sigterm_ends_every_worker_and_leaves_out_as_it_was(tmp_path):
     with pytest.raises(ProcessLookupError):  # no process of the group is left
         os.killpg(proc.pid, 0)
     assert listing(out) == before
+
