@@ -104,6 +104,29 @@ def test_each_student_is_beside_their_own_exact_answer_in_roster_order(packets) 
         assert starts == sorted(starts)  # roster order
 
 
+def test_every_named_mistake_of_each_student_is_in_the_packet(packets) -> None:
+    """The README's promise: the variant's named mistakes with their values. On main the key
+    column stopped at 14 lines, mid-entry (``last-point-only-sign-flipped (2/3,``), and the
+    descent steps' last four mistakes were missing, with no mark that the list went on."""
+    from generator.grading.grade import misconception_values
+
+    build, key, _, out, _ = packets
+    for number in free_numbers(key):
+        text = "\n".join(
+            page.extract_text() for page in pypdf.PdfReader(out / f"q{number}.pdf").pages
+        )
+        students = _rows(key, number)
+        starts = [text.index(s.id) for s in students]
+        for student, start, end in zip(students, starts, [*starts[1:], len(text)], strict=True):
+            question = next(q for q in student.questions if q.number == number)
+            block = " ".join(text[start:end].split())
+            names = misconception_values(question)
+            assert len(names) >= 15
+            for name in names:
+                assert f"{name} (" in block or f"{name} " in block, (student.id, name, block)
+            assert "left out" not in block
+
+
 def _darkness(picture: np.ndarray, box: dict, rect: tuple) -> float:
     s = CROP_DPI / 72
     x0, y0 = (box["x"] - rect[0]) * s, (box["y"] - rect[1]) * s

@@ -267,18 +267,50 @@ def _draw_entry(figure: Any, entry: Entry, top: float, band: float) -> None:
         va="top",
         parse_math=False,
     )
-    text = []
-    for line in rest:
-        text.extend(textwrap.wrap(line, 52, subsequent_indent="   ") or [""])
+    size, text = key_text(rest)
     figure.text(
         left + width + 0.02,
         image_top,
-        "\n".join(text[:14]),
-        fontsize=7,
+        "\n".join(text),
+        fontsize=size,
         va="top",
         linespacing=1.25,
         parse_math=False,
     )
+
+
+#: The key column's text at its largest: points, characters a line, lines in a student's band.
+KEY_FONT, KEY_CHARACTERS, KEY_LINES = 7.0, 52, 14
+#: Smallest size the text shrinks to before it says what it leaves out.
+KEY_FONT_SMALLEST = 5.0
+
+
+def key_text(lines: Sequence[str]) -> tuple[float, list[str]]:
+    """The key column's lines wrapped at the largest size that fits the student's band (the
+    descent steps name some twenty mistakes: on main the list stopped mid-entry, no mark that
+    it went on). Smaller type holds more characters a line and more lines; at the smallest, the
+    last line says how many are left out."""
+    size = KEY_FONT
+    while True:
+        scale = KEY_FONT / size
+        wrapped = []
+        for line in lines:
+            wrapped.extend(
+                textwrap.wrap(
+                    line,
+                    int(KEY_CHARACTERS * scale),
+                    subsequent_indent="   ",
+                    break_on_hyphens=False,  # a mistake's name whole on its line
+                )
+                or [""]
+            )
+        room = int(KEY_LINES * scale)
+        if len(wrapped) <= room:
+            return size, wrapped
+        if size <= KEY_FONT_SMALLEST:
+            kept = wrapped[: room - 1]
+            return size, [*kept, f"… {len(wrapped) - len(kept)} more lines left out"]
+        size = max(KEY_FONT_SMALLEST, size - 0.5)
 
 
 def _name_label(entry: Entry) -> str:
