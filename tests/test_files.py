@@ -114,12 +114,16 @@ def run_stopped(script: str, args: list[str]) -> subprocess.CompletedProcess[str
 
 def test_sigterm_while_a_command_writes_a_file_leaves_no_part_of_it(tmp_path: Path) -> None:
     """Every command, not only build, turns SIGTERM into a clean stop: on main export died at
-    once and left its temporary file beside the target."""
+    once and left its temporary file beside the target. A signal that arrives at the rename
+    takes effect once the file is in place (``write_atomic_set``): whole, and nothing else."""
+    import xml.etree.ElementTree as ET
+
     out, args = export_with_notes(tmp_path)
     run = run_stopped(WRITE_SIGNAL_SCRIPT, args)
     assert run.returncode == 128 + signal.SIGTERM, run.stderr
     assert run.stderr.strip() == "Stopped by SIGTERM; no file was left half-written"
-    assert listing(out) == ["notes.txt"]
+    assert listing(out) == ["lecture-14-quiz-seed1-moodle.xml", "notes.txt"]
+    ET.parse(out / "lecture-14-quiz-seed1-moodle.xml")  # whole
 
 
 WRITE_KILL_SCRIPT = WRITE_SIGNAL_SCRIPT.replace("signal.SIGTERM", "signal.SIGKILL")
