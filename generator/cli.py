@@ -151,8 +151,9 @@ def main() -> None:
     "--roster",
     type=click.Path(path_type=Path),
     default=None,
-    help="CSV (comma, semicolon or tab) with an ID column (id, student_id, SIS User ID, "
-    "Student ID or SID; SIS User ID wins) and a name column (name, Student, Name, Student Name, "
+    help="CSV (comma, semicolon or tab) with an ID column (id, student_id, SIS User ID, sis_id, "
+    "Student ID, SID or ID number; SIS User ID and sis_id win) and a name column (name, Student, "
+    "Name, Student Name, "
     f"or First Name + Last Name); at most {MAX_STUDENTS:,} students.",
 )
 @click.option("--id-column", default=None, help="The roster's ID column, if not one of those.")
@@ -492,6 +493,12 @@ def new(family_id: str, directory: Path, answer: str) -> None:
     help="Hand marks (marks.csv from examgen packets: id,name,q3,…, points per cell) merged in: "
     "a mark scores its question instead of the response cell.",
 )
+@click.option(
+    "--id-column",
+    default=None,
+    help="RESPONSES' student ID column, if not one of SIS User ID, sis_id, id, student_id, "
+    "Student ID, SID or ID number (the first found wins, in that order).",
+)
 @FAMILIES_OPTION
 @reports_errors
 def grade(
@@ -501,6 +508,7 @@ def grade(
     decimals: int | None,
     significant: int | None,
     marks: Path | None,
+    id_column: str | None,
     families_dirs: tuple[Path, ...],
 ) -> None:
     """Score RESPONSES (key.csv's columns: id,q1,q2,…) against KEY_DIR's key.json.
@@ -510,7 +518,9 @@ def grade(
     from generator.grading.analysis import CHART, REPORT, companion_path
     from generator.grading.grade import grade_files, stats_path, summary_text
 
-    report, path = grade_files(key_dir, responses, out, decimals, significant, families_dirs, marks)
+    report, path = grade_files(
+        key_dir, responses, out, decimals, significant, families_dirs, marks, id_column
+    )
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(summary_text(report), nl=False)

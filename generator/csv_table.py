@@ -127,9 +127,11 @@ def read_table(path: Path, what: str, id_columns: tuple[str, ...], hint: str = "
         if find_column(header, id_columns) is not None:
             candidates.append((len(header) == 1, delimiter))
     if not candidates:
+        found = [cell.strip() for cell in _header(text, DELIMITERS[0]) if cell.strip()]
+        shown = ", ".join(repr(c) for c in found[:8]) + (", …" if len(found) > 8 else "")
         raise ExamgenError(
-            f"{path}: line 1: no student ID column; the header must name one of "
-            f"{', '.join(id_columns)}{hint}"
+            f"{path}: line 1: no student ID column (it has {shown or 'none'}); the header must "
+            f"name one of {', '.join(id_columns)}{hint}"
         )
     delimiter = min(candidates)[1]
     records = _records(path, text, delimiter)

@@ -19,7 +19,8 @@ from generator.errors import ExamgenError
 
 # Canvas exports both its internal "ID" and the institution's "SIS User ID": the SIS ID wins
 # (it is first here, and exact names are matched before case-insensitive ones).
-ID_COLUMNS = ("SIS User ID", "id", "student_id", "Student ID", "SID")
+#: In this order: Canvas's SIS User ID (its quiz reports' sis_id) before Canvas's own user id.
+ID_COLUMNS = ("SIS User ID", "sis_id", "id", "student_id", "Student ID", "SID", "ID number")
 NAME_COLUMNS = ("name", "Student", "Name", "Student Name")
 FIRST_LAST = ("First Name", "Last Name")  # Gradescope: the name is "First Last"
 #: Rows an LMS adds that are not students: Canvas's points row and its test student.

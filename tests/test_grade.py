@@ -962,3 +962,55 @@ def test_a_stopped_grade_leaves_the_old_files_or_the_new_ones_never_a_mix(
     assert sorted(replaced) == companions  # every one, though the signal came after the first
     changed = {p.name for p in companions if p.read_bytes() != before[p]}
     assert {"r.scores.csv", "r.scores.stats.json"} <= changed
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "extra_rows", "options"),
+    [
+        # Canvas's gradebook: its own user ID beside the SIS User ID, the points row first and
+        # its test student last (on main: "line 2: no student ID in column 'SIS User ID'").
+        (
+            ["Student", "ID", "SIS User ID", "Section", "q1", "q2"],
+            lambda r: [r[1], "123", r[0], "S1", r[2], r[3]],
+            [["    Points Possible", "", "", "", "2", "2"], ["Student, Test", "9", "", "", "", ""]],
+            [],
+        ),
+        # Canvas's quiz report: name,id,sis_id,… (on main its internal id was read as the ID).
+        (
+            ["name", "id", "sis_id", "section", "q1", "q2"],
+            lambda r: [r[1], "4567", r[0], "S1", r[2], r[3]],
+            [],
+            [],
+        ),
+        # Moodle's grades export: ID number.
+        (["Surname", "ID number", "q1", "q2"], lambda r: [r[1], r[0], r[2], r[3]], [], []),
+        # Any other column, named.
+        (["Matrikel", "q1", "q2"], lambda r: [r[0], r[2], r[3]], [], ["--id-column", "Matrikel"]),
+    ],
+    ids=["canvas-gradebook", "canvas-quiz-report", "moodle", "id-column"],
+)
+def test_lms_exports_grade_unedited_but_for_the_question_columns(
+    built: Path, tmp_path: Path, header, row, extra_rows, options
+) -> None:
+    rows = key_rows(built)
+    body = [row(r) for r in rows[1:]]
+    if extra_rows:
+        body = [extra_rows[0], *body, *extra_rows[1:]]
+    responses = write(tmp_path / "r.csv", as_csv([header, *body]))
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses), *options])
+    assert result.exit_code == 0, result.output
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert [s[0] for s in scores[1:]] == [r[0] for r in rows[1:]]
+    assert all(s[-1] == "4" for s in scores[1:]), scores  # every answer right: 2 + 2 points
+    if extra_rows:
+        assert "skipped Canvas's Points Possible row (line 2), Canvas's test student" in (
+            result.output
+        )
+
+
+def test_a_file_without_an_id_column_names_the_columns_it_has(built: Path, tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", "Nachname,Matrikel,q1,q2\nA,s001,1,2\n")
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses)])
+    assert result.exit_code == 1
+    assert "no student ID column (it has 'Nachname', 'Matrikel', 'q1', 'q2')" in result.output
+    assert "--id-column" in result.output

@@ -542,6 +542,7 @@ def grade_files(
     significant: int | None = None,
     families_dirs: Sequence[Path] = (),
     marks: Path | None = None,
+    id_column: str | None = None,
 ) -> tuple[GradeReport, Path]:
     """Grade, then write the scores CSV (default: ``<responses>.scores.csv`` beside the
     responses) and its ``.stats.json``.
@@ -554,7 +555,9 @@ def grade_files(
         key.rule.decimals if decimals is None else decimals,
         key.rule.significant if significant is None else significant,
     )
-    table = read_responses(Path(responses), key.numbers(), may_be_empty=marks is not None)
+    table = read_responses(
+        Path(responses), key.numbers(), may_be_empty=marks is not None, id_column=id_column
+    )
     out = Path(out) if out is not None else default_scores_path(Path(responses))
     hand = read_hand_marks(Path(marks), key) if marks is not None else None
     inputs = [Path(responses), key.path, key.path.with_name("key.csv")]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from generator.csv_table import find_column, read_table, unformula
 from generator.errors import ExamgenError
-from generator.roster import ID_COLUMNS, NAME_COLUMNS
+from generator.roster import ID_COLUMNS, NAME_COLUMNS, NOT_STUDENTS
 
 _QUESTION_COLUMN = re.compile(r"[Qq](\d+)")
 
@@ -38,19 +38,26 @@ class ResponseTable:
 
 
 def read_responses(
-    path: Path, numbers: Sequence[int], every_question: bool = True, may_be_empty: bool = False
+    path: Path,
+    numbers: Sequence[int],
+    every_question: bool = True,
+    may_be_empty: bool = False,
+    id_column: str | None = None,
 ) -> ResponseTable:
     """Every response row, checked against the key's question ``numbers`` (a column for each
     unless not ``every_question``: hand marks have columns for the written answers only). A file
     with a header alone is a mistake, unless ``may_be_empty`` (hand marks grade every student,
-    as for an exam of written answers only, whose scan found no bubbles)."""
+    as for an exam of written answers only, whose scan found no bubbles). ``id_column`` names
+    the ID column when it is none of ``ID_COLUMNS``."""
     path = Path(path)
+    ids = (id_column,) if id_column is not None else ID_COLUMNS
+    hint = "; or name it with --id-column" if id_column is None else " (--id-column)"
     csv_table = read_table(
-        path, "responses", ID_COLUMNS, " and the question columns q1, q2, … (as in key.csv)"
+        path, "responses", ids, f" and the question columns q1, q2, … (as in key.csv){hint}"
     )
     header = csv_table.header
     table = ResponseTable(path, [])
-    id_col = find_column(header, ID_COLUMNS)
+    id_col = find_column(header, ids)
     name_col = find_column(header, NAME_COLUMNS)
     assert id_col is not None
 
@@ -80,9 +87,14 @@ def read_responses(
         )
 
     first_line: dict[str, int] = {}
+    skipped = []
     for row in csv_table.rows:
         line = row.line
         cells = [c.strip() for c in row.cells]
+        marker = cells[name_col] if name_col is not None else cells[id_col]
+        if marker in NOT_STUDENTS:  # Canvas's points row and test student, as in a roster
+            skipped.append(f"{NOT_STUDENTS[marker]} (line {line})")
+            continue
         student_id = unformula(cells[id_col])
         if not student_id:
             raise ExamgenError(
@@ -99,6 +111,8 @@ def read_responses(
         refuse_split_vector(path, line, header, cells)
         answers = {number: cells[index] for number, index in columns.items()}
         table.rows.append(ResponseRow(line, student_id, name, answers))
+    if skipped:
+        table.warnings.append(f"{path}: skipped {', '.join(skipped)}: not students")
     if not table.rows and not may_be_empty:
         raise ExamgenError(f"{path}: the file has a header but no responses")
     return table
