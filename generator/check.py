@@ -34,7 +34,7 @@ from typing import Any
 import sympy
 
 from generator.build import Question, question_texts, render_question
-from generator.choices import ChoiceForm, choice_form, has_choice_form
+from generator.choices import NO_FAIR_SET_REASON, ChoiceForm, choice_form, has_choice_form
 from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
@@ -87,7 +87,7 @@ class Target:
         return name if self.question is None else f"q{self.question} {name}"
 
     def reproduce(self, seed: int) -> str:
-        command = f"examgen preview {self.family.ID} --seed {seed}"
+        command = f"examgen preview {self.family.ID}{self.family.families_option()} --seed {seed}"
         if self.family.FORM == "choice":
             command += " --form choice"
         if self.family.work_band is not None:  # a spec slot's difficulty
@@ -195,6 +195,8 @@ class FamilyReport:
     #: Test-wise strategies, true/false wording cues, work spread (``generator.testwise``).
     validity: ValidityTally = field(default_factory=ValidityTally)
     rechecked: bool = False
+    #: Variants whose draws for a fair set of distractors ran out (``ChoiceForm.UNFAIR_TRIES``).
+    fair_draws_ran_out: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
     generate_seconds: float = 0.0
@@ -395,6 +397,8 @@ def check_target(
             report.generate_seconds += time.perf_counter() - before
             report.tries += 1 + sum(variant.rejections.values())
             report.rejected.update(variant.rejections)
+            if variant.rejections[f"degenerate: {NO_FAIR_SET_REASON}"] >= ChoiceForm.UNFAIR_TRIES:
+                report.fair_draws_ran_out += 1
             problem = variant_problem(variant, target, recheck)
             if problem is None:
                 problem = choice_note_problem(variant)
@@ -560,6 +564,20 @@ def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     ]
 
 
+def unfair_warnings(report: FamilyReport) -> list[str]:
+    """A warning when ``RESAMPLE_UNFAIR_CHOICES`` gave up: a variant drawn that often without a
+    fair set of distractors keeps an unfair one (on main only the rejection tally, 50 per such
+    variant, hinted at it)."""
+    if not report.fair_draws_ran_out:
+        return []
+    return [
+        f"in {report.fair_draws_ran_out} of {report.variants} variants, {ChoiceForm.UNFAIR_TRIES} "
+        "draws found no params with a fair set of distractors, so those students' may let a "
+        "test-wise strategy beat a guess; name more mistakes, and not only the key plus or "
+        "minus one term (two slips at once put options elsewhere)"
+    ]
+
+
 def check(
     targets: Iterable[Target],
     variants: int = DEFAULT_VARIANTS,
@@ -580,7 +598,7 @@ def check(
     for target in targets:
         recheck = (rechecks or {}).get(target.family.ID, UNSET)
         report = check_target(target, variants, seed, recheck)
-        report.warnings += class_size_warnings(report, class_size)
+        report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
         reports.append(report)
     return CheckReport(reports, variants, seed, class_size)
 

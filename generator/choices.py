@@ -48,6 +48,8 @@ PLAN_SLACK = Fraction(str(MARGIN))  # exactly 1/20, as check reads its 0.05
 #: ``ChoiceForm.draw``'s mark for params whose every plan of distractors lets some test-wise
 #: strategy beat a blind guess (resampled, see ``ChoiceForm.UNFAIR_TRIES``).
 NO_FAIR_SET = "(no fair set of distractors)"
+#: The degenerate rule that draws other params for it (``RESAMPLE_UNFAIR_CHOICES``).
+NO_FAIR_SET_REASON = "every choice of distractors lets a test-wise strategy beat a guess"
 #: ``draw_once``'s counter of the tries left that may still be resampled for ``NO_FAIR_SET``
 #: (passed to ``draw`` in ``pinned``, not a param).
 FAIR_TRIES_LEFT = "_fair_tries_left"
@@ -349,7 +351,7 @@ class ChoiceForm(Family):
         self.MAX_TRIES = base.MAX_TRIES  # type: ignore[misc]
         self.DEGENERATE = (  # type: ignore[misc]
             *base.DEGENERATE,
-            ("every choice of distractors lets a test-wise strategy beat a guess", _no_fair_set),
+            (NO_FAIR_SET_REASON, _no_fair_set),
             (f"fewer than {self.DISTRACTORS} distinct distractors", self._too_few_distractors),
         )
         self._params_type = make_dataclass(

@@ -46,7 +46,7 @@ def family_text(family: Family) -> str:
     rules = [reason for reason, _ in (*family.DEGENERATE, *COMMON_DEGENERATE)]
     lines.append(f"  rejects: {'; '.join(rules)}")
     lines.append(f"  re-check: {'yes' if has_recheck(family) else 'none'}")
-    lines.append(f"  preview: examgen preview {family.ID} --seed 0")
+    lines.append(f"  preview: examgen preview {family.ID}{family.families_option()} --seed 0")
     return "\n".join(lines) + "\n"
 
 

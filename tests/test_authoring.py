@@ -657,3 +657,45 @@ def test_grading_warns_when_the_family_changed_since_the_build(tmp_path):
     assert "q1 (slope): 6 wrong responses not matched to named mistakes and earn no partial " \
         "credit by [grading.partial]" in said
     assert "changed since the build" in said
+
+
+def test_the_commands_examgen_suggests_for_a_course_family_run_as_printed(tmp_path):
+    """`show`'s preview line and `check`'s "look:" lines left out --families, so for a course
+    family they failed as printed (unknown family, and that error did not say why)."""
+    import shlex
+
+    (tmp_path / "my course").mkdir()
+    module = with_extra_mistake(tmp_path / "my course", '        raise ValueError("boom")')
+    folder = str(module.parent.parent)
+    shown = run("show", "slope", "--families", folder).output
+    (preview,) = [line for line in shown.splitlines() if line.startswith("  preview: ")]
+    checked = run("check", "slope", "--families", folder, "--variants", "3").output
+    looks = [line.strip()[len("look: "):] for line in checked.splitlines() if "look: " in line]
+    assert looks
+    for command in [preview[len("  preview: "):], *looks]:
+        argv = shlex.split(command)
+        assert argv[:3] == ["examgen", "preview", "slope"] and "--families" in argv, command
+        result = run(*argv[1:])
+        assert "unknown family" not in result.output, (command, result.output)
+    unknown = one_line_error(run("preview", "slope"))
+    assert "--families DIR" in unknown
+
+
+def test_check_warns_when_drawing_for_a_fair_set_of_distractors_gave_up(tmp_path, monkeypatch):
+    """With ``RESAMPLE_UNFAIR_CHOICES`` a variant draws other params until its distractors can
+    be fair, at most ``UNFAIR_TRIES`` times, then keeps an unfair set: on main only the
+    rejection tally (50 a variant) hinted at it, and check said OK."""
+    from generator import choices
+
+    scaffold(tmp_path, "slope")
+    monkeypatch.setattr(choices, "has_fair_plan", lambda *args, **kwargs: False)
+    report = json.loads(
+        run("check", "slope", "--families", str(tmp_path), "--variants", "4", "--json").output
+    )
+    (choice,) = [f for f in report["families"] if f["id"] == "slope" and f["tries"] > 100]
+    assert choice["warnings"] == [
+        f"in 4 of 4 variants, {choices.ChoiceForm.UNFAIR_TRIES} draws found no params with a "
+        "fair set of distractors, so those students' may let a test-wise strategy beat a guess; "
+        "name more mistakes, and not only the key plus or minus one term (two slips at once put "
+        "options elsewhere)"
+    ]

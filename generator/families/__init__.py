@@ -202,7 +202,8 @@ def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
     if family_id not in families:
         raise ExamgenError(
             f"unknown family {family_id!r}; known families: {', '.join(families)} "
-            "(see `examgen list`)"
+            "(see `examgen list`); a course family's folder is given with --families DIR, "
+            "EXAMGEN_FAMILIES or a spec's families_dir"
         )
     return families[family_id]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy as _copy
 import json
+import shlex
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -503,6 +504,12 @@ class Family(ABC):
             f"rejected for {common}; {hint}",
             rejections,
         )
+
+    def families_option(self) -> str:
+        """`` --families DIR`` for a course family (its course folder, quoted for a shell), so
+        that a suggested command runs as printed; nothing for examgen's own."""
+        module = self.course_module()
+        return "" if module is None else f" --families {shlex.quote(str(module.parent.parent))}"
 
     def course_module(self) -> Path | None:
         """``COURSE_MODULE`` of this family, or of the family a form (multiple choice) wraps."""
