@@ -21,6 +21,7 @@ option always sits at the same letter (students would learn the letter, not the 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shlex
@@ -34,7 +35,13 @@ from typing import Any
 import sympy
 
 from generator.build import Question, question_texts, render_question
-from generator.choices import NO_FAIR_SET_REASON, ChoiceForm, choice_form, has_choice_form
+from generator.choices import (
+    NO_FAIR_SET_REASON,
+    ChoiceForm,
+    choice_form,
+    has_choice_form,
+    same_value,
+)
 from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
@@ -197,6 +204,9 @@ class FamilyReport:
     rechecked: bool = False
     #: Variants whose draws for a fair set of distractors ran out (``ChoiceForm.UNFAIR_TRIES``).
     fair_draws_ran_out: int = 0
+    #: A course family's named mistakes that gave a wrong answer (not the key, not None) at least
+    #: once, of those it declares.
+    live_mistakes: set[str] = field(default_factory=set)
     stopped_early: bool = False
     seconds: float = 0.0
     generate_seconds: float = 0.0
@@ -402,6 +412,12 @@ def check_target(
             problem = variant_problem(variant, target, recheck)
             if problem is None:
                 problem = choice_note_problem(variant)
+            if problem is None and family.course_module() is not None:
+                key = variant.solution.answer.value
+                wrong = family.misconceptions(variant.params, variant.solution)
+                report.live_mistakes.update(
+                    name for name, value in wrong.items() if not same_value(value, key)
+                )
             if problem is None:
                 variant_fingerprint = fingerprint(variant)
                 report.fingerprints.add(variant_fingerprint)
@@ -564,6 +580,54 @@ def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     ]
 
 
+def misspelt_hook_warnings(family: Family) -> list[str]:
+    """A course family's name that is close to one examgen reads but is not it (``DEGENRATE``,
+    ``re_check``): examgen never calls it, so the rules or the re-check it meant are silently
+    not there (on main check said OK and showed "re-check: none")."""
+    if family.course_module() is None:
+        return []
+    own = type(getattr(family, "base", family))
+    known = [name for name in dir(Family) if not name.startswith("_")]
+    out = []
+    for klass in own.__mro__:
+        if klass is Family or not issubclass(klass, Family):
+            continue
+        for name in vars(klass):
+            if name.startswith("_") or name in known:
+                continue
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+            if close:
+                out.append(
+                    f"{klass.__name__}.{name} is not a name examgen reads (did you mean "
+                    f"{close[0]}?): rename it, or it is never used"
+                )
+    return out
+
+
+#: Variants a course family's mistake must have been sampled on before it is called dead.
+DEAD_MISTAKE_VARIANTS = 50
+
+
+def dead_mistake_warnings(report: FamilyReport) -> list[str]:
+    """A named mistake that gave the key itself (or None) in every variant sampled is never a
+    distractor and never names a wrong answer: an author's slip (on main nothing said so)."""
+    family = report.target.family
+    if (
+        family.course_module() is None
+        or isinstance(family, ChoiceForm)  # its free form's report says it
+        or report.variants < DEAD_MISTAKE_VARIANTS
+        or report.failures
+    ):
+        return []
+    return [
+        f"mistake {m.name!r} gave the key (or None) in all {report.variants} variants: it is "
+        "never a distractor and never names a wrong answer; make it compute the wrong answer "
+        "or remove it"
+        for m in family.mistakes()
+        if m.name not in report.live_mistakes
+    ]
+
+
 def unfair_warnings(report: FamilyReport) -> list[str]:
     """A warning when ``RESAMPLE_UNFAIR_CHOICES`` gave up: a variant drawn that often without a
     fair set of distractors keeps an unfair one (on main only the rejection tally, 50 per such
@@ -599,6 +663,7 @@ def check(
         recheck = (rechecks or {}).get(target.family.ID, UNSET)
         report = check_target(target, variants, seed, recheck)
         report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
+        report.warnings += misspelt_hook_warnings(target.family) + dead_mistake_warnings(report)
         reports.append(report)
     return CheckReport(reports, variants, seed, class_size)
 

@@ -699,3 +699,71 @@ def test_check_warns_when_drawing_for_a_fair_set_of_distractors_gave_up(tmp_path
         "name more mistakes, and not only the key plus or minus one term (two slips at once put "
         "options elsewhere)"
     ]
+
+
+def test_check_warns_of_a_name_close_to_one_examgen_reads(tmp_path):
+    """``DEGENRATE`` and ``re_check`` were silently ignored: the variants the rules meant to
+    reject were printed, and check said OK with "re-check: none"."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    assert "    DEGENERATE = (" in text and "    def recheck(self" in text
+    text = text.replace("    DEGENERATE = (", "    DEGENRATE = (")
+    module.write_text(text.replace("    def recheck(self", "    def re_check(self"))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "5", "--json")
+    for family in json.loads(result.output)["families"]:
+        assert family["warnings"] == [
+            "Slope.DEGENRATE is not a name examgen reads (did you mean DEGENERATE?): rename it, "
+            "or it is never used",
+            "Slope.re_check is not a name examgen reads (did you mean recheck?): rename it, or it "
+            "is never used",
+        ]
+    untouched = scaffold(tmp_path / "other", "slope")
+    clean = run("check", "slope", "--families", str(untouched.parent), "--variants", "5")
+    assert "is not a name examgen reads" not in clean.output
+
+
+def test_check_warns_of_a_mistake_that_always_gives_the_key(tmp_path):
+    """A named mistake equal to the key in every variant is dropped wherever it would show, so
+    it did nothing; on main check said OK and show listed it."""
+    with_extra_mistake(tmp_path, "        return solution.answer.value")
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "60", "--json")
+    families = json.loads(result.output)["families"]
+    (free,) = [f for f in families if not f["validity"].get("strategies")]  # not the choice form
+    assert free["warnings"] == [
+        "mistake 'broken' gave the key (or None) in all 60 variants: it is never a distractor "
+        "and never names a wrong answer; make it compute the wrong answer or remove it"
+    ]
+
+
+def test_the_guides_difficulty_example_works_in_a_course_family(tmp_path):
+    """docs/authoring.md's difficulty example, pasted into `examgen new`'s family: show lists
+    its bands, check passes a spec asking for one, and every student of a build has work in
+    that band (recomputed here from key.json's params)."""
+    guide = (Path(__file__).parent.parent / "docs" / "authoring.md").read_text(encoding="utf-8")
+    section = guide.split("### Difficulty (optional)", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    module.write_text(text.replace(anchor, snippet + "\n" + anchor))
+    shown = run("show", "slope", "--families", str(tmp_path)).output
+    assert "  difficulty: easy (2…3), hard (4…5) operations of work" in shown
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'id = "q"\nfamilies_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n'
+        'difficulty = "easy"\n',
+        encoding="utf-8",
+    )
+    checked = run("check", "--spec", str(spec), "--variants", "50")
+    assert checked.exit_code == 0, checked.output
+    out = tmp_path / "out"
+    built = run("build", "--spec", str(spec), "--seed", "4", "--count", "30", "--no-pdf",
+                "--out", str(out), "-q")
+    assert built.exit_code == 0, built.output
+    key = json.loads((out / "q-seed4" / "key.json").read_text(encoding="utf-8"))
+    works = set()
+    for student in key["students"]:
+        (question,) = student["questions"]
+        a, x0 = (sympy.Rational(question["params"][k]) for k in ("a", "x0"))
+        works.add(sum(v not in (0, 1) for v in (a, x0)) + 1 + (question["params"]["b"] != 0))
+    assert works <= {2, 3} and works, works
