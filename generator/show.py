@@ -43,6 +43,9 @@ def family_text(family: Family) -> str:
             f"  budget:  denominators ≤ {family.BUDGET.max_denominator}, |values| ≤ "
             f"{family.BUDGET.max_magnitude}, {family.max_tries()} tries"
         )
+    if family.WORK_BANDS:  # a spec slot's difficulty = "name"
+        bands = ", ".join(f"{n} ({low}…{high})" for n, (low, high) in family.WORK_BANDS.items())
+        lines.append(f"  difficulty: {bands} operations of work")
     rules = [reason for reason, _ in (*family.DEGENERATE, *COMMON_DEGENERATE)]
     lines.append(f"  rejects: {'; '.join(rules)}")
     lines.append(f"  re-check: {'yes' if has_recheck(family) else 'none'}")
