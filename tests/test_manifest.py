@@ -188,6 +188,24 @@ def test_diff_of_identical_builds_is_empty(tmp_path):
     assert "No student's variants or answers differ (12 compared)." in result.output
 
 
+def test_diff_lists_students_whose_printed_exam_changed_with_the_same_answers(tmp_path):
+    """A wording change (here the question's space, which the exam prints; a template edit
+    alike) gives the same variants and answers but new sheets: on main diff said "No student's
+    variants or answers differ" and nothing more, though every copy printed differently."""
+    old = build_quiz(tmp_path, "old")
+    new = build_quiz(tmp_path, "new", pin='space = "2in"')
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert report["changed"] == [] and report["unchanged"] == 12
+    assert [s["id"] for s in report["reworded"]] == [f"s{i:03d}" for i in range(1, 13)]
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
+    assert "No student's variants or answers differ (12 compared)." in text
+    assert "12 student(s) whose printed exam differs, with the same variants and answers" in text
+    same = build_quiz(tmp_path, "same")
+    assert json.loads(
+        CliRunner().invoke(main, ["diff", str(old), str(same), "--json"]).output
+    )["reworded"] == []
+
+
 def test_diff_names_another_seed_as_the_cause(tmp_path):
     old = build_quiz(tmp_path, "a", seed=1)
     new = build_quiz(tmp_path, "b", seed=2)

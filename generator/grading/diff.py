@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.build import file_stems
 from generator.characters import json_lone_surrogate, shown_name
 from generator.errors import ExamgenError
 from generator.families.base import Answer
@@ -46,6 +47,23 @@ class ExamFolder:
     seed: Any
     students: dict[str, StudentRecord]
     manifest: dict[str, Any] | None
+    #: Each student's file stem in exams/ and solutions/, as the build named them.
+    stems: dict[str, str] = field(default_factory=dict)
+
+    def exam_text(self, student_id: str) -> bytes | None:
+        """The student's exam as printed and as put online (exams/<stem>.tex and .md), or
+        ``None`` if the folder lacks them."""
+        stem = self.stems.get(student_id)
+        if stem is None:
+            return None
+        try:
+            return b"".join((self.path / "exams" / f"{stem}{kind}").read_bytes() for kind in EXAMS)
+        except OSError:
+            return None
+
+
+#: The per-student exam files whose text diff compares.
+EXAMS = (".tex", ".md")
 
 
 def _not_exam(path: Path, why: str) -> ExamgenError:
@@ -99,7 +117,9 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
         for field in ("sha256", "versions"):  # what diff compares; an edit may have broken them
             if not isinstance(manifest.get(field, {}), dict):
                 raise _not_exam(path, f"{MANIFEST_NAME}: {field} must be an object")
-    return ExamFolder(path, key.exam, key.seed, students, manifest)
+    ids = [s.id for s in key.students]
+    stems = dict(zip(ids, file_stems(ids), strict=True))
+    return ExamFolder(path, key.exam, key.seed, students, manifest, stems)
 
 
 def answer_text(answer: dict[str, Any]) -> str:
@@ -139,6 +159,8 @@ class FolderDiff:
     changed: list[StudentChange] = field(default_factory=list)
     added: list[StudentRecord] = field(default_factory=list)
     removed: list[StudentRecord] = field(default_factory=list)
+    #: Same variants and answers, but the printed exam differs (a template, the wording, a title).
+    reworded: list[StudentRecord] = field(default_factory=list)
     unchanged: int = 0
     inputs: list[str] = field(default_factory=list)
 
@@ -153,6 +175,7 @@ class FolderDiff:
             ],
             "added": [{"id": s.id, "name": s.name} for s in self.added],
             "removed": [{"id": s.id, "name": s.name} for s in self.removed],
+            "reworded": [{"id": s.id, "name": s.name} for s in self.reworded],
             "unchanged": self.unchanged,
         }
 
@@ -162,8 +185,15 @@ class FolderDiff:
             f"new: {self.new.path} ({self.new.exam} seed {self.new.seed})",
         ]
         lines += [f"  {line}" for line in self.inputs]
+        reworded = (
+            f"{len(self.reworded)} student(s) whose printed exam differs, with the same variants "
+            "and answers (a template, the wording or the title changed: a new sheet, the same "
+            "key): " + _ids(self.reworded)
+        )
         if not (self.changed or self.added or self.removed):
             lines.append(f"No student's variants or answers differ ({self.unchanged} compared).")
+            if self.reworded:
+                lines.append(reworded)
             return "\n".join(lines) + "\n"
         if self.changed:
             lines.append(f"{len(self.changed)} student(s) with different variants or answers:")
@@ -173,7 +203,9 @@ class FolderDiff:
             lines.append(f"{len(self.added)} student(s) only in new: " + _ids(self.added))
         if self.removed:
             lines.append(f"{len(self.removed)} student(s) only in old: " + _ids(self.removed))
-        lines.append(f"{self.unchanged} student(s) unchanged.")
+        if self.reworded:
+            lines.append(reworded)
+        lines.append(f"{self.unchanged} student(s) with the same variants and answers.")
         return "\n".join(lines) + "\n"
 
 
@@ -242,7 +274,10 @@ def diff_folders(old_path: Path | str, new_path: Path | str) -> FolderDiff:
         changes = _question_changes(before, student)
         if changes:
             result.changed.append(StudentChange(sid, student.name, changes))
-        else:
-            result.unchanged += 1
+            continue
+        result.unchanged += 1
+        old_text, new_text = old.exam_text(sid), new.exam_text(sid)
+        if old_text is not None and new_text is not None and old_text != new_text:
+            result.reworded.append(student)
     result.removed = [s for sid, s in old.students.items() if sid not in new.students]
     return result
