@@ -43,7 +43,8 @@ def read_csv_text(path: Path, what: str) -> str:
     ``what`` names the file for the user: ``"roster"``, ``"responses"``.
     """
     try:
-        return Path(path).read_bytes().decode("utf-8-sig")
+        data = Path(path).read_bytes()
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ExamgenError(f"{path}: {what} file not found; check the path") from None
     except IsADirectoryError:
@@ -51,9 +52,11 @@ def read_csv_text(path: Path, what: str) -> str:
     except PermissionError:
         raise ExamgenError(f"{path}: cannot read the {what} (permission denied)") from None
     except UnicodeDecodeError as err:
-        raise ExamgenError(
-            f"{path}: byte {err.start} is not UTF-8; save the {what} as UTF-8 CSV"
-        ) from None
+        fix = f"save the {what} as UTF-8 CSV (in Excel: Save As, CSV UTF-8)"
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise ExamgenError(f"{path}: the file is UTF-16, not UTF-8; {fix}") from None
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ExamgenError(f"{path}: line {line}: byte {err.start} is not UTF-8; {fix}") from None
 
 
 def find_column(header: list[str], names: tuple[str, ...]) -> int | None:

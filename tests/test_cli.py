@@ -228,7 +228,14 @@ BAD_INPUTS = {
         ["build", "--seed", "1", "--roster", "{roster:email,name\nx,y\n}"],
         "no student ID column",
     ),
-    "not UTF-8": (["build", "--seed", "1", "--roster", "{latin1}"], "is not UTF-8"),
+    "not UTF-8": (
+        ["build", "--seed", "1", "--roster", "{latin1}"],
+        "latin1.csv: line 2: byte 12 is not UTF-8; save the roster as UTF-8 CSV",
+    ),
+    "UTF-16": (
+        ["build", "--seed", "1", "--roster", "{utf16}"],
+        "utf16.csv: the file is UTF-16, not UTF-8; save the roster as UTF-8 CSV",
+    ),
     "both count and roster": (
         ["build", "--seed", "1", "--count", "2", "--roster", "{roster:id\na\n}"],
         "either --count or --roster",
@@ -280,6 +287,10 @@ def materialise(arg: str, tmp_path: Path) -> str:
     if arg == "{latin1}":
         path = tmp_path / "latin1.csv"
         path.write_bytes("id,name\n1,Zoë\n".encode("latin-1"))
+        return str(path)
+    if arg == "{utf16}":
+        path = tmp_path / "utf16.csv"
+        path.write_bytes("id,name\n1,Zoë\n".encode("utf-16"))
         return str(path)
     return arg.replace("{tmp}", str(tmp_path))
 

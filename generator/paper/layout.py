@@ -201,8 +201,9 @@ def check_on_paper(pages: Iterable[dict[str, Any]]) -> None:
                     raise ExamgenError(
                         f"question {b['question']} of student {page['student']}: its {kind} "
                         f"falls off page {page['sheet_page']} (at y = {b['y']} pt on a page "
-                        f"{page['height']} pt tall): its work space is taller than the page "
-                        'leaves; give the question less space (space = "…" in the spec)'
+                        f"{page['height']} pt tall): its text and work space are taller than "
+                        'the page leaves; give the question less space (space = "…" in the '
+                        "spec), or a shorter statement (a course family's template)"
                     )
 
 
