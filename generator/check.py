@@ -22,9 +22,13 @@ option always sits at the same letter (students would learn the letter, not the 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -434,11 +438,98 @@ def check_target(
                 break
     report.failures += share_failures(report) + template_failures(family)
     report.failures += early_rejection_failures(target, seed)
+    report.failures += hash_order_failures(report)
     report.failures += [
         Failure(problem) for problem in report.validity.problems(family, target.pinned)
     ]
     report.seconds = time.perf_counter() - started
     return report
+
+
+#: Variants ``hash_order_failures`` renders again in another process, and the least a check
+#: samples before it does (a process start costs about half a second).
+HASH_ORDER_VARIANTS = 20
+HASH_ORDER_MIN_SAMPLE = 200
+
+
+def printed_digest(target: Target, seeds: Iterable[int]) -> str:
+    """A digest of what a build prints of ``target``'s variants of ``seeds``: every format and
+    version of their text, and their key entries."""
+    digest = hashlib.sha256()
+    family = target.family
+    slot = Slot(target.question or 1, family, 1, target.pinned)
+    for seed in seeds:
+        try:
+            variant = family.generate(preview_stream(family, seed), target.pinned)
+        except Exception as err:  # the same failure in both processes is no difference
+            digest.update(f"{seed}: {type(err).__name__}\n".encode())
+            continue
+        question = Question(slot, variant)
+        for fmt in FORMATS:
+            for show_solutions in (False, True):
+                digest.update(render_question(fmt, question, show_solutions).encode())
+        key = {"answer": variant.solution.answer.to_json(), "params": variant.key_params()}
+        digest.update(json.dumps(to_json(key), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def digest_in_this_process(request: str) -> None:
+    """``printed_digest`` of the target a JSON ``request`` names (``hash_order_failures``'s
+    other process), printed."""
+    from generator.families import registry
+
+    asked = json.loads(request)
+    family = registry(tuple(Path(d) for d in asked["families_dirs"]))[asked["family"]]
+    if asked["band"] is not None:
+        family = family.with_difficulty(tuple(asked["band"]))
+    target = Target(family, family.parse_params(asked["pinned"]), asked["question"])
+    print(printed_digest(target, range(*asked["seeds"])))
+
+
+def hash_order_failures(report: FamilyReport) -> list[Failure]:
+    """A course family whose printed text or key changes with Python's string hashing (a set's
+    order printed, a ``hash()``): a build's files differ from run to run, though each run is
+    consistent, so only another process shows it (on main check said OK). Some variants are
+    rendered again in a process with another PYTHONHASHSEED and compared."""
+    target = report.target
+    module = target.family.course_module()
+    if (
+        module is None
+        or isinstance(target.family, ChoiceForm)  # the same code as its free form
+        or report.variants < HASH_ORDER_MIN_SAMPLE
+        or report.failures
+    ):
+        return []
+    seeds = (report.seed, report.seed + HASH_ORDER_VARIANTS)
+    request = {
+        "family": target.family.ID,
+        "families_dirs": [str(module.parent.parent)],
+        "band": target.family.work_band,
+        "pinned": to_json(dict(target.pinned)),
+        "question": target.question,
+        "seeds": seeds,
+    }
+    other = "1" if os.environ.get("PYTHONHASHSEED") == "0" else "0"
+    code = "import sys; from generator.check import digest_in_this_process; "
+    code += "digest_in_this_process(sys.stdin.read())"
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": other},
+    )
+    if ran.returncode != 0:
+        return [Failure(f"rendering again in another process failed: {ran.stderr.strip()[-300:]}")]
+    if ran.stdout.strip() == printed_digest(target, range(*seeds)):
+        return []
+    return [
+        Failure(
+            f"seeds {seeds[0]}…{seeds[1] - 1} print other text or keys in another Python "
+            f"process (PYTHONHASHSEED={other}): something printed depends on the order of a set "
+            "or on hash(); sort it (sorted(…)), as a build's files must be the same on every run"
+        )
+    ]
 
 
 def early_rejection_failures(
