@@ -44,6 +44,7 @@ from generator.choices import (
     ChoiceForm,
     choice_form,
     has_choice_form,
+    native_form,
     same_value,
 )
 from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
@@ -221,7 +222,11 @@ class FamilyReport:
         return 1000 * self.generate_seconds / max(self.variants, 1)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.target.family.ID}
+        family = self.target.family
+        out: dict[str, Any] = {
+            "id": family.ID,
+            "form": "choice" if isinstance(family, ChoiceForm) else native_form(family),
+        }
         if self.target.question is not None:
             out["question"] = self.target.question
             out["pinned"] = to_json(dict(self.target.pinned))

@@ -64,8 +64,8 @@ def test_a_new_family_passes_check_untouched(tmp_path, answer):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] and all(f["rechecked"] for f in report["families"])
-    forms = 2 if answer in ("number", "vector") else 1  # free response and multiple choice
-    assert len(report["families"]) == forms
+    forms = {"number": ["free", "choice"], "vector": ["free", "choice"], "choice": ["choice"]}
+    assert [f["form"] for f in report["families"]] == forms.get(answer, ["true-false"])
 
 
 @pytest.mark.parametrize(
