@@ -108,11 +108,18 @@ def unprintable_notice(students: Sequence[Student]) -> str | None:
     affected = [(s, chars) for s in students if (chars := unprintable_characters(s.name + s.id))]
     if not affected:
         return None
-    shown = some_of([f"{s.id} ({''.join(chars)})" for s, chars in affected], 5)
+    shown = some_of([f"{s.id} ({_codes(chars)})" for s, chars in affected], 5)
     return (
         f"Note: {len(affected)} student(s) have characters the PDF fonts cannot show, printed as "
         f"U+ codes instead: {shown}"
     )
+
+
+def _codes(chars: Sequence[str], most: int = 3) -> str:
+    """``И U+0418, в U+0432, …``: each character beside the code it prints as (run together,
+    the characters read like a garbled name)."""
+    shown = ", ".join(f"{c} U+{ord(c):04X}" for c in chars[:most])
+    return shown + (", …" if len(chars) > most else "")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from generator.characters import shown_name, unprintable
 from generator.csv_table import find_column, read_table
 from generator.defaults import MAX_STUDENTS
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 
 # Canvas exports both its internal "ID" and the institution's "SIS User ID": the SIS ID wins
 # (it is first here, and exact names are matched before case-insensitive ones).
@@ -108,6 +108,7 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
     roster = Roster([])
     first_line: dict[str, tuple[int, str]] = {}
     skipped: list[str] = []
+    named_lines: list[int] = []  # each student's line
     for row in table.rows:
         cells = [cell.strip() for cell in row.cells]
         name = " ".join(cells[c] for c in name_cols if cells[c])
@@ -143,6 +144,7 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
             )
         first_line[same] = (row.line, student_id)
         roster.students.append(Student(student_id, name))
+        named_lines.append(row.line)
     if not roster.students:
         raise ExamgenError(f"{path}: the roster has a header but no students")
     if len(roster.students) > MAX_STUDENTS:
@@ -152,4 +154,10 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
         )
     if skipped:
         roster.notes.append(f"Note: {path}: skipped {', '.join(skipped)}: not students")
+    unnamed = [line for line, s in zip(named_lines, roster.students, strict=True) if not s.name]
+    if name_cols and unnamed:
+        roster.notes.append(
+            f"Note: {path}: {len(unnamed)} student(s) with an empty name (lines "
+            f"{some_of([str(n) for n in unnamed], 5)}): their pages show the ID alone"
+        )
     return roster

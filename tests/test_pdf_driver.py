@@ -94,7 +94,10 @@ def test_unprintable_notice_is_one_line_naming_the_students() -> None:
     students = [Student("a", "Zoë"), Student("b", "王小明"), Student("c", "Nguyễn")]
     notice = unprintable_notice(students)
     assert notice is not None and "\n" not in notice
-    assert "b (王小明)" in notice and "a (" not in notice and "c (" not in notice
+    assert "b (王 U+738B, 小 U+5C0F, 明 U+660E)" in notice
+    assert "a (" not in notice and "c (" not in notice
+    many = unprintable_notice([Student("d", "Иван Петров")])
+    assert many is not None and "d (И U+0418, в U+0432, а U+0430, …)" in many
     assert unprintable_notice(students[:1]) is None
 
 

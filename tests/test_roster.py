@@ -220,3 +220,12 @@ def test_a_control_character_in_an_id_or_name_is_one_line(tmp_path_factory, wher
     message = str(raised.value)
     assert message.startswith(f"{path}: line 2: the {'student ID' if where == 'id' else 'name'} ")
     assert f"U+{ord(control):04X}" in message and "\n" not in message and control not in message
+
+
+def test_empty_names_are_noted_with_their_lines(tmp_path):
+    """A name cell left empty printed a blank name line without a word (review of grading)."""
+    result = read_roster(roster(tmp_path, "id,name\na,Ann\nb,\nc,  \n"))
+    assert [(s.id, s.name) for s in result.students] == [("a", "Ann"), ("b", ""), ("c", "")]
+    [note] = result.notes
+    assert note.endswith("2 student(s) with an empty name (lines 3, 4): their pages show the ID alone")
+    assert read_roster(roster(tmp_path, "id\na\nb\n")).notes == []  # no name column: by design
