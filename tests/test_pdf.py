@@ -242,7 +242,7 @@ def test_unprintable_script_prints_a_visible_code_and_is_reported(tmp_path: Path
     folder, result = build(tmp_path, [("c1", "王小明")], "--pdf")
     assert result.exit_code == 0, result.output
     assert "U+738B U+5C0F U+660E" in pdf_text(folder / "exams" / "c1.pdf")
-    assert "c1 (王小明)" in result.output  # the one-line note (stderr is mixed in)
+    assert "c1 (王 U+738B, 小 U+5C0F, 明 U+660E)" in result.output  # the one-line note (stderr too)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
