@@ -221,8 +221,9 @@ def test_check_fails_on_four_opening_parentheses(tmp_path):
     assert f"{template}:{number}: '(((('" in result.output
 
 
-@pytest.mark.parametrize("answer", ["number", "vector"])
-@pytest.mark.parametrize("family_id", ["perceptron-step", "logit-step"])
+@pytest.mark.parametrize(
+    ("answer", "family_id"), [("number", "perceptron-step"), ("vector", "logit-step")]
+)
 def test_a_new_familys_choice_form_gives_test_wise_students_no_edge(tmp_path, answer, family_id):
     """Judged on enough variants for check to fail it (``MIN_SAMPLE``), no test-wise strategy,
     followed or ruled out, beats chance by the margin, whatever the ID (it seeds the draws). The
