@@ -51,7 +51,7 @@ from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
 from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
-from generator.families.base import Answer, Family, Recheck, Solution, Variant
+from generator.families.base import Answer, Family, Recheck, Solution, Variant, degenerate
 from generator.fingerprint import fingerprint, fingerprint_of
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
@@ -209,8 +209,7 @@ class FamilyReport:
     rechecked: bool = False
     #: Variants whose draws for a fair set of distractors ran out (``ChoiceForm.UNFAIR_TRIES``).
     fair_draws_ran_out: int = 0
-    #: A course family's named mistakes that gave a wrong answer (not the key, not None) at least
-    #: once, of those it declares.
+    #: The named mistakes that gave a wrong answer (not the key, not None) at least once.
     live_mistakes: set[str] = field(default_factory=set)
     stopped_early: bool = False
     seconds: float = 0.0
@@ -285,8 +284,14 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {message}" if message else type(err).__name__
 
 
-def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -> str | None:
-    """The first thing wrong with an accepted variant, or ``None``."""
+def variant_problem(
+    variant: Variant,
+    target: Target,
+    recheck: Recheck | None,
+    live_mistakes: set[str] | None = None,
+) -> str | None:
+    """The first thing wrong with an accepted variant, or ``None``; ``live_mistakes`` gains the
+    named mistakes whose value here is not the key (``dead_mistake_warnings`` reads it)."""
     family, params, solution = variant.family, variant.params, variant.solution
     try:
         reason = family.rejection(params, solution)
@@ -309,9 +314,12 @@ def variant_problem(variant: Variant, target: Target, recheck: Recheck | None) -
         changed = sorted(n for n in fields if repinned.get(n) != fields[n])
         return f"key params do not reproduce the variant (differs: {', '.join(changed)})"
     try:  # grading, the exports and the practice pages compute them for every variant
-        family.misconceptions(params, solution)
+        wrong = family.misconceptions(params, solution)
     except Exception as err:
         return f"mistakes: {_one_line(err)}"
+    if live_mistakes is not None:
+        key = solution.answer.value
+        live_mistakes.update(name for name, value in wrong.items() if not same_value(value, key))
     slot = Slot(target.question or 1, family, 1, target.pinned)
     for fmt in FORMATS:
         for show_solutions in (False, True):
@@ -416,17 +424,11 @@ def check_target(
             report.generate_seconds += time.perf_counter() - before
             report.tries += 1 + sum(variant.rejections.values())
             report.rejected.update(variant.rejections)
-            if variant.rejections[f"degenerate: {NO_FAIR_SET_REASON}"] >= ChoiceForm.UNFAIR_TRIES:
+            if variant.rejections[degenerate(NO_FAIR_SET_REASON)] >= ChoiceForm.UNFAIR_TRIES:
                 report.fair_draws_ran_out += 1
-            problem = variant_problem(variant, target, recheck)
+            problem = variant_problem(variant, target, recheck, report.live_mistakes)
             if problem is None:
                 problem = choice_note_problem(variant)
-            if problem is None and family.course_module() is not None:
-                key = variant.solution.answer.value
-                wrong = family.misconceptions(variant.params, variant.solution)
-                report.live_mistakes.update(
-                    name for name, value in wrong.items() if not same_value(value, key)
-                )
             if problem is None:
                 variant_fingerprint = fingerprint(variant)
                 report.fingerprints.add(variant_fingerprint)
@@ -497,9 +499,9 @@ def hash_order_failures(report: FamilyReport) -> list[Failure]:
     consistent, so only another process shows it (on main check said OK). Some variants are
     rendered again in a process with another PYTHONHASHSEED and compared."""
     target = report.target
-    module = target.family.course_module()
+    folder = target.family.course_folder()
     if (
-        module is None
+        folder is None
         or isinstance(target.family, ChoiceForm)  # the same code as its free form
         or report.variants < HASH_ORDER_MIN_SAMPLE
         or report.failures
@@ -508,7 +510,7 @@ def hash_order_failures(report: FamilyReport) -> list[Failure]:
     seeds = (report.seed, report.seed + HASH_ORDER_VARIANTS)
     request = {
         "family": target.family.ID,
-        "families_dirs": [str(module.parent.parent)],
+        "families_dirs": [str(folder)],
         "band": target.family.work_band,
         "pinned": to_json(dict(target.pinned)),
         "question": target.question,

@@ -22,7 +22,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -171,34 +171,6 @@ def write_atomic_set(files: Mapping[Path, str | bytes]) -> None:
             tmp.unlink(missing_ok=True)  # gone once replaced
 
 
-@contextmanager
-def signals_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP that arrive in the block take effect after it, as they would
-    have (``Stopped``, ``KeyboardInterrupt``, or the default action). Held by handlers, not by
-    the thread's signal mask: another thread of the process would take a masked signal. Only
-    the main thread may set handlers; elsewhere the block runs as it is."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    arrived: list[int] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        arrived.append(signum)
-
-    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, *STOP_SIGNALS)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    for signum in arrived[:1]:
-        handler = previous[signum]
-        if callable(handler):
-            handler(signum, None)
-        elif handler == signal.SIG_DFL:
-            os.kill(os.getpid(), signum)
-
-
 def _temporary_prefix(path: Path) -> str:
     return f".{path.name}."
 
@@ -251,22 +223,48 @@ STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasatt
 
 
 @contextmanager
+def _handlers(signals: Iterable[int], handler: Any) -> Iterator[dict[int, Any] | None]:
+    """``handler`` for ``signals`` while the block runs, the previous handlers back after; yields
+    those, or ``None`` off the main thread (only it may set handlers: the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield None
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield previous
+    finally:
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+
+@contextmanager
 def signals_raise() -> Iterator[None]:
     """While the block runs, SIGTERM and SIGHUP raise ``Stopped``; the previous handlers come
     back after. Only the main thread may set handlers; elsewhere the block runs as it is."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise Stopped(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
-    try:
+    with _handlers(STOP_SIGNALS, stop):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP that arrive in the block take effect after it, as they would
+    have (``Stopped``, ``KeyboardInterrupt``, or the default action). Held by handlers, not by
+    the thread's signal mask: another thread of the process would take a masked signal."""
+    arrived: list[int] = []
+    held = (signal.SIGINT, *STOP_SIGNALS)
+    with _handlers(held, lambda signum, _: arrived.append(signum)) as previous:
+        yield
+    for signum in arrived[:1]:
+        assert previous is not None  # handlers were set: a signal arrived through one
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, None)
+        elif handler == signal.SIG_DFL:
+            os.kill(os.getpid(), signum)
 
 
 # --- staging folders ------------------------------------------------------------------------------

@@ -88,12 +88,29 @@ def load_roster(
     return read_roster(path, id_column, name_column).students
 
 
+def id_columns(id_column: str | None) -> tuple[tuple[str, ...], str]:
+    """The ID columns a CSV of students is searched for (``--id-column``'s, else the contract's)
+    and the hint a file without one is given."""
+    if id_column is not None:
+        return (id_column,), " (--id-column)"
+    return ID_COLUMNS, "; or name it with --id-column"
+
+
+def not_a_student(cell: str, line: int) -> str | None:
+    """What a row an LMS adds is (Canvas's points row, its test student), named with its line,
+    when ``cell`` (its name, or its ID) says it is one."""
+    return f"{NOT_STUDENTS[cell]} (line {line})" if cell in NOT_STUDENTS else None
+
+
+def skipped_text(path: Path, skipped: list[str]) -> str:
+    return f"{path}: skipped {', '.join(skipped)}: not students"
+
+
 def read_roster(path: Path, id_column: str | None = None, name_column: str | None = None) -> Roster:
     """The students of a roster CSV; ``id_column`` / ``name_column`` name columns the contract's
     names do not cover. Rows an LMS adds that are not students are skipped, with a note."""
     path = Path(path)
-    ids = (id_column,) if id_column is not None else ID_COLUMNS
-    hint = "; or name it with --id-column" if id_column is None else " (--id-column)"
+    ids, hint = id_columns(id_column)
     table = read_table(path, "roster", ids, hint)
     header = table.header
     id_col = find_column(header, ids)
@@ -112,8 +129,9 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
     for row in table.rows:
         cells = [cell.strip() for cell in row.cells]
         name = " ".join(cells[c] for c in name_cols if cells[c])
-        if name in NOT_STUDENTS:
-            skipped.append(f"{NOT_STUDENTS[name]} (line {row.line})")
+        lms_row = not_a_student(name, row.line)
+        if lms_row is not None:
+            skipped.append(lms_row)
             continue
         student_id = cells[id_col]
         if not student_id:
@@ -153,7 +171,7 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
             f"{MAX_STUDENTS:,}, so split the roster"
         )
     if skipped:
-        roster.notes.append(f"Note: {path}: skipped {', '.join(skipped)}: not students")
+        roster.notes.append(f"Note: {skipped_text(path, skipped)}")
     unnamed = [line for line, s in zip(named_lines, roster.students, strict=True) if not s.name]
     if name_cols and unnamed:
         roster.notes.append(

@@ -118,6 +118,12 @@ class Mistake:
     compute: Callable[[Any, Any, Solution], Any]
 
 
+def degenerate(reason: str) -> str:
+    """How ``Family.rejection`` (and the tallies of ``generate`` and ``check``) name a
+    degenerate rule that fired."""
+    return f"degenerate: {reason}"
+
+
 def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mistake]:
     """Declare a named mistake on a family: the decorated method ``(self, params, solution)``
     returns the wrong answer a student reaches by it (``None`` where the mistake does not apply to
@@ -233,9 +239,10 @@ class Family(ABC):
     #: How the question is answered: ``"free"`` (a value), ``"choice"`` or ``"true-false"``.
     FORM: ClassVar[str] = "free"
     #: Its multiple-choice form draws params again when every choice of distractors lets a
-    #: test-wise strategy beat a blind guess (``generator.choices.has_fair_plan``). For a family
-    #: whose params mostly have a fair plan (the descent steps); where few do (the chain, the
-    #: family ``examgen new`` writes), resampling would cut the variety and slow every draw.
+    #: test-wise strategy beat a blind guess (``generator.choices.has_fair_plan``), at most
+    #: ``ChoiceForm.UNFAIR_TRIES`` times. For a family where a fair share of params have a fair
+    #: plan (the descent steps, the numeric families ``examgen new`` writes: about a quarter);
+    #: where almost none do (the chain), resampling would only slow every draw.
     RESAMPLE_UNFAIR_CHOICES: ClassVar[bool] = False
     #: Why the family, though it names its mistakes, is not offered as multiple choice (empty:
     #: it is): distractors a test-wise student tells from the key would measure test-wiseness.
@@ -366,6 +373,7 @@ class Family(ABC):
         that need distinct values must check.
         """
         values = {}
+        course = self.course_module() is not None
         for declared in self.mistakes():
             try:
                 value = declared.compute(self, params, solution)
@@ -374,7 +382,7 @@ class Family(ABC):
             except (Exception, SystemExit) as err:
                 raise self.mistake_error(declared.name, err) from err
             if value is not None:
-                if self.course_module() is not None:
+                if course:
                     self.refuse_misshapen(declared.name, value, solution.answer)
                 values[declared.name] = value
         return values
@@ -431,7 +439,7 @@ class Family(ABC):
                 return reason
         for reason, is_degenerate in (*self.DEGENERATE, *COMMON_DEGENERATE):
             if is_degenerate(params, solution):
-                return f"degenerate: {reason}"
+                return degenerate(reason)
         if self.work_band is not None:
             work = self.work(params, solution)
             if work is None or not self.work_band[0] <= work <= self.work_band[1]:
@@ -505,11 +513,17 @@ class Family(ABC):
             rejections,
         )
 
+    def course_folder(self) -> Path | None:
+        """The course folder holding this course family's folder (what ``--families`` names);
+        ``None`` for examgen's own."""
+        module = self.course_module()
+        return None if module is None else module.parent.parent
+
     def families_option(self) -> str:
         """`` --families DIR`` for a course family (its course folder, quoted for a shell), so
         that a suggested command runs as printed; nothing for examgen's own."""
-        module = self.course_module()
-        return "" if module is None else f" --families {shlex.quote(str(module.parent.parent))}"
+        folder = self.course_folder()
+        return "" if folder is None else f" --families {shlex.quote(str(folder))}"
 
     def course_module(self) -> Path | None:
         """``COURSE_MODULE`` of this family, or of the family a form (multiple choice) wraps."""

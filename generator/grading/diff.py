@@ -40,6 +40,10 @@ class StudentRecord:
     questions: dict[int, QuestionRecord]
 
 
+#: The per-student exam files whose text diff compares.
+EXAMS = (".tex", ".md")
+
+
 @dataclass(frozen=True)
 class ExamFolder:
     path: Path
@@ -60,10 +64,6 @@ class ExamFolder:
             return b"".join((self.path / "exams" / f"{stem}{kind}").read_bytes() for kind in EXAMS)
         except OSError:
             return None
-
-
-#: The per-student exam files whose text diff compares.
-EXAMS = (".tex", ".md")
 
 
 def _not_exam(path: Path, why: str) -> ExamgenError:

@@ -136,11 +136,10 @@ def misconception_values(question: KeyQuestion) -> dict[str, Any]:
     letter is named from the key alone. Otherwise the variant is rebuilt from its params and the
     family asked (``Family.misconceptions``).
     """
-    sources = question.params.get("choices")
-    if question.answer.kind == "choice" and isinstance(sources, list):
+    if names_from_key(question):
         return {
             str(source): LETTERS[i]
-            for i, source in enumerate(sources[: len(LETTERS)])
+            for i, source in enumerate(question.params["choices"][: len(LETTERS)])
             if LETTERS[i] != question.answer.value
         }
     variant = rebuilt_variant(question)

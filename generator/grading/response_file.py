@@ -17,7 +17,7 @@ from pathlib import Path
 
 from generator.csv_table import find_column, read_table, unformula
 from generator.errors import ExamgenError
-from generator.roster import ID_COLUMNS, NAME_COLUMNS, NOT_STUDENTS
+from generator.roster import NAME_COLUMNS, id_columns, not_a_student, skipped_text
 
 _QUESTION_COLUMN = re.compile(r"[Qq](\d+)")
 
@@ -50,8 +50,7 @@ def read_responses(
     as for an exam of written answers only, whose scan found no bubbles). ``id_column`` names
     the ID column when it is none of ``ID_COLUMNS``."""
     path = Path(path)
-    ids = (id_column,) if id_column is not None else ID_COLUMNS
-    hint = "; or name it with --id-column" if id_column is None else " (--id-column)"
+    ids, hint = id_columns(id_column)
     csv_table = read_table(
         path, "responses", ids, f" and the question columns q1, q2, … (as in key.csv){hint}"
     )
@@ -91,9 +90,10 @@ def read_responses(
     for row in csv_table.rows:
         line = row.line
         cells = [c.strip() for c in row.cells]
-        marker = cells[name_col] if name_col is not None else cells[id_col]
-        if marker in NOT_STUDENTS:  # Canvas's points row and test student, as in a roster
-            skipped.append(f"{NOT_STUDENTS[marker]} (line {line})")
+        # Canvas's points row and test student, as in a roster.
+        lms_row = not_a_student(cells[name_col if name_col is not None else id_col], line)
+        if lms_row is not None:
+            skipped.append(lms_row)
             continue
         student_id = unformula(cells[id_col])
         if not student_id:
@@ -112,7 +112,7 @@ def read_responses(
         answers = {number: cells[index] for number, index in columns.items()}
         table.rows.append(ResponseRow(line, student_id, name, answers))
     if skipped:
-        table.warnings.append(f"{path}: skipped {', '.join(skipped)}: not students")
+        table.warnings.append(skipped_text(path, skipped))
     if not table.rows and not may_be_empty:
         raise ExamgenError(f"{path}: the file has a header but no responses")
     return table
@@ -135,6 +135,6 @@ def refuse_split_vector(path: Path, line: int, header: Sequence[str], cells: Seq
             raise ExamgenError(
                 f"{path}: line {line}: {first!r} in column {header[index]!r} and {second!r} in "
                 f"column {header[index + 1]!r} look like one vector split at its comma, which "
-                "shifts the later answers into the wrong columns; quote it (\"(1, 2)\") or "
+                'shifts the later answers into the wrong columns; quote it ("(1, 2)") or '
                 "separate its numbers with semicolons"
             )

@@ -169,8 +169,8 @@ def scan(
 
     rows: list[ReviewRow] = []
     images: dict[str, bytes] = {}
-    seen: dict[tuple[str, int], PageRef] = {}
-    first_read: dict[tuple[str, int], dict[int, str]] = {}  # each page's clear answers, as read
+    # Each page read: its first readable copy and the answers that copy read clearly.
+    seen: dict[tuple[str, int], tuple[PageRef, dict[int, str]]] = {}
     unread: set[tuple[str, int]] = set()  # scanned, though not read: not a missing page
     answers: dict[str, dict[int, str]] = {}
 
@@ -200,7 +200,7 @@ def scan(
             continue
         assert read.key is not None
         if read.key in seen:
-            first = seen[read.key]
+            first, earlier = seen[read.key]
             rows.append(
                 ReviewRow(
                     "duplicate",
@@ -213,7 +213,6 @@ def scan(
             # Which copy is right is not examgen's to guess: a question the two copies read
             # clearly but differently is left empty, as a double mark is.
             student_answers = answers[read.key[0]]
-            earlier = first_read[read.key]
             for answer in read.answers:
                 if answer.problem or answer.question not in earlier:
                     continue
@@ -231,8 +230,7 @@ def scan(
                         )
                     )
             continue
-        seen[read.key] = ref
-        first_read[read.key] = {a.question: a.value for a in read.answers if not a.problem}
+        seen[read.key] = (ref, {a.question: a.value for a in read.answers if not a.problem})
         student_answers = answers.setdefault(read.key[0], {})
         for answer in read.answers:
             student_answers[answer.question] = answer.value
