@@ -426,7 +426,9 @@ def check_target(
             report.rejected.update(variant.rejections)
             if variant.rejections[degenerate(NO_FAIR_SET_REASON)] >= ChoiceForm.UNFAIR_TRIES:
                 report.fair_draws_ran_out += 1
-            problem = variant_problem(variant, target, recheck, report.live_mistakes)
+            # Dead mistakes are a course family's slip; examgen's own are proved by its tests.
+            live = report.live_mistakes if family.course_module() is not None else None
+            problem = variant_problem(variant, target, recheck, live)
             if problem is None:
                 problem = choice_note_problem(variant)
             if problem is None:
