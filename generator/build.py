@@ -22,7 +22,13 @@ from typing import Any, TypeVar
 
 from generator.csv_table import student_csv
 from generator.families.base import Variant
-from generator.files import is_device_name, output_errors, signals_raise, staged_directory
+from generator.files import (
+    WriterRecord,
+    is_device_name,
+    output_errors,
+    signals_raise,
+    staged_directory,
+)
 from generator.fingerprint import fingerprint_of
 from generator.json_text import ListFile, item_text
 from generator.manifest import MANIFEST_NAME, family_folders, manifest_head, manifest_student
@@ -355,6 +361,25 @@ BUILD_ENTRIES = frozenset(
 )
 
 
+#: What a student's files end in: the sources of every format and, with TeX, the PDF.
+STUDENT_EXTENSIONS = (*(EXTENSIONS[fmt] for fmt in FORMATS), "pdf")
+
+
+def _written_by_build(manifest: Any) -> set[str]:
+    """Every path a build wrote, from its manifest.json: a file of the instructor's among the
+    students' files (a TA's notes in solutions/) is not one, and a rebuild would delete it."""
+    stems = file_stems([student["id"] for student in manifest["students"]])
+    return set(BUILD_ENTRIES) | {
+        f"{folder}/{stem}.{extension}"
+        for folder in STUDENT_FOLDERS
+        for stem in stems
+        for extension in STUDENT_EXTENSIONS
+    }
+
+
+BUILD_RECORD = WriterRecord(MANIFEST_NAME, _written_by_build)
+
+
 def _student_folders(folder: Path) -> None:
     """The folders ``write_student`` writes into."""
     for name in STUDENT_FOLDERS:
@@ -486,7 +511,7 @@ def build(
     with (
         _loaded_heap_frozen(),
         signals_raise(),
-        staged_directory(target, owned=BUILD_ENTRIES) as staging,
+        staged_directory(target, owned=BUILD_ENTRIES, record=BUILD_RECORD) as staging,
         output_errors(Path(out), full_disk_only=True),
     ):
         writer = StudentWriter(staging, spec, seed, students, stems)

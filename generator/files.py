@@ -16,14 +16,16 @@ full disk, a name too long) become one ``ExamgenError`` naming the path and the 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -363,14 +365,85 @@ def remove_stale_staging(target: Path, owned: Collection[str] | None = None) -> 
     return removed
 
 
+@dataclass(frozen=True)
+class WriterRecord:
+    """How a writer tells what it wrote into a folder from what the user keeps there: the JSON
+    file it writes into every folder it makes, and from that file's data every path it wrote
+    (relative, with ``/``, top-level names and folders included). A rebuild replaces each owned
+    name whole, so a file of the user's inside an owned folder, or an owned name in a folder
+    some other program wrote, would be lost with it."""
+
+    name: str  # manifest.json, examgen-site.json
+    paths: Callable[[Any], Collection[str]]
+
+    def earlier(self, folder: Path) -> Collection[str] | None:
+        """What the writer wrote into ``folder``, or None when no readable record says."""
+        try:
+            data = json.loads((folder / self.name).read_text(encoding="utf-8"))
+            return set(self.paths(data))
+        except (OSError, UnicodeDecodeError, ValueError, LookupError, TypeError, AttributeError):
+            return None
+
+
+def _not_written(folder: Path, name: str, wrote: Collection[str]) -> Iterator[str]:
+    """The topmost paths at or under ``name`` in ``folder`` that ``wrote`` does not list: a
+    folder of the user's once, not every file in it. A link is not followed."""
+    if name not in wrote:
+        yield name
+        return
+    top = folder / name
+    if top.is_symlink() or not top.is_dir():
+        return
+    for root, dirs, files in os.walk(top):
+        here = Path(root).relative_to(folder).as_posix()
+        ours = []
+        for entry in sorted([*dirs, *files]):
+            path = f"{here}/{entry}"
+            if path not in wrote:
+                yield path
+            elif entry in dirs:
+                ours.append(entry)
+        dirs[:] = ours
+
+
+def refuse_replacing_users_files(
+    target: Path, owned: Collection[str], record: WriterRecord, option: str
+) -> None:
+    """Stop before anything is written when replacing ``owned`` in ``target`` would delete what
+    ``record`` does not list: said now, the user moves the files; found later, they were gone."""
+    present = sorted(name for name in owned if os.path.lexists(target / name))
+    if not present:
+        return
+    wrote = record.earlier(target)
+    if wrote is None:
+        raise ExamgenError(
+            f"{option} {target}: holds {some_of(present, 5)}, which examgen would replace, but no "
+            f"readable {record.name}: examgen did not write this folder; move them out of it or "
+            f"choose another {option}"
+        )
+    foreign = [path for name in present for path in _not_written(target, name, wrote)]
+    if foreign:
+        one = len(foreign) == 1
+        raise ExamgenError(
+            f"{option} {target}: {some_of(foreign, 5)} {'is' if one else 'are'} not what examgen "
+            f"wrote there (its {record.name} does not list {'it' if one else 'them'}) and would be "
+            f"lost when examgen replaces what it wrote; move {'it' if one else 'them'} out of "
+            f"{target}, and run again"
+        )
+
+
 @contextmanager
 def staged_directory(
-    target: Path, option: str = "--out", owned: Collection[str] | None = None
+    target: Path,
+    option: str = "--out",
+    owned: Collection[str] | None = None,
+    record: WriterRecord | None = None,
 ) -> Iterator[Path]:
     """Yield an empty staging folder that replaces ``target`` only if the block completes.
     With ``owned`` (every top-level name the block may write), whatever else ``target`` holds
     is the user's and moves into the new folder (``foreign_entries``); without, ``target`` is
-    replaced whole.
+    replaced whole. With ``record`` too, replacing an owned name that holds anything the last
+    writer did not write stops before the block starts (``refuse_replacing_users_files``).
 
     The staging folder ``.<target>.staging-<pid>-<random>`` is owned through an flock on the file
     of the same name plus ``.lock``, held until the folder is gone, so that the next build can
@@ -387,6 +460,8 @@ def staged_directory(
         target = target.resolve()
     refuse_file_as_folder(target, option, f"move the file or choose another {option}")
     _refuse_unmovable(target, owned, option)
+    if owned is not None and record is not None:
+        refuse_replacing_users_files(target, owned, record, option)
     whole = target.resolve()
     if target.exists() and whole in _working_folders():
         # ``.`` cannot be renamed (EBUSY), and a folder renamed from under a shell leaves the

@@ -11,6 +11,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import generator.build
@@ -349,8 +350,8 @@ def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to
     stays. On main: an OSError traceback (rmtree on a symbolic link) after the link had been
     swapped for a real folder, and a stale ``.old`` link left beside it."""
     shared = tmp_path / "shared"
-    assert CliRunner().invoke(main, build_args(shared)).exit_code == 0
-    (shared / TARGET / "exams" / "s099.md").write_text("from an older build")
+    five = [*build_args(shared)[:4], "5", *build_args(shared)[5:]]
+    assert CliRunner().invoke(main, five).exit_code == 0  # s005's files: an older build's
     (shared / TARGET / "notes.txt").write_text("the instructor's")
     out = tmp_path / "out"
     out.mkdir()
@@ -359,7 +360,7 @@ def test_a_rebuild_into_a_symlinked_exam_folder_replaces_what_the_link_points_to
     assert result.exit_code == 0 and result.exception is None, result.output
     assert sorted(p.name for p in out.iterdir()) == [TARGET] and (out / TARGET).is_symlink()
     key = json.loads((shared / TARGET / "key.json").read_text(encoding="utf-8"))
-    assert len(key["students"]) == 4 and not (shared / TARGET / "exams" / "s099.md").exists()
+    assert len(key["students"]) == 4 and not (shared / TARGET / "exams" / "s005.md").exists()
     assert (shared / TARGET / "notes.txt").read_text() == "the instructor's"
     assert sorted(p.name for p in shared.iterdir()) == [TARGET]
 
@@ -554,6 +555,8 @@ def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes |
         assert runner.invoke(main, build_args(out)).exit_code == 0
         fresh = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
         fresh_names = {p.name for p in target.iterdir()}
+        four = [*build_args(out)[:4], "4", *build_args(out)[5:]]
+        assert runner.invoke(main, four).exit_code == 0  # s004: a student since dropped
         for name, content in entries.items():
             if content is None:  # a folder with a file in it
                 (target / name).mkdir()
@@ -562,7 +565,6 @@ def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes |
                 (target / name).write_bytes(content)
         (target / "key.json").write_text("edited by hand")
         (target / "handouts.pdf").write_text("from an earlier build with PDFs")
-        (target / "exams" / "s099.md").write_text("a student since dropped")
         result = runner.invoke(main, build_args(out))
         assert result.exit_code == 0, result.output
         for name, content in entries.items():
@@ -574,7 +576,7 @@ def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes |
         assert {p: rebuilt[p] for p in fresh} == fresh
         assert {p.name for p in target.iterdir()} == fresh_names | set(entries)
         assert not (target / "handouts.pdf").exists()
-        assert not (target / "exams" / "s099.md").exists()
+        assert not (target / "exams" / "s004.md").exists()
         assert [p.name for p in out.iterdir()] == [TARGET]  # no staging folder left
         shown = [shown_name(name) for name in sorted(entries)[:5]]
         assert f"Kept what else was in {target} (not written by examgen): " in result.output
@@ -621,6 +623,85 @@ def test_every_name_a_build_writes_is_its_own(paper_builds: dict[str, Any]) -> N
     for folder in paper_builds.values():
         assert foreign_entries(folder, generator.build.BUILD_ENTRIES) == []
         assert {p.name for p in folder.iterdir()} == generator.build.BUILD_ENTRIES
+
+
+def test_every_path_a_build_writes_is_in_its_record(paper_builds: dict[str, Any]) -> None:
+    """``BUILD_RECORD`` lists every path a build wrote, PDFs and cleaned-up IDs included: a path
+    it missed would be taken for the instructor's and stop every rebuild."""
+    with tempfile.TemporaryDirectory() as tmp:
+        assert CliRunner().invoke(main, build_args(Path(tmp))).exit_code == 0
+        folders = [Path(tmp) / TARGET, *paper_builds.values()]
+        for folder in folders:
+            wrote = generator.build.BUILD_RECORD.earlier(folder)
+            assert wrote is not None
+            assert {p.relative_to(folder).as_posix() for p in folder.rglob("*")} <= wrote
+
+
+@pytest.fixture(scope="module")
+def one_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("one-build")
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    return out / TARGET
+
+
+#: Where an instructor may put a file of their own inside what a build replaces.
+USERS_PLACES = [
+    "solutions/drafts/ta-notes.tex",
+    "exams/notes.txt",
+    "solutions/s001-marked.pdf",
+    "exams/.DS_Store",
+    "key.json/marks.csv",
+]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    place=st.sampled_from(USERS_PLACES),
+    manifest=st.sampled_from(["as written", "missing", "unreadable", "without students"]),
+)
+def test_a_rebuild_never_deletes_a_file_inside_what_it_replaces(
+    tmp_path_factory: pytest.TempPathFactory, one_build: Path, place: str, manifest: str
+) -> None:
+    """A rebuild replaces exams/, solutions/ and key.json whole: a TA's notes in solutions/, or an
+    exam folder that another program wrote (no readable manifest.json), would go with them. It
+    stops before writing anything, naming what it would delete; on 1be3fcf it deleted them and
+    said nothing."""
+    out = tmp_path_factory.mktemp("out")
+    target = out / TARGET
+    shutil.copytree(one_build, target)
+    if place.startswith("key.json/"):
+        (target / "key.json").unlink()
+        (target / "key.json").mkdir()
+    (target / place).parent.mkdir(parents=True, exist_ok=True)
+    (target / place).write_text("the instructor's")
+    if manifest == "missing":
+        (target / "manifest.json").unlink()
+    elif manifest == "unreadable":
+        (target / "manifest.json").write_text("{")
+    elif manifest == "without students":
+        (target / "manifest.json").write_text('{"manifest": 1}')
+    before = {p: p.read_bytes() if p.is_file() else None for p in out.rglob("*")}
+    result = CliRunner().invoke(main, build_args(out))
+    if manifest == "as written":
+        yours = "solutions/drafts" if place.startswith("solutions/drafts/") else place
+        one_line_error(result, f"{yours} is not what examgen wrote there")
+    else:
+        one_line_error(result, "but no readable manifest.json: examgen did not write this folder")
+    assert {p: p.read_bytes() if p.is_file() else None for p in out.rglob("*")} == before
+    assert sorted(p.name for p in out.iterdir()) == [TARGET]  # no staging folder left
+
+
+def test_an_exam_folder_of_the_instructors_without_a_builds_names_is_built_into(
+    tmp_path: Path,
+) -> None:
+    """No manifest.json but none of the names a build writes either: nothing to lose, so the
+    build goes ahead and keeps what is there."""
+    target = tmp_path / TARGET
+    target.mkdir()
+    (target / "responses.csv").write_text("id,q1\n")
+    result = CliRunner().invoke(main, build_args(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (target / "responses.csv").read_text() == "id,q1\n" and (target / "key.json").exists()
 
 
 @pytest.mark.parametrize("stop_at", [3, 4])  # the first or the second file carried over

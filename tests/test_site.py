@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -188,6 +189,11 @@ def test_default_site_has_a_page_per_tag_and_rebuilds_in_place(tmp_path):
     folder (a GitHub Pages checkout: .git, CNAME); on main those were deleted."""
     out = tmp_path / "site"
     runner = CliRunner()
+    # A tag no longer chosen: a course family's, on the earlier site only.
+    assert runner.invoke(main, ["new", "slope", "--dir", str(tmp_path / "course")]).exit_code == 0
+    earlier = ["site", "--variants", "1", "--families", str(tmp_path / "course"), "--tags"]
+    dropped = runner.invoke(main, [*earlier, "calculus", "--out", str(out)])
+    assert dropped.exit_code == 0 and (out / "tags" / "calculus.html").exists(), dropped.output
     for run in range(2):
         result = runner.invoke(main, ["site", "--variants", "2", "--out", str(out)])
         assert result.exit_code == 0, result.output
@@ -196,15 +202,40 @@ def test_default_site_has_a_page_per_tag_and_rebuilds_in_place(tmp_path):
             (out / ".git").mkdir()
             (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
             (out / "CNAME").write_text("practice.example.edu\n")
-            (out / "tags" / "dropped-tag.html").write_text("a tag no longer chosen")
     assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
     assert (out / "CNAME").read_text() == "practice.example.edu\n"
-    assert not (out / "tags" / "dropped-tag.html").exists()
+    assert not (out / "tags" / "calculus.html").exists()
     assert f"Kept what else was in {out} (not written by examgen): .git, CNAME" in result.output
     tags = sorted({t for f in registry().values() for t in f.TAGS}, key=str.lower)
     pages = sorted(p.name for p in (out / "tags").iterdir())
     assert len(pages) == len(tags)
     assert oct(out.stat().st_mode & 0o777) == oct(0o755)  # readable by a web server
+
+
+@pytest.mark.parametrize(
+    ("added", "says"),
+    [
+        ("assets/custom.css", "assets/custom.css is not what examgen wrote there"),
+        ("tags/extra-problems.html", "tags/extra-problems.html is not what examgen wrote there"),
+        ("tags/old/index.html", "tags/old is not what examgen wrote there"),
+        ("examgen-site.json", "but no readable examgen-site.json"),
+    ],
+)
+def test_a_rebuild_stops_before_deleting_a_file_of_yours_in_tags_or_assets(
+    lecture14_site, tmp_path, added, says
+):
+    """tags/ and assets/ are replaced whole: a stylesheet or page of the instructor's there went
+    with them, unmentioned, on 1be3fcf. Now the rebuild names it and writes nothing; a marker
+    that is no JSON is no earlier site."""
+    out = tmp_path / "site"
+    shutil.copytree(lecture14_site, out)
+    (out / added).parent.mkdir(parents=True, exist_ok=True)
+    (out / added).write_text("{" if added == "examgen-site.json" else "the instructor's")
+    before = {p: p.read_bytes() if p.is_file() else None for p in tmp_path.rglob("*")}
+    result = CliRunner().invoke(main, ["site", "--tags", "lecture-14", "--out", str(out)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith("Error: ") and says in result.output
+    assert {p: p.read_bytes() if p.is_file() else None for p in tmp_path.rglob("*")} == before
 
 
 def test_pages_reference_nothing_outside_the_site(lecture14_site):

@@ -22,7 +22,7 @@ from typing import Any
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families.base import Family
-from generator.files import staged_directory
+from generator.files import WriterRecord, staged_directory
 from generator.responses import DecimalRule
 from generator.site.pages import (
     answer_hint,
@@ -48,6 +48,19 @@ INDEX, TAG_FOLDER, ASSET_FOLDER = "index.html", "tags", "assets"
 #: The names a site has at its top: anything else there (``.git``, ``CNAME`` for GitHub Pages)
 #: is the instructor's and stays when the site is written again.
 SITE_ENTRIES = frozenset({MARKER, INDEX, TAG_FOLDER, ASSET_FOLDER})
+
+
+def _written_by_site(summary: Any) -> set[str]:
+    """Every path a site wrote, from its examgen-site.json: a page or stylesheet the instructor
+    added to tags/ or assets/ is not one, and a rebuild would delete it."""
+    return (
+        set(SITE_ENTRIES)
+        | {f"{ASSET_FOLDER}/{name}" for name in ASSET_FILES}
+        | {str(path) for path in summary["pages"].values()}
+    )
+
+
+SITE_RECORD = WriterRecord(MARKER, _written_by_site)
 
 __all__ = [
     "DEFAULT_VARIANTS",
@@ -108,7 +121,7 @@ def build_site(
     rule_json = json.dumps(rule.to_json())
     hints = {kind: answer_hint(kind, rule) for kind in ("vector", "number", "bool", "choice")}
     pages: dict[str, int] = {}
-    with staged_directory(out, owned=SITE_ENTRIES) as folder:
+    with staged_directory(out, owned=SITE_ENTRIES, record=SITE_RECORD) as folder:
         folder.chmod(0o755)  # a staging folder is private; a site is for a web server to read
         (folder / TAG_FOLDER).mkdir()
         (folder / ASSET_FOLDER).mkdir()
