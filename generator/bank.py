@@ -93,16 +93,28 @@ def prose_problem(text: str) -> str | None:
     and mistake explanations go into every format unescaped (their math is LaTeX), so prose must
     avoid what any of them reads as markup: LaTeX took ``50% of …`` as 50 and a comment, HTML
     ``<b>`` as a tag."""
+    found = prose_markup(text)
+    return found[1] if found else None
+
+
+def prose_markup(text: str) -> tuple[int, str] | None:
+    """``prose_problem`` with where: the offending character's index in ``text`` (a family's
+    template names its line)."""
     char = unprintable(text)
     if char is not None:
-        return f"holds U+{ord(char):04X}, a control character no output can hold; remove it"
-    prose = MATH_SPAN.sub(" ", text)
+        return text.index(char), (
+            f"holds U+{ord(char):04X}, a control character no output can hold; remove it"
+        )
+    # Math blanked out, not removed, so that an index into the prose is one into the text.
+    prose = MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
     if "$" in prose:
-        return "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
-    special = next((c for c in prose if c in _MARKUP), None)
+        return prose.index("$"), (
+            "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
+        )
+    special = next((i for i, c in enumerate(prose) if c in _MARKUP), None)
     if special is not None:
-        return (
-            f"holds {special!r} outside $…$ math, which LaTeX or HTML reads as markup; "
+        return special, (
+            f"holds {prose[special]!r} outside $…$ math, which LaTeX or HTML reads as markup; "
             "write it in words (percent, and) or inside $…$"
         )
     return None

@@ -26,6 +26,7 @@ import jinja2.runtime
 import sympy
 from jinja2.utils import internalcode
 
+from generator.bank import prose_markup
 from generator.defaults import shipped_dir
 from generator.errors import ExamgenError, innermost_frame
 from generator.exact import latex, rational
@@ -61,7 +62,44 @@ class FamilyTemplates(jinja2.BaseLoader):
         if not (path.is_absolute() and path.name == "template.j2" and path.is_file()):
             raise jinja2.TemplateNotFound(template)
         source = path.read_text(encoding="utf-8")
+        markup = template_prose_markup(environment, source)
+        if markup is not None:
+            line, problem = markup
+            raise jinja2.TemplateSyntaxError(problem, line, template, str(path))
         return source, str(path), lambda: True
+
+
+#: Blocks whose text is not prose: a macro's body and a ``call`` block's are passed to a macro,
+#: which may print them inside math (a chain-rule factor's ``\frac``).
+_NOT_PROSE = {"macro": 1, "endmacro": -1, "call": 1, "endcall": -1}
+
+
+def template_prose_markup(environment: jinja2.Environment, source: str) -> tuple[int, str] | None:
+    """The line of a family template's text that one format would print otherwise than written,
+    and why (``bank.prose_markup``): the template's own words reach every format unescaped, so
+    a ``%`` cut a PDF's line short and an ``a<b`` hid text in HTML while `check` said OK. Each
+    printed value counts as a digit."""
+    pieces: list[tuple[int, str]] = []  # (line, text) of what the template prints as written
+    depth, after_block = 0, False
+    for line, kind, value in environment.lex(source):
+        if after_block and kind == "name":
+            depth += _NOT_PROSE.get(value, 0)
+        if kind != "whitespace":
+            after_block = kind == "block_begin"
+        if depth == 0 and kind == "data":
+            pieces.append((line, value))
+        elif depth == 0 and kind == "variable_begin":
+            pieces.append((line, "0"))
+    text = "".join(value for _, value in pieces)
+    found = prose_markup(text)
+    if found is None:
+        return None
+    index, problem = found
+    for line, value in pieces:
+        if index < len(value):
+            return line + value.count("\n", 0, index), problem
+        index -= len(value)
+    return None  # pragma: no cover - the index is inside the text
 
 
 def family_template_name(family: Family) -> str:

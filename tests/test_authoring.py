@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import sympy
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.check import shared_variant_share
@@ -327,6 +327,45 @@ def test_a_template_syntax_error_names_file_and_line(tmp_path):
     number = text[: text.index("endblok")].count("\n") + 1
     error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
     assert f"{template}:{number}: template syntax error: Encountered unknown tag 'endblok'" in error
+
+
+#: Words holding a character some format reads as markup in prose (``generator.bank``); the
+#: last five are math between $…$.
+MARKUP_WORDS = ["50% of", "a & b", "step #1", "~", "\\emph{a}", "a<b", "c>0", "w_0", "x^2", "{a}"]
+MATH_WORDS = MARKUP_WORDS[5:]
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    word=st.sampled_from(MARKUP_WORDS),
+    block=st.sampled_from(["statement", "solution"]),
+    in_math=st.booleans(),
+)
+def test_template_prose_a_format_reads_as_markup_is_one_line_naming_its_line(
+    tmp_path_factory, word, block, in_math
+):
+    """A family template's own words reach LaTeX, Markdown and HTML unescaped: a ``%`` cut a
+    PDF's line short and ``a<b`` hid text on the practice page while `check` said OK. In prose
+    each is one line naming the template's line; inside $…$ math the same words are math."""
+    in_math = in_math and word in MATH_WORDS
+    course = tmp_path_factory.mktemp("course")
+    folder = scaffold(course, "slope")
+    template = folder / "template.j2"
+    text = template.read_text()
+    start = text.index(f"((* block {block} *))\n") + len(f"((* block {block} *))\n")
+    added = f"${word}$ holds." if in_math else f"Note {word} here."
+    text = text[:start] + f"{added}\n" + text[start:]
+    template.write_text(text)
+    number = text[:start].count("\n") + 1
+    result = run("check", "slope", "--families", str(course), "--variants", "3")
+    if in_math:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1
+    assert f"{template}:{number}: template syntax error: holds " in result.output
+    assert "outside $…$ math, which LaTeX or HTML reads as markup" in result.output
+    error = one_line_error(run("preview", "slope", "--families", str(course)))
+    assert f"{template}:{number}:" in error
 
 
 # --- discoverable parameters ----------------------------------------------------------------------
