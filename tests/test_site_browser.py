@@ -246,6 +246,30 @@ def test_keyboard_only(page):
     assert tf.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("data-status") == "correct"
 
 
+def test_without_javascript_each_first_variant_shows_its_solution_and_no_dead_control(
+    driver, lecture14_site
+):
+    """The page says so without JavaScript: the first variant and its solution are shown. On
+    1be3fcf every solution stayed hidden and Check, Solution and Another variant did nothing."""
+    driver.set_window_size(1200, 900)
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        driver.get((lecture14_site / "tags" / "lecture-14.html").as_uri())
+        main_text = driver.find_element(By.TAG_NAME, "main").text
+        assert "the first variant and its solution are shown below" in main_text
+        articles = driver.find_elements(By.CSS_SELECTOR, "article.problem")
+        assert articles
+        for element in articles:
+            solution = element.find_element(By.CSS_SELECTOR, ".solution-slot .solution-text")
+            assert solution.is_displayed() and solution.text.startswith("Solution\n")
+            assert len(solution.text) > 40  # the worked steps, not the heading alone
+            for hidden in element.find_elements(By.CSS_SELECTOR, ".controls, .feedback, .free"):
+                assert not hidden.is_displayed()
+        assert not driver.find_element(By.CSS_SELECTOR, "p.with-script").is_displayed()
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
 def test_nothing_is_requested_from_the_network(driver, lecture14_site):
     requested_urls(driver)  # drop earlier entries
     driver.get((lecture14_site / "index.html").as_uri())
