@@ -11,6 +11,7 @@ the prose around it avoids characters either format treats specially (the bank t
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,8 @@ BANK_FILE = "bank.toml"
 _FIELDS = {"id": str, "text": str, "truth": bool, "explanation": str}
 #: What LaTeX or HTML reads as markup in prose.
 _MARKUP = frozenset("\\{}#%&_~^<>")
+#: Commands MathJax and the practice pages' MathML turn into HTML of the page's own, in math too.
+_PAGE_COMMAND = re.compile(r"\\(?:href|url|style|class|cssId)(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,12 @@ def prose_markup(text: str) -> tuple[int, str] | None:
     if char is not None:
         return text.index(char), (
             f"holds U+{ord(char):04X}, a control character no output can hold; remove it"
+        )
+    command = _PAGE_COMMAND.search(text)
+    if command is not None:
+        return command.start(), (
+            f"holds {command.group()}, which puts a link, style or class into the HTML pages "
+            "and LMS exports; remove it"
         )
     # Math blanked out, not removed, so that an index into the prose is one into the text.
     prose = MATH_SPAN.sub(lambda m: " " * len(m.group()), text)

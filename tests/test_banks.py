@@ -167,6 +167,21 @@ def test_bank_prose_that_a_format_reads_as_markup_is_refused(tmp_path_factory, b
     assert f"{folder / BANK_FILE}: statements[1].{field}: holds " in message
 
 
+@pytest.mark.parametrize("command", ["href", "url", "style", "class", "cssId"])
+@pytest.mark.parametrize("field", ["text", "explanation"])
+def test_a_bank_command_that_makes_a_link_or_style_is_refused_in_math_too(tmp_path, command, field):
+    """MathJax (LMS exports) and the practice pages' MathML turn these into a link, a style or a
+    class of the page: ``$\\href{javascript:…}{click}$`` was a link on 1be3fcf."""
+    texts = {"text": "A statement.", "explanation": "Why it holds."}
+    texts[field] = f"See $\\{command}{{javascript:alert(1)}}{{x}}$ here."
+    lines = ["[[statements]]", "id = 'a'", "truth = true"]
+    lines += [f"{name} = {toml_string(value)}" for name, value in texts.items()]
+    (tmp_path / BANK_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ExamgenError) as err:
+        load_bank(tmp_path / BANK_FILE)
+    assert f"statements[1].{field}: holds \\{command}, which puts a link" in str(err.value)
+
+
 def test_bank_math_may_hold_what_prose_may_not(tmp_path):
     """Inside ``$…$`` LaTeX's own syntax is the point; only an odd ``$`` is refused."""
     (tmp_path / BANK_FILE).write_text(

@@ -279,6 +279,18 @@ def test_mathml_signs_vectors_and_names():
         tex_to_mathml(r"\nosuchcommand{x}")
 
 
+@given(
+    command=st.sampled_from([r"\href{javascript:alert(1)}", r"\style{color:red}", r"\class{hidden}"]),
+    inner=st.sampled_from(["x", r"\frac{1}{2}", "click"]),
+)
+def test_math_that_would_put_a_link_style_or_class_into_the_page_is_refused(command, inner):
+    """latex2mathml copies \\href's URL (``javascript:`` too), \\style's CSS and \\class's name
+    into the page as attributes; on 1be3fcf a bank's ``$\\href{javascript:…}{click}$`` became a
+    link in the practice page's MathML."""
+    with pytest.raises(ExamgenError, match="takes no links, styles or classes from math"):
+        tex_to_mathml(f"a + {command}{{{inner}}}")
+
+
 @pytest.mark.parametrize(
     "tex",
     [

@@ -40,8 +40,26 @@ def _serialised(element: ET.Element) -> str:
     return _ENTITY.sub(r"&\1", ET.tostring(element, encoding="unicode"))
 
 
+#: Attributes latex2mathml copies from the LaTeX into the page (from \href, \style, \class): a
+#: link (``javascript:`` too), a style or a class of the page's own is not math.
+_PAGE_ATTRIBUTES = {"href": "\\href", "style": "\\style", "class": "\\class", "id": "an id"}
+
+
+def _refuse_page_attributes(tex: str, element: ET.Element) -> None:
+    for node in element.iter():
+        for name in node.attrib:
+            if name in _PAGE_ATTRIBUTES or name.lower().startswith("on"):
+                what = _PAGE_ATTRIBUTES.get(name, f"an {name} attribute")
+                raise ExamgenError(
+                    f"math {tex.strip()!r}: {what} would put a {name}= into the practice page, "
+                    "which takes no links, styles or classes from math; remove it"
+                )
+
+
 def tex_to_mathml(tex: str, display: bool = False) -> str:
-    mathml = _serialised(convert_to_element(tex.strip(), display="block" if display else "inline"))
+    element = convert_to_element(tex.strip(), display="block" if display else "inline")
+    _refuse_page_attributes(tex, element)
+    mathml = _serialised(element)
     mathml = _VEC.sub(r'<mover accent="true"><mi>\1</mi><mo>&#x02192;</mo></mover>', mathml)
     mathml = _NAME.sub(r"<mi>\1</mi><mo>&#x02061;</mo>", mathml)
     mathml = _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
