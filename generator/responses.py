@@ -44,7 +44,7 @@ class TypedNumber:
     value: sympy.Rational
     places: int | None = None  # None: an integer or a fraction, so exact as written
     text: str = ""  # the numeral as typed (normalised), for reports
-    significant: int = 0  # significant digits written: 0.0020 → 2, 2.33 → 3, 0.00 → 0
+    significant: int = 0  # significant digits written: 0.0020 → 2, 2.33 → 3, 0.00 → 0, 160 → 3
 
     def __str__(self) -> str:
         return self.text or exact_str(self.value)
@@ -64,12 +64,15 @@ class DecimalRule:
     def accepts(self, typed: TypedNumber, exact: sympy.Rational) -> bool:
         if typed.value == exact:  # sympy's == is structural, and exact for Rationals
             return True
-        if typed.places is None or typed.places < self.decimals:
+        places = typed.places
+        if places is None and self.decimals == 0 and "/" not in typed.text:
+            places = 0  # no places asked for: a whole number is a rounding to none (-16 for -63/4)
+        if places is None or places < self.decimals:
             return False
         if typed.significant < self.significant:
             return False
         # A correct rounding to k places lies within half a unit of the k-th place (ties: either).
-        return bool(abs(typed.value - exact) * 2 * 10**typed.places <= 1)
+        return bool(abs(typed.value - exact) * 2 * 10**places <= 1)
 
     def places_needed(self, exact: sympy.Rational) -> int:
         """The fewest decimal places a counting rounding of ``exact`` has under this rule."""
@@ -185,7 +188,8 @@ def read_number(text: str) -> TypedNumber:
         if den and int(den) == 0:
             raise Unreadable("divides by zero")
         value = sympy.Rational(int(num), int(den or 1))
-        return TypedNumber(value, None, text)
+        whole = "" if den else re.sub(r"[^0-9]", "", num).lstrip("0")
+        return TypedNumber(value, None, text, len(whole))
     if _DECIMAL.fullmatch(text):
         places = len(text.partition(".")[2])
         digits = re.sub(r"[^0-9]", "", text).lstrip("0")

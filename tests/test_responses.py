@@ -276,3 +276,32 @@ def test_rule_defaults() -> None:
 def test_typed_number_prints_as_typed() -> None:
     assert str(read_number("2.50")) == "2.50"
     assert str(TypedNumber(R(-7, 3))) == "-7/3"
+
+
+@example(numerator=-63, denominator=4, significant=1, offset=0)  # the review's -16 for -63/4
+@given(
+    numerator=st.integers(-2000, 2000),
+    denominator=st.integers(1, 40),
+    significant=st.integers(0, 4),
+    offset=st.integers(-2, 2),
+)
+def test_with_no_places_asked_a_whole_number_is_a_rounding_to_none(
+    numerator: int, denominator: int, significant: int, offset: int
+) -> None:
+    """``decimals = 0``: the hint says "at least 0 decimal places", so ``-16`` is a correct
+    rounding of -63/4 as ``-16.`` is (on 1be3fcf only the second counted, while an LMS export's
+    tolerance took both). A fraction is still exact as written, and with places asked for a
+    whole number still counts only when exact."""
+    exact = R(numerator, denominator)
+    typed = int(sympy.floor(exact + R(1, 2))) + offset
+    digits = len(str(abs(typed)).lstrip("0"))
+    close = abs(typed - exact) <= R(1, 2)
+    rule = DecimalRule(0, significant)
+    assert rule.accepts(read_number(str(typed)), exact) == (
+        typed == exact or (close and digits >= significant)
+    )
+    assert rule.accepts(read_number(str(typed)), exact) == rule.accepts(
+        read_number(f"{typed}."), exact
+    )
+    assert rule.accepts(read_number(f"{2 * typed}/2"), exact) == (typed == exact)
+    assert DecimalRule(1, significant).accepts(read_number(str(typed)), exact) == (typed == exact)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import sympy
-from hypothesis import assume, event, given
+from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
 from generator.exact import exact_str
@@ -115,6 +115,9 @@ def answers_page(chromium, lecture14_site):
     return chromium
 
 
+# A whole number with no places asked for (decimals = 0): a rounding to none, here and in grade.
+@example(case=("number", 0, sympy.Rational(-63, 4), "-16", [], DecimalRule(0, 1)))
+@example(case=("vector", 2, [sympy.Rational(7, 2), 3], "(4, 3)", [], DecimalRule(0, 2)))
 @given(case=cases())
 def test_answers_js_agrees_with_the_grading_rule(answers_page, case):
     kind, size, value, text, mistakes, rule = case

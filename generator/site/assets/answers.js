@@ -88,8 +88,9 @@
       const [num, den] = body.split("/");
       if (den !== undefined && integer(den) === 0n) throw new Unreadable("divides by zero");
       const n = integer(num);
+      const whole = den === undefined ? num.replace(/[^0-9]/g, "").replace(/^0+/, "").length : 0;
       return { value: rat(negative ? -n : n, den === undefined ? 1n : integer(den)), places: null,
-               significant: 0, text };
+               significant: whole, text };
     }
     if (DECIMAL.test(text)) {
       const [negative, body] = signed(text);
@@ -152,11 +153,14 @@
   // --- the rule (responses.DecimalRule.accepts, credit, matches) ---------------------------------
   function accepts(rule, typed, exact) {
     if (equal(typed.value, exact)) return true;
-    if (typed.places === null || typed.places < rule.decimals) return false;
+    let places = typed.places;
+    // No places asked for: a whole number is a rounding to none (-16 for -63/4).
+    if (places === null && rule.decimals === 0 && !typed.text.includes("/")) places = 0;
+    if (places === null || places < rule.decimals) return false;
     if (typed.significant < rule.significant) return false;
     // |typed - exact| * 2 * 10^places <= 1, over a common denominator.
     const diff = typed.value.n * exact.d - exact.n * typed.value.d;
-    const gap = (diff < 0n ? -diff : diff) * 2n * 10n ** BigInt(typed.places);
+    const gap = (diff < 0n ? -diff : diff) * 2n * 10n ** BigInt(places);
     return gap <= typed.value.d * exact.d;
   }
 
