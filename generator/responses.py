@@ -162,6 +162,7 @@ def normalize(text: str) -> str:
 _FRACTION = re.compile(r"[+-]?\d+(/\d+)?")
 _DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+)")
 _BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_CLOSING = frozenset(_BRACKETS.values())
 _TRANSPOSE = re.compile(r"(?<=[)\]}>]) ?(\^ ?\{?[Tt]\}?|T|')$")
 
 
@@ -205,6 +206,12 @@ def read_vector(text: str, size: int) -> tuple[TypedNumber, ...]:
     text = _unwrap(_TRANSPOSE.sub("", normalize(text)))
     if not text:
         raise Unreadable(f"is empty inside the brackets; expected {size} numbers")
+    if (text[0] in _BRACKETS) != (text[-1] in _CLOSING):  # "(1, 3.44": not component 1's fault
+        raise Unreadable(
+            "opens a bracket it does not close"
+            if text[0] in _BRACKETS
+            else "closes a bracket it does not open"
+        )
     # A semicolon wins over commas so that "4,5; 9" reads as a decimal comma, and is refused.
     for separator in (";", ","):
         if separator in text:
@@ -219,7 +226,7 @@ def read_vector(text: str, size: int) -> tuple[TypedNumber, ...]:
         try:
             numbers.append(read_number(part))
         except Unreadable as err:
-            raise Unreadable(f"component {i} ({part!r}) {err}") from None
+            raise Unreadable(f"has component {i} ({part!r}), which {err}") from None
     return tuple(numbers)
 
 

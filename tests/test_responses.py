@@ -102,9 +102,13 @@ def test_vector_spellings(typed: str) -> None:
     [
         ("(4, 9, 1)", "has 3 numbers; expected 2"),
         ("4", "has 1 number; expected 2"),
-        ("(4, x)", "component 2"),
+        ("(4, x)", r"has component 2 \('x'\), which is not a number"),
         ("(4,5; 9)", "comma"),  # a decimal comma beside a semicolon separator
         ("()", "empty"),
+        # On 1be3fcf: "component 1 ('(1') is not a number", blaming the number, not the bracket.
+        ("(1,3.44", "^opens a bracket it does not close$"),
+        ("[4, 9", "^opens a bracket it does not close$"),
+        ("4, 9)", "^closes a bracket it does not open$"),
     ],
 )
 def test_malformed_vectors_are_unreadable(typed: str, reason: str) -> None:

@@ -118,6 +118,9 @@ def answers_page(chromium, lecture14_site):
 # A whole number with no places asked for (decimals = 0): a rounding to none, here and in grade.
 @example(case=("number", 0, sympy.Rational(-63, 4), "-16", [], DecimalRule(0, 1)))
 @example(case=("vector", 2, [sympy.Rational(7, 2), 3], "(4, 3)", [], DecimalRule(0, 2)))
+@example(case=("vector", 2, [sympy.Rational(1), 3], "(1,3.44", [], DecimalRule()))
+@example(case=("vector", 2, [sympy.Rational(1), 3], "1, 3)^T", [], DecimalRule()))
+@example(case=("vector", 2, [sympy.Rational(1), 3], "(1, x)", [], DecimalRule()))
 @given(case=cases())
 def test_answers_js_agrees_with_the_grading_rule(answers_page, case):
     kind, size, value, text, mistakes, rule = case

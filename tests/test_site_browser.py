@@ -129,7 +129,7 @@ def test_wrong_and_unreadable_answers(page):
     answer = shown_variant(element).solution.answer
     feedback = feedback_after(page, element, "(x, 9)")
     assert feedback.get_attribute("data-status") == "unreadable"
-    assert "component 1 ('x') is not a number" in feedback.text
+    assert "has component 1 ('x'), which is not a number" in feedback.text
     feedback = feedback_after(page, element, "(1, 2, 3)")
     assert "has 3 numbers; expected 2" in feedback.text
     assert not element.find_element(By.CSS_SELECTOR, ".solution-text").is_displayed()

@@ -47,6 +47,7 @@
   class Unreadable extends Error {}
 
   const BRACKETS = { "(": ")", "[": "]", "{": "}", "<": ">" };
+  const CLOSING = new Set(Object.values(BRACKETS));
   const FRACTION = /^[+-]?\p{Nd}+(\/\p{Nd}+)?$/u;
   const DECIMAL = /^[+-]?(\p{Nd}+\.\p{Nd}*|\.\p{Nd}+)$/u;
   const COMMA = /^[+-]?\p{Nd}+,\p{Nd}+$/u;
@@ -132,6 +133,12 @@
   function readVector(raw, size) {
     const text = unwrap(normalize(raw).replace(TRANSPOSE, ""));
     if (!text) throw new Unreadable(`is empty inside the brackets; expected ${size} numbers`);
+    const chars = [...text];
+    const opens = BRACKETS[chars[0]] !== undefined;
+    if (opens !== CLOSING.has(chars[chars.length - 1])) {
+      throw new Unreadable(opens ? "opens a bracket it does not close"
+                                 : "closes a bracket it does not open");
+    }
     let parts;
     if (text.includes(";")) parts = text.split(";").map((p) => p.replace(/^ +| +$/g, ""));
     else if (text.includes(",")) parts = text.split(",").map((p) => p.replace(/^ +| +$/g, ""));
@@ -145,7 +152,7 @@
         return readNumber(part);
       } catch (err) {
         if (!(err instanceof Unreadable)) throw err;
-        throw new Unreadable(`component ${i + 1} (${pyRepr(part)}) ${err.message}`);
+        throw new Unreadable(`has component ${i + 1} (${pyRepr(part)}), which ${err.message}`);
       }
     });
   }
