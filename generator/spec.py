@@ -18,6 +18,7 @@ and the order have streams of their own. A student's exam depends only on seed, 
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import hashlib
 import math
@@ -175,6 +176,7 @@ def load_spec(path: Path | str) -> Spec:
         ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ExamgenError(f"{path}: cannot read the spec ({err})") from None
+    source = source.removeprefix("\ufeff")  # Windows editors save UTF-8 with a byte-order mark
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as err:
@@ -183,7 +185,34 @@ def load_spec(path: Path | str) -> Spec:
         raise ExamgenError(
             f"{path}: arrays or tables nested too deeply to be an exam spec; flatten them"
         ) from None
+    dated = _first_date(data)
+    if dated is not None:
+        where, value = dated
+        raise _fail(
+            path,
+            where,
+            f"is the TOML date or time {value.isoformat()}, and no field takes one; "
+            f'put it in quotes ("{value.isoformat()}") to have text',
+        )
     return parse_spec(data, path, source)
+
+
+def _first_date(value: Any, where: str = "") -> tuple[str, datetime.date | datetime.time] | None:
+    """Where the spec holds a TOML date or time (``date = 2026-12-01`` unquoted), and which: no
+    field takes one, and Python's ``datetime.date(2026, 12, 1)`` in an error reads as noise."""
+    if isinstance(value, datetime.date | datetime.time):
+        return where, value
+    if isinstance(value, Mapping):
+        items = ((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{where}[{i}]", item) for i, item in enumerate(value, start=1))
+    else:
+        return None
+    for at, item in items:
+        found = _first_date(item, at)
+        if found is not None:
+            return found
+    return None
 
 
 def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
@@ -254,8 +283,10 @@ def _families_dirs(data: Mapping[str, Any], path: Path) -> tuple[Path, ...]:
     folder = (path.parent / raw).resolve()
     if not folder.is_dir():
         raise _fail(
-            path, "families_dir", f"{folder} is not a folder; give the folder that holds the "
-            "course's family folders, relative to the spec file"
+            path,
+            "families_dir",
+            f"{folder} is not a folder; give the folder that holds the "
+            "course's family folders, relative to the spec file",
         )
     try:
         registry((folder,))

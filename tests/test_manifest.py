@@ -329,3 +329,19 @@ def test_diff_shows_each_student_on_one_line_whatever_the_name(tmp_path):
     ]
     report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
     assert [s["name"] for s in report["changed"]] == ["Ann\nLee", "Bob\x1b[31mRed"]
+
+
+def test_diff_of_builds_with_and_without_pdfs_says_what_was_not_used(paper_builds, tmp_path):
+    """A build without PDFs records no pdflatex or pikepdf version: diff said "→ None"."""
+    from tests.conftest import PAPER_SEED
+
+    with_pdfs = paper_builds["quiz"]
+    key = json.loads((with_pdfs / "key.json").read_text(encoding="utf-8"))
+    students = [Student(s["id"], s["name"]) for s in key["students"]]
+    without = build(load_spec(DEFAULT_SPEC), PAPER_SEED, students, tmp_path, pdf=False)
+    result = CliRunner().invoke(main, ["diff", str(with_pdfs), str(without)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.strip().startswith("pdflatex: ") and line.endswith("→ not used") for line in lines)
+    assert any(line.strip().startswith("pikepdf: ") and line.endswith("→ not used") for line in lines)
+    assert "None" not in result.output

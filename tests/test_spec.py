@@ -152,7 +152,29 @@ BAD_SPECS = [
         "line",
     ),
     ("", "questions", "at least one"),
+    # An unquoted date read as Python's datetime.date(2026, 12, 1) in the error on 1be3fcf.
+    (
+        'title = "Quiz"\ndate = 2026-12-01\n[[questions]]\nfamily = "sgd-direction"\n',
+        "date",
+        'is the TOML date or time 2026-12-01, and no field takes one; put it in quotes ("2026',
+    ),
+    (
+        '[[questions]]\nfamily = "sgd-direction"\npoints = 10:30:00\n',
+        "questions[1].points",
+        "TOML date or time 10:30:00",
+    ),
 ]
+
+
+def test_a_spec_saved_with_a_byte_order_mark_loads(tmp_path):
+    """Windows editors save UTF-8 with a BOM; on 1be3fcf that was "TOML syntax error: Invalid
+    statement (at line 1, column 1)" with nothing said of the BOM (rosters took it)."""
+    body = 'title = "Quiz"\n[[questions]]\nfamily = "sgd-direction"\n'
+    plain = load_spec(write_spec(tmp_path, body))
+    (tmp_path / "bom").mkdir()
+    marked = tmp_path / "bom" / "quiz.toml"
+    marked.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    assert load_spec(marked).title == plain.title == "Quiz"
 
 
 @pytest.mark.parametrize("body, field, message", BAD_SPECS)

@@ -259,7 +259,9 @@ def _input_changes(old: ExamFolder, new: ExamFolder) -> list[str]:
     old_versions, new_versions = old.manifest.get("versions", {}), new.manifest.get("versions", {})
     for name in sorted(set(old_versions) | set(new_versions)):
         if old_versions.get(name) != new_versions.get(name):
-            lines.append(f"{name}: {old_versions.get(name)} → {new_versions.get(name)}")
+            # A build without PDFs records no pdflatex or pikepdf: "not used", not "None".
+            before, after = (v.get(name) or "not used" for v in (old_versions, new_versions))
+            lines.append(f"{name}: {before} → {after}")
     return lines
 
 
