@@ -472,7 +472,7 @@ def staged_directory(
         )
     parent = target.parent
     created_parent = not parent.exists()
-    with output_errors(parent, option):
+    with output_errors(target, option):
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(target, owned)
         fd, lock_name = tempfile.mkstemp(
@@ -485,7 +485,7 @@ def staged_directory(
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
-        with output_errors(parent, option):
+        with output_errors(target, option):
             staging.mkdir()  # mode 0777 & ~umask, as any folder the user makes
         yield staging
         moving = True

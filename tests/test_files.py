@@ -469,7 +469,11 @@ def test_out_that_is_read_only_is_one_line(out: Path, monkeypatch: pytest.Monkey
             return real(*args, **kwargs)
 
         monkeypatch.setattr(tempfile, name, refused)
-    one_line_error(CliRunner().invoke(main, build_args(out)), "cannot write there")
+    one_line_error(CliRunner().invoke(main, build_args(out)), f"--out {out / TARGET}: cannot write")
+    # The site's --out is the folder itself: the error names it, not its parent (on 1be3fcf
+    # "--out imm: cannot write there" for --out imm/site).
+    site = ["site", "--tags", "lecture-14", "--variants", "1", "--out", str(out / "site")]
+    one_line_error(CliRunner().invoke(main, site), f"--out {out / 'site'}: cannot write there")
 
 
 def test_two_builds_finishing_at_once_the_loser_says_so(
