@@ -30,6 +30,7 @@ from generator.site.pages import (
     render_page,
     slug,
     tag_file,
+    tag_order,
     unique,
 )
 from generator.site.problems import (
@@ -113,7 +114,7 @@ def build_site(
     _check_target(out)
     problems = build_problems(chosen, seed, variants)
     # A tag given twice is one page (on main: two index entries, both to a page named sgd-2.html).
-    tags = list(dict.fromkeys(tags)) or sorted({t for p in problems for t in p.tags}, key=str.lower)
+    tags = list(dict.fromkeys(tags)) or tag_order(t for p in problems for t in p.tags)
     files: dict[str, str] = {}
     for tag in tags:
         files[tag] = tag_file(tag, list(files.values()))

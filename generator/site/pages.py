@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -127,6 +127,14 @@ def unique(stem: str, taken: Sequence[str], suffix: str = "") -> str:
         n += 1
         name = f"{stem}-{n}{suffix}"
     return name
+
+
+def tag_order(tags: Iterable[str]) -> list[str]:
+    """Every tag once, in the order of the index: ignoring case, then by case, so that "SGD" and
+    a course's "sgd" come in one order whatever the order they were found in (a set's order
+    changes with PYTHONHASHSEED, and the first of them gets ``sgd.html``, the other
+    ``sgd-2.html``)."""
+    return sorted(set(tags), key=lambda tag: (tag.lower(), tag))
 
 
 def tag_file(tag: str, taken: Sequence[str] = ()) -> str:
