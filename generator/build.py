@@ -31,10 +31,16 @@ from generator.files import (
 )
 from generator.fingerprint import fingerprint_of
 from generator.json_text import ListFile, item_text
-from generator.manifest import MANIFEST_NAME, family_folders, manifest_head, manifest_student
+from generator.manifest import (
+    MANIFEST_NAME,
+    family_folders,
+    manifest_head,
+    manifest_student,
+    shipped_digests,
+)
 from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import SHEETS_NAME, SheetsFile
-from generator.paper.qr import student_codes
+from generator.paper.qr import printed_digest, student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
 from generator.pdf import (
@@ -150,22 +156,45 @@ class StudentPieces:
 
 
 def student_context(
-    fmt: Format, exam: StudentExam, show_solutions: bool, pieces: StudentPieces | None = None
+    fmt: Format,
+    exam: StudentExam,
+    show_solutions: bool,
+    pieces: StudentPieces | None = None,
+    spec_digest: str = "",
 ) -> dict[str, Any]:
-    """``pieces``: the student's ``StudentPieces``, when the caller shares them among documents."""
+    """``pieces``: the student's ``StudentPieces``, when the caller shares them among documents;
+    ``spec_digest``: the spec's, for the handout's printed digest (``printed_texts``)."""
     pieces = pieces or StudentPieces.of(exam)
+    questions = [q.text(fmt, show_solutions) for q in pieces.questions]
+    # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
+    handout = fmt == "latex" and not show_solutions
+    printed = printed_digest(printed_texts(spec_digest, exam, questions)) if handout else ""
     return {
         "id": exam.student.id,
         "name": exam.student.name,
         "variant_code": pieces.variant_code,
         "total_points": pieces.total_points,
-        "questions": [q.text(fmt, show_solutions) for q in pieces.questions],
+        "questions": questions,
         "answer_rows": pieces.answer_rows,
-        # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
-        "qr_codes": []
-        if show_solutions or fmt != "latex"
-        else student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions)),
+        "printed": printed,
+        "qr_codes": student_codes(
+            exam.exam_id, exam.seed, exam.student.id, len(exam.questions), printed
+        )
+        if handout
+        else [],
     }
+
+
+def printed_texts(spec_digest: str, exam: StudentExam, questions: Sequence[str]) -> list[str]:
+    """What decides how a student's handout prints: the spec (title, instructions, layout,
+    points), examgen's document templates, the student's ID and name, and each question as the
+    handout typesets it (which holds what the families and their templates printed). Their
+    digest goes into every page's QR code (``generator.paper.qr``), so that a copy printed by a
+    build that differs in any of them is not read at this build's positions or against its key.
+    A student whose questions stayed the same (another student joined the roster) keeps it, and
+    so does a build by a later examgen whose documents print the same."""
+    templates, _ = shipped_digests()
+    return [spec_digest, templates, exam.student.id, exam.student.name, *questions]
 
 
 def render_exam_document(
@@ -179,7 +208,8 @@ def render_exam_document(
     ``pieces``, one per exam, when the caller renders several documents of the same students."""
     shared = pieces or [StudentPieces.of(e) for e in exams]
     students = [
-        student_context(fmt, e, show_solutions, p) for e, p in zip(exams, shared, strict=True)
+        student_context(fmt, e, show_solutions, p, spec.digest)
+        for e, p in zip(exams, shared, strict=True)
     ]
     name = f"exam.{EXTENSIONS[fmt]}.j2"
     problems = [text for student in students for text in student["questions"]]

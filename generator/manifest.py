@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import platform
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,13 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+@cache
+def shipped_digests() -> tuple[str, str]:
+    """The digests of examgen's templates and code (``tree_digest``): read once per process,
+    for the manifest and for every student's printed digest (``generator.build``)."""
+    return tree_digest(templates_dir()), tree_digest(CODE_DIR)
+
+
 def course_family_digests(folders: Mapping[str, Path]) -> dict[str, str]:
     """A SHA-256 of each course family's folder the exams use (``folders``: family ID → folder;
     its module, template and bank change the build as examgen's own code does), as
@@ -99,11 +107,9 @@ def manifest_head(
 ) -> dict[str, Any]:
     """Everything in manifest.json but the students (the families' ``folders`` are those used;
     ``typeset``: the build makes PDFs)."""
-    digests = {
-        "spec": spec.digest,
-        "templates": tree_digest(templates_dir()),
-        "code": tree_digest(CODE_DIR),
-    } | course_family_digests(folders)
+    templates, code = shipped_digests()
+    digests = {"spec": spec.digest, "templates": templates, "code": code}
+    digests |= course_family_digests(folders)
     return {
         "manifest": MANIFEST_VERSION,
         "exam": spec.id,

@@ -20,7 +20,7 @@ STUDENTS = [Student("s1", ""), Student("s2", ""), Student("s3", "")]
 
 # Each line's fields after its kind; the last field of every line is its page.
 FIELDS = {
-    "P": "student sheet_page w h _x _y",
+    "P": "student sheet_page w h printed _x _y",
     "M": "w h x y",
     "Q": "w h x y",
     "B": "question value w h x y",
@@ -46,6 +46,7 @@ def plain_read_part(path: Path, students: list[Student]) -> list[dict[str, Any]]
         page: {
             "student": students[int(f["student"]) - 1].id,
             "sheet_page": int(f["sheet_page"]),
+            "printed": f["printed"],
             "width": pt(f["w"]),
             "height": pt(f["h"]),
             "qr_box": None,
@@ -96,7 +97,10 @@ def position_files(draw: st.DrawFn) -> str:
     lines = []
     for page in range(1, draw(st.integers(1, 5)) + 1):
         student = draw(st.integers(1, len(STUDENTS)))
-        lines.append(f"P;{student};{page};{draw(SP)};{draw(HEIGHT)};0;{draw(HEIGHT)};{page}")
+        printed = draw(st.sampled_from(["", "k7q2", "0000"]))
+        lines.append(
+            f"P;{student};{page};{draw(SP)};{draw(HEIGHT)};{printed};0;{draw(HEIGHT)};{page}"
+        )
         for _ in range(draw(st.integers(0, 6))):
             kind = draw(st.sampled_from("MQBXS"))
             question = draw(st.integers(1, 3))

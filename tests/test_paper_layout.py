@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.paper import layout
-from generator.paper.qr import Payload
+from generator.paper.qr import Payload, printed_digest
 
 pytestmark = pytest.mark.pdf
 DPI = 144  # 2 pixels per point
@@ -28,6 +28,23 @@ def load(folder: Path) -> tuple[dict, dict]:
         json.loads((folder / "sheets.json").read_text(encoding="utf-8")),
         json.loads((folder / "key.json").read_text(encoding="utf-8")),
     )
+
+
+def printed_of(folder: Path) -> dict[str, str]:
+    """Each student's printed digest, computed again from the spec and the student's questions
+    as the handout typesets them (``generator.build.printed_texts``)."""
+    from generator.build import StudentPieces, generate_student, printed_texts
+    from generator.roster import Student
+    from generator.spec import SPECS_DIR, load_spec
+
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    spec = load_spec(SPECS_DIR / f"{key['exam']}.toml")
+    printed = {}
+    for student in key["students"]:
+        exam = generate_student(spec, key["seed"], Student(student["id"], student["name"]))
+        questions = [q.text("latex", False) for q in StudentPieces.of(exam).questions]
+        printed[student["id"]] = printed_digest(printed_texts(spec.digest, exam, questions))
+    return printed
 
 
 @pytest.fixture(scope="module", params=["quiz", "practice"])
@@ -45,14 +62,15 @@ def test_sheets_list_every_page_of_every_student_in_order(build: Path) -> None:
         "pt",
         "top-left",
     )
-    order = []
+    order, printed = [], printed_of(build)
+    assert len(set(printed.values())) == len(printed)  # each student's handout prints otherwise
     for page in sheets["pages"]:
         if not order or order[-1] != page["student"]:
             order.append(page["student"])
         width, height = pdf[page["page"] - 1].get_size()
         assert (page["width"], page["height"]) == (round(width, 2), round(height, 2))
         assert Payload.parse(page["qr"]) == Payload(
-            key["exam"], key["seed"], page["sheet_page"], page["student"]
+            key["exam"], key["seed"], page["sheet_page"], page["student"], printed[page["student"]]
         )
         assert len(page["marks"]) == 4 and page["qr_box"]["w"] > 30
     assert order == [s["id"] for s in key["students"]]

@@ -38,10 +38,18 @@ any_ids = ids | st.builds(
 )
 
 
+#: ``printed`` as a build writes it, or "" (a page of a build before the printed digest).
+printed = st.just("") | st.text(st.sampled_from(qr._DIGITS), min_size=4, max_size=4)
+
+
 def payloads_of(
-    exams: st.SearchStrategy[str], students: st.SearchStrategy[str]
+    exams: st.SearchStrategy[str],
+    students: st.SearchStrategy[str],
+    digests: st.SearchStrategy[str] = printed,
 ) -> st.SearchStrategy[str]:
-    return st.builds(lambda *fields: Payload(*fields).text(), exams, seeds, pages, students)
+    return st.builds(
+        lambda *fields: Payload(*fields).text(), exams, seeds, pages, students, digests
+    )
 
 
 payloads = payloads_of(exam_ids, any_ids)
@@ -49,6 +57,7 @@ payloads = payloads_of(exam_ids, any_ids)
 alphanumeric_payloads = payloads_of(
     st.text(string.ascii_uppercase + string.digits + "-.", min_size=1, max_size=30),
     st.text(consts.ALPHANUMERIC_CHARS.decode(), max_size=600),
+    st.just("") | st.text(string.digits, min_size=4, max_size=4),
 )
 
 
@@ -125,14 +134,49 @@ def test_codes_together_are_each_code(texts: list[str]) -> None:
     assert tex_codes(texts) == [segno_tex_code(text) for text in texts]
 
 
-@given(exam_ids, seeds, ids, st.integers(min_value=1, max_value=12))
-def test_student_codes_are_one_per_page(exam: str, seed: int, student: str, questions: int) -> None:
-    if reference(Payload(exam, seed, questions + 3, student).text()) is ValueError:
+@given(exam_ids, seeds, ids, st.integers(min_value=1, max_value=12), printed)
+def test_student_codes_are_one_per_page(
+    exam: str, seed: int, student: str, questions: int, printed: str
+) -> None:
+    if reference(Payload(exam, seed, questions + 3, student, printed).text()) is ValueError:
         return
-    assert student_codes(exam, seed, student, questions) == [
-        segno_tex_code(Payload(exam, seed, page, student).text())
+    assert student_codes(exam, seed, student, questions, printed) == [
+        segno_tex_code(Payload(exam, seed, page, student, printed).text())
         for page in range(1, qr.pages_bound(questions) + 1)
     ]
+
+
+@given(exam_ids, seeds, pages, any_ids, printed)
+@example("quiz", 42, 3, "s001", "")  # as builds before the printed digest wrote it
+@example("quiz", 42, 3, "a:b:c", "k7q2")  # an ID with colons, after the digest
+def test_a_payload_reads_back_whatever_the_id(
+    exam: str, seed: int, page: int, student: str, printed: str
+) -> None:
+    """Both forms read back: ``EG2:<printed>:…`` and the earlier ``EG:…`` (printed copies of
+    builds before the digest still scan against their own build)."""
+    payload = Payload(exam, seed, page, student, printed)
+    assert Payload.parse(payload.text()) == payload
+    assert payload.text().startswith("EG2:" if printed else "EG:")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["EG2:k7q:quiz:1:1:s1", "EG2:K7Q2:quiz:1:1:s1", "EG2:k7q2:quiz:x:1:s1", "EG3:k7q2:q:1:1:s", ""],
+)
+def test_what_is_no_examgen_payload_is_none(text: str) -> None:
+    assert Payload.parse(text) is None
+
+
+@given(st.lists(st.text(), max_size=6), st.lists(st.text(), max_size=6))
+def test_the_printed_digest_tells_texts_apart(first: list[str], second: list[str]) -> None:
+    """Four lowercase letters or digits, the same for the same texts, and (but for one chance
+    in 36**4) another for others: the split between texts counts too."""
+    digest = qr.printed_digest(first)
+    assert len(digest) == qr.PRINTED_LENGTH and set(digest) <= set(qr._DIGITS)
+    assert qr.printed_digest(list(first)) == digest
+    if first != second:
+        assert qr.printed_digest(second) != digest
+    assert qr.printed_digest(["ab", "c"]) != qr.printed_digest(["a", "bc"])
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 60), st.integers(1, 4), st.integers(1, 40))
@@ -189,8 +233,9 @@ def test_fast_code_reads_back(payload: str) -> None:
     seeds,
     pages,
     st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=60),
+    printed,
 )
-def test_scan_reads_the_payload(exam: str, seed: int, page: int, student: str) -> None:
+def test_scan_reads_the_payload(exam: str, seed: int, page: int, student: str, printed: str) -> None:
     """``examgen scan``'s reader finds the page's payload in the code."""
-    payload = Payload(exam, seed, page, student)
+    payload = Payload(exam, seed, page, student, printed)
     assert find_qr(image_of(tex_code(payload.text())))[:2] == (payload, payload.text())

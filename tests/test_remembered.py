@@ -497,28 +497,34 @@ def test_a_remembered_preamble_is_the_same_text():
 
 def plain_student_context(fmt, exam, show_solutions):
     """``build.student_context`` as it was before a student's documents shared their pieces."""
+    questions = [
+        render.Problem(
+            fmt,
+            q.variant,
+            q.number,
+            q.slot.points,
+            show_solutions,
+            {"space": q.slot.space, "work_space": build.work_space(q.variant)},
+        ).render()
+        for q in exam.questions
+    ]
+    handout = fmt == "latex" and not show_solutions
+    printed = build.printed_digest(build.printed_texts("", exam, questions)) if handout else ""
     return {
         "id": exam.student.id,
         "name": exam.student.name,
         "variant_code": exam.variant_code,
         "total_points": exam.total_points,
-        "questions": [
-            render.Problem(
-                fmt,
-                q.variant,
-                q.number,
-                q.slot.points,
-                show_solutions,
-                {"space": q.slot.space, "work_space": build.work_space(q.variant)},
-            ).render()
-            for q in exam.questions
-        ],
+        "questions": questions,
         "answer_rows": [
             (q.number, values) for q in exam.questions if (values := build.bubble_values(q.variant))
         ],
-        "qr_codes": []
-        if show_solutions or fmt != "latex"
-        else build.student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions)),
+        "printed": printed,
+        "qr_codes": build.student_codes(
+            exam.exam_id, exam.seed, exam.student.id, len(exam.questions), printed
+        )
+        if handout
+        else [],
     }
 
 
@@ -543,7 +549,10 @@ def test_a_document_tidied_around_its_problems_is_tidied_whole(fmt):
     exams = [build.generate_student(spec, 7, student) for student in numbered_students(3)]
     for batch in (exams[:1], exams):
         for show_solutions in (False, True):
-            contexts = [build.student_context(fmt, exam, show_solutions) for exam in batch]
+            contexts = [
+                build.student_context(fmt, exam, show_solutions, None, spec.digest)
+                for exam in batch
+            ]
             name = f"exam.{render.EXTENSIONS[fmt]}.j2"
             raw = render.template(fmt, name).render(
                 exam=spec, students=contexts, show_solutions=show_solutions

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -23,7 +24,7 @@ from generator.cli import main
 from generator.grading.grade import grade_files
 from generator.paper.read import read_page
 from generator.paper.scan import FIELDS, scan
-from generator.roster import numbered_students
+from generator.roster import Student, numbered_students
 from generator.spec import SPECS_DIR, load_spec
 from tests.scan_synth import (
     Distortion,
@@ -586,3 +587,56 @@ def test_sigkill_of_a_scan_ends_its_workers(paper_builds, tmp_path) -> None:
             pytest.fail("a worker outlived its parent's SIGKILL by 10 s")
         time.sleep(0.05)
 
+
+
+@pytest.fixture(scope="module")
+def rebuilds(paper_builds, tmp_path_factory) -> dict[str, object]:
+    """The quiz of ``paper_builds`` built again with its exam ID and seed: ``edited``, its title
+    changed (every student's handout prints otherwise); ``joined``, one more student (no other
+    student's handout changes)."""
+    from tests.conftest import PAPER_SEED
+
+    key = json.loads((paper_builds["quiz"] / "key.json").read_text(encoding="utf-8"))
+    students = [Student(s["id"], s["name"]) for s in key["students"]]
+    out = tmp_path_factory.mktemp("rebuilds")
+    spec = load_spec(SPECS_DIR / "lecture-14-quiz.toml")
+    edited = out / "lecture-14-quiz.toml"
+    text = (SPECS_DIR / "lecture-14-quiz.toml").read_text(encoding="utf-8")
+    edited.write_text(re.sub(r'(?m)^title = ".*"$', 'title = "Quiz 7, corrected"', text))
+    assert load_spec(edited).id == spec.id and load_spec(edited).title == "Quiz 7, corrected"
+    return {
+        "edited": build(load_spec(edited), PAPER_SEED, students, out / "edited", pdf=True),
+        "joined": build(
+            spec, PAPER_SEED, [*students, Student("s999", "Late")], out / "joined", pdf=True
+        ),
+    }
+
+
+def test_a_copy_printed_by_another_build_is_listed_and_never_read(
+    batches, paper_builds, rebuilds, tmp_path
+) -> None:
+    """Scanned against a build of the same exam and seed whose handouts print otherwise (the
+    spec edited and rebuilt), every page is an ``other-build`` problem and no answer is read: on
+    1be3fcf each was read at the new build's positions and graded against its key. Against a
+    build that only added a student, the same pages read exactly as against their own."""
+    _, _, batch, result, responses = next(b for b in batches if b[0] == "quiz" and b[1] == 1)
+    assert result.pages == len(batch.pages) > 0
+    against = scan(rebuilds["edited"], [batch.folder], tmp_path / "edited.csv", jobs=2)
+    def pages_with(rows, problem):
+        return sorted((r.student, r.sheet_page) for r in rows if r.problem == problem)
+
+    assert pages_with(against.rows, "other-build") == sorted(
+        (p.student, p.sheet_page) for p in batch.pages
+    )
+    # The batch holds the pages with bubbles only: the rest are missing, as against their build.
+    assert pages_with(against.rows, "missing-page") == pages_with(result.rows, "missing-page")
+    assert {r.problem for r in against.rows} == {"other-build", "missing-page"}
+    assert against.pages == 0
+    with open(against.responses, encoding="utf-8", newline="") as f:
+        read = list(csv.DictReader(f))
+    assert all(v == "" for row in read for k, v in row.items() if k.startswith("q"))
+    joined = scan(rebuilds["joined"], [batch.folder], tmp_path / "joined.csv", jobs=2)
+    with open(joined.responses, encoding="utf-8", newline="") as f:
+        rows = {row["id"]: row for row in csv.DictReader(f)}
+    assert {sid: rows[sid] for sid in responses} == responses
+    assert [r.problem for r in joined.rows] == [r.problem for r in result.rows]

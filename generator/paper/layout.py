@@ -92,10 +92,11 @@ def read_part(path: Path, students: Sequence[Student]) -> list[dict[str, Any]]:
         ) from None
     for line in lines:
         if line.startswith("P;"):
-            _, student, sheet_page, w, h, _x, _y, page = line.split(";")
+            _, student, sheet_page, w, h, printed, _x, _y, page = line.split(";")
             pages[int(page)] = {
                 "student": students[int(student) - 1].id,
                 "sheet_page": int(sheet_page),
+                "printed": printed,
                 "width": _pt(w),
                 "height": _pt(h),
                 "qr_box": None,
@@ -147,7 +148,7 @@ def part_sheets(
         counts[page["student"]] = counts.get(page["student"], 0) + 1
     out = []
     for number, page in enumerate(pages, start=first + 1):
-        payload = Payload(exam, seed, page["sheet_page"], page["student"]).text()
+        payload = Payload(exam, seed, page["sheet_page"], page["student"], page["printed"]).text()
         out.append(
             {
                 "document": DOCUMENT,

@@ -1,20 +1,27 @@
 """The QR code printed on every page of a handout, and how the LaTeX template draws it.
 
-The payload names the exam, the seed, the page within the student's handout and the student:
-``EG:<exam>:<seed>:<page>:<student id>`` (the ID last, so it may hold any character; exam
-IDs are letters, digits, ``-``, ``_`` and ``.``). The page a question lands on is known only
-while TeX typesets, and one pdflatex pass is the rule, so each student's part of the document
-defines one code per possible page (``pages_bound``) and the page background picks the one for
-the page being shipped out.
+The payload names what was printed, the exam, the seed, the page within the student's handout
+and the student: ``EG2:<printed>:<exam>:<seed>:<page>:<student id>`` (the ID last, so it may
+hold any character; exam IDs are letters, digits, ``-``, ``_`` and ``.``). ``printed`` is a
+digest of the student's handout as typeset (``printed_digest``): a copy printed by an earlier
+build of the same exam and seed, whose questions or layout differ, is told apart from this
+build's and never read at this build's positions. Builds before it wrote
+``EG:<exam>:<seed>:<page>:<student id>``, which is still read.
 
-The codes are drawn by TeX from a run-length string per row (``tex_code``): no image files, no
-TeX QR encoder (LaTeX's ``qrcode`` package takes a quarter of a second per code). segno defines the
+The page a question lands on is known only while TeX typesets, and one pdflatex pass is the rule,
+so each student's part of the document defines one code per possible page (``pages_bound``) and the
+page background picks the one for the page being shipped out.
+
+The codes are drawn by TeX from a run-length string per row (``tex_code``): no image files, no TeX
+QR encoder (LaTeX's ``qrcode`` package takes a quarter of a second per code). segno defines the
 code (``segno_tex_code``); a build draws thousands, so ``tex_codes`` computes the very same text
 more than thirty times faster (``bench/bench_qr.py``), and leaves to segno what it does not cover.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import zip_longest
@@ -23,7 +30,11 @@ import numpy as np
 import segno
 from segno import consts, encoder
 
-PREFIX = "EG"  # short: a smaller code has larger modules, which read better at 150 dpi
+PREFIX = "EG2"  # short: a smaller code has larger modules, which read better at 150 dpi
+OLD_PREFIX = "EG"  # before the printed digest
+#: Characters of ``printed``: 20 bits, so two builds' copies of a student's page are told apart
+#: but for one chance in a million.
+PRINTED_LENGTH = 4
 #: Fixed mask and error level: the mask search is most of segno's time, and these codes are
 #: printed on white paper next to nothing else, so any mask reads.
 ERROR_LEVEL = "l"
@@ -36,20 +47,48 @@ class Payload:
     seed: int
     page: int  # 1-based page of the student's handout (sheets.json's ``sheet_page``)
     student: str
+    printed: str = ""  # ``printed_digest`` ("": a page of a build before it)
 
     def text(self) -> str:
-        return f"{PREFIX}:{self.exam}:{self.seed}:{self.page}:{self.student}"
+        if not self.printed:
+            return f"{OLD_PREFIX}:{self.exam}:{self.seed}:{self.page}:{self.student}"
+        return f"{PREFIX}:{self.printed}:{self.exam}:{self.seed}:{self.page}:{self.student}"
 
     @classmethod
     def parse(cls, text: str) -> Payload | None:
         """The payload a QR code holds, or ``None`` when it is not an examgen page."""
+        printed = ""
         parts = text.split(":", 4)
-        if len(parts) != 5 or parts[0] != PREFIX:
+        if parts[0] == PREFIX:
+            printed, _, rest = text[len(PREFIX) + 1 :].partition(":")
+            if len(printed) != PRINTED_LENGTH or not set(printed) <= set(_DIGITS):
+                return None
+            parts = [OLD_PREFIX, *rest.split(":", 3)]
+        if len(parts) != 5 or parts[0] != OLD_PREFIX:
             return None
         try:
-            return cls(parts[1], int(parts[2]), int(parts[3]), parts[4])
+            return cls(parts[1], int(parts[2]), int(parts[3]), parts[4], printed)
         except ValueError:
             return None
+
+
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def printed_digest(texts: Iterable[str]) -> str:
+    """``PRINTED_LENGTH`` characters (lowercase letters and digits) of SHA-256 over ``texts``:
+    what the build digests of a student's handout (``generator.build.printed_texts``)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        data = text.encode("utf-8")
+        digest.update(f"{len(data)}\0".encode())
+        digest.update(data)
+    number = int.from_bytes(digest.digest()[:8], "big")
+    chars = []
+    for _ in range(PRINTED_LENGTH):
+        number, digit = divmod(number, len(_DIGITS))
+        chars.append(_DIGITS[digit])
+    return "".join(chars)
 
 
 def pages_bound(questions: int) -> int:
@@ -337,7 +376,6 @@ def tex_code(payload: str) -> str:
     return tex_codes([payload])[0]
 
 
-def student_codes(exam: str, seed: int, student: str, questions: int) -> list[str]:
-    return tex_codes(
-        [Payload(exam, seed, page, student).text() for page in range(1, pages_bound(questions) + 1)]
-    )
+def student_codes(exam: str, seed: int, student: str, questions: int, printed: str) -> list[str]:
+    pages = range(1, pages_bound(questions) + 1)
+    return tex_codes([Payload(exam, seed, page, student, printed).text() for page in pages])

@@ -57,7 +57,8 @@ class PageRead:
     """What one scanned page says; ``problem`` is set when it could not be read at all."""
 
     payload: Payload | None = None
-    problem: str | None = None  # "no-qr", "other-exam", "unknown-page", "not-registered"
+    #: "no-qr", "other-exam", "unknown-page", "other-build", "not-registered"
+    problem: str | None = None
     detail: str = ""
     bubbles: list[Bubble] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
@@ -303,6 +304,12 @@ def read_page(
     elif (payload.student, payload.page) not in pages:
         read.problem = "unknown-page"
         read.detail = f"student {payload.student} page {payload.page} is not in sheets.json"
+    elif text != pages[(payload.student, payload.page)]["qr"]:
+        read.problem = "other-build"
+        read.detail = (
+            "printed by another build of this exam and seed (the student's questions or layout "
+            "differ); scan it against the build that printed it"
+        )
     else:
         sheet = pages[(payload.student, payload.page)]
         assert corners is not None

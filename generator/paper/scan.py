@@ -47,6 +47,8 @@ PROBLEMS = {
     "no-qr": "no examgen QR code found (a blank page, another document, or too damaged)",
     "other-exam": "a page of another exam or seed",
     "unknown-page": "a QR code of this exam naming a page sheets.json does not list",
+    "other-build": "printed by another build of this exam and seed (its questions or layout "
+    "differ): not read",
     "not-registered": "the registration marks were not found: bubbles not read",
     "duplicate": "the same student's page scanned again: this copy not read",
     "copies-disagree": "two scans of the same page marked differently: left empty",
@@ -191,8 +193,8 @@ def scan(
             if (read.payload and read.problem != "other-exam")
             else {}
         )
-        if read.problem == "not-registered" and read.key is not None:
-            unread.add(read.key)  # a later, better copy of it is read
+        if read.problem in ("not-registered", "other-build") and read.key is not None:
+            unread.add(read.key)  # scanned: a later, better copy of it is read, or none is
         if read.problem:
             rows.append(
                 ReviewRow(read.problem, **where, **who, detail=read.detail, image=image(ref, read))
