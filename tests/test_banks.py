@@ -8,6 +8,7 @@ mistake any family declares has an explanation that prints as written.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -142,6 +143,16 @@ def toml_string(text: str) -> str:
     return '"' + "".join(escaped) + '"'
 
 
+def bank_with(folder: Path, field: str, text: str) -> Path:
+    """A one-statement bank.toml in ``folder`` whose ``field`` is ``text``."""
+    texts = {"text": "A statement.", "explanation": "Why it holds."}
+    texts[field] = text
+    lines = ["[[statements]]", "id = 'a'", "truth = true"]
+    lines += [f"{name} = {toml_string(value)}" for name, value in texts.items()]
+    (folder / BANK_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder / BANK_FILE
+
+
 @given(
     before=st.text(
         st.characters(blacklist_categories=("Cs",), blacklist_characters="$" + MARKUP), max_size=20
@@ -155,13 +166,8 @@ def test_bank_prose_that_a_format_reads_as_markup_is_refused(tmp_path_factory, b
     main ``50% of …`` printed as ``50`` in the PDF, the rest of the line a LaTeX comment; ``<b>``
     was a tag on the practice site; U+0001 made a Moodle file no XML parser reads)."""
     folder = tmp_path_factory.mktemp("bank")
-    texts = {"text": "A statement.", "explanation": "Why it holds."}
-    texts[field] = f"{before}{char} and $x_1 < 2$"
-    lines = ["[[statements]]", "id = 'a'", "truth = true"]
-    lines += [f"{name} = {toml_string(value)}" for name, value in texts.items()]
-    (folder / BANK_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ExamgenError) as err:
-        load_bank(folder / BANK_FILE)
+        load_bank(bank_with(folder, field, f"{before}{char} and $x_1 < 2$"))
     message = str(err.value)
     assert "\n" not in message
     assert f"{folder / BANK_FILE}: statements[1].{field}: holds " in message
@@ -172,13 +178,8 @@ def test_bank_prose_that_a_format_reads_as_markup_is_refused(tmp_path_factory, b
 def test_a_bank_command_that_makes_a_link_or_style_is_refused_in_math_too(tmp_path, command, field):
     """MathJax (LMS exports) and the practice pages' MathML turn these into a link, a style or a
     class of the page: ``$\\href{javascript:…}{click}$`` was a link on 1be3fcf."""
-    texts = {"text": "A statement.", "explanation": "Why it holds."}
-    texts[field] = f"See $\\{command}{{javascript:alert(1)}}{{x}}$ here."
-    lines = ["[[statements]]", "id = 'a'", "truth = true"]
-    lines += [f"{name} = {toml_string(value)}" for name, value in texts.items()]
-    (tmp_path / BANK_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ExamgenError) as err:
-        load_bank(tmp_path / BANK_FILE)
+        load_bank(bank_with(tmp_path, field, f"See $\\{command}{{javascript:alert(1)}}{{x}}$ here."))
     assert f"statements[1].{field}: holds \\{command}, which puts a link" in str(err.value)
 
 
