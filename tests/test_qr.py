@@ -239,3 +239,22 @@ def test_scan_reads_the_payload(exam: str, seed: int, page: int, student: str, p
     """``examgen scan``'s reader finds the page's payload in the code."""
     payload = Payload(exam, seed, page, student, printed)
     assert find_qr(image_of(tex_code(payload.text())))[:2] == (payload, payload.text())
+
+
+@pytest.mark.parametrize("printed", ["", "k7q2"])
+def test_a_page_is_matched_to_its_own_builds_sheet_only(printed: str) -> None:
+    """A page is read against the sheet whose payload it carries, word for word: a handout of a
+    build before the printed digest (``EG:…``) against that build's sheets.json, as before; the
+    same page against a build whose payload for it differs is ``other-build``, never read. (The
+    image has no registration marks, so a matched page goes on to fail for want of them.)"""
+    from generator.paper.read import read_page
+
+    payload = Payload("quiz", 42, 2, "s:001", printed)
+    image = image_of(tex_code(payload.text())).astype(np.uint8)
+    box = {"x": 16.0, "y": 356.0, "w": 50.0, "h": 50.0}
+    sheet = {"qr": payload.text(), "qr_box": box, "marks": [], "bubbles": []}
+    matched = read_page(image, "quiz", 42, {("s:001", 2): sheet})
+    assert (matched.payload, matched.problem) == (payload, "not-registered")
+    other = Payload("quiz", 42, 2, "s:001", "zzzz" if printed else "k7q2").text()
+    mismatched = read_page(image, "quiz", 42, {("s:001", 2): {**sheet, "qr": other}})
+    assert (mismatched.payload, mismatched.problem) == (payload, "other-build")
