@@ -13,6 +13,7 @@ everything runs in the calling process, as it does for a single item or a single
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -44,16 +45,31 @@ def worker_signals() -> None:
     die_with_parent()
 
 
+#: The process that forks: set in it just before each fork, so a child knows its parent.
+_forked_by = os.getpid()
+
+
+def _before_fork() -> None:
+    global _forked_by
+    _forked_by = os.getpid()
+
+
+os.register_at_fork(before=_before_fork)
+
+
 def die_with_parent() -> None:
     """Linux: this process gets SIGTERM when the one that forked it dies, even by SIGKILL, which
     runs no cleanup: a killed `examgen scan` left its workers asleep for good, holding the
-    parent's output pipe open (a caller reading it to the end waited for ever)."""
+    parent's output pipe open (a caller reading it to the end waited for ever). A parent killed
+    between the fork and this call sends nothing: the orphan, adopted by another, ends itself."""
     if not CAN_FORK:
         return
     import ctypes
 
     with suppress(OSError, AttributeError):  # no prctl: the workers end with their queue
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != _forked_by:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _start_worker(work: Callable[[Any], Any]) -> None:

@@ -203,3 +203,52 @@ def test_sigterm_ends_every_worker_and_leaves_out_as_it_was(tmp_path):
         os.killpg(proc.pid, 0)
     assert listing(out) == before
 
+
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from generator import parallel
+r, w = os.pipe()
+if os.fork() == 0:  # the worker
+    os.close(r)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # the caller's pipes are not held open
+    os.dup2(null, 2)
+    parent = os.getppid()
+    os.write(w, str(os.getpid()).encode())
+    os.close(w)
+    while os.getppid() == parent:  # its parent is killed before it sets itself up
+        time.sleep(0.01)
+    parallel.worker_signals()
+    time.sleep(60)  # a worker asleep on its queue
+    os._exit(3)
+os.close(w)
+print(os.read(r, 100).decode(), flush=True)
+os._exit(0)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")  # a zombie has ended; only its parent's wait is left
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="forked workers: Linux only")
+def test_a_worker_whose_parent_died_before_it_started_ends_itself() -> None:
+    """The parent's death signal (PR_SET_PDEATHSIG) is set by the worker itself, after the fork:
+    a parent SIGKILLed in between sent none, and the worker slept on for good (the scan test's
+    kill came that early once on a slow machine). The orphan now sees it was adopted, and ends."""
+    proc = subprocess.run(
+        [sys.executable, "-c", ORPHAN_SCRIPT], capture_output=True, text=True, timeout=30,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    pid = int(proc.stdout.strip())
+    deadline = time.monotonic() + 10
+    while not _gone(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("the orphaned worker was still running 10 s after its parent died")
+        time.sleep(0.02)
