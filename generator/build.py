@@ -40,7 +40,7 @@ from generator.manifest import (
 )
 from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import SHEETS_NAME, SheetsFile
-from generator.paper.qr import printed_digest, student_codes
+from generator.paper.qr import module_size, printed_digest, student_codes
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
 from generator.pdf import (
@@ -169,6 +169,11 @@ def student_context(
     # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
     handout = fmt == "latex" and not show_solutions
     printed = printed_digest(printed_texts(spec_digest, exam, questions)) if handout else ""
+    codes = (
+        student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions), printed)
+        if handout
+        else []
+    )
     return {
         "id": exam.student.id,
         "name": exam.student.name,
@@ -177,11 +182,8 @@ def student_context(
         "questions": questions,
         "answer_rows": pieces.answer_rows,
         "printed": printed,
-        "qr_codes": student_codes(
-            exam.exam_id, exam.seed, exam.student.id, len(exam.questions), printed
-        )
-        if handout
-        else [],
+        "qr_codes": codes,
+        "qr_module": module_size(codes) if codes else "",
     }
 
 

@@ -3,6 +3,8 @@ payload (the build's output is byte-identical whichever draws it), and what it d
 
 from __future__ import annotations
 
+import math
+import re
 import string
 
 import numpy as np
@@ -258,3 +260,15 @@ def test_a_page_is_matched_to_its_own_builds_sheet_only(printed: str) -> None:
     other = Payload("quiz", 42, 2, "s:001", "zzzz" if printed else "k7q2").text()
     mismatched = read_page(image, "quiz", 42, {("s:001", 2): {**sheet, "qr": other}})
     assert (mismatched.payload, mismatched.problem) == (payload, "other-build")
+
+
+@given(st.integers(1, 40))
+def test_a_codes_module_keeps_it_within_the_margin(version: int) -> None:
+    """2 bp a module up to 33 modules a side (version 4), less beyond: never wider than
+    ``QR_ROOM``, as TeX reads a length."""
+    side = 17 + 4 * version
+    codes = ["/".join(["@"] * side)]
+    module = qr.module_size(codes)
+    assert re.fullmatch(r"\d\.\d\d", module)
+    assert float(module) * side <= qr.QR_ROOM
+    assert float(module) == (2.0 if side <= 33 else math.floor(qr.QR_ROOM / side * 100) / 100)

@@ -28,6 +28,7 @@ from generator.errors import ExamgenError
 from generator.families import _concepts, get_family
 from generator.families._descent import W0_IS_ZERO, _add, _mul, _shallow_dict
 from generator.linear_regression import DescentStep, add, scale, subtract
+from generator.paper import qr
 from generator.roster import numbered_students
 from generator.seeding import question_stream
 from generator.spec import load_spec
@@ -510,6 +511,11 @@ def plain_student_context(fmt, exam, show_solutions):
     ]
     handout = fmt == "latex" and not show_solutions
     printed = build.printed_digest(build.printed_texts("", exam, questions)) if handout else ""
+    codes = (
+        qr.student_codes(exam.exam_id, exam.seed, exam.student.id, len(exam.questions), printed)
+        if handout
+        else []
+    )
     return {
         "id": exam.student.id,
         "name": exam.student.name,
@@ -520,11 +526,8 @@ def plain_student_context(fmt, exam, show_solutions):
             (q.number, values) for q in exam.questions if (values := build.bubble_values(q.variant))
         ],
         "printed": printed,
-        "qr_codes": build.student_codes(
-            exam.exam_id, exam.seed, exam.student.id, len(exam.questions), printed
-        )
-        if handout
-        else [],
+        "qr_codes": codes,
+        "qr_module": qr.module_size(codes) if codes else "",
     }
 
 

@@ -640,3 +640,23 @@ def test_a_copy_printed_by_another_build_is_listed_and_never_read(
         rows = {row["id"]: row for row in csv.DictReader(f)}
     assert {sid: rows[sid] for sid in responses} == responses
     assert [r.problem for r in joined.rows] == [r.problem for r in result.rows]
+
+
+def test_a_long_ids_code_stays_in_the_margin_and_reads_at_150_dpi(tmp_path) -> None:
+    """A student ID of 60 characters makes a version-5 code: at 2 bp a module it reached 4 bp
+    into the text column. Its modules shrink to keep it within ``QR_ROOM``, and its pages still
+    read on scans at 150 dpi, turned, shifted and noisy."""
+    from generator.paper.qr import QR_ROOM
+
+    student = Student("firstname.middlename.lastname-" + "x" * 30, "Long Id")
+    folder = build(load_spec(SPECS_DIR / "lecture-14-quiz.toml"), 3, [student], tmp_path, pdf=True)
+    sheets = json.loads((folder / "sheets.json").read_text(encoding="utf-8"))
+    assert all(50 < p["qr_box"]["w"] <= QR_ROOM for p in sheets["pages"])
+    assert max(p["qr_box"]["w"] for p in sheets["pages"]) > 58  # larger than a short ID's code
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
+    rng = np.random.default_rng(5)
+    for sheet in sheets["pages"]:
+        image = distort(render(pdf, sheet["page"], 150), random_distortion(rng, 150), rng)
+        read = read_page(image, sheets["exam"], sheets["seed"], pages)
+        assert read.problem is None and read.key == (student.id, sheet["sheet_page"]), read.detail

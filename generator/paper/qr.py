@@ -21,7 +21,8 @@ more than thirty times faster (``bench/bench_qr.py``), and leaves to segno what 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import zip_longest
@@ -374,6 +375,19 @@ def tex_codes(payloads: list[str]) -> list[str]:
 def tex_code(payload: str) -> str:
     """The QR code of ``payload`` as ``\\examgen@qr`` draws it: rows of runs joined by ``/``."""
     return tex_codes([payload])[0]
+
+
+#: The width (bp) a code may take in the left margin: it starts 16 bp from the paper's edge and
+#: the text 1.2 in (86.4 bp) from it, so 66 bp leaves a gap.
+QR_ROOM = 66.0
+MODULE = 2.0  # bp: a module of three or four pixels at 150 dpi reads well
+
+
+def module_size(codes: Sequence[str]) -> str:
+    """The module (bp, as TeX reads it) for a student's codes: ``MODULE``, or less for a code of
+    more than 33 modules a side (a long student ID), so that it stays out of the text column."""
+    side = max(code.count("/") + 1 for code in codes)
+    return f"{math.floor(min(MODULE, QR_ROOM / side) * 100) / 100:.2f}"
 
 
 def student_codes(exam: str, seed: int, student: str, questions: int, printed: str) -> list[str]:
