@@ -40,7 +40,12 @@ from generator.manifest import (
 )
 from generator.paper.handout import bubble_values, work_space
 from generator.paper.layout import SHEETS_NAME, SheetsFile
-from generator.paper.qr import module_size, printed_digest, student_codes
+from generator.paper.qr import (
+    module_size,
+    printed_digest,
+    refuse_unreadable_codes,
+    student_codes,
+)
 from generator.parallel import ordered_map
 from generator.partial_credit import grading_json
 from generator.pdf import (
@@ -535,6 +540,7 @@ def build(
     SIGTERM and SIGHUP stop the build like Ctrl-C: the staging folder goes, ``out`` stays as it
     was."""
     check_seed(seed)
+    refuse_unreadable_codes(spec.id, seed, [s.id for s in students], len(spec.slots))
     target = Path(out) / exam_dir_name(spec, seed)
     stems = file_stems([s.id for s in students])
     parts = student_parts(len(students))

@@ -236,6 +236,10 @@ BAD_INPUTS = {
         ["build", "--seed", "1", "--roster", "{utf16}"],
         "utf16.csv: the file is UTF-16, not UTF-8; save the roster as UTF-8 CSV",
     ),
+    "an ID too long for the pages' QR codes": (
+        ["build", "--seed", "1", "--roster", "{roster:id,name\na,A\n" + "b" * 240 + ",B\n}"],
+        "is too long to print: it goes into the QR code on each of the student's handout pages",
+    ),
     "both count and roster": (
         ["build", "--seed", "1", "--count", "2", "--roster", "{roster:id\na\n}"],
         "either --count or --roster",

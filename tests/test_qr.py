@@ -9,11 +9,14 @@ import string
 
 import numpy as np
 import pytest
+import segno
 import zxingcpp
 from hypothesis import example, given
 from hypothesis import strategies as st
 from segno import consts, encoder
 
+from generator.defaults import MAX_SEED
+from generator.errors import ExamgenError
 from generator.paper import qr
 from generator.paper.qr import (
     Payload,
@@ -272,3 +275,34 @@ def test_a_codes_module_keeps_it_within_the_margin(version: int) -> None:
     assert re.fullmatch(r"\d\.\d\d", module)
     assert float(module) * side <= qr.QR_ROOM
     assert float(module) == (2.0 if side <= 33 else math.floor(qr.QR_ROOM / side * 100) / 100)
+
+
+@given(exam_ids, seeds, any_ids, st.integers(1, 12))
+def test_a_build_refuses_exactly_the_ids_whose_codes_would_print_too_fine(
+    exam: str, seed: int, student: str, questions: int
+) -> None:
+    """A student whose codes (every page's, as the build draws them) would get modules under
+    ``MIN_MODULE`` stops the build; any other student passes."""
+    try:
+        module = float(qr.module_size(student_codes(exam, seed, student, questions, "k7q2")))
+    except segno.DataOverflowError:  # longer than any code
+        module = 0.0
+    if module < qr.MIN_MODULE:
+        with pytest.raises(ExamgenError, match="too long to print"):
+            qr.refuse_unreadable_codes(exam, seed, [student], questions)
+    else:
+        qr.refuse_unreadable_codes(exam, seed, [student], questions)
+
+
+@pytest.mark.parametrize("exam", ["lecture-14-quiz", "q" * 100])
+def test_the_longest_id_the_error_allows_prints_and_one_byte_more_does_not(exam: str) -> None:
+    with pytest.raises(ExamgenError) as refused:
+        qr.refuse_unreadable_codes(exam, MAX_SEED, ["x" * 1000], 7)
+    message = str(refused.value)
+    assert "\n" not in message and "--id-column" in message
+    limit = int(re.search(r"at most (\d+) bytes", message).group(1))
+    qr.refuse_unreadable_codes(exam, MAX_SEED, ["é" * (limit // 2)], 7)
+    codes = student_codes(exam, MAX_SEED, "x" * limit, 7, "k7q2")
+    assert float(qr.module_size(codes)) >= qr.MIN_MODULE
+    with pytest.raises(ExamgenError, match="too long to print"):
+        qr.refuse_unreadable_codes(exam, MAX_SEED, ["x" * (limit + 1)], 7)

@@ -642,21 +642,32 @@ def test_a_copy_printed_by_another_build_is_listed_and_never_read(
     assert [r.problem for r in joined.rows] == [r.problem for r in result.rows]
 
 
-def test_a_long_ids_code_stays_in_the_margin_and_reads_at_150_dpi(tmp_path) -> None:
-    """A student ID of 60 characters makes a version-5 code: at 2 bp a module it reached 4 bp
-    into the text column. Its modules shrink to keep it within ``QR_ROOM``, and its pages still
-    read on scans at 150 dpi, turned, shifted and noisy."""
-    from generator.paper.qr import QR_ROOM
+def test_the_longest_id_a_build_takes_stays_in_the_margin_and_reads_at_150_dpi(tmp_path) -> None:
+    """The longest student ID a build takes (``qr.refuse_unreadable_codes``) makes a version-9
+    code: at 2 bp a module it would reach 40 bp into the text column. Its modules shrink to keep
+    it within ``QR_ROOM`` (1.24 bp), and its pages still read on scans at 150 dpi, turned,
+    shifted, shrunk, noisy and blurred (blurred, a third of them read only three times larger
+    and sharpened)."""
+    from generator.errors import ExamgenError
+    from generator.paper.qr import MIN_MODULE, QR_ROOM, refuse_unreadable_codes
 
-    student = Student("firstname.middlename.lastname-" + "x" * 30, "Long Id")
-    folder = build(load_spec(SPECS_DIR / "lecture-14-quiz.toml"), 3, [student], tmp_path, pdf=True)
+    spec = load_spec(SPECS_DIR / "lecture-14-quiz.toml")
+    with pytest.raises(ExamgenError) as refused:
+        refuse_unreadable_codes(spec.id, 3, ["x" * 1000], len(spec.slots))
+    limit = int(re.search(r"at most (\d+) bytes", str(refused.value)).group(1))
+    student = Student("firstname.middlename.lastname-".ljust(limit, "x"), "Long Id")
+    folder = build(spec, 3, [student], tmp_path, pdf=True)
     sheets = json.loads((folder / "sheets.json").read_text(encoding="utf-8"))
-    assert all(50 < p["qr_box"]["w"] <= QR_ROOM for p in sheets["pages"])
-    assert max(p["qr_box"]["w"] for p in sheets["pages"]) > 58  # larger than a short ID's code
+    assert {p["qr_box"]["w"] for p in sheets["pages"]} == {round(53 * 1.24, 2)}
+    assert 53 * MIN_MODULE < 53 * 1.24 <= QR_ROOM
     pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
-    rng = np.random.default_rng(5)
-    for sheet in sheets["pages"]:
-        image = distort(render(pdf, sheet["page"], 150), random_distortion(rng, 150), rng)
-        read = read_page(image, sheets["exam"], sheets["seed"], pages)
-        assert read.problem is None and read.key == (student.id, sheet["sheet_page"]), read.detail
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        for sheet in sheets["pages"]:
+            image = distort(render(pdf, sheet["page"], 150), random_distortion(rng, 150), rng)
+            read = read_page(image, sheets["exam"], sheets["seed"], pages)
+            assert read.problem is None and read.key == (student.id, sheet["sheet_page"]), (
+                seed,
+                read.detail,
+            )

@@ -31,6 +31,9 @@ import numpy as np
 import segno
 from segno import consts, encoder
 
+from generator.characters import shown_name
+from generator.errors import ExamgenError
+
 PREFIX = "EG2"  # short: a smaller code has larger modules, which read better at 150 dpi
 OLD_PREFIX = "EG"  # before the printed digest
 #: Characters of ``printed``: 20 bits, so two builds' copies of a student's page are told apart
@@ -388,6 +391,65 @@ def module_size(codes: Sequence[str]) -> str:
     more than 33 modules a side (a long student ID), so that it stays out of the text column."""
     side = max(code.count("/") + 1 for code in codes)
     return f"{math.floor(min(MODULE, QR_ROOM / side) * 100) / 100:.2f}"
+
+
+#: The least module (bp) that reads: a version-9 code fits ``QR_ROOM`` at 1.24 bp (2.6 pixels at
+#: 150 dpi), and its pages read on blurred, turned and shrunk scans; a version-10 code (1.15 bp)
+#: read on little more than half of them.
+MIN_MODULE = 1.2
+
+
+def code_version(payload: str) -> int | None:
+    """The QR version (size) of ``payload``'s code, its side 17 + 4 × version modules; ``None``
+    when it is too long for any (version 40 holds under 3 KB)."""
+    encoded = _data_codewords(payload)
+    if encoded is not None:
+        return encoded[0]
+    try:
+        return segno.make_qr(payload, error=ERROR_LEVEL, mask=MASK, boost_error=False).version
+    except segno.DataOverflowError:
+        return None
+
+
+def refuse_unreadable_codes(exam: str, seed: int, students: Sequence[str], questions: int) -> None:
+    """Stop before a build prints a student's pages with QR codes too fine to scan: a student ID
+    so long that the code, shrunk into the margin, gets modules under ``MIN_MODULE``."""
+    longest = pages_bound(questions)
+    for student in students:
+        payload = Payload(exam, seed, longest, student, "0" * PRINTED_LENGTH).text()
+        size = len(payload.encode("utf-8"))
+        if size <= _FITS_MIN_MODULE:
+            continue
+        version = code_version(payload)
+        side = 17 + 4 * version if version is not None else None
+        module = math.floor(QR_ROOM / side * 100) / 100 if side is not None else 0.0
+        if module >= MIN_MODULE:
+            continue
+        code = (
+            f"which would need {side} modules a side, {module:.2f} pt each in the margin, finer "
+            f"than the {MIN_MODULE} pt a 150 dpi scan reads"
+            if side is not None
+            else "and is longer than any QR code holds"
+        )
+        raise ExamgenError(
+            f"student ID {shown_name(student)!r} is too long to print: it goes into the QR code "
+            f"on each of the student's handout pages, {code}; use IDs of at most "
+            f"{_FITS_MIN_MODULE - (size - len(student.encode('utf-8')))} bytes in UTF-8 for this "
+            "exam (--id-column takes the IDs from another roster column)"
+        )
+
+
+def _bytes_of_largest_readable_code() -> int:
+    """The bytes the largest code with modules of at least ``MIN_MODULE`` holds (version 9 at
+    error level L: 230) in byte mode, the mode of every payload (they hold lowercase letters)."""
+    version = (math.floor(QR_ROOM / MIN_MODULE) - 17) // 4
+    count_bits = consts.CHAR_COUNT_INDICATOR_LENGTH[consts.MODE_BYTE][
+        encoder.version_range(version)
+    ]
+    return (consts.SYMBOL_CAPACITY[version][_ERROR] - 4 - count_bits) // 8
+
+
+_FITS_MIN_MODULE = _bytes_of_largest_readable_code()
 
 
 def student_codes(exam: str, seed: int, student: str, questions: int, printed: str) -> list[str]:

@@ -9,6 +9,7 @@ a problem for the review report, with the page's annotated image.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,29 +76,35 @@ class PageRead:
 
 def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
     """The examgen QR code on the page (payload, raw text, corners TL TR BR BL in pixels);
-    tried again on a sharpened, binarised copy when the plain read finds nothing."""
+    tried again on copies made for hard pages when the plain read finds nothing."""
     texts = []
-    for zoom in (1, 2, 0):
-        if zoom == 1:
-            attempt = image
-        elif zoom == 2:  # a low-resolution or blurred scan: modules of two or three pixels
-            attempt = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-        else:
-            blurred = cv2.GaussianBlur(image, (0, 0), 1.0)
-            attempt = cv2.adaptiveThreshold(
-                blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 51, 10
-            )
+    for scale, attempt in _qr_attempts(image):
         for result in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):
             texts.append(result.text)
             payload = Payload.parse(result.text)
             if payload is not None:
                 p = result.position
-                corners = np.array(
-                    [[c.x, c.y] for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)],
-                    dtype=np.float32,
-                ) / (zoom or 1)
+                points = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+                corners = np.array([[c.x, c.y] for c in points], dtype=np.float32) / scale
                 return payload, result.text, corners
     return None, texts[0] if texts else "", None
+
+
+def _qr_attempts(image: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The page, then copies (with their scale) for a QR code the plain read misses, each made
+    only when the one before found nothing."""
+    yield 1, image
+    # A low-resolution or blurred scan: modules of two or three pixels.
+    yield 2, cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    blurred = cv2.GaussianBlur(image, (0, 0), 1.0)
+    yield (
+        1,
+        cv2.adaptiveThreshold(blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 51, 10),
+    )
+    # A long student ID's code has smaller modules (``qr.MIN_MODULE``, 2.6 pixels at 150 dpi):
+    # blurred at 150 dpi, only three times larger and sharpened (an unsharp mask) does it read.
+    larger = cv2.resize(image, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    yield 3, cv2.addWeighted(larger, 2.0, cv2.GaussianBlur(larger, (0, 0), 3.0), -1.0, 0)
 
 
 def _corners(rect: Rect) -> np.ndarray:
