@@ -199,6 +199,7 @@ def build(
     """
     from generator.build import BUILD_ENTRIES
     from generator.build import build as build_exam
+    from generator.paper.qr import UnreadableCode
     from generator.pdf import unprintable_notice, want_pdfs
     from generator.roster import Roster, numbered_students, read_roster
     from generator.spec import load_spec
@@ -214,7 +215,14 @@ def build(
         loaded = Roster(numbered_students(count or 30))
     students = loaded.students
     make_pdfs, skipped = want_pdfs(pdf)
-    folder = build_exam(spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs, jobs=jobs)
+    try:
+        folder = build_exam(
+            spec, seed, students, out, progress_bar(quiet), pdf=make_pdfs, jobs=jobs
+        )
+    except UnreadableCode as error:
+        if roster is None:
+            raise
+        raise ExamgenError(f"{roster}: line {loaded.lines[error.index]}: {error}") from None
     for notice in (*loaded.notes, skipped, unprintable_notice(students)):  # a failure: one line
         if notice:
             click.echo(notice, err=True)

@@ -43,6 +43,7 @@ class Student:
 class Roster:
     students: list[Student]
     notes: list[str] = field(default_factory=list)  # one line each, for the user
+    lines: list[int] = field(default_factory=list)  # each student's line in the file, if any
 
 
 def numbered_students(count: int) -> list[Student]:
@@ -172,6 +173,7 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
         )
     if skipped:
         roster.notes.append(f"Note: {skipped_text(path, skipped)}")
+    roster.lines = named_lines
     unnamed = [line for line, s in zip(named_lines, roster.students, strict=True) if not s.name]
     if name_cols and unnamed:
         roster.notes.append(

@@ -238,7 +238,7 @@ BAD_INPUTS = {
     ),
     "an ID too long for the pages' QR codes": (
         ["build", "--seed", "1", "--roster", "{roster:id,name\na,A\n" + "b" * 240 + ",B\n}"],
-        "is too long to print: it goes into the QR code on each of the student's handout pages",
+        "roster.csv: line 3: student ID 'bbbbbbbbbb",
     ),
     "both count and roster": (
         ["build", "--seed", "1", "--count", "2", "--roster", "{roster:id\na\n}"],

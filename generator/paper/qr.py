@@ -411,12 +411,27 @@ def code_version(payload: str) -> int | None:
         return None
 
 
+class UnreadableCode(ExamgenError):
+    """A student ID too long for a readable code; ``index`` is the student's place in the list
+    (the CLI names the roster's line)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+#: A printed digest with a letter: a payload with one takes byte mode, the least dense, as most
+#: do (a digest of digits alone, with an ID and exam ID of capitals and digits, takes a denser
+#: mode), so a student passes whatever the digest of the handout will be.
+_LOWERCASE_DIGEST = "z" * PRINTED_LENGTH
+
+
 def refuse_unreadable_codes(exam: str, seed: int, students: Sequence[str], questions: int) -> None:
     """Stop before a build prints a student's pages with QR codes too fine to scan: a student ID
     so long that the code, shrunk into the margin, gets modules under ``MIN_MODULE``."""
     longest = pages_bound(questions)
-    for student in students:
-        payload = Payload(exam, seed, longest, student, "0" * PRINTED_LENGTH).text()
+    for index, student in enumerate(students):
+        payload = Payload(exam, seed, longest, student, _LOWERCASE_DIGEST).text()
         size = len(payload.encode("utf-8"))
         if size <= _FITS_MIN_MODULE:
             continue
@@ -431,17 +446,18 @@ def refuse_unreadable_codes(exam: str, seed: int, students: Sequence[str], quest
             if side is not None
             else "and is longer than any QR code holds"
         )
-        raise ExamgenError(
+        raise UnreadableCode(
+            index,
             f"student ID {shown_name(student)!r} is too long to print: it goes into the QR code "
             f"on each of the student's handout pages, {code}; use IDs of at most "
             f"{_FITS_MIN_MODULE - (size - len(student.encode('utf-8')))} bytes in UTF-8 for this "
-            "exam (--id-column takes the IDs from another roster column)"
+            "exam (--id-column takes the IDs from another roster column)",
         )
 
 
 def _bytes_of_largest_readable_code() -> int:
     """The bytes the largest code with modules of at least ``MIN_MODULE`` holds (version 9 at
-    error level L: 230) in byte mode, the mode of every payload (they hold lowercase letters)."""
+    error level L: 230) in byte mode, the least dense mode segno takes for a payload."""
     version = (math.floor(QR_ROOM / MIN_MODULE) - 17) // 4
     count_bits = consts.CHAR_COUNT_INDICATOR_LENGTH[consts.MODE_BYTE][
         encoder.version_range(version)
