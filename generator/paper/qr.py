@@ -389,8 +389,13 @@ MODULE = 2.0  # bp: a module of three or four pixels at 150 dpi reads well
 def module_size(codes: Sequence[str]) -> str:
     """The module (bp, as TeX reads it) for a student's codes: ``MODULE``, or less for a code of
     more than 33 modules a side (a long student ID), so that it stays out of the text column."""
-    side = max(code.count("/") + 1 for code in codes)
-    return f"{math.floor(min(MODULE, QR_ROOM / side) * 100) / 100:.2f}"
+    return f"{side_module(max(code.count('/') + 1 for code in codes)):.2f}"
+
+
+def side_module(side: int) -> float:
+    """The module (bp, to 0.01 below) of a code ``side`` modules wide: ``MODULE``, or what keeps
+    it within ``QR_ROOM``."""
+    return math.floor(min(MODULE, QR_ROOM / side) * 100) / 100
 
 
 #: The least module (bp) that reads: a version-9 code fits ``QR_ROOM`` at 1.24 bp (2.6 pixels at
@@ -437,7 +442,7 @@ def refuse_unreadable_codes(exam: str, seed: int, students: Sequence[str], quest
             continue
         version = code_version(payload)
         side = 17 + 4 * version if version is not None else None
-        module = math.floor(QR_ROOM / side * 100) / 100 if side is not None else 0.0
+        module = side_module(side) if side is not None else 0.0
         if module >= MIN_MODULE:
             continue
         code = (

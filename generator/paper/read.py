@@ -90,6 +90,10 @@ def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
     return None, texts[0] if texts else "", None
 
 
+#: Pixels on the long side of a page scanned at about 200 dpi or less (A4's 11.7 in at 200 dpi).
+LOW_RESOLUTION_SIDE = 2400
+
+
 def _qr_attempts(image: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     """The page, then copies (with their scale) for a QR code the plain read misses, each made
     only when the one before found nothing."""
@@ -107,10 +111,6 @@ def _qr_attempts(image: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     if max(image.shape[:2]) <= LOW_RESOLUTION_SIDE:
         larger = cv2.resize(image, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
         yield 3, cv2.addWeighted(larger, 2.0, cv2.GaussianBlur(larger, (0, 0), 3.0), -1.0, 0)
-
-
-#: Pixels on the long side of a page scanned at about 200 dpi or less (A4's 11.7 in at 200 dpi).
-LOW_RESOLUTION_SIDE = 2400
 
 
 def _corners(rect: Rect) -> np.ndarray:
