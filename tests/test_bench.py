@@ -168,3 +168,28 @@ def test_bench_speeds_preloaded_bare_runs_start_from_the_formats_the_warm_build_
     monkeypatch.setenv("EXAMGEN_CACHE_DIR", "")
     with pytest.raises(SystemExit, match="cache"):
         module.bare_pdflatex(parts, 1, preloaded=True)
+
+
+@pytest.mark.pdf  # with TeX in place, make bench's install-tex step does nothing
+def test_make_bench_runs_every_benchmark_and_names_those_that_missed(tmp_path: Path) -> None:
+    """One benchmark failing or missing its goal (bench_check exits 1) does not stop the others;
+    make bench names it at the end and exits non-zero. Run with a stand-in interpreter that
+    records each script and fails bench_check."""
+    calls = tmp_path / "calls"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text(
+        f'#!/bin/sh\necho "$1" >> {calls}\ncase "$1" in *bench_check.py) exit 1;; esac\n'
+    )
+    (fake / "python").chmod(0o755)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "bench", f"BIN={fake}", "STAMP="],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    ran = calls.read_text().split()
+    scripts = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "bench").glob("bench_*.py"))
+    assert ran[0] == "bench/bench_speed.py" and sorted(ran) == scripts
+    assert "make bench: failed or missed a goal: bench/bench_check.py" in result.stdout
