@@ -193,3 +193,16 @@ def test_make_bench_runs_every_benchmark_and_names_those_that_missed(tmp_path: P
     scripts = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "bench").glob("bench_*.py"))
     assert ran[0] == "bench/bench_speed.py" and sorted(ran) == scripts
     assert "make bench: failed or missed a goal: bench/bench_check.py" in result.stdout
+
+
+def test_bench_qr_runs_on_the_codes_the_build_draws() -> None:
+    """bench_qr calls the build's own ``student_codes``: when its signature changed (the printed
+    digest), the benchmark broke unnoticed, since make bench had stopped before it."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_qr.py"), "20"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("bench_qr: 20 students × 10 codes")
