@@ -441,16 +441,16 @@ def refuse_unreadable_codes(exam: str, seed: int, students: Sequence[str], quest
         if size <= _FITS_MIN_MODULE:
             continue
         version = code_version(payload)
-        side = 17 + 4 * version if version is not None else None
-        module = side_module(side) if side is not None else 0.0
-        if module >= MIN_MODULE:
-            continue
-        code = (
-            f"which would need {side} modules a side, {module:.2f} pt each in the margin, finer "
-            f"than the {MIN_MODULE} pt a 150 dpi scan reads"
-            if side is not None
-            else "and is longer than any QR code holds"
-        )
+        if version is None:
+            code = "and is longer than any QR code holds"
+        else:
+            side = 17 + 4 * version
+            if side_module(side) >= MIN_MODULE:
+                continue
+            code = (
+                f"which would need {side} modules a side, {side_module(side):.2f} pt each in the "
+                f"margin, finer than the {MIN_MODULE} pt a 150 dpi scan reads"
+            )
         raise UnreadableCode(
             index,
             f"student ID {shown_name(student)!r} is too long to print: it goes into the QR code "
