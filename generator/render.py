@@ -33,6 +33,7 @@ from generator.exact import latex, rational
 from generator.htmlmath import escape_html
 from generator.htmlmath import finish as finish_html
 from generator.template_cache import TemplateBytecode
+from generator.template_names import TemplateUndefined
 from generator.tex_unicode import unicode_latex
 
 if TYPE_CHECKING:
@@ -463,7 +464,7 @@ def environment(fmt: Format, root: Path | None = None) -> jinja2.Environment:
         variable_end_string=")))",
         comment_start_string="((=",
         comment_end_string="=))",
-        undefined=jinja2.StrictUndefined,
+        undefined=TemplateUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -8,18 +8,20 @@ by `examgen new` and then editing the files.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import make_dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.check import shared_variant_share
@@ -28,7 +30,9 @@ from generator.errors import ExamgenError
 from generator.families import BUILTIN_DIR
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.scaffold import ANSWERS
+from generator.template_names import LISTED_NAMES, missing_name_message
 from generator.testwise import MARGIN, MIN_SAMPLE, STRATEGIES, WAYS
+from tests.course import GUIDE, write_guide_course
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -317,6 +321,62 @@ def test_an_undefined_name_is_one_line_in_preview_build_and_check(broken):
     assert where in one_line_error(built) and not out.exists()
     checked = run("check", "slope", *families, "--variants", "5")
     assert checked.exit_code == 1 and f"slope seeds 0, 1, 2, 3, 4: render latex solutions: family slope: {where}" in checked.output
+
+
+@pytest.mark.parametrize(
+    "printed, says",
+    [
+        ("params.x", "params has no 'x'; did you mean 'x0'? its names: a, b, c, x0"),
+        ("steps.slop", "this dict has no 'slop'; did you mean 'slope'? its names: square_term, slope, value"),
+        ("answer.valu", "answer has no 'valu'; did you mean 'value'? its names: kind, value, text"),
+        ("M.answer_lin()", "macros.j2 has no 'answer_lin'; did you mean 'answer_line'?"),
+    ],
+)
+def test_a_missing_name_says_what_there_is_not_where_examgen_loaded_it(tmp_path, printed, says):
+    """Jinja named the object by the module examgen makes up for a course folder
+    ('examgen_course_families.slope_….Params object' has no attribute 'x')."""
+    folder = scaffold(tmp_path, "slope")
+    template = folder / "template.j2"
+    text = template.read_text().replace("((( steps.slope|tex )))", f"((( {printed} )))", 1)
+    assert text != template.read_text()
+    template.write_text(text)
+    number = text[: text.index(f"((( {printed} )))")].count("\n") + 1
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert f"{template}:{number}: {says}" in error
+    assert "examgen_course_families" not in error and " object" not in error
+
+
+def test_the_guides_missing_name_example_is_what_preview_prints(tmp_path):
+    """docs/authoring.md quotes the message for its own family's ``params.x``."""
+    quoted = re.search(r"`(params has no 'x'; [^`]*)`", GUIDE.read_text(encoding="utf-8"))
+    assert quoted
+    template = write_guide_course(tmp_path) / "families" / "momentum-step" / "template.j2"
+    template.write_text(template.read_text().replace("params.x0|tex", "params.x|tex", 1))
+    error = one_line_error(run("preview", "momentum-step", "--families", str(tmp_path / "families")))
+    assert error.endswith(quoted.group(1))
+
+
+FIELD_NAMES = st.from_regex(r"[a-z][a-z0-9_]{3,9}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(FIELD_NAMES, min_size=1, max_size=20, unique=True), data=st.data())
+def test_a_misspelt_name_is_suggested_back(names, data):
+    """A name with one letter dropped is offered back; every name listed is one there is."""
+    params = make_dataclass("Params", names, frozen=True)(*range(len(names)))
+    meant = data.draw(st.sampled_from(names))
+    drop = data.draw(st.integers(0, len(meant) - 1))
+    typo = meant[:drop] + meant[drop + 1 :]
+    assume(typo not in names)
+    message = missing_name_message(params, typo)
+    assert message.startswith(f"params has no {typo!r}; did you mean ")
+    suggested = re.findall(r"'([^']*)'", message.split("?")[0])[1:]
+    assert meant in suggested and set(suggested) <= set(names)
+    listed = message.split("its names: ")[1].split(", ") if "its names: " in message else []
+    assert listed == (names if len(names) <= LISTED_NAMES else [])
+    assert "\n" not in message
 
 
 def test_a_template_syntax_error_names_file_and_line(tmp_path):
