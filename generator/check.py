@@ -55,9 +55,10 @@ from generator.families.base import Answer, Family, Recheck, Solution, Variant, 
 from generator.fingerprint import fingerprint, fingerprint_of
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
-from generator.render import FORMATS, HTML_PARTS, render_html_part
+from generator.render import FORMATS, HTML_PARTS, environment, render_html_part
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec, band_text
+from generator.template_arithmetic import template_arithmetic
 from generator.testwise import ValidityTally
 
 DEFAULT_VARIANTS = CHECK_VARIANTS
@@ -627,6 +628,13 @@ def template_failures(family: Family) -> list[Failure]:
                     "put a space between them: '( ((( x )))'"
                 )
             )
+    for number, what in template_arithmetic(environment("latex"), source):
+        out.append(
+            Failure(
+                f"{path}:{number}: the template computes ({what}); a template only formats: "
+                "compute the value in solve() and print it from steps"
+            )
+        )
     return out
 
 

@@ -24,15 +24,17 @@ from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from generator.check import shared_variant_share
+from generator.check import shared_variant_share, template_failures
 from generator.cli import main
 from generator.errors import ExamgenError
-from generator.families import BUILTIN_DIR
+from generator.families import BUILTIN_DIR, registry
 from generator.families.params import Choice, Integer, Rational, Vector
+from generator.render import environment
 from generator.scaffold import ANSWERS
+from generator.template_arithmetic import template_arithmetic
 from generator.template_names import LISTED_NAMES, missing_name_message
 from generator.testwise import MARGIN, MIN_SAMPLE, STRATEGIES, WAYS
-from tests.course import GUIDE, write_guide_course
+from tests.course import GUIDE, course_families_dir, write_guide_course
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -223,6 +225,79 @@ def test_check_fails_on_four_opening_parentheses(tmp_path):
     result = run("check", "slope", "--families", str(tmp_path), "--variants", "10")
     assert result.exit_code == 1
     assert f"{template}:{number}: '(((('" in result.output
+
+
+def test_check_fails_on_a_template_that_computes_even_the_right_number(tmp_path):
+    """``2 a x0`` worked out in the template prints what ``steps.square_term`` holds, so every
+    variant renders right; it is still a second computation, outside the key and the re-check."""
+    folder = scaffold(tmp_path, "slope")
+    template = folder / "template.j2"
+    text = template.read_text()
+    computed = text.replace("((( steps.square_term|tex )))", "((( (2 * params.a * params.x0)|tex )))")
+    assert computed != text
+    template.write_text(computed)
+    number = computed[: computed.index("(2 * params.a")].count("\n") + 1
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "5")
+    assert result.exit_code == 1
+    assert f"{template}:{number}: the template computes ('*'); a template only formats" in result.output
+    assert "render" not in result.output  # it rendered: only the new rule catches it
+    template.write_text(text)
+    assert run("check", "slope", "--families", str(tmp_path), "--variants", "5").exit_code == 0
+
+
+#: Expressions that compute a value to print, with what the message calls the computation.
+COMPUTING = [
+    ("params.a + params.b", "'+'"),
+    ("steps.x - 1", "'-'"),
+    ("2 * params.a", "'*'"),
+    ("params.a / params.b", "'/'"),
+    ("params.a // 2", "'//'"),
+    ("params.a % 3", "'%'"),
+    ("params.a ** 2", "'**'"),
+    ("-steps.x", "a unary '-'"),
+    ("steps.values|sum", "'|sum'"),
+    ("steps.x|abs", "'|abs'"),
+    ("steps.x|round", "'|round'"),
+    ("steps.x|float", "'|float'"),
+    ("loop.index0 + 1", "'+'"),
+]
+#: Expressions that only format, choose or find: no failure.
+FORMATTING = [
+    "steps.x|tex",
+    "-1",
+    '"a" + "b"',
+    '"%d points" % params.n',
+    "steps.z[f.layer - 1]|tex",
+    '"$" ~ (steps.x|tex) ~ "$"',
+    '"yes" if steps.x > 0 else "no"',
+    "steps.values|length",
+]
+FORMATTING_LINE = "Let $x = ((( params.x|tex )))$ and ((* if steps.x > 0 *))positive((* endif *))."
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    computing=st.sampled_from(COMPUTING),
+    before=st.integers(0, 6),
+    after=st.integers(0, 6),
+    statement=st.booleans(),
+    formatting=st.lists(st.sampled_from(FORMATTING), max_size=4),
+)
+def test_only_the_line_that_computes_is_named(computing, before, after, statement, formatting):
+    expression, what = computing
+    kept = [f"((( {e} )))" for e in formatting]
+    place = f"((* set shown = {expression} *))" if statement else f"((( {expression} )))"
+    lines = [FORMATTING_LINE] * before + [" ".join([*kept, place])] + [FORMATTING_LINE] * after
+    env = environment("latex")
+    assert template_arithmetic(env, "\n".join(lines)) == [(before + 1, what)]
+    assert template_arithmetic(env, "\n".join(lines[:before] + [" ".join(kept)] + lines[before + 1 :])) == []
+
+
+def test_no_shipped_guide_or_scaffold_template_computes():
+    families = registry([course_families_dir()])
+    assert {"momentum-step", "vanishing-gradient-chain", *(f"scaffold-{a}" for a in ANSWERS)} <= set(families)
+    for family in families.values():
+        assert template_failures(family) == [], family.ID
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,80 @@
+"""Arithmetic written in a family's template, found for ``examgen check``.
+
+A template only formats: the answer and every step of the worked solution come from one exact
+computation in ``solve``, so they cannot disagree. A value a template works out itself
+(``((( params.a * params.x0 )))``) is computed a second time, outside the key, outside the
+budget and the re-check. It renders, and may even print the right number, so nothing else
+catches it; ``check`` fails on it, naming the line.
+
+What counts is what computes a value to print: the arithmetic operators, a unary minus on a
+value, and the filters that compute (``sum``, ``abs``, ``round``) or drop exactness
+(``float``). Not counted: ``+`` joining strings, ``%`` formatting a string, comparisons (a
+template chooses its words), and arithmetic inside ``[…]``, which finds an item
+(``steps.z[f.layer - 1]``) rather than a value to print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import jinja2
+import jinja2.nodes as nodes
+
+#: Operators, by the node Jinja parses them to, with what a message calls them.
+OPERATORS: dict[type[nodes.Expr], str] = {
+    nodes.Add: "'+'",
+    nodes.Sub: "'-'",
+    nodes.Mul: "'*'",
+    nodes.Div: "'/'",
+    nodes.FloorDiv: "'//'",
+    nodes.Mod: "'%'",
+    nodes.Pow: "'**'",
+    nodes.Neg: "a unary '-'",
+}
+#: Filters that compute a value or make an exact one a float.
+COMPUTING_FILTERS = frozenset({"sum", "abs", "round", "float"})
+
+
+def _is_string(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Const) and isinstance(node.value, str)
+
+
+def _computes(node: nodes.Node) -> str | None:
+    """What ``node`` computes, for the message; ``None``: it does not."""
+    if isinstance(node, nodes.Filter):
+        return f"'|{node.name}'" if node.name in COMPUTING_FILTERS else None
+    what = OPERATORS.get(type(node))
+    if what is None:
+        return None
+    if isinstance(node, nodes.Neg):
+        return None if isinstance(node.node, nodes.Const) else what  # -1 is a number as written
+    if isinstance(node, nodes.Add) and (_is_string(node.left) or _is_string(node.right)):
+        return None  # joins strings
+    if isinstance(node, nodes.Mod) and _is_string(node.left):
+        return None  # formats a string
+    return what
+
+
+def _walk(node: nodes.Node) -> Iterator[nodes.Node]:
+    """Every node under ``node`` except what lies in a subscript's index."""
+    for child in node.iter_child_nodes():
+        yield child
+        if isinstance(child, nodes.Getitem):
+            yield from _walk(child.node)  # not child.arg: the index
+        else:
+            yield from _walk(child)
+
+
+def template_arithmetic(environment: jinja2.Environment, source: str) -> list[tuple[int, str]]:
+    """The lines of ``source`` that compute, with what each computes first, in line order;
+    nothing for a template Jinja cannot parse (rendering names that error)."""
+    try:
+        tree = environment.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return []
+    found: dict[int, str] = {}
+    for node in _walk(tree):
+        what = _computes(node)
+        if what is not None:
+            found.setdefault(node.lineno, what)
+    return sorted(found.items())
