@@ -53,6 +53,8 @@ from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
 from generator.families.base import Answer, Family, Recheck, Solution, Variant, degenerate
 from generator.fingerprint import fingerprint, fingerprint_of
+from generator.htmlmath import text_to_html
+from generator.mathml import prove_mathml
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
 from generator.render import FORMATS, HTML_PARTS, environment, render_html_part
@@ -331,9 +333,12 @@ def variant_problem(
                 return f"render {fmt} {version}: {_one_line(err)}"
     for part in HTML_PARTS:  # the practice site's and the LMS exports' text
         try:
-            render_html_part(variant, part)
+            prove_mathml(render_html_part(variant, part))  # the site makes its math MathML
         except Exception as err:
             return f"render html {part}: {_one_line(err)}"
+    problem = explanation_math_problem(variant, wrong)
+    if problem is not None:
+        return problem
     try:
         alike = solved_alike(Question(slot, variant), family.solve(params))
     except Exception as err:
@@ -594,6 +599,28 @@ def share_failures(report: FamilyReport) -> list[Failure]:
         count = answers.positions[letter]
         out.append(Failure(f"the correct choice is {letter} in all {count} choice variants"))
     return out
+
+
+def explanation_math_problem(variant: Variant, wrong: Mapping[str, Any]) -> str | None:
+    """The math of what a wrong answer is told (a named mistake's explanation, a choice's note,
+    a true/false statement's explanation) must become MathML on the practice pages too."""
+    family, steps = variant.family, variant.solution.steps
+    try:
+        told = [(f"mistake {name!r}", family.mistake_explanation(name)) for name in wrong]
+    except ExamgenError as err:
+        return f"mistakes: {_one_line(err)}"
+    if isinstance(steps, Mapping):
+        for choice in steps.get("choices", ()):
+            letter = getattr(choice, "letter", "?")
+            told.append((f"choice {letter}'s note", getattr(choice, "note", "") or ""))
+        statement = steps.get("statement")
+        told.append(("the statement's explanation", getattr(statement, "explanation", "") or ""))
+    for where, text in told:
+        try:
+            prove_mathml(text_to_html(text))
+        except Exception as err:
+            return f"{where}: {_one_line(err)}"
+    return None
 
 
 def choice_note_problem(variant: Variant) -> str | None:

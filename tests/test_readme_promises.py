@@ -354,7 +354,7 @@ def repository_files() -> list[str]:
 
 
 def test_every_source_file_and_folder_the_documents_name_exists() -> None:
-    """A path a contributor is sent to (`generator/site/mathml.py`, `templates/html/`, `bench_cut.py`,
+    """A path a contributor is sent to (`generator/mathml.py`, `templates/html/`, `bench_cut.py`,
     `.ci/run`) is in the repository: a file by its path or its name, a folder by its path."""
     files = repository_files()
     folders = {"/".join(f.split("/")[:i]) + "/" for f in files for i in range(1, f.count("/") + 1)}

@@ -22,10 +22,11 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import get_family, registry
 from generator.files import foreign_entries
+from generator.mathml import prove_mathml, tex_to_mathml
 from generator.roster import numbered_students
+from generator.scaffold import new_family
 from generator.seeding import stream
 from generator.site import SITE_ENTRIES, site_for_spec
-from generator.site.mathml import tex_to_mathml
 from generator.site.pages import problem_view, tag_file, tag_order
 from generator.site.problems import Problem, practice_variants
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -311,6 +312,99 @@ def test_math_that_would_put_a_link_style_or_class_into_the_page_is_refused(comm
     link in the practice page's MathML."""
     with pytest.raises(ExamgenError, match="takes no links, styles or classes from math"):
         tex_to_mathml(f"a + {command}{{{inner}}}")
+
+
+#: Math latex2mathml cannot read, with what the error says of it (on 56ffab2 each was a traceback
+#: from `examgen site`, and `examgen check` passed the family).
+UNREADABLE_MATH = [
+    (r"\frac{1}{", "a { never closed"),
+    (r"\left( x", r"a \left without its \right"),
+    (r"x_1_2", "two subscripts in a row"),
+    (r"x^", "with nothing after it"),
+    (r"\begin{pmatrix} 1", r"a \begin without its \end"),
+]
+
+
+@pytest.mark.parametrize(("tex", "says"), UNREADABLE_MATH)
+def test_math_the_converter_cannot_read_is_one_error_saying_why(tex, says):
+    with pytest.raises(ExamgenError) as raised:
+        tex_to_mathml(tex)
+    message = str(raised.value)
+    assert message.startswith(f"math {tex!r}: the MathML converter cannot read it (")
+    assert message.endswith("); fix the math (pdflatex would stop on it too)")
+    assert says in message and "\n" not in message and "Error" not in message
+
+
+#: Formulas as a template prints them, a digit slot (0) for each number; some unreadable.
+FORMULA_SHAPES = [
+    r"\frac{0}{00} + 0",
+    r"\begin{bmatrix}0 \\ -0\end{bmatrix}",
+    r"w_0^{(0)} = 0.0",
+    r"\left( 0, 00 \right)",
+    r"\frac00",
+    r"0^{-0}_0",
+    r"\frac{0}{",
+    r"\left( 0",
+    r"x_0_0",
+    r"0^",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(shape=st.sampled_from(FORMULA_SHAPES), data=st.data())
+def test_formulas_of_one_shape_convert_alike_so_check_converts_one_per_shape(shape, data):
+    """``prove_mathml`` converts one formula of each shape (digits as 0): it relies on every
+    formula of a shape converting, or failing, alike, whatever its numbers."""
+    def numbers() -> str:
+        digits = iter(data.draw(st.lists(st.sampled_from("0123456789"), min_size=20, max_size=20)))
+        return re.sub("0", lambda _: next(digits), shape)
+
+    def converts(tex: str) -> bool:
+        try:
+            tex_to_mathml(tex)
+        except ExamgenError:
+            return False
+        return True
+
+    first, second = numbers(), numbers()
+    assert converts(first) == converts(second) == converts(shape)
+    # And prove_mathml says what converting the fragment would, in any order of proving.
+    for tex in (first, second):
+        fragment = f"<p>\\( {tex} \\)</p>"
+        expected = converts(tex)
+        try:
+            prove_mathml(fragment)
+        except ExamgenError:
+            assert not expected
+        else:
+            assert expected
+
+
+def test_malformed_math_in_a_course_family_fails_check_and_is_one_line_from_site(tmp_path):
+    folder = new_family("slope", tmp_path, "number")
+    template = folder / "template.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("By the power rule,", r"By the power rule, $\left( x$,"))
+    families = ["--families", str(tmp_path)]
+    checked = CliRunner().invoke(main, ["check", "slope", *families, "--variants", "3"])
+    assert checked.exit_code == 1
+    assert "render html solution: math '\\\\left( x': the MathML converter cannot read it" in checked.output
+    site = CliRunner().invoke(main, ["site", *families, "--tags", "calculus", "--out", str(tmp_path / "site")])
+    assert site.exit_code == 1 and site.exception is None or isinstance(site.exception, SystemExit)
+    assert site.output.strip().splitlines() == [
+        "Error: family slope: math '\\\\left( x': the MathML converter cannot read it "
+        "(a \\left without its \\right); fix the math (pdflatex would stop on it too)"
+    ]
+    # A mistake's explanation (family.py), in a family of its own: this process keeps the
+    # template and module it loaded.
+    module = new_family("curve", tmp_path / "other", "number") / "family.py"
+    source = module.read_text(encoding="utf-8")
+    explained = source.replace("the factor $2$.", "the factor $\\\\frac{2}{$.")
+    assert explained != source
+    module.write_text(explained)
+    other = ["--families", str(tmp_path / "other")]
+    checked = CliRunner().invoke(main, ["check", "curve", *other, "--variants", "3"])
+    assert checked.exit_code == 1 and "mistake 'power-rule-no-factor': math" in checked.output, checked.output
 
 
 @pytest.mark.parametrize(

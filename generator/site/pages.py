@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from generator.errors import ExamgenError
 from generator.families.base import Variant
 from generator.files import is_device_name
 from generator.htmlmath import text_to_html
+from generator.mathml import html_with_mathml
 from generator.render import environment, render_html_part
 from generator.responses import DecimalRule
-from generator.site.mathml import html_with_mathml
 from generator.site.problems import Problem, free_check, mistake_names, pick_notes
 
 
@@ -93,6 +94,16 @@ def variant_view(variant: Variant) -> VariantView:
 
 
 def problem_view(problem: Problem, anchor: str) -> ProblemView:
+    """The problem's page view; an error in its math names the family (a template's own error
+    already does)."""
+    try:
+        return _problem_view(problem, anchor)
+    except ExamgenError as err:
+        prefix = f"family {problem.family.ID}: "
+        raise ExamgenError(str(err) if str(err).startswith(prefix) else prefix + str(err)) from None
+
+
+def _problem_view(problem: Problem, anchor: str) -> ProblemView:
     family = problem.family
     return ProblemView(
         anchor=anchor,

@@ -3,7 +3,10 @@ from the network to show it (browsers render MathML natively).
 
 The ``html`` format layer writes math as ``\\( … \\)`` and ``\\[ … \\]`` with ``< > &`` as entities
 (``generator.htmlmath``); each is read back to LaTeX and converted by ``latex2mathml``. A LaTeX
-command the converter does not know would reach the page as raw text, so it is an error naming it.
+command the converter does not know would reach the page as raw text, so it is an error naming it;
+math it cannot read at all (a ``\\left`` without its ``\\right``, a ``{`` never closed) is an error
+saying which. ``examgen check`` proves a family's math converts (``prove_mathml``) before a site is
+made of it.
 """
 
 from __future__ import annotations
@@ -56,8 +59,30 @@ def _refuse_page_attributes(tex: str, element: ET.Element) -> None:
                 )
 
 
+#: What latex2mathml's errors mean, for the author of the math (its exceptions share no base
+#: class and carry no message).
+_UNREADABLE = {
+    "NumeratorNotFoundError": "a \\frac without its numerator",
+    "DenominatorNotFoundError": "a \\frac without its denominator",
+    "ExtraLeftOrMissingRightError": "a \\left without its \\right",
+    "MissingSuperScriptOrSubscriptError": "a ^ or _ with nothing after it",
+    "DoubleSubscriptsError": "two subscripts in a row; group them: x_{1_2}",
+    "DoubleSuperscriptsError": "two superscripts in a row; group them: x^{2^3}",
+    "NoAvailableTokensError": "it ends early: a { never closed, or a command without an argument",
+    "MissingEndError": "a \\begin without its \\end",
+}
+
+
 def tex_to_mathml(tex: str, display: bool = False) -> str:
-    element = convert_to_element(tex.strip(), display="block" if display else "inline")
+    try:
+        element = convert_to_element(tex.strip(), display="block" if display else "inline")
+    except Exception as err:  # malformed math from a template or a bank: latex2mathml's parser
+        name = type(err).__name__
+        reason = _UNREADABLE.get(name) or " ".join(f"{name} {err}".split())
+        raise ExamgenError(
+            f"math {tex.strip()!r}: the MathML converter cannot read it ({reason}); fix the "
+            "math (pdflatex would stop on it too)"
+        ) from None
     _refuse_page_attributes(tex, element)
     mathml = _serialised(element)
     mathml = _VEC.sub(r'<mover accent="true"><mi>\1</mi><mo>&#x02192;</mo></mover>', mathml)
@@ -82,3 +107,27 @@ def html_with_mathml(fragment: str) -> str:
         return tex_to_mathml(tex, display=block is not None)
 
     return _MATH.sub(replace, fragment)
+
+
+#: A digit, each on its own: the formulas of one template differ from variant to variant only in
+#: their numbers (``prove_mathml``).
+_DIGIT = re.compile(r"[0-9]")
+#: Shapes of formulas this process converted without error (``prove_mathml``); emptied when full.
+_PROVEN: set[tuple[str, bool]] = set()
+PROVEN_SHAPES = 4096
+
+
+def prove_mathml(fragment: str) -> None:
+    """Raise the error ``html_with_mathml`` would raise on ``fragment``, without converting every
+    formula of every variant: a formula is converted when no formula of its shape (the same text
+    with every digit 0) has been yet. A digit stays one token whatever its value, so a formula
+    reads like the others of its shape; that one of them converted is what the site relies on."""
+    for match in _MATH.finditer(fragment):
+        block = match.group("block")
+        tex = html.unescape(block if block is not None else match.group("inline"))
+        shape = (_DIGIT.sub("0", tex), block is not None)
+        if shape not in _PROVEN:
+            tex_to_mathml(tex, display=block is not None)
+            if len(_PROVEN) >= PROVEN_SHAPES:
+                _PROVEN.clear()
+            _PROVEN.add(shape)
