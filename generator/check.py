@@ -62,6 +62,7 @@ from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec, band_text
 from generator.template_arithmetic import template_arithmetic
 from generator.testwise import ValidityTally
+from generator.tex_balance import template_line, unbalanced
 
 DEFAULT_VARIANTS = CHECK_VARIANTS
 #: A family stops after this many failing variants: enough to see the pattern, and a family that
@@ -326,11 +327,14 @@ def variant_problem(
     slot = Slot(target.question or 1, family, 1, target.pinned)
     for fmt in FORMATS:
         for show_solutions in (False, True):
+            version = "solutions" if show_solutions else "exam"
             try:
-                render_question(fmt, Question(slot, variant), show_solutions)
+                text = render_question(fmt, Question(slot, variant), show_solutions)
             except Exception as err:
-                version = "solutions" if show_solutions else "exam"
                 return f"render {fmt} {version}: {_one_line(err)}"
+            problem = unbalanced_latex(family, text) if fmt == "latex" else None
+            if problem is not None:
+                return f"render {fmt} {version}: {problem}"
     for part in HTML_PARTS:  # the practice site's and the LMS exports' text
         try:
             prove_mathml(render_html_part(variant, part))  # the site makes its math MathML
@@ -601,6 +605,27 @@ def share_failures(report: FamilyReport) -> list[Failure]:
     return out
 
 
+def family_template(family: Family) -> Path | None:
+    """The family's own ``template.j2``, if it has one."""
+    folder = getattr(family, "FOLDER", None)
+    path = folder / TEMPLATE_FILE if folder is not None else None
+    return path if path is not None and path.is_file() else None
+
+
+def unbalanced_latex(family: Family, text: str) -> str | None:
+    """A brace or ``$`` the question's LaTeX leaves open, named by the line of the family's
+    template that printed it when one can be told (the same line for every variant, so that the
+    failures of every seed show as one)."""
+    found = unbalanced(text)
+    if found is None:
+        return None
+    path = family_template(family)
+    line = text.splitlines()[found.line - 1]
+    number = template_line(path.read_text(encoding="utf-8"), line) if path else None
+    where = f"{path}:{number}: " if number is not None else ""
+    return f"{where}{found.what} in the LaTeX (pdflatex would stop on it)"
+
+
 def explanation_math_problem(variant: Variant, wrong: Mapping[str, Any]) -> str | None:
     """The math of what a wrong answer is told (a named mistake's explanation, a choice's note,
     a true/false statement's explanation) must become MathML on the practice pages too."""
@@ -640,9 +665,8 @@ def choice_note_problem(variant: Variant) -> str | None:
 
 def template_failures(family: Family) -> list[Failure]:
     """Traps in the family's template that render without error but print the wrong thing."""
-    folder = getattr(family, "FOLDER", None)
-    path = folder / TEMPLATE_FILE if folder is not None else None
-    if path is None or not path.is_file():
+    path = family_template(family)
+    if path is None:
         return []
     # Comments print nothing, so a trap written in one (to warn of it) is no trap.
     source = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), path.read_text(encoding="utf-8"))

@@ -1,0 +1,64 @@
+"""Braces and math a question's LaTeX leaves open, found for ``examgen check``.
+
+A template's ``$x^{2$`` renders without error in every format, converts to MathML (latex2mathml
+closes the group itself) and passes every other check; only pdflatex, at build time and only
+where TeX is installed, stops on it. Each question's LaTeX is self-contained (its environments
+and groups close within it), so a ``{`` it never closes, a ``}`` it never opened or an odd number
+of ``$`` is an error there already, and ``check`` names it with the line it is on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+#: What counts: a ``\\`` (a line break, not an escape), an escaped brace, dollar or percent
+#: sign, a comment to the end of its line, a brace, a dollar sign, a line end.
+_TOKENS = re.compile(r"\\\\|\\[{}$%]|%[^\n]*|[{}$\n]")
+#: A template's expressions and statements, which print values and choose text, not braces.
+_TEMPLATE_CODE = re.compile(r"\(\(\(.*?\)\)\)|\(\(\*.*?\*\)\)")
+#: The least literal text a template line must share with a rendered one to be named as its
+#: source.
+MIN_LITERAL = 8
+
+
+class Unbalanced(NamedTuple):
+    what: str  # "a { never closed", …
+    line: int  # the line of the rendered text it is on
+
+
+def unbalanced(text: str) -> Unbalanced | None:
+    """What ``text`` leaves open or closes too often; ``None``: balanced."""
+    opened: list[int] = []  # the line of each ``{`` still open
+    dollars: list[int] = []  # the line of each unescaped ``$``
+    line = 1
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token == "\n":
+            line += 1
+        elif token == "{":
+            opened.append(line)
+        elif token == "}":
+            if not opened:
+                return Unbalanced("a } that closes no {", line)
+            opened.pop()
+        elif token == "$":
+            dollars.append(line)
+    if opened:
+        return Unbalanced("a { never closed", opened[-1])
+    if len(dollars) % 2:
+        return Unbalanced("an odd number of $ (math never closed)", dollars[-1])
+    return None
+
+
+def template_line(template: str, rendered: str) -> int | None:
+    """The first line of ``template`` whose literal text, in order around its expressions, is
+    in the ``rendered`` line: the template line that printed it, found so that a message names
+    the same line for every variant. ``None``: no line shares enough text (a shared macro's)."""
+    for number, line in enumerate(template.splitlines(), start=1):
+        literals = [part.strip() for part in _TEMPLATE_CODE.split(line) if part.strip()]
+        if sum(map(len, literals)) < MIN_LITERAL:
+            continue
+        if re.search(".*?".join(map(re.escape, literals)), rendered):
+            return number
+    return None
