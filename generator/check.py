@@ -29,6 +29,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +56,7 @@ from generator.families.base import Answer, Family, Recheck, Solution, Variant, 
 from generator.fingerprint import fingerprint, fingerprint_of
 from generator.htmlmath import text_to_html
 from generator.mathml import prove_mathml
+from generator.pdf import tex_available
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
 from generator.render import FORMATS, HTML_PARTS, environment, render_html_part
@@ -63,6 +65,7 @@ from generator.spec import Slot, Spec, band_text
 from generator.template_arithmetic import template_arithmetic
 from generator.testwise import ValidityTally
 from generator.tex_balance import template_line, unbalanced
+from generator.typeset_sample import TypesetSample
 
 DEFAULT_VARIANTS = CHECK_VARIANTS
 #: A family stops after this many failing variants: enough to see the pattern, and a family that
@@ -218,6 +221,8 @@ class FamilyReport:
     stopped_early: bool = False
     seconds: float = 0.0
     generate_seconds: float = 0.0
+    #: Variants pdflatex typeset (a course family's first, with TeX: ``generator.typeset_sample``).
+    typeset: int = 0
 
     @property
     def ms_per_variant(self) -> float:
@@ -242,6 +247,7 @@ class FamilyReport:
             "warnings": list(self.warnings),
             "stopped_early": self.stopped_early,
             "rechecked": self.rechecked,
+            "typeset": self.typeset,
             "answers": self.answers.to_json(),
             "validity": self.validity.to_json(self.target.family, self.target.pinned),
             "seconds": round(self.seconds, 3),
@@ -255,6 +261,9 @@ class CheckReport:
     variants: int
     seed: int
     class_size: int = DEFAULT_CLASS_SIZE
+    #: What ``check`` was asked to typeset of each course family, and whether pdflatex is there.
+    typeset: int = 0
+    tex: bool = True
 
     @property
     def failures(self) -> list[tuple[FamilyReport, Failure]]:
@@ -807,9 +816,12 @@ def check(
     seed: int = 0,
     rechecks: Mapping[str, Recheck | None] | None = None,
     class_size: int = DEFAULT_CLASS_SIZE,
+    typeset: int = 0,
 ) -> CheckReport:
     """Check every target; ``rechecks`` overrides the registered re-checks by family ID (a
-    family defined in a test checks with a re-check without touching the registry)."""
+    family defined in a test checks with a re-check without touching the registry);
+    ``typeset``: how many of a course family's variants pdflatex typesets, when TeX is
+    installed (``generator.typeset_sample``)."""
     if variants < 1:
         raise ExamgenError(f"--variants must be at least 1, got {variants}")
     if seed < 0 or seed + variants - 1 > MAX_SEED:
@@ -817,14 +829,53 @@ def check(
             f"--seed {seed} with --variants {variants} runs outside the seeds 0…{MAX_SEED}; "
             "use a smaller seed or fewer variants"
         )
-    reports = []
-    for target in targets:
-        recheck = (rechecks or {}).get(target.family.ID, UNSET)
-        report = check_target(target, variants, seed, recheck)
-        report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
-        report.warnings += misspelt_hook_warnings(target.family) + dead_mistake_warnings(report)
-        reports.append(report)
-    return CheckReport(reports, variants, seed, class_size)
+    tex = tex_available()
+    asked, typeset = typeset, typeset if tex else 0
+    reports, samples = [], []
+    with tempfile.TemporaryDirectory(prefix="examgen-check-") as folder:
+        try:
+            for target in targets:
+                recheck = (rechecks or {}).get(target.family.ID, UNSET)
+                report = check_target(target, variants, seed, recheck)
+                report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
+                report.warnings += misspelt_hook_warnings(target.family)
+                report.warnings += dead_mistake_warnings(report)
+                reports.append(report)
+                if typeset and target.family.course_module() is not None:
+                    # pdflatex runs while the next target is checked
+                    where = Path(folder) / str(len(samples))
+                    seeds = range(seed, seed + variants)
+                    template = family_template(target.family)
+                    sample = TypesetSample(
+                        target.family, target.pinned, seeds, typeset, where, template
+                    )
+                    samples.append((report, sample))
+            for report, sample in samples:
+                report.failures += [
+                    Failure(f.reason, f.seed, reproduce=report.target.reproduce(f.seed))
+                    if f.seed is not None
+                    else Failure(f.reason)
+                    for f in sample.failures()
+                ]
+                report.typeset = len(sample.seeds)
+        finally:
+            for _, sample in samples:
+                sample.stop()
+    return CheckReport(reports, variants, seed, class_size, typeset=asked, tex=tex)
+
+
+def typeset_lines(report: CheckReport) -> list[str]:
+    """What pdflatex typeset of the course families, or why it did not."""
+    course = [r for r in report.families if r.target.family.course_module() is not None]
+    if not course or not report.typeset:
+        return []
+    if not report.tex:
+        return [
+            "LaTeX not typeset: pdflatex is not installed (with TeX Live, check typesets the first "
+            f"{report.typeset} variants of each course family)."
+        ]
+    typeset = ", ".join(f"{r.target.label} {r.typeset}" for r in course)
+    return [f"Typeset by pdflatex, exam and solutions (variants): {typeset}."]
 
 
 def targets_for(
@@ -903,6 +954,7 @@ def format_table(report: CheckReport) -> str:
             f"OK: all {total} variants generated, met their rules, rendered (LaTeX, Markdown, HTML)"
             + (" and re-checked." if not missing else "; re-checked where a re-check exists.")
         )
+        lines += typeset_lines(report)
         return "\n".join(lines) + "\n"
     lines.append(f"FAILED: {len(failures)} failure{'s' if len(failures) != 1 else ''}")
     for r in report.families:
@@ -930,6 +982,7 @@ def run(
     seed: int = 0,
     class_size: int = DEFAULT_CLASS_SIZE,
     extra_dirs: Sequence[Path] = (),
+    typeset: int = 0,
 ) -> CheckReport:
     """What ``examgen check [FAMILY…] [--spec FILE]`` checks: named families, or a spec's
     questions with their pinned params, or every registered family (``extra_dirs``: course
@@ -943,4 +996,5 @@ def run(
         raise ExamgenError(f"--class-size must be at least 2, got {class_size}")
     spec = load_spec(spec_path) if spec_path is not None else None
     families = [get_family(f, extra_dirs) for f in dict.fromkeys(family_ids)]
-    return check(targets_for(families, spec, extra_dirs), variants, seed, class_size=class_size)
+    targets = targets_for(families, spec, extra_dirs)
+    return check(targets, variants, seed, class_size=class_size, typeset=typeset)

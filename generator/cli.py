@@ -21,6 +21,7 @@ from generator import __version__
 from generator.defaults import (
     ANSWERS,
     CHECK_CLASS_SIZE,
+    CHECK_TYPESET,
     CHECK_VARIANTS,
     DEFAULT_SPEC,
     FORMS,
@@ -347,6 +348,14 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     show_default=True,
     help="Warn when more than 1% of a class this size would share a variant.",
 )
+@click.option(
+    "--typeset",
+    type=click.IntRange(0, None),
+    default=CHECK_TYPESET,
+    show_default=True,
+    help="Variants of each course family whose exam and solutions pdflatex typesets (in the "
+    "background, when TeX Live is installed); 0: none.",
+)
 @FAMILIES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
 @reports_errors
@@ -356,6 +365,7 @@ def check(
     variants: int,
     seed: int,
     class_size: int,
+    typeset: int,
     families_dirs: tuple[Path, ...],
     as_json: bool,
 ) -> None:
@@ -370,7 +380,9 @@ def check(
     """
     from generator import check as checking
 
-    report = checking.run(families, spec_path, variants, seed, class_size, families_dirs)
+    report = checking.run(
+        families, spec_path, variants, seed, class_size, families_dirs, typeset=typeset
+    )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:

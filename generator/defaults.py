@@ -22,6 +22,9 @@ ANSWERS = ("number", "vector", "choice", "bool")
 #: ``examgen check``: variants per family, and the class ``--class-size`` means by default.
 CHECK_VARIANTS = 1000
 CHECK_CLASS_SIZE = 300
+#: Variants of each course family `examgen check` has pdflatex typeset (generator.typeset_sample):
+#: about a second of pdflatex per form, run beside the sampling.
+CHECK_TYPESET = 12
 #: ``examgen site``: pre-built variants per problem.
 SITE_VARIANTS = 50
 

@@ -417,7 +417,7 @@ def log_excerpt(log: str, tex_name: str) -> tuple[int | None, list[str]]:
     return None, [t for t in lines[-8:] if t.strip()]
 
 
-def locate(batch: Batch, line: int | None, students: Sequence[PdfStudent]) -> tuple[int, int]:
+def locate(batch: Batch, line: int | None) -> tuple[int, int]:
     """(student index, question number) whose source holds batch line ``line``; -1 if none."""
     if line is None:
         return -1, -1
@@ -458,7 +458,7 @@ def latex_error(
     line, excerpt = log_excerpt(log, tex.name)
     if not batch.text and tex.exists():
         batch = replace(batch, text=tex.read_text(encoding="utf-8"))
-    k, question = locate(batch, line, students)
+    k, question = locate(batch, line)
     if k < 0 and line is None:
         k = student_typeset_last(log, len(students))
     if k < 0:

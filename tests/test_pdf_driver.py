@@ -195,7 +195,7 @@ def test_an_error_without_a_source_line_leaves_out_tex_memory_statistics() -> No
 
 def test_errors_outside_any_student_blame_the_template() -> None:
     batch = batch_document(sources(["a"]), ["a"])
-    assert locate(batch, 3, []) == (-1, -1)
+    assert locate(batch, 3) == (-1, -1)
     assert log_excerpt("no errors here\n", "x.tex")[0] is None
 
 
