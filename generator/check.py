@@ -851,12 +851,10 @@ def check(
                     )
                     samples.append((report, sample))
             for report, sample in samples:
-                report.failures += [
-                    Failure(f.reason, f.seed, reproduce=report.target.reproduce(f.seed))
-                    if f.seed is not None
-                    else Failure(f.reason)
-                    for f in sample.failures()
-                ]
+                for failed in sample.failures():
+                    seed_of = failed.seed
+                    look = report.target.reproduce(seed_of) if seed_of is not None else None
+                    report.failures.append(Failure(failed.reason, seed_of, reproduce=look))
                 report.typeset = len(sample.seeds)
         finally:
             for _, sample in samples:
