@@ -375,8 +375,10 @@ def check(
     choice), or the questions of --spec with their pinned params. Exits 1, naming the seed, if
     any variant fails to generate, breaks a budget or degenerate rule, fails to render, disagrees
     with its family's independent re-check or shows a distractor without an explanation, or if a
-    template holds the '((((' trap. Warns when too many students of a class would share a
-    variant (--class-size).
+    template holds the '((((' trap, computes, leaves a LaTeX brace open or prints math the
+    practice pages cannot show. With TeX Live, pdflatex typesets the first --typeset variants of
+    each course family. Warns when too many students of a class would share a variant
+    (--class-size).
     """
     from generator import check as checking
 
