@@ -26,9 +26,11 @@ from hypothesis import strategies as st
 
 from generator.check import shared_variant_share, template_failures
 from generator.cli import main
+from generator.defaults import CHECK_TYPESET
 from generator.errors import ExamgenError
 from generator.families import BUILTIN_DIR, registry
 from generator.families.params import Choice, Integer, Rational, Vector
+from generator.pdf import tex_available
 from generator.render import environment
 from generator.scaffold import ANSWERS
 from generator.template_arithmetic import template_arithmetic
@@ -38,6 +40,10 @@ from tests.course import GUIDE, course_families_dir, write_guide_course
 
 
 def run(*args: str, env: dict[str, str] | None = None):
+    """The command line; ``check`` without typesetting (a second of pdflatex per form, half a
+    minute over this file; tests/test_typeset_sample.py tests it) unless a test asks for it."""
+    if args[:1] == ("check",) and "--typeset" not in args:
+        args = (*args, "--typeset", "0")
     return CliRunner().invoke(main, list(args), env=env)
 
 
@@ -62,14 +68,17 @@ def scaffold(tmp_path: Path, family_id: str, answer: str = "number") -> Path:
 @pytest.mark.parametrize("answer", ANSWERS)
 def test_a_new_family_passes_check_untouched(tmp_path, answer):
     """The DESIGN.md promise: `examgen new ID --dir DIR` writes a family that passes check, in
-    every form it offers, with a re-check."""
+    every form it offers, with a re-check, and (with TeX) typesets as check's default asks."""
     folder = scaffold(tmp_path, f"my-{answer}", answer)
     expected = {"family.py", "template.j2"} | ({"bank.toml"} if answer in ("bool", "choice") else set())
     assert {p.name for p in folder.iterdir()} == expected
-    result = run("check", f"my-{answer}", "--families", str(tmp_path), "--variants", "60", "--json")
+    typeset = ("--typeset", str(CHECK_TYPESET))
+    result = run("check", f"my-{answer}", "--families", str(tmp_path), "--variants", "60", "--json", *typeset)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] and all(f["rechecked"] for f in report["families"])
+    if tex_available():
+        assert all(f["typeset"] == CHECK_TYPESET for f in report["families"])
     forms = {"number": ["free", "choice"], "vector": ["free", "choice"], "choice": ["choice"]}
     assert [f["form"] for f in report["families"]] == forms.get(answer, ["true-false"])
 
