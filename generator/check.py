@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -650,10 +651,20 @@ def explanation_math_problem(variant: Variant, wrong: Mapping[str, Any]) -> str 
         statement = steps.get("statement")
         told.append(("the statement's explanation", getattr(statement, "explanation", "") or ""))
     for where, text in told:
-        try:
-            prove_mathml(text_to_html(text))
-        except Exception as err:
-            return f"{where}: {_one_line(err)}"
+        problem = _told_math_problem(text)
+        if problem is not None:
+            return f"{where}: {problem}"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _told_math_problem(text: str) -> str | None:
+    """Why ``text``'s math cannot become MathML, or ``None``: remembered, as the texts are a
+    family's declared explanations and notes, the same in every variant."""
+    try:
+        prove_mathml(text_to_html(text))
+    except Exception as err:
+        return _one_line(err)
     return None
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.scaffold import new_family
-from generator.tex_balance import template_line, unbalanced
+from generator.tex_balance import _balanced, scan, template_line, unbalanced
 
 WORDS = st.sampled_from(["x", "w_0", r"\cdot", r"\{", r"\}", r"\$", r"\%", "7", " ", r"\\"])
 
@@ -54,6 +54,14 @@ def test_balanced_text_passes_and_a_stray_brace_or_dollar_is_named_on_its_line(t
         assert found.what == "a } that closes no {" and found.line >= line
     else:
         assert found.what == "an odd number of $ (math never closed)"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(["{", "}", "$", "\\", "%", "a", "\n", " ", "é"]), max_size=30))
+def test_the_fast_test_agrees_with_the_token_by_token_scan(text):
+    """Every variant's LaTeX is first judged in C (``_balanced``); only a text it finds
+    unbalanced is scanned token by token for the line."""
+    assert _balanced(text) == (scan(text) is None)
 
 
 def test_the_template_line_is_found_around_the_values_it_printed():
