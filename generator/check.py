@@ -65,7 +65,7 @@ from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec, band_text
 from generator.template_arithmetic import template_arithmetic
 from generator.testwise import ValidityTally
-from generator.tex_balance import template_line, unbalanced
+from generator.tex_balance import printed_at, unbalanced
 from generator.typeset_sample import TypesetSample
 
 DEFAULT_VARIANTS = CHECK_VARIANTS
@@ -629,10 +629,7 @@ def unbalanced_latex(family: Family, text: str) -> str | None:
     found = unbalanced(text)
     if found is None:
         return None
-    path = family_template(family)
-    line = text.splitlines()[found.line - 1]
-    number = template_line(path.read_text(encoding="utf-8"), line) if path else None
-    where = f"{path}:{number}: " if number is not None else ""
+    where = printed_at(family_template(family), text.splitlines()[found.line - 1])
     return f"{where}{found.what} in the LaTeX (pdflatex would stop on it)"
 
 

@@ -98,15 +98,15 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     return mathml
 
 
+def _formula(match: re.Match[str]) -> tuple[str, bool]:
+    """A formula of the ``html`` layer read back to LaTeX, and whether it is displayed."""
+    block = match.group("block")
+    return html.unescape(block if block is not None else match.group("inline")), block is not None
+
+
 def html_with_mathml(fragment: str) -> str:
     """An HTML fragment from the ``html`` format layer with every formula as MathML."""
-
-    def replace(match: re.Match[str]) -> str:
-        block = match.group("block")
-        tex = html.unescape(block if block is not None else match.group("inline"))
-        return tex_to_mathml(tex, display=block is not None)
-
-    return _MATH.sub(replace, fragment)
+    return _MATH.sub(lambda match: tex_to_mathml(*_formula(match)), fragment)
 
 
 #: A digit, each on its own: the formulas of one template differ from variant to variant only in
@@ -123,11 +123,10 @@ def prove_mathml(fragment: str) -> None:
     with every digit 0) has been yet. A digit stays one token whatever its value, so a formula
     reads like the others of its shape; that one of them converted is what the site relies on."""
     for match in _MATH.finditer(fragment):
-        block = match.group("block")
-        tex = html.unescape(block if block is not None else match.group("inline"))
-        shape = (_DIGIT.sub("0", tex), block is not None)
+        tex, display = _formula(match)
+        shape = (_DIGIT.sub("0", tex), display)
         if shape not in _PROVEN:
-            tex_to_mathml(tex, display=block is not None)
+            tex_to_mathml(tex, display)
             if len(_PROVEN) >= PROVEN_SHAPES:
                 _PROVEN.clear()
             _PROVEN.add(shape)

@@ -445,22 +445,52 @@ def student_typeset_last(log: str, count: int) -> int:
     return k if 0 <= k < count else -1
 
 
-def latex_error(
-    name: str, folder: str, tex: Path, batch: Batch, students: Sequence[PdfStudent]
-) -> ExamgenError:
+@dataclass(frozen=True)
+class FailedRun:
+    """What a failed pdflatex run's log says: its first error's batch line (None: TeX named
+    none) and the log lines that explain it, and the part's student and question it is in
+    (-1: none)."""
+
+    log: str
+    line: int | None
+    excerpt: list[str]
+    student: int
+    question: int
+
+    @property
+    def message(self) -> str:
+        """TeX's message for the error, without the file and line it prefixes."""
+        for text in self.excerpt:
+            m = _FILE_LINE_RE.match(text)
+            message = (m["message"] if m else text).removeprefix("! ").strip()
+            if message:
+                return message
+        return "pdflatex stopped without an error message"
+
+
+def failed_run(tex: Path, batch: Batch, count: int) -> FailedRun:
+    """Read the log of ``tex``'s failed run, a batch of ``count`` students' parts."""
     log_path = tex.with_suffix(".log")
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-    if "I can't write on file" in log or "No space left on device" in log:
-        return ExamgenError(
-            f"{tex.parent.parent.parent}: pdflatex cannot write {name}.pdf; is the disk full? "
-            "Nothing was written; free some space and build again"
-        )
     line, excerpt = log_excerpt(log, tex.name)
     if not batch.text and tex.exists():
         batch = replace(batch, text=tex.read_text(encoding="utf-8"))
     k, question = locate(batch, line)
     if k < 0 and line is None:
-        k = student_typeset_last(log, len(students))
+        k = student_typeset_last(log, count)
+    return FailedRun(log, line, excerpt, k, question)
+
+
+def latex_error(
+    name: str, folder: str, tex: Path, batch: Batch, students: Sequence[PdfStudent]
+) -> ExamgenError:
+    failed = failed_run(tex, batch, len(students))
+    if "I can't write on file" in failed.log or "No space left on device" in failed.log:
+        return ExamgenError(
+            f"{tex.parent.parent.parent}: pdflatex cannot write {name}.pdf; is the disk full? "
+            "Nothing was written; free some space and build again"
+        )
+    line, excerpt, k, question = failed.line, failed.excerpt, failed.student, failed.question
     if k < 0:
         where = f"in the preamble of {name}.tex (the exam template)"
     elif line is None:

@@ -19,7 +19,7 @@ import jinja2
 LISTED_NAMES = 12
 
 #: What a template calls the objects a render hands it (``render.Problem.render``), by class.
-_TEMPLATE_NAMES = {"Params": "params", "Answer": "answer", "Solution": "solution"}
+_TEMPLATE_NAMES = {"Params": "params", "Answer": "answer"}
 
 
 def _names(obj: Any) -> tuple[str, list[str]] | None:

@@ -10,11 +10,14 @@ of ``$`` is an error there already, and ``check`` names it with the line it is o
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import NamedTuple
 
-#: What counts: a ``\\`` (a line break, not an escape), an escaped brace, dollar or percent
-#: sign, a comment to the end of its line, a brace, a dollar sign, a line end.
-_TOKENS = re.compile(r"\\\\|\\[{}$%]|%[^\n]*|[{}$\n]")
+#: What never counts: a ``\\`` (a line break, not an escape), an escaped brace, dollar or
+#: percent sign, a comment to the end of its line.
+_NEVER_COUNTED = re.compile(r"\\\\|\\[{}$%]|%[^\n]*")
+#: The tokens ``scan`` reads: those, then a brace, a dollar sign, a line end.
+_TOKENS = re.compile(_NEVER_COUNTED.pattern + r"|[{}$\n]")
 #: A template's expressions and statements, which print values and choose text, not braces.
 _TEMPLATE_CODE = re.compile(r"\(\(\(.*?\)\)\)|\(\(\*.*?\*\)\)")
 #: The least literal text a template line must share with a rendered one to be named as its
@@ -27,8 +30,6 @@ class Unbalanced(NamedTuple):
     line: int  # the line of the rendered text it is on
 
 
-#: What never counts: a line break, an escaped brace, dollar or percent sign, a comment.
-_NEVER_COUNTED = re.compile(r"\\\\|\\[{}$%]|%[^\n]*")
 #: Every byte but the braces (UTF-8 encodes no other character with their bytes).
 _NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")
 
@@ -73,6 +74,15 @@ def scan(text: str) -> Unbalanced | None:
     if len(dollars) % 2:
         return Unbalanced("an odd number of $ (math never closed)", dollars[-1])
     return None
+
+
+def printed_at(template: Path | None, rendered: str) -> str:
+    """``"<template>:<line>: "`` for the template line that printed ``rendered`` (a line of a
+    rendered question), or ``""`` when it cannot be told."""
+    if template is None:
+        return ""
+    number = template_line(template.read_text(encoding="utf-8"), rendered)
+    return f"{template}:{number}: " if number is not None else ""
 
 
 def template_line(template: str, rendered: str) -> int | None:

@@ -17,19 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.build import Question, StudentExam, render_exam_document
-from generator.pdf import (
-    Batch,
-    batch_document,
-    latex_command,
-    latex_environment,
-    locate,
-    log_excerpt,
-    student_typeset_last,
-)
+from generator.pdf import Batch, batch_document, failed_run, latex_command, latex_environment
 from generator.preview import preview_stream
 from generator.roster import Student
 from generator.spec import Slot, Spec
-from generator.tex_balance import template_line
+from generator.tex_balance import printed_at
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,7 +41,6 @@ class TypesetFailure:
 class _Run:
     version: str
     tex: Path
-    seeds: list[int]
     batch: Batch  # where each variant's part starts
     process: subprocess.Popen[bytes]
 
@@ -84,12 +75,12 @@ class TypesetSample:
             StudentExam(Student(f"seed-{s}", ""), (Question(slot, v),), s, spec.id)
             for s, v in sampled
         ]
-        seeds = self.seeds = [s for s, _ in sampled]
+        self.seeds = [s for s, _ in sampled]
         folder.mkdir(parents=True, exist_ok=True)
         for version, show_solutions in VERSIONS:
             try:
                 sources = [render_exam_document("latex", spec, [e], show_solutions) for e in exams]
-                batch = batch_document(sources, [f"seed {s}" for s in seeds])
+                batch = batch_document(sources, [f"seed {s}" for s in self.seeds])
             except Exception:  # a variant that does not render: check names it
                 continue
             tex = folder / f"{version}.tex"
@@ -102,7 +93,7 @@ class TypesetSample:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            self.runs.append(_Run(version, tex, seeds, batch, process))
+            self.runs.append(_Run(version, tex, batch, process))
 
     def failures(self) -> list[TypesetFailure]:
         """Waits for both runs; the first error of each that failed, with its variant's seed."""
@@ -110,43 +101,20 @@ class TypesetSample:
         for run in self.runs:
             if run.process.wait() == 0:
                 continue
-            log_path = run.tex.with_suffix(".log")
-            exists = log_path.exists()
-            log = log_path.read_text(encoding="utf-8", errors="replace") if exists else ""
-            line, excerpt = log_excerpt(log, run.tex.name)
-            k, _ = locate(run.batch, line)
-            if k < 0 and line is None:
-                k = student_typeset_last(log, len(run.seeds))
+            failed = failed_run(run.tex, run.batch, len(self.seeds))
+            source = run.batch.text.splitlines()
+            printed = source[failed.line - 1] if failed.line and failed.line <= len(source) else ""
+            where = printed_at(self.template, printed)
             out.append(
                 TypesetFailure(
-                    f"typeset latex {run.version}: {self._where(run, line)}pdflatex: "
-                    + _error_text(excerpt),
-                    run.seeds[k] if 0 <= k < len(run.seeds) else None,
+                    f"typeset latex {run.version}: {where}pdflatex: {failed.message}",
+                    self.seeds[failed.student] if failed.student >= 0 else None,
                 )
             )
         return out
-
-    def _where(self, run: _Run, line: int | None) -> str:
-        """The template line that printed the failing source line, when it can be told."""
-        if line is None or self.template is None:
-            return ""
-        source = run.tex.read_text(encoding="utf-8").splitlines()
-        printed = source[line - 1] if 0 < line <= len(source) else ""
-        number = template_line(self.template.read_text(encoding="utf-8"), printed)
-        return f"{self.template}:{number}: " if number is not None else ""
 
     def stop(self) -> None:
         for run in self.runs:
             if run.process.poll() is None:
                 run.process.kill()
             run.process.wait()
-
-
-def _error_text(excerpt: list[str]) -> str:
-    """TeX's error message without the file and line it prefixes (the same for every seed)."""
-    for text in excerpt:
-        message = text.split(": ", 1)[1] if ".tex:" in text.split(": ", 1)[0] else text
-        message = message.removeprefix("! ").strip()
-        if message:
-            return message
-    return "pdflatex stopped without an error message (see a build with --pdf)"
