@@ -181,6 +181,33 @@ def oracle_most_commas(options):
     return _oracle_extremes([t.count(",") for t in options.texts], max)
 
 
+def _oracle_prose_words(options, measure, best):
+    """A rule over each prose option's words (options that are values print alike)."""
+    if options.points is not None:
+        return _oracle_everything(options)
+    return _oracle_extremes([measure(t.split()) for t in options.texts], best)
+
+
+def oracle_fewest_words(options):
+    return _oracle_prose_words(options, len, min)
+
+
+def oracle_most_words(options):
+    return _oracle_prose_words(options, len, max)
+
+
+def _mean_word_length(words):
+    return F(sum(len(w) for w in words), max(len(words), 1))
+
+
+def oracle_shortest_words(options):
+    return _oracle_prose_words(options, _mean_word_length, min)
+
+
+def oracle_longest_words(options):
+    return _oracle_prose_words(options, _mean_word_length, max)
+
+
 def oracle_odd_sign(options):
     points = options.points
     if points is None:
@@ -342,6 +369,10 @@ ORACLE_CUES = {
     "shortest option": oracle_shortest,
     "fewest commas": oracle_fewest_commas,
     "most commas": oracle_most_commas,
+    "fewest words": oracle_fewest_words,
+    "most words": oracle_most_words,
+    "shortest words": oracle_shortest_words,
+    "longest words": oracle_longest_words,
     "odd one out by sign": oracle_odd_sign,
     "shares the most coordinates": oracle_most_shared,
     "smallest step on the fullest line": oracle_smallest_step,
@@ -416,7 +447,7 @@ def drawn_options(draw, min_size=1, max_size=7):
     coordinates and short texts give ties and equal lengths, and some points are replaced by
     another's mirror image about the centre, so mirror pairs are common."""
     size = draw(st.integers(min_size, max_size))
-    texts = tuple(draw(st.lists(st.text("ab,", max_size=3), min_size=size, max_size=size)))
+    texts = tuple(draw(st.lists(st.text("ab, ", max_size=4), min_size=size, max_size=size)))
     if draw(st.integers(0, 4)) == 0:
         return Options(texts)
     dims = draw(st.integers(1, 3))
