@@ -206,6 +206,43 @@ def test_diff_lists_students_whose_printed_exam_changed_with_the_same_answers(tm
     )["reworded"] == []
 
 
+@pytest.mark.parametrize("points", ["3", "0.5", "1.25"])
+def test_diff_lists_a_question_whose_points_changed(tmp_path, points):
+    """The same variants and answers worth other points score differently: every student's
+    question is listed for regrading with its points, old and new; on main diff said "No
+    student's variants or answers differ" and then "a new sheet, the same key"."""
+    old = build_quiz(tmp_path, "old")
+    new = build_quiz(tmp_path, "new", pin=f"points = {points}")
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert report["unchanged"] == 0 and len(report["changed"]) == 12
+    for student in report["changed"]:
+        assert student["questions"] == [
+            {"number": 2, "change": "points", "detail": f"1 → {points.rstrip('0')}"}
+        ]
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
+    assert f"  s012 (Student 12)  q2 points: 1 → {points.rstrip('0')}" in text
+    assert "the same key" not in text
+
+
+def test_diff_names_other_grading_rules(tmp_path):
+    """Another decimal rule or partial credit changes the scores of the same answers: diff
+    says so among the inputs and does not call the key the same."""
+    old = build_quiz(tmp_path, "old")
+    new = build_quiz(
+        tmp_path, "new", pin='space = "2in"\n[grading]\ndecimals = 4\n[grading.partial]\nsign-flipped = 0.5'
+    )
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert report["changed"] == [] and report["unchanged"] == 12
+    (line,) = [i for i in report["inputs"] if i.startswith("grading:")]
+    assert '"decimals": 4' in line and "sign-flipped" in line and "regrade every student" in line
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
+    assert "the same key" not in text and "a new sheet, the same answers" in text
+    same = json.loads(
+        CliRunner().invoke(main, ["diff", str(old), str(build_quiz(tmp_path, "same")), "--json"]).output
+    )
+    assert not [i for i in same["inputs"] if i.startswith("grading:")]
+
+
 def test_diff_names_another_seed_as_the_cause(tmp_path):
     old = build_quiz(tmp_path, "a", seed=1)
     new = build_quiz(tmp_path, "b", seed=2)

@@ -23,6 +23,7 @@ from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
 from generator.grading.keyfile import load_key
 from generator.manifest import MANIFEST_NAME
+from generator.partial_credit import grading_json
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class QuestionRecord:
     family: str
     fingerprint: str
     answer: dict[str, Any]
+    points: int | float  # as key.json writes it: as the spec did
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class ExamFolder:
     manifest: dict[str, Any] | None
     #: Each student's file stem in exams/ and solutions/, as the build named them.
     stems: dict[str, str] = field(default_factory=dict)
+    #: key.json's ``grading``: when a decimal counts and the credit per named mistake.
+    grading: dict[str, Any] = field(default_factory=dict)
 
     def exam_text(self, student_id: str) -> bytes | None:
         """The student's exam as printed and as put online (exams/<stem>.tex and .md), or
@@ -95,7 +99,11 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
             {
                 # Recomputed from the params with today's code, so old folders compare too.
                 q.number: QuestionRecord(
-                    q.number, q.family, fingerprint_of(q.family, q.params), dict(q.raw["answer"])
+                    q.number,
+                    q.family,
+                    fingerprint_of(q.family, q.params),
+                    dict(q.raw["answer"]),
+                    q.raw["points"],
                 )
                 for q in s.questions
             },
@@ -119,7 +127,8 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
                 raise _not_exam(path, f"{MANIFEST_NAME}: {field} must be an object")
     ids = [s.id for s in key.students]
     stems = dict(zip(ids, file_stems(ids), strict=True))
-    return ExamFolder(path, key.exam, key.seed, students, manifest, stems)
+    grading = grading_json(key.rule, key.partial)
+    return ExamFolder(path, key.exam, key.seed, students, manifest, stems, grading)
 
 
 def answer_text(answer: dict[str, Any]) -> str:
@@ -135,7 +144,7 @@ def answer_text(answer: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class QuestionChange:
     number: int
-    what: str  # "variant", "answer", "added", "removed"
+    what: str  # "variant", "answer", "points", "added", "removed"
     detail: str
 
     def to_json(self) -> dict[str, Any]:
@@ -185,10 +194,12 @@ class FolderDiff:
             f"new: {self.new.path} ({self.new.exam} seed {self.new.seed})",
         ]
         lines += [f"  {line}" for line in self.inputs]
+        # Other grading rules change the scores of the same answers: not "the same key".
+        key = "the same key" if self.old.grading == self.new.grading else "the same answers"
         reworded = (
             f"{len(self.reworded)} student(s) whose printed exam differs, with the same variants "
-            "and answers (a template, the wording or the title changed: a new sheet, the same "
-            "key): " + _ids(self.reworded)
+            f"and answers (a template, the wording or the title changed: a new sheet, {key}): "
+            + _ids(self.reworded)
         )
         if not (self.changed or self.added or self.removed):
             lines.append(f"No student's variants or answers differ ({self.unchanged} compared).")
@@ -196,7 +207,9 @@ class FolderDiff:
                 lines.append(reworded)
             return "\n".join(lines) + "\n"
         if self.changed:
-            lines.append(f"{len(self.changed)} student(s) with different variants or answers:")
+            lines.append(
+                f"{len(self.changed)} student(s) with different variants, answers or points:"
+            )
             width = max(len(_who(s)) for s in self.changed)
             lines += [f"  {_who(s).ljust(width)}  {s.summary()}" for s in self.changed]
         if self.added:
@@ -234,11 +247,20 @@ def _question_changes(old: StudentRecord, new: StudentRecord) -> tuple[QuestionC
             detail = f"#{old_digest} → #{fingerprint_digest(after.fingerprint)}"
             if before.answer != after.answer:
                 detail += f", answer {answer_text(before.answer)} → {answer_text(after.answer)}"
+            detail += _points_change(before, after)
             changes.append(QuestionChange(number, "variant", detail))
         elif before.answer != after.answer:
             detail = f"{answer_text(before.answer)} → {answer_text(after.answer)}"
+            detail += _points_change(before, after)
             changes.append(QuestionChange(number, "answer", detail))
+        elif before.points != after.points:
+            # Same question, same answer, another weight: the score changes, so it is regraded.
+            changes.append(QuestionChange(number, "points", f"{before.points} → {after.points}"))
     return tuple(changes)
+
+
+def _points_change(before: QuestionRecord, after: QuestionRecord) -> str:
+    return "" if before.points == after.points else f", points {before.points} → {after.points}"
 
 
 def _input_changes(old: ExamFolder, new: ExamFolder) -> list[str]:
@@ -248,6 +270,11 @@ def _input_changes(old: ExamFolder, new: ExamFolder) -> list[str]:
         lines.append(f"exam id: {old.exam} → {new.exam}")
     if old.seed != new.seed:
         lines.append(f"seed: {old.seed} → {new.seed}")
+    if old.grading != new.grading:
+        lines.append(
+            f"grading: {_compact(old.grading)} → {_compact(new.grading)} "
+            "(when a decimal counts or the credit per named mistake: regrade every student)"
+        )
     if old.manifest is None or new.manifest is None:
         missing = "old" if old.manifest is None else "new"
         lines.append(f"no {MANIFEST_NAME} in {missing}: inputs not compared")
@@ -263,6 +290,10 @@ def _input_changes(old: ExamFolder, new: ExamFolder) -> list[str]:
             before, after = (v.get(name) or "not used" for v in (old_versions, new_versions))
             lines.append(f"{name}: {before} → {after}")
     return lines
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
 def diff_folders(old_path: Path | str, new_path: Path | str) -> FolderDiff:
