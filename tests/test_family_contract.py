@@ -1,7 +1,8 @@
 """Every registered family keeps the family contract (PrairieLearn's "test them all").
 
 Discovered from the registry, so a new family is covered the moment its module exists: it samples,
-solves, serialises to the key, and renders in both formats with and without solutions. The
+solves, serialises to the key, is rebuilt from the key in every form it is asked in, and renders
+in both formats with and without solutions. The
 registry includes a course folder (the guide's example family and every `examgen new` scaffold),
 so course families are held to the same contract.
 """
@@ -9,7 +10,8 @@ so course families are held to the same contract.
 from __future__ import annotations
 
 import json
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,8 +20,11 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.choices import has_choice_form, with_form
 from generator.families import registry
 from generator.families.base import Family, first_inexact
+from generator.grading.grade import misconception_values, rebuilt_variant
+from generator.grading.keyfile import parse_key, rebuild
 from generator.render import FORMATS, render_problem
 from generator.seeding import stream
 from tests.course import course_families_dir
@@ -82,6 +87,78 @@ def test_sample_solve_render(family_id, seed):
         )
         assert student.strip() and len(solved) > len(student)
         assert "(((" not in solved and "((*" not in solved
+
+
+# --- key.json's params rebuild the variant -------------------------------------------------------
+#: Kinds of variant a family draws that a few seeds might miss, pinned so every run rebuilds each:
+#: the chain's sigmoid variants have no target, so their key params leave ``y`` out.
+KINDS: dict[str, tuple[dict[str, Any], ...]] = {
+    "vanishing-gradient-chain": ({"activation": "relu"}, {"activation": "sigmoid"}),
+}
+
+
+def asked_forms() -> list[Any]:
+    """Every family in every form it can be asked in (its own, and multiple choice where it takes
+    it), once per kind of ``KINDS``."""
+    cases = []
+    for family_id in FAMILIES:
+        family = registry(COURSE)[family_id]
+        forms = [family, *([with_form(family, "choice")] if has_choice_form(family) else [])]
+        for form in forms:
+            for pins in KINDS.get(family_id, ({},)):
+                label = "-".join([family_id, form.FORM, *map(str, pins.values())])
+                cases.append(pytest.param(form, pins, id=label))
+    return cases
+
+
+def key_question(variant: Any, seed: int) -> Any:
+    """The variant's entry as key.json holds it (what ``build`` writes), read back by grade."""
+    entry = {
+        "number": 1,
+        "family": variant.family.ID,
+        "points": 2,
+        "params": variant.key_params(),
+        "answer": variant.solution.answer.to_json(),
+    }
+    data = {"exam": "x", "seed": seed, "students": [{"id": "s001", "questions": [entry]}]}
+    key = parse_key(json.loads(json.dumps(data)), Path("key.json"))
+    return replace(key.students[0].questions[0], families_dirs=COURSE)
+
+
+@pytest.mark.parametrize(("family", "pins"), asked_forms())
+@settings(max_examples=10)
+@given(seed=seeds)
+def test_key_params_rebuild_the_variant(family: Family, pins: dict[str, Any], seed: int) -> None:
+    """Grade's partial credit and the packets' work and mistakes come from the variant rebuilt
+    from the key's params: it must be the variant the student saw, with the same answer and the
+    same named mistakes. The sigmoid chain's key has no target (its variant has none), and
+    rebuild refused such a key as not pinning every field: its wrong answers earned no credit,
+    with a warning that examgen had changed since the build. A choice form's key was refused too
+    (its params name each option's source)."""
+    variant = family.generate(stream(seed, "rebuild", family.ID), family.parse_params(pins))
+    question = key_question(variant, seed)
+    rebuilt = rebuild(question)
+    assert rebuilt is not None, question.params
+    assert rebuilt.params == variant.params
+    assert rebuilt.solution.answer == variant.solution.answer
+    assert rebuilt_variant(question) is not None  # what grade checks before naming mistakes
+    wrong = family.misconceptions(variant.params, variant.solution)
+    assert rebuilt.family.misconceptions(rebuilt.params, rebuilt.solution) == wrong
+    if question.answer.kind == "choice":  # grade names a wrong letter by its option's source
+        shown = variant.solution.steps["choices"]
+        wrong = {c.source: c.letter for c in shown if not c.correct}
+    assert misconception_values(question) == wrong
+
+
+def test_a_key_that_leaves_out_a_param_the_variant_uses_rebuilds_nothing() -> None:
+    """Rebuild accepts a key that leaves out a param only when the variant does not use it: a
+    ReLU chain's key without its target does not say which variant the student saw."""
+    family = registry()["vanishing-gradient-chain"]
+    variant = family.generate(stream(11, "rebuild"), family.parse_params({"activation": "relu"}))
+    question = key_question(variant, 11)
+    assert rebuild(question) is not None
+    params = {k: v for k, v in question.params.items() if k != "y"}
+    assert rebuild(replace(question, params=params)) is None
 
 
 # --- a course family's values are exact -------------------------------------------------------------

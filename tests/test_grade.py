@@ -27,6 +27,7 @@ from generator.families.base import Answer
 from generator.grading.grade import grade, scores_csv
 from generator.grading.keyfile import load_key, parse_key
 from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
+from generator.paper.packets import key_lines
 from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import DecimalRule
 from generator.roster import numbered_students
@@ -876,6 +877,53 @@ def test_partial_credit_for_a_named_mistake(seed: int, data: st.DataObject) -> N
         if mark.credited:
             assert CREDITS[mark.credited] == credit and mark.credited in mark.misconceptions
             assert mark.status == "partial"
+
+
+CHAIN_SPEC = """id = "q3"
+title = "Chain"
+
+[[questions]]
+family = "vanishing-gradient-chain"
+points = 2
+
+[grading.partial]
+sigmoid-slope-one = 0.5
+sigmoid-input-dropped = 0.5
+input-dropped = 0.5
+"""
+
+
+def test_a_sigmoid_chain_earns_partial_credit_without_a_warning(tmp_path: Path) -> None:
+    """The reviewer's repro: seed 11's s005 has a sigmoid chain (x = 1, weights -3, -1, 1, key
+    1/64), whose key has no target ``y``. Its slope-one mistake (1) earns half the points, as
+    s001's dropped input (21/2) does for a ReLU chain; before, rebuild refused the key for the
+    missing target, so s005 scored 0 with a warning that examgen had changed since the build,
+    and packets showed neither the work nor the named mistakes."""
+    spec = write(tmp_path / "q3.toml", CHAIN_SPEC)
+    out = tmp_path / "out"
+    built = run(
+        "build", "--seed", "11", "--count", "5", "--no-pdf", "--spec", str(spec), "--out", str(out)
+    )
+    assert built.exit_code == 0, built.output
+    folder = out / "q3-seed11"
+    entry = json.loads((folder / "key.json").read_text(encoding="utf-8"))["students"][4]
+    q1 = entry["questions"][0]
+    assert entry["id"] == "s005" and "y" not in q1["params"], q1
+    assert q1["params"]["activation"] == "sigmoid" and q1["answer"]["value"] == "1/64"
+    rows = key_rows(folder)
+    rows[1][2], rows[5][2] = "21/2", "1"  # s001 input-dropped, s005 sigmoid-slope-one
+    responses = write(tmp_path / "r.csv", as_csv(rows))
+    result = run("grade", str(folder), str(responses))
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output and "no longer gives" not in result.output
+    assert "sigmoid-slope-one" in result.output
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert [r[2] for r in scores[1:]] == ["1", "2", "2", "2", "1"], scores
+    sigmoid = load_key(folder).students[4].questions[0]
+    lines = key_lines(sigmoid, DecimalRule())
+    assert any(line.startswith("Work: ") for line in lines), lines
+    named = [line for line in lines if line.startswith("Named mistakes: ")]
+    assert named and "sigmoid-slope-one 1," in named[0], lines
 
 
 def test_partial_credit_takes_the_best_of_coinciding_mistakes() -> None:

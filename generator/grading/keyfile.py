@@ -2,8 +2,10 @@
 
 Grading and the export tests start from a key a build wrote, possibly long ago or edited by hand,
 so every field is checked and a bad one is named (``key.json: students[3].questions[2].answer``).
-A key entry's params pin every field of its family's Params, so ``rebuild`` regenerates exactly
-the variant the student saw: its solution and its misconceptions.
+A key entry's params pin every field of its family's Params that the variant uses (a field it
+leaves ``None``, such as the sigmoid chain's target, is left out of the key: ``examgen check``
+proves that pinning the key's params gives the variant back), so ``rebuild`` regenerates exactly
+the variant the student saw, in the form it was asked: its solution and its misconceptions.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import sympy
 
 from generator.characters import json_lone_surrogate
+from generator.choices import with_form
 from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
@@ -225,21 +228,30 @@ def answer_from_json(raw: Mapping[str, Any], where: str) -> Answer:
 # --- rebuilding variants --------------------------------------------------------------------------
 def rebuild(question: KeyQuestion) -> Variant | None:
     """The variant behind a key entry, regenerated from its params; ``None`` if this examgen cannot
-    (a family it does not have, or params it no longer accepts)."""
+    (a family it does not have, or params it no longer accepts or that do not determine the
+    variant). A multiple-choice answer is rebuilt in the choice form, whose params name the
+    source of each option."""
     params_json = json.dumps(question.params, sort_keys=True)
-    return _rebuild(question.family, params_json, question.families_dirs)
+    choice = question.answer.kind == "choice"
+    return _rebuild(question.family, choice, params_json, question.families_dirs)
 
 
 @lru_cache(maxsize=4096)
-def _rebuild(family_id: str, params_json: str, families_dirs: tuple[Path, ...]) -> Variant | None:
+def _rebuild(
+    family_id: str, choice: bool, params_json: str, families_dirs: tuple[Path, ...]
+) -> Variant | None:
     family = registry(families_dirs).get(family_id)
     if family is None:
         return None
     try:
+        if choice:  # a family asked as multiple choice although it is not one of its own
+            family = with_form(family, "choice")
         pinned = family.parse_params(json.loads(params_json))
-        if set(pinned) != set(family.param_names()):
-            return None  # not every field pinned: the key does not determine the variant
-        # Everything pinned: one try, and the stream is never drawn from.
-        return family.generate(stream(0, "rebuild", family_id), pinned)
+        # Fields the key leaves out are drawn, so the key determines the variant only when the
+        # variant writes back exactly the key's params: a field a variant uses would show up
+        # (a ReLU chain's target), one it leaves unused would not (a sigmoid chain's).
+        variant = family.generate(stream(0, "rebuild", family_id), pinned)
+        written = family.parse_params(json.loads(json.dumps(variant.key_params())))
+        return variant if written == pinned else None
     except ExamgenError:
         return None
