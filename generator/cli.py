@@ -490,11 +490,11 @@ def new(family_id: str, directory: Path, answer: str) -> None:
 @click.argument("responses", type=click.Path(path_type=Path))
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),  # as typed: Path("") is "." and Path("new/") drops the "/"
     default=None,
     help="Scores CSV (default: <RESPONSES name>.scores.csv beside RESPONSES); statistics, item "
     "analysis and a chart go to <out>.stats.json, <out>.report.md and <out>.mistakes.png. Never "
-    "the responses, the key or another file of a build folder.",
+    "the responses, the key, a build folder's files or any file grade did not write.",
 )
 @click.option(
     "--decimals",
@@ -510,7 +510,7 @@ def new(family_id: str, directory: Path, answer: str) -> None:
 )
 @click.option(
     "--marks",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     default=None,
     help="Hand marks (marks.csv from examgen packets: id,name,q3,…, points per cell) merged in: "
     "a mark scores its question instead of the response cell.",
@@ -526,10 +526,10 @@ def new(family_id: str, directory: Path, answer: str) -> None:
 def grade(
     key_dir: Path,
     responses: Path,
-    out: Path | None,
+    out: str | None,
     decimals: int | None,
     significant: int | None,
-    marks: Path | None,
+    marks: str | None,
     id_column: str | None,
     families_dirs: tuple[Path, ...],
 ) -> None:
@@ -537,11 +537,14 @@ def grade(
 
     Writes id,name,q1,…,total and per-question statistics; prints a summary and any warnings.
     """
+    from generator.files import file_option
     from generator.grading.analysis import CHART, REPORT, companion_path
     from generator.grading.grade import grade_files, stats_path, summary_text
 
+    out_path = None if out is None else file_option(out, "--out")
+    marks_path = None if marks is None else file_option(marks, "--marks")
     report, path = grade_files(
-        key_dir, responses, out, decimals, significant, families_dirs, marks, id_column
+        key_dir, responses, out_path, decimals, significant, families_dirs, marks_path, id_column
     )
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -570,7 +573,7 @@ def grade(
 @click.option(
     "--packets",
     "packets_dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     default=None,
     help="Also write review packets of the free answers and marks.csv into this folder "
     "(see examgen packets).",
@@ -583,7 +586,7 @@ def scan(
     out: Path,
     review: Path | None,
     jobs: int | None,
-    packets_dir: Path | None,
+    packets_dir: str | None,
     quiet: bool,
 ) -> None:
     """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF images, or folders of them) of the
@@ -593,11 +596,13 @@ def scan(
     for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
     and double or unclear marks go to a review report; they never stop the batch.
     """
+    from generator.files import folder_option
     from generator.paper.scan import scan as scan_pages
     from generator.paper.scan import summary as scan_summary
 
+    packets = None if packets_dir is None else folder_option(packets_dir, "--packets")
     result = scan_pages(
-        build_dir, list(scans), out, review, jobs, progress_bar(quiet), packets=packets_dir
+        build_dir, list(scans), out, review, jobs, progress_bar(quiet), packets=packets
     )
     click.echo(scan_summary(result))
     if packets_dir is not None:
@@ -609,8 +614,8 @@ def scan(
 @SCANS_ARGUMENT
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    default=Path("packets"),
+    type=click.Path(),  # as typed: Path("") is ".", the current folder
+    default="packets",
     show_default=True,
     help="Folder for q<N>.pdf (one per free-answer question) and marks.csv.",
 )
@@ -618,16 +623,18 @@ def scan(
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def packets(
-    build_dir: Path, scans: tuple[Path, ...], out: Path, jobs: int | None, quiet: bool
+    build_dir: Path, scans: tuple[Path, ...], out: str, jobs: int | None, quiet: bool
 ) -> None:
     """Review packets for grading written answers by hand: per free-answer question, one PDF
     with every student's answer boxes cropped from their scan (SCANS as for examgen scan)
     beside that student's own key, accepted decimals, worked values and named mistakes;
     and marks.csv (id,name,q3,…) for the points, for `examgen grade --marks`.
     """
+    from generator.files import folder_option
     from generator.paper.packets import packets as write_packets
 
-    written = write_packets(build_dir, list(scans), out, jobs, progress_bar(quiet))
+    folder = folder_option(out, "--out")
+    written = write_packets(build_dir, list(scans), folder, jobs, progress_bar(quiet))
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
 
 

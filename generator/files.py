@@ -106,6 +106,28 @@ def refuse_file_as_folder(path: Path, option: str, fix: str = "give a folder pat
         raise ExamgenError(f"{option} {path}: is a file, not a folder; {fix}")
 
 
+def file_option(value: str, option: str) -> Path:
+    """The file an option names, as typed: refused when empty (``Path("")`` is ``.``, the
+    current folder) or ending in a separator (a folder; ``Path`` drops the separator, and a
+    file of the folder's name would be written)."""
+    if not value:
+        raise ExamgenError(f"{option} is empty; give a file name")
+    if value.endswith(("/", os.sep)):
+        raise ExamgenError(
+            f"{option} {value}: ends in {value[-1]!r}, so it names a folder; give a file name "
+            f"(a file in that folder: {value}NAME.csv)"
+        )
+    return Path(value)
+
+
+def folder_option(value: str, option: str) -> Path:
+    """The folder an option names, as typed: refused when empty, which ``Path`` would read as
+    the current folder and fill without a word (``.`` says so)."""
+    if not value:
+        raise ExamgenError(f"{option} is empty; give a folder (. for the current one)")
+    return Path(value)
+
+
 @contextmanager
 def output_errors(
     path: Path, option: str = "--out", full_disk_only: bool = False

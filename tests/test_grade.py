@@ -1066,3 +1066,91 @@ def test_a_file_without_an_id_column_names_the_columns_it_has(built: Path, tmp_p
     assert result.exit_code == 1
     assert "no student ID column (it has 'Nachname', 'Matrikel', 'q1', 'q2')" in result.output
     assert "--id-column" in result.output
+
+
+# --- review: grade's outputs never replace another file ------------------------------------------
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("myroster.csv", "id,name\ns001,Ann Lee\n"),
+        ("notes.stats.json", '{"mine": "my notes on the class"}\n'),
+        ("notes.report.md", "# My notes\n"),
+        ("old.csv", "id,name,q1,q2\ns001,Ann,1,2\n"),
+    ],
+)
+def test_grade_never_replaces_a_file_it_did_not_write(
+    built: Path, tmp_path: Path, name: str, text: str
+) -> None:
+    """On main `--out myroster.csv` replaced the roster, and `--out notes.csv` the user's
+    notes.stats.json, without a word: only files grade wrote (a scores CSV, by its header
+    id,name,q…,total; its statistics, report, chart by how they begin) are written over."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    kept = write(tmp_path / name, text)
+    out = tmp_path / (name.split(".")[0] + ".csv")
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses), "--out", str(out)])
+    assert_refused(result, "--out", name, "choose another --out or move the file")
+    assert kept.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["r.csv", name])
+
+
+@pytest.mark.parametrize("where", ["exams/x.csv", "solutions/scores.csv", "exams/new/x.csv"])
+def test_grade_never_writes_into_what_a_build_writes(
+    built: Path, tmp_path: Path, where: str
+) -> None:
+    """On main a new file in exams/ was written, and the next build into the folder stopped at
+    it (a file in a student folder that its manifest does not list)."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    out = built / where
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses), "--out", str(out)])
+    assert_refused(result, "--out", "of the exam folder", "choose a path outside it")
+    assert not out.exists() and not (built / "exams" / "new").exists()
+
+
+def test_empty_or_folder_paths_are_one_line_naming_the_option(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On main `--out ''` was a traceback, `--out new/` wrote a file named new, and
+    `--marks ''` blamed the responses file."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    monkeypatch.chdir(folder)  # where `--out ''` would write
+    base = ["grade", str(built), str(responses)]
+    for options, fragments in (
+        (["--out", ""], ["--out is empty", "give a file name"]),
+        (["--out", f"{tmp_path / 'newdir'}/"], ["--out", "names a folder", "give a file name"]),
+        (["--marks", ""], ["--marks is empty", "give a file name"]),
+        (["--marks", str(folder)], [str(folder), "give the marks CSV file"]),
+    ):
+        assert_refused(CliRunner().invoke(main, [*base, *options]), *fragments)
+        assert list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.csv"]
+    assert not (tmp_path / "newdir").exists()
+
+
+def test_a_letter_beyond_the_options_is_unreadable(tmp_path: Path) -> None:
+    """README: "Unreadable answers score 0 and are listed". On main `F` or `Z` on a question
+    of options A–D was graded as an ordinary wrong answer (in the wrong answers, not listed)."""
+    sources = ["sign-flipped", "correct", "sum-not-average", "eta-not-applied"]
+    question = {
+        "number": 1,
+        "family": "fam",
+        "points": 1,
+        "params": {"choices": sources},
+        "answer": {"kind": "choice", "value": "B"},
+    }
+    typed = {"s0": "F", "s1": "z", "s2": "D", "s3": "B"}
+    folder = tmp_path / "k"
+    folder.mkdir()
+    students = [{"id": sid, "questions": [question]} for sid in typed]
+    (folder / "key.json").write_text(json.dumps({"students": students}))
+    responses = write(tmp_path / "r.csv", as_csv([["id", "q1"], *map(list, typed.items())]))
+    result = run("grade", str(folder), str(responses))
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text())
+    assert [(u["id"], u["response"]) for u in stats["unreadable"]] == [("s0", "F"), ("s1", "z")]
+    assert all("options A–D" in u["reason"] for u in stats["unreadable"])
+    [q1] = stats["questions"]
+    assert q1["counts"] == {"correct": 1, "wrong": 1, "unreadable": 2}
+    assert [w["answer"] for w in q1["wrong_answers"]] == ["D"]
+    assert [r[-1] for r in read_scores(tmp_path / "r.scores.csv")[1:]] == ["0", "0", "0", "1"]

@@ -387,3 +387,80 @@ def test_a_long_name_leaves_the_key_readable() -> None:
     text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
     line = next(line for line in text.splitlines() if line.startswith("s001"))
     assert line.endswith("…") and len(line) <= NAME_CHARACTERS + 1 and "Key: 7/3" in text
+
+
+# --- review: packets never overwrite what they cannot read, nor a build's files ----------------
+def _one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), lines
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        # A European-locale spreadsheet saves with semicolons; grade --marks reads it.
+        ("id;name;q3;q4\r\ns001;Student 1;1.5;2\r\n", ["holds marks", "move it"]),
+        ('id,name,q3,q4\r\ns001,"Student 1,1.5,2\r\n', ["line 2", "fix it or move it"]),
+    ],
+    ids=["semicolons", "stray-quote"],
+)
+def test_packets_again_keep_a_marks_csv_they_cannot_read_as_empty(
+    packets, tmp_path, text, fragments
+) -> None:
+    """On main marks.csv was read as comma CSV alone, leniently: marks saved with semicolons,
+    or after a stray quote, looked like no marks and were replaced by empty cells."""
+    build, _, root, _, _ = packets
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    (folder / "marks.csv").write_text(text, encoding="utf-8", newline="")
+    before = (folder / "marks.csv").read_bytes()
+    args = [str(build), str(root / "scans"), "-q"]
+    for command in (
+        ["packets", *args, "--out", str(folder)],
+        ["scan", *args, "--out", str(tmp_path / "r.csv"), "--packets", str(folder)],
+    ):
+        _one_line_error(CliRunner().invoke(main, command), "marks.csv", *fragments)
+        assert (folder / "marks.csv").read_bytes() == before
+        assert [p.name for p in folder.iterdir()] == ["marks.csv"]
+    assert not (tmp_path / "r.csv").exists()
+
+
+def _tree(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("inside", ["", "exams", "solutions"])
+def test_packets_never_write_into_the_build(packets, inside) -> None:
+    """On main `--out BUILD/exams` wrote q3.pdf over the exam of a student whose ID is q3 and
+    left files that stopped the next build."""
+    build, _, root, _, _ = packets
+    before = _tree(build)
+    folder = build / inside if inside else build
+    args = [str(build), str(root / "scans"), "-q"]
+    for command in (
+        ["packets", *args, "--out", str(folder)],
+        ["scan", *args, "--out", str(root / "r2.csv"), "--packets", str(folder)],
+    ):
+        _one_line_error(CliRunner().invoke(main, command), str(folder), "exam folder")
+        assert _tree(build) == before
+    assert not (root / "r2.csv").exists()
+
+
+def test_an_empty_packets_folder_is_one_line(packets, tmp_path, monkeypatch) -> None:
+    """On main `--out ''` (Path("") is ".") wrote the packets into the current folder."""
+    build, _, root, _, _ = packets
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    args = [str(build), str(root / "scans"), "-q"]
+    for command, fragment in (
+        (["packets", *args, "--out", ""], "--out is empty"),
+        (["scan", *args, "--out", str(tmp_path / "r.csv"), "--packets", ""], "--packets is empty"),
+    ):
+        _one_line_error(CliRunner().invoke(main, command), fragment)
+        assert list(cwd.iterdir()) == []
+    assert not (tmp_path / "r.csv").exists()

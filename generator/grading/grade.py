@@ -16,6 +16,7 @@ exam's key.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -154,6 +155,20 @@ def names_from_key(question: KeyQuestion) -> bool:
     return question.answer.kind == "choice" and isinstance(question.params.get("choices"), list)
 
 
+def option_letters(question: KeyQuestion) -> str:
+    """The letters printed for a multiple-choice question, one per source its key lists in
+    printed order; empty when the key does not say."""
+    return LETTERS[: len(question.params["choices"])] if names_from_key(question) else ""
+
+
+def check_option(reading: Reading, question: KeyQuestion) -> None:
+    """A letter beyond the question's options (``F`` of A–D) is no answer the student could
+    have bubbled: unreadable, listed like ``A,B``, not scored as an ordinary wrong answer."""
+    letters = option_letters(question)
+    if letters and isinstance(reading, str) and reading not in letters:
+        raise Unreadable(f"is not one of the question's options {letters[0]}–{letters[-1]}")
+
+
 def rebuilt_variant(question: KeyQuestion) -> Variant | None:
     """The student's variant rebuilt from the key's params, or ``None`` if the family is unknown
     here or has changed since the build (it no longer gives the key's answer from those params:
@@ -186,6 +201,7 @@ def mark(
     kind, value = question.answer.kind, question.answer.value
     try:
         reading: Reading = read_response(typed, kind, question.size)
+        check_option(reading, question)
     except Unreadable as err:
         return Mark(**base, status="unreadable", credit=zero, points=zero, reason=str(err))
     share = credit(reading, kind, value, rule)
@@ -476,11 +492,38 @@ def default_scores_path(responses: Path) -> Path:
 
 
 def build_folder(path: Path) -> Path | None:
-    """The exam folder (it holds key.json and manifest.json) that ``path`` lies in, if any."""
-    for folder in path.resolve().parents:
+    """The exam folder (it holds key.json and manifest.json) that is ``path`` or that ``path``
+    lies in, if any."""
+    resolved = path.resolve()
+    for folder in (resolved, *resolved.parents):
         if (folder / "key.json").is_file() and (folder / MANIFEST_NAME).is_file():
             return folder
     return None
+
+
+def refuse_build_output(path: Path, option: str) -> None:
+    """Refuse an output that is an exam folder or lies in what a build writes there (its keys,
+    manifest, PDFs, exams/, solutions/): it could replace a student's file (packets' q3.pdf over
+    the exam of the student whose ID is q3), and a rebuild would delete it or stop at it. A new
+    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over."""
+    from generator.build import BUILD_ENTRIES  # only here: the build pulls in TeX and Jinja
+
+    folder = build_folder(path)
+    if folder is None:
+        return
+    inside = path.resolve().relative_to(folder).parts
+    if not inside:
+        raise ExamgenError(
+            f"{option} {path}: is the exam folder that examgen build wrote; choose another "
+            "folder (a new one inside it is fine)"
+        )
+    if inside[0] in BUILD_ENTRIES:
+        where = inside[0] if len(inside) == 1 else f"in {inside[0]}/"
+        raise ExamgenError(
+            f"{option} {path}: is {where} of the exam folder {folder}, which examgen build "
+            "writes: writing there could overwrite the build's files and stop the next build; "
+            "choose a path outside it"
+        )
 
 
 def check_out_path(
@@ -488,10 +531,13 @@ def check_out_path(
     inputs: Sequence[Path],
     companions: Sequence[str] | None = None,
     own: Callable[[Path, Path], bool] | None = None,
+    anywhere: bool = True,
 ) -> None:
-    """Refuse to write over an input or over a file of a build folder (a rebuild, a diff or
-    another grader relies on it); new files, and the command's own earlier outputs (``own``;
-    by default grade's, with its ``companions`` files), are fine."""
+    """Refuse to write over an input, over or into what a build wrote (a rebuild, a diff or
+    another grader relies on it), or over any other existing file (the user's roster, notes):
+    new files, and the command's own earlier outputs (``own``; by default grade's, with its
+    ``companions`` files), are fine. Not ``anywhere``, only files in an exam folder are kept
+    (scan)."""
     companions = GRADE_MARKS if companions is None else companions
     own = own or _written_by_grade
     for target in (out, *(companion_path(out, suffix) for suffix in companions)):
@@ -506,29 +552,37 @@ def check_out_path(
                 raise ExamgenError(
                     f"--out {out}: would overwrite the input {given}; choose another file"
                 )
+        refuse_build_output(target, "--out")
         folder = build_folder(target)
-        if folder is not None and target.exists() and not own(target, out):
+        if target.exists() and not own(target, out) and (anywhere or folder is not None):
             raise ExamgenError(
-                f"--out {out}: would overwrite {target.name} of the exam folder {folder}, which "
-                "examgen build wrote; choose a file outside it or a new name"
+                f"--out {out}: would overwrite {target}, which examgen did not write there; "
+                "choose another --out or move the file"
             )
 
 
-#: How each file grade writes begins, by its suffix (the scores CSV: ``id,name,``).
-GRADE_MARKS = {STATS: b"{", REPORT: b"# Item analysis", CHART: b"\x89PNG"}
+#: How each file grade writes begins, by its suffix.
+GRADE_MARKS = {
+    STATS: b'{\n  "exam": ',
+    REPORT: b"# Item analysis",
+    CHART: b"\x89PNG\r\n\x1a\n",
+}
+#: The header of the scores CSV: ``id,name,q1,…,total``.
+SCORES_HEADER = re.compile(rb"id,name(,q\d+)*,total\r?\n")
 
 
 def _written_by_grade(path: Path, out: Path) -> bool:
-    """Whether ``path`` is a file grade wrote (by how it begins)."""
+    """Whether ``path`` is a file grade wrote (by how it begins): any other file is the user's,
+    never replaced."""
     try:
         with path.open("rb") as handle:
-            first = handle.readline()
+            start = handle.read(4096)
     except OSError:
         return False
     if path == out:
-        return first.startswith(b"id,name,") and first.rstrip().endswith(b",total")
+        return SCORES_HEADER.match(start) is not None
     return any(
-        path == companion_path(out, suffix) and first.startswith(mark)
+        path == companion_path(out, suffix) and start.startswith(mark)
         for suffix, mark in GRADE_MARKS.items()
     )
 

@@ -14,10 +14,14 @@ from pathlib import Path
 
 import sympy
 
+from generator.csv_table import find_column, read_csv_text, read_table
 from generator.errors import ExamgenError
 from generator.grading.keyfile import Key
 from generator.grading.response_file import read_responses
 from generator.responses import Unreadable, read_number
+from generator.roster import ID_COLUMNS, NAME_COLUMNS
+
+WHAT = "marks"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class HandMarks:
 
 
 def read_hand_marks(path: Path, key: Key) -> HandMarks:
-    table = read_responses(Path(path), key.numbers(), every_question=False)
+    table = read_responses(Path(path), key.numbers(), every_question=False, what=WHAT)
     asked = {s.id: {q.number: q for q in s.questions} for s in key.students}
     warnings = list(table.warnings)
     points: dict[str, dict[int, sympy.Rational]] = {}
@@ -60,3 +64,21 @@ def read_hand_marks(path: Path, key: Key) -> HandMarks:
                 )
             own[number] = sympy.Rational(value)
     return HandMarks(table.path, points, tuple(warnings))
+
+
+def holds_marks(path: Path) -> bool:
+    """Whether a marks.csv holds any mark (or anything else typed beside a name), read by the
+    reader ``read_hand_marks`` uses: comma, semicolon or tab separated, as a spreadsheet in any
+    locale saves it. An empty file holds none; one that cannot be read is an ``ExamgenError``
+    naming the line, since it may hold marks all the same. Packets run again use it so as never
+    to replace a TA's points."""
+    if not read_csv_text(path, WHAT).strip():
+        return False
+    table = read_table(path, WHAT, ID_COLUMNS)
+    names = {find_column(table.header, ID_COLUMNS), find_column(table.header, NAME_COLUMNS)}
+    return any(
+        cell.strip()
+        for row in table.rows
+        for index, cell in enumerate(row.cells)
+        if index not in names
+    )

@@ -43,16 +43,17 @@ def read_responses(
     every_question: bool = True,
     may_be_empty: bool = False,
     id_column: str | None = None,
+    what: str = "responses",
 ) -> ResponseTable:
     """Every response row, checked against the key's question ``numbers`` (a column for each
     unless not ``every_question``: hand marks have columns for the written answers only). A file
     with a header alone is a mistake, unless ``may_be_empty`` (hand marks grade every student,
     as for an exam of written answers only, whose scan found no bubbles). ``id_column`` names
-    the ID column when it is none of ``ID_COLUMNS``."""
+    the ID column when it is none of ``ID_COLUMNS``; ``what`` names the file in errors."""
     path = Path(path)
     ids, hint = id_columns(id_column)
     csv_table = read_table(
-        path, "responses", ids, f" and the question columns q1, q2, … (as in key.csv){hint}"
+        path, what, ids, f" and the question columns q1, q2, … (as in key.csv){hint}"
     )
     header = csv_table.header
     table = ResponseTable(path, [])

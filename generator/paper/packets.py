@@ -15,7 +15,6 @@ empty cells) takes the TA's points for ``examgen grade --marks``.
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 import unicodedata
@@ -30,7 +29,8 @@ import sympy
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError
 from generator.files import output_errors, refuse_file_as_folder, write_atomic
-from generator.grading.grade import misconception_values
+from generator.grading.grade import misconception_values, refuse_build_output
+from generator.grading.hand_marks import holds_marks
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead
@@ -338,23 +338,29 @@ def marks_csv(key: Key, numbers: Sequence[int]) -> str:
     )
 
 
-def check_marks_kept(folder: Path, option: str) -> None:
-    """Refuse to replace a marks.csv holding any mark: packets run again (late scans) into the
-    folder whose marks.csv a TA has filled in would lose the marks. An empty one (as packets
-    write it, even for an earlier build) is replaced. Run before the scans are read, so nothing
-    is written and no time is lost."""
+def check_packets_folder(folder: Path, option: str) -> None:
+    """Refuse a packets folder that is a file, an exam folder or inside what a build writes (a
+    packet q3.pdf in exams/ replaced the exam of student q3), or whose marks.csv holds any mark:
+    packets run again (late scans) into the folder whose marks.csv a TA has filled in would lose
+    the marks. An empty one (as packets write it, even for an earlier build) is replaced; one
+    that cannot be read (a stray quote) is kept, and said. Run before the scans are read, so
+    nothing is written and no time is lost."""
     refuse_file_as_folder(folder, option)
+    refuse_build_output(folder, option)
     path = folder / MARKS_NAME
-    try:
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
-    except FileNotFoundError:
+    if not path.exists():
         return
-    except (OSError, UnicodeDecodeError, csv.Error):
-        rows = [[], ["?", "?", "unreadable"]]  # not one packets wrote: kept all the same
-    if any(cell.strip() for row in rows[1:] for cell in row[2:]):
+    stop = "so that no mark is overwritten"
+    try:
+        marked = holds_marks(path)
+    except ExamgenError as err:
         raise ExamgenError(
-            f"{option} {folder}: {path} holds marks; grade with it or move it first, so that "
-            "no mark is overwritten"
+            f"{option} {folder}: {err}; so packets cannot tell whether it holds marks: fix "
+            f"it or move it out of {folder} first, {stop}"
+        ) from None
+    if marked:
+        raise ExamgenError(
+            f"{option} {folder}: {path} holds marks; grade with it or move it first, {stop}"
         )
 
 
@@ -385,6 +391,6 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
-    check_marks_kept(folder, "--out")
+    check_packets_folder(folder, "--out")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder)

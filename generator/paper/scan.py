@@ -159,12 +159,12 @@ def scan(
     key = load_key(build)
     review = review or default_review(out)
     inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
-    check_out_path(out, inputs, companions=(), own=_written_by_scan)
+    check_out_path(out, inputs, companions=(), own=_written_by_scan, anywhere=False)
     refuse_file_as_folder(review, "--review")  # said now, not after the responses are written
     if packets is not None:
-        from generator.paper.packets import check_marks_kept
+        from generator.paper.packets import check_packets_folder
 
-        check_marks_kept(packets, "--packets")
+        check_packets_folder(packets, "--packets")
     refs, reads = read_scans(build, key, scans, jobs, progress)
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
