@@ -558,14 +558,14 @@ def grade(
 @SCANS_ARGUMENT
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    default=Path("responses.csv"),
+    type=click.Path(),  # as typed: Path("") is "." and Path("new/") drops the "/"
+    default="responses.csv",
     show_default=True,
     help="Responses CSV (key.csv's columns), ready for examgen grade.",
 )
 @click.option(
     "--review",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     default=None,
     help="Folder for review.csv, review.json and page images (default: <out>-review).",
 )
@@ -583,8 +583,8 @@ def grade(
 def scan(
     build_dir: Path,
     scans: tuple[Path, ...],
-    out: Path,
-    review: Path | None,
+    out: str,
+    review: str | None,
     jobs: int | None,
     packets_dir: str | None,
     quiet: bool,
@@ -596,13 +596,15 @@ def scan(
     for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
     and double or unclear marks go to a review report; they never stop the batch.
     """
-    from generator.files import folder_option
+    from generator.files import file_option, folder_option
     from generator.paper.scan import scan as scan_pages
     from generator.paper.scan import summary as scan_summary
 
+    responses = file_option(out, "--out")
+    review_dir = None if review is None else folder_option(review, "--review")
     packets = None if packets_dir is None else folder_option(packets_dir, "--packets")
     result = scan_pages(
-        build_dir, list(scans), out, review, jobs, progress_bar(quiet), packets=packets
+        build_dir, list(scans), responses, review_dir, jobs, progress_bar(quiet), packets=packets
     )
     click.echo(scan_summary(result))
     if packets_dir is not None:

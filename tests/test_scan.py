@@ -478,6 +478,26 @@ def test_scan_outputs_that_cannot_be_written_are_one_line(own_build, tmp_path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "quiz-build", "taken.csv"]
 
 
+def test_empty_or_folder_scan_outputs_are_one_line_naming_the_option(
+    own_build, tmp_path, monkeypatch
+) -> None:
+    """On main `--out ''` and `--review ''` were the current folder (a traceback, or files
+    written there without a word) and `--out new/` wrote a file named new."""
+    folder = tmp_path / "here"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    scans = str(own_build / "handouts.pdf")
+    for args, fragment in (
+        (["--out", ""], "--out is empty"),
+        (["--out", f"{tmp_path / 'newdir'}/"], "names a folder"),
+        (["--out", str(tmp_path / "r.csv"), "--review", ""], "--review is empty"),
+    ):
+        run = CliRunner().invoke(main, ["scan", str(own_build), scans, *args, "-q"])
+        one_line_error(run, fragment)
+    assert list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "quiz-build"]
+
+
 def test_a_review_folder_keeps_images_that_are_not_its_own(tmp_path) -> None:
     """The review folder drops the images of its earlier report (stale ones would mislead), and
     only those: on main `--review scans/` deleted every PNG there, the scans included."""
