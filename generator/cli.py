@@ -636,8 +636,16 @@ def packets(
     from generator.paper.packets import packets as write_packets
 
     folder = folder_option(out, "--out")
-    written = write_packets(build_dir, list(scans), folder, jobs, progress_bar(quiet))
+    written, unused = write_packets(build_dir, list(scans), folder, jobs, progress_bar(quiet))
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
+    if unused:
+        counted = ", ".join(f"{n} {why}" for why, n in sorted(unused.items()))
+        click.echo(
+            f"Warning: {unused.total()} scanned page(s) gave nothing to crop ({counted}); "
+            "their students show \"no scan\" unless another copy was read: examgen scan on the "
+            "same scans lists each page in its review",
+            err=True,
+        )
 
 
 @main.command(name="export")

@@ -325,6 +325,25 @@ def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> N
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 
+def test_packets_say_which_scanned_pages_gave_nothing_to_crop(packets, tmp_path) -> None:
+    """A page packets cannot use (an unreadable file, a page of another exam) leaves its student
+    "no scan"; on main packets wrote every student as "no scan" for a folder of unreadable
+    files without a word, where scan lists them for review."""
+    build, _, root, _, _ = packets
+    (tmp_path / "bad.pdf").write_bytes(b"garbage")
+    (tmp_path / "zero.png").write_bytes(b"")
+    out = tmp_path / "out"
+    args = ["packets", str(build), str(root / "scans"), str(tmp_path / "bad.pdf")]
+    result = CliRunner().invoke(main, [*args, str(tmp_path / "zero.png"), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert "2 scanned page(s) gave nothing to crop (2 unreadable)" in warning
+    clean = CliRunner().invoke(
+        main, ["packets", str(build), str(root / "scans"), "--out", str(tmp_path / "c"), "-q"]
+    )
+    assert clean.exit_code == 0 and "Warning" not in clean.stderr, clean.output
+
+
 def test_packets_again_never_overwrite_marks_a_ta_typed(packets, tmp_path) -> None:
     """Late scans arrive after the TA filled in marks.csv, and packets (or scan --packets) run
     again into the same folder: on main the marks were replaced by empty cells without a word.

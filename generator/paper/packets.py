@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import textwrap
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,19 @@ def registered_pages(refs: Sequence[PageRef], reads: Sequence[PageRead | str]) -
             continue
         found.setdefault(read.key, (ref, read.homography))
     return found
+
+
+def unused_pages(reads: Sequence[PageRead | str]) -> Counter[str]:
+    """Why scanned pages gave the packets nothing to crop, counted by the names scan's review
+    gives them: a folder of the wrong exam's scans, or of unreadable files, would otherwise
+    make packets of "no scan" students without a word."""
+    counts: Counter[str] = Counter()
+    for read in reads:
+        if isinstance(read, str):
+            counts["unreadable"] += 1
+        elif read.homography is None or read.key is None:
+            counts[read.problem or "not-registered"] += 1
+    return counts
 
 
 def free_numbers(key: Key) -> list[int]:
@@ -386,11 +400,12 @@ def write_packets(build: Path, key: Key, registered: Registered, folder: Path) -
 
 def packets(
     build: Path, scans: list[Path], folder: Path, jobs: int | None = None, progress: Any = None
-) -> list[Path]:
-    """``examgen packets``: read the scans as ``examgen scan`` does, then write the packets."""
+) -> tuple[list[Path], Counter[str]]:
+    """``examgen packets``: read the scans as ``examgen scan`` does, then write the packets;
+    the files written and the ``unused_pages``."""
     from generator.paper.scan import read_scans
 
     key = load_key(build)
     check_packets_folder(folder, "--out")
     refs, reads = read_scans(build, key, scans, jobs, progress)
-    return write_packets(build, key, registered_pages(refs, reads), folder)
+    return write_packets(build, key, registered_pages(refs, reads), folder), unused_pages(reads)
