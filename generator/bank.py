@@ -21,6 +21,7 @@ from typing import Any
 from generator.characters import SLUG, unprintable
 from generator.errors import ExamgenError
 from generator.htmlmath import MATH_SPAN
+from generator.tex_balance import unbalanced
 
 BANK_FILE = "bank.toml"
 
@@ -114,6 +115,11 @@ def prose_markup(text: str) -> tuple[int, str] | None:
             f"holds {command.group()}, which puts a link, style or class into the HTML pages "
             "and LMS exports; remove it"
         )
+    for math in MATH_SPAN.finditer(text):
+        opened = unbalanced(math.group())
+        if opened is not None:
+            # pdflatex stops on it at build time; check would name only the template line.
+            return math.start(), f"leaves {opened.what} in its math {math.group()!r}; close it"
     # Math blanked out, not removed, so that an index into the prose is one into the text.
     prose = MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
     if "$" in prose:
@@ -135,6 +141,11 @@ def load_bank(path: Path) -> Bank:
     its family's folder."""
     name = path.parent.name
     data = _read(path)
+    for key in sorted(set(data) - {"statements"}):
+        # A misspelt [[statment]] would drop its entry without a word.
+        raise ExamgenError(
+            f"{path}: {key}: not a bank table; every entry is a [[statements]] table"
+        )
     raw = data.get("statements")
     if not isinstance(raw, list) or not raw:
         raise ExamgenError(f"{path}: statements: add at least one [[statements]] table")

@@ -117,6 +117,11 @@ def test_every_misconception_has_a_note(family, seed):
             "statements[1].extra",
         ),
         ("statements = [\n", "TOML syntax error"),
+        (
+            "[[statment]]\nid = 'a'\ntruth = true\ntext = 'x'\nexplanation = 'y'\n"
+            "[[statements]]\nid = 'b'\ntruth = true\ntext = 'z'\nexplanation = 'y'\n",
+            "statment: not a bank table",
+        ),
         ("title = 'no statements'\n", "statements"),
         (
             "[[statements]]\nid = 'a'\ntruth = true\ntext = 'x'\nexplanation = 'y'\n"
@@ -199,3 +204,19 @@ def test_bank_math_may_hold_what_prose_may_not(tmp_path):
     )
     with pytest.raises(ExamgenError, match=r"statements\[1\]\.text: has a \$ that opens no math"):
         load_bank(tmp_path / "odd" / BANK_FILE)
+
+
+@given(
+    math=st.sampled_from(["x^{2", "\\frac{1}{2", "x}", "\\frac{a}{b}}", "{{x}"]),
+    field=st.sampled_from(["text", "explanation"]),
+)
+def test_bank_math_that_leaves_a_brace_open_names_the_entry(tmp_path_factory, math, field):
+    """``$x^{2$`` converts to MathML and passes every other check; pdflatex stops on it at build
+    time, and check named only the template line that prints a bank text, not the bank's entry."""
+    folder = tmp_path_factory.mktemp("bank")
+    with pytest.raises(ExamgenError) as err:
+        load_bank(bank_with(folder, field, f"Its value is ${math}$ here."))
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"{folder / BANK_FILE}: statements[1].{field}: leaves a " in message
+    assert "close it" in message
