@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -533,6 +534,25 @@ def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
     assert stats["mean"] == pytest.approx(sum(q1) / len(q1))
     assert stats["share_correct"] == pytest.approx(sum(v == 2 for v in q1) / len(q1))
     assert len(key.students) == len(scores)
+
+
+def test_an_unknown_id_is_suggested_every_key_id_that_reads_alike(tmp_path: Path) -> None:
+    """On main a key holding both 'ABC' and 'abc' suggested one of them for 'Abc' (whichever
+    came last), and an ID pasted with a zero-width space or in decomposed Unicode got no hint,
+    though rosters treat it as the same ID."""
+    folder = tmp_path / "k"
+    folder.mkdir()
+    question = {"number": 1, "family": "f", "points": 1, "answer": {"kind": "bool", "value": True}}
+    ids = ("ABC", "abc", "s001", "José")
+    key = {"students": [{"id": sid, "questions": [question]} for sid in ids]}
+    (folder / "key.json").write_text(json.dumps(key))
+    typed = ["Abc", "s001\u200b", unicodedata.normalize("NFD", "José"), "ABC"]
+    responses = write(tmp_path / "r.csv", "id,q1\n" + "".join(f"{i},T\n" for i in typed))
+    result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    assert result.exit_code == 0, result.output
+    assert "'Abc' is not in the key (did you mean 'ABC' or 'abc'?)" in result.output
+    assert "(did you mean 's001'?)" in result.output
+    assert "(did you mean 'José'?)" in result.output
 
 
 def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:

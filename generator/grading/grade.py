@@ -54,6 +54,7 @@ from generator.responses import (
     read_response,
     reading_text,
 )
+from generator.roster import identity
 
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
@@ -262,12 +263,15 @@ def grade(
 
     unknown_rows = [row for row in table.rows if row.student_id not in key_ids]
     unknown = [row.student_id for row in unknown_rows]
-    # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's ID.
-    loose = {_loose(s.id): s.id for s in key.students}
+    # Spreadsheets change case and drop leading zeros ("00123" → "123"), and a copy from a web
+    # page may bring invisible characters: suggest the key's IDs that read alike.
+    loose: dict[str, list[str]] = {}
+    for s in key.students:
+        loose.setdefault(_loose(s.id), []).append(s.id)
     hints = {}
     for row in unknown_rows:
-        near = loose.get(_loose(row.student_id))
-        hints[row.line] = f" (did you mean {near!r}?)" if near else ""
+        near = loose.get(_loose(row.student_id), [])
+        hints[row.line] = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
         warnings.append(
             f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key"
             f"{hints[row.line]}; not graded"
@@ -365,7 +369,7 @@ def unmatched_mistake_warnings(
 
 
 def _loose(student_id: str) -> str:
-    return student_id.casefold().lstrip("0")
+    return identity(student_id).casefold().lstrip("0")
 
 
 def _number(value: sympy.Rational) -> float | int:
