@@ -237,7 +237,8 @@ def test_the_definition_banks_plans_leave_its_wording_at_chance_either_way():
     """The definition question (a correct description and four wrong ones, printed prose): its
     correct descriptions drawn equally often, each with its plan, the rules that read the
     printed text (longest, shortest, fewest and most commas, fewest and most words, shortest
-    and longest words) score at most 2.1 points above chance (20%), followed or ruled out. With
+    and longest words, the most and the fewest words shared) score at most 2 points above
+    chance (20%), followed or ruled out. With
     three wrong descriptions shorter than the shortest correct one, the key was never the
     longest there (ruling out the longest: 23%); with nine of eleven wrong ones explaining
     themselves after a comma, ruling out the options with a comma found the key in 41%; with
@@ -256,7 +257,7 @@ def test_the_definition_banks_plans_leave_its_wording_at_chance_either_way():
             total[way_key] = total.get(way_key, Fraction(0)) + value / len(right)
     for name in TEXT_STRATEGIES:
         for way in WAYS:
-            assert total[name, way] <= Fraction(1, 5) + Fraction(21, 1000), (
+            assert total[name, way] <= Fraction(1, 5) + Fraction(2, 100), (
                 name,
                 way,
                 total[name, way],

@@ -399,7 +399,8 @@ def test_malformed_math_in_a_course_family_fails_check_and_is_one_line_from_site
     # template and module it loaded.
     module = new_family("curve", tmp_path / "other", "number") / "family.py"
     source = module.read_text(encoding="utf-8")
-    explained = source.replace("the factor $2$.", "the factor $\\\\frac{2}{$.")
+    # Balanced braces (a { left open is refused when the family loads, naming the mistake).
+    explained = source.replace("the factor $2$.", "the factor $\\\\left( 2$.")
     assert explained != source
     module.write_text(explained)
     other = ["--families", str(tmp_path / "other")]

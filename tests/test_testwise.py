@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import re
 import statistics
 from fractions import Fraction
 from pathlib import Path
@@ -208,6 +209,27 @@ def oracle_longest_words(options):
     return _oracle_prose_words(options, _mean_word_length, max)
 
 
+def _oracle_words_shared(options, best):
+    """Each prose option's words (letters and digits, case aside) shared with each other option,
+    counted pair by pair and summed."""
+    if options.points is not None:
+        return _oracle_everything(options)
+    words = [{w.lower() for w in re.findall(r"\w+", t)} for t in options.texts]
+    shared = [
+        sum(len(mine & other) for b, other in enumerate(words) if b != a)
+        for a, mine in enumerate(words)
+    ]
+    return _oracle_extremes(shared, best)
+
+
+def oracle_shares_most_words(options):
+    return _oracle_words_shared(options, max)
+
+
+def oracle_shares_fewest_words(options):
+    return _oracle_words_shared(options, min)
+
+
 def oracle_odd_sign(options):
     points = options.points
     if points is None:
@@ -373,6 +395,8 @@ ORACLE_CUES = {
     "most words": oracle_most_words,
     "shortest words": oracle_shortest_words,
     "longest words": oracle_longest_words,
+    "shares the most words": oracle_shares_most_words,
+    "shares the fewest words": oracle_shares_fewest_words,
     "odd one out by sign": oracle_odd_sign,
     "shares the most coordinates": oracle_most_shared,
     "smallest step on the fullest line": oracle_smallest_step,
