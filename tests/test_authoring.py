@@ -986,3 +986,56 @@ def test_check_fails_text_that_depends_on_string_hashing(tmp_path):
         capture_output=True, text=True,
     )
     assert "print other text or keys" not in passed.stdout, passed.stdout
+
+
+# --- what check never tried: unfilled blocks, a draw outside rng, an answer line off the key ---
+@pytest.mark.parametrize(
+    ("edit", "line_of", "says"),
+    [
+        # A misspelt block is valid Jinja that prints nowhere: the question printed empty.
+        (lambda t: t.replace("block statement", "block statment"), "block statment",
+         "block 'statment' is not a block of problem.j2, so it prints nowhere; rename it "
+         "((* block statement *))"),
+        # No solution block: the solutions printed "#### Solution" and nothing under it.
+        (lambda t: t[: t.index("((* block solution *))")], "extends",
+         "no block 'solution', so the question prints an empty solution; a family template "
+         "fills statement and solution"),
+        (lambda t: t[: t.index("((* block solution *))")] + "((* block solution *))\n\n((* endblock *))\n",
+         "block solution", "block 'solution' is empty"),
+    ],
+    ids=["misspelt", "missing", "empty"],
+)
+def test_check_build_and_preview_refuse_a_template_that_leaves_a_block_unfilled(
+    tmp_path, edit, line_of, says
+):
+    """On main check said OK, and build printed `### Question 1 (1 point)` followed by the next
+    question (or an empty solution): every command now names the template, its line and the fix."""
+    template = scaffold(tmp_path / "families", "slope") / "template.j2"
+    text = edit(template.read_text())
+    template.write_text(text)
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if line_of in line)
+    where = f"{template}:{number}: {says}"
+    families = ("--families", str(tmp_path / "families"))
+    checked = run("check", "slope", *families, "--variants", "3")
+    assert checked.exit_code == 1 and where in checked.output, checked.output
+    assert where in one_line_error(run("preview", "slope", *families))
+    (tmp_path / "quiz.toml").write_text(
+        'id = "q"\nfamilies_dir = "families"\n[[questions]]\nfamily = "slope"\n'
+    )
+    out = tmp_path / "out"
+    built = run("build", "--spec", str(tmp_path / "quiz.toml"), "--seed", "1", "--count", "2",
+                "--no-pdf", "--out", str(out), "-q")
+    assert where in one_line_error(built) and not out.exists()
+
+
+def test_every_shipped_guide_and_scaffold_template_fills_its_blocks():
+    """The rule must not refuse any template an author is given or examgen ships."""
+    from generator.render import unfilled_block
+
+    course = course_families_dir()
+    templates = sorted(BUILTIN_DIR.glob("*/template.j2")) + sorted(course.glob("*/template.j2"))
+    assert len(templates) >= 10
+    for fmt in ("latex", "markdown", "html"):
+        env = environment(fmt)
+        for template in templates:
+            assert unfilled_block(env, template.read_text(encoding="utf-8")) is None, template
