@@ -1039,3 +1039,24 @@ def test_every_shipped_guide_and_scaffold_template_fills_its_blocks():
         env = environment(fmt)
         for template in templates:
             assert unfilled_block(env, template.read_text(encoding="utf-8")) is None, template
+
+
+def test_check_fails_a_draw_that_uses_pythons_random(tmp_path):
+    """Two builds with the same seed gave other exams, while check (which solves every variant
+    twice but drew each once) said OK: it now draws its first variants twice."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text().replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False")
+    draw = (
+        "    def draw(self, rng, pinned):\n"
+        "        import dataclasses, random, sympy\n"
+        "        params = super().draw(rng, pinned)\n"
+        "        return dataclasses.replace(params, c=sympy.Integer(random.randint(-30, 30)))\n\n"
+    )
+    module.write_text(text.replace("    def solve(self, params):", draw + "    def solve(self, params):", 1))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "20")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"slope seed 0: {module}: drawing this seed twice, from new streams, gave other params " \
+        "(first that differs: c); draw must take every random value from its rng argument" in said
+    assert "slope (choice) seed 0:" in said
+    # (The scaffold as written passes: test_a_new_family_passes_check_untouched.)
