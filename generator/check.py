@@ -40,6 +40,7 @@ from typing import Any
 
 import sympy
 
+from generator.answer_line import answer_line_problem
 from generator.build import Question, question_texts, render_question
 from generator.choices import (
     NO_FAIR_SET_REASON,
@@ -335,6 +336,7 @@ def variant_problem(
         key = solution.answer.value
         live_mistakes.update(name for name, value in wrong.items() if not same_value(value, key))
     slot = Slot(target.question or 1, family, 1, target.pinned)
+    shown = None  # said last: a re-check that disagrees says more
     for fmt in FORMATS:
         for show_solutions in (False, True):
             version = "solutions" if show_solutions else "exam"
@@ -345,6 +347,8 @@ def variant_problem(
             problem = unbalanced_latex(family, text) if fmt == "latex" else None
             if problem is not None:
                 return f"render {fmt} {version}: {problem}"
+            if fmt == "markdown" and show_solutions:
+                shown = shown_answer_problem(variant, text)
     for part in HTML_PARTS:  # the practice site's and the LMS exports' text
         try:
             prove_mathml(render_html_part(variant, part))  # the site makes its math MathML
@@ -370,7 +374,20 @@ def variant_problem(
             problem = _one_line(err)
         if problem is not None:
             return f"re-check: {problem}"
-    return None
+    return shown
+
+
+def shown_answer_problem(variant: Variant, markdown: str) -> str | None:
+    """The Markdown solution's answer line, if it has one, must show the key's answer: an
+    answer computed twice, once in solve and once in the template, may disagree (on main the
+    key held 42 where the solution read 39/2, and check said OK). Named by the template file."""
+    steps = variant.solution.steps
+    choices = steps.get("choices", ()) if isinstance(steps, Mapping) else ()
+    problem = answer_line_problem(markdown, variant.solution.answer, choices)
+    if problem is None:
+        return None
+    template = family_template(variant.family)
+    return problem if template is None else f"{template}: {problem}"
 
 
 def solved_alike(question: Question, again: Solution) -> bool:

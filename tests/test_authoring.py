@@ -1060,3 +1060,47 @@ def test_check_fails_a_draw_that_uses_pythons_random(tmp_path):
         "(first that differs: c); draw must take every random value from its rng argument" in said
     assert "slope (choice) seed 0:" in said
     # (The scaffold as written passes: test_a_new_family_passes_check_untouched.)
+
+
+@pytest.mark.parametrize("answer", ["number", "vector"])
+def test_check_fails_an_answer_line_that_is_not_the_keys_answer(tmp_path, answer):
+    """The answer written twice, in solve and in the template, disagreed: key.csv had one value
+    and the solution's **Answer:** line another, while check said OK (the re-check agreed with
+    the key). Both forms fail, on one line naming the template."""
+    folder = scaffold(tmp_path, "slope", answer)
+    module, template = folder / "family.py", folder / "template.j2"
+    module.write_text(module.read_text().replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False"))
+    text = template.read_text()
+    right = "(steps.slope|tex)" if answer == "number" else "(steps.gradient|tup)"
+    # Never the answer: 2 a x0 is the slope less b (b is never 0); a vector's first component
+    # alone is not the vector.
+    wrong = "(steps.square_term|tex)" if answer == "number" else "(steps.gradient[0]|tex)"
+    assert right in text
+    template.write_text(text.replace(right, wrong, 1))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "10")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    for label in ("slope", "slope (choice)"):
+        assert f"{label} seeds 0, 1, 2, 3, 4, 5, 6, 7, 8, 9: {template}: the solution's answer " \
+            "line does not show the key's answer" in said
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shown=st.fractions(max_denominator=12).filter(lambda f: abs(f) < 200),
+    key=st.fractions(max_denominator=12).filter(lambda f: abs(f) < 200),
+    write=st.sampled_from(["tex", "tex_inline", "tex_paren"]),
+)
+def test_an_answer_line_shows_the_number_it_prints_and_no_other(shown, key, write):
+    """A number printed by a filter is found in the answer line, whatever its neighbours; a
+    different number is never taken for it (not ``1`` in ``w_1`` or ``21``, not ``2`` in
+    ``\\frac{1}{2}``, not ``3`` in ``-3``)."""
+    from generator.answer_line import answer_line_problem
+    from generator.families.base import Answer
+    from generator.render import FILTERS
+
+    printed = FILTERS[write](sympy.Rational(shown.numerator, shown.denominator))
+    markdown = f"#### Solution\n\n**Answer:** $w_1 = {printed}$.\n\nSince $x^2 = 4$, ...\n"
+    key_value = sympy.Rational(key.numerator, key.denominator)
+    problem = answer_line_problem(markdown, Answer("number", key_value))
+    assert (problem is None) == (shown == key), (markdown, key_value)
