@@ -40,6 +40,7 @@ from typing import Any
 
 import sympy
 
+from generator.answer_line import answer_line_problem
 from generator.build import Question, question_texts, render_question
 from generator.choices import (
     NO_FAIR_SET_REASON,
@@ -335,6 +336,7 @@ def variant_problem(
         key = solution.answer.value
         live_mistakes.update(name for name, value in wrong.items() if not same_value(value, key))
     slot = Slot(target.question or 1, family, 1, target.pinned)
+    shown = None  # said last: a re-check that disagrees says more
     for fmt in FORMATS:
         for show_solutions in (False, True):
             version = "solutions" if show_solutions else "exam"
@@ -345,6 +347,8 @@ def variant_problem(
             problem = unbalanced_latex(family, text) if fmt == "latex" else None
             if problem is not None:
                 return f"render {fmt} {version}: {problem}"
+            if fmt == "markdown" and show_solutions:
+                shown = shown_answer_problem(variant, text)
     for part in HTML_PARTS:  # the practice site's and the LMS exports' text
         try:
             prove_mathml(render_html_part(variant, part))  # the site makes its math MathML
@@ -370,7 +374,20 @@ def variant_problem(
             problem = _one_line(err)
         if problem is not None:
             return f"re-check: {problem}"
-    return None
+    return shown
+
+
+def shown_answer_problem(variant: Variant, markdown: str) -> str | None:
+    """The Markdown solution's answer line, if it has one, must show the key's answer: an
+    answer computed twice, once in solve and once in the template, may disagree (on main the
+    key held 42 where the solution read 39/2, and check said OK). Named by the template file."""
+    steps = variant.solution.steps
+    choices = steps.get("choices", ()) if isinstance(steps, Mapping) else ()
+    problem = answer_line_problem(markdown, variant.solution.answer, choices)
+    if problem is None:
+        return None
+    template = family_template(variant.family)
+    return problem if template is None else f"{template}: {problem}"
 
 
 def solved_alike(question: Question, again: Solution) -> bool:
@@ -425,6 +442,7 @@ def check_target(
     if recheck is UNSET:
         recheck = recheck_for(family)
     report = FamilyReport(target, seed, rechecked=recheck is not None)
+    drawn: list[tuple[int, Variant]] = []  # the first variants, to draw again
     started = time.perf_counter()
     for index in range(variants):
         variant_seed = seed + index
@@ -451,6 +469,10 @@ def check_target(
             problem = variant_problem(variant, target, recheck, live)
             if problem is None:
                 problem = choice_note_problem(variant)
+            # Examgen's own families are proved deterministic by its tests (a rebuild is
+            # byte-identical); drawing again costs as much as the first draw.
+            if problem is None and index < REDRAWN_VARIANTS and live is not None:
+                drawn.append((variant_seed, variant))
             if problem is None:
                 variant_fingerprint = fingerprint(variant)
                 report.fingerprints.add(variant_fingerprint)
@@ -465,6 +487,7 @@ def check_target(
             if len(report.failures) >= max_failures and index + 1 < variants:
                 report.stopped_early = True
                 break
+    report.failures += redraw_failures(target, drawn)
     report.failures += share_failures(report) + template_failures(family)
     report.failures += early_rejection_failures(target, seed)
     report.failures += hash_order_failures(report)
@@ -473,6 +496,49 @@ def check_target(
     ]
     report.seconds = time.perf_counter() - started
     return report
+
+
+#: Variants of each course family (and form) ``check`` draws a second time from the same seed:
+#: a draw that reads Python's ``random`` or the clock differs at once, so a few suffice.
+REDRAWN_VARIANTS = 20
+
+
+def family_module(family: Family) -> Path:
+    """The family's ``family.py`` (a form's, its base's)."""
+    return getattr(family, "base", family).FOLDER / "family.py"
+
+
+def redraw_failures(target: Target, drawn: Iterable[tuple[int, Variant]]) -> list[Failure]:
+    """Drawing a variant again from a new stream of the same seed must give the same params: a
+    ``draw`` (or ``sample``) that reads Python's ``random``, numpy's global state or the clock
+    gives another exam on every build of the same seed, though each variant is correct (on
+    main check said OK). One failure, at the first seed that differs, naming the family's file
+    and the first param that differs."""
+    family = target.family
+    for seed, variant in drawn:
+        try:
+            again = family.generate(preview_stream(family, seed), target.pinned)
+            first, second = variant.key_params(), again.key_params()
+            differs = next((k for k, v in first.items() if not _same_param(v, second.get(k))), None)
+        except Exception as err:
+            differs = f"none, the second draw failed: {_one_line(err)}"
+        if differs is not None:
+            reason = (
+                f"{family_module(family)}: drawing this seed twice, from new streams, gave "
+                f"other params (first that differs: {differs}); draw must take every random "
+                "value from its rng argument (rng.integers, rng.choice), never Python's random, "
+                "numpy's global np.random or the clock, or a rebuild with the same seed prints "
+                "another exam"
+            )
+            return [Failure(reason, seed, reproduce=target.reproduce(seed))]
+    return []
+
+
+def _same_param(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # an array's == is elementwise
+        return repr(a) == repr(b)
 
 
 #: Variants ``hash_order_failures`` renders again in another process, and the least a check

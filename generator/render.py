@@ -11,6 +11,7 @@ format at hand. Templates only format; every number arrives already computed. A 
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
@@ -67,7 +68,16 @@ class FamilyTemplates(jinja2.BaseLoader):
         if markup is not None:
             line, problem = markup
             raise jinja2.TemplateSyntaxError(problem, line, template, str(path))
+        unfilled = unfilled_block(environment, source)
+        if unfilled is not None:
+            line, problem = unfilled
+            raise UnfilledBlock(problem, line, template, str(path))
         return source, str(path), lambda: True
+
+
+class UnfilledBlock(jinja2.TemplateSyntaxError):
+    """A family template that leaves ``statement`` or ``solution`` unfilled (``unfilled_block``):
+    valid Jinja, so no syntax error, but every command refuses it."""
 
 
 #: Blocks whose text is not prose: a macro's body and a ``call`` block's are passed to a macro,
@@ -101,6 +111,87 @@ def template_prose_markup(environment: jinja2.Environment, source: str) -> tuple
             return line + value.count("\n", 0, index), problem
         index -= len(value)
     return None  # pragma: no cover - the index is inside the text
+
+
+#: The blocks a family template must fill: ``problem.j2`` prints them as the question's text and
+#: its worked solution.
+FILLED_BLOCKS = ("statement", "solution")
+
+
+def unfilled_block(environment: jinja2.Environment, source: str) -> tuple[int, str] | None:
+    """The line of a family template that leaves one of ``FILLED_BLOCKS`` unfilled, and why: a
+    block named otherwise (``statment``) than the blocks of the template it extends prints
+    nowhere, and a missing or empty one prints nothing, so every command printed an empty
+    question (``### Question 1`` followed by the next) or an empty solution while `check` said
+    OK. A template that extends nothing, or a name only known when rendering, is not judged."""
+    try:
+        tree = environment.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return None  # compiling it reports the error, with its line
+    extends = tree.find(jinja2.nodes.Extends)
+    if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
+        return None
+    parent = extends.template.value
+    offered, filled = _inherited_blocks(environment, parent)
+    own = list(tree.find_all(jinja2.nodes.Block))
+    rule = "a family template fills " + " and ".join(FILLED_BLOCKS) + " (docs/authoring.md)"
+    for block in own:
+        if block.name not in offered:
+            close = difflib.get_close_matches(block.name, offered, n=1, cutoff=0.6)
+            rename = f"rename it ((* block {close[0]} *))" if close else rule
+            return block.lineno, (
+                f"block '{block.name}' is not a block of {parent}, so it prints nowhere; {rename}"
+            )
+    names = {block.name: block for block in own}
+    for name in FILLED_BLOCKS:
+        if name not in offered:
+            continue
+        if name not in names and name not in filled:
+            return extends.lineno, (
+                f"no block '{name}', so the question prints an empty {name}; {rule}: add "
+                f"((* block {name} *)) … ((* endblock *))"
+            )
+        if name in names and _prints_nothing(names[name]):
+            return names[name].lineno, (
+                f"block '{name}' is empty, so the question prints an empty {name}; {rule}"
+            )
+    return None
+
+
+def _prints_nothing(block: jinja2.nodes.Block) -> bool:
+    """Whether a block holds nothing but blank text (and comments, which the parser drops)."""
+    for node in block.body:
+        if not isinstance(node, jinja2.nodes.Output):
+            return False
+        for child in node.nodes:
+            if not (isinstance(child, jinja2.nodes.TemplateData) and not child.data.strip()):
+                return False
+    return True
+
+
+def _inherited_blocks(
+    environment: jinja2.Environment, name: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The blocks a template extending ``name`` may fill, and those already filled on the way
+    (by a template between it and the root, whose blocks are the empty defaults)."""
+    offered: set[str] = set()
+    filled: set[str] = set()
+    seen = set()
+    while name not in seen:
+        seen.add(name)
+        try:
+            source, _, _ = environment.loader.get_source(environment, name)  # type: ignore[union-attr]
+            tree = environment.parse(source)
+        except jinja2.TemplateError:
+            break  # loading the family template reports it
+        blocks = {block.name for block in tree.find_all(jinja2.nodes.Block)}
+        offered |= blocks
+        up = tree.find(jinja2.nodes.Extends)
+        if up is None or not isinstance(up.template, jinja2.nodes.Const):
+            break
+        filled |= blocks
+        name = up.template.value
+    return frozenset(offered), frozenset(filled)
 
 
 def family_template_name(family: Family) -> str:
@@ -779,7 +870,8 @@ def template_error(err: Exception, preferred: str, what: str) -> ExamgenError | 
     innermost template. ``None``: not a template's error, to be raised as it is."""
     if isinstance(err, jinja2.TemplateSyntaxError):
         where = f"{err.filename or err.name or preferred}:{err.lineno}"
-        return ExamgenError(f"{what}: {where}: template syntax error: {err.message}")
+        kind = "" if isinstance(err, UnfilledBlock) else "template syntax error: "
+        return ExamgenError(f"{what}: {where}: {kind}{err.message}")
     if isinstance(err, ExamgenError):
         return None
     frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(

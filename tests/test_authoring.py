@@ -986,3 +986,121 @@ def test_check_fails_text_that_depends_on_string_hashing(tmp_path):
         capture_output=True, text=True,
     )
     assert "print other text or keys" not in passed.stdout, passed.stdout
+
+
+# --- what check never tried: unfilled blocks, a draw outside rng, an answer line off the key ---
+@pytest.mark.parametrize(
+    ("edit", "line_of", "says"),
+    [
+        # A misspelt block is valid Jinja that prints nowhere: the question printed empty.
+        (lambda t: t.replace("block statement", "block statment"), "block statment",
+         "block 'statment' is not a block of problem.j2, so it prints nowhere; rename it "
+         "((* block statement *))"),
+        # No solution block: the solutions printed "#### Solution" and nothing under it.
+        (lambda t: t[: t.index("((* block solution *))")], "extends",
+         "no block 'solution', so the question prints an empty solution; a family template "
+         "fills statement and solution"),
+        (lambda t: t[: t.index("((* block solution *))")] + "((* block solution *))\n\n((* endblock *))\n",
+         "block solution", "block 'solution' is empty"),
+    ],
+    ids=["misspelt", "missing", "empty"],
+)
+def test_check_build_and_preview_refuse_a_template_that_leaves_a_block_unfilled(
+    tmp_path, edit, line_of, says
+):
+    """On main check said OK, and build printed `### Question 1 (1 point)` followed by the next
+    question (or an empty solution): every command now names the template, its line and the fix."""
+    template = scaffold(tmp_path / "families", "slope") / "template.j2"
+    text = edit(template.read_text())
+    template.write_text(text)
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if line_of in line)
+    where = f"{template}:{number}: {says}"
+    families = ("--families", str(tmp_path / "families"))
+    checked = run("check", "slope", *families, "--variants", "3")
+    assert checked.exit_code == 1 and where in checked.output, checked.output
+    assert where in one_line_error(run("preview", "slope", *families))
+    (tmp_path / "quiz.toml").write_text(
+        'id = "q"\nfamilies_dir = "families"\n[[questions]]\nfamily = "slope"\n'
+    )
+    out = tmp_path / "out"
+    built = run("build", "--spec", str(tmp_path / "quiz.toml"), "--seed", "1", "--count", "2",
+                "--no-pdf", "--out", str(out), "-q")
+    assert where in one_line_error(built) and not out.exists()
+
+
+def test_every_shipped_guide_and_scaffold_template_fills_its_blocks():
+    """The rule must not refuse any template an author is given or examgen ships."""
+    from generator.render import unfilled_block
+
+    course = course_families_dir()
+    templates = sorted(BUILTIN_DIR.glob("*/template.j2")) + sorted(course.glob("*/template.j2"))
+    assert len(templates) >= 10
+    for fmt in ("latex", "markdown", "html"):
+        env = environment(fmt)
+        for template in templates:
+            assert unfilled_block(env, template.read_text(encoding="utf-8")) is None, template
+
+
+def test_check_fails_a_draw_that_uses_pythons_random(tmp_path):
+    """Two builds with the same seed gave other exams, while check (which solves every variant
+    twice but drew each once) said OK: it now draws its first variants twice."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text().replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False")
+    draw = (
+        "    def draw(self, rng, pinned):\n"
+        "        import dataclasses, random, sympy\n"
+        "        params = super().draw(rng, pinned)\n"
+        "        return dataclasses.replace(params, c=sympy.Integer(random.randint(-30, 30)))\n\n"
+    )
+    module.write_text(text.replace("    def solve(self, params):", draw + "    def solve(self, params):", 1))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "20")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"slope seed 0: {module}: drawing this seed twice, from new streams, gave other params " \
+        "(first that differs: c); draw must take every random value from its rng argument" in said
+    assert "slope (choice) seed 0:" in said
+    # (The scaffold as written passes: test_a_new_family_passes_check_untouched.)
+
+
+@pytest.mark.parametrize("answer", ["number", "vector"])
+def test_check_fails_an_answer_line_that_is_not_the_keys_answer(tmp_path, answer):
+    """The answer written twice, in solve and in the template, disagreed: key.csv had one value
+    and the solution's **Answer:** line another, while check said OK (the re-check agreed with
+    the key). Both forms fail, on one line naming the template."""
+    folder = scaffold(tmp_path, "slope", answer)
+    module, template = folder / "family.py", folder / "template.j2"
+    module.write_text(module.read_text().replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False"))
+    text = template.read_text()
+    right = "(steps.slope|tex)" if answer == "number" else "(steps.gradient|tup)"
+    # Never the answer: 2 a x0 is the slope less b (b is never 0); a vector's first component
+    # alone is not the vector.
+    wrong = "(steps.square_term|tex)" if answer == "number" else "(steps.gradient[0]|tex)"
+    assert right in text
+    template.write_text(text.replace(right, wrong, 1))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "10")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    for label in ("slope", "slope (choice)"):
+        assert f"{label} seeds 0, 1, 2, 3, 4, 5, 6, 7, 8, 9: {template}: the solution's answer " \
+            "line does not show the key's answer" in said
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shown=st.fractions(max_denominator=12).filter(lambda f: abs(f) < 200),
+    key=st.fractions(max_denominator=12).filter(lambda f: abs(f) < 200),
+    write=st.sampled_from(["tex", "tex_inline", "tex_paren"]),
+)
+def test_an_answer_line_shows_the_number_it_prints_and_no_other(shown, key, write):
+    """A number printed by a filter is found in the answer line, whatever its neighbours; a
+    different number is never taken for it (not ``1`` in ``w_1`` or ``21``, not ``2`` in
+    ``\\frac{1}{2}``, not ``3`` in ``-3``)."""
+    from generator.answer_line import answer_line_problem
+    from generator.families.base import Answer
+    from generator.render import FILTERS
+
+    printed = FILTERS[write](sympy.Rational(shown.numerator, shown.denominator))
+    markdown = f"#### Solution\n\n**Answer:** $w_1 = {printed}$.\n\nSince $x^2 = 4$, ...\n"
+    key_value = sympy.Rational(key.numerator, key.denominator)
+    problem = answer_line_problem(markdown, Answer("number", key_value))
+    assert (problem is None) == (shown == key), (markdown, key_value)

@@ -311,12 +311,14 @@ def test_cli_json_reports_failures_with_seeds(fake_families):
 
 def test_api_checks_an_unregistered_family_with_a_given_recheck(fake_templates):
     """`check` takes family objects, re-checked by their own re-check unless told otherwise: no
-    registry to patch."""
+    registry to patch. Without one, the wrong answer is still seen where the solution's answer
+    line (the steps' w1) does not show it; the re-check, when there is one, says more."""
     broken = WrongWhenEtaIsAThird()
     assert "broken-descent-step" not in registry()
     unchecked = check([Target(broken)], 30, 0, {"broken-descent-step": None})
     checked = check([Target(broken)], variants=30)
-    assert unchecked.ok and not unchecked.families[0].rechecked
+    assert not unchecked.families[0].rechecked and unchecked.failures
+    assert all("answer line does not show" in f.reason for _, f in unchecked.failures)
     assert not checked.ok and checked.families[0].rechecked
     assert all(f.reason.startswith("re-check: answer") for _, f in checked.failures)
 
