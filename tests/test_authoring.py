@@ -29,6 +29,7 @@ from generator.cli import main
 from generator.defaults import CHECK_TYPESET
 from generator.errors import ExamgenError
 from generator.families import BUILTIN_DIR, registry
+from generator.families.base import ANSWER_KINDS, Answer
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.pdf import tex_available
 from generator.render import environment
@@ -986,3 +987,25 @@ def test_check_fails_text_that_depends_on_string_hashing(tmp_path):
         capture_output=True, text=True,
     )
     assert "print other text or keys" not in passed.stdout, passed.stdout
+
+
+# --- a reviewer's broken course families (each a traceback or a wrong key before) -----------------
+@pytest.mark.parametrize("kind", ["numeric", "Number", "text"])
+def test_an_unknown_answer_kind_is_one_line_naming_it_and_the_module(tmp_path, kind):
+    """On main ``Answer("numeric", w1)`` passed check and build: key.json said ``"kind":
+    "choice"``, grading scored every right answer unreadable and export and site printed
+    tracebacks."""
+    module, errors = errors_of_a_solve_returning(
+        tmp_path, f'        return Solution(Answer("{kind}", slope), steps)'
+    )
+    for error in errors:
+        assert str(module) in error and f"Answer kind {kind!r} is not one of" in error, error
+        assert "vector, number, bool, choice" in error
+
+
+@given(kind=st.text(max_size=12).filter(lambda k: k not in ANSWER_KINDS))
+def test_no_answer_is_made_with_a_kind_examgen_cannot_grade(kind):
+    """Every kind but the four that key.json, grading and the exports read is refused where the
+    Answer is made, so none reaches a key."""
+    with pytest.raises(ValueError, match="is not one of vector, number, bool, choice"):
+        Answer(kind, 1)

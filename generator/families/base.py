@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import sympy
@@ -27,6 +27,7 @@ from generator.exact import exact_str, field_names, to_json
 from generator.families.params import Param
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
+ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
 
 
 #: The rejection of a variant whose work is outside its slot's difficulty band.
@@ -59,6 +60,15 @@ class Answer:
     kind: AnswerKind
     value: Any
     text: str | None = None
+
+    def __post_init__(self) -> None:
+        # Refused where it is made: a misspelt kind was written to key.json as a choice, so
+        # grading scored every right answer unreadable and the exports failed much later.
+        if self.kind not in ANSWER_KINDS:
+            raise ValueError(
+                f"Answer kind {self.kind!r} is not one of {', '.join(ANSWER_KINDS)}; "
+                'write e.g. Answer("number", value)'
+            )
 
     def to_json(self) -> dict[str, Any]:
         """The key.json form: exact values as sympy ``str()`` strings."""
