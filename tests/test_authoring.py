@@ -1009,3 +1009,48 @@ def test_no_answer_is_made_with_a_kind_examgen_cannot_grade(kind):
     Answer is made, so none reaches a key."""
     with pytest.raises(ValueError, match="is not one of vector, number, bool, choice"):
         Answer(kind, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("rng.integers(1, 5)", "(numpy.int64)"),
+        ("__import__('fractions').Fraction(1, 2)", "(fractions.Fraction)"),
+        ("float(p.x0)", "(float)"),
+        ("__import__('decimal').Decimal(1)", "(decimal.Decimal)"),
+    ],
+)
+def test_a_draw_giving_no_sympy_number_is_one_line_naming_the_param(tmp_path, value, named):
+    """On main a custom draw returning numpy ints or Fractions made build and `preview --format
+    json` print a traceback ending "cannot write int64 to JSON", and check said only that."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    draw = (
+        "    def draw(self, rng, pinned):\n        p = super().draw(rng, pinned)\n"
+        f"        return __import__('dataclasses').replace(p, x0={value})\n\n"
+    )
+    module.write_text(text.replace(anchor, draw + anchor))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n'
+        '[[questions]]\nfamily = "slope"\nform = "choice"\n'
+    )
+    families = ("--families", str(tmp_path))
+    errors = [
+        one_line_error(run(*args))
+        for args in (
+            ["preview", "slope", *families],
+            ["preview", "slope", *families, "--format", "json"],
+            ["preview", "slope", *families, "--form", "choice"],
+            ["build", "--seed", "1", "--count", "2", "--no-pdf", "--spec", str(spec),
+             "--out", str(tmp_path / "out")],
+        )
+    ]
+    checked = run("check", "slope", *families, "--variants", "3")
+    assert checked.exit_code == 1
+    errors.append(next(line for line in checked.output.splitlines() if "draw gave" in line))
+    for error in errors:
+        assert f"{module}: draw gave params.x0 = " in error and named in error, error
+        assert "return sympy numbers (sympy.Integer(...), sympy.Rational(...))" in error
+    assert "Traceback" not in checked.output and not (tmp_path / "out").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy as _copy
 import json
+import numbers
 import shlex
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -162,7 +163,8 @@ def numbers_inside(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:
     are not (a float, a numpy number, a sympy ``Float`` or irrational)."""
     if isinstance(value, bool | str) or value is None:
         return
-    if isinstance(value, int | sympy.Rational | float | np.number) or (
+    # numbers.Number as well: a fractions.Fraction or a Decimal was passed over as no number.
+    if isinstance(value, int | sympy.Rational | float | np.number | numbers.Number) or (
         isinstance(value, sympy.Basic) and value.is_number
     ):
         yield where, value
@@ -468,8 +470,12 @@ class Family(ABC):
         """Params as ``generate`` draws them, one per try: what ``draw_once`` decides, then
         ``draw`` each time (``check`` draws its candidates the same way)."""
         decided = self.draw_once(rng, pinned) | dict(pinned)
+        course = self.course_module() is not None
         while True:
-            yield self.draw(rng, decided)
+            params = self.draw(rng, decided)
+            if course:
+                self.refuse_inexact_params(params)
+            yield params
 
     def max_tries(self) -> int:
         return self.BUDGET.max_tries if self.BUDGET is not None else self.MAX_TRIES
@@ -551,6 +557,21 @@ class Family(ABC):
                 f"family {self.ID}: {self.course_module()}: solve gave {where} = {value!r} "
                 f"({type(value).__name__}); answers and steps are exact: compute with the params "
                 "(sympy numbers) and sympy.Rational, never float(), math or numpy"
+            )
+
+    def refuse_inexact_params(self, params: Any) -> None:
+        """A course family's drawn params hold exact numbers only (its own ``draw`` may return
+        ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``): one line naming the first that is
+        not, said where every command first sees the draw, not as a traceback from key.json."""
+        found = first_inexact(params, "params")
+        if found:
+            where, value = found
+            kind = type(value)
+            module = "" if kind.__module__ == "builtins" else kind.__module__.split(".")[0] + "."
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: draw gave {where} = {value!r} "
+                f"({module}{kind.__name__}); params are exact: return sympy numbers "
+                "(sympy.Integer(...), sympy.Rational(...)), never numpy, float or Fraction"
             )
 
     def mistake_error(self, name: str, err: BaseException) -> BaseException:
