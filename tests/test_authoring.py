@@ -192,6 +192,71 @@ def test_a_rational_without_values_is_one_line_naming_the_module(tmp_path, decla
     assert str(module) in error and says in error, error
 
 
+@pytest.mark.parametrize(
+    ("declared", "says"),
+    [
+        # A ZeroDivisionError, a ValueError and TypeErrors on main, naming neither the parameter
+        # nor the field:
+        ('Rational("eta", 1, 4, denominators=(0,))', "'eta': denominators[0] = 0; each is a whole number from 1 up"),
+        ('Rational("eta", 1, 4, denominators=(2.5,))', "'eta': denominators[0] = 2.5; each is a whole number"),
+        ('Rational("eta", choices=("1/2", "abc"))', "'eta': choices[1] = 'abc'; write an exact number"),
+        ('Rational("eta", 1, "x")', "'eta': high = 'x'; write an exact number"),
+        ('Rational("eta", 1, 4, exclude=("1/0",))', "'eta': exclude[0] = '1/0'; write an exact number"),
+        ('Integer("n", "1", 4)', "'n': low = '1'; write a whole number"),
+        ('Integer("n", 1, 4.0)', "'n': high = 4.0; write a whole number"),
+        ('Integer("n", 1, 4, exclude=0)', "'n': exclude = 0; write a tuple"),
+        ('Integer("n", 1, 4, exclude=("2",))', "'n': exclude[0] = '2'; write a whole number"),
+        # Ranges too wide to draw from: on main memory grew with the range (24 GB for 10**30).
+        ('Integer("n", 1, 10**30)', "'n': 1…" + str(10**30) + " holds " + str(10**30) + " integers; examgen draws from at most 2**63 - 1"),
+        ('Rational("eta", 0, 10**9, denominators=(1, 2))', "draws a rational from at most 100000"),
+    ],
+)
+def test_a_malformed_declaration_is_one_line_naming_parameter_and_field(tmp_path, declared, says):
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    right = 'Rational("x0", -3, 3, denominators=(1, 2, 3), doc="where the derivative is taken"),'
+    module.write_text(text.replace(right, right + f"\n        {declared},"))
+    error = one_line_error(run("show", "slope", "--families", str(tmp_path)))
+    line = text[: text.index(right)].count("\n") + 2
+    assert error.startswith(f"Error: {module}:{line}: ValueError: parameter ") and says in error, error
+
+
+@settings(max_examples=200)
+@given(
+    low=st.integers(-40, 40),
+    width=st.integers(0, 30),
+    exclude=st.lists(st.integers(-50, 80), max_size=6),
+    seed=st.integers(0, 2**32),
+)
+def test_an_integer_draws_what_its_listed_values_drew(low, width, exclude, seed):
+    """Counted and indexed, not listed: the same values, and for one seed the same draw as the
+    list the declaration kept before (the shipped families' variants and golden files depend on
+    it)."""
+    listed = [v for v in range(low, low + width + 1) if v not in exclude]
+    assume(listed)
+    declared = Integer("n", low, low + width, exclude=tuple(exclude))
+    assert declared.values() == tuple(listed) and declared.count() == len(listed)
+    before = listed[int(np.random.default_rng(seed).integers(len(listed)))]
+    assert declared.draw(np.random.default_rng(seed)) == before
+
+
+def test_a_wide_integer_range_costs_no_more_than_a_narrow_one():
+    """``Integer("x1", 1, 10**30)`` filled the memory (24 GB) even for `examgen show`; a range
+    rng.integers can draw from is counted, parsed and drawn in constant memory."""
+    import tracemalloc
+
+    tracemalloc.start()
+    declared = Integer("x1", 1, 10**18, exclude=(2, 10**18))
+    drawn = [declared.draw(np.random.default_rng(seed)) for seed in range(20)]
+    assert declared.parse(str(10**18 - 1), "params.x1") == 10**18 - 1
+    assert declared.example() == 1 and declared.count() == 10**18 - 2
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10**6 and all(1 <= v < 10**18 and v != 2 for v in drawn)
+    with pytest.raises(ExamgenError, match="must be an integer"):
+        declared.parse(2, "params.x1")
+
+
 # --- examgen check: what an author gets wrong -----------------------------------------------------
 def test_check_covers_the_choice_form_and_names_its_seed(tmp_path):
     """A rule that breaks only in the multiple-choice form (it reads the answer, a letter there)
