@@ -638,6 +638,12 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
     assert "family:slope changed" in diff.output
 
 
+def before_solve(line: str):
+    """An edit adding ``line`` to the class body after every attribute the scaffold declares."""
+    anchor = "    def solve(self, params):"
+    return lambda text: text.replace(anchor, f"    {line}\n\n{anchor}")
+
+
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
@@ -651,6 +657,19 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
         (lambda text: re.sub(r'    TITLE = "[^"]*"', '    TITLE = 3', text), "TITLE = 3; write a non-empty string"),
         (lambda text: text.replace('    TITLE = "', '    TITLE = "\\ud800', 1), "TITLE holds U+D800"),
         (lambda text: text.replace('"This forgets', '"This forgets 50% of'), "its explanation holds '%' outside"),
+        # A reviewer's broken class attributes: tracebacks, or blamed on solve, before.
+        (lambda text: text.replace("BUDGET = Budget(max_denominator=12, max_magnitude=100)", "BUDGET = (12, 100)"), "Slope.BUDGET = (12, 100); write e.g. BUDGET = Budget(max_denominator=12"),
+        (lambda text: text.replace("max_denominator=12,", 'max_denominator="12",'), "max_denominator is a whole number from 1 up"),
+        (before_solve('DEGENERATE = ("zero", lambda p, s: False)'), "DEGENERATE = ('zero', …) is one rule without the outer tuple; write DEGENERATE = (('zero', …),)"),
+        (before_solve('DEGENERATE = (("zero", "p == 0"),)'), "DEGENERATE[0] = ('zero', 'p == 0'); each rule is (reason, predicate)"),
+        (before_solve("DEGENERATE = lambda p, s: False"), "write a tuple of rules"),
+        (before_solve('DISTRACTORS = "3"'), "DISTRACTORS = '3'; write a whole number from 1 to 25"),
+        (before_solve("MAX_TRIES = 0"), "MAX_TRIES = 0; write a whole number from 1 up"),
+        (before_solve('WORK_BANDS = {"easy": (5, 2)}'), "WORK_BANDS['easy'] = (5, 2); each band is (least, most)"),
+        (before_solve('WORK_BANDS = [(1, 2)]'), "WORK_BANDS = [(1, 2)]; write e.g."),
+        (before_solve("TAGS = 3"), "TAGS = 3; write a tuple"),
+        # Two mistakes of one name: the second silently replaced the first in key and grade.
+        (lambda text: text.replace('@mistake("x0-not-substituted"', '@mistake("constant-kept"'), "Slope declares the mistake 'constant-kept' twice"),
     ],
 )
 def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
@@ -1119,3 +1138,23 @@ def test_a_draw_giving_no_sympy_number_is_one_line_naming_the_param(tmp_path, va
         assert f"{module}: draw gave params.x0 = " in error and named in error, error
         assert "return sympy numbers (sympy.Integer(...), sympy.Rational(...))" in error
     assert "Traceback" not in checked.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("answer", "truth", "says"),
+    [
+        ("bool", "false", "0 entries with truth = false; a true-false family needs at least 1"),
+        ("bool", "true", "0 entries with truth = true; a true-false family needs at least 1"),
+        ("choice", "true", "0 entries with truth = true; a choice family needs at least 1"),
+        ("choice", "false", "0 entries with truth = false; a choice family needs at least 3 (DISTRACTORS)"),
+    ],
+)
+def test_a_bank_without_the_statements_a_variant_needs_is_one_line(tmp_path, answer, truth, says):
+    """On main a true/false bank with no false entry failed with ``ValueError: high <= 0``, and
+    only for the seeds whose coin asked for one; now the family does not load."""
+    folder = scaffold(tmp_path, "facts", answer)
+    bank = folder / "bank.toml"
+    flipped = "false" if truth == "true" else "true"
+    bank.write_text(bank.read_text().replace(f"truth = {truth}", f"truth = {flipped}"))
+    error = one_line_error(run("show", "facts", "--families", str(tmp_path)))
+    assert error.startswith(f"Error: {bank}: ") and says in error, error

@@ -307,6 +307,11 @@ class Family(ABC):
         }
         return self.params_type(**values)
 
+    def declaration_problem(self) -> str | None:
+        """What, in this family's folder beside ``family.py`` (a bank), cannot give a variant:
+        one line naming the file, checked when the family loads; ``None`` if nothing."""
+        return None
+
     def _need_params(self, method: str) -> None:
         if not self.PARAMS:
             raise TypeError(
