@@ -403,6 +403,8 @@ class ChoiceForm(Family):
         params = self.base.draw(
             rng, {k: v for k, v in pinned.items() if k not in ("choices", FAIR_TRIES_LEFT)}
         )
+        if self.course_module() is not None:
+            self.base.refuse_inexact_params(params)  # before solve computes with them
         order = pinned.get("choices")
         if order is None:
             solution = self.base.solve(params)

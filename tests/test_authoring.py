@@ -29,6 +29,7 @@ from generator.cli import main
 from generator.defaults import CHECK_TYPESET
 from generator.errors import ExamgenError
 from generator.families import BUILTIN_DIR, registry
+from generator.families.base import ANSWER_KINDS, Answer
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.pdf import tex_available
 from generator.render import environment
@@ -189,6 +190,71 @@ def test_a_rational_without_values_is_one_line_naming_the_module(tmp_path, decla
     module.write_text(text.replace(right, right + f"\n        {declared},"))
     error = one_line_error(run("show", "slope", "--families", str(tmp_path)))
     assert str(module) in error and says in error, error
+
+
+@pytest.mark.parametrize(
+    ("declared", "says"),
+    [
+        # A ZeroDivisionError, a ValueError and TypeErrors on main, naming neither the parameter
+        # nor the field:
+        ('Rational("eta", 1, 4, denominators=(0,))', "'eta': denominators[0] = 0; each is a whole number from 1 up"),
+        ('Rational("eta", 1, 4, denominators=(2.5,))', "'eta': denominators[0] = 2.5; each is a whole number"),
+        ('Rational("eta", choices=("1/2", "abc"))', "'eta': choices[1] = 'abc'; write an exact number"),
+        ('Rational("eta", 1, "x")', "'eta': high = 'x'; write an exact number"),
+        ('Rational("eta", 1, 4, exclude=("1/0",))', "'eta': exclude[0] = '1/0'; write an exact number"),
+        ('Integer("n", "1", 4)', "'n': low = '1'; write a whole number"),
+        ('Integer("n", 1, 4.0)', "'n': high = 4.0; write a whole number"),
+        ('Integer("n", 1, 4, exclude=0)', "'n': exclude = 0; write a tuple"),
+        ('Integer("n", 1, 4, exclude=("2",))', "'n': exclude[0] = '2'; write a whole number"),
+        # Ranges too wide to draw from: on main memory grew with the range (24 GB for 10**30).
+        ('Integer("n", 1, 10**30)', "'n': 1…" + str(10**30) + " holds " + str(10**30) + " integers; examgen draws from at most 2**63 - 1"),
+        ('Rational("eta", 0, 10**9, denominators=(1, 2))', "draws a rational from at most 100000"),
+    ],
+)
+def test_a_malformed_declaration_is_one_line_naming_parameter_and_field(tmp_path, declared, says):
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    right = 'Rational("x0", -3, 3, denominators=(1, 2, 3), doc="where the derivative is taken"),'
+    module.write_text(text.replace(right, right + f"\n        {declared},"))
+    error = one_line_error(run("show", "slope", "--families", str(tmp_path)))
+    line = text[: text.index(right)].count("\n") + 2
+    assert error.startswith(f"Error: {module}:{line}: ValueError: parameter ") and says in error, error
+
+
+@settings(max_examples=200)
+@given(
+    low=st.integers(-40, 40),
+    width=st.integers(0, 30),
+    exclude=st.lists(st.integers(-50, 80), max_size=6),
+    seed=st.integers(0, 2**32),
+)
+def test_an_integer_draws_what_its_listed_values_drew(low, width, exclude, seed):
+    """Counted and indexed, not listed: the same values, and for one seed the same draw as the
+    list the declaration kept before (the shipped families' variants and golden files depend on
+    it)."""
+    listed = [v for v in range(low, low + width + 1) if v not in exclude]
+    assume(listed)
+    declared = Integer("n", low, low + width, exclude=tuple(exclude))
+    assert declared.values() == tuple(listed) and declared.count() == len(listed)
+    before = listed[int(np.random.default_rng(seed).integers(len(listed)))]
+    assert declared.draw(np.random.default_rng(seed)) == before
+
+
+def test_a_wide_integer_range_costs_no_more_than_a_narrow_one():
+    """``Integer("x1", 1, 10**30)`` filled the memory (24 GB) even for `examgen show`; a range
+    rng.integers can draw from is counted, parsed and drawn in constant memory."""
+    import tracemalloc
+
+    tracemalloc.start()
+    declared = Integer("x1", 1, 10**18, exclude=(2, 10**18))
+    drawn = [declared.draw(np.random.default_rng(seed)) for seed in range(20)]
+    assert declared.parse(str(10**18 - 1), "params.x1") == 10**18 - 1
+    assert declared.example() == 1 and declared.count() == 10**18 - 2
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10**6 and all(1 <= v < 10**18 and v != 2 for v in drawn)
+    with pytest.raises(ExamgenError, match="must be an integer"):
+        declared.parse(2, "params.x1")
 
 
 # --- examgen check: what an author gets wrong -----------------------------------------------------
@@ -572,6 +638,12 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
     assert "family:slope changed" in diff.output
 
 
+def before_solve(line: str):
+    """An edit adding ``line`` to the class body after every attribute the scaffold declares."""
+    anchor = "    def solve(self, params):"
+    return lambda text: text.replace(anchor, f"    {line}\n\n{anchor}")
+
+
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
@@ -585,6 +657,19 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
         (lambda text: re.sub(r'    TITLE = "[^"]*"', '    TITLE = 3', text), "TITLE = 3; write a non-empty string"),
         (lambda text: text.replace('    TITLE = "', '    TITLE = "\\ud800', 1), "TITLE holds U+D800"),
         (lambda text: text.replace('"This forgets', '"This forgets 50% of'), "its explanation holds '%' outside"),
+        # A reviewer's broken class attributes: tracebacks, or blamed on solve, before.
+        (lambda text: text.replace("BUDGET = Budget(max_denominator=12, max_magnitude=100)", "BUDGET = (12, 100)"), "Slope.BUDGET = (12, 100); write e.g. BUDGET = Budget(max_denominator=12"),
+        (lambda text: text.replace("max_denominator=12,", 'max_denominator="12",'), "max_denominator is a whole number from 1 up"),
+        (before_solve('DEGENERATE = ("zero", lambda p, s: False)'), "DEGENERATE = ('zero', …) is one rule without the outer tuple; write DEGENERATE = (('zero', …),)"),
+        (before_solve('DEGENERATE = (("zero", "p == 0"),)'), "DEGENERATE[0] = ('zero', 'p == 0'); each rule is (reason, predicate)"),
+        (before_solve("DEGENERATE = lambda p, s: False"), "write a tuple of rules"),
+        (before_solve('DISTRACTORS = "3"'), "DISTRACTORS = '3'; write a whole number from 1 to 25"),
+        (before_solve("MAX_TRIES = 0"), "MAX_TRIES = 0; write a whole number from 1 up"),
+        (before_solve('WORK_BANDS = {"easy": (5, 2)}'), "WORK_BANDS['easy'] = (5, 2); each band is (least, most)"),
+        (before_solve('WORK_BANDS = [(1, 2)]'), "WORK_BANDS = [(1, 2)]; write e.g."),
+        (before_solve("TAGS = 3"), "TAGS = 3; write a tuple"),
+        # Two mistakes of one name: the second silently replaced the first in key and grade.
+        (lambda text: text.replace('@mistake("x0-not-substituted"', '@mistake("constant-kept"'), "Slope declares the mistake 'constant-kept' twice"),
     ],
 )
 def test_a_family_module_missing_a_piece_is_one_line(tmp_path, edit, says):
@@ -1104,3 +1189,90 @@ def test_an_answer_line_shows_the_number_it_prints_and_no_other(shown, key, writ
     key_value = sympy.Rational(key.numerator, key.denominator)
     problem = answer_line_problem(markdown, Answer("number", key_value))
     assert (problem is None) == (shown == key), (markdown, key_value)
+
+
+# --- a reviewer's broken course families (each a traceback or a wrong key before) -----------------
+@pytest.mark.parametrize("kind", ["numeric", "Number", "text"])
+def test_an_unknown_answer_kind_is_one_line_naming_it_and_the_module(tmp_path, kind):
+    """On main ``Answer("numeric", w1)`` passed check and build: key.json said ``"kind":
+    "choice"``, grading scored every right answer unreadable and export and site printed
+    tracebacks."""
+    module, errors = errors_of_a_solve_returning(
+        tmp_path, f'        return Solution(Answer("{kind}", slope), steps)'
+    )
+    for error in errors:
+        assert str(module) in error and f"Answer kind {kind!r} is not one of" in error, error
+        assert "vector, number, bool, choice" in error
+
+
+@given(kind=st.text(max_size=12).filter(lambda k: k not in ANSWER_KINDS))
+def test_no_answer_is_made_with_a_kind_examgen_cannot_grade(kind):
+    """Every kind but the four that key.json, grading and the exports read is refused where the
+    Answer is made, so none reaches a key."""
+    with pytest.raises(ValueError, match="is not one of vector, number, bool, choice"):
+        Answer(kind, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("rng.integers(1, 5)", "(numpy.int64)"),
+        ("__import__('fractions').Fraction(1, 2)", "(fractions.Fraction)"),
+        ("float(p.x0)", "(float)"),
+        ("__import__('decimal').Decimal(1)", "(decimal.Decimal)"),
+    ],
+)
+def test_a_draw_giving_no_sympy_number_is_one_line_naming_the_param(tmp_path, value, named):
+    """On main a custom draw returning numpy ints or Fractions made build and `preview --format
+    json` print a traceback ending "cannot write int64 to JSON", and check said only that."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    draw = (
+        "    def draw(self, rng, pinned):\n        p = super().draw(rng, pinned)\n"
+        f"        return __import__('dataclasses').replace(p, x0={value})\n\n"
+    )
+    module.write_text(text.replace(anchor, draw + anchor))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n'
+        '[[questions]]\nfamily = "slope"\nform = "choice"\n'
+    )
+    families = ("--families", str(tmp_path))
+    errors = [
+        one_line_error(run(*args))
+        for args in (
+            ["preview", "slope", *families],
+            ["preview", "slope", *families, "--format", "json"],
+            ["preview", "slope", *families, "--form", "choice"],
+            ["build", "--seed", "1", "--count", "2", "--no-pdf", "--spec", str(spec),
+             "--out", str(tmp_path / "out")],
+        )
+    ]
+    checked = run("check", "slope", *families, "--variants", "3")
+    assert checked.exit_code == 1
+    errors.append(next(line for line in checked.output.splitlines() if "draw gave" in line))
+    for error in errors:
+        assert f"{module}: draw gave params.x0 = " in error and named in error, error
+        assert "return sympy numbers (sympy.Integer(...), sympy.Rational(...))" in error
+    assert "Traceback" not in checked.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("answer", "truth", "says"),
+    [
+        ("bool", "false", "0 entries with truth = false; a true-false family needs at least 1"),
+        ("bool", "true", "0 entries with truth = true; a true-false family needs at least 1"),
+        ("choice", "true", "0 entries with truth = true; a choice family needs at least 1"),
+        ("choice", "false", "0 entries with truth = false; a choice family needs at least 3 (DISTRACTORS)"),
+    ],
+)
+def test_a_bank_without_the_statements_a_variant_needs_is_one_line(tmp_path, answer, truth, says):
+    """On main a true/false bank with no false entry failed with ``ValueError: high <= 0``, and
+    only for the seeds whose coin asked for one; now the family does not load."""
+    folder = scaffold(tmp_path, "facts", answer)
+    bank = folder / "bank.toml"
+    flipped = "false" if truth == "true" else "true"
+    bank.write_text(bank.read_text().replace(f"truth = {truth}", f"truth = {flipped}"))
+    error = one_line_error(run("show", "facts", "--families", str(tmp_path)))
+    assert error.startswith(f"Error: {bank}: ") and says in error, error

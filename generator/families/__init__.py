@@ -14,14 +14,15 @@ import hashlib
 import importlib.util
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
 from generator.bank import prose_problem
 from generator.characters import SLUG, unprintable
 from generator.errors import ExamgenError, innermost_frame
-from generator.families.base import Family
+from generator.families.base import Budget, Family, Mistake
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 MODULE_FILE = "family.py"
@@ -86,6 +87,9 @@ def load_family(folder: Path) -> Family:
     family = family_type()
     family.FOLDER = folder
     family.COURSE_MODULE = None if folder.parent == BUILTIN_DIR else path
+    problem = family.declaration_problem()
+    if problem:
+        raise ExamgenError(problem)
     template = folder / TEMPLATE_FILE
     if not template.is_file():
         raise ExamgenError(f"{folder}: no {TEMPLATE_FILE}; a family folder holds its template")
@@ -102,6 +106,8 @@ def _check_declarations(family_type: type[Family], path: Path) -> None:
                 f"{path}: {name} has no {attribute}; add e.g. {attribute} = {example}"
             )
     _check_texts(family_type, path)
+    _check_attributes(family_type, path)
+    _check_mistake_names(family_type, path)
     missing = sorted(getattr(family_type, "__abstractmethods__", ()))
     if missing:
         raise ExamgenError(f"{path}: {name} does not define {', '.join(missing)}; write it")
@@ -129,6 +135,8 @@ def _check_texts(family_type: type[Family], path: Path) -> None:
             f"{path}: {name}.TAGS = {tags!r} is one string, which Python reads as its letters; "
             f"write a tuple: TAGS = ({tags!r},)"
         )
+    if not isinstance(tags, tuple | list):
+        raise ExamgenError(f'{path}: {name}.TAGS = {tags!r}; write a tuple: TAGS = ("calculus",)')
     texts = [("TITLE", family_type.TITLE)]
     texts += [(f"TAGS[{i}]", tag) for i, tag in enumerate(tags)]
     for where, text in texts:
@@ -144,6 +152,74 @@ def _check_texts(family_type: type[Family], path: Path) -> None:
         problem = prose_problem(declared.explanation)
         if problem is not None:
             raise ExamgenError(f"{path}: mistake {declared.name!r}: its explanation {problem}")
+
+
+def _whole(value: object, least: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _check_attributes(family_type: type[Family], path: Path) -> None:
+    """The class attributes examgen reads, in the shapes it reads them: a ``BUDGET = (16, 100)``
+    was an AttributeError traceback in every command, a ``DEGENERATE`` missing its outer tuple
+    was blamed on ``solve``, ``DISTRACTORS = "3"`` a TypeError."""
+    name = family_type.__name__
+
+    def refuse(attribute: str, value: object, expected: str) -> ExamgenError:
+        return ExamgenError(f"{path}: {name}.{attribute} = {value!r}; {expected}")
+
+    budget = family_type.BUDGET
+    if budget is not None:
+        example = "write e.g. BUDGET = Budget(max_denominator=12, max_magnitude=100)"
+        if not isinstance(budget, Budget):
+            raise refuse("BUDGET", budget, example + " (None: no numbers to bound)")
+        for f in fields(budget):
+            least = 0 if f.name == "max_magnitude" else 1  # 0: every value is zero
+            if not _whole(getattr(budget, f.name), least):
+                expected = f"{f.name} is a whole number from {least} up; {example}"
+                raise refuse("BUDGET", budget, expected)
+    if not _whole(family_type.MAX_TRIES):
+        raise refuse("MAX_TRIES", family_type.MAX_TRIES, "write a whole number from 1 up")
+    rules = family_type.DEGENERATE
+    rule = '("x0 is zero", lambda params, solution: params.x0 == 0)'
+    if not isinstance(rules, tuple | list):
+        raise refuse("DEGENERATE", rules, f"write a tuple of rules: DEGENERATE = ({rule},)")
+    if len(rules) == 2 and isinstance(rules[0], str) and callable(rules[1]):
+        raise ExamgenError(
+            f"{path}: {name}.DEGENERATE = ({rules[0]!r}, …) is one rule without the outer tuple; "
+            f"write DEGENERATE = (({rules[0]!r}, …),)"
+        )
+    for i, entry in enumerate(rules):
+        shaped = isinstance(entry, tuple | list) and len(entry) == 2
+        if not shaped or not isinstance(entry[0], str) or not callable(entry[1]):
+            raise refuse(f"DEGENERATE[{i}]", entry, f"each rule is (reason, predicate): {rule}")
+    distractors = getattr(family_type, "DISTRACTORS", None)
+    if distractors is not None and not (_whole(distractors) and distractors <= 25):
+        raise refuse("DISTRACTORS", distractors, "write a whole number from 1 to 25, e.g. 3")
+    bands = family_type.WORK_BANDS
+    if not isinstance(bands, Mapping):
+        example = 'write e.g. WORK_BANDS = {"easy": (2, 3), "hard": (4, 5)}'
+        raise refuse("WORK_BANDS", bands, example)
+    for band, limits in bands.items():
+        shaped = isinstance(limits, tuple | list) and len(limits) == 2
+        if not isinstance(band, str) or not shaped or not all(_whole(v, 0) for v in limits) or (
+            limits[0] > limits[1]
+        ):
+            expected = "each band is (least, most), whole numbers with least ≤ most"
+            raise refuse(f"WORK_BANDS[{band!r}]", limits, expected)
+
+
+def _check_mistake_names(family_type: type[Family], path: Path) -> None:
+    """Two ``@mistake`` declarations of one name in one class: the second silently replaced the
+    first, so the key and grading named the wrong mistake. (A subclass may redeclare a name
+    to change it; that is one per class.)"""
+    for klass in family_type.__mro__:
+        names = [v.name for v in vars(klass).values() if isinstance(v, Mistake)]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ExamgenError(
+                f"{path}: {klass.__name__} declares the mistake {twice[0]!r} twice; give each "
+                "@mistake its own name"
+            )
 
 
 def _error_line(err: BaseException, path: Path) -> str:

@@ -39,6 +39,25 @@ class BankFamily(Family):
     def bank(self) -> Bank:
         return _bank_in(self.FOLDER)
 
+    def needed_truths(self) -> dict[bool, int]:
+        """How many statements of each truth a variant needs: ``{truth: how many}``."""
+        return {}
+
+    def declaration_problem(self) -> str | None:
+        """A bank without the statements a variant needs (no ``truth = false`` entry for a
+        true/false family) failed with ``ValueError: high <= 0``, and only for some seeds."""
+        bank = self.bank()
+        for truth, least in self.needed_truths().items():
+            have = len(bank.with_truth(truth))
+            if have < least:
+                word = str(truth).lower()
+                why = " (DISTRACTORS)" if self.FORM == "choice" and not truth else ""
+                return (
+                    f"{self.FOLDER / BANK_FILE}: {have} entries with truth = {word}; a "
+                    f"{self.FORM} family needs at least {least}{why}: add them"
+                )
+        return None
+
     def param_descriptions(self) -> dict[str, str]:
         ids = ", ".join(self.bank().ids)
         if "statement" in self.param_names():
@@ -81,6 +100,9 @@ def _statement_in(folder: Path, statement_id: str) -> Statement:
 class TrueFalseFamily(BankFamily):
     FORM = "true-false"
 
+    def needed_truths(self) -> dict[bool, int]:
+        return {True: 1, False: 1}
+
     @dataclass(frozen=True)
     class Params:
         statement: str  # a bank id
@@ -114,6 +136,9 @@ class BankChoiceFamily(BankFamily):
     FORM = "choice"
     #: How many wrong descriptions a student sees beside the correct one.
     DISTRACTORS: ClassVar[int] = 4
+
+    def needed_truths(self) -> dict[bool, int]:
+        return {True: 1, False: self.DISTRACTORS}
 
     @dataclass(frozen=True)
     class Params:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy as _copy
 import json
+import numbers
 import shlex
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import sympy
@@ -27,6 +28,7 @@ from generator.exact import exact_str, field_names, to_json
 from generator.families.params import Param
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
+ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
 
 
 #: The rejection of a variant whose work is outside its slot's difficulty band.
@@ -59,6 +61,15 @@ class Answer:
     kind: AnswerKind
     value: Any
     text: str | None = None
+
+    def __post_init__(self) -> None:
+        # Refused where it is made: a misspelt kind was written to key.json as a choice, so
+        # grading scored every right answer unreadable and the exports failed much later.
+        if self.kind not in ANSWER_KINDS:
+            raise ValueError(
+                f"Answer kind {self.kind!r} is not one of {', '.join(ANSWER_KINDS)}; "
+                'write e.g. Answer("number", value)'
+            )
 
     def to_json(self) -> dict[str, Any]:
         """The key.json form: exact values as sympy ``str()`` strings."""
@@ -152,7 +163,8 @@ def numbers_inside(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:
     are not (a float, a numpy number, a sympy ``Float`` or irrational)."""
     if isinstance(value, bool | str) or value is None:
         return
-    if isinstance(value, int | sympy.Rational | float | np.number) or (
+    # numbers.Number as well: a fractions.Fraction or a Decimal was passed over as no number.
+    if isinstance(value, int | sympy.Rational | float | np.number | numbers.Number) or (
         isinstance(value, sympy.Basic) and value.is_number
     ):
         yield where, value
@@ -294,6 +306,11 @@ class Family(ABC):
             p.name: pinned[p.name] if p.name in pinned else p.draw(rng) for p in self.PARAMS
         }
         return self.params_type(**values)
+
+    def declaration_problem(self) -> str | None:
+        """What, in this family's folder beside ``family.py`` (a bank), cannot give a variant:
+        one line naming the file, checked when the family loads; ``None`` if nothing."""
+        return None
 
     def _need_params(self, method: str) -> None:
         if not self.PARAMS:
@@ -458,8 +475,12 @@ class Family(ABC):
         """Params as ``generate`` draws them, one per try: what ``draw_once`` decides, then
         ``draw`` each time (``check`` draws its candidates the same way)."""
         decided = self.draw_once(rng, pinned) | dict(pinned)
+        course = self.course_module() is not None
         while True:
-            yield self.draw(rng, decided)
+            params = self.draw(rng, decided)
+            if course:
+                self.refuse_inexact_params(params)
+            yield params
 
     def max_tries(self) -> int:
         return self.BUDGET.max_tries if self.BUDGET is not None else self.MAX_TRIES
@@ -541,6 +562,21 @@ class Family(ABC):
                 f"family {self.ID}: {self.course_module()}: solve gave {where} = {value!r} "
                 f"({type(value).__name__}); answers and steps are exact: compute with the params "
                 "(sympy numbers) and sympy.Rational, never float(), math or numpy"
+            )
+
+    def refuse_inexact_params(self, params: Any) -> None:
+        """A course family's drawn params hold exact numbers only (its own ``draw`` may return
+        ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``): one line naming the first that is
+        not, said where every command first sees the draw, not as a traceback from key.json."""
+        found = first_inexact(params, "params")
+        if found:
+            where, value = found
+            kind = type(value)
+            module = "" if kind.__module__ == "builtins" else kind.__module__.split(".")[0] + "."
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: draw gave {where} = {value!r} "
+                f"({module}{kind.__name__}); params are exact: return sympy numbers "
+                "(sympy.Integer(...), sympy.Rational(...)), never numpy, float or Fraction"
             )
 
     def mistake_error(self, name: str, err: BaseException) -> BaseException:

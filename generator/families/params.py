@@ -20,6 +20,7 @@ rational's denominators only restrict drawing, so an instructor may pin ``"1/7"`
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -63,9 +64,50 @@ def _exclusion(excluded: Sequence[Any]) -> str:
     return f", not {', '.join(exact_str(v) for v in excluded)}" if excluded else ""
 
 
+#: The most values an ``Integer`` draws from: ``rng.integers`` takes a count below 2**63.
+MAX_INTEGER_VALUES = 2**63 - 1
+#: The most candidates a ``Rational``'s range may list: its values are listed once (denominators
+#: such as 2 and 4 give equal values, and each is drawn as often as any other), so a range like
+#: ``0…10**30`` would fill the memory.
+MAX_RATIONAL_VALUES = 100_000
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _declared(name: str, attribute: str, value: Any, expected: str) -> ValueError:
+    """A declaration's field holding what it cannot: one line naming the parameter, the field
+    and what it takes (an author's typo was a bare TypeError or ZeroDivisionError)."""
+    return ValueError(f"parameter {name!r}: {attribute} = {value!r}; {expected}")
+
+
+def _sequence(name: str, attribute: str, value: Any) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | set | frozenset):
+        raise _declared(name, attribute, value, f"write a tuple, e.g. {attribute}=(1, 2)")
+    return tuple(value)
+
+
+def _fraction(name: str, attribute: str, value: Any) -> Fraction:
+    """An exact number as a declaration may write it: an int, a string such as ``"1/2"``, a
+    sympy or ``fractions`` rational (what ``Fraction(str(value))`` reads)."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return Fraction(str(value))
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise _declared(
+            name, attribute, value, 'write an exact number, e.g. 3, "-2" or "1/2"'
+        ) from None
+
+
 @dataclass(frozen=True)
 class Integer(Param):
-    """An integer in ``low…high`` (both included), none of ``exclude``."""
+    """An integer in ``low…high`` (both included), none of ``exclude``.
+
+    Its values are counted and indexed arithmetically, never listed, so a wide range costs no
+    more than a narrow one; the draw is the one ``rng.integers(count)`` it always was, so the
+    variants of existing declarations stay the same."""
 
     low: int = 0
     high: int = 0
@@ -73,27 +115,58 @@ class Integer(Param):
     annotation: Any = field(default=sympy.Integer, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.values():
+        for attribute in ("low", "high"):
+            value = getattr(self, attribute)
+            if not _is_integer(value):
+                raise _declared(self.name, attribute, value, "write a whole number, e.g. 1")
+        for i, value in enumerate(_sequence(self.name, "exclude", self.exclude)):
+            if not _is_integer(value):
+                raise _declared(self.name, f"exclude[{i}]", value, "write a whole number")
+        count = self.count()
+        if count < 1:
             raise ValueError(f"parameter {self.name!r}: no integer in {self.low}…{self.high}")
+        if count > MAX_INTEGER_VALUES:
+            raise ValueError(
+                f"parameter {self.name!r}: {self.low}…{self.high} holds {count} integers; "
+                f"examgen draws from at most 2**63 - 1, narrow the range"
+            )
+
+    def _excluded(self) -> list[int]:
+        """The excluded values inside the range, ascending."""
+        return sorted({int(v) for v in self.exclude if self.low <= v <= self.high})
+
+    def count(self) -> int:
+        """How many values ``draw`` picks from."""
+        return max(0, int(self.high) - int(self.low) + 1 - len(self._excluded()))
+
+    def value_at(self, index: int) -> int:
+        """The ``index``-th value (from 0), ascending: ``values()[index]`` without the list."""
+        value = int(self.low) + index
+        for excluded in self._excluded():
+            if excluded > value:
+                break
+            value += 1
+        return value
 
     def values(self) -> tuple[int, ...]:
-        return tuple(v for v in range(self.low, self.high + 1) if v not in self.exclude)
+        """Every value, ascending (a list: for small ranges and tests; drawing never lists)."""
+        return tuple(self.value_at(i) for i in range(self.count()))
 
     def parse(self, raw: Any, where: str) -> sympy.Integer:
         value = parse_rational(raw, where)
-        if value.q != 1 or int(value) not in self.values():
+        inside = value.q == 1 and self.low <= int(value) <= self.high
+        if not inside or int(value) in self._excluded():
             raise ExamgenError(f"{where} must be {self.describe()}, got {raw!r}")
         return sympy.Integer(int(value))
 
     def draw(self, rng: np.random.Generator) -> sympy.Integer:
-        values = self.values()
-        return sympy.Integer(values[int(rng.integers(len(values)))])
+        return sympy.Integer(self.value_at(int(rng.integers(self.count()))))
 
     def describe(self) -> str:
         return f"an integer {self.low}…{self.high}{_exclusion(self.exclude)}"
 
     def example(self) -> Any:
-        return self.values()[0]
+        return self.value_at(0)
 
 
 @dataclass(frozen=True)
@@ -118,11 +191,40 @@ class Rational(Param):
             raise ValueError(
                 f"parameter {self.name!r}: choices=() lists no value; list the values to draw"
             )
+        name = self.name
+        if self.choices is not None:
+            for i, value in enumerate(_sequence(name, "choices", self.choices)):
+                _fraction(name, f"choices[{i}]", value)
+        else:
+            low, high = _fraction(name, "low", self.low), _fraction(name, "high", self.high)
+            denominators = _sequence(name, "denominators", self.denominators)
+            if not denominators:
+                raise _declared(name, "denominators", self.denominators, "list at least one")
+            for i, q in enumerate(denominators):
+                if not _is_integer(q) or q < 1:
+                    raise _declared(
+                        name, f"denominators[{i}]", q, "each is a whole number from 1 up"
+                    )
+            listed = sum((high - low) * q + 3 for q in denominators)
+            if listed > MAX_RATIONAL_VALUES:
+                raise ValueError(
+                    f"parameter {name!r}: [{self.low}, {self.high}] with denominators "
+                    f"{tuple(denominators)} lists about {int(listed)} values; examgen draws a "
+                    f"rational from at most {MAX_RATIONAL_VALUES}: narrow the range, or list "
+                    "choices"
+                )
+        for i, value in enumerate(_sequence(name, "exclude", self.exclude)):
+            _fraction(name, f"exclude[{i}]", value)
+        # Listed once: every draw picks from them.
+        object.__setattr__(self, "_values", self._list_values())
         if not self.values():
             raise ValueError(f"parameter {self.name!r}: declares no value to draw")
 
     def values(self) -> tuple[sympy.Rational, ...]:
         """Every value ``draw`` picks from, ascending (computed exactly with Fractions)."""
+        return self._values  # type: ignore[attr-defined, no-any-return]
+
+    def _list_values(self) -> tuple[sympy.Rational, ...]:
         excluded = {Fraction(str(v)) for v in self.exclude}
         if self.choices is not None:
             found = {Fraction(str(v)) for v in self.choices}
