@@ -51,7 +51,7 @@ from generator.choices import (
     same_value,
 )
 from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
-from generator.errors import ExamgenError, NoAcceptableVariant
+from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
 from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
 from generator.families.base import Answer, Family, Recheck, Solution, Variant, degenerate
@@ -372,6 +372,10 @@ def variant_problem(
             problem = recheck(params_json, answer_json)
         except Exception as err:
             problem = _one_line(err)
+            module = family.course_module()
+            frame = module and innermost_frame(err, lambda name: Path(name) == module)
+            if frame:  # an author's recheck: its line (a KeyError alone named nothing)
+                problem = f"{frame[0]}:{frame[1]}: {problem}"
         if problem is not None:
             return f"re-check: {problem}"
     return shown

@@ -40,7 +40,24 @@ def recheck_for(family: Family) -> Recheck | None:
     if not has_recheck(family):
         return None
     base = family.base if isinstance(family, ChoiceForm) else family
-    return _with_choice_form(base.recheck)
+    return _with_choice_form(_said(base.recheck))
+
+
+def _said(base: Recheck) -> Recheck:
+    """A re-check held to its contract: ``None`` when the key is right, else a sentence. An
+    author's ``return key == mine`` gave True for a right key, reported as "re-check: True",
+    and False for a wrong one, which passed as no problem."""
+
+    def check(params: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+        said = base(params, answer)
+        if said is None or (isinstance(said, str) and said):
+            return said
+        return (
+            f"recheck returned {said!r}; it returns None when the key is right and a sentence "
+            "saying what differs otherwise (not True or False)"
+        )
+
+    return check
 
 
 def _with_choice_form(base: Recheck) -> Recheck:

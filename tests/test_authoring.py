@@ -1276,3 +1276,58 @@ def test_a_bank_without_the_statements_a_variant_needs_is_one_line(tmp_path, ans
     bank.write_text(bank.read_text().replace(f"truth = {truth}", f"truth = {flipped}"))
     error = one_line_error(run("show", "facts", "--families", str(tmp_path)))
     assert error.startswith(f"Error: {bank}: ") and says in error, error
+
+
+def test_families_given_a_family_folder_names_its_parent(tmp_path):
+    """`--families families/linreg-step` (the family's own folder) said "unknown family
+    'linreg-step'", and a folder that does not exist named families_dir and EXAMGEN_FAMILIES
+    but not the --families that was typed."""
+    folder = scaffold(tmp_path, "linreg-step")
+    for command in (["show", "linreg-step"], ["check", "linreg-step", "--variants", "3"]):
+        line = one_line_error(run(*command, "--families", str(folder)))
+        assert f"{folder}: is a family's folder (it holds family.py)" in line
+        assert f"give the folder that holds it: {tmp_path}" in line
+    line = one_line_error(run("show", "linreg-step", "--families", str(tmp_path / "nope")))
+    assert "families folder not found" in line and "--families" in line
+    assert run("show", "linreg-step", "--families", str(tmp_path)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        # `return key == mine`: True when right (was "re-check: True"), False when wrong (passed).
+        (
+            ("        return None\n", "        return Fraction(answer['value']) == expected\n"),
+            "recheck returned True; it returns None when the key is right",
+        ),
+        (
+            (
+                '            return f"answer {answer[\'value\']} but the central difference gives {expected}"\n',
+                "            return False\n",
+            ),
+            None,  # checked below with a wrong answer
+        ),
+        (
+            ('        x0 = Fraction(params["x0"])\n', '        x0 = Fraction(params["x_0"])\n'),
+            "family.py:116: KeyError",
+        ),
+    ],
+)
+def test_a_recheck_that_breaks_its_contract_fails_check_naming_it(tmp_path, edit, says):
+    """A re-check returns None or a sentence. True and False were read as a problem named
+    "True" and as no problem at all; an exception inside it named no file or line."""
+    folder = scaffold(tmp_path, "slope")
+    module = folder / "family.py"
+    source = module.read_text(encoding="utf-8")
+    old, new = edit
+    assert old in source
+    source = source.replace(old, new)
+    if says is None:  # a wrong key, which the re-check reports by returning False
+        right = "        return Solution(Answer(\"number\", slope),"
+        assert right in source
+        source = source.replace(right, "        return Solution(Answer(\"number\", slope + 1),")
+        says = "recheck returned False; it returns None when the key is right"
+    module.write_text(source, encoding="utf-8")
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "20")
+    assert result.exit_code == 1, result.output
+    assert says in result.output, result.output

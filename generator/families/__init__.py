@@ -234,8 +234,14 @@ def family_folders(directory: Path) -> list[Path]:
     """The family folders directly inside ``directory``, sorted: those holding a family.py."""
     if not directory.is_dir():
         raise ExamgenError(
-            f"{directory}: families folder not found; create it or fix families_dir / "
-            f"{ENV_VARIABLE}"
+            f"{directory}: families folder not found; create it or fix --families, "
+            f"families_dir or {ENV_VARIABLE}"
+        )
+    if (directory / MODULE_FILE).is_file():
+        # Its own family would be looked for one level down and be "unknown".
+        raise ExamgenError(
+            f"{directory}: is a family's folder (it holds {MODULE_FILE}), not a folder of "
+            f"families; give the folder that holds it: {directory.parent}"
         )
     return sorted(
         p for p in directory.iterdir() if p.is_dir() and (p / MODULE_FILE).is_file()
