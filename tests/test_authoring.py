@@ -768,19 +768,52 @@ def test_a_solve_with_floats_is_one_line_naming_the_value(tmp_path, returned, na
 
 
 @pytest.mark.parametrize("pinned", [False, True])
-def test_a_course_family_with_no_acceptable_variant_hints_at_its_ranges(tmp_path, pinned):
-    """A course family's ranges are the author's to widen (examgen's own families' are not: their
-    hint does not say so)."""
+@pytest.mark.parametrize(
+    "old, new, hint",
+    [
+        (
+            "max_magnitude=100)",
+            "max_magnitude=0)",
+            "narrow the family's ranges, or raise its BUDGET's max_magnitude",
+        ),
+        ('Rational("x0", -3, 3,', 'Rational("x0", 0, 0,', "widen the family's ranges"),
+    ],
+)
+def test_a_course_family_with_no_acceptable_variant_hints_at_what_to_change(
+    tmp_path, pinned, old, new, hint
+):
+    """A course family's ranges and budget are the author's to change (examgen's own families'
+    are not: their hint does not say so), and the hint follows what rejected the variants: for
+    values beyond the budget it said "widen the family's ranges", which makes them larger."""
     module = scaffold(tmp_path, "slope") / "family.py"
     text = module.read_text()
-    assert "    BUDGET = Budget(max_denominator=12, max_magnitude=100)" in text
-    module.write_text(text.replace("max_magnitude=100)", "max_magnitude=0)"))
+    assert old in text
+    module.write_text(text.replace(old, new))
     args = ["preview", "slope", "--families", str(tmp_path)]
     if pinned:
         args += ["--params", '{"a": 1}']
     error = one_line_error(run(*args))
-    assert "no acceptable variant" in error and error.endswith("widen the family's ranges")
-    assert ("pin fewer or other values, or widen" in error) == pinned
+    assert "no acceptable variant" in error and error.endswith(hint), error
+    assert ("pin fewer or other values, or " in error) == pinned
+
+
+def test_a_choice_form_short_of_mistakes_hints_at_naming_more(tmp_path):
+    """A choice form whose mistakes give too few distinct distractors: the fix is more named
+    mistakes, not wider ranges (what the hint said)."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    # Every mistake but none applies (returns None): no distractor at all.
+    silent, count = re.subn(
+        r"(    def \w+\(self, params, solution\):\n        return )[^\n]+", r"\1None", text
+    )
+    assert count >= 3
+    module.write_text(silent)
+    result = run("preview", "slope", "--families", str(tmp_path), "--form", "choice")
+    error = one_line_error(result)
+    assert "distinct distractors" in error, error
+    assert error.endswith(
+        "name more mistakes (@mistake) that give distinct wrong answers, or ask it free"
+    ), error
 
 
 @pytest.mark.parametrize("where", ["module", "solve"])

@@ -56,6 +56,19 @@ class Budget:
         return None
 
 
+def course_family_change(reason: str) -> str:
+    """What an author changes in a course family that gives no variant, by the reason most
+    variants were rejected for ("widen the family's ranges" was said for values beyond the
+    budget, which wider ranges make worse, and for a choice form short of mistakes)."""
+    if reason.startswith("budget: magnitude"):
+        return "narrow the family's ranges, or raise its BUDGET's max_magnitude"
+    if reason.startswith("budget: denominator"):
+        return "draw simpler fractions, or raise its BUDGET's max_denominator"
+    if reason.endswith("distinct distractors"):
+        return "name more mistakes (@mistake) that give distinct wrong answers, or ask it free"
+    return "widen the family's ranges"
+
+
 @dataclass(frozen=True)
 class Answer:
     kind: AnswerKind
@@ -524,7 +537,7 @@ class Family(ABC):
         # What the instructor can change: their pins, a course family's ranges, the band.
         changes = ["pin fewer or other values"] if pinned else []
         if course:
-            changes.append("widen the family's ranges")
+            changes.append(course_family_change(rejections.most_common(1)[0][0]))
         if rejections[OUTSIDE_BAND]:
             changes.insert(0, "ask for another difficulty")
         hint = ", or ".join(changes) or "examgen's own families always have one: please report it"
