@@ -1238,6 +1238,24 @@ def test_an_unknown_answer_kind_is_one_line_naming_it_and_the_module(tmp_path, k
         assert "vector, number, bool, choice" in error
 
 
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        ('Answer("vector", slope)', "a vector answer is a tuple of its components"),
+        ('Answer("number", (slope, slope))', "a number answer is one exact number"),
+    ],
+)
+def test_an_answer_of_the_wrong_shape_is_one_line_naming_the_module(tmp_path, answer, says):
+    """On main ``Answer("vector", scalar)`` failed in the template, named at its import line
+    ("template.j2:2: TypeError: 'Rational' object is not iterable"), and preview's JSON printed a
+    traceback."""
+    module, errors = errors_of_a_solve_returning(
+        tmp_path, f"        return Solution({answer}, steps)"
+    )
+    for error in errors:
+        assert str(module) in error and says in error, error
+
+
 @given(kind=st.text(max_size=12).filter(lambda k: k not in ANSWER_KINDS))
 def test_no_answer_is_made_with_a_kind_examgen_cannot_grade(kind):
     """Every kind but the four that key.json, grading and the exports read is refused where the

@@ -83,6 +83,20 @@ class Answer:
                 f"Answer kind {self.kind!r} is not one of {', '.join(ANSWER_KINDS)}; "
                 'write e.g. Answer("number", value)'
             )
+        # A scalar given as a vector failed far from here, in a template ("'Rational' object
+        # is not iterable", named at the template's import line), and a vector as a number
+        # printed a tuple as the key.
+        many = isinstance(self.value, tuple | list)
+        if self.kind == "vector" and not many:
+            raise ValueError(
+                f"Answer('vector', {self.value!r}): a vector answer is a tuple of its "
+                'components, e.g. Answer("vector", (w0, w1)); one value is Answer("number", v)'
+            )
+        if self.kind == "number" and (many or isinstance(self.value, str | dict)):
+            raise ValueError(
+                f"Answer('number', {self.value!r}): a number answer is one exact number; "
+                'several components are Answer("vector", (…))'
+            )
 
     def to_json(self) -> dict[str, Any]:
         """The key.json form: exact values as sympy ``str()`` strings."""
