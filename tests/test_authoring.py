@@ -1382,3 +1382,21 @@ def test_a_recheck_that_breaks_its_contract_fails_check_naming_it(tmp_path, edit
     result = run("check", "slope", "--families", str(tmp_path), "--variants", "20")
     assert result.exit_code == 1, result.output
     assert says in result.output, result.output
+
+
+def test_a_relative_import_in_a_family_module_is_one_line_saying_so(tmp_path):
+    """`from .helpers import scale` in family.py said "No module named 'examgen_course_families'",
+    examgen's made-up package, not what was wrong."""
+    folder = scaffold(tmp_path, "slope")
+    (folder / "helpers.py").write_text("SCALE = 2\n", encoding="utf-8")
+    module = folder / "family.py"
+    text = module.read_text(encoding="utf-8")
+    anchor = "from generator.families.base import"
+    assert anchor in text
+    at = text[: text.index(anchor)].count("\n") + 1  # the import goes on this line
+    module.write_text(
+        text.replace(anchor, "from .helpers import SCALE  # noqa\n" + anchor, 1), encoding="utf-8"
+    )
+    line = one_line_error(run("show", "slope", "--families", str(tmp_path)))
+    assert f"{module}:{at}: a relative import (from .x import y) does not work" in line, line
+    assert "examgen_course_families" not in line

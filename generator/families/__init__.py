@@ -29,6 +29,8 @@ MODULE_FILE = "family.py"
 TEMPLATE_FILE = "template.j2"
 BANK_FILE = "bank.toml"
 ENV_VARIABLE = "EXAMGEN_FAMILIES"
+#: The package name course family modules are loaded under (it exists nowhere on disk).
+COURSE_PACKAGE = "examgen_course_families"
 
 
 def _module_name(folder: Path) -> str:
@@ -36,7 +38,7 @@ def _module_name(folder: Path) -> str:
     if folder.parent == BUILTIN_DIR:
         return f"{__name__}.{folder.name.replace('-', '_')}"
     digest = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:12]
-    return f"examgen_course_families.{folder.name.replace('-', '_')}_{digest}"
+    return f"{COURSE_PACKAGE}.{folder.name.replace('-', '_')}_{digest}"
 
 
 @cache
@@ -60,6 +62,13 @@ def load_family(folder: Path) -> Family:
             raise ExamgenError(
                 f"{path}{line}: the module exits when imported (sys.exit, exit or quit); a "
                 "family module only defines its family"
+            ) from None
+        if isinstance(err, ImportError) and (err.name or "").startswith(COURSE_PACKAGE):
+            # A relative import: the error named examgen's made-up package, not the mistake.
+            raise ExamgenError(
+                f"{path}{line}: a relative import (from .x import y) does not work in a family "
+                "module, which examgen loads on its own; keep the family's code in family.py, "
+                "or import shared code from an installed module"
             ) from None
         raise ExamgenError(
             f"{path}{line}: {type(err).__name__}: {err}; fix the family module"
