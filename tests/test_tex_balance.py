@@ -78,18 +78,41 @@ def test_the_template_line_is_found_around_the_values_it_printed():
 
 
 def test_check_fails_on_a_brace_left_open_naming_the_template_line_once_for_every_seed(tmp_path):
+    """A brace a macro prints (the template's own words are judged when it loads, below): the
+    rendered LaTeX is judged, and the line that printed it named."""
     folder = new_family("slope", tmp_path, "number")
     template = folder / "template.j2"
     text = template.read_text(encoding="utf-8")
-    broken = text.replace("By the power rule,", "By the power rule, $x^{2$,")
-    assert broken != text
+    broken = text.replace("By the power rule,", "By the power rule, ((( open_math() ))),").replace(
+        "((* block solution *))",
+        "((* macro open_math() *))$x^{2$((* endmacro *))\n((* block solution *))",
+        1,
+    )
+    assert broken.count("open_math") == 2
     template.write_text(broken, encoding="utf-8")
-    number = broken[: broken.index("$x^{2$")].count("\n") + 1
-    result = CliRunner().invoke(main, ["check", "slope", "--families", str(tmp_path), "--variants", "4"])
+    number = broken[: broken.index("By the power rule,")].count("\n") + 1
+    result = CliRunner().invoke(
+        main, ["check", "slope", "--families", str(tmp_path), "--variants", "4", "--typeset", "0"]
+    )
     assert result.exit_code == 1
     said = f"{template}:{number}: a {{ never closed in the LaTeX (pdflatex would stop on it)"
     assert f"slope seeds 0, 1, 2, 3: render latex solutions: {said}" in result.output
     assert f"slope (choice) seeds 0, 1, 2, 3: render latex solutions: {said}" in result.output
+
+
+def test_a_brace_the_templates_own_words_leave_open_is_refused_when_it_loads(tmp_path):
+    """``$x^{2$`` written in the template: refused as the template loads, naming its line, by
+    every command (it rendered in every format and only pdflatex stopped on it)."""
+    folder = new_family("slope", tmp_path, "number")
+    template = folder / "template.j2"
+    text = template.read_text(encoding="utf-8")
+    broken = text.replace("By the power rule,", "By the power rule, $x^{2$,")
+    template.write_text(broken, encoding="utf-8")
+    number = broken[: broken.index("$x^{2$")].count("\n") + 1
+    said = f"{template}:{number}: template syntax error: leaves a {{ never closed in its math"
+    for command in (["check", "slope", "--variants", "4", "--typeset", "0"], ["preview", "slope"]):
+        result = CliRunner().invoke(main, [*command, "--families", str(tmp_path)])
+        assert result.exit_code == 1 and said in result.output, result.output
 
 
 def test_every_shipped_and_scaffolded_template_renders_balanced(tmp_path: Path):
