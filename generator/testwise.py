@@ -199,6 +199,36 @@ class Nearest(Strategy):
         return None if values is None else _extremes_matrix(values, self.best)
 
 
+class PerOption(Nearest):
+    """A ``Nearest`` whose ``tables`` are one value per option (a length, a count, a rank):
+    each shown option's value is its entry."""
+
+    def values(self, table: Any, subset: Sequence[int]) -> list[Any]:
+        return [table[a] for a in subset]
+
+    def value_matrix(self, table: Any, subsets: np.ndarray) -> np.ndarray | None:
+        return _per_option(table, subsets)
+
+
+class SharedWithShown(Nearest):
+    """A ``Nearest`` whose ``tables`` count what each pair of options shares (coordinates,
+    words): each shown option's value is what it shares with the others shown."""
+
+    def values(self, shared: Any, subset: Sequence[int]) -> list[Any]:
+        out = []
+        for a in subset:
+            row = shared[a]
+            out.append(sum(map(row.__getitem__, subset)) - row[a])
+        return out
+
+    def value_matrix(self, shared: Any, subsets: np.ndarray) -> np.ndarray | None:
+        summed = _summed_over_shown(shared, subsets)
+        if summed is None:
+            return None
+        sums, own = summed
+        return sums - own
+
+
 class Singling(Strategy):
     """A strategy that singles out some options (``singled``) or, finding none, sees no cue."""
 
@@ -373,17 +403,11 @@ class NearestMedian(Nearest):
         return total
 
 
-class _PrintedLength(Nearest):
+class _PrintedLength(PerOption):
     """The options' printed lengths: what the longest and the shortest option read."""
 
     def tables(self, options: Options) -> Any:
         return [len(t) for t in options.texts]
-
-    def values(self, lengths: Any, subset: Sequence[int]) -> list[Any]:
-        return [lengths[a] for a in subset]
-
-    def value_matrix(self, lengths: Any, subsets: np.ndarray) -> np.ndarray | None:
-        return _per_option(lengths, subsets)
 
 
 class Longest(_PrintedLength):
@@ -396,7 +420,7 @@ class Shortest(_PrintedLength):
     """Pick the shortest printed option (the clean one)."""
 
 
-class _Commas(Nearest):
+class _Commas(PerOption):
     """The options' printed commas: a wrong description that explains itself ("…, so the
     updates are unstable") has a clause more than the plain right one. Ruling out the options
     with a comma found the definition question's key in 41% (chance 20%) before it was weighed."""
@@ -406,12 +430,6 @@ class _Commas(Nearest):
         # As many commas in every option (every vector prints one): no subset gives a cue, and
         # the cue counts need not ask.
         return None if len(set(commas)) == 1 else commas
-
-    def values(self, commas: Any, subset: Sequence[int]) -> list[Any]:
-        return [commas[a] for a in subset]
-
-    def value_matrix(self, commas: Any, subsets: np.ndarray) -> np.ndarray | None:
-        return _per_option(commas, subsets)
 
 
 class FewestCommas(_Commas):
@@ -437,7 +455,7 @@ def _ranks(values: Sequence[Any]) -> list[int]:
     return [order[v] for v in values]
 
 
-class _Words(Nearest):
+class _Words(PerOption):
     """The prose options' number of words. Character lengths can be balanced while word counts
     are not: the definition question's one short-worded key ("Backpropagation multiplies many
     small factors, …") had the fewest words in 96% of the sets that showed it, and the fewest
@@ -447,12 +465,6 @@ class _Words(Nearest):
         words = _prose_words(options)
         counts = None if words is None else [len(w) for w in words]
         return None if counts is None or len(set(counts)) == 1 else counts
-
-    def values(self, counts: Any, subset: Sequence[int]) -> list[Any]:
-        return [counts[a] for a in subset]
-
-    def value_matrix(self, counts: Any, subsets: np.ndarray) -> np.ndarray | None:
-        return _per_option(counts, subsets)
 
 
 class FewestWords(_Words):
@@ -465,7 +477,7 @@ class MostWords(_Words):
     best = max
 
 
-class _WordLength(Nearest):
+class _WordLength(PerOption):
     """The prose options' mean word length (printed characters per word, as ranks): the jargon
     of a correct description reads in long words; the highest found the definition question's
     key in 40% (chance 20%) before it was weighed."""
@@ -477,18 +489,12 @@ class _WordLength(Nearest):
         lengths = [Fraction(sum(map(len, w)), max(len(w), 1)) for w in words]
         return None if len(set(lengths)) == 1 else _ranks(lengths)
 
-    def values(self, ranks: Any, subset: Sequence[int]) -> list[Any]:
-        return [ranks[a] for a in subset]
-
-    def value_matrix(self, ranks: Any, subsets: np.ndarray) -> np.ndarray | None:
-        return _per_option(ranks, subsets)
-
 
 #: A word as ``WordsShared`` compares them: letters and digits, case aside.
 _WORD = re.compile(r"\w+")
 
 
-class _WordsShared(Nearest):
+class _WordsShared(SharedWithShown):
     """How many words each prose option shares with the others shown (the convergence cue in
     words: wrong descriptions written as variations of the right one share its words). Ruling
     out the option that shares the fewest found the definition question's key in 25% (chance
@@ -499,20 +505,6 @@ class _WordsShared(Nearest):
             return None
         words = [frozenset(w.casefold() for w in _WORD.findall(t)) for t in options.texts]
         return [[len(a & b) for b in words] for a in words]
-
-    def values(self, shared: Any, subset: Sequence[int]) -> list[Any]:
-        out = []
-        for a in subset:
-            row = shared[a]
-            out.append(sum(map(row.__getitem__, subset)) - row[a])
-        return out
-
-    def value_matrix(self, shared: Any, subsets: np.ndarray) -> np.ndarray | None:
-        summed = _summed_over_shown(shared, subsets)
-        if summed is None:
-            return None
-        sums, own = summed
-        return sums - own
 
 
 class SharesTheMostWords(_WordsShared):
@@ -535,7 +527,7 @@ class LongestWords(_WordLength):
     best = max
 
 
-class _Denominators(Nearest):
+class _Denominators(PerOption):
     """The options' least common denominators as printed: each slip of a descent step drops a
     division (the average's, η's, the factor 2's) or keeps them all, so the key was the option
     of the most complex fractions in 37% of the step's variants (chance 25%), and ruling out the
@@ -546,12 +538,6 @@ class _Denominators(Nearest):
             return None
         denominators = [math.lcm(*d) for d in options.denominators]
         return None if len(set(denominators)) == 1 else denominators
-
-    def values(self, denominators: Any, subset: Sequence[int]) -> list[Any]:
-        return [denominators[a] for a in subset]
-
-    def value_matrix(self, denominators: Any, subsets: np.ndarray) -> np.ndarray | None:
-        return _per_option(denominators, subsets)
 
 
 class SimplestFractions(_Denominators):
@@ -630,7 +616,7 @@ class OddSign(Singling):
         return lonely & (lonely.sum(axis=1) == 1)[:, None]
 
 
-class MostShared(Nearest):
+class MostShared(SharedWithShown):
     """Pick the option that shares the most coordinates with the others (the convergence cue:
     distractors made from the key by one slip each keep much of it)."""
 
@@ -641,20 +627,6 @@ class MostShared(Nearest):
         if points is None or len(points[0]) < 2:  # a number shares nothing with another
             return None
         return [[sum(map(operator.eq, p, q)) for q in points] for p in points]
-
-    def values(self, shared: Any, subset: Sequence[int]) -> list[Any]:
-        out = []
-        for a in subset:
-            row = shared[a]
-            out.append(sum(map(row.__getitem__, subset)) - row[a])
-        return out
-
-    def value_matrix(self, shared: Any, subsets: np.ndarray) -> np.ndarray | None:
-        summed = _summed_over_shown(shared, subsets)
-        if summed is None:
-            return None
-        sums, own = summed
-        return sums - own
 
 
 class SmallestStepOnFullestLine(Singling):
