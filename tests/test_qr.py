@@ -318,10 +318,10 @@ def test_the_longest_id_the_error_allows_prints_and_one_byte_more_does_not(exam:
         qr.refuse_unreadable_codes(exam, MAX_SEED, ["x" * (limit + 1)], 7)
 
 
-@pytest.mark.parametrize(("side", "scales"), [(1651, [1, 2, 1, 3]), (3301, [1, 2, 1])])
+@pytest.mark.parametrize(("side", "scales"), [(1651, [1, 2, 1, 3, 3, 3]), (3301, [1, 2, 1])])
 def test_only_a_low_resolution_page_is_read_again_three_times_larger(side, scales) -> None:
-    """The sharpened copy three times larger is for small modules at 150–200 dpi: at 600 dpi it
-    would take 0.3 GB for a page."""
+    """The sharpened copies three times larger (sharpened by three amounts) are for small
+    modules at 150–200 dpi: at 600 dpi each would take 0.3 GB for a page."""
     from generator.paper.read import _qr_attempts
 
     page = np.full((side, side * 17 // 22), 255, np.uint8)
