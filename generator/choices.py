@@ -218,9 +218,17 @@ def _fair_sets(
         for sets in np.split(by_kind, bounds)
     )
     table = vectors[first[order]]
-    plan, excess = _plan(table, scale // size, 2)
+    # A strategy that sees no cue in any set (a rule on words, for options that are values)
+    # scores chance in every kind: no mixture moves it, so the plan is searched without it.
+    # The power is still chosen for every column, so leaving them out changes no plan.
+    chance = scale // size
+    live = (table != chance).any(axis=0)
+    live[0] |= not live.any()
+    columns = table.shape[1]
+    plan, excess = _plan(table[:, live], chance, 2, columns)
     if excess > PLAN_SLACK * scale:
-        plan, excess = min((plan, excess), _plan(table, scale // size, 6), key=lambda p: p[1])
+        again = _plan(table[:, live], chance, 6, columns)
+        plan, excess = min((plan, excess), again, key=lambda p: p[1])
     return FairSets(combos, size, kinds, plan, excess / scale)
 
 
@@ -237,7 +245,7 @@ def _scaled_scores(
 
 
 def _plan(
-    vectors: Sequence[Sequence[int]], chance: int, power: int
+    vectors: Sequence[Sequence[int]], chance: int, power: int, columns: int | None = None
 ) -> tuple[tuple[int, ...], Fraction]:
     """``PLAN_DRAWS`` kinds of set whose mixture leaves the strategies' scores (``vectors``,
     each score of a kind) as little above ``chance`` as a greedy search finds, with the largest
@@ -250,10 +258,12 @@ def _plan(
     chance ruled out. Squares keep every strategy near chance over a class; a higher power
     stands in for the largest excess, which ``PLAN_SLACK`` judges, and finds a fair plan for
     more params (the gradient step's choice form: 23% with squares, 32% with either; an exact
-    linear program, 40%). It is computed only in the 64-bit integers' range (``_excess_power``)."""
+    linear program, 40%). It is computed only in the 64-bit integers' range (``_excess_power``),
+    the power chosen for ``columns`` (the table's, unless columns at chance were left out)."""
     table = np.array(vectors, dtype=np.int64)
     total = np.zeros(table.shape[1], dtype=np.int64)
-    power = min(power, _excess_power((PLAN_DRAWS + 1) * int(table.max(initial=0)), table.shape[1]))
+    bound = (PLAN_DRAWS + 1) * int(table.max(initial=0))
+    power = min(power, _excess_power(bound, columns or table.shape[1]))
     plan = []
     for draws in range(1, PLAN_DRAWS + 1):
         over = np.maximum(table + (total - draws * chance), 0)
