@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 from typing import Any
 
-from generator.exact import latex, rational
+from generator.exact import latex, rational, terminating_decimal
 from generator.families.base import Answer
 from generator.render import tex_inline
 
@@ -59,25 +58,11 @@ def number_pattern(value: Any) -> str:
     texts = {latex(number), tex_inline(number)}
     if number.q != 1:
         texts |= {latex(number).replace(r"\frac", k) for k in (r"\dfrac", r"\tfrac")}
-        decimal = _decimal(number.p, number.q)
+        decimal = terminating_decimal(number)
         if decimal is not None:
             texts.add(decimal)
     alternatives = "|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True))
     return f"{_BEFORE}(?:{alternatives}){_AFTER}"
-
-
-def _decimal(p: int, q: int) -> str | None:
-    """``p/q`` as a finite decimal (``19.5``), or ``None`` when it has none."""
-    rest = q
-    for factor in (2, 5):
-        while rest % factor == 0:
-            rest //= factor
-    if rest != 1:
-        return None
-    digits = 0
-    while (Fraction(p, q) * 10**digits).denominator != 1:
-        digits += 1
-    return f"{float(Fraction(p, q)):.{digits}f}"
 
 
 def shows_values(line: str, values: Sequence[Any]) -> bool:

@@ -447,6 +447,7 @@ def check_target(
         recheck = recheck_for(family)
     report = FamilyReport(target, seed, rechecked=recheck is not None)
     drawn: list[tuple[int, Variant]] = []  # the first variants, to draw again
+    course = family.course_module() is not None  # an author's: mistakes and draws judged too
     started = time.perf_counter()
     for index in range(variants):
         variant_seed = seed + index
@@ -469,13 +470,13 @@ def check_target(
             if variant.rejections[degenerate(NO_FAIR_SET_REASON)] >= ChoiceForm.UNFAIR_TRIES:
                 report.fair_draws_ran_out += 1
             # Dead mistakes are a course family's slip; examgen's own are proved by its tests.
-            live = report.live_mistakes if family.course_module() is not None else None
+            live = report.live_mistakes if course else None
             problem = variant_problem(variant, target, recheck, live)
             if problem is None:
                 problem = choice_note_problem(variant)
             # Examgen's own families are proved deterministic by its tests (a rebuild is
             # byte-identical); drawing again costs as much as the first draw.
-            if problem is None and index < REDRAWN_VARIANTS and live is not None:
+            if problem is None and index < REDRAWN_VARIANTS and course:
                 drawn.append((variant_seed, variant))
             if problem is None:
                 variant_fingerprint = fingerprint(variant)
@@ -507,11 +508,6 @@ def check_target(
 REDRAWN_VARIANTS = 20
 
 
-def family_module(family: Family) -> Path:
-    """The family's ``family.py`` (a form's, its base's)."""
-    return getattr(family, "base", family).FOLDER / "family.py"
-
-
 def redraw_failures(target: Target, drawn: Iterable[tuple[int, Variant]]) -> list[Failure]:
     """Drawing a variant again from a new stream of the same seed must give the same params: a
     ``draw`` (or ``sample``) that reads Python's ``random``, numpy's global state or the clock
@@ -528,7 +524,7 @@ def redraw_failures(target: Target, drawn: Iterable[tuple[int, Variant]]) -> lis
             differs = f"none, the second draw failed: {_one_line(err)}"
         if differs is not None:
             reason = (
-                f"{family_module(family)}: drawing this seed twice, from new streams, gave "
+                f"{family.course_module()}: drawing this seed twice, from new streams, gave "
                 f"other params (first that differs: {differs}); draw must take every random "
                 "value from its rng argument (rng.integers, rng.choice), never Python's random, "
                 "numpy's global np.random or the clock, or a rebuild with the same seed prints "

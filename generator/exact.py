@@ -164,6 +164,24 @@ def _result(operation: str, ap: int, aq: int, bp: int, bq: int) -> sympy.Rationa
     return _OPERATIONS[operation](Rational(ap, aq), Rational(bp, bq))
 
 
+def terminating_decimal(value: sympy.Rational | int) -> str | None:
+    """``value`` as its exact decimal (``4.5``, ``-0.125``, ``3``), or ``None`` when its decimal
+    never ends (``1/3``): from the integers, never a float."""
+    value = sympy.Rational(value)
+    q, twos, fives = int(value.q), 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    if q != 1:
+        return None
+    places = max(twos, fives)
+    scaled = int(value * 10**places)
+    sign = "-" if scaled < 0 else ""
+    whole, frac = divmod(abs(scaled), 10**places)
+    return f"{sign}{whole}" + (f".{frac:0{places}d}" if places else "")
+
+
 def points_text(value: sympy.Rational | int | float) -> str:
     """Points for a gradebook or an LMS: ``2``, ``1.5``, ``1.3333`` (exact when it fits in 4
     places, as a spec's points always do; ``:g`` kept 6 digits: 123.4567 became 123.457)."""

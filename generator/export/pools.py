@@ -19,6 +19,7 @@ import sympy
 from generator.build import generate_student
 from generator.characters import unprintable
 from generator.errors import ExamgenError
+from generator.exact import terminating_decimal
 from generator.families.base import Answer, Variant
 from generator.fingerprint import fingerprint
 from generator.htmlmath import text_to_html
@@ -117,17 +118,9 @@ def decimal_text(value: sympy.Rational, digits: int = 15) -> str:
     """A number for an LMS numeric field: exact when the decimal terminates (``4.5``), else
     ``digits`` significant digits (``2.33333333333333``), close enough to recover the fraction."""
     value = sympy.Rational(value)
-    q, twos, fives = int(value.q), 0, 0
-    while q % 2 == 0:
-        q, twos = q // 2, twos + 1
-    while q % 5 == 0:
-        q, fives = q // 5, fives + 1
-    if q == 1:
-        places = max(twos, fives)
-        scaled = int(value * 10**places)
-        sign = "-" if scaled < 0 else ""
-        whole, frac = divmod(abs(scaled), 10**places)
-        return f"{sign}{whole}" + (f".{frac:0{places}d}" if places else "")
+    exact = terminating_decimal(value)
+    if exact is not None:
+        return exact
     with localcontext() as context:
         context.prec = digits
         return format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")

@@ -23,6 +23,7 @@ from generator.bank import prose_problem
 from generator.characters import SLUG, unprintable
 from generator.errors import ExamgenError, innermost_frame
 from generator.families.base import Budget, Family, Mistake
+from generator.families.params import is_whole
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 MODULE_FILE = "family.py"
@@ -163,10 +164,6 @@ def _check_texts(family_type: type[Family], path: Path) -> None:
             raise ExamgenError(f"{path}: mistake {declared.name!r}: its explanation {problem}")
 
 
-def _whole(value: object, least: int = 1) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= least
-
-
 def _check_attributes(family_type: type[Family], path: Path) -> None:
     """The class attributes examgen reads, in the shapes it reads them: a ``BUDGET = (16, 100)``
     was an AttributeError traceback in every command, a ``DEGENERATE`` missing its outer tuple
@@ -183,10 +180,10 @@ def _check_attributes(family_type: type[Family], path: Path) -> None:
             raise refuse("BUDGET", budget, example + " (None: no numbers to bound)")
         for f in fields(budget):
             least = 0 if f.name == "max_magnitude" else 1  # 0: every value is zero
-            if not _whole(getattr(budget, f.name), least):
+            if not is_whole(getattr(budget, f.name), least):
                 expected = f"{f.name} is a whole number from {least} up; {example}"
                 raise refuse("BUDGET", budget, expected)
-    if not _whole(family_type.MAX_TRIES):
+    if not is_whole(family_type.MAX_TRIES, 1):
         raise refuse("MAX_TRIES", family_type.MAX_TRIES, "write a whole number from 1 up")
     rules = family_type.DEGENERATE
     rule = '("x0 is zero", lambda params, solution: params.x0 == 0)'
@@ -202,7 +199,7 @@ def _check_attributes(family_type: type[Family], path: Path) -> None:
         if not shaped or not isinstance(entry[0], str) or not callable(entry[1]):
             raise refuse(f"DEGENERATE[{i}]", entry, f"each rule is (reason, predicate): {rule}")
     distractors = getattr(family_type, "DISTRACTORS", None)
-    if distractors is not None and not (_whole(distractors) and distractors <= 25):
+    if distractors is not None and not (is_whole(distractors, 1) and distractors <= 25):
         raise refuse("DISTRACTORS", distractors, "write a whole number from 1 to 25, e.g. 3")
     bands = family_type.WORK_BANDS
     if not isinstance(bands, Mapping):
@@ -210,7 +207,7 @@ def _check_attributes(family_type: type[Family], path: Path) -> None:
         raise refuse("WORK_BANDS", bands, example)
     for band, limits in bands.items():
         shaped = isinstance(limits, tuple | list) and len(limits) == 2
-        if not isinstance(band, str) or not shaped or not all(_whole(v, 0) for v in limits) or (
+        if not isinstance(band, str) or not shaped or not all(is_whole(v, 0) for v in limits) or (
             limits[0] > limits[1]
         ):
             expected = "each band is (least, most), whole numbers with least ≤ most"

@@ -72,8 +72,10 @@ MAX_INTEGER_VALUES = 2**63 - 1
 MAX_RATIONAL_VALUES = 100_000
 
 
-def _is_integer(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def is_whole(value: Any, least: int | None = None) -> bool:
+    """Whether a declared value is a whole number (not a bool), from ``least`` up if given."""
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return whole and (least is None or value >= least)
 
 
 def _declared(name: str, attribute: str, value: Any, expected: str) -> ValueError:
@@ -113,15 +115,19 @@ class Integer(Param):
     high: int = 0
     exclude: tuple[int, ...] = ()
     annotation: Any = field(default=sympy.Integer, init=False, repr=False)
+    #: The excluded values inside the range, ascending: what counting and indexing skip.
+    _skipped: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for attribute in ("low", "high"):
             value = getattr(self, attribute)
-            if not _is_integer(value):
+            if not is_whole(value):
                 raise _declared(self.name, attribute, value, "write a whole number, e.g. 1")
         for i, value in enumerate(_sequence(self.name, "exclude", self.exclude)):
-            if not _is_integer(value):
+            if not is_whole(value):
                 raise _declared(self.name, f"exclude[{i}]", value, "write a whole number")
+        skipped = sorted({int(v) for v in self.exclude if self.low <= v <= self.high})
+        object.__setattr__(self, "_skipped", tuple(skipped))
         count = self.count()
         if count < 1:
             raise ValueError(f"parameter {self.name!r}: no integer in {self.low}…{self.high}")
@@ -131,18 +137,14 @@ class Integer(Param):
                 f"examgen draws from at most 2**63 - 1, narrow the range"
             )
 
-    def _excluded(self) -> list[int]:
-        """The excluded values inside the range, ascending."""
-        return sorted({int(v) for v in self.exclude if self.low <= v <= self.high})
-
     def count(self) -> int:
         """How many values ``draw`` picks from."""
-        return max(0, int(self.high) - int(self.low) + 1 - len(self._excluded()))
+        return max(0, int(self.high) - int(self.low) + 1 - len(self._skipped))
 
     def value_at(self, index: int) -> int:
         """The ``index``-th value (from 0), ascending: ``values()[index]`` without the list."""
         value = int(self.low) + index
-        for excluded in self._excluded():
+        for excluded in self._skipped:
             if excluded > value:
                 break
             value += 1
@@ -155,7 +157,7 @@ class Integer(Param):
     def parse(self, raw: Any, where: str) -> sympy.Integer:
         value = parse_rational(raw, where)
         inside = value.q == 1 and self.low <= int(value) <= self.high
-        if not inside or int(value) in self._excluded():
+        if not inside or int(value) in self._skipped:
             raise ExamgenError(f"{where} must be {self.describe()}, got {raw!r}")
         return sympy.Integer(int(value))
 
@@ -180,6 +182,8 @@ class Rational(Param):
     choices: tuple[Any, ...] | None = None
     exclude: tuple[Any, ...] = ()
     annotation: Any = field(default=sympy.Rational, init=False, repr=False)
+    #: Every value ``draw`` picks from, listed once (``_list_values``).
+    _listed: tuple[sympy.Rational, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Left out, a range or the choices fell back to [0, 0]: the learning rate 0 for everyone.
@@ -201,7 +205,7 @@ class Rational(Param):
             if not denominators:
                 raise _declared(name, "denominators", self.denominators, "list at least one")
             for i, q in enumerate(denominators):
-                if not _is_integer(q) or q < 1:
+                if not is_whole(q) or q < 1:
                     raise _declared(
                         name, f"denominators[{i}]", q, "each is a whole number from 1 up"
                     )
@@ -216,13 +220,13 @@ class Rational(Param):
         for i, value in enumerate(_sequence(name, "exclude", self.exclude)):
             _fraction(name, f"exclude[{i}]", value)
         # Listed once: every draw picks from them.
-        object.__setattr__(self, "_values", self._list_values())
+        object.__setattr__(self, "_listed", self._list_values())
         if not self.values():
             raise ValueError(f"parameter {self.name!r}: declares no value to draw")
 
     def values(self) -> tuple[sympy.Rational, ...]:
         """Every value ``draw`` picks from, ascending (computed exactly with Fractions)."""
-        return self._values  # type: ignore[attr-defined, no-any-return]
+        return self._listed
 
     def _list_values(self) -> tuple[sympy.Rational, ...]:
         excluded = {Fraction(str(v)) for v in self.exclude}

@@ -505,16 +505,17 @@ def build_folder(path: Path) -> Path | None:
     return None
 
 
-def refuse_build_output(path: Path, option: str) -> None:
+def refuse_build_output(path: Path, option: str) -> Path | None:
     """Refuse an output that is an exam folder or lies in what a build writes there (its keys,
     manifest, PDFs, exams/, solutions/): it could replace a student's file (packets' q3.pdf over
     the exam of the student whose ID is q3), and a rebuild would delete it or stop at it. A new
-    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over."""
+    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over. The
+    exam folder ``path`` lies in, if any."""
     from generator.build import BUILD_ENTRIES  # only here: the build pulls in TeX and Jinja
 
     folder = build_folder(path)
     if folder is None:
-        return
+        return None
     inside = path.resolve().relative_to(folder).parts
     if not inside:
         raise ExamgenError(
@@ -528,6 +529,7 @@ def refuse_build_output(path: Path, option: str) -> None:
             "writes: writing there could overwrite the build's files and stop the next build; "
             "choose a path outside it"
         )
+    return folder
 
 
 def check_out_path(
@@ -556,8 +558,7 @@ def check_out_path(
                 raise ExamgenError(
                     f"--out {out}: would overwrite the input {given}; choose another file"
                 )
-        refuse_build_output(target, "--out")
-        folder = build_folder(target)
+        folder = refuse_build_output(target, "--out")
         if target.exists() and not own(target, out) and (anywhere or folder is not None):
             raise ExamgenError(
                 f"--out {out}: would overwrite {target}, which examgen did not write there; "

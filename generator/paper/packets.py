@@ -67,13 +67,17 @@ def packet_name(number: int) -> str:
     return f"q{number}.pdf"
 
 
+def croppable(read: PageRead | str) -> bool:
+    """Whether packets can crop from a scanned page: it was read, named and registered."""
+    return not isinstance(read, str) and read.homography is not None and read.key is not None
+
+
 def registered_pages(refs: Sequence[PageRef], reads: Sequence[PageRead | str]) -> Registered:
     """(student, sheet page) → the first scan of it that registered, and its homography."""
     found: Registered = {}
     for ref, read in zip(refs, reads, strict=True):
-        if isinstance(read, str) or read.homography is None or read.key is None:
-            continue
-        found.setdefault(read.key, (ref, read.homography))
+        if croppable(read):
+            found.setdefault(read.key, (ref, read.homography))  # type: ignore[union-attr]
     return found
 
 
@@ -81,13 +85,11 @@ def unused_pages(reads: Sequence[PageRead | str]) -> Counter[str]:
     """Why scanned pages gave the packets nothing to crop, counted by the names scan's review
     gives them: a folder of the wrong exam's scans, or of unreadable files, would otherwise
     make packets of "no scan" students without a word."""
-    counts: Counter[str] = Counter()
-    for read in reads:
-        if isinstance(read, str):
-            counts["unreadable"] += 1
-        elif read.homography is None or read.key is None:
-            counts[read.problem or "not-registered"] += 1
-    return counts
+    return Counter(
+        "unreadable" if isinstance(read, str) else read.problem or "not-registered"
+        for read in reads
+        if not croppable(read)
+    )
 
 
 def free_numbers(key: Key) -> list[int]:
