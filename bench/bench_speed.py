@@ -11,6 +11,9 @@ shared, so each side is the best of ``--repeat``):
   ``available_cores()`` at a time, as ``build --jobs`` does by default. The build's runs start
   from formats of their preambles (``generator.preloaded_preamble``), which bare pdflatex does
   not have; so, for context, the same bare runs from those formats too: like for like;
+- the same in CPU seconds of the whole process trees (the build and its pdflatex runs against the
+  bare runs), for context: what the build does beyond typesetting, apart from how well the runs
+  fill the cores, which a shared machine's other load shifts from run to run;
 - peak memory of the whole process tree (the build and every pdflatex it starts), sampled from
   ``/proc``, for the same build and, with ``--memory N``, for an N-student build;
 - 1,000 students without PDFs (``--jobs`` default: one process per core) ÷ one bare pdflatex
@@ -39,6 +42,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -108,8 +112,23 @@ def warm_templates(folder: Path, pdf: bool = False) -> None:
     build(folder, 1, pdf=pdf)
 
 
-def run(command: Sequence[str], cwd: Path | None = None, memory: bool = False) -> tuple[float, int]:
-    """Wall seconds of ``command`` and (with ``memory``) its process tree's peak memory in kB."""
+def children_cpu() -> float:
+    """CPU seconds (user and kernel) of every process this one has waited for, and theirs: a
+    build's pdflatex runs count in the build's figure once the build ends."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: CPU seconds of the process trees run by ``run`` and ``bare_pdflatex``, by label, in run order.
+CPU: dict[str, list[float]] = {}
+
+
+def run(
+    command: Sequence[str], cwd: Path | None = None, memory: bool = False, label: str = ""
+) -> tuple[float, int]:
+    """Wall seconds of ``command`` and (with ``memory``) its process tree's peak memory in kB;
+    its tree's CPU seconds go to ``CPU[label]`` (by default, the command line)."""
+    cpu = children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=cwd or ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -121,6 +140,7 @@ def run(command: Sequence[str], cwd: Path | None = None, memory: bool = False) -
             time.sleep(0.05)
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
+    CPU.setdefault(label or " ".join(command), []).append(children_cpu() - cpu)
     if proc.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')}")
     return seconds, peak
@@ -129,7 +149,11 @@ def run(command: Sequence[str], cwd: Path | None = None, memory: bool = False) -
 def build(out: Path, students: int, pdf: bool, memory: bool = False) -> tuple[float, int]:
     flag = "--pdf" if pdf else "--no-pdf"
     command = [*EXAMGEN, "build", "--seed", "42", "--count", str(students), flag, "-q"]
-    return run([*command, "--out", str(out)], memory=memory)
+    return run([*command, "--out", str(out)], memory=memory, label=build_label(students, pdf))
+
+
+def build_label(students: int, pdf: bool) -> str:
+    return f"build {students} {'pdf' if pdf else 'no-pdf'}"
 
 
 def write_parts(folder: Path, work: Path) -> list[Path]:
@@ -185,6 +209,7 @@ def bare_pdflatex(parts: Sequence[Path], workers: int, preloaded: bool = False) 
             if code:
                 failed.append(tex)
 
+    cpu = children_cpu()
     start = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     for thread in threads:
@@ -193,7 +218,13 @@ def bare_pdflatex(parts: Sequence[Path], workers: int, preloaded: bool = False) 
         thread.join()
     if failed:
         raise SystemExit(f"pdflatex failed on {failed[0]}")
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    CPU.setdefault(bare_label(parts, preloaded), []).append(children_cpu() - cpu)
+    return seconds
+
+
+def bare_label(parts: Sequence[Path], preloaded: bool) -> str:
+    return f"bare {parts[0].parent.name} {'preloaded' if preloaded else 'plain'}"
 
 
 def document_pages(folder: Path) -> int:
@@ -331,6 +362,16 @@ def main() -> None:
         (
             "  the same ÷ pdflatex alone from the build's preloaded preambles",
             f"{build_s / preloaded_bare_s:.2f}x  ({preloaded_bare_s:.2f} s)",
+            "(context)",
+        )
+    )
+    build_cpu = min(CPU[build_label(n, pdf=True)])
+    bare_cpu = min(CPU[bare_label(parts, preloaded=False)])
+    preloaded_cpu = min(CPU[bare_label(parts, preloaded=True)])
+    rows.append(
+        (
+            "  CPU of the process trees: the build ÷ pdflatex alone, plain / preloaded",
+            f"{build_cpu / bare_cpu:.2f}x / {build_cpu / preloaded_cpu:.2f}x  ({build_cpu:.0f} s)",
             "(context)",
         )
     )

@@ -206,3 +206,15 @@ def test_bench_qr_runs_on_the_codes_the_build_draws() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("bench_qr: 20 students × 10 codes")
+
+
+def test_a_commands_cpu_counts_the_processes_it_starts() -> None:
+    """The CPU row of bench_speed (README) counts the build's pdflatex runs: a command's CPU
+    includes its children's, once it has waited for them."""
+    module = bench_speed()
+    module.CPU.clear()
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    parent = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}])\n"
+    module.run([sys.executable, "-c", parent], label="parent")
+    (cpu,) = module.CPU["parent"]
+    assert cpu >= 0.3
