@@ -561,7 +561,8 @@ def grade(
     type=click.Path(),  # as typed: Path("") is "." and Path("new/") drops the "/"
     default="responses.csv",
     show_default=True,
-    help="Responses CSV (key.csv's columns), ready for examgen grade.",
+    help="Responses CSV (key.csv's columns), ready for examgen grade. Never the scans, the "
+    "key, a build folder's files or any file scan did not write.",
 )
 @click.option(
     "--review",
@@ -619,7 +620,9 @@ def scan(
     type=click.Path(),  # as typed: Path("") is ".", the current folder
     default="packets",
     show_default=True,
-    help="Folder for q<N>.pdf (one per free-answer question) and marks.csv.",
+    help="Folder for q<N>.pdf (one per free-answer question) and marks.csv; a q<N>.pdf there "
+    "that packets did not write, or a marks.csv holding marks, stops packets before any scan is "
+    "read.",
 )
 @SCAN_JOBS_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")

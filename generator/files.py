@@ -146,6 +146,30 @@ def output_errors(
         raise problem from None
 
 
+def file_start(path: Path, size: int = 4096) -> bytes:
+    """How ``path`` begins (at most ``size`` bytes); empty if it cannot be read. A command knows
+    its own earlier output by it (a header, a signature), to replace that and nothing else."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def refuse_replacing_unowned(
+    target: Path, own: Callable[[Path], bool], option: str, given: Path
+) -> None:
+    """Refuse to replace an existing ``target`` that ``own`` does not know for the command's
+    earlier output: whatever else has its name is the user's (notes.csv, a q3.pdf of their own),
+    and a rename over it would lose it without a word. ``given`` is the path as ``option`` gave
+    it (the file, or the folder the file is written into). Said before anything is written."""
+    if target.exists() and not own(target):
+        raise ExamgenError(
+            f"{option} {given}: would overwrite {target}, which examgen did not write there; "
+            f"choose another {option} or move the file"
+        )
+
+
 # --- modes ----------------------------------------------------------------------------------------
 def current_umask() -> int:
     mask = os.umask(0o022)
@@ -168,11 +192,14 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     write_atomic_set({path: data})
 
 
-def write_atomic_set(files: Mapping[Path, str | bytes]) -> None:
-    """``write_atomic`` for files that belong together (scores and their statistics): every one
-    is written whole first, then all replace their targets with Ctrl-C and SIGTERM held back, so
-    an interrupted run leaves either the old set or the new one, never new scores beside the last
-    run's statistics. (Only SIGKILL, between two renames of a microsecond, could split them.)"""
+def write_atomic_set(files: Mapping[Path, str | bytes], remove: Iterable[Path] = ()) -> None:
+    """``write_atomic`` for files that belong together (scores and their statistics, a review
+    folder's images and its report): every one is written whole first, then all replace their
+    targets with Ctrl-C and SIGTERM held back, so an interrupted run leaves either the old set or
+    the new one, never new scores beside the last run's statistics. ``remove`` names files of
+    the old set that the new one lacks (an earlier review's images): they go in the same moment,
+    so they never stand beside the new set, nor is the old set left without them. (Only SIGKILL,
+    between two renames of a microsecond, could split them.)"""
     written: list[tuple[Path, Path, Any]] = []
     try:
         for path, data in files.items():
@@ -189,6 +216,9 @@ def write_atomic_set(files: Mapping[Path, str | bytes]) -> None:
         with signals_held():
             for path, tmp, _ in written:
                 os.replace(tmp, path)
+            for path in remove:
+                if path not in files:
+                    path.unlink(missing_ok=True)
     finally:
         for _, tmp, handle in written:
             handle.close()

@@ -483,3 +483,121 @@ def test_an_empty_packets_folder_is_one_line(packets, tmp_path, monkeypatch) -> 
         _one_line_error(CliRunner().invoke(main, command), fragment)
         assert list(cwd.iterdir()) == []
     assert not (tmp_path / "r.csv").exists()
+
+
+# --- packets never replace a file of the user's, and write their files as one set -----------------
+def _foreign_file(kind: str, out) -> bytes:
+    """A q<N>.pdf that packets did not write, of the kinds a packets folder may hold."""
+    import pikepdf
+    from matplotlib.figure import Figure
+
+    if kind == "chart":  # the instructor's own plot of question 3: a matplotlib PDF too
+        buffer = io.BytesIO()
+        Figure().savefig(buffer, format="pdf")
+        return buffer.getvalue()
+    # a packet a TA annotated and saved from a PDF reader, which names itself the producer
+    buffer = io.BytesIO()
+    with pikepdf.open(out / sorted(p.name for p in out.glob("q*.pdf"))[0]) as pdf:
+        pdf.docinfo["/Producer"] = "macOS Version 14.4 Quartz PDFContext"
+        pdf.save(buffer)
+    return buffer.getvalue()
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_packets_never_replace_a_packet_name_they_did_not_write(
+    packets, tmp_path_factory, data
+) -> None:
+    """On main `packets --out notes/` replaced a q3.pdf of the user's (their notes on question 3,
+    a chart, a packet a TA annotated and saved from a PDF reader) with a packet, without a word.
+    Now that is one line naming the option, the file and the fix, before any scan is read, and
+    nothing is written; the packets packets wrote (their document information says so) are
+    replaced as before."""
+    from generator.paper.packets import written_by_packets
+
+    build, key, root, out, _ = packets
+    assert all(written_by_packets(p) for p in out.glob("q*.pdf"))
+    folder = tmp_path_factory.mktemp("mine")
+    mine = folder / f"q{data.draw(st.sampled_from(free_numbers(key)), label='number')}.pdf"
+    content = data.draw(
+        st.one_of(
+            st.binary(max_size=64),
+            st.binary(max_size=64).map(lambda tail: b"%PDF-1.4\n" + tail),
+            st.sampled_from(["chart", "annotated"]).map(lambda kind: _foreign_file(kind, out)),
+            st.just((build / "exams" / "s001.pdf").read_bytes()),  # a student's exam
+        ),
+        label="content",
+    )
+    mine.write_bytes(content)
+    option, command = data.draw(
+        st.sampled_from(
+            [
+                ("--out", ["packets", "--out", str(folder)]),
+                ("--packets", ["scan", "--out", str(folder / "r.csv"), "--packets", str(folder)]),
+            ]
+        ),
+        label="command",
+    )
+    run = CliRunner().invoke(main, [command[0], str(build), str(root / "scans"), *command[1:]])
+    _one_line_error(
+        run, f"{option} {folder}: would overwrite {mine}", f"choose another {option} or move"
+    )
+    assert _tree(folder) == {mine.relative_to(folder): content}
+
+
+@pytest.mark.parametrize(
+    "failure", ["error in packet 2", "disk full at file 2", "disk full at file 3"]
+)
+def test_a_failure_midway_leaves_the_earlier_packets_whole(
+    packets, tmp_path, monkeypatch, failure
+) -> None:
+    """On main packets were written one by one: an error while making the second packet, or a
+    disk that filled up, left the new first packet beside the earlier run's others (and
+    marks.csv for either). Now every packet is made first and all are written as one set, so
+    the folder holds the earlier set, with no temporary file left beside it."""
+    import errno
+    import os
+
+    from generator import files
+    from generator.errors import ExamgenError
+    from generator.paper import packets as module
+
+    build, key, _, _, _ = packets
+    numbers = free_numbers(key)
+    assert len(numbers) >= 2  # packets, then marks.csv: at least three files in the set
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    for n in numbers:
+        (folder / f"q{n}.pdf").write_bytes(module.packet_pdf(f"an earlier run: q{n}", []))
+    (folder / "marks.csv").write_bytes(b"id,name\r\n")
+    before = _tree(folder)
+    at = int(failure.split()[-1])
+    calls = []
+    if failure.startswith("error"):
+        real_pdf = module.packet_pdf
+
+        def failing_pdf(title, rows):
+            calls.append(title)
+            if len(calls) == at:
+                raise RuntimeError("a bug in this packet")
+            return real_pdf(title, rows)
+
+        monkeypatch.setattr(module, "packet_pdf", failing_pdf)
+        expected = RuntimeError
+    else:
+        real_umask = files.honour_umask
+
+        def full_disk(path, folder=False):  # after each file's bytes are written
+            calls.append(path)
+            if len(calls) == at:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            real_umask(path, folder)
+
+        monkeypatch.setattr(files, "honour_umask", full_disk)
+        expected = ExamgenError
+    with pytest.raises(expected):
+        module.write_packets(build, key, {}, folder)
+    assert len(calls) == at
+    assert _tree(folder) == before

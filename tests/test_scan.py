@@ -16,14 +16,14 @@ import numpy as np
 import pypdfium2
 import pytest
 from click.testing import CliRunner
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
 from generator.cli import main
 from generator.grading.grade import grade_files
 from generator.paper.read import read_page
-from generator.paper.scan import FIELDS, scan
+from generator.paper.scan import FIELDS, RESPONSES_HEADER, scan
 from generator.roster import Student, numbered_students
 from generator.spec import SPECS_DIR, load_spec
 from tests.scan_synth import (
@@ -313,31 +313,57 @@ def _exam(folder) -> tuple[str, int]:
     return sheets["exam"], sheets["seed"]
 
 
-def test_an_interrupted_review_leaves_whole_files_only(tmp_path, monkeypatch) -> None:
-    """The review folder's files are each written whole or not at all: stopped while writing
-    the second image (SIGTERM raises ``Stopped``), the first image is whole and nothing else,
-    no part of the second, is there (on main a truncated image or CSV could stay)."""
-    import os
+REVIEW_IMAGES = ("a-p1.png", "a-p2.png", "b-p1.png", "c-p3.png")
+
+
+def _review(names: list[str], detail: str) -> tuple[list, dict[str, bytes]]:
+    from generator.paper.scan import ReviewRow
+
+    rows = [ReviewRow("unreadable", file=n[:1] + ".pdf", detail=detail, image=n) for n in names]
+    return rows, {n: f"{detail} {n}".encode() * 50 for n in names}
+
+
+@given(
+    earlier=st.lists(st.sampled_from(REVIEW_IMAGES), unique=True, max_size=3),
+    new=st.lists(st.sampled_from(REVIEW_IMAGES), unique=True, max_size=3),
+    data=st.data(),
+)
+@settings(max_examples=30, deadline=None)
+def test_an_interrupted_review_leaves_the_earlier_review_whole(
+    tmp_path_factory, earlier, new, data
+) -> None:
+    """The review folder's images, review.csv and review.json are one set: stopped (SIGTERM
+    raises ``Stopped``) while any file of the new review is being written, the folder holds the
+    earlier review exactly, and no temporary file. On main the earlier images were deleted
+    first and the new files written one by one: new images beside the earlier rows, or rows
+    naming images that were gone. Completed, the review replaces the earlier images it no longer
+    names, and only those (a scan kept there stays)."""
     import signal
+    from unittest import mock
 
     from generator import files
-    from generator.paper.scan import ReviewRow, write_review
+    from generator.paper.scan import write_review
 
-    rows = [ReviewRow("unreadable", image=f"page-{k}.png") for k in (1, 2, 3)]
-    images = {r.image: bytes([k]) * 1000 for k, r in enumerate(rows)}
-    original, calls = os.replace, []
+    folder = tmp_path_factory.mktemp("review")
+    (folder / "batch-p1.png").write_bytes(b"a student's scanned page")
+    write_review(folder, *_review(earlier, "earlier"))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    stop_at = data.draw(st.integers(1, len(new) + 2), label="stop_at")  # images, csv, json
+    real, calls = files.honour_umask, []
 
-    def stop_on_second(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
+    def stop(path, folder=False):  # after each file's bytes are written
+        calls.append(path)
+        if len(calls) == stop_at:
             raise files.Stopped(signal.SIGTERM)
-        original(src, dst)
+        real(path, folder)
 
-    monkeypatch.setattr(files.os, "replace", stop_on_second)
-    with pytest.raises(files.Stopped):
-        write_review(tmp_path / "review", rows, images)
-    left = {p.name: p.read_bytes() for p in (tmp_path / "review").iterdir()}
-    assert left == {"page-1.png": images["page-1.png"]}
+    with mock.patch.object(files, "honour_umask", stop), pytest.raises(files.Stopped):
+        write_review(folder, *_review(new, "new"))
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    rows, images = _review(new, "new")
+    write_review(folder, rows, images)
+    after = {p.name: p.read_bytes() for p in folder.glob("*.png")}
+    assert after == {**images, "batch-p1.png": b"a student's scanned page"}
 
 
 def test_a_stopped_scan_reads_no_more_pages(tmp_path, monkeypatch) -> None:
@@ -458,6 +484,42 @@ def test_responses_kept_beside_the_scans_are_written_again(own_build, tmp_path) 
         run = CliRunner().invoke(main, args)
         assert run.exit_code == 0, run.output
     assert (folder / "responses.csv").read_text(encoding="utf-8").startswith("id,name,q1,")
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(["notes.csv", "roster.csv", "responses.csv", "scores.csv"]),
+    content=st.one_of(
+        st.sampled_from(
+            [
+                b"id,name,email\r\ns001,Ann,ann@example.org\r\n",  # a roster
+                b"id,name,q1,q2,total\r\ns001,Ann,1,2,3\r\n",  # grade's scores
+                b"id;name;q1;q2\r\ns001;Ann;B;(1, 2)\r\n",  # saved by a spreadsheet
+                b"Notes on q3: ask about the sign\n",
+            ]
+        ),
+        st.binary(max_size=100).filter(lambda b: not RESPONSES_HEADER.match(b)),
+    ),
+)
+def test_scan_never_writes_over_a_file_it_did_not_write(
+    paper_builds, tmp_path_factory, name, content
+) -> None:
+    """On main `scan --out notes.csv` replaced the user's notes (or roster, or scores) with the
+    scanned responses whenever the file lay outside an exam folder: only grade refused. Now
+    scan refuses as grade does, before reading a page, and writes nothing; responses an earlier
+    scan wrote (by their header) are still replaced (see the test below)."""
+    build = paper_builds["quiz"]
+    folder = tmp_path_factory.mktemp("mine")
+    mine = folder / name
+    mine.write_bytes(content)
+    run = CliRunner().invoke(
+        main, ["scan", str(build), str(build / "handouts.pdf"), "--out", str(mine), "-q"]
+    )
+    one_line_error(run, f"--out {mine}: would overwrite {mine}, which examgen did not write")
+    assert "choose another --out or move the file" in run.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == {name: content}
 
 
 def test_scan_outputs_that_cannot_be_written_are_one_line(own_build, tmp_path) -> None:

@@ -30,7 +30,12 @@ from generator.csv_table import student_csv
 from generator.errors import ExamgenError, some_of
 from generator.exact import points_text
 from generator.families.base import Variant
-from generator.files import output_errors, write_atomic_set
+from generator.files import (
+    file_start,
+    output_errors,
+    refuse_replacing_unowned,
+    write_atomic_set,
+)
 from generator.grading.analysis import (
     CHART,
     REPORT,
@@ -505,17 +510,16 @@ def build_folder(path: Path) -> Path | None:
     return None
 
 
-def refuse_build_output(path: Path, option: str) -> Path | None:
+def refuse_build_output(path: Path, option: str) -> None:
     """Refuse an output that is an exam folder or lies in what a build writes there (its keys,
     manifest, PDFs, exams/, solutions/): it could replace a student's file (packets' q3.pdf over
     the exam of the student whose ID is q3), and a rebuild would delete it or stop at it. A new
-    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over. The
-    exam folder ``path`` lies in, if any."""
+    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over."""
     from generator.build import BUILD_ENTRIES  # only here: the build pulls in TeX and Jinja
 
     folder = build_folder(path)
     if folder is None:
-        return None
+        return
     inside = path.resolve().relative_to(folder).parts
     if not inside:
         raise ExamgenError(
@@ -529,7 +533,6 @@ def refuse_build_output(path: Path, option: str) -> Path | None:
             "writes: writing there could overwrite the build's files and stop the next build; "
             "choose a path outside it"
         )
-    return folder
 
 
 def check_out_path(
@@ -537,15 +540,13 @@ def check_out_path(
     inputs: Sequence[Path],
     companions: Sequence[str] | None = None,
     own: Callable[[Path, Path], bool] | None = None,
-    anywhere: bool = True,
 ) -> None:
     """Refuse to write over an input, over or into what a build wrote (a rebuild, a diff or
     another grader relies on it), or over any other existing file (the user's roster, notes):
     new files, and the command's own earlier outputs (``own``; by default grade's, with its
-    ``companions`` files), are fine. Not ``anywhere``, only files in an exam folder are kept
-    (scan)."""
+    ``companions`` files), are fine."""
     companions = GRADE_MARKS if companions is None else companions
-    own = own or _written_by_grade
+    written: Callable[[Path, Path], bool] = own or _written_by_grade
     for target in (out, *(companion_path(out, suffix) for suffix in companions)):
         if target.is_dir():  # before anything is written, so no output is left half done
             raise ExamgenError(
@@ -558,12 +559,8 @@ def check_out_path(
                 raise ExamgenError(
                     f"--out {out}: would overwrite the input {given}; choose another file"
                 )
-        folder = refuse_build_output(target, "--out")
-        if target.exists() and not own(target, out) and (anywhere or folder is not None):
-            raise ExamgenError(
-                f"--out {out}: would overwrite {target}, which examgen did not write there; "
-                "choose another --out or move the file"
-            )
+        refuse_build_output(target, "--out")
+        refuse_replacing_unowned(target, lambda path: written(path, out), "--out", out)
 
 
 #: How each file grade writes begins, by its suffix.
@@ -579,11 +576,7 @@ SCORES_HEADER = re.compile(rb"id,name(,q\d+)*,total\r?\n")
 def _written_by_grade(path: Path, out: Path) -> bool:
     """Whether ``path`` is a file grade wrote (by how it begins): any other file is the user's,
     never replaced."""
-    try:
-        with path.open("rb") as handle:
-            start = handle.read(4096)
-    except OSError:
-        return False
+    start = file_start(path)
     if path == out:
         return SCORES_HEADER.match(start) is not None
     return any(

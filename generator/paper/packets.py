@@ -29,7 +29,13 @@ import sympy
 
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError
-from generator.files import output_errors, refuse_file_as_folder, write_atomic
+from generator.files import (
+    file_start,
+    output_errors,
+    refuse_file_as_folder,
+    refuse_replacing_unowned,
+    write_atomic_set,
+)
 from generator.grading.grade import misconception_values, refuse_build_output
 from generator.grading.hand_marks import holds_marks
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
@@ -354,15 +360,41 @@ def marks_csv(key: Key, numbers: Sequence[int]) -> str:
     )
 
 
-def check_packets_folder(folder: Path, option: str) -> None:
+#: What ``packet_pdf`` has put in every packet's document information since packets began:
+#: the Creator examgen (no other examgen PDF says so) and matplotlib as the Producer (a packet a
+#: TA annotated and saved from a PDF reader names that reader instead: it is theirs now).
+PACKET_CREATOR, PACKET_PRODUCER = "examgen", "Matplotlib"
+
+
+def written_by_packets(path: Path) -> bool:
+    """Whether ``path`` is a packet PDF that packets wrote (by its document information): a
+    q3.pdf of any other kind is the user's (their own notes on question 3, a chart, an annotated
+    packet), which packets run into the folder again must not replace."""
+    if not file_start(path, 8).startswith(b"%PDF-"):
+        return False  # no PDF: not worth opening (a large file of the user's, any name)
+    import pikepdf  # only here: a packet already in the folder is rare
+
+    try:
+        with pikepdf.open(path) as pdf:
+            creator = str(pdf.docinfo.get("/Creator", ""))
+            producer = str(pdf.docinfo.get("/Producer", ""))
+    except (pikepdf.PdfError, OSError):
+        return False
+    return creator == PACKET_CREATOR and producer.startswith(PACKET_PRODUCER)
+
+
+def check_packets_folder(folder: Path, option: str, key: Key) -> None:
     """Refuse a packets folder that is a file, an exam folder or inside what a build writes (a
-    packet q3.pdf in exams/ replaced the exam of student q3), or whose marks.csv holds any mark:
-    packets run again (late scans) into the folder whose marks.csv a TA has filled in would lose
-    the marks. An empty one (as packets write it, even for an earlier build) is replaced; one
-    that cannot be read (a stray quote) is kept, and said. Run before the scans are read, so
-    nothing is written and no time is lost."""
+    packet q3.pdf in exams/ replaced the exam of student q3), that holds a q<N>.pdf packets would
+    write but did not write (the user's own file), or whose marks.csv holds any mark: packets
+    run again (late scans) into the folder whose marks.csv a TA has filled in would lose the
+    marks. An empty one (as packets write it, even for an earlier build) is replaced; one that
+    cannot be read (a stray quote) is kept, and said. Run before the scans are read, so nothing
+    is written and no time is lost."""
     refuse_file_as_folder(folder, option)
     refuse_build_output(folder, option)
+    for number in free_numbers(key):
+        refuse_replacing_unowned(folder / packet_name(number), written_by_packets, option, folder)
     path = folder / MARKS_NAME
     if not path.exists():
         return
@@ -381,23 +413,23 @@ def check_packets_folder(folder: Path, option: str) -> None:
 
 
 def write_packets(build: Path, key: Key, registered: Registered, folder: Path) -> list[Path]:
-    """One packet PDF per free-answer question and an empty marks.csv, in ``folder``."""
+    """One packet PDF per free-answer question and an empty marks.csv, in ``folder``: all made
+    first, then written as one set, so that a failure (an error in the third packet, a full
+    disk) leaves the folder's earlier packets and marks.csv, never new packets beside old ones."""
     sheets = load_sheets(build)
     numbers = free_numbers(key)
     if not numbers:
         raise ExamgenError(f"{build}: the exam has no free-answer questions to review")
-    written = []
+    files: dict[Path, str | bytes] = {
+        folder / packet_name(number): packet_pdf(
+            f"{key.exam}: question {number}", entries(key, sheets, number, registered)
+        )
+        for number in numbers
+    }
+    files[folder / MARKS_NAME] = marks_csv(key, numbers)
     with output_errors(folder):
-        folder.mkdir(parents=True, exist_ok=True)
-        for number in numbers:
-            rows = entries(key, sheets, number, registered)
-            path = folder / packet_name(number)
-            write_atomic(path, packet_pdf(f"{key.exam}: question {number}", rows))
-            written.append(path)
-        marks = folder / MARKS_NAME
-        write_atomic(marks, marks_csv(key, numbers))
-        written.append(marks)
-    return written
+        write_atomic_set(files)
+    return list(files)
 
 
 def packets(
@@ -408,6 +440,6 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
-    check_packets_folder(folder, "--out")
+    check_packets_folder(folder, "--out", key)
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder), unused_pages(reads)

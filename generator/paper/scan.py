@@ -22,6 +22,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -30,7 +31,13 @@ from typing import Any, TypeVar
 
 from generator.csv_table import spreadsheet_safe, student_csv
 from generator.errors import ExamgenError
-from generator.files import output_errors, refuse_file_as_folder, write_atomic
+from generator.files import (
+    file_start,
+    output_errors,
+    refuse_file_as_folder,
+    write_atomic,
+    write_atomic_set,
+)
 from generator.grading.grade import check_out_path
 from generator.grading.keyfile import load_key
 from generator.paper.layout import load_sheets
@@ -159,12 +166,12 @@ def scan(
     key = load_key(build)
     review = review or default_review(out)
     inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
-    check_out_path(out, inputs, companions=(), own=_written_by_scan, anywhere=False)
+    check_out_path(out, inputs, companions=(), own=_written_by_scan)
     refuse_file_as_folder(review, "--review")  # said now, not after the responses are written
     if packets is not None:
         from generator.paper.packets import check_packets_folder
 
-        check_packets_folder(packets, "--packets")
+        check_packets_folder(packets, "--packets", key)
     refs, reads = read_scans(build, key, scans, jobs, progress)
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
@@ -282,13 +289,15 @@ def scan(
     return ScanResult(out, review, len(seen), len(scanned), rows)
 
 
+#: The header of the responses CSV: ``id,name,q1,…`` and nothing after the questions (a
+#: roster's ``id,name,email`` or grade's ``…,total`` is not scan's to replace).
+RESPONSES_HEADER = re.compile(rb"id,name(,q\d+)+\r?\n")
+
+
 def _written_by_scan(path: Path, out: Path) -> bool:
-    """Whether ``path`` is responses scan wrote (key.csv, which begins alike, is an input)."""
-    try:
-        with path.open("rb") as handle:
-            return path == out and handle.readline().startswith(b"id,name,")
-    except OSError:
-        return False
+    """Whether ``path`` is responses scan wrote, by its header (key.csv, which begins alike, is
+    an input): scanning again (late pages) replaces it, and nothing else of that name."""
+    return path == out and RESPONSES_HEADER.match(file_start(path)) is not None
 
 
 def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> None:
@@ -308,13 +317,11 @@ def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> 
 def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) -> None:
     """The review folder, replaced whole: a stale image from an earlier scan would mislead.
     Only the images the earlier review.json names go (the folder may hold the scans themselves).
-    Each file is written whole or not at all (an interrupted scan leaves no truncated image)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in _earlier_images(folder):
-        old.unlink(missing_ok=True)
-    wanted = {r.image for r in rows if r.image}
-    for name in sorted(wanted):
-        write_atomic(folder / name, images[name])
+    The images, review.csv and review.json are one set (``write_atomic_set``): an interrupted
+    scan leaves the earlier review or the new one, never new rows beside the earlier images."""
+    files: dict[Path, str | bytes] = {
+        folder / name: images[name] for name in sorted({r.image for r in rows if r.image})
+    }
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, FIELDS, lineterminator="\r\n")
     writer.writeheader()
@@ -323,9 +330,10 @@ def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) 
         {k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in asdict(r).items()}
         for r in rows
     )
-    write_atomic(folder / "review.csv", buffer.getvalue())
+    files[folder / "review.csv"] = buffer.getvalue()
     data = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
-    write_atomic(folder / "review.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    files[folder / "review.json"] = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    write_atomic_set(files, remove=_earlier_images(folder))
 
 
 def _earlier_images(folder: Path) -> list[Path]:
