@@ -86,7 +86,20 @@ def path_problem(err: OSError, path: Path, option: str) -> ExamgenError | None:
             f"{where}: the disk is full ({os.strerror(code)}); nothing was written, free some "
             "space and run again"
         )
+    if code in _UNWRITABLE_PLACE:
+        return ExamgenError(
+            f"{where}: cannot write there ({os.strerror(code)}); choose a folder on an ordinary "
+            "disk"
+        )
     return None
+
+
+#: What a place that takes no files says when one is created there: a pseudo file system
+#: (``/proc/1``: ENOENT though the folder exists), a device gone or failing, a file system that
+#: refuses the operation.
+_UNWRITABLE_PLACE = frozenset(
+    {errno.ENOENT, errno.EINVAL, errno.EIO, errno.ENODEV, errno.ENXIO, errno.EOPNOTSUPP}
+)
 
 
 def _not_a_folder(path: Path) -> Path:
@@ -444,7 +457,12 @@ def _not_written(folder: Path, name: str, wrote: Collection[str]) -> Iterator[st
         yield name
         return
     top = folder / name
-    if top.is_symlink() or not top.is_dir():
+    if top.is_symlink():
+        return  # replaced as a link; where it points is not touched
+    if top.is_dir() != any(path.startswith(f"{name}/") for path in wrote):
+        yield name  # a file of the user's where examgen wrote a folder (or the other way round)
+        return
+    if not top.is_dir():
         return
     for root, dirs, files in os.walk(top):
         here = Path(root).relative_to(folder).as_posix()
@@ -522,14 +540,28 @@ def staged_directory(
             f"{option}: {target} is the folder you are in, or holds it, and is replaced whole; "
             f"run examgen from outside it, e.g. from {whole.parent}"
         )
+    if target.is_dir() and os.path.ismount(target):
+        raise _mount_point(target, option)
     parent = target.parent
     created_parent = not parent.exists()
     with output_errors(target, option):
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(target, owned)
-        fd, lock_name = tempfile.mkstemp(
-            prefix=f"{staging_prefix(target)}{os.getpid()}-", suffix=LOCK_SUFFIX, dir=parent
-        )
+        try:
+            fd, lock_name = tempfile.mkstemp(
+                prefix=f"{staging_prefix(target)}{os.getpid()}-", suffix=LOCK_SUFFIX, dir=parent
+            )
+        except OSError as err:
+            if not (isinstance(err, PermissionError) or err.errno == errno.EROFS) or (
+                not target.is_dir()
+            ):
+                raise
+            # The folder itself may be writable (an empty web root in a root-owned parent).
+            raise ExamgenError(
+                f"{option} {target}: examgen writes the new folder beside it and swaps the two, "
+                f"but cannot write in {parent} ({os.strerror(err.errno or errno.EACCES)}); give "
+                f"a folder whose parent you can write to, or write permission on {parent}"
+            ) from None
     lock = Path(lock_name)
     moving = False
     staging = lock.with_name(lock.name.removesuffix(LOCK_SUFFIX))
@@ -541,7 +573,7 @@ def staged_directory(
             staging.mkdir()  # mode 0777 & ~umask, as any folder the user makes
         yield staging
         moving = True
-        _move_into_place(staging, target, old, owned)
+        _move_into_place(staging, target, old, owned, option)
     except BaseException as err:
         if old.exists() and not target.exists():  # stopped between the two renames
             os.replace(old, target)
@@ -593,10 +625,26 @@ def _refuse_unmovable(target: Path, owned: Collection[str] | None, option: str) 
         )
 
 
-def _move_into_place(staging: Path, target: Path, old: Path, owned: Collection[str] | None) -> None:
+def _mount_point(target: Path, option: str) -> ExamgenError:
+    """A mount point (a tmpfs, a container's volume, a bind mount) cannot be renamed, and the
+    new folder is written beside the target, then swapped in by renames."""
+    return ExamgenError(
+        f"{option} {target}: is a mount point, which examgen cannot replace (it writes the new "
+        f"folder beside it and swaps the two); give a new folder inside it"
+    )
+
+
+def _move_into_place(
+    staging: Path, target: Path, old: Path, owned: Collection[str] | None, option: str
+) -> None:
     try:
         if target.exists():
-            os.replace(target, old)
+            try:
+                os.replace(target, old)
+            except OSError as err:
+                if err.errno == errno.EBUSY:  # a bind mount on the same file system
+                    raise _mount_point(target, option) from None
+                raise
             os.replace(staging, target)
             if _carry_over(old, target, owned):
                 shutil.rmtree(old)

@@ -687,7 +687,10 @@ def test_a_rebuild_never_deletes_a_file_inside_what_it_replaces(
     before = {p: p.read_bytes() if p.is_file() else None for p in out.rglob("*")}
     result = CliRunner().invoke(main, build_args(out))
     if manifest == "as written":
-        yours = "solutions/drafts" if place.startswith("solutions/drafts/") else place
+        # A folder where examgen wrote a file (key.json/) is the user's whole.
+        yours = next(
+            (top for top in ("solutions/drafts", "key.json") if place.startswith(f"{top}/")), place
+        )
         one_line_error(result, f"{yours} is not what examgen wrote there")
     else:
         one_line_error(result, "but no readable manifest.json: examgen did not write this folder")
@@ -767,3 +770,98 @@ def test_a_name_both_folders_have_stays_aside_rather_than_be_deleted(tmp_path: P
     assert [(p / "notes.txt").read_text() for p in aside] == ["the instructor's"]
     files.remove_stale_staging(target, {"key.json"})  # the next build: still kept aside
     assert [(p / "notes.txt").read_text() for p in aside] == ["the instructor's"]
+
+
+SITE_ARGS = ["site", "--tags", "SGD", "--variants", "1", "--out"]
+
+
+def test_out_that_is_a_mount_point_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mount point cannot be renamed (EBUSY), and a site's --out is replaced by a rename (on
+    248b4b9: an OSError traceback for an empty tmpfs or a container's volume). Said before
+    anything is written; a bind mount that ``ismount`` cannot tell is said at the rename, with
+    the earlier site and nothing else left."""
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(volume)], capture_output=True)
+    try:
+        if mounted.returncode != 0:  # no CAP_SYS_ADMIN here: the kernel's answer, faked
+            real_ismount = os.path.ismount
+            monkeypatch.setattr(
+                os.path, "ismount", lambda p: Path(p) == volume or real_ismount(p)
+            )
+        one_line_error(CliRunner().invoke(main, [*SITE_ARGS, str(volume)]), "is a mount point")
+        assert list(volume.iterdir()) == []
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["volume"]
+    finally:
+        if mounted.returncode == 0:
+            subprocess.run(["umount", str(volume)], check=True)
+
+    site = tmp_path / "site"
+    assert CliRunner().invoke(main, [*SITE_ARGS, str(site)]).exit_code == 0
+    before = listing(site)
+    real_replace = os.replace
+
+    def busy(src, dst):
+        if Path(src) == site:
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(src))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", busy)
+    one_line_error(CliRunner().invoke(main, [*SITE_ARGS, str(site)]), "is a mount point")
+    assert listing(site) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "volume"]
+
+
+def test_an_empty_out_folder_in_a_parent_examgen_cannot_write_names_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty web root in a root-owned parent: the folder is writable, but the new site is
+    written beside it. On 248b4b9 "--out …/site: cannot write there", which the user could
+    disprove with touch. Faked: a chmod does not stop root."""
+    parent = tmp_path / "par"
+    (parent / "site").mkdir(parents=True)
+    real = tempfile.mkstemp
+
+    def refused(*args, **kwargs):
+        if Path(kwargs.get("dir", "")) == parent:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(parent))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    one_line_error(
+        CliRunner().invoke(main, [*SITE_ARGS, str(parent / "site")]),
+        f"cannot write in {parent} (",
+    )
+    assert listing(parent) == ["site"]
+
+
+@pytest.mark.parametrize("command", ["site", "build"])
+def test_a_file_of_the_users_where_examgen_wrote_a_folder_stops_the_rebuild(
+    tmp_path: Path, command: str
+) -> None:
+    """``rm -r site/tags; echo notes > site/tags``: on 248b4b9 the rebuild replaced the file
+    with the folder without a word (the record lists ``tags``, and only folders were looked
+    into). The rebuild stops naming it, and nothing changes."""
+    if command == "site":
+        folder, args, owned = tmp_path / "site", [*SITE_ARGS, str(tmp_path / "site")], "tags"
+    else:
+        folder, args, owned = tmp_path / "out" / TARGET, build_args(tmp_path / "out"), "exams"
+    assert CliRunner().invoke(main, args).exit_code == 0
+    shutil.rmtree(folder / owned)
+    (folder / owned).write_text("my notes")
+    before = listing(folder)
+    one_line_error(CliRunner().invoke(main, args), f"{owned} is not what examgen wrote there")
+    assert listing(folder) == before
+    assert (folder / owned).read_text() == "my notes"
+
+
+def test_out_on_a_file_system_that_takes_no_files_is_one_line() -> None:
+    """/proc/1 exists but takes no new file (ENOENT from the kernel): on 248b4b9 a
+    FileNotFoundError traceback from the staging lock's mkstemp."""
+    proc = Path("/proc/1")
+    if not proc.is_dir():
+        pytest.skip("no /proc on this system")
+    for args in ([*SITE_ARGS, str(proc / "examgen-site")], build_args(proc / "examgen-out")):
+        one_line_error(CliRunner().invoke(main, args), "cannot write there")
