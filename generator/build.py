@@ -346,24 +346,39 @@ def _cleaned(student_id: str) -> str:
     return _UNSAFE.sub("_", student_id)[:60].lstrip(".-")
 
 
-def _digest_stem(student_id: str) -> str:
+def _digest_stem(student_id: str, round: int = 0) -> str:
     cleaned = _cleaned(student_id)
     if is_device_name(cleaned):  # "COM1.x-<digest>" is still COM1 on Windows
         cleaned = f"_{cleaned}"
-    digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:10]
+    salted = student_id if round == 0 else f"{student_id}\0{round}"
+    digest = hashlib.sha256(salted.encode("utf-8")).hexdigest()[:10]
     return f"{cleaned or 'student'}-{digest}"
 
 
 def file_stems(student_ids: Sequence[str]) -> list[str]:
-    """``file_stem`` of each ID, except that IDs whose names differ only in case (``ABC``,
-    ``abc``) all get the digest form: on a case-insensitive file system (macOS, Windows) their
-    files would otherwise be one file."""
-    stems = [file_stem(i) for i in student_ids]
-    folded = Counter(stem.casefold() for stem in stems)
-    return [
-        _digest_stem(i) if folded[stem.casefold()] > 1 else stem
-        for i, stem in zip(student_ids, stems, strict=True)
-    ]
+    """``file_stem`` of each ID, made distinct case aside: IDs whose names would be
+    one file on a case-insensitive file system (macOS, Windows) all get the digest form, and
+    then, round by round, a digest salted with the round: a roster can hold an ID that is
+    another's digest form (``ABC`` beside ``ABC-b5d4045c3f``, which one student's exam
+    overwrote the other's). Every ID of a clash takes the round's form, so a stem depends on
+    the roster's set of IDs, never its order."""
+    ids = list(dict.fromkeys(student_ids))  # one ID given twice is one student, one file
+    stems = [file_stem(i) for i in ids]
+    for round in range(_STEM_ROUNDS):
+        folded = Counter(stem.casefold() for stem in stems)
+        if len(folded) == len(stems):
+            named = dict(zip(ids, stems, strict=True))
+            return [named[i] for i in student_ids]
+        stems = [
+            _digest_stem(i, round) if folded[stem.casefold()] > 1 else stem
+            for i, stem in zip(ids, stems, strict=True)
+        ]
+    raise AssertionError("student file names still clash after every round of digests")
+
+
+#: Rounds of digests ``file_stems`` tries: a clash after the first needs an ID written to
+#: match another's digest; after the second, a 40-bit collision of salted digests.
+_STEM_ROUNDS = 8
 
 
 def exam_dir_name(spec: Spec, seed: int) -> str:

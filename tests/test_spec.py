@@ -323,6 +323,42 @@ def test_ids_differing_only_in_case_get_file_names_apart_on_any_file_system(tmp_
     assert stems[2] == "x1" and stems[0].startswith("ABC-") and stems[1].startswith("abc-")
 
 
+@settings(max_examples=200)
+@given(
+    ids=st.lists(STUDENT_IDS, min_size=1, max_size=6, unique=True),
+    twins=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["same", "upper", "lower"]))),
+    order=st.randoms(use_true_random=False),
+)
+def test_file_names_never_clash_even_with_ids_written_as_anothers_file_name(ids, twins, order):
+    """A roster may hold an ID that is exactly another student's digest file name, in any case
+    (``ABC`` and ``ABC-b5d4045c3f``): on 248b4b9 one student's exam overwrote the other's and
+    the build said it built both. File names are distinct case aside, and a student's does not
+    depend on the roster's order."""
+    for index, case in twins:
+        stem = file_stems(ids)[index % len(ids)]
+        twin = {"same": stem, "upper": stem.upper(), "lower": stem.lower()}[case]
+        if twin not in ids:
+            ids = [*ids, twin]
+    stems = file_stems(ids)
+    assert len({s.casefold() for s in stems}) == len(ids)
+    shuffled = list(ids)
+    order.shuffle(shuffled)
+    assert dict(zip(shuffled, file_stems(shuffled), strict=True)) == dict(
+        zip(ids, stems, strict=True)
+    )
+
+
+def test_an_id_written_as_anothers_file_name_keeps_both_exams(tmp_path):
+    """The reviewer's roster: abc, ABC-b5d4045c3f (Bob), ABC (Cat), whose digest form is
+    Bob's ID. Each of the three has their own exam, naming them."""
+    students = [Student("abc", "Ann"), Student("ABC-b5d4045c3f", "Bob"), Student("ABC", "Cat")]
+    folder = build(load_spec(DEFAULT_SPEC), 1, students, tmp_path / "out")
+    exams = sorted((folder / "exams").glob("*.md"))
+    assert len(exams) == 3
+    shown = sorted(next(x for x in p.read_text().splitlines() if "**ID:**" in x) for p in exams)
+    assert shown == sorted(f"- **ID:** {s.id}" for s in students)
+
+
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
 }
