@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.characters import SLUG, unprintable
-from generator.errors import ExamgenError
+from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8
 from generator.htmlmath import MATH_SPAN
 from generator.tex_balance import unbalanced
 
@@ -66,9 +66,12 @@ class Bank:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ExamgenError(f"{path}: statement bank not found") from None
+    except UnicodeDecodeError as err:
+        raise not_utf8(path, data, err, TOML_UTF8_FIX.format(what="bank")) from None
     except tomllib.TOMLDecodeError as err:
         raise ExamgenError(f"{path}: TOML syntax error: {err}") from None
 

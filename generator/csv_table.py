@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, not_utf8
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -53,10 +53,7 @@ def read_csv_text(path: Path, what: str) -> str:
         raise ExamgenError(f"{path}: cannot read the {what} (permission denied)") from None
     except UnicodeDecodeError as err:
         fix = f"save the {what} as UTF-8 CSV (in Excel: Save As, CSV UTF-8)"
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise ExamgenError(f"{path}: the file is UTF-16, not UTF-8; {fix}") from None
-        line = data.count(b"\n", 0, err.start) + 1
-        raise ExamgenError(f"{path}: line {line}: byte {err.start} is not UTF-8; {fix}") from None
+        raise not_utf8(path, data, err, fix) from None
 
 
 def find_column(header: list[str], names: tuple[str, ...]) -> int | None:

@@ -20,6 +20,19 @@ class ExamgenError(Exception):
     """A problem with the user's input or environment, phrased as what was wrong and the fix."""
 
 
+#: How to mend a spec or bank (``what``) that is not UTF-8.
+TOML_UTF8_FIX = "save the {what} as UTF-8 (in your editor: Save with Encoding, UTF-8)"
+
+
+def not_utf8(path: object, data: bytes, err: UnicodeDecodeError, fix: str) -> ExamgenError:
+    """A file examgen reads as UTF-8 (a roster, a spec, a bank) that is not: where (a UTF-16
+    file as such, else the line and byte of the first bad byte) and ``fix``, how to save it."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return ExamgenError(f"{path}: the file is UTF-16, not UTF-8; {fix}")
+    line = data.count(b"\n", 0, err.start) + 1
+    return ExamgenError(f"{path}: line {line}: byte {err.start} is not UTF-8; {fix}")
+
+
 class NoAcceptableVariant(ExamgenError):
     """A family's resample loop gave up: every candidate broke its budget or a degenerate rule.
 

@@ -33,7 +33,7 @@ from generator.characters import unprintable
 from generator.choices import FORMS, supports_form, with_form
 from generator.defaults import DEFAULT_SPEC as DEFAULT_SPEC  # re-exported
 from generator.defaults import SPECS_DIR
-from generator.errors import ExamgenError
+from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
 from generator.paper.handout import SPACE_RE
@@ -169,12 +169,15 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
 def load_spec(path: Path | str) -> Spec:
     path = Path(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        source = data.decode("utf-8")
     except FileNotFoundError:
         raise ExamgenError(
             f"{path}: spec file not found; `examgen list` shows the shipped specs"
         ) from None
-    except (OSError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise not_utf8(path, data, err, TOML_UTF8_FIX.format(what="spec")) from None
+    except OSError as err:
         raise ExamgenError(f"{path}: cannot read the spec ({err})") from None
     source = source.removeprefix("\ufeff")  # Windows editors save UTF-8 with a byte-order mark
     try:

@@ -1400,3 +1400,21 @@ def test_a_relative_import_in_a_family_module_is_one_line_saying_so(tmp_path):
     line = one_line_error(run("show", "slope", "--families", str(tmp_path)))
     assert f"{module}:{at}: a relative import (from .x import y) does not work" in line, line
     assert "examgen_course_families" not in line
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_a_bank_or_spec_not_in_utf8_names_the_line_and_how_to_save_it(tmp_path, encoding):
+    """A bank.toml saved as Latin-1 was a UnicodeDecodeError traceback on 248b4b9, and a spec
+    said only "cannot read the spec ('utf-8' codec can't decode byte 0xe9 …)"; now both say
+    where, as the roster does, and how to save it."""
+    folder = scaffold(tmp_path, "facts", "bool")
+    bank = folder / "bank.toml"
+    bank.write_bytes(bank.read_text().replace("\n", "\n# Café\n", 1).encode(encoding))
+    error = one_line_error(run("show", "facts", "--families", str(tmp_path)))
+    where = "the file is UTF-16" if encoding == "utf-16" else "line 2: byte "
+    assert error.startswith(f"Error: {bank}: {where}") and "save the bank as UTF-8" in error
+    spec = tmp_path / "spec.toml"
+    spec.write_bytes('id = "t"\ntitle = "Café"\n[[questions]]\nfamily = "sgd-direction"\n'.encode(encoding))
+    error = one_line_error(run("build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec), "--out", str(tmp_path / "out")))
+    assert error.startswith(f"Error: {spec}: {where}") and "save the spec as UTF-8" in error
+    assert not (tmp_path / "out").exists()
