@@ -506,8 +506,25 @@ def latex_error(
         if 1 <= question <= len(who.families):
             where += f", question {question} ({who.families[question - 1]})"
         where += f", at {folder}/{who.stem}.tex line {own_line}"
+    own = _PACKAGE_ERROR.match(failed.message)
+    if own is not None:  # the template's own check: what it means and the fix, in one line
+        fix = next((f for says, f in PACKAGE_ERROR_FIXES.items() if says in own["what"]), None)
+        if fix is not None:
+            return ExamgenError(f"LaTeX stopped {name}.pdf {where}: {own['what']}; {fix}")
     detail = "\n".join(f"  {t}" for t in excerpt) or "  (no log)"
     return ExamgenError(f"LaTeX failed on {name}.pdf {where}:\n{detail}")
+
+
+_PACKAGE_ERROR = re.compile(r"Package examgen Error: (?P<what>.*?)\.?$")
+#: The exam template's ``\PackageError``s (``templates/latex/exam.tex.j2``), by what they say,
+#: and the fix (TeX stops at the first error before it would print the help it carries).
+PACKAGE_ERROR_FIXES = {
+    "has more pages than QR codes": (
+        "a page overflowed, so the exam runs past the pages examgen planned for it: the spec's "
+        "instructions or a question (its statement and work space) is longer than a page; "
+        'shorten the instructions, or give the question less space (space = "…" in the spec)'
+    ),
+}
 
 
 # --- the PDF phase ------------------------------------------------------------------------------

@@ -483,3 +483,22 @@ def test_the_streamed_build_writes_the_files_of_the_phase_by_phase_one(
     assert files == sorted(str(p.relative_to(phased)) for p in phased.rglob("*") if p.is_file())
     for name in files:
         assert (streamed / name).read_bytes() == (phased / name).read_bytes(), name
+
+
+def test_an_exam_that_overflows_its_pages_is_one_line_with_the_fix(tmp_path: Path) -> None:
+    """Instructions of 5,000 words run the first page on past the pages the exam has QR codes
+    for: on 248b4b9 nine lines of TeX's dump ("Type H <return> for immediate help") and no
+    fix, since TeX stops before printing the help the template gives."""
+    spec = tmp_path / "long.toml"
+    words = " ".join(["word"] * 5000)
+    spec.write_text(
+        f'id = "long"\ntitle = "T"\ninstructions = "{words}"\n'
+        '[[questions]]\nfamily = "sgd-direction"\n'
+    )
+    _, result = build(tmp_path, [("B1", "First")], "--pdf", "--spec", str(spec))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: LaTeX stopped handouts.pdf"), lines
+    assert "student B1 (First)" in lines[0] and "more pages than QR codes" in lines[0]
+    assert "shorten the instructions" in lines[0]
+    assert not (tmp_path / "out").exists()
