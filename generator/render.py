@@ -268,11 +268,12 @@ def _breakable(text: str) -> str:
     return "".join(out)
 
 
-_MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
+_MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#|~$!&])")
 
 
 def escape_markdown(text: object) -> str:
-    """Text that Markdown (and its math extension) shows literally."""
+    """Text that Markdown (and its math extension) shows literally: ``&`` too, or a name such
+    as ``&amp;`` would show as an entity's character."""
     return _escaped_markdown(str(text))
 
 

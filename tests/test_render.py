@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import sympy
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator.exact import latex
@@ -19,11 +19,12 @@ from generator.render import (
 )
 
 
-@given(st.text())
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from("`*_[]<>#|$&\\"))))
+@example("&amp; &lt;")  # a roster name
 def test_markdown_escape_neutralises_markup(text):
     out = escape_markdown(text)
     unescaped = out.replace("\\\\", "")
-    for ch in "`*_[]<>#|$":
+    for ch in "`*_[]<>#|$&":  # & (on 248b4b9 a name &amp; showed as &)
         assert ch not in unescaped.replace("\\" + ch, "")
 
 
