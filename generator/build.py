@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -577,7 +578,13 @@ def build(
                         staging,
                         [PdfStudent(stem, s, ()) for s, stem in zip(students, stems, strict=True)],
                         jobs,
-                        positions=SheetsFile(staging, spec.id, seed, spec.layout == "fixed"),
+                        positions=SheetsFile(
+                            staging,
+                            spec.id,
+                            seed,
+                            spec.layout == "fixed",
+                            partial(space_field, spec, seed),
+                        ),
                     )
                 with ClassFiles(staging, spec, seed, typeset=pdf) as class_files:
                     sampled = progress(_Sized(written, len(parts)), "Sampling and writing")
@@ -592,6 +599,14 @@ def build(
             if phase is not None:
                 phase.stop()
     return target
+
+
+def space_field(spec: Spec, seed: int, student_id: str, question: int) -> str:
+    """The spec's field that sets the space of ``student_id``'s question ``question`` (as
+    printed: a shuffled exam prints its slots in the student's own order), with its value."""
+    slot = spec.slots_for(seed, student_id)[question - 1]
+    value = f' = "{slot.space}"' if slot.space else ' = "…", which it leaves to the family'
+    return f"questions[{slot.number}].space{value} in {spec.path}"
 
 
 @contextmanager

@@ -179,7 +179,32 @@ def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout) -> No
     assert "\n" not in message
     assert "student s001" in message and "question 1" in message and "less space" in message
     assert "or a shorter statement" in message  # the text may be what is too tall
+    assert f'(questions[1].space = "8.5in" in {spec})' in message  # on 248b4b9: no file, field
     assert sorted(p.name for p in out.iterdir()) == ["keep"]
+
+
+def test_a_space_too_tall_names_its_slot_in_the_spec_whatever_order_it_prints_in(
+    tmp_path,
+) -> None:
+    """Shuffled, the too-tall question prints first or second, but the fix names the spec's
+    own field for it: questions[2].space, with the file."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    spec = tmp_path / "shuffled.toml"
+    spec.write_text(
+        'id = "tall"\nshuffle_questions = true\n[[questions]]\nfamily = "sgd-direction"\n'
+        '[[questions]]\nfamily = "gradient-descent-step"\nspace = "8.5in"\n',
+        encoding="utf-8",
+    )
+    loaded = load_spec(spec)
+    printed = set()
+    for student in ("s001", "s002", "s003", "s004", "s005", "s006"):
+        with pytest.raises(ExamgenError) as err:
+            build(loaded, 3, [Student(student, "")], tmp_path / student, pdf=True)
+        message = str(err.value)
+        assert f'(questions[2].space = "8.5in" in {spec})' in message, message
+        printed.add(message.split(" of student")[0])
+    assert printed == {"question 1", "question 2"}  # both orders were seen
 
 
 def test_a_long_title_never_prints_over_the_course_or_date(tmp_path) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -191,20 +191,29 @@ def placements(pages: Iterable[dict[str, Any]]) -> dict[str, Placements]:
     return out
 
 
-def check_on_paper(pages: Iterable[dict[str, Any]]) -> None:
+def check_on_paper(
+    pages: Iterable[dict[str, Any]], space_field: Callable[[str, int], str] | None = None
+) -> None:
     """Every bubble and answer box lies on its page: a work space (the spec's ``space``, or a
     family's) taller than a page leaves room has LaTeX set them below the paper's edge, where
-    no one can write and no scan can read. Every student alike, so ``FixedLayout`` cannot see it."""
+    no one can write and no scan can read. Every student alike, so ``FixedLayout`` cannot see it.
+    ``space_field`` names the spec's field that sets a student's question's space (its slot's
+    ``questions[N].space`` in the spec file), for the fix."""
     for page in pages:
         for where, kind in (("boxes", "answer box"), ("bubbles", "bubble")):
             for b in page[where]:
                 if _off_page(b["x"], b["y"], b["w"], b["h"], page["width"], page["height"]):
+                    field = (
+                        space_field(page["student"], b["question"])
+                        if space_field
+                        else 'space = "…" in the spec'
+                    )
                     raise ExamgenError(
                         f"question {b['question']} of student {page['student']}: its {kind} "
                         f"falls off page {page['sheet_page']} (at y = {b['y']} pt on a page "
                         f"{page['height']} pt tall): its text and work space are taller than "
-                        'the page leaves; give the question less space (space = "…" in the '
-                        "spec), or a shorter statement (a course family's template)"
+                        f"the page leaves; give the question less space ({field}), or a "
+                        "shorter statement (a course family's template)"
                     )
 
 
@@ -257,8 +266,16 @@ class SheetsFile:
     left to do once the last part is typeset. ``fixed``: the spec asked for a fixed layout,
     checked as the parts come (``FixedLayout``)."""
 
-    def __init__(self, folder: Path, exam: str, seed: int, fixed: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        exam: str,
+        seed: int,
+        fixed: bool = False,
+        space_field: Callable[[str, int], str] | None = None,
+    ) -> None:
         self.path = folder / SHEETS_NAME
+        self.space_field = space_field
         self.exam, self.seed = exam, seed
         self.check = FixedLayout() if fixed else None
         self.written = 0
@@ -271,7 +288,7 @@ class SheetsFile:
     def add(self, positions: Path, students: Sequence[Student]) -> None:
         """The next part of the handouts: its position file and its students."""
         pages = part_sheets(self.exam, self.seed, positions, students, self.written)
-        check_on_paper(pages)
+        check_on_paper(pages, self.space_field)
         if self.check is not None:
             self.check.add(pages)
         for page in pages:
