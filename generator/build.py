@@ -365,7 +365,7 @@ def file_stems(student_ids: Sequence[str]) -> list[str]:
     the roster's set of IDs, never its order."""
     ids = list(dict.fromkeys(student_ids))  # one ID given twice is one student, one file
     stems = [file_stem(i) for i in ids]
-    for round in range(_STEM_ROUNDS):
+    for round in range(len(ids) + _STEM_ROUNDS):
         folded = Counter(stem.casefold() for stem in stems)
         if len(folded) == len(stems):
             named = dict(zip(ids, stems, strict=True))
@@ -377,8 +377,9 @@ def file_stems(student_ids: Sequence[str]) -> list[str]:
     raise AssertionError("student file names still clash after every round of digests")
 
 
-#: Rounds of digests ``file_stems`` tries: a clash after the first needs an ID written to
-#: match another's digest; after the second, a 40-bit collision of salted digests.
+#: Rounds of digests ``file_stems`` tries beyond one per ID: a clash after a round needs an ID
+#: written as that round's digest name of another (each ID can be one such name, in one round
+#: only: the round is in the digest), or a 40-bit collision of two digests.
 _STEM_ROUNDS = 8
 
 
