@@ -86,9 +86,14 @@ class DecimalRule:
         return sympy.Rational(1, 2 * 10 ** self.places_needed(exact))
 
     def describe(self) -> str:
-        """The rule in words, for a student entering decimals."""
-        digits = f" and {self.significant} significant digits" if self.significant else ""
-        return f"at least {self.decimals} decimal places{digits}"
+        """The rule in words, for a student entering decimals: what follows "rounded to" in the
+        practice pages' hint, the exports and the grade report. A count of 0 is no requirement,
+        so it is left out rather than read as "at least 0 decimal places"; 1 is singular."""
+        wanted = ((self.decimals, "decimal place"), (self.significant, "significant digit"))
+        counts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in wanted if n]
+        if not counts:
+            return "any number of decimal places, whole numbers included"
+        return "at least " + " and ".join(counts)
 
     def to_json(self) -> dict[str, Any]:
         return {"decimals": self.decimals, "significant": self.significant}

@@ -292,7 +292,8 @@ def test_typed_number_prints_as_typed() -> None:
 def test_with_no_places_asked_a_whole_number_is_a_rounding_to_none(
     numerator: int, denominator: int, significant: int, offset: int
 ) -> None:
-    """``decimals = 0``: the hint says "at least 0 decimal places", so ``-16`` is a correct
+    """``decimals = 0``: no places are asked for (the hint once said "at least 0 decimal places";
+    ``DecimalRule.describe`` now leaves the count out), so ``-16`` is a correct
     rounding of -63/4 as ``-16.`` is (on 1be3fcf only the second counted, while an LMS export's
     tolerance took both). A fraction is still exact as written, and with places asked for a
     whole number still counts only when exact."""

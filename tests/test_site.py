@@ -26,7 +26,7 @@ from generator.mathml import prove_mathml, tex_to_mathml
 from generator.roster import numbered_students
 from generator.scaffold import new_family
 from generator.seeding import stream
-from generator.site import SITE_ENTRIES, site_for_spec
+from generator.site import SITE_ENTRIES, site_for_spec, site_for_tags
 from generator.site.pages import problem_view, tag_file, tag_order
 from generator.site.problems import Problem, practice_variants
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -517,3 +517,67 @@ def test_a_tag_given_twice_is_one_page(tmp_path):
     assert CliRunner().invoke(main, args).exit_code == 0
     assert [p.name for p in (out / "tags").iterdir()] == ["sgd.html"]
     assert (out / "index.html").read_text(encoding="utf-8").count('href="tags/') == 1
+
+
+TRUE_FALSE = [f for f in registry().values() if f.FORM == "true-false"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    family=st.sampled_from(TRUE_FALSE),
+    seed=st.integers(0, 2**32 - 1),
+    extra=st.integers(0, 30),
+)
+def test_a_true_false_family_offers_every_statement_of_its_bank(family, seed, extra):
+    """K at least the bank's size: every statement, each once. On 248b4b9 variant k was draw k
+    and repeats were dropped, so K draws left statements out (coupon collector): `site --tags
+    "neural networks" --variants 20 --seed 1` gave vanishing-gradient-remedies 7 of its 8."""
+    statements = family.bank().ids
+    variants = practice_variants(family, {}, seed, len(statements) + extra)
+    shown = [v.params.statement for v in variants]
+    assert sorted(shown) == sorted(set(statements))
+
+
+def test_the_reviewers_true_false_families_show_their_whole_banks(tmp_path):
+    """The reviewer's command; families with more variants than K keep exactly K."""
+    summary = site_for_tags(["neural networks"], 1, 20, tmp_path / "site")
+    for name, count in summary.variants.items():
+        family = get_family(name)
+        expected = len(family.bank().ids) if family.FORM == "true-false" else 20
+        assert count == expected, name
+
+
+def test_extra_draws_leave_the_first_variants_as_they_were():
+    """A family with plenty of variants: the first K draws as before, more only past a repeat."""
+    family = get_family("gradient-descent-step")
+    variants = practice_variants(family, {}, 5, 30)
+    assert [v.key_params() for v in variants] == [
+        family.generate(stream(5, "practice", family.ID, k), {}).key_params() for k in range(1, 31)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("decimals", "significant", "says"),
+    [
+        (2, 2, "rounded to at least 2 decimal places and 2 significant digits."),
+        (0, 2, "rounded to at least 2 significant digits."),
+        (1, 1, "rounded to at least 1 decimal place and 1 significant digit."),
+        (0, 1, "rounded to at least 1 significant digit."),
+        (3, 0, "rounded to at least 3 decimal places."),
+        (0, 0, "rounded to any number of decimal places, whole numbers included."),
+    ],
+)
+def test_the_answer_hint_reads_naturally_for_every_grading_rule(tmp_path, decimals, significant, says):
+    """[grading] decimals = 0 read "at least 0 decimal places and 1 significant digits" on
+    248b4b9: no zero count, and one place or digit in the singular."""
+    spec_path = tmp_path / "quiz.toml"
+    spec_path.write_text(
+        f'id = "q"\ntitle = "Q"\n[grading]\ndecimals = {decimals}\nsignificant = {significant}\n'
+        '[[questions]]\nfamily = "gradient-descent-step"\n',
+        encoding="utf-8",
+    )
+    site_for_spec(load_spec(spec_path), 0, 1, tmp_path / "site")
+    _, text = read_page(tmp_path / "site" / "tags" / "lecture-14.html")
+    hint = next(line for line in text.splitlines() if line.startswith("Type a vector"))
+    assert hint == f"Type a vector as (4, 9): exact fractions such as -7/3, or decimals {says} Press Enter to check."
+    assert " 0 " not in hint

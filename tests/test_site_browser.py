@@ -18,6 +18,8 @@ from generator.families import get_family
 from generator.families.base import Answer, Variant
 from generator.responses import DecimalRule
 from generator.seeding import stream
+from generator.site import site_for_spec
+from generator.spec import load_spec
 from tests.browser import requested_urls
 
 pytestmark = pytest.mark.browser
@@ -114,6 +116,7 @@ def test_each_named_mistake_gets_its_own_message(page, family):
             assert feedback.get_attribute("data-mistakes").split() == same
             explanation = variant.family.mistake_explanation(name).split("$")[0].strip()
             assert explanation in feedback.text
+            assert ("Any one of these mistakes gives this value:" in feedback.text) == (len(same) > 1)
             if len(same) == 1:
                 messages[name] = feedback.text
         if set(messages) >= declared:
@@ -210,6 +213,11 @@ def test_controls_are_labelled_and_announced(page):
             assert labels == ["Your answer"]
         for name in ("check", "solution", "another"):
             assert element.find_element(By.CSS_SELECTOR, f"button.{name}").text
+        # With JavaScript the options (a plain list in the file) are a labelled group of toggles.
+        for group in element.find_elements(By.CSS_SELECTOR, ".options"):
+            assert group.get_attribute("role") == "group" and group.get_attribute("aria-label") == "Your answer"
+            buttons = group.find_elements(By.CSS_SELECTOR, "button.option[aria-pressed=false]")
+            assert buttons and all(b.text for b in buttons) and not group.find_elements(By.TAG_NAME, "li")
 
 
 def focus_by_tab(driver, target: WebElement, limit: int = 200) -> None:
@@ -250,13 +258,24 @@ def test_without_javascript_each_first_variant_shows_its_solution_and_no_dead_co
     driver, lecture14_site
 ):
     """The page says so without JavaScript: the first variant and its solution are shown. On
-    1be3fcf every solution stayed hidden and Check, Solution and Another variant did nothing."""
+    1be3fcf every solution stayed hidden and Check, Solution and Another variant did nothing; on
+    248b4b9 the multiple-choice and true/false options were still buttons that did nothing (in the
+    tab order, announced as toggle buttons). Without JavaScript they are a plain list."""
     driver.set_window_size(1200, 900)
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     try:
         driver.get((lecture14_site / "tags" / "lecture-14.html").as_uri())
         main_text = driver.find_element(By.TAG_NAME, "main").text
         assert "the first variant and its solution are shown below" in main_text
+        # Nothing to press or type into: no visible button or form control, nothing made
+        # focusable (the tag links stay: they work without JavaScript).
+        controls = driver.execute_script(
+            "return [...document.querySelectorAll('button, input, select, textarea, summary, "
+            "[tabindex], [role=button], [contenteditable]')]"
+            ".filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')"
+            ".map(e => e.outerHTML.slice(0, 120))"
+        )
+        assert controls == []
         articles = driver.find_elements(By.CSS_SELECTOR, "article.problem")
         assert articles
         for element in articles:
@@ -265,6 +284,13 @@ def test_without_javascript_each_first_variant_shows_its_solution_and_no_dead_co
             assert len(solution.text) > 40  # the worked steps, not the heading alone
             for hidden in element.find_elements(By.CSS_SELECTOR, ".controls, .feedback, .free"):
                 assert not hidden.is_displayed()
+            if element.get_attribute("data-kind") in ("choice", "bool"):
+                # The options read as plain text, in order (on main: toggle buttons doing nothing).
+                options = element.find_element(By.CSS_SELECTOR, ".options")
+                assert options.is_displayed() and options.tag_name == "ul"
+                values = [li.get_attribute("data-value") for li in options.find_elements(By.TAG_NAME, "li")]
+                assert values == (["True", "False"] if values[0] == "True" else list("ABCDEFGHIJ"[: len(values)]))
+                assert all(li.is_displayed() and li.text for li in options.find_elements(By.TAG_NAME, "li"))
         assert not driver.find_element(By.CSS_SELECTOR, "p.with-script").is_displayed()
     finally:
         driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
@@ -296,3 +322,44 @@ def test_screenshots_and_phone_width(driver, lecture14_site, tmp_path, name, wid
     assert driver.save_screenshot(str(path)) and path.stat().st_size > 10_000
     page_width = driver.execute_script("return document.documentElement.scrollWidth")
     assert page_width <= driver.execute_script("return window.innerWidth")
+
+
+#: Reviewer's variant: three named mistakes of gradient-descent-step give (1, 1).
+SHARED_VALUE_SPEC = """id = "shared"
+title = "Shared wrong value"
+[[questions]]
+family = "gradient-descent-step"
+params = { data = [[0, 1], [2, 3], [3, 5], [5, 4]], w0 = [1, 1], eta = "1/6" }
+"""
+
+
+def test_several_mistakes_giving_one_value_are_offered_as_alternatives(driver, tmp_path):
+    """Typing a value several named mistakes give names them as alternatives (one sentence, then
+    each explanation), as `examgen grade` joins them with "or": on 248b4b9 the three explanations
+    were printed one after the other, as if the student had made all three. A value only one
+    mistake gives keeps that mistake's explanation alone."""
+    (tmp_path / "shared.toml").write_text(SHARED_VALUE_SPEC, encoding="utf-8")
+    site_for_spec(load_spec(tmp_path / "shared.toml"), 0, 1, tmp_path / "site")
+    driver.set_window_size(1200, 900)
+    driver.get((tmp_path / "site" / "tags" / "lecture-14.html").as_uri())
+    element = article(driver, "gradient-descent-step")
+    variant = shown_variant(element)
+    wrong = variant.family.misconceptions(variant.params, variant.solution)
+    shared = [name for name, value in wrong.items() if same_value(value, (1, 1))]
+    assert len(shared) == 3
+
+    feedback = feedback_after(driver, element, "(1, 1)")
+    assert feedback.get_attribute("data-mistakes").split() == shared
+    first, rest = feedback.text.split("\n", 1)
+    assert first == "Not correct. Any one of these mistakes gives this value:"
+    items = feedback.find_elements(By.CSS_SELECTOR, "li")
+    assert len(items) == 3 and rest == "\n".join(item.text for item in items)
+    for name, item in zip(shared, items, strict=True):
+        assert item.text.startswith(variant.family.mistake_explanation(name).split("$")[0].strip())
+
+    alone = wrong["sum-not-average"]
+    assert [n for n, v in wrong.items() if same_value(v, alone)] == ["sum-not-average"]
+    feedback = feedback_after(driver, element, cell("vector", alone))
+    explanation = variant.family.mistake_explanation("sum-not-average")
+    assert feedback.text == f"Not correct. {explanation}"
+    assert not feedback.find_elements(By.CSS_SELECTOR, "li")

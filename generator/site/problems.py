@@ -1,9 +1,11 @@
 """Which problems a practice site holds, and each one's variants with what a page checks them by.
 
 A problem is a family (in the form it is asked: free, choice or true/false) with the params a spec
-pins. Its variant k (k = 1…K) comes from the stream ``(seed, "practice", family ID, k)``: the same
-seeding as every build (``generator.seeding``), under labels no student's exam uses, so a practice
-page never shows anyone's quiz. Variants that repeat (a small statement bank) are kept once.
+pins. Its draw k (k = 1, 2, …) comes from the stream ``(seed, "practice", family ID, k)``: the same
+seeding as every build (``generator.seeding``), under labels no student's exam uses, so a page is
+not the sequence of any quiz. A family with few possible variants (a bank's statements) can still
+show a question some student also gets, by chance. Draws that repeat are kept once, and drawing goes
+on until K distinct variants are kept or the family has shown it has no more.
 
 What a page checks an answer by is computed here, in Python, from the family's own calls: the
 exact answer, the named mistakes' values (``Family.misconceptions``) for free answers, and for
@@ -66,17 +68,36 @@ def choices_from_spec(spec: Spec) -> list[tuple[Family, Mapping[str, Any]]]:
     return list(found.values())
 
 
+#: Draws in a row that bring nothing new, per variant kept (plus one), before a family counts as
+#: having no more: a true/false family draws a fair coin for the truth, then a statement of that
+#: truth, so each of its n statements comes with chance at least 1/(2n); with n - 1 of them kept,
+#: 80·n draws in a row all miss the last one with chance below e^-40.
+REPEATS_PER_VARIANT = 80
+#: ...but never more than this many in a row (a few seconds of draws), so a family with thousands
+#: of variants and a K beyond them does not spend minutes on its rarest ones. Banks up to 50
+#: statements keep the e^-40 above; a bank of 100 would miss a statement with chance e^-20.
+MAX_REPEATS = 4000
+
+
 def practice_variants(
     family: Family, pinned: Mapping[str, Any], seed: int, count: int
 ) -> tuple[Variant, ...]:
-    """Up to ``count`` distinct variants: variant k from the stream (seed, "practice", ID, k)."""
+    """``count`` distinct variants, or every one the family has when it has fewer (a true/false
+    family's bank): draw k comes from the stream (seed, "practice", ID, k), k = 1, 2, …, repeats
+    are dropped, and drawing goes on past ``count`` until ``count`` are kept or draws stop
+    bringing new ones. A family with ``count`` distinct variants in its first ``count`` draws
+    shows exactly those, as it did when only ``count`` were drawn."""
     check_seed(seed)
     if count < 1:
         raise ExamgenError(f"--variants must be at least 1, got {count}")
     kept: dict[str, Variant] = {}
-    for k in range(1, count + 1):
+    k = repeats = 0
+    while len(kept) < count and repeats < min(MAX_REPEATS, REPEATS_PER_VARIANT * (len(kept) + 1)):
+        k += 1
         variant = family.generate(stream(seed, "practice", family.ID, k), pinned)
-        kept.setdefault(fingerprint(variant), variant)
+        found = fingerprint(variant)
+        repeats = repeats + 1 if found in kept else 0
+        kept.setdefault(found, variant)
     return tuple(kept.values())
 
 

@@ -27,7 +27,30 @@
       solutionButton.textContent = open ? "Hide solution" : "Solution";
     }
 
+    // The options come as a plain list, which is what a page without JavaScript should show
+    // (nothing there would answer a button); here they become toggle buttons in a labelled group.
+    function optionButtons() {
+      const list = body.querySelector("ul.options");
+      if (!list) return;
+      const group = document.createElement("div");
+      group.className = "options";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Your answer");
+      group.dataset.correct = list.dataset.correct;
+      for (const item of list.querySelectorAll("li.option")) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "option";
+        button.dataset.value = item.dataset.value;
+        button.setAttribute("aria-pressed", "false");
+        button.append(...item.childNodes);
+        group.append(button);
+      }
+      list.replaceWith(group);
+    }
+
     function wire() {
+      optionButtons();
       const input = body.querySelector("input[name=answer]");
       if (input) {
         input.addEventListener("keydown", (event) => {
@@ -61,12 +84,16 @@
       wire();
     }
 
+    // Several named mistakes can give one value: any one of them explains it, so they are offered
+    // as alternatives (`examgen grade` joins their names with "or"), never as if all were made.
     function mistakeHtml(names) {
-      return names
+      const explanations = names
         .map((name) => mistakes && mistakes.content.querySelector(`[data-mistake="${CSS.escape(name)}"]`))
         .filter(Boolean)
-        .map((p) => p.innerHTML)
-        .join(" ");
+        .map((p) => p.innerHTML);
+      if (explanations.length < 2) return explanations.join("");
+      const items = explanations.map((html) => `<li>${html}</li>`).join("");
+      return `Any one of these mistakes gives this value:<ul class="alternatives">${items}</ul>`;
     }
 
     function checkTyped(input) {
