@@ -486,6 +486,35 @@ def test_responses_kept_beside_the_scans_are_written_again(own_build, tmp_path) 
     assert (folder / "responses.csv").read_text(encoding="utf-8").startswith("id,name,q1,")
 
 
+def test_responses_fixed_by_hand_after_the_review_are_never_scanned_over(
+    own_build, tmp_path
+) -> None:
+    """The review says to fix cells in responses.csv by hand; on 248b4b9 scanning again (late
+    pages) replaced the fixed file with fresh responses and every fix was gone. Responses left
+    as scan wrote them are still replaced, and after a refusal nothing has changed."""
+    scans = str(own_build / "handouts.pdf")
+    out = tmp_path / "responses.csv"
+    args = ["scan", str(own_build), scans, "--out", str(out), "-q"]
+    for _ in range(2):  # untouched: written again
+        run = CliRunner().invoke(main, args)
+        assert run.exit_code == 0, run.output
+    review = tmp_path / "responses-review"
+    recorded = json.loads((review / "review.json").read_text(encoding="utf-8"))["responses"]
+    assert recorded["file"] == "responses.csv"
+    fixed = out.read_text(encoding="utf-8").replace(",,", ",(1, 2),", 1)
+    assert fixed != out.read_text(encoding="utf-8")
+    out.write_text(fixed, encoding="utf-8")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    run = CliRunner().invoke(main, args)
+    one_line_error(run, f"--out {out}: was changed since examgen scan wrote it")
+    assert "scan into another --out" in run.output
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    other = tmp_path / "responses-rescan.csv"
+    run = CliRunner().invoke(main, ["scan", str(own_build), scans, "--out", str(other), "-q"])
+    assert run.exit_code == 0, run.output
+    assert out.read_text(encoding="utf-8") == fixed
+
+
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -18,6 +18,7 @@ whole page), ``detail`` and ``image`` (file name in the review folder, or empty)
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import multiprocessing
@@ -168,6 +169,7 @@ def scan(
     inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
     refuse_file_as_folder(review, "--review")  # said now, not after the responses are written
+    refuse_edited_responses(out, review)
     if packets is not None:
         from generator.paper.packets import check_packets_folder
 
@@ -278,10 +280,12 @@ def scan(
             str(r.file_page),
         )
     )
+    text = responses_text(key, answers)
     with output_errors(out, "--out"):
-        write_responses(out, key, answers)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, text)
     with output_errors(review, "--review"):
-        write_review(review, rows, images)
+        write_review(review, rows, images, (out, text))
     if packets is not None:
         from generator.paper.packets import registered_pages, write_packets
 
@@ -300,9 +304,38 @@ def _written_by_scan(path: Path, out: Path) -> bool:
     return path == out and RESPONSES_HEADER.match(file_start(path)) is not None
 
 
+def refuse_edited_responses(out: Path, review: Path) -> None:
+    """Refuse to replace responses that were changed since scan wrote them (their digest is in
+    the review's review.json): the review asks for cells to be fixed in them by hand, and a scan
+    run again for late pages would lose every fix. Responses an earlier examgen wrote (no digest
+    recorded) are replaced as before."""
+    if not out.is_file():
+        return
+    try:
+        data = json.loads((review / "review.json").read_text(encoding="utf-8"))
+        recorded = data["responses"]
+        if recorded["file"] != out.name:
+            return
+        digest = recorded["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if hashlib.sha256(out.read_bytes()).hexdigest() != digest:
+        raise ExamgenError(
+            f"--out {out}: was changed since examgen scan wrote it (the cells fixed after the "
+            f"review?), and scanning again would lose those changes; scan into another --out "
+            f"(e.g. {out.with_name(f'{out.stem}-rescan{out.suffix}')}) and carry the fixes "
+            "over, or move the file"
+        )
+
+
 def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, responses_text(key, answers))
+
+
+def responses_text(key: Any, answers: dict[str, dict[int, str]]) -> str:
     numbers = key.numbers()
-    text = student_csv(
+    return student_csv(
         [f"q{n}" for n in numbers],
         (
             (s.id, s.name, [answers[s.id].get(n, "") for n in numbers])
@@ -310,15 +343,20 @@ def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> 
             if s.id in answers
         ),
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, text)
 
 
-def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) -> None:
+def write_review(
+    folder: Path,
+    rows: list[ReviewRow],
+    images: dict[str, bytes],
+    responses: tuple[Path, str] | None = None,
+) -> None:
     """The review folder, replaced whole: a stale image from an earlier scan would mislead.
     Only the images the earlier review.json names go (the folder may hold the scans themselves).
     The images, review.csv and review.json are one set (``write_atomic_set``): an interrupted
-    scan leaves the earlier review or the new one, never new rows beside the earlier images."""
+    scan leaves the earlier review or the new one, never new rows beside the earlier images.
+    review.json records the digest of the ``responses`` written beside it, so that the next scan
+    can tell them from responses fixed by hand (``refuse_edited_responses``)."""
     files: dict[Path, str | bytes] = {
         folder / name: images[name] for name in sorted({r.image for r in rows if r.image})
     }
@@ -331,7 +369,11 @@ def write_review(folder: Path, rows: list[ReviewRow], images: dict[str, bytes]) 
         for r in rows
     )
     files[folder / "review.csv"] = buffer.getvalue()
-    data = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
+    data: dict[str, Any] = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
+    if responses is not None:
+        out, text = responses
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        data["responses"] = {"file": out.name, "sha256": digest}
     files[folder / "review.json"] = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     write_atomic_set(files, remove=_earlier_images(folder))
 
