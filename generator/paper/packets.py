@@ -228,6 +228,12 @@ def entries(
 
 
 # --- the PDF ------------------------------------------------------------------------------------
+#: What ``packet_pdf`` has put in every packet's document information since packets began:
+#: the Creator examgen (no other examgen PDF says so) and matplotlib as the Producer (a packet a
+#: TA annotated and saved from a PDF reader names that reader instead: it is theirs now).
+PACKET_CREATOR, PACKET_PRODUCER = "examgen", "Matplotlib"
+
+
 def packet_pdf(title: str, rows: Sequence[Entry]) -> bytes:
     """``PER_PAGE`` students a page: the crop left, the key right (text a PDF reader finds)."""
     import matplotlib
@@ -239,7 +245,7 @@ def packet_pdf(title: str, rows: Sequence[Entry]) -> bytes:
     style = {"pdf.fonttype": 42, "font.family": "DejaVu Sans"}
     with (
         matplotlib.rc_context(style),
-        PdfPages(buffer, metadata={"CreationDate": None, "Creator": "examgen"}) as pdf,
+        PdfPages(buffer, metadata={"CreationDate": None, "Creator": PACKET_CREATOR}) as pdf,
     ):
         for number, page in enumerate(pages, start=1):
             figure = Figure(figsize=(PAGE_W, PAGE_H))
@@ -358,12 +364,6 @@ def marks_csv(key: Key, numbers: Sequence[int]) -> str:
     return student_csv(
         [f"q{n}" for n in numbers], ((s.id, s.name, [""] * len(numbers)) for s in key.students)
     )
-
-
-#: What ``packet_pdf`` has put in every packet's document information since packets began:
-#: the Creator examgen (no other examgen PDF says so) and matplotlib as the Producer (a packet a
-#: TA annotated and saved from a PDF reader names that reader instead: it is theirs now).
-PACKET_CREATOR, PACKET_PRODUCER = "examgen", "Matplotlib"
 
 
 def written_by_packets(path: Path) -> bool:

@@ -280,10 +280,8 @@ def scan(
             str(r.file_page),
         )
     )
-    text = responses_text(key, answers)
     with output_errors(out, "--out"):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, text)
+        text = write_responses(out, key, answers)
     with output_errors(review, "--review"):
         write_review(review, rows, images, (out, text))
     if packets is not None:
@@ -312,12 +310,11 @@ def refuse_edited_responses(out: Path, review: Path) -> None:
     if not out.is_file():
         return
     try:
-        data = json.loads((review / "review.json").read_text(encoding="utf-8"))
-        recorded = data["responses"]
+        recorded = _earlier_review(review)["responses"]
         if recorded["file"] != out.name:
             return
         digest = recorded["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return
     if hashlib.sha256(out.read_bytes()).hexdigest() != digest:
         raise ExamgenError(
@@ -328,14 +325,11 @@ def refuse_edited_responses(out: Path, review: Path) -> None:
         )
 
 
-def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, responses_text(key, answers))
-
-
-def responses_text(key: Any, answers: dict[str, dict[int, str]]) -> str:
+def write_responses(out: Path, key: Any, answers: dict[str, dict[int, str]]) -> str:
+    """The responses CSV written to ``out`` (its folder made if need be); its text, whose digest
+    the review records."""
     numbers = key.numbers()
-    return student_csv(
+    text = student_csv(
         [f"q{n}" for n in numbers],
         (
             (s.id, s.name, [answers[s.id].get(n, "") for n in numbers])
@@ -343,6 +337,8 @@ def responses_text(key: Any, answers: dict[str, dict[int, str]]) -> str:
             if s.id in answers
         ),
     )
+    write_atomic(out, text)
+    return text
 
 
 def write_review(
@@ -378,12 +374,21 @@ def write_review(
     write_atomic_set(files, remove=_earlier_images(folder))
 
 
+def _earlier_review(folder: Path) -> dict[str, Any]:
+    """What an earlier review.json in ``folder`` holds (empty if it is missing or unreadable)."""
+    try:
+        data = json.loads((folder / "review.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _earlier_images(folder: Path) -> list[Path]:
     """The images an earlier review.json in ``folder`` names (none if it is missing or not one)."""
     try:
-        rows = json.loads((folder / "review.json").read_text(encoding="utf-8"))["rows"]
+        rows = _earlier_review(folder)["rows"]
         names = {row["image"] for row in rows if isinstance(row, dict)}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return []
     return [
         folder / name
