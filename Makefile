@@ -19,10 +19,15 @@ help:
 	@echo "make lint                                                          ruff"
 	@echo "make bench                                                         benchmarks"
 
+# Editable in compat mode (a path in a .pth file): the default mode's import hook loads
+# pathlib and importlib.util at every start, before `examgen --help` prints anything. The
+# package is compiled here as pip compiles what it installs: where PYTHONDONTWRITEBYTECODE is
+# set (containers often set it), every command would otherwise compile each module it imports.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "examgen needs Python 3.11 or newer: run make with PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e '.[test]'
+	$(BIN)/python -m compileall -q generator
 	@touch $@
 
 # Handouts need TeX Live: installed here when missing on Debian/Ubuntu with root or sudo.

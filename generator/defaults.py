@@ -8,7 +8,7 @@ the module it belongs to.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 #: Largest exam seed (numpy's SeedSequence takes any non-negative integer; 64 bits is plenty).
 MAX_SEED = 2**63 - 1
@@ -29,13 +29,14 @@ CHECK_TYPESET = 12
 SITE_VARIANTS = 50
 
 
-def shipped_dir(name: str) -> Path:
+def shipped_dir(name: str) -> str:
     """``templates`` or ``specs``: inside the package when installed from a wheel (setup.py
-    copies them in), else the repository's top-level folder, their one source."""
-    package = Path(__file__).resolve().parent
-    inside = package / name
-    return inside if inside.is_dir() else package.parent / name
+    copies them in), else the repository's top-level folder, their one source. A string, as
+    ``--help`` shows it: pathlib (and urllib.parse, ipaddress, fnmatch behind it) would add a
+    sixth to the time ``examgen --help`` takes; the modules that work with it wrap it in a Path."""
+    package = os.path.dirname(os.path.realpath(__file__))
+    inside = os.path.join(package, name)
+    return inside if os.path.isdir(inside) else os.path.join(os.path.dirname(package), name)
 
 
-SPECS_DIR = shipped_dir("specs")
-DEFAULT_SPEC = SPECS_DIR / "lecture-14-quiz.toml"
+DEFAULT_SPEC = os.path.join(shipped_dir("specs"), "lecture-14-quiz.toml")

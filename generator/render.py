@@ -48,7 +48,7 @@ EXTENSIONS: dict[Format, str] = {"latex": "tex", "markdown": "md", "html": "html
 
 def templates_dir() -> Path:
     """The per-format layer and the shared partials: the project's ``templates/``."""
-    return shipped_dir("templates")
+    return Path(shipped_dir("templates"))
 
 
 class FamilyTemplates(jinja2.BaseLoader):

@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import defaults
 from generator.characters import unprintable
 from generator.choices import FORMS, supports_form, with_form
-from generator.defaults import DEFAULT_SPEC as DEFAULT_SPEC  # re-exported
-from generator.defaults import SPECS_DIR
 from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8
 from generator.families import get_family, registry
 from generator.families.base import Family, Variant
@@ -54,6 +53,10 @@ TOP_LEVEL_FIELDS = {
     "layout",
     "families_dir",
 }
+#: The shipped specs, and the one a build uses when given none.
+SPECS_DIR = Path(defaults.shipped_dir("specs"))
+DEFAULT_SPEC = Path(defaults.DEFAULT_SPEC)
+
 LAYOUTS = ("fixed", "flow")
 SLOT_FIELDS = {"family", "tags", "families", "points", "params", "form", "difficulty", "space"}
 CHOOSERS = ("family", "tags", "families")
