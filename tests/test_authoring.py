@@ -1243,12 +1243,17 @@ def test_an_unknown_answer_kind_is_one_line_naming_it_and_the_module(tmp_path, k
     [
         ('Answer("vector", slope)', "a vector answer is a tuple of its components"),
         ('Answer("number", (slope, slope))', "a number answer is one exact number"),
+        ('Answer("number", True)', "the value must be an exact number"),
+        ('Answer("number", None)', "the value must be an exact number"),
+        ('Answer("vector", (slope, None))', "each component must be an exact number"),
+        ('Answer("vector", (False, slope))', "each component must be an exact number"),
     ],
 )
 def test_an_answer_of_the_wrong_shape_is_one_line_naming_the_module(tmp_path, answer, says):
     """On main ``Answer("vector", scalar)`` failed in the template, named at its import line
     ("template.j2:2: TypeError: 'Rational' object is not iterable"), and preview's JSON printed a
-    traceback."""
+    traceback. ``Answer("number", True)`` built a key of 1 for every student while the
+    solutions printed the family's number; ``None`` was a traceback in preview."""
     module, errors = errors_of_a_solve_returning(
         tmp_path, f"        return Solution({answer}, steps)"
     )

@@ -97,6 +97,19 @@ class Answer:
                 f"Answer('number', {self.value!r}): a number answer is one exact number; "
                 'several components are Answer("vector", (…))'
             )
+        # Neither is a number, though the exactness check passes over both: True was written
+        # to the key as 1 while the solutions printed the family's number, and None stopped
+        # every command with a traceback.
+        values = self.value if many and self.kind == "vector" else (self.value,)
+        if self.kind in ("number", "vector") and any(
+            v is None or isinstance(v, bool) for v in values
+        ):
+            which = "each component" if many else "the value"
+            raise ValueError(
+                f"Answer({self.kind!r}, {self.value!r}): {which} must be an exact number "
+                "(sympy.Integer(...), sympy.Rational(...)); "
+                'a true/false answer is Answer("bool", v)'
+            )
 
     def to_json(self) -> dict[str, Any]:
         """The key.json form: exact values as sympy ``str()`` strings."""
