@@ -1113,6 +1113,52 @@ def test_grade_never_replaces_a_file_it_did_not_write(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["r.csv", name])
 
 
+@pytest.mark.parametrize(
+    "name, start",
+    [
+        ("mybook.csv", b"id,name,q1,q2,q3,q4,q5,q6,q7,total\r\n"),  # the scores' own header
+        ("mine.report.md", b"# Item analysis\n\nmy notes\n"),
+        ("mine.mistakes.png", b"\x89PNG\r\n\x1a\nmy picture"),
+    ],
+)
+def test_grade_never_replaces_a_file_that_only_begins_like_its_own(
+    built: Path, tmp_path: Path, name: str, start: bytes
+) -> None:
+    """On main grade knew its files by how they begin, so a gradebook with the scores' header,
+    or any real PNG beside the scores, was replaced without a word: only files its statistics
+    record, as they recorded them, are its own."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    kept = tmp_path / name
+    kept.write_bytes(start)
+    out = tmp_path / (name.split(".")[0] + ".csv")
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses), "--out", str(out)])
+    assert_refused(result, "--out", name, "choose another --out or move the file")
+    assert kept.read_bytes() == start
+
+
+@pytest.mark.parametrize("edited", ["scores", "report"])
+def test_grading_again_keeps_scores_corrected_by_hand(
+    built: Path, tmp_path: Path, edited: str
+) -> None:
+    """On main grading the same responses again put the computed scores back over a TA's hand
+    correction without a word. Grading again over untouched outputs still replaces them."""
+    responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
+    argv = ["grade", str(built), str(responses)]
+    assert CliRunner().invoke(main, argv).exit_code == 0
+    assert CliRunner().invoke(main, argv).exit_code == 0  # its own files, as written: replaced
+    scores = tmp_path / "r.scores.csv"
+    stats = json.loads((tmp_path / "r.scores.stats.json").read_text(encoding="utf-8"))
+    assert sorted(stats["files"]) == sorted(
+        ["r.scores.csv", "r.scores.report.md", "r.scores.mistakes.png"]
+    )
+    target = scores if edited == "scores" else tmp_path / "r.scores.report.md"
+    changed = target.read_bytes() + b"\nchecked by hand: s002 q3 is right\n"
+    target.write_bytes(changed)
+    result = CliRunner().invoke(main, argv)
+    assert_refused(result, str(target), "was changed after grade wrote it", "another --out")
+    assert target.read_bytes() == changed
+
+
 @pytest.mark.parametrize("where", ["exams/x.csv", "solutions/scores.csv", "exams/new/x.csv"])
 def test_grade_never_writes_into_what_a_build_writes(
     built: Path, tmp_path: Path, where: str

@@ -15,6 +15,7 @@ exam's key.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -560,6 +561,8 @@ def check_out_path(
                     f"--out {out}: would overwrite the input {given}; choose another file"
                 )
         refuse_build_output(target, "--out")
+        if own is None:
+            refuse_changed_since_graded(target, out)
         refuse_replacing_unowned(target, lambda path: written(path, out), "--out", out)
 
 
@@ -571,18 +574,66 @@ GRADE_MARKS = {
 }
 #: The header of the scores CSV: ``id,name,q1,…,total``.
 SCORES_HEADER = re.compile(rb"id,name(,q\d+)*,total\r?\n")
+#: The statistics' record of the other files of their run: each one's name and SHA-256.
+WRITTEN_FIELD = "files"
+
+
+def graded_files(out: Path) -> tuple[Path, ...]:
+    """The files of a grading run that its statistics record (``WRITTEN_FIELD``)."""
+    return (out, companion_path(out, REPORT), companion_path(out, CHART))
+
+
+def file_digests(files: Mapping[Path, str | bytes]) -> dict[str, str]:
+    """``WRITTEN_FIELD``'s value for files about to be written: name → SHA-256 of the bytes."""
+    return {
+        path.name: hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+        for path, data in files.items()
+    }
+
+
+def _recorded_digest(path: Path, out: Path) -> str | None:
+    """The SHA-256 that the statistics beside ``out`` record for ``path``, if they do."""
+    stats = companion_path(out, STATS)
+    if not file_start(stats, 16).startswith(GRADE_MARKS[STATS]):
+        return None
+    try:
+        recorded = json.loads(stats.read_text(encoding="utf-8")).get(WRITTEN_FIELD)
+    except (OSError, ValueError, AttributeError):
+        return None
+    digest = recorded.get(path.name) if isinstance(recorded, dict) else None
+    return digest if isinstance(digest, str) else None
+
+
+def _digest_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def refuse_changed_since_graded(target: Path, out: Path) -> None:
+    """Grade's own earlier scores, report or chart, edited since (a TA's regrade typed into the
+    scores): grading again would put the computed scores back over the edits without a word."""
+    if target not in graded_files(out) or not target.is_file():
+        return
+    recorded = _recorded_digest(target, out)
+    if recorded is not None and recorded != _digest_of(target):
+        raise ExamgenError(
+            f"--out {out}: {target} was changed after grade wrote it (scores corrected by "
+            "hand?); grading again would lose the changes: move it away, or give another --out"
+        )
 
 
 def _written_by_grade(path: Path, out: Path) -> bool:
-    """Whether ``path`` is a file grade wrote (by how it begins): any other file is the user's,
-    never replaced."""
-    start = file_start(path)
-    if path == out:
-        return SCORES_HEADER.match(start) is not None
-    return any(
-        path == companion_path(out, suffix) and start.startswith(mark)
-        for suffix, mark in GRADE_MARKS.items()
-    )
+    """Whether ``path`` is a file grade wrote, as it wrote it: the scores, report and chart as
+    their statistics record them (a file that only begins like grade's, a gradebook with the
+    scores' header, is the user's), the statistics by how they begin. Any other file is the
+    user's, never replaced."""
+    if path == companion_path(out, STATS):
+        return file_start(path).startswith(GRADE_MARKS[STATS])
+    if path in graded_files(out):
+        return _recorded_digest(path, out) == _digest_of(path)
+    return False
 
 
 def grade_files(
@@ -615,14 +666,17 @@ def grade_files(
     check_out_path(out, inputs + ([Path(marks)] if marks is not None else []))
     report = grade(key, table, rule, hand)
     stats = with_item_analysis(stats_json(report), report)
+    scores, report_md, chart = graded_files(out)
+    files: dict[Path, str | bytes] = {
+        scores: scores_csv(report),
+        report_md: report_markdown(stats),
+        chart: mistake_chart(stats),
+    }
+    # The statistics record the others' digests: the next run replaces them only as written.
+    stats[WRITTEN_FIELD] = file_digests(files)
     with output_errors(out):
         # One set: new scores never stand beside the last run's statistics or report.
         write_atomic_set(
-            {
-                out: scores_csv(report),
-                stats_path(out): json.dumps(stats, indent=2, ensure_ascii=False) + "\n",
-                companion_path(out, REPORT): report_markdown(stats),
-                companion_path(out, CHART): mistake_chart(stats),
-            }
+            {**files, stats_path(out): json.dumps(stats, indent=2, ensure_ascii=False) + "\n"}
         )
     return report, out
