@@ -16,8 +16,8 @@ and asks that it show the key's answer in a way the template filters print it:
   correct choice's number or vector when it has one.
 
 A line that shows the answer in other words (``\\boxed``, a sentence around it) still passes;
-only a line that shows another value, or none of the key's, fails. A template without an answer
-line is not judged.
+only a line that shows another value, or none of the key's, fails; so does a solution without
+an answer line (its solutions never said which answer is right).
 """
 
 from __future__ import annotations
@@ -93,11 +93,17 @@ def shows_answer(line: str, answer: Answer, choices: Iterable[Any] = ()) -> bool
 
 
 def answer_line_problem(markdown: str, answer: Answer, choices: Iterable[Any] = ()) -> str | None:
-    """Why the solution's answer line does not show the key's answer, or ``None`` (also when
-    the solution has no answer line)."""
+    """Why the solution's answer line does not show the key's answer (or why there is none), or
+    ``None``."""
     lines = answer_lines(markdown)
+    if not lines:
+        return (
+            "the solution has no answer line, so the solutions never say the key's answer: "
+            "print it with M.answer_line, e.g. ((( M.answer_line(C.answer_prefix(answer) ~ "
+            '"$x = " ~ (answer.value|tex) ~ "$.") ))) (docs/authoring.md)'
+        )
     choices = tuple(choices)
-    if not lines or any(shows_answer(line, answer, choices) for line in lines):
+    if any(shows_answer(line, answer, choices) for line in lines):
         return None
     # The same words for every variant, so that check shows the failing seeds on one line (its
     # "look:" command shows a variant's line and key).

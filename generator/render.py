@@ -123,18 +123,25 @@ def unfilled_block(environment: jinja2.Environment, source: str) -> tuple[int, s
     block named otherwise (``statment``) than the blocks of the template it extends prints
     nowhere, and a missing or empty one prints nothing, so every command printed an empty
     question (``### Question 1`` followed by the next) or an empty solution while `check` said
-    OK. A template that extends nothing, or a name only known when rendering, is not judged."""
+    OK. A template that extends nothing (an empty one too) printed its text alone: no question
+    header, no points, no answer. One whose parent is a name only known when rendering is not
+    judged."""
     try:
         tree = environment.parse(source)
     except jinja2.TemplateSyntaxError:
         return None  # compiling it reports the error, with its line
+    rule = "a family template fills " + " and ".join(FILLED_BLOCKS) + " (docs/authoring.md)"
     extends = tree.find(jinja2.nodes.Extends)
-    if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
+    if extends is None:
+        return 1, (
+            'it does not extend problem.j2, so the question prints without its header, points '
+            f'or answer; begin it with ((* extends "problem.j2" *)): {rule}'
+        )
+    if not isinstance(extends.template, jinja2.nodes.Const):
         return None
     parent = extends.template.value
     offered, filled = _inherited_blocks(environment, parent)
     own = list(tree.find_all(jinja2.nodes.Block))
-    rule = "a family template fills " + " and ".join(FILLED_BLOCKS) + " (docs/authoring.md)"
     for block in own:
         if block.name not in offered:
             close = difflib.get_close_matches(block.name, offered, n=1, cutoff=0.6)

@@ -1120,8 +1120,13 @@ def test_check_fails_text_that_depends_on_string_hashing(tmp_path):
          "fills statement and solution"),
         (lambda t: t[: t.index("((* block solution *))")] + "((* block solution *))\n\n((* endblock *))\n",
          "block solution", "block 'solution' is empty"),
+        # Extending nothing, the question printed its text alone: no header, points or answer.
+        (lambda t: "Compute ((( params.a|tex ))).\n", "Compute",
+         'it does not extend problem.j2, so the question prints without its header, points or '
+         'answer; begin it with ((* extends "problem.j2" *))'),
+        (lambda t: "", "", "it does not extend problem.j2"),
     ],
-    ids=["misspelt", "missing", "empty"],
+    ids=["misspelt", "missing", "empty", "extends-nothing", "empty-file"],
 )
 def test_check_build_and_preview_refuse_a_template_that_leaves_a_block_unfilled(
     tmp_path, edit, line_of, says
@@ -1131,7 +1136,7 @@ def test_check_build_and_preview_refuse_a_template_that_leaves_a_block_unfilled(
     template = scaffold(tmp_path / "families", "slope") / "template.j2"
     text = edit(template.read_text())
     template.write_text(text)
-    number = next(i for i, line in enumerate(text.splitlines(), 1) if line_of in line)
+    number = next((i for i, line in enumerate(text.splitlines(), 1) if line_of in line), 1)
     where = f"{template}:{number}: {says}"
     families = ("--families", str(tmp_path / "families"))
     checked = run("check", "slope", *families, "--variants", "3")
@@ -1201,6 +1206,20 @@ def test_check_fails_an_answer_line_that_is_not_the_keys_answer(tmp_path, answer
     for label in ("slope", "slope (choice)"):
         assert f"{label} seeds 0, 1, 2, 3, 4, 5, 6, 7, 8, 9: {template}: the solution's answer " \
             "line does not show the key's answer" in said
+
+
+def test_check_fails_a_solution_without_an_answer_line(tmp_path):
+    """On main a template without ``M.answer_line`` passed check: the solutions never said the
+    key's answer, and in the multiple-choice form never which letter was right."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    text = template.read_text()
+    line = next(line for line in text.splitlines() if "M.answer_line" in line)
+    template.write_text(text.replace(line + "\n", ""))
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "5")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    for label in ("slope", "slope (choice)"):
+        assert f"{label} seeds 0, 1, 2, 3, 4: {template}: the solution has no answer line" in said
 
 
 @settings(max_examples=300, deadline=None)

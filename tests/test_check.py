@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from generator import render
 from generator.check import Target, check, check_target, run, targets_for
-from generator.choices import has_choice_form
+from generator.choices import Choice, has_choice_form
 from generator.cli import main
 from generator.families import get_family, registry
 from generator.families._descent import recheck_descent
@@ -145,18 +145,28 @@ class PickOne(Family):
         return self.Params(pinned.get("options", tuple(int(i) for i in chosen)))
 
     def solve(self, params):
-        choices = [OPTIONS[i] for i in params.options]
         letter = "ABC"[min(range(3), key=lambda k: params.options[k])]
+        choices = [
+            Choice(
+                mark, f"option-{i}", "text", OPTIONS[i], mark == letter, OPTIONS[i],
+                None if mark == letter else "Another option comes first in OPTIONS.",
+            )
+            for mark, i in zip("ABC", params.options, strict=True)
+        ]
         return Solution(
-            Answer("choice", letter, choices["ABC".index(letter)]), {"choices": choices}
+            Answer("choice", letter, OPTIONS[params.options["ABC".index(letter)]]),
+            {"choices": choices},
         )
 
 
-# Standalone (no problem.j2): the test families stay clear of the per-format macro layer.
-TINY_TEMPLATE = """A test question ((( number ))): ((( params|string|text ))).
-((* if show_solutions *))
-Answer: ((( answer.value|string|text ))).
-((* endif *))
+# As small as a family template is: problem.j2 prints the header, options and answer line.
+TINY_TEMPLATE = """((* extends "problem.j2" *))
+((* block statement *))
+A test question: ((( params|string|text ))).
+((* endblock *))
+((* block solution *))
+((( M.answer_line((answer.value|string|text) ~ ".") )))
+((* endblock *))
 """
 
 
@@ -375,7 +385,7 @@ def test_coinciding_choices_are_resampled_never_accepted(fake_families):
 @given(seed=seeds)
 def test_no_accepted_variant_shows_coinciding_choices(seed):
     variant = PickOne().generate(stream(seed, "pick-one"))
-    shown = [" ".join(c.split()).casefold() for c in variant.solution.steps["choices"]]
+    shown = [" ".join(c.text.split()).casefold() for c in variant.solution.steps["choices"]]
     assert len(set(shown)) == 3
 
 
@@ -408,7 +418,8 @@ def test_check_stops_a_family_after_many_failures(fake_families):
 def test_render_failures_are_reported(fake_families, fake_templates):
     """A template that breaks on some variants is a failure, named by seed, not a crash."""
     (fake_templates / "always-false" / "template.j2").write_text(
-        "A test question: ((( params.missing )))",
+        '((* extends "problem.j2" *))((* block statement *))A test question: '
+        "((( params.missing )))((* endblock *))((* block solution *))-((* endblock *))",
         encoding="utf-8",
     )
     render.environment.cache_clear()

@@ -105,9 +105,14 @@ def test_a_fresh_environment_renders_a_changed_template(tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setattr(family, "FOLDER", folder)
     for text in ("first", "second"):
-        (folder / "template.j2").write_text(f"{text} ((( number )))", encoding="utf-8")
+        (folder / "template.j2").write_text(
+            '((* extends "problem.j2" *))((* block statement *))'
+            f"{text} ((( number )))((* endblock *))((* block solution *))-((* endblock *))",
+            encoding="utf-8",
+        )
         render.environment.cache_clear()
-        assert render.render_problem("markdown", variant, number=4) == f"{text} 4\n"
+        shown = render.render_problem("markdown", variant, number=4, show_solutions=False)
+        assert shown.startswith("### Question 4") and f"{text} 4" in shown, shown
     render.environment.cache_clear()
 
 
