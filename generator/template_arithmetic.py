@@ -7,10 +7,11 @@ budget and the re-check. It renders, and may even print the right number, so not
 catches it; ``check`` fails on it, naming the line.
 
 What counts is what computes a value to print: the arithmetic operators, a unary minus on a
-value, and the filters that compute (``sum``, ``abs``, ``round``) or drop exactness
-(``float``). Not counted: ``+`` joining strings, ``%`` formatting a string, comparisons (a
-template chooses its words), and arithmetic inside ``[…]``, which finds an item
-(``steps.z[f.layer - 1]``) rather than a value to print.
+value, the filters that compute (``sum``, ``abs``, ``round``, ``max``, ``min``, also applied by
+``map``) or drop exactness (``float``, ``int``: ``5/3|int`` prints 1), and a call of a value's
+arithmetic method (``x.__truediv__(3)``, sympy's ``evalf``). Not counted: ``+`` joining
+strings, ``%`` formatting a string, comparisons (a template chooses its words), and arithmetic
+inside ``[…]``, which finds an item (``steps.z[f.layer - 1]``) rather than a value to print.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ OPERATORS: dict[type[nodes.Expr], str] = {
     nodes.Pow: "'**'",
     nodes.Neg: "a unary '-'",
 }
-#: Filters that compute a value or make an exact one a float.
-COMPUTING_FILTERS = frozenset({"sum", "abs", "round", "float"})
+#: Filters that compute a value or make an exact one a float or an integer.
+COMPUTING_FILTERS = frozenset({"sum", "abs", "round", "float", "int", "max", "min"})
+#: Methods of a value that compute another (sympy's, beside Python's ``__add__`` and kin).
+COMPUTING_METHODS = frozenset({"evalf", "n", "subs", "simplify", "expand", "factor", "doit"})
 
 
 def _is_string(node: nodes.Node) -> bool:
@@ -42,7 +45,17 @@ def _is_string(node: nodes.Node) -> bool:
 def _computes(node: nodes.Node) -> str | None:
     """What ``node`` computes, for the message; ``None``: it does not."""
     if isinstance(node, nodes.Filter):
-        return f"'|{node.name}'" if node.name in COMPUTING_FILTERS else None
+        if node.name in COMPUTING_FILTERS:
+            return f"'|{node.name}'"
+        applied = node.args[0] if node.name == "map" and node.args else None
+        if isinstance(applied, nodes.Const) and applied.value in COMPUTING_FILTERS:
+            return f"'|map({applied.value})'"
+        return None
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+        method = node.node.attr
+        if method in COMPUTING_METHODS or (method.startswith("__") and method.endswith("__")):
+            return f"'.{method}()'"
+        return None
     what = OPERATORS.get(type(node))
     if what is None:
         return None

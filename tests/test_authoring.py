@@ -335,6 +335,13 @@ COMPUTING = [
     ("steps.x|round", "'|round'"),
     ("steps.x|float", "'|float'"),
     ("loop.index0 + 1", "'+'"),
+    # A reviewer's, that passed check on 60c4de8: |int printed 1 for 5/3.
+    ("steps.slope|int", "'|int'"),
+    ("steps.values|max", "'|max'"),
+    ("steps.values|min", "'|min'"),
+    ("steps.values|map('abs')|list", "'|map(abs)'"),
+    ("steps.sse.__truediv__(3)", "'.__truediv__()'"),
+    ("steps.x.evalf()", "'.evalf()'"),
 ]
 #: Expressions that only format, choose or find: no failure.
 FORMATTING = [
@@ -346,6 +353,9 @@ FORMATTING = [
     '"$" ~ (steps.x|tex) ~ "$"',
     '"yes" if steps.x > 0 else "no"',
     "steps.values|length",
+    "steps.values|map(attribute='letter')|join(', ')",
+    "M.answer_line(steps.x|tex)",
+    "steps.items()|length",
 ]
 FORMATTING_LINE = "Let $x = ((( params.x|tex )))$ and ((* if steps.x > 0 *))positive((* endif *))."
 
