@@ -169,7 +169,7 @@ def student_context(
     spec_digest: str = "",
 ) -> dict[str, Any]:
     """``pieces``: the student's ``StudentPieces``, when the caller shares them among documents;
-    ``spec_digest``: the spec's, for the handout's printed digest (``printed_texts``)."""
+    ``spec_digest``: the spec's ``printed_digest``, for the handout's (``printed_texts``)."""
     pieces = pieces or StudentPieces.of(exam)
     questions = [q.text(fmt, show_solutions) for q in pieces.questions]
     # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
@@ -194,8 +194,9 @@ def student_context(
 
 
 def printed_texts(spec_digest: str, exam: StudentExam, questions: Sequence[str]) -> list[str]:
-    """What decides how a student's handout prints: the spec (title, instructions, layout,
-    points), examgen's document templates, the student's ID and name, and each question as the
+    """What decides how a student's handout prints: the spec's own part (title, instructions,
+    layout: ``Spec.printed_digest``, without what prints only through the questions' texts or
+    not at all), examgen's document templates, the student's ID and name, and each question as the
     handout typesets it (which holds what the families and their templates printed). Their
     digest goes into every page's QR code (``generator.paper.qr``), so that a copy printed by a
     build that differs in any of them is not read at this build's positions or against its key.
@@ -216,7 +217,7 @@ def render_exam_document(
     ``pieces``, one per exam, when the caller renders several documents of the same students."""
     shared = pieces or [StudentPieces.of(e) for e in exams]
     students = [
-        student_context(fmt, e, show_solutions, p, spec.digest)
+        student_context(fmt, e, show_solutions, p, spec.printed_digest)
         for e, p in zip(exams, shared, strict=True)
     ]
     name = f"exam.{EXTENSIONS[fmt]}.j2"

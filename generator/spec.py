@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import json
 import math
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,28 @@ class Spec:
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def printed_digest(self) -> str:
+        """The digest of what in the spec decides how a handout prints beyond its questions'
+        texts (which the handout's digest covers one by one): not ``[grading]``, which prints
+        nothing, nor a slot's ``params``, which print through its question's text. Partial
+        credit set after the exam was printed (it lives in key.json, so it needs a rebuild)
+        made every printed copy unreadable by scan, and a param pinned in one slot made the
+        copies of students whose questions it left alone unreadable too."""
+        try:
+            data = dict(tomllib.loads(self.source.removeprefix("\ufeff")))
+        except tomllib.TOMLDecodeError:  # a spec made in code, from no file
+            return self.digest
+        data.pop("grading", None)
+        questions = data.get("questions")
+        if isinstance(questions, list):
+            data["questions"] = [
+                {k: v for k, v in q.items() if k != "params"} if isinstance(q, dict) else q
+                for q in questions
+            ]
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def slots_for(self, seed: int, student_id: str) -> tuple[Slot, ...]:
         """The slots in the order this student's exam prints them."""

@@ -42,3 +42,39 @@ def test_exams_hold_no_key_and_solutions_hold_every_answer(tmp_path_factory, see
                 )
                 assert not any(marker in exam for marker in markers), (student["id"], ext)
                 assert solutions.count(ANSWER_LINE[ext]) == len(student["questions"])
+
+
+SMALL_SPEC = (
+    'id = "p"\ntitle = "P"\n[[questions]]\nfamily = "gradient-descent-step"\n{params}'
+    '[[questions]]\nfamily = "sgd-direction"\n[grading.partial]\nsign-flipped = {credit}\n'
+)
+
+
+def _handouts_and_key(tmp_path, name: str, text: str) -> tuple[dict[str, bytes], dict]:
+    from generator.spec import load_spec
+
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    folder = build(load_spec(path), 1, numbered_students(20), tmp_path / name)
+    handouts = {p.stem: p.read_bytes() for p in (folder / "exams").glob("*.tex")}
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    return handouts, {s["id"]: s["questions"] for s in key["students"]}
+
+
+def test_what_prints_nothing_leaves_the_handouts_as_they_were(tmp_path):
+    """A handout's QR codes carry a digest of what it prints. On 60c4de8 that took in the whole
+    spec, so partial credit set after printing (which needs a rebuild: it lives in key.json)
+    made every printed copy unreadable by scan, and pinning a param in one slot did the same to
+    students whose questions it left alone. A handout is now the same bytes exactly when its
+    questions are."""
+    plain, key = _handouts_and_key(tmp_path, "a", SMALL_SPEC.format(params="", credit="0.5"))
+    regraded, regraded_key = _handouts_and_key(
+        tmp_path, "b", SMALL_SPEC.format(params="", credit="0.25")
+    )
+    assert regraded == plain and regraded_key == key
+    pinned, pinned_key = _handouts_and_key(
+        tmp_path, "c", SMALL_SPEC.format(params="params = { eta = \"1/2\" }\n", credit="0.5")
+    )
+    same = {sid for sid in key if pinned_key[sid] == key[sid]}
+    assert 0 < len(same) < len(key)  # eta 1/2 is one of the six it draws
+    assert {sid for sid in key if pinned[sid] == plain[sid]} == same
