@@ -878,8 +878,8 @@ def unfair_warnings(report: FamilyReport) -> list[str]:
         return []
     return [
         f"in {report.fair_draws_ran_out} of {report.variants} variants, {ChoiceForm.UNFAIR_TRIES} "
-        "draws found no params with a fair set of distractors, so those students' may let a "
-        "test-wise strategy beat a guess; name more mistakes, and not only the key plus or "
+        "draws found no params with a fair set of distractors, so those students' options may "
+        "let a test-wise strategy beat a guess; name more mistakes, and not only the key plus or "
         "minus one term (two slips at once put options elsewhere)"
     ]
 

@@ -1011,7 +1011,7 @@ def test_check_warns_when_drawing_for_a_fair_set_of_distractors_gave_up(tmp_path
     (choice,) = [f for f in report["families"] if f["id"] == "slope" and f["tries"] > 100]
     assert choice["warnings"] == [
         f"in 4 of 4 variants, {choices.ChoiceForm.UNFAIR_TRIES} draws found no params with a "
-        "fair set of distractors, so those students' may let a test-wise strategy beat a guess; "
+        "fair set of distractors, so those students' options may let a test-wise strategy beat a guess; "
         "name more mistakes, and not only the key plus or minus one term (two slips at once put "
         "options elsewhere)"
     ]

@@ -463,3 +463,25 @@ def test_output_to_a_full_disk_is_one_line(argv):
         "Error: the disk is full (No space left on device) where the output goes; free some "
         "space and run again"
     ]
+
+
+def test_the_unknown_family_hint_names_only_commands_that_take_families() -> None:
+    """On 60c4de8 build and export users were told to pass --families DIR, which neither takes
+    ("No such option"): the commands the hint names are those with the option."""
+    import re
+
+    from generator.cli import main
+    from generator.errors import ExamgenError
+    from generator.families import get_family
+
+    with pytest.raises(ExamgenError) as raised:
+        get_family("no-such-family")
+    message = str(raised.value)
+    assert "a spec's families_dir" in message
+    named = re.search(r"--families DIR \(([^)]*)\)", message).group(1).split(", ")
+    taking = {
+        name
+        for name, command in main.commands.items()
+        if any("--families" in p.opts for p in command.params)
+    }
+    assert set(named) == {name.removesuffix("_command") for name in taking}, (named, taking)

@@ -290,8 +290,9 @@ def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
     if family_id not in families:
         raise ExamgenError(
             f"unknown family {family_id!r}; known families: {', '.join(families)} "
-            "(see `examgen list`); a course family's folder is given with --families DIR, "
-            "EXAMGEN_FAMILIES or a spec's families_dir"
+            "(see `examgen list`); a course family's folder is given by a spec's "
+            "families_dir, EXAMGEN_FAMILIES, or --families DIR (check, preview, show, list, "
+            "grade, site)"
         )
     return families[family_id]
 
