@@ -26,8 +26,10 @@ def _names(obj: Any) -> tuple[str, list[str]] | None:
     """What ``obj`` is, for the author, and the names a template can read from it; ``None``:
     not one whose names can be listed."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        kind = type(obj).__name__
-        return _TEMPLATE_NAMES.get(kind, kind), [f.name for f in dataclasses.fields(obj)]
+        # The multiple-choice form's params subclass the family's (``MseValueChoices``).
+        named = (_TEMPLATE_NAMES.get(k.__name__) for k in type(obj).__mro__)
+        kind = next((n for n in named if n), type(obj).__name__)
+        return kind, [f.name for f in dataclasses.fields(obj)]
     if isinstance(obj, Mapping):
         return "this dict", [k for k in obj if isinstance(k, str)]
     if isinstance(obj, jinja2.environment.TemplateModule):

@@ -506,6 +506,16 @@ def test_a_missing_name_says_what_there_is_not_where_examgen_loaded_it(tmp_path,
     assert "examgen_course_families" not in error and " object" not in error
 
 
+def test_a_missing_param_in_the_choice_form_is_named_params(tmp_path):
+    """On 60c4de8 the multiple-choice form named its params by their made-up class
+    ('SlopeFamilyChoices has no 'x''): they are the template's ``params`` in every form."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    template.write_text(template.read_text().replace("params.x0|tex", "params.x|tex", 1))
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path), "--form", "choice"))
+    assert "params has no 'x'; did you mean 'x0'?" in error, error
+    assert "Choices" not in error
+
+
 def test_the_guides_missing_name_example_is_what_preview_prints(tmp_path):
     """docs/authoring.md quotes the message for its own family's ``params.x``."""
     quoted = re.search(r"`(params has no 'x'; [^`]*)`", GUIDE.read_text(encoding="utf-8"))
