@@ -467,6 +467,28 @@ def test_missing_and_bad_keys(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("renamed", [1, 3, 4])
+def test_many_names_that_differ_from_the_key_are_one_warning(
+    built: Path, tmp_path: Path, renamed: int
+) -> None:
+    """A responses file whose names are written otherwise gave one warning per student (20
+    lines for 20 students): up to NAME_WARNINGS are listed a line each, more as one line."""
+    rows = key_rows(built)
+    body = [
+        [row[0], f"Other {i}" if i < renamed else row[1], *row[2:]]
+        for i, row in enumerate(rows[1:])
+    ]
+    responses = write(tmp_path / "r.csv", as_csv([rows[0], *body]))
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "differ" in line and "key's" in line]
+    if renamed <= 3:
+        assert len(lines) == renamed and all("check the ID" in line for line in lines)
+    else:
+        assert len(lines) == 1 and f"{renamed} names differ from the key's" in lines[0]
+        assert "'Other 0'" in lines[0] and "and 1 more" in lines[0]
+
+
 def test_warnings_leave_scores_out_but_grade_the_rest(built: Path, tmp_path: Path) -> None:
     """Unknown student, mistyped name, unrelated column, blank cell, missing student."""
     rows = key_rows(built)

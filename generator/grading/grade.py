@@ -292,6 +292,7 @@ def grade(
 
     marks: dict[str, dict[int, Mark]] = {}
     missing = []
+    renamed: list[str] = []
     for student in key.students:
         row = by_id.get(student.id)
         own = given.get(student.id, {})
@@ -299,9 +300,9 @@ def grade(
             missing.append(student.id)
             continue
         if row and row.name and student.name and row.name.casefold() != student.name.casefold():
-            warnings.append(
-                f"{table.path}: line {row.line}: name {row.name!r} differs from the key's "
-                f"{student.name!r} for {student.id!r}; check the ID"
+            renamed.append(
+                f"line {row.line}: name {row.name!r} differs from the key's {student.name!r} "
+                f"for {student.id!r}"
             )
         typed_answers = row.answers if row else {}
         marks[student.id] = {}
@@ -316,6 +317,7 @@ def grade(
                 marks[student.id][q.number] = hand_mark(student.id, q, typed, own[q.number])
             else:
                 marks[student.id][q.number] = mark(student.id, q, typed, rule, key.partial)
+    warnings.extend(name_warnings(table.path, renamed))
     warnings.extend(unmatched_mistake_warnings(key, marks, unknown_here))
     if missing:
         warnings.append(
@@ -333,6 +335,21 @@ def grade(
                 f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({some_of(blank)})"
             )
     return report
+
+
+#: Names that differ from the key's are listed one per line up to this many, then summed up.
+NAME_WARNINGS = 3
+
+
+def name_warnings(path: Path, renamed: Sequence[str]) -> list[str]:
+    """A few names that differ from the key's, a line each; many (a roster with the names
+    written another way, "Lee, Ann" for "Ann Lee") as one line, not one per student."""
+    if len(renamed) <= NAME_WARNINGS:
+        return [f"{path}: {line}; check the ID" for line in renamed]
+    return [
+        f"{path}: {len(renamed)} names differ from the key's (check the IDs, or ignore this if "
+        f"the names are only written another way): {some_of(list(renamed), NAME_WARNINGS)}"
+    ]
 
 
 def unmatched_mistake_warnings(
