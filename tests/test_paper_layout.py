@@ -43,7 +43,7 @@ def printed_of(folder: Path) -> dict[str, str]:
     for student in key["students"]:
         exam = generate_student(spec, key["seed"], Student(student["id"], student["name"]))
         questions = [q.text("latex", False) for q in StudentPieces.of(exam).questions]
-        printed[student["id"]] = printed_digest(printed_texts(spec.digest, exam, questions))
+        printed[student["id"]] = printed_digest(printed_texts(spec.printed_digest, exam, questions))
     return printed
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import generator.pdf
 import generator.preloaded_preamble as preloaded
 from generator.build import build
-from generator.defaults import DEFAULT_SPEC
+from generator.spec import DEFAULT_SPEC
 from generator.preloaded_preamble import (
     KEPT_FORMATS,
     NOT_DUMPABLE,

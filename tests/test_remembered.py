@@ -558,7 +558,7 @@ def test_a_document_tidied_around_its_problems_is_tidied_whole(fmt):
     for batch in (exams[:1], exams):
         for show_solutions in (False, True):
             contexts = [
-                build.student_context(fmt, exam, show_solutions, None, spec.digest)
+                build.student_context(fmt, exam, show_solutions, None, spec.printed_digest)
                 for exam in batch
             ]
             name = f"exam.{render.EXTENSIONS[fmt]}.j2"
