@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 import generator.pdf
 import generator.preloaded_preamble as preloaded
 from generator.build import build
-from generator.spec import DEFAULT_SPEC
 from generator.preloaded_preamble import (
     KEPT_FORMATS,
     NOT_DUMPABLE,
@@ -31,7 +30,7 @@ from generator.preloaded_preamble import (
     dump_source,
 )
 from generator.roster import Student
-from generator.spec import load_spec
+from generator.spec import DEFAULT_SPEC, load_spec
 
 SEED = 7
 # Accents and Vietnamese (the T5 fonts, loaded while typesetting, not in the dump).
