@@ -122,6 +122,7 @@ def arrange_fairly(
     count: int,
     kind: str,
     center: Any = None,
+    factors: tuple[Any, ...] = (),
 ) -> tuple[str, ...]:
     """``count`` distractors from ``values`` (every name but ``correct``) drawn by the options'
     plan (``FairSets.plan``), so that every test-wise strategy (``generator.testwise``), followed
@@ -135,7 +136,7 @@ def arrange_fairly(
     for every strategy at once; the draw takes one of its sets, uniformly among the sets its
     strategies read alike. All from ``rng``, over the names in the family's declared order:
     deterministic."""
-    fair = _fair_sets_of(correct, values, count, kind, center)
+    fair = _fair_sets_of(correct, values, count, kind, center, factors)
     _, sets = fair.kinds[fair.plan[int(rng.integers(len(fair.plan)))]]
     picked = fair.combos[sets[int(rng.integers(len(sets)))]]
     sources = [correct, *picked]
@@ -143,20 +144,30 @@ def arrange_fairly(
 
 
 def has_fair_plan(
-    correct: str, values: Mapping[str, Any], count: int, kind: str, center: Any = None
+    correct: str,
+    values: Mapping[str, Any],
+    count: int,
+    kind: str,
+    center: Any = None,
+    factors: tuple[Any, ...] = (),
 ) -> bool:
     """Whether the options' plan keeps every test-wise strategy, followed or ruled out, within
     ``PLAN_SLACK`` of a blind guess. Without one, some strategy beats a blind guess in every
     such variant, so ``ChoiceForm`` draws other params where it can (the mirror pair found the
     key in 31% on the descent step before it did; ruling out the shortest option, a third)."""
-    return _fair_sets_of(correct, values, count, kind, center).excess <= PLAN_SLACK
+    return _fair_sets_of(correct, values, count, kind, center, factors).excess <= PLAN_SLACK
 
 
 def _fair_sets_of(
-    correct: str, values: Mapping[str, Any], count: int, kind: str, center: Any
+    correct: str,
+    values: Mapping[str, Any],
+    count: int,
+    kind: str,
+    center: Any,
+    factors: tuple[Any, ...] = (),
 ) -> FairSets:
     """``_fair_sets`` of these options, remembered when their values can be."""
-    arguments = (correct, tuple(values.items()), count, kind, center)
+    arguments = (correct, tuple(values.items()), count, kind, center, factors)
     try:
         hash(arguments)
     except TypeError:  # a list among the values: worked out afresh
@@ -187,14 +198,19 @@ class FairSets(NamedTuple):
 
 @lru_cache(maxsize=REMEMBERED_OPTION_SETS)
 def _fair_sets(
-    correct: str, values: tuple[tuple[str, Any], ...], count: int, kind: str, center: Any
+    correct: str,
+    values: tuple[tuple[str, Any], ...],
+    count: int,
+    kind: str,
+    center: Any,
+    factors: tuple[Any, ...] = (),
 ) -> FairSets:
     """A pure function of the options' values (compared exactly), so remembered by them."""
     named = dict(values)
     names = [n for n in named if n != correct]
     count = min(count, len(names))
     whole = make_options(
-        [plain_text(kind, v) for v in named.values()], list(named.values()), center
+        [plain_text(kind, v) for v in named.values()], list(named.values()), center, factors
     )
     position = {n: i for i, n in enumerate(named)}
     combos = tuple(combinations(names, count))
@@ -429,6 +445,7 @@ class ChoiceForm(Family):
             ]
             values = {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept}
             center = self.base.mirror_center(params)
+            factors = tuple(self.base.stem_factors(params))
             kind = solution.answer.kind
             tries_left = pinned.get(FAIR_TRIES_LEFT)
             if (
@@ -436,11 +453,13 @@ class ChoiceForm(Family):
                 and tries_left[0] > 0
                 and self.base.RESAMPLE_UNFAIR_CHOICES
                 and self._redraw_can_differ(params, pinned)
-                and not has_fair_plan(CORRECT, values, self.DISTRACTORS, kind, center)
+                and not has_fair_plan(CORRECT, values, self.DISTRACTORS, kind, center, factors)
             ):
                 tries_left[0] -= 1
                 return self._params_type(**_fields(params), choices=(NO_FAIR_SET,))
-            order = arrange_fairly(rng, CORRECT, values, self.DISTRACTORS, kind, center)
+            order = arrange_fairly(
+                rng, CORRECT, values, self.DISTRACTORS, kind, center, factors
+            )
         return self._params_type(**_fields(params), choices=order)
 
     def _may_offer(self, params: Any, value: Any) -> bool:
@@ -498,6 +517,9 @@ class ChoiceForm(Family):
 
     def mirror_center(self, params: Any) -> Any:
         return self.base.mirror_center(params)
+
+    def stem_factors(self, params: Any) -> tuple[Any, ...]:
+        return self.base.stem_factors(params)
 
     def misconceptions(self, params: Any, solution: Solution) -> dict[str, Any]:
         """Each misconception shown as a choice, as the letter a student who made it picks."""

@@ -383,6 +383,73 @@ def oracle_on_a_line(options):
     return picked or _oracle_everything(options)
 
 
+def _oracle_steps(options):
+    points, center = options.points, options.center
+    if points is None or center is None:
+        return None
+    return [tuple(F(x) - F(c) for x, c in zip(p, center, strict=True)) for p in points]
+
+
+def oracle_halved_by_another(options):
+    """The options whose nonzero step another option's step is half of."""
+    steps = _oracle_steps(options)
+    if steps is None:
+        return _oracle_everything(options)
+    picked = frozenset(
+        a
+        for a, u in enumerate(steps)
+        if any(u) and any(v == tuple(x / 2 for x in u) for b, v in enumerate(steps) if b != a)
+    )
+    return picked or _oracle_everything(options)
+
+
+def oracle_step_is_another(options):
+    """The options whose nonzero step from the centre is printed as another option."""
+    steps = _oracle_steps(options)
+    if steps is None:
+        return _oracle_everything(options)
+    points = [tuple(F(x) for x in p) for p in options.points]
+    picked = frozenset(
+        a for a, u in enumerate(steps) if any(u) and any(points[b] == u for b in range(len(points)) if b != a)
+    )
+    return picked or _oracle_everything(options)
+
+
+ORACLE_SIMPLE_RATIOS = (
+    [F(-1)] + [F(n) for n in range(2, 11)] + [F(1, n) for n in range(2, 11)]
+    + [F(n, 2) for n in (3, 5, 7, 9)] + [F(2, n) for n in (3, 5, 7, 9)]
+)
+
+
+def oracle_simple_multiples(options):
+    """The options whose nonzero step is t times the most other options' nonzero steps, for a
+    simple t (a sign flip, a whole number or its inverse up to 10, or half an odd one)."""
+    steps = _oracle_steps(options)
+    if steps is None:
+        return _oracle_everything(options)
+
+    def simple(u, v):
+        return any(u) and any(v) and any(v == tuple(t * x for x in u) for t in ORACLE_SIMPLE_RATIOS)
+
+    counts = [sum(simple(u, v) for b, v in enumerate(steps) if b != a) for a, u in enumerate(steps)]
+    return _oracle_extremes(counts, max)
+
+
+def oracle_scaled_by_the_stem(options):
+    """The options whose nonzero step the most other options' steps are t times, for t among
+    -1, 1/2 and each nonzero number f the stem prints, 1/f and f/2."""
+    steps = _oracle_steps(options)
+    if steps is None or not options.factors:
+        return _oracle_everything(options)
+    ratios = [F(-1), F(1, 2)] + [t for f in options.factors if f for t in (f, 1 / f, f / 2)]
+
+    def scaled(u, v):
+        return any(u) and any(v == tuple(t * x for x in u) for t in ratios)
+
+    counts = [sum(scaled(u, v) for b, v in enumerate(steps) if b != a) for a, u in enumerate(steps)]
+    return _oracle_extremes(counts, max)
+
+
 ORACLE_CUES = {
     "mirror pair, majority side": oracle_mirror_majority,
     "nearest the centroid": oracle_nearest_centroid,
@@ -406,6 +473,10 @@ ORACLE_CUES = {
     "on a line with another": oracle_on_a_line,
     "closest pair": oracle_closest_pair,
     "middle step on the fullest line": oracle_middle_step,
+    "halved by another": oracle_halved_by_another,
+    "its step is another option": oracle_step_is_another,
+    "simple multiple of the most": oracle_simple_multiples,
+    "scaled by the stem's numbers, the most": oracle_scaled_by_the_stem,
 }
 
 
@@ -456,6 +527,7 @@ def oracle_subset_outcomes(options, subsets):
             None
             if options.denominators is None
             else tuple(options.denominators[i] for i in subset),
+            options.factors,
         )
         out.append(tuple(oracle_outcome(rule(shown), len(subset)) for rule in ORACLE.values()))
     return out
@@ -482,9 +554,17 @@ def drawn_options(draw, min_size=1, max_size=7):
     index = st.integers(0, size - 1)
     for source, target in draw(st.lists(st.tuples(index, index), max_size=size)):
         points[target] = tuple(2 * c - x for c, x in zip(mirror, points[source], strict=True))
+    # The stem's numbers (a learning rate, a count of points), and steps scaled by them.
+    factors = tuple(draw(st.lists(st.sampled_from([F(1, 2), F(1, 3), F(3), F(4)]), max_size=2)))
+    for source, target, t in draw(
+        st.lists(st.tuples(index, index, st.sampled_from([F(-1), F(1, 2), *factors])), max_size=3)
+    ):
+        points[target] = tuple(
+            c + t * (x - c) for c, x in zip(mirror, points[source], strict=True)
+        )
     if draw(st.booleans()):
-        return make_options(texts, points, center)
-    return Options(texts, tuple(points), center)
+        return make_options(texts, points, center, factors)
+    return Options(texts, tuple(points), center, factors=factors)
 
 
 @given(options=drawn_options())

@@ -389,6 +389,13 @@ class Family(ABC):
         step); ``None``: zero. ``generator.testwise`` looks for mirror pairs about it."""
         return None
 
+    def stem_factors(self, params: Any) -> tuple[Any, ...]:
+        """Numbers the question prints that a slip scales the answer's step (from
+        ``mirror_center``) by: a learning rate applied twice or not at all, a sum for an average
+        over n points. A test-wise student who sees them looks for the option the others are
+        such multiples of (``generator.testwise.MostScaledByTheStem``)."""
+        return ()
+
     def gives_itself_away(self, params: Any, value: Any) -> bool:
         """Whether a wrong answer has a trait no key of this family has, so that a student rules
         it out without working the question (an update that leaves a weight as it was, where
