@@ -16,6 +16,7 @@ full disk, a name too long) become one ``ExamgenError`` naming the path and the 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -167,6 +168,21 @@ def file_start(path: Path, size: int = 4096) -> bytes:
             return handle.read(size)
     except OSError:
         return b""
+
+
+def content_digest(data: str | bytes) -> str:
+    """The SHA-256 of what a command writes (text as UTF-8), recorded beside it so that the
+    next run knows its own output as written from a copy edited by hand since (scan's
+    responses, grade's scores)."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    """``content_digest`` of the file at ``path``; ``None`` if it cannot be read."""
+    try:
+        return content_digest(path.read_bytes())
+    except OSError:
+        return None
 
 
 def refuse_replacing_unowned(

@@ -666,57 +666,51 @@ class StepIsAnother(_Related):
         return tuple(steps[a]) == tuple(points[b])
 
 
-class MostSimpleMultiples(SharedWithShown):
-    """Pick the option whose step from the centre is a simple multiple (``SIMPLE_RATIOS``) of
-    the most other options' steps: the slips scale the key's step by such factors, so the key
-    is the hub they share (38% on the descent steps, chance 25%)."""
+class _MostMultiples(SharedWithShown):
+    """Pick the option whose step from the centre the most other options' steps are multiples
+    of, by the factors ``ratios`` names: slips scale the key's step, so the key is their hub."""
 
     best = max
 
-    def tables(self, options: Options) -> Any:
-        steps = _steps(options)
-        if steps is None:
-            return None
-        everywhere = range(len(steps))
-        multiples = [[0] * len(steps) for _ in everywhere]
-        for a in everywhere:
-            for b in range(a + 1, len(steps)):
-                if any(steps[a]) and any(steps[b]) and _ratio(steps[a], steps[b]) in SIMPLE_RATIOS:
-                    multiples[a][b] = multiples[b][a] = 1
-        return multiples if any(map(any, multiples)) else None
-
-
-class MostScaledByTheStem(Nearest):
-    """Pick the option whose step from the centre the most other options' steps are a slip's
-    multiple of, by the numbers the question prints (``Options.factors``: η, the points n):
-    −1, ½, η, 1/η, n, n/2. The slips scale the key's step, not each other's, so on the descent
-    steps this found the key in 62% of variants (chance 25%)."""
-
-    best = max
+    def ratios(self, options: Options) -> Collection[Fraction]:
+        raise NotImplementedError
 
     def tables(self, options: Options) -> Any:
-        steps = _steps(options)
-        if steps is None or not options.factors:
+        steps, ratios = _steps(options), self.ratios(options)
+        if steps is None or not ratios:
             return None
-        ratios = {Fraction(-1), Fraction(1, 2)}
-        for f in options.factors:
-            if f:
-                ratios |= {f, 1 / f, f / 2}
         everywhere = range(len(steps))
-        scaled = [
+        multiples = [
             [
                 int(a != b and any(steps[a]) and _ratio(steps[a], steps[b]) in ratios)
                 for b in everywhere
             ]
             for a in everywhere
         ]
-        return scaled if any(map(any, scaled)) else None
+        return multiples if any(map(any, multiples)) else None
 
-    def values(self, scaled: Any, subset: Sequence[int]) -> list[Any]:
-        return [sum(map(scaled[a].__getitem__, subset)) for a in subset]
 
-    def value_matrix(self, scaled: Any, subsets: np.ndarray) -> np.ndarray | None:
-        return _pairs(scaled, subsets, np.int64).sum(axis=2)
+class MostSimpleMultiples(_MostMultiples):
+    """By simple factors (``SIMPLE_RATIOS``, closed under inverse, so the relation is mutual):
+    38% on the descent steps, chance 25%."""
+
+    def ratios(self, options: Options) -> Collection[Fraction]:
+        return SIMPLE_RATIOS
+
+
+class MostScaledByTheStem(_MostMultiples):
+    """By a slip's factors from the numbers the question prints (``Options.factors``: η, the
+    points n): −1, ½, η, 1/η, n, n/2. The slips scale the key's step, not each other's, so on
+    the descent steps this found the key in 62% of variants (chance 25%)."""
+
+    def ratios(self, options: Options) -> Collection[Fraction]:
+        if not options.factors:
+            return ()
+        ratios = {Fraction(-1), Fraction(1, 2)}
+        for f in options.factors:
+            if f:
+                ratios |= {f, 1 / f, f / 2}
+        return ratios
 
 
 def _sign(x: Fraction) -> int:

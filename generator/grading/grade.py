@@ -15,9 +15,7 @@ exam's key.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +30,8 @@ from generator.errors import ExamgenError, some_of
 from generator.exact import points_text
 from generator.families.base import Variant
 from generator.files import (
+    content_digest,
+    file_digest,
     file_start,
     output_errors,
     refuse_replacing_unowned,
@@ -563,7 +563,7 @@ def check_out_path(
     another grader relies on it), or over any other existing file (the user's roster, notes):
     new files, and the command's own earlier outputs (``own``; by default grade's, with its
     ``companions`` files), are fine."""
-    companions = GRADE_MARKS if companions is None else companions
+    companions = GRADE_COMPANIONS if companions is None else companions
     written: Callable[[Path, Path], bool] = own or _written_by_grade
     for target in (out, *(companion_path(out, suffix) for suffix in companions)):
         if target.is_dir():  # before anything is written, so no output is left half done
@@ -583,14 +583,10 @@ def check_out_path(
         refuse_replacing_unowned(target, lambda path: written(path, out), "--out", out)
 
 
-#: How each file grade writes begins, by its suffix.
-GRADE_MARKS = {
-    STATS: b'{\n  "exam": ',
-    REPORT: b"# Item analysis",
-    CHART: b"\x89PNG\r\n\x1a\n",
-}
-#: The header of the scores CSV: ``id,name,q1,…,total``.
-SCORES_HEADER = re.compile(rb"id,name(,q\d+)*,total\r?\n")
+#: The files grade writes beside the scores, by suffix.
+GRADE_COMPANIONS = (STATS, REPORT, CHART)
+#: How the statistics begin: grade knows them by it, and the others by their digests there.
+STATS_START = b'{\n  "exam": '
 #: The statistics' record of the other files of their run: each one's name and SHA-256.
 WRITTEN_FIELD = "files"
 
@@ -602,16 +598,13 @@ def graded_files(out: Path) -> tuple[Path, ...]:
 
 def file_digests(files: Mapping[Path, str | bytes]) -> dict[str, str]:
     """``WRITTEN_FIELD``'s value for files about to be written: name → SHA-256 of the bytes."""
-    return {
-        path.name: hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
-        for path, data in files.items()
-    }
+    return {path.name: content_digest(data) for path, data in files.items()}
 
 
 def _recorded_digest(path: Path, out: Path) -> str | None:
     """The SHA-256 that the statistics beside ``out`` record for ``path``, if they do."""
     stats = companion_path(out, STATS)
-    if not file_start(stats, 16).startswith(GRADE_MARKS[STATS]):
+    if not file_start(stats, 16).startswith(STATS_START):
         return None
     try:
         recorded = json.loads(stats.read_text(encoding="utf-8")).get(WRITTEN_FIELD)
@@ -621,20 +614,13 @@ def _recorded_digest(path: Path, out: Path) -> str | None:
     return digest if isinstance(digest, str) else None
 
 
-def _digest_of(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def refuse_changed_since_graded(target: Path, out: Path) -> None:
     """Grade's own earlier scores, report or chart, edited since (a TA's regrade typed into the
     scores): grading again would put the computed scores back over the edits without a word."""
     if target not in graded_files(out) or not target.is_file():
         return
     recorded = _recorded_digest(target, out)
-    if recorded is not None and recorded != _digest_of(target):
+    if recorded is not None and recorded != file_digest(target):
         raise ExamgenError(
             f"--out {out}: {target} was changed after grade wrote it (scores corrected by "
             "hand?); grading again would lose the changes: move it away, or give another --out"
@@ -647,9 +633,10 @@ def _written_by_grade(path: Path, out: Path) -> bool:
     scores' header, is the user's), the statistics by how they begin. Any other file is the
     user's, never replaced."""
     if path == companion_path(out, STATS):
-        return file_start(path).startswith(GRADE_MARKS[STATS])
+        return file_start(path).startswith(STATS_START)
     if path in graded_files(out):
-        return _recorded_digest(path, out) == _digest_of(path)
+        recorded = _recorded_digest(path, out)
+        return recorded is not None and recorded == file_digest(path)
     return False
 
 

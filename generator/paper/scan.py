@@ -18,7 +18,6 @@ whole page), ``detail`` and ``image`` (file name in the review folder, or empty)
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import multiprocessing
@@ -33,6 +32,8 @@ from typing import Any, TypeVar
 from generator.csv_table import spreadsheet_safe, student_csv
 from generator.errors import ExamgenError
 from generator.files import (
+    content_digest,
+    file_digest,
     file_start,
     output_errors,
     refuse_file_as_folder,
@@ -316,7 +317,7 @@ def refuse_edited_responses(out: Path, review: Path) -> None:
         digest = recorded["sha256"]
     except (KeyError, TypeError):
         return
-    if hashlib.sha256(out.read_bytes()).hexdigest() != digest:
+    if file_digest(out) != digest:
         raise ExamgenError(
             f"--out {out}: was changed since examgen scan wrote it (the cells fixed after the "
             f"review?), and scanning again would lose those changes; scan into another --out "
@@ -368,8 +369,7 @@ def write_review(
     data: dict[str, Any] = {"problems": PROBLEMS, "rows": [asdict(r) for r in rows]}
     if responses is not None:
         out, text = responses
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        data["responses"] = {"file": out.name, "sha256": digest}
+        data["responses"] = {"file": out.name, "sha256": content_digest(text)}
     files[folder / "review.json"] = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     write_atomic_set(files, remove=_earlier_images(folder))
 
