@@ -137,7 +137,7 @@ def arrange_fairly(
     strategies read alike. All from ``rng``, over the names in the family's declared order:
     deterministic."""
     fair = _fair_sets_of(correct, values, count, kind, center, factors)
-    _, sets = fair.kinds[fair.plan[int(rng.integers(len(fair.plan)))]]
+    sets = fair.kinds[fair.plan[int(rng.integers(len(fair.plan)))]]
     picked = fair.combos[sets[int(rng.integers(len(sets)))]]
     sources = [correct, *picked]
     return tuple(sources[int(i)] for i in rng.permutation(len(sources)))
@@ -155,7 +155,39 @@ def has_fair_plan(
     ``PLAN_SLACK`` of a blind guess. Without one, some strategy beats a blind guess in every
     such variant, so ``ChoiceForm`` draws other params where it can (the mirror pair found the
     key in 31% on the descent step before it did; ruling out the shortest option, a third)."""
+    if _beaten_by_a_quick_strategy(correct, values, count, kind, center, factors):
+        return False
     return _fair_sets_of(correct, values, count, kind, center, factors).excess <= PLAN_SLACK
+
+
+#: Strategies that read one number per option (cheap to weigh) and alone leave no fair plan for
+#: two in five of the gradient step's params that have none: weighed before all the others.
+QUICK_STRATEGIES = (
+    "simplest fractions",
+    "most complex fractions",
+    "shortest option",
+    "longest option",
+)
+
+
+def _beaten_by_a_quick_strategy(
+    correct: str,
+    values: Mapping[str, Any],
+    count: int,
+    kind: str,
+    center: Any,
+    factors: tuple[Any, ...],
+) -> bool:
+    """Whether one of ``QUICK_STRATEGIES``, followed or ruled out, beats a blind guess by more
+    than ``PLAN_SLACK`` on every set of distractors. Then it does on every plan too (a plan
+    scores the average of its sets' scores): ``has_fair_plan`` is False without weighing the
+    other strategies or searching a plan, which cost ten times as much."""
+    _, size, scale, vectors = _set_scores(
+        correct, values, count, kind, center, factors, QUICK_STRATEGIES
+    )
+    return bool(len(vectors)) and bool(
+        (vectors.min(axis=0) > scale // size + PLAN_SLACK * scale).any()
+    )
 
 
 def _fair_sets_of(
@@ -186,10 +218,9 @@ class FairSets(NamedTuple):
     combos: tuple[tuple[str, ...], ...]
     #: How many options each set shows (the key and its distractors).
     size: int
-    #: Each kind of set: what every strategy scores on it followed and ruled out (in
-    #: ``STRATEGIES`` order, times ``lcm(1, …, size)``: integers), with the indices of the sets
-    #: of that kind, ascending, in order of first appearance.
-    kinds: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    #: Each kind of set (sets on which every strategy, followed and ruled out, scores the same),
+    #: in order of first appearance: the indices of its sets, ascending.
+    kinds: tuple[tuple[int, ...], ...]
     #: ``PLAN_DRAWS`` kinds (indices into ``kinds``, with repeats): the mixture to draw from.
     plan: tuple[int, ...]
     #: How far the plan leaves the strategy it favours most above a blind guess.
@@ -206,34 +237,16 @@ def _fair_sets(
     factors: tuple[Any, ...] = (),
 ) -> FairSets:
     """A pure function of the options' values (compared exactly), so remembered by them."""
-    named = dict(values)
-    names = [n for n in named if n != correct]
-    count = min(count, len(names))
-    whole = make_options(
-        [plain_text(kind, v) for v in named.values()], list(named.values()), center, factors
-    )
-    position = {n: i for i, n in enumerate(named)}
-    combos = tuple(combinations(names, count))
-    size = count + 1
-    hit, blind, picked = outcome_arrays(
-        whole, [(position[correct], *(position[n] for n in c)) for c in combos]
-    )
-    scale = math.lcm(*range(1, size + 1))
-    vectors = _scaled_scores(hit, blind, picked, size, scale)
+    combos, size, scale, vectors = _set_scores(correct, dict(values), count, kind, center, factors)
     # Sets of equal scores (every strategy, both ways) are one kind, in order of first
-    # appearance, each with its sets ascending.
-    _, first, inverse = np.unique(vectors, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    kind_of_set = rank[inverse.ravel()]
-    by_kind = np.argsort(kind_of_set, kind="stable")
-    bounds = np.cumsum(np.bincount(kind_of_set, minlength=len(order)))[:-1]
-    kinds = tuple(
-        (tuple(vectors[sets[0]].tolist()), tuple(sets.tolist()))
-        for sets in np.split(by_kind, bounds)
-    )
-    table = vectors[first[order]]
+    # appearance, each with its sets ascending: a row's bytes name its kind (a dictionary keeps
+    # that order without sorting the rows, as ``np.unique`` would).
+    rows = np.ascontiguousarray(vectors)
+    members: dict[bytes, list[int]] = {}
+    for index, row in enumerate(rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))):
+        members.setdefault(row.tobytes(), []).append(index)
+    kinds = tuple(map(tuple, members.values()))
+    table = rows[[sets[0] for sets in kinds]]
     # A strategy that sees no cue in any set (a rule on words, for options that are values)
     # scores chance in every kind: no mixture moves it, so the plan is searched without it.
     # The power is still chosen for every column, so leaving them out changes no plan.
@@ -246,6 +259,33 @@ def _fair_sets(
         again = _plan(table[:, live], chance, 6, columns)
         plan, excess = min((plan, excess), again, key=lambda p: p[1])
     return FairSets(combos, size, kinds, plan, excess / scale)
+
+
+def _set_scores(
+    correct: str,
+    values: Mapping[str, Any],
+    count: int,
+    kind: str,
+    center: Any,
+    factors: tuple[Any, ...],
+    only: Sequence[str] | None = None,
+) -> tuple[tuple[tuple[str, ...], ...], int, int, np.ndarray]:
+    """Every set of ``count`` distractors (in the order of the declared names), how many options
+    each shows, the scale of the scores and each set's ``_scaled_scores`` (of the strategies
+    ``only`` names, when given: the others' columns at chance)."""
+    names = [n for n in values if n != correct]
+    count = min(count, len(names))
+    whole = make_options(
+        [plain_text(kind, v) for v in values.values()], list(values.values()), center, factors
+    )
+    position = {n: i for i, n in enumerate(values)}
+    combos = tuple(combinations(names, count))
+    size = count + 1
+    hit, blind, picked = outcome_arrays(
+        whole, [(position[correct], *(position[n] for n in c)) for c in combos], only
+    )
+    scale = math.lcm(*range(1, size + 1))
+    return combos, size, scale, _scaled_scores(hit, blind, picked, size, scale)
 
 
 def _scaled_scores(
@@ -362,7 +402,8 @@ class ChoiceForm(Family):
     FORM = "choice"
     #: Tries of one variant that may be resampled because no plan of distractors is fair
     #: (``has_fair_plan``); after them the next variant is taken as it is, so pinned values
-    #: that leave no fair set still give a variant. The descent steps need about 1.5 tries.
+    #: that leave no fair set still give a variant. A gradient step redraws about 8 times per
+    #: variant, a mini-batch step 0.8.
     UNFAIR_TRIES = 50
 
     def __init__(self, base: Family) -> None:
@@ -380,6 +421,8 @@ class ChoiceForm(Family):
             (NO_FAIR_SET_REASON, _no_fair_set),
             (f"fewer than {self.DISTRACTORS} distinct distractors", self._too_few_distractors),
         )
+        #: What ``draw`` last solved (``_solved_in_draw``): params, solution, offered values.
+        self._drawn: tuple[Any, Solution, Mapping[str, Any] | None] | None = None
         self._params_type = make_dataclass(
             f"{type(base).__name__}Choices",
             [("choices", tuple, field(default=()))],
@@ -422,8 +465,24 @@ class ChoiceForm(Family):
         names = self.base.param_names()
         return self.base.params_type(**{name: getattr(params, name) for name in names})
 
-    def candidates(self, params: Any, solution: Solution) -> dict[str, Any]:
-        return {CORRECT: solution.answer.value} | self.base.misconceptions(params, solution)
+    def candidates(
+        self, params: Any, solution: Solution, wrong: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The key and the base family's wrong answers (``wrong``, when already worked out)."""
+        if wrong is None:
+            wrong = self.base.misconceptions(params, solution)
+        return {CORRECT: solution.answer.value} | dict(wrong)
+
+    def _solved_in_draw(self, params: Any) -> tuple[Solution, Mapping[str, Any] | None]:
+        """The base family's solution of ``params`` and its wrong answers (``None`` when not
+        worked out), as ``draw`` worked them out: ``generate`` solves the params it drew
+        straight after, and the descent steps draw about nine params per variant, each solved
+        twice before. Solving and the mistakes are pure functions of the params (a family's
+        contract), so the result is the same."""
+        drawn, self._drawn = self._drawn, None  # taken once: no two variants share a solution
+        if drawn is not None and drawn[0] == self.base_params(params):
+            return drawn[1], drawn[2]
+        return self.base.solve(params), None
 
     def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Any:
         params = self.base.draw(
@@ -434,19 +493,13 @@ class ChoiceForm(Family):
         order = pinned.get("choices")
         if order is None:
             solution = self.base.solve(params)
+            self._drawn = (params, solution, None)
             if self.base.rejection(params, solution) is not None:
                 # Rejected for the base family's reason whatever the choices: skip choosing them.
                 return self._params_type(**_fields(params), choices=(CORRECT,))
             wrong = self.base.misconceptions(params, solution)
-            kept = [
-                name
-                for name in distinct_candidates(solution.answer.value, wrong)
-                if self._may_offer(params, wrong[name])
-            ]
-            values = {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept}
-            center = self.base.mirror_center(params)
-            factors = tuple(self.base.stem_factors(params))
-            kind = solution.answer.kind
+            self._drawn = (params, solution, wrong)
+            values, kind, center, factors = self.offered(params, solution, wrong)
             tries_left = pinned.get(FAIR_TRIES_LEFT)
             if (
                 tries_left is not None
@@ -457,10 +510,26 @@ class ChoiceForm(Family):
             ):
                 tries_left[0] -= 1
                 return self._params_type(**_fields(params), choices=(NO_FAIR_SET,))
-            order = arrange_fairly(
-                rng, CORRECT, values, self.DISTRACTORS, kind, center, factors
-            )
+            order = arrange_fairly(rng, CORRECT, values, self.DISTRACTORS, kind, center, factors)
         return self._params_type(**_fields(params), choices=order)
+
+    def offered(
+        self, params: Any, solution: Solution, wrong: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], str, Any, tuple[Any, ...]]:
+        """What the distractors are drawn from: the key and every wrong answer that may be
+        offered, by name, then their kind, the centre of their mirror images and the stem's
+        numbers (``arrange_fairly``'s arguments). ``wrong``: the base family's wrong answers,
+        when already worked out."""
+        if wrong is None:
+            wrong = self.base.misconceptions(params, solution)
+        kept = [
+            name
+            for name in distinct_candidates(solution.answer.value, wrong)
+            if self._may_offer(params, wrong[name])
+        ]
+        values = {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept}
+        center = self.base.mirror_center(params)
+        return values, solution.answer.kind, center, tuple(self.base.stem_factors(params))
 
     def _may_offer(self, params: Any, value: Any) -> bool:
         """Whether a wrong answer may be a distractor: within the family's budget, and not one a
@@ -482,8 +551,8 @@ class ChoiceForm(Family):
         )
 
     def solve(self, params: Any) -> Solution:
-        solution = self.base.solve(params)
-        values = self.candidates(params, solution)
+        solution, wrong = self._solved_in_draw(params)
+        values = self.candidates(params, solution, wrong)
         # Params ``draw`` marked for resampling: the key alone, which a rule below rejects.
         sources = (CORRECT,) if params.choices == (NO_FAIR_SET,) else params.choices
         unknown = [s for s in sources if s not in values]

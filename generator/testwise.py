@@ -611,8 +611,23 @@ def _ratio(u: Point, v: Point) -> Fraction | None:
     pivot = next((i for i, x in enumerate(u) if x), None)
     if pivot is None:
         return None
-    r = Fraction(v[pivot]) / Fraction(u[pivot])
-    return r if all(r * x == y for x, y in zip(u, v, strict=True)) else None
+    # v = r·u with r = v[pivot]/u[pivot] exactly when every v[i]·u[pivot] = v[pivot]·u[i]:
+    # products of the (integer) coordinates, and a Fraction only for a pair that is parallel.
+    up, vp = u[pivot], v[pivot]
+    if any(y * up != vp * x for x, y in zip(u, v, strict=True)):
+        return None
+    return Fraction(vp) / Fraction(up)
+
+
+@lru_cache(maxsize=64)
+def _step_ratios(steps: tuple[Point, ...]) -> tuple[tuple[Fraction | None, ...], ...]:
+    """``_ratio`` of every ordered pair of distinct nonzero steps (``None`` on the diagonal and
+    from a zero step): both multiples rules read the same table of a question's options."""
+    everywhere = range(len(steps))
+    return tuple(
+        tuple(_ratio(steps[a], steps[b]) if a != b and any(steps[a]) else None for b in everywhere)
+        for a in everywhere
+    )
 
 
 def _steps(options: Options) -> list[Point] | None:
@@ -679,13 +694,8 @@ class _MostMultiples(SharedWithShown):
         steps, ratios = _steps(options), self.ratios(options)
         if steps is None or not ratios:
             return None
-        everywhere = range(len(steps))
         multiples = [
-            [
-                int(a != b and any(steps[a]) and _ratio(steps[a], steps[b]) in ratios)
-                for b in everywhere
-            ]
-            for a in everywhere
+            [int(r is not None and r in ratios) for r in row] for row in _step_ratios(tuple(steps))
         ]
         return multiples if any(map(any, multiples)) else None
 
@@ -1056,11 +1066,12 @@ def subset_outcomes(
 
 
 def outcome_arrays(
-    options: Options, subsets: Sequence[Sequence[int]]
+    options: Options, subsets: Sequence[Sequence[int]], only: Collection[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``subset_outcomes`` as three arrays, a row per subset and a column per strategy: whether
     it singles out the key, whether it sees no cue, and how many options it narrows the choice
-    to. Each strategy reads the options once.
+    to. Each strategy reads the options once. With ``only``, the strategies it names and no
+    other (no cue count, which counts every cue): the others' columns see no cue.
 
     Weighing a descent step's choice form means hundreds of subsets for every variant drawn, so
     a strategy that can (``picks_matrix``) works out every subset of one size at once with numpy;
@@ -1075,7 +1086,9 @@ def outcome_arrays(
     votes = np.zeros(shown.shape if shown is not None else (0, 0), dtype=np.int64)
     # Subsets of several sizes have no matrix: their votes are counted in lists.
     listed_votes = [[0] * len(key) for key in keys] if shown is None else []
-    for column, strategy in enumerate(columns):
+    for column, (name, strategy) in enumerate(STRATEGIES.items()):
+        if only is not None and (name not in only or isinstance(strategy, CueCount)):
+            continue
         listed: list[frozenset[int]] = []
         if isinstance(strategy, CueCount):
             # The counts read the votes of the cues before them, not tables of their own.

@@ -108,7 +108,7 @@ def plan_scores(values, kind, center, count=3, factors=()) -> dict[tuple[str, st
     position = {name: i for i, name in enumerate(values)}
     total: dict[tuple[str, str], Fraction] = {}
     for kind_index in fair.plan:
-        sets = fair.kinds[kind_index][1]
+        sets = fair.kinds[kind_index]
         for s in sets:
             shown = (position[CORRECT], *(position[n] for n in fair.combos[s]))
             for key, value in set_scores(options, shown).items():
@@ -142,7 +142,7 @@ def test_every_drawn_variant_comes_from_a_fair_plan(family_id):
         center, factors = base.mirror_center(params), tuple(base.stem_factors(params))
         fair = _fair_sets_of(CORRECT, values, 3, "vector", center, factors)
         shown = {s for s in variant.params.choices if s != CORRECT}
-        drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k][1]}
+        drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k]}
         assert frozenset(shown) in drawable, (family_id, seed)
         if not has_fair_plan(CORRECT, values, 3, "vector", center, factors):
             taken_as_they_are.append(seed)
@@ -162,7 +162,7 @@ def test_a_prose_question_draws_the_sets_of_its_plan(seed, texts):
     (``arrange_fairly``) shows the key and a set of distractors the plan may draw, each once."""
     values = {CORRECT: texts[0]} | {f"d{i}": t for i, t in enumerate(texts[1:])}
     fair = _fair_sets_of(CORRECT, values, 3, "text", None)
-    drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k][1]}
+    drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k]}
     order = arrange_fairly(np.random.default_rng(seed), CORRECT, values, 3, "text")
     assert len(order) == 4 and CORRECT in order and len(set(order)) == 4
     assert frozenset(order) - {CORRECT} in drawable
@@ -181,7 +181,7 @@ def test_the_plans_draws_follow_its_weights():
     factors = tuple(family.stem_factors(params))
     fair = _fair_sets_of(CORRECT, values, 3, "vector", params.w0, factors)
     kind_of = {
-        frozenset(fair.combos[s]): k for k, (_, sets) in enumerate(fair.kinds) for s in sets
+        frozenset(fair.combos[s]): k for k, sets in enumerate(fair.kinds) for s in sets
     }
     rng = np.random.default_rng(7)
     draws = 6000

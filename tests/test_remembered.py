@@ -86,6 +86,7 @@ def test_every_remembered_result_is_bounded():
         render._escaped_latex,
         render._escaped_markdown,
         choices._fair_sets,
+        testwise._step_ratios,
         linear_regression._point,
         exact._result,
         exact.integer,
@@ -898,3 +899,97 @@ def test_early_rejection_is_the_rejection(family_id, points, w0, eta, batch):
     params = family.Params(data=data, w0=w0, eta=eta, **extra)
     early = family.early_rejection(params)
     assert early in (None, family.rejection(params, family.solve(params)))
+
+
+def plain_ratio(u, v):
+    """The r with v = r·u as first written: r from the first nonzero coordinate, then checked
+    on every coordinate in Fractions."""
+    pivot = next((i for i, x in enumerate(u) if x), None)
+    if pivot is None:
+        return None
+    r = Fraction(v[pivot]) / Fraction(u[pivot])
+    return r if all(r * x == y for x, y in zip(u, v, strict=True)) else None
+
+
+small_coordinates = st.integers(-6, 6) | st.fractions(-6, 6, max_denominator=4)
+
+
+@given(
+    u=st.lists(small_coordinates, min_size=1, max_size=3),
+    r=st.fractions(-4, 4, max_denominator=4),
+    nudge=st.none() | st.tuples(st.integers(0, 2), st.integers(-2, 2)),
+)
+@example(u=[0, 0], r=Fraction(2), nudge=None)
+@example(u=[0, 3], r=Fraction(1, 2), nudge=(0, 1))
+def test_a_ratio_by_cross_products_is_the_plain_ratio(u, r, nudge):
+    """``_ratio`` tests v = r·u in products of coordinates and makes a Fraction only for a
+    parallel pair: the same ratio, or none, as dividing and checking in Fractions, for
+    multiples (``nudge=None``) and for points one coordinate off a multiple."""
+    v = [r * x for x in u]
+    if nudge is not None:
+        v[nudge[0] % len(v)] += nudge[1]
+    assert testwise._ratio(tuple(u), tuple(v)) == plain_ratio(u, v)
+    assert type(testwise._ratio(tuple(u), tuple(v))) is type(plain_ratio(u, v))
+
+
+@given(steps=st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4)), min_size=1, max_size=6))
+def test_the_multiples_rules_read_the_plain_ratios(steps):
+    """Both multiples rules read one remembered table of ratios: every ordered pair of distinct
+    options from a nonzero step, as ``plain_ratio`` gives it."""
+    table = testwise._step_ratios(tuple(steps))
+    for a, row in enumerate(table):
+        for b, ratio in enumerate(row):
+            expected = plain_ratio(steps[a], steps[b]) if a != b and any(steps[a]) else None
+            assert ratio == expected
+
+
+@given(
+    values=st.lists(small_vectors, min_size=2, max_size=8, unique=True),
+    count=st.integers(1, 4),
+    center=st.none() | small_vectors,
+)
+def test_the_quick_strategies_columns_are_the_full_tables(values, count, center):
+    """Weighed alone (``outcome_arrays(only=...)``), the quick strategies score every set of
+    distractors as they do among all the strategies, and every other column sees no cue."""
+    named = {f"m{i}": v for i, v in enumerate(values)}
+    correct = next(iter(named))
+    args = (correct, named, count, "vector", center, ())
+    *_, full = choices._set_scores(*args)
+    *_, quick = choices._set_scores(*args, choices.QUICK_STRATEGIES)
+    names = list(testwise.STRATEGIES)
+    for column, name in enumerate(names):
+        for way in (0, 1):
+            got, whole = quick[:, 2 * column + way], full[:, 2 * column + way]
+            if name in choices.QUICK_STRATEGIES:
+                assert (got == whole).all(), name
+            else:
+                assert len(set(got.tolist())) <= 1, name  # blind: chance in every set
+
+
+def test_a_quick_strategys_verdict_is_the_plans():
+    """``has_fair_plan`` answers no without a plan when one quick strategy beats a guess on
+    every set of distractors; on the gradient step's own options (2,000 draws of params) it says
+    what the plan's excess says, and takes that shortcut for some of them."""
+    form = with_form_choice("gradient-descent-step")
+    rng = np.random.default_rng(13)
+    shortcuts = weighed = 0
+    for _ in range(2000):
+        params = form.base.draw(rng, {})
+        solution = form.base.solve(params)
+        if form.base.rejection(params, solution) is not None:
+            continue
+        values, kind, center, factors = form.offered(params, solution)
+        args = (choices.CORRECT, values, form.DISTRACTORS, kind, center, factors)
+        plan_says = choices._fair_sets_of(*args).excess <= choices.PLAN_SLACK
+        quick = choices._beaten_by_a_quick_strategy(*args)
+        assert choices.has_fair_plan(*args) == plan_says
+        assert not (quick and plan_says)
+        shortcuts += quick
+        weighed += 1
+        if weighed >= 150:
+            break
+    assert weighed >= 150 and shortcuts >= 10, (weighed, shortcuts)
+
+
+def with_form_choice(family_id):
+    return choices.with_form(get_family(family_id), "choice")
