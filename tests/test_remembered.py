@@ -993,3 +993,20 @@ def test_a_quick_strategys_verdict_is_the_plans():
 
 def with_form_choice(family_id):
     return choices.with_form(get_family(family_id), "choice")
+
+
+@pytest.mark.parametrize("family_id", ["gradient-descent-step", "sgd-minibatch-step"])
+@given(seed=seeds)
+def test_a_choice_variant_is_solved_as_afresh(family_id, seed):
+    """``generate`` solves the choice form's params with the solution and mistakes its draw just
+    worked out (``ChoiceForm._solved_in_draw``): the same solution as solving them afresh, and
+    never the same object for two variants."""
+    form = with_form_choice(family_id)
+    variant = form.generate(question_stream(seed, "s001", 1))
+    assert form._drawn is None  # taken by the solve that followed the draw
+    afresh = form.solve(variant.params)
+    assert afresh == variant.solution
+    assert afresh.steps["choices"] == variant.solution.steps["choices"]
+    again = form.generate(question_stream(seed, "s001", 1))
+    assert again.solution == variant.solution and again.solution is not variant.solution
+    assert again.solution.steps is not variant.solution.steps
