@@ -552,9 +552,12 @@ class ChoiceForm(Family):
 
     def solve(self, params: Any) -> Solution:
         solution, wrong = self._solved_in_draw(params)
-        values = self.candidates(params, solution, wrong)
         # Params ``draw`` marked for resampling: the key alone, which a rule below rejects.
         sources = (CORRECT,) if params.choices == (NO_FAIR_SET,) else params.choices
+        if sources == (CORRECT,):  # as ``draw`` marks params the base family rejects: no mistakes
+            values = {CORRECT: solution.answer.value}
+        else:
+            values = self.candidates(params, solution, wrong)
         unknown = [s for s in sources if s not in values]
         if unknown:
             raise ExamgenError(f"family {self.ID}: no misconception named {unknown[0]!r}")
