@@ -327,14 +327,27 @@ def full_scores(folder: Path) -> list[list[str]]:
 
 
 def test_key_csv_as_responses(built: Path, tmp_path: Path) -> None:
-    """key.csv itself (with its name column) is a valid responses file scoring full marks."""
+    """key.csv itself (with its name column) is a valid responses file scoring full marks, and
+    grade says it is the key (graded by mistake, it would pass for a perfect class); a copy of
+    it elsewhere is the key too, and one changed answer is a class's responses."""
     out = tmp_path / "scores.csv"
     result = run("grade", str(built), str(built / "key.csv"), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert read_scores(out) == full_scores(built)
     stats = json.loads((tmp_path / "scores.stats.json").read_text())
     assert [q["share_correct"] for q in stats["questions"]] == [1.0, 1.0]
-    assert stats["warnings"] == []
+    (warning,) = stats["warnings"]
+    assert "key.csv" in warning and "full marks" in warning
+    assert "own key.csv" in result.output
+    copy = tmp_path / "responses.csv"
+    copy.write_bytes((built / "key.csv").read_bytes())
+    result = run("grade", str(built), str(copy), "--out", str(tmp_path / "copy.csv"))
+    assert result.exit_code == 0 and "own key.csv" in result.output, result.output
+    rows = key_rows(built)
+    rows[1][2] = "wrong"
+    copy.write_text(as_csv(rows), encoding="utf-8")
+    result = run("grade", str(built), str(copy), "--out", str(tmp_path / "changed.csv"))
+    assert result.exit_code == 0 and "own key.csv" not in result.output, result.output
 
 
 @pytest.mark.parametrize(
