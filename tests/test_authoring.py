@@ -221,6 +221,29 @@ def test_a_malformed_declaration_is_one_line_naming_parameter_and_field(tmp_path
     assert error.startswith(f"Error: {module}:{line}: ValueError: parameter ") and says in error, error
 
 
+@pytest.mark.parametrize(
+    ("declared", "says"),
+    [
+        ("Vector(\"w\", Integer(low=5, high=1))", "no integer in 5…1"),
+        ("Vector(\"w\", Rational(low=1, high=\"x\"))", "high = 'x'; write an exact number"),
+    ],
+)
+def test_a_malformed_vector_element_is_named_as_the_element(tmp_path, declared, says):
+    """A Vector's element is declared without a name: its error says which declaration it is
+    (it said "parameter ''"), on the Vector's line."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    right = 'Rational("x0", -3, 3, denominators=(1, 2, 3), doc="where the derivative is taken"),'
+    imported = "from generator.families.params import Integer, Rational"
+    assert imported in text
+    text = text.replace(imported, imported + ", Vector")
+    module.write_text(text.replace(right, right + f"\n        {declared},"))
+    error = one_line_error(run("show", "slope", "--families", str(tmp_path)))
+    line = text[: text.index(right)].count("\n") + 2
+    expected = f"Error: {module}:{line}: ValueError: the element of a Vector (unnamed): "
+    assert error.startswith(expected) and says in error and "''" not in error, error
+
+
 @settings(max_examples=200)
 @given(
     low=st.integers(-40, 40),

@@ -78,10 +78,16 @@ def is_whole(value: Any, least: int | None = None) -> bool:
     return whole and (least is None or value >= least)
 
 
+def _who(name: str) -> str:
+    """What an error calls a declaration: its parameter, or, unnamed, the element of a
+    ``Vector`` (the only place a declaration goes without a name)."""
+    return f"parameter {name!r}" if name else "the element of a Vector (unnamed)"
+
+
 def _declared(name: str, attribute: str, value: Any, expected: str) -> ValueError:
     """A declaration's field holding what it cannot: one line naming the parameter, the field
     and what it takes (an author's typo was a bare TypeError or ZeroDivisionError)."""
-    return ValueError(f"parameter {name!r}: {attribute} = {value!r}; {expected}")
+    return ValueError(f"{_who(name)}: {attribute} = {value!r}; {expected}")
 
 
 def _sequence(name: str, attribute: str, value: Any) -> tuple[Any, ...]:
@@ -130,10 +136,10 @@ class Integer(Param):
         object.__setattr__(self, "_skipped", tuple(skipped))
         count = self.count()
         if count < 1:
-            raise ValueError(f"parameter {self.name!r}: no integer in {self.low}…{self.high}")
+            raise ValueError(f"{_who(self.name)}: no integer in {self.low}…{self.high}")
         if count > MAX_INTEGER_VALUES:
             raise ValueError(
-                f"parameter {self.name!r}: {self.low}…{self.high} holds {count} integers; "
+                f"{_who(self.name)}: {self.low}…{self.high} holds {count} integers; "
                 f"examgen draws from at most 2**63 - 1, narrow the range"
             )
 
@@ -189,11 +195,11 @@ class Rational(Param):
         # Left out, a range or the choices fell back to [0, 0]: the learning rate 0 for everyone.
         if self.choices is None and (self.low is None or self.high is None):
             raise ValueError(
-                f"parameter {self.name!r}: give its range (low and high) or its choices"
+                f"{_who(self.name)}: give its range (low and high) or its choices"
             )
         if self.choices is not None and not self.choices:
             raise ValueError(
-                f"parameter {self.name!r}: choices=() lists no value; list the values to draw"
+                f"{_who(self.name)}: choices=() lists no value; list the values to draw"
             )
         name = self.name
         if self.choices is not None:
@@ -212,7 +218,7 @@ class Rational(Param):
             listed = sum((high - low) * q + 3 for q in denominators)
             if listed > MAX_RATIONAL_VALUES:
                 raise ValueError(
-                    f"parameter {name!r}: [{self.low}, {self.high}] with denominators "
+                    f"{_who(name)}: [{self.low}, {self.high}] with denominators "
                     f"{tuple(denominators)} lists about {int(listed)} values; examgen draws a "
                     f"rational from at most {MAX_RATIONAL_VALUES}: narrow the range, or list "
                     "choices"
@@ -222,7 +228,7 @@ class Rational(Param):
         # Listed once: every draw picks from them.
         object.__setattr__(self, "_listed", self._list_values())
         if not self.values():
-            raise ValueError(f"parameter {self.name!r}: declares no value to draw")
+            raise ValueError(f"{_who(self.name)}: declares no value to draw")
 
     def values(self) -> tuple[sympy.Rational, ...]:
         """Every value ``draw`` picks from, ascending (computed exactly with Fractions)."""
@@ -284,7 +290,7 @@ class Choice(Param):
 
     def __post_init__(self) -> None:
         if not self.options:
-            raise ValueError(f"parameter {self.name!r}: declares no options")
+            raise ValueError(f"{_who(self.name)}: declares no options")
 
     def parse(self, raw: Any, where: str) -> Any:
         if isinstance(raw, bool) or raw not in self.options:
