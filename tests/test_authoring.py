@@ -1377,6 +1377,31 @@ def test_a_draw_giving_no_sympy_number_is_one_line_naming_the_param(tmp_path, va
 
 
 @pytest.mark.parametrize(
+    "returned",
+    ["__import__('dataclasses').asdict(p)", "tuple(__import__('dataclasses').astuple(p))"],
+)
+def test_a_draw_returning_no_params_is_one_line_naming_draw(tmp_path, returned):
+    """A custom draw that returns the values as a dict (or a tuple) failed in solve, named as
+    solve's AttributeError: the author looked for the bug in the wrong method."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    draw = (
+        "    def draw(self, rng, pinned):\n        p = super().draw(rng, pinned)\n"
+        f"        return {returned}\n\n"
+    )
+    module.write_text(text.replace(anchor, draw + anchor))
+    families = ("--families", str(tmp_path))
+    for args in (["preview", "slope", *families], ["preview", "slope", *families, "--form", "choice"]):
+        error = one_line_error(run(*args))
+        assert f"{module}: draw returned a " in error, error
+        assert "return self.params_type(name=value, …)" in error and "solve" not in error, error
+    checked = run("check", "slope", *families, "--variants", "3")
+    assert checked.exit_code == 1 and "draw returned a " in checked.output, checked.output
+    assert "Traceback" not in checked.output
+
+
+@pytest.mark.parametrize(
     ("answer", "truth", "says"),
     [
         ("bool", "false", "0 entries with truth = false; a true-false family needs at least 1"),

@@ -614,7 +614,15 @@ class Family(ABC):
     def refuse_inexact_params(self, params: Any) -> None:
         """A course family's drawn params hold exact numbers only (its own ``draw`` may return
         ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``): one line naming the first that is
-        not, said where every command first sees the draw, not as a traceback from key.json."""
+        not, said where every command first sees the draw, not as a traceback from key.json.
+        Params of another type (a dict) would fail later, in ``solve``, named as solve's bug."""
+        expected = self.params_type
+        if not isinstance(params, expected):
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: draw returned a "
+                f"{type(params).__name__}, not {expected.__name__}; return "
+                f"self.params_type(name=value, …) with every field of {expected.__name__}"
+            )
         found = first_inexact(params, "params")
         if found:
             where, value = found
