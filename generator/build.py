@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.csv_table import student_csv
+from generator.errors import ExamgenError
 from generator.families.base import Variant
 from generator.files import (
     WriterRecord,
@@ -113,10 +114,21 @@ def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
     """One student's variants in printed order; each slot's stream comes from (seed, student ID,
     slot number), so the printed order does not change a variant (see ``generator.spec``)."""
     questions = tuple(
-        Question(slot, slot.generate(seed, student.id), position)
+        Question(slot, _slot_variant(slot, seed, student), position)
         for position, slot in enumerate(spec.slots_for(seed, student.id), start=1)
     )
     return StudentExam(student, questions, seed, spec.id)
+
+
+def _slot_variant(slot: Slot, seed: int, student: Student) -> Variant:
+    """The slot's variant for the student; an error names them both: a family's bug may show
+    for one student of a class only, and the same seed and ID draw that variant again."""
+    try:
+        return slot.generate(seed, student.id)
+    except ExamgenError as err:
+        raise ExamgenError(
+            f"student {student.id}, question {slot.number} of the spec: {err}"
+        ) from err
 
 
 def generate_exams(

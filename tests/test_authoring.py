@@ -1376,6 +1376,25 @@ def test_a_draw_giving_no_sympy_number_is_one_line_naming_the_param(tmp_path, va
     assert "Traceback" not in checked.output and not (tmp_path / "out").exists()
 
 
+def test_a_solve_that_fails_in_a_build_names_the_student_and_question(tmp_path):
+    """A family's bug that shows for one student of a class said only the family and its line:
+    the build names the student and the spec's question too, and writes nothing."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    module.write_text(text.replace(anchor, anchor + "\n        1 / 0"))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "sgd-direction"\n'
+        '[[questions]]\nfamily = "slope"\n'
+    )
+    args = ["build", "--seed", "3", "--count", "2", "--no-pdf", "--spec", str(spec)]
+    error = one_line_error(run(*args, "--out", str(tmp_path / "out")))
+    assert error.startswith("Error: student s001, question 2 of the spec: family slope: "), error
+    assert f"{module}:" in error and "ZeroDivisionError" in error, error
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     "returned",
     ["__import__('dataclasses').asdict(p)", "tuple(__import__('dataclasses').astuple(p))"],
