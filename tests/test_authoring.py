@@ -1331,6 +1331,20 @@ def test_no_answer_is_made_with_a_kind_examgen_cannot_grade(kind):
         Answer(kind, 1)
 
 
+def slope_drawing(tmp_path: Path, returned: str) -> Path:
+    """The scaffold's slope family with a ``draw`` of its own that returns ``returned`` (an
+    expression of ``p``, the params the declared draw gives); its module's path."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    draw = (
+        "    def draw(self, rng, pinned):\n        p = super().draw(rng, pinned)\n"
+        f"        return {returned}\n\n"
+    )
+    module.write_text(text.replace(anchor, draw + anchor))
+    return module
+
+
 @pytest.mark.parametrize(
     ("value", "named"),
     [
@@ -1343,14 +1357,7 @@ def test_no_answer_is_made_with_a_kind_examgen_cannot_grade(kind):
 def test_a_draw_giving_no_sympy_number_is_one_line_naming_the_param(tmp_path, value, named):
     """On main a custom draw returning numpy ints or Fractions made build and `preview --format
     json` print a traceback ending "cannot write int64 to JSON", and check said only that."""
-    module = scaffold(tmp_path, "slope") / "family.py"
-    text = module.read_text()
-    anchor = "    def solve(self, params):"
-    draw = (
-        "    def draw(self, rng, pinned):\n        p = super().draw(rng, pinned)\n"
-        f"        return __import__('dataclasses').replace(p, x0={value})\n\n"
-    )
-    module.write_text(text.replace(anchor, draw + anchor))
+    module = slope_drawing(tmp_path, f"__import__('dataclasses').replace(p, x0={value})")
     spec = tmp_path / "quiz.toml"
     spec.write_text(
         f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n'
@@ -1402,14 +1409,7 @@ def test_a_solve_that_fails_in_a_build_names_the_student_and_question(tmp_path):
 def test_a_draw_returning_no_params_is_one_line_naming_draw(tmp_path, returned):
     """A custom draw that returns the values as a dict (or a tuple) failed in solve, named as
     solve's AttributeError: the author looked for the bug in the wrong method."""
-    module = scaffold(tmp_path, "slope") / "family.py"
-    text = module.read_text()
-    anchor = "    def solve(self, params):"
-    draw = (
-        "    def draw(self, rng, pinned):\n        p = super().draw(rng, pinned)\n"
-        f"        return {returned}\n\n"
-    )
-    module.write_text(text.replace(anchor, draw + anchor))
+    module = slope_drawing(tmp_path, returned)
     families = ("--families", str(tmp_path))
     for args in (["preview", "slope", *families], ["preview", "slope", *families, "--form", "choice"]):
         error = one_line_error(run(*args))
