@@ -79,9 +79,11 @@ def is_whole(value: Any, least: int | None = None) -> bool:
 
 
 def _who(name: str) -> str:
-    """What an error calls a declaration: its parameter, or, unnamed, the element of a
-    ``Vector`` (the only place a declaration goes without a name)."""
-    return f"parameter {name!r}" if name else "the element of a Vector (unnamed)"
+    """What an error calls a declaration: its parameter, or, unnamed, a ``Vector``'s element
+    (declared without a name) or a parameter whose name was left out."""
+    if name:
+        return f"parameter {name!r}"
+    return "an unnamed declaration (a Vector's element, or a parameter missing its name)"
 
 
 def _declared(name: str, attribute: str, value: Any, expected: str) -> ValueError:
@@ -194,9 +196,7 @@ class Rational(Param):
     def __post_init__(self) -> None:
         # Left out, a range or the choices fell back to [0, 0]: the learning rate 0 for everyone.
         if self.choices is None and (self.low is None or self.high is None):
-            raise ValueError(
-                f"{_who(self.name)}: give its range (low and high) or its choices"
-            )
+            raise ValueError(f"{_who(self.name)}: give its range (low and high) or its choices")
         if self.choices is not None and not self.choices:
             raise ValueError(
                 f"{_who(self.name)}: choices=() lists no value; list the values to draw"

@@ -640,21 +640,26 @@ def _written_by_grade(path: Path, out: Path) -> bool:
     return False
 
 
-def key_as_responses_warning(responses: Path, key_csv: Path) -> list[str]:
-    """A warning when the responses are the exam's own key.csv: grading it is a fair check of
-    the key (every student scores full marks), but graded by mistake for a class's answers, the
-    scores would look like a perfect class, with nothing said."""
+def key_as_responses_warning(table: ResponseTable, key: Key) -> list[str]:
+    """A warning when the responses are the exam's own key.csv, or a copy of its rows (saved
+    again by a spreadsheet: other line ends, separators, a BOM): grading it is a fair check of
+    the key (every student scores full marks), but graded by mistake for a class's answers,
+    the scores would look like a perfect class, with nothing said."""
     try:
-        same = responses.read_bytes() == key_csv.read_bytes()
-    except OSError:
+        own = read_responses(key.path.with_name("key.csv"), key.numbers())
+    except (ExamgenError, OSError):
         return []
-    if not same:
+    if _typed(table) != _typed(own):
         return []
     return [
-        f"{responses}: this is the exam's own key.csv, so every student scores full marks (a "
-        "check of the key, not a class's answers); grade the responses from examgen scan or "
-        "your LMS"
+        f"{table.path}: these are the rows of the exam's own key.csv, so every student scores "
+        "full marks (a check of the key, not a class's answers); grade the responses from "
+        "examgen scan or your LMS"
     ]
+
+
+def _typed(table: ResponseTable) -> list[tuple[str, dict[int, str]]]:
+    return [(row.student_id, row.answers) for row in table.rows]
 
 
 def grade_files(
@@ -681,7 +686,7 @@ def grade_files(
     table = read_responses(
         Path(responses), key.numbers(), may_be_empty=marks is not None, id_column=id_column
     )
-    table.warnings.extend(key_as_responses_warning(Path(responses), key.path.with_name("key.csv")))
+    table.warnings.extend(key_as_responses_warning(table, key))
     out = Path(out) if out is not None else default_scores_path(Path(responses))
     hand = read_hand_marks(Path(marks), key) if marks is not None else None
     inputs = [Path(responses), key.path, key.path.with_name("key.csv")]
