@@ -161,7 +161,7 @@ def has_fair_plan(
 
 
 #: Strategies that read one number per option (cheap to weigh) and alone leave no fair plan for
-#: two in five of the gradient step's params that have none: weighed before all the others.
+#: a third of the gradient step's params that have none: weighed before all the others.
 QUICK_STRATEGIES = (
     "simplest fractions",
     "most complex fractions",
