@@ -421,7 +421,7 @@ class ChoiceForm(Family):
             (NO_FAIR_SET_REASON, _no_fair_set),
             (f"fewer than {self.DISTRACTORS} distinct distractors", self._too_few_distractors),
         )
-        #: What ``draw`` last solved (``_solved_in_draw``): params, solution, offered values.
+        #: What ``draw`` last solved (``_solved_in_draw``): params, solution, their wrong answers.
         self._drawn: tuple[Any, Solution, Mapping[str, Any] | None] | None = None
         self._params_type = make_dataclass(
             f"{type(base).__name__}Choices",
