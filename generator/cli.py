@@ -158,6 +158,18 @@ def main() -> None:
     """Per-student variants of quiz problems, with exact answer keys and worked solutions."""
 
 
+def run() -> None:
+    """The program (the ``examgen`` script, ``python -m generator``): ``main``, ended without
+    the interpreter's teardown (``generator.quick_exit``). Tests call ``main`` itself."""
+    from generator.quick_exit import exit_quickly
+
+    try:
+        main()
+    except SystemExit as stop:  # click ends every command with one, 0 included
+        exit_quickly(stop.code)
+    exit_quickly(0)
+
+
 @main.command()
 @click.option("--seed", type=SEED, required=True, help="The exam's seed; same seed, same exams.")
 @click.option(
