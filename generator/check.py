@@ -58,14 +58,15 @@ from generator.families.base import Answer, Family, Recheck, Solution, Variant, 
 from generator.fingerprint import fingerprint, fingerprint_of
 from generator.htmlmath import text_to_html
 from generator.mathml import prove_mathml
-from generator.pdf import tex_available
+from generator.parallel import ordered_map
+from generator.pdf import available_cores, tex_available
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
 from generator.render import FORMATS, HTML_PARTS, environment, render_html_part
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec, band_text
 from generator.template_arithmetic import template_arithmetic
-from generator.testwise import ValidityTally
+from generator.testwise import ValidityMeasures, ValidityTally, validity_measures
 from generator.tex_balance import printed_at, unbalanced
 from generator.typeset_sample import TypesetSample
 
@@ -430,14 +431,117 @@ def _reproduces(variant: Variant, repinned: Mapping[str, Any]) -> bool:
 
 
 # --- checking a family --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VariantOutcome:
+    """What checking one variant adds to its family's report: values and text only, so that
+    worker processes can check a family's variants and the report, folded from the outcomes in
+    seed order, is the same whatever the number of processes."""
+
+    seed: int
+    index: int
+    problem: str | None
+    generate_seconds: float
+    tries: int
+    rejected: Counter[str]
+    fair_draws_ran_out: bool = False
+    #: The named mistakes with a wrong answer here (a course family's only).
+    live_mistakes: frozenset[str] = frozenset()
+    #: What drawing a course family's first variants again found (``redraw_problem``).
+    redraw_problem: str | None = None
+    #: Of a variant without a problem: what the family's tallies count.
+    fingerprint: str = ""
+    sharing: str = ""
+    answer: Answer | None = None
+    shown: int = 0
+    validity: ValidityMeasures | None = None
+
+
+#: Variants one work item of a check's worker processes checks: enough to make passing the
+#: outcomes back cheap, few enough that both cores stay busy to the end of a family.
+VARIANTS_PER_ITEM = 10
+
+
+class VariantChecker:
+    """Checks variants of one target by index (in the checking process or a worker forked
+    from it)."""
+
+    def __init__(self, target: Target, seed: int, recheck: Recheck | None) -> None:
+        self.target, self.seed, self.recheck = target, seed, recheck
+        # Dead mistakes are a course family's slip; examgen's own are proved by its tests.
+        self.course = target.family.course_module() is not None
+
+    def __call__(self, indices: range) -> list[VariantOutcome]:
+        checked = [self.outcome(index) for index in indices]
+        # Drawn again once the others are drawn, in the process that drew them first: a draw
+        # that reads Python's random or numpy's global state has moved on since (a worker
+        # forked from the checking process starts where that process is).
+        return [
+            outcome
+            if params is None
+            else replace(outcome, redraw_problem=redraw_problem(self.target, outcome.seed, params))
+            for outcome, params in checked
+        ]
+
+    def outcome(self, index: int) -> tuple[VariantOutcome, dict[str, Any] | None]:
+        """The variant's outcome, and its key params when it is to be drawn again."""
+        target, family = self.target, self.target.family
+        variant_seed = self.seed + index
+        before = time.perf_counter()
+        try:
+            variant = family.generate(preview_stream(family, variant_seed), target.pinned)
+        except NoAcceptableVariant as err:
+            seconds = time.perf_counter() - before
+            # it names the family, the tries and the common reasons
+            tries = sum(err.rejections.values())
+            rejected = Counter(err.rejections)
+            return VariantOutcome(variant_seed, index, str(err), seconds, tries, rejected), None
+        except Exception as err:
+            seconds = time.perf_counter() - before
+            problem = f"generate: {_one_line(err)}"
+            return VariantOutcome(variant_seed, index, problem, seconds, 0, Counter()), None
+        seconds = time.perf_counter() - before
+        live: set[str] | None = set() if self.course else None
+        problem = variant_problem(variant, target, self.recheck, live)
+        if problem is None:
+            problem = choice_note_problem(variant)
+        rejected = variant.rejections
+        outcome = VariantOutcome(
+            variant_seed,
+            index,
+            problem,
+            seconds,
+            1 + sum(rejected.values()),
+            Counter(rejected),
+            rejected[degenerate(NO_FAIR_SET_REASON)] >= ChoiceForm.UNFAIR_TRIES,
+            frozenset(live or ()),
+        )
+        if problem is not None:
+            return outcome, None
+        variant_fingerprint = fingerprint(variant)
+        outcome = replace(
+            outcome,
+            fingerprint=variant_fingerprint,
+            sharing=sharing_key(variant, variant_fingerprint),
+            answer=variant.solution.answer,
+            shown=len(variant.solution.steps.get("choices", ())),
+            validity=validity_measures(variant),
+        )
+        # Examgen's own families are proved deterministic by its tests (a rebuild is
+        # byte-identical); drawing again costs as much as the first draw.
+        redrawn = index < REDRAWN_VARIANTS and self.course
+        return outcome, variant.key_params() if redrawn else None
+
+
 def check_target(
     target: Target,
     variants: int = DEFAULT_VARIANTS,
     seed: int = 0,
     recheck: Recheck | None = UNSET,
     max_failures: int = MAX_FAILURES,
+    jobs: int | None = None,
 ) -> FamilyReport:
-    """Check ``variants`` variants of one family, from seeds ``seed``, ``seed + 1``, …
+    """Check ``variants`` variants of one family, from seeds ``seed``, ``seed + 1``, …, shared
+    among ``jobs`` processes (default: one per core available).
 
     ``recheck`` defaults to the family's own re-check; pass one (or ``None``) to check a
     family that is not registered, e.g. in a test.
@@ -446,53 +550,42 @@ def check_target(
     if recheck is UNSET:
         recheck = recheck_for(family)
     report = FamilyReport(target, seed, rechecked=recheck is not None)
-    drawn: list[tuple[int, Variant]] = []  # the first variants, to draw again
-    course = family.course_module() is not None  # an author's: mistakes and draws judged too
+    redrawn_differs: tuple[int, str] | None = None  # the first seed drawn again that differs
     started = time.perf_counter()
-    for index in range(variants):
-        variant_seed = seed + index
-        report.variants += 1
-        before = time.perf_counter()
-        try:
-            variant = family.generate(preview_stream(family, variant_seed), target.pinned)
-        except NoAcceptableVariant as err:
-            report.generate_seconds += time.perf_counter() - before
-            report.tries += sum(err.rejections.values())
-            report.rejected.update(err.rejections)
-            problem = str(err)  # it names the family, the tries and the common reasons
-        except Exception as err:
-            report.generate_seconds += time.perf_counter() - before
-            problem = f"generate: {_one_line(err)}"
-        else:
-            report.generate_seconds += time.perf_counter() - before
-            report.tries += 1 + sum(variant.rejections.values())
-            report.rejected.update(variant.rejections)
-            if variant.rejections[degenerate(NO_FAIR_SET_REASON)] >= ChoiceForm.UNFAIR_TRIES:
-                report.fair_draws_ran_out += 1
-            # Dead mistakes are a course family's slip; examgen's own are proved by its tests.
-            live = report.live_mistakes if course else None
-            problem = variant_problem(variant, target, recheck, live)
-            if problem is None:
-                problem = choice_note_problem(variant)
-            # Examgen's own families are proved deterministic by its tests (a rebuild is
-            # byte-identical); drawing again costs as much as the first draw.
-            if problem is None and index < REDRAWN_VARIANTS and course:
-                drawn.append((variant_seed, variant))
-            if problem is None:
-                variant_fingerprint = fingerprint(variant)
-                report.fingerprints.add(variant_fingerprint)
-                report.variant_counts[sharing_key(variant, variant_fingerprint)] += 1
-                shown = len(variant.solution.steps.get("choices", ()))
-                report.answers.add(variant.solution.answer, shown)
-                report.validity.add(variant)
-        if problem is not None:
+    items = [
+        range(start, min(start + VARIANTS_PER_ITEM, variants))
+        for start in range(0, variants, VARIANTS_PER_ITEM)
+    ]
+    checker = VariantChecker(target, seed, recheck)
+    with ordered_map(checker, items, jobs or available_cores()) as checked:
+        for outcome in (o for item in checked for o in item):
+            report.variants += 1
+            report.generate_seconds += outcome.generate_seconds
+            report.tries += outcome.tries
+            report.rejected.update(outcome.rejected)
+            report.fair_draws_ran_out += outcome.fair_draws_ran_out
+            report.live_mistakes |= outcome.live_mistakes
+            if outcome.redraw_problem is not None and redrawn_differs is None:
+                redrawn_differs = outcome.seed, outcome.redraw_problem
+            if outcome.problem is None:
+                report.fingerprints.add(outcome.fingerprint)
+                report.variant_counts[outcome.sharing] += 1
+                if outcome.answer is not None:
+                    report.answers.add(outcome.answer, outcome.shown)
+                if outcome.validity is not None:
+                    report.validity.add_measured(outcome.validity)
+                continue
             report.failures.append(
-                Failure(problem, variant_seed, index, target.reproduce(variant_seed))
+                Failure(
+                    outcome.problem, outcome.seed, outcome.index, target.reproduce(outcome.seed)
+                )
             )
-            if len(report.failures) >= max_failures and index + 1 < variants:
+            if len(report.failures) >= max_failures and outcome.index + 1 < variants:
                 report.stopped_early = True
                 break
-    report.failures += redraw_failures(target, drawn)
+    if redrawn_differs is not None:  # one failure: the cause is the family's draw
+        seed_of, problem = redrawn_differs
+        report.failures.append(Failure(problem, seed_of, reproduce=target.reproduce(seed_of)))
     report.failures += share_failures(report) + template_failures(family)
     report.failures += early_rejection_failures(target, seed)
     report.failures += hash_order_failures(report)
@@ -508,30 +601,26 @@ def check_target(
 REDRAWN_VARIANTS = 20
 
 
-def redraw_failures(target: Target, drawn: Iterable[tuple[int, Variant]]) -> list[Failure]:
-    """Drawing a variant again from a new stream of the same seed must give the same params: a
-    ``draw`` (or ``sample``) that reads Python's ``random``, numpy's global state or the clock
-    gives another exam on every build of the same seed, though each variant is correct (on
-    main check said OK). One failure, at the first seed that differs, naming the family's file
-    and the first param that differs."""
+def redraw_problem(target: Target, seed: int, first: Mapping[str, Any]) -> str | None:
+    """Drawing a variant again from a new stream of the same seed must give the same params
+    (``first``: its key params): a ``draw`` (or ``sample``) that reads Python's ``random``,
+    numpy's global state or the clock gives another exam on every build of the same seed,
+    though each variant is correct (on main check said OK). Names the family's file and the
+    first param that differs."""
     family = target.family
-    for seed, variant in drawn:
-        try:
-            again = family.generate(preview_stream(family, seed), target.pinned)
-            first, second = variant.key_params(), again.key_params()
-            differs = next((k for k, v in first.items() if not _same_param(v, second.get(k))), None)
-        except Exception as err:
-            differs = f"none, the second draw failed: {_one_line(err)}"
-        if differs is not None:
-            reason = (
-                f"{family.course_module()}: drawing this seed twice, from new streams, gave "
-                f"other params (first that differs: {differs}); draw must take every random "
-                "value from its rng argument (rng.integers, rng.choice), never Python's random, "
-                "numpy's global np.random or the clock, or a rebuild with the same seed prints "
-                "another exam"
-            )
-            return [Failure(reason, seed, reproduce=target.reproduce(seed))]
-    return []
+    try:
+        second = family.generate(preview_stream(family, seed), target.pinned).key_params()
+        differs = next((k for k, v in first.items() if not _same_param(v, second.get(k))), None)
+    except Exception as err:
+        differs = f"none, the second draw failed: {_one_line(err)}"
+    if differs is None:
+        return None
+    return (
+        f"{family.course_module()}: drawing this seed twice, from new streams, gave other "
+        f"params (first that differs: {differs}); draw must take every random value from its "
+        "rng argument (rng.integers, rng.choice), never Python's random, numpy's global "
+        "np.random or the clock, or a rebuild with the same seed prints another exam"
+    )
 
 
 def _same_param(a: Any, b: Any) -> bool:
@@ -891,11 +980,13 @@ def check(
     rechecks: Mapping[str, Recheck | None] | None = None,
     class_size: int = DEFAULT_CLASS_SIZE,
     typeset: int = 0,
+    jobs: int | None = None,
 ) -> CheckReport:
     """Check every target; ``rechecks`` overrides the registered re-checks by family ID (a
     family defined in a test checks with a re-check without touching the registry);
     ``typeset``: how many of a course family's variants pdflatex typesets, when TeX is
-    installed (``generator.typeset_sample``)."""
+    installed (``generator.typeset_sample``); ``jobs``: processes checking a family's variants
+    (default: one per core available)."""
     if variants < 1:
         raise ExamgenError(f"--variants must be at least 1, got {variants}")
     if seed < 0 or seed + variants - 1 > MAX_SEED:
@@ -910,7 +1001,7 @@ def check(
         try:
             for target in targets:
                 recheck = (rechecks or {}).get(target.family.ID, UNSET)
-                report = check_target(target, variants, seed, recheck)
+                report = check_target(target, variants, seed, recheck, jobs=jobs)
                 report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
                 report.warnings += misspelt_hook_warnings(target.family)
                 report.warnings += dead_mistake_warnings(report)
@@ -1055,6 +1146,7 @@ def run(
     class_size: int = DEFAULT_CLASS_SIZE,
     extra_dirs: Sequence[Path] = (),
     typeset: int = 0,
+    jobs: int | None = None,
 ) -> CheckReport:
     """What ``examgen check [FAMILY…] [--spec FILE]`` checks: named families, or a spec's
     questions with their pinned params, or every registered family (``extra_dirs``: course
@@ -1069,4 +1161,4 @@ def run(
     spec = load_spec(spec_path) if spec_path is not None else None
     families = [get_family(f, extra_dirs) for f in dict.fromkeys(family_ids)]
     targets = targets_for(families, spec, extra_dirs)
-    return check(targets, variants, seed, class_size=class_size, typeset=typeset)
+    return check(targets, variants, seed, class_size=class_size, typeset=typeset, jobs=jobs)

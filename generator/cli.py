@@ -389,6 +389,13 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     "background, when TeX Live is installed); 0: none.",
 )
 @FAMILIES_OPTION
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes checking a family's variants at once (default: the cores available); the "
+    "report is the same for every value.",
+)
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
 @reports_errors
 def check(
@@ -399,6 +406,7 @@ def check(
     class_size: int,
     typeset: int,
     families_dirs: tuple[Path, ...],
+    jobs: int | None,
     as_json: bool,
 ) -> None:
     """Stress-test families: sample and prove many variants.
@@ -415,7 +423,7 @@ def check(
     from generator import check as checking
 
     report = checking.run(
-        families, spec_path, variants, seed, class_size, families_dirs, typeset=typeset
+        families, spec_path, variants, seed, class_size, families_dirs, typeset=typeset, jobs=jobs
     )
     if as_json:
         import json

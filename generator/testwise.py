@@ -1342,6 +1342,15 @@ def options_of(variant: Any) -> tuple[Options, int] | None:
     return options, next(i for i, c in enumerate(choices) if c.correct)
 
 
+#: What a ``ValidityTally`` counts of one variant: its options and key (multiple choice), and
+#: its work measure.
+ValidityMeasures = tuple[tuple[Options, int] | None, Any]
+
+
+def validity_measures(variant: Any) -> ValidityMeasures:
+    return options_of(variant), variant.family.work(variant.params, variant.solution)
+
+
 @dataclass
 class ValidityTally:
     """What ``examgen check`` measures of a family beyond correctness: the test-wise strategies'
@@ -1357,10 +1366,13 @@ class ValidityTally:
     work: WorkTally = field(default_factory=WorkTally)
 
     def add(self, variant: Any) -> None:
-        found = options_of(variant)
+        self.add_measured(validity_measures(variant))
+
+    def add_measured(self, measures: ValidityMeasures) -> None:
+        """A variant's ``validity_measures``, taken where it was checked (a worker process)."""
+        found, work = measures
         if found is not None:
             self.add_options(*found)
-        work = variant.family.work(variant.params, variant.solution)
         if work is not None:
             self.work.values.append(work)
 

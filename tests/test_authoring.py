@@ -1213,9 +1213,11 @@ def test_every_shipped_guide_and_scaffold_template_fills_its_blocks():
             assert unfilled_block(env, template.read_text(encoding="utf-8")) is None, template
 
 
-def test_check_fails_a_draw_that_uses_pythons_random(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_check_fails_a_draw_that_uses_pythons_random(tmp_path, jobs):
     """Two builds with the same seed gave other exams, while check (which solves every variant
-    twice but drew each once) said OK: it now draws its first variants twice."""
+    twice but drew each once) said OK: it now draws its first variants twice, in the process
+    that drew them (a worker forked from check starts with check's own random state)."""
     module = scaffold(tmp_path, "slope") / "family.py"
     text = module.read_text().replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False")
     draw = (
@@ -1225,7 +1227,7 @@ def test_check_fails_a_draw_that_uses_pythons_random(tmp_path):
         "        return dataclasses.replace(params, c=sympy.Integer(random.randint(-30, 30)))\n\n"
     )
     module.write_text(text.replace("    def solve(self, params):", draw + "    def solve(self, params):", 1))
-    result = run("check", "slope", "--families", str(tmp_path), "--variants", "20")
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "20", "--jobs", jobs)
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
     assert f"slope seed 0: {module}: drawing this seed twice, from new streams, gave other params " \

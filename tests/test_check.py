@@ -409,10 +409,13 @@ def test_the_table_groups_failures_that_share_a_reason(fake_families):
     assert len(report.to_json()["families"][0]["failures"]) == 12
 
 
-def test_check_stops_a_family_after_many_failures(fake_families):
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_check_stops_a_family_after_many_failures(fake_families, jobs):
+    """With worker processes too: the first failures in seed order, then nothing more."""
     target = Target(fake_families["pick-one"], {"options": (0, 1, 2)})
-    report = check_target(target, variants=500, recheck=None, max_failures=5)
+    report = check_target(target, variants=500, recheck=None, max_failures=5, jobs=jobs)
     assert report.stopped_early and report.variants == 5 and len(report.failures) == 5
+    assert [f.seed for f in report.failures] == [0, 1, 2, 3, 4]
 
 
 def test_render_failures_are_reported(fake_families, fake_templates):
