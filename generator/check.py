@@ -472,9 +472,9 @@ class VariantChecker:
 
     def __call__(self, indices: range) -> list[VariantOutcome]:
         checked = [self.outcome(index) for index in indices]
-        # Drawn again once the others are drawn, in the process that drew them first: a draw
-        # that reads Python's random or numpy's global state has moved on since (a worker
-        # forked from the checking process starts where that process is).
+        # Drawn again once the item's others are drawn, in the process that drew them first: a
+        # draw that reads Python's random or numpy's global state has moved on since, whatever
+        # state the process started from (a forked worker has the checking process's np.random).
         return [
             outcome
             if params is None
@@ -517,15 +517,18 @@ class VariantChecker:
         )
         if problem is not None:
             return outcome, None
-        variant_fingerprint = fingerprint(variant)
-        outcome = replace(
-            outcome,
-            fingerprint=variant_fingerprint,
-            sharing=sharing_key(variant, variant_fingerprint),
-            answer=variant.solution.answer,
-            shown=len(variant.solution.steps.get("choices", ())),
-            validity=validity_measures(variant),
-        )
+        try:  # the family's own work, mirror_center and stem_factors among them
+            variant_fingerprint = fingerprint(variant)
+            outcome = replace(
+                outcome,
+                fingerprint=variant_fingerprint,
+                sharing=sharing_key(variant, variant_fingerprint),
+                answer=variant.solution.answer,
+                shown=len(variant.solution.steps.get("choices", ())),
+                validity=validity_measures(variant),
+            )
+        except Exception as err:  # one failure of this variant, as with every other process
+            return replace(outcome, problem=f"measures (work, options): {_one_line(err)}"), None
         # Examgen's own families are proved deterministic by its tests (a rebuild is
         # byte-identical); drawing again costs as much as the first draw.
         redrawn = index < REDRAWN_VARIANTS and self.course

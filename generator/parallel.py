@@ -3,7 +3,8 @@
 A build without PDFs is pure Python (sampling, solving, rendering, writing), which one process
 runs on one core; runs of students are independent (each variant depends only on the seed, the
 student's ID and the spec), so worker processes share them and the results come back in roster
-order, the files byte for byte the same as one process writes.
+order, the files byte for byte the same as one process writes. ``examgen check`` shares a
+family's variants the same way, its report folded from their outcomes in seed order.
 
 The workers are forked, so they inherit the loaded spec, families and templates and nothing is
 pickled but the work items and results. Where fork is not the safe default (macOS, Windows),
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -85,6 +87,21 @@ def _run(item: Any) -> Any:
         return _work(item)
     except ExamgenError as err:  # subclasses may not survive pickling; their message does
         raise ExamgenError(str(err)) from None
+    except Exception as err:
+        if _survives_pickling(err):
+            raise
+        # An exception the parent cannot rebuild (one whose __init__ takes other arguments
+        # than it was given, or whose class the parent cannot import) kills the pool's result
+        # thread, and the parent would wait for ever: its type and message come back instead.
+        raise RuntimeError(f"{type(err).__name__}: {err}") from None
+
+
+def _survives_pickling(err: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(err))
+    except Exception:
+        return False
+    return True
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,47 @@ def test_an_error_in_a_worker_reaches_the_caller_with_its_message(processes):
     with (
         pytest.raises(ExamgenError, match="no acceptable variant for 5"),
         ordered_map(refuse_five, list(range(8)), processes) as results,
+    ):
+        list(results)
+
+
+class TwoPartError(Exception):
+    """An exception pickle cannot rebuild: its __init__ takes two arguments, its args hold one."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(f"{first} and {second}")
+
+
+def raise_two_parts(x: int) -> int:
+    if x == 5:
+        raise TwoPartError("this", "that")
+    return x
+
+
+@contextmanager
+def at_most(seconds: int):
+    """A failure, not a test run that never ends, when the block hangs."""
+
+    def stop(*_: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@needs_fork
+def test_an_error_pickle_cannot_rebuild_reaches_the_caller_by_name() -> None:
+    """Such an error, sent back as it is, killed the pool's result thread: the caller (check
+    with --jobs) waited for ever."""
+    with (
+        at_most(60),
+        pytest.raises(RuntimeError, match=r"^TwoPartError: this and that$"),
+        ordered_map(raise_two_parts, list(range(8)), 2) as results,
     ):
         list(results)
 

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from functools import cache
@@ -42,6 +43,15 @@ def _module_name(folder: Path) -> str:
     return f"{COURSE_PACKAGE}.{folder.name.replace('-', '_')}_{digest}"
 
 
+def _course_package() -> types.ModuleType:
+    """``COURSE_PACKAGE`` as an empty package: pickle finds a class by importing its module's
+    name, the package's first, and worker processes (``examgen check``) send back values of
+    classes a course family defines."""
+    package = types.ModuleType(COURSE_PACKAGE)
+    package.__path__ = []
+    return package
+
+
 @cache
 def load_family(folder: Path) -> Family:
     """The one family ``folder/family.py`` defines, its ID equal to the folder's name."""
@@ -51,6 +61,7 @@ def load_family(folder: Path) -> Family:
     if spec is None or spec.loader is None:
         raise ExamgenError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(COURSE_PACKAGE, _course_package())
     sys.modules[name] = module  # dataclasses resolve their annotations through sys.modules
     try:
         spec.loader.exec_module(module)
