@@ -601,7 +601,7 @@ def build(
                         ),
                     )
                 with ClassFiles(staging, spec, seed, typeset=pdf) as class_files:
-                    sampled = progress(_Sized(written, len(parts)), "Sampling and writing")
+                    sampled = progress(SizedIterator(written, len(parts)), "Sampling and writing")
                     for members, part in zip(parts, sampled, strict=True):
                         for record in part:
                             class_files.add(record)
@@ -636,7 +636,7 @@ def _loaded_heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-class _Sized(Iterator[T]):
+class SizedIterator(Iterator[T]):
     """An iterator with a length, so the progress bar shows how far along it is."""
 
     def __init__(self, items: Iterator[T], length: int) -> None:

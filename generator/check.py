@@ -41,7 +41,14 @@ from typing import Any
 import sympy
 
 from generator.answer_line import answer_line_problem
-from generator.build import Question, question_texts, render_question
+from generator.build import (
+    Progress,
+    Question,
+    SizedIterator,
+    no_progress,
+    question_texts,
+    render_question,
+)
 from generator.choices import (
     NO_FAIR_SET_REASON,
     ChoiceForm,
@@ -542,9 +549,11 @@ def check_target(
     recheck: Recheck | None = UNSET,
     max_failures: int = MAX_FAILURES,
     jobs: int | None = None,
+    progress: Progress = no_progress,
 ) -> FamilyReport:
     """Check ``variants`` variants of one family, from seeds ``seed``, ``seed + 1``, …, shared
-    among ``jobs`` processes (default: one per core available).
+    among ``jobs`` processes (default: one per core available); ``progress`` is shown the work
+    items as they are checked, labelled by the family.
 
     ``recheck`` defaults to the family's own re-check; pass one (or ``None``) to check a
     family that is not registered, e.g. in a test.
@@ -561,7 +570,8 @@ def check_target(
     ]
     checker = VariantChecker(target, seed, recheck)
     with ordered_map(checker, items, jobs or available_cores()) as checked:
-        for outcome in (o for item in checked for o in item):
+        shown = progress(SizedIterator(checked, len(items)), target.label)
+        for outcome in (o for item in shown for o in item):
             report.variants += 1
             report.generate_seconds += outcome.generate_seconds
             report.tries += outcome.tries
@@ -984,12 +994,13 @@ def check(
     class_size: int = DEFAULT_CLASS_SIZE,
     typeset: int = 0,
     jobs: int | None = None,
+    progress: Progress = no_progress,
 ) -> CheckReport:
     """Check every target; ``rechecks`` overrides the registered re-checks by family ID (a
     family defined in a test checks with a re-check without touching the registry);
     ``typeset``: how many of a course family's variants pdflatex typesets, when TeX is
     installed (``generator.typeset_sample``); ``jobs``: processes checking a family's variants
-    (default: one per core available)."""
+    (default: one per core available); ``progress``: as ``check_target`` shows it."""
     if variants < 1:
         raise ExamgenError(f"--variants must be at least 1, got {variants}")
     if seed < 0 or seed + variants - 1 > MAX_SEED:
@@ -1004,7 +1015,7 @@ def check(
         try:
             for target in targets:
                 recheck = (rechecks or {}).get(target.family.ID, UNSET)
-                report = check_target(target, variants, seed, recheck, jobs=jobs)
+                report = check_target(target, variants, seed, recheck, jobs=jobs, progress=progress)
                 report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
                 report.warnings += misspelt_hook_warnings(target.family)
                 report.warnings += dead_mistake_warnings(report)
@@ -1150,6 +1161,7 @@ def run(
     extra_dirs: Sequence[Path] = (),
     typeset: int = 0,
     jobs: int | None = None,
+    progress: Progress = no_progress,
 ) -> CheckReport:
     """What ``examgen check [FAMILY…] [--spec FILE]`` checks: named families, or a spec's
     questions with their pinned params, or every registered family (``extra_dirs``: course
@@ -1164,4 +1176,12 @@ def run(
     spec = load_spec(spec_path) if spec_path is not None else None
     families = [get_family(f, extra_dirs) for f in dict.fromkeys(family_ids)]
     targets = targets_for(families, spec, extra_dirs)
-    return check(targets, variants, seed, class_size=class_size, typeset=typeset, jobs=jobs)
+    return check(
+        targets,
+        variants,
+        seed,
+        class_size=class_size,
+        typeset=typeset,
+        jobs=jobs,
+        progress=progress,
+    )

@@ -397,6 +397,7 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     "report is the same for every value.",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def check(
     families: tuple[str, ...],
@@ -408,6 +409,7 @@ def check(
     families_dirs: tuple[Path, ...],
     jobs: int | None,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Stress-test families: sample and prove many variants.
 
@@ -423,7 +425,15 @@ def check(
     from generator import check as checking
 
     report = checking.run(
-        families, spec_path, variants, seed, class_size, families_dirs, typeset=typeset, jobs=jobs
+        families,
+        spec_path,
+        variants,
+        seed,
+        class_size,
+        families_dirs,
+        typeset=typeset,
+        jobs=jobs,
+        progress=progress_bar(quiet),
     )
     if as_json:
         import json

@@ -142,3 +142,17 @@ def test_a_course_familys_values_survive_pickling(tmp_path):
     variant = family.generate(preview_stream(family, 0))
     assert type(variant.params).__module__.startswith("examgen_course_families.")
     assert pickle.loads(pickle.dumps(variant.params)) == variant.params
+
+
+def test_the_progress_bar_is_shown_each_familys_work_items_and_changes_nothing():
+    seen: list[tuple[str, int]] = []
+
+    def record(items, label):
+        seen.append((label, len(items)))
+        yield from items
+
+    targets = [t for t in TARGETS if t.family.ID in ("sgd-direction", "sgd-iterations")]
+    variants = 2 * VARIANTS_PER_ITEM + 1
+    shown = check(targets, variants, seed=1, jobs=2, progress=record)
+    assert seen == [(t.label, 3) for t in targets]
+    assert as_printed(shown) == as_printed(check(targets, variants, seed=1, jobs=2))
