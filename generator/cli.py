@@ -136,12 +136,14 @@ BUILD_DIR_ARGUMENT = click.argument("build_dir", type=click.Path(path_type=PathA
 SCANS_ARGUMENT = click.argument(
     "scans", nargs=-1, required=True, type=click.Path(path_type=PathArgument)
 )
-SCAN_JOBS_OPTION = click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Pages read at once (default: one per core).",
-)
+
+
+def jobs_option(help: str, most: int = 256) -> Callable[[F], F]:
+    """``--jobs N``: processes at once, none given meaning one per core available."""
+    return click.option("--jobs", type=click.IntRange(1, most), default=None, help=help)
+
+
+SCAN_JOBS_OPTION = jobs_option("Pages read at once (default: one per core).", most=64)
 SPEC_OPTION = click.option(
     "--spec",
     "spec_path",
@@ -203,12 +205,9 @@ def run() -> None:
     help="PDFs (handouts.pdf, solutions.pdf, one per student) need TeX Live; "
     "default: build them when pdflatex is installed.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 256),
-    default=None,
-    help="Processes at once: pdflatex runs, or with --no-pdf the processes writing the "
-    "students (default: the cores available); the files are the same for every value.",
+@jobs_option(
+    "Processes at once: pdflatex runs, or with --no-pdf the processes writing the "
+    "students (default: the cores available); the files are the same for every value."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
@@ -389,12 +388,9 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
     "background, when TeX Live is installed); 0: none.",
 )
 @FAMILIES_OPTION
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 256),
-    default=None,
-    help="Processes checking a family's variants at once (default: the cores available); the "
-    "report is the same for every value.",
+@jobs_option(
+    "Processes checking a family's variants at once (default: the cores available); the "
+    "report is the same for every value."
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON report instead of the table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
