@@ -146,7 +146,12 @@ def option_default(command: str, option: str):
 def quoted_numbers():
     """(document, phrase, the code's value, the value the phrase states): each number the
     documents quote from the code, so changing either side fails here until both agree."""
-    from generator.check import EARLY_CANDIDATES, MIN_COINCIDENCES, SHARED_SHARE_LIMIT
+    from generator.check import (
+        EARLY_CANDIDATES,
+        MIN_COINCIDENCES,
+        SHARED_SHARE_LIMIT,
+        VARIANTS_PER_ITEM,
+    )
     from generator.defaults import MAX_STUDENTS
     from generator.families import get_family
     from generator.grading.analysis import REVIEW_BELOW
@@ -209,6 +214,7 @@ def quoted_numbers():
             (300, 0.01),
         ),
         (guide, "`examgen check` draws 200 candidates", EARLY_CANDIDATES, 200),
+        (readme, "one process per core, ten variants at a time", VARIANTS_PER_ITEM, 10),
         (guide, "It warns only after seeing at least two coinciding pairs", MIN_COINCIDENCES, 2),
         (
             readme,
