@@ -586,7 +586,7 @@ def check_target(
                 if outcome.answer is not None:
                     report.answers.add(outcome.answer, outcome.shown)
                 if outcome.validity is not None:
-                    report.validity.add_measured(outcome.validity)
+                    report.validity.add(outcome.validity)
                 continue
             report.failures.append(
                 Failure(

@@ -136,7 +136,7 @@ def arrange_fairly(
     for every strategy at once; the draw takes one of its sets, uniformly among the sets its
     strategies read alike. All from ``rng``, over the names in the family's declared order:
     deterministic."""
-    fair = _fair_sets_of(correct, values, count, kind, center, factors)
+    fair = _fair_sets_of(AskedOptions.of(correct, values, count, kind, center, factors))
     sets = fair.kinds[fair.plan[int(rng.integers(len(fair.plan)))]]
     picked = fair.combos[sets[int(rng.integers(len(sets)))]]
     sources = [correct, *picked]
@@ -155,9 +155,34 @@ def has_fair_plan(
     ``PLAN_SLACK`` of a blind guess. Without one, some strategy beats a blind guess in every
     such variant, so ``ChoiceForm`` draws other params where it can (the mirror pair found the
     key in 31% on the descent step before it did; ruling out the shortest option, a third)."""
-    if _beaten_by_a_quick_strategy(correct, values, count, kind, center, factors):
-        return False
-    return _fair_sets_of(correct, values, count, kind, center, factors).excess <= PLAN_SLACK
+    asked = AskedOptions.of(correct, values, count, kind, center, factors)
+    return not _beaten_by_a_quick_strategy(asked) and _fair_sets_of(asked).excess <= PLAN_SLACK
+
+
+class AskedOptions(NamedTuple):
+    """What a question's fair sets of distractors depend on, by value (``arrange_fairly``'s
+    arguments): the key's name, every name with its value in the family's declared order, how
+    many distractors are shown, the answer's kind, and the stem's centre and factors
+    (``Family.mirror_center``, ``Family.stem_factors``)."""
+
+    correct: str
+    values: tuple[tuple[str, Any], ...]
+    count: int
+    kind: str
+    center: Any = None
+    factors: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        correct: str,
+        values: Mapping[str, Any],
+        count: int,
+        kind: str,
+        center: Any = None,
+        factors: tuple[Any, ...] = (),
+    ) -> AskedOptions:
+        return cls(correct, tuple(values.items()), count, kind, center, factors)
 
 
 #: Strategies that read one number per option (cheap to weigh) and alone leave no fair plan for
@@ -170,41 +195,24 @@ QUICK_STRATEGIES = (
 )
 
 
-def _beaten_by_a_quick_strategy(
-    correct: str,
-    values: Mapping[str, Any],
-    count: int,
-    kind: str,
-    center: Any,
-    factors: tuple[Any, ...],
-) -> bool:
+def _beaten_by_a_quick_strategy(asked: AskedOptions) -> bool:
     """Whether one of ``QUICK_STRATEGIES``, followed or ruled out, beats a blind guess by more
     than ``PLAN_SLACK`` on every set of distractors. Then it does on every plan too (a plan
     scores the average of its sets' scores): ``has_fair_plan`` is False without weighing the
     other strategies or searching a plan, which cost ten times as much."""
-    _, size, scale, vectors = _set_scores(
-        correct, values, count, kind, center, factors, QUICK_STRATEGIES
-    )
+    _, size, scale, vectors = _set_scores(asked, QUICK_STRATEGIES)
     return bool(len(vectors)) and bool(
         (vectors.min(axis=0) > scale // size + PLAN_SLACK * scale).any()
     )
 
 
-def _fair_sets_of(
-    correct: str,
-    values: Mapping[str, Any],
-    count: int,
-    kind: str,
-    center: Any,
-    factors: tuple[Any, ...] = (),
-) -> FairSets:
+def _fair_sets_of(asked: AskedOptions) -> FairSets:
     """``_fair_sets`` of these options, remembered when their values can be."""
-    arguments = (correct, tuple(values.items()), count, kind, center, factors)
     try:
-        hash(arguments)
+        hash(asked)
     except TypeError:  # a list among the values: worked out afresh
-        return _fair_sets.__wrapped__(*arguments)
-    return _fair_sets(*arguments)
+        return _fair_sets.__wrapped__(asked)
+    return _fair_sets(asked)
 
 
 #: Option sets whose plans are remembered: a bank family offers the same few.
@@ -228,16 +236,9 @@ class FairSets(NamedTuple):
 
 
 @lru_cache(maxsize=REMEMBERED_OPTION_SETS)
-def _fair_sets(
-    correct: str,
-    values: tuple[tuple[str, Any], ...],
-    count: int,
-    kind: str,
-    center: Any,
-    factors: tuple[Any, ...] = (),
-) -> FairSets:
+def _fair_sets(asked: AskedOptions) -> FairSets:
     """A pure function of the options' values (compared exactly), so remembered by them."""
-    combos, size, scale, vectors = _set_scores(correct, dict(values), count, kind, center, factors)
+    combos, size, scale, vectors = _set_scores(asked)
     # Sets of equal scores (every strategy, both ways) are one kind, in order of first
     # appearance, each with its sets ascending: a row's bytes name its kind (a dictionary keeps
     # that order without sorting the rows, as ``np.unique`` would).
@@ -262,23 +263,18 @@ def _fair_sets(
 
 
 def _set_scores(
-    correct: str,
-    values: Mapping[str, Any],
-    count: int,
-    kind: str,
-    center: Any,
-    factors: tuple[Any, ...],
-    only: Sequence[str] | None = None,
+    asked: AskedOptions, only: Sequence[str] | None = None
 ) -> tuple[tuple[tuple[str, ...], ...], int, int, np.ndarray]:
     """Every set of ``count`` distractors (in the order of the declared names), how many options
     each shows, the scale of the scores and each set's ``_scaled_scores`` (of the strategies
     ``only`` names, when given: the others' columns at chance)."""
-    names = [n for n in values if n != correct]
-    count = min(count, len(names))
-    whole = make_options(
-        [plain_text(kind, v) for v in values.values()], list(values.values()), center, factors
-    )
-    position = {n: i for i, n in enumerate(values)}
+    correct, kind = asked.correct, asked.kind
+    declared = [name for name, _ in asked.values]
+    values = [value for _, value in asked.values]
+    names = [n for n in declared if n != correct]
+    count = min(asked.count, len(names))
+    whole = make_options([plain_text(kind, v) for v in values], values, asked.center, asked.factors)
+    position = {n: i for i, n in enumerate(declared)}
     combos = tuple(combinations(names, count))
     size = count + 1
     hit, blind, picked = outcome_arrays(

@@ -1365,10 +1365,7 @@ class ValidityTally:
     )
     work: WorkTally = field(default_factory=WorkTally)
 
-    def add(self, variant: Any) -> None:
-        self.add_measured(validity_measures(variant))
-
-    def add_measured(self, measures: ValidityMeasures) -> None:
+    def add(self, measures: ValidityMeasures) -> None:
         """A variant's ``validity_measures``, taken where it was checked (a worker process)."""
         found, work = measures
         if found is not None:

@@ -30,6 +30,7 @@ from generator.choices import (
     NO_FAIR_SET,
     PLAN_DRAWS,
     PLAN_SLACK,
+    AskedOptions,
     _fair_sets_of,
     arrange_fairly,
     distinct_candidates,
@@ -101,7 +102,7 @@ def plan_scores(values, kind, center, count=3, factors=()) -> dict[tuple[str, st
     """What each strategy scores, each way, over the mixture ``arrange_fairly`` draws from,
     worked out set by set: every set the plan may draw (a kind drawn ``k`` times of
     ``PLAN_DRAWS`` weighs k/PLAN_DRAWS, shared evenly by its sets)."""
-    fair = _fair_sets_of(CORRECT, values, count, kind, center, factors)
+    fair = _fair_sets_of(AskedOptions.of(CORRECT, values, count, kind, center, factors))
     options = make_options(
         [plain_text(kind, v) for v in values.values()], list(values.values()), center, factors
     )
@@ -140,7 +141,7 @@ def test_every_drawn_variant_comes_from_a_fair_plan(family_id):
         solution = base.solve(params)
         values = candidate_values(base, params, solution)
         center, factors = base.mirror_center(params), tuple(base.stem_factors(params))
-        fair = _fair_sets_of(CORRECT, values, 3, "vector", center, factors)
+        fair = _fair_sets_of(AskedOptions.of(CORRECT, values, 3, "vector", center, factors))
         shown = {s for s in variant.params.choices if s != CORRECT}
         drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k]}
         assert frozenset(shown) in drawable, (family_id, seed)
@@ -161,7 +162,7 @@ def test_a_prose_question_draws_the_sets_of_its_plan(seed, texts):
     """Prose options (a bank's): the plan weighs only the printed lengths, and every draw
     (``arrange_fairly``) shows the key and a set of distractors the plan may draw, each once."""
     values = {CORRECT: texts[0]} | {f"d{i}": t for i, t in enumerate(texts[1:])}
-    fair = _fair_sets_of(CORRECT, values, 3, "text", None)
+    fair = _fair_sets_of(AskedOptions.of(CORRECT, values, 3, "text", None))
     drawable = {frozenset(fair.combos[s]) for k in fair.plan for s in fair.kinds[k]}
     order = arrange_fairly(np.random.default_rng(seed), CORRECT, values, 3, "text")
     assert len(order) == 4 and CORRECT in order and len(set(order)) == 4
@@ -179,7 +180,7 @@ def test_the_plans_draws_follow_its_weights():
     solution = family.solve(params)
     values = candidate_values(family, params, solution)
     factors = tuple(family.stem_factors(params))
-    fair = _fair_sets_of(CORRECT, values, 3, "vector", params.w0, factors)
+    fair = _fair_sets_of(AskedOptions.of(CORRECT, values, 3, "vector", params.w0, factors))
     kind_of = {
         frozenset(fair.combos[s]): k for k, sets in enumerate(fair.kinds) for s in sets
     }
@@ -265,7 +266,7 @@ def test_the_definition_banks_plans_leave_its_wording_at_chance_either_way():
     total: dict[tuple[str, str], Fraction] = {}
     for key in right:
         values = {CORRECT: key.text} | wrong
-        fair = _fair_sets_of(CORRECT, values, family.DISTRACTORS, "text", None)
+        fair = _fair_sets_of(AskedOptions.of(CORRECT, values, family.DISTRACTORS, "text", None))
         assert fair.size == family.DISTRACTORS + 1
         for way_key, value in plan_scores(values, "text", None, family.DISTRACTORS).items():
             total[way_key] = total.get(way_key, Fraction(0)) + value / len(right)

@@ -953,9 +953,9 @@ def test_the_quick_strategies_columns_are_the_full_tables(values, count, center)
     distractors as they do among all the strategies, and every other column sees no cue."""
     named = {f"m{i}": v for i, v in enumerate(values)}
     correct = next(iter(named))
-    args = (correct, named, count, "vector", center, ())
-    *_, full = choices._set_scores(*args)
-    _, size, scale, quick = choices._set_scores(*args, choices.QUICK_STRATEGIES)
+    asked = choices.AskedOptions.of(correct, named, count, "vector", center, ())
+    *_, full = choices._set_scores(asked)
+    _, size, scale, quick = choices._set_scores(asked, choices.QUICK_STRATEGIES)
     names = list(testwise.STRATEGIES)
     for column, name in enumerate(names):
         for way in (0, 1):
@@ -980,8 +980,9 @@ def test_a_quick_strategys_verdict_is_the_plans():
             continue
         values, kind, center, factors = form.offered(params, solution)
         args = (choices.CORRECT, values, form.DISTRACTORS, kind, center, factors)
-        plan_says = choices._fair_sets_of(*args).excess <= choices.PLAN_SLACK
-        quick = choices._beaten_by_a_quick_strategy(*args)
+        asked = choices.AskedOptions.of(*args)
+        plan_says = choices._fair_sets_of(asked).excess <= choices.PLAN_SLACK
+        quick = choices._beaten_by_a_quick_strategy(asked)
         assert choices.has_fair_plan(*args) == plan_says
         assert not (quick and plan_says)
         shortcuts += quick

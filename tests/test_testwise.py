@@ -50,6 +50,7 @@ from generator.testwise import (
     smallest_step,
     subset_outcomes,
     true_false_scores,
+    validity_measures,
 )
 
 F = Fraction
@@ -655,7 +656,7 @@ def test_check_fails_the_chains_choice_form_it_withholds():
     form = ChoiceForm(chain)  # what form = "choice" gave before it was withheld
     tally = ValidityTally()
     for seed in range(MIN_SAMPLE):
-        tally.add(form.generate(preview_stream(form, seed)))
+        tally.add(validity_measures(form.generate(preview_stream(form, seed))))
     assert {t.label for t in tally.tried() if t.beats_chance} >= {"mirror pair, majority side"}
 
 
