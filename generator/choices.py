@@ -20,12 +20,12 @@ the same for both forms.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, make_dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
 from itertools import combinations
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import sympy
@@ -34,7 +34,7 @@ from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer, Family, Solution, field_names
-from generator.testwise import MARGIN, make_options, outcome_arrays
+from generator.testwise import MARGIN, Options, make_options, outcome_arrays
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CORRECT = "correct"
@@ -156,7 +156,7 @@ def has_fair_plan(
     such variant, so ``ChoiceForm`` draws other params where it can (the mirror pair found the
     key in 31% on the descent step before it did; ruling out the shortest option, a third)."""
     asked = AskedOptions.of(correct, values, count, kind, center, factors)
-    return not _beaten_by_a_quick_strategy(asked) and _fair_sets_of(asked).excess <= PLAN_SLACK
+    return not _beaten_by_a_quick_strategy(asked) and _by_value(_fair_plan, asked) is not None
 
 
 class AskedOptions(NamedTuple):
@@ -206,17 +206,29 @@ def _beaten_by_a_quick_strategy(asked: AskedOptions) -> bool:
     )
 
 
-def _fair_sets_of(asked: AskedOptions) -> FairSets:
-    """``_fair_sets`` of these options, remembered when their values can be."""
+R = TypeVar("R")
+
+
+def _by_value(remembered: Callable[[AskedOptions], R], asked: AskedOptions) -> R:
+    """``remembered(asked)``, from its cache when the options' values can be hashed."""
     try:
         hash(asked)
     except TypeError:  # a list among the values: worked out afresh
-        return _fair_sets.__wrapped__(asked)
-    return _fair_sets(asked)
+        return remembered.__wrapped__(asked)  # type: ignore[attr-defined]
+    return remembered(asked)
+
+
+def _fair_sets_of(asked: AskedOptions) -> FairSets:
+    """``_fair_sets`` of these options, remembered when their values can be."""
+    return _by_value(_fair_sets, asked)
 
 
 #: Option sets whose plans are remembered: a bank family offers the same few.
 REMEMBERED_OPTION_SETS = 256
+#: The powers of the excesses ``_fair_sets`` searches plans by (``_plan``), in turn: the next
+#: only when the plan found so far is not fair; when none is, the plan of least excess (the
+#: first of equals).
+PLAN_POWERS = (2, 6)
 
 
 class FairSets(NamedTuple):
@@ -235,9 +247,25 @@ class FairSets(NamedTuple):
     excess: Fraction
 
 
-@lru_cache(maxsize=REMEMBERED_OPTION_SETS)
-def _fair_sets(asked: AskedOptions) -> FairSets:
-    """A pure function of the options' values (compared exactly), so remembered by them."""
+class KindTable(NamedTuple):
+    """What a plan is searched on (``_plan``): each kind of set's scores."""
+
+    combos: tuple[tuple[str, ...], ...]
+    size: int
+    scale: int
+    kinds: tuple[tuple[int, ...], ...]
+    #: A row per kind: its scores times ``scale``, of the strategies that see a cue somewhere.
+    scores: np.ndarray
+    #: A blind guess's score times ``scale``.
+    chance: int
+    #: How many columns the table had before the ones at chance were left out.
+    columns: int
+
+
+@lru_cache(maxsize=8)  # has_fair_plan's, for the _fair_sets of the variant it lets through
+def _kind_table(asked: AskedOptions) -> KindTable:
+    """Weighing every strategy on every set is most of a plan's cost: done once for both the
+    verdict (``_fair_plan``) and the plan drawn from (``_fair_sets``)."""
     combos, size, scale, vectors = _set_scores(asked)
     # Sets of equal scores (every strategy, both ways) are one kind, in order of first
     # appearance, each with its sets ascending: a row's bytes name its kind (a dictionary keeps
@@ -254,12 +282,34 @@ def _fair_sets(asked: AskedOptions) -> FairSets:
     chance = scale // size
     live = (table != chance).any(axis=0)
     live[0] |= not live.any()
-    columns = table.shape[1]
-    plan, excess = _plan(table[:, live], chance, 2, columns)
-    if excess > PLAN_SLACK * scale:
-        again = _plan(table[:, live], chance, 6, columns)
-        plan, excess = min((plan, excess), again, key=lambda p: p[1])
-    return FairSets(combos, size, kinds, plan, excess / scale)
+    return KindTable(combos, size, scale, kinds, table[:, live], chance, table.shape[1])
+
+
+@lru_cache(maxsize=REMEMBERED_OPTION_SETS)
+def _fair_sets(asked: AskedOptions) -> FairSets:
+    """A pure function of the options' values (compared exactly), so remembered by them."""
+    table = _by_value(_kind_table, asked)
+    found = _by_value(_fair_plan, asked)
+    if found is None:  # no power finds a fair plan: the plan that leaves the least excess
+        runs = [_plan(table.scores, table.chance, power, table.columns) for power in PLAN_POWERS]
+        found = min((run for run in runs if run is not None), key=lambda run: run[1])
+    plan, excess = found
+    return FairSets(table.combos, table.size, table.kinds, plan, excess / table.scale)
+
+
+@lru_cache(maxsize=8)  # has_fair_plan's, for the _fair_sets of the variant it lets through
+def _fair_plan(asked: AskedOptions) -> tuple[tuple[int, ...], Fraction] | None:
+    """The plan of the first power (``PLAN_POWERS``) whose search finds a fair one, with its
+    excess; ``None`` when none does. Each search is given up once it cannot end fair: most
+    params weighed have no fair plan (the gradient step's choice form, seven in eight), and
+    only a drawn variant needs the plan of those that have none."""
+    table = _by_value(_kind_table, asked)
+    fairest = PLAN_DRAWS * table.chance + math.floor(PLAN_SLACK * table.scale * PLAN_DRAWS)
+    for power in PLAN_POWERS:
+        found = _plan(table.scores, table.chance, power, table.columns, give_up_above=fairest)
+        if found is not None:
+            return found
+    return None
 
 
 def _set_scores(
@@ -268,6 +318,18 @@ def _set_scores(
     """Every set of ``count`` distractors (in the order of the declared names), how many options
     each shows, the scale of the scores and each set's ``_scaled_scores`` (of the strategies
     ``only`` names, when given: the others' columns at chance)."""
+    combos, size, whole, shown = _by_value(_shown_sets, asked)
+    hit, blind, picked = outcome_arrays(whole, shown, only)
+    scale = math.lcm(*range(1, size + 1))
+    return combos, size, scale, _scaled_scores(hit, blind, picked, size, scale)
+
+
+@lru_cache(maxsize=8)  # the quick strategies' and then all of them, on the same options
+def _shown_sets(
+    asked: AskedOptions,
+) -> tuple[tuple[tuple[str, ...], ...], int, Options, np.ndarray]:
+    """Every set of distractors, how many options each shows, the options, and each set as the
+    indices of the options it shows, the key's first (a row per set)."""
     correct, kind = asked.correct, asked.kind
     declared = [name for name, _ in asked.values]
     values = [value for _, value in asked.values]
@@ -276,12 +338,14 @@ def _set_scores(
     whole = make_options([plain_text(kind, v) for v in values], values, asked.center, asked.factors)
     position = {n: i for i, n in enumerate(declared)}
     combos = tuple(combinations(names, count))
-    size = count + 1
-    hit, blind, picked = outcome_arrays(
-        whole, [(position[correct], *(position[n] for n in c)) for c in combos], only
-    )
-    scale = math.lcm(*range(1, size + 1))
-    return combos, size, scale, _scaled_scores(hit, blind, picked, size, scale)
+    shown = np.empty((len(combos), count + 1), dtype=np.intp)
+    shown[:, 0] = position[correct]
+    if combos:
+        shown[:, 1:] = np.array(
+            list(combinations([position[n] for n in names], count)), dtype=np.intp
+        ).reshape(len(combos), count)
+    shown.flags.writeable = False  # remembered: shared by every caller
+    return combos, count + 1, whole, shown
 
 
 def _scaled_scores(
@@ -297,8 +361,12 @@ def _scaled_scores(
 
 
 def _plan(
-    vectors: Sequence[Sequence[int]], chance: int, power: int, columns: int | None = None
-) -> tuple[tuple[int, ...], Fraction]:
+    vectors: Sequence[Sequence[int]] | np.ndarray,
+    chance: int,
+    power: int,
+    columns: int | None = None,
+    give_up_above: int | None = None,
+) -> tuple[tuple[int, ...], Fraction] | None:
     """``PLAN_DRAWS`` kinds of set whose mixture leaves the strategies' scores (``vectors``,
     each score of a kind) as little above ``chance`` as a greedy search finds, with the largest
     excess left (both in the vectors' units).
@@ -311,17 +379,33 @@ def _plan(
     stands in for the largest excess, which ``PLAN_SLACK`` judges, and finds a fair plan for
     more params (the gradient step's choice form: 23% with squares, 32% with either; an exact
     linear program, 40%). It is computed only in the 64-bit integers' range (``_excess_power``),
-    the power chosen for ``columns`` (the table's, unless columns at chance were left out)."""
+    the power chosen for ``columns`` (the table's, unless columns at chance were left out).
+
+    With ``give_up_above``, ``None`` as soon as some strategy's summed score must end above it
+    (its sum so far, plus its lowest score in every draw left): the search would find no plan
+    within it."""
     table = np.array(vectors, dtype=np.int64)
     total = np.zeros(table.shape[1], dtype=np.int64)
     bound = (PLAN_DRAWS + 1) * int(table.max(initial=0))
     power = min(power, _excess_power(bound, columns or table.shape[1]))
+    lowest = table.min(axis=0) if give_up_above is not None else None
+    over, squares = np.empty_like(table), np.empty_like(table)
     plan = []
     for draws in range(1, PLAN_DRAWS + 1):
-        over = np.maximum(table + (total - draws * chance), 0)
-        kind = int(np.argmin((over**power).sum(axis=1)))
+        np.add(table, total - draws * chance, out=over)
+        np.maximum(over, 0, out=over)
+        if power == 2:
+            np.multiply(over, over, out=over)
+        else:  # 4 or 6: squares, times squares once or twice more
+            np.multiply(over, over, out=squares)
+            np.multiply(squares, squares, out=over)
+            if power == 6:
+                np.multiply(over, squares, out=over)
+        kind = int(over.sum(axis=1).argmin())
         plan.append(kind)
         total += table[kind]
+        if lowest is not None and (total + (PLAN_DRAWS - draws) * lowest).max() > give_up_above:
+            return None
     excess = max(0, int(total.max()) - PLAN_DRAWS * chance)
     return tuple(plan), Fraction(excess, PLAN_DRAWS)
 

@@ -106,6 +106,14 @@ def _integer_array(table: Any, bound: int = NUMPY_SAFE) -> np.ndarray | None:
     """A table of Python integers (or booleans) as a numpy integer array, or ``None`` when some
     entry is not an integer (points given as fractions) or not below ``bound`` in magnitude, too
     large for 64-bit arithmetic: worked out in Python then."""
+    try:
+        guessed = np.asarray(table)  # numpy's own reading: integers, or objects beyond int64
+    except (OverflowError, ValueError):
+        guessed = None
+    if guessed is not None and guessed.size and guessed.dtype.kind in "biu":
+        if guessed.max() >= bound or guessed.min() <= -bound:
+            return None
+        return guessed.astype(np.int64, copy=False)
     entries = np.ravel(np.asarray(table, dtype=object)).tolist()
     if not all(isinstance(x, int) and -bound < x < bound for x in entries):
         return None
@@ -623,10 +631,34 @@ def _ratio(u: Point, v: Point) -> Fraction | None:
 def _step_ratios(steps: tuple[Point, ...]) -> tuple[tuple[Fraction | None, ...], ...]:
     """``_ratio`` of every ordered pair of distinct nonzero steps (``None`` on the diagonal and
     from a zero step): both multiples rules read the same table of a question's options."""
-    everywhere = range(len(steps))
+    array = _integer_array(steps, NUMPY_SAFE_SQUARED) if steps else None
+    if array is None:
+        everywhere = range(len(steps))
+        return tuple(
+            tuple(
+                _ratio(steps[a], steps[b]) if a != b and any(steps[a]) else None for b in everywhere
+            )
+            for a in everywhere
+        )
+    # ``_ratio``'s test for every pair at once, on integer coordinates whose products stay
+    # exact in 64 bits: with p the first nonzero coordinate of step a, step b is r times step a
+    # when every b[i]·a[p] = b[p]·a[i]; then r = b[p]/a[p].
+    count = len(steps)
+    moved = array.any(axis=1)
+    pivot = (array != 0).argmax(axis=1)
+    up = array[np.arange(count), pivot]  # a[p], a row per a
+    vp = array[:, pivot].T  # b[p], [a, b]
+    parallel = (array[None, :, :] * up[:, None, None] == vp[:, :, None] * array[:, None, :]).all(
+        axis=2
+    )
+    parallel &= moved[:, None] & ~np.eye(count, dtype=bool)
+    ups, vps = up.tolist(), vp.tolist()
     return tuple(
-        tuple(_ratio(steps[a], steps[b]) if a != b and any(steps[a]) else None for b in everywhere)
-        for a in everywhere
+        tuple(
+            Fraction(vps[a][b], ups[a]) if is_parallel else None
+            for b, is_parallel in enumerate(row)
+        )
+        for a, row in enumerate(parallel.tolist())
     )
 
 
@@ -644,16 +676,26 @@ class _Related(Singling):
     def related(self, steps: Sequence[Point], points: Sequence[Point], a: int, b: int) -> bool:
         raise NotImplementedError
 
+    def related_matrix(self, steps: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """``related`` of every pair at once, ``[a, b]``, on integer steps and points."""
+        raise NotImplementedError
+
     def tables(self, options: Options) -> Any:
         steps = _steps(options)
         if steps is None:
             return None
         points = options.points or ()
-        everywhere = range(len(steps))
-        relation = [
-            [a != b and any(steps[a]) and self.related(steps, points, a, b) for b in everywhere]
-            for a in everywhere
-        ]
+        step_array, point_array = _integer_array(steps), _integer_array(points)
+        if step_array is not None and point_array is not None:
+            matrix = self.related_matrix(step_array, point_array)
+            matrix &= step_array.any(axis=1)[:, None] & ~np.eye(len(steps), dtype=bool)
+            relation = matrix.tolist()
+        else:
+            everywhere = range(len(steps))
+            relation = [
+                [a != b and any(steps[a]) and self.related(steps, points, a, b) for b in everywhere]
+                for a in everywhere
+            ]
         return relation if any(map(any, relation)) else None
 
     def singled(self, relation: Any, subset: Sequence[int]) -> Collection[int]:
@@ -671,6 +713,9 @@ class HalvedByAnother(_Related):
     def related(self, steps: Sequence[Point], points: Sequence[Point], a: int, b: int) -> bool:
         return all(2 * y == x for x, y in zip(steps[a], steps[b], strict=True))
 
+    def related_matrix(self, steps: np.ndarray, points: np.ndarray) -> np.ndarray:
+        return (steps[:, None, :] == 2 * steps[None, :, :]).all(axis=2)
+
 
 class StepIsAnother(_Related):
     """Pick the options whose step from the centre is another option: a slip that forgets to
@@ -679,6 +724,9 @@ class StepIsAnother(_Related):
 
     def related(self, steps: Sequence[Point], points: Sequence[Point], a: int, b: int) -> bool:
         return tuple(steps[a]) == tuple(points[b])
+
+    def related_matrix(self, steps: np.ndarray, points: np.ndarray) -> np.ndarray:
+        return (steps[:, None, :] == points[None, :, :]).all(axis=2)
 
 
 class _MostMultiples(SharedWithShown):
@@ -1066,7 +1114,9 @@ def subset_outcomes(
 
 
 def outcome_arrays(
-    options: Options, subsets: Sequence[Sequence[int]], only: Collection[str] | None = None
+    options: Options,
+    subsets: Sequence[Sequence[int]] | np.ndarray,
+    only: Collection[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``subset_outcomes`` as three arrays, a row per subset and a column per strategy: whether
     it singles out the key, whether it sees no cue, and how many options it narrows the choice
@@ -1077,9 +1127,14 @@ def outcome_arrays(
     a strategy that can (``picks_matrix``) works out every subset of one size at once with numpy;
     the others go subset by subset. Each cue's picks serve its own outcome and the cue counts'
     votes."""
-    keys = [tuple(s) for s in subsets]
-    sizes = np.array([len(key) for key in keys], dtype=np.int64)
-    shown = np.array(keys, dtype=np.intp) if keys and len(set(sizes.tolist())) == 1 else None
+    if isinstance(subsets, np.ndarray):  # subsets of one size, a row each (as ``shown`` is)
+        keys = list(map(tuple, subsets.tolist()))
+        sizes = np.full(len(keys), subsets.shape[1], dtype=np.int64)
+        shown = subsets.astype(np.intp, copy=False) if keys else None
+    else:
+        keys = [tuple(s) for s in subsets]
+        sizes = np.array([len(key) for key in keys], dtype=np.int64)
+        shown = np.array(keys, dtype=np.intp) if keys and len(set(sizes.tolist())) == 1 else None
     columns = list(STRATEGIES.values())
     picked = np.zeros((len(keys), len(columns)), dtype=np.int64)
     key_picked = np.zeros((len(keys), len(columns)), dtype=bool)

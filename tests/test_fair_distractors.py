@@ -17,6 +17,7 @@ nearest the centroid 31%. `examgen check` measured only following a strategy and
 
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 
 import numpy as np
@@ -108,12 +109,12 @@ def plan_scores(values, kind, center, count=3, factors=()) -> dict[tuple[str, st
     )
     position = {name: i for i, name in enumerate(values)}
     total: dict[tuple[str, str], Fraction] = {}
-    for kind_index in fair.plan:
+    for kind_index, draws in Counter(fair.plan).items():  # a kind drawn k times weighs k times
         sets = fair.kinds[kind_index]
         for s in sets:
             shown = (position[CORRECT], *(position[n] for n in fair.combos[s]))
             for key, value in set_scores(options, shown).items():
-                total[key] = total.get(key, Fraction(0)) + value / (len(sets) * PLAN_DRAWS)
+                total[key] = total.get(key, Fraction(0)) + value * draws / (len(sets) * PLAN_DRAWS)
     return total
 
 

@@ -86,6 +86,9 @@ def test_every_remembered_result_is_bounded():
         render._escaped_latex,
         render._escaped_markdown,
         choices._fair_sets,
+        choices._fair_plan,
+        choices._kind_table,
+        choices._shown_sets,
         testwise._step_ratios,
         linear_regression._point,
         exact._result,
@@ -789,6 +792,53 @@ def test_fair_arrangement_prices_each_outcome_once(seed, values, texts, count, c
         assert fast.random() == plain.random()
 
 
+def plain_plan(table, chance, power):
+    """``choices._plan`` in Python integers: each draw the first kind of least summed
+    ``power``-th powers of the excesses over ``chance``; the plan and the largest summed score
+    (less ``PLAN_DRAWS * chance``: its largest excess)."""
+    total = [0] * len(table[0])
+    plan = []
+    for draws in range(1, choices.PLAN_DRAWS + 1):
+        costs = [
+            sum(max(0, t + v - draws * chance) ** power for t, v in zip(total, row, strict=True))
+            for row in table
+        ]
+        plan.append(costs.index(min(costs)))
+        total = [t + v for t, v in zip(total, table[plan[-1]], strict=True)]
+    return tuple(plan), max(total)
+
+
+@st.composite
+def plan_tables(draw):
+    """Kinds' scores as ``_plan`` gets them: small ones (any power), and large enough that 64-bit
+    sums allow only the fourth power or the square (``_excess_power``)."""
+    top = draw(st.sampled_from([12, 60, 600, 2**12, 2**20]))
+    columns = draw(st.integers(1, 8))
+    row = st.lists(st.integers(0, top), min_size=columns, max_size=columns)
+    return draw(st.lists(row, min_size=1, max_size=10)), draw(st.integers(0, top // 2))
+
+
+@given(
+    table_chance=plan_tables(), power=st.sampled_from(choices.PLAN_POWERS), slack=st.integers(0, 4)
+)
+def test_a_plan_is_the_plain_greedy_search_and_given_up_only_when_it_cannot_end_fair(
+    table_chance, power, slack
+):
+    """``_plan`` (numpy, in place) draws what the plain search draws at the power it may use;
+    given a limit on every strategy's summed score, it gives up (``None``) exactly when the
+    plan it would finish exceeds it, and otherwise finishes that plan."""
+    table, chance = table_chance
+    columns = len(table[0])
+    bound = (choices.PLAN_DRAWS + 1) * max(max(row) for row in table)
+    used = min(power, choices._excess_power(bound, columns))
+    plan, largest = plain_plan(table, chance, used)
+    found = (plan, Fraction(max(0, largest - choices.PLAN_DRAWS * chance), choices.PLAN_DRAWS))
+    assert choices._plan(table, chance, power) == found
+    limit = largest + slack - 2  # just below the plan's largest sum, at it, or above
+    given_up = choices._plan(table, chance, power, give_up_above=limit)
+    assert given_up == (None if largest > limit else found)
+
+
 @given(seed=seeds)
 def test_drawn_weights_are_the_integers_drawn(seed):
     """Weights are read from a table of the range's sympy Integers: the same numbers, of the same
@@ -932,15 +982,35 @@ def test_a_ratio_by_cross_products_is_the_plain_ratio(u, r, nudge):
     assert type(testwise._ratio(tuple(u), tuple(v))) is type(plain_ratio(u, v))
 
 
-@given(steps=st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4)), min_size=1, max_size=6))
+@st.composite
+def step_tables(draw):
+    """Steps of one dimension: small integers (worked out with numpy), with some scaled
+    multiples among them, or with a coordinate too large for 64-bit products or a fraction
+    (worked out in Python)."""
+    dimension = draw(st.integers(1, 3))
+    coordinate = st.integers(-4, 4)
+    steps = draw(st.lists(st.tuples(*[coordinate] * dimension), min_size=1, max_size=7))
+    for factor in draw(st.lists(st.sampled_from([-2, -1, 2, 3]), max_size=3)):
+        steps.append(tuple(factor * x for x in steps[draw(st.integers(0, len(steps) - 1))]))
+    odd = draw(st.sampled_from([None, 2**40, -(2**40), Fraction(1, 3)]))
+    if odd is not None:
+        steps[draw(st.integers(0, len(steps) - 1))] = (odd, *steps[0][1:])
+    return steps
+
+
+@given(steps=step_tables())
 def test_the_multiples_rules_read_the_plain_ratios(steps):
     """Both multiples rules read one remembered table of ratios: every ordered pair of distinct
-    options from a nonzero step, as ``plain_ratio`` gives it."""
+    options from a nonzero step, as ``plain_ratio`` gives it, a Fraction, whether the table was
+    worked out with numpy (small integers) or in Python."""
     table = testwise._step_ratios(tuple(steps))
+    assert len(table) == len(steps)
     for a, row in enumerate(table):
+        assert len(row) == len(steps)
         for b, ratio in enumerate(row):
             expected = plain_ratio(steps[a], steps[b]) if a != b and any(steps[a]) else None
             assert ratio == expected
+            assert type(ratio) is type(expected)
 
 
 @given(
