@@ -52,11 +52,22 @@ class PathArgument:
 T = TypeVar("T")
 
 
+def full_output(err: OSError) -> click.ClickException | None:
+    """The one-line error for output (``> file``) on a full disk; ``None`` for any other."""
+    from generator.files import FULL_DISK
+
+    if err.errno not in FULL_DISK or err.filename is not None:
+        return None
+    return click.ClickException(
+        f"the disk is full ({os.strerror(err.errno)}) where the output goes; free some space "
+        "and run again"
+    )
+
+
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from generator.files import (
-            FULL_DISK,
             LINK_LOOP,
             UNUSABLE_PATH,
             Stopped,
@@ -70,11 +81,9 @@ def reports_errors(command: F) -> F:
         except ExamgenError as err:
             raise click.ClickException(str(err)) from None
         except OSError as err:  # a path no command can use, whichever argument it came from
-            if err.errno in FULL_DISK and err.filename is None:  # the output (> file) is full
-                raise click.ClickException(
-                    f"the disk is full ({os.strerror(err.errno)}) where the output goes; free "
-                    "some space and run again"
-                ) from None
+            full = full_output(err)
+            if full is not None:
+                raise full from None
             if err.errno not in UNUSABLE_PATH:
                 raise
             where = PathArgument(err.filename if err.filename is not None else "a path")
@@ -169,6 +178,12 @@ def run() -> None:
         main()
     except SystemExit as stop:  # click ends every command with one, 0 included
         exit_quickly(stop.code)
+    except OSError as err:  # --help and --version print before any command reports errors
+        full = full_output(err)
+        if full is None:
+            raise
+        full.show()
+        exit_quickly(full.exit_code)
     exit_quickly(0)
 
 
