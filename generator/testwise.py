@@ -103,9 +103,9 @@ NUMPY_SAFE_SQUARED = 2**26
 
 
 def _integer_array(table: Any, bound: int = NUMPY_SAFE) -> np.ndarray | None:
-    """A table of Python integers (or booleans) as a numpy integer array, or ``None`` when some
-    entry is not an integer (points given as fractions) or not below ``bound`` in magnitude, too
-    large for 64-bit arithmetic: worked out in Python then."""
+    """A table of integers (or booleans) as a numpy integer array, or ``None`` when some entry
+    is not an integer (points given as fractions) or not below ``bound`` in magnitude, too large
+    for 64-bit arithmetic: worked out in Python then."""
     try:
         guessed = np.asarray(table)  # numpy's own reading: integers, or objects beyond int64
     except (OverflowError, ValueError):
@@ -632,7 +632,7 @@ def _step_ratios(steps: tuple[Point, ...]) -> tuple[tuple[Fraction | None, ...],
     """``_ratio`` of every ordered pair of distinct nonzero steps (``None`` on the diagonal and
     from a zero step): both multiples rules read the same table of a question's options."""
     array = _integer_array(steps, NUMPY_SAFE_SQUARED) if steps else None
-    if array is None:
+    if array is None or not array.size:  # (steps of no coordinates: none is nonzero)
         everywhere = range(len(steps))
         return tuple(
             tuple(

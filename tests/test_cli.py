@@ -455,7 +455,8 @@ def test_preview_gives_each_question_the_work_space_its_handout_gives(tmp_path: 
 )
 def test_output_to_a_full_disk_is_one_line(argv):
     """``examgen … > file`` on a full disk: on main an OSError traceback (ENOSPC) from click.echo
-    (from click's own --help and --version until c9c8745, which print before any command runs)."""
+    (from click's own --help and --version too, which print before any command runs, until
+    55bfec0)."""
     import subprocess
     import sys
 

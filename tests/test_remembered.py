@@ -984,21 +984,22 @@ def test_a_ratio_by_cross_products_is_the_plain_ratio(u, r, nudge):
 
 @st.composite
 def step_tables(draw):
-    """Steps of one dimension: small integers (worked out with numpy), with some scaled
-    multiples among them, or with a coordinate too large for 64-bit products or a fraction
-    (worked out in Python)."""
-    dimension = draw(st.integers(1, 3))
+    """Steps of one dimension (none at all, too): small integers (worked out with numpy), with
+    some scaled multiples among them, or with a coordinate too large for 64-bit products or a
+    fraction (worked out in Python)."""
+    dimension = draw(st.integers(0, 3))
     coordinate = st.integers(-4, 4)
     steps = draw(st.lists(st.tuples(*[coordinate] * dimension), min_size=1, max_size=7))
     for factor in draw(st.lists(st.sampled_from([-2, -1, 2, 3]), max_size=3)):
         steps.append(tuple(factor * x for x in steps[draw(st.integers(0, len(steps) - 1))]))
     odd = draw(st.sampled_from([None, 2**40, -(2**40), Fraction(1, 3)]))
-    if odd is not None:
+    if odd is not None and dimension:
         steps[draw(st.integers(0, len(steps) - 1))] = (odd, *steps[0][1:])
     return steps
 
 
 @given(steps=step_tables())
+@example(steps=[(), ()])  # options of no coordinates: no step is nonzero
 def test_the_multiples_rules_read_the_plain_ratios(steps):
     """Both multiples rules read one remembered table of ratios: every ordered pair of distinct
     options from a nonzero step, as ``plain_ratio`` gives it, a Fraction, whether the table was
