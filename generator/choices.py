@@ -173,16 +173,9 @@ class AskedOptions(NamedTuple):
     factors: tuple[Any, ...] = ()
 
     @classmethod
-    def of(
-        cls,
-        correct: str,
-        values: Mapping[str, Any],
-        count: int,
-        kind: str,
-        center: Any = None,
-        factors: tuple[Any, ...] = (),
-    ) -> AskedOptions:
-        return cls(correct, tuple(values.items()), count, kind, center, factors)
+    def of(cls, correct: str, values: Mapping[str, Any], *rest: Any) -> AskedOptions:
+        """From ``arrange_fairly``'s arguments: ``values`` as a mapping, the rest as they are."""
+        return cls(correct, tuple(values.items()), *rest)
 
 
 #: Strategies that read one number per option (cheap to weigh) and alone leave no fair plan for
