@@ -209,12 +209,14 @@ def test_a_run_of_students_writes_the_files_each_student_would_alone(tmp_path_fa
 
 def test_a_build_freezes_what_is_loaded_only_while_it_runs(tmp_path, monkeypatch):
     """The heap loaded before a build is kept out of the collector's passes during it (gc.freeze)
-    and handed back after, also when the build fails."""
-    frozen = []
+    and handed back after, also when the build fails; so are the collector's thresholds."""
+    frozen, thresholds = [], []
+    before = gc.get_threshold()
     original = generator.build.write_students
 
     def note_frozen(folder, spec, exams, stems):
         frozen.append(gc.get_freeze_count())
+        thresholds.append(gc.get_threshold())
         if any(exam.student.id == "s002" for exam in exams):
             raise ExamgenError("template broke for s002")
         return original(folder, spec, exams, stems)
@@ -223,7 +225,9 @@ def test_a_build_freezes_what_is_loaded_only_while_it_runs(tmp_path, monkeypatch
     with pytest.raises(ExamgenError, match="s002"):
         build(SPEC, 8, numbered_students(3), tmp_path / "out", jobs=1)
     assert len(frozen) == 1 and all(count > 0 for count in frozen)
+    assert thresholds == [(10_000, *before[1:])]
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 @needs_fork
