@@ -113,11 +113,30 @@ class StudentExam:
 def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
     """One student's variants in printed order; each slot's stream comes from (seed, student ID,
     slot number), so the printed order does not change a variant (see ``generator.spec``)."""
-    questions = tuple(
-        Question(slot, _slot_variant(slot, seed, student), position)
-        for position, slot in enumerate(spec.slots_for(seed, student.id), start=1)
-    )
-    return StudentExam(student, questions, seed, spec.id)
+    return generate_students(spec, seed, [student])[0]
+
+
+def generate_students(spec: Spec, seed: int, students: Sequence[Student]) -> list[StudentExam]:
+    """``generate_student`` of each, drawn slot by slot across the students (every first
+    question, then every second, ...): the same variants, since each depends only on the seed,
+    the ID and the slot, and a family's code stays in the processor's caches."""
+    variants = {
+        (index, slot.number): _slot_variant(slot, seed, student)
+        for slot in spec.slots
+        for index, student in enumerate(students)
+    }
+    return [
+        StudentExam(
+            student,
+            tuple(
+                Question(slot, variants[index, slot.number], position)
+                for position, slot in enumerate(spec.slots_for(seed, student.id), start=1)
+            ),
+            seed,
+            spec.id,
+        )
+        for index, student in enumerate(students)
+    ]
 
 
 def _slot_variant(slot: Slot, seed: int, student: Student) -> Variant:
@@ -548,7 +567,7 @@ class StudentWriter:
             _student_folders(self.folder)
         # The whole run sampled first, then written (see ``write_students``): likewise, the
         # families' code stays in the caches while they draw and solve.
-        exams = [generate_student(self.spec, self.seed, self.students[i]) for i in members]
+        exams = generate_students(self.spec, self.seed, [self.students[i] for i in members])
         return write_students(self.folder, self.spec, exams, [self.stems[i] for i in members])
 
 
