@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -185,21 +186,32 @@ def test_files_do_not_depend_on_jobs(tmp_path):
 @given(
     ids=st.lists(st.from_regex(r"[A-Za-z0-9]{1,6}", fullmatch=True), min_size=1, max_size=5),
     seed=st.integers(0, 2**32),
+    shuffled=st.booleans(),
 )
-def test_a_run_of_students_writes_the_files_each_student_would_alone(tmp_path_factory, ids, seed):
-    """``write_students`` makes a run's documents one kind at a time across the students: each
-    file is the one its student's run of one writes, and the records are each student's."""
+def test_a_run_of_students_writes_the_files_each_student_would_alone(
+    tmp_path_factory, ids, seed, shuffled
+):
+    """A run's variants are drawn slot by slot and its documents made one kind at a time, each
+    kind's questions position by position, across the students (``generate_students``,
+    ``write_students``): each file is the one its student's run of one writes, and the records
+    are each student's, also where every student's questions print in their own order."""
+    spec = replace(SPEC, shuffle_questions=True, layout="flow") if shuffled else SPEC
     students = [Student(i, f"Name {i}") for i in dict.fromkeys(ids)]
     stems = generator.build.file_stems([s.id for s in students])
-    exams = [generator.build.generate_student(SPEC, seed, s) for s in students]
+    exams = generator.build.generate_students(spec, seed, students)
+    for exam, student in zip(exams, students, strict=True):  # each slot's own draw, in print order
+        printed = enumerate(spec.slots_for(seed, student.id), start=1)
+        assert [(q.number, q.slot, q.variant.params) for q in exam.questions] == [
+            (n, slot, slot.generate(seed, student.id).params) for n, slot in printed
+        ]
     together, alone = tmp_path_factory.mktemp("run"), tmp_path_factory.mktemp("alone")
     for folder in (together, alone):
         generator.build._student_folders(folder)
-    records = generator.build.write_students(together, SPEC, exams, stems)
+    records = generator.build.write_students(together, spec, exams, stems)
     singles = [
         record
         for exam, stem in zip(exams, stems, strict=True)
-        for record in generator.build.write_students(alone, SPEC, [exam], [stem])
+        for record in generator.build.write_students(alone, spec, [exam], [stem])
     ]
     assert records == singles
     files = {p.relative_to(together): p.read_bytes() for p in together.rglob("*.*")}

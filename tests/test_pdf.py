@@ -256,8 +256,8 @@ def break_handout(monkeypatch: pytest.MonkeyPatch, student_id: str, latex: str) 
     """The student's question 2 in the handout ends with ``latex`` (bad LaTeX) in later builds."""
     real = generator.build.student_context
 
-    def broken(fmt, exam, show_solutions, pieces=None, spec_digest=""):
-        context = real(fmt, exam, show_solutions, pieces, spec_digest)
+    def broken(fmt, exam, show_solutions, *shared):
+        context = real(fmt, exam, show_solutions, *shared)
         if fmt == "latex" and exam.student.id == student_id and not show_solutions:
             context["questions"][1] += latex
         return context
