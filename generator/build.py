@@ -119,7 +119,8 @@ def generate_student(spec: Spec, seed: int, student: Student) -> StudentExam:
 def generate_students(spec: Spec, seed: int, students: Sequence[Student]) -> list[StudentExam]:
     """``generate_student`` of each, drawn slot by slot across the students (every first
     question, then every second, ...): the same variants, since each depends only on the seed,
-    the ID and the slot, and a family's code stays in the processor's caches."""
+    the ID and the slot, and a family's code stays in the processor's caches (about 5% less
+    CPU in a build than one student's questions after another's)."""
     variants = {
         (index, slot.number): _slot_variant(slot, seed, student)
         for slot in spec.slots
@@ -523,8 +524,9 @@ def write_students(
 
     The run's documents are made one kind at a time (every LaTeX exam, then every LaTeX
     solutions, ...), not one student at a time: the same template and the same families'
-    macros again and again keep their code and data in the processor's caches, and a run of 25
-    students takes about a fifth less CPU. The files are the same either way."""
+    macros again and again keep their code and data in the processor's caches: a run of 25
+    students took about a tenth less CPU than one student's four documents after another's.
+    The files are the same either way."""
     pieces = [StudentPieces.of(exam) for exam in exams]  # each shared by the four documents
     for fmt in FORMATS:
         ext = EXTENSIONS[fmt]
