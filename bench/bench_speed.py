@@ -230,32 +230,26 @@ def bare_label(parts: Sequence[Path], preloaded: bool) -> str:
     return f"bare {parts[0].parent.name} {'preloaded' if preloaded else 'plain'}"
 
 
+def page_count(pdf: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        return len(doc.pages)
+
+
 def document_pages(folder: Path) -> int:
     """Pages of a build's handouts and solutions: the fixed layout (one question per page, an
     answer sheet) prints more pages than the build R/exams was measured against."""
-    import pikepdf
-
-    total = 0
-    for name in ("handouts.pdf", "solutions.pdf"):
-        with pikepdf.open(folder / name) as doc:
-            total += len(doc.pages)
-    return total
+    return sum(page_count(folder / name) for name in ("handouts.pdf", "solutions.pdf"))
 
 
-def student_pages(folder: Path) -> list[int]:
-    """Pages of each student's handout and solutions together, in roster order (the order of a
-    ``--count`` build's IDs, s001 on): what the first ``k`` students of a ``--count k`` build
-    print, since a student's variants do not depend on the class."""
-    import pikepdf
-
-    pages = []
-    for pdf in sorted((folder / "exams").glob("*.pdf")):
-        total = 0
-        for document in (pdf, folder / "solutions" / pdf.name):
-            with pikepdf.open(document) as doc:
-                total += len(doc.pages)
-        pages.append(total)
-    return pages
+def student_pages(folder: Path, documents: Sequence[str] = ("exams", "solutions")) -> list[int]:
+    """Pages of each student's ``documents`` together (by default handout and solutions), in
+    roster order (the order of a ``--count`` build's IDs, s001 on): what the first ``k``
+    students of a ``--count k`` build print, since a student's variants do not depend on the
+    class."""
+    stems = sorted(pdf.name for pdf in (folder / "exams").glob("*.pdf"))
+    return [sum(page_count(folder / sub / stem) for sub in documents) for stem in stems]
 
 
 def students_for_pages(pages: Sequence[int], wanted: int) -> int:
@@ -271,17 +265,10 @@ def students_for_pages(pages: Sequence[int], wanted: int) -> int:
 
 def pages_pass(folder: Path, work: Path, pages: int) -> Path:
     """One document of the first handouts that together make ``pages`` pages or just more."""
-    import pikepdf
-
     from generator.pdf import batch_document
 
-    files, total = [], 0
-    for pdf in sorted((folder / "exams").glob("*.pdf")):
-        with pikepdf.open(pdf) as doc:
-            total += len(doc.pages)
-        files.append(pdf.with_suffix(".tex"))
-        if total >= pages:
-            break
+    count = students_for_pages(student_pages(folder, ("exams",)), pages)
+    files = sorted((folder / "exams").glob("*.tex"))[:count]
     batch = batch_document([f.read_text(encoding="utf-8") for f in files], files)
     work.mkdir()
     tex = work / "pages.tex"

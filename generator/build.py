@@ -240,9 +240,7 @@ def texts_by_student(
         [question.text(fmt, show_solutions) for question in position]
         for position in zip(*(p.questions for p in pieces), strict=True)
     ]
-    if not by_position:
-        return [[] for _ in pieces]
-    return [list(texts) for texts in zip(*by_position, strict=True)]
+    return [list(texts) for texts in zip(*by_position, strict=True)]  # a spec asks one or more
 
 
 def printed_texts(spec_digest: str, exam: StudentExam, questions: Sequence[str]) -> list[str]:
