@@ -16,12 +16,16 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def bench_speed():
-    spec = importlib.util.spec_from_file_location("bench_speed", ROOT / "bench" / "bench_speed.py")
+def bench_module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def bench_speed():
+    return bench_module("bench_speed")
 
 
 def test_the_disk_probe_times_file_creation_and_deletes_nothing(tmp_path: Path) -> None:
@@ -248,3 +252,24 @@ def test_a_commands_cpu_counts_the_processes_it_starts() -> None:
     module.run([sys.executable, "-c", parent], label="parent")
     (cpu,) = module.CPU["parent"]
     assert cpu >= 0.3
+
+
+seconds = st.floats(0.01, 1000, allow_nan=False)
+
+
+@given(seconds, seconds, seconds, st.integers(1, 64), st.floats(1, 10))
+def test_no_batched_build_beats_bench_pdfs_ceiling(
+    python_s: float, per_student_latex_s: float, bare_s: float, cores: int, slower: float
+) -> None:
+    """bench_pdf's ceiling for issue 4's ratio: a batched build whose LaTeX takes the bare pass
+    split over its cores reaches it, one whose LaTeX takes longer stays below; a faster bare pass
+    raises it."""
+    ceiling = bench_module("bench_pdf").per_student_ceiling
+    best = ceiling(python_s, per_student_latex_s, bare_s, cores)
+
+    def achieved(batched_latex: float) -> float:
+        return (python_s + per_student_latex_s) / (python_s + batched_latex)
+
+    assert achieved(bare_s / cores) == pytest.approx(best, rel=1e-12)
+    assert achieved(slower * bare_s / cores) <= best * (1 + 1e-12)
+    assert ceiling(python_s, per_student_latex_s, bare_s / 2, cores) > best
