@@ -205,9 +205,10 @@ def student_context(
     ``spec_digest``: the spec's ``printed_digest``, for the handout's (``printed_texts``);
     ``texts``: the questions' texts in this format and version, when the caller made them."""
     pieces = pieces or StudentPieces.of(exam)
-    if texts is None:
-        texts = [q.text(fmt, show_solutions) for q in pieces.questions]
-    questions = list(texts)
+    # The context's own list: made here, or a copy of the caller's.
+    questions = (
+        [q.text(fmt, show_solutions) for q in pieces.questions] if texts is None else list(texts)
+    )
     # Only the handouts are scanned: QR codes only there (and only LaTeX draws them).
     handout = fmt == "latex" and not show_solutions
     printed = printed_digest(printed_texts(spec_digest, exam, questions)) if handout else ""
@@ -231,7 +232,7 @@ def student_context(
 
 def texts_by_student(
     pieces: Sequence[StudentPieces], fmt: Format, show_solutions: bool
-) -> list[list[str]]:
+) -> list[tuple[str, ...]]:
     """Each student's question texts in ``fmt`` and this version, made position by position
     across the students (every first question, then every second, ...): a family's template
     renders again and again while its code is in the processor's caches, which takes about a
@@ -240,7 +241,7 @@ def texts_by_student(
         [question.text(fmt, show_solutions) for question in position]
         for position in zip(*(p.questions for p in pieces), strict=True)
     ]
-    return [list(texts) for texts in zip(*by_position, strict=True)]  # a spec asks one or more
+    return list(zip(*by_position, strict=True))  # a spec asks one or more
 
 
 def printed_texts(spec_digest: str, exam: StudentExam, questions: Sequence[str]) -> list[str]:
