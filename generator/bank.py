@@ -12,15 +12,15 @@ the prose around it avoids characters either format treats specially (the bank t
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from generator.characters import SLUG, unprintable
-from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8
+from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8, parse_toml
 from generator.htmlmath import MATH_SPAN
+from generator.input_file import read_input
 from generator.tex_balance import unbalanced
 
 BANK_FILE = "bank.toml"
@@ -66,14 +66,17 @@ class Bank:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = path.read_bytes()
-        return tomllib.loads(data.decode("utf-8"))
+        data = read_input(path, "statement bank")
+        source = data.decode("utf-8")
     except FileNotFoundError:
         raise ExamgenError(f"{path}: statement bank not found") from None
     except UnicodeDecodeError as err:
         raise not_utf8(path, data, err, TOML_UTF8_FIX.format(what="bank")) from None
-    except tomllib.TOMLDecodeError as err:
-        raise ExamgenError(f"{path}: TOML syntax error: {err}") from None
+    except OSError as err:  # a folder of that name, or unreadable
+        raise ExamgenError(
+            f"{path}: cannot read the statement bank ({err.strerror}); it is a TOML file"
+        ) from None
+    return parse_toml(path, source, "a statement bank")
 
 
 def _statement(raw: Any, where: str) -> Statement:
@@ -126,7 +129,7 @@ def prose_markup(text: str) -> tuple[int, str] | None:
     # Math blanked out, not removed, so that an index into the prose is one into the text.
     prose = MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
     if "$" in prose:
-        return prose.index("$"), (
+        return _stray_dollar(text, prose), (
             "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
         )
     special = next((i for i, c in enumerate(prose) if c in _MARKUP), None)
@@ -136,6 +139,21 @@ def prose_markup(text: str) -> tuple[int, str] | None:
             "write it in words (percent, and) or inside $…$"
         )
     return None
+
+
+def _stray_dollar(text: str, prose: str) -> int:
+    """Where the ``$`` that opens no math most likely is: pairing every ``$`` of ``text`` in
+    turn, a stray one pairs with the next and leaves the last over, lines away. Math rarely
+    runs over a line's end, so the first line whose own ``$``s do not pair (a ``$$`` left over
+    opens a display over several lines) holds it; else the one left over (``prose``)."""
+    start = 0
+    for line in text.split("\n"):
+        left = MATH_SPAN.sub(lambda m: " " * len(m.group()), line)
+        at = left.find("$")
+        if at >= 0 and not left.startswith("$$", at):
+            return start + at
+        start += len(line) + 1
+    return prose.index("$")
 
 
 @cache
@@ -154,10 +172,16 @@ def load_bank(path: Path) -> Bank:
         raise ExamgenError(f"{path}: statements: add at least one [[statements]] table")
     statements = tuple(_statement(s, f"{path}: statements[{i}]") for i, s in enumerate(raw, 1))
     for attribute in ("id", "text"):
-        values = [getattr(s, attribute) for s in statements]
-        repeated = next((v for v in values if values.count(v) > 1), None)
-        if repeated is not None:
-            raise ExamgenError(
-                f"{path}: statements: two entries share the {attribute} {repeated!r}"
-            )
+        # Texts compared as they print: spaces collapse in every format, so a false entry that
+        # repeats a true one up to a doubled space would be a choice reading as the answer.
+        seen: dict[str, Statement] = {}
+        for statement in statements:
+            value = getattr(statement, attribute)
+            first = seen.setdefault(" ".join(value.split()), statement)
+            if first is not statement:
+                alike = "" if getattr(first, attribute) == value else " up to spaces"
+                raise ExamgenError(
+                    f"{path}: statements: two entries share the {attribute} {value!r}{alike} "
+                    f"({first.id!r} and {statement.id!r}); reword or remove one"
+                )
     return Bank(name, path, statements)

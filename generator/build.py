@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.choices import sharing_key
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError
 from generator.families.base import Variant
@@ -31,7 +32,7 @@ from generator.files import (
     signals_raise,
     staged_directory,
 )
-from generator.fingerprint import fingerprint_of
+from generator.fingerprint import fingerprint, fingerprint_of
 from generator.json_text import ListFile, item_text
 from generator.manifest import (
     MANIFEST_NAME,
@@ -63,6 +64,7 @@ from generator.render import (
     FORMATS,
     Format,
     QuestionTexts,
+    family_template_name,
     placeholders,
     render_document,
     render_placed_document,
@@ -126,6 +128,8 @@ def generate_students(spec: Spec, seed: int, students: Sequence[Student]) -> lis
         for slot in spec.slots
         for index, student in enumerate(students)
     }
+    for index, student in enumerate(students):
+        _draw_repeats_again(spec, seed, student, variants, index)
     return [
         StudentExam(
             student,
@@ -140,11 +144,47 @@ def generate_students(spec: Spec, seed: int, students: Sequence[Student]) -> lis
     ]
 
 
-def _slot_variant(slot: Slot, seed: int, student: Student) -> Variant:
+#: Draws again of a question a student already has (two slots of one family, pools that share
+#: one); when all of them repeat one too (a pinned question), the first draw stands.
+REDRAWS = 20
+
+
+def _draw_repeats_again(
+    spec: Spec, seed: int, student: Student, variants: dict[tuple[int, int], Variant], index: int
+) -> None:
+    """Give the student no question twice: a slot whose variant is one of an earlier slot's
+    (in the spec's order, whatever the printed order) is drawn again, from streams of its own,
+    so that the same seed and ID still give the same exam. Only slots of a family another slot
+    also drew are compared (none in a spec of distinct families)."""
+    slots = spec.slots
+    families = [variants[index, slot.number].family.ID for slot in slots]
+    if len(set(families)) == len(families):
+        return
+    taken: set[str] = set()
+    for slot in slots:
+        first = variants[index, slot.number]
+        variant = first
+        for draw in range(1, REDRAWS + 1):
+            if _question(variant) not in taken:
+                break
+            variant = _slot_variant(slot, seed, student, draw)
+        else:
+            if _question(variant) in taken:
+                variant = first
+        variants[index, slot.number] = variant
+        taken.add(_question(variant))
+
+
+def _question(variant: Variant) -> str:
+    """What makes two of a student's questions the same question (``sharing_key``)."""
+    return sharing_key(variant, fingerprint(variant))
+
+
+def _slot_variant(slot: Slot, seed: int, student: Student, draw: int = 0) -> Variant:
     """The slot's variant for the student; an error names them both: a family's bug may show
     for one student of a class only, and the same seed and ID draw that variant again."""
     try:
-        return slot.generate(seed, student.id)
+        return slot.generate(seed, student.id, draw)
     except ExamgenError as err:
         raise ExamgenError(
             f"student {student.id}, question {slot.number} of the spec: {err}"
@@ -575,7 +615,13 @@ def pdf_students(exams: list[StudentExam]) -> list[PdfStudent]:
 
 
 def pdf_student(exam: StudentExam, stem: str) -> PdfStudent:
-    return PdfStudent(stem, exam.student, tuple(q.variant.family.ID for q in exam.questions))
+    families = tuple(q.variant.family for q in exam.questions)
+    return PdfStudent(
+        stem,
+        exam.student,
+        tuple(f.ID for f in families),
+        tuple(family_template_name(f) for f in families),
+    )
 
 
 class StudentWriter:

@@ -56,13 +56,14 @@ from generator.choices import (
     has_choice_form,
     native_form,
     same_value,
+    sharing_key,
 )
 from generator.defaults import CHECK_CLASS_SIZE, CHECK_VARIANTS
 from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
 from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
 from generator.families.base import Answer, Family, Recheck, Solution, Variant, degenerate
-from generator.fingerprint import fingerprint, fingerprint_of
+from generator.fingerprint import fingerprint
 from generator.htmlmath import text_to_html
 from generator.mathml import prove_mathml
 from generator.parallel import ordered_map
@@ -874,15 +875,6 @@ def template_failures(family: Family) -> list[Failure]:
     return out
 
 
-def sharing_key(variant: Variant, variant_fingerprint: str) -> str:
-    """What two students share when they share a variant: a numeric family asked as multiple
-    choice is the same question whatever order its choices come in (the values can be copied)."""
-    if not isinstance(variant.family, ChoiceForm):
-        return variant_fingerprint
-    params = {k: v for k, v in variant.key_params().items() if k != "choices"}
-    return fingerprint_of(variant.family.ID, params)
-
-
 def shared_variant_share(counts: Counter[str], class_size: int) -> float:
     """The share of a class of ``class_size`` students expected to share their variant with at
     least one classmate, estimated from sampled variants.
@@ -901,6 +893,10 @@ def shared_variant_share(counts: Counter[str], class_size: int) -> float:
     return 1.0 - (1.0 - coincide) ** (class_size - 1)
 
 
+#: How the warning counts distinct variants where the table's count differs (``sharing_key``).
+_ORDERLESS = {"choice": " up to the order of their choices"}
+
+
 def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     """A warning when more than 1% of a class would share a variant (unpinned families only: a
     spec may pin a question on purpose), seen in at least ``MIN_COINCIDENCES`` coinciding pairs
@@ -912,15 +908,16 @@ def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
         or report.target.family.FORM == "true-false"
     ):
         return []
+    form = "choice" if isinstance(report.target.family, ChoiceForm) else ""
     coincidences = sum(m * (m - 1) // 2 for m in report.variant_counts.values())
     share = shared_variant_share(report.variant_counts, class_size)
     if share <= SHARED_SHARE_LIMIT or coincidences < MIN_COINCIDENCES:
         return []
     return [
         f"a class of {class_size} would expect {share:.0%} of students to share their variant "
-        f"with a classmate ({len(report.variant_counts)} distinct among "
-        f"{sum(report.variant_counts.values())} sampled); widen the parameters' ranges or add "
-        "bank entries"
+        f"with a classmate ({len(report.variant_counts)} distinct{_ORDERLESS.get(form, '')} "
+        f"among {sum(report.variant_counts.values())} sampled); widen the parameters' ranges or "
+        "add bank entries"
     ]
 
 

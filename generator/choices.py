@@ -33,7 +33,8 @@ import sympy
 from generator.defaults import FORMS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
-from generator.families.base import Answer, Family, Solution, field_names
+from generator.families.base import Answer, Family, Solution, Variant, field_names
+from generator.fingerprint import fingerprint_of
 from generator.testwise import MARGIN, Options, make_options, outcome_arrays
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -743,3 +744,13 @@ def with_form(family: Family, form: str | None) -> Family:
         f'family {family.ID} is asked as form = "{native_form(family)}" and has no {form!r} form; '
         "drop form"
     )
+
+
+def sharing_key(variant: Variant, variant_fingerprint: str) -> str:
+    """What two students share when they share a variant, and what one student must not get
+    twice (``build``): a numeric family asked as multiple choice is the same question whatever
+    order its choices come in (the values can be copied)."""
+    if not isinstance(variant.family, ChoiceForm):
+        return variant_fingerprint
+    params = {k: v for k, v in variant.key_params().items() if k != "choices"}
+    return fingerprint_of(variant.family.ID, params)

@@ -187,6 +187,10 @@ def run() -> None:
     exit_quickly(0)
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 student``, ``2 students``: a class of one is not a plural."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 @main.command()
 @click.option("--seed", type=SEED, required=True, help="The exam's seed; same seed, same exams.")
 @click.option(
@@ -244,6 +248,7 @@ def build(
     """
     from generator.build import BUILD_ENTRIES
     from generator.build import build as build_exam
+    from generator.grading.grade import refuse_build_output
     from generator.paper.qr import UnreadableCode
     from generator.pdf import unprintable_notice, want_pdfs
     from generator.roster import Roster, numbered_students, read_roster
@@ -253,6 +258,7 @@ def build(
         raise ExamgenError("give either --count or --roster, not both")
     if roster is None and (id_column or name_column):
         raise ExamgenError("--id-column and --name-column need --roster")
+    refuse_build_output(out, "--out", into_folder=True)
     spec = load_spec(spec_path)
     if roster is not None:
         loaded = read_roster(roster, id_column, name_column)
@@ -271,7 +277,10 @@ def build(
     for notice in (*loaded.notes, skipped, unprintable_notice(students)):  # a failure: one line
         if notice:
             click.echo(notice, err=True)
-    click.echo(f"Built {len(students)} students × {len(spec.slots)} questions in {folder}")
+    click.echo(
+        f"Built {counted(len(students), 'student')} × {counted(len(spec.slots), 'question')} "
+        f"in {folder}"
+    )
     kept_notice(folder, BUILD_ENTRIES)
 
 
@@ -747,8 +756,10 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
     The variants are those `build --count N` gives students s001…sN with the same seed and spec.
     """
     from generator.export import export as export_lms
+    from generator.grading.grade import refuse_build_output
     from generator.spec import load_spec
 
+    refuse_build_output(out, "--out", into_folder=True)
     spec = load_spec(spec_path)
     path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
     sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
@@ -798,11 +809,13 @@ def site(
     named mistake a wrong answer matches, the worked solution, and "Another variant". Static
     files: open index.html directly or put the folder on any web host; nothing is fetched.
     """
+    from generator.grading.grade import refuse_build_output
     from generator.site import INDEX, SITE_ENTRIES, site_for_spec, site_for_tags
     from generator.spec import load_spec
 
     if spec_path is not None and tags:
         raise ExamgenError("give either --spec or --tags, not both")
+    refuse_build_output(out, "--out")
     if spec_path is not None and families_dirs:
         raise ExamgenError(
             "--families goes with --tags; a spec names its course folder itself (families_dir)"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import ExamgenError, not_utf8
+from generator.input_file import read_input
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -43,7 +44,7 @@ def read_csv_text(path: Path, what: str) -> str:
     ``what`` names the file for the user: ``"roster"``, ``"responses"``.
     """
     try:
-        data = Path(path).read_bytes()
+        data = read_input(Path(path), what)
         return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ExamgenError(f"{path}: {what} file not found; check the path") from None

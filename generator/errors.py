@@ -6,7 +6,11 @@ examgen and is allowed to show its traceback.
 
 from __future__ import annotations
 
+import re
+import sys
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 
 def some_of(items: Sequence[str], limit: int = 10) -> str:
@@ -31,6 +35,28 @@ def not_utf8(path: object, data: bytes, err: UnicodeDecodeError, fix: str) -> Ex
         return ExamgenError(f"{path}: the file is UTF-16, not UTF-8; {fix}")
     line = data.count(b"\n", 0, err.start) + 1
     return ExamgenError(f"{path}: line {line}: byte {err.start} is not UTF-8; {fix}")
+
+
+def parse_toml(path: object, source: str, what: str) -> dict[str, Any]:
+    """A spec's or bank's (``what``) TOML, or one line saying what keeps it from being read:
+    a syntax error, nesting deeper than Python's stack, or a number of more digits than Python
+    converts (4300), which ``tomllib`` raises as bare ``ValueError`` and ``RecursionError``."""
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as err:
+        raise ExamgenError(f"{path}: TOML syntax error: {err}") from None
+    except RecursionError:
+        raise ExamgenError(
+            f"{path}: arrays or tables nested too deeply to be {what}; flatten them"
+        ) from None
+    except ValueError:  # int() refuses a number this long
+        digits = sys.get_int_max_str_digits()
+        long = re.search(rf"\d{{{digits + 1}}}", source)
+        line = f" line {source.count(chr(10), 0, long.start()) + 1}:" if long else ""
+        raise ExamgenError(
+            f"{path}:{line} holds a number of more than {digits} digits, longer than {what} has "
+            "any use for; shorten it"
+        ) from None
 
 
 class NoAcceptableVariant(ExamgenError):

@@ -41,6 +41,7 @@ from generator.ordered import InOrder
 from generator.pdf_split import PartJoiner, cut_part, open_part
 from generator.preloaded_preamble import PreloadedPreambles
 from generator.roster import Student
+from generator.tex_balance import printed_at
 from generator.tex_unicode import unprintable_characters
 
 T = TypeVar("T")
@@ -129,6 +130,8 @@ class PdfStudent:
     stem: str
     student: Student
     families: tuple[str, ...]
+    #: Each question's family template, to name the line a LaTeX error comes from.
+    templates: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -456,6 +459,7 @@ class FailedRun:
     excerpt: list[str]
     student: int
     question: int
+    printed: str  # the source line TeX stopped on ("" when it named none)
 
     @property
     def message(self) -> str:
@@ -478,41 +482,73 @@ def failed_run(tex: Path, batch: Batch, count: int) -> FailedRun:
     k, question = locate(batch, line)
     if k < 0 and line is None:
         k = student_typeset_last(log, count)
-    return FailedRun(log, line, excerpt, k, question)
+    source = batch.text.splitlines()
+    printed = source[line - 1] if line and line <= len(source) else ""
+    return FailedRun(log, line, excerpt, k, question, printed)
 
 
 def latex_error(
     name: str, folder: str, tex: Path, batch: Batch, students: Sequence[PdfStudent]
 ) -> ExamgenError:
+    """One line: the document, the student and question, and the template line when a family's
+    template printed the line TeX stopped on. The build keeps nothing of a failed run, so the
+    student's ``.tex`` file named is the one ``build --no-pdf`` writes."""
     failed = failed_run(tex, batch, len(students))
     if "I can't write on file" in failed.log or "No space left on device" in failed.log:
         return ExamgenError(
             f"{tex.parent.parent.parent}: pdflatex cannot write {name}.pdf; is the disk full? "
             "Nothing was written; free some space and build again"
         )
-    line, excerpt, k, question = failed.line, failed.excerpt, failed.student, failed.question
+    line, k, question = failed.line, failed.student, failed.question
+    at = ""  # the family template's file and line that printed the line TeX stopped on
     if k < 0:
         where = f"in the preamble of {name}.tex (the exam template)"
     elif line is None:
-        who = students[k]
         where = (
-            f"for student {who.label}, in {folder}/{who.stem}.tex (TeX names no line: an "
-            "argument or a brace left open there runs on to the end)"
+            f"for student {students[k].label}, in {folder}/{students[k].stem}.tex (TeX names no "
+            "line: an argument or a brace left open there runs on to the end)"
         )
     else:
         who = students[k]
-        own_line = batch.own_starts[k] + (line or 0) - batch.starts[k]
+        own_line = batch.own_starts[k] + line - batch.starts[k]
         where = f"for student {who.label}"
         if 1 <= question <= len(who.families):
             where += f", question {question} ({who.families[question - 1]})"
+            if question <= len(who.templates):
+                at = printed_at(Path(who.templates[question - 1]), failed.printed)
         where += f", at {folder}/{who.stem}.tex line {own_line}"
     own = _PACKAGE_ERROR.match(failed.message)
     if own is not None:  # the template's own check: what it means and the fix, in one line
         fix = next((f for says, f in PACKAGE_ERROR_FIXES.items() if says in own["what"]), None)
         if fix is not None:
             return ExamgenError(f"LaTeX stopped {name}.pdf {where}: {own['what']}; {fix}")
-    detail = "\n".join(f"  {t}" for t in excerpt) or "  (no log)"
-    return ExamgenError(f"LaTeX failed on {name}.pdf {where}:\n{detail}")
+    fix = (
+        "fix that line of the family's template (`examgen check` typesets a course family's "
+        "variants, to find such errors before a build)"
+        if at
+        else "`examgen build --no-pdf` writes the .tex files to look at"
+    )
+    return ExamgenError(
+        f"LaTeX failed on {name}.pdf {where}: {at}{failed.message.rstrip('.')}"
+        f"{_tex_read(failed.excerpt)}; nothing was written; {fix}"
+    )
+
+
+#: How much of the source TeX had read when it stopped a message quotes.
+READ_SHOWN = 40
+
+
+def _tex_read(excerpt: Sequence[str]) -> str:
+    """`` (TeX read "…text")``: the end of TeX's ``l.N text`` line, which stops where TeX did
+    (after ``\\lamda``, the undefined command); ``""`` when the log shows none."""
+    for text in excerpt:
+        m = _LINE_RE.match(text)
+        if m is not None:
+            read = text[m.end() :].strip()
+            if read:
+                shown = read if len(read) <= READ_SHOWN else "…" + read[-READ_SHOWN:]
+                return f' (TeX read "{shown}")'
+    return ""
 
 
 _PACKAGE_ERROR = re.compile(r"Package examgen Error: (?P<what>.*?)\.?$")

@@ -889,7 +889,30 @@ def template_error(err: Exception, preferred: str, what: str) -> ExamgenError | 
         return None
     problem = err.message if isinstance(err, jinja2.TemplateError) else str(err)
     kind = "" if isinstance(err, jinja2.UndefinedError) else f"{type(err).__name__}: "
-    return ExamgenError(f"{what}: {frame[0]}:{frame[1]}: {kind}{' '.join(str(problem).split())}")
+    problem = _owner_named(" ".join(str(problem).split()), *frame)
+    return ExamgenError(f"{what}: {frame[0]}:{frame[1]}: {kind}{problem}")
+
+
+_UNNAMED_DICT = re.compile(r"^this dict has no '(?P<name>[^']*)'")
+
+
+def _owner_named(problem: str, filename: str, line: int) -> str:
+    """``problem`` with "this dict" (``template_names`` cannot tell which dict a name was
+    missing from) as the template's line wrote it, ``steps`` in ``steps.grd``, when the line
+    reads the missing name from one name only."""
+    missing = _UNNAMED_DICT.match(problem)
+    if missing is None:
+        return problem
+    try:
+        written = Path(filename).read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return problem
+    name = re.escape(missing["name"])
+    read = rf"([A-Za-z_]\w*)\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"]\s*\])"
+    owners = set(re.findall(read, written))
+    if len(owners) != 1:
+        return problem
+    return owners.pop() + problem[len("this dict") :]
 
 
 def _finish(fmt: Format, text: str) -> str:

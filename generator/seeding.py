@@ -44,6 +44,12 @@ def stream(seed: int, *labels: str | int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-def question_stream(seed: int, student_id: str, slot: int) -> np.random.Generator:
-    """The stream for question ``slot`` (1-based) of one student's exam."""
-    return stream(seed, "student", student_id, "question", slot)
+def question_stream(seed: int, student_id: str, slot: int, draw: int = 0) -> np.random.Generator:
+    """The stream for question ``slot`` (1-based) of one student's exam; ``draw`` k > 0: the
+    stream of its k-th draw again (the student already has that question: ``build``)."""
+    return stream(seed, "student", student_id, "question", slot, *again(draw))
+
+
+def again(draw: int) -> tuple[str | int, ...]:
+    """The labels that tell a stream's k-th draw again from its first (none: the first)."""
+    return ("again", draw) if draw else ()

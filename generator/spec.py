@@ -14,6 +14,8 @@ work. ``shuffle_questions = true`` prints the slots in a per-student order.
 Seeding: a slot's variant comes from ``question_stream(seed, student, slot number)``, the slot
 number being its position in the spec, so neither shuffling nor the pool pick changes it; the pick
 and the order have streams of their own. A student's exam depends only on seed, ID and spec.
+A slot whose variant repeats an earlier slot's for the student is drawn again (``draw`` k > 0,
+streams of its own: ``build``).
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from typing import Any
 from generator import defaults
 from generator.characters import unprintable
 from generator.choices import FORMS, supports_form, with_form
-from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8
+from generator.errors import TOML_UTF8_FIX, ExamgenError, not_utf8, parse_toml
 from generator.families import get_family, registry
-from generator.families.base import Family, Variant
+from generator.families.base import Family, Variant, band_too_wide, wide_band_fix
+from generator.input_file import read_input
 from generator.paper.handout import SPACE_RE
 from generator.partial_credit import PartialCredit, check_names, parse_grading
 from generator.responses import DecimalRule
-from generator.seeding import question_stream, stream
+from generator.seeding import again, question_stream, stream
 
 TOP_LEVEL_FIELDS = {
     "id",
@@ -94,16 +97,18 @@ class Slot:
     def candidates(self) -> tuple[Family, ...]:
         return (self.family,) if self.family is not None else self.pool
 
-    def family_for(self, seed: int, student_id: str) -> Family:
+    def family_for(self, seed: int, student_id: str, draw: int = 0) -> Family:
         """The slot's family, or the pool's pick for this student (from its own stream)."""
         if self.family is not None:
             return self.family
-        rng = stream(seed, "student", student_id, "pool", self.number)
+        rng = stream(seed, "student", student_id, "pool", self.number, *again(draw))
         return self.pool[int(rng.integers(len(self.pool)))]
 
-    def generate(self, seed: int, student_id: str) -> Variant:
-        family = self.family_for(seed, student_id)
-        return family.generate(question_stream(seed, student_id, self.number), self.pinned)
+    def generate(self, seed: int, student_id: str, draw: int = 0) -> Variant:
+        """The student's variant; ``draw`` k > 0: drawn again, family and params, the k-th time
+        (``build`` draws again a question the student already has)."""
+        family = self.family_for(seed, student_id, draw)
+        return family.generate(question_stream(seed, student_id, self.number, draw), self.pinned)
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,7 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
 def load_spec(path: Path | str) -> Spec:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_input(path, "spec")
         source = data.decode("utf-8")
     except FileNotFoundError:
         raise ExamgenError(
@@ -207,14 +212,7 @@ def load_spec(path: Path | str) -> Spec:
     except OSError as err:
         raise ExamgenError(f"{path}: cannot read the spec ({err})") from None
     source = source.removeprefix("\ufeff")  # Windows editors save UTF-8 with a byte-order mark
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as err:
-        raise ExamgenError(f"{path}: TOML syntax error: {err}") from None
-    except RecursionError:
-        raise ExamgenError(
-            f"{path}: arrays or tables nested too deeply to be an exam spec; flatten them"
-        ) from None
+    data = parse_toml(path, source, "an exam spec")
     dated = _first_date(data)
     if dated is not None:
         where, value = dated
@@ -464,6 +462,8 @@ def work_band(family: Family, value: Any) -> tuple[int, int]:
         and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
         and 0 < value[0] <= value[1]
     ):
+        if band_too_wide(value[0], value[1]):
+            raise ValueError(f"{value!r}: {wide_band_fix(value[0], value[1])}")
         return (value[0], value[1])
     raise ValueError(
         f'must be a band name or a range [least, most] of work, such as "standard" or [14, 20]; '

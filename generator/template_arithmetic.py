@@ -9,7 +9,8 @@ catches it; ``check`` fails on it, naming the line.
 What counts is what computes a value to print: the arithmetic operators, a unary minus on a
 value, the filters that compute (``sum``, ``abs``, ``round``, ``max``, ``min``, also applied by
 ``map``) or drop exactness (``float``, ``int``: ``5/3|int`` prints 1), and a call of a value's
-arithmetic method (``x.__truediv__(3)``, sympy's ``evalf``). Not counted: ``+`` joining
+arithmetic method (``x.__truediv__(3)``, sympy's ``evalf``), also when Jinja's ``attr`` filter
+looks it up (``x|attr("__truediv__")(3)``). Not counted: ``+`` joining
 strings, ``%`` formatting a string, comparisons (a template chooses its words), and arithmetic
 inside ``[…]``, which finds an item (``steps.z[f.layer - 1]``) rather than a value to print.
 """
@@ -51,9 +52,11 @@ def _computes(node: nodes.Node) -> str | None:
         if isinstance(applied, nodes.Const) and applied.value in COMPUTING_FILTERS:
             return f"'|map({applied.value})'"
         return None
-    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
-        method = node.node.attr
-        if method in COMPUTING_METHODS or (method.startswith("__") and method.endswith("__")):
+    if isinstance(node, nodes.Call):
+        method = _method_called(node)
+        if method is not None and (
+            method in COMPUTING_METHODS or (method.startswith("__") and method.endswith("__"))
+        ):
             return f"'.{method}()'"
         return None
     what = OPERATORS.get(type(node))
@@ -66,6 +69,18 @@ def _computes(node: nodes.Node) -> str | None:
     if isinstance(node, nodes.Mod) and _is_string(node.left):
         return None  # formats a string
     return what
+
+
+def _method_called(call: nodes.Call) -> str | None:
+    """The name of the method ``call`` calls, looked up as ``x.m`` or ``x|attr("m")``."""
+    callee = call.node
+    if isinstance(callee, nodes.Getattr):
+        return callee.attr
+    if isinstance(callee, nodes.Filter) and callee.name == "attr" and len(callee.args) == 1:
+        name = callee.args[0]
+        if isinstance(name, nodes.Const) and isinstance(name.value, str):
+            return name.value
+    return None
 
 
 def _walk(node: nodes.Node) -> Iterator[nodes.Node]:

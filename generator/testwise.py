@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import sympy
 
+from generator.families.base import MAX_WORK_RATIO
+
 #: A strategy "beats chance" when its success rate exceeds 1/(number of options) by more than
 #: this: a strategy at chance does so in under 1% of 500-variant samples (2.6 standard errors at
 #: 25%) and under 0.1% of the 1,000 check samples by default, while a real edge of 7 points (the
@@ -43,8 +45,6 @@ TRUE_FALSE_LIMIT = 0.5 + 0.10
 #: rate near 25%, its 95% interval is wider than ±3.8 points); it is still reported, with that
 #: interval. The default check samples 1,000 (±2.7 points).
 MIN_SAMPLE = 500
-#: Most work a student may be given over the least, within one slot that asks for a band.
-MAX_WORK_RATIO = Fraction(3, 2)
 
 Point = tuple[Fraction, ...]
 

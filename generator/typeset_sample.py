@@ -102,9 +102,7 @@ class TypesetSample:
             if run.process.wait() == 0:
                 continue
             failed = failed_run(run.tex, run.batch, len(self.seeds))
-            source = run.batch.text.splitlines()
-            printed = source[failed.line - 1] if failed.line and failed.line <= len(source) else ""
-            where = printed_at(self.template, printed)
+            where = printed_at(self.template, failed.printed)
             out.append(
                 TypesetFailure(
                     f"typeset latex {run.version}: {where}pdflatex: {failed.message}",

@@ -368,6 +368,10 @@ COMPUTING = [
     ("steps.values|map('abs')|list", "'|map(abs)'"),
     ("steps.sse.__truediv__(3)", "'.__truediv__()'"),
     ("steps.x.evalf()", "'.evalf()'"),
+    # An auditor's, that passed check on 65172e0: the method looked up by Jinja's attr filter.
+    ('params.w0|attr("__truediv__")(3)', "'.__truediv__()'"),
+    ("steps.grad|attr('__add__')(1)", "'.__add__()'"),
+    ("steps.x|attr('evalf')()", "'.evalf()'"),
 ]
 #: Expressions that only format, choose or find: no failure.
 FORMATTING = [
@@ -382,6 +386,7 @@ FORMATTING = [
     "steps.values|map(attribute='letter')|join(', ')",
     "M.answer_line(steps.x|tex)",
     "steps.items()|length",
+    "steps.point|attr('x')|tex",
 ]
 FORMATTING_LINE = "Let $x = ((( params.x|tex )))$ and ((* if steps.x > 0 *))positive((* endif *))."
 
@@ -462,6 +467,15 @@ def test_check_warns_when_a_class_would_share_variants(tmp_path):
     )
     pair = json.loads(run("check", "narrow", *options, "--class-size", "2", "--json").output)
     assert not any("a class of" in w for f in pair["families"] for w in f["warnings"])
+    # Pinned params share the question on purpose: the README says so (an auditor asked).
+    params = json.loads(run("preview", "facts", "--families", str(tmp_path), "--format", "json").output)["params"]
+    spec = tmp_path / "pinned.toml"
+    spec.write_text(
+        f'id = "p"\nfamilies_dir = "{tmp_path.as_posix()}"\n[[questions]]\nfamily = "facts"\n'
+        f"params = {{ choices = {json.dumps(params['choices'])} }}\n"
+    )
+    pinned = run("check", "--spec", str(spec), "--variants", "100")
+    assert pinned.exit_code == 0 and "distinct" in pinned.output and "a class of" not in pinned.output
 
 
 @given(counts=st.lists(st.integers(1, 5), min_size=2, max_size=50), size=st.integers(2, 500))
@@ -513,7 +527,9 @@ def test_an_undefined_name_is_one_line_in_preview_build_and_check(broken):
     "printed, says",
     [
         ("params.x", "params has no 'x'; did you mean 'x0'? its names: a, b, c, x0"),
-        ("steps.slop", "this dict has no 'slop'; did you mean 'slope'? its names: square_term, slope, value"),
+        # An auditor's (65172e0): "this dict" for the steps a template reads.
+        ("steps.slop", "steps has no 'slop'; did you mean 'slope'? its names: square_term, slope, value"),
+        ("steps['slop']", "steps has no 'slop'; did you mean 'slope'? its names: square_term, slope, value"),
         ("answer.valu", "answer has no 'valu'; did you mean 'value'? its names: kind, value, text"),
         ("M.answer_lin()", "macros.j2 has no 'answer_lin'; did you mean 'answer_line'?"),
     ],
@@ -624,6 +640,33 @@ def test_template_prose_a_format_reads_as_markup_is_one_line_naming_its_line(
     assert f"{template}:{number}:" in error
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    block=st.sampled_from(["statement", "solution"]),
+    stray=st.sampled_from(["Cost is $5 per step.", "It costs $5.", "Pay $ 3 now."]),
+    math_lines=st.integers(1, 3),
+    display=st.booleans(),
+)
+def test_a_stray_dollar_is_reported_on_its_own_line(
+    tmp_path_factory, block, stray, math_lines, display
+):
+    """An auditor's (65172e0): a stray ``$`` paired with the next math's and the error named a
+    line below, where the math's own ``$`` was left over."""
+    course = tmp_path_factory.mktemp("course")
+    template = scaffold(course, "slope") / "template.j2"
+    text = template.read_text()
+    start = text.index(f"((* block {block} *))\n") + len(f"((* block {block} *))\n")
+    below = ["We have $x = ((( params.a|tex )))$ here."] * math_lines
+    if display:  # a display over several lines pairs across them
+        below.insert(0, "$$\nx = ((( params.a|tex )))\n$$")
+    text = text[:start] + "\n".join([stray, *below]) + "\n" + text[start:]
+    template.write_text(text)
+    number = text[:start].count("\n") + 1
+    error = one_line_error(run("preview", "slope", "--families", str(course)))
+    assert error.startswith(f"Error: family slope: {template}:{number}: template syntax error: ")
+    assert "has a $ that opens no math" in error
+
+
 # --- discoverable parameters ----------------------------------------------------------------------
 def test_show_and_list_describe_course_families(tmp_path):
     scaffold(tmp_path, "slope", "vector")
@@ -713,6 +756,9 @@ def before_solve(line: str):
         (before_solve("MAX_TRIES = 0"), "MAX_TRIES = 0; write a whole number from 1 up"),
         (before_solve('WORK_BANDS = {"easy": (5, 2)}'), "WORK_BANDS['easy'] = (5, 2); each band is (least, most)"),
         (before_solve('WORK_BANDS = [(1, 2)]'), "WORK_BANDS = [(1, 2)]; write e.g."),
+        # An auditor's (65172e0): check FAMILY never failed a declared band wider than 1.5×.
+        (before_solve('WORK_BANDS = {"easy": (2, 3), "wide": (2, 5)}'), "WORK_BANDS['wide'] = (2, 5); a band spans at most 1.5× from end to end, so that every student's work is comparable; narrow it to (2, 3) or split it in two"),
+        (before_solve('WORK_BANDS = {"wide": (0, 1)}'), "WORK_BANDS['wide'] = (0, 1); a band spans at most 1.5×"),
         (before_solve("TAGS = 3"), "TAGS = 3; write a tuple"),
         # Two mistakes of one name: the second silently replaced the first in key and grade.
         (lambda text: text.replace('@mistake("x0-not-substituted"', '@mistake("constant-kept"'), "Slope declares the mistake 'constant-kept' twice"),
@@ -1540,3 +1586,27 @@ def test_a_bank_or_spec_not_in_utf8_names_the_line_and_how_to_save_it(tmp_path, 
     error = one_line_error(run("build", "--seed", "1", "--count", "1", "--no-pdf", "--spec", str(spec), "--out", str(tmp_path / "out")))
     assert error.startswith(f"Error: {spec}: {where}") and "save the spec as UTF-8" in error
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("python_files", "fix"),
+    [
+        ((), "a family's folder holds its family.py"),
+        (("helpers.py",), "a family's folder holds its family.py"),
+        (("famliy.py",), "rename famliy.py to family.py"),
+        (("familly.py", "helpers.py"), "rename familly.py to family.py"),
+    ],
+)
+@pytest.mark.parametrize("command", ["show", "preview", "check"])
+def test_a_family_folder_without_family_py_is_named(tmp_path, python_files, fix, command):
+    """An auditor's (65172e0): a folder holding a template but a misspelt family.py was only
+    an "unknown family", with no word of the folder."""
+    folder = tmp_path / "course" / "slope"
+    folder.mkdir(parents=True)
+    (folder / "template.j2").write_text('((* extends "problem.j2" *))\n', encoding="utf-8")
+    for name in python_files:
+        (folder / name).write_text("", encoding="utf-8")
+    error = one_line_error(run(command, "slope", "--families", str(folder.parent)))
+    assert error == f"Error: {folder}: no family.py, so no family 'slope'; " + fix + (
+        " (docs/authoring.md; `examgen new` writes one)" if fix.startswith("a family") else ""
+    )

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.bank import BANK_FILE, load_bank
@@ -117,6 +117,9 @@ def test_every_misconception_has_a_note(family, seed):
             "statements[1].extra",
         ),
         ("statements = [\n", "TOML syntax error"),
+        # An auditor's (65172e0): three tracebacks out of tomllib.
+        ("x = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply to be a statement bank"),
+        ("\nx = " + "9" * 5000 + "\n", "line 2: holds a number of more than 4300 digits"),
         (
             "[[statment]]\nid = 'a'\ntruth = true\ntext = 'x'\nexplanation = 'y'\n"
             "[[statements]]\nid = 'b'\ntruth = true\ntext = 'z'\nexplanation = 'y'\n",
@@ -137,6 +140,41 @@ def test_a_broken_bank_is_one_line_naming_file_and_field(tmp_path, content, fiel
     message = str(err.value)
     assert "\n" not in message
     assert str(tmp_path / BANK_FILE) in message and field in message
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(["weights", "grow", "the", "loss", "$w$", "fast"]), min_size=1, max_size=6),
+    gaps=st.lists(st.sampled_from([" ", "  ", "\t", " \n "]), min_size=6, max_size=6),
+    truths=st.tuples(st.booleans(), st.booleans()),
+)
+def test_two_entries_alike_up_to_spaces_are_refused(tmp_path_factory, words, gaps, truths):
+    """An auditor's (65172e0): a false entry that repeated a true one with a doubled space was
+    accepted, and printed as a choice reading exactly as the answer."""
+    folder = tmp_path_factory.mktemp("bank")
+    spaced = "".join(word + gap for word, gap in zip(words, gaps, strict=False)).strip()
+    entries = [("first", " ".join(words), truths[0]), ("second", spaced, truths[1])]
+    (folder / BANK_FILE).write_text(
+        "".join(
+            f"[[statements]]\nid = '{id}'\ntruth = {str(truth).lower()}\n"
+            f"text = {toml_string(text)}\nexplanation = 'y'\n"
+            for id, text, truth in entries
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ExamgenError) as err:
+        load_bank(folder / BANK_FILE)
+    message = str(err.value)
+    assert "\n" not in message and "'first' and 'second'" in message
+    assert message.endswith("reword or remove one")
+    assert ("up to spaces" in message) == (spaced != " ".join(words))
+
+
+def test_a_bank_that_is_a_folder_is_one_line(tmp_path):
+    (tmp_path / BANK_FILE).mkdir()
+    with pytest.raises(ExamgenError) as err:
+        load_bank(tmp_path / BANK_FILE)
+    assert str(err.value) == f"{tmp_path / BANK_FILE}: cannot read the statement bank (Is a directory); it is a TOML file"
 
 
 MARKUP = "\\{}#%&_~^<>"

@@ -68,6 +68,19 @@ def test_build_writes_the_output_contract(tmp_path):
         assert rows[1][2] == "(" + ", ".join(first["value"]) + ")"
 
 
+@pytest.mark.parametrize(("students", "questions"), [(1, 1), (1, 2), (2, 1), (3, 2)])
+def test_build_says_how_many_students_and_questions(tmp_path, students, questions):
+    """An auditor's (65172e0): a one-question build said "1 questions"."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text('id = "t"\n' + '[[questions]]\nfamily = "sgd-direction"\n' * questions)
+    args = ["build", "--seed", "1", "--spec", str(spec), "--count", str(students), "--no-pdf"]
+    result = run(*args, "-q", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    said = {1: "1 student", 2: "2 students", 3: "3 students"}[students]
+    asked = {1: "1 question", 2: "2 questions"}[questions]
+    assert f"Built {said} × {asked} in " in result.output
+
+
 def test_roster_build_uses_ids_and_names(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(
@@ -494,3 +507,75 @@ def test_the_unknown_family_hint_names_only_commands_that_take_families() -> Non
         if any("--families" in p.opts for p in command.params)
     }
     assert set(named) == {name.removesuffix("_command") for name in taking}, (named, taking)
+
+
+@pytest.mark.parametrize("inside", ["exams", "solutions", "exams/sub", "key.json"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["build", "--seed", "42", "--count", "2", "--no-pdf", "-q"],
+        ["export", "--format", "moodle", "--seed", "42", "--variants", "1"],
+        ["site", "--tags", "SGD", "--variants", "1"],
+    ],
+)
+def test_an_output_inside_what_a_build_wrote_is_refused(tmp_path, inside, command):
+    """An auditor's (65172e0): build, export and site wrote into a build's exams/ or
+    solutions/, and the next rebuild stopped at what it had not written there."""
+    args = ["build", "--seed", "42", "--count", "2", "--no-pdf", "-q", "--out", str(tmp_path)]
+    assert run(*args).exit_code == 0
+    folder = tmp_path / "lecture-14-quiz-seed42"
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    result = run(*command, "--out", str(folder / inside))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: --out {folder / inside}: is ")
+    assert line.endswith("choose a path outside it")
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    assert run(*args).exit_code == 0
+
+
+def test_build_and_export_may_write_into_an_exam_folder(tmp_path):
+    """Beside key.csv is the instructor's: a rebuild carries what is there over."""
+    args = ["--seed", "42", "--out", str(tmp_path)]
+    assert run("build", *args, "--count", "2", "--no-pdf", "-q").exit_code == 0
+    folder = tmp_path / "lecture-14-quiz-seed42"
+    assert run("export", "--format", "qti", "--seed", "42", "--variants", "1", "--out", str(folder)).exit_code == 0
+    assert run("build", "--seed", "1", "--count", "1", "--no-pdf", "-q", "--out", str(folder)).exit_code == 0
+    result = run("build", *args, "--count", "2", "--no-pdf")
+    assert result.exit_code == 0 and "Kept what else was in" in result.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+@pytest.mark.parametrize("what", ["roster", "spec", "responses"])
+def test_an_input_that_is_no_regular_file_is_one_line(tmp_path, kind, what):
+    """An auditor's (65172e0): ``--roster /dev/zero`` filled the memory until the kernel killed
+    examgen, and a named pipe as roster, spec or responses waited forever."""
+    import os
+
+    from generator.input_file import MAX_INPUT_BYTES
+
+    if kind == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+        if not path.exists():
+            pytest.skip("no /dev/zero here")
+    else:  # sparse: no disk space taken
+        path = tmp_path / "huge.csv"
+        with path.open("wb") as file:
+            file.truncate(MAX_INPUT_BYTES + 1)
+    out = tmp_path / "out"
+    built = ["build", "--seed", "1", "--no-pdf", "-q", "--out", str(out)]
+    command = {
+        "roster": [*built, "--roster", str(path)],
+        "spec": [*built, "--spec", str(path)],
+        "responses": ["grade", str(out / "lecture-14-quiz-seed1"), str(path)],
+    }[what]
+    if what == "responses":
+        assert run(*built, "--count", "1").exit_code == 0
+    result = run(*command)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    said = "is not a file but a device, pipe or socket" if kind != "huge" else "bytes, more than any"
+    assert line.startswith(f"Error: {path}: ") and said in line

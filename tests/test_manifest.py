@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -382,3 +383,38 @@ def test_diff_of_builds_with_and_without_pdfs_says_what_was_not_used(paper_build
     assert any(line.strip().startswith("pdflatex: ") and line.endswith("→ not used") for line in lines)
     assert any(line.strip().startswith("pikepdf: ") and line.endswith("→ not used") for line in lines)
     assert "None" not in result.output
+
+
+def test_diff_of_a_manifest_holding_an_endless_number_is_one_line(tmp_path):
+    """An auditor's (65172e0): a seed of 5,000 digits typed into manifest.json raised int()'s
+    ValueError through a traceback."""
+    good = build_quiz(tmp_path, "good", students=numbered_students(1))
+    edited = tmp_path / "edited"
+    shutil.copytree(good, edited)
+    text = (edited / "manifest.json").read_text(encoding="utf-8")
+    (edited / "manifest.json").write_text(re.sub(r'"seed": \d+', '"seed": ' + "9" * 5000, text))
+    result = CliRunner().invoke(main, ["diff", str(good), str(edited)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: {edited}: not an exam folder (manifest.json holds a number too long to read); "
+        "give a folder written by `examgen build`, such as out/<exam-id>-seed<SEED>"
+    ]
+
+
+@pytest.mark.parametrize("deleted", ["s002.tex", "s002.md", "*"])
+@pytest.mark.parametrize("side", ["old", "new"])
+def test_diff_names_students_whose_printed_exam_is_missing(tmp_path, deleted, side):
+    """An auditor's (65172e0): with a student's exams/ files deleted, diff counted them as
+    "unchanged", though their printed exam was never compared."""
+    old = build_quiz(tmp_path, "old", students=numbered_students(3))
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    for path in ({"old": old, "new": new}[side] / "exams").glob(deleted):
+        path.unlink()
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    missing = ["s001", "s002", "s003"] if deleted == "*" else ["s002"]
+    assert [s["id"] for s in report["unprinted"]] == missing
+    assert report["reworded"] == [] and report["unchanged"] == 3
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
+    assert f"{len(missing)} student(s) whose printed exam is missing from a folder" in text
+    assert "s002 (Student 2)" in text

@@ -284,6 +284,39 @@ def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
     assert snapshot(tmp_path / "out") == before
 
 
+@pytest.mark.parametrize(
+    ("block", "typo", "version"),
+    [("statement", "\\lamda", "handouts"), ("solution", "\\cdott", "solutions")],
+)
+def test_a_latex_error_in_a_course_template_is_one_line_naming_its_line(
+    tmp_path: Path, block: str, typo: str, version: str
+) -> None:
+    """An auditor's (65172e0): a misspelt command in a course family's template stopped the
+    build with four lines naming a .tex file the failed build never wrote; ``check`` names the
+    template's line, so the build does too, and says where to look."""
+    course = tmp_path / "course"
+    assert CliRunner().invoke(main, ["new", "slope", "--dir", str(course)]).exit_code == 0
+    template = course / "slope" / "template.j2"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    number = lines.index(f"((* block {block} *))") + 2 + (block == "solution") * 2
+    lines[number - 1] = f"We write ${typo} x$ here. " + lines[number - 1]
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'id = "t"\nfamilies_dir = "{course.as_posix()}"\n[[questions]]\nfamily = "slope"\n',
+        encoding="utf-8",
+    )
+    roster = write_roster(tmp_path / "roster.csv", [("s1", "One"), ("s2", "Two")])
+    args = ["build", "--seed", "3", "--spec", str(spec), "--roster", str(roster), "--pdf", "-q"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: LaTeX failed on {version}.pdf for student s1 (One), question 1 (slope), at ")
+    assert f": {template}:{number}: Undefined control sequence (TeX read " in line
+    assert f'{typo}"); nothing was written; fix that line of the family' in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_a_latex_error_naming_no_line_blames_the_student_typeset_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -519,6 +519,21 @@ def test_a_tag_given_twice_is_one_page(tmp_path):
     assert (out / "index.html").read_text(encoding="utf-8").count('href="tags/') == 1
 
 
+@settings(max_examples=4, deadline=None)
+@given(tags=st.permutations(["SGD", "lecture-14", "vanishing gradients"]))
+def test_tags_given_in_any_order_make_the_same_site(tmp_path_factory, tags):
+    """An auditor's (65172e0): ``--tags`` in another order listed the index in that order, and a
+    course's "sgd" beside "SGD" swapped which page sgd.html held."""
+    sites = []
+    for order in (tags, sorted(tags)):
+        out = tmp_path_factory.mktemp("site") / "site"
+        args = ["site", *(a for t in order for a in ("--tags", t)), "--variants", "1"]
+        assert CliRunner().invoke(main, [*args, "--out", str(out)]).exit_code == 0
+        sites.append(files_of(out))
+    assert sites[0] == sites[1]
+    assert len([name for name in sites[0] if name.startswith("tags/")]) == 3
+
+
 TRUE_FALSE = [f for f in registry().values() if f.FORM == "true-false"]
 
 

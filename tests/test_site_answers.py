@@ -47,9 +47,13 @@ def decimal_near(draw, value: sympy.Rational) -> str:
 
 @st.composite
 def number_text(draw, value: sympy.Rational) -> str:
-    how = draw(st.sampled_from(["decimal"] * 3 + ["exact"] * 2 + ["fraction", "pieces"]))
+    how = draw(st.sampled_from(["decimal"] * 3 + ["exact"] * 2 + ["fraction", "pieces", "long"]))
     if how == "decimal":
         return draw(decimal_near(value))
+    if how == "long":  # about MAX_NUMBER_LENGTH characters (an auditor's: the page said correct)
+        text = draw(decimal_near(value))
+        text += ("" if "." in text else ".") + "0" * draw(st.integers(190, 1100))
+        return text[: draw(st.integers(195, 1100))].rstrip(".")
     if how == "exact":
         return exact_str(value)
     if how == "fraction":
@@ -121,6 +125,9 @@ def answers_page(chromium, lecture14_site):
 @example(case=("vector", 2, [sympy.Rational(1), 3], "(1,3.44", [], DecimalRule()))
 @example(case=("vector", 2, [sympy.Rational(1), 3], "1, 3)^T", [], DecimalRule()))
 @example(case=("vector", 2, [sympy.Rational(1), 3], "(1, x)", [], DecimalRule()))
+@example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 250, [], DecimalRule(2, 2)))
+@example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 198, [], DecimalRule(2, 2)))
+@example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 1998, [], DecimalRule(2, 2)))
 @given(case=cases())
 def test_answers_js_agrees_with_the_grading_rule(answers_page, case):
     kind, size, value, text, mistakes, rule = case

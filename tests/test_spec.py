@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.build import (
@@ -28,9 +28,11 @@ from generator.build import (
     key_json,
     render_exam_document,
 )
+from generator.choices import sharing_key
 from generator.cli import main
 from generator.errors import ExamgenError
 from generator.families import registry
+from generator.fingerprint import fingerprint
 from generator.roster import Student, numbered_students
 from generator.spec import DEFAULT_SPEC, load_spec, parse_spec, shipped_specs
 
@@ -110,10 +112,23 @@ BAD_SPECS = [
     ),
     (
         # A band no variant reaches: the band is what to change.
-        '[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = [1, 2]\n',
+        '[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = [1, 1]\n',
         "questions[1].difficulty",
         "rejected for budget: magnitude ×427, difficulty: work outside the band ×380, budget: "
         "denominator ×167; ask for another difficulty",
+    ),
+    (
+        # An auditor's (65172e0): tomllib raised int()'s ValueError through a traceback.
+        '[[questions]]\nfamily = "sgd-direction"\npoints = ' + "9" * 5000 + "\n",
+        "line 4",
+        "holds a number of more than 4300 digits, longer than an exam spec has any use for",
+    ),
+    (
+        # An auditor's (65172e0): a band wider than 1.5× passed check on a small sample.
+        '[[questions]]\nfamily = "gradient-descent-step"\ndifficulty = [10, 16]\n',
+        "questions[1].difficulty",
+        "[10, 16]: a band spans at most 1.5× from end to end, so that every student's work is "
+        "comparable; narrow it to (10, 15) or split it in two",
     ),
     (
         '[[questions]]\nfamily = "sgd-direction"\nform = "choice"\n',
@@ -454,3 +469,57 @@ def test_text_that_xml_cannot_hold_is_refused_at_load(tmp_path, field, char):
         parse_spec(spec, tmp_path / "s.toml")
     spec[field] = "Line one\n\tLine two\r\n"
     assert getattr(parse_spec(spec, tmp_path / "s.toml"), field) == spec[field]
+
+
+#: Specs whose slots can draw one question twice: one family in two slots, and pools sharing a
+#: family (the README's own example held one: 3 students of 100 had a statement twice).
+REPEATING_SPECS = {
+    "same family": [{"family": "sgd-direction"}, {"family": "sgd-direction"}],
+    "pools": [{"tags": ["quiz-07", "SGD"]}, {"families": ["sgd-direction", "sgd-iterations"]}],
+    "choice": [{"family": "gradient-descent-step", "form": "choice", "params": {"eta": "1/2"}}] * 2,
+}
+
+
+# Students who got one statement twice before.
+@example(kind="same family", seed=7, student="s13", shuffled=False)
+@example(kind="pools", seed=7, student="s14", shuffled=True)
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(REPEATING_SPECS)),
+    seed=st.integers(0, 2**40),
+    student=st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=8),
+    shuffled=st.booleans(),
+)
+def test_no_student_gets_one_question_twice(tmp_path_factory, kind, seed, student, shuffled):
+    """An auditor's (65172e0): each slot drew on its own, so two slots could give a student the
+    same question. A repeat is drawn again from streams of its own: still one exam per seed and
+    ID, and the first slot's question (in the spec's order) as it was."""
+    slots = REPEATING_SPECS[kind]
+    spec = parse_spec(
+        {"id": "t", "shuffle_questions": shuffled, "questions": slots},
+        tmp_path_factory.mktemp("spec") / "s.toml",
+    )
+    exam = generate_student(spec, seed, Student(student, ""))
+    questions = [sharing_key(q.variant, fingerprint(q.variant)) for q in exam.questions]
+    assert len(set(questions)) == len(questions)
+    assert generate_student(spec, seed, Student(student, "")) == exam
+    first = next(q for q in exam.questions if q.slot.number == 1)
+    assert first.variant == spec.slots[0].generate(seed, student)
+
+
+def test_a_spec_of_distinct_families_draws_each_question_once(tmp_path):
+    """Nothing is drawn again where no family repeats: the default quiz is as it was."""
+    spec = load_spec(DEFAULT_SPEC)
+    for student in numbered_students(20):
+        exam = generate_student(spec, 42, student)
+        for question in exam.questions:
+            assert question.variant == question.slot.generate(42, student.id)
+
+
+def test_a_question_pinned_twice_stays_as_pinned(tmp_path):
+    """Two slots pinned to one question cannot differ: the first draw stands, without error."""
+    params = {"data": [[0, 1], [1, 3], [2, 2]], "w0": [1, 0], "eta": "1/2"}
+    slot = {"family": "gradient-descent-step", "params": params}
+    spec = parse_spec({"id": "t", "questions": [slot, slot]}, tmp_path / "s.toml")
+    first, second = generate_student(spec, 1, Student("s1", "")).questions
+    assert first.variant == second.variant == spec.slots[1].generate(1, "s1")

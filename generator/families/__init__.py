@@ -10,6 +10,7 @@ Discovery means a new family is one new folder; nothing keeps a list of families
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib.util
 import os
@@ -23,7 +24,7 @@ from pathlib import Path
 from generator.bank import prose_problem
 from generator.characters import SLUG, unprintable
 from generator.errors import ExamgenError, innermost_frame
-from generator.families.base import Budget, Family, Mistake
+from generator.families.base import Budget, Family, Mistake, band_too_wide, wide_band_fix
 from generator.families.params import is_whole
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -223,6 +224,8 @@ def _check_attributes(family_type: type[Family], path: Path) -> None:
         ):
             expected = "each band is (least, most), whole numbers with least ≤ most"
             raise refuse(f"WORK_BANDS[{band!r}]", limits, expected)
+        if band_too_wide(*limits):
+            raise refuse(f"WORK_BANDS[{band!r}]", limits, wide_band_fix(*limits))
 
 
 def _check_mistake_names(family_type: type[Family], path: Path) -> None:
@@ -299,6 +302,12 @@ def _registry(course_dirs: tuple[Path, ...]) -> dict[str, Family]:
 def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
     families = registry(extra_dirs)
     if family_id not in families:
+        for directory in (*env_dirs(), *(Path(d).resolve() for d in extra_dirs)):
+            folder = directory / family_id
+            if folder.is_dir():  # not a family: family_folders passed it over
+                raise ExamgenError(
+                    f"{folder}: no {MODULE_FILE}, so no family {family_id!r}; {_fix(folder)}"
+                )
         raise ExamgenError(
             f"unknown family {family_id!r}; known families: {', '.join(families)} "
             "(see `examgen list`); a course family's folder is given by a spec's "
@@ -306,6 +315,17 @@ def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
             "grade, site)"
         )
     return families[family_id]
+
+
+def _fix(folder: Path) -> str:
+    """How to make ``folder`` a family: rename a misspelt ``family.py``, or write one."""
+    names = sorted(p.name for p in folder.glob("*.py"))
+    close = difflib.get_close_matches(MODULE_FILE, names, n=1, cutoff=0.75)
+    if close:
+        return f"rename {close[0]} to {MODULE_FILE}"
+    return (
+        f"a family's folder holds its {MODULE_FILE} (docs/authoring.md; `examgen new` writes one)"
+    )
 
 
 def clear_caches() -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy as _copy
 import json
+import math
 import numbers
 import shlex
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
@@ -267,6 +269,25 @@ def coinciding_choices(params: Any, solution: Solution) -> bool:
 
 #: Degenerate-variant rules every family obeys, checked after the family's own ``DEGENERATE``.
 COMMON_DEGENERATE: tuple[Rule, ...] = (("two choices coincide", coinciding_choices),)
+
+#: Most work a student may be given over the least, within one band of work (``WORK_BANDS``, a
+#: spec's ``difficulty``): 3/2, so no student's question takes half as long again as another's.
+MAX_WORK_RATIO = Fraction(3, 2)
+
+
+def band_too_wide(least: int, most: int) -> bool:
+    """Whether the band ``least…most`` lets one variant's work exceed ``MAX_WORK_RATIO`` times
+    another's."""
+    return most > MAX_WORK_RATIO * least
+
+
+def wide_band_fix(least: int, most: int) -> str:
+    """Why the band ``least…most`` is refused, and the widest band from ``least`` allowed."""
+    return (
+        f"a band spans at most {float(MAX_WORK_RATIO)}× from end to end, so that every student's "
+        f"work is comparable; narrow it to ({least}, {math.floor(MAX_WORK_RATIO * least)}) or "
+        "split it in two"
+    )
 
 
 class Family(ABC):

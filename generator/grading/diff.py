@@ -118,6 +118,8 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
             manifest = json.loads(text)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise _not_exam(path, f"{MANIFEST_NAME} cannot be read: {err}") from None
+        except ValueError:  # int() refuses a number this long (an edit; examgen writes none)
+            raise _not_exam(path, f"{MANIFEST_NAME} holds a number too long to read") from None
         if json_lone_surrogate(text, manifest) is not None:
             raise _not_exam(path, f"{MANIFEST_NAME} holds half of a surrogate pair (\\ud800…)")
         if not isinstance(manifest, dict):
@@ -170,6 +172,8 @@ class FolderDiff:
     removed: list[StudentRecord] = field(default_factory=list)
     #: Same variants and answers, but the printed exam differs (a template, the wording, a title).
     reworded: list[StudentRecord] = field(default_factory=list)
+    #: Same variants and answers, but a folder lacks the printed exam to compare (deleted files).
+    unprinted: list[StudentRecord] = field(default_factory=list)
     unchanged: int = 0
     inputs: list[str] = field(default_factory=list)
 
@@ -185,6 +189,7 @@ class FolderDiff:
             "added": [{"id": s.id, "name": s.name} for s in self.added],
             "removed": [{"id": s.id, "name": s.name} for s in self.removed],
             "reworded": [{"id": s.id, "name": s.name} for s in self.reworded],
+            "unprinted": [{"id": s.id, "name": s.name} for s in self.unprinted],
             "unchanged": self.unchanged,
         }
 
@@ -201,11 +206,19 @@ class FolderDiff:
             f"and answers (a template, the wording or the title changed: a new sheet, {key}): "
             + _ids(self.reworded)
         )
+        unprinted = (
+            f"{len(self.unprinted)} student(s) whose printed exam is missing from a folder "
+            "(exams/<file>.tex or .md deleted), so it could not be compared: "
+            + _ids(self.unprinted)
+        )
+        notes = [
+            text
+            for text, listed in ((reworded, self.reworded), (unprinted, self.unprinted))
+            if listed
+        ]
         if not (self.changed or self.added or self.removed):
             lines.append(f"No student's variants or answers differ ({self.unchanged} compared).")
-            if self.reworded:
-                lines.append(reworded)
-            return "\n".join(lines) + "\n"
+            return "\n".join(lines + notes) + "\n"
         if self.changed:
             lines.append(
                 f"{len(self.changed)} student(s) with different variants, answers or points:"
@@ -216,8 +229,7 @@ class FolderDiff:
             lines.append(f"{len(self.added)} student(s) only in new: " + _ids(self.added))
         if self.removed:
             lines.append(f"{len(self.removed)} student(s) only in old: " + _ids(self.removed))
-        if self.reworded:
-            lines.append(reworded)
+        lines += notes
         lines.append(f"{self.unchanged} student(s) with the same variants and answers.")
         return "\n".join(lines) + "\n"
 
@@ -310,7 +322,9 @@ def diff_folders(old_path: Path | str, new_path: Path | str) -> FolderDiff:
             continue
         result.unchanged += 1
         old_text, new_text = old.exam_text(sid), new.exam_text(sid)
-        if old_text is not None and new_text is not None and old_text != new_text:
+        if old_text is None or new_text is None:
+            result.unprinted.append(student)
+        elif old_text != new_text:
             result.reworded.append(student)
     result.removed = [s for sid, s in old.students.items() if sid not in new.students]
     return result

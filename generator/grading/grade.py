@@ -528,17 +528,21 @@ def build_folder(path: Path) -> Path | None:
     return None
 
 
-def refuse_build_output(path: Path, option: str) -> None:
+def refuse_build_output(path: Path, option: str, *, into_folder: bool = False) -> None:
     """Refuse an output that is an exam folder or lies in what a build writes there (its keys,
     manifest, PDFs, exams/, solutions/): it could replace a student's file (packets' q3.pdf over
     the exam of the student whose ID is q3), and a rebuild would delete it or stop at it. A new
-    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over."""
+    file or folder of the instructor's beside key.csv is fine: a rebuild carries it over.
+    ``into_folder``: ``path`` is a folder the command writes a new entry into (build's exam
+    folder, export's file), so the exam folder itself is fine too."""
     from generator.build import BUILD_ENTRIES  # only here: the build pulls in TeX and Jinja
 
     folder = build_folder(path)
     if folder is None:
         return
     inside = path.resolve().relative_to(folder).parts
+    if not inside and into_folder:
+        return
     if not inside:
         raise ExamgenError(
             f"{option} {path}: is the exam folder that examgen build wrote; choose another "

@@ -113,8 +113,9 @@ def build_site(
     out = Path(out)
     _check_target(out)
     problems = build_problems(chosen, seed, variants)
-    # A tag given twice is one page (on main: two index entries, both to a page named sgd-2.html).
-    tags = list(dict.fromkeys(tags)) or tag_order(t for p in problems for t in p.tags)
+    # A tag given twice is one page (on main: two index entries, both to a page named sgd-2.html),
+    # and tags given in any order are one site: the same file for each page, whatever the order.
+    tags = tag_order(tags) or tag_order(t for p in problems for t in p.tags)
     files: dict[str, str] = {}
     for tag in tags:
         files[tag] = tag_file(tag, list(files.values()))

@@ -82,8 +82,16 @@
     return [negative, body];
   }
 
+  // responses.MAX_NUMBER_LENGTH: more characters than any answer has.
+  const MAX_NUMBER_LENGTH = 200;
+
   function readNumber(raw) {
     const text = unwrap(normalize(raw));
+    const length = [...text].length; // code points, as Python's len counts them
+    if (length > MAX_NUMBER_LENGTH) {
+      const shown = String(length).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+      throw new Unreadable(`is ${shown} characters long; no answer has more than ${MAX_NUMBER_LENGTH}`);
+    }
     if (FRACTION.test(text)) {
       const [negative, body] = signed(text);
       const [num, den] = body.split("/");
