@@ -145,7 +145,8 @@ def generate_students(spec: Spec, seed: int, students: Sequence[Student]) -> lis
 
 
 #: Draws again of a question a student already has (two slots of one family, pools that share
-#: one); when all of them repeat one too (a pinned question), the first draw stands.
+#: one); when all of them repeat one too (a pinned question), or one finds no acceptable
+#: variant, the first draw stands.
 REDRAWS = 20
 
 
@@ -167,7 +168,11 @@ def _draw_repeats_again(
         for draw in range(1, REDRAWS + 1):
             if _question(variant) not in taken:
                 break
-            variant = _slot_variant(slot, seed, student, draw)
+            try:
+                variant = slot.generate(seed, student.id, draw)
+            except ExamgenError:  # no acceptable variant this time: the first draw stands
+                variant = first
+                break
         else:
             if _question(variant) in taken:
                 variant = first
@@ -180,11 +185,11 @@ def _question(variant: Variant) -> str:
     return sharing_key(variant, fingerprint(variant))
 
 
-def _slot_variant(slot: Slot, seed: int, student: Student, draw: int = 0) -> Variant:
+def _slot_variant(slot: Slot, seed: int, student: Student) -> Variant:
     """The slot's variant for the student; an error names them both: a family's bug may show
     for one student of a class only, and the same seed and ID draw that variant again."""
     try:
-        return slot.generate(seed, student.id, draw)
+        return slot.generate(seed, student.id)
     except ExamgenError as err:
         raise ExamgenError(
             f"student {student.id}, question {slot.number} of the spec: {err}"

@@ -523,3 +523,25 @@ def test_a_question_pinned_twice_stays_as_pinned(tmp_path):
     spec = parse_spec({"id": "t", "questions": [slot, slot]}, tmp_path / "s.toml")
     first, second = generate_student(spec, 1, Student("s1", "")).questions
     assert first.variant == second.variant == spec.slots[1].generate(1, "s1")
+
+
+def test_a_draw_again_that_finds_no_variant_keeps_the_first(tmp_path, monkeypatch):
+    """Drawing again is a nicety: a family that finds no acceptable variant in a draw again
+    (its first draw found one) leaves the student's question as first drawn, and the build
+    goes on."""
+    from generator.errors import NoAcceptableVariant
+    from generator.spec import Slot
+
+    spec = parse_spec({"id": "t", "questions": REPEATING_SPECS["same family"]}, tmp_path / "s.toml")
+    first_draws = [slot.generate(7, "s13") for slot in spec.slots]
+    drawn = Slot.generate
+
+    def refuse_again(self, seed, student_id, draw=0):
+        if draw:
+            raise NoAcceptableVariant("no acceptable variant in 1000 tries", {"budget": 1000})
+        return drawn(self, seed, student_id, draw)
+
+    monkeypatch.setattr(Slot, "generate", refuse_again)
+    exam = generate_student(spec, 7, Student("s13", ""))
+    assert [q.variant for q in exam.questions] == first_draws
+    assert first_draws[0] == first_draws[1]  # s13 drew one statement twice (see above)
