@@ -733,16 +733,16 @@ def with_form(family: Family, form: str | None) -> Family:
     if form == "choice" and family.CHOICE_FORM_WITHHELD:
         raise ExamgenError(
             f"family {family.ID} has no multiple-choice form: {family.CHOICE_FORM_WITHHELD}; "
-            'drop form = "choice"'
+            'drop form = "choice" from the spec (or --form choice)'
         )
     if form == "choice":
         raise ExamgenError(
             f"family {family.ID} names no misconceptions to draw distractors from, so it has no "
-            'multiple-choice form; drop form = "choice"'
+            'multiple-choice form; drop form = "choice" from the spec (or --form choice)'
         )
     raise ExamgenError(
         f'family {family.ID} is asked as form = "{native_form(family)}" and has no {form!r} form; '
-        "drop form"
+        f"drop form from the spec (or --form {form})"
     )
 
 

@@ -715,13 +715,28 @@ class PdfPhase:
         return {f"{step} {j.tex.stem}": t for j in latex_jobs for step, t in j.seconds.items()}
 
 
+#: Free space under which a PDF qpdf cannot read is taken for a full disk's truncated file.
+LOW_DISK_BYTES = 64 * 2**20
+
+
 def _qpdf_error(error: BaseException, folder: Path) -> BaseException:
-    """qpdf's own errors (a truncated or unwritable file) as one line; others as they are."""
+    """qpdf's own errors as one line: a truncated file on a full disk, or else a PDF that the
+    TeX installation's pdflatex wrote wrong (it exited 0); others as they are."""
     import pikepdf  # loaded by the first cut already (see generator.pdf_split)
 
-    if isinstance(error, pikepdf.PdfError):
+    if not isinstance(error, pikepdf.PdfError):
+        return error
+    try:
+        full = shutil.disk_usage(folder).free < LOW_DISK_BYTES
+    except OSError:
+        full = True
+    if full:
         return ExamgenError(
             f"{folder.parent}: cannot write the PDFs ({error}); is the disk full? Nothing was "
             "written; free some space and build again"
         )
-    return error
+    return ExamgenError(
+        f"{folder.parent}: pdflatex ({shutil.which('pdflatex')}) wrote a PDF that cannot be read "
+        f"({error}); nothing was written; check the TeX installation (`pdflatex --version`) or "
+        "build with --no-pdf"
+    )

@@ -777,6 +777,29 @@ def test_a_number_of_ten_thousand_digits_is_unreadable_for_that_cell_only(
     assert unreadable["question"] == "q3" and "characters long" in unreadable["reason"]
 
 
+@pytest.mark.parametrize("dropped", [0, 2, 3])
+@pytest.mark.parametrize("student", [0, 1])
+def test_a_key_whose_students_were_asked_different_questions_is_refused(
+    tmp_path: Path, dropped: int, student: int
+) -> None:
+    """An auditor's (65172e0): a key.json edited to drop one student's question made grade
+    drop that student's response to it without a word."""
+    key = hand_key(tmp_path) / "key.json"
+    data = json.loads(key.read_text(encoding="utf-8"))
+    del data["students"][student]["questions"][dropped]
+    key.write_text(json.dumps(data), encoding="utf-8")
+    responses = write(tmp_path / "r.csv", "id,q1,q2,q3,q4\na1,T,B,1,\nb2,F,D,-7/3,\n")
+    asked = "q1, q2, q3, q4"
+    left = ", ".join(f"q{n}" for n in range(1, 5) if n != dropped + 1)
+    says = (
+        f"students[1] ('b2') has questions {left} where students[0] has {asked}"
+        if student
+        else f"students[1] ('b2') has questions {asked} where students[0] has {left}"
+    )
+    for command in (["grade", str(key), str(responses)], ["diff", str(key.parent), str(key.parent)]):
+        assert_refused(CliRunner().invoke(main, command), says, "rebuild the exam")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -317,6 +317,43 @@ def test_a_latex_error_in_a_course_template_is_one_line_naming_its_line(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+FAKE_PDFLATEX = """#!/bin/sh
+for a in "$@"; do case "$a" in *.tex) echo garbage > "$(basename "$a" .tex).pdf";; esac; done
+echo "This is pdfTeX, Version 3.141592653-2.6-1.40.24 (TeX Live 2022/Debian)"
+exit 0
+"""
+
+
+@pytest.mark.parametrize("free", [None, 2**20])
+def test_an_unreadable_pdf_from_pdflatex_is_not_blamed_on_the_disk_unless_it_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free: int | None
+) -> None:
+    """An auditor's (65172e0): a pdflatex that exits 0 with a damaged PDF was "is the disk
+    full?" on a disk with room to spare."""
+    import shutil
+
+    fake = tmp_path / "bin" / "pdflatex"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_PDFLATEX, encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("EXAMGEN_CACHE_DIR", "")
+    if free is not None:
+        usage = shutil.disk_usage(tmp_path)
+        monkeypatch.setattr(
+            generator.pdf.shutil, "disk_usage", lambda path: usage._replace(free=free)
+        )
+    folder, result = build(tmp_path, [("B1", "First")], "--pdf", "-q")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    if free is None:
+        assert f"pdflatex ({fake}) wrote a PDF that cannot be read" in line
+        assert line.endswith("check the TeX installation (`pdflatex --version`) or build with --no-pdf")
+    else:
+        assert "cannot write the PDFs" in line and "is the disk full?" in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_latex_error_naming_no_line_blames_the_student_typeset_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

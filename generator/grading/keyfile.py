@@ -158,6 +158,14 @@ def parse_key(data: Any, path: Path) -> Key:
         students.append(student)
     if not students:
         raise ExamgenError(f"{where}: the key has no students")
+    asked = _numbers(students[0])
+    for i, student in enumerate(students):
+        if _numbers(student) != asked:  # a build asks every student every question
+            raise ExamgenError(
+                f"{where}: students[{i}] ({student.id!r}) has questions "
+                f"{_listed(_numbers(student))} where students[0] has {_listed(asked)}; examgen "
+                "build gives every student the same questions: rebuild the exam, or mend the edit"
+            )
     seed = data.get("seed")
     rule, partial = parse_grading(data.get("grading"), f"{where}: grading")
     return Key(
@@ -168,6 +176,14 @@ def parse_key(data: Any, path: Path) -> Key:
         path=path,
         partial=partial,
     )
+
+
+def _numbers(student: KeyStudent) -> list[int]:
+    return sorted(q.number for q in student.questions)
+
+
+def _listed(numbers: list[int]) -> str:
+    return ", ".join(f"q{n}" for n in numbers) or "none"
 
 
 def _parse_student(raw: Any, where: str) -> KeyStudent:
