@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.choices import sharing_key
+from generator.choices import ChoiceForm, sharing_key
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError
 from generator.families.base import Variant
@@ -145,43 +145,69 @@ def generate_students(spec: Spec, seed: int, students: Sequence[Student]) -> lis
 
 
 #: Draws again of a question a student already has (two slots of one family, pools that share
-#: one); when all of them repeat one too (a pinned question), or one finds no acceptable
-#: variant, the first draw stands.
-REDRAWS = 20
+#: one), for the later slot and then for the earlier one: when none avoids a repeat (a spec that
+#: asks more questions of a family than it has), or one finds no acceptable variant, the first
+#: draws stand.
+REDRAWS = 40
 
 
 def _draw_repeats_again(
     spec: Spec, seed: int, student: Student, variants: dict[tuple[int, int], Variant], index: int
 ) -> None:
-    """Give the student no question twice: a slot whose variant is one of an earlier slot's
-    (in the spec's order, whatever the printed order) is drawn again, from streams of its own,
-    so that the same seed and ID still give the same exam. Only slots of a family another slot
-    also drew are compared (none in a spec of distinct families)."""
-    slots = spec.slots
-    families = [variants[index, slot.number].family.ID for slot in slots]
+    """Give the student no question twice: a slot whose question an earlier slot has is drawn
+    again, from streams of its own, so that the same seed and ID still give the same exam;
+    failing that, the earlier slot is. Slots whose params are all pinned cannot change and take
+    their questions first; the others follow in the spec's order, whatever the printed order.
+    Only a spec in which some family is drawn twice gets here (the default quiz does not)."""
+    families = [variants[index, slot.number].family.ID for slot in spec.slots]
     if len(set(families)) == len(families):
         return
-    taken: set[str] = set()
-    for slot in slots:
-        first = variants[index, slot.number]
-        variant = first
-        for draw in range(1, REDRAWS + 1):
-            if _question(variant) not in taken:
-                break
-            try:
-                variant = slot.generate(seed, student.id, draw)
-            except ExamgenError:  # no acceptable variant this time: the first draw stands
-                variant = first
-                break
-        else:
-            if _question(variant) in taken:
-                variant = first
-        variants[index, slot.number] = variant
-        taken.add(_question(variant))
+    holder: dict[str, Slot] = {}  # each question taken, by the slot that holds it
+    for slot in sorted(spec.slots, key=lambda s: not _fixed(s)):  # a stable sort
+        question = question_identity(variants[index, slot.number])
+        if question in holder:
+            found = _draw_avoiding(slot, seed, student, holder)
+            if found is None:  # draw the slot that holds the question again instead
+                other = holder[question]
+                moved = _draw_avoiding(other, seed, student, holder, also=question)
+                if moved is not None:
+                    variants[index, other.number] = moved
+                    holder[question_identity(moved)] = other
+                    del holder[question]
+            else:
+                variants[index, slot.number] = found
+                question = question_identity(found)
+        holder.setdefault(question, slot)
 
 
-def _question(variant: Variant) -> str:
-    """What makes two of a student's questions the same question (``sharing_key``)."""
+def _draw_avoiding(
+    slot: Slot, seed: int, student: Student, holder: dict[str, Slot], also: str | None = None
+) -> Variant | None:
+    """The slot's first draw again whose question no slot holds (nor is ``also``), if any."""
+    if _fixed(slot):
+        return None
+    for draw in range(1, REDRAWS + 1):
+        try:
+            variant = slot.generate(seed, student.id, draw)
+        except ExamgenError:  # no acceptable variant this time: the first draw stands
+            return None
+        question = question_identity(variant)
+        if question not in holder and question != also:
+            return variant
+    return None
+
+
+def _fixed(slot: Slot) -> bool:
+    """Whether the slot's every param is pinned: its question cannot change."""
+    return slot.family is not None and set(slot.family.param_names()) <= set(slot.pinned)
+
+
+def question_identity(variant: Variant) -> str:
+    """What makes two of a student's questions the same question: the same correct statement
+    of a multiple-choice bank, whatever its distractors; else ``sharing_key``."""
+    answer = variant.solution.answer
+    if answer.kind == "choice" and not isinstance(variant.family, ChoiceForm):
+        return f"{variant.family.ID}\0{answer.text}"
     return sharing_key(variant, fingerprint(variant))
 
 

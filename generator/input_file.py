@@ -2,7 +2,7 @@
 
 ``Path.read_bytes`` reads whatever the path is: ``--roster /dev/zero`` filled the memory until
 the kernel killed the process, and a named pipe waited forever for a writer. An input is a
-regular file of a sensible size; anything else is one line naming the path.
+regular file or a pipe, of a sensible size; anything else is one line naming the path.
 """
 
 from __future__ import annotations
@@ -22,23 +22,31 @@ MAX_INPUT_BYTES = 64 * 2**20
 def read_input(path: Path, what: str) -> bytes:
     """The bytes of the ``what`` file at ``path``. Raises ``FileNotFoundError``,
     ``IsADirectoryError`` and ``PermissionError`` as reading would (callers word them), and an
-    ``ExamgenError`` for a device, a pipe or a socket, or a file too large to be an input."""
+    ``ExamgenError`` for a device or a socket, or for more bytes than an input holds. A pipe
+    (``--roster <(…)``, ``/dev/stdin``) is read to its end: one without a writer is empty."""
     # Non-blocking: opening a named pipe would otherwise wait for a writer.
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         info = os.fstat(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-        if not stat.S_ISREG(info.st_mode):
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
             raise ExamgenError(
-                f"{path}: is not a file but a device, pipe or socket; give the {what} file"
+                f"{path}: is not a file but a device or socket; give the {what} file"
             )
         if info.st_size > MAX_INPUT_BYTES:
-            raise ExamgenError(
-                f"{path}: holds {info.st_size:,} bytes, more than any {what} "
-                f"({MAX_INPUT_BYTES:,} at most); check the path"
-            )
+            raise _too_large(path, what, f"{info.st_size:,} bytes")
+        os.set_blocking(descriptor, True)  # a pipe's writer may not have written yet
         with open(descriptor, "rb", closefd=False) as file:
-            return file.read()
+            data = file.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:  # a pipe that does not end (``<(yes)``)
+            raise _too_large(path, what, f"more than {MAX_INPUT_BYTES:,} bytes")
+        return data
     finally:
         os.close(descriptor)
+
+
+def _too_large(path: Path, what: str, size: str) -> ExamgenError:
+    return ExamgenError(
+        f"{path}: holds {size}, more than any {what} ({MAX_INPUT_BYTES:,} at most); check the path"
+    )

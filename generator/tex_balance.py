@@ -86,13 +86,15 @@ def printed_at(template: Path | None, rendered: str) -> str:
 
 
 def template_line(template: str, rendered: str) -> int | None:
-    """The first line of ``template`` whose literal text, in order around its expressions, is
-    in the ``rendered`` line: the template line that printed it, found so that a message names
-    the same line for every variant. ``None``: no line shares enough text (a shared macro's)."""
+    """The line of ``template`` whose literal text, in order around its expressions, is in the
+    ``rendered`` line, the most of it (the first such line on a tie): the template line that
+    printed it, found so that a message names the same line for every variant. A line that
+    begins like an earlier one is told from it by its longer text. ``None``: no line shares
+    enough text (a shared macro's)."""
+    found, most = None, MIN_LITERAL - 1
     for number, line in enumerate(template.splitlines(), start=1):
         literals = [part.strip() for part in _TEMPLATE_CODE.split(line) if part.strip()]
-        if sum(map(len, literals)) < MIN_LITERAL:
-            continue
-        if re.search(".*?".join(map(re.escape, literals)), rendered):
-            return number
-    return None
+        length = sum(map(len, literals))
+        if length > most and re.search(".*?".join(map(re.escape, literals)), rendered):
+            found, most = number, length
+    return found

@@ -545,15 +545,21 @@ def test_build_and_export_may_write_into_an_exam_folder(tmp_path):
     assert result.exit_code == 0 and "Kept what else was in" in result.output
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
-@pytest.mark.parametrize("what", ["roster", "spec", "responses"])
-def test_an_input_that_is_no_regular_file_is_one_line(tmp_path, kind, what):
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge", "endless"])
+@pytest.mark.parametrize("what", ["roster", "spec", "responses", "key"])
+def test_an_input_that_is_no_file_of_an_input_size_is_one_line(tmp_path, kind, what):
     """An auditor's (65172e0): ``--roster /dev/zero`` filled the memory until the kernel killed
-    examgen, and a named pipe as roster, spec or responses waited forever."""
+    examgen, and a named pipe as roster, spec or responses waited forever. A named pipe without
+    a writer reads as empty; a device is refused; a file or a pipe past the limit too."""
     import os
+    import threading
 
     from generator.input_file import MAX_INPUT_BYTES
 
+    out = tmp_path / "out"
+    built = ["build", "--seed", "1", "--no-pdf", "-q", "--out", str(out)]
+    if what in ("responses", "key"):
+        assert run(*built, "--count", "1").exit_code == 0
     if kind == "fifo":
         path = tmp_path / "pipe"
         os.mkfifo(path)
@@ -561,21 +567,57 @@ def test_an_input_that_is_no_regular_file_is_one_line(tmp_path, kind, what):
         path = Path("/dev/zero")
         if not path.exists():
             pytest.skip("no /dev/zero here")
-    else:  # sparse: no disk space taken
+    elif kind == "huge":  # sparse: no disk space taken
         path = tmp_path / "huge.csv"
         with path.open("wb") as file:
             file.truncate(MAX_INPUT_BYTES + 1)
-    out = tmp_path / "out"
-    built = ["build", "--seed", "1", "--no-pdf", "-q", "--out", str(out)]
+    else:  # --roster <(yes): a pipe whose writer never stops
+        read, write = os.pipe()
+        path = Path(f"/dev/fd/{read}")
+
+        def endless() -> None:
+            try:
+                while True:
+                    os.write(write, b"y\n" * 65536)
+            except OSError:  # the reader is done: the pipe is closed
+                pass
+
+        threading.Thread(target=endless, daemon=True).start()
     command = {
         "roster": [*built, "--roster", str(path)],
         "spec": [*built, "--spec", str(path)],
         "responses": ["grade", str(out / "lecture-14-quiz-seed1"), str(path)],
+        "key": ["grade", str(path), str(out / "lecture-14-quiz-seed1" / "key.csv")],
     }[what]
-    if what == "responses":
-        assert run(*built, "--count", "1").exit_code == 0
-    result = run(*command)
+    try:
+        result = run(*command)
+    finally:
+        if kind == "endless":
+            os.close(read)
+            os.close(write)
     assert result.exit_code == 1 and "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()
-    said = "is not a file but a device, pipe or socket" if kind != "huge" else "bytes, more than any"
+    said = {
+        "fifo": "",  # empty: each input says what it lacks
+        "device": "is not a file but a device or socket",
+        "huge": f"holds {MAX_INPUT_BYTES + 1:,} bytes, more than any",
+        "endless": f"holds more than {MAX_INPUT_BYTES:,} bytes, more than any",
+    }[kind]
     assert line.startswith(f"Error: {path}: ") and said in line
+
+
+def test_a_roster_from_a_pipe_is_read(tmp_path):
+    """``--roster <(…)`` and ``/dev/stdin`` are pipes with a writer: read to their end (an
+    auditor's: refusing every pipe broke them)."""
+    import os
+
+    read, write = os.pipe()
+    os.write(write, b"id,name\na,Ann\nb,Bo\n")
+    os.close(write)
+    try:
+        args = ["build", "--seed", "1", "--no-pdf", "--out", str(tmp_path), "--roster", f"/dev/fd/{read}"]
+        result = run(*args)
+    finally:
+        os.close(read)
+    assert result.exit_code == 0, result.output
+    assert "Built 2 students × 7 questions" in result.output

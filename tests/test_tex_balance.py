@@ -77,6 +77,23 @@ def test_the_template_line_is_found_around_the_values_it_printed():
     assert template_line(template, "something else entirely") is None
 
 
+@given(
+    before=st.integers(0, 3),
+    between=st.integers(0, 3),
+    added=st.sampled_from([" $\\foobar$ indeed.", " and then $x^{2$.", " Also this."]),
+)
+def test_a_line_that_begins_like_an_earlier_one_is_found_by_its_own_text(before, between, added):
+    """An auditor's (880ffa5): a line copied from another, with a mistake added, was named as
+    the line it was copied from, which came first."""
+    copied = "By the power rule, $f'(x) = ((( params.a|tex ))) x$, so"
+    filler = ["((* if show_solutions *))", "((* endif *))", "Hence $w = ((( steps.w|tex )))$."]
+    lines = [filler[i % 3] for i in range(before)] + [copied]
+    lines += [filler[i % 3] for i in range(between)] + [copied + added]
+    rendered = "By the power rule, $f'(x) = -7 x$, so" + added
+    assert template_line("\n".join(lines), rendered) == len(lines)
+    assert template_line("\n".join(lines), rendered.removesuffix(added)) == before + 1
+
+
 def test_check_fails_on_a_brace_left_open_naming_the_template_line_once_for_every_seed(tmp_path):
     """A brace a macro prints (the template's own words are judged when it loads, below): the
     rendered LaTeX is judged, and the line that printed it named."""

@@ -26,6 +26,7 @@ from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
 from generator.families.base import Answer, Variant
+from generator.input_file import read_input
 from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
 from generator.seeding import stream
@@ -102,7 +103,7 @@ def unknown_families(key: Key) -> list[str]:
 
 def _load_key(path: Path) -> Key:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_input(path, "key").decode("utf-8-sig")
         data = json.loads(text, parse_constant=_no_constant)
     except FileNotFoundError:
         raise ExamgenError(
