@@ -154,16 +154,16 @@ REDRAWS = 40
 def _draw_repeats_again(
     spec: Spec, seed: int, student: Student, variants: dict[tuple[int, int], Variant], index: int
 ) -> None:
-    """Give the student no question twice: a slot whose question an earlier slot has is drawn
-    again, from streams of its own, so that the same seed and ID still give the same exam;
-    failing that, the earlier slot is. Slots whose params are all pinned cannot change and take
-    their questions first; the others follow in the spec's order, whatever the printed order.
-    Only a spec in which some family is drawn twice gets here (the default quiz does not)."""
+    """Give the student no question twice: a slot whose question an earlier slot (in the
+    spec's order, whatever the printed order) has is drawn again, from streams of its own, so
+    that the same seed and ID still give the same exam; failing that (a slot whose params are
+    all pinned cannot change), the earlier slot is. Only a spec in which some family is drawn
+    twice gets here (the default quiz does not)."""
     families = [variants[index, slot.number].family.ID for slot in spec.slots]
     if len(set(families)) == len(families):
         return
     holder: dict[str, Slot] = {}  # each question taken, by the slot that holds it
-    for slot in sorted(spec.slots, key=lambda s: not _fixed(s)):  # a stable sort
+    for slot in spec.slots:
         question = question_identity(variants[index, slot.number])
         if question in holder:
             found = _draw_avoiding(slot, seed, student, holder)

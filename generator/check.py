@@ -893,10 +893,6 @@ def shared_variant_share(counts: Counter[str], class_size: int) -> float:
     return 1.0 - (1.0 - coincide) ** (class_size - 1)
 
 
-#: How the warning counts distinct variants where the table's count differs (``sharing_key``).
-_ORDERLESS = {"choice": " up to the order of their choices"}
-
-
 def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     """A warning when more than 1% of a class would share a variant (unpinned families only: a
     spec may pin a question on purpose), seen in at least ``MIN_COINCIDENCES`` coinciding pairs
@@ -908,14 +904,17 @@ def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
         or report.target.family.FORM == "true-false"
     ):
         return []
-    form = "choice" if isinstance(report.target.family, ChoiceForm) else ""
+    # Where the table's count differs (``sharing_key``): choices in another order are one variant.
+    orderless = ""
+    if isinstance(report.target.family, ChoiceForm):
+        orderless = " up to the order of their choices"
     coincidences = sum(m * (m - 1) // 2 for m in report.variant_counts.values())
     share = shared_variant_share(report.variant_counts, class_size)
     if share <= SHARED_SHARE_LIMIT or coincidences < MIN_COINCIDENCES:
         return []
     return [
         f"a class of {class_size} would expect {share:.0%} of students to share their variant "
-        f"with a classmate ({len(report.variant_counts)} distinct{_ORDERLESS.get(form, '')} "
+        f"with a classmate ({len(report.variant_counts)} distinct{orderless} "
         f"among {sum(report.variant_counts.values())} sampled); widen the parameters' ranges or "
         "add bank entries"
     ]

@@ -191,6 +191,7 @@ def counted(number: int, noun: str) -> str:
     """``1 student``, ``2 students``: a class of one is not a plural."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
+
 @main.command()
 @click.option("--seed", type=SEED, required=True, help="The exam's seed; same seed, same exams.")
 @click.option(
