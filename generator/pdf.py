@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import selectors
 import shutil
 import subprocess
 import threading
@@ -242,6 +243,47 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+#: How long pdflatex may go without beginning another student's pages before it is taken for a
+#: template that loops: ``\\def\\x{\\x}\\x`` runs forever and prints nothing, and hung the build
+#: (and ``check``) with it. A student's pages take a fraction of a second.
+STALL_SECONDS = 60.0
+
+
+def stalled(whose: str = "one student's") -> str:
+    """Why ``follow`` stopped a run, for the one-line errors of the build and ``check``."""
+    return (
+        f"pdflatex spent over {STALL_SECONDS:g} s on {whose} pages and was stopped: a macro "
+        "there loops forever (such as \\def\\x{\\x}\\x)"
+    )
+
+
+def follow(proc: subprocess.Popen[bytes], begun: Callable[[int], None] = lambda k: None) -> bool:
+    """Read pdflatex's terminal output to its end, calling ``begun(K)`` as it begins the K-th
+    student's pages (``examgen-student K``); False when it began none for ``STALL_SECONDS``
+    (counted from its start, then from the last): then it is killed. Progress is the measure,
+    not output, as a loop may print endlessly too."""
+    assert proc.stdout is not None
+    stream = proc.stdout.fileno()
+    deadline = time.monotonic() + STALL_SECONDS
+    pending = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        while True:
+            ready = selector.select(max(0.0, deadline - time.monotonic()))
+            chunk = os.read(stream, 1 << 16) if ready else b""
+            if ready and not chunk:
+                return True
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                number = line[len(PROGRESS_MARK) :].strip()
+                if line.startswith(PROGRESS_MARK.encode()) and number.isdigit():
+                    begun(int(number))
+                    deadline = time.monotonic() + STALL_SECONDS
+            if time.monotonic() >= deadline:
+                proc.kill()
+                return False
+
+
 class LatexRuns:
     """pdflatex on the jobs' documents, ``workers`` at a time, started in the order they were
     added; each is cut into per-student PDFs (``after``) as soon as it is typeset, while others
@@ -268,6 +310,9 @@ class LatexRuns:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.returncodes: list[int | None] = []
         self.errors: list[BaseException | None] = []
+        #: Per job, the index of the student whose pages pdflatex began last when it stalled
+        #: (-1: none yet; None: it did not stall).
+        self.stalled: list[int | None] = []
         self.threads: list[threading.Thread] = []
         self.cancelled = threading.Event()
 
@@ -280,6 +325,7 @@ class LatexRuns:
             self.jobs.append(job)
             self.returncodes.append(None)
             self.errors.append(None)
+            self.stalled.append(None)
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -358,10 +404,14 @@ class LatexRuns:
                 stderr=subprocess.STDOUT,
             )
             self.procs.append(proc)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(PROGRESS_MARK.encode()):
-                self.events.put(index)
+        begun: list[int] = []
+
+        def one_more(k: int) -> None:
+            begun.append(k)
+            self.events.put(index)
+
+        if not follow(proc, one_more):
+            self.stalled[index] = begun[-1] - 1 if begun else -1
         self.returncodes[index] = proc.wait()
         job.seconds["latex"] = time.perf_counter() - started
         return True
@@ -534,6 +584,21 @@ def latex_error(
     )
 
 
+def stall_error(name: str, student: PdfStudent | None) -> ExamgenError:
+    """One line for a run ``follow`` stopped: TeX's log, cut off by the kill, names no line, but
+    the student whose pages it was on narrows the loop to their questions' templates."""
+    if student is None:
+        where = f"in the preamble of {name}.tex (the exam template)"
+    else:
+        families = ", ".join(dict.fromkeys(student.families))
+        where = f"for student {student.label}, in one of their families' templates ({families})"
+    return ExamgenError(
+        f"LaTeX stopped on {name}.pdf {where}: {stalled()}; nothing was written; fix the "
+        "template (`examgen check FAMILY` typesets a course family's variants and names the "
+        "family that loops)"
+    )
+
+
 #: How much of the source TeX had read when it stopped a message quotes.
 READ_SHOWN = 40
 
@@ -702,6 +767,9 @@ class PdfPhase:
             job = runs.jobs[i]
             if runs.returncodes[i] != 0 or not job.tex.with_suffix(".pdf").exists():
                 members = [self.students[k] for k in job.students]
+                stalled = runs.stalled[i]
+                if stalled is not None:
+                    raise stall_error(job.name, members[stalled] if stalled >= 0 else None)
                 raise latex_error(job.name, job.folder, job.tex, job.batch, members)
         latex_jobs = [runs.jobs[i] for i in order]
         unjoined = [name for name, joiner in self.joiners.items() if not joiner.complete]

@@ -12,12 +12,21 @@ families are typeset by its tests; a machine without TeX skips it, and the repor
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.build import Question, StudentExam, render_exam_document
-from generator.pdf import Batch, batch_document, failed_run, latex_command, latex_environment
+from generator.pdf import (
+    Batch,
+    batch_document,
+    failed_run,
+    follow,
+    latex_command,
+    latex_environment,
+    stalled,
+)
 from generator.preview import preview_stream
 from generator.roster import Student
 from generator.spec import Slot, Spec
@@ -39,10 +48,28 @@ class TypesetFailure:
 
 @dataclass
 class _Run:
+    """One version's pdflatex, its output read by a thread of its own (``follow``), which stops
+    a run that loops."""
+
     version: str
     tex: Path
     batch: Batch  # where each variant's part starts
     process: subprocess.Popen[bytes]
+    begun: list[int] = field(default_factory=list)  # the variants whose pages TeX began
+    stalled: bool = False
+    reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.reader = threading.Thread(target=self._follow, daemon=True)
+        self.reader.start()
+
+    def _follow(self) -> None:
+        self.stalled = not follow(self.process, self.begun.append)
+
+    def wait(self) -> int:
+        if self.reader is not None:
+            self.reader.join()
+        return self.process.wait()
 
 
 class TypesetSample:
@@ -90,16 +117,28 @@ class TypesetSample:
                 cwd=folder,
                 env=latex_environment(),
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
-            self.runs.append(_Run(version, tex, batch, process))
+            run = _Run(version, tex, batch, process)
+            run.start()
+            self.runs.append(run)
 
     def failures(self) -> list[TypesetFailure]:
         """Waits for both runs; the first error of each that failed, with its variant's seed."""
         out = []
         for run in self.runs:
-            if run.process.wait() == 0:
+            if run.wait() == 0:
+                continue
+            if run.stalled:
+                k = run.begun[-1] - 1 if run.begun else -1
+                why = stalled("one variant's")
+                out.append(
+                    TypesetFailure(
+                        f"typeset latex {run.version}: {why}",
+                        self.seeds[k] if 0 <= k < len(self.seeds) else None,
+                    )
+                )
                 continue
             failed = failed_run(run.tex, run.batch, len(self.seeds))
             where = printed_at(self.template, failed.printed)
@@ -115,4 +154,4 @@ class TypesetSample:
         for run in self.runs:
             if run.process.poll() is None:
                 run.process.kill()
-            run.process.wait()
+            run.wait()

@@ -17,6 +17,7 @@ import subprocess
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -284,6 +285,26 @@ def test_latex_failure_leaves_out_as_it_was_and_names_student_and_question(
     assert snapshot(tmp_path / "out") == before
 
 
+def build_course_family(tmp_path: Path, block: str, latex: str) -> tuple[Path, int, Any]:
+    """Build two students' PDFs of a course family whose template's ``block`` (statement or
+    solution) begins with ``latex``: its template, the line, and what the build said."""
+    course = tmp_path / "course"
+    assert CliRunner().invoke(main, ["new", "slope", "--dir", str(course)]).exit_code == 0
+    template = course / "slope" / "template.j2"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    number = lines.index(f"((* block {block} *))") + 2 + (block == "solution") * 2
+    lines[number - 1] = latex + lines[number - 1]
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'id = "t"\nfamilies_dir = "{course.as_posix()}"\n[[questions]]\nfamily = "slope"\n',
+        encoding="utf-8",
+    )
+    roster = write_roster(tmp_path / "roster.csv", [("s1", "One"), ("s2", "Two")])
+    args = ["build", "--seed", "3", "--spec", str(spec), "--roster", str(roster), "--pdf", "-q"]
+    return template, number, CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+
+
 @pytest.mark.parametrize(
     ("block", "typo", "version"),
     [("statement", "\\lamda", "handouts"), ("solution", "\\cdott", "solutions")],
@@ -294,26 +315,31 @@ def test_a_latex_error_in_a_course_template_is_one_line_naming_its_line(
     """An auditor's (65172e0): a misspelt command in a course family's template stopped the
     build with four lines naming a .tex file the failed build never wrote; ``check`` names the
     template's line, so the build does too, and says where to look."""
-    course = tmp_path / "course"
-    assert CliRunner().invoke(main, ["new", "slope", "--dir", str(course)]).exit_code == 0
-    template = course / "slope" / "template.j2"
-    lines = template.read_text(encoding="utf-8").splitlines()
-    number = lines.index(f"((* block {block} *))") + 2 + (block == "solution") * 2
-    lines[number - 1] = f"We write ${typo} x$ here. " + lines[number - 1]
-    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    spec = tmp_path / "spec.toml"
-    spec.write_text(
-        f'id = "t"\nfamilies_dir = "{course.as_posix()}"\n[[questions]]\nfamily = "slope"\n',
-        encoding="utf-8",
-    )
-    roster = write_roster(tmp_path / "roster.csv", [("s1", "One"), ("s2", "Two")])
-    args = ["build", "--seed", "3", "--spec", str(spec), "--roster", str(roster), "--pdf", "-q"]
-    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    template, number, result = build_course_family(tmp_path, block, f"We write ${typo} x$ here. ")
     assert result.exit_code == 1 and "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()
     assert line.startswith(f"Error: LaTeX failed on {version}.pdf for student s1 (One), question 1 (slope), at ")
     assert f": {template}:{number}: Undefined control sequence (TeX read " in line
     assert f'{typo}"); nothing was written; fix that line of the family' in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_template_that_loops_stops_the_build_in_one_line_naming_the_student(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A macro that calls itself (``\\def\\x{\\x}\\x``) kept pdflatex, and the build, running
+    for good: it prints nothing and never runs out of memory."""
+    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 5.0)
+    _, _, result = build_course_family(tmp_path, "statement", "We have $\\def\\x{\\x}\\x$. ")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line == (
+        "Error: LaTeX stopped on handouts.pdf for student s1 (One), in one of their families' "
+        "templates (slope): pdflatex spent over 5 s on one student's pages and was stopped: a "
+        "macro there loops forever (such as \\def\\x{\\x}\\x); nothing was written; fix the "
+        "template (`examgen check FAMILY` typesets a course family's variants and names the "
+        "family that loops)"
+    )
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

@@ -297,3 +297,69 @@ def test_a_build_loads_pikepdf_only_when_it_first_cuts_a_part() -> None:
         "print('pikepdf' in sys.modules)\n"
     )
     assert python_output(probe).split() == [b"False", b"True"]
+
+
+#: Stand-ins for pdflatex's terminal output: what each prints (then it ends or not), whether it
+#: ran to its end, and the students it began.
+FOLLOWED = {
+    "ends": (
+        "say('examgen-student 1'); say('(a.sty) [1] [2]'); say('examgen-student 2')",
+        True,
+        [1, 2],
+    ),
+    "slow but steady": (  # 2 s in all, under 1.5 s a student
+        "for k in (1, 2, 3): say(f'examgen-student {k}'); time.sleep(1)",
+        True,
+        [1, 2, 3],
+    ),
+    "stalls": ("say('examgen-student 1'); say('examgen-student 2'); time.sleep(60)", False, [1, 2]),
+    "prints forever": (
+        "say('examgen-student 1')\nwhile True: say('x' * 70); time.sleep(0.001)",
+        False,
+        [1],
+    ),
+    "splits a mark": (
+        "out.write('examgen-stu'); out.flush(); time.sleep(0.2); say('dent 3')",
+        True,
+        [3],
+    ),
+    "marks nothing": (
+        "say('examgen-student-3'); say('examgen-student x'); time.sleep(60)",
+        False,
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOLLOWED))
+def test_follow_counts_students_begun_and_stops_a_run_that_begins_none(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template that loops (``\\def\\x{\\x}\\x``) hung the build and ``check`` for good: the
+    run is stopped when it begins no student's pages for ``STALL_SECONDS``, even while it prints."""
+    import subprocess
+    import sys
+
+    from generator.pdf import follow
+
+    script, finishes, students = FOLLOWED[name]
+    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 1.5)
+    code = (
+        "import sys, time\nout = sys.stdout\n"
+        "def say(line): out.write(line + '\\n'); out.flush()\n" + script
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    begun: list[int] = []
+    assert follow(proc, begun.append) is finishes
+    assert begun == students
+    assert (proc.wait() == 0) is finishes  # a stopped run was killed
+
+
+def test_the_readme_and_the_guide_give_the_time_a_looping_template_is_allowed() -> None:
+    limit = f"{generator.pdf.STALL_SECONDS:g} s"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    assert f"is stopped when pdflatex has spent {limit} on one variant's" in readme
+    assert f"is stopped after {limit} on one variant" in " ".join(guide.split())

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import generator.check
+import generator.pdf
 from generator.cli import main
 from generator.scaffold import new_family
 
@@ -54,6 +55,28 @@ def test_check_fails_on_latex_only_pdflatex_rejects_naming_template_line_and_see
 
     skipped = check(tmp_path, "--typeset", "0")  # not typeset: nothing else finds it
     assert skipped.exit_code == 0, skipped.output
+
+
+@pytest.mark.pdf
+def test_check_stops_a_template_that_loops_and_names_the_seed(tmp_path, monkeypatch):
+    """``\\def\\x{\\x}\\x`` kept pdflatex, and ``check``, running for good."""
+    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 5.0)
+    template = new_family("slope", tmp_path, "number") / "template.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("Compute", "We have $\\def\\x{\\x}\\x$. Compute"), "utf-8")
+    result = check(tmp_path, "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    failures = [f for family in report["families"] for f in family["failures"]]
+    stopped = [f for f in failures if f["reason"].startswith("typeset latex")]
+    why = (
+        "pdflatex spent over 5 s on one variant's pages and was stopped: a macro there loops "
+        "forever (such as \\def\\x{\\x}\\x)"
+    )
+    # both versions of both forms, at the first variant
+    assert sorted((f["reason"], f["seed"]) for f in stopped) == sorted(
+        [(f"typeset latex {version}: {why}", 0) for version in ("exam", "solutions")] * 2
+    )
 
 
 @pytest.mark.pdf
