@@ -26,7 +26,7 @@ from generator.defaults import (
     MAX_STUDENTS,
     SITE_VARIANTS,
 )
-from generator.errors import ExamgenError, some_of
+from generator.errors import ExamgenError, clip_words, some_of
 
 # Each command imports what it runs (sympy, numpy, jinja2, pikepdf, opencv…) when it runs, so
 # `examgen --help` and click's usage errors start in a fraction of the time.
@@ -79,7 +79,7 @@ def reports_errors(command: F) -> F:
             with signals_raise():  # every command's writes clean up, not only a build's
                 return command(*args, **kwargs)
         except ExamgenError as err:
-            raise click.ClickException(str(err)) from None
+            raise click.ClickException(clip_words(str(err))) from None
         except OSError as err:  # a path no command can use, whichever argument it came from
             full = full_output(err)
             if full is not None:
@@ -622,7 +622,7 @@ def grade(
         key_dir, responses, out_path, decimals, significant, families_dirs, marks_path, id_column
     )
     for warning in report.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(clip_words(f"Warning: {warning}"), err=True)
     click.echo(summary_text(report), nl=False)
     written = [stats_path(path), companion_path(path, REPORT), companion_path(path, CHART)]
     click.echo(f"Wrote {path}, {', '.join(map(str, written))}")

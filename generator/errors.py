@@ -20,6 +20,23 @@ def some_of(items: Sequence[str], limit: int = 10) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
+#: The longest word (a run without spaces) a message repeats whole: a 5,000-character student ID
+#: or response cell, named whole, made a one-line error 5 KB long. Paths stay whole.
+LONGEST_WORD = 300
+_LONG_WORD_RE = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
+
+
+def clip_words(message: str) -> str:
+    """``message`` with each word longer than ``LONGEST_WORD`` cut in the middle, its start and
+    end kept (they say what it is: a quoted ID, a cell) and how much was left out."""
+
+    def clip(word: re.Match[str]) -> str:
+        text = word[0]
+        return f"{text[:80]}…[{len(text) - 120:,} more characters]…{text[-40:]}"
+
+    return _LONG_WORD_RE.sub(clip, message)
+
+
 class ExamgenError(Exception):
     """A problem with the user's input or environment, phrased as what was wrong and the fix."""
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.spec import DEFAULT_SPEC, load_spec
@@ -621,3 +623,43 @@ def test_a_roster_from_a_pipe_is_read(tmp_path):
         os.close(read)
     assert result.exit_code == 0, result.output
     assert "Built 2 students × 7 questions" in result.output
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.characters(blacklist_categories=("Z", "C")), min_size=1, max_size=40),
+            st.text(st.characters(blacklist_categories=("Z", "C")), min_size=250, max_size=2000),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_an_error_cuts_a_word_too_long_to_read_keeping_its_ends(words: list[str]) -> None:
+    """A 5,000-character student ID, named whole, made a one-line error 5 KB long."""
+    from generator.errors import LONGEST_WORD, clip_words
+
+    clipped = [clip_words(word) for word in words]
+    assert clip_words(" ".join(words)) == " ".join(clipped)  # word by word
+    for word, shown in zip(words, clipped, strict=True):
+        if len(word) <= LONGEST_WORD:
+            assert shown == word
+            continue
+        m = re.fullmatch(r"(?s)(.*)…\[([\d,]+) more characters\]…(.*)", shown)
+        assert m is not None and len(shown) < LONGEST_WORD
+        assert word.startswith(m[1]) and word.endswith(m[3]) and m[1] and m[3]
+        assert len(m[1]) + int(m[2].replace(",", "")) + len(m[3]) == len(word)
+
+
+def test_a_roster_id_too_long_to_print_is_named_by_its_ends(tmp_path):
+    roster = tmp_path / "r.csv"
+    roster.write_text("id,name\n" + "A" * 4000 + "Z,x\nb,y\n", encoding="utf-8")
+    result = run("build", "--seed", "1", "--roster", str(roster), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert len(line) < 600
+    quoted = "'" + "A" * 4000 + "Z'"
+    m = re.search(r" student ID ('A+)…\[([\d,]+) more characters\]…(A+Z') is too long to print", line)
+    assert m is not None and line.startswith(f"Error: {roster}: line 2: student ID 'A")
+    assert len(m[1]) + int(m[2].replace(",", "")) + len(m[3]) == len(quoted)
+    assert line.endswith("(--id-column takes the IDs from another roster column)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -548,6 +549,23 @@ def test_unreadable_responses_score_zero_and_are_listed(built: Path, tmp_path: P
     assert "has 3 numbers; expected 2" in stats["unreadable"][1]["reason"]
     scores = read_scores(tmp_path / "r.scores.csv")
     assert scores[1][2] == "0" and scores[2][3] == "0"
+
+
+def test_an_unreadable_response_too_long_to_read_is_listed_by_its_ends(
+    built: Path, tmp_path: Path
+) -> None:
+    """A 100,000-character cell was listed whole, on one line of the report; so was an ID in
+    a warning."""
+    rows = key_rows(built)
+    cell, stranger = "7" * 100_000, "X" * 100_000  # and a student the key does not have
+    body = [[rows[1][0], cell, rows[1][3]], [stranger, "1", "1"]]
+    responses = write(tmp_path / "r.csv", as_csv([["id", "q1", "q2"], *body]))
+    result = run("grade", str(built), str(responses))
+    assert result.exit_code == 0
+    (line,) = [x for x in result.output.splitlines() if x.startswith(f"    {rows[1][0]} q1: '7")]
+    assert len(line) < 600 and "…[99,8" in line and " more characters]…77" in line
+    (warning,) = [x for x in result.output.splitlines() if "'XXXX" in x]
+    assert len(warning) < 600 and re.search(r"more characters\]…X+' is not in the key", warning)
 
 
 def test_scores_are_deterministic(built: Path) -> None:

@@ -26,7 +26,7 @@ import sympy
 
 from generator.choices import LETTERS
 from generator.csv_table import student_csv
-from generator.errors import ExamgenError, some_of
+from generator.errors import ExamgenError, clip_words, some_of
 from generator.exact import points_text
 from generator.families.base import Variant
 from generator.files import (
@@ -504,7 +504,7 @@ def summary_text(report: GradeReport) -> str:
     if unreadable:
         lines.append(f"Unreadable responses (scored 0): {len(unreadable)}")
         for m in unreadable:
-            lines.append(f"    {m.student_id} q{m.number}: {m.typed!r} {m.reason}")
+            lines.append(clip_words(f"    {m.student_id} q{m.number}: {m.typed!r} {m.reason}"))
     return "\n".join(lines) + "\n"
 
 
