@@ -484,22 +484,30 @@ def _digest_stem(student_id: str, round: int = 0) -> str:
 
 
 def file_stems(student_ids: Sequence[str]) -> list[str]:
-    """``file_stem`` of each ID, made distinct case aside: IDs whose names would be
-    one file on a case-insensitive file system (macOS, Windows) all get the digest form, and
-    then, round by round, a digest salted with the round: a roster can hold an ID that is
-    another's digest form (``ABC`` beside ``ABC-b5d4045c3f``, which one student's exam
-    overwrote the other's). Every ID of a clash takes the round's form, so a stem depends on
-    the roster's set of IDs, never its order."""
+    """``file_stem`` of each ID, made distinct case aside. A safe ID keeps its own name unless
+    another differs from it only in case: such IDs would be one file on a case-insensitive file
+    system (macOS, Windows), so they all get the digest form. A digest name that clashes (a
+    roster can hold an ID written as another's digest name: ``ABC`` beside ``ABC-b5d4045c3f``,
+    on 248b4b9 one student's exam overwrote the other's) is drawn again, round by round, salted
+    with the round; the ID that is its own name keeps it (the README promises that only unsafe
+    IDs and case twins change names). Every digest name of a clash takes the round's form, so
+    a stem depends on the roster's set of IDs, never its order."""
     ids = list(dict.fromkeys(student_ids))  # one ID given twice is one student, one file
     stems = [file_stem(i) for i in ids]
-    for round in range(len(ids) + _STEM_ROUNDS):
+    own = Counter(stem.casefold() for i, stem in zip(ids, stems, strict=True) if stem == i)
+    kept = [stem == i and own[stem.casefold()] == 1 for i, stem in zip(ids, stems, strict=True)]
+    stems = [
+        stem if keep or stem != i else _digest_stem(i)
+        for i, stem, keep in zip(ids, stems, kept, strict=True)
+    ]
+    for round in range(1, len(ids) + _STEM_ROUNDS):
         folded = Counter(stem.casefold() for stem in stems)
         if len(folded) == len(stems):
             named = dict(zip(ids, stems, strict=True))
             return [named[i] for i in student_ids]
         stems = [
-            _digest_stem(i, round) if folded[stem.casefold()] > 1 else stem
-            for i, stem in zip(ids, stems, strict=True)
+            _digest_stem(i, round) if not keep and folded[stem.casefold()] > 1 else stem
+            for i, stem, keep in zip(ids, stems, kept, strict=True)
         ]
     raise AssertionError("student file names still clash after every round of digests")
 
