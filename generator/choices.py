@@ -563,7 +563,7 @@ class ChoiceForm(Family):
             rng, {k: v for k, v in pinned.items() if k not in ("choices", FAIR_TRIES_LEFT)}
         )
         if self.course_module() is not None:
-            self.base.refuse_inexact_params(params)  # before solve computes with them
+            self.base.refuse_bad_draw(params)  # before solve computes with them
         order = pinned.get("choices")
         if order is None:
             solution = self.base.solve(params)

@@ -1610,3 +1610,30 @@ def test_a_family_folder_without_family_py_is_named(tmp_path, python_files, fix,
     assert error == f"Error: {folder}: no family.py, so no family 'slope'; " + fix + (
         " (docs/authoring.md; `examgen new` writes one)" if fix.startswith("a family") else ""
     )
+
+
+def test_a_draw_outside_the_declared_ranges_is_one_line_in_every_command(tmp_path):
+    """A custom draw may return params its PARAMS declaration refuses: check failed it ("key
+    params do not parse back"), but preview and build printed it, with a key whose params
+    `grade --families` and a pin cannot read again."""
+    module = slope_drawing(tmp_path, "__import__('dataclasses').replace(p, x0=p.x0 + 1000)")
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\nform = "choice"\n')
+    families = ("--families", str(tmp_path))
+    build = ["build", "--seed", "1", "--count", "2", "--no-pdf", "--spec", str(spec)]
+    errors = [
+        one_line_error(run(*args))
+        for args in (
+            ["preview", "slope", *families],
+            ["preview", "slope", *families, "--form", "choice"],
+            [*build, "--out", str(tmp_path / "out")],
+        )
+    ]
+    declared = next(p for p in registry([tmp_path])["slope"].PARAMS if p.name == "x0")
+    for error in errors:
+        m = re.search(r"draw gave params its key cannot hold \(params\.x0 must be (.*), got (\S+)\);", error)
+        assert m is not None and f"{module}: " in error, error
+        assert m[1] == declared.describe()
+        assert sympy.Rational(m[2].strip("'\"")) > sympy.Rational(str(declared.high))
+        assert error.endswith("keep draw within the ranges PARAMS declares, or widen them")
+    assert not (tmp_path / "out").exists()

@@ -547,7 +547,7 @@ class Family(ABC):
         while True:
             params = self.draw(rng, decided)
             if course:
-                self.refuse_inexact_params(params)
+                self.refuse_bad_draw(params)
             yield params
 
     def max_tries(self) -> int:
@@ -632,11 +632,13 @@ class Family(ABC):
                 "(sympy numbers) and sympy.Rational, never float(), math or numpy"
             )
 
-    def refuse_inexact_params(self, params: Any) -> None:
+    def refuse_bad_draw(self, params: Any) -> None:
         """A course family's drawn params hold exact numbers only (its own ``draw`` may return
-        ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``): one line naming the first that is
-        not, said where every command first sees the draw, not as a traceback from key.json.
-        Params of another type (a dict) would fail later, in ``solve``, named as solve's bug."""
+        ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``), each as its ``PARAMS``
+        declaration allows: one line naming the first that is not, said where every command
+        first sees the draw, not as a traceback from key.json, nor (a value out of its range) as
+        a key whose params ``grade --families`` cannot pin again. Params of another type (a
+        dict) would fail later, in ``solve``, named as solve's bug."""
         expected = self.params_type
         if not isinstance(params, expected):
             raise ExamgenError(
@@ -654,6 +656,15 @@ class Family(ABC):
                 f"({module}{kind.__name__}); params are exact: return sympy numbers "
                 "(sympy.Integer(...), sympy.Rational(...)), never numpy, float or Fraction"
             )
+        for declared in self.PARAMS:  # as key.json's params are read: by check, grade, a pin
+            value = declared.to_json(getattr(params, declared.name))
+            try:
+                declared.parse(value, f"params.{declared.name}")
+            except ExamgenError as err:
+                raise ExamgenError(
+                    f"family {self.ID}: {self.course_module()}: draw gave params its key cannot "
+                    f"hold ({err}); keep draw within the ranges PARAMS declares, or widen them"
+                ) from None
 
     def mistake_error(self, name: str, err: BaseException) -> BaseException:
         """A named mistake that raised, as one line naming it (and its line in the family's
