@@ -757,12 +757,15 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
     The variants are those `build --count N` gives students s001…sN with the same seed and spec.
     """
     from generator.export import export as export_lms
+    from generator.export import partial_credit_notes
     from generator.grading.grade import refuse_build_output
     from generator.spec import load_spec
 
     refuse_build_output(out, "--out", into_folder=True)
     spec = load_spec(spec_path)
     path, pools = export_lms(spec, seed, fmt, variants, out)  # type: ignore[arg-type]
+    for note in partial_credit_notes(spec, fmt):  # type: ignore[arg-type]
+        click.echo(f"Warning: {spec.path}: {note}", err=True)
     sizes = ", ".join(f"q{p.number}: {len(p.variants)}" for p in pools)
     click.echo(f"Wrote {path} ({sizes} distinct variants)")
 

@@ -35,6 +35,7 @@ from generator.exact import exact_str, points_text
 from generator.export import export, export_bytes
 from generator.export.moodle import (
     CLOZE_WIDTH,
+    MOODLE_SHARES,
     moodle_xml,
     question_element,
     question_idnumber,
@@ -976,3 +977,121 @@ def test_a_course_familys_odd_id_is_text_in_moodles_category_info(
     checker = _Checker()
     checker.feed(info)
     assert "<b>" not in info and f"({family_id})" in checker.text
+
+
+# --- partial credit online ------------------------------------------------------------------------
+PARTIAL_BODY = """id = "partial-online"
+title = "Partial credit online"
+[[questions]]
+family = "gradient-descent-step"
+form = "choice"
+[[questions]]
+family = "sgd-minibatch-step"
+form = "choice"
+[[questions]]
+family = "vanishing-gradient-chain"
+[[questions]]
+family = "sgd-minibatch-step"
+"""
+#: Credits Moodle takes as they are, and others (its export gives the share below).
+CREDITS = st.one_of(
+    st.sampled_from(MOODLE_SHARES[1:]),
+    st.fractions(Fraction(1, 40), 1, max_denominator=40).map(
+        lambda f: sympy.Rational(f.numerator, f.denominator)
+    ),
+)
+#: Every share Moodle's import takes, as its own export writes them (question_bank's fraction
+#: options: an answer with any other is refused with the whole question).
+MOODLE_FRACTIONS = {
+    "100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333", "30",
+    "25", "20", "16.66667", "14.28571", "12.5", "11.11111", "10", "5", "0",
+}  # fmt: skip
+
+
+def moodle_pick(question: ET.Element, typed: str) -> ET.Element | None:
+    """The answer Moodle's numerical question grades ``typed`` by: the first within its
+    tolerance."""
+    number = sympy.Rational(typed)
+    for answer in question.findall("answer"):
+        value = sympy.Rational(answer.findtext("text"))
+        if abs(number - value) <= sympy.Rational(answer.findtext("tolerance")):
+            return answer
+    return None
+
+
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_moodle_gives_a_named_mistake_the_credit_grade_gives_it(tmp_path_factory, data) -> None:
+    """With [grading.partial], `examgen grade` credited a response showing a named mistake
+    while Moodle gave it 0%. Each answer a student can type (every rounding grade accepts of each
+    value the question stores) or pick now earns in Moodle what grade gives it, as the nearest
+    share Moodle has at or below it; a cloze blank stays at 0%, as grade credits only a whole
+    mistaken vector."""
+    from generator.export.moodle import moodle_share, percent_text
+    from generator.grading.grade import mark
+    from generator.partial_credit import sampled_mistakes
+
+    folder = tmp_path_factory.mktemp("partial")
+    plain = spec_in(folder, PARTIAL_BODY)
+    names = sorted(set().union(*(sampled_mistakes(f) for s in plain.slots for f in s.candidates)))
+    credits = data.draw(st.fixed_dictionaries({name: CREDITS for name in names}))
+    table = "".join(f'{name} = "{exact_str(credit)}"\n' for name, credit in credits.items())
+    spec = spec_in(folder, PARTIAL_BODY + "[grading.partial]\n" + table)
+    pools = build_pools(spec, SEED, N)
+    index = key_by_digest(spec, folder / "out")
+    root = ET.fromstring(moodle_xml(spec, SEED, pools))
+    assert {a.get("fraction") for a in root.iter("answer")} <= MOODLE_FRACTIONS
+    credited = 0
+    for question in (q for q in root if q.get("type") != "category"):
+        entry = index[fingerprint_digest(question.findtext("idnumber"))][0]
+        kind = question.get("type")
+        if kind == "cloze":
+            blanks = cloze_blanks(question.findtext("questiontext/text"))
+            assert {a["fraction"] for b in blanks for a in b[1:]} <= {0.0}
+            continue
+        if kind == "numerical":
+            stored = [sympy.Rational(a.findtext("text")) for a in question.findall("answer")]
+            typed = [t for v in stored for t in accepted_texts(v, spec.grading) if "/" not in t]
+            picks = [(t, moodle_pick(question, t)) for t in typed]
+        else:
+            answers = question.findall("answer")
+            picks = list(zip("ABCDEFGHIJ", answers, strict=False))
+        for text, answer in picks:
+            graded = mark("s", entry, text, spec.grading, spec.partial)
+            online = answer.get("fraction") if answer is not None else "0"
+            assert online == percent_text(moodle_share(graded.credit)), (text, graded)
+            credited += graded.credit not in (0, 1)
+    assert credited  # every mistake earns some credit, and some showed
+
+
+def test_export_says_which_credits_the_lms_cannot_give(tmp_path: Path) -> None:
+    """A credit outside Moodle's shares is exported as the share below it, and Canvas gives no
+    partial credit: each is one warning naming the spec's field, and the export is written."""
+    table = '[grading.partial]\nloss-factor-dropped = "37/100"\nsign-flipped = "1/2"\n'
+    spec = spec_in(tmp_path, PARTIAL_BODY + table)
+    said = {}
+    for fmt in ("moodle", "qti"):
+        args = ["export", "--format", fmt, "--seed", "1", "--spec", str(spec.path), "--variants", "6"]
+        result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+        assert result.exit_code == 0, result.output
+        said[fmt] = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert said["moodle"] == [
+        f"Warning: {spec.path}: grading.partial.loss-factor-dropped = 37/100: Moodle gives an "
+        "answer only one of its fixed shares of the mark, so the export gives 1/3, the nearest "
+        "below (examgen grade gives the spec's); choose a share such as 1/2, 1/3, 1/4, 3/10 or "
+        "1/20 to have both agree"
+    ]
+    assert said["qti"] == [
+        f"Warning: {spec.path}: grading.partial: Canvas gives an answer full marks or none, so a "
+        "response showing a named mistake earns nothing there (examgen grade gives the spec's "
+        "credit); export --format moodle carries the credits"
+    ]
+    root = ET.fromstring((tmp_path / "out" / "partial-online-seed1-moodle.xml").read_bytes())
+    assert {a.get("fraction") for a in root.iter("answer")} >= {"33.33333", "50"}
+
+
+def test_the_shares_moodle_is_given_are_moodles_own() -> None:
+    from generator.export.moodle import percent_text
+
+    assert {percent_text(share) for share in MOODLE_SHARES} == MOODLE_FRACTIONS
+    assert len(MOODLE_SHARES) == len(MOODLE_FRACTIONS)

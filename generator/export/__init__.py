@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from generator.errors import ExamgenError
-from generator.export.moodle import moodle_xml
+from generator.export.moodle import moodle_xml, partial_notes
 from generator.export.pools import Pool, build_pools
 from generator.export.qti import qti_zip
 from generator.files import output_errors, write_atomic
@@ -28,6 +28,19 @@ def export_path(spec: Spec, seed: int, fmt: LmsFormat, out: Path) -> Path:
 
 def export_bytes(spec: Spec, seed: int, fmt: LmsFormat, pools: list[Pool]) -> bytes:
     return moodle_xml(spec, seed, pools) if fmt == "moodle" else qti_zip(spec, seed, pools)
+
+
+def partial_credit_notes(spec: Spec, fmt: LmsFormat) -> list[str]:
+    """What of the spec's ``[grading.partial]`` the LMS cannot give as ``examgen grade`` does."""
+    if not spec.partial:
+        return []
+    if fmt == "moodle":
+        return partial_notes(spec.partial)
+    return [
+        "grading.partial: Canvas gives an answer full marks or none, so a response showing a "
+        "named mistake earns nothing there (examgen grade gives the spec's credit); export "
+        "--format moodle carries the credits"
+    ]
 
 
 def export(

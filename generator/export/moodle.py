@@ -8,12 +8,15 @@ variant's order, not reshuffled, so the letters match the key). Numeric answers 
 tolerance of the grading rule: half a unit in the last decimal place the rule requires for that
 value (its ``decimals``, or more for a small value that needs them for its significant digits).
 
-Feedback (``generator.export.feedback``): each named mistake's value is a 0% answer of a numerical
+Feedback (``generator.export.feedback``): each named mistake's value is an answer of a numerical
 question or cloze blank, with the mistake's explanation as its feedback; a wrong option of a
-multiple-choice question says why it is wrong; both answers of a true/false question explain the
-statement; the worked solution is every question's general feedback. Moodle sizes a cloze blank
-from its longest stored answer, so every number a blank stores is written ``CLOZE_WIDTH``
-characters long: the blank's size says nothing about the answer.
+multiple-choice question says why it is wrong; both carry the spec's ``[grading.partial]`` credit
+for the mistake, as ``examgen grade`` gives it (``moodle_share``: Moodle takes only its own list
+of shares; a cloze blank stays at 0%, since grade credits a mistake's vector only whole); both
+answers of a true/false question explain the statement; the worked solution is every question's
+general feedback. Moodle sizes a cloze blank from its longest stored answer, so every number a
+blank stores is written ``CLOZE_WIDTH`` characters long: the blank's size says nothing about the
+answer.
 
 Each question's name ends with the variant's fingerprint in brackets, and its ``idnumber`` is
 the fingerprint too (or, past Moodle's 100 characters, its digest); Moodle 4.5 keeps both on
@@ -23,11 +26,12 @@ import, cloze questions included.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 import sympy
 
-from generator.exact import points_text
+from generator.exact import exact_str, points_text
 from generator.export.feedback import (
     MistakeValue,
     component_mistakes,
@@ -47,6 +51,7 @@ from generator.export.pools import (
 )
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
+from generator.partial_credit import PartialCredit
 from generator.responses import DecimalRule
 from generator.spec import Spec
 
@@ -93,15 +98,59 @@ def _header(question: ET.Element, item: ExportVariant, text: str, grade: bool = 
     ET.SubElement(question, "idnumber").text = question_idnumber(item)
 
 
+#: The shares of a question's mark Moodle lets an answer give (``question_bank::fraction_options``:
+#: p/q for q ≤ 6, p/10, 1/q for q ≤ 10, and 1/20); its import refuses a question with any other.
+MOODLE_SHARES = tuple(
+    sorted(
+        {sympy.Rational(p, q) for q in range(1, 7) for p in range(q + 1)}
+        | {sympy.Rational(p, 10) for p in range(11)}
+        | {sympy.Rational(1, q) for q in range(1, 11)}
+        | {sympy.Rational(1, 20)}
+    )
+)
+
+
+def moodle_share(credit: sympy.Rational) -> sympy.Rational:
+    """The largest share Moodle can give that is not above ``credit``: an answer never earns
+    more online than ``examgen grade`` gives it."""
+    return max(share for share in MOODLE_SHARES if share <= credit)
+
+
+def percent_text(share: sympy.Rational) -> str:
+    """A share as a Moodle answer's ``fraction``, in percent to five places as Moodle writes it
+    (``33.33333``; its import matches a share to within 0.00001)."""
+    whole, part = divmod(int(sympy.floor(share * 10**7 + sympy.Rational(1, 2))), 10**5)
+    return f"{whole}.{part:05d}".rstrip("0").rstrip(".")
+
+
+def mistake_share(partial: PartialCredit, names: Sequence[str]) -> sympy.Rational:
+    """What an answer showing the mistakes ``names`` earns in Moodle: their best credit."""
+    award = partial.award(names)
+    return moodle_share(award[1]) if award else sympy.Integer(0)
+
+
+def partial_notes(partial: PartialCredit) -> list[str]:
+    """The credits Moodle cannot give as they are, and what the export gives instead."""
+    return [
+        f"grading.partial.{name} = {exact_str(credit)}: Moodle gives an answer only one of its "
+        f"fixed shares of the mark, so the export gives {exact_str(moodle_share(credit))}, the "
+        "nearest below (examgen grade gives the spec's); choose a share such as 1/2, 1/3, 1/4, "
+        "3/10 or 1/20 to have both agree"
+        for name, credit in partial.credits
+        if credit not in MOODLE_SHARES
+    ]
+
+
 def _answer(
     question: ET.Element,
     text: str,
-    fraction: int,
+    fraction: sympy.Rational | int,
     fmt: str = "moodle_auto_format",
     feedback: str = "",
     **extra: str,
 ) -> None:
-    answer = ET.SubElement(question, "answer", {"fraction": str(fraction), "format": fmt})
+    attributes = {"fraction": percent_text(sympy.Rational(fraction)), "format": fmt}
+    answer = ET.SubElement(question, "answer", attributes)
     ET.SubElement(answer, "text").text = text
     for tag, value in extra.items():
         ET.SubElement(answer, tag).text = value
@@ -137,20 +186,25 @@ def cloze_blank(value: sympy.Rational, mistakes: list[MistakeValue], rule: Decim
     return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
 
 
-def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
+NO_PARTIAL = PartialCredit()
+
+
+def question_element(
+    item: ExportVariant, rule: DecimalRule, partial: PartialCredit = NO_PARTIAL
+) -> ET.Element:
     answer = item.answer
     if answer.kind == "number":
         question = ET.Element("question", {"type": "numerical"})
         _header(question, item, item.statement + entry_hint(rule, fractions=False))
         tolerance = decimal_text(rule.tolerance(answer.value))
-        _answer(question, decimal_text(answer.value), 100, tolerance=tolerance)
+        _answer(question, decimal_text(answer.value), 1, tolerance=tolerance)
         # Moodle takes the first answer a response is within tolerance of: the right one first.
         for mistake in mistake_values(item.variant):
             tolerance = decimal_text(rule.tolerance(mistake.value))
             _answer(
                 question,
                 decimal_text(mistake.value),
-                0,
+                mistake_share(partial, mistake.names),
                 feedback=mistake.html,
                 tolerance=tolerance,
             )
@@ -170,8 +224,8 @@ def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         question = ET.Element("question", {"type": "truefalse"})
         _header(question, item, item.statement)
         why = statement_feedback(item.variant)
-        _answer(question, "true", 100 if answer.value else 0, feedback=why)
-        _answer(question, "false", 0 if answer.value else 100, feedback=why)
+        _answer(question, "true", 1 if answer.value else 0, feedback=why)
+        _answer(question, "false", 0 if answer.value else 1, feedback=why)
         return question
     question = ET.Element("question", {"type": "multichoice"})
     _header(question, item, item.statement)
@@ -186,9 +240,15 @@ def question_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
     for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
         _text(question, tag, "", "html")
     why = option_feedback(item.variant)
+    sources = {c.letter: c.source for c in item.variant.solution.steps.get("choices", ())}
+    named = item.variant.family.misconceptions(item.variant.params, item.variant.solution)
     for letter, html in choice_options(item.variant):
-        right = letter == str(answer.value).upper()
-        _answer(question, html, 100 if right else 0, "html", feedback=why.get(letter, ""))
+        if letter == str(answer.value).upper():
+            share: sympy.Rational | int = 1
+        else:  # a wrong option a named mistake gives earns that mistake's credit, as in grade
+            source = sources.get(letter)
+            share = mistake_share(partial, [source]) if source in named else 0
+        _answer(question, html, share, "html", feedback=why.get(letter, ""))
     return question
 
 
@@ -209,5 +269,5 @@ def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
             "html",
         )
         for item in pool.variants:
-            quiz.append(xml_safe(question_element(item, spec.grading), item))
+            quiz.append(xml_safe(question_element(item, spec.grading, spec.partial), item))
     return serialise(quiz)
