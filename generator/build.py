@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import os
 import re
 from collections import Counter
@@ -167,34 +168,65 @@ def _draw_repeats_again(
         question = question_identity(variants[index, slot.number])
         if question in holder:
             found = _draw_avoiding(slot, seed, student, holder)
-            if found is None:  # draw the slot that holds the question again instead
-                other = holder[question]
-                moved = _draw_avoiding(other, seed, student, holder, also=question)
-                if moved is not None:
-                    variants[index, other.number] = moved
-                    holder[question_identity(moved)] = other
-                    del holder[question]
+            if found is None:
+                question = _make_room(slot, seed, student, holder, variants, index)
             else:
                 variants[index, slot.number] = found
                 question = question_identity(found)
         holder.setdefault(question, slot)
 
 
+def _make_room(
+    slot: Slot,
+    seed: int,
+    student: Student,
+    holder: dict[str, Slot],
+    variants: dict[tuple[int, int], Variant],
+    index: int,
+) -> str:
+    """For a slot whose every draw is held by an earlier slot: draw a holder again, away from
+    every held question, so that the slot takes the one it held: first the holder of the slot's
+    own question, then those of its other draws in order (a free slot drawing a question that a
+    slot pinned to two questions needs as its second is drawn again). The slot's question now;
+    the repeat stands when no holder can move."""
+    own = variants[index, slot.number]
+    for variant in itertools.chain([own], _redraws(slot, seed, student)):
+        question = question_identity(variant)
+        other = holder.get(question)
+        if other is None:
+            continue
+        moved = _draw_avoiding(other, seed, student, holder, also=question)
+        if moved is not None:
+            variants[index, other.number] = moved
+            holder[question_identity(moved)] = other
+            del holder[question]
+            variants[index, slot.number] = variant
+            return question
+    return question_identity(own)
+
+
 def _draw_avoiding(
     slot: Slot, seed: int, student: Student, holder: dict[str, Slot], also: str | None = None
 ) -> Variant | None:
     """The slot's first draw again whose question no slot holds (nor is ``also``), if any."""
-    if _fixed(slot):
-        return None
-    for draw in range(1, REDRAWS + 1):
-        try:
-            variant = slot.generate(seed, student.id, draw)
-        except ExamgenError:  # no acceptable variant this time: the first draw stands
-            return None
+    for variant in _redraws(slot, seed, student):
         question = question_identity(variant)
         if question not in holder and question != also:
             return variant
     return None
+
+
+def _redraws(slot: Slot, seed: int, student: Student) -> Iterator[Variant]:
+    """The slot's draws again, ``REDRAWS`` of them, each from its own stream; none for a slot
+    whose params are all pinned, and none after a draw finds no acceptable variant (the first
+    draw then stands: drawing again must not fail a build that succeeded before)."""
+    if _fixed(slot):
+        return
+    for draw in range(1, REDRAWS + 1):
+        try:
+            yield slot.generate(seed, student.id, draw)
+        except ExamgenError:
+            return
 
 
 def _fixed(slot: Slot) -> bool:
