@@ -21,7 +21,7 @@ def some_of(items: Sequence[str], limit: int = 10) -> str:
 
 
 #: The longest word (a run without spaces) a message repeats whole: a 5,000-character student ID
-#: or response cell, named whole, made a one-line error 5 KB long. Paths stay whole.
+#: or response cell, named whole, made a one-line error 5 KB long; a path that long is rare.
 LONGEST_WORD = 300
 _LONG_WORD_RE = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
 
