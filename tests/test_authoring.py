@@ -1637,3 +1637,29 @@ def test_a_draw_outside_the_declared_ranges_is_one_line_in_every_command(tmp_pat
         assert sympy.Rational(m[2].strip("'\"")) > sympy.Rational(str(declared.high))
         assert error.endswith("keep draw within the ranges PARAMS declares, or widen them")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_family_whose_parse_params_allows_more_than_params_is_not_refused(tmp_path):
+    """An auditor's: a family may read pins more widely than it draws (its own ``parse_params``);
+    the key's params are read back by that, so a pin it allows is not "outside the range"."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    anchor = "    def solve(self, params):"
+    wider = (
+        "    def parse_params(self, raw):\n"
+        "        parsed = super().parse_params({k: v for k, v in raw.items() if k != 'x0'})\n"
+        "        if 'x0' in raw:\n"
+        "            parsed['x0'] = __import__('sympy').Rational(str(raw['x0']))\n"
+        "        return parsed\n\n"
+    )
+    module.write_text(text.replace(anchor, wider + anchor))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\nparams = {{ x0 = 5 }}\n'
+    )
+    out = tmp_path / "out"
+    result = run("build", "--seed", "1", "--count", "2", "--no-pdf", "--spec", str(spec), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    (folder,) = out.iterdir()
+    key = json.loads((folder / "key.json").read_text())
+    assert {s["questions"][0]["params"]["x0"] for s in key["students"]} == {5}

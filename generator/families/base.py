@@ -656,15 +656,16 @@ class Family(ABC):
                 f"({module}{kind.__name__}); params are exact: return sympy numbers "
                 "(sympy.Integer(...), sympy.Rational(...)), never numpy, float or Fraction"
             )
-        for declared in self.PARAMS:  # as key.json's params are read: by check, grade, a pin
-            value = declared.to_json(getattr(params, declared.name))
-            try:
-                declared.parse(value, f"params.{declared.name}")
-            except ExamgenError as err:
-                raise ExamgenError(
-                    f"family {self.ID}: {self.course_module()}: draw gave params its key cannot "
-                    f"hold ({err}); keep draw within the ranges PARAMS declares, or widen them"
-                ) from None
+        if not self.PARAMS:  # a form of a family (multiple choice): its base family checks
+            return
+        try:  # as key.json's params are read again: by check, grade --families, a pin
+            self.parse_params(self.params_to_json(params))
+        except ExamgenError as err:
+            said = str(err).removeprefix(f"family {self.ID}: ")
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: draw gave params its key cannot hold "
+                f"({said}); keep draw within the ranges PARAMS declares, or widen them"
+            ) from None
 
     def mistake_error(self, name: str, err: BaseException) -> BaseException:
         """A named mistake that raised, as one line naming it (and its line in the family's
