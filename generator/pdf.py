@@ -257,20 +257,67 @@ def stalled(whose: str = "one student's") -> str:
     )
 
 
-def follow(proc: subprocess.Popen[bytes], begun: Callable[[int], None] = lambda k: None) -> bool:
-    """Read pdflatex's terminal output to its end, calling ``begun(K)`` as it begins the K-th
+class LatexProcess:
+    """pdflatex (or any ``command``) with its terminal output readable as it is written:
+    through a pseudo-terminal where the system has them, which C's stdio writes line by line.
+    Through a pipe, TeX's line naming the student it begins waited in a buffer until a page
+    shipped out, so a student whose first page looped was blamed on the one before."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str]) -> None:
+        try:
+            import pty
+
+            self.output, writer = pty.openpty()
+        except (ImportError, OSError):  # no pseudo-terminals: a pipe
+            self.proc = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            assert self.proc.stdout is not None
+            self.output = self.proc.stdout.fileno()
+            return
+        try:
+            self.proc = subprocess.Popen(
+                command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=writer, stderr=writer
+            )
+        except BaseException:
+            os.close(self.output)
+            raise
+        finally:
+            os.close(writer)
+
+    def close(self) -> None:
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        else:
+            os.close(self.output)
+
+
+def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -> bool:
+    """Read the run's terminal output to its end, calling ``begun(K)`` as it begins the K-th
     student's pages (``examgen-student K``); False when it began none for ``STALL_SECONDS``
     (counted from its start, then from the last): then it is killed. Progress is the measure,
-    not output, as a loop may print endlessly too."""
-    assert proc.stdout is not None
-    stream = proc.stdout.fileno()
+    not output, as a loop may print endlessly too. Time this process spent stopped (Ctrl-Z, a
+    suspended machine) does not count: a build resumed after it must not be called a loop."""
     deadline = time.monotonic() + STALL_SECONDS
     pending = b""
     with selectors.DefaultSelector() as selector:
-        selector.register(stream, selectors.EVENT_READ)
+        selector.register(latex.output, selectors.EVENT_READ)
         while True:
-            ready = selector.select(max(0.0, deadline - time.monotonic()))
-            chunk = os.read(stream, 1 << 16) if ready else b""
+            now = time.monotonic()
+            wait = min(1.0, max(0.0, deadline - now))
+            ready = selector.select(wait)
+            overslept = time.monotonic() - now - wait
+            if overslept > 1.0:  # this process was stopped meanwhile: so was the run
+                deadline += overslept
+            try:
+                chunk = os.read(latex.output, 1 << 16) if ready else b""
+            except OSError:  # a pseudo-terminal whose every writer has ended
+                chunk, ready = b"", [True]
             if ready and not chunk:
                 return True
             *lines, pending = (pending + chunk).split(b"\n")
@@ -280,7 +327,7 @@ def follow(proc: subprocess.Popen[bytes], begun: Callable[[int], None] = lambda 
                     begun(int(number))
                     deadline = time.monotonic() + STALL_SECONDS
             if time.monotonic() >= deadline:
-                proc.kill()
+                latex.proc.kill()
                 return False
 
 
@@ -395,14 +442,10 @@ class LatexRuns:
         with self.lock:
             if self.cancelled.is_set():
                 return False
-            proc = subprocess.Popen(
-                latex_command(job.tex, path),
-                cwd=job.tex.parent,
-                env=latex_environment(path is not None),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
+            latex = LatexProcess(
+                latex_command(job.tex, path), job.tex.parent, latex_environment(path is not None)
             )
+            proc = latex.proc
             self.procs.append(proc)
         begun: list[int] = []
 
@@ -410,11 +453,24 @@ class LatexRuns:
             begun.append(k)
             self.events.put(index)
 
-        if not follow(proc, one_more):
-            self.stalled[index] = begun[-1] - 1 if begun else -1
+        try:
+            if not follow(latex, one_more):
+                self.stalled[index] = begun[-1] - 1 if begun else -1
+                self._abandon()  # every other part would wait out its own loop in turn
+        finally:
+            latex.close()
         self.returncodes[index] = proc.wait()
         job.seconds["latex"] = time.perf_counter() - started
         return True
+
+    def _abandon(self) -> None:
+        """End every other run now, and start none: the build has failed."""
+        with self.lock:
+            self.cancelled.set()
+            procs = list(self.procs)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
 
     def __iter__(self) -> Iterator[int]:
         with self.lock:
@@ -759,6 +815,12 @@ class PdfPhase:
             runs.stop()
         # Jobs in document order (handouts' parts, then solutions'), whatever order they ran in.
         order = [i for name, _, _ in DOCUMENTS for i, j in enumerate(runs.jobs) if j.name == name]
+        for i in order:  # a loop first: every other run was ended for it, and says nothing
+            stalled = runs.stalled[i]
+            if stalled is not None:
+                job = runs.jobs[i]
+                who = self.students[job.students[stalled]] if stalled >= 0 else None
+                raise stall_error(job.name, who)
         for i in order:
             error = runs.errors[i]
             if error is not None and runs.returncodes[i] in (None, 0):  # no start, or cut failed
@@ -767,9 +829,6 @@ class PdfPhase:
             job = runs.jobs[i]
             if runs.returncodes[i] != 0 or not job.tex.with_suffix(".pdf").exists():
                 members = [self.students[k] for k in job.students]
-                stalled = runs.stalled[i]
-                if stalled is not None:
-                    raise stall_error(job.name, members[stalled] if stalled >= 0 else None)
                 raise latex_error(job.name, job.folder, job.tex, job.batch, members)
         latex_jobs = [runs.jobs[i] for i in order]
         unjoined = [name for name, joiner in self.joiners.items() if not joiner.complete]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from generator.build import Question, StudentExam, render_exam_document
 from generator.pdf import (
     Batch,
+    LatexProcess,
     batch_document,
     failed_run,
     follow,
@@ -54,17 +55,24 @@ class _Run:
     version: str
     tex: Path
     batch: Batch  # where each variant's part starts
-    process: subprocess.Popen[bytes]
+    latex: LatexProcess
     begun: list[int] = field(default_factory=list)  # the variants whose pages TeX began
     stalled: bool = False
     reader: threading.Thread | None = None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.latex.proc
 
     def start(self) -> None:
         self.reader = threading.Thread(target=self._follow, daemon=True)
         self.reader.start()
 
     def _follow(self) -> None:
-        self.stalled = not follow(self.process, self.begun.append)
+        try:
+            self.stalled = not follow(self.latex, self.begun.append)
+        finally:
+            self.latex.close()
 
     def wait(self) -> int:
         if self.reader is not None:
@@ -112,15 +120,8 @@ class TypesetSample:
                 continue
             tex = folder / f"{version}.tex"
             tex.write_text(batch.text, encoding="utf-8")
-            process = subprocess.Popen(
-                latex_command(tex),
-                cwd=folder,
-                env=latex_environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-            run = _Run(version, tex, batch, process)
+            latex = LatexProcess(latex_command(tex), folder, latex_environment())
+            run = _Run(version, tex, batch, latex)
             run.start()
             self.runs.append(run)
 

@@ -337,10 +337,10 @@ def test_follow_counts_students_begun_and_stops_a_run_that_begins_none(
 ) -> None:
     """A template that loops (``\\def\\x{\\x}\\x``) hung the build and ``check`` for good: the
     run is stopped when it begins no student's pages for ``STALL_SECONDS``, even while it prints."""
-    import subprocess
+    import os
     import sys
 
-    from generator.pdf import follow
+    from generator.pdf import LatexProcess, follow
 
     script, finishes, students = FOLLOWED[name]
     monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 1.5)
@@ -348,13 +348,76 @@ def test_follow_counts_students_begun_and_stops_a_run_that_begins_none(
         "import sys, time\nout = sys.stdout\n"
         "def say(line): out.write(line + '\\n'); out.flush()\n" + script
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    latex = LatexProcess([sys.executable, "-c", code], Path.cwd(), dict(os.environ))
     begun: list[int] = []
-    assert follow(proc, begun.append) is finishes
+    try:
+        assert follow(latex, begun.append) is finishes
+    finally:
+        latex.close()
     assert begun == students
-    assert (proc.wait() == 0) is finishes  # a stopped run was killed
+    assert (latex.proc.wait() == 0) is finishes  # a stopped run was killed
+
+
+def test_a_run_begun_by_a_student_is_blamed_on_them_though_no_page_shipped(tmp_path) -> None:
+    """An auditor's: through a pipe, pdflatex's ``examgen-student K`` waited in its buffer until
+    a page shipped out, so a student whose first page looped was blamed on the one before.
+    Real pdflatex, looping in student 2's first page."""
+    import os
+
+    from generator.pdf import LatexProcess, follow, latex_command, latex_environment
+
+    tex = tmp_path / "loop.tex"
+    tex.write_text(
+        "\\documentclass{article}\n\\begin{document}\n\\typeout{examgen-student 1}\nOne\\newpage\n"
+        "\\typeout{examgen-student 2}\nTwo $\\def\\x{\\x}\\x$\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    if not generator.pdf.tex_available():
+        pytest.skip("pdflatex is not installed")
+    generator.pdf.STALL_SECONDS, before = 3.0, generator.pdf.STALL_SECONDS
+    latex = LatexProcess(latex_command(tex), tmp_path, latex_environment())
+    begun: list[int] = []
+    try:
+        assert follow(latex, begun.append) is False
+    finally:
+        latex.close()
+        generator.pdf.STALL_SECONDS = before
+        latex.proc.wait()
+    assert begun == [1, 2], os.listdir(tmp_path)
+
+
+def test_time_this_process_spent_stopped_is_not_the_runs(monkeypatch) -> None:
+    """An auditor's: Ctrl-Z for longer than the limit, then fg, killed a build that was fine as
+    "loops forever". The process's clock jumps as a stopped one's does, here."""
+    import os
+    import sys
+    import time
+
+    from generator.pdf import LatexProcess, follow
+
+    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 3.0)
+    real = time.monotonic
+    jumps = {"at": real() + 0.5, "by": 10.0, "done": False}
+
+    def clock() -> float:  # 10 s pass in an instant, as for a process stopped 10 s
+        now = real()
+        if now >= jumps["at"] and not jumps["done"]:
+            jumps["done"] = True
+            real_offset = jumps["by"]
+            monkeypatch.setattr(generator.pdf.time, "monotonic", lambda: real() + real_offset)
+            return now + real_offset
+        return now
+
+    # Student 2 begins 2.5 s after student 1 (under the limit); meanwhile, 10 s "pass".
+    code = "import time\nfor k in (1, 2, 3):\n    print(f'examgen-student {k}', flush=True); time.sleep(2.5 * (k == 1))"
+    latex = LatexProcess([sys.executable, "-c", code], Path.cwd(), dict(os.environ))
+    monkeypatch.setattr(generator.pdf.time, "monotonic", clock)
+    begun: list[int] = []
+    try:
+        assert follow(latex, begun.append) is True
+    finally:
+        latex.close()
+    assert begun == [1, 2, 3] and latex.proc.wait() == 0
 
 
 def test_the_readme_and_the_guide_give_the_time_a_looping_template_is_allowed() -> None:
@@ -363,3 +426,30 @@ def test_the_readme_and_the_guide_give_the_time_a_looping_template_is_allowed() 
     guide = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
     assert f"is stopped when pdflatex has spent {limit} on one variant's" in readme
     assert f"is stopped after {limit} on one variant" in " ".join(guide.split())
+
+
+def test_a_run_that_stalls_ends_every_other_run(tmp_path: Path, monkeypatch) -> None:
+    """An auditor's: a template that loops in every part was waited out part after part,
+    ``STALL_SECONDS`` each (300 students: 12 minutes to fail). The first stall ends the rest."""
+    import sys
+
+    from generator.pdf import Job, LatexRuns
+
+    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 2.0)
+    busy = "import time\nfor k in range(1, 200):\n    print(f'examgen-student {k}', flush=True)\n    time.sleep(0.2)"
+    scripts = {"0": "import time; time.sleep(60)"}  # the first part begins no student
+    monkeypatch.setattr(
+        generator.pdf,
+        "latex_command",
+        lambda tex, preloaded=None: [sys.executable, "-c", scripts.get(tex.parent.name, busy)],
+    )
+    runs = LatexRuns(lambda job, tick: None, workers=2)
+    for number in range(5):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        runs.add(Job("handouts", "exams", folder / "part.tex", None, range(0)))  # type: ignore[arg-type]
+    list(runs)
+    runs.stop()
+    assert runs.stalled[0] == -1 and runs.stalled[1:] == [None] * 4
+    assert runs.returncodes[1] is not None and runs.returncodes[1] < 0  # killed, not run out
+    assert runs.returncodes[2:] == [None] * 3  # never started
