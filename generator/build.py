@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import itertools
 import os
 import re
 from collections import Counter
@@ -157,76 +156,90 @@ def _draw_repeats_again(
 ) -> None:
     """Give the student no question twice: a slot whose question an earlier slot (in the
     spec's order, whatever the printed order) has is drawn again, from streams of its own, so
-    that the same seed and ID still give the same exam; failing that (a slot whose params are
-    all pinned cannot change), the earlier slot is. Only a spec in which some family is drawn
-    twice gets here (the default quiz does not)."""
+    that the same seed and ID still give the same exam; failing that, earlier slots are drawn
+    again along a chain (``_Draws.place``). Only a spec in which some family is drawn twice gets
+    here (the default quiz does not)."""
     families = [variants[index, slot.number].family.ID for slot in spec.slots]
     if len(set(families)) == len(families):
         return
-    holder: dict[str, Slot] = {}  # each question taken, by the slot that holds it
+    draws = _Draws(seed, student, {s.number: variants[index, s.number] for s in spec.slots})
     for slot in spec.slots:
-        question = question_identity(variants[index, slot.number])
-        if question in holder:
-            found = _draw_avoiding(slot, seed, student, holder)
-            if found is None:
-                question = _make_room(slot, seed, student, holder, variants, index)
-            else:
-                variants[index, slot.number] = found
-                question = question_identity(found)
-        holder.setdefault(question, slot)
+        if draws.question(draws.chosen[slot.number]) in draws.holder:
+            draws.place(slot, set())
+        draws.holder.setdefault(draws.question(draws.chosen[slot.number]), slot)
+    for slot in spec.slots:
+        variants[index, slot.number] = draws.chosen[slot.number]
 
 
-def _make_room(
-    slot: Slot,
-    seed: int,
-    student: Student,
-    holder: dict[str, Slot],
-    variants: dict[tuple[int, int], Variant],
-    index: int,
-) -> str:
-    """For a slot whose every draw is held by an earlier slot: draw a holder again, away from
-    every held question, so that the slot takes the one it held: first the holder of the slot's
-    own question, then those of its other draws in order (a free slot drawing a question that a
-    slot pinned to two questions needs as its second is drawn again). The slot's question now;
-    the repeat stands when no holder can move."""
-    own = variants[index, slot.number]
-    for variant in itertools.chain([own], _redraws(slot, seed, student)):
-        question = question_identity(variant)
-        other = holder.get(question)
-        if other is None:
-            continue
-        moved = _draw_avoiding(other, seed, student, holder, also=question)
-        if moved is not None:
-            variants[index, other.number] = moved
-            holder[question_identity(moved)] = other
-            del holder[question]
-            variants[index, slot.number] = variant
-            return question
-    return question_identity(own)
+class _Draws:
+    """A student's questions while repeats are settled: each slot's variant (``chosen``), the
+    slot holding each question (``holder``), and each slot's draws again, each made once (a
+    choice form's draw is costly, and a search may ask for one many times)."""
 
+    def __init__(self, seed: int, student: Student, chosen: dict[int, Variant]) -> None:
+        self.seed, self.student, self.chosen = seed, student, chosen
+        self.first = dict(chosen)
+        self.holder: dict[str, Slot] = {}
+        self.made: dict[int, list[Variant]] = {}
+        self.ended: set[int] = set()
+        self.questions: dict[int, str] = {}  # by id() of a variant that ``made`` or ``first`` keeps
 
-def _draw_avoiding(
-    slot: Slot, seed: int, student: Student, holder: dict[str, Slot], also: str | None = None
-) -> Variant | None:
-    """The slot's first draw again whose question no slot holds (nor is ``also``), if any."""
-    for variant in _redraws(slot, seed, student):
-        question = question_identity(variant)
-        if question not in holder and question != also:
-            return variant
-    return None
+    def question(self, variant: Variant) -> str:
+        """``question_identity``, worked out once per variant (it takes a fingerprint)."""
+        known = self.questions.get(id(variant))
+        if known is None:
+            known = self.questions[id(variant)] = question_identity(variant)
+        return known
 
-
-def _redraws(slot: Slot, seed: int, student: Student) -> Iterator[Variant]:
-    """The slot's draws again, ``REDRAWS`` of them, each from its own stream; none for a slot
-    whose params are all pinned, and none after a draw finds no acceptable variant (the first
-    draw then stands: drawing again must not fail a build that succeeded before)."""
-    if _fixed(slot):
-        return
-    for draw in range(1, REDRAWS + 1):
-        try:
-            yield slot.generate(seed, student.id, draw)
-        except ExamgenError:
+    def options(self, slot: Slot) -> Iterator[Variant]:
+        """The slot's first draw, then its draws again, ``REDRAWS`` of them, each from its own
+        stream; none again for a slot whose params are all pinned, and none after a draw that
+        finds no acceptable variant (drawing again must not fail a build that succeeded)."""
+        yield self.first[slot.number]
+        if _fixed(slot):
             return
+        made = self.made.setdefault(slot.number, [])
+        for draw in range(1, REDRAWS + 1):
+            if draw > len(made):
+                if slot.number in self.ended:
+                    return
+                try:
+                    made.append(slot.generate(self.seed, self.student.id, draw))
+                except ExamgenError:
+                    self.ended.add(slot.number)
+                    return
+            yield made[draw - 1]
+
+    def place(self, slot: Slot, moved: set[int]) -> bool:
+        """Give ``slot`` a question no other slot holds: its first option that none holds, else
+        one whose holder can be placed elsewhere in turn (a chain through slots not yet moved in
+        this search: ``moved``), in the options' order. False (nothing changed): the repeat
+        stands, as where a question is pinned twice."""
+        for variant in self.options(slot):
+            if self.question(variant) not in self.holder:  # its own current one included
+                self._take(slot, variant)
+                return True
+        moved.add(slot.number)
+        tried: set[str] = set()
+        for variant in self.options(slot):
+            question = self.question(variant)
+            other = self.holder.get(question)
+            if question in tried or other is None or other.number in moved:
+                continue
+            tried.add(question)
+            if self.place(other, moved):
+                self._take(slot, variant)
+                return True
+        return False
+
+    def _take(self, slot: Slot, variant: Variant) -> None:
+        """``slot`` asks ``variant`` now, and holds its question (a question it held before is
+        free, or has been taken by the slot the chain moves on)."""
+        for question, other in list(self.holder.items()):
+            if other is slot:
+                del self.holder[question]
+        self.chosen[slot.number] = variant
+        self.holder[self.question(variant)] = slot
 
 
 def _fixed(slot: Slot) -> bool:
