@@ -198,13 +198,17 @@ def question_element(
         _header(question, item, item.statement + entry_hint(rule, fractions=False))
         tolerance = decimal_text(rule.tolerance(answer.value))
         _answer(question, decimal_text(answer.value), 1, tolerance=tolerance)
-        # Moodle takes the first answer a response is within tolerance of: the right one first.
-        for mistake in mistake_values(item.variant):
+        # Moodle takes the first answer a response is within tolerance of: the right one first,
+        # then the mistakes by their credit, least first, so that a response within tolerance of
+        # two (a coarse rule) earns no more than grade gives the one it is (the larger of two).
+        mistakes = mistake_values(item.variant)
+        shares = {m.names: mistake_share(partial, m.names) for m in mistakes}
+        for mistake in sorted(mistakes, key=lambda m: shares[m.names]):
             tolerance = decimal_text(rule.tolerance(mistake.value))
             _answer(
                 question,
                 decimal_text(mistake.value),
-                mistake_share(partial, mistake.names),
+                shares[mistake.names],
                 feedback=mistake.html,
                 tolerance=tolerance,
             )
