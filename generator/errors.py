@@ -21,20 +21,31 @@ def some_of(items: Sequence[str], limit: int = 10) -> str:
 
 
 #: The longest word (a run without spaces) a message repeats whole: a 5,000-character student ID
-#: or response cell, named whole, made a one-line error 5 KB long; a path that long is rare.
+#: or response cell, named whole, made a one-line error 5 KB long. A path is kept whole (a word
+#: with a "/" and no quote: an ID or a cell is quoted where a message names it).
 LONGEST_WORD = 300
+#: The longest line a message keeps whole: a cell of short words ("x x x …") is one line too.
+LONGEST_LINE = 2000
 _LONG_WORD_RE = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
 
 
+def _cut(text: str, head: int, tail: int) -> str:
+    return f"{text[:head]}…[{len(text) - head - tail:,} more characters]…{text[-tail:]}"
+
+
 def clip_words(message: str) -> str:
-    """``message`` with each word longer than ``LONGEST_WORD`` cut in the middle, its start and
-    end kept (they say what it is: a quoted ID, a cell) and how much was left out."""
+    """``message`` with each word longer than ``LONGEST_WORD`` (but a path) cut in the middle,
+    its start and end kept (they say what it is: a quoted ID, a cell) and how much was left
+    out; then each line longer than ``LONGEST_LINE`` the same way."""
 
     def clip(word: re.Match[str]) -> str:
         text = word[0]
-        return f"{text[:80]}…[{len(text) - 120:,} more characters]…{text[-40:]}"
+        if "/" in text and not any(quote in text for quote in "'\""):
+            return text
+        return _cut(text, 80, 40)
 
-    return _LONG_WORD_RE.sub(clip, message)
+    lines = _LONG_WORD_RE.sub(clip, message).split("\n")
+    return "\n".join(_cut(x, 1500, 300) if len(x) > LONGEST_LINE else x for x in lines)
 
 
 class ExamgenError(Exception):

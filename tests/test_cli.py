@@ -625,11 +625,14 @@ def test_a_roster_from_a_pipe_is_read(tmp_path):
     assert "Built 2 students × 7 questions" in result.output
 
 
+WORD_CHARACTERS = st.characters(blacklist_categories=("Z", "C"), blacklist_characters="/")
+
+
 @given(
     st.lists(
         st.one_of(
-            st.text(st.characters(blacklist_categories=("Z", "C")), min_size=1, max_size=40),
-            st.text(st.characters(blacklist_categories=("Z", "C")), min_size=250, max_size=2000),
+            st.text(WORD_CHARACTERS, min_size=1, max_size=40),
+            st.text(WORD_CHARACTERS, min_size=250, max_size=2000),
         ),
         min_size=1,
         max_size=6,
@@ -663,3 +666,19 @@ def test_a_roster_id_too_long_to_print_is_named_by_its_ends(tmp_path):
     assert m is not None and line.startswith(f"Error: {roster}: line 2: student ID 'A")
     assert len(m[1]) + int(m[2].replace(",", "")) + len(m[3]) == len(quoted)
     assert line.endswith("(--id-column takes the IDs from another roster column)")
+
+
+def test_an_error_keeps_a_long_path_whole_and_cuts_a_line_too_long_to_read() -> None:
+    """An auditor's: a spec 437 characters deep was named with its middle cut out; and a cell of
+    short words (``"x x x …"``) still made a line of 100,000 characters."""
+    from generator.errors import LONGEST_LINE, clip_words
+
+    path = "/tmp/" + "/".join(f"very_long_directory_name_number_{k:02d}" for k in range(12))
+    said = f"{path}/spec.toml: line 3: TOML syntax error"
+    assert clip_words(said) == said and len(said) > 400
+    quoted = f"student '{path}' is not in the key"  # an ID, quoted: cut
+    assert "more characters]" in clip_words(quoted)
+    cell = repr("x " * 50_000)
+    line = clip_words(f"    s001 q1: {cell} has 50000 numbers; expected 2")
+    assert len(line) <= LONGEST_LINE + 60 and line.endswith("expected 2")
+    assert line.startswith("    s001 q1: 'x x x")
