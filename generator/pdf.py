@@ -297,13 +297,26 @@ class LatexProcess:
             os.close(self.output)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time process ``pid`` has used (Linux's ``/proc``); None where it cannot be told."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -> bool:
     """Read the run's terminal output to its end, calling ``begun(K)`` as it begins the K-th
     student's pages (``examgen-student K``); False when it began none for ``STALL_SECONDS``
     (counted from its start, then from the last): then it is killed. Progress is the measure,
-    not output, as a loop may print endlessly too. Time this process spent stopped (Ctrl-Z, a
-    suspended machine) does not count: a build resumed after it must not be called a loop."""
+    not output, as a loop may print endlessly too. A run that was stopped (Ctrl-Z, a suspended
+    machine) is not a loop: time this process spent stopped does not count, and past the limit
+    the run must still be using the processor (a loop does) to be killed; where the system does
+    not say, the limit alone decides."""
     deadline = time.monotonic() + STALL_SECONDS
+    probed: float | None = None  # the run's CPU time when it passed the limit
     pending = b""
     with selectors.DefaultSelector() as selector:
         selector.register(latex.output, selectors.EVENT_READ)
@@ -325,8 +338,16 @@ def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -
                 number = line[len(PROGRESS_MARK) :].strip()
                 if line.startswith(PROGRESS_MARK.encode()) and number.isdigit():
                     begun(int(number))
-                    deadline = time.monotonic() + STALL_SECONDS
-            if time.monotonic() >= deadline:
+                    deadline, probed = time.monotonic() + STALL_SECONDS, None
+            if time.monotonic() < deadline:
+                continue
+            probe = min(5.0, STALL_SECONDS / 4)
+            used = cpu_seconds(latex.proc.pid)
+            if used is not None and probed is None:  # past the limit: is it running?
+                deadline, probed = time.monotonic() + probe, used
+            elif used is not None and used - probed < probe / 10:  # stopped: wait again
+                deadline, probed = time.monotonic() + STALL_SECONDS, None
+            else:
                 latex.proc.kill()
                 return False
 
