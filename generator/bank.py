@@ -126,8 +126,7 @@ def prose_markup(text: str) -> tuple[int, str] | None:
         if opened is not None:
             # pdflatex stops on it at build time; check would name only the template line.
             return math.start(), f"leaves {opened.what} in its math {math.group()!r}; close it"
-    # Math blanked out, not removed, so that an index into the prose is one into the text.
-    prose = MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
+    prose = _without_math(text)
     if "$" in prose:
         return _stray_dollar(text, prose), (
             "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
@@ -141,6 +140,12 @@ def prose_markup(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _without_math(text: str) -> str:
+    """``text`` with its math blanked out, not removed, so that an index into it is one into
+    ``text``."""
+    return MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
+
+
 def _stray_dollar(text: str, prose: str) -> int:
     """Where the ``$`` that opens no math most likely is: pairing every ``$`` of ``text`` in
     turn, a stray one pairs with the next and leaves the last over, lines away. Math rarely
@@ -148,7 +153,7 @@ def _stray_dollar(text: str, prose: str) -> int:
     opens a display over several lines) holds it; else the one left over (``prose``)."""
     start = 0
     for line in text.split("\n"):
-        left = MATH_SPAN.sub(lambda m: " " * len(m.group()), line)
+        left = _without_math(line)
         at = left.find("$")
         if at >= 0 and not left.startswith("$$", at):
             return start + at

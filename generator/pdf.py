@@ -264,31 +264,32 @@ class LatexProcess:
     shipped out, so a student whose first page looped was blamed on the one before."""
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str]) -> None:
+        writer: int | None = None
         try:
             import pty
 
             self.output, writer = pty.openpty()
         except (ImportError, OSError):  # no pseudo-terminals: a pipe
+            pass
+        try:
             self.proc = subprocess.Popen(
                 command,
                 cwd=cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
+                stdout=subprocess.PIPE if writer is None else writer,
                 stderr=subprocess.STDOUT,
             )
-            assert self.proc.stdout is not None
-            self.output = self.proc.stdout.fileno()
-            return
-        try:
-            self.proc = subprocess.Popen(
-                command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=writer, stderr=writer
-            )
         except BaseException:
-            os.close(self.output)
+            if writer is not None:
+                os.close(self.output)
             raise
         finally:
-            os.close(writer)
+            if writer is not None:
+                os.close(writer)
+        if writer is None:
+            assert self.proc.stdout is not None
+            self.output = self.proc.stdout.fileno()
 
     def close(self) -> None:
         if self.proc.stdout is not None:
@@ -307,17 +308,18 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -> bool:
+def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -> int | None:
     """Read the run's terminal output to its end, calling ``begun(K)`` as it begins the K-th
-    student's pages (``examgen-student K``); False when it began none for ``STALL_SECONDS``
-    (counted from its start, then from the last): then it is killed. Progress is the measure,
-    not output, as a loop may print endlessly too. A run that was stopped (Ctrl-Z, a suspended
-    machine) is not a loop: time this process spent stopped does not count, and past the limit
-    the run must still be using the processor (a loop does) to be killed; where the system does
-    not say, the limit alone decides."""
+    student's pages (``examgen-student K``). None: it ran to its end. Else it began no student for
+    ``STALL_SECONDS`` (counted from its start, then from the last) and was killed: the index (from
+    0) of the student whose pages it was on, -1 if it had begun none. Progress is the measure, not
+    output, as a loop may print endlessly too. A run that was stopped (Ctrl-Z, a suspended machine)
+    is not a loop: time this process spent stopped does not count, and past the limit the run must
+    still be using the processor (a loop does) to be killed; where the system does not say, the
+    limit alone decides."""
     deadline = time.monotonic() + STALL_SECONDS
     probed: float | None = None  # the run's CPU time when it passed the limit
-    pending = b""
+    pending, last = b"", 0
     with selectors.DefaultSelector() as selector:
         selector.register(latex.output, selectors.EVENT_READ)
         while True:
@@ -332,12 +334,13 @@ def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -
             except OSError:  # a pseudo-terminal whose every writer has ended
                 chunk, ready = b"", [True]
             if ready and not chunk:
-                return True
+                return None
             *lines, pending = (pending + chunk).split(b"\n")
             for line in lines:
                 number = line[len(PROGRESS_MARK) :].strip()
                 if line.startswith(PROGRESS_MARK.encode()) and number.isdigit():
-                    begun(int(number))
+                    last = int(number)
+                    begun(last)
                     deadline, probed = time.monotonic() + STALL_SECONDS, None
             if time.monotonic() < deadline:
                 continue
@@ -349,7 +352,7 @@ def follow(latex: LatexProcess, begun: Callable[[int], None] = lambda k: None) -
                 deadline, probed = time.monotonic() + STALL_SECONDS, None
             else:
                 latex.proc.kill()
-                return False
+                return last - 1
 
 
 class LatexRuns:
@@ -468,18 +471,12 @@ class LatexRuns:
             )
             proc = latex.proc
             self.procs.append(proc)
-        begun: list[int] = []
-
-        def one_more(k: int) -> None:
-            begun.append(k)
-            self.events.put(index)
-
         try:
-            if not follow(latex, one_more):
-                self.stalled[index] = begun[-1] - 1 if begun else -1
-                self._abandon()  # every other part would wait out its own loop in turn
+            self.stalled[index] = follow(latex, lambda k: self.events.put(index))
         finally:
             latex.close()
+        if self.stalled[index] is not None:
+            self._abandon()  # every other part would wait out its own loop in turn
         self.returncodes[index] = proc.wait()
         job.seconds["latex"] = time.perf_counter() - started
         return True

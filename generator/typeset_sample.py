@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +56,7 @@ class _Run:
     tex: Path
     batch: Batch  # where each variant's part starts
     latex: LatexProcess
-    begun: list[int] = field(default_factory=list)  # the variants whose pages TeX began
-    stalled: bool = False
+    stalled: int | None = None  # ``follow``'s: the variant whose pages TeX was on, if it looped
     reader: threading.Thread | None = None
 
     @property
@@ -70,7 +69,7 @@ class _Run:
 
     def _follow(self) -> None:
         try:
-            self.stalled = not follow(self.latex, self.begun.append)
+            self.stalled = follow(self.latex)
         finally:
             self.latex.close()
 
@@ -131,8 +130,8 @@ class TypesetSample:
         for run in self.runs:
             if run.wait() == 0:
                 continue
-            if run.stalled:
-                k = run.begun[-1] - 1 if run.begun else -1
+            k = run.stalled
+            if k is not None:
                 why = stalled("one variant's")
                 out.append(
                     TypesetFailure(

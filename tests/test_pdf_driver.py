@@ -359,7 +359,10 @@ def test_follow_counts_students_begun_and_stops_a_run_that_begins_none(
     latex = LatexProcess([sys.executable, "-c", code], Path.cwd(), dict(os.environ))
     begun: list[int] = []
     try:
-        assert follow(latex, begun.append) is finishes
+        stalled_on = follow(latex, begun.append)
+        assert (stalled_on is None) is finishes
+        if not finishes:  # the student begun last, from 0; -1: none
+            assert stalled_on == (students[-1] - 1 if students else -1)
     finally:
         latex.close()
     assert begun == students
@@ -391,7 +394,7 @@ def test_a_run_begun_by_a_student_is_blamed_on_them_though_no_page_shipped(tmp_p
     latex = LatexProcess(latex_command(tex), tmp_path, latex_environment())
     begun: list[int] = []
     try:
-        assert follow(latex, begun.append) is False
+        assert follow(latex, begun.append) == 1  # student 2's pages
     finally:
         latex.close()
         generator.pdf.STALL_SECONDS = before
@@ -427,7 +430,7 @@ def test_time_this_process_spent_stopped_is_not_the_runs(monkeypatch) -> None:
     monkeypatch.setattr(generator.pdf.time, "monotonic", clock)
     begun: list[int] = []
     try:
-        assert follow(latex, begun.append) is True
+        assert follow(latex, begun.append) is None
     finally:
         latex.close()
     assert begun == [1, 2, 3] and latex.proc.wait() == 0
