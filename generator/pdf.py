@@ -379,6 +379,7 @@ class LatexRuns:
         self.total = total
         self.events: queue.Queue[int | None] = queue.Queue()
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.proc_jobs: list[int] = []  # the job each of ``procs`` runs
         self.returncodes: list[int | None] = []
         self.errors: list[BaseException | None] = []
         #: Per job, the index of the student whose pages pdflatex began last when it stalled
@@ -471,23 +472,28 @@ class LatexRuns:
             )
             proc = latex.proc
             self.procs.append(proc)
+            self.proc_jobs.append(index)
         try:
             self.stalled[index] = follow(latex, lambda k: self.events.put(index))
         finally:
             latex.close()
         if self.stalled[index] is not None:
-            self._abandon()  # every other part would wait out its own loop in turn
+            self._abandon(index)  # every other part would wait out its own loop in turn
         self.returncodes[index] = proc.wait()
         job.seconds["latex"] = time.perf_counter() - started
         return True
 
-    def _abandon(self) -> None:
-        """End every other run now, and start none: the build has failed."""
+    def _abandon(self, stalled: int) -> None:
+        """Job ``stalled`` looped, so the build has failed: start no other run, and end those of
+        later jobs now. A run of an earlier job goes on to its end or its own stall, for the
+        build names the first job (in the order they were added) that stalls: which runs are
+        still going when one stalls is a matter of timing (both documents' first parts loop and
+        either may stall first), the first job that would stall is not, and it has started."""
         with self.lock:
             self.cancelled.set()
-            procs = list(self.procs)
-        for proc in procs:
-            if proc.poll() is None:
+            procs = list(zip(self.proc_jobs, self.procs, strict=True))
+        for job, proc in procs:
+            if job > stalled and proc.poll() is None:
                 proc.kill()
 
     def __iter__(self) -> Iterator[int]:
@@ -831,14 +837,15 @@ class PdfPhase:
                 pass
         finally:
             runs.stop()
-        # Jobs in document order (handouts' parts, then solutions'), whatever order they ran in.
-        order = [i for name, _, _ in DOCUMENTS for i, j in enumerate(runs.jobs) if j.name == name]
-        for i in order:  # a loop first: every other run was ended for it, and says nothing
-            stalled = runs.stalled[i]
+        # A loop first, in the order the jobs were added (see ``LatexRuns._abandon``): later runs
+        # were ended for it, and say nothing.
+        for i, stalled in enumerate(runs.stalled):
             if stalled is not None:
                 job = runs.jobs[i]
                 who = self.students[job.students[stalled]] if stalled >= 0 else None
                 raise stall_error(job.name, who)
+        # Jobs in document order (handouts' parts, then solutions'), whatever order they ran in.
+        order = [i for name, _, _ in DOCUMENTS for i, j in enumerate(runs.jobs) if j.name == name]
         for i in order:
             error = runs.errors[i]
             if error is not None and runs.returncodes[i] in (None, 0):  # no start, or cut failed

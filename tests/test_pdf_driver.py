@@ -469,3 +469,33 @@ def test_a_run_that_stalls_ends_every_other_run(tmp_path: Path, monkeypatch) -> 
     assert runs.stalled[0] == -1 and runs.stalled[1:] == [None] * 4
     assert runs.returncodes[1] is not None and runs.returncodes[1] < 0  # killed, not run out
     assert runs.returncodes[2:] == [None] * 3  # never started
+
+
+def test_the_first_job_that_stalls_is_named_whichever_stalls_first(tmp_path: Path, monkeypatch) -> None:
+    """CI's: both documents' first parts looped, and the build named handouts or solutions as
+    either stalled first. A later job's stall now waits for the earlier runs still going: here
+    the second job stalls first, and the first one, which loops only after its third student,
+    is the one named (its student too); no later job starts."""
+    import sys
+
+    from generator.pdf import Job, LatexRuns
+
+    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 2.0)
+    late = (
+        "import time\nfor k in range(1, 4):\n    print(f'examgen-student {k}', flush=True)\n"
+        "    time.sleep(0.8)\nwhile True: pass"
+    )
+    scripts = {"0": late, "1": "while True: pass"}
+    monkeypatch.setattr(
+        generator.pdf,
+        "latex_command",
+        lambda tex, preloaded=None: [sys.executable, "-c", scripts.get(tex.parent.name, "")],
+    )
+    runs = LatexRuns(lambda job, tick: None, workers=2)
+    for number in range(4):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        runs.add(Job("handouts", "exams", folder / "part.tex", None, range(0)))  # type: ignore[arg-type]
+    list(runs)
+    runs.stop()
+    assert runs.stalled[:2] == [2, -1] and runs.returncodes[2:] == [None] * 2
