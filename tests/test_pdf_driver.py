@@ -444,28 +444,35 @@ def test_the_readme_and_the_guide_give_the_time_a_looping_template_is_allowed() 
     assert f"is stopped after {limit} on one variant" in " ".join(guide.split())
 
 
-def test_a_run_that_stalls_ends_every_other_run(tmp_path: Path, monkeypatch) -> None:
-    """An auditor's: a template that loops in every part was waited out part after part,
-    ``STALL_SECONDS`` each (300 students: 12 minutes to fail). The first stall ends the rest."""
+def _stalling_runs(tmp_path: Path, monkeypatch, scripts: dict[str, str], default: str, jobs: int):
+    """``jobs`` stand-in pdflatex runs, two at a time, with ``STALL_SECONDS`` at 2: job K runs
+    the Python script ``scripts[str(K)]`` (``default`` where there is none), run to the end."""
     import sys
 
     from generator.pdf import Job, LatexRuns
 
     monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 2.0)
-    busy = "import time\nfor k in range(1, 200):\n    print(f'examgen-student {k}', flush=True)\n    time.sleep(0.2)"
-    scripts = {"0": "while True: pass"}  # the first part begins no student, and loops
     monkeypatch.setattr(
         generator.pdf,
         "latex_command",
-        lambda tex, preloaded=None: [sys.executable, "-c", scripts.get(tex.parent.name, busy)],
+        lambda tex, preloaded=None: [sys.executable, "-c", scripts.get(tex.parent.name, default)],
     )
     runs = LatexRuns(lambda job, tick: None, workers=2)
-    for number in range(5):
+    for number in range(jobs):
         folder = tmp_path / str(number)
         folder.mkdir()
         runs.add(Job("handouts", "exams", folder / "part.tex", None, range(0)))  # type: ignore[arg-type]
     list(runs)
     runs.stop()
+    return runs
+
+
+def test_a_run_that_stalls_ends_every_other_run(tmp_path: Path, monkeypatch) -> None:
+    """An auditor's: a template that loops in every part was waited out part after part,
+    ``STALL_SECONDS`` each (300 students: 12 minutes to fail). The first stall ends the rest."""
+    busy = "import time\nfor k in range(1, 200):\n    print(f'examgen-student {k}', flush=True)\n    time.sleep(0.2)"
+    scripts = {"0": "while True: pass"}  # the first part begins no student, and loops
+    runs = _stalling_runs(tmp_path, monkeypatch, scripts, busy, 5)
     assert runs.stalled[0] == -1 and runs.stalled[1:] == [None] * 4
     assert runs.returncodes[1] is not None and runs.returncodes[1] < 0  # killed, not run out
     assert runs.returncodes[2:] == [None] * 3  # never started
@@ -476,26 +483,9 @@ def test_the_first_job_that_stalls_is_named_whichever_stalls_first(tmp_path: Pat
     either stalled first. A later job's stall now waits for the earlier runs still going: here
     the second job stalls first, and the first one, which loops only after its third student,
     is the one named (its student too); no later job starts."""
-    import sys
-
-    from generator.pdf import Job, LatexRuns
-
-    monkeypatch.setattr(generator.pdf, "STALL_SECONDS", 2.0)
     late = (
         "import time\nfor k in range(1, 4):\n    print(f'examgen-student {k}', flush=True)\n"
         "    time.sleep(0.8)\nwhile True: pass"
     )
-    scripts = {"0": late, "1": "while True: pass"}
-    monkeypatch.setattr(
-        generator.pdf,
-        "latex_command",
-        lambda tex, preloaded=None: [sys.executable, "-c", scripts.get(tex.parent.name, "")],
-    )
-    runs = LatexRuns(lambda job, tick: None, workers=2)
-    for number in range(4):
-        folder = tmp_path / str(number)
-        folder.mkdir()
-        runs.add(Job("handouts", "exams", folder / "part.tex", None, range(0)))  # type: ignore[arg-type]
-    list(runs)
-    runs.stop()
+    runs = _stalling_runs(tmp_path, monkeypatch, {"0": late, "1": "while True: pass"}, "", 4)
     assert runs.stalled[:2] == [2, -1] and runs.returncodes[2:] == [None] * 2
