@@ -378,8 +378,7 @@ class LatexRuns:
         self.after = after
         self.total = total
         self.events: queue.Queue[int | None] = queue.Queue()
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.proc_jobs: list[int] = []  # the job each of ``procs`` runs
+        self.procs: list[tuple[int, subprocess.Popen[bytes]]] = []  # each run, with its job
         self.returncodes: list[int | None] = []
         self.errors: list[BaseException | None] = []
         #: Per job, the index of the student whose pages pdflatex began last when it stalled
@@ -471,8 +470,7 @@ class LatexRuns:
                 latex_command(job.tex, path), job.tex.parent, latex_environment(path is not None)
             )
             proc = latex.proc
-            self.procs.append(proc)
-            self.proc_jobs.append(index)
+            self.procs.append((index, proc))
         try:
             self.stalled[index] = follow(latex, lambda k: self.events.put(index))
         finally:
@@ -491,7 +489,7 @@ class LatexRuns:
         either may stall first), the first job that would stall is not, and it has started."""
         with self.lock:
             self.cancelled.set()
-            procs = list(zip(self.proc_jobs, self.procs, strict=True))
+            procs = list(self.procs)
         for job, proc in procs:
             if job > stalled and proc.poll() is None:
                 proc.kill()
@@ -513,7 +511,7 @@ class LatexRuns:
             self.cancelled.set()
             procs = list(self.procs)
         self._dispatch()
-        for proc in procs:
+        for _, proc in procs:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()

@@ -277,7 +277,7 @@ def test_stopped_runs_start_nothing_more_and_end_their_events(tmp_path: Path, mo
         time.sleep(0.01)
     runs.stop()  # kills it (a 30-second stand-in)
     assert list(runs) == []
-    assert len(runs.procs) == 1 and runs.procs[0].returncode != 0
+    assert len(runs.procs) == 1 and runs.procs[0][1].returncode != 0
     assert runs.returncodes[1:] == [None] * 4
 
 
