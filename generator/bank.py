@@ -72,10 +72,6 @@ def _read(path: Path) -> dict[str, Any]:
         raise ExamgenError(f"{path}: statement bank not found") from None
     except UnicodeDecodeError as err:
         raise not_utf8(path, data, err, TOML_UTF8_FIX.format(what="bank")) from None
-    except OSError as err:  # a folder of that name, or unreadable
-        raise ExamgenError(
-            f"{path}: cannot read the statement bank ({err.strerror}); it is a TOML file"
-        ) from None
     return parse_toml(path, source, "a statement bank")
 
 

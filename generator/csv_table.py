@@ -44,14 +44,10 @@ def read_csv_text(path: Path, what: str) -> str:
     ``what`` names the file for the user: ``"roster"``, ``"responses"``.
     """
     try:
-        data = read_input(Path(path), what)
+        data = read_input(Path(path), f"{what} CSV")
         return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ExamgenError(f"{path}: {what} file not found; check the path") from None
-    except IsADirectoryError:
-        raise ExamgenError(f"{path}: is a folder; give the {what} CSV file") from None
-    except PermissionError:
-        raise ExamgenError(f"{path}: cannot read the {what} (permission denied)") from None
     except UnicodeDecodeError as err:
         fix = f"save the {what} as UTF-8 CSV (in Excel: Save As, CSV UTF-8)"
         raise not_utf8(path, data, err, fix) from None

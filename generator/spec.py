@@ -209,8 +209,6 @@ def load_spec(path: Path | str) -> Spec:
         ) from None
     except UnicodeDecodeError as err:
         raise not_utf8(path, data, err, TOML_UTF8_FIX.format(what="spec")) from None
-    except OSError as err:
-        raise ExamgenError(f"{path}: cannot read the spec ({err})") from None
     source = source.removeprefix("\ufeff")  # Windows editors save UTF-8 with a byte-order mark
     data = parse_toml(path, source, "an exam spec")
     dated = _first_date(data)

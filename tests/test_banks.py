@@ -174,7 +174,7 @@ def test_a_bank_that_is_a_folder_is_one_line(tmp_path):
     (tmp_path / BANK_FILE).mkdir()
     with pytest.raises(ExamgenError) as err:
         load_bank(tmp_path / BANK_FILE)
-    assert str(err.value) == f"{tmp_path / BANK_FILE}: cannot read the statement bank (Is a directory); it is a TOML file"
+    assert str(err.value) == f"{tmp_path / BANK_FILE}: is a folder; give the statement bank file"
 
 
 MARKUP = "\\{}#%&_~^<>"

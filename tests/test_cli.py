@@ -547,12 +547,15 @@ def test_build_and_export_may_write_into_an_exam_folder(tmp_path):
     assert result.exit_code == 0 and "Kept what else was in" in result.output
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device", "huge", "endless"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge", "endless", "folder", "under-a-file"])
 @pytest.mark.parametrize("what", ["roster", "spec", "responses", "key"])
 def test_an_input_that_is_no_file_of_an_input_size_is_one_line(tmp_path, kind, what):
     """An auditor's (65172e0): ``--roster /dev/zero`` filled the memory until the kernel killed
     examgen, and a named pipe as roster, spec or responses waited forever. A named pipe without
-    a writer reads as empty; a device is refused; a file or a pipe past the limit too."""
+    a writer reads as empty; a device is refused; a file or a pipe past the limit too; a folder
+    is named as one, with what to give instead, and a path through a file says why it cannot be
+    read, for every input alike (the spec's errors said only "[Errno 21] Is a directory: '.'",
+    or named the path twice)."""
     import os
     import threading
 
@@ -569,6 +572,12 @@ def test_an_input_that_is_no_file_of_an_input_size_is_one_line(tmp_path, kind, w
         path = Path("/dev/zero")
         if not path.exists():
             pytest.skip("no /dev/zero here")
+    elif kind == "folder":  # a key is found in an exam folder: a key.json that is a folder
+        path = tmp_path / "exam" / "key.json" if what == "key" else tmp_path / "folder"
+        path.mkdir(parents=True)
+    elif kind == "under-a-file":
+        (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+        path = tmp_path / "file.txt" / "input"
     elif kind == "huge":  # sparse: no disk space taken
         path = tmp_path / "huge.csv"
         with path.open("wb") as file:
@@ -589,7 +598,7 @@ def test_an_input_that_is_no_file_of_an_input_size_is_one_line(tmp_path, kind, w
         "roster": [*built, "--roster", str(path)],
         "spec": [*built, "--spec", str(path)],
         "responses": ["grade", str(out / "lecture-14-quiz-seed1"), str(path)],
-        "key": ["grade", str(path), str(out / "lecture-14-quiz-seed1" / "key.csv")],
+        "key": ["grade", str(path.parent if kind == "folder" else path), str(out / "lecture-14-quiz-seed1" / "key.csv")],
     }[what]
     try:
         result = run(*command)
@@ -604,6 +613,8 @@ def test_an_input_that_is_no_file_of_an_input_size_is_one_line(tmp_path, kind, w
         "device": "is not a file but a device or socket",
         "huge": f"holds {MAX_INPUT_BYTES + 1:,} bytes, more than any",
         "endless": f"holds more than {MAX_INPUT_BYTES:,} bytes, more than any",
+        "folder": f"is a folder; give the {what}{' CSV' * (what in ('roster', 'responses'))} file",
+        "under-a-file": f"cannot read the {what}{' CSV' * (what in ('roster', 'responses'))} (Not a directory); check the path",
     }[kind]
     assert line.startswith(f"Error: {path}: ") and said in line
 

@@ -110,7 +110,7 @@ def _load_key(path: Path) -> Key:
             f"{path}: not found; give the exam folder `examgen build` wrote "
             "(out/<exam>-seed<SEED>) or its key.json"
         ) from None
-    except (OSError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
         raise ExamgenError(f"{path}: cannot read the key ({err})") from None
     except json.JSONDecodeError as err:
         raise ExamgenError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
