@@ -38,8 +38,9 @@ def read_input(path: Path, what: str) -> bytes:
             "somewhere you can read"
         ) from None
     except OSError as err:
-        if err.errno in UNUSABLE_PATH:
-            raise path_problem(err, path, "") from None
+        problem = path_problem(err, path, "") if err.errno in UNUSABLE_PATH else None
+        if problem is not None:
+            raise problem from None
         reason = os.strerror(err.errno) if err.errno else str(err)
         raise ExamgenError(f"{path}: cannot read the {what} ({reason}); check the path") from None
 

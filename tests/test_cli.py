@@ -693,3 +693,42 @@ def test_an_error_keeps_a_long_path_whole_and_cuts_a_line_too_long_to_read() -> 
     line = clip_words(f"    s001 q1: {cell} has 50000 numbers; expected 2")
     assert len(line) <= LONGEST_LINE + 60 and line.endswith("expected 2")
     assert line.startswith("    s001 q1: 'x x x")
+
+
+@pytest.mark.parametrize(
+    "code, folder, said",
+    [
+        ("EACCES", False, "cannot read the spec (permission denied); make it readable"),
+        ("EACCES", True, "is a folder; give the spec file"),  # as Windows refuses a folder
+        ("EIO", False, "cannot read the spec (Input/output error); check the path"),
+        ("ELOOP", False, "symbolic links that lead back to themselves"),
+    ],
+    ids=["permission", "folder-on-windows", "disk-error", "link-loop"],
+)
+def test_an_input_that_cannot_be_opened_is_one_line(tmp_path, monkeypatch, code, folder, said):
+    """What the system says when an input cannot be opened, as one line naming the input: a
+    file the user may not read (as root, the suite cannot make one), a folder (Windows refuses to
+    open one, with EACCES), a failing disk, a loop of links. Before, each input worded these
+    itself, and the spec showed Python's "[Errno 5] …"."""
+    import errno
+    import os
+
+    from generator.errors import ExamgenError
+    from generator.input_file import read_input
+
+    path = tmp_path / ("spec" if folder else "spec.toml")
+    if folder:
+        path.mkdir()
+    else:
+        path.write_text('id = "x"\n', encoding="utf-8")
+    number = getattr(errno, code)
+    error = OSError(number, os.strerror(number))  # PermissionError for EACCES, as the system's
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(ExamgenError) as raised:
+        read_input(path, "spec")
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"{path}: ") and said in message, message
