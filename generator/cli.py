@@ -748,7 +748,8 @@ def packets(
     type=click.Path(path_type=PathArgument),
     default="out",
     show_default=True,
-    help="Folder that receives <exam-id>-seed<SEED>-moodle.xml or -qti.zip.",
+    help="Folder that receives <exam-id>-seed<SEED>-moodle.xml or -qti.zip, or the file itself "
+    "(a name ending .xml or .zip).",
 )
 @reports_errors
 def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Path) -> None:

@@ -1130,3 +1130,81 @@ def test_moodle_lists_a_questions_mistakes_least_credit_first(tmp_path: Path) ->
     ]
     assert len(orders) == 40 and any(len(set(o)) > 1 for o in orders)
     assert all(o == sorted(o) for o in orders)
+
+
+def _export(fmt: str, seed: int, out: Path):
+    args = ["export", "--format", fmt, "--seed", str(seed), "--variants", "1", "--out", str(out)]
+    return CliRunner().invoke(main, args)
+
+
+def _one_error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = result.output.strip().splitlines()
+    return line
+
+
+@pytest.mark.parametrize("fmt, suffix, other", [("moodle", ".xml", ".zip"), ("qti", ".zip", ".xml")])
+def test_out_ending_as_the_formats_file_is_that_file(tmp_path: Path, fmt: str, suffix: str, other: str) -> None:
+    """``--out quiz.xml`` made a folder named quiz.xml with the export inside (an instructor's
+    slip the tool should take as meant): now it is the file, byte for byte the folder's one. A
+    folder of that name already there still receives the file, as before; the other format's
+    ending is refused in one line, before anything is written."""
+    named = tmp_path / f"Quiz{suffix.upper()}"  # the ending in any case
+    assert _export(fmt, 1, named).exit_code == 0
+    assert _export(fmt, 1, tmp_path / "folder").exit_code == 0
+    (in_folder,) = (tmp_path / "folder").iterdir()
+    assert named.is_file() and named.read_bytes() == in_folder.read_bytes()
+
+    kept = tmp_path / f"kept{suffix}"
+    kept.mkdir()
+    assert _export(fmt, 1, kept).exit_code == 0
+    assert [p.name for p in kept.iterdir()] == [in_folder.name]
+
+    wrong = tmp_path / "new" / f"quiz{other}"
+    line = _one_error_line(_export(fmt, 1, wrong))
+    assert line.startswith(f"Error: --out {wrong}: ") and f"name it quiz{suffix}" in line, line
+    assert not (tmp_path / "new").exists()
+
+
+MOODLES_OWN_XML = b'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n<!-- question: 0  -->\n'
+
+
+@pytest.mark.parametrize("fmt, suffix", [("moodle", ".xml"), ("qti", ".zip")])
+@pytest.mark.parametrize("theirs", ["notes", "lms-export", "zip-of-other-files"])
+def test_an_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str, suffix: str, theirs: str) -> None:
+    """A file the export did not write keeps its name (notes, a quiz exported from Moodle or a
+    zip of Canvas's): refused in one line, the file untouched. An earlier export, of any seed, is
+    replaced by the new one (a folder's export file name, the same rule)."""
+    target = tmp_path / f"quiz{suffix}"
+    assert _export(fmt, 2, target).exit_code == 0
+    assert _export(fmt, 1, target).exit_code == 0
+    assert _export(fmt, 1, tmp_path / "again").exit_code == 0
+    (same,) = (tmp_path / "again").iterdir()
+    assert target.read_bytes() == same.read_bytes()  # seed 2's export replaced by seed 1's
+
+    if theirs == "notes":
+        data = b"the TA's notes\n"
+    elif theirs == "lms-export":
+        data = MOODLES_OWN_XML
+    else:
+        buffer = BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("imsmanifest.xml", "<manifest/>")
+            archive.writestr("course_settings/syllabus.html", "<p>syllabus</p>")
+            archive.writestr("examgen_x/examgen_x.xml", "<questestinterop/>")
+        data = buffer.getvalue()
+    for user_file in (target, same):
+        user_file.write_bytes(data)
+        given = target if user_file == target else tmp_path / "again"
+        line = _one_error_line(_export(fmt, 1, given))
+        assert f"would overwrite {user_file}, which examgen did not write there" in line, line
+        assert user_file.read_bytes() == data
+
+
+def test_moodle_export_begins_as_its_recognizer_expects() -> None:
+    """The start ``is_moodle_export`` knows an earlier export by is how every export begins."""
+    from generator.export.moodle import MOODLE_START
+
+    for spec in (DEFAULT, PRACTICE):
+        assert moodle_xml(spec, 5, build_pools(spec, 5, 1)).startswith(MOODLE_START)

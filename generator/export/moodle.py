@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -49,6 +50,7 @@ from generator.export.pools import (
     serialise,
     xml_safe,
 )
+from generator.files import file_start
 from generator.fingerprint import fingerprint_digest
 from generator.htmlmath import escape_html
 from generator.partial_credit import PartialCredit
@@ -254,6 +256,16 @@ def question_element(
             share = mistake_share(partial, [source]) if source in named else 0
         _answer(question, html, share, "html", feedback=why.get(letter, ""))
     return question
+
+
+#: How examgen's Moodle XML begins (``serialise``'s declaration, then the first slot's category):
+#: ``is_moodle_export`` knows an earlier export by it. Moodle's own export writes its declaration
+#: in double quotes and a comment before the first question.
+MOODLE_START = b"<?xml version='1.0' encoding='utf-8'?>\n<quiz>\n  <question type=\"category\">\n"
+
+
+def is_moodle_export(path: Path) -> bool:
+    return file_start(path, len(MOODLE_START)) == MOODLE_START
 
 
 def moodle_xml(spec: Spec, seed: int, pools: list[Pool]) -> bytes:

@@ -27,6 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from io import BytesIO
+from pathlib import Path
 
 from generator.exact import points_text
 from generator.export.feedback import (
@@ -55,6 +56,7 @@ CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+MANIFEST = "imsmanifest.xml"
 FINGERPRINT_FIELD = "examgen_fingerprint"
 
 
@@ -365,10 +367,27 @@ def manifest_xml(spec: Spec, seed: int) -> bytes:
     return serialise(manifest)
 
 
+def is_qti_export(path: Path) -> bool:
+    """Whether ``path`` is a zip ``qti_zip`` wrote: its manifest and one assessment's two files in
+    a folder ``examgen_…``, nothing else (a course export from Canvas holds other files)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    folders = {name.split("/")[0] for name in names if name != MANIFEST}
+    return (
+        len(names) == 3
+        and MANIFEST in names
+        and len(folders) == 1
+        and folders.pop().startswith("examgen_")
+    )
+
+
 def qti_zip(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
     ident = assessment_id(spec, seed)
     files = {
-        "imsmanifest.xml": manifest_xml(spec, seed),
+        MANIFEST: manifest_xml(spec, seed),
         f"{ident}/{ident}.xml": assessment_xml(spec, seed, pools),
         f"{ident}/assessment_meta.xml": assessment_meta_xml(spec, seed, pools),
     }
