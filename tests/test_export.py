@@ -1173,9 +1173,10 @@ MOODLES_OWN_XML = b'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n<!-- questio
 @pytest.mark.parametrize("fmt, suffix", [("moodle", ".xml"), ("qti", ".zip")])
 @pytest.mark.parametrize("theirs", ["notes", "lms-export", "zip-of-other-files"])
 def test_an_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str, suffix: str, theirs: str) -> None:
-    """A file the export did not write keeps its name (notes, a quiz exported from Moodle or a
-    zip of Canvas's): refused in one line, the file untouched. An earlier export, of any seed, is
-    replaced by the new one (a folder's export file name, the same rule)."""
+    """A file the export did not write keeps the name ``--out`` gives (notes, a quiz exported
+    from Moodle or a zip of Canvas's): refused in one line, the file untouched. An earlier
+    export, of any seed, is replaced by the new one. In a folder, the export's own file name is
+    replaced as before (an earlier examgen's export there may begin otherwise)."""
     target = tmp_path / f"quiz{suffix}"
     assert _export(fmt, 2, target).exit_code == 0
     assert _export(fmt, 1, target).exit_code == 0
@@ -1194,12 +1195,14 @@ def test_an_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str, suf
             archive.writestr("course_settings/syllabus.html", "<p>syllabus</p>")
             archive.writestr("examgen_x/examgen_x.xml", "<questestinterop/>")
         data = buffer.getvalue()
-    for user_file in (target, same):
-        user_file.write_bytes(data)
-        given = target if user_file == target else tmp_path / "again"
-        line = _one_error_line(_export(fmt, 1, given))
-        assert f"would overwrite {user_file}, which examgen did not write there" in line, line
-        assert user_file.read_bytes() == data
+    exported = same.read_bytes()
+    target.write_bytes(data)
+    line = _one_error_line(_export(fmt, 1, target))
+    assert f"would overwrite {target}, which examgen did not write there" in line, line
+    assert target.read_bytes() == data
+    same.write_bytes(data)
+    assert _export(fmt, 1, tmp_path / "again").exit_code == 0
+    assert same.read_bytes() == exported
 
 
 def test_moodle_export_begins_as_its_recognizer_expects() -> None:

@@ -4,7 +4,7 @@
 ``DIR/<exam-id>-seed<S>-moodle.xml`` or ``DIR/<exam-id>-seed<S>-qti.zip`` beside the build's exam
 folder (not inside it: a rebuild replaces that folder whole); ``--out quiz.xml`` (``.zip``) names
 the file itself. Files are written atomically and are byte-identical for the same seed, spec and
-N; an existing file is replaced only when it is an earlier export.
+N; a file ``--out`` names is replaced only when it is an earlier export.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def export_path(spec: Spec, seed: int, fmt: LmsFormat, out: Path) -> Path:
 
 def written_by_export(path: Path, fmt: LmsFormat) -> bool:
     """Whether ``path`` is an earlier export in ``fmt`` (of any spec or seed): the only file an
-    export replaces. Anything else at that name is the user's (a Moodle backup, notes.xml)."""
+    export replaces at a name ``--out`` gives. Anything else there is the user's (a quiz exported
+    from Moodle, notes.xml). A folder's export file has examgen's own name, which an earlier
+    examgen may have written in another shape: replaced as before."""
     return is_moodle_export(path) if fmt == "moodle" else is_qti_export(path)
 
 
@@ -76,7 +78,8 @@ def export(
     target = export_path(spec, seed, fmt, out)
     if target.is_dir():  # said before the variants are made, which may take minutes
         raise ExamgenError(f"--out {out}: {target} is a folder; move it or choose another --out")
-    refuse_replacing_unowned(target, lambda path: written_by_export(path, fmt), "--out", out)
+    if target == Path(out):  # a name the user chose: whatever has it may be theirs
+        refuse_replacing_unowned(target, lambda path: written_by_export(path, fmt), "--out", out)
     pools = build_pools(spec, seed, variants)
     data = export_bytes(spec, seed, fmt, pools)
     with output_errors(Path(out)):
