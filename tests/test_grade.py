@@ -1298,3 +1298,33 @@ def test_a_letter_beyond_the_options_is_unreadable(tmp_path: Path) -> None:
     assert q1["counts"] == {"correct": 1, "wrong": 1, "unreadable": 2}
     assert [w["answer"] for w in q1["wrong_answers"]] == ["D"]
     assert [r[-1] for r in read_scores(tmp_path / "r.scores.csv")[1:]] == ["0", "0", "0", "1"]
+
+
+@pytest.mark.parametrize("named_by", ["key.csv", "key.json", "manifest.json"])
+def test_a_file_the_build_wrote_names_its_exam(built: Path, tmp_path: Path, named_by: str) -> None:
+    """``grade out/quiz-seed42/key.csv responses.csv``, the graders' table for the key, said
+    "not valid JSON": any file the build wrote beside key.json names that key, and grades as
+    the folder does."""
+    responses = tmp_path / "r.csv"
+    responses.write_text(as_csv([[r[0], r[2], r[3]] for r in key_rows(built)]), encoding="utf-8")
+    by_folder, by_file = tmp_path / "folder.csv", tmp_path / "file.csv"
+    assert run("grade", str(built), str(responses), "--out", str(by_folder)).exit_code == 0
+    result = run("grade", str(built / named_by), str(responses), "--out", str(by_file))
+    assert result.exit_code == 0, result.output
+    assert by_file.read_bytes() == by_folder.read_bytes()
+    assert read_scores(by_file) == full_scores(built)
+
+
+def test_a_file_that_is_no_key_says_what_to_give(built: Path, tmp_path: Path) -> None:
+    """Any other file is read as a key, and its error says what to give instead (a key.json that
+    is no JSON: rebuild)."""
+    responses = tmp_path / "r.csv"
+    responses.write_text(as_csv(key_rows(built)), encoding="utf-8")
+    for named, fix in (
+        (next((built / "exams").iterdir()), "give the exam folder"),
+        (tmp_path / "key.json", "rebuild the exam"),
+    ):
+        if named.name == "key.json":
+            named.write_text("{not json", encoding="utf-8")
+        result = CliRunner().invoke(main, ["grade", str(named), str(responses)])
+        assert_refused(result, f"{named}: not valid JSON", fix)

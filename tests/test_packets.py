@@ -325,6 +325,31 @@ def test_examgen_packets_writes_the_same_packets_as_scan(packets, tmp_path) -> N
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("named_by", ["key.csv", "key.json", "sheets.json"])
+def test_a_file_the_build_wrote_names_its_exam_for_scan_and_packets(
+    packets, tmp_path, named_by
+) -> None:
+    """``scan out/quiz-seed42/key.json …``, as the key's own error suggests, looked for
+    ``key.json/sheets.json``, and ``key.csv`` said "not valid JSON": any file the build wrote
+    beside key.json names its exam, for the responses and the packets alike."""
+    build, _, root, out, _ = packets
+    given = str(build / named_by)
+    responses = tmp_path / "responses.csv"
+    args = ["scan", given, str(root / "scans"), "--out", str(responses), "-q"]
+    scanned = CliRunner().invoke(main, [*args, "--packets", str(tmp_path / "scanned")])
+    assert scanned.exit_code == 0, scanned.output
+    assert responses.read_bytes() == (root / "responses.csv").read_bytes()
+    written = CliRunner().invoke(
+        main, ["packets", given, str(root / "scans"), "--out", str(tmp_path / "packets"), "-q"]
+    )
+    assert written.exit_code == 0, written.output
+    names = sorted(p.name for p in out.iterdir())
+    for folder in (tmp_path / "scanned", tmp_path / "packets"):
+        assert sorted(p.name for p in folder.iterdir()) == names
+        for name in names:
+            assert (folder / name).read_bytes() == (out / name).read_bytes(), name
+
+
 def test_packets_say_which_scanned_pages_gave_nothing_to_crop(packets, tmp_path) -> None:
     """A page packets cannot use (an unreadable file, a page of another exam) leaves its student
     "no scan"; on main packets wrote every student as "no scan" for a folder of unreadable

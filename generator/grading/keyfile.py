@@ -74,10 +74,24 @@ class Key:
         return sorted({q.number for s in self.students for q in s.questions})
 
 
+#: What to give instead of a path that holds no key.
+GIVE_EXAM_FOLDER = (
+    "give the exam folder `examgen build` wrote (out/<exam>-seed<SEED>) or its key.json"
+)
+#: Files a build writes beside key.json: naming one names that key (key.csv above all, the
+#: graders' table: ``grade out/quiz-seed42/key.csv`` said "not valid JSON").
+BESIDE_KEY = ("key.csv", "manifest.json", "sheets.json")
+
+
 def key_path(path: Path) -> Path:
-    """An exam folder or the key.json inside it."""
+    """The key.json of an exam folder, given the folder, the key itself, or a file the build
+    wrote beside it (``BESIDE_KEY``)."""
     path = Path(path)
-    return path / "key.json" if path.is_dir() else path
+    if path.is_dir():
+        return path / "key.json"
+    if path.name in BESIDE_KEY and (path.parent / "key.json").is_file():
+        return path.parent / "key.json"
+    return path
 
 
 def load_key(path: Path, families_dirs: Sequence[Path] = ()) -> Key:
@@ -106,14 +120,13 @@ def _load_key(path: Path) -> Key:
         text = read_input(path, "key").decode("utf-8-sig")
         data = json.loads(text, parse_constant=_no_constant)
     except FileNotFoundError:
-        raise ExamgenError(
-            f"{path}: not found; give the exam folder `examgen build` wrote "
-            "(out/<exam>-seed<SEED>) or its key.json"
-        ) from None
+        raise ExamgenError(f"{path}: not found; {GIVE_EXAM_FOLDER}") from None
     except UnicodeDecodeError as err:
         raise ExamgenError(f"{path}: cannot read the key ({err})") from None
     except json.JSONDecodeError as err:
-        raise ExamgenError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+        fix = "rebuild the exam" if path.name == "key.json" else GIVE_EXAM_FOLDER
+        problem = f"not valid JSON ({err.msg}, line {err.lineno})"
+        raise ExamgenError(f"{path}: {problem}; {fix}") from None
     except RecursionError:
         raise ExamgenError(f"{path}: nested too deeply to be a key; rebuild the exam") from None
     except ValueError as err:  # Infinity, NaN, or an integer of thousands of digits

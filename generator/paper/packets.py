@@ -440,6 +440,7 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
+    build = key.path.parent  # the exam folder, whichever of its files named it (sheets.json)
     check_packets_folder(folder, "--out", key)
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder), unused_pages(reads)

@@ -166,6 +166,7 @@ def scan(
     """Read ``scans`` into ``out`` and the review folder; with ``packets``, the review packets
     of the free answers too (``generator.paper.packets``), from the same reading."""
     key = load_key(build)
+    build = key.path.parent  # the exam folder, whichever of its files named it (sheets.json)
     review = review or default_review(out)
     inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
