@@ -56,11 +56,26 @@ class ExamgenError(Exception):
 TOML_UTF8_FIX = "save the {what} as UTF-8 (in your editor: Save with Encoding, UTF-8)"
 
 
+#: How a zip file begins (.xlsx, .ods), and an old Office file (.xls): no text file does.
+ZIP_SIGNATURE = b"PK\x03\x04"
+OFFICE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def not_utf8(path: object, data: bytes, err: UnicodeDecodeError, fix: str) -> ExamgenError:
     """A file examgen reads as UTF-8 (a roster, a spec, a bank) that is not: where (a UTF-16
-    file as such, else the line and byte of the first bad byte) and ``fix``, how to save it."""
+    file, a workbook, as such, else the line and byte of the first bad byte) and ``fix``, how to
+    save it."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return ExamgenError(f"{path}: the file is UTF-16, not UTF-8; {fix}")
+    if data.startswith(ZIP_SIGNATURE):  # roster.xlsx: said "line 1: byte 15 is not UTF-8"
+        return ExamgenError(
+            f"{path}: is a zip file (as an Excel .xlsx or LibreOffice .ods workbook is), not "
+            f"text; {fix}"
+        )
+    if data.startswith(OFFICE_SIGNATURE):
+        return ExamgenError(
+            f"{path}: is an Office file (as an Excel .xls workbook is), not text; {fix}"
+        )
     line = data.count(b"\n", 0, err.start) + 1
     return ExamgenError(f"{path}: line {line}: byte {err.start} is not UTF-8; {fix}")
 

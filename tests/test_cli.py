@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,16 @@ BAD_INPUTS = {
         ["build", "--seed", "1", "--roster", "{utf16}"],
         "utf16.csv: the file is UTF-16, not UTF-8; save the roster as UTF-8 CSV",
     ),
+    "an Excel workbook": (
+        ["build", "--seed", "1", "--roster", "{xlsx}"],
+        "roster.xlsx: is a zip file (as an Excel .xlsx or LibreOffice .ods workbook is), not text; "
+        "save the roster as UTF-8 CSV (in Excel: Save As, CSV UTF-8)",
+    ),
+    "an old Excel workbook": (
+        ["build", "--seed", "1", "--roster", "{xls}"],
+        "roster.xls: is an Office file (as an Excel .xls workbook is), not text; save the "
+        "roster as UTF-8 CSV",
+    ),
     "an ID too long for the pages' QR codes": (
         ["build", "--seed", "1", "--roster", "{roster:id,name\na,A\n" + "b" * 240 + ",B\n}"],
         "roster.csv: line 3: student ID 'bbbbbbbbbb",
@@ -306,6 +317,16 @@ def materialise(arg: str, tmp_path: Path) -> str:
     if arg == "{latin1}":
         path = tmp_path / "latin1.csv"
         path.write_bytes("id,name\n1,Zoë\n".encode("latin-1"))
+        return str(path)
+    if arg == "{xlsx}":  # what Excel saves: a zip of XML parts
+        path = tmp_path / "roster.xlsx"
+        with zipfile.ZipFile(path, "w") as workbook:
+            workbook.writestr("[Content_Types].xml", "<Types/>")
+            workbook.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+        return str(path)
+    if arg == "{xls}":  # an old Excel file's first bytes
+        path = tmp_path / "roster.xls"
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
         return str(path)
     if arg == "{utf16}":
         path = tmp_path / "utf16.csv"
