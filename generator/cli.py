@@ -159,7 +159,7 @@ SPEC_OPTION = click.option(
     type=click.Path(path_type=PathArgument),
     default=DEFAULT_SPEC,
     show_default="the lecture-14 quiz",
-    help="Exam spec (TOML).",
+    help="Exam spec (TOML), or a shipped spec's name as `examgen list` shows it.",
 )
 
 

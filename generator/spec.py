@@ -198,8 +198,21 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str) -> str:
     return value
 
 
+def spec_file(path: Path) -> Path:
+    """``path``, or the shipped spec it names when no such file exists: ``lecture-14-practice``
+    (or ``lecture-14-practice.toml``), as `examgen list` shows the shipped specs, which said
+    "spec file not found" and sent the user to that very list."""
+    try:
+        if path.exists() or path.parent != Path("."):
+            return path
+    except OSError:  # a name too long to look up: load_spec says so
+        return path
+    shipped = SPECS_DIR / f"{path.name.removesuffix('.toml')}.toml"
+    return shipped if shipped.is_file() else path
+
+
 def load_spec(path: Path | str) -> Spec:
-    path = Path(path)
+    path = spec_file(Path(path))
     try:
         data = read_input(path, "spec")
         source = data.decode("utf-8")

@@ -753,3 +753,30 @@ def test_an_input_that_cannot_be_opened_is_one_line(tmp_path, monkeypatch, code,
         read_input(path, "spec")
     message = str(raised.value)
     assert "\n" not in message and message.startswith(f"{path}: ") and said in message, message
+
+
+def test_a_shipped_spec_is_found_by_the_name_examgen_list_shows(tmp_path, monkeypatch):
+    """``--spec lecture-14-practice`` said "spec file not found; `examgen list` shows the
+    shipped specs", and that list shows it by that very name. A shipped spec's name (with or
+    without .toml) builds what its path builds; a file of that name where the user is wins."""
+    from generator.spec import SPECS_DIR
+
+    monkeypatch.chdir(tmp_path)
+    by_path = tmp_path / "by-path"
+    shipped = SPECS_DIR / "lecture-14-practice.toml"
+    args = ["build", "--seed", "3", "--count", "2", "--no-pdf", "-q"]
+    assert run(*args, "--spec", str(shipped), "--out", str(by_path)).exit_code == 0
+    (folder,) = by_path.iterdir()
+    for name in ("lecture-14-practice", "lecture-14-practice.toml"):
+        out = tmp_path / name.replace(".", "-")
+        result = run(*args, "--spec", name, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        for file in ("key.json", "manifest.json"):
+            assert (out / folder.name / file).read_bytes() == (folder / file).read_bytes()
+    (tmp_path / "lecture-14-practice.toml").write_text(
+        'id = "mine"\ntitle = "Mine"\n[[questions]]\nfamily = "sgd-direction"\n', encoding="utf-8"
+    )
+    assert run(*args, "--spec", "lecture-14-practice.toml", "--out", "local").exit_code == 0
+    assert [p.name for p in (tmp_path / "local").iterdir()] == ["mine-seed3"]
+    result = run(*args, "--spec", "lecture-14-exam", "--out", "none")
+    assert result.exit_code == 1 and "lecture-14-exam: spec file not found" in result.output
