@@ -300,9 +300,18 @@ def test_diff_of_a_hand_edited_manifest_is_one_line(tmp_path, field, value):
 
 
 def test_diff_of_a_file_says_it_is_not_a_folder(tmp_path):
+    """A file the build wrote beside key.json names its exam folder, as for grade and scan
+    (``diff out/a/key.csv out/b``); any other file is refused as no folder."""
     good = build_quiz(tmp_path, "good", students=numbered_students(1))
-    result = CliRunner().invoke(main, ["diff", str(good / "key.json"), str(good)])
-    assert result.exit_code == 1 and "is a file, not a folder" in result.output
+    by_folder = CliRunner().invoke(main, ["diff", str(good), str(good), "--json"])
+    assert by_folder.exit_code == 0, by_folder.output
+    for name in ("key.json", "key.csv", "manifest.json"):
+        result = CliRunner().invoke(main, ["diff", str(good / name), str(good), "--json"])
+        assert result.exit_code == 0, result.output
+        assert result.output == by_folder.output
+    exam = next((good / "exams").iterdir())
+    result = CliRunner().invoke(main, ["diff", str(exam), str(good)])
+    assert result.exit_code == 1 and f"{exam}: is a file, not a folder" in result.output
 
 
 def test_diff_points_into_an_out_folder(tmp_path):

@@ -21,7 +21,7 @@ from generator.characters import json_lone_surrogate, shown_name
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
-from generator.grading.keyfile import load_key
+from generator.grading.keyfile import exam_folder, load_key
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import grading_json
 
@@ -80,7 +80,7 @@ def _not_exam(path: Path, why: str) -> ExamgenError:
 def load_exam_folder(folder: Path | str) -> ExamFolder:
     """Read an exam folder's key.json (required, checked by ``generator.grading.keyfile``) and
     manifest.json (if present)."""
-    path = Path(folder)
+    path = exam_folder(Path(folder))  # key.csv names its folder, as for grade and scan
     if path.exists() and not path.is_dir():
         raise ExamgenError(
             f"{path}: is a file, not a folder; give an exam folder such as out/quiz-seed42"

@@ -94,6 +94,14 @@ def key_path(path: Path) -> Path:
     return path
 
 
+def exam_folder(path: Path) -> Path:
+    """The exam folder ``path`` names: the folder itself, or the folder of its key.json given
+    that file or another the build wrote beside it (``key_path``); else ``path`` as it is."""
+    path = Path(path)
+    key = key_path(path)
+    return key.parent if key.name == "key.json" and key.is_file() else path
+
+
 def load_key(path: Path, families_dirs: Sequence[Path] = ()) -> Key:
     """The key at ``path``; ``families_dirs`` are course family folders its families may live
     in (besides the built-ins and ``EXAMGEN_FAMILIES``), for rebuilding variants."""

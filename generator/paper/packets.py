@@ -38,7 +38,7 @@ from generator.files import (
 )
 from generator.grading.grade import misconception_values, refuse_build_output
 from generator.grading.hand_marks import holds_marks
-from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild
+from generator.grading.keyfile import Key, KeyQuestion, exam_folder, load_key, rebuild
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead
 from generator.paper.sources import PageRef, UnreadableScan, load
@@ -440,7 +440,7 @@ def packets(
     from generator.paper.scan import read_scans
 
     key = load_key(build)
-    build = key.path.parent  # the exam folder, whichever of its files named it (sheets.json)
+    build = exam_folder(build)  # whichever of its files named it: sheets.json is there
     check_packets_folder(folder, "--out", key)
     refs, reads = read_scans(build, key, scans, jobs, progress)
     return write_packets(build, key, registered_pages(refs, reads), folder), unused_pages(reads)

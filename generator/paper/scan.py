@@ -41,7 +41,7 @@ from generator.files import (
     write_atomic_set,
 )
 from generator.grading.grade import check_out_path
-from generator.grading.keyfile import load_key
+from generator.grading.keyfile import exam_folder, load_key
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead, read_page
 from generator.paper.sources import PageRef, UnreadableScan, expand, load, scan_files
@@ -166,7 +166,7 @@ def scan(
     """Read ``scans`` into ``out`` and the review folder; with ``packets``, the review packets
     of the free answers too (``generator.paper.packets``), from the same reading."""
     key = load_key(build)
-    build = key.path.parent  # the exam folder, whichever of its files named it (sheets.json)
+    build = exam_folder(build)  # whichever of its files named it: sheets.json is there
     review = review or default_review(out)
     inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
