@@ -21,8 +21,8 @@ from generator.spec import Spec
 
 LmsFormat = Literal["moodle", "qti"]
 SUFFIXES: dict[LmsFormat, str] = {"moodle": "moodle.xml", "qti": "qti.zip"}
-#: How each format's file name ends: an ``--out`` ending so names the file, not a folder.
-FILE_SUFFIXES: dict[LmsFormat, str] = {"moodle": ".xml", "qti": ".zip"}
+#: How each format's file name ends (``.xml``, ``.zip``): an ``--out`` ending so names the file.
+FILE_SUFFIXES = {fmt: Path(name).suffix for fmt, name in SUFFIXES.items()}
 NAMES: dict[LmsFormat, str] = {"moodle": "Moodle XML", "qti": "Canvas QTI"}
 
 

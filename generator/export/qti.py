@@ -91,8 +91,17 @@ class _Builder:
 Q = _Builder(QTI_NS)
 
 
+#: How every assessment's identifier (and so its folder in the zip) begins.
+ASSESSMENT_PREFIX = "examgen_"
+
+
 def assessment_id(spec: Spec, seed: int) -> str:
-    return _ident(f"examgen_{spec.id}_seed{seed}")
+    return _ident(f"{ASSESSMENT_PREFIX}{spec.id}_seed{seed}")
+
+
+def assessment_files(ident: str) -> tuple[str, str]:
+    """Where the zip holds the assessment ``ident`` and Canvas's settings for it."""
+    return f"{ident}/{ident}.xml", f"{ident}/assessment_meta.xml"
 
 
 def item_id(item: ExportVariant) -> str:
@@ -344,6 +353,7 @@ def quiz_instructions(spec: Spec, pools: list[Pool]) -> str:
 
 def manifest_xml(spec: Spec, seed: int) -> bytes:
     ident = assessment_id(spec, seed)
+    assessment, settings = assessment_files(ident)
     m = _Builder(CP_NS)
     manifest = m.el(None, "manifest", {"identifier": f"{ident}_manifest"})
     metadata = m.el(manifest, "metadata")
@@ -352,7 +362,7 @@ def manifest_xml(spec: Spec, seed: int) -> bytes:
     m.el(manifest, "organizations")
     resources = m.el(manifest, "resources")
     resource = m.el(resources, "resource", {"identifier": ident, "type": "imsqti_xmlv1p2"})
-    m.el(resource, "file", {"href": f"{ident}/{ident}.xml"})
+    m.el(resource, "file", {"href": assessment})
     m.el(resource, "dependency", {"identifierref": f"{ident}_meta"})
     meta = m.el(
         resources,
@@ -360,36 +370,34 @@ def manifest_xml(spec: Spec, seed: int) -> bytes:
         {
             "identifier": f"{ident}_meta",
             "type": "associatedcontent/imscc_xmlv1p1/learning-application-resource",
-            "href": f"{ident}/assessment_meta.xml",
+            "href": settings,
         },
     )
-    m.el(meta, "file", {"href": f"{ident}/assessment_meta.xml"})
+    m.el(meta, "file", {"href": settings})
     return serialise(manifest)
 
 
 def is_qti_export(path: Path) -> bool:
-    """Whether ``path`` is a zip ``qti_zip`` wrote: its manifest and one assessment's two files in
-    a folder ``examgen_…``, nothing else (a course export from Canvas holds other files)."""
+    """Whether ``path`` is a zip ``qti_zip`` wrote: its manifest and one assessment's files
+    (``assessment_files``), nothing else (a course export from Canvas holds other files)."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (OSError, zipfile.BadZipFile):
         return False
     folders = {name.split("/")[0] for name in names if name != MANIFEST}
-    return (
-        len(names) == 3
-        and MANIFEST in names
-        and len(folders) == 1
-        and folders.pop().startswith("examgen_")
-    )
+    if len(folders) != 1:
+        return False
+    (ident,) = folders
+    return ident.startswith(ASSESSMENT_PREFIX) and names == [MANIFEST, *assessment_files(ident)]
 
 
 def qti_zip(spec: Spec, seed: int, pools: list[Pool]) -> bytes:
-    ident = assessment_id(spec, seed)
+    assessment, settings = assessment_files(assessment_id(spec, seed))
     files = {
         MANIFEST: manifest_xml(spec, seed),
-        f"{ident}/{ident}.xml": assessment_xml(spec, seed, pools),
-        f"{ident}/assessment_meta.xml": assessment_meta_xml(spec, seed, pools),
+        assessment: assessment_xml(spec, seed, pools),
+        settings: assessment_meta_xml(spec, seed, pools),
     }
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -78,6 +78,7 @@ class Key:
 GIVE_EXAM_FOLDER = (
     "give the exam folder `examgen build` wrote (out/<exam>-seed<SEED>) or its key.json"
 )
+KEY_NAME = "key.json"
 #: Files a build writes beside key.json: naming one names that key (key.csv above all, the
 #: graders' table: ``grade out/quiz-seed42/key.csv`` said "not valid JSON").
 BESIDE_KEY = ("key.csv", "manifest.json", "sheets.json")
@@ -88,9 +89,9 @@ def key_path(path: Path) -> Path:
     wrote beside it (``BESIDE_KEY``)."""
     path = Path(path)
     if path.is_dir():
-        return path / "key.json"
-    if path.name in BESIDE_KEY and (path.parent / "key.json").is_file():
-        return path.parent / "key.json"
+        return path / KEY_NAME
+    if path.name in BESIDE_KEY and (path.parent / KEY_NAME).is_file():
+        return path.parent / KEY_NAME
     return path
 
 
@@ -99,7 +100,7 @@ def exam_folder(path: Path) -> Path:
     that file or another the build wrote beside it (``key_path``); else ``path`` as it is."""
     path = Path(path)
     key = key_path(path)
-    return key.parent if key.name == "key.json" and key.is_file() else path
+    return key.parent if key.name == KEY_NAME and key.is_file() else path
 
 
 def load_key(path: Path, families_dirs: Sequence[Path] = ()) -> Key:
@@ -132,7 +133,7 @@ def _load_key(path: Path) -> Key:
     except UnicodeDecodeError as err:
         raise ExamgenError(f"{path}: cannot read the key ({err})") from None
     except json.JSONDecodeError as err:
-        fix = "rebuild the exam" if path.name == "key.json" else GIVE_EXAM_FOLDER
+        fix = "rebuild the exam" if path.name == KEY_NAME else GIVE_EXAM_FOLDER
         problem = f"not valid JSON ({err.msg}, line {err.lineno})"
         raise ExamgenError(f"{path}: {problem}; {fix}") from None
     except RecursionError:
