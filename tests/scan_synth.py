@@ -3,7 +3,8 @@ students would hand back, with the answer each question must read as.
 
 Marks are drawn into a clean rendering of the page where sheets.json says each bubble is, then
 the whole page is distorted the way a scanner feed does it (rotation, shift, scale, upside
-down), degraded (noise, blur, JPEG) and saved as PNG, JPEG, a multi-page TIFF or a PDF of JPEGs.
+down) or a phone's camera does (tilted, unevenly lit, on a desk), degraded (noise, blur, JPEG)
+and saved as PNG, JPEG, a multi-page TIFF or a PDF of JPEGs.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ class Distortion:
     noise: float = 0.0  # grey levels, standard deviation
     blur: float = 0.0  # pixels, Gaussian sigma
     jpeg: int | None = None  # quality
+    # A phone's photo, not a scanner's image: the page tilted away from the camera (the top or,
+    # negative, bottom edge shortened by this share of its length; then the left or right edge),
+    # lit unevenly (darker by this share from one side to the other, the light falling off
+    # toward ``light_angle`` degrees) and lying on a desk of grey ``surround``.
+    tilt: tuple[float, float] = (0.0, 0.0)
+    light: float = 0.0
+    light_angle: float = 0.0
+    surround: int = 255  # a scanner's lid
 
 
 @dataclass
@@ -125,15 +134,20 @@ def mark_page(
 
 def distort(image: np.ndarray, d: Distortion, rng: np.random.Generator) -> np.ndarray:
     """The page as a scanner sees it: on a bed a little larger than the paper (0.3 in around
-    it), turned, shifted and scaled, then noisy, blurred, JPEG-compressed."""
+    it), turned, shifted and scaled, then noisy, blurred, JPEG-compressed; as a photo, also
+    tilted and unevenly lit."""
     pad = int(0.3 * d.dpi)
-    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=d.surround)
     h, w = image.shape
+    if d.tilt != (0.0, 0.0):
+        image = tilted(image, d.tilt, d.surround)
     matrix = cv2.getRotationMatrix2D(
         (w / 2, h / 2), d.angle + (180 if d.upside_down else 0), d.scale
     )
     matrix[:, 2] += d.shift
-    out = cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    out = cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=d.surround)
+    if d.light:
+        out = unevenly_lit(out, d.light, d.light_angle)
     if d.blur:
         out = cv2.GaussianBlur(out, (0, 0), d.blur)
     if d.noise:
@@ -145,6 +159,28 @@ def distort(image: np.ndarray, d: Distortion, rng: np.random.Generator) -> np.nd
         ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, d.jpeg])
         out = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
     return out
+
+
+def tilted(image: np.ndarray, tilt: tuple[float, float], surround: int) -> np.ndarray:
+    """``image`` seen in perspective: its top edge shortened by ``tilt[0]`` of its width (the
+    bottom one when negative), its left edge by ``tilt[1]`` of its height (the right one)."""
+    h, w = image.shape
+    dx, dy = tilt[0] * w / 2, tilt[1] * h / 2
+    # How far each edge's two corners move in along it.
+    top, bottom, left, right = max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)
+    source = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    seen = np.float32([[top, left], [w - top, right], [w - bottom, h - right], [bottom, h - left]])
+    matrix = cv2.getPerspectiveTransform(source, seen)
+    return cv2.warpPerspective(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=surround)
+
+
+def unevenly_lit(image: np.ndarray, light: float, angle: float) -> np.ndarray:
+    """``image`` under light that falls off by ``light`` across it toward ``angle`` degrees."""
+    h, w = image.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    toward = np.cos(np.radians(angle)) * xx / w + np.sin(np.radians(angle)) * yy / h
+    toward = (toward - toward.min()) / max(float(toward.max() - toward.min()), 1e-9)
+    return (image.astype(np.float32) * (1 - light * toward)).clip(0, 255).astype(np.uint8)
 
 
 def random_distortion(rng: np.random.Generator, dpi: int) -> Distortion:

@@ -3,7 +3,8 @@
 pen-dark, lightly erased, too faint to call or doubly marked, on pages turned ±3°, shifted,
 scaled 97–103 %, upside down, noisy, blurred and JPEG-compressed at 150–300 dpi, shuffled into
 PNG, JPEG, TIFF and PDF files with a blank page, another exam's page, a duplicate and a missing
-page. Not one mark may be misread, and every ambiguous one must be in the review report."""
+page; and phone photos of pages on a desk, in perspective and unevenly lit. Not one mark may be
+misread, and every ambiguous one must be in the review report."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import numpy as np
 import pypdfium2
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
@@ -32,6 +33,7 @@ from tests.scan_synth import (
     distort,
     draw_mark,
     make_batch,
+    mark_page,
     random_distortion,
     render,
     save,
@@ -306,6 +308,125 @@ def test_any_scanner_distortion_within_range_reads_every_page_exactly(
     assert read.problem is None, read.detail
     got = {a.question: Expected(a.value, a.problem) for a in read.answers}
     assert got == page.expected
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    dpi=st.sampled_from([150, 200, 300]),
+    angle=st.floats(-6, 6),
+    upside_down=st.booleans(),
+    tilt=st.tuples(st.floats(-0.08, 0.08), st.floats(-0.08, 0.08)),
+    light=st.floats(0, 0.5),
+    light_angle=st.floats(0, 360),
+    surround=st.integers(30, 255),
+    noise=st.floats(0, 8),
+    jpeg=st.sampled_from([None, 40, 85]),
+    marks=st.integers(0, 2**32 - 1),
+)
+# Half as bright in the far corner: on main, each blank bubble there was grey ink against the
+# page's paper, and its question went to review.
+@example(
+    dpi=150,
+    angle=2.0,
+    upside_down=False,
+    tilt=(0.06, -0.03),
+    light=0.5,
+    light_angle=30.0,
+    surround=90,
+    noise=3.0,
+    jpeg=85,
+    marks=1,
+)
+def test_a_phone_photo_tilted_and_unevenly_lit_reads_every_page_exactly(
+    paper_builds, dpi, angle, upside_down, tilt, light, light_angle, surround, noise, jpeg, marks
+) -> None:
+    """A photo of the page on a desk, not a scan: in perspective, darker toward one side, with
+    every bubble judged against the paper around it."""
+    d = Distortion(dpi, angle, 1.0, (0.0, 0.0), upside_down, noise, 0.0, jpeg)
+    d.tilt, d.light, d.light_angle, d.surround = tilt, light, light_angle, surround
+    _reads_exactly(paper_builds["practice"], d, marks)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    covered=st.integers(0, 3),
+    angle=st.floats(-6, 6),
+    tilt=st.tuples(st.floats(-0.04, 0.04), st.floats(-0.04, 0.04)),
+    light=st.floats(0, 0.5),
+    marks=st.integers(0, 2**32 - 1),
+)
+# A photo tilted by 3 %, the bottom-left mark covered: on main the affine fit to the three
+# marks left read the circles beside the bubbles, and question 3's C, marked, as blank.
+@example(covered=2, angle=3.2, tilt=(-0.028, -0.029), light=0.0, marks=23)
+def test_a_page_with_a_corner_mark_covered_reads_exactly(
+    paper_builds, covered, angle, tilt, light, marks
+) -> None:
+    """A staple or a thumb over one corner mark: three marks and the QR code's corners place
+    the page, a photo's perspective included."""
+    d = Distortion(150, angle, tilt=tilt, light=light)
+    _reads_exactly(paper_builds["practice"], d, marks, covered)
+
+
+def _reads_exactly(folder, d: Distortion, marks: int, covered: int | None = None) -> None:
+    """The practice page with the most bubbles, marked (``marks`` seeds how), with corner mark
+    ``covered`` whited out and seen through ``d``, reads exactly as marked."""
+    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    rng = np.random.default_rng(marks)
+    image = render(pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet["page"], d.dpi)
+    expected = mark_page(image, sheet, d.dpi, rng)
+    if covered is not None:
+        mark, f = sheet["marks"][covered], d.dpi / 72
+        x0, y0 = int((mark["x"] - 3) * f), int((mark["y"] - 3) * f)
+        x1, y1 = int((mark["x"] + mark["w"] + 3) * f), int((mark["y"] + mark["h"] + 3) * f)
+        image[y0:y1, x0:x1] = 255
+    scanned = distort(image, d, rng)
+    read = read_page(scanned, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    assert read.problem is None, read.detail
+    assert len(read.marks) == (3 if covered is not None else 4)
+    got = {a.question: Expected(a.value, a.problem) for a in read.answers}
+    assert got == expected
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    darkness=st.floats(0.45, 1.0),
+    margin=st.floats(0.05, 1.0),
+    light=st.floats(0, 0.5),
+    light_angle=st.floats(0, 360),
+)
+# Half an inch of ink around the bubbles: with each judged against the paper a third of an inch
+# around it, the ink was that paper, and the question read as blank.
+@example(darkness=0.5, margin=0.5, light=0.0, light_angle=0.0)
+# Ink over the whole square inch around each bubble: too dark to be paper (DIMMEST_PAPER).
+@example(darkness=0.8, margin=1.0, light=0.0, light_angle=0.0)
+def test_ink_over_all_of_a_questions_bubbles_is_never_read_as_paper(
+    paper_builds, darkness, margin, light, light_angle
+) -> None:
+    """A block of ink over every bubble of a question and ``margin`` inches around them (a
+    student blacking the answer out), on a page lit evenly or not: each bubble is judged
+    against the paper around it, and the ink must not pass for that paper. It goes to review.
+    Ink wider than half an inch around them is dark (else it is as bright as paper in a dim
+    corner of a photo)."""
+    assume(margin <= 0.5 or darkness >= 0.65)
+    folder = paper_builds["practice"]
+    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    question = min(b["question"] for b in sheet["bubbles"])
+    own = [b for b in sheet["bubbles"] if b["question"] == question]
+    dpi = 150
+    image = render(pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet["page"], dpi)
+    f = dpi / 72
+    x0 = int((min(b["x"] for b in own) - 72 * margin) * f)
+    y0 = int((min(b["y"] for b in own) - 72 * margin) * f)
+    x1 = int((max(b["x"] + b["w"] for b in own) + 72 * margin) * f)
+    y1 = int((max(b["y"] + b["h"] for b in own) + 72 * margin) * f)
+    ink = int(round(255 * (1 - darkness)))
+    image[y0:y1, x0:x1] = np.minimum(image[y0:y1, x0:x1], ink)
+    d = Distortion(dpi, light=light, light_angle=light_angle)
+    scanned = distort(image, d, np.random.default_rng(0))
+    read = read_page(scanned, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    assert read.problem is None, read.detail
+    (answer,) = [a for a in read.answers if a.question == question]
+    assert answer.value == "" and answer.problem is not None, (answer, read.bubbles)
 
 
 def _exam(folder) -> tuple[str, int]:

@@ -1,5 +1,5 @@
 """One scanned page: which page it is (its QR code), where it lies (the four registration
-marks), and what each bubble holds (its fill against this page's own paper and ink).
+marks), and what each bubble holds (its fill against the paper around it and the page's ink).
 
 Never a guess. A bubble is *marked* only when enough of its inside is clearly ink, *blank* only
 when almost nothing is (a light erasure stays blank), and *unclear* otherwise; a question is
@@ -27,8 +27,16 @@ INK = 0.5  # a pixel darker than this counts as ink for ``coverage``
 # a faint fill (0.22-0.32) has no pixel past INK, so coverage, not the mean, tells them apart.
 MARKED_COVERAGE, MARKED_MEAN = 0.3, 0.25
 BLANK_COVERAGE, BLANK_MEAN = 0.06, 0.14  # both below: blank (paper, dust, a light erasure)
-#: How far (in pt) from where the QR code predicts it a registration mark may be found.
+#: How far (in pt) from where the QR code and the marks found so far put it a registration mark
+#: may be found.
 MARK_SEARCH = 40.0
+#: The half-side (in pt) of the square around a bubble whose paper it is judged against: an
+#: inch, wider than a mark, a row of marks or a scribble over them, narrow enough that a
+#: photo's light hardly changes across it.
+LOCAL_PAPER = 72.0
+#: Paper around a bubble darker than this share of the page's brightest paper is too dim to
+#: judge (a shadow, or ink over the whole square): its bubbles are unclear, never blank.
+DIMMEST_PAPER = 0.4
 
 Rect = dict[str, float]
 
@@ -167,33 +175,78 @@ def register(
 ) -> tuple[np.ndarray | None, list[tuple[float, float]], str]:
     """Page points → image pixels from the registration marks (the QR code only says roughly
     where to look); ``None`` and why when fewer than three marks are found."""
+    qr_points = _corners(sheet["qr_box"])
     # A similarity (rotation, scale, shift) from the QR code's corners: a perspective fit to a
     # small square extrapolates badly to the page's corners.
-    similarity, _ = cv2.estimateAffinePartial2D(_corners(sheet["qr_box"]), qr_corners)
+    similarity, _ = cv2.estimateAffinePartial2D(qr_points, qr_corners)
     if similarity is None:
         return None, [], "the QR code's corners give no position"
-    coarse = np.vstack([similarity, [0, 0, 1]])
+    estimate = np.vstack([similarity, [0, 0, 1]])
+    # The marks nearest the QR code first, each one found refining where the next is looked
+    # for: across a photo, whose perspective shrinks the far side of the page, the QR code's
+    # similarity missed the far corners by up to twice MARK_SEARCH.
+    qr_centre = np.array(_centre(sheet["qr_box"]))
+    marks = sorted(
+        sheet["marks"], key=lambda m: float(np.hypot(*(np.array(_centre(m)) - qr_centre)))
+    )
     page_points, found = [], []
-    for mark in sheet["marks"]:
+    # A second round looks again for a mark the first missed, from the fit of those found after.
+    for mark in [*marks, *marks]:
         centre = _centre(mark)
-        scale = _scale(coarse, centre)
-        guess = _project(coarse, [centre])[0]
+        if centre in page_points:
+            continue
+        scale = _scale(estimate, centre)
+        guess = _project(estimate, [centre])[0]
         spot = find_mark(image, guess, mark["w"] * scale, MARK_SEARCH * scale)
         if spot is not None:
             page_points.append(centre)
             found.append(spot)
+            estimate = _fit(qr_points, qr_corners, page_points, found)
     if len(found) < 3:
         return None, [tuple(p) for p in found], f"{len(found)} of 4 registration marks found"
-    src, dst = np.array(page_points, np.float32), np.array(found, np.float32)
     if len(found) == 4:
-        h = cv2.getPerspectiveTransform(src, dst)
-    else:
-        h = np.vstack([cv2.getAffineTransform(src, dst), [0, 0, 1]])
+        h = cv2.getPerspectiveTransform(
+            np.array(page_points, np.float32), np.array(found, np.float32)
+        )
+    else:  # three marks, and the QR code's corners for the perspective
+        h = estimate
     # The marks must agree with the QR code about where the QR code is.
-    error = np.abs(_project(h, [tuple(p) for p in _corners(sheet["qr_box"])]) - qr_corners).max()
+    error = np.abs(_project(h, [tuple(p) for p in qr_points]) - qr_corners).max()
     if error > 0.25 * sheet["qr_box"]["w"] * _scale(h, _centre(sheet["qr_box"])):
         return None, [tuple(p) for p in found], "the marks and the QR code disagree"
     return h.astype(np.float64), [tuple(map(float, p)) for p in found], ""
+
+
+#: How much more a registration mark's centre counts than a QR code corner in ``_fit``: the
+#: marks are what the page is registered by, the QR code's corners only fill in.
+MARK_WEIGHT = 4
+
+
+def _fit(
+    qr_points: np.ndarray,
+    qr_corners: np.ndarray,
+    page_points: list[tuple[float, float]],
+    found: list[np.ndarray],
+) -> np.ndarray:
+    """Page points → image pixels fitted (least squares) to the QR code's corners and the marks
+    found so far: a similarity (turned, scaled, shifted) until three marks are found, which is
+    all that points along one edge of the page tell; a perspective map from then on."""
+    src = np.vstack([qr_points, *[np.array(page_points, np.float64)] * MARK_WEIGHT])
+    dst = np.vstack([qr_corners, *[np.array(found, np.float64)] * MARK_WEIGHT])
+    if len(found) >= 3:
+        h, _ = cv2.findHomography(src, dst, 0)
+        if h is not None:
+            return h
+    # x' = a x - b y + tx, y' = b x + a y + ty
+    ones, zeros = np.ones(len(src)), np.zeros(len(src))
+    rows = np.vstack(
+        [
+            np.column_stack([src[:, 0], -src[:, 1], ones, zeros]),
+            np.column_stack([src[:, 1], src[:, 0], zeros, ones]),
+        ]
+    )
+    (a, b, tx, ty), *_ = np.linalg.lstsq(rows, np.concatenate([dst[:, 0], dst[:, 1]]), rcond=None)
+    return np.array([[a, -b, tx], [b, a, ty], [0, 0, 1]])
 
 
 def _disc(radius: float) -> tuple[np.ndarray, int]:
@@ -205,8 +258,9 @@ def _disc(radius: float) -> tuple[np.ndarray, int]:
 def read_bubbles(
     image: np.ndarray, sheet: dict[str, Any], h: np.ndarray, marks: list[tuple[float, float]]
 ) -> list[Bubble]:
-    """Every bubble's fill, against this page's paper (a bright percentile of the page) and
-    ink (the inside of its registration marks)."""
+    """Every bubble's fill, against the paper around it (a bright percentile of the square
+    inch around it, scaled to the page's) and the page's ink (the inside of its registration
+    marks)."""
     small = image[::4, ::4]
     paper = float(np.percentile(small, 90))
     scale = _scale(h, _centre(sheet["qr_box"]))
@@ -222,20 +276,39 @@ def read_bubbles(
     bubbles = []
     for b in sheet["bubbles"]:
         cx, cy = _project(h, [_centre(b)])[0]
-        radius = b["w"] / 2 * _scale(h, _centre(b))
+        pixels_per_pt = _scale(h, _centre(b))
+        radius = b["w"] / 2 * pixels_per_pt
         bubble = Bubble(b["question"], b["value"], float(cx), float(cy), float(radius))
         mask, half = _disc(INNER * radius)
         x, y = int(round(cx)), int(round(cy))
         patch = image[y - half : y + half + 1, x - half : x + half + 1]
         if patch.shape != mask.shape:
             bubble.state = "unclear"  # off the scanned image
+            bubbles.append(bubble)
+            continue
+        # Scaled to the paper around the bubble, not judged against the page's: under uneven
+        # light (a lamp, a phone's shadow) a blank bubble in the dim corner of a photo read as
+        # grey ink, and every such question went to review.
+        around = local_paper(image, x, y, LOCAL_PAPER * pixels_per_pt)
+        if around < DIMMEST_PAPER * paper:
+            bubble.state = "unclear"
         else:
-            darkness = np.clip((paper - patch[mask].astype(np.float32)) / span, 0, 1)
+            values = patch[mask].astype(np.float32) * (paper / around)
+            darkness = np.clip((paper - values) / span, 0, 1)
             bubble.mean = float(darkness.mean())
             bubble.coverage = float((darkness > INK).mean())
             bubble.state = classify(bubble.mean, bubble.coverage)
         bubbles.append(bubble)
     return bubbles
+
+
+def local_paper(image: np.ndarray, x: int, y: int, half: float) -> float:
+    """The paper's brightness in the square of half-side ``half`` (pixels) around (x, y): a
+    bright percentile, which the marks, printed text and ink in the square stay below."""
+    r = max(int(half), 1)
+    window = image[max(y - r, 0) : y + r + 1, max(x - r, 0) : x + r + 1]
+    step = max(r // 16, 1)
+    return max(float(np.percentile(window[::step, ::step], 90)), 1.0)
 
 
 def classify(mean: float, coverage: float) -> str:
