@@ -51,6 +51,7 @@ class Distortion:
     light: float = 0.0
     light_angle: float = 0.0
     surround: int = 255  # a scanner's lid
+    bed: float = 0.3  # inches of scanner bed or desk around the page
 
 
 @dataclass
@@ -133,10 +134,10 @@ def mark_page(
 
 
 def distort(image: np.ndarray, d: Distortion, rng: np.random.Generator) -> np.ndarray:
-    """The page as a scanner sees it: on a bed a little larger than the paper (0.3 in around
+    """The page as a scanner sees it: on a bed a little larger than the paper (``d.bed`` around
     it), turned, shifted and scaled, then noisy, blurred, JPEG-compressed; as a photo, also
     tilted and unevenly lit."""
-    pad = int(0.3 * d.dpi)
+    pad = int(d.bed * d.dpi)
     image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=d.surround)
     h, w = image.shape
     if d.tilt != (0.0, 0.0):
@@ -194,6 +195,26 @@ def random_distortion(rng: np.random.Generator, dpi: int) -> Distortion:
         blur=float(rng.choice([0, 0.6, 1.0])),
         jpeg=int(rng.choice([30, 50, 90])) if rng.random() < 0.6 else None,
     )
+
+
+def random_photo(rng: np.random.Generator, dpi: int) -> Distortion:
+    """A phone's photo of the page on a desk: held askew, tilted, lit from one side."""
+    d = random_distortion(rng, dpi)
+    d.angle = float(rng.uniform(-6, 6))
+    d.tilt = (float(rng.uniform(-0.08, 0.08)), float(rng.uniform(-0.08, 0.08)))
+    d.light, d.light_angle = float(rng.uniform(0, 0.5)), float(rng.uniform(0, 360))
+    d.surround = int(rng.integers(30, 256))
+    d.bed = 1.0  # the whole page in the picture, turned and tilted
+    return d
+
+
+#: The share of a batch's pages that are photos, not scans.
+PHOTOS = 0.25
+
+
+def class_distortion(rng: np.random.Generator, dpi: int) -> Distortion:
+    """A page of a class's stack: mostly scanned, some photographed."""
+    return random_photo(rng, dpi) if rng.random() < PHOTOS else random_distortion(rng, dpi)
 
 
 def sheets_of(folder: Path) -> dict:
@@ -267,8 +288,8 @@ class Batch:
 
 
 def make_batch(build: Path, other: Path, folder: Path, seed: int, full: bool) -> Batch:
-    """A shuffled batch of scans of ``build``'s handouts, marked and distorted, in mixed file
-    formats. ``full``: every page, plus a blank page, a page of the ``other`` build, a
+    """A shuffled batch of scans (and photos) of ``build``'s handouts, marked and distorted, in
+    mixed file formats. ``full``: every page, plus a blank page, a page of the ``other`` build, a
     duplicate, and one page with bubbles left out; otherwise only the pages with bubbles."""
     rng = np.random.default_rng(seed)
     sheets = sheets_of(build)
@@ -281,7 +302,7 @@ def make_batch(build: Path, other: Path, folder: Path, seed: int, full: bool) ->
         batch.dropped.append((drop["student"], drop["sheet_page"]))
     for sheet in chosen:
         dpi = int(rng.choice(DPIS, p=DPI_WEIGHTS))
-        batch.pages.append(synthetic_page(build, pdf, sheet, random_distortion(rng, dpi), rng))
+        batch.pages.append(synthetic_page(build, pdf, sheet, class_distortion(rng, dpi), rng))
     images = [p.image for p in batch.pages]
     if full:
         duplicate = batch.pages[len(batch.pages) // 2]

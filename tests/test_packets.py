@@ -22,7 +22,7 @@ from generator.cli import main
 from generator.grading.grade import grade_files
 from generator.grading.keyfile import load_key
 from generator.paper.packets import CROP_DPI, crop_region, free_numbers
-from tests.scan_synth import random_distortion, save, sheets_of, written_page
+from tests.scan_synth import class_distortion, save, sheets_of, written_page
 
 pytestmark = pytest.mark.pdf
 
@@ -52,7 +52,7 @@ def packets(paper_builds, tmp_path_factory):
         if sheet is drop:
             continue
         components = {b["question"]: _component(order[sheet["student"]]) for b in sheet["boxes"]}
-        d = random_distortion(rng, int(rng.choice([150, 200])))
+        d = class_distortion(rng, int(rng.choice([150, 200])))
         images.append(written_page(pdf, sheet, components, d, rng))
     root = tmp_path_factory.mktemp("packets")
     save(images, root / "scans", "class", "pdf")

@@ -30,6 +30,8 @@ BLANK_COVERAGE, BLANK_MEAN = 0.06, 0.14  # both below: blank (paper, dust, a lig
 #: How far (in pt) from where the QR code and the marks found so far put it a registration mark
 #: may be found.
 MARK_SEARCH = 40.0
+#: The same for a mark the first search missed.
+WIDER_SEARCH = 2 * MARK_SEARCH
 #: The half-side (in pt) of the square around a bubble whose paper it is judged against: an
 #: inch, wider than a mark, a row of marks or a scribble over them, narrow enough that a
 #: photo's light hardly changes across it.
@@ -155,7 +157,7 @@ def find_mark(image: np.ndarray, guess: np.ndarray, side: float, search: float) 
         return None
     window = image[y0:y1, x0:x1]
     _, binary = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
     best, best_distance = None, None
     for i in range(1, count):
         x, y, w, h, area = stats[i]
@@ -163,11 +165,27 @@ def find_mark(image: np.ndarray, guess: np.ndarray, side: float, search: float) 
             continue
         if not (0.5 * side * side <= area <= 1.6 * side * side and area >= 0.7 * w * h):
             continue
+        if not _square(labels[y : y + h, x : x + w] == i, area):
+            continue
         centre = centroids[i] + (x0, y0)
         distance = float(np.hypot(*(centre - guess)))
         if best_distance is None or distance < best_distance:
             best, best_distance = centre, distance
     return best
+
+
+#: A square fills its smallest enclosing rectangle, turned as it is; a disc (a filled bubble,
+#: which the wider search may reach) fills π/4 of it.
+SQUARE_FILL = 0.88
+
+
+def _square(component: np.ndarray, area: int) -> bool:
+    """Whether the pixels of ``component`` fill their smallest enclosing rectangle as a
+    square's do, whatever its angle."""
+    rows, columns = np.nonzero(component)
+    points = np.column_stack([columns, rows]).astype(np.float32)
+    _, (width, height), _ = cv2.minAreaRect(points)
+    return area >= SQUARE_FILL * (width + 1) * (height + 1)
 
 
 def register(
@@ -190,14 +208,17 @@ def register(
         sheet["marks"], key=lambda m: float(np.hypot(*(np.array(_centre(m)) - qr_centre)))
     )
     page_points, found = [], []
-    # A second round looks again for a mark the first missed, from the fit of those found after.
-    for mark in [*marks, *marks]:
+    # A second round looks again, farther, for a mark the first missed, from the fit of those
+    # found after it: with only the marks along one edge, the far side of a tilted page may be
+    # a tenth larger or smaller than they say.
+    rounds = [(mark, MARK_SEARCH) for mark in marks] + [(mark, WIDER_SEARCH) for mark in marks]
+    for mark, search in rounds:
         centre = _centre(mark)
         if centre in page_points:
             continue
         scale = _scale(estimate, centre)
         guess = _project(estimate, [centre])[0]
-        spot = find_mark(image, guess, mark["w"] * scale, MARK_SEARCH * scale)
+        spot = find_mark(image, guess, mark["w"] * scale, search * scale)
         if spot is not None:
             page_points.append(centre)
             found.append(spot)
