@@ -665,12 +665,13 @@ def scan(
     packets_dir: str | None,
     quiet: bool,
 ) -> None:
-    """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF images, or folders of them) of the
-    exam in BUILD_DIR into a responses CSV for `examgen grade`.
+    """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF/HEIC images, or folders of them) of
+    the exam in BUILD_DIR into a responses CSV for `examgen grade`.
 
-    Pages may come in any order and any way up. Bubbles are read; free answers are left empty
-    for hand entry. Pages that cannot be read, pages of other exams, duplicates, missing pages
-    and double or unclear marks go to a review report; they never stop the batch.
+    Pages may come in any order and any way up, scanned or photographed flat on a desk.
+    Bubbles are read; free answers are left empty for hand entry. Pages that cannot be read,
+    pages of other exams, duplicates, missing pages and double or unclear marks go to a review
+    report; they never stop the batch.
     """
     from generator.files import file_option, folder_option
     from generator.paper.scan import scan as scan_pages

@@ -35,6 +35,7 @@ from tests.scan_synth import (
     make_batch,
     mark_page,
     random_distortion,
+    random_photo,
     render,
     save,
     sheets_of,
@@ -157,6 +158,23 @@ def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_pat
     assert out.read_text(encoding="utf-8").startswith("id,name,q1,")
     missing = CliRunner().invoke(main, ["scan", str(tmp_path), str(batch.folder)])
     assert missing.exit_code == 1 and "Error:" in missing.output and "key.json" in missing.output
+
+
+def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> None:
+    """Photos in a format scan does not read (WebP), or a folder of documents: the one-line
+    error names what the folder holds, hidden files aside, and what to give instead."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("notes.docx", "IMG_1.webp", ".DS_Store"):
+        (folder / name).write_bytes(b"x")
+    out = tmp_path / "responses.csv"
+    run = CliRunner().invoke(
+        main, ["scan", str(paper_builds["quiz"]), str(folder), "--out", str(out), "-q"]
+    )
+    assert run.exit_code == 1 and len(run.output.strip().splitlines()) == 1, run.output
+    assert run.output.startswith(f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx;")
+    assert "(PNG, JPEG, TIFF, HEIC)" in run.output and "DS_Store" not in run.output
+    assert not out.exists()
 
 
 def test_a_separate_answer_sheet_holds_every_bubble_and_scans(tmp_path) -> None:
@@ -380,6 +398,44 @@ def test_a_page_with_a_corner_mark_covered_reads_exactly(
     the page, a photo's perspective included."""
     d = Distortion(150, angle, tilt=tilt, light=light, bed=1.0)
     _reads_exactly(paper_builds["practice"], d, marks, covered)
+
+
+def test_an_iphones_heic_photos_are_read(paper_builds, tmp_path) -> None:
+    """An iPhone saves its photos as HEIC unless set to "Most Compatible": a colour HEIC photo
+    reads as exactly as a scan; a cut-off HEIC file and a file only named .heic are listed as
+    unreadable, and the batch goes on. On main a folder of HEIC photos was "no scans"."""
+    import cv2
+    import pillow_heif
+
+    folder = paper_builds["practice"]
+    sheets = sheets_of(folder)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    rng = np.random.default_rng(8)
+    pages = [p for p in sheets["pages"] if p["bubbles"]][:2]
+    scans = tmp_path / "photos"
+    scans.mkdir()
+    photos = []
+    for number, sheet in enumerate(pages, start=1):
+        d = random_photo(rng, 200)
+        photo = synthetic_page(folder, pdf, sheet, d, rng)
+        photos.append(photo)
+        colour = cv2.cvtColor(photo.image, cv2.COLOR_GRAY2RGB)
+        heif = pillow_heif.from_bytes("RGB", (colour.shape[1], colour.shape[0]), colour.tobytes())
+        heif.save(scans / f"IMG_000{number}.HEIC", quality=90)
+    whole = (scans / "IMG_0002.HEIC").read_bytes()
+    (scans / "IMG_0002.HEIC").write_bytes(whole[: len(whole) // 2])  # cut off in transfer
+    (scans / "IMG_0003.heic").write_text("not a photo", encoding="utf-8")
+    result = scan(folder, [scans], tmp_path / "responses.csv", jobs=1)
+    with open(result.responses, encoding="utf-8", newline="") as f:
+        responses = {row["id"]: row for row in csv.DictReader(f)}
+    flagged = {(r.student, r.question): r.problem for r in result.rows if r.question != ""}
+    read = photos[0]
+    assert read.expected
+    for q, want in read.expected.items():
+        got = (responses[read.student][f"q{q}"], flagged.get((read.student, q)))
+        assert got == (want.value, want.problem)
+    unreadable = sorted(r.file for r in result.rows if r.problem == "unreadable")
+    assert unreadable == ["IMG_0002.HEIC", "IMG_0003.heic"]
 
 
 def _reads_exactly(folder, d: Distortion, marks: int, covered: int | None = None) -> None:

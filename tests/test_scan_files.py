@@ -70,3 +70,23 @@ def test_a_page_of_a_multipage_tiff_is_read_alone(tmp_path: Path) -> None:
     from generator.paper.sources import PageRef, load
 
     assert np.array_equal(load(PageRef(tmp_path / "class.tif", 37)), pages[36])
+
+
+def test_a_heic_photo_larger_than_any_scan_is_refused_before_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A HEIC file's size is read from its header: one over the limit (OpenCV's for the other
+    images) is an unreadable page, not gigabytes of decoded pixels; one under it is read."""
+    import numpy as np
+    import pillow_heif
+
+    from generator.paper import sources
+
+    photo = tmp_path / "IMG_0001.HEIC"
+    grey = np.full((60, 40, 3), 200, np.uint8)
+    pillow_heif.from_bytes("RGB", (40, 60), grey.tobytes()).save(photo, quality=90)
+    ref = sources.PageRef(photo, 1)
+    assert sources.load(ref).shape == (60, 40)
+    monkeypatch.setattr(sources, "MAX_HEIF_PIXELS", 40 * 60 - 1)
+    with pytest.raises(sources.UnreadableScan, match="a 40×60 photo is larger than any scan"):
+        sources.load(ref)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.csv_table import spreadsheet_safe, student_csv
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, some_of
 from generator.files import (
     content_digest,
     file_digest,
@@ -44,7 +44,14 @@ from generator.grading.grade import check_out_path
 from generator.grading.keyfile import exam_folder, load_key
 from generator.paper.layout import load_sheets
 from generator.paper.read import PageRead, read_page
-from generator.paper.sources import PageRef, UnreadableScan, expand, load, scan_files
+from generator.paper.sources import (
+    PageRef,
+    UnreadableScan,
+    expand,
+    load,
+    not_scans,
+    scan_files,
+)
 from generator.parallel import worker_signals
 
 T = TypeVar("T")
@@ -146,7 +153,13 @@ def read_scans(
         raise ExamgenError(f"{missing[0]}: no such scan file or folder")
     refs = expand(scans)
     if not refs:
-        raise ExamgenError("no scans: give PDFs, images (PNG, JPEG, TIFF) or folders of them")
+        kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC)"
+        others = not_scans(scans)
+        held = f"only {some_of([p.name for p in others], 3)}" if others else "nothing"
+        verb = "holds" if len(scans) == 1 else "hold"
+        raise ExamgenError(
+            f"no scans: {', '.join(map(str, scans))} {verb} {held}; give {kinds} or folders of them"
+        )
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
     reads = read_all(
         refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress or _no_progress

@@ -1,5 +1,6 @@
 """Scanned pages from the files a scanner or a phone leaves: PDFs (any number of pages) and
-images (PNG, JPEG, TIFF, multi-page TIFF too), as 8-bit grayscale arrays.
+images (PNG, JPEG, TIFF, multi-page TIFF too, and HEIC: an iPhone's photos), as 8-bit
+grayscale arrays.
 
 A page is named by its file and its 1-based page in that file, so a review report can point at
 it; a file that cannot be read is one bad page, not the end of the batch.
@@ -16,7 +17,14 @@ import pypdfium2
 
 #: PDFs are rendered at this resolution: enough for 11 pt bubbles and the QR code's modules.
 PDF_DPI = 200
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+#: An iPhone's photos, unless it is set to "Most Compatible" (JPEG).
+HEIF_SUFFIXES = (".heic", ".heif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", *HEIF_SUFFIXES)
+#: What a folder's scan files end in (in any case).
+SCAN_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf")
+#: The most pixels a HEIC photo may have: OpenCV's own limit for the other images
+#: (``CV_IO_MAX_IMAGE_PIXELS``); a phone's photo has a few tens of millions.
+MAX_HEIF_PIXELS = 1 << 30
 #: Larger scans (600 dpi) are read at about this resolution: the long side of a letter page at
 #: 250 dpi. Reading is no more accurate above it, only slower.
 MAX_LONG_SIDE = 2750
@@ -56,11 +64,22 @@ def scan_files(paths: list[Path]) -> list[Path]:
     files = []
     for path in paths:
         if path.is_dir():
-            suffixes = (*IMAGE_SUFFIXES, ".pdf")
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes))
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SCAN_SUFFIXES))
         else:
             files.append(path)
     return files
+
+
+def not_scans(paths: list[Path]) -> list[Path]:
+    """The files in the folders ``paths`` name that ``scan_files`` leaves out (hidden ones
+    aside): what to name when a folder holds no scan at all."""
+    return [
+        p
+        for path in paths
+        if path.is_dir()
+        for p in sorted(path.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SCAN_SUFFIXES
+    ]
 
 
 def expand(paths: list[Path]) -> list[PageRef]:
@@ -88,9 +107,11 @@ def load(ref: PageRef) -> np.ndarray:
             if not ok or len(pages) != 1:
                 raise UnreadableScan(f"{ref.name}: not a readable TIFF page")
             image = pages[0]
+        elif ref.path.suffix.lower() in HEIF_SUFFIXES:
+            image = _heif_image(ref)
         else:
             image = cv2.imread(str(ref.path), cv2.IMREAD_GRAYSCALE)
-    except (pypdfium2.PdfiumError, cv2.error, OSError) as err:
+    except (pypdfium2.PdfiumError, cv2.error, OSError, ValueError, RuntimeError) as err:
         raise UnreadableScan(f"{ref.name}: cannot read ({err})") from None
     if image is None or image.size == 0:
         raise UnreadableScan(f"{ref.name}: not an image or PDF this reader knows")
@@ -101,3 +122,19 @@ def load(ref: PageRef) -> np.ndarray:
         f = MAX_LONG_SIDE / long_side
         image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     return image
+
+
+def _heif_image(ref: PageRef) -> np.ndarray:
+    """A HEIC photo's primary image in grey, decoded by libheif (``pi_heif``: its decoder only;
+    OpenCV reads no HEIC). Its errors are ``ValueError``."""
+    import pi_heif
+
+    heif = pi_heif.open_heif(ref.path, convert_hdr_to_8bit=True)
+    width, height = heif.size
+    if width * height > MAX_HEIF_PIXELS:
+        raise UnreadableScan(f"{ref.name}: a {width}×{height} photo is larger than any scan")
+    pixels = np.asarray(heif)
+    if pixels.ndim == 2:
+        return np.ascontiguousarray(pixels)
+    code = cv2.COLOR_RGBA2GRAY if pixels.shape[2] == 4 else cv2.COLOR_RGB2GRAY
+    return cv2.cvtColor(pixels, code)
