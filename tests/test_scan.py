@@ -161,18 +161,23 @@ def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_pat
 
 
 def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> None:
-    """Photos in a format scan does not read (WebP), or a folder of documents: the one-line
-    error names what the folder holds, hidden files aside, and what to give instead."""
+    """Photos in a format scan does not read (WebP), documents, or the scans in folders of
+    their own (which are not searched): the one-line error names what the folder holds, hidden
+    files aside, and what to give instead."""
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in ("notes.docx", "IMG_1.webp", ".DS_Store"):
         (folder / name).write_bytes(b"x")
+    (folder / "section-2").mkdir()
+    (folder / "section-2" / "scan.pdf").write_bytes(b"x")
     out = tmp_path / "responses.csv"
     run = CliRunner().invoke(
         main, ["scan", str(paper_builds["quiz"]), str(folder), "--out", str(out), "-q"]
     )
     assert run.exit_code == 1 and len(run.output.strip().splitlines()) == 1, run.output
-    assert run.output.startswith(f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx;")
+    assert run.output.startswith(
+        f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx, section-2/;"
+    )
     assert "(PNG, JPEG, TIFF, HEIC)" in run.output and "DS_Store" not in run.output
     assert not out.exists()
 

@@ -155,7 +155,7 @@ def read_scans(
     if not refs:
         kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC)"
         others = not_scans(scans)
-        held = f"only {some_of([p.name for p in others], 3)}" if others else "nothing"
+        held = f"only {some_of(others, 3)}" if others else "nothing"
         verb = "holds" if len(scans) == 1 else "hold"
         raise ExamgenError(
             f"no scans: {', '.join(map(str, scans))} {verb} {held}; give {kinds} or folders of them"

@@ -70,15 +70,16 @@ def scan_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def not_scans(paths: list[Path]) -> list[Path]:
-    """The files in the folders ``paths`` name that ``scan_files`` leaves out (hidden ones
-    aside): what to name when a folder holds no scan at all."""
+def not_scans(paths: list[Path]) -> list[str]:
+    """What the folders ``paths`` name hold that ``scan_files`` leaves out (hidden files
+    aside), a folder's name ending in "/" (folders in them are not searched): what to name when
+    they hold no scan at all."""
     return [
-        p
+        p.name + "/" if p.is_dir() else p.name
         for path in paths
         if path.is_dir()
         for p in sorted(path.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SCAN_SUFFIXES
+        if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() not in SCAN_SUFFIXES)
     ]
 
 
