@@ -406,6 +406,50 @@ def test_a_page_with_a_corner_mark_covered_reads_exactly(
     _reads_exactly(paper_builds["practice"], d, marks, covered)
 
 
+@settings(max_examples=8, deadline=None)
+@given(
+    angle=st.floats(-6, 6),
+    tilt=st.tuples(st.floats(-0.05, 0.05), st.floats(-0.05, 0.05)),
+    light=st.floats(0, 0.5),
+    block=st.sampled_from([51, 75, 101]),
+    choices=st.integers(0, 2**32 - 1),
+)
+# Before holes were filled, two of the four corner marks were found: the others had become
+# hollow squares, and the page was not read.
+@example(angle=0.0, tilt=(0.0, 0.0), light=0.0, block=51, choices=0)
+def test_a_scanner_apps_black_and_white_page_reads_its_clear_marks(
+    paper_builds, angle, tilt, light, block, choices
+) -> None:
+    """A phone scanner app's black-and-white mode (a local threshold over ``block`` pixels)
+    leaves large solid shapes hollow, the corner marks among them. A page answered in pen, one
+    bubble per question, reads exactly. (Its faint marks it has already made full or nothing:
+    the README says to scan in grayscale.)"""
+    import cv2
+
+    folder = paper_builds["practice"]
+    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    rng = np.random.default_rng(choices)
+    image = render(pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet["page"], 200)
+    chosen = {}
+    for question in sorted({b["question"] for b in sheet["bubbles"]}):
+        own = [b for b in sheet["bubbles"] if b["question"] == question]
+        bubble = own[int(rng.integers(len(own)))]
+        draw_mark(image, bubble, 200, 0.9, "filled", rng)
+        chosen[question] = bubble["value"]
+    d = Distortion(200, angle, tilt=tilt, light=light, bed=1.0)
+    photo = distort(image, d, rng)
+    black_and_white = cv2.adaptiveThreshold(
+        photo, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 15
+    )
+    pages = {(sheet["student"], sheet["sheet_page"]): sheet}
+    read = read_page(black_and_white, *_exam(folder), pages)
+    assert read.problem is None, read.detail
+    assert len(read.marks) == 4
+    assert {a.question: (a.value, a.problem) for a in read.answers} == {
+        q: (value, None) for q, value in chosen.items()
+    }
+
+
 def test_an_iphones_heic_photos_are_read(paper_builds, tmp_path) -> None:
     """An iPhone saves its photos as HEIC unless set to "Most Compatible": a colour HEIC photo
     reads as exactly as a scan; a cut-off HEIC file and a file only named .heic are listed as

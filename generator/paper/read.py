@@ -157,6 +157,9 @@ def find_mark(image: np.ndarray, guess: np.ndarray, side: float, search: float) 
         return None
     window = image[y0:y1, x0:x1]
     _, binary = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    # Holes filled: a phone scanner app's black-and-white mode leaves a solid square hollow.
+    outlines, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(binary, outlines, -1, 255, cv2.FILLED)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
     best, best_distance = None, None
     for i in range(1, count):
