@@ -414,8 +414,8 @@ def test_a_page_with_a_corner_mark_covered_reads_exactly(
     block=st.sampled_from([51, 75, 101]),
     choices=st.integers(0, 2**32 - 1),
 )
-# Before holes were filled, two of the four corner marks were found: the others had become
-# hollow squares, and the page was not read.
+# Before holes were filled, the square test (read._square) refused the hollowed marks: two of
+# the four were found, and the page was not read (d9a61a4, which had no square test, read it).
 @example(angle=0.0, tilt=(0.0, 0.0), light=0.0, block=51, choices=0)
 def test_a_scanner_apps_black_and_white_page_reads_its_clear_marks(
     paper_builds, angle, tilt, light, block, choices
