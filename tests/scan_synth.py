@@ -197,12 +197,20 @@ def random_distortion(rng: np.random.Generator, dpi: int) -> Distortion:
     )
 
 
+#: How far a photo is turned (degrees), tilted (either way, on either axis: the README's 8 %)
+#: and darkened on one side, at most.
+PHOTO_ANGLE, PHOTO_TILT, PHOTO_LIGHT = 6.0, 0.08, 0.5
+
+
 def random_photo(rng: np.random.Generator, dpi: int) -> Distortion:
     """A phone's photo of the page on a desk: held askew, tilted, lit from one side."""
     d = random_distortion(rng, dpi)
-    d.angle = float(rng.uniform(-6, 6))
-    d.tilt = (float(rng.uniform(-0.08, 0.08)), float(rng.uniform(-0.08, 0.08)))
-    d.light, d.light_angle = float(rng.uniform(0, 0.5)), float(rng.uniform(0, 360))
+    d.angle = float(rng.uniform(-PHOTO_ANGLE, PHOTO_ANGLE))
+    d.tilt = (
+        float(rng.uniform(-PHOTO_TILT, PHOTO_TILT)),
+        float(rng.uniform(-PHOTO_TILT, PHOTO_TILT)),
+    )
+    d.light, d.light_angle = float(rng.uniform(0, PHOTO_LIGHT)), float(rng.uniform(0, 360))
     d.surround = int(rng.integers(30, 256))
     d.bed = 1.0  # the whole page in the picture, turned and tilted
     return d
@@ -241,15 +249,24 @@ def synthetic_page(
 
 
 def save(pages: list[np.ndarray], folder: Path, stem: str, kind: str) -> list[Path]:
-    """Write page images as one file per page (png, jpg) or one file for all (tiff, pdf)."""
+    """Write page images as one file per page (png, jpg, and HEIC, as an iPhone names it:
+    ``IMG-1.HEIC``, in colour) or one file for all (tiff, pdf)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if kind in ("png", "jpg"):
+    if kind in ("png", "jpg", "HEIC"):
         paths = []
         for i, image in enumerate(pages, start=1):
             path = folder / f"{stem}-{i}.{kind}"
-            # PNG and TIFF stored uncompressed: lossless either way, and a noisy page took a
-            # tenth of a second to compress (a third of the scan tests' time).
-            cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 0] if kind == "png" else [])
+            if kind == "HEIC":
+                import pillow_heif  # a test dependency: examgen's pi-heif only decodes
+
+                colour = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+                size = (colour.shape[1], colour.shape[0])
+                pillow_heif.from_bytes("RGB", size, colour.tobytes()).save(path, quality=90)
+            else:
+                # PNG and TIFF stored uncompressed: lossless either way, and a noisy page took
+                # a tenth of a second to compress (a third of the scan tests' time).
+                png = [cv2.IMWRITE_PNG_COMPRESSION, 0] if kind == "png" else []
+                cv2.imwrite(str(path), image, png)
             paths.append(path)
         return paths
     path = folder / f"{stem}.{kind}"

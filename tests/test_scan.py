@@ -28,6 +28,9 @@ from generator.paper.scan import FIELDS, RESPONSES_HEADER, scan
 from generator.roster import Student, numbered_students
 from generator.spec import SPECS_DIR, load_spec
 from tests.scan_synth import (
+    PHOTO_ANGLE,
+    PHOTO_LIGHT,
+    PHOTO_TILT,
     Distortion,
     Expected,
     distort,
@@ -321,25 +324,40 @@ def test_any_scanner_distortion_within_range_reads_every_page_exactly(
 ) -> None:
     """Hypothesis picks the worst corners of the distortion ranges the batch tests sample."""
     folder = paper_builds["practice"]
-    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    sheet = _fullest_sheet(folder)
     rng = np.random.default_rng(marks)
     d = Distortion(
         dpi, angle, scale, (shift[0] * dpi, shift[1] * dpi), upside_down, noise, blur, jpeg
     )
     page = synthetic_page(folder, pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet, d, rng)
-    read = read_page(page.image, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    read = _read_alone(folder, sheet, page.image)
     assert read.problem is None, read.detail
     got = {a.question: Expected(a.value, a.problem) for a in read.answers}
     assert got == page.expected
 
 
+#: A photo held straight, lit evenly: what each explicit example below changes.
+STRAIGHT_PHOTO = dict(
+    dpi=150,
+    angle=0.0,
+    upside_down=False,
+    tilt=(0.0, 0.0),
+    light=0.0,
+    light_angle=0.0,
+    surround=255,
+    noise=0.0,
+    jpeg=None,
+    marks=0,
+)
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     dpi=st.sampled_from([150, 200, 300]),
-    angle=st.floats(-6, 6),
+    angle=st.floats(-PHOTO_ANGLE, PHOTO_ANGLE),
     upside_down=st.booleans(),
-    tilt=st.tuples(st.floats(-0.08, 0.08), st.floats(-0.08, 0.08)),
-    light=st.floats(0, 0.5),
+    tilt=st.tuples(st.floats(-PHOTO_TILT, PHOTO_TILT), st.floats(-PHOTO_TILT, PHOTO_TILT)),
+    light=st.floats(0, PHOTO_LIGHT),
     light_angle=st.floats(0, 360),
     surround=st.integers(30, 255),
     noise=st.floats(0, 8),
@@ -349,40 +367,27 @@ def test_any_scanner_distortion_within_range_reads_every_page_exactly(
 # The left edge 8 % shorter than the right, found against this change's first version (one
 # search per mark): the right-hand marks were farther from where the left-hand ones put them
 # than that search looks.
-@example(
-    dpi=150,
-    angle=0.0,
-    upside_down=False,
-    tilt=(0.0, 0.078125),
-    light=0.0,
-    light_angle=0.0,
-    surround=30,
-    noise=0.0,
-    jpeg=None,
-    marks=0,
-)
+@example(**{**STRAIGHT_PHOTO, "tilt": (0.0, 0.078125), "surround": 30})
 # Half as bright at the bottom: on main, the blank bubbles there were grey ink against the
 # page's paper, and both questions (C and D marked) went to review as unclear.
-@example(
-    dpi=150,
-    angle=0.0,
-    upside_down=False,
-    tilt=(0.0, 0.0),
-    light=0.5,
-    light_angle=90.0,
-    surround=255,
-    noise=0.0,
-    jpeg=None,
-    marks=0,
-)
+@example(**{**STRAIGHT_PHOTO, "light": 0.5, "light_angle": 90.0})
 def test_a_phone_photo_tilted_and_unevenly_lit_reads_every_page_exactly(
     paper_builds, dpi, angle, upside_down, tilt, light, light_angle, surround, noise, jpeg, marks
 ) -> None:
     """A photo of the page on a desk, not a scan: in perspective, darker toward one side, with
     every bubble judged against the paper around it."""
-    d = Distortion(dpi, angle, 1.0, (0.0, 0.0), upside_down, noise, 0.0, jpeg)
-    d.tilt, d.light, d.light_angle, d.surround = tilt, light, light_angle, surround
-    d.bed = 1.0  # the whole page in the picture
+    d = Distortion(
+        dpi,
+        angle,
+        upside_down=upside_down,
+        noise=noise,
+        jpeg=jpeg,
+        tilt=tilt,
+        light=light,
+        light_angle=light_angle,
+        surround=surround,
+        bed=1.0,  # the whole page in the picture
+    )
     _reads_exactly(paper_builds["practice"], d, marks)
 
 
@@ -427,7 +432,7 @@ def test_a_scanner_apps_black_and_white_page_reads_its_clear_marks(
     import cv2
 
     folder = paper_builds["practice"]
-    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    sheet = _fullest_sheet(folder)
     rng = np.random.default_rng(choices)
     image = render(pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet["page"], 200)
     chosen = {}
@@ -441,8 +446,7 @@ def test_a_scanner_apps_black_and_white_page_reads_its_clear_marks(
     black_and_white = cv2.adaptiveThreshold(
         photo, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 15
     )
-    pages = {(sheet["student"], sheet["sheet_page"]): sheet}
-    read = read_page(black_and_white, *_exam(folder), pages)
+    read = _read_alone(folder, sheet, black_and_white)
     assert read.problem is None, read.detail
     assert len(read.marks) == 4
     assert {a.question: (a.value, a.problem) for a in read.answers} == {
@@ -454,27 +458,16 @@ def test_an_iphones_heic_photos_are_read(paper_builds, tmp_path) -> None:
     """An iPhone saves its photos as HEIC unless set to "Most Compatible": a colour HEIC photo
     reads as exactly as a scan; a cut-off HEIC file and a file only named .heic are listed as
     unreadable, and the batch goes on. On main a folder of HEIC photos was "no scans"."""
-    import cv2
-    import pillow_heif
-
     folder = paper_builds["practice"]
     sheets = sheets_of(folder)
     pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
     rng = np.random.default_rng(8)
     pages = [p for p in sheets["pages"] if p["bubbles"]][:2]
+    photos = [synthetic_page(folder, pdf, sheet, random_photo(rng, 200), rng) for sheet in pages]
     scans = tmp_path / "photos"
-    scans.mkdir()
-    photos = []
-    for number, sheet in enumerate(pages, start=1):
-        d = random_photo(rng, 200)
-        photo = synthetic_page(folder, pdf, sheet, d, rng)
-        photos.append(photo)
-        colour = cv2.cvtColor(photo.image, cv2.COLOR_GRAY2RGB)
-        heif = pillow_heif.from_bytes("RGB", (colour.shape[1], colour.shape[0]), colour.tobytes())
-        heif.save(scans / f"IMG_000{number}.HEIC", quality=90)
-    whole = (scans / "IMG_0002.HEIC").read_bytes()
-    (scans / "IMG_0002.HEIC").write_bytes(whole[: len(whole) // 2])  # cut off in transfer
-    (scans / "IMG_0003.heic").write_text("not a photo", encoding="utf-8")
+    _, cut = save([photo.image for photo in photos], scans, "IMG", "HEIC")
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # cut off in transfer
+    (scans / "IMG-3.heic").write_text("not a photo", encoding="utf-8")
     result = scan(folder, [scans], tmp_path / "responses.csv", jobs=1)
     with open(result.responses, encoding="utf-8", newline="") as f:
         responses = {row["id"]: row for row in csv.DictReader(f)}
@@ -485,13 +478,13 @@ def test_an_iphones_heic_photos_are_read(paper_builds, tmp_path) -> None:
         got = (responses[read.student][f"q{q}"], flagged.get((read.student, q)))
         assert got == (want.value, want.problem)
     unreadable = sorted(r.file for r in result.rows if r.problem == "unreadable")
-    assert unreadable == ["IMG_0002.HEIC", "IMG_0003.heic"]
+    assert unreadable == ["IMG-2.HEIC", "IMG-3.heic"]
 
 
 def _reads_exactly(folder, d: Distortion, marks: int, covered: int | None = None) -> None:
     """The practice page with the most bubbles, marked (``marks`` seeds how), with corner mark
     ``covered`` whited out and seen through ``d``, reads exactly as marked."""
-    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    sheet = _fullest_sheet(folder)
     rng = np.random.default_rng(marks)
     image = render(pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet["page"], d.dpi)
     expected = mark_page(image, sheet, d.dpi, rng)
@@ -501,7 +494,7 @@ def _reads_exactly(folder, d: Distortion, marks: int, covered: int | None = None
         x1, y1 = int((mark["x"] + mark["w"] + 3) * f), int((mark["y"] + mark["h"] + 3) * f)
         image[y0:y1, x0:x1] = 255
     scanned = distort(image, d, rng)
-    read = read_page(scanned, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    read = _read_alone(folder, sheet, scanned)
     assert read.problem is None, read.detail
     assert len(read.marks) == (3 if covered is not None else 4)
     got = {a.question: Expected(a.value, a.problem) for a in read.answers}
@@ -530,7 +523,7 @@ def test_ink_over_all_of_a_questions_bubbles_is_never_read_as_paper(
     corner of a photo)."""
     assume(margin <= 0.5 or darkness >= 0.65)
     folder = paper_builds["practice"]
-    sheet = max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+    sheet = _fullest_sheet(folder)
     question = min(b["question"] for b in sheet["bubbles"])
     own = [b for b in sheet["bubbles"] if b["question"] == question]
     dpi = 150
@@ -544,7 +537,7 @@ def test_ink_over_all_of_a_questions_bubbles_is_never_read_as_paper(
     image[y0:y1, x0:x1] = np.minimum(image[y0:y1, x0:x1], ink)
     d = Distortion(dpi, light=light, light_angle=light_angle)
     scanned = distort(image, d, np.random.default_rng(0))
-    read = read_page(scanned, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
+    read = _read_alone(folder, sheet, scanned)
     assert read.problem is None, read.detail
     (answer,) = [a for a in read.answers if a.question == question]
     assert answer.value == "" and answer.problem is not None, (answer, read.bubbles)
@@ -553,6 +546,16 @@ def test_ink_over_all_of_a_questions_bubbles_is_never_read_as_paper(
 def _exam(folder) -> tuple[str, int]:
     sheets = sheets_of(folder)
     return sheets["exam"], sheets["seed"]
+
+
+def _fullest_sheet(folder) -> dict:
+    """The build's page with the most bubbles."""
+    return max(sheets_of(folder)["pages"], key=lambda p: len(p["bubbles"]))
+
+
+def _read_alone(folder, sheet: dict, image: np.ndarray):
+    """``image``, a scan of ``sheet``, read against that page alone."""
+    return read_page(image, *_exam(folder), {(sheet["student"], sheet["sheet_page"]): sheet})
 
 
 REVIEW_IMAGES = ("a-p1.png", "a-p2.png", "b-p1.png", "c-p3.png")

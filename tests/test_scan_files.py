@@ -78,13 +78,11 @@ def test_a_heic_photo_larger_than_any_scan_is_refused_before_decoding(
     """A HEIC file's size is read from its header: one over the limit (OpenCV's for the other
     images) is an unreadable page, not gigabytes of decoded pixels; one under it is read."""
     import numpy as np
-    import pillow_heif
 
     from generator.paper import sources
+    from tests.scan_synth import save
 
-    photo = tmp_path / "IMG_0001.HEIC"
-    grey = np.full((60, 40, 3), 200, np.uint8)
-    pillow_heif.from_bytes("RGB", (40, 60), grey.tobytes()).save(photo, quality=90)
+    (photo,) = save([np.full((60, 40), 200, np.uint8)], tmp_path, "IMG", "HEIC")
     ref = sources.PageRef(photo, 1)
     assert sources.load(ref).shape == (60, 40)
     monkeypatch.setattr(sources, "MAX_HEIF_PIXELS", 40 * 60 - 1)
