@@ -585,14 +585,13 @@ def _write(path: Path, text: str) -> None:
 
 
 STUDENT_FOLDERS = ("exams", "solutions")
+#: What only a build with PDFs writes: the class's PDFs and the positions on their pages.
+TYPESET_ENTRIES = frozenset({SHEETS_NAME, *(f"{name}.pdf" for name, _, _ in DOCUMENTS)})
 KEY_JSON, KEY_CSV = "key.json", "key.csv"
 #: Every name a build writes at the top of its exam folder, with PDFs or without: anything else
 #: there (scores that grade wrote beside key.csv, scans, a TA's packets) is the instructor's, and
 #: moves into the new folder when a build replaces it.
-BUILD_ENTRIES = frozenset(
-    {KEY_JSON, KEY_CSV, MANIFEST_NAME, SHEETS_NAME, *STUDENT_FOLDERS}
-    | {f"{name}.pdf" for name, _, _ in DOCUMENTS}
-)
+BUILD_ENTRIES = frozenset({KEY_JSON, KEY_CSV, MANIFEST_NAME, *STUDENT_FOLDERS}) | TYPESET_ENTRIES
 
 
 #: What a student's files end in: the sources of every format and, with TeX, the PDF.
@@ -601,13 +600,18 @@ STUDENT_EXTENSIONS = (*(EXTENSIONS[fmt] for fmt in FORMATS), "pdf")
 
 def _written_by_build(manifest: Any) -> set[str]:
     """Every path a build wrote, from its manifest.json: a file of the instructor's among the
-    students' files (a TA's notes in solutions/) is not one, and a rebuild would delete it."""
+    students' files (a TA's notes in solutions/) is not one, and a rebuild would delete it.
+    Nor is a PDF in the folder of a build without PDFs (the instructor typeset an exam
+    themselves): its manifest names no pdflatex (``library_versions``). A manifest without
+    versions counts its PDFs as the build's."""
+    typeset = "pdflatex" in manifest.get("versions", {"pdflatex": ""})
+    extensions = STUDENT_EXTENSIONS if typeset else STUDENT_EXTENSIONS[:-1]
     stems = file_stems([student["id"] for student in manifest["students"]])
-    return set(BUILD_ENTRIES) | {
+    return set(BUILD_ENTRIES if typeset else BUILD_ENTRIES - TYPESET_ENTRIES) | {
         f"{folder}/{stem}.{extension}"
         for folder in STUDENT_FOLDERS
         for stem in stems
-        for extension in STUDENT_EXTENSIONS
+        for extension in extensions
     }
 
 

@@ -641,6 +641,50 @@ def test_every_path_a_build_writes_is_in_its_record(paper_builds: dict[str, Any]
             assert {p.relative_to(folder).as_posix() for p in folder.rglob("*")} <= wrote
 
 
+#: The PDFs and sheets.json of a build with PDFs, where an instructor may also put their own.
+TYPESET_PLACES = [
+    "exams/s001.pdf",
+    "solutions/s002.pdf",
+    "handouts.pdf",
+    "solutions.pdf",
+    "sheets.json",
+]
+
+
+@settings(max_examples=len(TYPESET_PLACES), deadline=None)
+@given(place=st.sampled_from(TYPESET_PLACES))
+def test_a_rebuild_never_deletes_a_pdf_that_a_build_without_pdfs_did_not_write(
+    tmp_path_factory: pytest.TempPathFactory, one_build: Path, place: str
+) -> None:
+    """After a build without PDFs, a PDF in the exam folder is the instructor's (an exam they
+    typeset themselves): a rebuild stops, naming it. On 410dd05 every rebuild counted such
+    names as its own and deleted them without a word, once the .aux and .log were moved."""
+    out = tmp_path_factory.mktemp("out")
+    target = out / TARGET
+    shutil.copytree(one_build, target)
+    (target / place).write_bytes(b"%PDF-1.5 the instructor's")
+    before = {p: p.read_bytes() if p.is_file() else None for p in out.rglob("*")}
+    for pdf in ("--no-pdf", "--pdf"):
+        args = ["build", "--seed", "1", "--count", "3", pdf, "-q", "--out", str(out)]
+        result = CliRunner().invoke(main, args)
+        one_line_error(result, f"{place} is not what examgen wrote there")
+        assert {p: p.read_bytes() if p.is_file() else None for p in out.rglob("*")} == before
+
+
+def test_a_rebuild_replaces_the_pdfs_of_a_build_with_pdfs(paper_builds: dict[str, Any]) -> None:
+    """The PDFs a build with PDFs wrote are its own: a rebuild without PDFs removes them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / paper_builds["quiz"].name
+        shutil.copytree(paper_builds["quiz"], target)
+        assert (target / "exams" / "s001.pdf").is_file()
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        seed, count = str(manifest["seed"]), str(len(manifest["students"]))
+        args = ["build", "--seed", seed, "--count", count, "--no-pdf", "-q", "--out", tmp]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert not [p for p in target.rglob("*.pdf")] and not (target / "sheets.json").exists()
+
+
 @pytest.fixture(scope="module")
 def one_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("one-build")
