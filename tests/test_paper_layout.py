@@ -13,7 +13,7 @@ import numpy as np
 import pypdfium2
 import pytest
 import zxingcpp
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.paper import layout
@@ -167,6 +167,60 @@ def test_every_position_is_where_the_ink_is(build: Path) -> None:
             inner = darkness(image, box, 3)
             frame = darkness(image, box)
             assert inner.mean() < 0.01 and frame[:, :2].mean() > 0.4 and frame[:2, :].mean() > 0.4
+
+
+#: exam.tex.j2's right margin (0.8in): every question's text and boxes end before it.
+RIGHT_MARGIN = 57.6
+#: How far in from the paper's edge the corner marks start (22bp, 14bp wide).
+MARK_INSET = 36
+
+
+@settings(max_examples=4, deadline=None)
+@example(points=1.5, layout="fixed")
+@example(points=0.25, layout="flow")
+@given(
+    points=st.sampled_from([1, 2, 10, 1.5, 0.25, 999.9999, 1000]),
+    layout=st.sampled_from(["fixed", "flow"]),
+)
+def test_no_question_reaches_past_the_right_margin(
+    tmp_path_factory: pytest.TempPathFactory, points: float, layout: str
+) -> None:
+    """A question's block starts after the points the exam class prints and ends at the right
+    margin, whatever the points: on 3aefcc7 it was as wide as the line, so it reached past the
+    margin by the points' width (a 2-point question's text 0.1in from the paper's edge, where
+    printers leave paper blank) and with 1.5 points past the page, which scan refused."""
+    from generator.build import build
+    from generator.roster import Student
+    from generator.spec import load_spec
+
+    folder = tmp_path_factory.mktemp("margin")
+    questions = "".join(
+        f'[[questions]]\nfamily = "{family}"\npoints = {points}\n{extra}\n'
+        for family, extra in (
+            ("gradient-descent-step", ""),
+            ("sgd-minibatch-step", 'form = "choice"'),
+            ("sgd-direction", ""),
+        )
+    )
+    spec = folder / "margin.toml"
+    spec.write_text(f'id = "margin"\ntitle = "Margins"\nlayout = "{layout}"\n{questions}')
+    students = [Student("s001", "Student 1"), Student("s002", "Student 2")]
+    built = build(load_spec(spec), 5, students, folder / "out", pdf=True)
+    sheets, _ = load(built)
+    for page in sheets["pages"]:
+        for question in page["questions"]:
+            assert question["x"] + question["w"] <= page["width"] - RIGHT_MARGIN + 0.5, question
+    for name in ("handouts.pdf", "solutions.pdf"):
+        for page in pypdfium2.PdfDocument(built / name):
+            width, height = page.get_size()
+            image = page.render(scale=DPI / 72, grayscale=True).to_numpy()
+            beyond = {  # between the text's right edge and the corner marks, top to bottom
+                "x": width - RIGHT_MARGIN + 1,
+                "w": RIGHT_MARGIN - MARK_INSET - 2,
+                "y": MARK_INSET + 4,
+                "h": height - 2 * MARK_INSET - 8,
+            }
+            assert darkness(image, beyond).max() < 0.2, (name, points, layout)
 
 
 @given(
