@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import build
 from generator.cli import main
@@ -181,6 +183,79 @@ def test_diff_reports_answer_only_changes_added_and_removed(tmp_path):
     assert "only in new: s009 (New)" in text and "only in old: s001 (Student 1)" in text
 
 
+SHUFFLED = """id = "shuffled-quiz"
+shuffle_questions = true
+[[questions]]
+family = "gradient-descent-step"
+[[questions]]
+family = "sgd-minibatch-step"
+[[questions]]
+family = "sgd-direction"
+[[questions]]
+family = "initialization-convergence"
+{more}
+"""
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    more=st.sampled_from(["", '[[questions]]\nfamily = "vanishing-gradient-chain"']),
+    points=st.sampled_from([1, 2]),
+)
+def test_diff_matches_shuffled_questions_by_the_specs_slot(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, more: str, points: int
+) -> None:
+    """With shuffled questions, a question appended to the spec (or shuffling turned on) moves
+    the others on each student's paper, but not their variants: diff says "moved" and where
+    each was, and names the added question as added. On 3aefcc7 it compared questions by
+    printed number: seven "variant" changes per student, and an old question called added."""
+    tmp = tmp_path_factory.mktemp("shuffled")
+    roster = numbered_students(8)
+    folders = []
+    changed = SHUFFLED.format(more=more).replace(
+        'family = "sgd-direction"', f'family = "sgd-direction"\npoints = {points}'
+    )
+    for name, text in (("old", SHUFFLED.format(more="")), ("new", changed)):
+        spec = tmp / f"{name}.toml"
+        spec.write_text(text, encoding="utf-8")
+        folders.append(build(load_spec(spec), seed, roster, tmp / name))
+    old, new = folders
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    # Expected from key.json alone, by slot.
+    before = {
+        s["id"]: {q["slot"]: q for q in s["questions"]}
+        for s in read_json(old / "key.json")["students"]
+    }
+    expected = {}
+    for student in read_json(new / "key.json")["students"]:
+        changes = []
+        for q in sorted(student["questions"], key=lambda q: q["number"]):
+            was = before[student["id"]].get(q["slot"])
+            if was is None:
+                changes.append((q["number"], q["slot"], "added"))
+            elif was["params"] != q["params"] or was["answer"] != q["answer"]:
+                changes.append((q["number"], q["slot"], "variant"))
+            elif was["points"] != q["points"]:
+                changes.append((q["number"], q["slot"], "points"))
+            elif was["number"] != q["number"]:
+                changes.append((q["number"], q["slot"], "moved"))
+        if changes:
+            expected[student["id"]] = changes
+    found = {s["id"]: s["questions"] for s in report["changed"]}
+    assert {i: [(q["number"], q["change"]) for q in qs] for i, qs in found.items()} == {
+        i: [(number, change) for number, _, change in changes] for i, changes in expected.items()
+    }
+    assert {i: [q["slot"] for q in qs] for i, qs in found.items()} == {
+        i: [slot for _, slot, _ in changes] for i, changes in expected.items()
+    }
+    assert not any(c == "variant" for changes in expected.values() for _, _, c in changes)
+    if more:  # every student has the new question, and most have others printed elsewhere
+        assert len(expected) == len(roster)
+        assert all((5, "added") in {(s, c) for _, s, c in changes} for changes in expected.values())
+        assert any(c == "moved" for changes in expected.values() for _, _, c in changes)
+
+
 def test_diff_of_identical_builds_is_empty(tmp_path):
     old = build_quiz(tmp_path, "a")
     new = build_quiz(tmp_path, "b")
@@ -218,7 +293,7 @@ def test_diff_lists_a_question_whose_points_changed(tmp_path, points):
     assert report["unchanged"] == 0 and len(report["changed"]) == 12
     for student in report["changed"]:
         assert student["questions"] == [
-            {"number": 2, "change": "points", "detail": f"1 → {points.rstrip('0')}"}
+            {"number": 2, "slot": 2, "change": "points", "detail": f"1 → {points.rstrip('0')}"}
         ]
     text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
     assert f"  s012 (Student 12)  q2 points: 1 → {points.rstrip('0')}" in text

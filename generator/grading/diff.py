@@ -3,8 +3,11 @@
 After an erratum (a fixed spec, template or family) an instructor rebuilds and needs to know who
 is affected: a student whose variant changed has a different question on paper; one whose answer
 changed with the same variant needs regrading. Students are matched by ID, never by roster
-position, as the seeding contract does. Variants are compared by fingerprint, recomputed from
-key.json's params with the current code, so folders built before fingerprints existed compare too.
+position, as the seeding contract does, and questions by the spec's slot, never by printed
+position: with shuffled questions, a student's variants that only moved are the same variants,
+printed elsewhere (a new sheet, the same answers). Variants are compared by fingerprint,
+recomputed from key.json's params with the current code, so folders built before fingerprints
+existed compare too.
 manifest.json, when both folders have one, adds what changed in the inputs (spec, templates,
 code, library versions).
 """
@@ -28,7 +31,8 @@ from generator.partial_credit import grading_json
 
 @dataclass(frozen=True)
 class QuestionRecord:
-    number: int
+    number: int  # printed position
+    slot: int  # the spec's question (key.json's slot; its number in older keys)
     family: str
     fingerprint: str
     answer: dict[str, Any]
@@ -39,7 +43,7 @@ class QuestionRecord:
 class StudentRecord:
     id: str
     name: str
-    questions: dict[int, QuestionRecord]
+    questions: dict[int, QuestionRecord]  # by slot
 
 
 #: The per-student exam files whose text diff compares.
@@ -98,8 +102,9 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
             s.name,
             {
                 # Recomputed from the params with today's code, so old folders compare too.
-                q.number: QuestionRecord(
+                q.slot: QuestionRecord(
                     q.number,
+                    q.slot,
                     q.family,
                     fingerprint_of(q.family, q.params),
                     dict(q.raw["answer"]),
@@ -145,12 +150,18 @@ def answer_text(answer: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class QuestionChange:
-    number: int
-    what: str  # "variant", "answer", "points", "added", "removed"
+    number: int  # printed position: in new, or in old for a removed question
+    what: str  # "variant", "answer", "points", "moved", "added", "removed"
     detail: str
+    slot: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "change": self.what, "detail": self.detail}
+        return {
+            "number": self.number,
+            "slot": self.slot,
+            "change": self.what,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -245,30 +256,51 @@ def _ids(students: list[StudentRecord]) -> str:
 
 
 def _question_changes(old: StudentRecord, new: StudentRecord) -> tuple[QuestionChange, ...]:
+    """What differs in each of the spec's questions (slots), in the new printed order (then
+    the removed ones): a question printed elsewhere says where it was."""
     changes = []
-    for number in sorted(set(old.questions) | set(new.questions)):
-        before, after = old.questions.get(number), new.questions.get(number)
+    slots = set(old.questions) | set(new.questions)
+
+    def printed(slot: int) -> tuple[int, int]:
+        question = new.questions.get(slot) or old.questions[slot]
+        return (slot not in new.questions, question.number)
+
+    for slot in sorted(slots, key=printed):
+        before, after = old.questions.get(slot), new.questions.get(slot)
         if before is None:
-            changes.append(QuestionChange(number, "added", after.family))
-        elif after is None:
-            changes.append(QuestionChange(number, "removed", before.family))
-        elif before.family != after.family:
-            changes.append(QuestionChange(number, "variant", f"{before.family} → {after.family}"))
-        elif before.fingerprint != after.fingerprint:
-            old_digest = fingerprint_digest(before.fingerprint)
-            detail = f"#{old_digest} → #{fingerprint_digest(after.fingerprint)}"
-            if before.answer != after.answer:
-                detail += f", answer {answer_text(before.answer)} → {answer_text(after.answer)}"
-            detail += _points_change(before, after)
-            changes.append(QuestionChange(number, "variant", detail))
-        elif before.answer != after.answer:
-            detail = f"{answer_text(before.answer)} → {answer_text(after.answer)}"
-            detail += _points_change(before, after)
-            changes.append(QuestionChange(number, "answer", detail))
-        elif before.points != after.points:
-            # Same question, same answer, another weight: the score changes, so it is regraded.
-            changes.append(QuestionChange(number, "points", f"{before.points} → {after.points}"))
+            changes.append(QuestionChange(after.number, "added", after.family, slot))
+            continue
+        if after is None:
+            changes.append(QuestionChange(before.number, "removed", before.family, slot))
+            continue
+        moved = "" if before.number == after.number else f" (was q{before.number})"
+        change = _variant_change(before, after)
+        if change is not None:
+            what, detail = change
+            changes.append(QuestionChange(after.number, what, detail + moved, slot))
+        elif moved:  # the same variant printed elsewhere: a new sheet, the same answer
+            detail = f"was q{before.number}, the same {after.family} variant and answer"
+            changes.append(QuestionChange(after.number, "moved", detail, slot))
     return tuple(changes)
+
+
+def _variant_change(before: QuestionRecord, after: QuestionRecord) -> tuple[str, str] | None:
+    """What changed in one question wherever it is printed, and how; None: nothing."""
+    if before.family != after.family:
+        return "variant", f"{before.family} → {after.family}"
+    if before.fingerprint != after.fingerprint:
+        old_digest = fingerprint_digest(before.fingerprint)
+        detail = f"#{old_digest} → #{fingerprint_digest(after.fingerprint)}"
+        if before.answer != after.answer:
+            detail += f", answer {answer_text(before.answer)} → {answer_text(after.answer)}"
+        return "variant", detail + _points_change(before, after)
+    if before.answer != after.answer:
+        detail = f"{answer_text(before.answer)} → {answer_text(after.answer)}"
+        return "answer", detail + _points_change(before, after)
+    if before.points != after.points:
+        # Same question, same answer, another weight: the score changes, so it is regraded.
+        return "points", f"{before.points} → {after.points}"
+    return None
 
 
 def _points_change(before: QuestionRecord, after: QuestionRecord) -> str:
