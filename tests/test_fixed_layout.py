@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from generator.build import build
@@ -265,3 +267,64 @@ def test_a_long_name_on_the_answer_sheet_moves_no_bubble(tmp_path) -> None:
     ]
     [sheet] = [t for t in texts if "Answer sheet" in t]
     assert "A" * 300 in re.sub(r"\s", "", sheet)
+
+
+#: First lines of a true/false statement, some taller than a line of text.
+FIRST_LINES = (
+    "plain words, nothing tall.",
+    "the number $x^3$ is a cube.",
+    r"$\frac{1}{2}$ is one half.",
+    r"$\sum_{i=1}^{n} x_i^2$ is a sum of squares.",
+    r"$\sqrt{x}$ is a square root.",
+    r"$\hat{w}^{(0)}$ is an initial weight.",
+    r"$\left(\frac{a}{b}\right)^2$ is a square.",
+)
+
+
+@settings(max_examples=3, deadline=None)
+@example(texts=["plain words, nothing tall.", "the number $x^3$ is a cube."], layout="fixed")
+@given(
+    texts=st.lists(st.sampled_from(FIRST_LINES), min_size=2, max_size=5, unique=True),
+    layout=st.sampled_from(["fixed", "flow"]),
+)
+def test_a_tall_first_line_moves_no_question(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str], layout: str
+) -> None:
+    """A question's first line may be taller than text ($x^3$, a fraction): the block still
+    starts and ends where every other student's does. On 3e8d335, `examgen new --answer bool`'s
+    own scaffold stopped a fixed build ("a variant outgrew its page"): its x^3 statement moved
+    the question's baseline down and its bubbles up, by 1.6pt."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex: run scripts/install-tex")
+    from generator.scaffold import new_family
+
+    tmp = tmp_path_factory.mktemp("tall")
+    folder = new_family("tall-tf", tmp / "families", "bool")
+    statements = "".join(
+        f'[[statements]]\nid = "s{k}"\ntruth = {"true" if k % 2 else "false"}\n'
+        f"text = '{text}'\nexplanation = 'Because.'\n\n"
+        for k, text in enumerate(texts)
+    )
+    (folder / "bank.toml").write_text(statements, encoding="utf-8")
+    spec = tmp / "tall.toml"
+    spec.write_text(
+        f'id = "tall"\nlayout = "{layout}"\nfamilies_dir = "families"\n'
+        '[[questions]]\nfamily = "tall-tf"\n[[questions]]\nfamily = "tall-tf"\n',
+        encoding="utf-8",
+    )
+    students = [Student(f"s{k}", f"Student {k}") for k in range(12)]
+    built = build(load_spec(spec), 7, students, tmp / "out", pdf=True)
+    key = json.loads((built / "key.json").read_text(encoding="utf-8"))
+    drawn = {q["params"]["statement"] for s in key["students"] for q in s["questions"]}
+    assert len(drawn) > 1  # the students' first lines differ
+    sheets = json.loads((built / "sheets.json").read_text(encoding="utf-8"))
+    tops = {}
+    for page in sheets["pages"]:
+        for question in page["questions"]:
+            tops.setdefault((page["sheet_page"], question["question"]), set()).add(
+                (question["x"], question["y"])
+            )
+    assert all(len(places) == 1 for places in tops.values()), tops
+    if layout == "fixed":
+        for what, (pages, distance, _) in spread(sheets).items():
+            assert pages == 1 and distance <= 0.01, (what, pages, distance)
