@@ -372,13 +372,24 @@ COMPUTING = [
     ('params.w0|attr("__truediv__")(3)', "'.__truediv__()'"),
     ("steps.grad|attr('__add__')(1)", "'.__add__()'"),
     ("steps.x|attr('evalf')()", "'.evalf()'"),
+    # A reviewer's, that passed check on 8c6220a: %d printed 0 for 3/4, %.3f a decimal.
+    ('"%d"|format(params.p)', "'|format' with '%d'"),
+    ('"p = %.3f"|format(params.p)', "'|format' with '%.3f'"),
+    ('"%5.2e" % steps.x', "'%' with '%5.2e'"),
+    ('"{:.2f}".format(steps.x)', "'.format()' with '{:.2f}'"),
+    ("params.x|sort|first", "'|sort|first'"),
+    ("steps.values|sort(reverse=true)|last", "'|sort|last'"),
 ]
 #: Expressions that only format, choose or find: no failure.
 FORMATTING = [
     "steps.x|tex",
     "-1",
     '"a" + "b"',
-    '"%d points" % params.n',
+    '"%s points" % params.n',
+    '"%s and %s"|format(params.a|tex, params.b|tex)',
+    '"{} = {}".format("x", params.x|tex)',
+    "steps.names|sort|join(', ')",
+    "steps.values|first|tex",
     "steps.z[f.layer - 1]|tex",
     '"$" ~ (steps.x|tex) ~ "$"',
     '"yes" if steps.x > 0 else "no"',
