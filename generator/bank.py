@@ -28,6 +28,10 @@ BANK_FILE = "bank.toml"
 _FIELDS = {"id": str, "text": str, "truth": bool, "explanation": str}
 #: What LaTeX or HTML reads as markup in prose.
 _MARKUP = frozenset("\\{}#%&_~^<>")
+#: How to write each of them in prose instead: a word, or math.
+_IN_WORDS = {"%": "percent", "&": "and", "#": "number", "<": "less than", ">": "greater than"}
+#: Markdown's bold and italics, which LaTeX and HTML print as the characters themselves.
+_MARKDOWN_EMPHASIS = re.compile(r"\*\*|__")
 #: Commands MathJax and the practice pages' MathML turn into HTML of the page's own, in math too.
 _PAGE_COMMAND = re.compile(r"\\(?:href|url|style|class|cssId)(?![A-Za-z])")
 
@@ -127,11 +131,18 @@ def prose_markup(text: str) -> tuple[int, str] | None:
         return _stray_dollar(text, prose), (
             "has a $ that opens no math; math goes between a pair of $ (write dollars in words)"
         )
+    emphasis = _MARKDOWN_EMPHASIS.search(prose)
+    if emphasis is not None:
+        return emphasis.start(), (
+            f"holds {emphasis.group()!r}, Markdown's bold, which the PDFs and HTML pages print "
+            "as it is; an answer line is M.answer_line(…), which each format makes bold"
+        )
     special = next((i for i, c in enumerate(prose) if c in _MARKUP), None)
     if special is not None:
+        char = prose[special]
+        instead = f'write "{_IN_WORDS[char]}"' if char in _IN_WORDS else "put it inside $…$"
         return special, (
-            f"holds {prose[special]!r} outside $…$ math, which LaTeX or HTML reads as markup; "
-            "write it in words (percent, and) or inside $…$"
+            f"holds {char!r} outside $…$ math, which LaTeX or HTML reads as markup; {instead}"
         )
     return None
 

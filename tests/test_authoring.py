@@ -1333,6 +1333,49 @@ def test_check_fails_a_solution_without_an_answer_line(tmp_path):
         assert f"{label} seeds 0, 1, 2, 3, 4: {template}: the solution has no answer line" in said
 
 
+@settings(max_examples=4, deadline=None)
+@given(bold=st.sampled_from(["**Answer:**", "__Answer:__", "**Answer**:"]))
+def test_check_fails_an_answer_line_written_by_hand(tmp_path_factory, bold):
+    """An answer line written as Markdown (``**Answer:** $…$``) in place of ``M.answer_line``
+    read right in the Markdown solutions, which check read, so check passed on 8c6220a; the PDF
+    printed ``Solution: **Answer:** w1 = …``, asterisks and all. It is one line naming the
+    template's line."""
+    course = tmp_path_factory.mktemp("course")
+    template = scaffold(course, "slope") / "template.j2"
+    text = template.read_text()
+    line = next(line for line in text.splitlines() if "M.answer_line" in line)
+    text = text.replace(line, bold + " $m = ((( steps.slope|tex )))$.")
+    template.write_text(text)
+    number = text[: text.index(bold)].count("\n") + 1
+    result = run("check", "slope", "--families", str(course), "--variants", "3")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"{template}:{number}: template syntax error: holds '{bold[:2]}', Markdown's bold" in said
+    assert "M.answer_line" in said
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("50% of it", 'write "percent"'),
+        ("a & b", 'write "and"'),
+        ("step #1", 'write "number"'),
+        ("a<b", 'write "less than"'),
+        ("c>0", 'write "greater than"'),
+        ("w_0", "put it inside $…$"),
+        ("x^2", "put it inside $…$"),
+        ("\\emph{a}", "put it inside $…$"),
+    ],
+)
+def test_a_markup_character_in_prose_says_how_to_write_it(text, fix):
+    """Each character gets its own fix: on 8c6220a every one was told to "write it in words
+    (percent, and)", ``_`` and ``<`` too."""
+    from generator.bank import prose_problem
+
+    problem = prose_problem(f"Note {text} here.")
+    assert problem is not None and problem.endswith(fix), problem
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     shown=st.fractions(max_denominator=12).filter(lambda f: abs(f) < 200),
