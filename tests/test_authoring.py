@@ -209,11 +209,16 @@ def test_a_rational_without_values_is_one_line_naming_the_module(tmp_path, decla
         # Ranges too wide to draw from: on main memory grew with the range (24 GB for 10**30).
         ('Integer("n", 1, 10**30)', "'n': 1…" + str(10**30) + " holds " + str(10**30) + " integers; examgen draws from at most 2**63 - 1"),
         ('Rational("eta", 0, 10**9, denominators=(1, 2))', "draws a rational from at most 100000"),
+        # A reviewer's, that passed check on 8c6220a: a vector answer () in every variant.
+        ('Vector("w", Integer(low=-4, high=4), size=0)', "'w': size = 0; write how many values"),
+        ('Vector("w", Integer(low=-4, high=4), size=2.0)', "'w': size = 2.0; write how many"),
+        ('Integer("y", 0, 1, exclude=(0, 1))', "'y': exclude takes out every integer in 0…1"),
     ],
 )
 def test_a_malformed_declaration_is_one_line_naming_parameter_and_field(tmp_path, declared, says):
     module = scaffold(tmp_path, "slope") / "family.py"
-    text = module.read_text()
+    imported = "from generator.families.params import Integer, Rational"
+    text = module.read_text().replace(imported, imported + ", Vector")
     right = 'Rational("x0", -3, 3, denominators=(1, 2, 3), doc="where the derivative is taken"),'
     module.write_text(text.replace(right, right + f"\n        {declared},"))
     error = one_line_error(run("show", "slope", "--families", str(tmp_path)))

@@ -137,6 +137,11 @@ class Integer(Param):
         skipped = sorted({int(v) for v in self.exclude if self.low <= v <= self.high})
         object.__setattr__(self, "_skipped", tuple(skipped))
         count = self.count()
+        if count < 1 and skipped:
+            raise ValueError(
+                f"{_who(self.name)}: exclude takes out every integer in {self.low}…{self.high}; "
+                "widen the range or exclude fewer"
+            )
         if count < 1:
             raise ValueError(f"{_who(self.name)}: no integer in {self.low}…{self.high}")
         if count > MAX_INTEGER_VALUES:
@@ -314,6 +319,10 @@ class Vector(Param):
     element: Integer | Rational = field(default_factory=lambda: Integer(low=0, high=1))
     size: int = 2
     annotation: Any = field(default=tuple, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not is_whole(self.size) or self.size < 1:  # () is no answer a student can give
+            raise _declared(self.name, "size", self.size, "write how many values, 1 or more")
 
     def parse(self, raw: Any, where: str) -> tuple[Any, ...]:
         if not isinstance(raw, list) or len(raw) != self.size:
