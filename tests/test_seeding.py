@@ -11,10 +11,11 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.build import build, generate_exams, generate_student, key_json
@@ -57,6 +58,81 @@ def test_variant_independent_of_roster_order_and_other_students(seed, ids, data)
     exams = generate_exams(spec, seed, [*shuffled, extra])
     for exam in exams[:-1]:
         assert fingerprint_of(exam) == alone[exam.student.id]
+
+
+#: The shipped families a spec may append (each one asked once more).
+APPENDED = [
+    "gradient-descent-step",
+    "sgd-minibatch-step",
+    "sgd-direction",
+    "vanishing-gradient-chain",
+    "initialization-convergence",
+]
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=seeds, ids=st.lists(student_ids, min_size=1, max_size=5, unique=True), data=st.data())
+def test_a_question_appended_to_the_spec_keeps_every_earlier_variant(seed, ids, data):
+    """The README: add a question at the end of the spec and every earlier question keeps each
+    student's variant; insert one and every question after it is drawn afresh."""
+    text = DEFAULT_SPEC.read_text(encoding="utf-8")
+    family = data.draw(st.sampled_from(APPENDED))
+    added = f'\n[[questions]]\nfamily = "{family}"\n'
+    students = [Student(i, f"name {i}") for i in ids]
+    before = generate_exams(load_spec(DEFAULT_SPEC), seed, students)
+    with tempfile.TemporaryDirectory() as tmp:
+        appended = Path(tmp) / "appended.toml"
+        appended.write_text(text + added, encoding="utf-8")
+        after = generate_exams(load_spec(appended), seed, students)
+    for old, new in zip(before, after, strict=True):
+        assert fingerprint_of(new)[: len(old.questions)] == fingerprint_of(old)
+        assert family == new.questions[-1].variant.family.ID
+
+
+def test_a_question_inserted_first_draws_every_later_one_afresh(tmp_path):
+    """... and inserted first, it moves every other question to the next slot, whose stream
+    differs: most students' numeric questions change."""
+    text = DEFAULT_SPEC.read_text(encoding="utf-8")
+    first = text.index("[[questions]]")
+    inserted = tmp_path / "inserted.toml"
+    inserted.write_text(
+        text[:first] + '[[questions]]\nfamily = "sgd-iterations"\n\n' + text[first:],
+        encoding="utf-8",
+    )
+    students = numbered_students(20)
+    before = generate_exams(load_spec(DEFAULT_SPEC), 42, students)
+    after = generate_exams(load_spec(inserted), 42, students)
+    descent = [k for k, q in enumerate(before[0].questions) if "descent" in q.variant.family.ID]
+    changed = sum(
+        fingerprint_of(old)[k] != fingerprint_of(new)[k + 1]
+        for old, new in zip(before, after, strict=True)
+        for k in descent
+    )
+    assert changed >= 0.9 * len(descent) * len(students)
+
+
+def test_pinning_a_param_may_change_the_questions_other_params(tmp_path):
+    """The README: pinning a param may change the question's other params, even for a student
+    who already had the pinned value. On 8c6220a the README said such a student's handout is
+    read as before; a reviewer found all 15 of a class changed."""
+    text = DEFAULT_SPEC.read_text(encoding="utf-8")
+    slot = 'family = "gradient-descent-step"           # reference problem #156\n'
+    assert slot in text
+    pinned = tmp_path / "pinned.toml"
+    pinned.write_text(text.replace(slot, slot + 'params = { eta = "1/2" }\n'), encoding="utf-8")
+    students = numbered_students(40)
+    before = generate_exams(load_spec(DEFAULT_SPEC), 42, students)
+    after = generate_exams(load_spec(pinned), 42, students)
+    at = next(
+        k for k, q in enumerate(before[0].questions) if q.variant.family.ID == "gradient-descent-step"
+    )
+    had = [
+        (old.questions[at].variant.params, new.questions[at].variant.params)
+        for old, new in zip(before, after, strict=True)
+        if old.questions[at].variant.params.eta == after[0].questions[at].variant.params.eta
+    ]
+    assert had  # some students had η = 1/2 already
+    assert any(old.data != new.data for old, new in had)
 
 
 def test_global_random_state_does_not_matter():
