@@ -259,10 +259,12 @@ def parse_spec(data: Mapping[str, Any], path: Path, source: str = "") -> Spec:
     if unknown:
         raise _fail(path, unknown[0], f"unknown field; expected some of {sorted(TOP_LEVEL_FIELDS)}")
     exam_id = _string(data, "id", path, path.stem)
+    # Without an id the file's name is the exam's: say so, or "id" names a field not written.
+    named = "" if "id" in data else ' (taken from the file name: add id = "…" to the spec)'
     if not exam_id or not all(c.isalnum() or c in "-_." for c in exam_id):
-        raise _fail(path, "id", f"{exam_id!r} must be letters, digits, '-', '_' or '.'")
+        raise _fail(path, "id", f"{exam_id!r} must be letters, digits, '-', '_' or '.'{named}")
     if not exam_id[0].isalnum():  # ".quiz-seed1" would be hidden, "-rf-seed1" an option
-        raise _fail(path, "id", f"{exam_id!r} must start with a letter or digit")
+        raise _fail(path, "id", f"{exam_id!r} must start with a letter or digit{named}")
     if len(exam_id.encode("utf-8")) > MAX_ID_LENGTH:
         raise _fail(
             path,

@@ -463,6 +463,24 @@ def test_an_exam_id_must_start_with_a_letter_or_digit(tmp_path, exam_id):
     )
 
 
+@pytest.mark.parametrize("name", ["my quiz (v2).toml", "_draft.toml", "quiz#7.toml"])
+def test_an_id_from_the_file_name_says_where_it_came_from(tmp_path, name):
+    """A spec without ``id`` takes its file's name: a name that is no exam ID says so and how to
+    fix it. On 8c6220a it said "id: 'my quiz (v2)' must be letters, digits…", naming a field the
+    spec does not have."""
+    path = tmp_path / name
+    path.write_text('[[questions]]\nfamily = "sgd-direction"\n', encoding="utf-8")
+    with pytest.raises(ExamgenError) as raised:
+        load_spec(path)
+    message = str(raised.value)
+    assert f"{path}: id: {path.stem!r} must " in message
+    assert message.endswith('(taken from the file name: add id = "…" to the spec)')
+    path.write_text(f'id = "{path.stem}"\n' + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ExamgenError) as written:
+        load_spec(path)
+    assert "taken from the file name" not in str(written.value)
+
+
 @pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1f", "\x7f", "\uffff"])
 @pytest.mark.parametrize("field", ["title", "course", "instructions"])
 def test_text_that_xml_cannot_hold_is_refused_at_load(tmp_path, field, char):
