@@ -567,6 +567,18 @@ def exam_dir_name(spec: Spec, seed: int) -> str:
     return f"{spec.id}-seed{seed}"
 
 
+def refuse_own_folder_as_out(out: Path, spec: Spec, seed: int) -> None:
+    """``--out`` names the folder that holds exam folders: given the exam's own folder
+    (out/quiz-seed7 for quiz seed 7), a build wrote a second exam folder inside the first,
+    which the next build into out/ then carried over as the instructor's."""
+    folder = Path(out).resolve()
+    if folder.name == exam_dir_name(spec, seed) and (folder / MANIFEST_NAME).is_file():
+        raise ExamgenError(
+            f"--out {out}: is the folder of this exam and seed, which a build writes inside "
+            f"--out; give --out {folder.parent} to rebuild it there"
+        )
+
+
 def _write(path: Path, text: str) -> None:
     """``text`` in UTF-8 with its own line ends (``write_text(encoding="utf-8",
     newline="\\n")``'s bytes, as ``open`` would create the file), without a text or buffer

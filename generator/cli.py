@@ -247,7 +247,7 @@ def build(
 
     Each student's variant depends only on SEED, the student's ID and the spec.
     """
-    from generator.build import BUILD_ENTRIES
+    from generator.build import BUILD_ENTRIES, refuse_own_folder_as_out
     from generator.build import build as build_exam
     from generator.grading.grade import refuse_build_output
     from generator.paper.qr import UnreadableCode
@@ -261,6 +261,7 @@ def build(
         raise ExamgenError("--id-column and --name-column need --roster")
     refuse_build_output(out, "--out", into_folder=True)
     spec = load_spec(spec_path)
+    refuse_own_folder_as_out(out, spec, seed)
     if roster is not None:
         loaded = read_roster(roster, id_column, name_column)
     else:

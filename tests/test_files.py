@@ -909,3 +909,21 @@ def test_out_on_a_file_system_that_takes_no_files_is_one_line() -> None:
         pytest.skip("no /proc on this system")
     for args in ([*SITE_ARGS, str(proc / "examgen-site")], build_args(proc / "examgen-out")):
         one_line_error(CliRunner().invoke(main, args), "cannot write there")
+
+
+def test_a_build_given_its_own_exam_folder_as_out_says_to_give_the_folder_above(
+    one_build: Path, tmp_path: Path
+) -> None:
+    """``--out out/lecture-14-quiz-seed1`` for seed 1 wrote a second exam folder inside the
+    first (on 8c6220a), which the next build into out/ carried over as the instructor's. Now it
+    is one line naming the folder to give; the folder stays as it was. Another seed's build
+    into an exam folder is a new folder beside its files, as before."""
+    out = tmp_path / "out"
+    shutil.copytree(one_build, out / TARGET)
+    before = listing(out)
+    result = CliRunner().invoke(main, build_args(out / TARGET))
+    one_line_error(result, f"is the folder of this exam and seed, which a build writes inside --out; give --out {out.resolve()}")
+    assert listing(out) == before
+    other = ["build", "--seed", "2", "--count", "1", "--no-pdf", "-q", "--out", str(out / TARGET)]
+    assert CliRunner().invoke(main, other).exit_code == 0
+    assert (out / TARGET / TARGET.replace("seed1", "seed2") / "key.json").is_file()
