@@ -256,6 +256,21 @@ def test_diff_matches_shuffled_questions_by_the_specs_slot(
         assert any(c == "moved" for changes in expected.values() for _, _, c in changes)
 
 
+def test_diff_names_a_students_new_name(tmp_path):
+    """A name corrected on the roster reprints the student's exam with the same variants: diff
+    lists them among the new sheets with the old name and the new. On 8c6220a it said only "a
+    template, the wording or the title changed"."""
+    roster = numbered_students(3)
+    old = build_quiz(tmp_path, "old", students=roster)
+    renamed = [roster[0], Student(roster[1].id, "Ann Lee"), roster[2]]
+    new = build_quiz(tmp_path, "new", students=renamed)
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "printed exam differs" in line)
+    assert "the student's name changed" in line
+    assert line.endswith("s002 (Student 2 → Ann Lee)")
+
+
 def test_diff_of_identical_builds_is_empty(tmp_path):
     old = build_quiz(tmp_path, "a")
     new = build_quiz(tmp_path, "b")

@@ -214,8 +214,8 @@ class FolderDiff:
         key = "the same key" if self.old.grading == self.new.grading else "the same answers"
         reworded = (
             f"{len(self.reworded)} student(s) whose printed exam differs, with the same variants "
-            f"and answers (a template, the wording or the title changed: a new sheet, {key}): "
-            + _ids(self.reworded)
+            f"and answers (a template, the wording, the title or the student's name changed: a "
+            f"new sheet, {key}): " + ", ".join(self._renamed(s) for s in self.reworded)
         )
         unprinted = (
             f"{len(self.unprinted)} student(s) whose printed exam is missing from a folder "
@@ -243,6 +243,14 @@ class FolderDiff:
         lines += notes
         lines.append(f"{self.unchanged} student(s) with the same variants and answers.")
         return "\n".join(lines) + "\n"
+
+
+    def _renamed(self, student: StudentRecord) -> str:
+        """The student as ``_who`` shows them, with the old name too when the roster changed it."""
+        before = self.old.students.get(student.id)
+        if before is None or before.name == student.name:
+            return _who(student)
+        return shown_name(f"{student.id} ({before.name} → {student.name})")
 
 
 def _who(student: StudentRecord | StudentChange) -> str:
