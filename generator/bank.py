@@ -68,7 +68,8 @@ class Bank:
         )
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> tuple[dict[str, Any], str]:
+    """The bank's tables, and its text (for the lines of its entries)."""
     try:
         data = read_input(path, "statement bank")
         source = data.decode("utf-8")
@@ -76,7 +77,21 @@ def _read(path: Path) -> dict[str, Any]:
         raise ExamgenError(f"{path}: statement bank not found") from None
     except UnicodeDecodeError as err:
         raise not_utf8(path, data, err, TOML_UTF8_FIX.format(what="bank")) from None
-    return parse_toml(path, source, "a statement bank")
+    return parse_toml(path, source, "a statement bank"), source
+
+
+#: A ``[[statements]]`` header line: where each entry starts (TOML keeps no line numbers).
+_ENTRY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*statements[ \t]*\]\]", re.MULTILINE)
+
+
+def _entry_places(path: Path, source: str, count: int) -> list[str]:
+    """``path:line: statements[k]`` for each of the ``count`` entries, k from 1 as an author
+    counts them (its line makes the count plain); without the line when the headers found are
+    not one per entry (an entry written as an inline table)."""
+    lines = [source.count("\n", 0, m.start()) + 1 for m in _ENTRY_HEADER.finditer(source)]
+    if len(lines) != count:
+        return [f"{path}: statements[{k}]" for k in range(1, count + 1)]
+    return [f"{path}:{line}: statements[{k}]" for k, line in enumerate(lines, start=1)]
 
 
 def _statement(raw: Any, where: str) -> Statement:
@@ -173,7 +188,7 @@ def load_bank(path: Path) -> Bank:
     """The bank at ``path``, checked: unique ids and texts, every field set; it is named after
     its family's folder."""
     name = path.parent.name
-    data = _read(path)
+    data, source = _read(path)
     for key in sorted(set(data) - {"statements"}):
         # A misspelt [[statment]] would drop its entry without a word.
         raise ExamgenError(
@@ -182,7 +197,8 @@ def load_bank(path: Path) -> Bank:
     raw = data.get("statements")
     if not isinstance(raw, list) or not raw:
         raise ExamgenError(f"{path}: statements: add at least one [[statements]] table")
-    statements = tuple(_statement(s, f"{path}: statements[{i}]") for i, s in enumerate(raw, 1))
+    places = _entry_places(path, source, len(raw))
+    statements = tuple(_statement(s, where) for s, where in zip(raw, places, strict=True))
     for attribute in ("id", "text"):
         # Texts compared as they print: spaces collapse in every format, so a false entry that
         # repeats a true one up to a doubled space would be a choice reading as the answer.

@@ -186,6 +186,33 @@ def toml_string(text: str) -> str:
     return '"' + "".join(escaped) + '"'
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    blank=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+    bad=st.integers(0, 2),
+    indent=st.sampled_from(["", "  "]),
+)
+def test_a_bank_error_names_the_line_of_its_entry(tmp_path_factory, blank, bad, indent):
+    """An entry's error names the line its ``[[statements]]`` starts on beside its place, counted
+    from 1 (the first entry is ``statements[1]``), which a reader of the TOML can go to: a
+    reviewer took ``statements[1]`` for the second entry, as a Python index would be."""
+    folder = tmp_path_factory.mktemp("bank")
+    lines: list[str] = ["# a course bank"]
+    starts = []
+    for k in range(3):
+        lines += [""] * blank[k]
+        starts.append(len(lines) + 1)
+        truth = "'yes'" if k == bad else "true"
+        lines += [f"{indent}[[statements]]", f"id = 'e{k}'", f"truth = {truth}", f"text = 'T{k}.'"]
+        lines += ["explanation = 'Why.'"]
+    (folder / BANK_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ExamgenError) as err:
+        load_bank(folder / BANK_FILE)
+    assert str(err.value).startswith(
+        f"{folder / BANK_FILE}:{starts[bad]}: statements[{bad + 1}].truth: missing or not true"
+    )
+
+
 def bank_with(folder: Path, field: str, text: str) -> Path:
     """A one-statement bank.toml in ``folder`` whose ``field`` is ``text``."""
     texts = {"text": "A statement.", "explanation": "Why it holds."}
@@ -213,7 +240,7 @@ def test_bank_prose_that_a_format_reads_as_markup_is_refused(tmp_path_factory, b
         load_bank(bank_with(folder, field, f"{before}{char} and $x_1 < 2$"))
     message = str(err.value)
     assert "\n" not in message
-    assert f"{folder / BANK_FILE}: statements[1].{field}: holds " in message
+    assert f"{folder / BANK_FILE}:1: statements[1].{field}: holds " in message
 
 
 @pytest.mark.parametrize("command", ["href", "url", "style", "class", "cssId"])
@@ -256,5 +283,5 @@ def test_bank_math_that_leaves_a_brace_open_names_the_entry(tmp_path_factory, ma
         load_bank(bank_with(folder, field, f"Its value is ${math}$ here."))
     message = str(err.value)
     assert "\n" not in message
-    assert f"{folder / BANK_FILE}: statements[1].{field}: leaves a " in message
+    assert f"{folder / BANK_FILE}:1: statements[1].{field}: leaves a " in message
     assert "close it" in message
