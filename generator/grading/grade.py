@@ -48,7 +48,7 @@ from generator.grading.analysis import (
 )
 from generator.grading.hand_marks import HandMarks, read_hand_marks
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
-from generator.grading.response_file import ResponseTable, read_responses
+from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import (
@@ -60,7 +60,6 @@ from generator.responses import (
     read_response,
     reading_text,
 )
-from generator.roster import identity
 
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
@@ -253,8 +252,6 @@ def grade(
     cell, which is normally empty there (a typed answer it overrides is a warning)."""
     rule = rule or key.rule
     numbers = key.numbers()
-    by_id = {row.student_id: row for row in table.rows}
-    key_ids = {s.id for s in key.students}
     warnings = list(table.warnings)
     given = hand.points if hand else {}
     if hand:
@@ -267,26 +264,30 @@ def grade(
             "(or EXAMGEN_FAMILIES)"
         )
 
-    unknown_rows = [row for row in table.rows if row.student_id not in key_ids]
+    # Rows by the key's ID of their student (the same once Unicode normalisation and invisible
+    # characters are set aside, as the build tells students apart).
+    by_id: dict[str, ResponseRow] = {}
+    unknown_rows = []
+    for row in table.rows:
+        student = key.student(row.student_id)
+        if student is None:
+            unknown_rows.append(row)
+        else:
+            by_id[student.id] = row
     unknown = [row.student_id for row in unknown_rows]
-    # Spreadsheets change case and drop leading zeros ("00123" → "123"), and a copy from a web
-    # page may bring invisible characters: suggest the key's IDs that read alike.
-    loose: dict[str, list[str]] = {}
-    for s in key.students:
-        loose.setdefault(_loose(s.id), []).append(s.id)
-    hints = {}
+    # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's IDs
+    # that read alike.
     for row in unknown_rows:
-        near = loose.get(_loose(row.student_id), [])
-        hints[row.line] = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
+        shown, hint = key.unknown_id(row.student_id)
         warnings.append(
-            f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key"
-            f"{hints[row.line]}; not graded"
+            f"{table.path}: line {row.line}: student {shown} is not in the key{hint}; not graded"
         )
     if unknown_rows and len(unknown_rows) == len(table.rows) and not given:
         first = unknown_rows[0]
+        shown, hint = key.unknown_id(first.student_id)
         raise ExamgenError(
             f"{table.path}: none of its {len(unknown_rows)} students is in the key {key.path} "
-            f"(line {first.line}: {first.student_id!r}{hints[first.line]}); grade it against "
+            f"(line {first.line}: {shown}{hint}); grade it against "
             "its own exam's key, or mend its IDs (a spreadsheet may have dropped leading zeros)"
         )
 
@@ -389,10 +390,6 @@ def unmatched_mistake_warnings(
         "the versions that built the exam"
         for (number, family), count in sorted(stale.items())
     ]
-
-
-def _loose(student_id: str) -> str:
-    return identity(student_id).casefold().lstrip("0")
 
 
 def _number(value: sympy.Rational) -> float | int:

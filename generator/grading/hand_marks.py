@@ -33,20 +33,21 @@ class HandMarks:
 
 def read_hand_marks(path: Path, key: Key) -> HandMarks:
     table = read_responses(Path(path), key.numbers(), every_question=False, what=WHAT)
-    asked = {s.id: {q.number: q for q in s.questions} for s in key.students}
     warnings = list(table.warnings)
-    points: dict[str, dict[int, sympy.Rational]] = {}
+    points: dict[str, dict[int, sympy.Rational]] = {}  # by the key's ID
     for row in table.rows:
         given = {n: cell for n, cell in row.answers.items() if cell}
         if not given:
             continue
-        if row.student_id not in asked:
+        student = key.student(row.student_id)
+        if student is None:
             warnings.append(
                 f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key; "
                 "marks not used"
             )
             continue
-        own = points.setdefault(row.student_id, {})
+        asked = {q.number: q for q in student.questions}
+        own = points.setdefault(student.id, {})
         for number, cell in given.items():
             where = f"{table.path}: line {row.line}, student {row.student_id!r}, column q{number}"
             try:
@@ -55,7 +56,7 @@ def read_hand_marks(path: Path, key: Key) -> HandMarks:
                 raise ExamgenError(
                     f"{where}: mark {cell!r} {err}; write points like 2 or 1.5"
                 ) from None
-            question = asked[row.student_id].get(number)
+            question = asked.get(number)
             if question is None:
                 raise ExamgenError(f"{where}: this student has no question {number}")
             if not 0 <= value <= question.points:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from generator.csv_table import find_column, read_table, unformula
 from generator.errors import ExamgenError
-from generator.roster import NAME_COLUMNS, id_columns, not_a_student, skipped_text
+from generator.grading.keyfile import shown_ids
+from generator.roster import NAME_COLUMNS, id_columns, identity, not_a_student, skipped_text
 
 _QUESTION_COLUMN = re.compile(r"[Qq](\d+)")
 
@@ -86,7 +87,7 @@ def read_responses(
             f"needs {header[id_col]},{','.join(f'q{n}' for n in numbers)} (key.csv's columns)"
         )
 
-    first_line: dict[str, int] = {}
+    first_line: dict[str, tuple[int, str]] = {}  # identity → (line, ID as typed)
     skipped = []
     for row in csv_table.rows:
         line = row.line
@@ -102,12 +103,21 @@ def read_responses(
                 f"{path}: line {line}: no student ID in column {header[id_col]!r}; every row "
                 "with answers needs one"
             )
-        if student_id in first_line:
-            raise ExamgenError(
-                f"{path}: line {line}: student {student_id!r} already has responses on line "
-                f"{first_line[student_id]}; keep one row per student"
+        same = identity(student_id)  # as the build tells students apart
+        if same in first_line:
+            first, first_id = first_line[same]
+            shown, was = shown_ids(student_id, first_id)
+            how = (
+                ""
+                if first_id == student_id
+                else f" as {was}, the same ID once Unicode normalisation and invisible "
+                "characters are set aside"
             )
-        first_line[student_id] = line
+            raise ExamgenError(
+                f"{path}: line {line}: student {shown} already has responses on line "
+                f"{first}{how}; keep one row per student"
+            )
+        first_line[same] = (line, student_id)
         name = unformula(cells[name_col]) if name_col is not None else ""
         refuse_split_vector(path, line, header, cells)
         answers = {number: cells[index] for number, index in columns.items()}
