@@ -681,6 +681,38 @@ def test_hand_marks_for_an_id_in_another_unicode_form_are_the_key_student_s(
     assert read_scores(tmp_path / "r.scores.csv")[1] == ["m\u00fcller", "", "1", "1"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "fragments"),
+    [
+        # Excel drops the leading zeros of 00123 (on main: a warning, exit 0, and 00123's
+        # written question scored 0 beside a total).
+        ("123", ["line 3: student '123' is not in the key", "(did you mean '00123'?)", "text"]),
+        ("ABC", ["line 3: student 'ABC' is not in the key", "(did you mean 'abc'?)"]),
+        # No key ID reads alike: the marks were still meant for someone, who would score 0.
+        ("s999", ["line 3: student 's999' is not in the key", "write the ID of the student"]),
+    ],
+)
+def test_hand_marks_for_a_student_not_in_the_key_stop_grading(
+    tmp_path: Path, typed: str, fragments: list[str]
+) -> None:
+    folder = tf_key(tmp_path / "k", ["00123", "abc", "s002"])
+    responses = write(tmp_path / "r.csv", "id,q1\ns002,T\n")
+    marks = write(tmp_path / "marks.csv", f'id,name,q1\ns002,,1\n{typed},"Lee, Ann",1\n')
+    result = run("grade", str(folder), str(responses), "--marks", str(marks))
+    assert_refused(result, str(marks), "or delete the row", *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k", "marks.csv", "r.csv"]
+
+
+def test_a_marks_row_without_marks_for_a_student_not_in_the_key_is_no_error(
+    tmp_path: Path,
+) -> None:
+    """A row with every cell empty gives no student a mark: nothing would be lost."""
+    folder = tf_key(tmp_path / "k", ["00123", "s002"])
+    responses = write(tmp_path / "r.csv", "id,q1\ns002,T\n00123,T\n")
+    marks = write(tmp_path / "marks.csv", "id,name,q1\n123,,\n")
+    assert run("grade", str(folder), str(responses), "--marks", str(marks)).exit_code == 0
+
+
 def test_a_key_holding_one_id_in_two_unicode_forms_is_refused(tmp_path: Path) -> None:
     """A hand-edited key with both spellings: which one a typed ID names would be a guess."""
     folder = tf_key(tmp_path / "k", ["m\u00fcller", "mu\u0308ller"])

@@ -4,6 +4,7 @@
 A mark is points, not an answer: a whole number, a decimal or a fraction from 0 to the
 question's points for that student. Anything else would put a wrong score next to a name, so it
 is an error naming the file, the line, the student and the column; an empty cell is no mark.
+So is a mark for a student the key does not have (``unknown_student``): it was meant for one.
 """
 
 from __future__ import annotations
@@ -41,11 +42,7 @@ def read_hand_marks(path: Path, key: Key) -> HandMarks:
             continue
         student = key.student(row.student_id)
         if student is None:
-            warnings.append(
-                f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key; "
-                "marks not used"
-            )
-            continue
+            raise ExamgenError(unknown_student(table.path, row.line, row.student_id, key))
         asked = {q.number: q for q in student.questions}
         own = points.setdefault(student.id, {})
         for number, cell in given.items():
@@ -65,6 +62,24 @@ def read_hand_marks(path: Path, key: Key) -> HandMarks:
                 )
             own[number] = sympy.Rational(value)
     return HandMarks(table.path, points, tuple(warnings))
+
+
+def unknown_student(path: Path, line: int, student_id: str, key: Key) -> str:
+    """Why marks for a student the key does not have stop grading. packets writes marks.csv
+    with the key's own IDs, so such a row was edited (a spreadsheet drops leading zeros:
+    "00123" → "123") or typed: its marks were meant for a student of the key, whose written
+    answers would score 0 beside a total that looks complete. A response row is only warned
+    about: its student is left without a score, which is seen, not given a wrong one."""
+    shown, hint = key.unknown_id(student_id)
+    fix = (
+        "write the key's ID (a spreadsheet drops leading zeros: format the ID column as text)"
+        if hint
+        else "write the ID of the student the marks are for (as packets wrote it)"
+    )
+    return (
+        f"{path}: line {line}: student {shown} is not in the key {key.path}{hint}, so the "
+        f"student these marks are for would score 0 on them; {fix}, or delete the row"
+    )
 
 
 def holds_marks(path: Path) -> bool:
