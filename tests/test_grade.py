@@ -1271,6 +1271,30 @@ def test_lms_exports_grade_unedited_but_for_the_question_columns(
         )
 
 
+@pytest.mark.parametrize(
+    ("last_row", "skipped"),
+    [
+        # Moodle's responses export ends with it (on main: "line 6: no student ID in column
+        # 'ID number'; every row with answers needs one", though it has no answers).
+        (["Overall average", "", "", "", "4.00", "", ""], "Moodle's Overall average row (line 6)"),
+        (["", "", "", "", "exported 1 May", "", ""], "a row with no ID and no answers (line 6)"),
+    ],
+)
+def test_a_row_with_no_id_and_no_answers_is_skipped_with_a_note(
+    built: Path, tmp_path: Path, last_row: list[str], skipped: str
+) -> None:
+    header = ["Surname", "First name", "ID number", "Email address", "Grade/4.00", "q1", "q2"]
+    rows = key_rows(built)[1:]
+    body = [["Doe", r[1], r[0], "x@y", "4.00", r[2], r[3]] for r in rows]
+    responses = write(tmp_path / "r.csv", as_csv([header, *body, last_row]))
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses)])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {skipped}: not students" in result.output
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert [s[0] for s in scores[1:]] == [r[0] for r in rows]
+    assert all(s[-1] == "4" for s in scores[1:]), scores
+
+
 def test_a_file_without_an_id_column_names_the_columns_it_has(built: Path, tmp_path: Path) -> None:
     responses = write(tmp_path / "r.csv", "Nachname,Matrikel,q1,q2\nA,s001,1,2\n")
     result = CliRunner().invoke(main, ["grade", str(built), str(responses)])

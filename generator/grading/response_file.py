@@ -98,6 +98,9 @@ def read_responses(
             skipped.append(lms_row)
             continue
         student_id = unformula(cells[id_col])
+        if not student_id and not any(cells[index] for index in columns.values()):
+            skipped.append(summary_row(cells, line))
+            continue
         if not student_id:
             raise ExamgenError(
                 f"{path}: line {line}: no student ID in column {header[id_col]!r}; every row "
@@ -127,6 +130,19 @@ def read_responses(
     if not table.rows and not may_be_empty:
         raise ExamgenError(f"{path}: the file has a header but no responses")
     return table
+
+
+#: Rows an LMS adds below the students, with no ID and no answers, by their first cell.
+SUMMARY_ROWS = {"Overall average": "Moodle's Overall average row"}
+
+
+def summary_row(cells: Sequence[str], line: int) -> str:
+    """What a row with no ID and no answer is, named with its line: an LMS's summary row
+    (Moodle's "Overall average", whose only figure is the mean grade), or else an unnamed one.
+    It grades no one, so it is skipped with a note, as Canvas's Points Possible row is."""
+    label = next((cell for cell in cells if cell), "")
+    what = SUMMARY_ROWS.get(label, "a row with no ID and no answers")
+    return f"{what} (line {line})"
 
 
 def _open_brackets(cell: str) -> int:
