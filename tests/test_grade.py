@@ -13,7 +13,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer
-from generator.grading.grade import grade, scores_csv
+from generator.grading.grade import grade, grade_files, scores_csv
 from generator.grading.keyfile import load_key, parse_key
 from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
 from generator.paper.packets import key_lines
@@ -413,7 +413,7 @@ def assert_refused(result, *fragments: str) -> None:
         # next question's column.
         (
             lambda rows: as_csv(rows[:1]) + ",".join(rows[1][:3]) + ",\n",
-            ["line 2", "in column 'q1' and", "split at its comma", "quote"],
+            ["line 2", "in column 'q1' and", "split at a comma", "quote"],
         ),
         (
             lambda rows: as_csv([["student", "q1", "q2"], *[r[1:] for r in rows[1:]]]),
@@ -442,6 +442,202 @@ def test_hostile_files_are_refused(built: Path, tmp_path: Path, make, fragments)
     assert_refused(run("grade", str(built), str(responses)), *fragments)
     assert not (tmp_path / "r.scores.csv").exists()
     assert not (tmp_path / "r.scores.stats.json").exists()
+
+
+#: The shipped quiz's kinds (choice, bool, two vectors, bools), for a key written by hand.
+QUIZ_KINDS = ("choice", "bool", "vector", "vector", "bool", "bool", "bool")
+
+
+def kinds_key(folder: Path, kinds: Sequence[str], answers: Sequence[Sequence[str]]) -> Path:
+    """A key of one question per kind (1 point each), a student ``s<i>`` per answer list;
+    ``answers`` as key.json holds them (a vector as "a, b", a bool as "True")."""
+
+    def answer(kind: str, value: str) -> dict:
+        if kind == "vector":
+            return {"kind": kind, "value": value.split(", ")}
+        if kind == "bool":
+            return {"kind": kind, "value": value == "True"}
+        return {"kind": kind, "value": value}
+
+    students = [
+        {
+            "id": f"s{i}",
+            "questions": [
+                {"number": n, "family": f"some-{k}", "points": 1, "answer": answer(k, v)}
+                for n, (k, v) in enumerate(zip(kinds, values, strict=True), start=1)
+            ],
+        }
+        for i, values in enumerate(answers, start=1)
+    ]
+    folder.mkdir()
+    (folder / "key.json").write_text(json.dumps({"students": students}), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        # The review's file: a vector split without brackets, the last answer blank; on main
+        # q5 and q6 were graded as q6 and q7, and the blank q7 earned a point.
+        (
+            "id,name,q1,q2,q3,q4,q5,q6,q7\n"
+            "s1,Ann,B,False,2, 23/4,(5/3; 2/3),True,True,\n"
+            's2,Bo,C,True,"(2/3, 7/9)","(2, 32/3)",False,False,False\n',
+            [
+                "line 2: '2' in column 'q3' and '23/4' in column 'q4'",
+                "split at a comma",
+                'quote it ("(1, 2)") or separate its numbers with semicolons',
+            ],
+        ),
+        # The same with semicolons: the advice is commas (on main: semicolons, which split it).
+        (
+            "id;name;q1;q2;q3;q4;q5;q6;q7\n"
+            "s1;Ann;B;False;2; 23/4;(5/3, 2/3);True;True;\n"
+            "s2;Bo;C;True;(2/3, 7/9);(2, 32/3);False;False;False\n",
+            [
+                "line 2: '2' in column 'q3' and '23/4' in column 'q4'",
+                "split at a semicolon",
+                'quote it ("(1; 2)") or separate its numbers with commas',
+            ],
+        ),
+        (
+            "id;q1;q2;q3;q4;q5;q6;q7\ns1;B;False;(5/8, -5/2);(3; 7/3);True;True;\n",
+            [
+                "line 2: '(3' in column 'q4' and '7/3)' in column 'q5'",
+                "split at a semicolon",
+                "separate its numbers with commas",
+            ],
+        ),
+        # One row, which ends in the trailing separator every row has: q4 split into q5.
+        (
+            "id,q1,q2,q3,q4,q5,q6,q7\ns1,B,False,(1; 2),8/5, 31/5,True,True,\n",
+            ["line 2: '8/5' in column 'q4' and '31/5' in column 'q5'"],
+        ),
+        # A name split at its comma, the last answer blank: only the count tells.
+        (
+            "id,name,q1,q2,q3,q4,q5,q6,q7\n"
+            's1,Lee, Ann,B,False,"(1, 2)","(3, 4)",True,True,\n'
+            's2,Bo,C,True,"(2/3, 7/9)","(2, 32/3)",False,False,False\n',
+            [
+                "line 2: 10 cells, 1 more than line 3 (the extra ones empty)",
+                "quote cells that hold a comma",
+            ],
+        ),
+    ],
+    ids=["comma", "semicolon", "semicolon-bracketed", "one-row-trailing", "name-split"],
+)
+def test_answers_split_across_cells_are_refused_with_advice_for_the_separator(
+    tmp_path: Path, text: str, fragments: list[str]
+) -> None:
+    folder = kinds_key(
+        tmp_path / "k", QUIZ_KINDS, [["B", "False", "1, 2", "3, 4", "True", "True", "True"]] * 2
+    )
+    responses = write(tmp_path / "r.csv", text)
+    assert_refused(run("grade", str(folder), str(responses)), *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k", "r.csv"]
+
+
+_component = st.builds(
+    lambda n, d: exact_str(sympy.Rational(n, d)), st.integers(-20, 20), st.integers(1, 9)
+)
+_answer = {
+    "vector": st.lists(_component, min_size=2, max_size=3).map(", ".join),
+    "number": _component,
+    "bool": st.sampled_from(["True", "False"]),
+    "choice": st.sampled_from("ABCD"),
+}
+
+
+@st.composite
+def class_files(draw):
+    """A key with random kinds (a vector among them) and a class's responses, each answer the
+    key's or blank, typed as a TA does: vectors in one cell with the other separator, every
+    row ending in the same number of trailing separators (as some LMS exports do)."""
+    kinds = draw(st.lists(st.sampled_from(sorted(_answer)), min_size=2, max_size=6))
+    spot = draw(st.integers(0, len(kinds)))
+    kinds.insert(spot, "vector")
+    count = draw(st.integers(1, 3))
+    answers = [[draw(_answer[k]) for k in kinds] for _ in range(count)]
+    typed = [[draw(st.sampled_from([a, a, ""])) for a in row] for row in answers]
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    trailing = draw(st.integers(0, 2))
+    return kinds, answers, typed, delimiter, trailing
+
+
+def typed_row(
+    sid: str,
+    kinds: Sequence[str],
+    cells: Sequence[str],
+    delimiter: str,
+    split: Mapping[int, tuple[str, str]],
+) -> str:
+    """A row as typed: a vector in one cell, its numbers separated so that it needs no quotes;
+    one in ``split`` (question index → its brackets, ``"()"``, ``"[]"``, ``"()^T"`` or none, and
+    the space after each separator) typed with the file's separator instead, so that it falls
+    into two or three cells."""
+    out = [sid]
+    for index, (kind, cell) in enumerate(zip(kinds, cells, strict=True)):
+        if kind == "vector" and cell:
+            numbers = cell.split(", ")
+            if index in split:
+                brackets, space = split[index]
+                cell = brackets[:1] + (delimiter + space).join(numbers) + brackets[1:]
+            else:
+                cell = "(" + ("; " if delimiter == "," else ", ").join(numbers) + ")"
+        out.append(cell)
+    return delimiter.join(out)
+
+
+@settings(max_examples=40, deadline=None)
+@given(files=class_files(), data=st.data())
+def test_a_vector_split_across_cells_never_grades_silently(
+    tmp_path_factory: pytest.TempPathFactory, files, data: st.DataObject
+) -> None:
+    """Whatever the kinds around it, the blanks after it, the separator and the trailing
+    separators every row has: a vector typed unquoted with the file's separator, so that it
+    falls into two or three cells, stops grading with one line naming a row it split, and
+    nothing is written (on main: a blank last answer hid the extra cell, and the answers after
+    the split were graded in the next question's column). The same class with each vector in
+    one cell grades as the spreadsheet's quoted file does: trailing separators every row has
+    are no reason to refuse."""
+    kinds, answers, typed, delimiter, trailing = files
+    tmp = tmp_path_factory.mktemp("split")
+    folder = kinds_key(tmp / "k", kinds, answers)
+    columns = ["id", *(f"q{n}" for n in range(1, len(kinds) + 1))]
+    ids = [f"s{i}" for i in range(1, len(typed) + 1)]
+    end = delimiter * trailing + "\n"
+
+    def responses(name: str, split: Mapping[tuple[int, int], tuple[str, str]]) -> Path:
+        rows = [
+            typed_row(sid, kinds, cells, delimiter, {q: v for (r, q), v in split.items() if r == i})
+            for i, (sid, cells) in enumerate(zip(ids, typed, strict=True))
+        ]
+        return write(tmp / name, delimiter.join(columns) + "\n" + "".join(r + end for r in rows))
+
+    rows = [[sid, *cells] for sid, cells in zip(ids, typed, strict=True)]
+    quoted = write(tmp / "quoted.csv", as_csv([columns, *rows]))
+    expected, _ = grade_files(folder, quoted)
+    report, _ = grade_files(folder, responses("whole.csv", {}))
+    assert {s: report.total(s) for s in report.marks} == {
+        s: expected.total(s) for s in expected.marks
+    }
+
+    vectors = [
+        (r, q)
+        for r, cells in enumerate(typed)
+        for q, kind in enumerate(kinds)
+        if kind == "vector" and cells[q]
+    ]
+    assume(vectors)
+    chosen = data.draw(st.lists(st.sampled_from(vectors), min_size=1, unique=True))
+    how = st.tuples(st.sampled_from(["", "()", "[]", "()^T"]), st.sampled_from(["", " "]))
+    split = responses("split.csv", {c: data.draw(how) for c in chosen})
+    with pytest.raises(ExamgenError) as refused:
+        grade_files(folder, split)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert any(f"line {r + 2}:" in message for r, _ in chosen), message
+    assert not (tmp / "split.scores.csv").exists()
 
 
 def test_not_utf8(built: Path, tmp_path: Path) -> None:
@@ -828,7 +1024,9 @@ def test_a_stray_quote_in_responses_is_an_error_naming_its_line(
     rows = key_rows(built)
     text = as_csv(rows[:2]) + f'{rows[2][0]},"{rows[2][1]},{rows[2][2]}\n' + as_csv(rows[3:])
     responses = write(tmp_path / "r.csv", text)
-    assert_refused(run("grade", str(built), str(responses)), "line 3", "does not open or close a whole cell")
+    assert_refused(
+        run("grade", str(built), str(responses)), "line 3", "does not open or close a whole cell"
+    )
     assert not (tmp_path / "r.scores.csv").exists()
 
 
@@ -927,7 +1125,10 @@ def test_a_key_whose_students_were_asked_different_questions_is_refused(
         if student
         else f"students[1] ('b2') has questions {asked} where students[0] has {left}"
     )
-    for command in (["grade", str(key), str(responses)], ["diff", str(key.parent), str(key.parent)]):
+    for command in (
+        ["grade", str(key), str(responses)],
+        ["diff", str(key.parent), str(key.parent)],
+    ):
         assert_refused(CliRunner().invoke(main, command), says, "rebuild the exam")
 
 

@@ -685,7 +685,11 @@ def grade_files(
         key.rule.significant if significant is None else significant,
     )
     table = read_responses(
-        Path(responses), key.numbers(), may_be_empty=marks is not None, id_column=id_column
+        Path(responses),
+        key.numbers(),
+        may_be_empty=marks is not None,
+        id_column=id_column,
+        kinds=key.answer_kinds,
     )
     table.warnings.extend(key_as_responses_warning(table, key))
     out = Path(out) if out is not None else default_scores_path(Path(responses))
