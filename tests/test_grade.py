@@ -1061,6 +1061,33 @@ def test_two_response_files_in_one_folder_get_their_own_scores(built: Path, tmp_
     assert (tmp_path / "evening.scores.stats.json").exists()
 
 
+@pytest.mark.parametrize(("first", "second"), [("quiz7.csv", "quiz7.tsv"), ("quiz7", "quiz7.csv")])
+def test_two_response_files_named_alike_never_share_default_scores(
+    built: Path, tmp_path: Path, first: str, second: str
+) -> None:
+    """On main quiz7.csv and quiz7.tsv both wrote quiz7.scores.csv: the second replaced the
+    first's scores without a word. Now it stops, names the file whose scores are there and
+    the --out to give; grading the first again still replaces its own scores."""
+    rows = key_rows(built)
+    morning = write(tmp_path / first, as_csv(rows[:3]))
+    evening = write(tmp_path / second, as_csv(rows[:1] + rows[3:], "\t"))
+    assert run("grade", str(built), str(morning)).exit_code == 0
+    scores = tmp_path / "quiz7.scores.csv"
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("quiz7.scores.*")}
+    assert len(before) == 4
+    own = tmp_path / f"quiz7-{Path(second).suffix.lstrip('.')}.scores.csv"
+    assert_refused(
+        run("grade", str(built), str(evening)),
+        f"{evening}: its scores would go to {scores}, which holds the scores of {first}",
+        f"--out {own}",
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("quiz7.scores.*")} == before
+    assert run("grade", str(built), str(evening), "--out", str(own)).exit_code == 0
+    graded = {r[0] for r in read_scores(own)[1:] if r[-1]}
+    assert graded == {r[0] for r in rows[3:]}
+    assert run("grade", str(built), str(morning)).exit_code == 0
+
+
 def test_scores_name_each_student(built: Path, tmp_path: Path) -> None:
     responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))
     assert run("grade", str(built), str(responses)).exit_code == 0
