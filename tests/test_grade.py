@@ -487,6 +487,7 @@ def kinds_key(folder: Path, kinds: Sequence[str], answers: Sequence[Sequence[str
                 "line 2: '2' in column 'q3' and '23/4' in column 'q4'",
                 "split at a comma",
                 'quote it ("(1, 2)") or separate its numbers with semicolons',
+                "(if '2' is all the answer to 'q3', bracket it: (2))",
             ],
         ),
         # The same with semicolons: the advice is commas (on main: semicolons, which split it).
@@ -535,6 +536,30 @@ def test_answers_split_across_cells_are_refused_with_advice_for_the_separator(
     responses = write(tmp_path / "r.csv", text)
     assert_refused(run("grade", str(folder), str(responses)), *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k", "r.csv"]
+
+
+def test_a_lone_number_bracketed_in_a_vector_column_is_graded_as_typed(tmp_path: Path) -> None:
+    """The way out the split error gives when a lone number was all a student wrote: in
+    brackets it is one cell's answer (unreadable as a vector, listed), and the row grades."""
+    folder = kinds_key(
+        tmp_path / "k", QUIZ_KINDS, [["B", "False", "1, 2", "3, 4", "True", "True", "True"]]
+    )
+    responses = write(tmp_path / "r.csv", "id,q1,q2,q3,q4,q5,q6,q7\ns1,B,False,(2),5,True,True,\n")
+    result = run("grade", str(folder), str(responses))
+    assert result.exit_code == 0, result.output
+    assert read_scores(tmp_path / "r.scores.csv")[1] == [
+        "s1",
+        "",
+        "1",
+        "1",
+        "0",
+        "0",
+        "1",
+        "1",
+        "0",
+        "4",
+    ]
+    assert "s1 q3: '(2)' has 1 number; expected 2" in result.output
 
 
 _component = st.builds(

@@ -251,9 +251,17 @@ def refuse_split_vector(
     for start in range(len(cells) - 1):
         end = _split_end(cells, start, kinds or {}, extra)
         if end is not None:
+            first = cells[start]
+            # A lone number can also be all a student wrote of a vector: say how to keep it.
+            alone = (
+                ""
+                if _open_brackets(first)
+                else f" (if {first!r} is all the answer to {header[start]!r}, bracket it: "
+                f"({first}))"
+            )
             raise ExamgenError(
-                f"{path}: line {line}: {cells[start]!r} in column {header[start]!r} and "
+                f"{path}: line {line}: {first!r} in column {header[start]!r} and "
                 f"{cells[end]!r} in column {header[end]!r} look like one vector split at a "
                 f"{DELIMITER_NAMES[delimiter]}, which shifts the later answers into the wrong "
-                f"columns; {_ONE_CELL[delimiter]}"
+                f"columns; {_ONE_CELL[delimiter]}{alone}"
             )
