@@ -113,6 +113,8 @@ class Key:
 
 
 def _loose(student_id: str) -> str:
+    """An ID as a spreadsheet may have left it: case and leading zeros set aside (only for a
+    hint: "123" may be "00123" or another student's "0123", so it is never matched)."""
     return identity(student_id).casefold().lstrip("0")
 
 
