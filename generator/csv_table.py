@@ -28,6 +28,9 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 class Row:
     line: int  # where the row starts (1-based): a quoted cell may run over several lines
     cells: list[str]
+    #: Empty cells past the header's columns that ``read_table`` dropped: trailing separators,
+    #: or the room a cell split in two took (its caller judges which, ``response_file``).
+    extra: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def read_table(path: Path, what: str, id_columns: tuple[str, ...], hint: str = "
     semicolon or tab (the first that gives such a header, preferring one with several columns).
 
     Every row must have the header's number of cells; extra cells that are empty (a spreadsheet's
-    trailing separators) are dropped.
+    trailing separators) are dropped, and counted in ``Row.extra``.
     """
     path = Path(path)
     text = read_csv_text(path, what)
@@ -144,7 +147,7 @@ def read_table(path: Path, what: str, id_columns: tuple[str, ...], hint: str = "
                 f'that contain the separator ({DELIMITER_NAMES[delimiter]}), e.g. "(4, 9)" or '
                 '"Smith, Jo", and keep one cell per column'
             )
-        rows.append(Row(record.line, cells[: len(header)]))
+        rows.append(Row(record.line, cells[: len(header)], len(cells) - len(header)))
     return Table(path, delimiter, header, rows)
 
 

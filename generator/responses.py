@@ -166,14 +166,15 @@ def normalize(text: str) -> str:
 # --- reading --------------------------------------------------------------------------------------
 _FRACTION = re.compile(r"[+-]?\d+(/\d+)?")
 _DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+)")
-_BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">"}
-_CLOSING = frozenset(_BRACKETS.values())
+#: The brackets a vector may be typed in, opening → closing.
+BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_CLOSING = frozenset(BRACKETS.values())
 _TRANSPOSE = re.compile(r"(?<=[)\]}>]) ?(\^ ?\{?[Tt]\}?|T|')$")
 
 
 def _unwrap(text: str) -> str:
     """``(…)`` → ``…``: one pair of matching outer brackets removed, if there is one."""
-    if len(text) >= 2 and _BRACKETS.get(text[0]) == text[-1]:
+    if len(text) >= 2 and BRACKETS.get(text[0]) == text[-1]:
         return text[1:-1].strip()
     return text
 
@@ -211,10 +212,10 @@ def read_vector(text: str, size: int) -> tuple[TypedNumber, ...]:
     text = _unwrap(_TRANSPOSE.sub("", normalize(text)))
     if not text:
         raise Unreadable(f"is empty inside the brackets; expected {size} numbers")
-    if (text[0] in _BRACKETS) != (text[-1] in _CLOSING):  # "(1, 3.44": not component 1's fault
+    if (text[0] in BRACKETS) != (text[-1] in _CLOSING):  # "(1, 3.44": not component 1's fault
         raise Unreadable(
             "opens a bracket it does not close"
-            if text[0] in _BRACKETS
+            if text[0] in BRACKETS
             else "closes a bracket it does not open"
         )
     # A semicolon wins over commas so that "4,5; 9" reads as a decimal comma, and is refused.

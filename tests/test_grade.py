@@ -13,6 +13,7 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import Answer
-from generator.grading.grade import grade, scores_csv
+from generator.grading.grade import grade, grade_files, scores_csv
 from generator.grading.keyfile import load_key, parse_key
 from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
 from generator.paper.packets import key_lines
@@ -412,7 +413,7 @@ def assert_refused(result, *fragments: str) -> None:
         # next question's column.
         (
             lambda rows: as_csv(rows[:1]) + ",".join(rows[1][:3]) + ",\n",
-            ["line 2", "in column 'q1' and", "split at its comma", "quote"],
+            ["line 2", "in column 'q1' and", "split at a comma", "quote"],
         ),
         (
             lambda rows: as_csv([["student", "q1", "q2"], *[r[1:] for r in rows[1:]]]),
@@ -441,6 +442,227 @@ def test_hostile_files_are_refused(built: Path, tmp_path: Path, make, fragments)
     assert_refused(run("grade", str(built), str(responses)), *fragments)
     assert not (tmp_path / "r.scores.csv").exists()
     assert not (tmp_path / "r.scores.stats.json").exists()
+
+
+#: The shipped quiz's kinds (choice, bool, two vectors, bools), for a key written by hand.
+QUIZ_KINDS = ("choice", "bool", "vector", "vector", "bool", "bool", "bool")
+
+
+def kinds_key(folder: Path, kinds: Sequence[str], answers: Sequence[Sequence[str]]) -> Path:
+    """A key of one question per kind (1 point each), a student ``s<i>`` per answer list;
+    ``answers`` as key.json holds them (a vector as "a, b", a bool as "True")."""
+
+    def answer(kind: str, value: str) -> dict:
+        if kind == "vector":
+            return {"kind": kind, "value": value.split(", ")}
+        if kind == "bool":
+            return {"kind": kind, "value": value == "True"}
+        return {"kind": kind, "value": value}
+
+    students = [
+        {
+            "id": f"s{i}",
+            "questions": [
+                {"number": n, "family": f"some-{k}", "points": 1, "answer": answer(k, v)}
+                for n, (k, v) in enumerate(zip(kinds, values, strict=True), start=1)
+            ],
+        }
+        for i, values in enumerate(answers, start=1)
+    ]
+    folder.mkdir()
+    (folder / "key.json").write_text(json.dumps({"students": students}), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        # The review's file: a vector split without brackets, the last answer blank; on main
+        # q5 and q6 were graded as q6 and q7, and the blank q7 earned a point.
+        (
+            "id,name,q1,q2,q3,q4,q5,q6,q7\n"
+            "s1,Ann,B,False,2, 23/4,(5/3; 2/3),True,True,\n"
+            's2,Bo,C,True,"(2/3, 7/9)","(2, 32/3)",False,False,False\n',
+            [
+                "line 2: '2' in column 'q3' and '23/4' in column 'q4'",
+                "split at a comma",
+                'quote it ("(1, 2)") or separate its numbers with semicolons',
+                "(if '2' is all the answer to 'q3', bracket it: (2))",
+            ],
+        ),
+        # The same with semicolons: the advice is commas (on main: semicolons, which split it).
+        (
+            "id;name;q1;q2;q3;q4;q5;q6;q7\n"
+            "s1;Ann;B;False;2; 23/4;(5/3, 2/3);True;True;\n"
+            "s2;Bo;C;True;(2/3, 7/9);(2, 32/3);False;False;False\n",
+            [
+                "line 2: '2' in column 'q3' and '23/4' in column 'q4'",
+                "split at a semicolon",
+                'quote it ("(1; 2)") or separate its numbers with commas',
+            ],
+        ),
+        (
+            "id;q1;q2;q3;q4;q5;q6;q7\ns1;B;False;(5/8, -5/2);(3; 7/3);True;True;\n",
+            [
+                "line 2: '(3' in column 'q4' and '7/3)' in column 'q5'",
+                "split at a semicolon",
+                "separate its numbers with commas",
+            ],
+        ),
+        # One row, which ends in the trailing separator every row has: q4 split into q5.
+        (
+            "id,q1,q2,q3,q4,q5,q6,q7\ns1,B,False,(1; 2),8/5, 31/5,True,True,\n",
+            ["line 2: '8/5' in column 'q4' and '31/5' in column 'q5'"],
+        ),
+        # A name split at its comma, the last answer blank: only the count tells.
+        (
+            "id,name,q1,q2,q3,q4,q5,q6,q7\n"
+            's1,Lee, Ann,B,False,"(1, 2)","(3, 4)",True,True,\n'
+            's2,Bo,C,True,"(2/3, 7/9)","(2, 32/3)",False,False,False\n',
+            [
+                "line 2: 10 cells, 1 more than line 3 (the extra ones empty)",
+                "quote cells that hold a comma",
+            ],
+        ),
+    ],
+    ids=["comma", "semicolon", "semicolon-bracketed", "one-row-trailing", "name-split"],
+)
+def test_answers_split_across_cells_are_refused_with_advice_for_the_separator(
+    tmp_path: Path, text: str, fragments: list[str]
+) -> None:
+    folder = kinds_key(
+        tmp_path / "k", QUIZ_KINDS, [["B", "False", "1, 2", "3, 4", "True", "True", "True"]] * 2
+    )
+    responses = write(tmp_path / "r.csv", text)
+    assert_refused(run("grade", str(folder), str(responses)), *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k", "r.csv"]
+
+
+def test_a_lone_number_bracketed_in_a_vector_column_is_graded_as_typed(tmp_path: Path) -> None:
+    """The way out the split error gives when a lone number was all a student wrote: in
+    brackets it is one cell's answer (unreadable as a vector, listed), and the row grades."""
+    folder = kinds_key(
+        tmp_path / "k", QUIZ_KINDS, [["B", "False", "1, 2", "3, 4", "True", "True", "True"]]
+    )
+    responses = write(tmp_path / "r.csv", "id,q1,q2,q3,q4,q5,q6,q7\ns1,B,False,(2),5,True,True,\n")
+    result = run("grade", str(folder), str(responses))
+    assert result.exit_code == 0, result.output
+    assert read_scores(tmp_path / "r.scores.csv")[1] == [
+        "s1",
+        "",
+        "1",
+        "1",
+        "0",
+        "0",
+        "1",
+        "1",
+        "0",
+        "4",
+    ]
+    assert "s1 q3: '(2)' has 1 number; expected 2" in result.output
+
+
+_component = st.builds(
+    lambda n, d: exact_str(sympy.Rational(n, d)), st.integers(-20, 20), st.integers(1, 9)
+)
+_answer = {
+    "vector": st.lists(_component, min_size=2, max_size=3).map(", ".join),
+    "number": _component,
+    "bool": st.sampled_from(["True", "False"]),
+    "choice": st.sampled_from("ABCD"),
+}
+
+
+@st.composite
+def class_files(draw):
+    """A key with random kinds (a vector among them) and a class's responses, each answer the
+    key's or blank, typed as a TA does: vectors in one cell with the other separator, every
+    row ending in the same number of trailing separators (as some LMS exports do)."""
+    kinds = draw(st.lists(st.sampled_from(sorted(_answer)), min_size=2, max_size=6))
+    spot = draw(st.integers(0, len(kinds)))
+    kinds.insert(spot, "vector")
+    count = draw(st.integers(1, 3))
+    answers = [[draw(_answer[k]) for k in kinds] for _ in range(count)]
+    typed = [[draw(st.sampled_from([a, a, ""])) for a in row] for row in answers]
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    trailing = draw(st.integers(0, 2))
+    return kinds, answers, typed, delimiter, trailing
+
+
+def typed_row(
+    sid: str,
+    kinds: Sequence[str],
+    cells: Sequence[str],
+    delimiter: str,
+    split: Mapping[int, tuple[str, str]],
+) -> str:
+    """A row as typed: a vector in one cell, its numbers separated so that it needs no quotes;
+    one in ``split`` (question index → its brackets, ``"()"``, ``"[]"``, ``"()^T"`` or none, and
+    the space after each separator) typed with the file's separator instead, so that it falls
+    into two or three cells."""
+    out = [sid]
+    for index, (kind, cell) in enumerate(zip(kinds, cells, strict=True)):
+        if kind == "vector" and cell:
+            numbers = cell.split(", ")
+            if index in split:
+                brackets, space = split[index]
+                cell = brackets[:1] + (delimiter + space).join(numbers) + brackets[1:]
+            else:
+                cell = "(" + ("; " if delimiter == "," else ", ").join(numbers) + ")"
+        out.append(cell)
+    return delimiter.join(out)
+
+
+@settings(max_examples=40, deadline=None)
+@given(files=class_files(), data=st.data())
+def test_a_vector_split_across_cells_never_grades_silently(
+    tmp_path_factory: pytest.TempPathFactory, files, data: st.DataObject
+) -> None:
+    """Whatever the kinds around it, the blanks after it, the separator and the trailing
+    separators every row has: a vector typed unquoted with the file's separator, so that it
+    falls into two or three cells, stops grading with one line naming a row it split, and
+    nothing is written (on main: a blank last answer hid the extra cell, and the answers after
+    the split were graded in the next question's column). The same class with each vector in
+    one cell grades as the spreadsheet's quoted file does: trailing separators every row has
+    are no reason to refuse."""
+    kinds, answers, typed, delimiter, trailing = files
+    tmp = tmp_path_factory.mktemp("split")
+    folder = kinds_key(tmp / "k", kinds, answers)
+    columns = ["id", *(f"q{n}" for n in range(1, len(kinds) + 1))]
+    ids = [f"s{i}" for i in range(1, len(typed) + 1)]
+    end = delimiter * trailing + "\n"
+
+    def responses(name: str, split: Mapping[tuple[int, int], tuple[str, str]]) -> Path:
+        rows = [
+            typed_row(sid, kinds, cells, delimiter, {q: v for (r, q), v in split.items() if r == i})
+            for i, (sid, cells) in enumerate(zip(ids, typed, strict=True))
+        ]
+        return write(tmp / name, delimiter.join(columns) + "\n" + "".join(r + end for r in rows))
+
+    rows = [[sid, *cells] for sid, cells in zip(ids, typed, strict=True)]
+    quoted = write(tmp / "quoted.csv", as_csv([columns, *rows]))
+    expected, _ = grade_files(folder, quoted)
+    report, _ = grade_files(folder, responses("whole.csv", {}))
+    assert {s: report.total(s) for s in report.marks} == {
+        s: expected.total(s) for s in expected.marks
+    }
+
+    vectors = [
+        (r, q)
+        for r, cells in enumerate(typed)
+        for q, kind in enumerate(kinds)
+        if kind == "vector" and cells[q]
+    ]
+    assume(vectors)
+    chosen = data.draw(st.lists(st.sampled_from(vectors), min_size=1, unique=True))
+    how = st.tuples(st.sampled_from(["", "()", "[]", "()^T"]), st.sampled_from(["", " "]))
+    split = responses("split.csv", {c: data.draw(how) for c in chosen})
+    with pytest.raises(ExamgenError) as refused:
+        grade_files(folder, split)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert any(f"line {r + 2}:" in message for r, _ in chosen), message
+    assert not (tmp / "split.scores.csv").exists()
 
 
 def test_not_utf8(built: Path, tmp_path: Path) -> None:
@@ -593,21 +815,133 @@ def test_statistics_of_a_realistic_class(built: Path, tmp_path: Path) -> None:
 
 def test_an_unknown_id_is_suggested_every_key_id_that_reads_alike(tmp_path: Path) -> None:
     """On main a key holding both 'ABC' and 'abc' suggested one of them for 'Abc' (whichever
-    came last), and an ID pasted with a zero-width space or in decomposed Unicode got no hint,
-    though rosters treat it as the same ID."""
+    came last). IDs that print alike though they differ show their difference."""
     folder = tmp_path / "k"
     folder.mkdir()
     question = {"number": 1, "family": "f", "points": 1, "answer": {"kind": "bool", "value": True}}
-    ids = ("ABC", "abc", "s001", "José")
+    ids = ("ABC", "abc", "s001", "file")
     key = {"students": [{"id": sid, "questions": [question]} for sid in ids]}
     (folder / "key.json").write_text(json.dumps(key))
-    typed = ["Abc", "s001\u200b", unicodedata.normalize("NFD", "José"), "ABC"]
+    typed = ["Abc", "ABC", "\ufb01le"]  # the ligature fi, as a PDF copy may give it
     responses = write(tmp_path / "r.csv", "id,q1\n" + "".join(f"{i},T\n" for i in typed))
     result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
     assert result.exit_code == 0, result.output
     assert "'Abc' is not in the key (did you mean 'ABC' or 'abc'?)" in result.output
-    assert "(did you mean 's001'?)" in result.output
-    assert "(did you mean 'José'?)" in result.output
+    assert "student '\\ufb01le' is not in the key (did you mean 'file'?)" in result.output
+
+
+def tf_key(folder: Path, ids: Sequence[str]) -> Path:
+    """A key of one true/false question (answer True) for each of ``ids``."""
+    folder.mkdir()
+    question = {"number": 1, "family": "f", "points": 1, "answer": {"kind": "bool", "value": True}}
+    key = {"students": [{"id": sid, "questions": [question]} for sid in ids]}
+    (folder / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    return folder
+
+
+#: How a copy changes an ID's code points but not the student: decomposed accents (a Mac's file
+#: names, some keyboards), zero-width spaces and joiners (a copy from a web page).
+retyped = st.sampled_from(
+    [
+        lambda sid: unicodedata.normalize("NFD", sid),
+        lambda sid: sid + "\u200b",
+        lambda sid: "\u2060" + unicodedata.normalize("NFD", sid),
+    ]
+)
+
+
+@settings(max_examples=25)
+@given(
+    ids=st.lists(
+        st.sampled_from(["müller", "José", "Nguyễn", "s001", "ÅSA", "Zoë-1"]),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
+    retype=retyped,
+)
+def test_an_id_typed_in_another_unicode_form_is_the_key_s_student(
+    tmp_path_factory: pytest.TempPathFactory, ids: list[str], retype
+) -> None:
+    """The build treats IDs equal after NFC, invisible characters aside, as one student
+    (``roster.identity``); on main grade did not match them, warned "student 'müller' is not
+    in the key (did you mean 'müller'?)" and left the student ungraded."""
+    folder = tf_key(tmp_path_factory.mktemp("forms") / "k", ids)
+    responses = write(folder.parent / "r.csv", "id,q1\n" + "".join(f"{retype(i)},T\n" for i in ids))
+    result = CliRunner().invoke(main, ["grade", str(folder), str(responses)])
+    assert result.exit_code == 0, result.output
+    assert "not in the key" not in result.output
+    scores = read_scores(folder.parent / "r.scores.csv")
+    assert [row[0] for row in scores[1:]] == ids  # the key's own spelling
+    assert all(row[-1] == "1" for row in scores[1:]), scores
+
+
+def test_one_student_typed_in_two_unicode_forms_is_a_duplicate_shown_apart(
+    tmp_path: Path,
+) -> None:
+    """Two rows for one student (NFC and NFD) would give one score from either: refused, with
+    the two spellings escaped so that the user sees why they are one ID."""
+    folder = tf_key(tmp_path / "k", ["m\u00fcller"])
+    responses = write(tmp_path / "r.csv", "id,q1\nm\u00fcller,T\nmu\u0308ller,F\n")
+    assert_refused(
+        run("grade", str(folder), str(responses)),
+        "line 3: student 'mu\\u0308ller' already has responses on line 2 as 'm\\xfcller'",
+    )
+
+
+def test_hand_marks_for_an_id_in_another_unicode_form_are_the_key_student_s(
+    tmp_path: Path,
+) -> None:
+    """On main the marks of 'müller' typed decomposed were "not used", and the student was
+    left without a score."""
+    folder = tf_key(tmp_path / "k", ["m\u00fcller", "s002"])
+    responses = write(tmp_path / "r.csv", "id,q1\ns002,T\n")
+    marks = write(tmp_path / "marks.csv", "id,name,q1\nmu\u0308ller,,1\n")
+    result = run("grade", str(folder), str(responses), "--marks", str(marks))
+    assert result.exit_code == 0, result.output
+    assert read_scores(tmp_path / "r.scores.csv")[1] == ["m\u00fcller", "", "1", "1"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragments"),
+    [
+        # Excel drops the leading zeros of 00123 (on main: a warning, exit 0, and 00123's
+        # written question scored 0 beside a total).
+        ("123", ["line 3: student '123' is not in the key", "(did you mean '00123'?)", "text"]),
+        ("ABC", ["line 3: student 'ABC' is not in the key", "(did you mean 'abc'?)"]),
+        # No key ID reads alike: the marks were still meant for someone, who would score 0.
+        ("s999", ["line 3: student 's999' is not in the key", "write the ID of the student"]),
+    ],
+)
+def test_hand_marks_for_a_student_not_in_the_key_stop_grading(
+    tmp_path: Path, typed: str, fragments: list[str]
+) -> None:
+    folder = tf_key(tmp_path / "k", ["00123", "abc", "s002"])
+    responses = write(tmp_path / "r.csv", "id,q1\ns002,T\n")
+    marks = write(tmp_path / "marks.csv", f'id,name,q1\ns002,,1\n{typed},"Lee, Ann",1\n')
+    result = run("grade", str(folder), str(responses), "--marks", str(marks))
+    assert_refused(result, str(marks), "or delete the row", *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k", "marks.csv", "r.csv"]
+
+
+def test_a_marks_row_without_marks_for_a_student_not_in_the_key_is_no_error(
+    tmp_path: Path,
+) -> None:
+    """A row with every cell empty gives no student a mark: nothing would be lost."""
+    folder = tf_key(tmp_path / "k", ["00123", "s002"])
+    responses = write(tmp_path / "r.csv", "id,q1\ns002,T\n00123,T\n")
+    marks = write(tmp_path / "marks.csv", "id,name,q1\n123,,\n")
+    assert run("grade", str(folder), str(responses), "--marks", str(marks)).exit_code == 0
+
+
+def test_a_key_holding_one_id_in_two_unicode_forms_is_refused(tmp_path: Path) -> None:
+    """A hand-edited key with both spellings: which one a typed ID names would be a guess."""
+    folder = tf_key(tmp_path / "k", ["m\u00fcller", "mu\u0308ller"])
+    responses = write(tmp_path / "r.csv", "id,q1\nm\u00fcller,T\n")
+    assert_refused(
+        run("grade", str(folder), str(responses)),
+        "students[1]: student 'mu\\u0308ller' appears twice (as 'm\\xfcller'",
+    )
 
 
 def test_leading_zeros_dropped_by_a_spreadsheet(tmp_path: Path) -> None:
@@ -715,7 +1049,9 @@ def test_a_stray_quote_in_responses_is_an_error_naming_its_line(
     rows = key_rows(built)
     text = as_csv(rows[:2]) + f'{rows[2][0]},"{rows[2][1]},{rows[2][2]}\n' + as_csv(rows[3:])
     responses = write(tmp_path / "r.csv", text)
-    assert_refused(run("grade", str(built), str(responses)), "line 3", "does not open or close a whole cell")
+    assert_refused(
+        run("grade", str(built), str(responses)), "line 3", "does not open or close a whole cell"
+    )
     assert not (tmp_path / "r.scores.csv").exists()
 
 
@@ -748,6 +1084,33 @@ def test_two_response_files_in_one_folder_get_their_own_scores(built: Path, tmp_
     graded = {r[0] for r in read_scores(tmp_path / "evening.scores.csv")[1:] if r[-1]}
     assert graded == {r[0] for r in rows[3:]}
     assert (tmp_path / "evening.scores.stats.json").exists()
+
+
+@pytest.mark.parametrize(("first", "second"), [("quiz7.csv", "quiz7.tsv"), ("quiz7", "quiz7.csv")])
+def test_two_response_files_named_alike_never_share_default_scores(
+    built: Path, tmp_path: Path, first: str, second: str
+) -> None:
+    """On main quiz7.csv and quiz7.tsv both wrote quiz7.scores.csv: the second replaced the
+    first's scores without a word. Now it stops, names the file whose scores are there and
+    the --out to give; grading the first again still replaces its own scores."""
+    rows = key_rows(built)
+    morning = write(tmp_path / first, as_csv(rows[:3]))
+    evening = write(tmp_path / second, as_csv(rows[:1] + rows[3:], "\t"))
+    assert run("grade", str(built), str(morning)).exit_code == 0
+    scores = tmp_path / "quiz7.scores.csv"
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("quiz7.scores.*")}
+    assert len(before) == 4
+    own = tmp_path / f"quiz7-{Path(second).suffix.lstrip('.')}.scores.csv"
+    assert_refused(
+        run("grade", str(built), str(evening)),
+        f"{evening}: its scores would go to {scores}, which holds the scores of {first}",
+        f"--out {own}",
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("quiz7.scores.*")} == before
+    assert run("grade", str(built), str(evening), "--out", str(own)).exit_code == 0
+    graded = {r[0] for r in read_scores(own)[1:] if r[-1]}
+    assert graded == {r[0] for r in rows[3:]}
+    assert run("grade", str(built), str(morning)).exit_code == 0
 
 
 def test_scores_name_each_student(built: Path, tmp_path: Path) -> None:
@@ -814,7 +1177,10 @@ def test_a_key_whose_students_were_asked_different_questions_is_refused(
         if student
         else f"students[1] ('b2') has questions {asked} where students[0] has {left}"
     )
-    for command in (["grade", str(key), str(responses)], ["diff", str(key.parent), str(key.parent)]):
+    for command in (
+        ["grade", str(key), str(responses)],
+        ["diff", str(key.parent), str(key.parent)],
+    ):
         assert_refused(CliRunner().invoke(main, command), says, "rebuild the exam")
 
 
@@ -1156,6 +1522,30 @@ def test_lms_exports_grade_unedited_but_for_the_question_columns(
         assert "skipped Canvas's Points Possible row (line 2), Canvas's test student" in (
             result.output
         )
+
+
+@pytest.mark.parametrize(
+    ("last_row", "skipped"),
+    [
+        # Moodle's responses export ends with it (on main: "line 6: no student ID in column
+        # 'ID number'; every row with answers needs one", though it has no answers).
+        (["Overall average", "", "", "", "4.00", "", ""], "Moodle's Overall average row (line 6)"),
+        (["", "", "", "", "exported 1 May", "", ""], "a row with no ID and no answers (line 6)"),
+    ],
+)
+def test_a_row_with_no_id_and_no_answers_is_skipped_with_a_note(
+    built: Path, tmp_path: Path, last_row: list[str], skipped: str
+) -> None:
+    header = ["Surname", "First name", "ID number", "Email address", "Grade/4.00", "q1", "q2"]
+    rows = key_rows(built)[1:]
+    body = [["Doe", r[1], r[0], "x@y", "4.00", r[2], r[3]] for r in rows]
+    responses = write(tmp_path / "r.csv", as_csv([header, *body, last_row]))
+    result = CliRunner().invoke(main, ["grade", str(built), str(responses)])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {skipped}: not students" in result.output
+    scores = read_scores(tmp_path / "r.scores.csv")
+    assert [s[0] for s in scores[1:]] == [r[0] for r in rows]
+    assert all(s[-1] == "4" for s in scores[1:]), scores
 
 
 def test_a_file_without_an_id_column_names_the_columns_it_has(built: Path, tmp_path: Path) -> None:

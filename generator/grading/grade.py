@@ -48,7 +48,7 @@ from generator.grading.analysis import (
 )
 from generator.grading.hand_marks import HandMarks, read_hand_marks
 from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
-from generator.grading.response_file import ResponseTable, read_responses
+from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import PartialCredit, with_mistake_credit
 from generator.responses import (
@@ -60,7 +60,6 @@ from generator.responses import (
     read_response,
     reading_text,
 )
-from generator.roster import identity
 
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
 STATUSES: tuple[Status, ...] = ("correct", "partial", "wrong", "blank", "unreadable")
@@ -253,8 +252,6 @@ def grade(
     cell, which is normally empty there (a typed answer it overrides is a warning)."""
     rule = rule or key.rule
     numbers = key.numbers()
-    by_id = {row.student_id: row for row in table.rows}
-    key_ids = {s.id for s in key.students}
     warnings = list(table.warnings)
     given = hand.points if hand else {}
     if hand:
@@ -267,26 +264,30 @@ def grade(
             "(or EXAMGEN_FAMILIES)"
         )
 
-    unknown_rows = [row for row in table.rows if row.student_id not in key_ids]
+    # Rows by the key's ID of their student (the same once Unicode normalisation and invisible
+    # characters are set aside, as the build tells students apart).
+    by_id: dict[str, ResponseRow] = {}
+    unknown_rows = []
+    for row in table.rows:
+        student = key.student(row.student_id)
+        if student is None:
+            unknown_rows.append(row)
+        else:
+            by_id[student.id] = row
     unknown = [row.student_id for row in unknown_rows]
-    # Spreadsheets change case and drop leading zeros ("00123" → "123"), and a copy from a web
-    # page may bring invisible characters: suggest the key's IDs that read alike.
-    loose: dict[str, list[str]] = {}
-    for s in key.students:
-        loose.setdefault(_loose(s.id), []).append(s.id)
-    hints = {}
+    # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's IDs
+    # that read alike.
     for row in unknown_rows:
-        near = loose.get(_loose(row.student_id), [])
-        hints[row.line] = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
+        shown, hint = key.unknown_id(row.student_id)
         warnings.append(
-            f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key"
-            f"{hints[row.line]}; not graded"
+            f"{table.path}: line {row.line}: student {shown} is not in the key{hint}; not graded"
         )
     if unknown_rows and len(unknown_rows) == len(table.rows) and not given:
         first = unknown_rows[0]
+        shown, hint = key.unknown_id(first.student_id)
         raise ExamgenError(
             f"{table.path}: none of its {len(unknown_rows)} students is in the key {key.path} "
-            f"(line {first.line}: {first.student_id!r}{hints[first.line]}); grade it against "
+            f"(line {first.line}: {shown}{hint}); grade it against "
             "its own exam's key, or mend its IDs (a spreadsheet may have dropped leading zeros)"
         )
 
@@ -389,10 +390,6 @@ def unmatched_mistake_warnings(
         "the versions that built the exam"
         for (number, family), count in sorted(stale.items())
     ]
-
-
-def _loose(student_id: str) -> str:
-    return identity(student_id).casefold().lstrip("0")
 
 
 def _number(value: sympy.Rational) -> float | int:
@@ -514,7 +511,8 @@ def stats_path(scores: Path) -> Path:
 
 def default_scores_path(responses: Path) -> Path:
     """``responses.scores.csv`` beside ``responses.csv``: grading two response files in one
-    folder gives two score files."""
+    folder gives two score files (two named alike, ``quiz7.csv`` and ``quiz7.tsv``, are told
+    apart by ``refuse_scores_of_other_responses``)."""
     return responses.with_name(responses.stem + ".scores.csv")
 
 
@@ -593,6 +591,8 @@ GRADE_COMPANIONS = (STATS, REPORT, CHART)
 STATS_START = b'{\n  "exam": '
 #: The statistics' record of the other files of their run: each one's name and SHA-256.
 WRITTEN_FIELD = "files"
+#: The statistics' record of the responses file graded: ``{"file": its name}``.
+SOURCE_FIELD = "responses"
 
 
 def graded_files(out: Path) -> tuple[Path, ...]:
@@ -605,17 +605,41 @@ def file_digests(files: Mapping[Path, str | bytes]) -> dict[str, str]:
     return {path.name: content_digest(data) for path, data in files.items()}
 
 
-def _recorded_digest(path: Path, out: Path) -> str | None:
-    """The SHA-256 that the statistics beside ``out`` record for ``path``, if they do."""
+def _recorded(out: Path, name: str) -> Any:
+    """Field ``name`` of the statistics beside ``out``, if grade wrote them; else ``None``."""
     stats = companion_path(out, STATS)
     if not file_start(stats, 16).startswith(STATS_START):
         return None
     try:
-        recorded = json.loads(stats.read_text(encoding="utf-8")).get(WRITTEN_FIELD)
-    except (OSError, ValueError, AttributeError):
+        data = json.loads(stats.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _recorded_digest(path: Path, out: Path) -> str | None:
+    """The SHA-256 that the statistics beside ``out`` record for ``path``, if they do."""
+    recorded = _recorded(out, WRITTEN_FIELD)
     digest = recorded.get(path.name) if isinstance(recorded, dict) else None
     return digest if isinstance(digest, str) else None
+
+
+def refuse_scores_of_other_responses(out: Path, responses: Path) -> None:
+    """Default scores (``default_scores_path``) that another responses file's grading wrote:
+    ``quiz7.csv`` and ``quiz7.tsv`` in one folder are both named ``quiz7.scores.csv``, and on
+    main grading the second replaced the first's scores without a word. The statistics record
+    the responses file graded (``SOURCE_FIELD``), so grading the other one stops, and ``--out``
+    gives it scores of its own; grading the same file again replaces its scores as before (so
+    do statistics written before the record, which cannot tell)."""
+    recorded = _recorded(out, SOURCE_FIELD)
+    graded = recorded.get("file") if isinstance(recorded, dict) else None
+    if isinstance(graded, str) and graded != responses.name:
+        own = f"{responses.stem}-{responses.suffix.lstrip('.') or 'responses'}.scores.csv"
+        raise ExamgenError(
+            f"{responses}: its scores would go to {out}, which holds the scores of {graded} "
+            f"(named alike in the same folder), and replace them; give these scores a name of "
+            f"their own with --out, e.g. --out {responses.with_name(own)}"
+        )
 
 
 def refuse_changed_since_graded(target: Path, out: Path) -> None:
@@ -688,10 +712,17 @@ def grade_files(
         key.rule.significant if significant is None else significant,
     )
     table = read_responses(
-        Path(responses), key.numbers(), may_be_empty=marks is not None, id_column=id_column
+        Path(responses),
+        key.numbers(),
+        may_be_empty=marks is not None,
+        id_column=id_column,
+        kinds=key.answer_kinds,
     )
     table.warnings.extend(key_as_responses_warning(table, key))
-    out = Path(out) if out is not None else default_scores_path(Path(responses))
+    if out is None:
+        out = default_scores_path(Path(responses))
+        refuse_scores_of_other_responses(out, Path(responses))
+    out = Path(out)
     hand = read_hand_marks(Path(marks), key) if marks is not None else None
     inputs = [Path(responses), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs + ([Path(marks)] if marks is not None else []))
@@ -703,8 +734,10 @@ def grade_files(
         report_md: report_markdown(stats),
         chart: mistake_chart(stats),
     }
-    # The statistics record the others' digests: the next run replaces them only as written.
+    # The statistics record the others' digests: the next run replaces them only as written;
+    # and the responses graded: another file's default scores never replace them.
     stats[WRITTEN_FIELD] = file_digests(files)
+    stats[SOURCE_FIELD] = {"file": Path(responses).name}
     with output_errors(out):
         # One set: new scores never stand beside the last run's statistics or report.
         write_atomic_set(

@@ -4,6 +4,7 @@
 A mark is points, not an answer: a whole number, a decimal or a fraction from 0 to the
 question's points for that student. Anything else would put a wrong score next to a name, so it
 is an error naming the file, the line, the student and the column; an empty cell is no mark.
+So is a mark for a student the key does not have (``unknown_student``): it was meant for one.
 """
 
 from __future__ import annotations
@@ -33,20 +34,17 @@ class HandMarks:
 
 def read_hand_marks(path: Path, key: Key) -> HandMarks:
     table = read_responses(Path(path), key.numbers(), every_question=False, what=WHAT)
-    asked = {s.id: {q.number: q for q in s.questions} for s in key.students}
     warnings = list(table.warnings)
-    points: dict[str, dict[int, sympy.Rational]] = {}
+    points: dict[str, dict[int, sympy.Rational]] = {}  # by the key's ID
     for row in table.rows:
         given = {n: cell for n, cell in row.answers.items() if cell}
         if not given:
             continue
-        if row.student_id not in asked:
-            warnings.append(
-                f"{table.path}: line {row.line}: student {row.student_id!r} is not in the key; "
-                "marks not used"
-            )
-            continue
-        own = points.setdefault(row.student_id, {})
+        student = key.student(row.student_id)
+        if student is None:
+            raise ExamgenError(unknown_student(table.path, row.line, row.student_id, key))
+        asked = {q.number: q for q in student.questions}
+        own = points.setdefault(student.id, {})
         for number, cell in given.items():
             where = f"{table.path}: line {row.line}, student {row.student_id!r}, column q{number}"
             try:
@@ -55,7 +53,7 @@ def read_hand_marks(path: Path, key: Key) -> HandMarks:
                 raise ExamgenError(
                     f"{where}: mark {cell!r} {err}; write points like 2 or 1.5"
                 ) from None
-            question = asked[row.student_id].get(number)
+            question = asked.get(number)
             if question is None:
                 raise ExamgenError(f"{where}: this student has no question {number}")
             if not 0 <= value <= question.points:
@@ -64,6 +62,24 @@ def read_hand_marks(path: Path, key: Key) -> HandMarks:
                 )
             own[number] = sympy.Rational(value)
     return HandMarks(table.path, points, tuple(warnings))
+
+
+def unknown_student(path: Path, line: int, student_id: str, key: Key) -> str:
+    """Why marks for a student the key does not have stop grading. packets writes marks.csv
+    with the key's own IDs, so such a row was edited (a spreadsheet drops leading zeros:
+    "00123" → "123") or typed: its marks were meant for a student of the key, whose written
+    answers would score 0 beside a total that looks complete. A response row is only warned
+    about: its student is left without a score, which is seen, not given a wrong one."""
+    shown, hint = key.unknown_id(student_id)
+    fix = (
+        "write the key's ID (a spreadsheet drops leading zeros: format the ID column as text)"
+        if hint
+        else "write the ID of the student the marks are for (as packets wrote it)"
+    )
+    return (
+        f"{path}: line {line}: student {shown} is not in the key {key.path}{hint}, so the "
+        f"student these marks are for would score 0 on them; {fix}, or delete the row"
+    )
 
 
 def holds_marks(path: Path) -> bool:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,11 @@ from generator.choices import with_form
 from generator.errors import ExamgenError
 from generator.exact import parse_rational
 from generator.families import registry
-from generator.families.base import Answer, Variant
+from generator.families.base import Answer, AnswerKind, Variant
 from generator.input_file import read_input
 from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
+from generator.roster import identity
 from generator.seeding import stream
 
 KINDS = ("vector", "number", "bool", "choice")
@@ -72,6 +74,58 @@ class Key:
     def numbers(self) -> list[int]:
         """Question numbers, in order (the q-columns of key.csv)."""
         return sorted({q.number for s in self.students for q in s.questions})
+
+    @cached_property
+    def _by_identity(self) -> dict[str, KeyStudent]:
+        return {identity(s.id): s for s in self.students}
+
+    def student(self, student_id: str) -> KeyStudent | None:
+        """The key's student a typed ID names, matched as the build tells students apart
+        (``roster.identity``: NFC, invisible characters aside): ``müller`` typed decomposed,
+        as some keyboards and copies from web pages give it, is the key's ``müller``."""
+        return self._by_identity.get(identity(student_id))
+
+    def answer_kinds(self, student_id: str) -> dict[int, AnswerKind]:
+        """The kind of each answer (question number → kind) of the student a typed ID names;
+        none for an ID the key does not have."""
+        student = self.student(student_id)
+        return {q.number: q.answer.kind for q in student.questions} if student else {}
+
+    @cached_property
+    def _by_loose(self) -> dict[str, list[str]]:
+        alike: dict[str, list[str]] = {}
+        for s in self.students:
+            alike.setdefault(_loose(s.id), []).append(s.id)
+        return alike
+
+    def alike(self, student_id: str) -> list[str]:
+        """The key's IDs that a typed ID not in the key likely meant: equal but for what a
+        spreadsheet changes (case, leading zeros: "00123" → "123")."""
+        return self._by_loose.get(_loose(student_id), [])
+
+    def unknown_id(self, student_id: str) -> tuple[str, str]:
+        """A typed ID the key does not have, quoted for a message, and the hint
+        `` (did you mean '00123'?)`` naming every key ID that reads alike (``alike``; empty if
+        none does). The IDs are quoted by ``shown_ids``, so look-alikes show their difference."""
+        near = self.alike(student_id)
+        shown = shown_ids(student_id, *near)
+        return shown[0], f" (did you mean {' or '.join(shown[1:])}?)" if near else ""
+
+
+def _loose(student_id: str) -> str:
+    """An ID as a spreadsheet may have left it: case and leading zeros set aside (only for a
+    hint: "123" may be "00123" or another student's "0123", so it is never matched)."""
+    return identity(student_id).casefold().lstrip("0")
+
+
+def shown_ids(*student_ids: str) -> list[str]:
+    """IDs quoted for one message. IDs that would print alike though they differ ('ﬁ' and
+    'fi', or 'müller' composed and decomposed) are all shown with their non-ASCII
+    characters escaped ('mu\\u0308ller'), so that the difference can be seen."""
+    looks = {unicodedata.normalize("NFKC", identity(i)) for i in student_ids}
+    if len(looks) < len(set(student_ids)):
+        return [ascii(i) for i in student_ids]
+    return [repr(i) for i in student_ids]
 
 
 #: What to give instead of a path that holds no key.
@@ -172,12 +226,21 @@ def parse_key(data: Any, path: Path) -> Key:
         raise ExamgenError(f"{where}: a key is a JSON object with exam, seed and students")
     students_raw = _need(data, "students", list, where)
     students = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # identity → the ID as the key has it
     for i, raw in enumerate(students_raw):
         student = _parse_student(raw, f"{where}: students[{i}]")
-        if student.id in seen:
-            raise ExamgenError(f"{where}: students[{i}]: student {student.id!r} appears twice")
-        seen.add(student.id)
+        first = seen.get(identity(student.id))
+        if first is not None:
+            # Which of the two a typed ID is would be a guess (a build never writes both).
+            shown, was = shown_ids(student.id, first)
+            how = (
+                ""
+                if first == student.id
+                else f" (as {was}, the same ID once Unicode normalisation and invisible "
+                "characters are set aside)"
+            )
+            raise ExamgenError(f"{where}: students[{i}]: student {shown} appears twice{how}")
+        seen[identity(student.id)] = student.id
         students.append(student)
     if not students:
         raise ExamgenError(f"{where}: the key has no students")
