@@ -568,6 +568,10 @@ def test_a_rebuild_keeps_what_the_build_did_not_write(entries: dict[str, bytes |
             else:
                 (target / name).write_bytes(content)
         (target / "key.json").write_text("edited by hand")
+        # A stale PDF of the last build, one with PDFs: its manifest names pdflatex.
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        manifest["versions"]["pdflatex"] = "pdfTeX 3.141592653-2.6-1.40.25 (TeX Live 2023)"
+        (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         (target / "handouts.pdf").write_text("from an earlier build with PDFs")
         result = runner.invoke(main, build_args(out))
         assert result.exit_code == 0, result.output
