@@ -69,7 +69,7 @@ from generator.render import (
     render_document,
     render_placed_document,
 )
-from generator.roster import Student
+from generator.roster import Student, loose_id, shown_ids
 from generator.seeding import check_seed
 from generator.spec import Slot, Spec
 
@@ -567,6 +567,37 @@ def exam_dir_name(spec: Spec, seed: int) -> str:
     return f"{spec.id}-seed{seed}"
 
 
+def changed_ids_notice(target: Path, student_ids: Sequence[str]) -> str:
+    """A warning when the exam folder ``target`` holds a build of this roster's students under
+    IDs that differ only as a spreadsheet or another export changes them (leading zeros, case,
+    Unicode form: ``loose_id``): the same students, each given a new variant, since a variant
+    depends on the ID as written. Empty when there is no such build or no such ID."""
+    earlier = BUILD_RECORD_IDS.earlier(target)
+    if not earlier:
+        return ""
+    now = set(student_ids)
+    gone: dict[str, list[str]] = {}
+    for before in earlier:
+        if isinstance(before, str) and before not in now:  # a hand-edited manifest's aside
+            gone.setdefault(loose_id(before), []).append(before)
+    pairs = [
+        shown_ids(before, after)
+        for after in dict.fromkeys(student_ids)
+        if after not in earlier
+        for before in gone.get(loose_id(after), ())
+    ]
+    if not pairs:
+        return ""
+    changed = ", ".join(f"{before} → {after}" for before, after in pairs[:5])
+    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    return (
+        f"Warning: {len(pairs)} student(s) have IDs that differ from the last build's in {target} "
+        f"only in leading zeros, case or Unicode form ({changed}{more}), and each got a new "
+        "variant; if a spreadsheet changed the IDs (it drops leading zeros), restore them in the "
+        "roster and build again"
+    )
+
+
 def refuse_own_folder_as_out(out: Path, spec: Spec, seed: int) -> None:
     """``--out`` names the folder that holds exam folders: given the exam's own folder
     (out/quiz-seed7 for quiz seed 7), a build wrote a second exam folder inside the first,
@@ -628,6 +659,10 @@ def _written_by_build(manifest: Any) -> set[str]:
 
 
 BUILD_RECORD = WriterRecord(MANIFEST_NAME, _written_by_build)
+#: The IDs of the students of the build in a folder, from its manifest.json.
+BUILD_RECORD_IDS = WriterRecord(
+    MANIFEST_NAME, lambda manifest: [student["id"] for student in manifest["students"]]
+)
 
 
 def _student_folders(folder: Path) -> None:

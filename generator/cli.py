@@ -247,7 +247,12 @@ def build(
 
     Each student's variant depends only on SEED, the student's ID and the spec.
     """
-    from generator.build import BUILD_ENTRIES, refuse_own_folder_as_out
+    from generator.build import (
+        BUILD_ENTRIES,
+        changed_ids_notice,
+        exam_dir_name,
+        refuse_own_folder_as_out,
+    )
     from generator.build import build as build_exam
     from generator.grading.grade import refuse_build_output
     from generator.paper.qr import UnreadableCode
@@ -267,6 +272,7 @@ def build(
     else:
         loaded = Roster(numbered_students(count or 30))
     students = loaded.students
+    changed_ids = changed_ids_notice(out / exam_dir_name(spec, seed), [s.id for s in students])
     make_pdfs, skipped = want_pdfs(pdf)
     try:
         folder = build_exam(
@@ -276,7 +282,8 @@ def build(
         if roster is None:
             raise
         raise ExamgenError(f"{roster}: line {loaded.lines[error.index]}: {error}") from None
-    for notice in (*loaded.notes, skipped, unprintable_notice(students)):  # a failure: one line
+    # Each notice is one line; printed only once the build is in place.
+    for notice in (*loaded.notes, skipped, unprintable_notice(students), changed_ids):
         if notice:
             click.echo(notice, err=True)
     click.echo(

@@ -63,6 +63,23 @@ def identity(student_id: str) -> str:
     )
 
 
+def loose_id(student_id: str) -> str:
+    """An ID as a spreadsheet may have left it: case and leading zeros set aside, and what
+    ``identity`` sets aside. Only for hints and warnings: "123" may be "00123" or another
+    student's "0123", so it never matches a student."""
+    return identity(student_id).casefold().lstrip("0")
+
+
+def shown_ids(*student_ids: str) -> list[str]:
+    """IDs quoted for one message. IDs that would print alike though they differ ('ﬁ' and
+    'fi', or 'müller' composed and decomposed) are all shown with their non-ASCII
+    characters escaped ('mu\\u0308ller'), so that the difference can be seen."""
+    looks = {unicodedata.normalize("NFKC", identity(i)) for i in student_ids}
+    if len(looks) < len(set(student_ids)):
+        return [ascii(i) for i in student_ids]
+    return [repr(i) for i in student_ids]
+
+
 def _column(header: list[str], name: str, path: Path, option: str) -> int:
     index = find_column(header, (name,))
     if index is None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import ExamgenError
@@ -229,3 +230,54 @@ def test_empty_names_are_noted_with_their_lines(tmp_path):
     [note] = result.notes
     assert note.endswith("2 student(s) with an empty name (lines 3, 4): their pages show the ID alone")
     assert read_roster(roster(tmp_path, "id\na\nb\n")).notes == []  # no name column: by design
+
+
+#: What a spreadsheet or another export does to an ID, and IDs it applies to.
+ID_CHANGES = {
+    "leading zeros dropped": lambda i: i.lstrip("0"),
+    "case changed": str.swapcase,
+    "Unicode decomposed": lambda i: unicodedata.normalize("NFD", i),
+}
+CHANGEABLE = {
+    "leading zeros dropped": ["00123", "0789", "007x"],
+    "case changed": ["abc", "Kim9", "XY-1"],
+    "Unicode decomposed": ["müller", "İ01", "José"],
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(change=st.sampled_from(sorted(ID_CHANGES)), data=st.data())
+def test_a_rebuild_warns_when_ids_changed_only_as_a_spreadsheet_changes_them(
+    tmp_path_factory, change, data
+):
+    """A roster saved by a spreadsheet lost its leading zeros (00123 → 123): the rebuild gave
+    those students new variants without a word (on 8c6220a). Now it warns, naming each old
+    and new ID (look-alikes escaped), once the build is in place; other students, added,
+    dropped or kept, raise nothing."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    tmp = tmp_path_factory.mktemp("rebuild")
+    changed = data.draw(st.lists(st.sampled_from(CHANGEABLE[change]), min_size=1, unique=True))
+    kept = ["s1", "s2"]
+    first = tmp / "first.csv"
+    first.write_text("id,name\n" + "".join(f"{i},N\n" for i in [*changed, *kept, "gone"]))
+    second = tmp / "second.csv"
+    after = [ID_CHANGES[change](i) for i in changed]
+    second.write_text("id,name\n" + "".join(f"{i},N\n" for i in [*after, *kept, "new"]))
+    out = tmp / "out"
+    args = ["build", "--seed", "3", "--no-pdf", "-q", "--out", str(out), "--roster"]
+    assert CliRunner().invoke(main, [*args, str(first)]).exit_code == 0
+    result = CliRunner().invoke(main, [*args, str(second)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == 1, result.output
+    assert f"Warning: {len(changed)} student(s) have IDs that differ" in warnings[0]
+    escaped = change == "Unicode decomposed"
+    for before, now in zip(changed, after, strict=True):
+        shown = f"{ascii(before)} → {ascii(now)}" if escaped else f"{before!r} → {now!r}"
+        assert shown in warnings[0]
+    assert "'s1'" not in warnings[0] and "'gone'" not in warnings[0]
+    again = CliRunner().invoke(main, [*args, str(second)])
+    assert again.exit_code == 0 and "Warning:" not in again.output

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -30,7 +29,7 @@ from generator.families.base import Answer, AnswerKind, Variant
 from generator.input_file import read_input
 from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
-from generator.roster import identity
+from generator.roster import identity, loose_id, shown_ids
 from generator.seeding import stream
 
 KINDS = ("vector", "number", "bool", "choice")
@@ -95,13 +94,13 @@ class Key:
     def _by_loose(self) -> dict[str, list[str]]:
         alike: dict[str, list[str]] = {}
         for s in self.students:
-            alike.setdefault(_loose(s.id), []).append(s.id)
+            alike.setdefault(loose_id(s.id), []).append(s.id)
         return alike
 
     def alike(self, student_id: str) -> list[str]:
         """The key's IDs that a typed ID not in the key likely meant: equal but for what a
         spreadsheet changes (case, leading zeros: "00123" → "123")."""
-        return self._by_loose.get(_loose(student_id), [])
+        return self._by_loose.get(loose_id(student_id), [])
 
     def unknown_id(self, student_id: str) -> tuple[str, str]:
         """A typed ID the key does not have, quoted for a message, and the hint
@@ -110,22 +109,6 @@ class Key:
         near = self.alike(student_id)
         shown = shown_ids(student_id, *near)
         return shown[0], f" (did you mean {' or '.join(shown[1:])}?)" if near else ""
-
-
-def _loose(student_id: str) -> str:
-    """An ID as a spreadsheet may have left it: case and leading zeros set aside (only for a
-    hint: "123" may be "00123" or another student's "0123", so it is never matched)."""
-    return identity(student_id).casefold().lstrip("0")
-
-
-def shown_ids(*student_ids: str) -> list[str]:
-    """IDs quoted for one message. IDs that would print alike though they differ ('ﬁ' and
-    'fi', or 'müller' composed and decomposed) are all shown with their non-ASCII
-    characters escaped ('mu\\u0308ller'), so that the difference can be seen."""
-    looks = {unicodedata.normalize("NFKC", identity(i)) for i in student_ids}
-    if len(looks) < len(set(student_ids)):
-        return [ascii(i) for i in student_ids]
-    return [repr(i) for i in student_ids]
 
 
 #: What to give instead of a path that holds no key.

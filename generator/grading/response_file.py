@@ -18,9 +18,15 @@ from pathlib import Path
 from generator.csv_table import DELIMITER_NAMES, find_column, read_table, unformula
 from generator.errors import ExamgenError
 from generator.families.base import AnswerKind
-from generator.grading.keyfile import shown_ids
 from generator.responses import BRACKETS, Unreadable, normalize, read_number
-from generator.roster import NAME_COLUMNS, id_columns, identity, not_a_student, skipped_text
+from generator.roster import (
+    NAME_COLUMNS,
+    id_columns,
+    identity,
+    not_a_student,
+    shown_ids,
+    skipped_text,
+)
 
 _QUESTION_COLUMN = re.compile(r"[Qq](\d+)")
 
