@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -517,3 +518,23 @@ def test_diff_names_students_whose_printed_exam_is_missing(tmp_path, deleted, si
     text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
     assert f"{len(missing)} student(s) whose printed exam is missing from a folder" in text
     assert "s002 (Student 2)" in text
+
+
+def test_diff_pairs_ids_that_differ_only_as_a_spreadsheet_changes_them(tmp_path):
+    """An ID whose leading zeros a spreadsheet dropped, or saved decomposed (macOS), is a new
+    student to diff: on 8c6220a it printed "only in new: İ01" and "only in old: İ01", which look
+    the same. Now such pairs get a line of their own, look-alikes escaped."""
+    old_ids = [Student("00123", "A"), Student("İ01", "B"), Student("s9", "C")]
+    new_ids = [Student("123", "A"), Student(unicodedata.normalize("NFD", "İ01"), "B")]
+    old = build_quiz(tmp_path, "old", students=old_ids)
+    new = build_quiz(tmp_path, "new", students=[*new_ids, Student("s10", "D")])
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "differ only in leading" in line)
+    assert line.startswith("2 of them differ only in leading zeros, case or Unicode form")
+    assert "'00123' → '123'" in line
+    assert f"{ascii('İ01')} → {ascii(unicodedata.normalize('NFD', 'İ01'))}" in line
+    report = json.loads(CliRunner().invoke(main, ["diff", str(old), str(new), "--json"]).output)
+    assert {(p["old"], p["new"]) for p in report["alike"]} == {
+        (o.id, n.id) for o, n in zip(old_ids, new_ids, strict=False)
+    }

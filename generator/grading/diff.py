@@ -27,6 +27,7 @@ from generator.fingerprint import fingerprint_digest, fingerprint_of
 from generator.grading.keyfile import exam_folder, load_key
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import grading_json
+from generator.roster import loose_id, shown_ids
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class FolderDiff:
             ],
             "added": [{"id": s.id, "name": s.name} for s in self.added],
             "removed": [{"id": s.id, "name": s.name} for s in self.removed],
+            "alike": [{"old": before, "new": after} for before, after in self.alike()],
             "reworded": [{"id": s.id, "name": s.name} for s in self.reworded],
             "unprinted": [{"id": s.id, "name": s.name} for s in self.unprinted],
             "unchanged": self.unchanged,
@@ -240,10 +242,27 @@ class FolderDiff:
             lines.append(f"{len(self.added)} student(s) only in new: " + _ids(self.added))
         if self.removed:
             lines.append(f"{len(self.removed)} student(s) only in old: " + _ids(self.removed))
+        if alike := self.alike():
+            pairs = ", ".join(" → ".join(shown_ids(before, after)) for before, after in alike)
+            lines.append(
+                f"{len(alike)} of them differ only in leading zeros, case or Unicode form, as a "
+                f"spreadsheet changes IDs (old → new): {pairs}; each has a new variant"
+            )
         lines += notes
         lines.append(f"{self.unchanged} student(s) with the same variants and answers.")
         return "\n".join(lines) + "\n"
 
+
+    def alike(self) -> list[tuple[str, str]]:
+        """Removed and added IDs that are likely one student's (``roster.loose_id``)."""
+        removed: dict[str, list[str]] = {}
+        for student in self.removed:
+            removed.setdefault(loose_id(student.id), []).append(student.id)
+        return [
+            (before, student.id)
+            for student in self.added
+            for before in removed.get(loose_id(student.id), ())
+        ]
 
     def _renamed(self, student: StudentRecord) -> str:
         """The student as ``_who`` shows them, with the old name too when the roster changed it."""
