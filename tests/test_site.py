@@ -596,3 +596,39 @@ def test_the_answer_hint_reads_naturally_for_every_grading_rule(tmp_path, decima
     hint = next(line for line in text.splitlines() if line.startswith("Type a vector"))
     assert hint == f"Type a vector as (4, 9): exact fractions such as -7/3, or decimals {says} Press Enter to check."
     assert " 0 " not in hint
+
+
+BANDED = [f for f in registry().values() if f.WORK_BANDS]
+
+
+def spec_file(folder: Path, questions: list[str], grading: str = "") -> Path:
+    """A spec of these ``[[questions]]`` tables (TOML bodies), as a file in ``folder``."""
+    path = folder / "quiz.toml"
+    tables = "".join(f"[[questions]]\n{q}\n" for q in questions)
+    path.write_text(f'id = "q"\ntitle = "Quiz"\n{grading}{tables}', encoding="utf-8")
+    return path
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    family=st.sampled_from(BANDED),
+    bands=st.lists(st.sampled_from(["easy", "standard", "hard"]), min_size=2, max_size=2, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_family_asked_at_two_difficulties_is_two_problems(tmp_path_factory, family, bands, seed):
+    """On 410dd05 a spec asking gradient-descent-step easy and again hard put one problem on the
+    site, all its variants in the easy band: repeats were found by family, form and pins, not the
+    slot's difficulty. Each band is its own problem, every variant within it; a slot asked again
+    with the same family, form, pins and band is still the one problem."""
+    folder = tmp_path_factory.mktemp("spec")
+    asked = [f'family = "{family.ID}"\ndifficulty = "{band}"' for band in [*bands, bands[0]]]
+    summary = site_for_spec(load_spec(spec_file(folder, asked)), seed, 3, folder / "site")
+    record = json.loads((folder / "site" / "examgen-site.json").read_text(encoding="utf-8"))
+    problems = [p for p in record["problems"] if p["family"] == family.ID]
+    assert [p["difficulty"] for p in problems] == [list(family.WORK_BANDS[b]) for b in bands]
+    for problem in problems:
+        low, high = problem["difficulty"]
+        for params in problem["variants"]:
+            variant = family.generate(stream(0, "any"), family.parse_params(params))
+            assert low <= family.work(variant.params, variant.solution) <= high
+    assert summary.pages[family.TAGS[0]] == 2

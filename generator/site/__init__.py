@@ -166,13 +166,21 @@ def build_site(
             "variants": variants,
             "grading": rule.to_json(),
             "pages": {tag: f"tags/{files[tag]}" for tag in tags},
-            "problems": [
-                {"family": p.family.ID, "variants": [v.key_params() for v in p.variants]}
-                for p in problems
-            ],
+            "problems": [_problem_record(p) for p in problems],
         }
         _write(folder / MARKER, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return SiteSummary(out, pages, {p.family.ID: len(p.variants) for p in problems})
+
+
+def _problem_record(problem: Problem) -> dict[str, Any]:
+    """A problem in examgen-site.json: its family, the difficulty band a spec asked it at (only
+    when it did, so a record of problems without one reads as it did before bands were told
+    apart), and its variants' params."""
+    record: dict[str, Any] = {"family": problem.family.ID}
+    if problem.family.work_band is not None:
+        record["difficulty"] = list(problem.family.work_band)
+    record["variants"] = [v.key_params() for v in problem.variants]
+    return record
 
 
 def _anchors(problems: list[Problem]) -> list[str]:

@@ -59,11 +59,15 @@ def families_for_tags(tags: Sequence[str], extra_dirs: Sequence[Path] = ()) -> l
 
 
 def choices_from_spec(spec: Spec) -> list[tuple[Family, Mapping[str, Any]]]:
-    """Each slot's family (every family of a pool) with its pinned params, repeats kept once."""
-    found: dict[tuple[str, str, str], tuple[Family, Mapping[str, Any]]] = {}
+    """Each slot's family (every family of a pool) with its pinned params, repeats kept once.
+
+    A repeat is the same family in the same form, with the same pins and the same difficulty
+    band (the slot's family copy carries it, ``Family.with_difficulty``): one family asked easy
+    and again hard is two problems, as it is two questions of the quiz."""
+    found: dict[tuple[Any, ...], tuple[Family, Mapping[str, Any]]] = {}
     for slot in spec.slots:
         for family in slot.candidates:
-            key = (family.ID, family.FORM, repr(sorted(slot.pinned.items())))
+            key = (family.ID, family.FORM, repr(sorted(slot.pinned.items())), family.work_band)
             found.setdefault(key, (family, slot.pinned))
     return list(found.values())
 
