@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from generator.scaffold import new_family
 from generator.seeding import stream
 from generator.site import SITE_ENTRIES, site_for_spec, site_for_tags
 from generator.site.pages import problem_view, tag_file, tag_order
-from generator.site.problems import Problem, practice_variants
+from generator.site.problems import Problem, build_problems, choices_from_spec, practice_variants
 from generator.spec import DEFAULT_SPEC, load_spec
 from tests.browser import DEBIAN_PACKAGES
 from tests.site_pages import read_page
@@ -155,6 +156,8 @@ def test_spec_site_keeps_pins_forms_and_grading_rule(tmp_path):
     assert set(summary.variants) == {
         "gradient-descent-step", "sgd-minibatch-step", "sgd-direction", "sgd-iterations"
     }
+    record = json.loads((tmp_path / "site" / "examgen-site.json").read_text(encoding="utf-8"))
+    assert [p.get("form") for p in record["problems"]] == [None, "choice", None, None]
     articles, _ = read_page(tmp_path / "site" / "tags" / "gradient-descent.html")
     step, choice = articles[:2]
     assert json.loads(step.attrs["data-rule"]) == {"decimals": 3, "significant": 2}
@@ -625,6 +628,7 @@ def test_a_family_asked_at_two_difficulties_is_two_problems(tmp_path_factory, fa
     summary = site_for_spec(load_spec(spec_file(folder, asked)), seed, 3, folder / "site")
     record = json.loads((folder / "site" / "examgen-site.json").read_text(encoding="utf-8"))
     problems = [p for p in record["problems"] if p["family"] == family.ID]
+    assert "form" not in problems[0]
     assert [p["difficulty"] for p in problems] == [list(family.WORK_BANDS[b]) for b in bands]
     for problem in problems:
         low, high = problem["difficulty"]
@@ -632,3 +636,28 @@ def test_a_family_asked_at_two_difficulties_is_two_problems(tmp_path_factory, fa
             variant = family.generate(stream(0, "any"), family.parse_params(params))
             assert low <= family.work(variant.params, variant.solution) <= high
     assert summary.pages[family.TAGS[0]] == 2
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_each_form_and_band_of_a_family_draws_its_own_variants(tmp_path_factory, seed):
+    """On 410dd05 every problem of a family drew from the streams (seed, "practice", ID, k): a
+    spec's sgd-minibatch-step typed and again as multiple choice showed the same statement as
+    variant k of both (21 of 50), so the choice problem gave the typed one's answer away, and two
+    overlapping difficulty bands shared variants alike. Now no two share a question (the params
+    but for the order of the choices)."""
+    asked = [
+        'family = "sgd-minibatch-step"',
+        'family = "sgd-minibatch-step"\nform = "choice"',
+        'family = "sgd-minibatch-step"\ndifficulty = "standard"',  # 10-15
+        'family = "sgd-minibatch-step"\ndifficulty = [12, 18]',
+    ]
+    spec = load_spec(spec_file(tmp_path_factory.mktemp("spec"), asked))
+    problems = build_problems(choices_from_spec(spec), seed, 50)
+    shown = [
+        {json.dumps({k: v for k, v in x.key_params().items() if k != "choices"}) for x in p.variants}
+        for p in problems
+    ]
+    assert [len(s) for s in shown] == [50] * 4
+    for one, other in combinations(shown, 2):
+        assert not one & other

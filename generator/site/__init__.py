@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.choices import ChoiceForm
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families.base import Family
@@ -173,10 +174,12 @@ def build_site(
 
 
 def _problem_record(problem: Problem) -> dict[str, Any]:
-    """A problem in examgen-site.json: its family, the difficulty band a spec asked it at (only
-    when it did, so a record of problems without one reads as it did before bands were told
-    apart), and its variants' params."""
+    """A problem in examgen-site.json: its family, the form and difficulty band a spec asked it
+    in (only when not the family's own form and any work, so such a record reads as before),
+    and its variants' params."""
     record: dict[str, Any] = {"family": problem.family.ID}
+    if isinstance(problem.family, ChoiceForm):
+        record["form"] = problem.family.FORM
     if problem.family.work_band is not None:
         record["difficulty"] = list(problem.family.work_band)
     record["variants"] = [v.key_params() for v in problem.variants]

@@ -1,11 +1,13 @@
 """Which problems a practice site holds, and each one's variants with what a page checks them by.
 
 A problem is a family (in the form it is asked: free, choice or true/false) with the params a spec
-pins. Its draw k (k = 1, 2, …) comes from the stream ``(seed, "practice", family ID, k)``: the same
-seeding as every build (``generator.seeding``), under labels no student's exam uses, so a page is
-not the sequence of any quiz. A family with few possible variants (a bank's statements) can still
-show a question some student also gets, by chance. Draws that repeat are kept once, and drawing goes
-on until K distinct variants are kept or the family has shown it has no more.
+pins. Its draw k (k = 1, 2, …) comes from the stream ``(seed, "practice", family ID, k)``, with
+the form and difficulty band before k when a spec asks for them (``practice_labels``), so the same
+family asked twice draws twice: the same seeding as every build (``generator.seeding``), under
+labels no student's exam uses, so a page is not the sequence of any quiz. A family with few
+possible variants (a bank's statements) can still show a question some student also gets, by
+chance. Draws that repeat are kept once, and drawing goes on until K distinct variants are kept or
+the family has shown it has no more.
 
 What a page checks an answer by is computed here, in Python, from the family's own calls: the
 exact answer, the named mistakes' values (``Family.misconceptions``) for free answers, and for
@@ -22,6 +24,7 @@ from typing import Any
 
 import sympy
 
+from generator.choices import ChoiceForm
 from generator.defaults import SITE_VARIANTS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
@@ -83,11 +86,27 @@ REPEATS_PER_VARIANT = 80
 MAX_REPEATS = 4000
 
 
+def practice_labels(family: Family) -> tuple[str | int, ...]:
+    """The labels that tell a problem's streams from those of its family asked another way: the
+    form, when not the family's own, and the difficulty band, when a spec gives one. On 410dd05
+    a spec's typed problem and its multiple-choice twin drew from the same streams, so variant k
+    of the one was variant k of the other (21 of 50), and the choice problem gave the typed
+    one's answers away; two overlapping bands would share variants alike. The family's own form
+    at any work has none: its streams, and the sites made of them, stay as they were."""
+    labels: tuple[str | int, ...] = ()
+    if isinstance(family, ChoiceForm):
+        labels += ("form", family.FORM)
+    if family.work_band is not None:
+        labels += ("band", *family.work_band)
+    return labels
+
+
 def practice_variants(
     family: Family, pinned: Mapping[str, Any], seed: int, count: int
 ) -> tuple[Variant, ...]:
     """``count`` distinct variants, or every one the family has when it has fewer (a true/false
-    family's bank): draw k comes from the stream (seed, "practice", ID, k), k = 1, 2, …, repeats
+    family's bank): draw k comes from the stream (seed, "practice", ID, *labels, k), k = 1, 2, …
+    (``practice_labels``: none for the family's own form and any work), repeats
     are dropped, and drawing goes on past ``count`` until ``count`` are kept or draws stop
     bringing new ones. A family with ``count`` distinct variants in its first ``count`` draws
     shows exactly those, as it did when only ``count`` were drawn."""
@@ -95,10 +114,11 @@ def practice_variants(
     if count < 1:
         raise ExamgenError(f"--variants must be at least 1, got {count}")
     kept: dict[str, Variant] = {}
+    labels = practice_labels(family)
     k = repeats = 0
     while len(kept) < count and repeats < min(MAX_REPEATS, REPEATS_PER_VARIANT * (len(kept) + 1)):
         k += 1
-        variant = family.generate(stream(seed, "practice", family.ID, k), pinned)
+        variant = family.generate(stream(seed, "practice", family.ID, *labels, k), pinned)
         found = fingerprint(variant)
         repeats = repeats + 1 if found in kept else 0
         kept.setdefault(found, variant)
