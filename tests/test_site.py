@@ -661,3 +661,49 @@ def test_each_form_and_band_of_a_family_draws_its_own_variants(tmp_path_factory,
     assert [len(s) for s in shown] == [50] * 4
     for one, other in combinations(shown, 2):
         assert not one & other
+
+
+#: Reference problem #156 as the practice spec pins it: every student's question 1.
+PINNED_156 = 'family = "gradient-descent-step"\nparams = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/2" }'
+
+
+@settings(max_examples=6, deadline=None)
+@given(variants=st.integers(1, 10))
+def test_site_names_the_questions_students_will_see_on_it_word_for_word(tmp_path_factory, variants):
+    """A site made from the quiz's spec shows, with their answers, every question a student can
+    get of a bank family once K reaches the bank's size (8 at most here, 50 by default), and a
+    question whose params are all pinned whatever K; on 410dd05 nothing said so, and the README
+    spoke of a chance overlap. `examgen site` names exactly those questions in one line."""
+    folder = tmp_path_factory.mktemp("spec")
+    spec = spec_file(folder, [
+        PINNED_156,
+        'family = "sgd-minibatch-step"',
+        'families = ["sgd-direction", "vanishing-gradient-remedies"]',
+    ])
+    args = ["site", "--spec", str(spec), "--variants", str(variants), "--out", str(folder / "site")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("Note:")]
+    banks = [f for f in ("sgd-direction", "vanishing-gradient-remedies") if len(get_family(f).bank().ids) <= variants]
+    named = ["questions[1] gradient-descent-step (all params pinned)"]
+    if banks:
+        named.append(f"questions[3] {' or '.join(banks)} (whole bank shown)")
+    assert notes == [
+        f"Note: students will see {'these questions' if banks else 'this question'} of the spec on "
+        f"the site word for word, with the answer: {', '.join(named)}. Publish the site after the "
+        "quiz, or make it from a spec without them."
+    ]
+    tags = CliRunner().invoke(main, ["site", "--tags", "SGD", "--variants", "10", "--out", str(folder / "tags")])
+    assert tags.exit_code == 0 and "Note:" not in tags.output
+
+
+def test_the_quiz_specs_site_names_its_true_false_and_definition_questions(tmp_path):
+    """The reviewer's case: with the default K every bank of the quiz is shown whole, its
+    definition question's (choices of 18 statements) too, so every true/false and definition
+    question of the quiz is on the site; the numeric ones, drawn afresh, are not named."""
+    result = CliRunner().invoke(main, ["site", "--spec", str(DEFAULT_SPEC), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    (note,) = [line for line in result.output.splitlines() if line.startswith("Note:")]
+    named = re.findall(r"questions\[(\d+)\] ([a-z-]+) \(whole bank shown\)", note)
+    assert named == [(str(s.number), s.family.ID) for s in load_spec(DEFAULT_SPEC).slots if s.family.BUDGET is None]
+    assert [n for n, _ in named] == ["1", "2", "5", "6", "7"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from generator.site.problems import (
     build_problems,
     choices_from_spec,
     families_for_tags,
+    seen_on_site,
 )
 from generator.spec import Spec
 
@@ -80,6 +81,10 @@ class SiteSummary:
     folder: Path
     pages: dict[str, int]  # tag → number of problems on its page
     variants: dict[str, int]  # family → variants its problem carries
+    problems: tuple[Problem, ...] = field(default=(), repr=False)  # as the pages show them
+    #: For a spec's site: a one-line note naming the questions students will find on it word for
+    #: word (``seen_on_site``); "" when none are.
+    note: str = ""
 
 
 def site_for_tags(
@@ -98,8 +103,10 @@ def site_for_tags(
 
 
 def site_for_spec(spec: Spec, seed: int, variants: int, out: Path) -> SiteSummary:
-    """A page for each tag of the spec's families, with its pinned params and grading rule."""
-    return build_site(choices_from_spec(spec), (), seed, variants, out, spec.grading, spec.title)
+    """A page for each tag of the spec's families, with its pinned params and grading rule; the
+    summary's note names the questions of the spec the site shows word for word."""
+    summary = build_site(choices_from_spec(spec), (), seed, variants, out, spec.grading, spec.title)
+    return replace(summary, note=seen_on_site(spec, summary.problems))
 
 
 def build_site(
@@ -170,7 +177,8 @@ def build_site(
             "problems": [_problem_record(p) for p in problems],
         }
         _write(folder / MARKER, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return SiteSummary(out, pages, {p.family.ID: len(p.variants) for p in problems})
+    counts = {p.family.ID: len(p.variants) for p in problems}
+    return SiteSummary(out, pages, counts, tuple(problems))
 
 
 def _problem_record(problem: Problem) -> dict[str, Any]:

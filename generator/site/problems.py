@@ -5,9 +5,10 @@ pins. Its draw k (k = 1, 2, …) comes from the stream ``(seed, "practice", fami
 the form and difficulty band before k when a spec asks for them (``practice_labels``), so the same
 family asked twice draws twice: the same seeding as every build (``generator.seeding``), under
 labels no student's exam uses, so a page is not the sequence of any quiz. A family with few
-possible variants (a bank's statements) can still show a question some student also gets, by
-chance. Draws that repeat are kept once, and drawing goes on until K distinct variants are kept or
-the family has shown it has no more.
+possible variants still shows the questions students get: with the default K a bank family shows
+its whole bank, and a question with every param pinned is one question (``seen_on_site`` names
+them for the instructor). Draws that repeat are kept once, and drawing goes on until K distinct
+variants are kept or the family has shown it has no more.
 
 What a page checks an answer by is computed here, in Python, from the family's own calls: the
 exact answer, the named mistakes' values (``Family.misconceptions``) for free answers, and for
@@ -29,6 +30,7 @@ from generator.defaults import SITE_VARIANTS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families import registry
+from generator.families._concepts import BankFamily
 from generator.families.base import Family, Variant
 from generator.fingerprint import fingerprint
 from generator.seeding import check_seed, stream
@@ -61,17 +63,21 @@ def families_for_tags(tags: Sequence[str], extra_dirs: Sequence[Path] = ()) -> l
     return [f for f in families if any(t in f.TAGS for t in tags)]
 
 
-def choices_from_spec(spec: Spec) -> list[tuple[Family, Mapping[str, Any]]]:
-    """Each slot's family (every family of a pool) with its pinned params, repeats kept once.
+def problem_key(family: Family, pinned: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two of a spec's questions one problem: the same family in the same form, with
+    the same pins and the same difficulty band (the slot's family copy carries it,
+    ``Family.with_difficulty``). One family asked easy and again hard is two problems, as it is
+    two questions of the quiz."""
+    return (family.ID, family.FORM, repr(sorted(pinned.items())), family.work_band)
 
-    A repeat is the same family in the same form, with the same pins and the same difficulty
-    band (the slot's family copy carries it, ``Family.with_difficulty``): one family asked easy
-    and again hard is two problems, as it is two questions of the quiz."""
+
+def choices_from_spec(spec: Spec) -> list[tuple[Family, Mapping[str, Any]]]:
+    """Each slot's family (every family of a pool) with its pinned params, repeats
+    (``problem_key``) kept once."""
     found: dict[tuple[Any, ...], tuple[Family, Mapping[str, Any]]] = {}
     for slot in spec.slots:
         for family in slot.candidates:
-            key = (family.ID, family.FORM, repr(sorted(slot.pinned.items())), family.work_band)
-            found.setdefault(key, (family, slot.pinned))
+            found.setdefault(problem_key(family, slot.pinned), (family, slot.pinned))
     return list(found.values())
 
 
@@ -132,6 +138,55 @@ def build_problems(
         Problem(family, pinned, practice_variants(family, pinned, seed, count))
         for family, pinned in chosen
     ]
+
+
+# --- what the quiz shares with the site -----------------------------------------------------------
+PINNED = "all params pinned"
+WHOLE_BANK = "whole bank shown"
+
+
+def shown_whole(problem: Problem) -> str | None:
+    """Why every question a student can get of this problem is on the site, word for word with
+    its answer, or ``None`` when it is not: its params are all pinned (one question for every
+    student), or it is a bank family and the site shows each statement of the bank (with the
+    default K, every true/false and definition family)."""
+    family = problem.family
+    if set(family.param_names()) <= set(problem.pinned):
+        return PINNED
+    if isinstance(family, BankFamily):
+        shown: set[str] = set()
+        for variant in problem.variants:
+            params = variant.key_params()
+            shown.update([params["statement"]] if "statement" in params else params["choices"])
+        if shown >= set(family.bank().ids):
+            return WHOLE_BANK
+    return None
+
+
+def seen_on_site(spec: Spec, problems: Sequence[Problem]) -> str:
+    """A one-line note naming the spec's questions whose students will find their very question
+    on the site (``shown_whole``), or "" when there are none: an instructor who publishes the
+    site before the quiz has to be told."""
+    by_key = {problem_key(p.family, p.pinned): p for p in problems}
+    items = []
+    for slot in spec.slots:
+        why: dict[str, list[str]] = {}
+        for family in slot.candidates:
+            reason = shown_whole(by_key[problem_key(family, slot.pinned)])
+            if reason is not None:
+                why.setdefault(reason, []).append(family.ID)
+        # A pool's student gets one of its families ("or"); a pool pins nothing, so its
+        # families share the one reason.
+        named = "; ".join(f"{' or '.join(ids)} ({reason})" for reason, ids in why.items())
+        if named:
+            items.append(f"questions[{slot.number}] {named}")
+    if not items:
+        return ""
+    return (
+        f"Note: students will see {'this question' if len(items) == 1 else 'these questions'} "
+        f"of the spec on the site word for word, with the answer: {', '.join(items)}. Publish "
+        "the site after the quiz, or make it from a spec without them."
+    )
 
 
 # --- what a page checks a variant by --------------------------------------------------------------
