@@ -363,3 +363,19 @@ def test_several_mistakes_giving_one_value_are_offered_as_alternatives(driver, t
     explanation = variant.family.mistake_explanation("sum-not-average")
     assert feedback.text == f"Not correct. {explanation}"
     assert not feedback.find_elements(By.CSS_SELECTOR, "li")
+
+
+def test_an_unreadable_or_blank_check_forgets_the_last_answers_mistakes(page):
+    """On 410dd05 ``data-mistakes`` kept the mistake names of the answer before an unreadable or
+    blank one (checkTyped returned before setting it): the feedback said "Cannot read" while its
+    mistakes still named what the student no longer typed."""
+    element = article(page, "gradient-descent-step")
+    variant = shown_variant(element)
+    wrong = variant.family.misconceptions(variant.params, variant.solution)
+    name, value = next((n, v) for n, v in wrong.items() if not same_value(v, variant.solution.answer.value))
+    for typed in ("(x, 9)", ""):
+        feedback = feedback_after(page, element, cell("vector", value))
+        assert name in feedback.get_attribute("data-mistakes").split()
+        feedback = feedback_after(page, element, typed)
+        assert feedback.get_attribute("data-status") == ("unreadable" if typed else "blank")
+        assert feedback.get_attribute("data-mistakes") is None

@@ -99,6 +99,7 @@
     function checkTyped(input) {
       const question = JSON.parse(body.dataset.check);
       const result = examgenAnswers.check(input.value, question, rule);
+      delete feedback.dataset.mistakes; // an earlier answer's, until this one is read
       if (result.status === "blank") {
         say("blank", "Type an answer first.");
         input.focus();
