@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sympy
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -16,7 +17,7 @@ from generator.choices import same_value
 from generator.export.pools import accepted_texts
 from generator.families import get_family
 from generator.families.base import Answer, Variant
-from generator.responses import DecimalRule
+from generator.responses import DecimalRule, read_number
 from generator.seeding import stream
 from generator.site import site_for_spec
 from generator.spec import load_spec
@@ -379,3 +380,51 @@ def test_an_unreadable_or_blank_check_forgets_the_last_answers_mistakes(page):
         feedback = feedback_after(page, element, typed)
         assert feedback.get_attribute("data-status") == ("unreadable" if typed else "blank")
         assert feedback.get_attribute("data-mistakes") is None
+
+
+def rounded_to(exact: sympy.Rational, places: int) -> str:
+    scaled = int(sympy.floor(exact * 10**places + sympy.Rational(1, 2)))
+    whole, frac = divmod(abs(scaled), 10**places)
+    return ("-" if scaled < 0 else "") + f"{whole}" + (f".{frac:0{places}d}" if places else "")
+
+
+def short_rounding(exact: sympy.Rational, rule: DecimalRule) -> str | None:
+    """``exact`` rounded right to one place fewer than the rule needs, when the rule refuses it
+    (0.07 for 9/128 under two significant digits); ``None`` when it is the exact value."""
+    places = rule.places_needed(exact) - 1
+    text = rounded_to(exact, places) if places >= 1 else None
+    return text if text and not rule.accepts(read_number(text), exact) else None
+
+
+@pytest.mark.parametrize("family", ["vanishing-gradient-chain", "gradient-descent-step"])
+def test_a_right_value_with_too_few_digits_is_called_close(page, family):
+    """On 410dd05 0.07 for 9/128 (two significant digits asked) or 2.3 for 7/3 got a bare "Not
+    correct." and the solution opened. Under the rule it is refused, and the page says it is
+    rounded right but short of the rule, leaving the solution closed; one unit off at the same
+    place is still plain wrong, so "close" confirms only digits the student typed."""
+    element = article(page, family)
+    rule = DecimalRule(**json.loads(element.get_attribute("data-rule")))
+    for _ in range(20):
+        answer = shown_variant(element).solution.answer
+        values = list(answer.value) if answer.kind == "vector" else [answer.value]
+        short = short_rounding(values[-1], rule)
+        if short is not None:
+            break
+        element.find_element(By.CSS_SELECTOR, "button.another").click()
+    assert short is not None
+    exact = [str(v) for v in values[:-1]]  # the other components right and exact
+    typed = "(" + ", ".join([*exact, short]) + ")" if exact else short
+    feedback = feedback_after(page, element, typed)
+    assert feedback.get_attribute("data-status") == "imprecise", feedback.text
+    assert feedback.text.startswith("Close, but not precise enough. ")
+    said = f"Component {len(values)} ({short})" if exact else short
+    assert f"{said} is rounded right, but to " in feedback.text
+    assert feedback.text.endswith(f"Answers need {rule.describe()}: type more digits, or the exact fraction.")
+    assert "Not correct" not in feedback.text
+    assert feedback.get_attribute("data-mistakes") == ""
+    assert not element.find_element(By.CSS_SELECTOR, ".solution-text").is_displayed()
+    places = len(short.split(".")[1])
+    off = rounded_to(values[-1] + sympy.Rational(1, 10**places), places)
+    typed = "(" + ", ".join([*exact, off]) + ")" if exact else off
+    feedback = feedback_after(page, element, typed)
+    assert feedback.get_attribute("data-status") in ("wrong", "partial") and feedback.text.startswith("Not correct.")
