@@ -707,3 +707,16 @@ def test_the_quiz_specs_site_names_its_true_false_and_definition_questions(tmp_p
     named = re.findall(r"questions\[(\d+)\] ([a-z-]+) \(whole bank shown\)", note)
     assert named == [(str(s.number), s.family.ID) for s in load_spec(DEFAULT_SPEC).slots if s.family.BUDGET is None]
     assert [n for n, _ in named] == ["1", "2", "5", "6", "7"]
+
+
+@given(st.lists(st.sampled_from(["new numbers", "a new statement", "new choices"]), min_size=1))
+def test_a_pages_intro_names_what_another_variant_brings_on_it(brings):
+    """Each kind of change once, in one order, joined as a sentence: a page of numeric problems
+    still says "gives new numbers", as every page did on 410dd05."""
+    from types import SimpleNamespace
+
+    from generator.site.pages import intro_brings
+
+    said = intro_brings(SimpleNamespace(another=b) for b in brings)
+    named = [b for b in ("new numbers", "a new statement", "new choices") if b in brings]
+    assert said == (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1])

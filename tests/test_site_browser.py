@@ -428,3 +428,23 @@ def test_a_right_value_with_too_few_digits_is_called_close(page, family):
     typed = "(" + ", ".join([*exact, off]) + ")" if exact else off
     feedback = feedback_after(page, element, typed)
     assert feedback.get_attribute("data-status") in ("wrong", "partial") and feedback.text.startswith("Not correct.")
+
+
+@pytest.mark.parametrize(
+    ("family", "brings"),
+    [
+        ("gradient-descent-step", "new numbers"),
+        ("sgd-direction", "a new statement"),
+        ("vanishing-gradient-definition", "new choices"),
+    ],
+)
+def test_another_variant_says_what_it_brings(page, family, brings):
+    """On 410dd05 "Another variant" said "new numbers" on every problem, a true/false statement
+    with no number in it too, and so did the page's intro."""
+    element = article(page, family)
+    total = len(element.find_elements(By.CSS_SELECTOR, "template.variant"))
+    element.find_element(By.CSS_SELECTOR, "button.another").click()
+    feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
+    assert feedback.text == f"Variant 2 of {total}: {brings}."
+    intro = page.find_element(By.CSS_SELECTOR, "p.intro").text
+    assert intro.endswith("Another variant gives new numbers, a new statement or new choices.")

@@ -27,6 +27,7 @@ from generator.files import WriterRecord, staged_directory
 from generator.responses import DecimalRule
 from generator.site.pages import (
     answer_hint,
+    intro_brings,
     problem_view,
     render_page,
     slug,
@@ -151,6 +152,7 @@ def build_site(
                     page_title=f"Problems tagged with {tag}",
                     heading=f"Problems tagged with “{tag}”",
                     problems=on_page,
+                    another=intro_brings(on_page),
                     tag_files=files,
                     rule_json=rule_json,
                     hints=hints,

@@ -79,7 +79,7 @@
       article.dataset.params = template.dataset.params;
       count.textContent = `Variant ${index + 1} of ${variants.length}`;
       delete feedback.dataset.mistakes;
-      say("", `Variant ${index + 1} of ${variants.length}: new numbers.`);
+      say("", `Variant ${index + 1} of ${variants.length}: ${article.dataset.another}.`);
       showSolution(false);
       wire();
     }
