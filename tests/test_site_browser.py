@@ -19,7 +19,7 @@ from generator.families import get_family
 from generator.families.base import Answer, Variant
 from generator.responses import DecimalRule, read_number
 from generator.seeding import stream
-from generator.site import site_for_spec
+from generator.site import site_for_spec, site_for_tags
 from generator.spec import load_spec
 from tests.browser import requested_urls
 
@@ -448,3 +448,23 @@ def test_another_variant_says_what_it_brings(page, family, brings):
     assert feedback.text == f"Variant 2 of {total}: {brings}."
     intro = page.find_element(By.CSS_SELECTOR, "p.intro").text
     assert intro.endswith("Another variant gives new numbers, a new statement or new choices.")
+
+
+def test_a_long_unbroken_title_or_tag_wraps_at_phone_width(driver, tmp_path):
+    """On 410dd05 a spec title of one 400-character word made the whole phone page scroll
+    sideways (the index 6535 px wide at 390); a course family's long tag did the same."""
+    from generator.scaffold import new_family
+
+    (tmp_path / "long.toml").write_text(
+        f'id = "long"\ntitle = "{"W" * 400}"\n[[questions]]\nfamily = "sgd-direction"\n', encoding="utf-8"
+    )
+    site_for_spec(load_spec(tmp_path / "long.toml"), 0, 2, tmp_path / "titled")
+    module = new_family("slope", tmp_path / "course", "number") / "family.py"
+    module.write_text(module.read_text(encoding="utf-8").replace('TAGS = ("calculus",)', f'TAGS = ("{"t" * 300}",)'))
+    site_for_tags([], 0, 2, tmp_path / "tagged", extra_dirs=[tmp_path / "course"])
+    driver.set_window_size(390, 1400)
+    for site in ("titled", "tagged"):
+        for page in (tmp_path / site / "index.html", *sorted((tmp_path / site / "tags").iterdir())):
+            driver.get(page.as_uri())
+            widths = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], (page, widths)
