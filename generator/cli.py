@@ -840,4 +840,6 @@ def site(
         summary = site_for_tags(tags, seed, variants, out, extra_dirs=families_dirs)
     pages = ", ".join(f"{tag} ({n})" for tag, n in summary.pages.items())
     click.echo(f"Wrote {summary.folder / INDEX}: pages {pages}")
+    if summary.note:
+        click.echo(summary.note, err=True)
     kept_notice(summary.folder, SITE_ENTRIES)

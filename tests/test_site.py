@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from generator.scaffold import new_family
 from generator.seeding import stream
 from generator.site import SITE_ENTRIES, site_for_spec, site_for_tags
 from generator.site.pages import problem_view, tag_file, tag_order
-from generator.site.problems import Problem, practice_variants
+from generator.site.problems import Problem, build_problems, choices_from_spec, practice_variants
 from generator.spec import DEFAULT_SPEC, load_spec
 from tests.browser import DEBIAN_PACKAGES
 from tests.site_pages import read_page
@@ -155,6 +156,8 @@ def test_spec_site_keeps_pins_forms_and_grading_rule(tmp_path):
     assert set(summary.variants) == {
         "gradient-descent-step", "sgd-minibatch-step", "sgd-direction", "sgd-iterations"
     }
+    record = json.loads((tmp_path / "site" / "examgen-site.json").read_text(encoding="utf-8"))
+    assert [p.get("form") for p in record["problems"]] == [None, "choice", None, None]
     articles, _ = read_page(tmp_path / "site" / "tags" / "gradient-descent.html")
     step, choice = articles[:2]
     assert json.loads(step.attrs["data-rule"]) == {"decimals": 3, "significant": 2}
@@ -596,3 +599,124 @@ def test_the_answer_hint_reads_naturally_for_every_grading_rule(tmp_path, decima
     hint = next(line for line in text.splitlines() if line.startswith("Type a vector"))
     assert hint == f"Type a vector as (4, 9): exact fractions such as -7/3, or decimals {says} Press Enter to check."
     assert " 0 " not in hint
+
+
+BANDED = [f for f in registry().values() if f.WORK_BANDS]
+
+
+def spec_file(folder: Path, questions: list[str], grading: str = "") -> Path:
+    """A spec of these ``[[questions]]`` tables (TOML bodies), as a file in ``folder``."""
+    path = folder / "quiz.toml"
+    tables = "".join(f"[[questions]]\n{q}\n" for q in questions)
+    path.write_text(f'id = "q"\ntitle = "Quiz"\n{grading}{tables}', encoding="utf-8")
+    return path
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    family=st.sampled_from(BANDED),
+    bands=st.lists(st.sampled_from(["easy", "standard", "hard"]), min_size=2, max_size=2, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_family_asked_at_two_difficulties_is_two_problems(tmp_path_factory, family, bands, seed):
+    """On 410dd05 a spec asking gradient-descent-step easy and again hard put one problem on the
+    site, all its variants in the easy band: repeats were found by family, form and pins, not the
+    slot's difficulty. Each band is its own problem, every variant within it; a slot asked again
+    with the same family, form, pins and band is still the one problem."""
+    folder = tmp_path_factory.mktemp("spec")
+    asked = [f'family = "{family.ID}"\ndifficulty = "{band}"' for band in [*bands, bands[0]]]
+    summary = site_for_spec(load_spec(spec_file(folder, asked)), seed, 3, folder / "site")
+    record = json.loads((folder / "site" / "examgen-site.json").read_text(encoding="utf-8"))
+    problems = [p for p in record["problems"] if p["family"] == family.ID]
+    assert "form" not in problems[0]
+    assert [p["difficulty"] for p in problems] == [list(family.WORK_BANDS[b]) for b in bands]
+    for problem in problems:
+        low, high = problem["difficulty"]
+        for params in problem["variants"]:
+            variant = family.generate(stream(0, "any"), family.parse_params(params))
+            assert low <= family.work(variant.params, variant.solution) <= high
+    assert summary.pages[family.TAGS[0]] == 2
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_each_form_and_band_of_a_family_draws_its_own_variants(tmp_path_factory, seed):
+    """On 410dd05 every problem of a family drew from the streams (seed, "practice", ID, k): a
+    spec's sgd-minibatch-step typed and again as multiple choice showed the same statement as
+    variant k of both (21 of 50), so the choice problem gave the typed one's answer away, and two
+    overlapping difficulty bands shared variants alike. Now no two share a question (the params
+    but for the order of the choices)."""
+    asked = [
+        'family = "sgd-minibatch-step"',
+        'family = "sgd-minibatch-step"\nform = "choice"',
+        'family = "sgd-minibatch-step"\ndifficulty = "standard"',  # 10-15
+        'family = "sgd-minibatch-step"\ndifficulty = [12, 18]',
+    ]
+    spec = load_spec(spec_file(tmp_path_factory.mktemp("spec"), asked))
+    problems = build_problems(choices_from_spec(spec), seed, 50)
+    shown = [
+        {json.dumps({k: v for k, v in x.key_params().items() if k != "choices"}) for x in p.variants}
+        for p in problems
+    ]
+    assert [len(s) for s in shown] == [50] * 4
+    for one, other in combinations(shown, 2):
+        assert not one & other
+
+
+#: Reference problem #156 as the practice spec pins it: every student's question 1.
+PINNED_156 = 'family = "gradient-descent-step"\nparams = { data = [[1, 3], [2, 3], [3, 6]], w0 = [0, 0], eta = "1/2" }'
+
+
+@settings(max_examples=6, deadline=None)
+@given(variants=st.integers(1, 10))
+def test_site_names_the_questions_students_will_see_on_it_word_for_word(tmp_path_factory, variants):
+    """A site made from the quiz's spec shows, with their answers, every question a student can
+    get of a bank family once K reaches the bank's size (8 at most here, 50 by default), and a
+    question whose params are all pinned whatever K; on 410dd05 nothing said so, and the README
+    spoke of a chance overlap. `examgen site` names exactly those questions in one line."""
+    folder = tmp_path_factory.mktemp("spec")
+    spec = spec_file(folder, [
+        PINNED_156,
+        'family = "sgd-minibatch-step"',
+        'families = ["sgd-direction", "vanishing-gradient-remedies"]',
+    ])
+    args = ["site", "--spec", str(spec), "--variants", str(variants), "--out", str(folder / "site")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("Note:")]
+    banks = [f for f in ("sgd-direction", "vanishing-gradient-remedies") if len(get_family(f).bank().ids) <= variants]
+    named = ["questions[1] gradient-descent-step (all params pinned)"]
+    if banks:
+        named.append(f"questions[3] {' or '.join(banks)} (whole bank shown)")
+    assert notes == [
+        f"Note: students will see {'these questions' if banks else 'this question'} of the spec on "
+        f"the site word for word, with the answer: {', '.join(named)}. Publish the site after the "
+        "quiz, or make it from a spec without them."
+    ]
+    tags = CliRunner().invoke(main, ["site", "--tags", "SGD", "--variants", "10", "--out", str(folder / "tags")])
+    assert tags.exit_code == 0 and "Note:" not in tags.output
+
+
+def test_the_quiz_specs_site_names_its_true_false_and_definition_questions(tmp_path):
+    """The reviewer's case: with the default K every bank of the quiz is shown whole, its
+    definition question's (choices of 18 statements) too, so every true/false and definition
+    question of the quiz is on the site; the numeric ones, drawn afresh, are not named."""
+    result = CliRunner().invoke(main, ["site", "--spec", str(DEFAULT_SPEC), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    (note,) = [line for line in result.output.splitlines() if line.startswith("Note:")]
+    named = re.findall(r"questions\[(\d+)\] ([a-z-]+) \(whole bank shown\)", note)
+    assert named == [(str(s.number), s.family.ID) for s in load_spec(DEFAULT_SPEC).slots if s.family.BUDGET is None]
+    assert [n for n, _ in named] == ["1", "2", "5", "6", "7"]
+
+
+@given(st.lists(st.sampled_from(["new numbers", "a new statement", "new choices"]), min_size=1))
+def test_a_pages_intro_names_what_another_variant_brings_on_it(brings):
+    """Each kind of change once, in one order, joined as a sentence: a page of numeric problems
+    still says "gives new numbers", as every page did on 410dd05."""
+    from types import SimpleNamespace
+
+    from generator.site.pages import intro_brings
+
+    said = intro_brings(SimpleNamespace(another=b) for b in brings)
+    named = [b for b in ("new numbers", "a new statement", "new choices") if b in brings]
+    assert said == (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1])

@@ -46,10 +46,22 @@ def decimal_near(draw, value: sympy.Rational) -> str:
 
 
 @st.composite
+def rounded(draw, value: sympy.Rational) -> str:
+    """``value`` rounded to a few places: right as far as it goes, often with fewer digits than
+    the rule asks (the page's "close, but not precise enough")."""
+    places = draw(st.integers(0, 3))
+    scaled = int(sympy.floor(value * 10**places + sympy.Rational(1, 2)))
+    whole, frac = divmod(abs(scaled), 10**places)
+    return ("-" if scaled < 0 else "") + f"{whole}" + (f".{frac:0{places}d}" if places else "")
+
+
+@st.composite
 def number_text(draw, value: sympy.Rational) -> str:
-    how = draw(st.sampled_from(["decimal"] * 3 + ["exact"] * 2 + ["fraction", "pieces", "long"]))
+    how = draw(st.sampled_from(["decimal"] * 3 + ["exact"] * 2 + ["fraction", "pieces", "long"] + ["rounded"] * 3))
     if how == "decimal":
         return draw(decimal_near(value))
+    if how == "rounded":
+        return draw(rounded(value))
     if how == "long":  # about MAX_NUMBER_LENGTH characters (an auditor's: the page said correct)
         text = draw(decimal_near(value))
         text += ("" if "." in text else ".") + "0" * draw(st.integers(190, 1100))
@@ -94,22 +106,39 @@ def as_json(value):
     return [exact_str(v) for v in value] if isinstance(value, list) else exact_str(value)
 
 
+def too_short(typed, exact: sympy.Rational, rule: DecimalRule) -> bool:
+    """The page's "close, but not precise enough": a decimal the rule refuses that is a correct
+    rounding of the answer to the places it has (accepts's own test), so only its precision fell
+    short, and what it confirms are digits the student typed."""
+    if rule.accepts(typed, exact):
+        return False
+    places = typed.places
+    if places is None and rule.decimals == 0 and "/" not in typed.text:
+        places = 0
+    return places is not None and abs(typed.value - exact) * 2 * 10**places <= 1
+
+
 def python_verdict(text, kind, size, value, mistakes, rule):
     try:
         reading = read_response(text, kind, size)
     except Unreadable as err:
-        return {"status": "unreadable", "share": "0", "reason": str(err), "mistakes": []}
+        return {"status": "unreadable", "share": "0", "reason": str(err), "mistakes": [], "short": []}
     share = credit(reading, kind, value, rule)
     status = "correct" if share == 1 else "partial" if share > 0 else "wrong"
     names = [] if status == "correct" else [
         f"m{i}" for i, wrong in enumerate(mistakes) if matches(reading, kind, wrong, rule)
     ]
-    return {"status": status, "share": str(share), "reason": "", "mistakes": names}
+    readings, values = (reading, value) if kind == "vector" else ([reading], [value])
+    short = [] if status == "correct" else [
+        i for i, (typed, exact) in enumerate(zip(readings, values, strict=True), 1) if too_short(typed, exact, rule)
+    ]
+    return {"status": status, "share": str(share), "reason": "", "mistakes": names, "short": short}
 
 
 CHECK = """
 const r = examgenAnswers.check(arguments[0], arguments[1], arguments[2]);
-return {status: r.status, right: r.right, outOf: r.outOf, reason: r.reason, mistakes: r.mistakes};
+return {status: r.status, right: r.right, outOf: r.outOf, reason: r.reason, mistakes: r.mistakes,
+        short: r.short.map(s => s.component)};
 """
 
 
@@ -119,6 +148,15 @@ def answers_page(chromium, lecture14_site):
     return chromium
 
 
+# A right value with too few digits: 0.07 for 9/128 (two significant digits asked), 2.3 for 7/3
+# (two places), one component of a vector; a wrong rounding (2.4) or too-short truncation (0.6 for
+# 2/3) is not "close".
+@example(case=("number", 0, sympy.Rational(9, 128), "0.07", [], DecimalRule(2, 2)))
+@example(case=("number", 0, sympy.Rational(7, 3), "2.3", [], DecimalRule(2, 2)))
+@example(case=("number", 0, sympy.Rational(7, 3), "2.4", [], DecimalRule(2, 2)))
+@example(case=("number", 0, sympy.Rational(2, 3), "0.6", [], DecimalRule(2, 2)))
+@example(case=("number", 0, sympy.Rational(-63, 4), "-16", [], DecimalRule(0, 3)))
+@example(case=("vector", 2, [sympy.Rational(7, 3), 3], "(2.3, 3)", [], DecimalRule(2, 2)))
 # A whole number with no places asked for (decimals = 0): a rounding to none, here and in grade.
 @example(case=("number", 0, sympy.Rational(-63, 4), "-16", [], DecimalRule(0, 1)))
 @example(case=("vector", 2, [sympy.Rational(7, 2), 3], "(4, 3)", [], DecimalRule(0, 2)))
@@ -141,10 +179,19 @@ def test_answers_js_agrees_with_the_grading_rule(answers_page, case):
     js = answers_page.execute_script(CHECK, text, question, rule.to_json())
     expected = python_verdict(text, kind, size, value, mistakes, rule)
     event(f"{expected['status']}{' with a named mistake' if expected['mistakes'] else ''}")
+    if expected["short"]:
+        event("a component too short")
     got = {
         "status": js["status"],
         "share": str(sympy.Rational(js["right"], js["outOf"])),
         "reason": js["reason"],
         "mistakes": js["mistakes"],
+        "short": js["short"],
     }
     assert got == expected, text
+
+
+@given(rule=rules)
+def test_the_page_words_the_rule_as_grading_does(answers_page, rule):
+    """The "not precise enough" message says what the rule asks in the hint's own words."""
+    assert answers_page.execute_script("return examgenAnswers.describe(arguments[0])", rule.to_json()) == rule.describe()

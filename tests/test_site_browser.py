@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sympy
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -16,9 +17,9 @@ from generator.choices import same_value
 from generator.export.pools import accepted_texts
 from generator.families import get_family
 from generator.families.base import Answer, Variant
-from generator.responses import DecimalRule
+from generator.responses import DecimalRule, read_number
 from generator.seeding import stream
-from generator.site import site_for_spec
+from generator.site import site_for_spec, site_for_tags
 from generator.spec import load_spec
 from tests.browser import requested_urls
 
@@ -363,3 +364,107 @@ def test_several_mistakes_giving_one_value_are_offered_as_alternatives(driver, t
     explanation = variant.family.mistake_explanation("sum-not-average")
     assert feedback.text == f"Not correct. {explanation}"
     assert not feedback.find_elements(By.CSS_SELECTOR, "li")
+
+
+def test_an_unreadable_or_blank_check_forgets_the_last_answers_mistakes(page):
+    """On 410dd05 ``data-mistakes`` kept the mistake names of the answer before an unreadable or
+    blank one (checkTyped returned before setting it): the feedback said "Cannot read" while its
+    mistakes still named what the student no longer typed."""
+    element = article(page, "gradient-descent-step")
+    variant = shown_variant(element)
+    wrong = variant.family.misconceptions(variant.params, variant.solution)
+    name, value = next((n, v) for n, v in wrong.items() if not same_value(v, variant.solution.answer.value))
+    for typed in ("(x, 9)", ""):
+        feedback = feedback_after(page, element, cell("vector", value))
+        assert name in feedback.get_attribute("data-mistakes").split()
+        feedback = feedback_after(page, element, typed)
+        assert feedback.get_attribute("data-status") == ("unreadable" if typed else "blank")
+        assert feedback.get_attribute("data-mistakes") is None
+
+
+def rounded_to(exact: sympy.Rational, places: int) -> str:
+    scaled = int(sympy.floor(exact * 10**places + sympy.Rational(1, 2)))
+    whole, frac = divmod(abs(scaled), 10**places)
+    return ("-" if scaled < 0 else "") + f"{whole}" + (f".{frac:0{places}d}" if places else "")
+
+
+def short_rounding(exact: sympy.Rational, rule: DecimalRule) -> str | None:
+    """``exact`` rounded right to one place fewer than the rule needs, when the rule refuses it
+    (0.07 for 9/128 under two significant digits); ``None`` when it is the exact value."""
+    places = rule.places_needed(exact) - 1
+    text = rounded_to(exact, places) if places >= 1 else None
+    return text if text and not rule.accepts(read_number(text), exact) else None
+
+
+@pytest.mark.parametrize("family", ["vanishing-gradient-chain", "gradient-descent-step"])
+def test_a_right_value_with_too_few_digits_is_called_close(page, family):
+    """On 410dd05 0.07 for 9/128 (two significant digits asked) or 2.3 for 7/3 got a bare "Not
+    correct." and the solution opened. Under the rule it is refused, and the page says it is
+    rounded right but short of the rule, leaving the solution closed; one unit off at the same
+    place is still plain wrong, so "close" confirms only digits the student typed."""
+    element = article(page, family)
+    rule = DecimalRule(**json.loads(element.get_attribute("data-rule")))
+    for _ in range(20):
+        answer = shown_variant(element).solution.answer
+        values = list(answer.value) if answer.kind == "vector" else [answer.value]
+        short = short_rounding(values[-1], rule)
+        if short is not None:
+            break
+        element.find_element(By.CSS_SELECTOR, "button.another").click()
+    assert short is not None
+    exact = [str(v) for v in values[:-1]]  # the other components right and exact
+    typed = "(" + ", ".join([*exact, short]) + ")" if exact else short
+    feedback = feedback_after(page, element, typed)
+    assert feedback.get_attribute("data-status") == "imprecise", feedback.text
+    assert feedback.text.startswith("Close, but not precise enough. ")
+    said = f"Component {len(values)} ({short})" if exact else short
+    assert f"{said} is rounded right, but to " in feedback.text
+    assert feedback.text.endswith(f"Answers need {rule.describe()}: type more digits, or the exact fraction.")
+    assert "Not correct" not in feedback.text
+    assert feedback.get_attribute("data-mistakes") == ""
+    assert not element.find_element(By.CSS_SELECTOR, ".solution-text").is_displayed()
+    places = len(short.split(".")[1])
+    off = rounded_to(values[-1] + sympy.Rational(1, 10**places), places)
+    typed = "(" + ", ".join([*exact, off]) + ")" if exact else off
+    feedback = feedback_after(page, element, typed)
+    assert feedback.get_attribute("data-status") in ("wrong", "partial") and feedback.text.startswith("Not correct.")
+
+
+@pytest.mark.parametrize(
+    ("family", "brings"),
+    [
+        ("gradient-descent-step", "new numbers"),
+        ("sgd-direction", "a new statement"),
+        ("vanishing-gradient-definition", "new choices"),
+    ],
+)
+def test_another_variant_says_what_it_brings(page, family, brings):
+    """On 410dd05 "Another variant" said "new numbers" on every problem, a true/false statement
+    with no number in it too, and so did the page's intro."""
+    element = article(page, family)
+    total = len(element.find_elements(By.CSS_SELECTOR, "template.variant"))
+    element.find_element(By.CSS_SELECTOR, "button.another").click()
+    feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
+    assert feedback.text == f"Variant 2 of {total}: {brings}."
+    intro = page.find_element(By.CSS_SELECTOR, "p.intro").text
+    assert intro.endswith("Another variant gives new numbers, a new statement or new choices.")
+
+
+def test_a_long_unbroken_title_or_tag_wraps_at_phone_width(driver, tmp_path):
+    """On 410dd05 a spec title of one 400-character word made the whole phone page scroll
+    sideways (the index 6535 px wide at 390); a course family's long tag did the same."""
+    from generator.scaffold import new_family
+
+    (tmp_path / "long.toml").write_text(
+        f'id = "long"\ntitle = "{"W" * 400}"\n[[questions]]\nfamily = "sgd-direction"\n', encoding="utf-8"
+    )
+    site_for_spec(load_spec(tmp_path / "long.toml"), 0, 2, tmp_path / "titled")
+    module = new_family("slope", tmp_path / "course", "number") / "family.py"
+    module.write_text(module.read_text(encoding="utf-8").replace('TAGS = ("calculus",)', f'TAGS = ("{"t" * 300}",)'))
+    site_for_tags([], 0, 2, tmp_path / "tagged", extra_dirs=[tmp_path / "course"])
+    driver.set_window_size(390, 1400)
+    for site in ("titled", "tagged"):
+        for page in (tmp_path / site / "index.html", *sorted((tmp_path / site / "tags").iterdir())):
+            driver.get(page.as_uri())
+            widths = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], (page, widths)

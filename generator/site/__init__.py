@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from generator.choices import ChoiceForm
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families.base import Family
@@ -26,6 +27,7 @@ from generator.files import WriterRecord, staged_directory
 from generator.responses import DecimalRule
 from generator.site.pages import (
     answer_hint,
+    intro_brings,
     problem_view,
     render_page,
     slug,
@@ -39,6 +41,7 @@ from generator.site.problems import (
     build_problems,
     choices_from_spec,
     families_for_tags,
+    seen_on_site,
 )
 from generator.spec import Spec
 
@@ -79,6 +82,10 @@ class SiteSummary:
     folder: Path
     pages: dict[str, int]  # tag → number of problems on its page
     variants: dict[str, int]  # family → variants its problem carries
+    problems: tuple[Problem, ...] = field(default=(), repr=False)  # as the pages show them
+    #: For a spec's site: a one-line note naming the questions students will find on it word for
+    #: word (``seen_on_site``); "" when none are.
+    note: str = ""
 
 
 def site_for_tags(
@@ -97,8 +104,10 @@ def site_for_tags(
 
 
 def site_for_spec(spec: Spec, seed: int, variants: int, out: Path) -> SiteSummary:
-    """A page for each tag of the spec's families, with its pinned params and grading rule."""
-    return build_site(choices_from_spec(spec), (), seed, variants, out, spec.grading, spec.title)
+    """A page for each tag of the spec's families, with its pinned params and grading rule; the
+    summary's note names the questions of the spec the site shows word for word."""
+    summary = build_site(choices_from_spec(spec), (), seed, variants, out, spec.grading, spec.title)
+    return replace(summary, note=seen_on_site(spec, summary.problems))
 
 
 def build_site(
@@ -143,6 +152,7 @@ def build_site(
                     page_title=f"Problems tagged with {tag}",
                     heading=f"Problems tagged with “{tag}”",
                     problems=on_page,
+                    another=intro_brings(on_page),
                     tag_files=files,
                     rule_json=rule_json,
                     hints=hints,
@@ -166,13 +176,24 @@ def build_site(
             "variants": variants,
             "grading": rule.to_json(),
             "pages": {tag: f"tags/{files[tag]}" for tag in tags},
-            "problems": [
-                {"family": p.family.ID, "variants": [v.key_params() for v in p.variants]}
-                for p in problems
-            ],
+            "problems": [_problem_record(p) for p in problems],
         }
         _write(folder / MARKER, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return SiteSummary(out, pages, {p.family.ID: len(p.variants) for p in problems})
+    counts = {p.family.ID: len(p.variants) for p in problems}
+    return SiteSummary(out, pages, counts, tuple(problems))
+
+
+def _problem_record(problem: Problem) -> dict[str, Any]:
+    """A problem in examgen-site.json: its family, the form and difficulty band a spec asked it
+    in (only when not the family's own form and any work, so such a record reads as before),
+    and its variants' params."""
+    record: dict[str, Any] = {"family": problem.family.ID}
+    if isinstance(problem.family, ChoiceForm):
+        record["form"] = problem.family.FORM
+    if problem.family.work_band is not None:
+        record["difficulty"] = list(problem.family.work_band)
+    record["variants"] = [v.key_params() for v in problem.variants]
+    return record
 
 
 def _anchors(problems: list[Problem]) -> list[str]:

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from generator.errors import ExamgenError
-from generator.families.base import Variant
+from generator.families.base import Family, Variant
 from generator.files import is_device_name
 from generator.htmlmath import text_to_html
 from generator.mathml import html_with_mathml
@@ -43,6 +43,7 @@ class ProblemView:
     title: str
     tags: tuple[str, ...]
     kind: str  # the answer kind: vector, number, bool or choice
+    another: str  # what "Another variant" brings: "new numbers", "a new statement", "new choices"
     variants: tuple[VariantView, ...]
     mistakes: tuple[tuple[str, str], ...]  # (name, HTML explanation) for free answers
 
@@ -103,14 +104,38 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
         raise ExamgenError(str(err) if str(err).startswith(prefix) else prefix + str(err)) from None
 
 
+#: What "Another variant" brings, in the order a page's intro names them.
+NEW_NUMBERS, NEW_STATEMENT, NEW_CHOICES = "new numbers", "a new statement", "new choices"
+
+
+def another_brings(family: Family, kind: str) -> str:
+    """What the next variant of a problem changes, as the page says it: a family with numbers
+    (a ``BUDGET`` to keep them within) new numbers; one without (a bank's statements) a new
+    statement, or as multiple choice new choices. On 410dd05 every problem said "new numbers",
+    true/false ones too."""
+    if family.BUDGET is not None:
+        return NEW_NUMBERS
+    return NEW_CHOICES if kind == "choice" else NEW_STATEMENT
+
+
+def intro_brings(problems: Iterable[ProblemView]) -> str:
+    """What "Another variant" gives on a page of these problems, for its intro: "new numbers",
+    or "new numbers or a new statement"…"""
+    found = {p.another for p in problems}
+    named = [what for what in (NEW_NUMBERS, NEW_STATEMENT, NEW_CHOICES) if what in found]
+    return " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+
+
 def _problem_view(problem: Problem, anchor: str) -> ProblemView:
     family = problem.family
+    kind = problem.variants[0].solution.answer.kind
     return ProblemView(
         anchor=anchor,
         family=family.ID,
         title=family.TITLE,
         tags=problem.tags,
-        kind=problem.variants[0].solution.answer.kind,
+        kind=kind,
+        another=another_brings(family, kind),
         variants=tuple(variant_view(v) for v in problem.variants),
         mistakes=tuple(
             (name, math_html(family.mistake_explanation(name))) for name in mistake_names(problem)

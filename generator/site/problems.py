@@ -1,11 +1,14 @@
 """Which problems a practice site holds, and each one's variants with what a page checks them by.
 
 A problem is a family (in the form it is asked: free, choice or true/false) with the params a spec
-pins. Its draw k (k = 1, 2, …) comes from the stream ``(seed, "practice", family ID, k)``: the same
-seeding as every build (``generator.seeding``), under labels no student's exam uses, so a page is
-not the sequence of any quiz. A family with few possible variants (a bank's statements) can still
-show a question some student also gets, by chance. Draws that repeat are kept once, and drawing goes
-on until K distinct variants are kept or the family has shown it has no more.
+pins. Its draw k (k = 1, 2, …) comes from the stream ``(seed, "practice", family ID, k)``, with
+the form and difficulty band before k when a spec asks for them (``practice_labels``), so the same
+family asked twice draws twice: the same seeding as every build (``generator.seeding``), under
+labels no student's exam uses, so a page is not the sequence of any quiz. A family with few
+possible variants still shows the questions students get: with the default K a bank family shows
+its whole bank, and a question with every param pinned is one question (``seen_on_site`` names
+them for the instructor). Draws that repeat are kept once, and drawing goes on until K distinct
+variants are kept or the family has shown it has no more.
 
 What a page checks an answer by is computed here, in Python, from the family's own calls: the
 exact answer, the named mistakes' values (``Family.misconceptions``) for free answers, and for
@@ -22,10 +25,12 @@ from typing import Any
 
 import sympy
 
+from generator.choices import ChoiceForm
 from generator.defaults import SITE_VARIANTS
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families import registry
+from generator.families._concepts import BankFamily
 from generator.families.base import Family, Variant
 from generator.fingerprint import fingerprint
 from generator.seeding import check_seed, stream
@@ -58,13 +63,21 @@ def families_for_tags(tags: Sequence[str], extra_dirs: Sequence[Path] = ()) -> l
     return [f for f in families if any(t in f.TAGS for t in tags)]
 
 
+def problem_key(family: Family, pinned: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two of a spec's questions one problem: the same family in the same form, with
+    the same pins and the same difficulty band (the slot's family copy carries it,
+    ``Family.with_difficulty``). One family asked easy and again hard is two problems, as it is
+    two questions of the quiz."""
+    return (family.ID, family.FORM, repr(sorted(pinned.items())), family.work_band)
+
+
 def choices_from_spec(spec: Spec) -> list[tuple[Family, Mapping[str, Any]]]:
-    """Each slot's family (every family of a pool) with its pinned params, repeats kept once."""
-    found: dict[tuple[str, str, str], tuple[Family, Mapping[str, Any]]] = {}
+    """Each slot's family (every family of a pool) with its pinned params, repeats
+    (``problem_key``) kept once."""
+    found: dict[tuple[Any, ...], tuple[Family, Mapping[str, Any]]] = {}
     for slot in spec.slots:
         for family in slot.candidates:
-            key = (family.ID, family.FORM, repr(sorted(slot.pinned.items())))
-            found.setdefault(key, (family, slot.pinned))
+            found.setdefault(problem_key(family, slot.pinned), (family, slot.pinned))
     return list(found.values())
 
 
@@ -79,11 +92,27 @@ REPEATS_PER_VARIANT = 80
 MAX_REPEATS = 4000
 
 
+def practice_labels(family: Family) -> tuple[str | int, ...]:
+    """The labels that tell a problem's streams from those of its family asked another way: the
+    form, when not the family's own, and the difficulty band, when a spec gives one. On 410dd05
+    a spec's typed problem and its multiple-choice twin drew from the same streams, so variant k
+    of the one was variant k of the other (21 of 50), and the choice problem gave the typed
+    one's answers away; two overlapping bands would share variants alike. The family's own form
+    at any work has none: its streams, and the sites made of them, stay as they were."""
+    labels: tuple[str | int, ...] = ()
+    if isinstance(family, ChoiceForm):
+        labels += ("form", family.FORM)
+    if family.work_band is not None:
+        labels += ("band", *family.work_band)
+    return labels
+
+
 def practice_variants(
     family: Family, pinned: Mapping[str, Any], seed: int, count: int
 ) -> tuple[Variant, ...]:
     """``count`` distinct variants, or every one the family has when it has fewer (a true/false
-    family's bank): draw k comes from the stream (seed, "practice", ID, k), k = 1, 2, …, repeats
+    family's bank): draw k comes from the stream (seed, "practice", ID, *labels, k), k = 1, 2, …
+    (``practice_labels``: none for the family's own form and any work), repeats
     are dropped, and drawing goes on past ``count`` until ``count`` are kept or draws stop
     bringing new ones. A family with ``count`` distinct variants in its first ``count`` draws
     shows exactly those, as it did when only ``count`` were drawn."""
@@ -91,10 +120,11 @@ def practice_variants(
     if count < 1:
         raise ExamgenError(f"--variants must be at least 1, got {count}")
     kept: dict[str, Variant] = {}
+    labels = practice_labels(family)
     k = repeats = 0
     while len(kept) < count and repeats < min(MAX_REPEATS, REPEATS_PER_VARIANT * (len(kept) + 1)):
         k += 1
-        variant = family.generate(stream(seed, "practice", family.ID, k), pinned)
+        variant = family.generate(stream(seed, "practice", family.ID, *labels, k), pinned)
         found = fingerprint(variant)
         repeats = repeats + 1 if found in kept else 0
         kept.setdefault(found, variant)
@@ -108,6 +138,55 @@ def build_problems(
         Problem(family, pinned, practice_variants(family, pinned, seed, count))
         for family, pinned in chosen
     ]
+
+
+# --- what the quiz shares with the site -----------------------------------------------------------
+PINNED = "all params pinned"
+WHOLE_BANK = "whole bank shown"
+
+
+def shown_whole(problem: Problem) -> str | None:
+    """Why every question a student can get of this problem is on the site, word for word with
+    its answer, or ``None`` when it is not: its params are all pinned (one question for every
+    student), or it is a bank family and the site shows each statement of the bank (with the
+    default K, every true/false and definition family)."""
+    family = problem.family
+    if set(family.param_names()) <= set(problem.pinned):
+        return PINNED
+    if isinstance(family, BankFamily):
+        shown: set[str] = set()
+        for variant in problem.variants:
+            params = variant.key_params()
+            shown.update([params["statement"]] if "statement" in params else params["choices"])
+        if shown >= set(family.bank().ids):
+            return WHOLE_BANK
+    return None
+
+
+def seen_on_site(spec: Spec, problems: Sequence[Problem]) -> str:
+    """A one-line note naming the spec's questions whose students will find their very question
+    on the site (``shown_whole``), or "" when there are none: an instructor who publishes the
+    site before the quiz has to be told."""
+    by_key = {problem_key(p.family, p.pinned): p for p in problems}
+    items = []
+    for slot in spec.slots:
+        why: dict[str, list[str]] = {}
+        for family in slot.candidates:
+            reason = shown_whole(by_key[problem_key(family, slot.pinned)])
+            if reason is not None:
+                why.setdefault(reason, []).append(family.ID)
+        # A pool's student gets one of its families ("or"); a pool pins nothing, so its
+        # families share the one reason.
+        named = "; ".join(f"{' or '.join(ids)} ({reason})" for reason, ids in why.items())
+        if named:
+            items.append(f"questions[{slot.number}] {named}")
+    if not items:
+        return ""
+    return (
+        f"Note: students will see {'this question' if len(items) == 1 else 'these questions'} "
+        f"of the spec on the site word for word, with the answer: {', '.join(items)}. Publish "
+        "the site after the quiz, or make it from a spec without them."
+    )
 
 
 # --- what a page checks a variant by --------------------------------------------------------------

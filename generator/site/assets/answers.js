@@ -179,6 +179,47 @@
     return gap <= typed.value.d * exact.d;
   }
 
+  // --- too few digits (the practice page's own; `examgen grade` gives no credit and says nothing) -
+  // A typed decimal the rule refuses only for its precision: a correct rounding of the answer (in
+  // accepts's sense, to the places it has) with fewer decimal places or significant digits than
+  // the rule asks. Only the digits typed are confirmed, never one more, so it cannot be used to
+  // learn the answer past what the student already has.
+  function tooShort(rule, typed, exact) {
+    if (accepts(rule, typed, exact)) return false;
+    let places = typed.places;
+    if (places === null && rule.decimals === 0 && !typed.text.includes("/")) places = 0;
+    if (places === null) return false;
+    const diff = typed.value.n * exact.d - exact.n * typed.value.d;
+    const gap = (diff < 0n ? -diff : diff) * 2n * 10n ** BigInt(places);
+    return gap <= typed.value.d * exact.d;
+  }
+
+  // The components (1-based; 1 for a number) typed too short, each with its digits:
+  // [{component, text, places, significant}].
+  function shortOnes(reading, kind, value, rule) {
+    const readings = kind === "vector" ? reading : [reading];
+    const values = kind === "vector" ? value : [value];
+    if (!Array.isArray(values) || !values.every(isExact) || values.length !== readings.length) return [];
+    return readings
+      .map((typed, i) => ({ typed, i }))
+      .filter(({ typed, i }) => tooShort(rule, typed, parseExact(values[i])))
+      .map(({ typed, i }) => ({
+        component: i + 1,
+        text: typed.text,
+        places: typed.places === null ? 0 : typed.places,
+        significant: typed.significant,
+      }));
+  }
+
+  // responses.DecimalRule.describe: the rule in words, as the page's hint gives it.
+  function describe(rule) {
+    const counts = [[rule.decimals, "decimal place"], [rule.significant, "significant digit"]]
+      .filter(([n]) => n)
+      .map(([n, word]) => `${n} ${word}${n === 1 ? "" : "s"}`);
+    if (!counts.length) return "any number of decimal places, whole numbers included";
+    return "at least " + counts.join(" and ");
+  }
+
   function isExact(value) {
     return typeof value === "string" && /^-?\d+(\/\d+)?$/.test(value);
   }
@@ -201,15 +242,18 @@
   }
 
   // One typed response against a question {kind, size, value, mistakes: [{name, value}]}:
-  // {status: "correct" | "partial" | "wrong" | "unreadable", right, outOf, reason, mistakes}.
+  // {status: "correct" | "partial" | "wrong" | "unreadable", right, outOf, reason, mistakes,
+  //  short}; `short`: the components typed as a correct rounding with too few digits (tooShort).
   function check(text, question, rule) {
-    if (normalize(text) === "") return { status: "blank", right: 0, outOf: 1, reason: "", mistakes: [] };
+    if (normalize(text) === "") {
+      return { status: "blank", right: 0, outOf: 1, reason: "", mistakes: [], short: [] };
+    }
     let reading;
     try {
       reading = question.kind === "vector" ? readVector(text, question.size) : readNumber(text);
     } catch (err) {
       if (!(err instanceof Unreadable)) throw err;
-      return { status: "unreadable", right: 0, outOf: 1, reason: err.message, mistakes: [] };
+      return { status: "unreadable", right: 0, outOf: 1, reason: err.message, mistakes: [], short: [] };
     }
     const share = credit(reading, question.kind, question.value, rule);
     const [right, outOf] = share;
@@ -217,10 +261,11 @@
     const mistakes = status === "correct" ? [] : (question.mistakes || [])
       .filter((m) => full(credit(reading, question.kind, m.value, rule)))
       .map((m) => m.name);
-    return { status, right, outOf, reason: "", mistakes };
+    const short = status === "correct" ? [] : shortOnes(reading, question.kind, question.value, rule);
+    return { status, right, outOf, reason: "", mistakes, short };
   }
 
-  const api = { check, normalize, readNumber, readVector, parseExact, accepts, Unreadable };
+  const api = { check, describe, normalize, readNumber, readVector, parseExact, accepts, Unreadable };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.examgenAnswers = api;
 })(this);

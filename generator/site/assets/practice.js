@@ -79,7 +79,7 @@
       article.dataset.params = template.dataset.params;
       count.textContent = `Variant ${index + 1} of ${variants.length}`;
       delete feedback.dataset.mistakes;
-      say("", `Variant ${index + 1} of ${variants.length}: new numbers.`);
+      say("", `Variant ${index + 1} of ${variants.length}: ${article.dataset.another}.`);
       showSolution(false);
       wire();
     }
@@ -96,9 +96,24 @@
       return `Any one of these mistakes gives this value:<ul class="alternatives">${items}</ul>`;
     }
 
+    // "2.3" for 7/3 under a two-place rule: right as far as it goes, refused for its precision.
+    // Said so, with the solution left closed: the student has the value and needs more digits.
+    function shortHtml(result) {
+      const parts = result.short.map((s) => {
+        const have = s.places < rule.decimals
+          ? (s.places === 0 ? "a whole number" : counted(s.places, "decimal place"))
+          : counted(s.significant, "significant digit");
+        const what = result.outOf > 1 ? `Component ${s.component} (${escapeText(s.text)})` : escapeText(s.text);
+        return `${what} is rounded right, but to ${have}.`;
+      });
+      return `<strong>Close, but not precise enough.</strong> ${parts.join(" ")} Answers need ` +
+        `${examgenAnswers.describe(rule)}: type more digits, or the exact fraction.`;
+    }
+
     function checkTyped(input) {
       const question = JSON.parse(body.dataset.check);
       const result = examgenAnswers.check(input.value, question, rule);
+      delete feedback.dataset.mistakes; // an earlier answer's, until this one is read
       if (result.status === "blank") {
         say("blank", "Type an answer first.");
         input.focus();
@@ -109,6 +124,10 @@
         return false;
       }
       feedback.dataset.mistakes = result.mistakes.join(" ");
+      if (result.short.length && result.right + result.short.length === result.outOf) {
+        say("imprecise", shortHtml(result));
+        return false;
+      }
       if (result.status === "correct") {
         say("correct", "<strong>Correct.</strong>");
       } else {
@@ -149,6 +168,10 @@
       showSolution(solutionSlot.querySelector(".solution-text").hidden);
     });
     wire();
+  }
+
+  function counted(n, word) {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
   }
 
   function escapeText(text) {
