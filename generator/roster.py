@@ -80,6 +80,17 @@ def shown_ids(*student_ids: str) -> list[str]:
     return [repr(i) for i in student_ids]
 
 
+def same_id_as(student_id: str, first: str) -> str:
+    """How ``student_id`` repeats ``first``, an ID of the same student (``identity``): said only
+    when the two are written differently, with their difference shown (``shown_ids``)."""
+    if first == student_id:
+        return ""
+    was = shown_ids(student_id, first)[1]
+    return (
+        f" as {was}, the same ID once Unicode normalisation and invisible characters are set aside"
+    )
+
+
 def _column(header: list[str], name: str, path: Path, option: str) -> int:
     index = find_column(header, (name,))
     if index is None:
@@ -168,12 +179,7 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
         same = identity(student_id)
         if same in first_line:
             line, first = first_line[same]
-            how = (
-                ""
-                if first == student_id
-                else f" as {first!r}, the same ID once Unicode normalisation and invisible "
-                "characters are set aside"
-            )
+            how = same_id_as(student_id, first)
             raise ExamgenError(
                 f"{path}: line {row.line}: duplicate student ID {student_id!r} (first on line "
                 f"{line}{how}); IDs must be unique"

@@ -940,7 +940,7 @@ def test_a_key_holding_one_id_in_two_unicode_forms_is_refused(tmp_path: Path) ->
     responses = write(tmp_path / "r.csv", "id,q1\nm\u00fcller,T\n")
     assert_refused(
         run("grade", str(folder), str(responses)),
-        "students[1]: student 'mu\\u0308ller' appears twice (as 'm\\xfcller'",
+        "students[1]: student 'mu\\u0308ller' appears twice as 'm\\xfcller', the same ID",
     )
 
 

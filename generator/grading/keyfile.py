@@ -29,7 +29,7 @@ from generator.families.base import Answer, AnswerKind, Variant
 from generator.input_file import read_input
 from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
-from generator.roster import identity, loose_id, shown_ids
+from generator.roster import identity, loose_id, same_id_as, shown_ids
 from generator.seeding import stream
 
 KINDS = ("vector", "number", "bool", "choice")
@@ -215,13 +215,8 @@ def parse_key(data: Any, path: Path) -> Key:
         first = seen.get(identity(student.id))
         if first is not None:
             # Which of the two a typed ID is would be a guess (a build never writes both).
-            shown, was = shown_ids(student.id, first)
-            how = (
-                ""
-                if first == student.id
-                else f" (as {was}, the same ID once Unicode normalisation and invisible "
-                "characters are set aside)"
-            )
+            shown = shown_ids(student.id, first)[0]
+            how = same_id_as(student.id, first)
             raise ExamgenError(f"{where}: students[{i}]: student {shown} appears twice{how}")
         seen[identity(student.id)] = student.id
         students.append(student)

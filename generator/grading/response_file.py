@@ -24,6 +24,7 @@ from generator.roster import (
     id_columns,
     identity,
     not_a_student,
+    same_id_as,
     shown_ids,
     skipped_text,
 )
@@ -121,13 +122,8 @@ def read_responses(
         same = identity(student_id)  # as the build tells students apart
         if same in first_line:
             first, first_id = first_line[same]
-            shown, was = shown_ids(student_id, first_id)
-            how = (
-                ""
-                if first_id == student_id
-                else f" as {was}, the same ID once Unicode normalisation and invisible "
-                "characters are set aside"
-            )
+            shown = shown_ids(student_id, first_id)[0]
+            how = same_id_as(student_id, first_id)
             raise ExamgenError(
                 f"{path}: line {line}: student {shown} already has responses on line "
                 f"{first}{how}; keep one row per student"
