@@ -223,6 +223,70 @@ def test_no_question_reaches_past_the_right_margin(
             assert darkness(image, beyond).max() < 0.2, (name, points, layout)
 
 
+#: Where the footer's text starts: nothing of a question may reach it (the text area ends at 720).
+FOOTER_TOP = 748
+
+
+def words_below(pdf: Path, top: float) -> list[tuple[int, float, str]]:
+    """(page, bottom, word) of each word of ``pdf`` whose bottom lies below ``top`` (pt from
+    the page's top) and that is not in the footer line."""
+    text = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    found, page = [], 0
+    for line in text.splitlines():
+        page += "<page " in line
+        word = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', line)
+        if word and float(word[2]) > top and not FOOTER_TOP <= float(word[1]) <= 770:
+            found.append((page, float(word[2]), word[3]))
+    return found
+
+
+@settings(max_examples=3, deadline=None)
+@example(paragraphs=7, layout="fixed")
+@example(paragraphs=7, layout="flow")
+@given(paragraphs=st.integers(1, 12), layout=st.sampled_from(["fixed", "flow"]))
+def test_a_long_solution_runs_onto_the_next_page_never_off_the_paper(
+    tmp_path_factory: pytest.TempPathFactory, paragraphs: int, layout: str
+) -> None:
+    """A worked solution longer than its page leaves continues on the next page, whole, and
+    nothing of it reaches the footer. On 4b822ac the question and its solution were one
+    unbreakable block: the solution ran over the footer and off the paper (the practice spec's
+    multiple-choice solution for 11 of 20 students; a course family's last steps and its key's
+    answer boxes were not printed at all), and no check saw it."""
+    from generator.build import build
+    from generator.roster import Student
+    from generator.scaffold import new_family
+    from generator.spec import load_spec
+
+    tmp = tmp_path_factory.mktemp("long")
+    template = new_family("long-vec", tmp / "families", "vector") / "template.j2"
+    steps = "".join(
+        f"\n\nStep {k} of the long solution: the chain rule and the sum rule, written out "
+        "once more in words so that this paragraph takes several lines of the page.\n"
+        "$$\\frac{\\partial f}{\\partial x} = 2 a x + b y$$"
+        for k in range(1, paragraphs + 1)
+    )
+    text = template.read_text(encoding="utf-8")
+    end = text.rindex("((* endblock *))")  # the solution's
+    template.write_text(text[:end] + steps + "\n" + text[end:], encoding="utf-8")
+    spec = tmp / "long.toml"
+    spec.write_text(
+        f'id = "long"\nlayout = "{layout}"\nfamilies_dir = "families"\n'
+        '[[questions]]\nfamily = "long-vec"\n[[questions]]\nfamily = "sgd-direction"\n',
+        encoding="utf-8",
+    )
+    students = [Student("s001", "Ann"), Student("s002", "Bo")]
+    built = build(load_spec(spec), 3, students, tmp / "out", pdf=True)
+    solutions = built / "solutions.pdf"
+    assert words_below(solutions, 730) == []
+    printed = subprocess.run(
+        ["pdftotext", str(solutions), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for k in range(1, paragraphs + 1):
+        assert printed.count(f"Step {k} of the long solution") == len(students), k
+
+
 @given(
     st.lists(st.integers(-(2**30), 2**30), min_size=4, max_size=4),
     st.floats(0, 2000, allow_nan=False).map(lambda h: round(h, 2)),
