@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import build
 from generator.roster import numbered_students
@@ -78,3 +79,30 @@ def test_what_prints_nothing_leaves_the_handouts_as_they_were(tmp_path):
     same = {sid for sid in key if pinned_key[sid] == key[sid]}
     assert 0 < len(same) < len(key)  # eta 1/2 is one of the six it draws
     assert {sid for sid in key if pinned[sid] == plain[sid]} == same
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    course=st.sampled_from(["", "DSC 140B"]),
+    date=st.sampled_from(["", "2026-12-01"]),
+    title=st.sampled_from(["Quiz 7", "Practice & review"]),
+)
+def test_a_markdown_exams_header_is_blocks_apart(tmp_path_factory, course, date, title):
+    """Title, course line and the name list are blocks apart, as Markdown other than CommonMark
+    (pandoc's) needs: on 4b822ac the title's and the course line's line breaks were lost to the
+    template's tags, and pandoc ran course, name, ID and variant into one paragraph."""
+    tmp = tmp_path_factory.mktemp("md")
+    spec = tmp / "quiz.toml"
+    spec.write_text(
+        f'id = "md"\ntitle = "{title}"\ncourse = "{course}"\ndate = "{date}"\n'
+        '[[questions]]\nfamily = "sgd-direction"\n',
+        encoding="utf-8",
+    )
+    folder = build(load_spec(spec), 1, numbered_students(1), tmp / "out")
+    for sub in ("exams", "solutions"):
+        lines = (folder / sub / "s001.md").read_text(encoding="utf-8").split("\n")
+        name = lines.index(next(line for line in lines if line.startswith("- **Name:**")))
+        assert lines[0].startswith("# ") and lines[1] == ""
+        assert lines[name - 1] == "" and all(lines[k] for k in range(name, name + 3))
+        header = [line for line in lines[:name] if line]
+        assert header[1:] == ([course + (f" · {date}" if date else "")] if course else [])
