@@ -357,3 +357,38 @@ def test_with_an_answer_sheet_the_options_follow_their_question(tmp_path) -> Non
         gaps = [b - a for a, b in zip(lines, lines[1:], strict=False)]
         if "A." in page or "True or False" in page:
             assert max(gaps, default=0) < 90, (number, max(gaps))
+
+
+def _words(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """(x0, y0, x1, y1, word) of each word on ``page`` of ``pdf`` (pt, top-left origin)."""
+    text = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pattern = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<'
+    return [(*map(float, w[:4]), w[4]) for w in re.findall(pattern, text)]
+
+
+@pytest.mark.parametrize("length", [40, 90, 149])
+def test_a_long_id_overprints_nothing_and_its_footer_is_one_line(tmp_path, length) -> None:
+    """A long student ID wrapped in the fixed header's fixed height and ran over the
+    instructions, and the footer's variant code wrapped onto three lines, the last 3pt from the
+    paper's edge (on 4b822ac, a 149-character ID). Now the ID and the code each keep to one
+    line, scaled down when they must be."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (poppler-utils)")
+    long_id = ("UNIVERSITY-OF-EXAMPLE-DSC140B-WINTER2026-SECTION-A01-STUDENT-" * 3)[:length]
+    folder = build(
+        load_spec(DEFAULT_SPEC), 1, [Student(long_id, "Ann")], tmp_path / "out", pdf=True
+    )
+    (pdf,) = (folder / "exams").glob("*.pdf")
+    words = _words(pdf, 1)
+    for k, (x0, y0, x1, y1, word) in enumerate(words):
+        for a0, b0, a1, b1, other in words[k + 1 :]:
+            overlap = min(x1, a1) - max(x0, a0) > 0.5 and min(y1, b1) - max(y0, b0) > 0.5
+            assert not overlap, (word, other)
+    footer = [w for w in words if w[1] > 740]
+    assert footer and max(w[3] for w in footer) - min(w[1] for w in footer) < 12, footer  # a line
+    assert max(w[3] for w in footer) < 772
