@@ -159,8 +159,17 @@ def test_a_student_out_of_place_in_a_later_part_stops_the_build_and_leaves_out_a
     assert sorted(p.name for p in out.iterdir()) == ["keep"]
 
 
-@pytest.mark.parametrize("layout", ["fixed", "flow"])
-def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout) -> None:
+@pytest.mark.parametrize(
+    ("layout", "space", "where"),
+    [
+        ("fixed", "8.5in", "falls off page"),
+        ("flow", "8.5in", "falls off page"),
+        # On 48687ef these built: the answer boxes over the footer's "Page 1" and variant code.
+        ("fixed", "6.9in", "runs into the footer of page 1"),
+        ("flow", "7.5in", "runs into the footer of page 2"),
+    ],
+)
+def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout, space, where) -> None:
     """A work space that leaves no room for the answer boxes on the page (here 8.5in, below a
     question's text) is a one-line error naming the student, question and fix, with out/ left as
     it was: every student alike, the fixed layout's comparison cannot see it, and on main the
@@ -170,7 +179,7 @@ def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout) -> No
     spec = tmp_path / "tall.toml"
     spec.write_text(
         f'id = "tall"\nlayout = "{layout}"\n[[questions]]\nfamily = "gradient-descent-step"\n'
-        'space = "8.5in"\n',
+        f'space = "{space}"\n',
         encoding="utf-8",
     )
     out = tmp_path / "out"
@@ -180,8 +189,9 @@ def test_answer_boxes_pushed_off_the_page_stop_the_build(tmp_path, layout) -> No
     message = str(err.value)
     assert "\n" not in message
     assert "student s001" in message and "question 1" in message and "less space" in message
+    assert f"its answer box {where}" in message
     assert "or a shorter statement" in message  # the text may be what is too tall
-    assert f'(questions[1].space = "8.5in" in {spec})' in message  # on 248b4b9: no file, field
+    assert f'(questions[1].space = "{space}" in {spec})' in message  # on 248b4b9: no file, field
     assert sorted(p.name for p in out.iterdir()) == ["keep"]
 
 

@@ -191,29 +191,38 @@ def placements(pages: Iterable[dict[str, Any]]) -> dict[str, Placements]:
     return out
 
 
+#: How far above the paper's foot (pt) the footer's text starts ("Page N" and the variant code,
+#: from 749 pt on a 792 pt page): a bubble or box reaching lower is written over it.
+FOOTER_ROOM = 44.0
+
+
 def check_on_paper(
     pages: Iterable[dict[str, Any]], space_field: Callable[[str, int], str] | None = None
 ) -> None:
-    """Every bubble and answer box lies on its page: a work space (the spec's ``space``, or a
-    family's) taller than a page leaves room has LaTeX set them below the paper's edge, where
-    no one can write and no scan can read. Every student alike, so ``FixedLayout`` cannot see it.
+    """Every bubble and answer box lies on its page, above its footer: a work space (the spec's
+    ``space``, or a family's) taller than a page leaves room has LaTeX set them over the footer
+    or below the paper's edge, where no one can write and no scan can read. Every student alike,
+    so ``FixedLayout`` cannot see it.
     ``space_field`` names the spec's field that sets a student's question's space (its slot's
     ``questions[N].space`` in the spec file), for the fix."""
     for page in pages:
+        foot = page["height"] - FOOTER_ROOM
         for where, kind in (("boxes", "answer box"), ("bubbles", "bubble")):
             for b in page[where]:
-                if _off_page(b["x"], b["y"], b["w"], b["h"], page["width"], page["height"]):
+                off = _off_page(b["x"], b["y"], b["w"], b["h"], page["width"], page["height"])
+                if off or b["y"] + b["h"] > foot:
                     field = (
                         space_field(page["student"], b["question"])
                         if space_field
                         else 'space = "…" in the spec'
                     )
+                    where_to = "falls off" if off else "runs into the footer of"
                     raise ExamgenError(
                         f"question {b['question']} of student {page['student']}: its {kind} "
-                        f"falls off page {page['sheet_page']} (at y = {b['y']} pt on a page "
-                        f"{page['height']} pt tall): its text and work space are taller than "
-                        f"the page leaves; give the question less space ({field}), or a "
-                        "shorter statement (a course family's template)"
+                        f"{where_to} page {page['sheet_page']} (at y = {b['y']} pt; the footer "
+                        f"starts at {foot:g} pt of the page's {page['height']:g}): its text and "
+                        f"work space are taller than the page leaves; give the question less "
+                        f"space ({field}), or a shorter statement (a course family's template)"
                     )
 
 
