@@ -371,6 +371,11 @@ STRAIGHT_PHOTO = dict(
 # Half as bright at the bottom: on main, the blank bubbles there were grey ink against the
 # page's paper, and both questions (C and D marked) went to review as unclear.
 @example(**{**STRAIGHT_PHOTO, "light": 0.5, "light_angle": 90.0})
+# Half as bright toward the lower left: an erased mark's grey (darkness 0.09) read as unclear
+# beside a marked C, its paper judged by one percentile of the square around it, which lay
+# toward the square's bright side (found by CI on 61d0a57, once the handouts' text wrapped
+# otherwise).
+@example(**{**STRAIGHT_PHOTO, "angle": 4.0, "light": 0.5, "light_angle": 253.0, "noise": 8.0})
 def test_a_phone_photo_tilted_and_unevenly_lit_reads_every_page_exactly(
     paper_builds, dpi, angle, upside_down, tilt, light, light_angle, surround, noise, jpeg, marks
 ) -> None:
