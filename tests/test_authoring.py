@@ -84,6 +84,24 @@ def test_a_new_family_passes_check_untouched(tmp_path, answer):
     assert [f["form"] for f in report["families"]] == forms.get(answer, ["true-false"])
 
 
+#: Math between $…$ (displays too), which prose must leave for a minus sign to print as one.
+_MATH = re.compile(r"\$\$.*?\$\$|\$.*?\$", re.DOTALL)
+
+
+@pytest.mark.parametrize("answer", ["number", "vector"])
+def test_a_new_familys_solution_prints_its_negative_numbers_as_math(tmp_path, answer):
+    """The scaffolds print a negative value in parentheses after a product's dot, and every
+    number in math: on 4b822ac the vector scaffold printed "2 · −1x" and its gradient's
+    components in prose, "-52 and -76" with hyphens for minus signs."""
+    scaffold(tmp_path, f"my-{answer}", answer)
+    for seed in range(40):
+        result = run("preview", f"my-{answer}", "--families", str(tmp_path), "--seed", str(seed), "--format", "tex")
+        assert result.exit_code == 0, result.output
+        assert not re.search(r"\\cdot\s*-", result.output), result.output
+        prose = _MATH.sub(" ", result.output)
+        assert not re.search(r"(?<![\w{])-\d", prose), prose
+
+
 @pytest.mark.parametrize(
     ("family_id", "says"),
     [
