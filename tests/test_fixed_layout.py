@@ -402,3 +402,30 @@ def test_a_long_id_overprints_nothing_and_its_footer_is_one_line(tmp_path, lengt
     footer = [w for w in words if w[1] > 740]
     assert footer and max(w[3] for w in footer) - min(w[1] for w in footer) < 12, footer  # a line
     assert max(w[3] for w in footer) < 772
+
+
+@pytest.mark.parametrize("layout", ["fixed", "flow"])
+def test_a_title_the_header_shrinks_is_printed_whole_on_page_one(tmp_path, layout) -> None:
+    """A 139-character title and a 62-character course were scaled to 4pt type in the page
+    header, and printed nowhere else (on 48687ef). Now one the header scales below three
+    quarters of its size is printed again, at full size, at the top of page 1; the shipped
+    quiz's title, which fits, is not."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (poppler-utils)")
+    title = ("Quiz on gradient descent, stochastic gradient descent and the vanishing "
+             "gradient problem " * 2)[:139].strip()
+    course = ("Data Science 140B: Representation Learning " * 2)[:62].strip()
+    spec = tmp_path / "long.toml"
+    spec.write_text(
+        f'id = "long"\ntitle = "{title}"\ncourse = "{course}"\nlayout = "{layout}"\n'
+        '[[questions]]\nfamily = "sgd-direction"\n',
+        encoding="utf-8",
+    )
+    folder = build(load_spec(spec), 7, [Student("s1", "Ann")], tmp_path / "out", pdf=True)
+    for sub in ("exams", "solutions"):
+        words = _words(folder / sub / "s1.pdf", 1)
+        legible = " ".join(w[4] for w in words if w[3] - w[1] >= 9)
+        assert " ".join(title.split()) in legible and " ".join(course.split()) in legible
+    shipped = build(load_spec(DEFAULT_SPEC), 7, [Student("s1", "Ann")], tmp_path / "q", pdf=True)
+    text = " ".join(w[4] for w in _words(shipped / "exams" / "s1.pdf", 1))
+    assert text.count("Vanishing") == 1  # in the header only
