@@ -69,7 +69,7 @@ from generator.render import (
     render_document,
     render_placed_document,
 )
-from generator.roster import Student, loose_id, shown_ids
+from generator.roster import Student, loosely_renamed, shown_ids
 from generator.seeding import check_seed
 from generator.spec import Slot, Spec
 
@@ -575,17 +575,8 @@ def changed_ids_notice(target: Path, student_ids: Sequence[str]) -> str:
     earlier = BUILD_RECORD_IDS.earlier(target)
     if not earlier:
         return ""
-    now = set(student_ids)
-    gone: dict[str, list[str]] = {}
-    for before in earlier:
-        if isinstance(before, str) and before not in now:  # a hand-edited manifest's aside
-            gone.setdefault(loose_id(before), []).append(before)
-    pairs = [
-        shown_ids(before, after)
-        for after in dict.fromkeys(student_ids)
-        if after not in earlier
-        for before in gone.get(loose_id(after), ())
-    ]
+    ids = sorted(i for i in earlier if isinstance(i, str))  # a hand-edited manifest's aside
+    pairs = [shown_ids(*pair) for pair in loosely_renamed(ids, student_ids)]
     if not pairs:
         return ""
     changed = ", ".join(f"{before} → {after}" for before, after in pairs[:5])

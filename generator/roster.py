@@ -8,7 +8,7 @@ IDs) and lenient about what does not matter (a BOM, the LMS's column names, extr
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +68,24 @@ def loose_id(student_id: str) -> str:
     ``identity`` sets aside. Only for hints and warnings: "123" may be "00123" or another
     student's "0123", so it never matches a student."""
     return identity(student_id).casefold().lstrip("0")
+
+
+def loosely_renamed(before: Iterable[str], after: Iterable[str]) -> list[tuple[str, str]]:
+    """(old, new) for each ID only in ``after`` that reads as one only in ``before``
+    (``loose_id``): one student, likely, whose ID a spreadsheet or an export changed, in the
+    order of ``after``."""
+    old, new = list(dict.fromkeys(before)), list(dict.fromkeys(after))
+    kept = set(old) & set(new)
+    gone: dict[str, list[str]] = {}
+    for student_id in old:
+        if student_id not in kept:
+            gone.setdefault(loose_id(student_id), []).append(student_id)
+    return [
+        (was, student_id)
+        for student_id in new
+        if student_id not in kept
+        for was in gone.get(loose_id(student_id), ())
+    ]
 
 
 def shown_ids(*student_ids: str) -> list[str]:

@@ -27,7 +27,7 @@ from generator.fingerprint import fingerprint_digest, fingerprint_of
 from generator.grading.keyfile import exam_folder, load_key
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import grading_json
-from generator.roster import loose_id, shown_ids
+from generator.roster import loosely_renamed, shown_ids
 
 
 @dataclass(frozen=True)
@@ -255,14 +255,7 @@ class FolderDiff:
 
     def alike(self) -> list[tuple[str, str]]:
         """Removed and added IDs that are likely one student's (``roster.loose_id``)."""
-        removed: dict[str, list[str]] = {}
-        for student in self.removed:
-            removed.setdefault(loose_id(student.id), []).append(student.id)
-        return [
-            (before, student.id)
-            for student in self.added
-            for before in removed.get(loose_id(student.id), ())
-        ]
+        return loosely_renamed([s.id for s in self.removed], [s.id for s in self.added])
 
     def _renamed(self, student: StudentRecord) -> str:
         """The student as ``_who`` shows them, with the old name too when the roster changed it."""

@@ -282,9 +282,9 @@ def _disc(radius: float) -> tuple[np.ndarray, int]:
 def read_bubbles(
     image: np.ndarray, sheet: dict[str, Any], h: np.ndarray, marks: list[tuple[float, float]]
 ) -> list[Bubble]:
-    """Every bubble's fill, against the paper around it (a bright percentile of the square
-    inch around it, scaled to the page's) and the page's ink (the inside of its registration
-    marks)."""
+    """Every bubble's fill, against the paper around it (``local_paper`` of the square reaching
+    ``LOCAL_PAPER`` around it, scaled to the page's) and the page's ink (the inside of its
+    registration marks)."""
     small = image[::4, ::4]
     paper = float(np.percentile(small, 90))
     scale = _scale(h, _centre(sheet["qr_box"]))

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator.choices import ChoiceForm
 from generator.errors import ExamgenError
 from generator.families import registry
 from generator.families.base import Family
@@ -38,6 +37,7 @@ from generator.site.pages import (
 from generator.site.problems import (
     DEFAULT_VARIANTS,
     Problem,
+    asked_as,
     build_problems,
     choices_from_spec,
     families_for_tags,
@@ -187,13 +187,11 @@ def _problem_record(problem: Problem) -> dict[str, Any]:
     """A problem in examgen-site.json: its family, the form and difficulty band a spec asked it
     in (only when not the family's own form and any work, so such a record reads as before),
     and its variants' params."""
-    record: dict[str, Any] = {"family": problem.family.ID}
-    if isinstance(problem.family, ChoiceForm):
-        record["form"] = problem.family.FORM
-    if problem.family.work_band is not None:
-        record["difficulty"] = list(problem.family.work_band)
-    record["variants"] = [v.key_params() for v in problem.variants]
-    return record
+    return {
+        "family": problem.family.ID,
+        **asked_as(problem.family),
+        "variants": [v.key_params() for v in problem.variants],
+    }
 
 
 def _anchors(problems: list[Problem]) -> list[str]:

@@ -92,6 +92,18 @@ REPEATS_PER_VARIANT = 80
 MAX_REPEATS = 4000
 
 
+def asked_as(family: Family) -> dict[str, Any]:
+    """How a spec asked a family, where not as the family itself: its form, when not the
+    family's own (``"form"``), and its difficulty band, when the spec gives one
+    (``"difficulty"``: least and most work). Empty for the family as it is."""
+    asked: dict[str, Any] = {}
+    if isinstance(family, ChoiceForm):
+        asked["form"] = family.FORM
+    if family.work_band is not None:
+        asked["difficulty"] = list(family.work_band)
+    return asked
+
+
 def practice_labels(family: Family) -> tuple[str | int, ...]:
     """The labels that tell a problem's streams from those of its family asked another way: the
     form, when not the family's own, and the difficulty band, when a spec gives one. On 410dd05
@@ -99,11 +111,12 @@ def practice_labels(family: Family) -> tuple[str | int, ...]:
     of the one was variant k of the other (21 of 50), and the choice problem gave the typed
     one's answers away; two overlapping bands would share variants alike. The family's own form
     at any work has none: its streams, and the sites made of them, stay as they were."""
+    asked = asked_as(family)
     labels: tuple[str | int, ...] = ()
-    if isinstance(family, ChoiceForm):
-        labels += ("form", family.FORM)
-    if family.work_band is not None:
-        labels += ("band", *family.work_band)
+    if "form" in asked:
+        labels += ("form", asked["form"])
+    if "difficulty" in asked:
+        labels += ("band", *asked["difficulty"])
     return labels
 
 
