@@ -74,15 +74,32 @@ class DecimalRule:
         # A correct rounding to k places lies within half a unit of the k-th place (ties: either).
         return bool(abs(typed.value - exact) * 2 * 10**places <= 1)
 
-    def places_needed(self, exact: sympy.Rational) -> int:
-        """The fewest decimal places a counting rounding of ``exact`` has under this rule."""
+    def places_shown(self, exact: sympy.Rational) -> int:
+        """The places of a rounding of ``exact`` that has the rule's significant digits without
+        carrying into a new leading digit: the decimal a key shows (0.00098 for 1/1024)."""
         if exact == 0 or not self.significant:
             return self.decimals
         return max(self.decimals, self.significant - 1 - magnitude(exact))
 
+    def places_needed(self, exact: sympy.Rational) -> int:
+        """The fewest decimal places a counting rounding of ``exact`` has under this rule: those
+        ``places_shown``, or one fewer where rounding up there carries into a new leading digit
+        and so gains one (0.0010 for 1/1024, 0.10 for 0.0977, 10 for 9.5625 with no places asked
+        for); never two fewer, since one carry adds one digit."""
+        places = self.places_shown(exact)
+        if places == self.decimals:
+            return places
+        fewer = places - 1
+        scaled = abs(sympy.Rational(exact)) * 10**fewer
+        up = sympy.ceiling(scaled)  # a carry comes from rounding up
+        if (up - scaled) * 2 <= 1 and len(str(up)) >= self.significant:
+            return fewer
+        return places
+
     def tolerance(self, exact: sympy.Rational) -> sympy.Rational:
-        """Half a unit of the last required place: the margin an LMS numeric answer gets (an LMS
-        compares numbers, not the digits typed, so this is the rule's nearest equivalent)."""
+        """Half a unit of the fewest places a counting rounding has: the margin an LMS numeric
+        answer gets (an LMS compares numbers, not the digits typed), wide enough for every
+        rounding ``accepts`` takes, and so a little wider than the rule."""
         return sympy.Rational(1, 2 * 10 ** self.places_needed(exact))
 
     def describe(self) -> str:

@@ -161,6 +161,8 @@ def _fraction_rule_accepts(text: str, exact: Fraction, decimals: int, significan
     if typed == exact:
         return True
     places = len(text.partition(".")[2]) if "." in text else None
+    if places is None and decimals == 0:  # README: with no places asked for, 10 rounds 9.5625
+        places = 0
     if places is None or places < decimals:
         return False
     if len(text.replace("-", "").replace(".", "").lstrip("0")) < significant:
@@ -206,6 +208,38 @@ def test_rounding_to_the_places_needed_counts(value: sympy.Rational, extra: int)
         digits = len(fewer.replace("-", "").replace(".", "").lstrip("0"))
         expected = sympy.Rational(fewer) == value or digits >= 2
         assert rule.accepts(read_number(fewer), value) is expected
+
+
+@given(rationals, st.integers(0, 4), st.integers(0, 4))
+@example(R(1, 1024), 2, 2)  # 0.0010: rounding up to 4 places carries into a second digit
+@example(R(977, 10_000), 2, 2)  # 0.10 for 0.0977
+@example(R(-153, 16), 0, 2)  # -10 for -9.5625, no places asked for
+@example(R(89, 9), 0, 2)  # 10 for 9.888…
+def test_the_lms_tolerance_holds_every_rounding_grade_accepts(
+    value: sympy.Rational, decimals: int, significant: int
+) -> None:
+    """An LMS numeric field accepts what lies within ``tolerance`` of the value: every decimal or
+    whole number that counts under the rule (the independent restatement) must lie within it, or
+    Moodle and Canvas mark wrong what ``examgen grade`` marks right (an auditor's: 0.0010 for
+    1/1024); and ``places_needed`` is the fewest places a counting rounding has."""
+    rule = DecimalRule(decimals, significant)
+    exact = Fraction(int(value.p), int(value.q))
+    counting = []
+    for places in range(0, 12):
+        scaled = exact * 10**places
+        for c in {math.floor(scaled), math.ceil(scaled)}:
+            whole, frac = divmod(abs(c), 10**places)
+            text = f"{'-' if c < 0 else ''}{whole}" + (f".{frac:0{places}d}" if places else "")
+            if Fraction(text) != exact and _fraction_rule_accepts(
+                text, exact, decimals, significant
+            ):
+                counting.append((places, text))
+    for _, text in counting:
+        assert abs(Fraction(text) - exact) <= rule.tolerance(value), text
+    if counting:  # else every counting decimal is the value itself (0.5), which an LMS matches
+        assert rule.places_needed(value) == min(places for places, _ in counting)
+    else:
+        assert Fraction(f"{float(exact):.12f}") == exact
 
 
 def test_rule_examples() -> None:

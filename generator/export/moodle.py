@@ -25,6 +25,7 @@ import, cloze questions included.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -177,6 +178,17 @@ def cloze_feedback(html: str) -> str:
     return html.translate(_CLOZE_ESCAPES)
 
 
+#: What Moodle's cloze import takes for a blank (``{1:NUMERICAL:=42}``, ``{:SA:…}``) or for a
+#: blank's place (``{#1}``) wherever it stands in the question's text, math included.
+_CLOZE_SYNTAX = re.compile(r"\{(?=[0-9]*:|#)")
+
+
+def cloze_statement(html: str) -> str:
+    """A statement as the text around cloze blanks: a brace that would open Moodle's blank
+    syntax written as an entity, which the browser, and so MathJax, reads as the brace."""
+    return _CLOZE_SYNTAX.sub("&#123;", html)
+
+
 def cloze_blank(value: sympy.Rational, mistakes: list[MistakeValue], rule: DecimalRule) -> str:
     """``{1:NUMERICAL:=answer:tol~%0%mistake:tol#why~…}``, every number CLOZE_WIDTH long."""
     alternatives = [f"={fixed_width(value, CLOZE_WIDTH)}:{decimal_text(rule.tolerance(value))}"]
@@ -223,7 +235,8 @@ def question_element(
             cloze_blank(v, component_mistakes(item.variant, i), rule)
             for i, v in enumerate(answer.value)
         )
-        text = item.statement + entry_hint(rule, fractions=False) + f"<p>Answer: ( {blanks} )</p>\n"
+        hint = entry_hint(rule, fractions=False)
+        text = cloze_statement(item.statement) + hint + f"<p>Answer: ( {blanks} )</p>\n"
         _header(question, item, text, grade=False)  # Moodle sums the blanks' weights
         return question
     if answer.kind == "bool":

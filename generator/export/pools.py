@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 import sympy
@@ -114,16 +114,27 @@ def serialise(root: ET.Element) -> bytes:
 
 
 # --- answers as an LMS wants them -----------------------------------------------------------------
-def decimal_text(value: sympy.Rational, digits: int = 15) -> str:
+def decimal_text(value: sympy.Rational, digits: int = 15, rounding: str = ROUND_HALF_EVEN) -> str:
     """A number for an LMS numeric field: exact when the decimal terminates (``4.5``), else
-    ``digits`` significant digits (``2.33333333333333``), close enough to recover the fraction."""
+    ``digits`` significant digits (``2.33333333333333``), close enough to recover the fraction;
+    ``rounding``: ``decimal``'s, e.g. outward for the ends of a range (``range_texts``)."""
     value = sympy.Rational(value)
     exact = terminating_decimal(value)
     if exact is not None:
         return exact
     with localcontext() as context:
-        context.prec = digits
+        context.prec, context.rounding = digits, rounding
         return format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
+
+
+def range_texts(value: sympy.Rational, tolerance: sympy.Rational) -> tuple[str, str]:
+    """The ends of ``value`` ± ``tolerance`` for an LMS numeric field, each rounded outward: to
+    the nearest, both ends of a narrow range (15 places asked for) could round to one number
+    that ``examgen grade`` refuses, and shut out the right rounding."""
+    return (
+        decimal_text(value - tolerance, rounding=ROUND_FLOOR),
+        decimal_text(value + tolerance, rounding=ROUND_CEILING),
+    )
 
 
 def fixed_width(value: sympy.Rational, width: int) -> str:
@@ -153,22 +164,25 @@ def entry_hint(rule: DecimalRule, fractions: bool) -> str:
 
 
 def accepted_texts(value: sympy.Rational, rule: DecimalRule, extra_places: int = 2) -> list[str]:
-    """Every way to type ``value`` that the rule accepts, up to ``extra_places`` places past the
-    fewest it requires: for an LMS that matches answers as text (Canvas fill-in-the-blank).
+    """Every way to type ``value`` that the rule accepts, up to ``extra_places`` places past
+    those its size asks for (``places_shown``): for an LMS that matches answers as text (Canvas
+    fill-in-the-blank).
 
     The ways: the fraction in lowest terms (an integer as itself) and each accepted decimal, with
     and without the leading zero of a value below 1 (``0.89``, ``.89``)."""
     value = sympy.Rational(value)
     texts = [str(value)]
-    for places in range(1, rule.places_needed(value) + extra_places + 1):
+    # From the rule's own places (none: a whole number, 10 for 31/3), not only from those the
+    # value's size asks for: rounding up may carry into a new digit (0.10 for 0.0977).
+    for places in range(rule.decimals, rule.places_shown(value) + extra_places + 1):
         scaled = value * 10**places
         for c in dict.fromkeys((sympy.floor(scaled), sympy.ceiling(scaled))):
             sign = "-" if c < 0 else ""
             whole, frac = divmod(abs(int(c)), 10**places)
-            text = f"{sign}{whole}.{frac:0{places}d}"
+            text = f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
             if rule.accepts(read_number(text), value):
                 texts.append(text)
-                if whole == 0:  # ".89" and "-.89": grade reads them, so the blank takes them
+                if whole == 0 and places:  # ".89", "-.89": grade reads them, so the blank does
                     texts.append(f"{sign}.{frac:0{places}d}")
     return list(dict.fromkeys(texts))
 

@@ -8,7 +8,8 @@ Canvas matches blanks as text, so each blank accepts every way of typing the val
 ``examgen grade`` accepts up to two places past the rule (``7/3``, ``2.33``, ``2.333``, …);
 true/false → ``true_false_question``; a choice → ``multiple_choice_question``, in the variant's
 order.
-The worked solution is the general feedback; each item's title and metadata carry its fingerprint.
+The worked solution is the general feedback; each item's metadata carries its fingerprint and its
+title the fingerprint's digest, which alone survives Canvas's import (it drops unknown metadata).
 
 Feedback as Canvas's own export writes it (and its importer reads it back): each wrong option of a
 multiple-choice or true/false item has an answer comment, an ``itemfeedback`` named
@@ -43,6 +44,7 @@ from generator.export.pools import (
     decimal_text,
     entry_hint,
     option_html,
+    range_texts,
     serialise,
     xml_safe,
 )
@@ -221,9 +223,9 @@ def item_element(item: ExportVariant, rule: DecimalRule) -> ET.Element:
         either = Q.el(variables, "or")
         Q.el(either, "varequal", {"respident": "response1"}, decimal_text(answer.value))
         within = Q.el(either, "and")
-        tolerance = rule.tolerance(answer.value)
-        Q.el(within, "vargte", {"respident": "response1"}, decimal_text(answer.value - tolerance))
-        Q.el(within, "varlte", {"respident": "response1"}, decimal_text(answer.value + tolerance))
+        low, high = range_texts(answer.value, rule.tolerance(answer.value))
+        Q.el(within, "vargte", {"respident": "response1"}, low)
+        Q.el(within, "varlte", {"respident": "response1"}, high)
     elif answer.kind == "vector":
         # Canvas's own layout: one condition per accepted text, adding the blank's share.
         share = f"{100 / len(processing_parts):.2f}"

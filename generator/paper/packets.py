@@ -128,7 +128,7 @@ def accepted(question: KeyQuestion, rule: DecimalRule) -> str:
     if all(sympy.Rational(v).q == 1 for v in values):
         return "exact only (whole numbers)"
     decimals = [
-        str(v) if sympy.Rational(v).q == 1 else rounded(v, rule.places_needed(v)) for v in values
+        str(v) if sympy.Rational(v).q == 1 else rounded(v, rule.places_shown(v)) for v in values
     ]
     shown = decimals[0] if len(decimals) == 1 else "(" + ", ".join(decimals) + ")"
     return f"exact, or {shown} ({rule.describe()})"
