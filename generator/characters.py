@@ -13,6 +13,17 @@ from typing import Any
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+#: Bidirectional embeddings, overrides and isolates: invisible, they reorder the text after them
+#: on the same line (a roster name's U+202E shows the answers beside it in key.csv reversed).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_control(text: str) -> str | None:
+    """The first character of ``text`` that reorders what follows it, or None."""
+    found = _BIDI_CONTROL.search(text)
+    return found.group() if found else None
+
+
 #: A lowercase-hyphenated slug: what a family ID, a mistake's name and a bank entry's id are
 #: (each names a folder, a key.json field or a page anchor).
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

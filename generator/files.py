@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -439,7 +440,8 @@ def remove_stale_staging(target: Path, owned: Collection[str] | None = None) -> 
                 if leftover.exists():
                     shutil.rmtree(leftover, ignore_errors=True)
                     removed.append(leftover)
-            lock.unlink(missing_ok=True)
+            if not (folder.exists() or old.exists()):  # else tried again next time
+                lock.unlink(missing_ok=True)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -605,7 +607,8 @@ def staged_directory(
             shutil.rmtree(parent, ignore_errors=True)
         raise
     finally:
-        lock.unlink(missing_ok=True)
+        if not old.exists():  # else kept, so that the next build knows it for a leftover
+            lock.unlink(missing_ok=True)
         os.close(fd)
 
 
@@ -653,19 +656,16 @@ def _mount_point(target: Path, option: str) -> ExamgenError:
 def _move_into_place(
     staging: Path, target: Path, old: Path, owned: Collection[str] | None, option: str
 ) -> None:
+    replacing = target.exists()
     try:
-        if target.exists():
+        if replacing:
             try:
                 os.replace(target, old)
             except OSError as err:
                 if err.errno == errno.EBUSY:  # a bind mount on the same file system
                     raise _mount_point(target, option) from None
                 raise
-            os.replace(staging, target)
-            if _carry_over(old, target, owned):
-                shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
+        os.replace(staging, target)
     except OSError as err:
         if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
             raise
@@ -673,3 +673,23 @@ def _move_into_place(
             f"{target}: another build finished into this folder at the same time and its files "
             "are in place; this build's were discarded (run it again to replace them)"
         ) from None
+    if replacing and _carry_over(old, target, owned):
+        _remove_replaced(old, target)
+
+
+def _remove_replaced(old: Path, target: Path) -> None:
+    """Delete the copy a build replaced. The new one is in place, so the build has succeeded
+    whatever happens here: a file that will not go (a PDF held open on a network drive, where
+    the folder stays "not empty"; an immutable file) is left, with a warning, for the next build
+    to remove (``remove_stale_staging``), rather than failing a finished build."""
+    failures: list[BaseException] = []
+    shutil.rmtree(old, onerror=lambda function, path, info: failures.append(info[1]))
+    if old.exists():
+        reason = next((f for f in failures if isinstance(f, OSError)), None)
+        why = os.strerror(reason.errno) if reason is not None and reason.errno else "in use"
+        print(
+            f"Warning: {target}: is in place, but its replaced copy {old.name} could not be "
+            f"removed entirely ({why}); the next run into {target.parent} removes it, or delete "
+            "it yourself",
+            file=sys.stderr,
+        )

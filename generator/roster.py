@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.characters import shown_name, unprintable
+from generator.characters import bidi_control, shown_name, unprintable
 from generator.csv_table import find_column, read_table
 from generator.defaults import MAX_STUDENTS
 from generator.errors import ExamgenError, some_of
@@ -193,6 +193,13 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
                     f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
                     f"U+{ord(char):04X}, a control character no page or file can show (an escape "
                     "sequence, say); remove it"
+                )
+            char = bidi_control(text)
+            if char is not None:
+                raise ExamgenError(
+                    f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
+                    f"U+{ord(char):04X}, an invisible direction control that shows the text "
+                    "after it reversed (in key.csv, a student's answers); remove it"
                 )
         same = identity(student_id)
         if same in first_line:

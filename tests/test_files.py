@@ -495,6 +495,38 @@ def test_two_builds_finishing_at_once_the_loser_says_so(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.parametrize("refusal", [errno.EPERM, errno.ENOTEMPTY])
+def test_a_replaced_copy_that_will_not_go_leaves_a_finished_build_and_a_warning(
+    out: Path, monkeypatch: pytest.MonkeyPatch, refusal: int
+) -> None:
+    """Deleting the copy a rebuild replaced can fail after the new folder is in place: an
+    immutable file (EPERM), a PDF held open on a network drive, where the folder stays "not
+    empty" (ENOTEMPTY). An auditor's: a traceback and exit 1, or "this build's were discarded"
+    while they were in place, and the hidden copy stayed for good. The build succeeds with one
+    warning, and the next build removes the copy."""
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    real_rmdir = os.rmdir
+
+    def refused(path, *args, **kwargs):
+        if str(path).endswith(".old"):  # the replaced copy itself, emptied but for a file
+            raise OSError(refusal, os.strerror(refusal), str(path))
+        return real_rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", refused)
+    more = ["build", "--seed", "1", "--count", "4", "--no-pdf", "-q", "--out", str(out)]
+    result = CliRunner().invoke(main, more)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert len(lines) == 1 and os.strerror(refusal) in lines[0], result.output
+    assert "discarded" not in result.output
+    assert len((out / TARGET / "key.csv").read_text().splitlines()) == 5  # this build's 4
+    assert (out / "keep" / "notes.txt").exists()
+    assert [p for p in out.iterdir() if p.name.startswith(".")]  # left, as the warning says
+    monkeypatch.setattr(os, "rmdir", real_rmdir)
+    assert CliRunner().invoke(main, build_args(out)).exit_code == 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_output_honours_the_umask(tmp_path: Path, umask: int) -> None:
     """On main the exam folder was 0700 (mkdtemp) and scores and exports 0600 (mkstemp)."""
