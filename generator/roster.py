@@ -22,7 +22,9 @@ from generator.errors import ExamgenError, some_of
 #: In this order: Canvas's SIS User ID (its quiz reports' sis_id) before Canvas's own user id.
 ID_COLUMNS = ("SIS User ID", "sis_id", "id", "student_id", "Student ID", "SID", "ID number")
 NAME_COLUMNS = ("name", "Student", "Name", "Student Name")
-FIRST_LAST = ("First Name", "Last Name")  # Gradescope: the name is "First Last"
+#: A name in two columns, "First Last" (Gradescope; Moodle's, whose older exports say Surname).
+FIRST_NAMES = ("First Name",)
+LAST_NAMES = ("Last Name", "Surname")
 #: Rows an LMS adds that are not students: Canvas's points row and its test student.
 NOT_STUDENTS = {
     "Points Possible": "Canvas's Points Possible row",
@@ -47,11 +49,12 @@ class Roster:
 
 
 def numbered_students(count: int) -> list[Student]:
-    """``s001 … sNNN``, for a quick build without a roster."""
+    """``s001 … sNNN``, for a quick build without a roster. Student i's ID does not depend on
+    the class size (s999, then s1000), so a build for more students keeps everyone's variants:
+    a width that grew with the count renamed every student at 1,000 (s0001)."""
     if not 1 <= count <= MAX_STUDENTS:
         raise ExamgenError(f"--count must be between 1 and {MAX_STUDENTS:,}, got {count}")
-    width = max(3, len(str(count)))
-    return [Student(f"s{i:0{width}d}", f"Student {i}") for i in range(1, count + 1)]
+    return [Student(f"s{i:03d}", f"Student {i}") for i in range(1, count + 1)]
 
 
 def identity(student_id: str) -> str:
@@ -125,7 +128,7 @@ def _name_columns(header: list[str], path: Path, name_column: str | None) -> Seq
     single = find_column(header, NAME_COLUMNS)
     if single is not None:
         return (single,)
-    first, last = (find_column(header, (c,)) for c in FIRST_LAST)
+    first, last = (find_column(header, names) for names in (FIRST_NAMES, LAST_NAMES))
     return tuple(c for c in (first, last) if c is not None)
 
 

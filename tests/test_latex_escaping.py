@@ -134,6 +134,14 @@ def test_t5_table_holds_exactly_the_vietnamese_letters_t1_lacks() -> None:
     assert all(unprintable_characters(c) == [] for c in letters)
 
 
+@pytest.mark.parametrize("name", ["Ψυχή Ελένη", "Плавт Иван", "王小明", "김민준", "たなか"])
+def test_names_in_non_latin_scripts_print_as_codes(name: str) -> None:
+    """README: "The fonts cover Latin scripts only: a Greek, Cyrillic, Chinese, Japanese or Korean
+    name prints as `U+XXXX` codes" (each letter, the spaces aside)."""
+    assert set(unprintable_characters(name)) == set(name) - {" "}
+    assert escape_latex(name).count(r"\examgenmissing{") == len(name.replace(" ", ""))
+
+
 def test_unprintable_characters_reports_only_stand_ins() -> None:
     assert unprintable_characters("Zoë Nguyễn n\u0308") == []
     assert unprintable_characters("王小明 王") == ["王", "小", "明"]

@@ -19,7 +19,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from generator.build import generate_exams
 from generator.cli import main
+from generator.roster import numbered_students
+from generator.spec import DEFAULT_SPEC, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ("README.md", "docs/authoring.md", "docs/practice-pages.md")
@@ -288,10 +291,16 @@ def test_every_difficulty_band_spans_at_most_the_work_ratio() -> None:
 
 
 def test_a_build_without_count_or_roster_has_30_numbered_students(tmp_path: Path) -> None:
-    """README: `N`, "number of students `s001 … sNNN` (without a roster)", default 30."""
-    assert "| `N` | number of students `s001 … sNNN` (without a roster) | `30` |" in text(
-        "README.md"
+    """README: `N`, "number of students `s001 … sNNN`", default 30; "student 1,000 is `s1000`, so
+    a larger `N` keeps everyone's exam" (test_roster: IDs whatever the count; here the exams)."""
+    row = (
+        "| `N` | number of students `s001 … sNNN` (without a roster; student 1,000 is `s1000`, so a "
+        "larger `N` keeps everyone's exam) | `30` |"
     )
+    assert row in text("README.md")
+    spec = load_spec(DEFAULT_SPEC)
+    small, large = (generate_exams(spec, 1, numbered_students(n)[:1]) for n in (2, 2000))
+    assert small == large  # student 1's exam in a class of 2 and in one of 2,000
     result = CliRunner().invoke(
         main, ["build", "--seed", "1", "--no-pdf", "-q", "--out", str(tmp_path)]
     )

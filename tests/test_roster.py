@@ -130,6 +130,21 @@ def test_gradescope_roster_names_are_first_last(tmp_path):
     assert [(s.id, s.name) for s in load_roster(path)] == [("17", "Zoe Adams"), ("18", "Bo")]
 
 
+def test_a_moodle_roster_with_surname_prints_the_whole_name(tmp_path):
+    """Moodle's older exports call the last name Surname: the first name alone was printed."""
+    path = roster(tmp_path, "First name,Surname,ID number,Email address\nJane,Doe,00123,j@x\n")
+    assert [(s.id, s.name) for s in load_roster(path)] == [("00123", "Jane Doe")]
+
+
+@given(st.integers(1, MAX_STUDENTS), st.integers(1, MAX_STUDENTS))
+@settings(max_examples=30)
+def test_a_larger_count_keeps_every_students_id(smaller: int, larger: int) -> None:
+    """Student i is the same ID whatever the class size, so a build for more students keeps
+    every earlier student's variants (at 1,000 every ID became s0001…, an auditor's)."""
+    smaller, larger = sorted((smaller, larger))
+    assert numbered_students(larger)[:smaller] == numbered_students(smaller)
+
+
 def test_student_id_and_student_name_headers(tmp_path):
     path = roster(tmp_path, "Student Name,Student ID\nZoe Adams,17\n")
     assert [(s.id, s.name) for s in load_roster(path)] == [("17", "Zoe Adams")]
@@ -204,7 +219,10 @@ def test_repeated_columns_examgen_does_not_read_are_fine(tmp_path):
 
 @given(
     where=st.sampled_from(["id", "name"]),
-    control=st.sampled_from(["\x1b", "\x07", "\x7f", "\x85", "\ufffe"]),
+    # The last five reorder what follows them: a name's U+202E showed its key.csv row reversed.
+    control=st.sampled_from(
+        ["\x1b", "\x07", "\x7f", "\x85", "\ufffe", "\u202e", "\u202d", "\u202a", "\u2066", "\u2069"]
+    ),
     before=st.text(st.characters(codec="utf-8", categories=("L", "N")), max_size=5),
 )
 def test_a_control_character_in_an_id_or_name_is_one_line(tmp_path_factory, where, control, before):
