@@ -62,6 +62,22 @@ def test_texts_print_as_written_in_both_formats(family_id, statement):
             assert "--" not in line and '"' not in line and "`" not in line
 
 
+@pytest.mark.parametrize(
+    "family", [f for f in BANK_FAMILIES if isinstance(f, BankChoiceFamily)], ids=lambda f: f.ID
+)
+def test_no_word_sets_the_correct_descriptions_apart(family):
+    """A word every correct description uses is in at least half of the wrong ones: when only
+    the correct ones spoke of layers, "the option about layers" (that does not say "large")
+    found the key of #152 in every variant (an outside review's), which no rule on lengths or
+    shared words sees."""
+    bank = family.bank()
+    words = [set(re.findall(r"[a-z]+", s.text.lower())) for s in bank.statements]
+    right = [w for w, s in zip(words, bank.statements, strict=True) if s.truth]
+    wrong = [w for w, s in zip(words, bank.statements, strict=True) if not s.truth]
+    for word in set.intersection(*right):
+        assert 2 * sum(word in w for w in wrong) >= len(wrong), word
+
+
 @pytest.mark.parametrize("family", MISCONCEPTION_FAMILIES, ids=lambda f: f.ID)
 def test_mistake_explanations_print_as_written(family):
     for declared in family.mistakes():
