@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from generator.choices import ChoiceForm, sharing_key
 from generator.csv_table import student_csv
 from generator.errors import ExamgenError
+from generator.families._concepts import BankFamily
 from generator.families.base import Variant
 from generator.files import (
     WriterRecord,
@@ -162,11 +163,19 @@ def _draw_repeats_again(
     families = [variants[index, slot.number].family.ID for slot in spec.slots]
     if len(set(families)) == len(families):
         return
-    draws = _Draws(seed, student, {s.number: variants[index, s.number] for s in spec.slots})
-    for slot in spec.slots:
-        if draws.question(draws.chosen[slot.number]) in draws.holder:
-            draws.place(slot, set())
-        draws.holder.setdefault(draws.question(draws.chosen[slot.number]), slot)
+    first = {s.number: variants[index, s.number] for s in spec.slots}
+    # Statements of one bank answer each other ("SGD needs fewer iterations", "... more"): no
+    # two of them where another family can take one's place; else no statement twice.
+    made: dict[int, list[Variant]] = {}  # each draw again made once, for both passes
+    ended: set[int] = set()
+    for identity in (topic_identity, question_identity):
+        draws = _Draws(seed, student, dict(first), identity, made, ended)
+        for slot in spec.slots:
+            if draws.question(draws.chosen[slot.number]) in draws.holder:
+                draws.place(slot, set())
+            draws.holder.setdefault(draws.question(draws.chosen[slot.number]), slot)
+        if len(draws.holder) == len(spec.slots):
+            break
     for slot in spec.slots:
         variants[index, slot.number] = draws.chosen[slot.number]
 
@@ -176,19 +185,26 @@ class _Draws:
     slot holding each question (``holder``), and each slot's draws again, each made once (a
     choice form's draw is costly, and a search may ask for one many times)."""
 
-    def __init__(self, seed: int, student: Student, chosen: dict[int, Variant]) -> None:
-        self.seed, self.student, self.chosen = seed, student, chosen
+    def __init__(
+        self,
+        seed: int,
+        student: Student,
+        chosen: dict[int, Variant],
+        identity: Callable[[Variant], str],
+        made: dict[int, list[Variant]],
+        ended: set[int],
+    ) -> None:
+        self.seed, self.student, self.chosen, self.identity = seed, student, chosen, identity
         self.first = dict(chosen)
         self.holder: dict[str, Slot] = {}
-        self.made: dict[int, list[Variant]] = {}
-        self.ended: set[int] = set()
+        self.made, self.ended = made, ended  # shared by the passes of one student
         self.questions: dict[int, str] = {}  # by id() of a variant that ``made`` or ``first`` keeps
 
     def question(self, variant: Variant) -> str:
-        """``question_identity``, worked out once per variant (it takes a fingerprint)."""
+        """``identity``, worked out once per variant (it takes a fingerprint)."""
         known = self.questions.get(id(variant))
         if known is None:
-            known = self.questions[id(variant)] = question_identity(variant)
+            known = self.questions[id(variant)] = self.identity(variant)
         return known
 
     def options(self, slot: Slot) -> Iterator[Variant]:
@@ -254,6 +270,15 @@ def question_identity(variant: Variant) -> str:
     if answer.kind == "choice" and not isinstance(variant.family, ChoiceForm):
         return f"{variant.family.ID}\0{answer.text}"
     return sharing_key(variant, fingerprint(variant))
+
+
+def topic_identity(variant: Variant) -> str:
+    """What a student should not be asked twice where a spec leaves room: a bank's statements
+    (true/false, or the correct description of a multiple choice) are one topic, whichever
+    statement, since one can answer another; else ``question_identity``."""
+    if isinstance(variant.family, BankFamily):
+        return f"{variant.family.ID}\0bank"
+    return question_identity(variant)
 
 
 def _slot_variant(slot: Slot, seed: int, student: Student) -> Variant:

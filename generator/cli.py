@@ -255,6 +255,7 @@ def build(
     )
     from generator.build import build as build_exam
     from generator.grading.grade import refuse_build_output
+    from generator.paper.handout import mixed_answer_places
     from generator.paper.qr import UnreadableCode
     from generator.pdf import unprintable_notice, want_pdfs
     from generator.roster import Roster, numbered_students, read_roster
@@ -283,7 +284,8 @@ def build(
             raise
         raise ExamgenError(f"{roster}: line {loaded.lines[error.index]}: {error}") from None
     # Each notice is one line; printed only once the build is in place.
-    for notice in (*loaded.notes, skipped, unprintable_notice(students), changed_ids):
+    mixed = mixed_answer_places(spec)
+    for notice in (*loaded.notes, skipped, unprintable_notice(students), changed_ids, *mixed):
         if notice:
             click.echo(notice, err=True)
     click.echo(

@@ -57,3 +57,42 @@ def test_answer_sheet_must_be_a_boolean() -> None:
     assert parse_spec({**base, "answer_sheet": True}, PATH).answer_sheet
     with pytest.raises(ExamgenError, match="answer_sheet: must be true or false"):
         parse_spec({**base, "answer_sheet": "yes"}, PATH)
+
+
+@pytest.mark.parametrize(
+    ("pool", "layout", "warned"),
+    [
+        (["sgd-direction", "sgd-minibatch-step"], "fixed", True),  # True/False, or two boxes
+        (["vanishing-gradient-definition", "sgd-iterations"], "fixed", True),  # A-E, True/False
+        (["gradient-descent-step", "sgd-minibatch-step"], "fixed", False),  # two boxes each
+        (["sgd-direction", "sgd-iterations"], "fixed", False),  # True False each
+        (["sgd-direction", "sgd-minibatch-step"], "flow", False),  # no one place promised
+    ],
+)
+def test_a_fixed_layout_pool_that_answers_in_different_places_is_one_warning(
+    tmp_path: Path, pool: list[str], layout: str, warned: bool
+) -> None:
+    """README: "A pool whose families answer in different ways ... cannot put the answer in one
+    place for everyone: the build warns in one line naming the question" (the README's own
+    example spec had one: True/False bubbles on page 2 for some students, two boxes for others,
+    an outside review's)."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        f'id = "t"\nlayout = "{layout}"\n[[questions]]\nfamily = "sgd-direction"\n'
+        f"[[questions]]\nfamilies = {pool!r}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
+    args = ["build", "--seed", "1", "--count", "2", "--no-pdf", "-q", "--spec", str(spec)]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    if warned:
+        [line] = warnings
+        assert line.startswith(f"Warning: {spec}: questions[2]: ")
+        assert all(family in line for family in pool)
+    else:
+        assert warnings == []
