@@ -10,6 +10,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Sized
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -67,6 +68,8 @@ def full_output(err: OSError) -> click.ClickException | None:
 def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import signal
+
         from generator.files import (
             LINK_LOOP,
             UNUSABLE_PATH,
@@ -75,6 +78,8 @@ def reports_errors(command: F) -> F:
             signals_raise,
         )
 
+        with suppress(ValueError):  # Ctrl-C raises KeyboardInterrupt again (see __main__)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             with signals_raise():  # every command's writes clean up, not only a build's
                 return command(*args, **kwargs)
@@ -94,8 +99,6 @@ def reports_errors(command: F) -> F:
             where = str(err).removeprefix("Symlink loop from ").strip("'")
             raise click.ClickException(f"{where}: {LINK_LOOP}") from None
         except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM / SIGHUP's Stopped: cleaned up
-            import signal
-
             signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
             unchanged = getattr(stop, "unchanged", False)  # set by a build's staging folder
             done = "nothing was written" if unchanged else "no file was left half-written"

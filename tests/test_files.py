@@ -85,6 +85,56 @@ def test_sigterm_and_sighup_clean_up_like_ctrl_c(out: Path, name: str) -> None:
     assert listing(out) == before
 
 
+START_SIGNAL_SCRIPT = """
+import builtins, os, signal, sys
+import click
+from generator import build
+from generator.__main__ import start
+
+when, out = sys.argv[1], sys.argv[2]
+stop = lambda: os.kill(os.getpid(), signal.SIGINT)
+if when == "import":  # while Python imports the command line (click here)
+    del sys.modules["click"]
+    real_import = builtins.__import__
+    def importing(name, *args, **kwargs):
+        if name == "click" and "click" not in sys.modules:
+            stop()
+        return real_import(name, *args, **kwargs)
+    builtins.__import__ = importing
+elif when == "parse":  # while click reads the arguments
+    real_parse = click.Group.parse_args
+    def parsing(self, ctx, args):
+        stop()
+        return real_parse(self, ctx, args)
+    click.Group.parse_args = parsing
+else:  # mid-build, as in SIGNAL_SCRIPT
+    real_render = build.render_exam_document
+    calls = [0]
+    def rendering(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == 3:
+            stop()
+        return real_render(*args, **kwargs)
+    build.render_exam_document = rendering
+sys.argv = ["examgen", "build", "--seed", "1", "--count", "3", "--no-pdf", "-q", "--out", out]
+start()
+"""
+
+
+@pytest.mark.parametrize("when", ["import", "parse", "build"])
+def test_ctrl_c_at_any_moment_of_the_examgen_script_is_one_line(out: Path, when: str) -> None:
+    """Ctrl-C while the command line loaded gave a KeyboardInterrupt traceback, and while click
+    read the arguments "Aborted!" with status 1 (an auditor's); mid-build it must still clean
+    up (the start's handler gives way to Python's as the command starts)."""
+    before = listing(out)
+    run = subprocess.run(
+        [sys.executable, "-c", START_SIGNAL_SCRIPT, when, str(out)], capture_output=True, text=True
+    )
+    assert run.returncode == 128 + signal.SIGINT, run.stderr
+    assert run.stderr.strip() == "Stopped by SIGINT; nothing was written"
+    assert listing(out) == before
+
+
 WRITE_SIGNAL_SCRIPT = """
 import os, signal, sys
 from generator import files
