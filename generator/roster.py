@@ -31,6 +31,9 @@ NOT_STUDENTS = {
     "Student, Test": "Canvas's test student",
     "Test Student": "Canvas's test student",
 }
+#: The longest name a fixed-layout header prints at a readable size (it scales a longer one down
+#: to fit its height: a 400-character name printed at 3pt, a 20,000-character one not at all).
+MAX_NAME_LENGTH = 150
 #: Characters that do not show: zero-width spaces and joiners, bidi marks, soft hyphens, fillers.
 _INVISIBLE_EXTRA = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
 
@@ -196,6 +199,13 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
                     f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
                     f"U+{ord(char):04X}, a control character no page or file can show (an escape "
                     "sequence, say); remove it"
+                )
+            if what == "name" and len(text) > MAX_NAME_LENGTH:
+                raise ExamgenError(
+                    f"{path}: line {row.line}: the name '{shown_name(text[:40])}…' is "
+                    f"{len(text):,} characters long; a handout prints at most "
+                    f"{MAX_NAME_LENGTH} legibly (did the cell take in other columns or notes?): "
+                    "shorten it"
                 )
             char = bidi_control(text)
             if char is not None:

@@ -241,6 +241,27 @@ def test_a_control_character_in_an_id_or_name_is_one_line(tmp_path_factory, wher
     assert f"U+{ord(control):04X}" in message and "\n" not in message and control not in message
 
 
+@given(length=st.integers(100, 400))
+@settings(max_examples=20)
+def test_a_name_too_long_to_print_legibly_is_one_line(tmp_path_factory, length):
+    """README: "a name longer than 150 characters" is refused: a 400-character name printed at
+    3pt and a 20,000-character one not at all, without a word (an auditor's)."""
+    from generator.roster import MAX_NAME_LENGTH
+
+    assert MAX_NAME_LENGTH == 150
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    name = ("Konstantinopoulou " * 30)[:length].strip() + "x"
+    path.write_text(f"id,name\na1,Ann\nb2,{name}\n", encoding="utf-8")
+    if len(name) <= MAX_NAME_LENGTH:
+        assert [s.name for s in load_roster(path)] == ["Ann", name]
+        return
+    with pytest.raises(ExamgenError) as raised:
+        load_roster(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: line 3: the name 'Konstantinopoulou")
+    assert f"is {len(name):,} characters long" in message and "\n" not in message
+
+
 def test_empty_names_are_noted_with_their_lines(tmp_path):
     """A name cell left empty printed a blank name line without a word (review of grading)."""
     result = read_roster(roster(tmp_path, "id,name\na,Ann\nb,\nc,  \n"))
