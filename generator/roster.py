@@ -218,8 +218,9 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
         if same in first_line:
             line, first = first_line[same]
             how = same_id_as(student_id, first)
+            shown = shown_ids(student_id, first)[0]  # escaped as the first is, if they look alike
             raise ExamgenError(
-                f"{path}: line {row.line}: duplicate student ID {student_id!r} (first on line "
+                f"{path}: line {row.line}: duplicate student ID {shown} (first on line "
                 f"{line}{how}); IDs must be unique"
             )
         first_line[same] = (row.line, student_id)

@@ -102,9 +102,16 @@ def test_trailing_empty_cells_are_fine(tmp_path):
     ],
 )
 def test_ids_equal_after_nfc_or_invisible_characters_are_duplicates(tmp_path, second):
+    """Both IDs are shown escaped, so that the difference can be seen (the second was shown as
+    typed, looking like the first, while the first was escaped: an outside review's)."""
     path = roster(tmp_path, f"id,name\nJos\u00e9,A\nx,B\n{second},C\n")
     with pytest.raises(ExamgenError, match=r"line 4: duplicate student ID .*\(first on line 2"):
         load_roster(path)
+    with pytest.raises(ExamgenError) as raised:
+        load_roster(path)
+    assert f"duplicate student ID {ascii(second)} (first on line 2 as 'Jos\\xe9'" in str(
+        raised.value
+    )
 
 
 CANVAS = (
