@@ -47,6 +47,8 @@ class PathArgument:
     def __new__(cls, value: str) -> Path:  # type: ignore[misc]
         from pathlib import Path
 
+        if not value:  # Path("") is the folder examgen runs in: `--out ""` wrote there
+            raise click.BadParameter("an empty path; give a file or folder (. for this one)")
         return Path(value)
 
 

@@ -130,6 +130,12 @@ def roster_file(tmp_path: Path, text: str, name: str = "roster.csv") -> str:
 
 BAD_INPUTS = {
     "unknown family": (["preview", "no-such-family"], "unknown family 'no-such-family'"),
+    # Path("") is the folder examgen runs in: `--out ""` wrote there (an auditor's).
+    "an empty --out": (
+        ["export", "--format", "moodle", "--seed", "1", "--variants", "1", "--out", ""],
+        "Invalid value for '--out': an empty path",
+    ),
+    "an empty --spec": (["check", "--spec", ""], "Invalid value for '--spec': an empty path"),
     "malformed params JSON": (
         ["preview", "gradient-descent-step", "--params", '{"eta": 1/2}'],
         "--params: not valid JSON",
