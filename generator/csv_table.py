@@ -81,9 +81,41 @@ def _records(path: Path, text: str, delimiter: str) -> list[Row]:
         except StopIteration:
             return rows
         except csv.Error as err:
-            raise ExamgenError(f"{path}: line {start}: {_quote_problem(str(err))}") from None
+            problem = (
+                _long_cell_problem(text, start, delimiter, rows)
+                if "field limit" in str(err)
+                else _quote_problem(str(err))
+            )
+            raise ExamgenError(f"{path}: line {start}: {problem}") from None
         if any(cell.strip() for cell in cells):
             rows.append(Row(start, cells))
+
+
+def _long_cell_problem(text: str, start: int, delimiter: str, rows: list[Row]) -> str:
+    """What is wrong with the record at line ``start``, which has a cell longer than the csv
+    reader takes (``csv.field_size_limit()``, 131,072 characters). Read again without that
+    limit: a quote never closed, or a quoted cell running on over lines, is a quote problem; a
+    cell on one line is text pasted where it does not belong, and is named as too long (on main
+    it was a stray quote, sending the reader to look for one that is not there)."""
+    limit = csv.field_size_limit()
+    lines = io.StringIO(text, newline="").readlines()[start - 1 :]
+    csv.field_size_limit(2**31 - 1)  # the largest every platform takes; put back at once
+    try:
+        cells = next(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error as err:
+        return _quote_problem(str(err))
+    finally:
+        csv.field_size_limit(limit)
+    column, cell = max(enumerate(cells), key=lambda found: len(found[1]))
+    if "\n" in cell or "\r" in cell:
+        return _quote_problem(f"a quoted cell runs on over {cell.count(chr(10)) + 1:,} lines")
+    names = rows[0].cells if rows else []
+    name = names[column].strip() if column < len(names) else ""
+    return (
+        f"{f'the {name} cell' if name else f'cell {column + 1}'} is {len(cell):,} characters "
+        f"long, more than a CSV cell may hold ({limit:,}); no ID, name, answer or mark is that "
+        "long: delete what was pasted into it"
+    )
 
 
 def _quote_problem(message: str) -> str:
@@ -123,6 +155,7 @@ def read_table(path: Path, what: str, id_columns: tuple[str, ...], hint: str = "
         try:
             header = _header(text, delimiter)
         except csv.Error as err:
+            _records(path, text, delimiter)  # names the line and what is wrong, when it can
             raise ExamgenError(f"{path}: not a valid CSV file ({err})") from None
         if find_column(header, id_columns) is not None:
             candidates.append((len(header) == 1, delimiter))

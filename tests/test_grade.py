@@ -1055,6 +1055,17 @@ def test_a_stray_quote_in_responses_is_an_error_naming_its_line(
     assert not (tmp_path / "r.scores.csv").exists()
 
 
+def test_a_cell_too_long_for_a_csv_reader_is_named_as_such(built: Path, tmp_path: Path) -> None:
+    """On main a 200,000-digit answer was "a quote (") does not open or close a whole cell",
+    though its quotes were fine."""
+    rows = key_rows(built)
+    rows[1][2] = "1" * 200_000 + "/7"
+    responses = write(tmp_path / "r.csv", as_csv(rows))
+    result = run("grade", str(built), str(responses))
+    assert_refused(result, "line 2: the q1 cell is 200,002 characters long", "(131,072)")
+    assert "quote" not in result.output
+
+
 @pytest.mark.parametrize("name", ["key.json", "key.csv", "manifest.json", "exams/s001.md"])
 def test_grade_never_writes_over_a_build_file(built: Path, tmp_path: Path, name: str) -> None:
     responses = write(tmp_path / "r.csv", as_csv(key_rows(built)))

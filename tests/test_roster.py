@@ -327,3 +327,23 @@ def test_a_rebuild_warns_when_ids_changed_only_as_a_spreadsheet_changes_them(
     assert "'s1'" not in warnings[0] and "'gone'" not in warnings[0]
     again = CliRunner().invoke(main, [*args, str(second)])
     assert again.exit_code == 0 and "Warning:" not in again.output
+
+
+def test_a_cell_too_long_for_a_csv_reader_is_named_as_such(tmp_path):
+    """A cell longer than Python's csv reader takes (131,072 characters: text pasted into the
+    wrong cell) was reported on main as a stray quote ("does not open or close a whole cell
+    (field larger than field limit …)"), sending the reader to look for a quote that is not
+    there. A quote never closed in a file past the limit is still a quote never closed."""
+    long = "x" * 200_000
+    for text in (f'id,name\na1,Ann\na2,"{long}"\n', f"id,name\na1,Ann\na2,{long}\n"):
+        path = roster(tmp_path, text)
+        with pytest.raises(ExamgenError) as refused:
+            load_roster(path)
+        assert str(refused.value).startswith(
+            f"{path}: line 3: the name cell is 200,000 characters long, more than a CSV cell "
+            "may hold (131,072);"
+        ), refused.value
+        assert "quote" not in str(refused.value)
+    path = roster(tmp_path, 'id,name\na1,"Ann\n' + "a2,Bob\n" * 30_000)
+    with pytest.raises(ExamgenError, match=r"line 2: a quote .* is never closed"):
+        load_roster(path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -164,25 +165,65 @@ def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_pat
 
 
 def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> None:
-    """Photos in a format scan does not read (WebP), documents, or the scans in folders of
-    their own (which are not searched): the one-line error names what the folder holds, hidden
-    files aside, and what to give instead."""
+    """Photos in a format scan does not read (WebP) or documents, in the folder or in folders
+    in it: the one-line error names what the folders hold, hidden files aside, and what to give
+    instead."""
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in ("notes.docx", "IMG_1.webp", ".DS_Store"):
         (folder / name).write_bytes(b"x")
     (folder / "section-2").mkdir()
-    (folder / "section-2" / "scan.pdf").write_bytes(b"x")
+    (folder / "section-2" / "IMG_2.webp").write_bytes(b"x")
+    (folder / ".trash").mkdir()
+    (folder / ".trash" / "scan.pdf").write_bytes(b"x")
     out = tmp_path / "responses.csv"
     run = CliRunner().invoke(
         main, ["scan", str(paper_builds["quiz"]), str(folder), "--out", str(out), "-q"]
     )
     assert run.exit_code == 1 and len(run.output.strip().splitlines()) == 1, run.output
     assert run.output.startswith(
-        f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx, section-2/;"
+        f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx, section-2/IMG_2.webp;"
     )
     assert "(PNG, JPEG, TIFF, HEIC)" in run.output and "DS_Store" not in run.output
     assert not out.exists()
+
+
+def test_scans_in_folders_of_a_folder_are_read(paper_builds, tmp_path) -> None:
+    """A stack saved a folder a day beside one late scan: on main scan read the late scan alone
+    ("Read 8 pages of 1 student …; nothing to review") and the students of the folders were
+    silently absent from responses.csv. Every student is read; the review names a file by its
+    path in the folder given, so two days' stack.pdf are two files with two images; and neither
+    the exam folder kept among the scans (its blank exams) nor the review written among them is
+    read as scans when scanning again."""
+    scans = tmp_path / "scans"
+    exam = scans / "quiz"
+    shutil.copytree(paper_builds["quiz"], exam)
+    for name, student in (
+        ("late.pdf", "s003"),
+        ("monday/stack.pdf", "s001"),
+        ("tuesday/stack.pdf", "s002"),
+        ("tuesday/again/stack.pdf", "s001"),
+        ("wednesday/stack.pdf", "s001"),
+    ):
+        (scans / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(exam / "exams" / f"{student}.pdf", scans / name)
+    pages = {s: 0 for s in ("s001", "s002", "s003")}
+    for page in sheets_of(exam)["pages"]:
+        pages[page["student"]] = pages.get(page["student"], 0) + 1
+    out = scans / "responses.csv"
+    for _ in range(2):  # the second time with the first's review folder among the scans
+        run = CliRunner().invoke(main, ["scan", str(exam), str(scans), "--out", str(out), "-q"])
+        assert run.exit_code == 0, run.output
+        read = pages["s001"] + pages["s002"] + pages["s003"]
+        assert run.output.startswith(f"Read {read} pages of 3 students"), run.output
+        with out.open(encoding="utf-8", newline="") as f:
+            assert [r["id"] for r in csv.DictReader(f)] == ["s001", "s002", "s003"]
+        with (scans / "responses-review" / "review.csv").open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert {r["problem"] for r in rows} == {"duplicate"}
+        files = sorted({r["file"] for r in rows})
+        assert files == ["tuesday/again/stack.pdf", "wednesday/stack.pdf"]
+        assert len({r["image"] for r in rows}) == 2 * pages["s001"], rows
 
 
 def test_a_separate_answer_sheet_holds_every_bubble_and_scans(tmp_path) -> None:

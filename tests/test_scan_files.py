@@ -88,3 +88,68 @@ def test_a_heic_photo_larger_than_any_scan_is_refused_before_decoding(
     monkeypatch.setattr(sources, "MAX_HEIF_PIXELS", 40 * 60 - 1)
     with pytest.raises(sources.UnreadableScan, match="a 40×60 photo is larger than any scan"):
         sources.load(ref)
+
+
+def test_scans_in_subfolders_are_read_by_their_path_in_the_folder(tmp_path: Path) -> None:
+    """A stack saved a folder a day (``scans/monday/…``, ``scans/tuesday/…``) beside a late
+    scan: on main only the late scan was read and the other students were silently absent from
+    responses.csv. Every scan file is read, in the order of its path inside the folder given,
+    and named by that path (two days' ``scan001.pdf`` are two files); hidden files and folders
+    (a Mac's ``._scan001.pdf``) and the folders examgen writes are not read."""
+    from generator.paper.sources import expand
+
+    scans, exam = tmp_path / "scans", tmp_path / "scans" / "quiz-seed42"
+    for name in (
+        "late.pdf",
+        "monday/scan001.pdf",
+        "tuesday/scan001.pdf",
+        "tuesday/evening/scan001.PNG",
+        "monday/._scan001.pdf",
+        ".trash/scan009.pdf",
+        "quiz-seed42/exams/s001.pdf",
+        "responses-review/scan001-p1.png",
+    ):
+        (scans / name).parent.mkdir(parents=True, exist_ok=True)
+        (scans / name).write_text(PDF.format(w=612, h=792))
+    skip = [exam, scans / "responses-review"]
+    assert [ref.name for ref in expand([scans], skip)] == [
+        "late.pdf p1",
+        "monday/scan001.pdf p1",
+        "tuesday/evening/scan001.PNG p1",
+        "tuesday/scan001.pdf p1",
+    ]
+    # A file named on the command line is named as before.
+    assert [ref.name for ref in expand([scans / "monday" / "scan001.pdf"])] == ["scan001.pdf p1"]
+
+
+def test_an_unreadable_image_is_reported_in_one_line_of_examgens_own(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """On main OpenCV printed its own ``[ERROR:0@0.263] global loadsave.cpp…`` line to stderr
+    for a file that only looks like a JPEG, and a PNG claiming 40,000 × 40,000 pixels (a
+    decompression bomb) put OpenCV's assertion text, line break and all, into review.csv."""
+    import struct
+    import zlib
+
+    from generator.paper.sources import PageRef, UnreadableScan, load, page_refs
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    bomb, fake, tiff = tmp_path / "bomb.png", tmp_path / "fake.jpg", tmp_path / "fake.tif"
+    header = struct.pack(">IIBBBBB", 40000, 40000, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 40001 * 8)
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat))
+    fake.write_bytes(b"GIF89a")
+    tiff.write_bytes(b"II*\0garbage")
+    capfd.readouterr()
+    said = {}
+    for path in (bomb, fake, tiff):
+        with pytest.raises(UnreadableScan) as refused:
+            load(*page_refs(path))
+        said[path.name] = str(refused.value)
+    assert capfd.readouterr().err == ""
+    assert said["bomb.png"] == "bomb.png p1: an image larger than any scan (over 2^30 pixels)"
+    assert all("\n" not in s and "OpenCV" not in s for s in said.values()), said
+    assert PageRef(fake, 1).name == "fake.jpg p1"

@@ -437,10 +437,11 @@ def packets(
 ) -> tuple[list[Path], Counter[str]]:
     """``examgen packets``: read the scans as ``examgen scan`` does, then write the packets;
     the files written and the ``unused_pages``."""
-    from generator.paper.scan import read_scans
+    from generator.paper.scan import examgens_folders, read_scans
 
     key = load_key(build)
     build = exam_folder(build)  # whichever of its files named it: sheets.json is there
     check_packets_folder(folder, "--out", key)
-    refs, reads = read_scans(build, key, scans, jobs, progress)
+    skip = examgens_folders(build, folder)
+    refs, reads = read_scans(build, key, scans, jobs, progress, skip)
     return write_packets(build, key, registered_pages(refs, reads), folder), unused_pages(reads)

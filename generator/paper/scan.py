@@ -137,24 +137,35 @@ def default_review(out: Path) -> Path:
     return out.with_name(f"{out.stem}-review")
 
 
+def examgens_folders(build: Path, *written: Path | None) -> list[Path]:
+    """The folders among the scans that are examgen's, not scans: the exam folder (its blank
+    exams would be read as every student's blank answers, were it kept among the scans or given
+    as one) and the folders the command writes (``written``: the review's page images, the
+    packets)."""
+    return [build, build / "exams", build / "solutions", *(f for f in written if f)]
+
+
 def read_scans(
     build: Path,
     key: Any,
     scans: list[Path],
     jobs: int | None = None,
     progress: Progress | None = None,
+    skip: list[Path] | None = None,
 ) -> tuple[list[PageRef], list[PageRead | str]]:
-    """Every page of ``scans`` read against the build (what scan and packets share)."""
+    """Every page of ``scans`` read against the build (what scan and packets share), but for
+    the folders ``skip`` names (by default ``examgens_folders(build)``)."""
     sheets = load_sheets(build)
     if (sheets["exam"], sheets["seed"]) != (key.exam, key.seed):
         raise ExamgenError(f"{build}: sheets.json and key.json are of different builds")
     missing = [str(p) for p in scans if not p.exists()]
     if missing:
         raise ExamgenError(f"{missing[0]}: no such scan file or folder")
-    refs = expand(scans)
+    skip = examgens_folders(build) if skip is None else skip
+    refs = expand(scans, skip)
     if not refs:
         kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC)"
-        others = not_scans(scans)
+        others = not_scans(scans, skip)
         held = f"only {some_of(others, 3)}" if others else "nothing"
         verb = "holds" if len(scans) == 1 else "hold"
         raise ExamgenError(
@@ -181,7 +192,12 @@ def scan(
     key = load_key(build)
     build = exam_folder(build)  # whichever of its files named it: sheets.json is there
     review = review or default_review(out)
-    inputs = [*scan_files(scans), key.path, key.path.with_name("key.csv")]
+    skip = examgens_folders(build, review, packets)
+    inputs = [
+        *(file for file, _ in scan_files(scans, skip)),
+        key.path,
+        key.path.with_name("key.csv"),
+    ]
     check_out_path(out, inputs, companions=(), own=_written_by_scan)
     refuse_file_as_folder(review, "--review")  # said now, not after the responses are written
     refuse_edited_responses(out, review)
@@ -189,7 +205,7 @@ def scan(
         from generator.paper.packets import check_packets_folder
 
         check_packets_folder(packets, "--packets", key)
-    refs, reads = read_scans(build, key, scans, jobs, progress)
+    refs, reads = read_scans(build, key, scans, jobs, progress, skip)
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
 
@@ -200,15 +216,19 @@ def scan(
     unread: set[tuple[str, int]] = set()  # scanned, though not read: not a missing page
     answers: dict[str, dict[int, str]] = {}
 
+    image_names: dict[PageRef, str] = {}
+
     def image(ref: PageRef, read: PageRead) -> str:
-        name = f"{ref.path.stem}-p{ref.index}.png"
+        if ref not in image_names:
+            image_names[ref] = image_name(ref, set(image_names.values()))
+        name = image_names[ref]
         if not read.thumbnail:  # a duplicate: read well, so drawn only now
             read = read_page(load(ref), key.exam, key.seed, pages, always_thumbnail=True)
         images[name] = read.thumbnail
         return name
 
     for ref, read in zip(refs, reads, strict=True):
-        where = {"file": ref.path.name, "file_page": ref.index}
+        where = {"file": ref.file, "file_page": ref.index}
         if isinstance(read, str):
             rows.append(ReviewRow("unreadable", **where, detail=read))
             continue
@@ -304,6 +324,17 @@ def scan(
 
         write_packets(build, key, registered_pages(refs, reads), packets)
     return ScanResult(out, review, len(seen), len(scanned), rows)
+
+
+def image_name(ref: PageRef, taken: set[str]) -> str:
+    """The review's image of a page: its file's path and page (``monday-scan001-p2.png``),
+    numbered on when that is taken (``scan001.pdf`` of two folders given by name)."""
+    stem = f"{Path(ref.file).with_suffix('').as_posix().replace('/', '-')}-p{ref.index}"
+    name, copy = f"{stem}.png", 1
+    while name in taken:
+        copy += 1
+        name = f"{stem}-{copy}.png"
+    return name
 
 
 #: The header of the responses CSV: ``id,name,q1,…`` and nothing after the questions (a

@@ -4,10 +4,18 @@ grayscale arrays.
 
 A page is named by its file and its 1-based page in that file, so a review report can point at
 it; a file that cannot be read is one bad page, not the end of the batch.
+
+A folder stands for every scan file in it and in the folders in it: a stack saved a folder a day
+(``scans/monday/``, ``scans/tuesday/``) is one stack, and a student left out of it would be left
+out of responses.csv without a word. Its files are named by their path in it, so two days'
+``scan001.pdf`` are two files in the review.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,58 +42,94 @@ MAX_LONG_SIDE = 2750
 class PageRef:
     path: Path
     index: int  # 1-based page in the file
+    #: The file as the review names it: its path in the folder given (``monday/scan001.pdf``);
+    #: empty for a file given by name, named by its name.
+    shown: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.shown or self.path.name
 
     @property
     def name(self) -> str:
-        return f"{self.path.name} p{self.index}"
+        return f"{self.file} p{self.index}"
 
 
 class UnreadableScan(Exception):
     """A file (or a page of it) no reader can open; reported, never fatal."""
 
 
-def page_refs(path: Path) -> list[PageRef]:
+def page_refs(path: Path, shown: str = "") -> list[PageRef]:
     """The pages of one scan file (a file that cannot be opened is one unreadable page)."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".pdf":
-            return [PageRef(path, i) for i in range(1, len(pypdfium2.PdfDocument(path)) + 1)]
-        if suffix in (".tif", ".tiff"):
-            count = cv2.imcount(str(path))
-            return [PageRef(path, i) for i in range(1, max(count, 1) + 1)]
+            count = len(pypdfium2.PdfDocument(path))
+        elif suffix in (".tif", ".tiff"):
+            with _opencv_quiet():
+                count = max(cv2.imcount(str(path)), 1)
+        else:
+            count = 1
     except (pypdfium2.PdfiumError, cv2.error, OSError):
-        pass
-    return [PageRef(path, 1)]
+        count = 1
+    return [PageRef(path, i, shown) for i in range(1, count + 1)]
 
 
-def scan_files(paths: list[Path]) -> list[Path]:
-    """The files ``paths`` name: a folder stands for the scan files in it (PDFs and images,
-    sorted by name; other files are not read)."""
+def scan_files(paths: list[Path], skip: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """The files ``paths`` name, each with its name for the review: a folder stands for the
+    scan files (PDFs and images; other files are not read) in it and in the folders in it, sorted
+    and named by their path in it. Hidden files and folders are not read (a Mac's
+    ``._scan001.pdf`` is no scan), nor the folders in ``skip`` met in a folder (examgen's own
+    PDFs and images)."""
     files = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SCAN_SUFFIXES))
+            found = [(f, shown) for f, shown in _visible_files(path, skip) if _is_scan(f)]
+            files.extend(sorted(found, key=lambda file: file[1]))
         else:
-            files.append(path)
+            files.append((path, ""))
     return files
 
 
-def not_scans(paths: list[Path]) -> list[str]:
+def not_scans(paths: list[Path], skip: Iterable[Path] = ()) -> list[str]:
     """What the folders ``paths`` name hold that ``scan_files`` leaves out (hidden files
-    aside), a folder's name ending in "/" (folders in them are not searched): what to name when
-    they hold no scan at all."""
-    return [
-        p.name + "/" if p.is_dir() else p.name
+    aside), by path in the folder: what to name when they hold no scan at all."""
+    return sorted(
+        shown
         for path in paths
         if path.is_dir()
-        for p in sorted(path.iterdir())
-        if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() not in SCAN_SUFFIXES)
-    ]
+        for file, shown in _visible_files(path, skip)
+        if not _is_scan(file)
+    )
 
 
-def expand(paths: list[Path]) -> list[PageRef]:
+def _is_scan(path: Path) -> bool:
+    return path.suffix.lower() in SCAN_SUFFIXES
+
+
+def _visible_files(folder: Path, skip: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """Every file in ``folder`` and the folders in it, with its path in ``folder``, but for
+    hidden ones and the folders ``skip`` names. A folder linked from inside itself is entered
+    once."""
+    skipped = {os.path.realpath(p) for p in skip}
+    entered = {os.path.realpath(folder)}
+    for top, folders, names in os.walk(folder, followlinks=True):
+        inner = [
+            (name, os.path.realpath(os.path.join(top, name)))
+            for name in sorted(folders)
+            if not name.startswith(".")
+        ]
+        folders[:] = [name for name, real in inner if real not in skipped | entered]
+        entered.update(real for _, real in inner)
+        for name in names:
+            if not name.startswith("."):
+                file = Path(top, name)
+                yield file, file.relative_to(folder).as_posix()
+
+
+def expand(paths: list[Path], skip: Iterable[Path] = ()) -> list[PageRef]:
     """Every page of every scan file ``paths`` name (``scan_files``)."""
-    return [r for f in scan_files(paths) for r in page_refs(f)]
+    return [r for f, shown in scan_files(paths, skip) for r in page_refs(f, shown)]
 
 
 def load(ref: PageRef) -> np.ndarray:
@@ -102,18 +146,26 @@ def load(ref: PageRef) -> np.ndarray:
         elif ref.path.suffix.lower() in (".tif", ".tiff"):
             # This page alone: decoding the whole file for each page of a class's one TIFF
             # would take N² decodes and N pages' memory.
-            ok, pages = cv2.imreadmulti(
-                str(ref.path), mats=None, start=ref.index - 1, count=1, flags=cv2.IMREAD_GRAYSCALE
-            )
+            with _opencv_quiet():
+                ok, pages = cv2.imreadmulti(
+                    str(ref.path),
+                    mats=None,
+                    start=ref.index - 1,
+                    count=1,
+                    flags=cv2.IMREAD_GRAYSCALE,
+                )
             if not ok or len(pages) != 1:
                 raise UnreadableScan(f"{ref.name}: not a readable TIFF page")
             image = pages[0]
         elif ref.path.suffix.lower() in HEIF_SUFFIXES:
             image = _heif_image(ref)
         else:
-            image = cv2.imread(str(ref.path), cv2.IMREAD_GRAYSCALE)
-    except (pypdfium2.PdfiumError, cv2.error, OSError, ValueError, RuntimeError) as err:
-        raise UnreadableScan(f"{ref.name}: cannot read ({err})") from None
+            with _opencv_quiet():
+                image = cv2.imread(str(ref.path), cv2.IMREAD_GRAYSCALE)
+    except cv2.error as err:
+        raise UnreadableScan(f"{ref.name}: {_opencv_problem(err)}") from None
+    except (pypdfium2.PdfiumError, OSError, ValueError, RuntimeError) as err:
+        raise UnreadableScan(f"{ref.name}: cannot read ({' '.join(str(err).split())})") from None
     if image is None or image.size == 0:
         raise UnreadableScan(f"{ref.name}: not an image or PDF this reader knows")
     if image.dtype != np.uint8:
@@ -123,6 +175,26 @@ def load(ref: PageRef) -> np.ndarray:
         f = MAX_LONG_SIDE / long_side
         image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     return image
+
+
+@contextmanager
+def _opencv_quiet() -> Iterator[None]:
+    """OpenCV's own log lines (``[ERROR:0@0.26] global loadsave.cpp:568 imread_ …``) left out of
+    the terminal: a file it cannot decode is examgen's to report, as an unreadable page."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+def _opencv_problem(err: cv2.error) -> str:
+    """OpenCV's refusal in examgen's words, on one line (its own text is a C++ assertion with
+    a line break, which review.csv would hold inside a cell)."""
+    if "CV_IO_MAX_IMAGE_PIXELS" in str(err):
+        return "an image larger than any scan (over 2^30 pixels)"
+    return "not an image this reader can decode"
 
 
 def _heif_image(ref: PageRef) -> np.ndarray:
