@@ -893,6 +893,17 @@ def shared_variant_share(counts: Counter[str], class_size: int) -> float:
     return 1.0 - (1.0 - coincide) ** (class_size - 1)
 
 
+def percent_over(share: float, limit: float) -> str:
+    """``share`` (above ``limit``) as a percentage with the fewest places that still read as above
+    it: "5%", "1.4%", "1.03%". Rounded to whole percents, 1.4% was printed "1%", which reads as
+    within the limit of "more than 1%" (an auditor's)."""
+    for places in range(10):
+        shown = f"{100 * share:.{places}f}"
+        if float(shown) > 100 * limit:
+            return f"{shown}%"
+    return f"{100 * share:.10f}%"
+
+
 def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     """A warning when more than 1% of a class would share a variant (unpinned families only: a
     spec may pin a question on purpose), seen in at least ``MIN_COINCIDENCES`` coinciding pairs
@@ -912,8 +923,9 @@ def class_size_warnings(report: FamilyReport, class_size: int) -> list[str]:
     share = shared_variant_share(report.variant_counts, class_size)
     if share <= SHARED_SHARE_LIMIT or coincidences < MIN_COINCIDENCES:
         return []
+    shown = percent_over(share, SHARED_SHARE_LIMIT)
     return [
-        f"a class of {class_size} would expect {share:.0%} of students to share their variant "
+        f"a class of {class_size} would expect {shown} of students to share their variant "
         f"with a classmate ({len(report.variant_counts)} distinct{orderless} "
         f"among {sum(report.variant_counts.values())} sampled); widen the parameters' ranges or "
         "add bank entries"

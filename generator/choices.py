@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, make_dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
 from itertools import combinations
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import sympy
@@ -722,27 +722,51 @@ def supports_form(family: Family, form: str | None) -> bool:
     )
 
 
-def with_form(family: Family, form: str | None) -> Family:
-    """The family asked in ``form`` (``None``: its own form), or a clear error."""
+def family_forms(family: Family) -> list[str]:
+    """The forms the family can be asked in, its own first: ``["free", "choice"]``."""
+    own = native_form(family)
+    return [own, "choice"] if own != "choice" and offers_choice_form(family) else [own]
+
+
+def _form_advice(family: Family, source: Literal["spec", "--form"]) -> str:
+    """What to do instead, where the form came from: a spec's ``form`` field, or ``preview``'s
+    ``--form`` (there, no spec is involved, and repeating the flag that failed is no advice)."""
+    forms = family_forms(family)
+    if source == "--form":
+        return "use " + " or ".join(f"--form {form}" for form in forms)
+    if len(forms) == 1:
+        return f'drop form from the spec (its only form is "{forms[0]}")'
+    named = " or ".join(f'"{form}"' for form in forms)
+    return f"use form = {named}, or drop form from the spec"
+
+
+def with_form(
+    family: Family, form: str | None, source: Literal["spec", "--form"] = "spec"
+) -> Family:
+    """The family asked in ``form`` (``None``: its own form), or a clear error whose advice
+    fits ``source``, where the form was asked for."""
     if form is not None and form not in FORMS:
         raise ExamgenError(f"form must be one of {', '.join(map(repr, FORMS))}, got {form!r}")
     if form is None or native_form(family) == form:
         return family
     if form == "choice" and offers_choice_form(family):
         return choice_form(family)
+    advice = _form_advice(family, source)
     if form == "choice" and family.CHOICE_FORM_WITHHELD:
         raise ExamgenError(
             f"family {family.ID} has no multiple-choice form: {family.CHOICE_FORM_WITHHELD}; "
-            'drop form = "choice" from the spec (or --form choice)'
+            f"{advice}"
         )
     if form == "choice":
         raise ExamgenError(
             f"family {family.ID} names no misconceptions to draw distractors from, so it has no "
-            'multiple-choice form; drop form = "choice" from the spec (or --form choice)'
+            f"multiple-choice form; {advice}"
         )
+    if source == "--form":  # the family's own form is the first the advice names
+        raise ExamgenError(f"family {family.ID} has no {form!r} form; {advice}")
     raise ExamgenError(
         f'family {family.ID} is asked as form = "{native_form(family)}" and has no {form!r} form; '
-        f"drop form from the spec (or --form {form})"
+        f"{advice}"
     )
 
 

@@ -321,7 +321,9 @@ def build(
     "--form",
     type=click.Choice(FORMS),
     default=None,
-    help="Ask the family as free response or multiple choice (default: its own form).",
+    help="Ask the family in this form (default: its own). Not every family has every form: "
+    'each has its own, and those `examgen list` shows as "also as multiple choice" have choice '
+    "too.",
 )
 @click.option(
     "--difficulty",
@@ -347,7 +349,7 @@ def preview(
     from generator.spec import band_value, work_band
 
     raw = _parse_params_option(params_json)
-    chosen = with_form(get_family(family, families_dirs), form)
+    chosen = with_form(get_family(family, families_dirs), form, source="--form")
     if difficulty is not None:
         try:
             chosen = chosen.with_difficulty(work_band(chosen, band_value(difficulty)))

@@ -228,7 +228,7 @@ def read_number(text: str) -> TypedNumber:
 def read_vector(text: str, size: int) -> tuple[TypedNumber, ...]:
     text = _unwrap(_TRANSPOSE.sub("", normalize(text)))
     if not text:
-        raise Unreadable(f"is empty inside the brackets; expected {size} numbers")
+        raise Unreadable(f"is empty inside the brackets; expected {_numbers(size)}")
     if (text[0] in BRACKETS) != (text[-1] in _CLOSING):  # "(1, 3.44": not component 1's fault
         raise Unreadable(
             "opens a bracket it does not close"
@@ -242,15 +242,22 @@ def read_vector(text: str, size: int) -> tuple[TypedNumber, ...]:
             break
     else:
         parts = text.split(" ")
-    if len(parts) != size:
-        raise Unreadable(f"has {len(parts)} number{'s' * (len(parts) != 1)}; expected {size}")
     numbers = []
     for i, part in enumerate(parts, start=1):
         try:
             numbers.append(read_number(part))
         except Unreadable as err:
+            # Counted only once they are numbers: "hello" has no number, not "1 number".
+            if len(parts) == 1 != size:
+                raise Unreadable(f"is not a vector of {_numbers(size)}") from None
             raise Unreadable(f"has component {i} ({part!r}), which {err}") from None
+    if len(parts) != size:
+        raise Unreadable(f"has {_numbers(len(parts))}; expected {size}")
     return tuple(numbers)
+
+
+def _numbers(count: int) -> str:
+    return f"{count} number{'s' * (count != 1)}"
 
 
 _TRUE = {"t", "true"}

@@ -21,10 +21,15 @@ import numpy as np
 import pytest
 import sympy
 from click.testing import CliRunner
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from generator.check import shared_variant_share, template_failures
+from generator.check import (
+    SHARED_SHARE_LIMIT,
+    percent_over,
+    shared_variant_share,
+    template_failures,
+)
 from generator.cli import main
 from generator.defaults import CHECK_TYPESET
 from generator.errors import ExamgenError
@@ -520,6 +525,26 @@ def test_the_shared_variant_estimate_is_the_birthday_formula(counts, size):
     estimate = shared_variant_share(Counter(dict(enumerate(counts))), size)
     assert estimate == pytest.approx(1 - (1 - c) ** (size - 1))
     assert (estimate == 0) == all(m == 1 for m in counts)
+
+
+def test_the_shared_share_is_printed_above_the_limit():
+    """An auditor's: vanishing-gradient-chain "would expect 1% of students to share" while the
+    warning is for more than 1%; the figure shown must visibly pass the limit, and never be
+    rounded down to it."""
+    result = run("check", "vanishing-gradient-chain", "--typeset", "0", "-q")
+    shown = re.search(r"would expect ([0-9.]+)% of students", result.output)
+    assert shown and float(shown.group(1)) > 100 * SHARED_SHARE_LIMIT, result.output
+
+
+@given(over=st.floats(1e-9, 1 - SHARED_SHARE_LIMIT))
+@example(over=0.004)  # 1.4%: "1%" on the auditor's run
+@example(over=0.0049999)
+@example(over=1e-9)
+def test_a_share_over_the_limit_reads_as_over_it(over):
+    share = SHARED_SHARE_LIMIT + over
+    text = percent_over(share, SHARED_SHARE_LIMIT)
+    assert text.endswith("%") and float(text[:-1]) > 100 * SHARED_SHARE_LIMIT, text
+    assert abs(float(text[:-1]) - 100 * share) <= 0.5, text
 
 
 def test_uniform_variants_give_the_expected_share():

@@ -236,6 +236,39 @@ def test_preview_of_a_form_the_family_lacks_is_one_line():
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "family_id, form, forms",
+    [
+        ("gradient-descent-step", "true-false", "--form free or --form choice"),
+        ("sgd-direction", "choice", "--form true-false"),
+        ("sgd-direction", "free", "--form true-false"),
+        ("vanishing-gradient-definition", "free", "--form choice"),
+    ],
+)
+def test_preview_of_a_form_the_family_lacks_names_the_forms_it_has(family_id, form, forms):
+    """An auditor's: `preview gradient-descent-step --form true-false` said "drop form from the
+    spec (or --form true-false)": there is no spec, and the flag named is the one that failed."""
+    result = CliRunner().invoke(main, ["preview", family_id, "--form", form])
+    assert result.exit_code == 1
+    error = result.output
+    assert f"has no {form!r} form" in error or "no multiple-choice form" in error, error
+    assert f"use {forms}" in error and "spec" not in error and f"--form {form}" not in error, error
+
+
+def test_a_spec_form_the_family_lacks_names_the_spec_only(tmp_path):
+    """The spec's message speaks of the spec and of the forms the family has, not of --form."""
+    spec = tmp_path / "quiz.toml"
+    spec.write_text('id = "q"\n[[questions]]\nfamily = "gradient-descent-step"\nform = "true-false"\n')
+    result = CliRunner().invoke(main, ["check", "--spec", str(spec), "--variants", "1"])
+    assert result.exit_code == 1
+    assert 'form = "free" or "choice"' in result.output and "--form" not in result.output, result.output
+
+
+def test_preview_help_says_not_every_family_has_every_form():
+    helped = CliRunner().invoke(main, ["preview", "--help"]).output
+    assert "not every family has every form" in " ".join(helped.split()).lower()
+
+
 @pytest.mark.parametrize("base", WITH_CHOICE_FORM, ids=lambda f: f.ID)
 @given(seed=SEEDS)
 def test_distractors_are_chosen_within_the_budget_and_never_give_themselves_away(base, seed):

@@ -116,6 +116,24 @@ def test_malformed_vectors_are_unreadable(typed: str, reason: str) -> None:
         read_vector(typed, 2)
 
 
+@pytest.mark.parametrize(
+    "typed, size, reason",
+    [
+        # An auditor's: "hello" was said to have "1 number; expected 2", and it has none.
+        ("hello", 2, "^is not a vector of 2 numbers$"),
+        ("1e5", 3, "^is not a vector of 3 numbers$"),
+        ("4 and 9", 2, r"^has component 2 \('and'\), which is not a number"),
+        ("(4, 9, x)", 2, r"^has component 3 \('x'\), which is not a number"),
+        ("(4, 9)", 1, "^has 2 numbers; expected 1$"),
+        ("()", 1, "^is empty inside the brackets; expected 1 number$"),
+    ],
+)
+def test_a_vector_unreadable_message_counts_only_numbers(typed: str, size: int, reason: str) -> None:
+    """A reason never calls text a number that is not one, and counts in the singular for one."""
+    with pytest.raises(Unreadable, match=reason):
+        read_vector(typed, size)
+
+
 def test_negative_components_with_spaces() -> None:
     """``- 7/3`` is one number even inside a vector split on spaces."""
     assert [n.value for n in read_vector("(- 7/3  \u2212 1)", 2)] == [R(-7, 3), -1]

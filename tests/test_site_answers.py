@@ -163,6 +163,10 @@ def answers_page(chromium, lecture14_site):
 @example(case=("vector", 2, [sympy.Rational(1), 3], "(1,3.44", [], DecimalRule()))
 @example(case=("vector", 2, [sympy.Rational(1), 3], "1, 3)^T", [], DecimalRule()))
 @example(case=("vector", 2, [sympy.Rational(1), 3], "(1, x)", [], DecimalRule()))
+# Counted only as numbers: "hello" has none (an auditor's: "it has 1 number; expected 2").
+@example(case=("vector", 2, [sympy.Rational(1), 3], "hello", [], DecimalRule()))
+@example(case=("vector", 3, [sympy.Rational(1), 3, 4], "(1, 3, x, 4)", [], DecimalRule()))
+@example(case=("vector", 2, [sympy.Rational(1), 3], "(1, 2, 3)", [], DecimalRule()))
 @example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 250, [], DecimalRule(2, 2)))
 @example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 198, [], DecimalRule(2, 2)))
 @example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 1998, [], DecimalRule(2, 2)))

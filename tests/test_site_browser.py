@@ -74,6 +74,26 @@ def typed_forms(answer: Answer, rule: DecimalRule) -> list[str]:
     ]
 
 
+SHOWN = """
+const [article, words] = arguments;
+const found = [];
+for (const el of article.querySelectorAll("*")) {
+  const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.data).join("");
+  if (!own.includes(words)) continue;
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  if (box.width > 1 && box.height > 1 && style.visibility === "visible") found.push(el.className);
+}
+return found;
+"""
+
+
+def shown_elements(driver, element: WebElement, words: str) -> list[str]:
+    """The classes of the elements that show ``words`` on screen (a visually hidden one, 1 px
+    square, only to a screen reader)."""
+    return driver.execute_script(SHOWN, element, words)
+
+
 def cell(kind: str, value) -> str:
     return Answer(kind, value).cell()
 
@@ -136,10 +156,14 @@ def test_wrong_and_unreadable_answers(page):
     assert "has component 1 ('x'), which is not a number" in feedback.text
     feedback = feedback_after(page, element, "(1, 2, 3)")
     assert "has 3 numbers; expected 2" in feedback.text
+    # An auditor's: "hello" was said to have "1 number; expected 2".
+    feedback = feedback_after(page, element, "hello")
+    assert feedback.text == "Cannot read “hello”: it is not a vector of 2 numbers."
     assert not element.find_element(By.CSS_SELECTOR, ".solution-text").is_displayed()
     off = (answer.value[0] + 1000, answer.value[1])
     feedback = feedback_after(page, element, cell("vector", off))
-    assert feedback.get_attribute("data-status") == "partial" and "1 of 2" in feedback.text
+    assert feedback.get_attribute("data-status") == "partial"
+    assert "1 of 2 components is right." in feedback.text  # an auditor's: "1 of 2 … are right"
     assert element.find_element(By.CSS_SELECTOR, ".solution-text").is_displayed()
 
 
@@ -445,7 +469,10 @@ def test_another_variant_says_what_it_brings(page, family, brings):
     total = len(element.find_elements(By.CSS_SELECTOR, "template.variant"))
     element.find_element(By.CSS_SELECTOR, "button.another").click()
     feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
-    assert feedback.text == f"Variant 2 of {total}: {brings}."
+    assert feedback.get_attribute("textContent") == f"Variant 2 of {total}: {brings}."
+    # Announced by the live region, but shown once, in the counter (an auditor's: it was shown
+    # twice, the counter and the feedback line under it).
+    assert shown_elements(page, element, f"Variant 2 of {total}") == ["count"]
     intro = page.find_element(By.CSS_SELECTOR, "p.intro").text
     assert intro.endswith("Another variant gives new numbers, a new statement or new choices.")
 

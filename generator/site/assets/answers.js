@@ -140,7 +140,7 @@
 
   function readVector(raw, size) {
     const text = unwrap(normalize(raw).replace(TRANSPOSE, ""));
-    if (!text) throw new Unreadable(`is empty inside the brackets; expected ${size} numbers`);
+    if (!text) throw new Unreadable(`is empty inside the brackets; expected ${numbers(size)}`);
     const chars = [...text];
     const opens = BRACKETS[chars[0]] !== undefined;
     if (opens !== CLOSING.has(chars[chars.length - 1])) {
@@ -151,18 +151,22 @@
     if (text.includes(";")) parts = text.split(";").map((p) => p.replace(/^ +| +$/g, ""));
     else if (text.includes(",")) parts = text.split(",").map((p) => p.replace(/^ +| +$/g, ""));
     else parts = text.split(" ");
-    if (parts.length !== size) {
-      const s = parts.length !== 1 ? "s" : "";
-      throw new Unreadable(`has ${parts.length} number${s}; expected ${size}`);
-    }
-    return parts.map((part, i) => {
+    const read = parts.map((part, i) => {
       try {
         return readNumber(part);
       } catch (err) {
         if (!(err instanceof Unreadable)) throw err;
+        // Counted only once they are numbers: "hello" has no number, not "1 number".
+        if (parts.length === 1 && size !== 1) throw new Unreadable(`is not a vector of ${numbers(size)}`);
         throw new Unreadable(`has component ${i + 1} (${pyRepr(part)}), which ${err.message}`);
       }
     });
+    if (parts.length !== size) throw new Unreadable(`has ${numbers(parts.length)}; expected ${size}`);
+    return read;
+  }
+
+  function numbers(count) {
+    return `${count} number${count === 1 ? "" : "s"}`;
   }
 
   // --- the rule (responses.DecimalRule.accepts, credit, matches) ---------------------------------

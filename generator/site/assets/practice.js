@@ -79,7 +79,8 @@
       article.dataset.params = template.dataset.params;
       count.textContent = `Variant ${index + 1} of ${variants.length}`;
       delete feedback.dataset.mistakes;
-      say("", `Variant ${index + 1} of ${variants.length}: ${article.dataset.another}.`);
+      // The counter shows it; the live region only says it, so that it is not on screen twice.
+      say("", `<span class="visually-hidden">${count.textContent}: ${article.dataset.another}.</span>`);
       showSolution(false);
       wire();
     }
@@ -132,7 +133,7 @@
         say("correct", "<strong>Correct.</strong>");
       } else {
         const part = result.status === "partial"
-          ? ` ${result.right} of ${result.outOf} components are right.` : "";
+          ? ` ${result.right} of ${result.outOf} components ${result.right === 1 ? "is" : "are"} right.` : "";
         const named = mistakeHtml(result.mistakes);
         say(result.status, `<strong>Not correct.</strong>${part}${named ? " " + named : ""}`);
       }
