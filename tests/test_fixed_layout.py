@@ -404,6 +404,26 @@ def test_a_long_id_overprints_nothing_and_its_footer_is_one_line(tmp_path, lengt
     assert max(w[3] for w in footer) < 772
 
 
+def test_a_long_id_stays_on_one_line_in_the_flow_layout_too(tmp_path) -> None:
+    """In the flow layout a 51-character ID wrapped after its 48th character, which a grader
+    copying IDs could read as two (an outside review's); one that fits at half size or more is
+    now fitted to one line there too, and a longer one still wraps rather than shrink further."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (poppler-utils)")
+    spec = tmp_path / "flow.toml"
+    spec.write_text(
+        'id = "flow"\nlayout = "flow"\n[[questions]]\nfamily = "sgd-direction"\n',
+        encoding="utf-8",
+    )
+    ids = [("A1234567890" * 5)[:51], ("B1234567890" * 14)[:149]]
+    folder = build(load_spec(spec), 1, [Student(i, "Ann") for i in ids], tmp_path / "out", pdf=True)
+    for student, one_line in zip(ids, (True, False), strict=True):
+        (pdf,) = [p for p in (folder / "exams").glob("*.pdf") if p.stem.startswith(student[:8])]
+        words = [w[4] for w in _words(pdf, 1) if w[1] < 200]  # the header, not the footer
+        assert (student in words) is one_line, words[:12]
+        assert "".join(w for w in words if len(w) > 2 and w in student) == student  # whole
+
+
 @pytest.mark.parametrize("layout", ["fixed", "flow"])
 def test_a_title_the_header_shrinks_is_printed_whole_on_page_one(tmp_path, layout) -> None:
     """A 139-character title and a 62-character course were scaled to 4pt type in the page
