@@ -260,11 +260,13 @@ def _escaped_latex(text: str) -> str:
 def _breakable(text: str) -> str:
     """``text`` with a break allowed after every ``LONG_WORD`` characters of a word, never
     between a letter and its combining marks (which NFC leaves apart when no precomposed
-    character exists, e.g. ``q̃``)."""
+    character exists, e.g. ``q̃``). A hyphen ends a word here, since TeX may break after it: a
+    hyphenated name broke mid-word ("Konstantinopoulou-Vander" / "bilt-…"), which reads as two
+    words, where it could have broken at a hyphen."""
     out = []
     run = 0
     for char in text:
-        if char.isspace():
+        if char.isspace() or char == "-":
             run = 0
         elif run >= LONG_WORD and not unicodedata.category(char).startswith("M"):
             out.append(_BREAK)

@@ -169,6 +169,16 @@ def test_long_words_can_wrap() -> None:
     assert all(len(chunk) <= 24 for chunk in escaped.split(r"\allowbreak{}"))
 
 
+def test_a_hyphenated_name_breaks_at_its_hyphens() -> None:
+    """TeX may break a line after a hyphen, so no break goes inside a part of a hyphenated name
+    shorter than a long word ("Konstantinopoulou-Vander" / "bilt-…" printed, an outside
+    review's); a long part still gets its own."""
+    name = "Konstantinopoulou-Vanderbilt-Featherstonehaugh"
+    assert escape_latex(name) == name
+    long_part = "Ann-" + "X" * 30
+    assert escape_latex(long_part) == "Ann-" + "X" * 24 + r"\allowbreak{}" + "X" * 6
+
+
 @pytest.mark.parametrize("before", [23, 24, 47])
 def test_a_long_name_never_breaks_between_a_letter_and_its_combining_mark(before):
     """On main a break went in after every 24th code point, so ``q`` + U+0303 (no precomposed
