@@ -1404,11 +1404,13 @@ class StrategyTally:
 # --- true/false wording cues --------------------------------------------------------------------
 HEDGES = (
     "may", "might", "can", "could", "often", "generally", "typically", "usually", "tends",
-    "tend", "likely", "some", "sometimes", "roughly", "in general",
+    "tend", "likely", "some", "sometimes", "roughly", "in general", "about", "approximately",
+    "mostly", "largely",
 )  # fmt: skip
 ABSOLUTES = (
     "always", "never", "guaranteed", "guarantees", "no effect", "every", "all", "only", "exactly",
-    "must", "cannot", "impossible", "none", "any", "completely", "certainly", "whatever",
+    "must", "cannot", "impossible", "none", "any", "completely", "certainly", "whatever", "each",
+    "entirely",
 )  # fmt: skip
 
 

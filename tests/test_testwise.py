@@ -795,6 +795,12 @@ def test_no_strategy_beats_chance_on_the_choice_families(tmp_path: Path):
 
 
 def test_true_false_banks_give_no_wording_or_length_cue():
+    """With "each" an absolute and "about" a hedge (an outside review's: the rule then scored
+    67% on sgd-iterations, its "each of its iterations" false and "about as much" true)."""
+    from generator.testwise import wording_cue
+
+    assert wording_cue("because each of its iterations is cheaper") is False
+    assert wording_cue("they cost about as much computation") is True
     banks = [f for f in registry().values() if f.FORM == "true-false"]
     assert banks
     for family in banks:
