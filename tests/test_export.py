@@ -1073,7 +1073,7 @@ def moodle_matches(question: ET.Element, typed: str) -> int:
     )
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(data=st.data())
 def test_moodle_gives_a_named_mistake_the_credit_grade_gives_it(tmp_path_factory, data) -> None:
     """With [grading.partial], `examgen grade` credited a response showing a named mistake
