@@ -476,11 +476,9 @@ class ChoiceForm(Family):
     FORM = "choice"
     #: Tries of one variant that may be resampled because no plan of distractors is fair
     #: (``has_fair_plan``); after them the next variant is taken as it is, so pinned values
-    #: that leave no fair set still give a variant. A gradient step redraws about 16 times per
-    #: variant (8 before the diagonal, the shared first coordinate and the average's
-    #: denominators were weighed: with 50 tries, one variant in 20 was taken unfair), a
-    #: mini-batch step about 2.
-    UNFAIR_TRIES = 100
+    #: that leave no fair set still give a variant. A gradient step redraws about 8 times per
+    #: variant, a mini-batch step 0.8.
+    UNFAIR_TRIES = 50
 
     def __init__(self, base: Family) -> None:
         self.base = base

@@ -808,107 +808,6 @@ class MostShared(SharedWithShown):
         return [[sum(map(operator.eq, p, q)) for q in points] for p in points]
 
 
-class SharesCoordinateWithMost(SharedWithShown):
-    """Pick the options whose coordinate in one place (``index``: the first, the second) the
-    most other options print too. A slip in one weight's update keeps the key's other weight:
-    the descent step's Aug(x) taken as (1, 1), or the product of averages for the average of
-    products, keep its first coordinate, so an option sharing its first coordinate with
-    another found the key in 28–29% (chance 25%) before it was weighed; "shares the most
-    coordinates" counts any place alike and missed it."""
-
-    best = max
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def tables(self, options: Options) -> Any:
-        points = options.points
-        if points is None or len(points[0]) <= self.index:
-            return None
-        column = [p[self.index] for p in points]
-        shared = [[int(x == y) for y in column] for x in column]
-        return shared if len(set(column)) < len(column) else None
-
-
-class _Marked(Singling):
-    """Pick the options a trait of their own marks (``marks``: a flag per option, ``None``
-    when no option has it): a rule on each option alone, whatever else is shown."""
-
-    def marks(self, options: Options) -> list[bool] | None:
-        raise NotImplementedError
-
-    def tables(self, options: Options) -> Any:
-        marked = self.marks(options)
-        return marked if marked is not None and any(marked) else None
-
-    def singled(self, marked: Any, subset: Sequence[int]) -> Collection[int]:
-        return [i for i, a in enumerate(subset) if marked[a]]
-
-    def singled_matrix(self, marked: Any, shown: np.ndarray) -> np.ndarray | None:
-        return np.asarray(marked, dtype=bool)[shown]
-
-
-class StepOnTheDiagonal(_Marked):
-    """Pick the options whose step from the centre (the initial weights) is on the diagonal:
-    every component equal. A slip that gives every weight one step (the descent step's Aug(x)
-    taken as (1, 1)) always lands there and the key seldom does, so ruling out the options on
-    the diagonal found the key in 29–30% (chance 25%) before it was weighed."""
-
-    def marks(self, options: Options) -> list[bool] | None:
-        steps = _steps(options)
-        if not steps or len(steps[0]) < 2:
-            return None
-        return [any(step) and len(set(step)) == 1 for step in steps]
-
-
-def _primes(number: int) -> set[int]:
-    found, divisor = set(), 2
-    while divisor * divisor <= number:
-        while number % divisor == 0:
-            found.add(divisor)
-            number //= divisor
-        divisor += 1
-    return found | ({number} if number > 1 else set())
-
-
-def averaged_count(factors: Sequence[Fraction]) -> int | None:
-    """The count a step averages over, as the question prints it: the first whole number above
-    1 among its factors (``Family.stem_factors``: η, then the points the step averages over,
-    n or the mini-batch's m); ``None`` without one."""
-    return next((int(f) for f in factors if f.denominator == 1 and f > 1), None)
-
-
-class ShowsTheAveragesPrime(_Marked):
-    """Pick the options whose printed denominators hold a prime of the count the step averages
-    over that the learning rate's denominator lacks (2 aside: the gradient's factor 2 cancels
-    it): the average's 1/n shows. The slips that skip the average (the sum, one point alone)
-    never divide by n, so this found the key in 31–32% (chance 25%) before it was weighed."""
-
-    def marks(self, options: Options) -> list[bool] | None:
-        count = averaged_count(options.factors)
-        if options.denominators is None or count is None:
-            return None
-        primes = _primes(count) - {2}
-        for factor in options.factors:
-            primes -= _primes(factor.denominator)
-        if not primes:
-            return None
-        return [any(d % p == 0 for d in ds for p in primes) for ds in options.denominators]
-
-
-class ShowsTheAveragedCount(_Marked):
-    """Pick the options with a printed denominator that is a multiple of the count the step
-    averages over (n, or the mini-batch's m): the same cue for a count of 2 or 4, whose only
-    prime the factor 2 hides. It found the mini-batch step's key in 34% (chance 25%) before it
-    was weighed."""
-
-    def marks(self, options: Options) -> list[bool] | None:
-        count = averaged_count(options.factors)
-        if options.denominators is None or count is None:
-            return None
-        return [any(d % count == 0 for d in ds) for ds in options.denominators]
-
-
 class SmallestStepOnFullestLine(Singling):
     """Of the options on the fullest line through the centre (the initial weights: most
     options' steps from it parallel), pick the smallest step on the side most of them take: the
@@ -1145,11 +1044,6 @@ most_words_shared = SharesTheMostWords()
 fewest_words_shared = SharesTheFewestWords()
 odd_sign = OddSign()
 most_shared = MostShared()
-shares_first_coordinate = SharesCoordinateWithMost(0)
-shares_second_coordinate = SharesCoordinateWithMost(1)
-step_on_the_diagonal = StepOnTheDiagonal()
-shows_the_averages_prime = ShowsTheAveragesPrime()
-shows_the_averaged_count = ShowsTheAveragedCount()
 smallest_step = SmallestStepOnFullestLine()
 simplest_fractions = SimplestFractions()
 most_complex_fractions = MostComplexFractions()
@@ -1202,11 +1096,6 @@ STRATEGIES: dict[str, Strategy] = {
     "its step is another option": step_is_another,
     "simple multiple of the most": most_simple_multiples,
     "scaled by the stem's numbers, the most": most_scaled_by_the_stem,
-    "shares its first coordinate with the most": shares_first_coordinate,
-    "shares its second coordinate with the most": shares_second_coordinate,
-    "its step on the diagonal": step_on_the_diagonal,
-    "denominators show the average's prime": shows_the_averages_prime,
-    "a denominator a multiple of the averaged count": shows_the_averaged_count,
 }
 #: Strategies over the cues above: what the fewest of them point at, and the most.
 CUES = dict(STRATEGIES)

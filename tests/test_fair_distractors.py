@@ -78,40 +78,9 @@ def candidate_values(family, params, solution):
     return {CORRECT: solution.answer.value} | {name: wrong[name] for name in kept}
 
 
-def _primes(number: int) -> set[int]:
-    return {p for p in range(2, number + 1) if number % p == 0 and all(p % q for q in range(2, p))}
-
-
-def reviewed_cues(options: Options) -> dict[str, frozenset[int]]:
-    """Three cues an outside review found, written from its report, not from
-    ``generator.testwise``: each option's step from w0 with equal components (ruled out: the
-    key in 29-30%, chance 25%); an option whose first coordinate another option prints too
-    (followed: 28-29%); an option whose denominator holds a prime of the count averaged over
-    (n, or the mini-batch's m) that eta's denominator lacks, 2 aside (followed: 31-32%)."""
-    points, center = options.points, options.center
-    everything = frozenset(range(len(points)))
-    eta, count = options.factors[0], int(options.factors[1])
-    steps = [tuple(x - c for x, c in zip(p, center, strict=True)) for p in points]
-    primes = _primes(count) - {2} - _primes(eta.denominator)
-    picks = {
-        "step with equal components": [a for a, s in enumerate(steps) if s[0] == s[1]],
-        "first coordinate printed twice": [
-            a for a, p in enumerate(points) if any(q[0] == p[0] for q in points if q is not p)
-        ],
-        "the average's prime shows": [
-            a
-            for a, ds in enumerate(options.denominators)
-            if any(d % p == 0 for d in ds for p in primes)
-        ],
-    }
-    return {name: frozenset(found) or everything for name, found in picks.items()}
-
-
-def set_scores(
-    options: Options, shown: tuple[int, ...], reviewed: bool = False
-) -> dict[tuple[str, str], Fraction]:
+def set_scores(options: Options, shown: tuple[int, ...]) -> dict[tuple[str, str], Fraction]:
     """Each strategy's score, each way, on the options ``shown`` (the key first), from the
-    strategy run on those options alone; with ``reviewed``, ``reviewed_cues``' too."""
+    strategy run on those options alone."""
     seen = Options(
         tuple(options.texts[i] for i in shown),
         tuple(options.points[i] for i in shown) if options.points is not None else None,
@@ -127,19 +96,13 @@ def set_scores(
             picks = strategy(seen)
         both = scores(len(shown), len(picks), 0 in picks)
         out.update({(name, way): both[k] for k, way in enumerate(WAYS)})
-    for name, picks in reviewed_cues(seen).items() if reviewed else ():
-        both = scores(len(shown), len(picks), 0 in picks)
-        out.update({(f"reviewed: {name}", way): both[k] for k, way in enumerate(WAYS)})
     return out
 
 
-def plan_scores(
-    values, kind, center, count=3, factors=(), reviewed=False
-) -> dict[tuple[str, str], Fraction]:
+def plan_scores(values, kind, center, count=3, factors=()) -> dict[tuple[str, str], Fraction]:
     """What each strategy scores, each way, over the mixture ``arrange_fairly`` draws from,
     worked out set by set: every set the plan may draw (a kind drawn ``k`` times of
-    ``PLAN_DRAWS`` weighs k/PLAN_DRAWS, shared evenly by its sets); with ``reviewed``,
-    ``reviewed_cues``' too."""
+    ``PLAN_DRAWS`` weighs k/PLAN_DRAWS, shared evenly by its sets)."""
     fair = _fair_sets_of(AskedOptions.of(CORRECT, values, count, kind, center, factors))
     options = make_options(
         [plain_text(kind, v) for v in values.values()], list(values.values()), center, factors
@@ -150,18 +113,18 @@ def plan_scores(
         sets = fair.kinds[kind_index]
         for s in sets:
             shown = (position[CORRECT], *(position[n] for n in fair.combos[s]))
-            for key, value in set_scores(options, shown, reviewed).items():
+            for key, value in set_scores(options, shown).items():
                 total[key] = total.get(key, Fraction(0)) + value * draws / (len(sets) * PLAN_DRAWS)
     return total
 
 
-def variant_plan_scores(form, variant, reviewed=False):
+def variant_plan_scores(form, variant):
     base, params = form.base, form.base_params(variant.params)
     solution = base.solve(params)
     values = candidate_values(base, params, solution)
     return plan_scores(
         values, solution.answer.kind, base.mirror_center(params),
-        factors=tuple(base.stem_factors(params)), reviewed=reviewed,
+        factors=tuple(base.stem_factors(params)),
     )
 
 
@@ -272,22 +235,18 @@ def test_over_a_class_every_strategy_scores_a_guess_either_way(family_id):
     """The exact expected rate of each strategy, followed and ruled out, over 200 students'
     plans: within PLAN_SLACK of chance by construction, and in fact within 3 points (ruling out
     the shortest option scored 34% before, the key being seldom the shortest; the option the
-    others are slips of by the stem's numbers, 62%, is the hardest to even out: 27.3% here).
-    An outside review's three cues, written here from its report (``reviewed_cues``), stay
-    within those 3 points too (26-27.6% here): before they were weighed they found the key in
-    28-32% of its builds' variants, and in 28.2-31.1% of these plans."""
+    others are slips of by the stem's numbers, 62%, is the hardest to even out: 27.3% here)."""
     form = with_form(get_family(family_id), "choice")
     students = 200
     total: dict[tuple[str, str], Fraction] = {}
     for seed in range(students):
         for key, value in variant_plan_scores(
-            form, form.generate(np.random.default_rng(seed)), reviewed=True
+            form, form.generate(np.random.default_rng(seed))
         ).items():
             total[key] = total.get(key, Fraction(0)) + value / students
     assert {way for _, way in total} == set(WAYS)
     for (name, way), rate in total.items():
         assert rate <= Fraction(1, 4) + Fraction(3, 100), (family_id, name, way, float(rate))
-    assert sum(name.startswith("reviewed: ") for name, _ in total) == 6
 
 
 def test_the_definition_banks_plans_leave_its_wording_at_chance_either_way():

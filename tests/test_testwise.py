@@ -71,43 +71,6 @@ def test_smallest_step_on_the_fullest_line_picks_the_modest_step():
     assert smallest_step(vectors((2, 4), (1, 2), (3, -1), (6, -2))) == {0, 1, 2, 3}
 
 
-#: An outside review's example (the practice spec, seed 42, s0008, Q4): a mini-batch step from
-#: w0 = (-2, 2) with eta = 1/10 over m = 2 of n = 5 points. A's step (1/2, 1/2) is on the
-#: diagonal (Aug(x) taken as (1, 1)), and so is C's; D, the key, shares its first coordinate with A.
-REVIEWED = make_options(
-    ["(-3/2, 5/2)", "(-5/2, 8/5)", "(-16/5, 4/5)", "(-3/2, 12/5)"],
-    [(F(-3, 2), F(5, 2)), (F(-5, 2), F(8, 5)), (F(-16, 5), F(4, 5)), (F(-3, 2), F(12, 5))],
-    (-2, 2),
-    (F(1, 10), 2, 5),
-)
-#: A gradient step over n = 3 points with eta = 1/2: the options over 3 took the average.
-AVERAGED = make_options(
-    ["(1/3, 2/3)", "(1, 2)", "(2/3, 1/6)", "(5/2, 1)"],
-    [(F(1, 3), F(2, 3)), (F(1), F(2)), (F(2, 3), F(1, 6)), (F(5, 2), F(1))],
-    (0, 0),
-    (F(1, 2), 3, 3),
-)
-
-
-def test_the_diagonal_a_shared_coordinate_and_the_averages_denominator():
-    """Rules an outside review found beating a guess, none of which the others covered: ruling
-    out the option whose step from w0 is on the diagonal (29-30%, chance 25%), following the
-    option that shares its first coordinate with another (28-29%), and following the options
-    whose denominators show the average's 1/n (31-32%) or a multiple of m (34%)."""
-    rules = STRATEGIES
-    assert rules["its step on the diagonal"](REVIEWED) == {0, 2}  # C: (-6/5, -6/5)
-    assert rules["shares its first coordinate with the most"](REVIEWED) == {0, 3}
-    assert rules["shares its second coordinate with the most"](REVIEWED) == {0, 1, 2, 3}
-    # m = 2: its only prime is hidden by the gradient's factor 2; the multiples of 2 show.
-    assert rules["denominators show the average's prime"](REVIEWED) == {0, 1, 2, 3}
-    assert rules["a denominator a multiple of the averaged count"](REVIEWED) == {0, 1, 3}
-    assert rules["denominators show the average's prime"](AVERAGED) == {0, 2}
-    assert rules["a denominator a multiple of the averaged count"](AVERAGED) == {0, 2}
-    # eta = 1/3 divides by 3 itself: the average's 3 no longer shows.
-    thirds = make_options(AVERAGED.texts, [(F(1, 3), F(2, 3)), (F(1), F(2))] * 2, (0, 0), (F(1, 3), 3))
-    assert rules["denominators show the average's prime"](thirds) == {0, 1, 2, 3}
-
-
 def test_mirror_pair_majority_side_picks_the_member_with_company():
     # (4, 9) and (-4, -9) mirror each other about 0; (8, 18) and (2, 4) sit on (4, 9)'s side.
     options = vectors((4, 9), (-4, -9), (8, 18), (2, 4))
@@ -488,67 +451,6 @@ def oracle_scaled_by_the_stem(options):
     return _oracle_extremes(counts, max)
 
 
-def oracle_shares_coordinate(index):
-    """The options whose coordinate in place ``index`` the most others print in that place."""
-
-    def rule(options):
-        points = options.points
-        if points is None or len(points[0]) <= index:
-            return _oracle_everything(options)
-        counts = [
-            sum(1 for b, q in enumerate(points) if b != a and q[index] == p[index])
-            for a, p in enumerate(points)
-        ]
-        return _oracle_extremes(counts, max)
-
-    return rule
-
-
-def oracle_step_on_the_diagonal(options):
-    """The options whose nonzero step from the centre has every component equal (two or more)."""
-    steps = _oracle_steps(options)
-    if steps is None or len(steps[0]) < 2:
-        return _oracle_everything(options)
-    picked = frozenset(a for a, u in enumerate(steps) if any(u) and all(x == u[0] for x in u))
-    return picked or _oracle_everything(options)
-
-
-def _oracle_averaged_count(options):
-    counts = [f for f in options.factors if f.denominator == 1 and f > 1]
-    return int(counts[0]) if counts else None
-
-
-def oracle_shows_the_averages_prime(options):
-    """The options with a printed denominator divisible by an odd prime of the count averaged
-    over (the first whole number above 1 the stem prints) that no stem factor's denominator
-    holds."""
-    count = _oracle_averaged_count(options)
-    if options.denominators is None or count is None:
-        return _oracle_everything(options)
-    primes = [
-        p
-        for p in range(3, count + 1)
-        if count % p == 0
-        and all(p % q for q in range(2, p))
-        and all(f.denominator % p for f in options.factors)
-    ]
-    picked = frozenset(
-        a for a, ds in enumerate(options.denominators) if any(d % p == 0 for d in ds for p in primes)
-    )
-    return picked or _oracle_everything(options)
-
-
-def oracle_shows_the_averaged_count(options):
-    """The options with a printed denominator that the count averaged over divides."""
-    count = _oracle_averaged_count(options)
-    if options.denominators is None or count is None:
-        return _oracle_everything(options)
-    picked = frozenset(
-        a for a, ds in enumerate(options.denominators) if any(d % count == 0 for d in ds)
-    )
-    return picked or _oracle_everything(options)
-
-
 ORACLE_CUES = {
     "mirror pair, majority side": oracle_mirror_majority,
     "nearest the centroid": oracle_nearest_centroid,
@@ -576,11 +478,6 @@ ORACLE_CUES = {
     "its step is another option": oracle_step_is_another,
     "simple multiple of the most": oracle_simple_multiples,
     "scaled by the stem's numbers, the most": oracle_scaled_by_the_stem,
-    "shares its first coordinate with the most": oracle_shares_coordinate(0),
-    "shares its second coordinate with the most": oracle_shares_coordinate(1),
-    "its step on the diagonal": oracle_step_on_the_diagonal,
-    "denominators show the average's prime": oracle_shows_the_averages_prime,
-    "a denominator a multiple of the averaged count": oracle_shows_the_averaged_count,
 }
 
 
@@ -659,9 +556,7 @@ def drawn_options(draw, min_size=1, max_size=7):
     for source, target in draw(st.lists(st.tuples(index, index), max_size=size)):
         points[target] = tuple(2 * c - x for c, x in zip(mirror, points[source], strict=True))
     # The stem's numbers (a learning rate, a count of points), and steps scaled by them.
-    factors = tuple(
-        draw(st.lists(st.sampled_from([F(1, 2), F(1, 3), F(3), F(4), F(6)]), max_size=3))
-    )
+    factors = tuple(draw(st.lists(st.sampled_from([F(1, 2), F(1, 3), F(3), F(4)]), max_size=2)))
     for source, target, t in draw(
         st.lists(st.tuples(index, index, st.sampled_from([F(-1), F(1, 2), *factors])), max_size=3)
     ):
@@ -675,8 +570,6 @@ def drawn_options(draw, min_size=1, max_size=7):
 
 @given(options=drawn_options())
 @example(options=vectors((4, 9), (-4, -9), (8, 18), (2, 4)))
-@example(options=REVIEWED)
-@example(options=AVERAGED)
 @example(options=vectors((1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)))
 def test_each_strategy_picks_what_the_oracle_picks(options):
     """Every strategy, applied to all of a question's options, narrows them to exactly what its
@@ -687,8 +580,6 @@ def test_each_strategy_picks_what_the_oracle_picks(options):
 
 
 @given(data=st.data(), options=drawn_options())
-@example(data=None, options=REVIEWED)
-@example(data=None, options=AVERAGED)
 @example(data=None, options=vectors((1, 0), (-1, 0), (0, 1), (0, -1), (2, 2)))
 @example(data=None, options=vectors((2**40, 3), (-(2**40), -3), (2**41, 6), (1, 2), (5, 2**30)))
 def test_subset_outcomes_are_each_oracle_run_on_each_subset(data, options):
