@@ -166,9 +166,10 @@ def _draw_repeats_again(
     first = {s.number: variants[index, s.number] for s in spec.slots}
     # Statements of one bank answer each other ("SGD needs fewer iterations", "... more"): no
     # two of them where another family can take one's place; else no statement twice.
+    banks = any(isinstance(f, BankFamily) for slot in spec.slots for f in slot.candidates)
     made: dict[int, list[Variant]] = {}  # each draw again made once, for both passes
     ended: set[int] = set()
-    for identity in (topic_identity, question_identity):
+    for identity in (topic_identity, question_identity) if banks else (question_identity,):
         draws = _Draws(seed, student, dict(first), identity, made, ended)
         for slot in spec.slots:
             if draws.question(draws.chosen[slot.number]) in draws.holder:

@@ -34,6 +34,15 @@ NOT_STUDENTS = {
 #: The longest name a fixed-layout header prints at a readable size (it scales a longer one down
 #: to fit its height: a 400-character name printed at 3pt, a 20,000-character one not at all).
 MAX_NAME_LENGTH = 150
+#: Characters no roster cell may hold, each with what it does.
+CELL_CHARACTERS = (
+    (unprintable, "a control character no page or file can show (an escape sequence, say)"),
+    (
+        bidi_control,
+        "an invisible direction control that shows the text after it reversed (in key.csv, a "
+        "student's answers)",
+    ),
+)
 #: Characters that do not show: zero-width spaces and joiners, bidi marks, soft hyphens, fillers.
 _INVISIBLE_EXTRA = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
 
@@ -193,27 +202,19 @@ def read_roster(path: Path, id_column: str | None = None, name_column: str | Non
                 "every student needs an ID (--id-column names another column)"
             )
         for what, text in (("student ID", student_id), ("name", name)):
-            char = unprintable(text)
-            if char is not None:
-                raise ExamgenError(
-                    f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
-                    f"U+{ord(char):04X}, a control character no page or file can show (an escape "
-                    "sequence, say); remove it"
-                )
-            if what == "name" and len(text) > MAX_NAME_LENGTH:
-                raise ExamgenError(
-                    f"{path}: line {row.line}: the name '{shown_name(text[:40])}…' is "
-                    f"{len(text):,} characters long; a handout prints at most "
-                    f"{MAX_NAME_LENGTH} legibly (did the cell take in other columns or notes?): "
-                    "shorten it"
-                )
-            char = bidi_control(text)
-            if char is not None:
-                raise ExamgenError(
-                    f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
-                    f"U+{ord(char):04X}, an invisible direction control that shows the text "
-                    "after it reversed (in key.csv, a student's answers); remove it"
-                )
+            for find, why in CELL_CHARACTERS:
+                char = find(text)
+                if char is not None:
+                    raise ExamgenError(
+                        f"{path}: line {row.line}: the {what} '{shown_name(text)}' holds "
+                        f"U+{ord(char):04X}, {why}; remove it"
+                    )
+        if len(name) > MAX_NAME_LENGTH:
+            raise ExamgenError(
+                f"{path}: line {row.line}: the name '{shown_name(name[:40])}…' is "
+                f"{len(name):,} characters long; a handout prints at most {MAX_NAME_LENGTH} "
+                "legibly (did the cell take in other columns or notes?): shorten it"
+            )
         same = identity(student_id)
         if same in first_line:
             line, first = first_line[same]

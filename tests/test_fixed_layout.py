@@ -21,10 +21,18 @@ from generator.cli import main
 from generator.errors import ExamgenError
 from generator.paper.layout import check_fixed
 from generator.roster import Student
-from generator.spec import DEFAULT_SPEC, load_spec
+from generator.spec import DEFAULT_SPEC, Spec, load_spec
 
 pytestmark = pytest.mark.pdf
 CLASS = 30
+
+
+def one_statement_spec(folder: Path, head: str) -> Spec:
+    """A spec of ``head`` (its title, course, layout…) asking one true/false question, written
+    into ``folder``: for tests of what the page prints around the questions."""
+    path = folder / "one.toml"
+    path.write_text(f'{head}[[questions]]\nfamily = "sgd-direction"\n', encoding="utf-8")
+    return load_spec(path)
 
 
 def spread(sheets: dict) -> dict[tuple, float]:
@@ -228,13 +236,10 @@ def test_a_long_title_never_prints_over_the_course_or_date(tmp_path) -> None:
     import pypdfium2
 
     title = ("Quiz on gradient descent and friends " * 3)[:80].strip()
-    spec = tmp_path / "long.toml"
-    spec.write_text(
-        f'id = "long"\ntitle = "{title}"\ncourse = "DSC 140B"\ndate = "2026-12-01"\n'
-        '[[questions]]\nfamily = "sgd-direction"\n',
-        encoding="utf-8",
+    spec = one_statement_spec(
+        tmp_path, f'id = "long"\ntitle = "{title}"\ncourse = "DSC 140B"\ndate = "2026-12-01"\n'
     )
-    folder = build(load_spec(spec), 3, [Student("s001", "Ann")], tmp_path / "out", pdf=True)
+    folder = build(spec, 3, [Student("s001", "Ann")], tmp_path / "out", pdf=True)
     page = pypdfium2.PdfDocument(folder / "exams" / "s001.pdf")[0]
     text = page.get_textpage()
     chars = text.get_text_range()
@@ -410,13 +415,9 @@ def test_a_long_id_stays_on_one_line_in_the_flow_layout_too(tmp_path) -> None:
     now fitted to one line there too, and a longer one still wraps rather than shrink further."""
     if shutil.which("pdftotext") is None:
         pytest.skip("needs pdftotext (poppler-utils)")
-    spec = tmp_path / "flow.toml"
-    spec.write_text(
-        'id = "flow"\nlayout = "flow"\n[[questions]]\nfamily = "sgd-direction"\n',
-        encoding="utf-8",
-    )
+    spec = one_statement_spec(tmp_path, 'id = "flow"\nlayout = "flow"\n')
     ids = [("A1234567890" * 5)[:51], ("B1234567890" * 14)[:149]]
-    folder = build(load_spec(spec), 1, [Student(i, "Ann") for i in ids], tmp_path / "out", pdf=True)
+    folder = build(spec, 1, [Student(i, "Ann") for i in ids], tmp_path / "out", pdf=True)
     for student, one_line in zip(ids, (True, False), strict=True):
         (pdf,) = [p for p in (folder / "exams").glob("*.pdf") if p.stem.startswith(student[:8])]
         words = [w[4] for w in _words(pdf, 1) if w[1] < 200]  # the header, not the footer
@@ -435,13 +436,10 @@ def test_a_title_the_header_shrinks_is_printed_whole_on_page_one(tmp_path, layou
     title = ("Quiz on gradient descent, stochastic gradient descent and the vanishing "
              "gradient problem " * 2)[:139].strip()
     course = ("Data Science 140B: Representation Learning " * 2)[:62].strip()
-    spec = tmp_path / "long.toml"
-    spec.write_text(
-        f'id = "long"\ntitle = "{title}"\ncourse = "{course}"\nlayout = "{layout}"\n'
-        '[[questions]]\nfamily = "sgd-direction"\n',
-        encoding="utf-8",
+    spec = one_statement_spec(
+        tmp_path, f'id = "long"\ntitle = "{title}"\ncourse = "{course}"\nlayout = "{layout}"\n'
     )
-    folder = build(load_spec(spec), 7, [Student("s1", "Ann")], tmp_path / "out", pdf=True)
+    folder = build(spec, 7, [Student("s1", "Ann")], tmp_path / "out", pdf=True)
     for sub in ("exams", "solutions"):
         words = _words(folder / sub / "s1.pdf", 1)
         legible = " ".join(w[4] for w in words if w[3] - w[1] >= 9)

@@ -597,8 +597,7 @@ def test_no_student_gets_two_statements_of_one_bank_where_the_pools_leave_room(
 def test_settling_repeats_draws_each_slot_again_at_most_once_per_draw(tmp_path, monkeypatch):
     """An auditor's: a search for room drew the same slots again and again (six slots whose
     pins left two questions for four: 17 times the time of a build without the search). Here
-    eight slots whose pins leave six learning rates: every chain is tried, each draw made once,
-    in the pass that settles banks and again in the one that settles statements."""
+    eight slots whose pins leave six learning rates: every chain is tried, each draw made once."""
     from generator.spec import Slot
 
     slots = [{"family": "gradient-descent-step", "params": FEW_PINS}] * 8
