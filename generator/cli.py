@@ -289,7 +289,7 @@ def build(
             raise
         raise ExamgenError(f"{roster}: line {loaded.lines[error.index]}: {error}") from None
     # Each notice is one line; printed only once the build is in place.
-    mixed = mixed_answer_places(spec)
+    mixed = [f"Warning: {spec.path}: {note}" for note in mixed_answer_places(spec)]
     for notice in (*loaded.notes, skipped, unprintable_notice(students), changed_ids, *mixed):
         if notice:
             click.echo(notice, err=True)

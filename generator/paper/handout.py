@@ -57,10 +57,11 @@ def _place_words(place: tuple[tuple[str, ...], int]) -> str:
 
 
 def mixed_answer_places(spec: Spec) -> list[str]:
-    """One line per pool of a fixed-layout spec whose families answer in different places (True
+    """A note per pool of a fixed-layout spec whose families answer in different places (True
     False bubbles for one, two boxes or A-E for another): the promise of one place per question
     for every student, which a Gradescope template needs, cannot hold for that question. Each
-    family's place is read off one variant of it."""
+    family's place is read off one variant of it. The caller names the spec, as it does for
+    ``partial_credit_notes``."""
     if spec.layout != "fixed":
         return []
     lines = []
@@ -75,7 +76,7 @@ def mixed_answer_places(spec: Spec) -> list[str]:
         if len(places) > 1:
             shown = "; ".join(f"{_place_words(p)} for {f}" for p, f in places.items())
             lines.append(
-                f"Warning: {spec.path}: questions[{slot.number}]: its families answer in "
+                f"questions[{slot.number}]: its families answer in "
                 f"different places ({shown}), so no one Gradescope template fits every "
                 "student's page; give the pool families of one kind, if you use Gradescope"
             )
