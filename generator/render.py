@@ -303,6 +303,13 @@ def tex_paren(value: sympy.Rational | int, inline: bool = False) -> str:
     return f"({text})" if number.p < 0 else text
 
 
+def tex_term(value: sympy.Rational | int) -> str:
+    """A number as a term after another, its sign the operator: ``+ 3``, ``- 3``,
+    ``- \\frac{1}{2}``, so a polynomial reads ``2 x^2 - 12 x``, not ``2 x^2 + (-12) x``."""
+    number = rational(value)
+    return f"{'-' if number.p < 0 else '+'} {latex(abs(number))}"
+
+
 def tex_inline(value: sympy.Rational | int) -> str:
     """A number in running text: ``1/2``, not ``\frac{1}{2}``, which prints tiny inline (as the
     reference writes η = 1/2). Displays keep ``tex``."""
@@ -395,6 +402,7 @@ def join_and(items: Sequence[Any]) -> str:
 FILTERS = {
     "tex": latex,
     "tex_paren": tex_paren,
+    "tex_term": tex_term,
     "tex_inline": tex_inline,
     "tup": tuple_tex,
     "col": column_tex,

@@ -107,6 +107,21 @@ def test_a_new_familys_solution_prints_its_negative_numbers_as_math(tmp_path, an
         assert not re.search(r"(?<![\w{])-\d", prose), prose
 
 
+@pytest.mark.parametrize("answer", ["number", "vector"])
+def test_a_new_familys_statement_writes_its_terms_with_their_signs(tmp_path, answer):
+    """The function a scaffold asks about reads as a polynomial, ``3 x^2 - 12 x + 5``: on
+    8cb6922 its statement printed ``3 x^2 + (-12) x + 5`` and ``+ 0`` for a zero constant."""
+    scaffold(tmp_path, f"my-{answer}", answer)
+    minus = 0
+    for seed in range(40):
+        result = run("preview", f"my-{answer}", "--families", str(tmp_path), "--seed", str(seed), "--format", "tex")
+        assert result.exit_code == 0, result.output
+        function = re.search(r"Let \$(f\(.*?)\$", result.output).group(1)
+        assert not re.search(r"[+-] *\(-|\+ *-|- *-|[+-] 0\b", function), function
+        minus += " - " in function
+    assert minus  # the seeds drew a negative coefficient
+
+
 @pytest.mark.parametrize(
     ("family_id", "says"),
     [
@@ -490,7 +505,7 @@ def test_check_warns_when_a_class_would_share_variants(tmp_path):
     scaffold(tmp_path, "truths", "bool")
     module = scaffold(tmp_path, "narrow") / "family.py"
     text = module.read_text()
-    text = text.replace('Integer("c", -30, 30,', 'Integer("c", 0, 0,')
+    text = text.replace('Integer("c", -30, 30, exclude=(0,),', 'Integer("c", 1, 1,')
     # Few of so few params have a fair set of distractors: drawing others would take 50 tries.
     text = text.replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False")
     module.write_text(text.replace("denominators=(1, 2, 3)", "denominators=(1,)"))

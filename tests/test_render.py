@@ -16,6 +16,7 @@ from generator.render import (
     join_and,
     ordinal,
     tex_paren,
+    tex_term,
 )
 
 
@@ -38,6 +39,7 @@ def test_latex_numbers_are_exact(value):
         sign = "-" if r < 0 else ""
         assert text == f"{sign}\\frac{{{abs(r.p)}}}{{{r.q}}}"
     assert tex_paren(r) == (f"({text})" if r < 0 else text)
+    assert tex_term(r) == (f"- {latex(-r)}" if r < 0 else f"+ {text}")
 
 
 def test_column_and_words():
