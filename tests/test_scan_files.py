@@ -118,8 +118,30 @@ def test_scans_in_subfolders_are_read_by_their_path_in_the_folder(tmp_path: Path
         "tuesday/evening/scan001.PNG p1",
         "tuesday/scan001.pdf p1",
     ]
-    # A file named on the command line is named as before.
+    # A file named on the command line is named by its name; two of one name by their paths.
     assert [ref.name for ref in expand([scans / "monday" / "scan001.pdf"])] == ["scan001.pdf p1"]
+    days = [scans / "monday" / "scan001.pdf", scans / "tuesday" / "scan001.pdf", scans / "late.pdf"]
+    assert [ref.name for ref in expand(days)] == [
+        f"{days[0]} p1",
+        f"{days[1]} p1",
+        "late.pdf p1",
+    ]
+
+
+@pytest.mark.parametrize("given", ["quiz-seed42", "quiz-seed42/exams", "responses-review"])
+def test_examgens_own_folder_given_as_scans_is_refused(tmp_path: Path, given: str) -> None:
+    """The exam folder given as the scans (``examgen scan quiz quiz``): on 8cb6922 its
+    handouts.pdf and exams were read as every student's blank answers."""
+    from generator.errors import ExamgenError
+    from generator.paper.sources import expand
+
+    exam = tmp_path / "quiz-seed42"
+    for name in ("quiz-seed42/handouts.pdf", "quiz-seed42/exams/s001.pdf", "responses-review/a.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(PDF.format(w=612, h=792))
+    skip = [exam, exam / "exams", exam / "solutions", tmp_path / "responses-review"]
+    with pytest.raises(ExamgenError, match=f"^{tmp_path / given}: is examgen's own folder"):
+        expand([tmp_path / given], skip)
 
 
 def test_an_unreadable_image_is_reported_in_one_line_of_examgens_own(

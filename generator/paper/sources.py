@@ -14,6 +14,7 @@ out of responses.csv without a word. Its files are named by their path in it, so
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pypdfium2
+
+from generator.errors import ExamgenError
 
 #: PDFs are rendered at this resolution: enough for 11 pt bubbles and the QR code's modules.
 PDF_DPI = 200
@@ -80,14 +83,24 @@ def scan_files(paths: list[Path], skip: Iterable[Path] = ()) -> list[tuple[Path,
     scan files (PDFs and images; other files are not read) in it and in the folders in it, sorted
     and named by their path in it. Hidden files and folders are not read (a Mac's
     ``._scan001.pdf`` is no scan), nor the folders in ``skip`` met in a folder (examgen's own
-    PDFs and images)."""
+    PDFs and images); one of those given is refused. A file given is named by its name, or by
+    its path as given when another file given has the same name (two days' ``scan001.pdf``)."""
+    skip = list(skip)
+    own = {os.path.realpath(p) for p in skip}
+    named = Counter(path.name for path in paths if not path.is_dir())
     files = []
     for path in paths:
         if path.is_dir():
+            if os.path.realpath(path) in own:
+                raise ExamgenError(
+                    f"{path}: is examgen's own folder (the exam folder, or one this command "
+                    "writes), whose pages would read as blank answers; give the scans' files or "
+                    "the folder that holds them"
+                )
             found = [(f, shown) for f, shown in _visible_files(path, skip) if _is_scan(f)]
             files.extend(sorted(found, key=lambda file: file[1]))
-        else:
-            files.append((path, ""))
+        else:  # named by its name, or as given when another file given has that name
+            files.append((path, str(path) if named[path.name] > 1 else ""))
     return files
 
 
