@@ -175,6 +175,10 @@ def test_two_slip_mistakes_are_the_first_point_step_halved_and_reversed(family_i
     variant = family.generate(stream(seed, "two-slips", family_id))
     wrong = family.misconceptions(variant.params, variant.solution)
     w0 = variant.solution.steps["w0"]
+    if "first-point-only" not in wrong:  # the first point's gradient is 0: all three are w0
+        assert _one_point_zero(family, variant.params, 0)
+        assert not {"first-point-only-halved", "first-point-only-sign-flipped"} & set(wrong)
+        return
     alone = wrong["first-point-only"]
     halved = tuple((a + b) / 2 for a, b in zip(w0, alone, strict=True))
     mirrored = tuple(2 * a - b for a, b in zip(w0, alone, strict=True))
@@ -184,6 +188,18 @@ def test_two_slip_mistakes_are_the_first_point_step_halved_and_reversed(family_i
 
 def _fractions(vector):
     return tuple(Fraction(str(v)) for v in vector)
+
+
+def _one_point_zero(family, params, index):
+    """Whether the gradient at the ``index``-th point the step uses is 0 (its prediction right)."""
+    x, y = _fractions(params.data[family.positions_used(params)[index] - 1])
+    w = _fractions(params.w0)
+    return w[0] + w[1] * x == y
+
+
+def _named(wrong, name, value, w0):
+    """``wrong[name]`` is ``value``, or absent when ``value`` is the initial weights."""
+    assert wrong.get(name) == (None if value == w0 else value), name
 
 
 @pytest.mark.parametrize("family_id", DESCENT_IDS)
@@ -208,23 +224,57 @@ def test_the_slips_that_complicate_or_move_the_step_are_what_they_say(family_id,
         return tuple(a - b for a, b in zip(w, step, strict=True))
 
     step = tuple(a - b for a, b in zip(w0, w1, strict=True))
-    assert wrong["eta-applied-twice"] == update(w0, tuple(eta * s for s in step))
+    _named(wrong, "eta-applied-twice", update(w0, tuple(eta * s for s in step)), w0)
     total = [sum(c) for c in zip(*(gradient_at(w0, x, y) for x, y in used), strict=True)]
-    assert wrong["sum-not-average-halved"] == update(w0, tuple(eta * t / 2 for t in total))
+    _named(wrong, "sum-not-average-halved", update(w0, tuple(eta * t / 2 for t in total)), w0)
     last = gradient_at(w0, *used[-1])
-    assert wrong["last-point-only"] == update(w0, tuple(eta * g for g in last))
-    assert wrong["last-point-only-halved"] == update(w0, tuple(eta * g / 2 for g in last))
-    assert wrong["last-point-only-sign-flipped"] == update(w0, tuple(-eta * g for g in last))
+    _named(wrong, "last-point-only", update(w0, tuple(eta * g for g in last)), w0)
+    _named(wrong, "last-point-only-halved", update(w0, tuple(eta * g / 2 for g in last)), w0)
+    _named(wrong, "last-point-only-sign-flipped", update(w0, tuple(-eta * g for g in last)), w0)
     m = len(used)
     residuals = [w0[0] + w0[1] * x - y for x, y in used]
     mean_factor = sum(2 * r for r in residuals) / m
     mean_x = sum(x for x, _ in used) / m
-    assert wrong["product-of-averages"] == update(
-        w0, (eta * mean_factor, eta * mean_factor * mean_x)
+    _named(
+        wrong, "product-of-averages", update(w0, (eta * mean_factor, eta * mean_factor * mean_x)), w0
     )
     if w0[0] == 0:
         assert "prediction-without-w0" not in wrong
     else:
         without = [gradient_at((0, w0[1]), x, y) for x, y in used]
         mean = [sum(c) / m for c in zip(*without, strict=True)]
-        assert wrong["prediction-without-w0"] == update(w0, tuple(eta * g for g in mean))
+        _named(wrong, "prediction-without-w0", update(w0, tuple(eta * g for g in mean)), w0)
+
+
+@pytest.mark.parametrize("family_id", DESCENT_IDS)
+@given(seed=seeds, data=st.data())
+@example(seed=0, data=None)
+def test_no_named_mistake_is_the_initial_weights(family_id, seed, data):
+    """A student who copies w0 took no step and made no named slip. The report's variant (its
+    first point's prediction right: its gradient alone is 0) on 8cb6922 named "the first point
+    alone", halved and reversed, for w0 itself, on the practice page and in grade's partial
+    credit. Drawn variants, and variants pinned so that a used point's prediction is right."""
+    family = get_family(family_id)
+    if data is None:  # the review's variant
+        pinned = {"data": [[1, 2], [2, 6], [4, 1]], "w0": [1, 1], "eta": "1/6"}
+        if family_id == "sgd-minibatch-step":
+            pinned["batch"] = [1, 3]
+    else:
+        drawn = family.generate(stream(seed, "given", family_id))
+        pinned = drawn.key_params()
+        used = family.positions_used(drawn.params)
+        index = data.draw(st.sampled_from([0, -1]), label="which used point is fitted")
+        position = used[index] - 1
+        x = Fraction(str(drawn.params.data[position][0]))
+        w = _fractions(drawn.params.w0)
+        pinned["data"] = [list(p) for p in pinned["data"]]
+        pinned["data"][position] = [pinned["data"][position][0], str(w[0] + w[1] * x)]
+    try:
+        variant = family.generate(stream(seed, "pinned", family_id), family.parse_params(pinned))
+    except ExamgenError:  # a pinned variant the budget or a degenerate rule refuses
+        assume(False)
+    wrong = family.misconceptions(variant.params, variant.solution)
+    assert variant.params.w0 not in wrong.values()
+    zero_first = _one_point_zero(family, variant.params, 0)
+    assert ("first-point-only" in wrong) != zero_first
+    assert ("last-point-only" in wrong) != _one_point_zero(family, variant.params, -1)

@@ -461,6 +461,9 @@ class DescentFamily(Family):
         (the first point alone at x = 0 leaves w1, the 1 left out of Aug(x) leaves w0)."""
         return any(_zero(v - w) for v, w in zip(value, params.w0, strict=True))
 
+    def given_values(self, params: Any) -> tuple[Any, ...]:
+        return (params.w0,)
+
     def mirror_center(self, params: Any) -> tuple[sympy.Rational, ...]:
         """A sign slip reflects the update about the initial weights."""
         return params.w0

@@ -469,8 +469,18 @@ class Family(ABC):
             if value is not None:
                 if course:
                     self.refuse_misshapen(declared.name, value, solution.answer)
+                if any(value == given for given in self.given_values(params)):
+                    continue
                 values[declared.name] = value
         return values
+
+    def given_values(self, params: Any) -> tuple[Any, ...]:
+        """Values the question itself prints in the answer's shape (the descent step's initial
+        weights): a mistake that lands on one names no slip, since copying it is no work at all.
+        The first point's gradient alone is zero when its prediction is right, so "the first
+        point alone" gave the initial weights: the practice page told a student who took no
+        step that they had used one point, and partial credit for it would have paid them."""
+        return ()
 
     def mistake_explanation(self, name: str) -> str:
         """One sentence telling a student who reached ``name``'s value what they did wrong.
