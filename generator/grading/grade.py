@@ -275,13 +275,7 @@ def grade(
         else:
             by_id[student.id] = row
     unknown = [row.student_id for row in unknown_rows]
-    # Spreadsheets change case and drop leading zeros ("00123" → "123"): suggest the key's IDs
-    # that read alike.
-    for row in unknown_rows:
-        shown, hint = key.unknown_id(row.student_id)
-        warnings.append(
-            f"{table.path}: line {row.line}: student {shown} is not in the key{hint}; not graded"
-        )
+    warnings.extend(unknown_student_warnings(table.path, key, unknown_rows))
     if unknown_rows and len(unknown_rows) == len(table.rows) and not given:
         first = unknown_rows[0]
         shown, hint = key.unknown_id(first.student_id)
@@ -319,6 +313,7 @@ def grade(
             else:
                 marks[student.id][q.number] = mark(student.id, q, typed, rule, key.partial)
     warnings.extend(name_warnings(table.path, renamed))
+    warnings.extend(another_build_warning(table.path, key, marks))
     warnings.extend(unmatched_mistake_warnings(key, marks, unknown_here))
     if missing:
         warnings.append(
@@ -336,6 +331,62 @@ def grade(
                 f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({some_of(blank)})"
             )
     return report
+
+
+#: Students not in the key are named a line each up to this many, then summed up in one line:
+#: a wrong file of 200,000 rows printed 200,000 lines, and the first, which says what is wrong,
+#: scrolled away.
+UNKNOWN_WARNINGS = 10
+
+
+def unknown_student_warnings(path: Path, key: Key, rows: Sequence[ResponseRow]) -> list[str]:
+    """Rows whose student is not in the key, each with the key's IDs that read alike
+    (spreadsheets change case and drop leading zeros: "00123" → "123"), the first few a line
+    each."""
+    lines = []
+    for row in rows[:UNKNOWN_WARNINGS]:
+        shown, hint = key.unknown_id(row.student_id)
+        lines.append(
+            f"{path}: line {row.line}: student {shown} is not in the key{hint}; not graded"
+        )
+    rest = rows[UNKNOWN_WARNINGS:]
+    if rest:
+        more = some_of([str(row.line) for row in rest], 5)
+        lines.append(
+            f"{path}: {len(rest)} more students are not in the key (lines {more}); not graded"
+        )
+    return lines
+
+
+#: Typed number and vector answers (read, none right) from which grade says the responses look
+#: like another build's: a class gets some of them right, whereas another seed's answers are
+#: right by chance only in a vector's component now and then.
+ANOTHER_BUILD_ANSWERS = 20
+
+
+def another_build_warning(
+    path: Path, key: Key, marks: Mapping[str, Mapping[int, Mark]]
+) -> list[str]:
+    """A warning when many number and vector answers were read and none is right: the responses
+    (or a key.csv) of another seed of the same exam were graded silently, every student near
+    zero (an outside review). Choices and true/false are guessed right by chance alike, so they
+    tell nothing."""
+    read = right = 0
+    for student in key.students:
+        for q in student.questions:
+            given = marks.get(student.id, {}).get(q.number)
+            if given is None or given.hand or q.answer.kind not in ("number", "vector"):
+                continue
+            if given.status in ("correct", "partial", "wrong"):
+                read += 1
+                right += given.status == "correct"
+    if read < ANOTHER_BUILD_ANSWERS or right:
+        return []
+    return [
+        f"{path}: none of its {read} number and vector answers is right for {key.path}, "
+        "where a class gets some right; were these answers to another build "
+        "of the exam (another seed or spec)? grade them against that build's folder"
+    ]
 
 
 #: Names that differ from the key's are listed one per line up to this many, then summed up.
@@ -726,6 +777,11 @@ def grade_files(
     hand = read_hand_marks(Path(marks), key) if marks is not None else None
     inputs = [Path(responses), key.path, key.path.with_name("key.csv")]
     check_out_path(out, inputs + ([Path(marks)] if marks is not None else []))
+    if out.suffix.lower() != ".csv":  # a spreadsheet reads ok.tsv's commas as one column
+        raise ExamgenError(
+            f"--out {out}: grade writes comma-separated scores, which a spreadsheet reads by a "
+            f".csv name; name the file {out.with_suffix('.csv').name}"
+        )
     report = grade(key, table, rule, hand)
     stats = with_item_analysis(stats_json(report), report)
     scores, report_md, chart = graded_files(out)
