@@ -20,13 +20,16 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import sympy
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
 from generator.cli import main
+from generator.families.base import Answer
 from generator.fingerprint import fingerprint_of
+from generator.grading.diff import answer_text
 from generator.manifest import LIBRARIES, tree_digest
 from generator.render import templates_dir
 from generator.roster import Student, numbered_students
@@ -182,6 +185,24 @@ def test_diff_reports_answer_only_changes_added_and_removed(tmp_path):
     text = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
     assert "s002 (Student 2)  q2 answer:" in text
     assert "only in new: s009 (New)" in text and "only in old: s001 (Student 1)" in text
+
+
+_exact = st.fractions(max_denominator=1000).map(lambda f: sympy.Rational(f.numerator, f.denominator))
+
+
+@given(
+    st.one_of(
+        _exact.map(lambda v: Answer("number", v)),
+        st.lists(_exact, min_size=1, max_size=4).map(lambda v: Answer("vector", tuple(v))),
+        st.booleans().map(lambda v: Answer("bool", v)),
+        st.sampled_from("ABCDE").map(lambda v: Answer("choice", v, "(1, 2)")),
+    )
+)
+def test_diff_writes_every_answer_as_key_csv_does(answer):
+    """A number answer read ``{"kind": "number", "value": "3/64"}`` on 8cb6922 (a vector read
+    ``(7/2, 19/2)``): diff writes each as key.csv does, a choice with its option's text."""
+    text = answer_text(answer.to_json())
+    assert text == (f"{answer.cell()} ({answer.text})" if answer.text else answer.cell())
 
 
 SHUFFLED = """id = "shuffled-quiz"

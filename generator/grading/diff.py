@@ -22,9 +22,8 @@ from typing import Any
 from generator.build import file_stems
 from generator.characters import json_lone_surrogate, shown_name
 from generator.errors import ExamgenError
-from generator.families.base import Answer
 from generator.fingerprint import fingerprint_digest, fingerprint_of
-from generator.grading.keyfile import exam_folder, load_key
+from generator.grading.keyfile import answer_from_json, exam_folder, load_key
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import grading_json
 from generator.roster import loosely_renamed, shown_ids
@@ -142,11 +141,10 @@ def load_exam_folder(folder: Path | str) -> ExamFolder:
 def answer_text(answer: dict[str, Any]) -> str:
     """An answer as key.csv writes it, ``(4, 9)``, with a choice's text when it has one."""
     try:
-        cell = Answer(answer["kind"], answer["value"]).cell()
-    except (KeyError, TypeError, ValueError):
+        read = answer_from_json(answer, "answer")
+    except ExamgenError:
         return json.dumps(answer, ensure_ascii=False)
-    text = answer.get("text")
-    return f"{cell} ({text})" if text else cell
+    return f"{read.cell()} ({read.text})" if read.text else read.cell()
 
 
 @dataclass(frozen=True)
