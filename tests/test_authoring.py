@@ -801,6 +801,38 @@ def test_manifest_digests_the_course_family_and_diff_names_a_change(tmp_path):
     assert "family:slope changed" in diff.output
 
 
+def test_grade_says_when_a_course_family_changed_since_the_build(tmp_path):
+    """A reviewer swapped two mistakes' bodies after the build: grade named the other mistake,
+    with no word, though manifest.json holds the folder's digest. Grade now warns, naming the
+    family; with the folder as built, it says nothing."""
+    folder = scaffold(tmp_path / "families", "slope")
+    (tmp_path / "quiz.toml").write_text(
+        'id = "q"\nfamilies_dir = "families"\n[[questions]]\nfamily = "slope"\n'
+    )
+    result = run("build", "--spec", str(tmp_path / "quiz.toml"), "--seed", "1", "--count", "3",
+                 "--no-pdf", "--out", str(tmp_path / "out"), "-q")
+    assert result.exit_code == 0, result.output
+    built = tmp_path / "out" / "q-seed1"
+    responses = tmp_path / "r.csv"
+    responses.write_text("id,q1\ns001,1\ns002,2\ns003,3\n")
+
+    def warned() -> list[str]:
+        graded = run("grade", str(built), str(responses), "--families", str(tmp_path / "families"),
+                     "--out", str(tmp_path / "scores.csv"))
+        assert graded.exit_code == 0, graded.output
+        return [line for line in graded.output.splitlines() if "changed since the build" in line]
+
+    assert warned() == []
+    module = folder / "family.py"
+    module.write_text(module.read_text().replace("This forgets", "This drops"))
+    (line,) = warned()
+    assert line == (
+        f"Warning: {built / 'manifest.json'}: family 'slope' changed since the build ({folder}), "
+        "so wrong answers are matched to the named mistakes of its code as it is now; grade with "
+        "the course folder as it was at the build"
+    )
+
+
 def before_solve(line: str):
     """An edit adding ``line`` to the class body after every attribute the scaffold declares."""
     anchor = "    def solve(self, params):"

@@ -47,7 +47,14 @@ from generator.grading.analysis import (
     with_item_analysis,
 )
 from generator.grading.hand_marks import HandMarks, read_hand_marks
-from generator.grading.keyfile import Key, KeyQuestion, load_key, rebuild, unknown_families
+from generator.grading.keyfile import (
+    Key,
+    KeyQuestion,
+    changed_course_families,
+    load_key,
+    rebuild,
+    unknown_families,
+)
 from generator.grading.response_file import ResponseRow, ResponseTable, read_responses
 from generator.manifest import MANIFEST_NAME
 from generator.partial_credit import PartialCredit, with_mistake_credit
@@ -257,6 +264,12 @@ def grade(
     if hand:
         warnings.extend(hand.warnings)
     unknown_here = unknown_families(key)
+    for family_id, folder in changed_course_families(key):
+        warnings.append(
+            f"{key.path.with_name(MANIFEST_NAME)}: family {family_id!r} changed since the build "
+            f"({folder}), so wrong answers are matched to the named mistakes of its code as it "
+            "is now; grade with the course folder as it was at the build"
+        )
     for family_id in unknown_here:
         warnings.append(
             f"{key.path}: family {family_id!r} is not known here, so wrong answers are not "

@@ -27,6 +27,7 @@ from generator.exact import parse_rational
 from generator.families import registry
 from generator.families.base import Answer, AnswerKind, Variant
 from generator.input_file import read_input
+from generator.manifest import MANIFEST_NAME, tree_digest
 from generator.partial_credit import PartialCredit, parse_grading
 from generator.responses import DecimalRule
 from generator.roster import identity, loose_id, same_id_as, shown_ids
@@ -159,6 +160,24 @@ def unknown_families(key: Key) -> list[str]:
     """Families the key names that neither examgen nor the given course folders have."""
     names = {q.family: q.families_dirs for s in key.students for q in s.questions}
     return sorted(name for name, dirs in names.items() if name not in registry(dirs))
+
+
+def changed_course_families(key: Key) -> list[tuple[str, Path]]:
+    """The course families of the key known here whose folder differs from the one the build
+    used (manifest.json's ``family:<id>`` digest): their named mistakes are the code's as it is
+    now, and a swapped mistake matches another name than at the build (an outside review)."""
+    try:
+        recorded = json.loads(key.path.with_name(MANIFEST_NAME).read_text("utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):  # no manifest (an older build): unknown
+        return []
+    changed = []
+    names = {q.family: q.families_dirs for s in key.students for q in s.questions}
+    for name, dirs in sorted(names.items()):
+        family = registry(dirs).get(name)
+        digest = recorded.get(f"family:{name}") if isinstance(recorded, dict) else None
+        if family is not None and digest and tree_digest(family.FOLDER) != digest:
+            changed.append((name, family.FOLDER))
+    return changed
 
 
 def _load_key(path: Path) -> Key:
