@@ -9,6 +9,7 @@ solution's factors multiply to the answer, and accepted variants meet the budget
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 import sympy
@@ -16,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator.errors import ExamgenError
-from generator.families import registry
+from generator.families import get_family, registry
 from generator.render import render_problem
 from generator.seeding import stream
 
@@ -136,3 +137,21 @@ def test_a_pinned_dead_relu_is_rejected_with_its_reason():
     pinned = {"activation": "relu", "x": 1, "weights": [-1, 2, 1], "y": 1}
     with pytest.raises(ExamgenError, match="dead ReLU"):
         FAMILY.variant_from_json(stream(0, "x"), pinned)
+
+
+@pytest.mark.parametrize("band", [None, "easy", "standard", "hard"])
+def test_no_sigmoid_bound_is_the_answer_of_many_students(band):
+    """Weights of ±1 to ±3 gave the sigmoid bound 9 to 30 values in all: on 8cb6922 one answer
+    (3/32 at easy, 9/256 at hard) was the key of 26-29% of students, so a class shared answers
+    and a student who wrote it blind was often right. With weights up to ±5, no bound is the
+    key of more than 15% of the variants at any difficulty."""
+    family = get_family("vanishing-gradient-chain")
+    if band is not None:
+        family = family.with_difficulty(family.WORK_BANDS[band])
+    pinned = family.parse_params({"activation": "sigmoid"})
+    answers = Counter(
+        family.generate(stream(seed, "sigmoid-spread"), pinned).solution.answer.value
+        for seed in range(1000)
+    )
+    ((_, most),) = answers.most_common(1)
+    assert most <= 150 and len(answers) >= 15, answers.most_common(3)

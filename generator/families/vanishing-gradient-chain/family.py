@@ -77,7 +77,7 @@ class VanishingGradientChain(Family):
     X_VALUES = (-3, -2, -1, 1, 2, 3)
     #: ReLU weight magnitudes: halves keep every product a small-denominator rational.
     RELU_WEIGHTS = (R(1, 2), R(1), R(3, 2), R(2))
-    SIGMOID_WEIGHTS = (-3, -2, -1, 1, 2, 3)
+    SIGMOID_WEIGHTS = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)
     Y_VALUES = range(-3, 7)
 
     @dataclass(frozen=True)
