@@ -1645,7 +1645,7 @@ def test_families_given_a_family_folder_names_its_parent(tmp_path):
         ),
         (
             ('        x0 = Fraction(params["x0"])\n', '        x0 = Fraction(params["x_0"])\n'),
-            "family.py:116: KeyError",
+            "family.py:117: KeyError",
         ),
     ],
 )
@@ -1780,3 +1780,33 @@ def test_a_family_whose_parse_params_allows_more_than_params_is_not_refused(tmp_
     (folder,) = out.iterdir()
     key = json.loads((folder / "key.json").read_text())
     assert {s["questions"][0]["params"]["x0"] for s in key["students"]} == {5}
+
+
+# --- a second reviewer's course families (8cb6922): what check caught and build published --------
+def test_a_draw_that_ignores_pinned_is_one_line_naming_draw_the_param_and_both_values(tmp_path):
+    """A course family's ``draw`` that drew a pinned param anyway overrode a spec's pin on
+    8cb6922: key.json said x = 6 where the spec pinned x = -3, and ``check --spec`` said OK."""
+    module = slope_drawing(
+        tmp_path, "__import__('dataclasses').replace(p, a=__import__('sympy').Integer(1))"
+    )
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\nparams = {{ a = 7 }}\n'
+    )
+    families = ("--families", str(tmp_path))
+    errors = [
+        one_line_error(run(*args))
+        for args in (
+            ["preview", "slope", *families, "--params", '{"a": 7}'],
+            ["preview", "slope", *families, "--params", '{"a": 7}', "--form", "choice"],
+            ["build", "--seed", "1", "--count", "2", "--no-pdf", "--spec", str(spec),
+             "--out", str(tmp_path / "out")],
+        )
+    ]
+    checked = run("check", "--spec", str(spec), "--variants", "3")
+    assert checked.exit_code == 1, checked.output
+    errors.append(" ".join(checked.output.split()))
+    for error in errors:
+        assert f"{module}: draw gave a = 1 where a is pinned to 7; " in error, error
+        assert "draw must keep the values in pinned" in error
+    assert not (tmp_path / "out").exists()

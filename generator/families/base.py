@@ -237,6 +237,15 @@ def first_inexact(value: Any, where: str) -> tuple[str, Any] | None:
     return next(((path, n) for path, n in numbers_inside(value, where) if not _is_exact(n)), None)
 
 
+def _as_written(value: Any) -> str:
+    """A param as key.json and a spec write it (``7``, ``"1/2"``, ``[1, 2]``): two values that
+    write alike are the same pin, whatever their Python types (a tuple and a list)."""
+    try:
+        return json.dumps(to_json(value), ensure_ascii=False)
+    except TypeError:  # no JSON form (a family's own parse_params may pin anything)
+        return repr(value)
+
+
 def _type_name(annotation: Any) -> str:
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     return str(text or annotation).replace("sympy.", "")
@@ -557,7 +566,7 @@ class Family(ABC):
         while True:
             params = self.draw(rng, decided)
             if course:
-                self.refuse_bad_draw(params)
+                self.refuse_bad_draw(params, pinned)
             yield params
 
     def max_tries(self) -> int:
@@ -642,13 +651,14 @@ class Family(ABC):
                 "(sympy numbers) and sympy.Rational, never float(), math or numpy"
             )
 
-    def refuse_bad_draw(self, params: Any) -> None:
+    def refuse_bad_draw(self, params: Any, pinned: Mapping[str, Any]) -> None:
         """A course family's drawn params hold exact numbers only (its own ``draw`` may return
         ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``), each as its ``PARAMS``
-        declaration allows: one line naming the first that is not, said where every command
-        first sees the draw, not as a traceback from key.json, nor (a value out of its range) as
-        a key whose params ``grade --families`` cannot pin again. Params of another type (a
-        dict) would fail later, in ``solve``, named as solve's bug."""
+        declaration allows, and the ``pinned`` values as given: one line naming the first that
+        is not, said where every command first sees the draw, not as a traceback from key.json,
+        nor (a value out of its range) as a key whose params ``grade --families`` cannot pin
+        again, nor (a pin drawn over) as a key that silently ignores a spec's params. Params of
+        another type (a dict) would fail later, in ``solve``, named as solve's bug."""
         expected = self.params_type
         if not isinstance(params, expected):
             raise ExamgenError(
@@ -666,6 +676,17 @@ class Family(ABC):
                 f"({module}{kind.__name__}); params are exact: return sympy numbers "
                 "(sympy.Integer(...), sympy.Rational(...)), never numpy, float or Fraction"
             )
+        for name in self.param_names():
+            if name not in pinned:
+                continue
+            drawn, given = _as_written(getattr(params, name)), _as_written(pinned[name])
+            if drawn != given:
+                raise ExamgenError(
+                    f"family {self.ID}: {self.course_module()}: draw gave {name} = {drawn} "
+                    f"where {name} is pinned to {given}; draw must keep the values in pinned "
+                    "(a spec's params, --params, a key being graded): return pinned[name] for "
+                    "every name it holds"
+                )
         if not self.PARAMS:  # a form of a family (multiple choice): its base family checks
             return
         try:  # as key.json's params are read again: by check, grade --families, a pin
