@@ -1810,3 +1810,19 @@ def test_a_draw_that_ignores_pinned_is_one_line_naming_draw_the_param_and_both_v
         assert f"{module}: draw gave a = 1 where a is pinned to 7; " in error, error
         assert "draw must keep the values in pinned" in error
     assert not (tmp_path / "out").exists()
+
+
+def test_a_symbolic_answer_is_one_line_naming_the_module_not_the_template(tmp_path):
+    """``Answer("number", gradient + sympy.Symbol("t"))`` was blamed on the template's import line
+    on 8cb6922 (``template.j2:2: TypeError: invalid input: t - 16/3``), and check said only
+    ``key: TypeError``: it is solve's answer, which is an exact number."""
+    module, errors = errors_of_a_solve_returning(
+        tmp_path, '        return Solution(Answer("number", slope + __import__("sympy").Symbol("t")), steps)'
+    )
+    checked = run("check", "slope", "--families", str(tmp_path), "--variants", "2")
+    assert checked.exit_code == 1
+    errors.append(" ".join(checked.output.split()))
+    for error in errors:
+        assert f"family slope: {module}: solve gave the answer = " in error, error
+        assert "(Add), a formula in t; an answer is an exact number" in error
+        assert "template.j2" not in error

@@ -199,26 +199,30 @@ def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mista
     return declare
 
 
-def numbers_inside(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+def numbers_inside(
+    value: Any, where: str = "", formulas: bool = False
+) -> Iterator[tuple[str, Any]]:
     """Every number inside ``value`` (dataclasses, mappings, sequences), in order, with its path
     from ``where`` (``steps['v'][1]``): exact ones (an int, a sympy ``Rational``) and any that
-    are not (a float, a numpy number, a sympy ``Float`` or irrational)."""
+    are not (a float, a numpy number, a sympy ``Float`` or irrational); with ``formulas``, a
+    sympy formula too (``t - 16/3``), where a number belongs (an answer), not where a template
+    may print one (a step)."""
     if isinstance(value, bool | str) or value is None:
         return
     # numbers.Number as well: a fractions.Fraction or a Decimal was passed over as no number.
     if isinstance(value, int | sympy.Rational | float | np.number | numbers.Number) or (
-        isinstance(value, sympy.Basic) and value.is_number
+        isinstance(value, sympy.Basic) and (formulas or value.is_number)
     ):
         yield where, value
     elif is_dataclass(value) and not isinstance(value, type):
         for f in fields(value):
-            yield from numbers_inside(getattr(value, f.name), f"{where}.{f.name}")
+            yield from numbers_inside(getattr(value, f.name), f"{where}.{f.name}", formulas)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from numbers_inside(item, f"{where}[{key!r}]")
+            yield from numbers_inside(item, f"{where}[{key!r}]", formulas)
     elif isinstance(value, Iterable):
         for index, item in enumerate(value):
-            yield from numbers_inside(item, f"{where}[{index}]")
+            yield from numbers_inside(item, f"{where}[{index}]", formulas)
 
 
 def _is_exact(number: Any) -> bool:
@@ -230,11 +234,12 @@ def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
     return (sympy.Rational(n) for _, n in numbers_inside(value) if _is_exact(n))
 
 
-def first_inexact(value: Any, where: str) -> tuple[str, Any] | None:
-    """The first number inside ``value`` that is not exact, and its path from ``where``:
-    ``exact_numbers`` passes over them, so a ``solve`` that slipped into floats would put a
-    binary fraction in the key."""
-    return next(((path, n) for path, n in numbers_inside(value, where) if not _is_exact(n)), None)
+def first_inexact(value: Any, where: str, formulas: bool = False) -> tuple[str, Any] | None:
+    """The first number inside ``value`` that is not exact (with ``formulas``, or not a number
+    at all: ``numbers_inside``), and its path from ``where``: ``exact_numbers`` passes over
+    them, so a ``solve`` that slipped into floats would put a binary fraction in the key."""
+    found = numbers_inside(value, where, formulas)
+    return next(((path, n) for path, n in found if not _is_exact(n)), None)
 
 
 def _as_written(value: Any) -> str:
@@ -638,11 +643,22 @@ class Family(ABC):
         return getattr(self, "base", self).COURSE_MODULE
 
     def refuse_inexact(self, solution: Solution) -> None:
-        """A course family's answer and steps hold exact numbers only: one line naming the
-        first that is not (examgen's own families are proved so by their tests)."""
-        found = first_inexact(solution.answer.value, "the answer") or first_inexact(
-            dict(solution.steps), "steps"
-        )
+        """A course family's answer and steps hold exact numbers only, and its answer no
+        formula (``gradient + sympy.Symbol("t")``, which a template may print in a step but
+        key.csv cannot hold: on 8cb6922 it failed in the template, named at its import line):
+        one line naming the first that is not (examgen's own families are proved so by their
+        tests)."""
+        found = first_inexact(solution.answer.value, "the answer", formulas=True)
+        if found and isinstance(found[1], sympy.Basic) and not found[1].is_number:
+            where, value = found
+            symbols = ", ".join(sorted(map(str, value.free_symbols)))
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: solve gave {where} = {value} "
+                f"({type(value).__name__}), a formula{f' in {symbols}' if symbols else ''}; an "
+                "answer is an exact number: compute it from the params, with no symbol (a step "
+                "may hold a formula to print)"
+            )
+        found = found or first_inexact(dict(solution.steps), "steps")
         if found:
             where, value = found
             raise ExamgenError(
