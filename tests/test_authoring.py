@@ -1826,3 +1826,18 @@ def test_a_symbolic_answer_is_one_line_naming_the_module_not_the_template(tmp_pa
         assert f"family slope: {module}: solve gave the answer = " in error, error
         assert "(Add), a formula in t; an answer is an exact number" in error
         assert "template.j2" not in error
+
+
+def test_a_family_one_folder_too_deep_is_named_with_the_folder_to_give(tmp_path):
+    """Families grouped by week (``families/extra/slope/family.py``) were skipped without a word,
+    and ``check slope --families families`` said to give --families, which it had."""
+    scaffold(tmp_path / "families" / "extra", "slope")
+    deep = tmp_path / "families" / "extra" / "slope"
+    error = one_line_error(run("check", "slope", "--families", str(tmp_path / "families")))
+    assert error.endswith(
+        f"{deep} is one folder too deep: give --families {deep.parent} (or families_dir)"
+    ), error
+    # By the ID its module declares, in a folder named otherwise.
+    deep.rename(deep.parent / "week-3")
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path / "families")))
+    assert f"{deep.parent / 'week-3'} is one folder too deep" in error, error
