@@ -1841,3 +1841,17 @@ def test_a_family_one_folder_too_deep_is_named_with_the_folder_to_give(tmp_path)
     deep.rename(deep.parent / "week-3")
     error = one_line_error(run("preview", "slope", "--families", str(tmp_path / "families")))
     assert f"{deep.parent / 'week-3'} is one folder too deep" in error, error
+
+
+def test_the_four_parentheses_trap_is_named_in_the_one_line_error(tmp_path):
+    """``f'((((`` was ``template syntax error: unexpected ')'`` in build and preview on
+    8cb6922; only check's second line named the trap."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    text = template.read_text().replace("Compute $f'( (((", "Compute $f'((((", 1)
+    template.write_text(text)
+    number = text[: text.index("f'((((")].count("\n") + 1
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert f"{template}:{number}: template syntax error: " in error, error
+    assert error.endswith(
+        "'((((' is a '(' followed by '(((' and prints wrongly; put a space between them: '( ((( x )))'"
+    ), error
