@@ -1077,11 +1077,15 @@ def test_a_broken_mistake_is_one_line_in_check_grade_and_export(tmp_path, body, 
     assert checked.exit_code == 1 and "Traceback" not in checked.output
     assert re.search(r"^  slope seeds? [0-9, …]+: mistakes: ", checked.output, re.M)
     assert "mistake 'broken'" in checked.output and says in checked.output
-    folder = build_free_response(tmp_path)
+    # A build refuses it now (test_build_refuses_a_mistake_that_gives_a_float): the class was
+    # built while the mistake still worked.
+    (tmp_path / "built").mkdir()
+    built = with_extra_mistake(tmp_path / "built", "        return None")
+    folder = build_free_response(built.parent.parent)
     wrong = responses(folder, "1000")
     for args in (
         ["grade", str(folder), str(wrong), "--families", str(tmp_path)],
-        ["export", "--spec", str(tmp_path / "quiz.toml"), "--seed", "3", "--format", "moodle",
+        ["export", "--spec", str(spec_asking_slope(tmp_path)), "--seed", "3", "--format", "moodle",
          "--out", str(tmp_path / "moodle.xml")],
     ):
         error = one_line_error(run(*args))
@@ -1841,6 +1845,55 @@ def test_a_family_one_folder_too_deep_is_named_with_the_folder_to_give(tmp_path)
     deep.rename(deep.parent / "week-3")
     error = one_line_error(run("preview", "slope", "--families", str(tmp_path / "families")))
     assert f"{deep.parent / 'week-3'} is one folder too deep" in error, error
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (lambda line: line.replace("(steps.slope|tex)", "(steps.square_term|tex)"),
+         "the solution's answer line does not show the key's answer"),
+        (lambda line: "", "the solution has no answer line"),
+    ],
+    ids=["another-value", "no-line"],
+)
+def test_build_and_preview_refuse_a_solution_whose_answer_line_is_not_the_key(tmp_path, edit, says):
+    """On 8cb6922 only check read the answer line: a build published solutions reading
+    -16/3 beside a key.csv of -13/3, or never saying the answer. Build and preview refuse a
+    course family's such variant in one line naming the student (the seed) and the template."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    lines = template.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "M.answer_line" in line)
+    lines[at] = edit(lines[at])
+    template.write_text("".join(lines))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    built = one_line_error(run("build", "--seed", "1", "--count", "2", "--no-pdf", "--spec",
+                               str(spec), "--out", str(tmp_path / "out")))
+    assert built.startswith(f"Error: student s001, question 1 of the spec: family slope: {template}: {says}"), built
+    assert not (tmp_path / "out").exists()
+    for form in ("free", "choice"):
+        previewed = one_line_error(
+            run("preview", "slope", "--families", str(tmp_path), "--seed", "4", "--form", form)
+        )
+        assert previewed.startswith(f"Error: family slope: seed 4: {template}: {says}"), previewed
+
+
+def test_build_refuses_a_mistake_that_gives_a_float(tmp_path):
+    """A mistake giving a float passed the build on 8cb6922 (check caught it), and then
+    ``grade --families`` refused the whole grading, correct responses too."""
+    module = with_extra_mistake(tmp_path, "        return float(params.a) / 3")
+    error = one_line_error(run("build", "--seed", "3", "--count", "2", "--no-pdf", "--spec",
+                               str(spec_asking_slope(tmp_path)), "--out", str(tmp_path / "out")))
+    assert error.startswith(f"Error: student s001, question 1 of the spec: family slope: {module}: "
+                            "mistake 'broken' gave "), error
+    assert "(float)" in error and not (tmp_path / "out").exists()
+
+
+def spec_asking_slope(tmp_path: Path) -> Path:
+    """A spec asking the course folder ``tmp_path``'s ``slope`` as a typed answer: its path."""
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'id = "q"\nfamilies_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    return spec
 
 
 def test_the_four_parentheses_trap_is_named_in_the_one_line_error(tmp_path):
