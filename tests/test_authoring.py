@@ -1896,6 +1896,76 @@ def spec_asking_slope(tmp_path: Path) -> Path:
     return spec
 
 
+@pytest.mark.parametrize("method", ["solve", "mistake 'broken'"])
+def test_a_course_family_that_never_returns_is_stopped_naming_method_and_line(
+    tmp_path, monkeypatch, method
+):
+    """An endless loop in solve hung check, preview and build without a word on 8cb6922; a
+    course family's code now has a time limit per variant (here made short), reported like
+    pdflatex's: the family, the method and its line, the seed or the student."""
+    from generator import time_limit
+
+    monkeypatch.setattr(time_limit, "COURSE_SECONDS", 0.3)
+    loop = "        while params.a == params.a: pass\n"
+    if method == "solve":
+        module = scaffold(tmp_path, "slope") / "family.py"
+        anchor = "        a, b, c, x0 = params.a, params.b, params.c, params.x0\n"
+        module.write_text(module.read_text().replace(anchor, anchor + loop))
+    else:
+        module = with_extra_mistake(tmp_path, loop)
+    line = module.read_text().splitlines().index(loop.rstrip("\n")) + 1
+    said = f"{module}:{line}: {method} did not return within 0.3 s"
+    form = ["--form", "choice"] if method != "solve" else []
+    previewed = one_line_error(run("preview", "slope", "--families", str(tmp_path), *form))
+    assert previewed.startswith(f"Error: family slope: {said}"), previewed
+    assert previewed.endswith("make it return for all params (a loop that never ends?)")
+    built = one_line_error(run("build", "--seed", "3", "--count", "1", "--no-pdf", "--spec",
+                               str(spec_asking_slope(tmp_path)), "--out", str(tmp_path / "out")))
+    assert built.startswith(f"Error: student s001, question 1 of the spec: family slope: {said}"), built
+    checked = run("check", "slope", "--families", str(tmp_path), "--variants", "1", "--jobs", "1")
+    assert checked.exit_code == 1 and said in " ".join(checked.output.split()), checked.output
+
+
+def test_the_time_limit_restores_the_handler_and_timer_it_found():
+    """A course family's limit is the process's only SIGALRM user while it runs: the handler
+    and the timer set before it are restored, and off the main thread it sets none."""
+    import signal
+    import threading
+
+    from generator.time_limit import time_limit
+
+    def late(frame, seconds):
+        return ExamgenError("late")
+
+    def mine(signum, frame):
+        raise AssertionError("the outer timer fired")
+
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100)
+        with time_limit(5, late):
+            assert signal.getitimer(signal.ITIMER_REAL)[0] <= 5
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert 90 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
+        with pytest.raises(ExamgenError, match="late"), time_limit(0.05, late):
+            while True:
+                pass
+        assert signal.getsignal(signal.SIGALRM) is mine
+        seen = []
+
+        def elsewhere():
+            with time_limit(0.01, late):
+                seen.append(signal.getsignal(signal.SIGALRM))
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        assert seen == [mine] and signal.getsignal(signal.SIGALRM) is mine
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
 def test_the_four_parentheses_trap_is_named_in_the_one_line_error(tmp_path):
     """``f'((((`` was ``template syntax error: unexpected ')'`` in build and preview on
     8cb6922; only check's second line named the trap."""

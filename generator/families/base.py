@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
@@ -28,6 +29,7 @@ from generator.characters import SLUG
 from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
 from generator.exact import exact_str, field_names, to_json
 from generator.families.params import Param
+from generator.time_limit import course_time_limit
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
 ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
@@ -471,8 +473,14 @@ class Family(ABC):
         typed responses. A value may coincide with the correct answer for some params; callers
         that need distinct values must check.
         """
+        if self.course_module() is None:
+            return self._mistake_values(params, solution, False)
+        with course_time_limit(self.hang_error):
+            return self._mistake_values(params, solution, True)
+
+    def _mistake_values(self, params: Any, solution: Solution, course: bool) -> dict[str, Any]:
+        """``misconceptions``' values; a ``course`` family's are checked (``refuse_misshapen``)."""
         values = {}
-        course = self.course_module() is not None
         for declared in self.mistakes():
             try:
                 value = declared.compute(self, params, solution)
@@ -583,8 +591,16 @@ class Family(ABC):
         """A variant that meets the budget and no degenerate rule, or a clear error.
 
         ``pinned`` holds exact values (from ``parse_params``); when every field is pinned there is
-        nothing to resample, so one try decides.
+        nothing to resample, so one try decides. A course family's code that never returns (an
+        endless loop in ``solve``) is stopped after ``COURSE_SECONDS`` (``hang_error``).
         """
+        if self.course_module() is None:
+            return self._resampled(rng, pinned)
+        with course_time_limit(self.hang_error):
+            return self._resampled(rng, pinned)
+
+    def _resampled(self, rng: np.random.Generator, pinned: Mapping[str, Any] | None) -> Variant:
+        """``generate``'s resample loop."""
         pinned = dict(pinned or {})
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
         draws = self.param_draws(rng, pinned)
@@ -754,6 +770,36 @@ class Family(ABC):
                 "sympy.Rational, not float(), math or numpy, and return None where it does not "
                 "apply (a division by zero)"
             )
+
+    def hang_error(self, frame: FrameType | None, seconds: float) -> ExamgenError:
+        """A course family's code stopped by its time limit (``generator.time_limit``) after
+        ``seconds``, running ``frame``: one line naming the method it was in (the family's
+        outermost frame on the stack: ``solve``, a mistake by its name) and its line (the
+        innermost), where it had hung check, preview and build without a word (8cb6922)."""
+        module = self.course_module()
+        ours = []  # the family module's frames, innermost first
+        while frame is not None:
+            if module is not None and Path(frame.f_code.co_filename) == module:
+                ours.append(frame)
+            frame = frame.f_back
+        if not ours:
+            return ExamgenError(
+                f"family {self.ID}: {module}: one variant took more than {seconds:g} s (its tries "
+                "and rules); narrow the family's ranges, or make its rules reject fewer variants"
+            )
+        code = ours[-1].f_code
+        method = code.co_name
+        for declared in getattr(self, "base", self).mistakes():  # a form's: its family's
+            if getattr(declared.compute, "__code__", None) is code:
+                method = f"mistake {declared.name!r}"
+        for reason, rule in self.DEGENERATE:
+            if getattr(rule, "__code__", None) is code:
+                method = f"the rule {reason!r}"
+        return ExamgenError(
+            f"family {self.ID}: {module}:{ours[0].f_lineno}: {method} did not return within "
+            f"{seconds:g} s on one variant; make it return for all params (a loop that never "
+            "ends?)"
+        )
 
     def code_error(self, err: BaseException) -> BaseException:
         """An error in the family's own module as one line naming its file and line (an
