@@ -23,12 +23,12 @@ an answer line (its solutions never said which answer is right).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from generator.exact import latex, rational, terminating_decimal
-from generator.families.base import Answer
-from generator.render import tex_inline
+from generator.families.base import Answer, Variant
+from generator.render import family_template_name, tex_inline
 
 #: What ``M.answer_line`` prints before the line in Markdown (templates/markdown/macros.j2).
 MARKER = "**Answer:** "
@@ -113,3 +113,17 @@ def answer_line_problem(markdown: str, answer: Answer, choices: Iterable[Any] = 
         "by, from the Answer solve returns): print that answer in the line (answer.value|tex, "
         "|tup, or the step solve makes it from), so that the key and the solutions agree"
     )
+
+
+def shown_answer_problem(variant: Variant, markdown: str) -> str | None:
+    """The Markdown solution's answer line, if it has one, must show the key's answer: an
+    answer computed twice, once in solve and once in the template, may disagree (on main the
+    key held 42 where the solution read 39/2, and check said OK). Named by the template file
+    (the one ``markdown`` was rendered from). ``check`` fails such a variant; ``build`` and
+    ``preview`` refuse a course family's (``generator.published``)."""
+    steps = variant.solution.steps
+    choices = steps.get("choices", ()) if isinstance(steps, Mapping) else ()
+    problem = answer_line_problem(markdown, variant.solution.answer, choices)
+    if problem is None:
+        return None
+    return f"{family_template_name(variant.family)}: {problem}"

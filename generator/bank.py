@@ -84,14 +84,29 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
 _ENTRY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*statements[ \t]*\]\]", re.MULTILINE)
 
 
-def _entry_places(path: Path, source: str, count: int) -> list[str]:
-    """``path:line: statements[k]`` for each of the ``count`` entries, k from 1 as an author
-    counts them (its line makes the count plain); without the line when the headers found are
-    not one per entry (an entry written as an inline table)."""
+def _entry_lines(source: str, count: int) -> list[int | None]:
+    """The line of each of the ``count`` entries' headers; ``None`` for each when the headers
+    found are not one per entry (an entry written as an inline table)."""
     lines = [source.count("\n", 0, m.start()) + 1 for m in _ENTRY_HEADER.finditer(source)]
-    if len(lines) != count:
-        return [f"{path}: statements[{k}]" for k in range(1, count + 1)]
-    return [f"{path}:{line}: statements[{k}]" for k, line in enumerate(lines, start=1)]
+    return lines if len(lines) == count else [None] * count
+
+
+def _entry_places(path: Path, lines: list[int | None]) -> list[str]:
+    """``path:line: statements[k]`` for each entry, k from 1 as an author counts them (its line
+    makes the count plain); without the line when it is not known."""
+    return [
+        f"{path}{'' if line is None else f':{line}'}: statements[{k}]"
+        for k, line in enumerate(lines, start=1)
+    ]
+
+
+def _two_entries(lines: list[int | None], first: int, second: int) -> str:
+    """``statements[i] (line a) and statements[j] (line b)``, of the 0-based entries given."""
+    named = [
+        f"statements[{k + 1}]{'' if lines[k] is None else f' (line {lines[k]})'}"
+        for k in (first, second)
+    ]
+    return " and ".join(named)
 
 
 def _statement(raw: Any, where: str) -> Statement:
@@ -197,19 +212,23 @@ def load_bank(path: Path) -> Bank:
     raw = data.get("statements")
     if not isinstance(raw, list) or not raw:
         raise ExamgenError(f"{path}: statements: add at least one [[statements]] table")
-    places = _entry_places(path, source, len(raw))
+    lines = _entry_lines(source, len(raw))
+    places = _entry_places(path, lines)
     statements = tuple(_statement(s, where) for s, where in zip(raw, places, strict=True))
     for attribute in ("id", "text"):
         # Texts compared as they print: spaces collapse in every format, so a false entry that
         # repeats a true one up to a doubled space would be a choice reading as the answer.
-        seen: dict[str, Statement] = {}
-        for statement in statements:
+        seen: dict[str, int] = {}
+        for index, statement in enumerate(statements):
             value = getattr(statement, attribute)
-            first = seen.setdefault(" ".join(value.split()), statement)
-            if first is not statement:
-                alike = "" if getattr(first, attribute) == value else " up to spaces"
+            first = seen.setdefault(" ".join(value.split()), index)
+            if first != index:
+                earlier = statements[first]
+                alike = "" if getattr(earlier, attribute) == value else " up to spaces"
+                # The ids once: for a shared id they are that id (8cb6922 said it three times).
+                ids = "" if attribute == "id" else f" ({earlier.id!r} and {statement.id!r})"
                 raise ExamgenError(
-                    f"{path}: statements: two entries share the {attribute} {value!r}{alike} "
-                    f"({first.id!r} and {statement.id!r}); reword or remove one"
+                    f"{path}: {_two_entries(lines, first, index)} share the {attribute} "
+                    f"{value!r}{alike}{ids}; reword or remove one"
                 )
     return Bank(name, path, statements)

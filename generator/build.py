@@ -60,6 +60,7 @@ from generator.pdf import (
     available_cores,
     student_parts,
 )
+from generator.published import unpublishable
 from generator.render import (
     EXTENSIONS,
     FORMATS,
@@ -288,9 +289,25 @@ def _slot_variant(slot: Slot, seed: int, student: Student) -> Variant:
     try:
         return slot.generate(seed, student.id)
     except ExamgenError as err:
-        raise ExamgenError(
-            f"student {student.id}, question {slot.number} of the spec: {err}"
-        ) from err
+        raise ExamgenError(_students_question(student, slot, str(err))) from err
+
+
+def _students_question(student: Student, slot: Slot, problem: str) -> str:
+    """``problem`` of a student's question, said with the student and the spec's slot."""
+    return f"student {student.id}, question {slot.number} of the spec: {problem}"
+
+
+def refuse_unpublishable(exams: Sequence[StudentExam], pieces: Sequence[StudentPieces]) -> None:
+    """A course family's question that ``check`` would fail and a build would publish all the
+    same (``generator.published``: a solution whose answer line is not the key's, a mistake
+    that gives a float): one line naming the student, the question and the family."""
+    for exam, shared in zip(exams, pieces, strict=True):
+        for question, texts in zip(exam.questions, shared.questions, strict=True):
+            problem = unpublishable(texts)
+            if problem is not None:
+                family = question.variant.family.ID
+                message = _students_question(exam.student, question.slot, f"family {family}: ")
+                raise ExamgenError(message + problem)
 
 
 def generate_exams(
@@ -723,6 +740,8 @@ def write_students(
         ext = EXTENSIONS[fmt]
         for sub, show_solutions in (("exams", False), ("solutions", True)):
             texts = texts_by_student(pieces, fmt, show_solutions)
+            if fmt == "markdown" and show_solutions:  # their texts just made, and remembered
+                refuse_unpublishable(exams, pieces)
             for exam, shared, made, stem in zip(exams, pieces, texts, stems, strict=True):
                 document = render_exam_document(fmt, spec, [exam], show_solutions, [shared], [made])
                 _write(folder / sub / f"{stem}.{ext}", document)

@@ -40,7 +40,7 @@ from typing import Any
 
 import sympy
 
-from generator.answer_line import answer_line_problem
+from generator.answer_line import shown_answer_problem
 from generator.build import (
     Progress,
     Question,
@@ -388,19 +388,6 @@ def variant_problem(
         if problem is not None:
             return f"re-check: {problem}"
     return shown
-
-
-def shown_answer_problem(variant: Variant, markdown: str) -> str | None:
-    """The Markdown solution's answer line, if it has one, must show the key's answer: an
-    answer computed twice, once in solve and once in the template, may disagree (on main the
-    key held 42 where the solution read 39/2, and check said OK). Named by the template file."""
-    steps = variant.solution.steps
-    choices = steps.get("choices", ()) if isinstance(steps, Mapping) else ()
-    problem = answer_line_problem(markdown, variant.solution.answer, choices)
-    if problem is None:
-        return None
-    template = family_template(variant.family)
-    return problem if template is None else f"{template}: {problem}"
 
 
 def solved_alike(question: Question, again: Solution) -> bool:

@@ -559,11 +559,10 @@ class ChoiceForm(Family):
         return self.base.solve(params), None
 
     def draw(self, rng: np.random.Generator, pinned: Mapping[str, Any]) -> Any:
-        params = self.base.draw(
-            rng, {k: v for k, v in pinned.items() if k not in ("choices", FAIR_TRIES_LEFT)}
-        )
+        given = {k: v for k, v in pinned.items() if k not in ("choices", FAIR_TRIES_LEFT)}
+        params = self.base.draw(rng, given)
         if self.course_module() is not None:
-            self.base.refuse_bad_draw(params)  # before solve computes with them
+            self.base.refuse_bad_draw(params, given)  # before solve computes with them
         order = pinned.get("choices")
         if order is None:
             solution = self.base.solve(params)

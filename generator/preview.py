@@ -8,11 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from generator.errors import ExamgenError
 from generator.exact import to_json
 from generator.families.base import Family
 from generator.fingerprint import fingerprint
 from generator.paper.handout import work_space
-from generator.render import render_problem
+from generator.published import unpublishable
+from generator.render import QuestionTexts
 from generator.seeding import stream
 
 
@@ -37,5 +39,8 @@ def preview_text(family: Family, seed: int, raw_params: Mapping[str, Any], fmt: 
         return json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
     # The work space a handout gives the question (3.5in for a vector answer), not the template's
     # fallback, so that the preview shows the question as students get it.
-    extra = {"work_space": work_space(variant)}
-    return render_problem("markdown" if fmt == "md" else "latex", variant, extra=extra)
+    question = QuestionTexts(variant, extra={"work_space": work_space(variant)})
+    problem = unpublishable(question)  # as a build refuses it: check's own tests
+    if problem is not None:
+        raise ExamgenError(f"family {family.ID}: seed {seed}: {problem}")
+    return question.text("markdown" if fmt == "md" else "latex")

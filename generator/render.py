@@ -881,15 +881,27 @@ def template_errors(preferred: str, what: str) -> Iterator[None]:
         raise error from None
 
 
+#: Four opening parentheses in a row: Jinja opens ``(((`` at the first three, so the ``(`` meant
+#: to print before a value becomes part of its expression.
+PAREN_TRAP = "(((("
+PAREN_TRAP_FIX = (
+    "'((((' is a '(' followed by '(((' and prints wrongly; put a space between them: "
+    "'( ((( x )))'"
+)
+
+
 def template_error(err: Exception, preferred: str, what: str) -> ExamgenError | None:
     """An error while loading or rendering a template as one line naming the template file, the
     line and the problem (an undefined name, a syntax error), in place of a traceback: the
     template's own frame when ``preferred`` (the family's template) is on the stack, else the
     innermost template. ``None``: not a template's error, to be raised as it is."""
     if isinstance(err, jinja2.TemplateSyntaxError):
-        where = f"{err.filename or err.name or preferred}:{err.lineno}"
+        filename = err.filename or err.name or preferred
         kind = "" if isinstance(err, UnfilledBlock) else "template syntax error: "
-        return ExamgenError(f"{what}: {where}: {kind}{err.message}")
+        # The ((((  trap's own error ("unexpected ')'") said nothing of it (8cb6922).
+        written = _template_line(filename, err.lineno) or ""
+        trap = f"; {PAREN_TRAP_FIX}" if PAREN_TRAP in written else ""
+        return ExamgenError(f"{what}: {filename}:{err.lineno}: {kind}{err.message}{trap}")
     if isinstance(err, ExamgenError):
         return None
     frame = innermost_frame(err, lambda f: f == preferred) or innermost_frame(
@@ -911,11 +923,8 @@ def _owner_named(problem: str, filename: str, line: int) -> str:
     missing from) as the template's line wrote it, ``steps`` in ``steps.grd``, when the line
     reads the missing name from one name only."""
     missing = _UNNAMED_DICT.match(problem)
-    if missing is None:
-        return problem
-    try:
-        written = Path(filename).read_text(encoding="utf-8").splitlines()[line - 1]
-    except (OSError, UnicodeDecodeError, IndexError):
+    written = None if missing is None else _template_line(filename, line)
+    if missing is None or written is None:
         return problem
     name = re.escape(missing["name"])
     read = rf"([A-Za-z_]\w*)\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"]\s*\])"
@@ -923,6 +932,14 @@ def _owner_named(problem: str, filename: str, line: int) -> str:
     if len(owners) != 1:
         return problem
     return owners.pop() + problem[len("this dict") :]
+
+
+def _template_line(filename: str, line: int) -> str | None:
+    """Line ``line`` of the template file ``filename``, or ``None`` if it cannot be read."""
+    try:
+        return Path(filename).read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
 
 
 def _finish(fmt: Format, text: str) -> str:

@@ -1109,11 +1109,15 @@ def test_a_broken_mistake_is_one_line_in_check_grade_and_export(tmp_path, body, 
     assert checked.exit_code == 1 and "Traceback" not in checked.output
     assert re.search(r"^  slope seeds? [0-9, …]+: mistakes: ", checked.output, re.M)
     assert "mistake 'broken'" in checked.output and says in checked.output
-    folder = build_free_response(tmp_path)
+    # A build refuses it now (test_build_refuses_a_mistake_that_gives_a_float): the class was
+    # built while the mistake still worked.
+    (tmp_path / "built").mkdir()
+    built = with_extra_mistake(tmp_path / "built", "        return None")
+    folder = build_free_response(built.parent.parent)
     wrong = responses(folder, "1000")
     for args in (
         ["grade", str(folder), str(wrong), "--families", str(tmp_path)],
-        ["export", "--spec", str(tmp_path / "quiz.toml"), "--seed", "3", "--format", "moodle",
+        ["export", "--spec", str(spec_asking_slope(tmp_path)), "--seed", "3", "--format", "moodle",
          "--out", str(tmp_path / "moodle.xml")],
     ):
         error = one_line_error(run(*args))
@@ -1677,7 +1681,7 @@ def test_families_given_a_family_folder_names_its_parent(tmp_path):
         ),
         (
             ('        x0 = Fraction(params["x0"])\n', '        x0 = Fraction(params["x_0"])\n'),
-            "family.py:116: KeyError",
+            "family.py:117: KeyError",
         ),
     ],
 )
@@ -1812,3 +1816,197 @@ def test_a_family_whose_parse_params_allows_more_than_params_is_not_refused(tmp_
     (folder,) = out.iterdir()
     key = json.loads((folder / "key.json").read_text())
     assert {s["questions"][0]["params"]["x0"] for s in key["students"]} == {5}
+
+
+# --- a second reviewer's course families (8cb6922): what check caught and build published --------
+def test_a_draw_that_ignores_pinned_is_one_line_naming_draw_the_param_and_both_values(tmp_path):
+    """A course family's ``draw`` that drew a pinned param anyway overrode a spec's pin on
+    8cb6922: key.json said x = 6 where the spec pinned x = -3, and ``check --spec`` said OK."""
+    module = slope_drawing(
+        tmp_path, "__import__('dataclasses').replace(p, a=__import__('sympy').Integer(1))"
+    )
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(
+        f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\nparams = {{ a = 7 }}\n'
+    )
+    families = ("--families", str(tmp_path))
+    errors = [
+        one_line_error(run(*args))
+        for args in (
+            ["preview", "slope", *families, "--params", '{"a": 7}'],
+            ["preview", "slope", *families, "--params", '{"a": 7}', "--form", "choice"],
+            ["build", "--seed", "1", "--count", "2", "--no-pdf", "--spec", str(spec),
+             "--out", str(tmp_path / "out")],
+        )
+    ]
+    checked = run("check", "--spec", str(spec), "--variants", "3")
+    assert checked.exit_code == 1, checked.output
+    errors.append(" ".join(checked.output.split()))
+    for error in errors:
+        assert f"{module}: draw gave a = 1 where a is pinned to 7; " in error, error
+        assert "draw must keep the values in pinned" in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_symbolic_answer_is_one_line_naming_the_module_not_the_template(tmp_path):
+    """``Answer("number", gradient + sympy.Symbol("t"))`` was blamed on the template's import line
+    on 8cb6922 (``template.j2:2: TypeError: invalid input: t - 16/3``), and check said only
+    ``key: TypeError``: it is solve's answer, which is an exact number."""
+    module, errors = errors_of_a_solve_returning(
+        tmp_path, '        return Solution(Answer("number", slope + __import__("sympy").Symbol("t")), steps)'
+    )
+    checked = run("check", "slope", "--families", str(tmp_path), "--variants", "2")
+    assert checked.exit_code == 1
+    errors.append(" ".join(checked.output.split()))
+    for error in errors:
+        assert f"family slope: {module}: solve gave the answer = " in error, error
+        assert "(Add), a formula in t; an answer is an exact number" in error
+        assert "template.j2" not in error
+
+
+def test_a_family_one_folder_too_deep_is_named_with_the_folder_to_give(tmp_path):
+    """Families grouped by week (``families/extra/slope/family.py``) were skipped without a word,
+    and ``check slope --families families`` said to give --families, which it had."""
+    scaffold(tmp_path / "families" / "extra", "slope")
+    deep = tmp_path / "families" / "extra" / "slope"
+    error = one_line_error(run("check", "slope", "--families", str(tmp_path / "families")))
+    assert error.endswith(
+        f"{deep} is one folder too deep: give --families {deep.parent} (or families_dir)"
+    ), error
+    # By the ID its module declares, in a folder named otherwise.
+    deep.rename(deep.parent / "week-3")
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path / "families")))
+    assert f"{deep.parent / 'week-3'} is one folder too deep" in error, error
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (lambda line: line.replace("(steps.slope|tex)", "(steps.square_term|tex)"),
+         "the solution's answer line does not show the key's answer"),
+        (lambda line: "", "the solution has no answer line"),
+    ],
+    ids=["another-value", "no-line"],
+)
+def test_build_and_preview_refuse_a_solution_whose_answer_line_is_not_the_key(tmp_path, edit, says):
+    """On 8cb6922 only check read the answer line: a build published solutions reading
+    -16/3 beside a key.csv of -13/3, or never saying the answer. Build and preview refuse a
+    course family's such variant in one line naming the student (the seed) and the template."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    lines = template.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "M.answer_line" in line)
+    lines[at] = edit(lines[at])
+    template.write_text("".join(lines))
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'families_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    built = one_line_error(run("build", "--seed", "1", "--count", "2", "--no-pdf", "--spec",
+                               str(spec), "--out", str(tmp_path / "out")))
+    assert built.startswith(f"Error: student s001, question 1 of the spec: family slope: {template}: {says}"), built
+    assert not (tmp_path / "out").exists()
+    for form in ("free", "choice"):
+        previewed = one_line_error(
+            run("preview", "slope", "--families", str(tmp_path), "--seed", "4", "--form", form)
+        )
+        assert previewed.startswith(f"Error: family slope: seed 4: {template}: {says}"), previewed
+
+
+def test_build_refuses_a_mistake_that_gives_a_float(tmp_path):
+    """A mistake giving a float passed the build on 8cb6922 (check caught it), and then
+    ``grade --families`` refused the whole grading, correct responses too."""
+    module = with_extra_mistake(tmp_path, "        return float(params.a) / 3")
+    error = one_line_error(run("build", "--seed", "3", "--count", "2", "--no-pdf", "--spec",
+                               str(spec_asking_slope(tmp_path)), "--out", str(tmp_path / "out")))
+    assert error.startswith(f"Error: student s001, question 1 of the spec: family slope: {module}: "
+                            "mistake 'broken' gave "), error
+    assert "(float)" in error and not (tmp_path / "out").exists()
+
+
+def spec_asking_slope(tmp_path: Path) -> Path:
+    """A spec asking the course folder ``tmp_path``'s ``slope`` as a typed answer: its path."""
+    spec = tmp_path / "quiz.toml"
+    spec.write_text(f'id = "q"\nfamilies_dir = "{tmp_path}"\n[[questions]]\nfamily = "slope"\n')
+    return spec
+
+
+@pytest.mark.parametrize("method", ["solve", "mistake 'broken'"])
+def test_a_course_family_that_never_returns_is_stopped_naming_method_and_line(
+    tmp_path, monkeypatch, method
+):
+    """An endless loop in solve hung check, preview and build without a word on 8cb6922; a
+    course family's code now has a time limit per variant (here made short), reported like
+    pdflatex's: the family, the method and its line, the seed or the student."""
+    from generator import time_limit
+
+    monkeypatch.setattr(time_limit, "COURSE_SECONDS", 0.3)
+    loop = "        while params.a == params.a: pass\n"
+    if method == "solve":
+        module = scaffold(tmp_path, "slope") / "family.py"
+        anchor = "        a, b, c, x0 = params.a, params.b, params.c, params.x0\n"
+        module.write_text(module.read_text().replace(anchor, anchor + loop))
+    else:
+        module = with_extra_mistake(tmp_path, loop)
+    line = module.read_text().splitlines().index(loop.rstrip("\n")) + 1
+    said = f"{module}:{line}: {method} did not return within 0.3 s"
+    form = ["--form", "choice"] if method != "solve" else []
+    previewed = one_line_error(run("preview", "slope", "--families", str(tmp_path), *form))
+    assert previewed.startswith(f"Error: family slope: {said}"), previewed
+    assert previewed.endswith("make it return for all params (a loop that never ends?)")
+    built = one_line_error(run("build", "--seed", "3", "--count", "1", "--no-pdf", "--spec",
+                               str(spec_asking_slope(tmp_path)), "--out", str(tmp_path / "out")))
+    assert built.startswith(f"Error: student s001, question 1 of the spec: family slope: {said}"), built
+    checked = run("check", "slope", "--families", str(tmp_path), "--variants", "1", "--jobs", "1")
+    assert checked.exit_code == 1 and said in " ".join(checked.output.split()), checked.output
+
+
+def test_the_time_limit_restores_the_handler_and_timer_it_found():
+    """A course family's limit is the process's only SIGALRM user while it runs: the handler
+    and the timer set before it are restored, and off the main thread it sets none."""
+    import signal
+    import threading
+
+    from generator.time_limit import time_limit
+
+    def late(frame, seconds):
+        return ExamgenError("late")
+
+    def mine(signum, frame):
+        raise AssertionError("the outer timer fired")
+
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100)
+        with time_limit(5, late):
+            assert signal.getitimer(signal.ITIMER_REAL)[0] <= 5
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert 90 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
+        with pytest.raises(ExamgenError, match="late"), time_limit(0.05, late):
+            while True:
+                pass
+        assert signal.getsignal(signal.SIGALRM) is mine
+        seen = []
+
+        def elsewhere():
+            with time_limit(0.01, late):
+                seen.append(signal.getsignal(signal.SIGALRM))
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        assert seen == [mine] and signal.getsignal(signal.SIGALRM) is mine
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_the_four_parentheses_trap_is_named_in_the_one_line_error(tmp_path):
+    """``f'((((`` was ``template syntax error: unexpected ')'`` in build and preview on
+    8cb6922; only check's second line named the trap."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    text = template.read_text().replace("Compute $f'( (((", "Compute $f'((((", 1)
+    template.write_text(text)
+    number = text[: text.index("f'((((")].count("\n") + 1
+    error = one_line_error(run("preview", "slope", "--families", str(tmp_path)))
+    assert f"{template}:{number}: template syntax error: " in error, error
+    assert error.endswith(
+        "'((((' is a '(' followed by '(((' and prints wrongly; put a space between them: '( ((( x )))'"
+    ), error

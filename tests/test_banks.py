@@ -301,3 +301,20 @@ def test_bank_math_that_leaves_a_brace_open_names_the_entry(tmp_path_factory, ma
     assert "\n" not in message
     assert f"{folder / BANK_FILE}:1: statements[1].{field}: leaves a " in message
     assert "close it" in message
+
+
+def test_a_duplicate_id_names_the_bank_and_both_entries_lines_once(tmp_path):
+    """On 8cb6922 it said "two entries share the id 'a' ('a' and 'a')": the id three times, and
+    no line of the bank where the two entries are."""
+    entry = "[[statements]]\nid = '{}'\ntruth = {}\ntext = '{}'\nexplanation = 'y'\n\n"
+    (tmp_path / BANK_FILE).write_text(
+        entry.format("a", "true", "x") + entry.format("b", "false", "z")
+        + entry.format("a", "false", "w"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ExamgenError) as err:
+        load_bank(tmp_path / BANK_FILE)
+    assert str(err.value) == (
+        f"{tmp_path / BANK_FILE}: statements[1] (line 1) and statements[3] (line 13) share the "
+        "id 'a'; reword or remove one"
+    )

@@ -166,6 +166,7 @@ def quoted_numbers():
     from generator.pdf import CHUNK
     from generator.responses import DEFAULT_DECIMALS, DEFAULT_SIGNIFICANT
     from generator.testwise import MARGIN, MAX_WORK_RATIO, MIN_SAMPLE, TRUE_FALSE_LIMIT
+    from generator.time_limit import COURSE_SECONDS
 
     descent = [get_family(f).BUDGET for f in ("gradient-descent-step", "sgd-minibatch-step")]
     chain = get_family("vanishing-gradient-chain")
@@ -218,6 +219,7 @@ def quoted_numbers():
             (300, 0.01),
         ),
         (guide, "`examgen check` draws 200 candidates", EARLY_CANDIDATES, 200),
+        (guide, "a family whose code runs for 10 s on one variant", COURSE_SECONDS, 10),
         (readme, "one process per core, ten variants at a time", VARIANTS_PER_ITEM, 10),
         (guide, "It warns only after seeing at least two coinciding pairs", MIN_COINCIDENCES, 2),
         (

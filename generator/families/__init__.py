@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import types
 from collections.abc import Iterable, Mapping, Sequence
@@ -302,12 +303,19 @@ def _registry(course_dirs: tuple[Path, ...]) -> dict[str, Family]:
 def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
     families = registry(extra_dirs)
     if family_id not in families:
-        for directory in (*env_dirs(), *(Path(d).resolve() for d in extra_dirs)):
+        directories = (*env_dirs(), *(Path(d).resolve() for d in extra_dirs))
+        for directory in directories:
             folder = directory / family_id
             if folder.is_dir():  # not a family: family_folders passed it over
                 raise ExamgenError(
                     f"{folder}: no {MODULE_FILE}, so no family {family_id!r}; {_fix(folder)}"
                 )
+        deep = _one_folder_too_deep(directories, family_id)
+        if deep is not None:
+            raise ExamgenError(
+                f"unknown family {family_id!r}: {deep} is one folder too deep: give --families "
+                f"{deep.parent} (or families_dir)"
+            )
         raise ExamgenError(
             f"unknown family {family_id!r}; known families: {', '.join(families)} "
             "(see `examgen list`); a course family's folder is given by a spec's "
@@ -315,6 +323,23 @@ def get_family(family_id: str, extra_dirs: Sequence[Path] = ()) -> Family:
             "grade, site)"
         )
     return families[family_id]
+
+
+def _one_folder_too_deep(directories: Iterable[Path], family_id: str) -> Path | None:
+    """A family folder one level below a folder of families (``families/week-3/slope``, families
+    grouped by week), named ``family_id`` or declaring it as its ID: ``family_folders`` looks
+    one level down only, so the family was skipped without a word and said to be unknown."""
+    declares = re.compile(rf"^\s*ID\s*=\s*[\"']{re.escape(family_id)}[\"']", re.MULTILINE)
+    for directory in directories:
+        for module in sorted(directory.glob(f"*/*/{MODULE_FILE}")):
+            if module.parent.name == family_id:
+                return module.parent
+            try:
+                if declares.search(module.read_text(encoding="utf-8", errors="replace")):
+                    return module.parent
+            except OSError:
+                continue
+    return None
 
 
 def _fix(folder: Path) -> str:

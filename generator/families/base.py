@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
@@ -28,6 +29,7 @@ from generator.characters import SLUG
 from generator.errors import ExamgenError, NoAcceptableVariant, innermost_frame
 from generator.exact import exact_str, field_names, to_json
 from generator.families.params import Param
+from generator.time_limit import course_time_limit
 
 AnswerKind = Literal["vector", "number", "bool", "choice"]
 ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
@@ -199,26 +201,30 @@ def mistake(name: str, explanation: str) -> Callable[[Callable[..., Any]], Mista
     return declare
 
 
-def numbers_inside(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+def numbers_inside(
+    value: Any, where: str = "", formulas: bool = False
+) -> Iterator[tuple[str, Any]]:
     """Every number inside ``value`` (dataclasses, mappings, sequences), in order, with its path
     from ``where`` (``steps['v'][1]``): exact ones (an int, a sympy ``Rational``) and any that
-    are not (a float, a numpy number, a sympy ``Float`` or irrational)."""
+    are not (a float, a numpy number, a sympy ``Float`` or irrational); with ``formulas``, a
+    sympy formula too (``t - 16/3``), where a number belongs (an answer), not where a template
+    may print one (a step)."""
     if isinstance(value, bool | str) or value is None:
         return
     # numbers.Number as well: a fractions.Fraction or a Decimal was passed over as no number.
     if isinstance(value, int | sympy.Rational | float | np.number | numbers.Number) or (
-        isinstance(value, sympy.Basic) and value.is_number
+        isinstance(value, sympy.Basic) and (formulas or value.is_number)
     ):
         yield where, value
     elif is_dataclass(value) and not isinstance(value, type):
         for f in fields(value):
-            yield from numbers_inside(getattr(value, f.name), f"{where}.{f.name}")
+            yield from numbers_inside(getattr(value, f.name), f"{where}.{f.name}", formulas)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from numbers_inside(item, f"{where}[{key!r}]")
+            yield from numbers_inside(item, f"{where}[{key!r}]", formulas)
     elif isinstance(value, Iterable):
         for index, item in enumerate(value):
-            yield from numbers_inside(item, f"{where}[{index}]")
+            yield from numbers_inside(item, f"{where}[{index}]", formulas)
 
 
 def _is_exact(number: Any) -> bool:
@@ -230,11 +236,21 @@ def exact_numbers(value: Any) -> Iterable[sympy.Rational]:
     return (sympy.Rational(n) for _, n in numbers_inside(value) if _is_exact(n))
 
 
-def first_inexact(value: Any, where: str) -> tuple[str, Any] | None:
-    """The first number inside ``value`` that is not exact, and its path from ``where``:
-    ``exact_numbers`` passes over them, so a ``solve`` that slipped into floats would put a
-    binary fraction in the key."""
-    return next(((path, n) for path, n in numbers_inside(value, where) if not _is_exact(n)), None)
+def first_inexact(value: Any, where: str, formulas: bool = False) -> tuple[str, Any] | None:
+    """The first number inside ``value`` that is not exact (with ``formulas``, or not a number
+    at all: ``numbers_inside``), and its path from ``where``: ``exact_numbers`` passes over
+    them, so a ``solve`` that slipped into floats would put a binary fraction in the key."""
+    found = numbers_inside(value, where, formulas)
+    return next(((path, n) for path, n in found if not _is_exact(n)), None)
+
+
+def _as_written(value: Any) -> str:
+    """A param as key.json and a spec write it (``7``, ``"1/2"``, ``[1, 2]``): two values that
+    write alike are the same pin, whatever their Python types (a tuple and a list)."""
+    try:
+        return json.dumps(to_json(value), ensure_ascii=False)
+    except TypeError:  # no JSON form (a family's own parse_params may pin anything)
+        return repr(value)
 
 
 def _type_name(annotation: Any) -> str:
@@ -457,8 +473,14 @@ class Family(ABC):
         typed responses. A value may coincide with the correct answer for some params; callers
         that need distinct values must check.
         """
+        if self.course_module() is None:
+            return self._mistake_values(params, solution, False)
+        with course_time_limit(self.hang_error):
+            return self._mistake_values(params, solution, True)
+
+    def _mistake_values(self, params: Any, solution: Solution, course: bool) -> dict[str, Any]:
+        """``misconceptions``' values; a ``course`` family's are checked (``refuse_misshapen``)."""
         values = {}
-        course = self.course_module() is not None
         for declared in self.mistakes():
             try:
                 value = declared.compute(self, params, solution)
@@ -557,7 +579,7 @@ class Family(ABC):
         while True:
             params = self.draw(rng, decided)
             if course:
-                self.refuse_bad_draw(params)
+                self.refuse_bad_draw(params, pinned)
             yield params
 
     def max_tries(self) -> int:
@@ -569,8 +591,16 @@ class Family(ABC):
         """A variant that meets the budget and no degenerate rule, or a clear error.
 
         ``pinned`` holds exact values (from ``parse_params``); when every field is pinned there is
-        nothing to resample, so one try decides.
+        nothing to resample, so one try decides. A course family's code that never returns (an
+        endless loop in ``solve``) is stopped after ``COURSE_SECONDS`` (``hang_error``).
         """
+        if self.course_module() is None:
+            return self._resampled(rng, pinned)
+        with course_time_limit(self.hang_error):
+            return self._resampled(rng, pinned)
+
+    def _resampled(self, rng: np.random.Generator, pinned: Mapping[str, Any] | None) -> Variant:
+        """``generate``'s resample loop."""
         pinned = dict(pinned or {})
         tries = 1 if set(pinned) >= set(self.param_names()) else self.max_tries()
         draws = self.param_draws(rng, pinned)
@@ -629,11 +659,22 @@ class Family(ABC):
         return getattr(self, "base", self).COURSE_MODULE
 
     def refuse_inexact(self, solution: Solution) -> None:
-        """A course family's answer and steps hold exact numbers only: one line naming the
-        first that is not (examgen's own families are proved so by their tests)."""
-        found = first_inexact(solution.answer.value, "the answer") or first_inexact(
-            dict(solution.steps), "steps"
-        )
+        """A course family's answer and steps hold exact numbers only, and its answer no
+        formula (``gradient + sympy.Symbol("t")``, which a template may print in a step but
+        key.csv cannot hold: on 8cb6922 it failed in the template, named at its import line):
+        one line naming the first that is not (examgen's own families are proved so by their
+        tests)."""
+        found = first_inexact(solution.answer.value, "the answer", formulas=True)
+        if found and isinstance(found[1], sympy.Basic) and not found[1].is_number:
+            where, value = found
+            symbols = ", ".join(sorted(map(str, value.free_symbols)))
+            raise ExamgenError(
+                f"family {self.ID}: {self.course_module()}: solve gave {where} = {value} "
+                f"({type(value).__name__}), a formula{f' in {symbols}' if symbols else ''}; an "
+                "answer is an exact number: compute it from the params, with no symbol (a step "
+                "may hold a formula to print)"
+            )
+        found = found or first_inexact(dict(solution.steps), "steps")
         if found:
             where, value = found
             raise ExamgenError(
@@ -642,13 +683,14 @@ class Family(ABC):
                 "(sympy numbers) and sympy.Rational, never float(), math or numpy"
             )
 
-    def refuse_bad_draw(self, params: Any) -> None:
+    def refuse_bad_draw(self, params: Any, pinned: Mapping[str, Any]) -> None:
         """A course family's drawn params hold exact numbers only (its own ``draw`` may return
         ``rng.integers(1, 5)``, a numpy int, or a ``Fraction``), each as its ``PARAMS``
-        declaration allows: one line naming the first that is not, said where every command
-        first sees the draw, not as a traceback from key.json, nor (a value out of its range) as
-        a key whose params ``grade --families`` cannot pin again. Params of another type (a
-        dict) would fail later, in ``solve``, named as solve's bug."""
+        declaration allows, and the ``pinned`` values as given: one line naming the first that
+        is not, said where every command first sees the draw, not as a traceback from key.json,
+        nor (a value out of its range) as a key whose params ``grade --families`` cannot pin
+        again, nor (a pin drawn over) as a key that silently ignores a spec's params. Params of
+        another type (a dict) would fail later, in ``solve``, named as solve's bug."""
         expected = self.params_type
         if not isinstance(params, expected):
             raise ExamgenError(
@@ -666,6 +708,17 @@ class Family(ABC):
                 f"({module}{kind.__name__}); params are exact: return sympy numbers "
                 "(sympy.Integer(...), sympy.Rational(...)), never numpy, float or Fraction"
             )
+        for name in self.param_names():
+            if name not in pinned:
+                continue
+            drawn, given = _as_written(getattr(params, name)), _as_written(pinned[name])
+            if drawn != given:
+                raise ExamgenError(
+                    f"family {self.ID}: {self.course_module()}: draw gave {name} = {drawn} "
+                    f"where {name} is pinned to {given}; draw must keep the values in pinned "
+                    "(a spec's params, --params, a key being graded): return pinned[name] for "
+                    "every name it holds"
+                )
         if not self.PARAMS:  # a form of a family (multiple choice): its base family checks
             return
         try:  # as key.json's params are read again: by check, grade --families, a pin
@@ -717,6 +770,36 @@ class Family(ABC):
                 "sympy.Rational, not float(), math or numpy, and return None where it does not "
                 "apply (a division by zero)"
             )
+
+    def hang_error(self, frame: FrameType | None, seconds: float) -> ExamgenError:
+        """A course family's code stopped by its time limit (``generator.time_limit``) after
+        ``seconds``, running ``frame``: one line naming the method it was in (the family's
+        outermost frame on the stack: ``solve``, a mistake by its name) and its line (the
+        innermost), where it had hung check, preview and build without a word (8cb6922)."""
+        module = self.course_module()
+        ours = []  # the family module's frames, innermost first
+        while frame is not None:
+            if module is not None and Path(frame.f_code.co_filename) == module:
+                ours.append(frame)
+            frame = frame.f_back
+        if not ours:
+            return ExamgenError(
+                f"family {self.ID}: {module}: one variant took more than {seconds:g} s (its tries "
+                "and rules); narrow the family's ranges, or make its rules reject fewer variants"
+            )
+        code = ours[-1].f_code
+        method = code.co_name
+        for declared in getattr(self, "base", self).mistakes():  # a form's: its family's
+            if getattr(declared.compute, "__code__", None) is code:
+                method = f"mistake {declared.name!r}"
+        for reason, rule in self.DEGENERATE:
+            if getattr(rule, "__code__", None) is code:
+                method = f"the rule {reason!r}"
+        return ExamgenError(
+            f"family {self.ID}: {module}:{ours[0].f_lineno}: {method} did not return within "
+            f"{seconds:g} s on one variant; make it return for all params (a loop that never "
+            "ends?)"
+        )
 
     def code_error(self, err: BaseException) -> BaseException:
         """An error in the family's own module as one line naming its file and line (an
