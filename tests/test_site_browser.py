@@ -554,3 +554,33 @@ def test_every_variant_fits_a_phone_column(driver, lecture14_site):
     assert driver.execute_script(PHONE_LAYOUT) == []
     widths = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1]
+
+
+def typed_and_checked(driver, element: WebElement, text: str) -> WebElement:
+    """Check ``text`` as if pasted (send_keys types a long text a key at a time)."""
+    box = element.find_element(By.CSS_SELECTOR, "input[name=answer]")
+    driver.execute_script("arguments[0].value = arguments[1]", box, text)
+    element.find_element(By.CSS_SELECTOR, "button.check").click()
+    return element.find_element(By.CSS_SELECTOR, ".feedback")
+
+
+def test_a_long_unreadable_answer_is_not_echoed_whole(page):
+    """On 793abf8 the feedback quoted the whole input into the live region ("Cannot read “111…”"
+    with 5,000 digits): a screen reader read all of it, and the page grew by a screenful. A long
+    input, or a long component quoted in the reason, is cut in the middle to 60 characters."""
+    element = article(page, "gradient-descent-step")
+    feedback = typed_and_checked(page, element, "1" * 5000)
+    assert feedback.get_attribute("data-status") == "unreadable"
+    assert feedback.text == (
+        f"Cannot read “{'1' * 40}…{'1' * 19}”: it is not a vector of 2 numbers."
+    )
+    vector = "(" + ", ".join(["1"] * 2000) + ")"
+    feedback = typed_and_checked(page, element, vector)
+    assert feedback.text == f"Cannot read “{vector[:40]}…{vector[-19:]}”: it has 2000 numbers; expected 2."
+    feedback = typed_and_checked(page, element, f"({'2' * 3000}, 1)")
+    assert len(feedback.text) < 220, feedback.text
+    assert feedback.text.endswith("which is 3,000 characters long; no answer has more than 200.")
+    # A short one is quoted whole, as before.
+    assert typed_and_checked(page, element, "(1, x)").text == (
+        "Cannot read “(1, x)”: it has component 2 ('x'), which is not a number (write e.g. 9/2, -7/3 or 4.5)."
+    )

@@ -121,7 +121,8 @@
         return false;
       }
       if (result.status === "unreadable") {
-        say("unreadable", `Cannot read “${escapeText(input.value.trim())}”: it ${escapeText(result.reason)}.`);
+        const reason = result.reason.replace(/\S{61,}/gu, clipped);
+        say("unreadable", `Cannot read “${escapeText(clipped(input.value.trim()))}”: it ${escapeText(reason)}.`);
         return false;
       }
       feedback.dataset.mistakes = result.mistakes.join(" ");
@@ -169,6 +170,16 @@
       showSolution(solutionSlot.querySelector(".solution-text").hidden);
     });
     wire();
+  }
+
+  // What was typed, as the feedback quotes it: a long text cut in the middle (its start and end
+  // say what it is) to ECHO characters, so that the live region reads a line, not a screenful
+  // (5,000 pasted digits were announced whole).
+  const ECHO = 60;
+  function clipped(text) {
+    const chars = [...text];
+    if (chars.length <= ECHO) return text;
+    return chars.slice(0, ECHO - 20).join("") + "…" + chars.slice(-19).join("");
   }
 
   function counted(n, word) {
