@@ -172,16 +172,17 @@ def test_choice_and_true_false_buttons(page, family):
     element = article(page, family)
     variant = shown_variant(element)
     correct = variant.solution.answer.cell()
-    options = element.find_elements(By.CSS_SELECTOR, "button.option")
-    assert [o.get_attribute("data-value") for o in options] == (
+    options = element.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+    assert [o.get_attribute("value") for o in options] == (
         ["True", "False"] if family == "sgd-direction" else [c.letter for c in variant.solution.steps["choices"]]
     )
     for option in options:
-        option.click()
-        assert option.get_attribute("aria-pressed") == "true"
+        option.find_element(By.XPATH, "..").click()  # the option's label, as a student clicks it
+        assert option.is_selected()
+        assert [o.is_selected() for o in options].count(True) == 1
         element.find_element(By.CSS_SELECTOR, "button.check").click()
         feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
-        if option.get_attribute("data-value") == correct:
+        if option.get_attribute("value") == correct:
             assert feedback.get_attribute("data-status") == "correct"
         else:
             assert feedback.get_attribute("data-status") == "wrong"
@@ -189,7 +190,7 @@ def test_choice_and_true_false_buttons(page, family):
             note = (
                 steps["statement"].explanation
                 if family == "sgd-direction"
-                else next(c.note for c in steps["choices"] if c.letter == option.get_attribute("data-value"))
+                else next(c.note for c in steps["choices"] if c.letter == option.get_attribute("value"))
             )
             assert note.split("$")[0][:60].strip() in feedback.text
 
@@ -230,19 +231,35 @@ def test_math_is_mathml_and_no_latex_is_visible(page):
 
 
 def test_controls_are_labelled_and_announced(page):
-    for element in page.find_elements(By.CSS_SELECTOR, "article.problem"):
+    """Each answer box and option group is named after its problem, and options are one radio
+    group. On 793abf8 the page's 3 boxes and 5 option groups were all "Your answer" in a screen
+    reader's list of controls, and the options were independent toggle buttons (aria-pressed in a
+    role=group), which lost the "pick one" of a choice."""
+    for number, element in enumerate(page.find_elements(By.CSS_SELECTOR, "article.problem"), 1):
+        name = f"Your answer to Problem {number}"
+        assert element.find_element(By.TAG_NAME, "h2").text.startswith(f"Problem {number}\n")
         feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
         assert feedback.get_attribute("aria-live") == "polite" and feedback.get_attribute("role") == "status"
         for box in element.find_elements(By.CSS_SELECTOR, "input[name=answer]"):
-            labels = page.execute_script("return [...arguments[0].labels].map(l => l.textContent)", box)
-            assert labels == ["Your answer"]
-        for name in ("check", "solution", "another"):
-            assert element.find_element(By.CSS_SELECTOR, f"button.{name}").text
-        # With JavaScript the options (a plain list in the file) are a labelled group of toggles.
+            assert (box.aria_role, box.accessible_name) == ("textbox", name)
+            # The label shows "Your answer"; the problem's number is for a screen reader.
+            label = element.find_element(By.CSS_SELECTOR, "label")
+            assert label.get_attribute("textContent") == name
+            assert shown_elements(page, element, "Your answer") == [""]
+            assert shown_elements(page, element, f"to Problem {number}") == []
+        for button in ("check", "solution", "another"):
+            assert element.find_element(By.CSS_SELECTOR, f"button.{button}").text
+        # With JavaScript the options (a plain list in the file) are a named radio group.
         for group in element.find_elements(By.CSS_SELECTOR, ".options"):
-            assert group.get_attribute("role") == "group" and group.get_attribute("aria-label") == "Your answer"
-            buttons = group.find_elements(By.CSS_SELECTOR, "button.option[aria-pressed=false]")
-            assert buttons and all(b.text for b in buttons) and not group.find_elements(By.TAG_NAME, "li")
+            assert (group.aria_role, group.accessible_name) == ("radiogroup", name)
+            radios = group.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+            assert radios and not group.find_elements(By.TAG_NAME, "li")
+            assert {r.get_attribute("name") for r in radios} == {f"{element.get_attribute('id')}-option"}
+            for radio in radios:
+                label = radio.find_element(By.XPATH, "..")
+                assert radio.aria_role == "radio" and not radio.is_selected()
+                assert radio.accessible_name == label.text and label.text.startswith(
+                    f"{radio.get_attribute('value')}." if len(radios) > 2 else radio.get_attribute("value"))
 
 
 def focus_by_tab(driver, target: WebElement, limit: int = 200) -> None:
@@ -267,16 +284,36 @@ def test_keyboard_only(page):
     another.send_keys(Keys.ENTER)
     assert element.get_attribute("data-params") != before
     assert page.switch_to.active_element == another
-    # True/false: Space picks an option, Tab reaches Check, Enter checks.
+    # True/false: Tab reaches the group (one stop), Space picks, Tab reaches Check, Enter checks.
     tf = article(page, "sgd-direction")
     correct = shown_variant(tf).solution.answer.cell()
-    option = tf.find_element(By.CSS_SELECTOR, f'button.option[data-value="{correct}"]')
-    focus_by_tab(page, option)
-    option.send_keys(Keys.SPACE)
+    radios = tf.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+    first = radios[0]
+    focus_by_tab(page, first)
+    first.send_keys(Keys.SPACE)
+    assert first.is_selected()
+    # Arrows move and pick, as in any radio group: Down to False, Down again wraps to True.
+    page.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    assert page.switch_to.active_element == radios[1] and radios[1].is_selected() and not first.is_selected()
+    page.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    assert page.switch_to.active_element == first and first.is_selected()
+    if correct == "False":
+        page.switch_to.active_element.send_keys(Keys.ARROW_UP)
+    # One Tab leaves the group for Check: the options are one stop, not two.
+    page.switch_to.active_element.send_keys(Keys.TAB)
     check = tf.find_element(By.CSS_SELECTOR, "button.check")
-    focus_by_tab(page, check)
+    assert page.switch_to.active_element == check
     check.send_keys(Keys.ENTER)
     assert tf.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("data-status") == "correct"
+    # Enter on an option checks it too, as in the answer box.
+    choice = article(page, "vanishing-gradient-definition")
+    letter = shown_variant(choice).solution.answer.cell()
+    option = choice.find_element(By.CSS_SELECTOR, f'input[type=radio][value="{letter}"]')
+    focus_by_tab(page, choice.find_element(By.CSS_SELECTOR, "input[type=radio]"))
+    while page.switch_to.active_element != option:
+        page.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    option.send_keys(Keys.ENTER)
+    assert choice.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("data-status") == "correct"
 
 
 def test_without_javascript_each_first_variant_shows_its_solution_and_no_dead_control(

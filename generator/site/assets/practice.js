@@ -28,42 +28,40 @@
     }
 
     // The options come as a plain list, which is what a page without JavaScript should show
-    // (nothing there would answer a button); here they become toggle buttons in a labelled group.
-    function optionButtons() {
+    // (nothing there would answer a button); here they become radio buttons, one group per
+    // problem named after it, so a screen reader announces "one of these" and the browser gives
+    // the keys of a radio group (Tab to the group, arrows to pick).
+    function optionRadios() {
       const list = body.querySelector("ul.options");
       if (!list) return;
       const group = document.createElement("div");
       group.className = "options";
-      group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Your answer");
+      group.setAttribute("role", "radiogroup");
+      group.setAttribute("aria-label", list.dataset.name);
       group.dataset.correct = list.dataset.correct;
       for (const item of list.querySelectorAll("li.option")) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "option";
-        button.dataset.value = item.dataset.value;
-        button.setAttribute("aria-pressed", "false");
-        button.append(...item.childNodes);
-        group.append(button);
+        const label = document.createElement("label");
+        label.className = "option";
+        const radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = `${article.id}-option`;
+        radio.value = item.dataset.value;
+        const text = document.createElement("span"); // one flex item, math and all
+        text.append(...item.childNodes);
+        label.append(radio, text);
+        group.append(label);
       }
       list.replaceWith(group);
     }
 
     function wire() {
-      optionButtons();
-      const input = body.querySelector("input[name=answer]");
-      if (input) {
-        input.addEventListener("keydown", (event) => {
+      optionRadios();
+      // Enter checks, in the answer box and on an option alike.
+      for (const control of body.querySelectorAll("input[name=answer], input[type=radio]")) {
+        control.addEventListener("keydown", (event) => {
           if (event.key === "Enter") {
             event.preventDefault();
             check();
-          }
-        });
-      }
-      for (const option of body.querySelectorAll("button.option")) {
-        option.addEventListener("click", () => {
-          for (const other of body.querySelectorAll("button.option")) {
-            other.setAttribute("aria-pressed", String(other === option));
           }
         });
       }
@@ -142,12 +140,12 @@
     }
 
     function checkPicked() {
-      const picked = body.querySelector("button.option[aria-pressed=true]");
+      const picked = body.querySelector("input[type=radio]:checked");
       if (!picked) {
         say("blank", "Choose an answer first.");
         return false;
       }
-      const value = picked.dataset.value;
+      const value = picked.value;
       const right = value === body.querySelector(".options").dataset.correct;
       const note = body.querySelector(`.note[data-value="${CSS.escape(value)}"]`);
       say(right ? "correct" : "wrong",
