@@ -621,3 +621,61 @@ def test_a_long_unreadable_answer_is_not_echoed_whole(page):
     assert typed_and_checked(page, element, "(1, x)").text == (
         "Cannot read “(1, x)”: it has component 2 ('x'), which is not a number (write e.g. 9/2, -7/3 or 4.5)."
     )
+
+
+def variant_params(driver, element: WebElement) -> list[str]:
+    return driver.execute_script(
+        "return [...arguments[0].querySelectorAll('template.variant')].map(t => t.dataset.params)", element)
+
+
+def test_reload_and_back_keep_each_problems_variant(driver, lecture14_site):
+    """On 793abf8 a reload, or Back from another page, showed every problem's variant 1 again,
+    and "Another variant" only went forward. Each problem's variant is now in the URL's fragment
+    (#gradient-descent-step=3&…, replaced, so that it adds no step to Back), and "Previous
+    variant" goes back one."""
+    page = (lecture14_site / "tags" / "lecture-14.html").as_uri()
+    driver.set_window_size(1200, 900)
+    driver.get((lecture14_site / "index.html").as_uri())
+    driver.find_element(By.LINK_TEXT, "lecture-14").click()
+    steps = driver.execute_script("return history.length")
+    element = article(driver, "gradient-descent-step")
+    params = variant_params(driver, element)
+    for _ in range(3):
+        element.find_element(By.CSS_SELECTOR, "button.another").click()
+    previous = element.find_element(By.CSS_SELECTOR, "button.previous")
+    previous.click()
+    assert driver.switch_to.active_element == previous
+    assert element.get_attribute("data-params") == params[2]
+    assert element.find_element(By.CSS_SELECTOR, ".count").text == "Variant 3 of 50"
+    assert element.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("textContent") == "Variant 3 of 50."
+    tf = article(driver, "sgd-direction")
+    tf.find_element(By.CSS_SELECTOR, "button.another").click()
+    assert driver.current_url == f"{page}#gradient-descent-step=3&sgd-direction=2"
+    assert driver.execute_script("return history.length") == steps
+
+    def shown() -> tuple[str, str, str]:
+        element, tf = article(driver, "gradient-descent-step"), article(driver, "sgd-direction")
+        return (element.get_attribute("data-params"), element.find_element(By.CSS_SELECTOR, ".count").text,
+                tf.find_element(By.CSS_SELECTOR, ".count").text)
+
+    kept = (params[2], "Variant 3 of 50", f"Variant 2 of {len(variant_params(driver, tf))}")
+    driver.refresh()
+    assert shown() == kept
+    # Restored quietly: nothing is announced on loading the page.
+    assert article(driver, "gradient-descent-step").find_element(By.CSS_SELECTOR, ".feedback").text == ""
+    driver.find_element(By.CSS_SELECTOR, "header .course a").click()
+    assert driver.current_url.endswith("/index.html")
+    driver.back()
+    assert shown() == kept
+    # Previous from variant 1 goes round to the last; back at 1, the problem leaves the fragment.
+    element = article(driver, "gradient-descent-step")
+    for _ in range(2):
+        element.find_element(By.CSS_SELECTOR, "button.previous").click()
+    assert driver.current_url == f"{page}#sgd-direction=2"
+    element.find_element(By.CSS_SELECTOR, "button.previous").click()
+    assert element.get_attribute("data-params") == params[-1]
+    # A fragment naming no variant of the page (a number out of range, another anchor) is ignored.
+    driver.get(f"{page}#gradient-descent-step=51&sgd-direction=x&nosuch=2")
+    driver.refresh()  # a new fragment alone does not load the page again
+    assert article(driver, "gradient-descent-step").get_attribute("data-params") == params[0]
+    assert article(driver, "sgd-direction").find_element(By.CSS_SELECTOR, ".count").text.startswith("Variant 1 of")

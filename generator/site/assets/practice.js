@@ -67,7 +67,9 @@
       }
     }
 
-    function show(next) {
+    // `news`: what the live region adds to "Variant 3 of 50" (": new numbers"), or null to say
+    // nothing (a variant restored as the page loads).
+    function show(next, news) {
       index = next;
       const template = variants[index];
       const content = template.content.cloneNode(true);
@@ -78,9 +80,10 @@
       count.textContent = `Variant ${index + 1} of ${variants.length}`;
       delete feedback.dataset.mistakes;
       // The counter shows it; the live region only says it, so that it is not on screen twice.
-      say("", `<span class="visually-hidden">${count.textContent}: ${article.dataset.another}.</span>`);
+      say("", news === null ? "" : `<span class="visually-hidden">${count.textContent}${news}.</span>`);
       showSolution(false);
       wire();
+      remember(article.id, index);
     }
 
     // Several named mistakes can give one value: any one of them explains it, so they are offered
@@ -162,12 +165,38 @@
 
     article.querySelector("button.check").addEventListener("click", check);
     article.querySelector("button.another").addEventListener("click", () => {
-      show((index + 1) % variants.length);
+      show((index + 1) % variants.length, `: ${article.dataset.another}`);
+    });
+    article.querySelector("button.previous").addEventListener("click", () => {
+      show((index + variants.length - 1) % variants.length, "");
     });
     solutionButton.addEventListener("click", () => {
       showSolution(solutionSlot.querySelector(".solution-text").hidden);
     });
-    wire();
+    shown.set(article.id, 0);
+    const restored = remembered(article.id, variants.length);
+    if (restored) show(restored, null);
+    else wire();
+  }
+
+  // Each problem's variant is kept in the URL's fragment, 1-based, variant 1 left out
+  // ("#gradient-descent-step=3&sgd-direction=2"), so that a reload, or Back from another page,
+  // shows the variants the student was at (every problem was at variant 1 again). The entry is
+  // replaced, not pushed: changing a variant adds no step to Back.
+  const shown = new Map(); // article id → the variant's index, in page order
+  function remember(id, index) {
+    shown.set(id, index);
+    const fragment = [...shown].filter(([, i]) => i).map(([key, i]) => `${key}=${i + 1}`).join("&");
+    history.replaceState(history.state, "", fragment ? `#${fragment}` : location.pathname + location.search);
+  }
+
+  // The index the fragment the page was loaded with gives a problem of `count` variants; 0
+  // (variant 1) for none, or for one that names no variant of it (a number out of range, a plain
+  // #anchor). Read once: restoring one problem rewrites the fragment before the next is set up.
+  const loadedWith = new URLSearchParams(location.hash.slice(1));
+  function remembered(id, count) {
+    const k = loadedWith.get(id);
+    return k !== null && /^[1-9][0-9]*$/.test(k) && Number(k) <= count ? Number(k) - 1 : 0;
   }
 
   // What was typed, as the feedback quotes it: a long text cut in the middle (its start and end
