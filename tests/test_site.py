@@ -528,6 +528,8 @@ def test_an_inline_formula_breaks_between_items_and_keeps_its_punctuation(points
     tex = r"(x, y) \in \lbrace " + r",\ ".join(f"({x}, {y})" for x, y in points) + r" \rbrace" + rest
     page = html_with_mathml(f"<p>Data: \\({tex}\\){after} Next.</p>")
     formulas = re.findall(r"<math .*?</math>", page)
+    # No xmlns: the page's HTML puts <math> in its namespace (43 bytes a formula, 14% of a page).
+    assert all(f.startswith('<math display="inline"><mrow>') for f in formulas)
     texts = ["".join(ET.fromstring(f).itertext()) for f in formulas]
     assert "".join(texts) == "".join(ET.fromstring(tex_to_mathml(tex)).itertext())
     # "(x, y) ∈", then each point with its comma (and "= η" after the last, cut at "=").
