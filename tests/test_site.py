@@ -97,6 +97,16 @@ def test_every_variant_on_the_page_is_its_familys_own(lecture14_site):
                 assert set(wrong) <= set(article.mistakes)
 
 
+def test_the_readme_says_how_large_the_lecture14_page_is(lecture14_site):
+    """README gives a page's weight (an auditor's: it said nothing of it, and a phone loads every
+    variant): "about 2.7 MB" at the default 50, within a tenth of it."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "the lecture-14 page's 8 problems are about 2.7 MB at the default 50" in readme
+    page = lecture14_site / "tags" / "lecture-14.html"
+    assert len(read_page(page)[0]) == 8
+    assert abs(page.stat().st_size / 1e6 - 2.7) < 0.27, page.stat().st_size
+
+
 def test_page_text_has_no_raw_latex(lecture14_site):
     page = lecture14_site / "tags" / "lecture-14.html"
     _, text = read_page(page)
