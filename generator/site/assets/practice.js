@@ -122,7 +122,7 @@
         return false;
       }
       if (result.status === "unreadable") {
-        const reason = result.reason.replace(/\S{61,}/gu, clipped);
+        const reason = result.reason.replace(LONG_WORD, clipped);
         say("unreadable", `Cannot read “${escapeText(clipped(input.value.trim()))}”: it ${escapeText(reason)}.`);
         return false;
       }
@@ -203,6 +203,7 @@
   // say what it is) to ECHO characters, so that the live region reads a line, not a screenful
   // (5,000 pasted digits were announced whole).
   const ECHO = 60;
+  const LONG_WORD = new RegExp(`\\S{${ECHO + 1},}`, "gu"); // a component the reason quotes
   function clipped(text) {
     const chars = [...text];
     if (chars.length <= ECHO) return text;
