@@ -1,7 +1,7 @@
 """The ``examgen`` command: maps options onto library calls, and known errors onto one line.
 
 No logic lives here. An ``ExamgenError`` becomes ``Error: …`` on standard error and exit code 1;
-click's own usage errors exit 2.
+click's own usage errors (a bad option value, an unknown option) are one line too, and exit 2.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Sized
-from contextlib import suppress
+from collections.abc import Callable, Collection, Iterable, Iterator, Sized
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -137,7 +137,68 @@ def kept_notice(folder: Path, owned: Collection[str]) -> None:
         click.echo(f"Kept what else was in {folder} (not written by examgen): {shown}", err=True)
 
 
-SEED = click.IntRange(0, MAX_SEED)
+class WholeNumber(click.IntRange):
+    """click.IntRange whose error says what to give ("0 is out of range; give a whole number from
+    1 to 1000"), not the range as code ("0 is not in the range 1<=x<=1000.")."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            number = click.INT.convert(value, param, ctx)  # not a number: click's own message
+            wanted = f"from {self.min} to {self.max}"
+            if self.max is None:
+                wanted = f"of at least {self.min}"
+            self.fail(f"{number} is out of range; give a whole number {wanted}", param, ctx)
+
+
+class OneLineUsageError(click.UsageError):
+    """A usage error shown as every other error of examgen is: ``Error: …`` alone."""
+
+    def show(self, file: Any = None) -> None:
+        click.ClickException.show(self, file)
+
+
+def one_line(err: click.UsageError) -> str:
+    """A usage error in one line: a bad value as ``--variants: 0 is out of range; give …``,
+    anything else (an unknown option, a missing one) as click says it, with where to look."""
+    param = err.param if isinstance(err, click.BadParameter) else None
+    if param is not None and not isinstance(err, click.MissingParameter):
+        name = param.human_readable_name
+        if isinstance(param, click.Option):
+            name = max(param.opts, key=len)  # --variants, not -v
+        return f"{name}: {err.message.rstrip('.')}"
+    where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+    return f"{err.format_message()}{where}"
+
+
+@contextmanager
+def one_line_usage_errors() -> Iterator[None]:
+    """Raise click's usage errors as ``OneLineUsageError``; one that shows itself otherwise (the
+    help of ``examgen`` typed alone) is left as it is."""
+    try:
+        yield
+    except click.UsageError as err:
+        if type(err).show is not click.UsageError.show:
+            raise
+        raise OneLineUsageError(one_line(err), err.ctx) from None
+
+
+class Commands(click.Group):
+    """examgen's commands, whose usage errors are one line like its other errors: click prints
+    its usage block, "Try … --help" and a blank line before the one that says what is wrong
+    (``site --variants 0`` was four lines where every other mistake was one)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+SEED = WholeNumber(0, MAX_SEED)
 FAMILIES_OPTION = click.option(
     "--families",
     "families_dirs",
@@ -154,7 +215,7 @@ SCANS_ARGUMENT = click.argument(
 
 def jobs_option(help: str, most: int = 256) -> Callable[[F], F]:
     """``--jobs N``: processes at once, none given meaning one per core available."""
-    return click.option("--jobs", type=click.IntRange(1, most), default=None, help=help)
+    return click.option("--jobs", type=WholeNumber(1, most), default=None, help=help)
 
 
 SCAN_JOBS_OPTION = jobs_option("Pages read at once (default: one per core).", most=64)
@@ -168,7 +229,7 @@ SPEC_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="examgen")
 def main() -> None:
     """Per-student variants of quiz problems, with exact answer keys and worked solutions."""
@@ -201,7 +262,7 @@ def counted(number: int, noun: str) -> str:
 @click.option("--seed", type=SEED, required=True, help="The exam's seed; same seed, same exams.")
 @click.option(
     "--count",
-    type=click.IntRange(1, MAX_STUDENTS),
+    type=WholeNumber(1, MAX_STUDENTS),
     default=None,
     help=f"Number of students s001… (default 30, at most {MAX_STUDENTS:,}).",
 )
@@ -402,7 +463,7 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
 )
 @click.option(
     "--variants",
-    type=click.IntRange(1, None),
+    type=WholeNumber(1, None),
     default=CHECK_VARIANTS,
     show_default=True,
     help="Variants per family.",
@@ -416,14 +477,14 @@ def _parse_params_option(params_json: str | None) -> dict[str, Any]:
 )
 @click.option(
     "--class-size",
-    type=click.IntRange(2, None),
+    type=WholeNumber(2, None),
     default=CHECK_CLASS_SIZE,
     show_default=True,
     help="Warn when more than 1% of a class this size would share a variant.",
 )
 @click.option(
     "--typeset",
-    type=click.IntRange(0, None),
+    type=WholeNumber(0, None),
     default=CHECK_TYPESET,
     show_default=True,
     help="Variants of each course family whose exam and solutions pdflatex typesets (in the "
@@ -590,13 +651,13 @@ def new(family_id: str, directory: Path, answer: str) -> None:
 )
 @click.option(
     "--decimals",
-    type=click.IntRange(0, 15),
+    type=WholeNumber(0, 15),
     default=None,
     help="Places an inexact decimal needs to count (default: the key's rule, else 2).",
 )
 @click.option(
     "--significant",
-    type=click.IntRange(0, 15),
+    type=WholeNumber(0, 15),
     default=None,
     help="Significant digits an inexact decimal needs (default: the key's rule, else 2).",
 )
@@ -756,7 +817,7 @@ def packets(
 @SPEC_OPTION
 @click.option(
     "--variants",
-    type=click.IntRange(1, 10_000),
+    type=WholeNumber(1, 10_000),
     default=30,
     show_default=True,
     help="Variants per question: those of students s001… in `build --count N`.",
@@ -804,7 +865,7 @@ def export_command(fmt: str, seed: int, spec_path: Path, variants: int, out: Pat
 )
 @click.option(
     "--variants",
-    type=click.IntRange(1, 1000),
+    type=WholeNumber(1, 1000),
     default=SITE_VARIANTS,
     show_default=True,
     help="Pre-built variants per problem (repeats dropped): what 'Another variant' cycles through.",

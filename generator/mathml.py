@@ -19,7 +19,10 @@ from latex2mathml.converter import convert_to_element
 
 from generator.errors import ExamgenError
 
-_MATH = re.compile(r"\\\((?P<inline>.+?)\\\)|\\\[(?P<block>.+?)\\\]", re.DOTALL)
+#: A formula, and for an inline one the punctuation right after it (kept on its line).
+_MATH = re.compile(
+    r"\\\((?P<inline>.+?)\\\)(?P<after>[.,;:!?)\]’”…]*)|\\\[(?P<block>.+?)\\\]", re.DOTALL
+)
 _LEFTOVER = re.compile(r"\\[A-Za-z]+")
 _ENTITY = re.compile(r"&amp;(#x[0-9A-Fa-f]+;)")
 # latex2mathml writes \vec as a stretchy arrow, which spans a superscript beside it, and
@@ -73,7 +76,8 @@ _UNREADABLE = {
 }
 
 
-def tex_to_mathml(tex: str, display: bool = False) -> str:
+def _element(tex: str, display: bool) -> ET.Element:
+    """``tex`` as latex2mathml's tree, with its errors and the attributes a page refuses said."""
     try:
         element = convert_to_element(tex.strip(), display="block" if display else "inline")
     except Exception as err:  # malformed math from a template or a bank: latex2mathml's parser
@@ -84,6 +88,14 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
             "math (pdflatex would stop on it too)"
         ) from None
     _refuse_page_attributes(tex, element)
+    # An HTML page puts <math> in MathML's namespace itself: the attribute was 43 bytes a formula,
+    # an eighth of a practice page once inline formulas became several.
+    element.attrib.pop("xmlns", None)
+    return element
+
+
+def _finished(tex: str, element: ET.Element) -> str:
+    """One ``<math>`` element as the page writes it, in the forms browsers draw as LaTeX does."""
     mathml = _serialised(element)
     mathml = _VEC.sub(r'<mover accent="true"><mi>\1</mi><mo>&#x02192;</mo></mover>', mathml)
     mathml = _NAME.sub(r"<mi>\1</mi><mo>&#x02061;</mo>", mathml)
@@ -98,15 +110,86 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     return mathml
 
 
+def tex_to_mathml(tex: str, display: bool = False) -> str:
+    return _finished(tex, _element(tex, display))
+
+
+#: Where an inline formula may end a line: after a relation, as TeX breaks one, and after a comma
+#: or semicolon between items (of a set, a list). Only outside round and square brackets, so a
+#: point (6, −2) or an argument list f(x, y) stays whole; a set's braces do not count, so a data
+#: set breaks between its points.
+_BREAK_AFTER = frozenset(",;=<>≤≥≠≈≡∼≃∝∈∉⊂⊆⊃⊇→←↔⇒⇐⇔↦")
+_DEEPER = {"(": 1, "[": 1, ")": -1, "]": -1}
+#: Space written after a separator (``,\ ``): it ends the line with it, never starts the next.
+_SPACE = re.compile(r"(&#x000A0;|&#x02009;|&#x02002;|&#x02003;|\s)*")
+
+
+def _operator(node: ET.Element) -> str:
+    """The character of an operator, or of the one a script is built on (the ``)`` of
+    ``(1, 1)^T``); "" for anything else."""
+    while node.tag in ("msup", "msub", "msubsup") and len(node):
+        node = node[0]
+    return html.unescape(node.text or "") if node.tag == "mo" else ""
+
+
+def _is_space(node: ET.Element) -> bool:
+    if node.tag == "mspace":
+        return True
+    return node.tag == "mtext" and _SPACE.fullmatch(node.text or "") is not None
+
+
+def _lines(element: ET.Element) -> list[ET.Element]:
+    """An inline formula cut after each place it may break (``_BREAK_AFTER``) into formulas that
+    read as it does side by side. Browsers never break a ``<math>`` across lines, so one data
+    set of six points was wider than a phone; between two formulas a line may end."""
+    if len(element) != 1 or element[0].tag != "mrow":
+        return [element]
+    pieces: list[list[ET.Element]] = [[]]
+    depth = 0
+    for node in element[0]:
+        if not pieces[-1] and len(pieces) > 1 and _is_space(node):
+            pieces[-2].append(node)
+            continue
+        pieces[-1].append(node)
+        operator = _operator(node)
+        depth += _DEEPER.get(operator, 0)
+        if depth <= 0 and operator in _BREAK_AFTER:
+            pieces.append([])
+    pieces = [piece for piece in pieces if piece]
+    if len(pieces) < 2:
+        return [element]
+    lines = []
+    for piece in pieces:
+        line = ET.Element(element.tag, element.attrib)
+        ET.SubElement(line, "mrow").extend(piece)
+        lines.append(line)
+    return lines
+
+
+def inline_mathml(tex: str, after: str = "") -> str:
+    """An inline formula as MathML that a narrow column can break (``_lines``), with the
+    punctuation ``after`` it kept on its last line: a browser may otherwise start a line with the
+    "." that ends a sentence."""
+    *lines, last = [_finished(tex, line) for line in _lines(_element(tex, False))]
+    if after:
+        last = f'<span class="math-end">{last}{after}</span>'
+    return "".join(lines) + last
+
+
 def _formula(match: re.Match[str]) -> tuple[str, bool]:
     """A formula of the ``html`` layer read back to LaTeX, and whether it is displayed."""
     block = match.group("block")
     return html.unescape(block if block is not None else match.group("inline")), block is not None
 
 
+def _page_math(match: re.Match[str]) -> str:
+    tex, display = _formula(match)
+    return tex_to_mathml(tex, True) if display else inline_mathml(tex, match.group("after"))
+
+
 def html_with_mathml(fragment: str) -> str:
     """An HTML fragment from the ``html`` format layer with every formula as MathML."""
-    return _MATH.sub(lambda match: tex_to_mathml(*_formula(match)), fragment)
+    return _MATH.sub(_page_math, fragment)
 
 
 #: A digit, each on its own: the formulas of one template differ from variant to variant only in

@@ -24,6 +24,7 @@ from typing import Any
 
 import sympy
 
+from generator.characters import bidi_control
 from generator.errors import ExamgenError
 from generator.exact import exact_str
 from generator.families.base import AnswerKind
@@ -171,9 +172,25 @@ _LOOKALIKES = str.maketrans(
 _SPACES = re.compile(r"\s+")
 
 
+def visible(text: str) -> str:
+    """``text`` without the invisible format characters (Unicode's ``Cf``) a paste from a PDF, a
+    chat or a spreadsheet brings along: a zero-width space or joiner, a word joiner, a byte-order
+    mark, a soft hyphen, the left-to-right mark some locales write before a minus. Each made a
+    correct answer unreadable, though nothing of it shows.
+
+    The direction embeddings, overrides and isolates (``characters.bidi_control``) stay, so a
+    response holding one stays unreadable: they reverse how the rest of it is shown (after U+202E
+    "3/1" shows as "1/3"), so what would be graded is not what the student or the TA saw; the
+    roster and exports refuse them for the same reason."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf" or bidi_control(c))
+
+
 def normalize(text: str) -> str:
-    """Unicode look-alikes folded to ASCII, runs of white space to one space, ends trimmed."""
-    text = unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
+    """Invisible characters set aside (``visible``), Unicode look-alikes folded to ASCII, runs of
+    white space to one space, ends trimmed."""
+    text = unicodedata.normalize("NFKC", visible(text)).translate(_LOOKALIKES)
     text = _SPACES.sub(" ", text).strip()
     # "9 / 2" and "- 7/3" are one number each.
     text = re.sub(r" ?/ ?", "/", text)

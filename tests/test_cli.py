@@ -133,9 +133,9 @@ BAD_INPUTS = {
     # Path("") is the folder examgen runs in: `--out ""` wrote there (an auditor's).
     "an empty --out": (
         ["export", "--format", "moodle", "--seed", "1", "--variants", "1", "--out", ""],
-        "Invalid value for '--out': an empty path",
+        "Error: --out: an empty path; give a file or folder",
     ),
-    "an empty --spec": (["check", "--spec", ""], "Invalid value for '--spec': an empty path"),
+    "an empty --spec": (["check", "--spec", ""], "Error: --spec: an empty path"),
     "malformed params JSON": (
         ["preview", "gradient-descent-step", "--params", '{"eta": 1/2}'],
         "--params: not valid JSON",
@@ -176,14 +176,14 @@ BAD_INPUTS = {
     ),
     "negative count": (
         ["build", "--seed", "1", "--count", "-3"],
-        "-3 is not in the range 1<=x<=10000",
+        "Error: --count: -3 is out of range; give a whole number from 1 to 10000",
     ),
-    "negative seed": (["build", "--seed", "-1", "--count", "2"], "-1"),
+    "negative seed": (["build", "--seed", "-1", "--count", "2"], "--seed: -1 is out of range; give"),
     # issue 9: each of these crashed or did something silly on main
-    "zero count": (["build", "--seed", "1", "--count", "0"], "0 is not in the range 1<=x<=10000"),
+    "zero count": (["build", "--seed", "1", "--count", "0"], "--count: 0 is out of range; give"),
     "huge count": (
         ["build", "--seed", "1", "--count", "100000000"],
-        "100000000 is not in the range 1<=x<=10000",
+        "--count: 100000000 is out of range; give a whole number from 1 to 10000",
     ),
     "infinite points": (
         [
@@ -358,9 +358,37 @@ def test_bad_input_gets_one_clear_line(case, tmp_path, monkeypatch):
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert expected in lines[-1], result.output
-    if result.exit_code == 1:
-        assert len(lines) == 1 and lines[0].startswith("Error: ")
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    # click's usage errors (a value its option refuses) exit 2, examgen's own errors 1.
+    assert result.exit_code == (2 if "is out of range; give" in expected or "empty path" in expected else 1)
     assert snapshot(out) == before
+
+
+#: click's usage errors: what was typed, and the line examgen prints for it.
+USAGE_ERRORS = [
+    (["site", "--tags", "lecture-14", "--variants", "0"], "--variants: 0 is out of range; give a whole number from 1 to 1000"),
+    (["site", "--seed", "-5"], "--seed: -5 is out of range; give a whole number from 0 to 9223372036854775807"),
+    (["site", "--variants", "2001"], "--variants: 2001 is out of range; give a whole number from 1 to 1000"),
+    (["check", "--variants", "0"], "--variants: 0 is out of range; give a whole number of at least 1"),
+    (["site", "--variants", "x"], "--variants: 'x' is not a valid integer"),
+    (["export", "--format", "nope"], "--format: 'nope' is not one of 'moodle', 'qti'"),
+    (["site", "--variant", "3"], "No such option '--variant'. Did you mean '--variants'? (see 'examgen site --help')"),
+    (["grade"], "Missing argument 'KEY_DIR'. (see 'examgen grade --help')"),
+    (["no-such-command"], "No such command 'no-such-command'. (see 'examgen --help')"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
+def test_usage_errors_are_one_line_for_every_command(tmp_path, args, says):
+    """On 793abf8 ``site --variants 0`` (and every other command's bad option) printed click's
+    usage line, "Try … --help", a blank line, then the error, where examgen's other mistakes are
+    one line: now it is that line alone (exit 2, as click's usage errors), naming the option and
+    what to give."""
+    out = [] if args[0] in ("grade", "no-such-command", "check", "export") else ["--out", str(tmp_path / "s")]
+    result = CliRunner().invoke(main, [*args, *out], prog_name="examgen")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"Error: {says}"]
+    assert not (tmp_path / "s").exists()
 
 
 def test_failed_build_leaves_no_output_folder(tmp_path):

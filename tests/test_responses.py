@@ -16,6 +16,7 @@ import sympy
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from generator.characters import bidi_control
 from generator.errors import ExamgenError
 from generator.families.base import Answer
 from generator.responses import (
@@ -29,6 +30,7 @@ from generator.responses import (
     read_number,
     read_response,
     read_vector,
+    visible,
 )
 
 R = sympy.Rational
@@ -362,3 +364,48 @@ def test_with_no_places_asked_a_whole_number_is_a_rounding_to_none(
     )
     assert rule.accepts(read_number(f"{2 * typed}/2"), exact) == (typed == exact)
     assert DecimalRule(1, significant).accepts(read_number(str(typed)), exact) == (typed == exact)
+
+
+#: Invisible format characters (Unicode's Cf) that ``visible`` sets aside: all but the direction
+#: embeddings, overrides and isolates.
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u061c"]
+DIRECTION = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+
+
+@st.composite
+def sprinkled(draw, text: str, characters: st.SearchStrategy[str]) -> str:
+    """``text`` with a few of ``characters`` put anywhere in it."""
+    chars = list(text)
+    for _ in range(draw(st.integers(1, 4))):
+        chars.insert(draw(st.integers(0, len(chars))), draw(characters))
+    return "".join(chars)
+
+
+@given(
+    rationals,
+    rationals,
+    st.data(),
+    st.sampled_from(INVISIBLE) | st.characters(categories=["Cf"]).filter(lambda c: not bidi_control(c)),
+)
+def test_invisible_characters_in_a_response_are_set_aside(x, y, data, invisible) -> None:
+    """A zero-width space, joiner, word joiner, byte-order mark, soft hyphen or direction mark
+    pasted with an answer shows nothing: on 793abf8 ``3 / 64 \u200b`` was unreadable, in
+    ``examgen grade`` and on the practice page alike. Each reads as the answer without it."""
+    forms = [("number", f"{x}", 0), ("number", f" {x} ", 0), ("vector", f"({x}, {y})^T", 2),
+             ("bool", "True", 0), ("choice", "(b)", 0)]
+    assert read_number("3 / 64 \u200b") == read_number("3/64")  # the reviewer's
+    characters = st.sampled_from(INVISIBLE) | st.just(invisible)
+    for kind, text, size in forms:
+        typed = data.draw(sprinkled(text, characters))
+        assert visible(typed) == text
+        assert read_response(typed, kind, size) == read_response(text, kind, size), ascii(typed)
+
+
+@given(rationals, st.data(), st.sampled_from(DIRECTION))
+def test_a_direction_control_keeps_a_response_unreadable(x, data, control) -> None:
+    """An embedding, override or isolate reverses how the text after it is shown (after U+202E
+    "3/1" shows as "1/3"): grading it would grade what nobody saw, so it is not set aside."""
+    assert bidi_control(control) == control
+    typed = data.draw(sprinkled(f"{x}", st.just(control)))
+    with pytest.raises(Unreadable):
+        read_number(typed)

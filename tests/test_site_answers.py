@@ -3,7 +3,8 @@
 same reason for refusing it, the same credit, and the same named mistakes.
 
 Inputs mix the grammar's pieces (signs, fractions, decimals near the answer, brackets,
-separators, transposes, Unicode look-alikes and digits) with arbitrary text."""
+separators, transposes, Unicode look-alikes and digits, invisible format characters) with
+arbitrary text."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ PIECES = [
     "\u2212", "\u2013", "\u2044", "\u00f7", "\u27e8", "\u27e9", "\u00a0", "\u3000", "\t",
     "\uff13", "\uff0e", "\u0663", "\u0665", "\u0966", "\u00b2", "\u00bd", "\x00", "\x85", "\u2028",
 ]
+#: Invisible format characters (Unicode's Cf) a paste brings: both readers set them aside, but
+#: the direction embeddings, overrides and isolates, which both keep (so the answer is unreadable).
+FORMAT = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f", "\u061c",
+          "\u202a", "\u202e", "\u2066", "\u2069"]
+PIECES += FORMAT
+formats = st.sampled_from(FORMAT) | st.characters(categories=["Cf"])
 rationals = st.builds(sympy.Rational, st.integers(-150, 150), st.integers(1, 12))
 rules = st.builds(DecimalRule, st.integers(0, 4), st.integers(0, 4))
 
@@ -94,8 +101,13 @@ def cases(draw):
         sep = draw(st.sampled_from([", ", ",", "; ", " ", ",  "]))
         left, right = draw(st.sampled_from([("(", ")"), ("[", "]"), ("", ""), ("\u27e8", "\u27e9"), ("(", "")]))
         text = left + sep.join(parts) + right + draw(st.sampled_from(["", "^T", " ^{T}", "'", "T"]))
-    how = draw(st.sampled_from(["aimed"] * 4 + ["pieces", "any"]))
-    if how == "pieces":
+    how = draw(st.sampled_from(["aimed"] * 4 + ["pasted", "pieces", "any"]))
+    if how == "pasted":  # the aimed text with invisible characters anywhere in it
+        chars = list(text)
+        for _ in range(draw(st.integers(1, 3))):
+            chars.insert(draw(st.integers(0, len(chars))), draw(formats))
+        text = "".join(chars)
+    elif how == "pieces":
         text = "".join(draw(st.lists(st.sampled_from(PIECES), max_size=12)))
     elif how == "any":
         text = draw(st.text(st.characters(max_codepoint=0x7FF, exclude_categories=["Cs"]), max_size=10))
@@ -170,6 +182,11 @@ def answers_page(chromium, lecture14_site):
 @example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 250, [], DecimalRule(2, 2)))
 @example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 198, [], DecimalRule(2, 2)))
 @example(case=("number", 0, sympy.Rational(7, 3), "2." + "3" * 1998, [], DecimalRule(2, 2)))
+# A zero-width space pasted with an answer (an auditor's: unreadable on 793abf8, in both); a
+# direction override stays unreadable in both.
+@example(case=("number", 0, sympy.Rational(3, 64), "3 / 64 \u200b", [], DecimalRule()))
+@example(case=("vector", 2, [sympy.Rational(1), 3], "\ufeff(1,\u2060 3)\u200d", [], DecimalRule()))
+@example(case=("number", 0, sympy.Rational(3, 64), "\u202e3/64", [], DecimalRule()))
 @given(case=cases())
 def test_answers_js_agrees_with_the_grading_rule(answers_page, case):
     kind, size, value, text, mistakes, rule = case

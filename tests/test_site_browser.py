@@ -172,16 +172,17 @@ def test_choice_and_true_false_buttons(page, family):
     element = article(page, family)
     variant = shown_variant(element)
     correct = variant.solution.answer.cell()
-    options = element.find_elements(By.CSS_SELECTOR, "button.option")
-    assert [o.get_attribute("data-value") for o in options] == (
+    options = element.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+    assert [o.get_attribute("value") for o in options] == (
         ["True", "False"] if family == "sgd-direction" else [c.letter for c in variant.solution.steps["choices"]]
     )
     for option in options:
-        option.click()
-        assert option.get_attribute("aria-pressed") == "true"
+        option.find_element(By.XPATH, "..").click()  # the option's label, as a student clicks it
+        assert option.is_selected()
+        assert [o.is_selected() for o in options].count(True) == 1
         element.find_element(By.CSS_SELECTOR, "button.check").click()
         feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
-        if option.get_attribute("data-value") == correct:
+        if option.get_attribute("value") == correct:
             assert feedback.get_attribute("data-status") == "correct"
         else:
             assert feedback.get_attribute("data-status") == "wrong"
@@ -189,7 +190,7 @@ def test_choice_and_true_false_buttons(page, family):
             note = (
                 steps["statement"].explanation
                 if family == "sgd-direction"
-                else next(c.note for c in steps["choices"] if c.letter == option.get_attribute("data-value"))
+                else next(c.note for c in steps["choices"] if c.letter == option.get_attribute("value"))
             )
             assert note.split("$")[0][:60].strip() in feedback.text
 
@@ -230,19 +231,35 @@ def test_math_is_mathml_and_no_latex_is_visible(page):
 
 
 def test_controls_are_labelled_and_announced(page):
-    for element in page.find_elements(By.CSS_SELECTOR, "article.problem"):
+    """Each answer box and option group is named after its problem, and options are one radio
+    group. On 793abf8 the page's 3 boxes and 5 option groups were all "Your answer" in a screen
+    reader's list of controls, and the options were independent toggle buttons (aria-pressed in a
+    role=group), which lost the "pick one" of a choice."""
+    for number, element in enumerate(page.find_elements(By.CSS_SELECTOR, "article.problem"), 1):
+        name = f"Your answer to Problem {number}"
+        assert element.find_element(By.TAG_NAME, "h2").text.startswith(f"Problem {number}\n")
         feedback = element.find_element(By.CSS_SELECTOR, ".feedback")
         assert feedback.get_attribute("aria-live") == "polite" and feedback.get_attribute("role") == "status"
         for box in element.find_elements(By.CSS_SELECTOR, "input[name=answer]"):
-            labels = page.execute_script("return [...arguments[0].labels].map(l => l.textContent)", box)
-            assert labels == ["Your answer"]
-        for name in ("check", "solution", "another"):
-            assert element.find_element(By.CSS_SELECTOR, f"button.{name}").text
-        # With JavaScript the options (a plain list in the file) are a labelled group of toggles.
+            assert (box.aria_role, box.accessible_name) == ("textbox", name)
+            # The label shows "Your answer"; the problem's number is for a screen reader.
+            label = element.find_element(By.CSS_SELECTOR, "label")
+            assert label.get_attribute("textContent") == name
+            assert shown_elements(page, element, "Your answer") == [""]
+            assert shown_elements(page, element, f"to Problem {number}") == []
+        for button in ("check", "solution", "another"):
+            assert element.find_element(By.CSS_SELECTOR, f"button.{button}").text
+        # With JavaScript the options (a plain list in the file) are a named radio group.
         for group in element.find_elements(By.CSS_SELECTOR, ".options"):
-            assert group.get_attribute("role") == "group" and group.get_attribute("aria-label") == "Your answer"
-            buttons = group.find_elements(By.CSS_SELECTOR, "button.option[aria-pressed=false]")
-            assert buttons and all(b.text for b in buttons) and not group.find_elements(By.TAG_NAME, "li")
+            assert (group.aria_role, group.accessible_name) == ("radiogroup", name)
+            radios = group.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+            assert radios and not group.find_elements(By.TAG_NAME, "li")
+            assert {r.get_attribute("name") for r in radios} == {f"{element.get_attribute('id')}-option"}
+            for radio in radios:
+                label = radio.find_element(By.XPATH, "..")
+                assert radio.aria_role == "radio" and not radio.is_selected()
+                assert radio.accessible_name == label.text and label.text.startswith(
+                    f"{radio.get_attribute('value')}." if len(radios) > 2 else radio.get_attribute("value"))
 
 
 def focus_by_tab(driver, target: WebElement, limit: int = 200) -> None:
@@ -267,16 +284,36 @@ def test_keyboard_only(page):
     another.send_keys(Keys.ENTER)
     assert element.get_attribute("data-params") != before
     assert page.switch_to.active_element == another
-    # True/false: Space picks an option, Tab reaches Check, Enter checks.
+    # True/false: Tab reaches the group (one stop), Space picks, Tab reaches Check, Enter checks.
     tf = article(page, "sgd-direction")
     correct = shown_variant(tf).solution.answer.cell()
-    option = tf.find_element(By.CSS_SELECTOR, f'button.option[data-value="{correct}"]')
-    focus_by_tab(page, option)
-    option.send_keys(Keys.SPACE)
+    radios = tf.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+    first = radios[0]
+    focus_by_tab(page, first)
+    first.send_keys(Keys.SPACE)
+    assert first.is_selected()
+    # Arrows move and pick, as in any radio group: Down to False, Down again wraps to True.
+    page.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    assert page.switch_to.active_element == radios[1] and radios[1].is_selected() and not first.is_selected()
+    page.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    assert page.switch_to.active_element == first and first.is_selected()
+    if correct == "False":
+        page.switch_to.active_element.send_keys(Keys.ARROW_UP)
+    # One Tab leaves the group for Check: the options are one stop, not two.
+    page.switch_to.active_element.send_keys(Keys.TAB)
     check = tf.find_element(By.CSS_SELECTOR, "button.check")
-    focus_by_tab(page, check)
+    assert page.switch_to.active_element == check
     check.send_keys(Keys.ENTER)
     assert tf.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("data-status") == "correct"
+    # Enter on an option checks it too, as in the answer box.
+    choice = article(page, "vanishing-gradient-definition")
+    letter = shown_variant(choice).solution.answer.cell()
+    option = choice.find_element(By.CSS_SELECTOR, f'input[type=radio][value="{letter}"]')
+    focus_by_tab(page, choice.find_element(By.CSS_SELECTOR, "input[type=radio]"))
+    while page.switch_to.active_element != option:
+        page.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    option.send_keys(Keys.ENTER)
+    assert choice.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("data-status") == "correct"
 
 
 def test_without_javascript_each_first_variant_shows_its_solution_and_no_dead_control(
@@ -495,3 +532,150 @@ def test_a_long_unbroken_title_or_tag_wraps_at_phone_width(driver, tmp_path):
             driver.get(page.as_uri())
             widths = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
             assert widths[0] <= widths[1], (page, widths)
+
+
+#: Every variant of every problem on the page, shown in turn at phone width, with its solution
+#: open: what overflows the article's column (an element of the statement or the options, or an
+#: inline formula anywhere), and trailing punctuation that starts a line of its own. A displayed
+#: formula of a worked solution may be wider: it scrolls in its own box, as on the printed page it
+#: would be one line. The page's JavaScript shows the variants, so this runs in one call.
+PHONE_LAYOUT = """
+const found = [];
+const punctuation = /^[.,;:!?)\\]]/;
+for (const article of document.querySelectorAll("article.problem")) {
+  const another = article.querySelector("button.another");
+  const total = article.querySelectorAll("template.variant").length;
+  for (let k = 1; k <= total; k++) {
+    const column = article.getBoundingClientRect();
+    article.querySelector(".solution-slot .solution-text").hidden = false;
+    const inline = [...article.querySelectorAll("math")]
+      .filter((m) => m.getAttribute("display") !== "block" && m.getClientRects().length);
+    const body = [...article.querySelectorAll(".variant-body *")];
+    for (const el of new Set([...body, ...inline])) {
+      const box = el.getBoundingClientRect();
+      if (box.width && (box.right > column.right + 0.5 || box.left < column.left - 0.5)) {
+        found.push(`${article.dataset.family} variant ${k}: ${el.tagName} ${Math.round(box.width)} px ` +
+                   `wide in a ${Math.round(column.width)} px column: ${el.textContent.slice(0, 60)}`);
+        break;
+      }
+    }
+    for (const math of inline) {
+      const next = math.nextSibling;
+      if (!next || next.nodeType !== Node.TEXT_NODE || !punctuation.test(next.data)) continue;
+      const range = document.createRange();
+      range.setStart(next, 0);
+      range.setEnd(next, 1);
+      const mark = range.getBoundingClientRect(), end = math.getClientRects();
+      const last = end[end.length - 1];
+      if (mark.top >= last.bottom - 1) {
+        found.push(`${article.dataset.family} variant ${k}: "${next.data[0]}" after ` +
+                   `${math.textContent.slice(-30)} starts a line`);
+      }
+    }
+    if (!another.disabled) another.click();
+  }
+}
+return found;
+"""
+
+
+def test_every_variant_fits_a_phone_column(driver, lecture14_site):
+    """README promises the pages fit a phone. On 793abf8, at 360 px, 19 of the page's 400
+    variants had a data set "(x, y) ∈ {(6, −2), (2, 4), …}" that was one unbreakable formula wider
+    than the column, so the last points (often the mini-batch's) scrolled off screen, and the "."
+    after it could start a line alone. Inline math now breaks after its top-level commas and
+    relations, and keeps the punctuation after it on its line."""
+    driver.set_window_size(360, 740)
+    driver.get((lecture14_site / "tags" / "lecture-14.html").as_uri())
+    assert driver.execute_script("return window.innerWidth") == 360
+    assert driver.execute_script(PHONE_LAYOUT) == []
+    widths = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1]
+
+
+def typed_and_checked(driver, element: WebElement, text: str) -> WebElement:
+    """Check ``text`` as if pasted (send_keys types a long text a key at a time)."""
+    box = element.find_element(By.CSS_SELECTOR, "input[name=answer]")
+    driver.execute_script("arguments[0].value = arguments[1]", box, text)
+    element.find_element(By.CSS_SELECTOR, "button.check").click()
+    return element.find_element(By.CSS_SELECTOR, ".feedback")
+
+
+def test_a_long_unreadable_answer_is_not_echoed_whole(page):
+    """On 793abf8 the feedback quoted the whole input into the live region ("Cannot read “111…”"
+    with 5,000 digits): a screen reader read all of it, and the page grew by a screenful. A long
+    input, or a long component quoted in the reason, is cut in the middle to 60 characters."""
+    element = article(page, "gradient-descent-step")
+    feedback = typed_and_checked(page, element, "1" * 5000)
+    assert feedback.get_attribute("data-status") == "unreadable"
+    assert feedback.text == (
+        f"Cannot read “{'1' * 40}…{'1' * 19}”: it is not a vector of 2 numbers."
+    )
+    vector = "(" + ", ".join(["1"] * 2000) + ")"
+    feedback = typed_and_checked(page, element, vector)
+    assert feedback.text == f"Cannot read “{vector[:40]}…{vector[-19:]}”: it has 2000 numbers; expected 2."
+    feedback = typed_and_checked(page, element, f"({'2' * 3000}, 1)")
+    assert len(feedback.text) < 220, feedback.text
+    assert feedback.text.endswith("which is 3,000 characters long; no answer has more than 200.")
+    # A short one is quoted whole, as before.
+    assert typed_and_checked(page, element, "(1, x)").text == (
+        "Cannot read “(1, x)”: it has component 2 ('x'), which is not a number (write e.g. 9/2, -7/3 or 4.5)."
+    )
+
+
+def variant_params(driver, element: WebElement) -> list[str]:
+    return driver.execute_script(
+        "return [...arguments[0].querySelectorAll('template.variant')].map(t => t.dataset.params)", element)
+
+
+def test_reload_and_back_keep_each_problems_variant(driver, lecture14_site):
+    """On 793abf8 a reload, or Back from another page, showed every problem's variant 1 again,
+    and "Another variant" only went forward. Each problem's variant is now in the URL's fragment
+    (#gradient-descent-step=3&…, replaced, so that it adds no step to Back), and "Previous
+    variant" goes back one."""
+    page = (lecture14_site / "tags" / "lecture-14.html").as_uri()
+    driver.set_window_size(1200, 900)
+    driver.get((lecture14_site / "index.html").as_uri())
+    driver.find_element(By.LINK_TEXT, "lecture-14").click()
+    steps = driver.execute_script("return history.length")
+    element = article(driver, "gradient-descent-step")
+    params = variant_params(driver, element)
+    for _ in range(3):
+        element.find_element(By.CSS_SELECTOR, "button.another").click()
+    previous = element.find_element(By.CSS_SELECTOR, "button.previous")
+    previous.click()
+    assert driver.switch_to.active_element == previous
+    assert element.get_attribute("data-params") == params[2]
+    assert element.find_element(By.CSS_SELECTOR, ".count").text == "Variant 3 of 50"
+    assert element.find_element(By.CSS_SELECTOR, ".feedback").get_attribute("textContent") == "Variant 3 of 50."
+    tf = article(driver, "sgd-direction")
+    tf.find_element(By.CSS_SELECTOR, "button.another").click()
+    assert driver.current_url == f"{page}#gradient-descent-step=3&sgd-direction=2"
+    assert driver.execute_script("return history.length") == steps
+
+    def shown() -> tuple[str, str, str]:
+        element, tf = article(driver, "gradient-descent-step"), article(driver, "sgd-direction")
+        return (element.get_attribute("data-params"), element.find_element(By.CSS_SELECTOR, ".count").text,
+                tf.find_element(By.CSS_SELECTOR, ".count").text)
+
+    kept = (params[2], "Variant 3 of 50", f"Variant 2 of {len(variant_params(driver, tf))}")
+    driver.refresh()
+    assert shown() == kept
+    # Restored quietly: nothing is announced on loading the page.
+    assert article(driver, "gradient-descent-step").find_element(By.CSS_SELECTOR, ".feedback").text == ""
+    driver.find_element(By.CSS_SELECTOR, "header .course a").click()
+    assert driver.current_url.endswith("/index.html")
+    driver.back()
+    assert shown() == kept
+    # Previous from variant 1 goes round to the last; back at 1, the problem leaves the fragment.
+    element = article(driver, "gradient-descent-step")
+    for _ in range(2):
+        element.find_element(By.CSS_SELECTOR, "button.previous").click()
+    assert driver.current_url == f"{page}#sgd-direction=2"
+    element.find_element(By.CSS_SELECTOR, "button.previous").click()
+    assert element.get_attribute("data-params") == params[-1]
+    # A fragment naming no variant of the page (a number out of range, another anchor) is ignored.
+    driver.get(f"{page}#gradient-descent-step=51&sgd-direction=x&nosuch=2")
+    driver.refresh()  # a new fragment alone does not load the page again
+    assert article(driver, "gradient-descent-step").get_attribute("data-params") == params[0]
+    assert article(driver, "sgd-direction").find_element(By.CSS_SELECTOR, ".count").text.startswith("Variant 1 of")

@@ -35,9 +35,13 @@
   const LOOKALIKE_RE = new RegExp("[" + Object.keys(LOOKALIKES).join("") + "]", "g");
   // Python's \s on str: every character str.isspace() calls white space.
   const SPACES = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/gu;
+  // responses.visible: invisible format characters (Cf: a zero-width space, a byte-order mark…)
+  // set aside, but not the direction embeddings, overrides and isolates of
+  // characters.bidi_control, which reverse how the rest is shown and so stay unreadable.
+  const INVISIBLE = /(?![\u202a-\u202e\u2066-\u2069])\p{Cf}/gu;
 
   function normalize(text) {
-    text = text.normalize("NFKC").replace(LOOKALIKE_RE, (c) => LOOKALIKES[c]);
+    text = text.replace(INVISIBLE, "").normalize("NFKC").replace(LOOKALIKE_RE, (c) => LOOKALIKES[c]);
     text = text.replace(SPACES, " ").replace(/^ +| +$/g, "");
     text = text.replace(/ ?\/ ?/g, "/");
     return text.replace(/(^|[(\[,; ])([+-]) (?=[\p{Nd}.])/gu, "$1$2");

@@ -28,48 +28,48 @@
     }
 
     // The options come as a plain list, which is what a page without JavaScript should show
-    // (nothing there would answer a button); here they become toggle buttons in a labelled group.
-    function optionButtons() {
+    // (nothing there would answer a button); here they become radio buttons, one group per
+    // problem named after it, so a screen reader announces "one of these" and the browser gives
+    // the keys of a radio group (Tab to the group, arrows to pick).
+    function optionRadios() {
       const list = body.querySelector("ul.options");
       if (!list) return;
       const group = document.createElement("div");
       group.className = "options";
-      group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Your answer");
+      group.setAttribute("role", "radiogroup");
+      group.setAttribute("aria-label", list.dataset.name);
       group.dataset.correct = list.dataset.correct;
       for (const item of list.querySelectorAll("li.option")) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "option";
-        button.dataset.value = item.dataset.value;
-        button.setAttribute("aria-pressed", "false");
-        button.append(...item.childNodes);
-        group.append(button);
+        const label = document.createElement("label");
+        label.className = "option";
+        const radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = `${article.id}-option`;
+        radio.value = item.dataset.value;
+        const text = document.createElement("span"); // one flex item, math and all
+        text.append(...item.childNodes);
+        label.append(radio, text);
+        group.append(label);
       }
       list.replaceWith(group);
     }
 
     function wire() {
-      optionButtons();
-      const input = body.querySelector("input[name=answer]");
-      if (input) {
-        input.addEventListener("keydown", (event) => {
+      optionRadios();
+      // Enter checks, in the answer box and on an option alike.
+      for (const control of body.querySelectorAll("input[name=answer], input[type=radio]")) {
+        control.addEventListener("keydown", (event) => {
           if (event.key === "Enter") {
             event.preventDefault();
             check();
           }
         });
       }
-      for (const option of body.querySelectorAll("button.option")) {
-        option.addEventListener("click", () => {
-          for (const other of body.querySelectorAll("button.option")) {
-            other.setAttribute("aria-pressed", String(other === option));
-          }
-        });
-      }
     }
 
-    function show(next) {
+    // `news`: what the live region adds to "Variant 3 of 50" (": new numbers"), or null to say
+    // nothing (a variant restored as the page loads).
+    function show(next, news) {
       index = next;
       const template = variants[index];
       const content = template.content.cloneNode(true);
@@ -80,9 +80,10 @@
       count.textContent = `Variant ${index + 1} of ${variants.length}`;
       delete feedback.dataset.mistakes;
       // The counter shows it; the live region only says it, so that it is not on screen twice.
-      say("", `<span class="visually-hidden">${count.textContent}: ${article.dataset.another}.</span>`);
+      say("", news === null ? "" : `<span class="visually-hidden">${count.textContent}${news}.</span>`);
       showSolution(false);
       wire();
+      remember(article.id, index);
     }
 
     // Several named mistakes can give one value: any one of them explains it, so they are offered
@@ -121,7 +122,8 @@
         return false;
       }
       if (result.status === "unreadable") {
-        say("unreadable", `Cannot read “${escapeText(input.value.trim())}”: it ${escapeText(result.reason)}.`);
+        const reason = result.reason.replace(LONG_WORD, clipped);
+        say("unreadable", `Cannot read “${escapeText(clipped(input.value.trim()))}”: it ${escapeText(reason)}.`);
         return false;
       }
       feedback.dataset.mistakes = result.mistakes.join(" ");
@@ -141,12 +143,12 @@
     }
 
     function checkPicked() {
-      const picked = body.querySelector("button.option[aria-pressed=true]");
+      const picked = body.querySelector("input[type=radio]:checked");
       if (!picked) {
         say("blank", "Choose an answer first.");
         return false;
       }
-      const value = picked.dataset.value;
+      const value = picked.value;
       const right = value === body.querySelector(".options").dataset.correct;
       const note = body.querySelector(`.note[data-value="${CSS.escape(value)}"]`);
       say(right ? "correct" : "wrong",
@@ -163,12 +165,49 @@
 
     article.querySelector("button.check").addEventListener("click", check);
     article.querySelector("button.another").addEventListener("click", () => {
-      show((index + 1) % variants.length);
+      show((index + 1) % variants.length, `: ${article.dataset.another}`);
+    });
+    article.querySelector("button.previous").addEventListener("click", () => {
+      show((index + variants.length - 1) % variants.length, "");
     });
     solutionButton.addEventListener("click", () => {
       showSolution(solutionSlot.querySelector(".solution-text").hidden);
     });
-    wire();
+    shown.set(article.id, 0);
+    const restored = remembered(article.id, variants.length);
+    if (restored) show(restored, null);
+    else wire();
+  }
+
+  // Each problem's variant is kept in the URL's fragment, 1-based, variant 1 left out
+  // ("#gradient-descent-step=3&sgd-direction=2"), so that a reload, or Back from another page,
+  // shows the variants the student was at (every problem was at variant 1 again). The entry is
+  // replaced, not pushed: changing a variant adds no step to Back.
+  const shown = new Map(); // article id → the variant's index, in page order
+  function remember(id, index) {
+    shown.set(id, index);
+    const fragment = [...shown].filter(([, i]) => i).map(([key, i]) => `${key}=${i + 1}`).join("&");
+    history.replaceState(history.state, "", fragment ? `#${fragment}` : location.pathname + location.search);
+  }
+
+  // The index the fragment the page was loaded with gives a problem of `count` variants; 0
+  // (variant 1) for none, or for one that names no variant of it (a number out of range, a plain
+  // #anchor). Read once: restoring one problem rewrites the fragment before the next is set up.
+  const loadedWith = new URLSearchParams(location.hash.slice(1));
+  function remembered(id, count) {
+    const k = loadedWith.get(id);
+    return k !== null && /^[1-9][0-9]*$/.test(k) && Number(k) <= count ? Number(k) - 1 : 0;
+  }
+
+  // What was typed, as the feedback quotes it: a long text cut in the middle (its start and end
+  // say what it is) to ECHO characters, so that the live region reads a line, not a screenful
+  // (5,000 pasted digits were announced whole).
+  const ECHO = 60;
+  const LONG_WORD = new RegExp(`\\S{${ECHO + 1},}`, "gu"); // a component the reason quotes
+  function clipped(text) {
+    const chars = [...text];
+    if (chars.length <= ECHO) return text;
+    return chars.slice(0, ECHO - 20).join("") + "…" + chars.slice(-19).join("");
   }
 
   function counted(n, word) {
