@@ -99,6 +99,21 @@ def draw_mark(
     np.minimum(image, 255 - layer, out=image)
 
 
+def draw_dot(
+    image: np.ndarray, bubble: dict, dpi: int, diameter: float, offset: float, darkness: float
+) -> None:
+    """A round pen dot ``diameter`` pt across, its centre ``offset`` of the bubble's radius to the
+    right of the bubble's: a pen rested there, no fill."""
+    f = dpi / 72
+    cx, cy = (bubble["x"] + bubble["w"] / 2) * f, (bubble["y"] + bubble["h"] / 2) * f
+    cx += offset * bubble["w"] / 2 * f
+    layer = np.zeros_like(image, dtype=np.uint8)
+    sub = 16  # cv2's shift: a sixteenth of a pixel
+    centre, radius = (int(round(cx * sub)), int(round(cy * sub))), int(round(diameter / 2 * f * sub))
+    cv2.circle(layer, centre, radius, int(round(255 * darkness)), -1, cv2.LINE_AA, 4)
+    np.minimum(image, 255 - layer, out=image)
+
+
 def mark_page(
     image: np.ndarray, sheet: dict, dpi: int, rng: np.random.Generator
 ) -> dict[int, Expected]:

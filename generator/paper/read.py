@@ -1,8 +1,9 @@
 """One scanned page: which page it is (its QR code), where it lies (the four registration
 marks), and what each bubble holds (its fill against the paper around it and the page's ink).
 
-Never a guess. A bubble is *marked* only when enough of its inside is clearly ink, *blank* only
-when almost nothing is (a light erasure stays blank), and *unclear* otherwise; a question is
+Never a guess. A bubble is *marked* only when enough of its inside is clearly ink, reaching out
+toward its outline (a dot in its centre is no fill), *blank* only when almost nothing is (a light
+erasure stays blank), and *unclear* otherwise; a question is
 answered only when exactly one bubble is marked and the others are blank. Everything else is
 a problem for the review report, with the page's annotated image.
 """
@@ -27,6 +28,15 @@ INK = 0.5  # a pixel darker than this counts as ink for ``coverage``
 # a faint fill (0.22-0.32) has no pixel past INK, so coverage, not the mean, tells them apart.
 MARKED_COVERAGE, MARKED_MEAN = 0.3, 0.25
 BLANK_COVERAGE, BLANK_MEAN = 0.06, 0.14  # both below: blank (paper, dust, a light erasure)
+#: The ring (shares of the bubble's radius) a mark must reach into, besides the inner disc, still
+#: clear of the printed outline (0.94 of the radius inside it). A pen rested in the bubble's
+#: centre (a dot 3.5-5 pt across in an 11 pt bubble) covers a third of the inner disc and more,
+#: as a mark does, but leaves this ring empty: it was read as the answer of a question left blank.
+RING = (0.70, 0.85)
+#: The ink share of ``RING`` below which a mark covers only the centre. A fill covers 0.7 of the
+#: ring and more, a cross 0.25, a light pencil tick's long arm 0.05 at worst (tests/scan_synth.py's
+#: marks, 150-300 dpi, blurred, JPEG, photos); a dot up to 6 pt across, near the centre, none.
+RING_COVERAGE = 0.025
 #: How far (in pt) from where the QR code and the marks found so far put it a registration mark
 #: may be found.
 MARK_SEARCH = 40.0
@@ -52,6 +62,7 @@ class Bubble:
     radius: float
     mean: float = 0.0
     coverage: float = 0.0
+    ring: float = 0.0  # the ink share of RING around the inner disc
     state: str = "blank"  # "marked", "blank" or "unclear"
 
 
@@ -273,10 +284,13 @@ def _fit(
     return np.array([[a, -b, tx], [b, a, ty], [0, 0, 1]])
 
 
-def _disc(radius: float) -> tuple[np.ndarray, int]:
-    half = int(np.ceil(radius))
+def _zones(radius: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The inner disc and the ring (``INNER``, ``RING``) of a bubble of ``radius`` pixels, as
+    masks of the square of half-side ``half`` around its centre."""
+    half = int(np.ceil(RING[1] * radius))
     yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
-    return (xx * xx + yy * yy) <= radius * radius, half
+    distance = np.hypot(xx, yy) / max(radius, 1e-9)
+    return distance <= INNER, (distance > RING[0]) & (distance <= RING[1]), half
 
 
 def read_bubbles(
@@ -303,10 +317,10 @@ def read_bubbles(
         pixels_per_pt = _scale(h, _centre(b))
         radius = b["w"] / 2 * pixels_per_pt
         bubble = Bubble(b["question"], b["value"], float(cx), float(cy), float(radius))
-        mask, half = _disc(INNER * radius)
+        inner, ring, half = _zones(radius)
         x, y = int(round(cx)), int(round(cy))
         patch = image[y - half : y + half + 1, x - half : x + half + 1]
-        if patch.shape != mask.shape:
+        if patch.shape != inner.shape:
             bubble.state = "unclear"  # off the scanned image
             bubbles.append(bubble)
             continue
@@ -317,11 +331,12 @@ def read_bubbles(
         if around < DIMMEST_PAPER * paper:
             bubble.state = "unclear"
         else:
-            values = patch[mask].astype(np.float32) * (paper / around)
+            values = patch.astype(np.float32) * (paper / around)
             darkness = np.clip((paper - values) / span, 0, 1)
-            bubble.mean = float(darkness.mean())
-            bubble.coverage = float((darkness > INK).mean())
-            bubble.state = classify(bubble.mean, bubble.coverage)
+            bubble.mean = float(darkness[inner].mean())
+            bubble.coverage = float((darkness[inner] > INK).mean())
+            bubble.ring = float((darkness[ring] > INK).mean())
+            bubble.state = classify(bubble.mean, bubble.coverage, bubble.ring)
         bubbles.append(bubble)
     return bubbles
 
@@ -350,9 +365,12 @@ def local_paper(image: np.ndarray, x: int, y: int, half: float) -> float:
     return max(float(np.median(bright)), 1.0)
 
 
-def classify(mean: float, coverage: float) -> str:
+def classify(mean: float, coverage: float, ring: float) -> str:
+    """A bubble's state from its inner disc's darkness (``mean``, ``coverage``) and how far the
+    ink reaches out (``ring``): ink only in the centre is no fill, and not the student's to
+    have chosen (a pen rested there while deciding), so it is unclear, never marked."""
     if coverage >= MARKED_COVERAGE and mean >= MARKED_MEAN:
-        return "marked"
+        return "marked" if ring >= RING_COVERAGE else "unclear"
     if coverage < BLANK_COVERAGE and mean < BLANK_MEAN:
         return "blank"
     return "unclear"
