@@ -177,6 +177,13 @@ def distort(image: np.ndarray, d: Distortion, rng: np.random.Generator) -> np.nd
     return out
 
 
+def show_through(front: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:
+    """``front`` scanned on thin paper: ``back``, the other side of the sheet, shows through it
+    mirrored, ``strength`` as dark as it is printed."""
+    shadow = 1 - strength * (255 - back[:, ::-1].astype(np.float32)) / 255
+    return (front.astype(np.float32) * shadow).clip(0, 255).astype(np.uint8)
+
+
 def tilted(image: np.ndarray, tilt: tuple[float, float], surround: int) -> np.ndarray:
     """``image`` seen in perspective: its top edge shortened by ``tilt[0]`` of its width (the
     bottom one when negative), its left edge by ``tilt[1]`` of its height (the right one)."""

@@ -79,7 +79,7 @@ class PageRead:
     """What one scanned page says; ``problem`` is set when it could not be read at all."""
 
     payload: Payload | None = None
-    #: "no-qr", "other-exam", "unknown-page", "other-build", "not-registered"
+    #: "no-qr", "two-pages", "other-exam", "unknown-page", "other-build", "not-registered"
     problem: str | None = None
     detail: str = ""
     bubbles: list[Bubble] = field(default_factory=list)
@@ -95,20 +95,80 @@ class PageRead:
         return (self.payload.student, self.payload.page) if self.payload else None
 
 
-def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
-    """The examgen QR code on the page (payload, raw text, corners TL TR BR BL in pixels);
-    tried again on copies made for hard pages when the plain read finds nothing."""
-    texts = []
+@dataclass
+class Code:
+    """An examgen QR code found on a page."""
+
+    payload: Payload
+    text: str
+    corners: np.ndarray  # TL TR BR BL, in pixels of the page
+
+
+def find_qr(image: np.ndarray) -> tuple[list[Code], str]:
+    """The examgen QR codes on the page (each text once), from the first of the copies made for
+    hard pages (``_qr_attempts``) that shows one; with none, what was found instead. A mirrored
+    code is no page's own: it is the back page's, seen through thin paper, and on a page fed
+    upside down zxing read it first, naming the page after its back."""
+    others, mirrored = [], False
     for scale, attempt in _qr_attempts(image):
+        codes: dict[str, Code] = {}
         for result in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):
-            texts.append(result.text)
             payload = Payload.parse(result.text)
-            if payload is not None:
+            if _mirrored(result):
+                mirrored = mirrored or payload is not None
+            elif payload is None:
+                others.append(result.text)
+            elif result.text not in codes:
                 p = result.position
                 points = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
                 corners = np.array([[c.x, c.y] for c in points], dtype=np.float32) / scale
-                return payload, result.text, corners
-    return None, texts[0] if texts else "", None
+                codes[result.text] = Code(payload, result.text, corners)
+        if codes:
+            return list(codes.values()), ""
+    if others:
+        return [], f"QR code of something else: {others[0][:60]}"
+    if mirrored:
+        return [], "only a mirrored examgen QR code (a back page's seen through the paper?)"
+    return [], "no QR code found"
+
+
+def _format_codewords() -> list[int]:
+    """The 32 format-information words a QR code may hold (ISO/IEC 18004: five bits of error
+    correction level and mask, ten of BCH code, masked)."""
+    words = []
+    for data in range(32):
+        remainder = data << 10
+        for bit in range(14, 9, -1):
+            if remainder >> bit & 1:
+                remainder ^= 0x537 << (bit - 10)
+        words.append((data << 10 | remainder) ^ 0x5412)
+    return words
+
+
+FORMAT_CODEWORDS = _format_codewords()
+
+
+def _format_distance(modules: np.ndarray) -> int:
+    """How few bits of either copy of the format information in ``modules`` (True: dark) differ
+    from a valid word, read where a code that is not mirrored keeps them."""
+    n = modules.shape[0]
+    first = [*modules[8, :6], modules[8, 7], modules[8, 8], modules[7, 8], *modules[5::-1, 8]]
+    second = [*modules[n - 1 : n - 8 : -1, 8], *modules[8, n - 8 :]]
+    return min(
+        bin(int("".join("1" if m else "0" for m in copy), 2) ^ word).count("1")
+        for copy in (first, second)
+        for word in FORMAT_CODEWORDS
+    )
+
+
+def _mirrored(result: Any) -> bool:
+    """Whether zxing read ``result`` as a mirror image. zxingcpp (3.1) does not say so, but its
+    modules as read (``to_image``) are then the code's transposed: the format information is
+    valid only read across the diagonal."""
+    modules = np.asarray(result.to_image(add_quiet_zones=False)) < 128
+    if modules.ndim != 2 or modules.shape[0] != modules.shape[1] or modules.shape[0] < 21:
+        return False
+    return _format_distance(modules.T) < _format_distance(modules)
 
 
 #: Pixels on the long side of a page scanned at about 200 dpi or less (A4's 11.7 in at 200 dpi).
@@ -423,7 +483,7 @@ def thumbnail(image: np.ndarray, read: PageRead) -> bytes:
     text = read.problem or ", ".join(
         f"q{a.question} {a.problem}" for a in read.answers if a.problem
     )
-    label = (read.payload.text() if read.payload else "no QR code") + ("  " + text if text else "")
+    label = "  ".join(filter(None, (read.payload.text() if read.payload else "", text)))
     cv2.putText(small, label[:70], (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 200), 1)
     ok, png = cv2.imencode(".png", small, [cv2.IMWRITE_PNG_COMPRESSION, 3])
     return png.tobytes() if ok else b""
@@ -440,18 +500,18 @@ def read_page(
     sheet page); the annotated thumbnail only for a page with a problem (it costs more than
     reading the page) unless ``always_thumbnail``."""
     read = PageRead()
-    payload, text, corners = find_qr(image)
-    read.payload = payload
+    codes, seen = find_qr(image)
+    payload = read.payload = codes[0].payload if len(codes) == 1 else None
     if payload is None:
-        read.problem = "no-qr"
-        read.detail = f"QR code of something else: {text[:60]}" if text else "no QR code found"
+        read.problem = "two-pages" if codes else "no-qr"
+        read.detail = _two_pages(codes) if codes else seen
     elif (payload.exam, payload.seed) != (exam, seed):
         read.problem = "other-exam"
         read.detail = f"page of {payload.exam} seed {payload.seed}"
     elif (payload.student, payload.page) not in pages:
         read.problem = "unknown-page"
         read.detail = f"student {payload.student} page {payload.page} is not in sheets.json"
-    elif text != pages[(payload.student, payload.page)]["qr"]:
+    elif codes[0].text != pages[(payload.student, payload.page)]["qr"]:
         read.problem = "other-build"
         read.detail = (
             "printed by another build of this exam and seed (the student's questions or layout "
@@ -459,8 +519,7 @@ def read_page(
         )
     else:
         sheet = pages[(payload.student, payload.page)]
-        assert corners is not None
-        h, read.marks, why = register(image, sheet, corners)
+        h, read.marks, why = register(image, sheet, codes[0].corners)
         if h is None:
             read.problem, read.detail = "not-registered", why
         else:
@@ -470,3 +529,12 @@ def read_page(
     if always_thumbnail or read.problem or any(a.problem for a in read.answers):
         read.thumbnail = thumbnail(image, read)
     return read
+
+
+def _two_pages(codes: list[Code]) -> str:
+    """Which pages' QR codes one image shows (a page of one, photographed on another?)."""
+    pages = "; ".join(
+        f"{c.payload.exam} seed {c.payload.seed} {c.payload.student} page {c.payload.page}"
+        for c in codes
+    )
+    return f"QR codes of {len(codes)} pages ({pages}): which it is is not examgen's to guess"

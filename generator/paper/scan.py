@@ -61,6 +61,8 @@ Progress = Callable[[Iterable[T], str], Iterable[T]]
 PROBLEMS = {
     "unreadable": "the file or page cannot be opened as a PDF or image",
     "no-qr": "no examgen QR code found (a blank page, another document, or too damaged)",
+    "two-pages": "QR codes of two pages on one image (one page photographed on another?): "
+    "not read",
     "other-exam": "a page of another exam or seed",
     "unknown-page": "a QR code of this exam naming a page sheets.json does not list",
     "other-build": "printed by another build of this exam and seed (its questions or layout "
