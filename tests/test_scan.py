@@ -169,15 +169,14 @@ def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_pat
 
 
 def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> None:
-    """Photos in a format scan does not read (WebP) or documents, in the folder or in folders
-    in it: the one-line error names what the folders hold, hidden files aside, and what to give
-    instead."""
+    """Videos or documents, in the folder or in folders in it: the one-line error names what
+    the folders hold, hidden files aside, and what to give instead."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    for name in ("notes.docx", "IMG_1.webp", ".DS_Store"):
+    for name in ("notes.docx", "IMG_1.MOV", ".DS_Store"):
         (folder / name).write_bytes(b"x")
     (folder / "section-2").mkdir()
-    (folder / "section-2" / "IMG_2.webp").write_bytes(b"x")
+    (folder / "section-2" / "IMG_2.MOV").write_bytes(b"x")
     (folder / ".trash").mkdir()
     (folder / ".trash" / "scan.pdf").write_bytes(b"x")
     out = tmp_path / "responses.csv"
@@ -186,10 +185,52 @@ def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> No
     )
     assert run.exit_code == 1 and len(run.output.strip().splitlines()) == 1, run.output
     assert run.output.startswith(
-        f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx, section-2/IMG_2.webp;"
+        f"Error: no scans: {folder} holds only IMG_1.MOV, notes.docx, section-2/IMG_2.MOV;"
     )
-    assert "(PNG, JPEG, TIFF, HEIC)" in run.output and "DS_Store" not in run.output
+    assert "(PNG, JPEG, TIFF, HEIC, WebP, …)" in run.output and "DS_Store" not in run.output
     assert not out.exists()
+
+
+def test_a_folder_reads_a_phones_webp_and_jfif_photos_and_names_what_it_skips(
+    paper_builds, tmp_path
+) -> None:
+    """On 8cb6922 a folder's WebP and JFIF files (a phone app's photos) were not read, though
+    read when named, and nothing said so: a student whose pages were such files vanished from
+    responses.csv ("Read 8 pages of 1 student …; nothing to review"). They are read, and what
+    else the folder holds, hidden files and the responses written aside, is named on the summary
+    line, not dropped silently."""
+    import cv2
+
+    build = paper_builds["quiz"]
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    shutil.copy(build / "exams" / "s002.pdf", scans / "s002.pdf")
+    pdf = pypdfium2.PdfDocument(build / "handouts.pdf")
+    sheets = [p for p in sheets_of(build)["pages"] if p["student"] == "s001"]
+    for sheet, suffix in zip(sheets, (".webp", ".jfif", ".jpe"), strict=False):
+        encoder = suffix if suffix == ".webp" else ".jpg"  # JFIF and JPE are JPEG files
+        ok, data = cv2.imencode(encoder, render(pdf, sheet["page"], 150))
+        assert ok
+        (scans / f"s001-{sheet['sheet_page']}{suffix}").write_bytes(data.tobytes())
+    for name in ("notes.txt", "grades.xlsx", ".DS_Store"):
+        (scans / name).write_text("not a scan", encoding="utf-8")
+    out = scans / "responses.csv"
+    for _ in range(2):  # the second time with responses.csv among the scans
+        run = CliRunner().invoke(main, ["scan", str(build), str(scans), "--out", str(out), "-q"])
+        assert run.exit_code == 0, run.output
+        first = run.output.splitlines()[0]
+        assert first.startswith("Read ") and " of 2 students into " in first, run.output
+        assert first.endswith(", skipping 2 files that are not scans (grades.xlsx, notes.txt)")
+        with out.open(encoding="utf-8", newline="") as f:
+            assert [r["id"] for r in csv.DictReader(f)] == ["s001", "s002"]
+        missing = [r for r in _review_rows(out) if r["problem"] == "missing-page"]
+        assert {r["student"] for r in missing} <= {"s001"}
+        assert {int(r["sheet_page"]) for r in missing} == {p["sheet_page"] for p in sheets[3:]}
+
+
+def _review_rows(out) -> list[dict]:
+    with (out.parent / f"{out.stem}-review" / "review.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 def test_scans_in_folders_of_a_folder_are_read(paper_builds, tmp_path) -> None:

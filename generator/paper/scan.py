@@ -96,6 +96,8 @@ class ScanResult:
     pages: int = 0  # scanned pages read
     students: int = 0
     rows: list[ReviewRow] = field(default_factory=list)
+    #: The files in the folders given that are not scans (``sources.not_scans``), by path there.
+    skipped: list[str] = field(default_factory=list)
 
 
 # --- reading pages, in parallel -----------------------------------------------------------------
@@ -166,7 +168,7 @@ def read_scans(
     skip = examgens_folders(build) if skip is None else skip
     refs = expand(scans, skip)
     if not refs:
-        kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC)"
+        kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC, WebP, …)"
         others = not_scans(scans, skip)
         held = f"only {some_of(others, 3)}" if others else "nothing"
         verb = "holds" if len(scans) == 1 else "hold"
@@ -208,6 +210,7 @@ def scan(
 
         check_packets_folder(packets, "--packets", key)
     refs, reads = read_scans(build, key, scans, jobs, progress, skip)
+    skipped = not_scans(scans, skip, written=[out])
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
 
@@ -325,7 +328,7 @@ def scan(
         from generator.paper.packets import registered_pages, write_packets
 
         write_packets(build, key, registered_pages(refs, reads), packets)
-    return ScanResult(out, review, len(seen), len(scanned), rows)
+    return ScanResult(out, review, len(seen), len(scanned), rows, skipped)
 
 
 def image_name(ref: PageRef, taken: set[str]) -> str:
@@ -452,6 +455,10 @@ def summary(result: ScanResult) -> str:
         f"Read {result.pages} page{'s' * (result.pages != 1)} of {result.students} "
         f"student{'s' * (result.students != 1)} into {result.responses}"
     )
+    if result.skipped:  # a student's page in a kind of file no reader knows is named, not lost
+        count = len(result.skipped)
+        what = "file that is not a scan" if count == 1 else "files that are not scans"
+        line += f", skipping {count} {what} ({some_of(result.skipped, 3)})"
     if not counts:
         return line + "; nothing to review"
     listed = ", ".join(f"{n} {p}" for p, n in counts.items())
