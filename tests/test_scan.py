@@ -919,6 +919,37 @@ def one_line_error(run, fragment: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], lines
 
 
+def test_an_image_too_narrow_to_be_a_page_is_unreadable_and_the_batch_goes_on(
+    paper_builds, tmp_path
+) -> None:
+    """On 8cb6922 a 20000×3 image, or a PDF page 200 in by 1 pt, shrunk to ``MAX_LONG_SIDE``,
+    had a side of 0 pixels: OpenCV's error ended the batch with a traceback, no responses and
+    no review. Each is an unreadable page and the rest is read; a strip just wide enough to be
+    looked at is a page without a QR code, its review image no taller than twice its width."""
+    import cv2
+
+    from generator.paper.read import THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH
+    from tests.test_scan_files import PDF
+
+    build = paper_builds["quiz"]
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    shutil.copy(build / "exams" / "s001.pdf", scans / "s001.pdf")
+    cv2.imwrite(str(scans / "strip.png"), np.full((3, 20000), 255, np.uint8))
+    (scans / "sliver.pdf").write_text(PDF.format(w=14400, h=1), encoding="ascii")
+    cv2.imwrite(str(scans / "tall.png"), np.full((8000, 100), 255, np.uint8))
+    out = tmp_path / "r.csv"
+    run = CliRunner().invoke(main, ["scan", str(build), str(scans), "--out", str(out), "-q"])
+    assert run.exit_code == 0, run.output
+    assert run.output.startswith("Read 8 pages of 1 student"), run.output
+    rows = {r["file"]: r for r in _review_rows(out)}
+    assert rows["strip.png"]["problem"] == rows["sliver.pdf"]["problem"] == "unreadable"
+    assert rows["strip.png"]["detail"] == "strip.png p1: a 20000×3 image, too small to be a page"
+    assert rows["tall.png"]["problem"] == "no-qr"
+    image = cv2.imread(str(out.parent / "r-review" / rows["tall.png"]["image"]))
+    assert image.shape[0] <= THUMBNAIL_HEIGHT and image.shape[1] <= THUMBNAIL_WIDTH
+
+
 def test_scan_never_writes_over_the_build_or_its_scans(own_build, tmp_path) -> None:
     """On main `--out out/quiz-seed42/key.csv` replaced the build's key with the responses, and
     `--out scans.pdf` (the scans themselves) replaced them with CSV text, both without a word."""

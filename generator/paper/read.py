@@ -458,16 +458,19 @@ def answers(bubbles: list[Bubble]) -> list[Answer]:
 
 COLOURS = {"marked": (0, 160, 0), "unclear": (0, 140, 255), "blank": (170, 170, 170)}
 THUMBNAIL_WIDTH = 520
+#: And at most this tall: a page as narrow as a strip (``sources.MIN_SIDE``) drawn 520 pixels
+#: wide was 40,000 pixels tall.
+THUMBNAIL_HEIGHT = 2 * THUMBNAIL_WIDTH
 
 
 def thumbnail(image: np.ndarray, read: PageRead) -> bytes:
     """The page, small, with what was found drawn on it: registration marks in blue, bubbles
     green (marked), orange (unclear) or grey (blank), red around a double mark, and the problem
     written on top."""
-    f = THUMBNAIL_WIDTH / image.shape[1]
-    small = cv2.cvtColor(
-        cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2BGR
-    )
+    height, width = image.shape[:2]
+    f = min(THUMBNAIL_WIDTH / width, THUMBNAIL_HEIGHT / height)
+    size = (max(round(width * f), 1), max(round(height * f), 1))
+    small = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2BGR)
     for x, y in read.marks:
         cv2.rectangle(
             small,

@@ -46,6 +46,10 @@ MAX_HEIF_PIXELS = 1 << 30
 #: Larger scans (600 dpi) are read at about this resolution: the long side of a letter page at
 #: 250 dpi. Reading is no more accurate above it, only slower.
 MAX_LONG_SIDE = 2750
+#: The shortest side (pixels) of an image read as a page, once shrunk to ``MAX_LONG_SIDE``: a
+#: narrower strip holds no page, and shrinking one (a 20000×3 image, a PDF page 200 in by a
+#: point) made a side of 0 pixels, whose OpenCV error ended the whole batch on 8cb6922.
+MIN_SIDE = 32
 
 
 @dataclass(frozen=True)
@@ -195,10 +199,19 @@ def load(ref: PageRef) -> np.ndarray:
         raise UnreadableScan(f"{ref.name}: not an image or PDF this reader knows")
     if image.dtype != np.uint8:
         image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    long_side = max(image.shape)
-    if long_side > MAX_LONG_SIDE:
-        f = MAX_LONG_SIDE / long_side
-        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return _page_sized(image, ref)
+
+
+def _page_sized(image: np.ndarray, ref: PageRef) -> np.ndarray:
+    """``image`` shrunk to at most ``MAX_LONG_SIDE`` pixels long; an unreadable page if that
+    leaves a side shorter than ``MIN_SIDE``."""
+    height, width = image.shape[:2]
+    f = min(MAX_LONG_SIDE / max(height, width), 1.0)
+    if min(height, width) * f < MIN_SIDE:
+        raise UnreadableScan(f"{ref.name}: a {width}×{height} image, too small to be a page")
+    if f < 1:
+        size = (max(round(width * f), 1), max(round(height * f), 1))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return image
 
 
