@@ -950,6 +950,32 @@ def test_an_image_too_narrow_to_be_a_page_is_unreadable_and_the_batch_goes_on(
     assert image.shape[0] <= THUMBNAIL_HEIGHT and image.shape[1] <= THUMBNAIL_WIDTH
 
 
+def test_scans_of_another_build_only_are_refused_naming_it(paper_builds, tmp_path) -> None:
+    """Scanned against the wrong build folder (seed 8 for a stack of seed 7), on 8cb6922 scan
+    said "Read 0 pages", listed every page as other-exam, wrote an empty responses.csv and
+    exited 0: ``scan && grade`` graded nobody. Now, when no page is of the build and some are of
+    another, a one-line error names what they are and that build's folder beside this one, and
+    nothing is written; packets refuse alike."""
+    import cv2
+
+    out = tmp_path / "out"
+    quiz = shutil.copytree(paper_builds["quiz"], out / paper_builds["quiz"].name)
+    practice = shutil.copytree(paper_builds["practice"], out / paper_builds["practice"].name)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    shutil.copy(quiz / "exams" / "s001.pdf", scans / "s001.pdf")
+    cv2.imwrite(str(scans / "blank.png"), np.full((1100, 850), 255, np.uint8))
+    (exam, seed), (other, other_seed) = _exam(quiz), _exam(practice)
+    for command, written in (("scan", "r.csv"), ("packets", "packets")):
+        args = [command, str(practice), str(scans), "--out", str(tmp_path / written), "-q"]
+        one_line_error(
+            CliRunner().invoke(main, args),
+            f"{practice}: no scanned page is of {other} seed {other_seed}; every page read is "
+            f"of {exam} seed {seed}: give that build's folder ({quiz})",
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scans"]
+
+
 def test_scan_never_writes_over_the_build_or_its_scans(own_build, tmp_path) -> None:
     """On main `--out out/quiz-seed42/key.csv` replaced the build's key with the responses, and
     `--out scans.pdf` (the scans themselves) replaced them with CSV text, both without a word."""

@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -179,7 +180,29 @@ def read_scans(
     reads = read_all(
         refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress or _no_progress
     )
+    refuse_another_builds_pages(build, key, reads)
     return refs, reads
+
+
+def refuse_another_builds_pages(build: Path, key: Any, reads: list[PageRead | str]) -> None:
+    """Refuse scans none of whose pages is of this exam and seed while some are of another: on
+    8cb6922 the wrong build folder (seed 8 for a stack of seed 7) was "Read 0 pages", a review
+    row per page and an empty responses.csv, with exit status 0 (``scan && grade`` graded
+    nobody). Names what the pages are, and that build's folder when it sits beside this one."""
+    ours = (key.exam, key.seed)
+    found = [r.payload for r in reads if isinstance(r, PageRead) and r.payload is not None]
+    if not found or any((p.exam, p.seed) == ours for p in found):
+        return
+    builds = Counter((p.exam, p.seed) for p in found).most_common()
+    named = some_of([f"{exam} seed {seed}" for (exam, seed), _ in builds], 3)
+    (exam, seed), _ = builds[0]
+    folder = build.parent / f"{exam}-seed{seed}"
+    beside = f" ({folder})" if (folder / "key.json").is_file() else ""
+    give = "that build's folder" if len(builds) == 1 else "their builds' folders"
+    raise ExamgenError(
+        f"{build}: no scanned page is of {key.exam} seed {key.seed}; every page read is of "
+        f"{named}: give {give}{beside}"
+    )
 
 
 def scan(
