@@ -1036,6 +1036,31 @@ def test_responses_fixed_by_hand_after_the_review_are_never_scanned_over(
     assert out.read_text(encoding="utf-8") == fixed
 
 
+def test_late_pages_scanned_alone_never_replace_the_class(own_build, tmp_path) -> None:
+    """README step 4 said a scan run again (late pages) replaces responses as it wrote them; on
+    8cb6922 the late pages scanned alone into the same --out replaced the class's responses.csv
+    with the late students' rows, exit 0, without a word. Now that is a one-line error naming
+    who would be dropped, and nothing changes; the late pages given with the others are read."""
+    exams = own_build / "exams"
+    everyone = [str(exams / "s001.pdf"), str(exams / "s002.pdf")]
+    out = tmp_path / "responses.csv"
+    args = ["scan", str(own_build), "--out", str(out), "-q"]
+    run = CliRunner().invoke(main, [*args, *everyone])
+    assert run.exit_code == 0, run.output
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    run = CliRunner().invoke(main, [*args, everyone[1]])
+    one_line_error(
+        run,
+        f"--out {out}: holds 2 students, this run read 1 (s001 not among them): give all the "
+        "scans again (the late pages with the others), or another --out",
+    )
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    run = CliRunner().invoke(main, [*args, *everyone, everyone[1]])  # the late copy beside
+    assert run.exit_code == 0, run.output
+    with out.open(encoding="utf-8", newline="") as f:
+        assert [r["id"] for r in csv.DictReader(f)] == ["s001", "s002"]
+
+
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.csv_table import spreadsheet_safe, student_csv
+from generator.csv_table import read_table, spreadsheet_safe, student_csv, unformula
 from generator.errors import ExamgenError, some_of
 from generator.files import (
     content_digest,
@@ -343,6 +343,7 @@ def scan(
             str(r.file_page),
         )
     )
+    refuse_dropping_students(out, answers)
     with output_errors(out, "--out"):
         text = write_responses(out, key, answers)
     with output_errors(review, "--review"):
@@ -396,6 +397,29 @@ def refuse_edited_responses(out: Path, review: Path) -> None:
             f"review?), and scanning again would lose those changes; scan into another --out "
             f"(e.g. {out.with_name(f'{out.stem}-rescan{out.suffix}')}) and carry the fixes "
             "over, or move the file"
+        )
+
+
+def refuse_dropping_students(out: Path, answers: dict[str, dict[int, str]]) -> None:
+    """Refuse to replace responses scan wrote with a run that read fewer of their students:
+    responses.csv is written whole from the scans given, and on 8cb6922 the late pages scanned
+    alone into the same --out (as README step 4 seemed to invite) replaced a class's responses
+    with two students', without a word. (Responses changed by hand are refused before any page
+    is read: ``refuse_edited_responses``.)"""
+    if not out.is_file() or not _written_by_scan(out, out):
+        return
+    try:
+        table = read_table(out, "responses", ("id",))
+    except ExamgenError:  # not a CSV any longer: nothing this run could tell it drops
+        return
+    held = {unformula(row.cells[0]) for row in table.rows}
+    dropped = sorted(held - answers.keys())
+    if dropped:
+        raise ExamgenError(
+            f"--out {out}: holds {len(held)} student{'s' * (len(held) != 1)}, this run read "
+            f"{len(answers)} "
+            f"({some_of(dropped, 3)} not among them): give all the scans again (the late pages "
+            "with the others), or another --out"
         )
 
 
