@@ -26,7 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -320,6 +320,7 @@ def scan(
                     )
                 )
 
+    rows = [_superseded(row, seen) for row in rows]
     scanned_pages = seen.keys() | unread
     scanned = {student for student, _ in scanned_pages}
     for (student, page), sheet in pages.items():
@@ -353,6 +354,17 @@ def scan(
 
         write_packets(build, key, registered_pages(refs, reads), packets)
     return ScanResult(out, review, len(seen), len(scanned), rows, skipped)
+
+
+def _superseded(row: ReviewRow, seen: dict[tuple[str, int], tuple[PageRef, dict]]) -> ReviewRow:
+    """``row`` as the review lists it once every page is read: a copy whose registration marks
+    were not found, of a page read from another copy, is a duplicate (on 8cb6922 it stayed
+    ``not-registered`` beside the good rescan, a page to check that was already read)."""
+    page = (row.student, row.sheet_page)
+    if row.problem != "not-registered" or page not in seen:
+        return row
+    first = seen[page][0]
+    return replace(row, problem="duplicate", detail=f"read from {first.name}; here {row.detail}")
 
 
 def image_name(ref: PageRef, taken: set[str]) -> str:
