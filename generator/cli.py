@@ -743,8 +743,9 @@ def scan(
     packets_dir: str | None,
     quiet: bool,
 ) -> None:
-    """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF/HEIC images, or folders of them,
-    folders in them included) of the exam in BUILD_DIR into a responses CSV for `examgen grade`.
+    """Read scanned handouts (SCANS: PDFs, PNG/JPEG/TIFF/HEIC/WebP/... images, or folders of
+    them, folders in them included) of the exam in BUILD_DIR into a responses CSV for
+    `examgen grade`.
 
     Pages may come in any order and any way up, scanned or photographed flat on a desk.
     Bubbles are read; free answers are left empty for hand entry. Pages that cannot be read,

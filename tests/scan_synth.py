@@ -99,6 +99,21 @@ def draw_mark(
     np.minimum(image, 255 - layer, out=image)
 
 
+def draw_dot(
+    image: np.ndarray, bubble: dict, dpi: int, diameter: float, offset: float, darkness: float
+) -> None:
+    """A round pen dot ``diameter`` pt across, its centre ``offset`` of the bubble's radius to the
+    right of the bubble's: a pen rested there, no fill."""
+    f = dpi / 72
+    cx, cy = (bubble["x"] + bubble["w"] / 2) * f, (bubble["y"] + bubble["h"] / 2) * f
+    cx += offset * bubble["w"] / 2 * f
+    layer = np.zeros_like(image, dtype=np.uint8)
+    sub = 16  # cv2's shift: a sixteenth of a pixel
+    centre, radius = (int(round(cx * sub)), int(round(cy * sub))), int(round(diameter / 2 * f * sub))
+    cv2.circle(layer, centre, radius, int(round(255 * darkness)), -1, cv2.LINE_AA, 4)
+    np.minimum(image, 255 - layer, out=image)
+
+
 def mark_page(
     image: np.ndarray, sheet: dict, dpi: int, rng: np.random.Generator
 ) -> dict[int, Expected]:
@@ -160,6 +175,13 @@ def distort(image: np.ndarray, d: Distortion, rng: np.random.Generator) -> np.nd
         ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, d.jpeg])
         out = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
     return out
+
+
+def show_through(front: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:
+    """``front`` scanned on thin paper: ``back``, the other side of the sheet, shows through it
+    mirrored, ``strength`` as dark as it is printed."""
+    shadow = 1 - strength * (255 - back[:, ::-1].astype(np.float32)) / 255
+    return (front.astype(np.float32) * shadow).clip(0, 255).astype(np.uint8)
 
 
 def tilted(image: np.ndarray, tilt: tuple[float, float], surround: int) -> np.ndarray:

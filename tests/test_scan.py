@@ -29,12 +29,15 @@ from generator.paper.scan import FIELDS, RESPONSES_HEADER, scan
 from generator.roster import Student, numbered_students
 from generator.spec import SPECS_DIR, load_spec
 from tests.scan_synth import (
+    CLEAR,
     PHOTO_ANGLE,
     PHOTO_LIGHT,
     PHOTO_TILT,
+    SHAPES,
     Distortion,
     Expected,
     distort,
+    draw_dot,
     draw_mark,
     make_batch,
     mark_page,
@@ -43,6 +46,7 @@ from tests.scan_synth import (
     render,
     save,
     sheets_of,
+    show_through,
     synthetic_page,
 )
 
@@ -165,15 +169,14 @@ def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_pat
 
 
 def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> None:
-    """Photos in a format scan does not read (WebP) or documents, in the folder or in folders
-    in it: the one-line error names what the folders hold, hidden files aside, and what to give
-    instead."""
+    """Videos or documents, in the folder or in folders in it: the one-line error names what
+    the folders hold, hidden files aside, and what to give instead."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    for name in ("notes.docx", "IMG_1.webp", ".DS_Store"):
+    for name in ("notes.docx", "IMG_1.MOV", ".DS_Store"):
         (folder / name).write_bytes(b"x")
     (folder / "section-2").mkdir()
-    (folder / "section-2" / "IMG_2.webp").write_bytes(b"x")
+    (folder / "section-2" / "IMG_2.MOV").write_bytes(b"x")
     (folder / ".trash").mkdir()
     (folder / ".trash" / "scan.pdf").write_bytes(b"x")
     out = tmp_path / "responses.csv"
@@ -182,10 +185,52 @@ def test_a_folder_without_scans_says_what_it_holds(paper_builds, tmp_path) -> No
     )
     assert run.exit_code == 1 and len(run.output.strip().splitlines()) == 1, run.output
     assert run.output.startswith(
-        f"Error: no scans: {folder} holds only IMG_1.webp, notes.docx, section-2/IMG_2.webp;"
+        f"Error: no scans: {folder} holds only IMG_1.MOV, notes.docx, section-2/IMG_2.MOV;"
     )
-    assert "(PNG, JPEG, TIFF, HEIC)" in run.output and "DS_Store" not in run.output
+    assert "(PNG, JPEG, TIFF, HEIC, WebP, …)" in run.output and "DS_Store" not in run.output
     assert not out.exists()
+
+
+def test_a_folder_reads_a_phones_webp_and_jfif_photos_and_names_what_it_skips(
+    paper_builds, tmp_path
+) -> None:
+    """On 8cb6922 a folder's WebP and JFIF files (a phone app's photos) were not read, though
+    read when named, and nothing said so: a student whose pages were such files vanished from
+    responses.csv ("Read 8 pages of 1 student …; nothing to review"). They are read, and what
+    else the folder holds, hidden files and the responses written aside, is named on the summary
+    line, not dropped silently."""
+    import cv2
+
+    build = paper_builds["quiz"]
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    shutil.copy(build / "exams" / "s002.pdf", scans / "s002.pdf")
+    pdf = pypdfium2.PdfDocument(build / "handouts.pdf")
+    sheets = [p for p in sheets_of(build)["pages"] if p["student"] == "s001"]
+    for sheet, suffix in zip(sheets, (".webp", ".jfif", ".jpe"), strict=False):
+        encoder = suffix if suffix == ".webp" else ".jpg"  # JFIF and JPE are JPEG files
+        ok, data = cv2.imencode(encoder, render(pdf, sheet["page"], 150))
+        assert ok
+        (scans / f"s001-{sheet['sheet_page']}{suffix}").write_bytes(data.tobytes())
+    for name in ("notes.txt", "grades.xlsx", ".DS_Store"):
+        (scans / name).write_text("not a scan", encoding="utf-8")
+    out = scans / "responses.csv"
+    for _ in range(2):  # the second time with responses.csv among the scans
+        run = CliRunner().invoke(main, ["scan", str(build), str(scans), "--out", str(out), "-q"])
+        assert run.exit_code == 0, run.output
+        first = run.output.splitlines()[0]
+        assert first.startswith("Read ") and " of 2 students into " in first, run.output
+        assert first.endswith(", skipping 2 files that are not scans (grades.xlsx, notes.txt)")
+        with out.open(encoding="utf-8", newline="") as f:
+            assert [r["id"] for r in csv.DictReader(f)] == ["s001", "s002"]
+        missing = [r for r in _review_rows(out) if r["problem"] == "missing-page"]
+        assert {r["student"] for r in missing} <= {"s001"}
+        assert {int(r["sheet_page"]) for r in missing} == {p["sheet_page"] for p in sheets[3:]}
+
+
+def _review_rows(out) -> list[dict]:
+    with (out.parent / f"{out.stem}-review" / "review.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 def test_scans_in_folders_of_a_folder_are_read(paper_builds, tmp_path) -> None:
@@ -298,7 +343,9 @@ def test_colour_600_dpi_and_unregistered_pages(paper_builds, tmp_path) -> None:
 def test_a_rescan_is_read_and_copies_that_disagree_are_left_empty(paper_builds, tmp_path) -> None:
     """On main a copy whose corner marks were cut off made the later good rescan a "duplicate",
     never read (the student had no answers at all), and of two copies marked differently the
-    first file's won: a guess by file order."""
+    first file's won: a guess by file order. On 8cb6922 the cut copy stayed listed as
+    not-registered beside the rescan read, a page to check that was already read: it is a
+    duplicate of the copy read, whichever came first."""
     folder = paper_builds["quiz"]
     sheets = sheets_of(folder)
     pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
@@ -315,15 +362,20 @@ def test_a_rescan_is_read_and_copies_that_disagree_are_left_empty(paper_builds, 
 
     cut = marked(first)
     cut[: int(0.3 * 150) + int(60 * 150 / 72), :] = 255  # the top two marks cut off
-    save([cut], tmp_path / "rescan", "a-first", "png")
-    save([marked(first)], tmp_path / "rescan", "b-again", "png")
-    result = scan(folder, [tmp_path / "rescan"], tmp_path / "r.csv", jobs=1)
-    with open(result.responses, encoding="utf-8", newline="") as f:
-        responses = {row["id"]: row for row in csv.DictReader(f)}
-    assert responses[student][f"q{q}"] == first["value"]
-    assert [r.problem for r in result.rows if r.sheet_page == sheet["sheet_page"]] == [
-        "not-registered"
-    ]
+    good = marked(first)
+    for cut_name, good_name in (("a-first", "b-again"), ("b-again", "a-first")):
+        scans = tmp_path / f"rescan-{cut_name}"
+        save([cut], scans, cut_name, "png")
+        save([good], scans, good_name, "png")
+        result = scan(folder, [scans], tmp_path / "r.csv", jobs=1)
+        with open(result.responses, encoding="utf-8", newline="") as f:
+            responses = {row["id"]: row for row in csv.DictReader(f)}
+        assert responses[student][f"q{q}"] == first["value"]
+        rows = [r for r in result.rows if r.sheet_page == sheet["sheet_page"]]
+        assert [(r.problem, r.file, r.detail) for r in rows] == [
+            ("duplicate", f"{cut_name}-1.png", f"read from {good_name}-1.png p1; here 2 of 4 "
+             "registration marks found")
+        ]
 
     save([marked(first)], tmp_path / "twice", "a-first", "png")
     save([marked(second)], tmp_path / "twice", "b-second", "png")
@@ -589,6 +641,134 @@ def test_ink_over_all_of_a_questions_bubbles_is_never_read_as_paper(
     assert answer.value == "" and answer.problem is not None, (answer, read.bubbles)
 
 
+@settings(max_examples=12, deadline=None)
+@given(
+    dpi=st.sampled_from([150, 200, 300]),
+    diameter=st.floats(3.5, 5.0),
+    offset=st.floats(0, 0.15),
+    darkness=st.floats(0.8, 1.0),
+    angle=st.floats(-3, 3),
+    upside_down=st.booleans(),
+    noise=st.floats(0, 8),
+    blur=st.sampled_from([0.0, 0.6, 1.0]),
+    jpeg=st.sampled_from([None, 30, 60, 95]),
+    marks=st.integers(0, 2**32 - 1),
+)
+# The outside review's dot (/tmp/s47/reports/scan.md, #1): 3.5 pt of pen in an 11 pt bubble, at
+# 200 dpi. On aeea8ba it covered a third of the inner disc and read as the answer, unlisted.
+@example(
+    dpi=200,
+    diameter=3.5,
+    offset=0.0,
+    darkness=0.9,
+    angle=0.0,
+    upside_down=False,
+    noise=0.0,
+    blur=0.0,
+    jpeg=None,
+    marks=0,
+)
+def test_a_pen_dot_in_a_bubbles_centre_is_unclear_and_marks_beside_it_read(
+    paper_builds, dpi, diameter, offset, darkness, angle, upside_down, noise, blur, jpeg, marks
+) -> None:
+    """A pen rested in a bubble's centre while the student decided (a dot 3.5-5 pt across, no
+    fill) is not an answer examgen may assume: the question is left empty and listed as an
+    unclear mark. Fills, ticks and crosses on the same page are read."""
+    folder = paper_builds["practice"]
+    sheet = _fullest_sheet(folder)
+    rng = np.random.default_rng(marks)
+    image = render(pypdfium2.PdfDocument(folder / "handouts.pdf"), sheet["page"], dpi)
+    expected = {}
+    for n, question in enumerate(sorted({b["question"] for b in sheet["bubbles"]})):
+        own = [b for b in sheet["bubbles"] if b["question"] == question]
+        bubble = own[int(rng.integers(len(own)))]
+        if n % 2 == 0:
+            draw_dot(image, bubble, dpi, diameter, offset, darkness)
+            expected[question] = Expected("", "unclear-mark")
+        else:
+            shape = str(rng.choice(SHAPES))
+            draw_mark(image, bubble, dpi, float(rng.uniform(*CLEAR)), shape, rng)
+            expected[question] = Expected(bubble["value"])
+    d = Distortion(dpi, angle, upside_down=upside_down, noise=noise, blur=blur, jpeg=jpeg)
+    read = _read_alone(folder, sheet, distort(image, d, rng))
+    assert read.problem is None, read.detail
+    assert {a.question: Expected(a.value, a.problem) for a in read.answers} == expected
+
+
+def _sheet_of_paper(folder) -> tuple[dict, dict]:
+    """The practice page with the most bubbles and the other side of its sheet of paper (the
+    handouts are printed duplex)."""
+    front = _fullest_sheet(folder)
+    side = front["sheet_page"] + (1 if front["sheet_page"] % 2 else -1)
+    (back,) = [
+        p
+        for p in sheets_of(folder)["pages"]
+        if (p["student"], p["sheet_page"]) == (front["student"], side)
+    ]
+    return front, back
+
+
+@settings(max_examples=5, deadline=None)
+@given(
+    strength=st.floats(0.08, 0.25),
+    dpi=st.sampled_from([150, 200, 300]),
+    angle=st.floats(-3, 3),
+    upside_down=st.booleans(),
+    marks=st.integers(0, 2**32 - 1),
+)
+# The outside review's page (/tmp/s47/reports/scan.md, #2): fed upside down, its back showing
+# through at 12 %. On aeea8ba zxing read the back page's mirrored code first and the page was
+# named after its back (and its own page reported missing).
+@example(strength=0.12, dpi=200, angle=0.0, upside_down=True, marks=0)
+def test_a_back_page_showing_through_never_names_the_page(
+    paper_builds, strength, dpi, angle, upside_down, marks
+) -> None:
+    """Thin paper: the other side of the sheet shows through, mirrored, QR code and all. The
+    page is read as itself whichever way up it was fed; with its own code covered, it is a page
+    without a QR code, never its back page."""
+    folder = paper_builds["practice"]
+    front, back = _sheet_of_paper(folder)
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    rng = np.random.default_rng(marks)
+    image = render(pdf, front["page"], dpi)
+    expected = mark_page(image, front, dpi, rng)
+    seen = show_through(image, render(pdf, back["page"], dpi), strength)
+    d = Distortion(dpi, angle, upside_down=upside_down)
+    pages = {(p["student"], p["sheet_page"]): p for p in sheets_of(folder)["pages"]}
+    read = read_page(distort(seen, d, rng), *_exam(folder), pages)
+    assert (read.problem, read.key) == (None, (front["student"], front["sheet_page"])), read.detail
+    assert {a.question: Expected(a.value, a.problem) for a in read.answers} == expected
+    f, box = dpi / 72, front["qr_box"]
+    x0, y0 = int(box["x"] * f) - 4, int(box["y"] * f) - 4
+    x1, y1 = int((box["x"] + box["w"]) * f) + 4, int((box["y"] + box["h"]) * f) + 4
+    seen[y0:y1, x0:x1] = 255  # the page's own code covered: its back's alone is left
+    read = read_page(distort(seen, d, rng), *_exam(folder), pages)
+    assert (read.problem, read.key) == ("no-qr", None), read.detail
+
+
+def test_a_page_showing_two_pages_qr_codes_is_listed_not_read(paper_builds, tmp_path) -> None:
+    """A page photographed lying on another student's: two examgen codes, neither mirrored.
+    Which page it is is not examgen's to guess: the image is listed, naming both, and read as
+    neither."""
+    folder = paper_builds["practice"]
+    front, _ = _sheet_of_paper(folder)
+    other = next(p for p in sheets_of(folder)["pages"] if p["student"] != front["student"])
+    pdf = pypdfium2.PdfDocument(folder / "handouts.pdf")
+    image = render(pdf, front["page"], 150)
+    f, box = 150 / 72, other["qr_box"]
+    x0, y0, side = int((box["x"] - 8) * f), int((box["y"] - 8) * f), int((box["w"] + 16) * f)
+    corner = render(pdf, other["page"], 150)[y0 : y0 + side, x0 : x0 + side]
+    both = np.hstack([image, np.full((image.shape[0], side), 255, np.uint8)])
+    both[y0 : y0 + side, image.shape[1] :] = corner  # the other page's code beside the margin
+    save([both], tmp_path / "scans", "photo", "png")
+    result = scan(folder, [tmp_path / "scans"], tmp_path / "r.csv", jobs=1)
+    (row,) = result.rows
+    assert (row.problem, row.file, row.student) == ("two-pages", "photo-1.png", "")
+    for page in (front, other):
+        assert f"{page['student']} page {page['sheet_page']}" in row.detail
+    assert result.pages == 0
+
+
 def _exam(folder) -> tuple[str, int]:
     sheets = sheets_of(folder)
     return sheets["exam"], sheets["seed"]
@@ -746,6 +926,63 @@ def one_line_error(run, fragment: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], lines
 
 
+def test_an_image_too_narrow_to_be_a_page_is_unreadable_and_the_batch_goes_on(
+    paper_builds, tmp_path
+) -> None:
+    """On 8cb6922 a 20000×3 image, or a PDF page 200 in by 1 pt, shrunk to ``MAX_LONG_SIDE``,
+    had a side of 0 pixels: OpenCV's error ended the batch with a traceback, no responses and
+    no review. Each is an unreadable page and the rest is read; a strip just wide enough to be
+    looked at is a page without a QR code, its review image no taller than twice its width."""
+    import cv2
+
+    from generator.paper.read import THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH
+    from tests.test_scan_files import PDF
+
+    build = paper_builds["quiz"]
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    shutil.copy(build / "exams" / "s001.pdf", scans / "s001.pdf")
+    cv2.imwrite(str(scans / "strip.png"), np.full((3, 20000), 255, np.uint8))
+    (scans / "sliver.pdf").write_text(PDF.format(w=14400, h=1), encoding="ascii")
+    cv2.imwrite(str(scans / "tall.png"), np.full((8000, 100), 255, np.uint8))
+    out = tmp_path / "r.csv"
+    run = CliRunner().invoke(main, ["scan", str(build), str(scans), "--out", str(out), "-q"])
+    assert run.exit_code == 0, run.output
+    assert run.output.startswith("Read 8 pages of 1 student"), run.output
+    rows = {r["file"]: r for r in _review_rows(out)}
+    assert rows["strip.png"]["problem"] == rows["sliver.pdf"]["problem"] == "unreadable"
+    assert rows["strip.png"]["detail"] == "strip.png p1: a 20000×3 image, too small to be a page"
+    assert rows["tall.png"]["problem"] == "no-qr"
+    image = cv2.imread(str(out.parent / "r-review" / rows["tall.png"]["image"]))
+    assert image.shape[0] <= THUMBNAIL_HEIGHT and image.shape[1] <= THUMBNAIL_WIDTH
+
+
+def test_scans_of_another_build_only_are_refused_naming_it(paper_builds, tmp_path) -> None:
+    """Scanned against the wrong build folder (seed 8 for a stack of seed 7), on 8cb6922 scan
+    said "Read 0 pages", listed every page as other-exam, wrote an empty responses.csv and
+    exited 0: ``scan && grade`` graded nobody. Now, when no page is of the build and some are of
+    another, a one-line error names what they are and that build's folder beside this one, and
+    nothing is written; packets refuse alike."""
+    import cv2
+
+    out = tmp_path / "out"
+    quiz = shutil.copytree(paper_builds["quiz"], out / paper_builds["quiz"].name)
+    practice = shutil.copytree(paper_builds["practice"], out / paper_builds["practice"].name)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    shutil.copy(quiz / "exams" / "s001.pdf", scans / "s001.pdf")
+    cv2.imwrite(str(scans / "blank.png"), np.full((1100, 850), 255, np.uint8))
+    (exam, seed), (other, other_seed) = _exam(quiz), _exam(practice)
+    for command, written in (("scan", "r.csv"), ("packets", "packets")):
+        args = [command, str(practice), str(scans), "--out", str(tmp_path / written), "-q"]
+        one_line_error(
+            CliRunner().invoke(main, args),
+            f"{practice}: no scanned page is of {other} seed {other_seed}; every page read is "
+            f"of {exam} seed {seed}: give that build's folder ({quiz})",
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scans"]
+
+
 def test_scan_never_writes_over_the_build_or_its_scans(own_build, tmp_path) -> None:
     """On main `--out out/quiz-seed42/key.csv` replaced the build's key with the responses, and
     `--out scans.pdf` (the scans themselves) replaced them with CSV text, both without a word."""
@@ -804,6 +1041,31 @@ def test_responses_fixed_by_hand_after_the_review_are_never_scanned_over(
     run = CliRunner().invoke(main, ["scan", str(own_build), scans, "--out", str(other), "-q"])
     assert run.exit_code == 0, run.output
     assert out.read_text(encoding="utf-8") == fixed
+
+
+def test_late_pages_scanned_alone_never_replace_the_class(own_build, tmp_path) -> None:
+    """README step 4 said a scan run again (late pages) replaces responses as it wrote them; on
+    8cb6922 the late pages scanned alone into the same --out replaced the class's responses.csv
+    with the late students' rows, exit 0, without a word. Now that is a one-line error naming
+    who would be dropped, and nothing changes; the late pages given with the others are read."""
+    exams = own_build / "exams"
+    everyone = [str(exams / "s001.pdf"), str(exams / "s002.pdf")]
+    out = tmp_path / "responses.csv"
+    args = ["scan", str(own_build), "--out", str(out), "-q"]
+    run = CliRunner().invoke(main, [*args, *everyone])
+    assert run.exit_code == 0, run.output
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    run = CliRunner().invoke(main, [*args, everyone[1]])
+    one_line_error(
+        run,
+        f"--out {out}: holds 2 students, this run read 1 (s001 not among them): give all the "
+        "scans again (the late pages with the others), or another --out",
+    )
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    run = CliRunner().invoke(main, [*args, *everyone, everyone[1]])  # the late copy beside
+    assert run.exit_code == 0, run.output
+    with out.open(encoding="utf-8", newline="") as f:
+        assert [r["id"] for r in csv.DictReader(f)] == ["s001", "s002"]
 
 
 @settings(

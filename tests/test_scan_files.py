@@ -175,3 +175,31 @@ def test_an_unreadable_image_is_reported_in_one_line_of_examgens_own(
     assert said["bomb.png"] == "bomb.png p1: an image larger than any scan (over 2^30 pixels)"
     assert all("\n" not in s and "OpenCV" not in s for s in said.values()), said
     assert PageRef(fake, 1).name == "fake.jpg p1"
+
+
+def test_every_kind_of_image_a_folder_reads_is_one_this_opencv_reads(tmp_path: Path) -> None:
+    """A folder's scans are the images this OpenCV decodes (and HEIC): on 8cb6922 a phone app's
+    WebP or JFIF photo in a folder was left out without a word, though read when named. Each
+    kind is written (its suffix in capitals too), found in the folder and loaded as written."""
+    import cv2
+    import numpy as np
+
+    from generator.paper.sources import HEIF_SUFFIXES, IMAGE_SUFFIXES, expand, load
+
+    page = np.full((120, 90), 255, np.uint8)
+    page[20:100, 15:75] = 0
+    kinds = [s for s in IMAGE_SUFFIXES if s not in HEIF_SUFFIXES]
+    assert {".webp", ".jfif", ".jpe", ".avif", ".pnm"} <= set(kinds)
+    for number, suffix in enumerate(kinds):
+        encoder = {".jfif": ".jpg", ".jpe": ".jpg", ".dib": ".bmp"}.get(suffix, suffix)
+        # GIF and PPM are colour only here.
+        image = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR) if suffix in (".gif", ".ppm") else page
+        ok, data = cv2.imencode(encoder, image)
+        assert ok, suffix
+        name = f"p{number}{suffix.upper() if number % 2 else suffix}"
+        (tmp_path / name).write_bytes(data.tobytes())
+    refs = expand([tmp_path])
+    assert len(refs) == len(kinds)
+    for ref in refs:
+        image = load(ref)
+        assert image.shape == page.shape and np.abs(image - page.astype(float)).mean() < 8, ref

@@ -1,8 +1,9 @@
 """One scanned page: which page it is (its QR code), where it lies (the four registration
 marks), and what each bubble holds (its fill against the paper around it and the page's ink).
 
-Never a guess. A bubble is *marked* only when enough of its inside is clearly ink, *blank* only
-when almost nothing is (a light erasure stays blank), and *unclear* otherwise; a question is
+Never a guess. A bubble is *marked* only when enough of its inside is clearly ink, reaching out
+toward its outline (a dot in its centre is no fill), *blank* only when almost nothing is (a light
+erasure stays blank), and *unclear* otherwise; a question is
 answered only when exactly one bubble is marked and the others are blank. Everything else is
 a problem for the review report, with the page's annotated image.
 """
@@ -27,6 +28,15 @@ INK = 0.5  # a pixel darker than this counts as ink for ``coverage``
 # a faint fill (0.22-0.32) has no pixel past INK, so coverage, not the mean, tells them apart.
 MARKED_COVERAGE, MARKED_MEAN = 0.3, 0.25
 BLANK_COVERAGE, BLANK_MEAN = 0.06, 0.14  # both below: blank (paper, dust, a light erasure)
+#: The ring (shares of the bubble's radius) a mark must reach into, besides the inner disc, still
+#: clear of the printed outline (0.94 of the radius inside it). A pen rested in the bubble's
+#: centre (a dot 3.5-5 pt across in an 11 pt bubble) covers a third of the inner disc and more,
+#: as a mark does, but leaves this ring empty: it was read as the answer of a question left blank.
+RING = (0.70, 0.85)
+#: The ink share of ``RING`` below which a mark covers only the centre. A fill covers 0.7 of the
+#: ring and more, a cross 0.25, a light pencil tick's long arm 0.05 at worst (tests/scan_synth.py's
+#: marks, 150-300 dpi, blurred, JPEG, photos); a dot up to 6 pt across, near the centre, none.
+RING_COVERAGE = 0.025
 #: How far (in pt) from where the QR code and the marks found so far put it a registration mark
 #: may be found.
 MARK_SEARCH = 40.0
@@ -52,6 +62,7 @@ class Bubble:
     radius: float
     mean: float = 0.0
     coverage: float = 0.0
+    ring: float = 0.0  # the ink share of RING around the inner disc
     state: str = "blank"  # "marked", "blank" or "unclear"
 
 
@@ -68,7 +79,7 @@ class PageRead:
     """What one scanned page says; ``problem`` is set when it could not be read at all."""
 
     payload: Payload | None = None
-    #: "no-qr", "other-exam", "unknown-page", "other-build", "not-registered"
+    #: "no-qr", "two-pages", "other-exam", "unknown-page", "other-build", "not-registered"
     problem: str | None = None
     detail: str = ""
     bubbles: list[Bubble] = field(default_factory=list)
@@ -84,20 +95,80 @@ class PageRead:
         return (self.payload.student, self.payload.page) if self.payload else None
 
 
-def find_qr(image: np.ndarray) -> tuple[Payload | None, str, np.ndarray | None]:
-    """The examgen QR code on the page (payload, raw text, corners TL TR BR BL in pixels);
-    tried again on copies made for hard pages when the plain read finds nothing."""
-    texts = []
+@dataclass
+class Code:
+    """An examgen QR code found on a page."""
+
+    payload: Payload
+    text: str
+    corners: np.ndarray  # TL TR BR BL, in pixels of the page
+
+
+def find_qr(image: np.ndarray) -> tuple[list[Code], str]:
+    """The examgen QR codes on the page (each text once), from the first of the copies made for
+    hard pages (``_qr_attempts``) that shows one; with none, what was found instead. A mirrored
+    code is no page's own: it is the back page's, seen through thin paper, and on a page fed
+    upside down zxing read it first, naming the page after its back."""
+    others, mirrored = [], False
     for scale, attempt in _qr_attempts(image):
+        codes: dict[str, Code] = {}
         for result in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):
-            texts.append(result.text)
             payload = Payload.parse(result.text)
-            if payload is not None:
+            if _mirrored(result):
+                mirrored = mirrored or payload is not None
+            elif payload is None:
+                others.append(result.text)
+            elif result.text not in codes:
                 p = result.position
                 points = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
                 corners = np.array([[c.x, c.y] for c in points], dtype=np.float32) / scale
-                return payload, result.text, corners
-    return None, texts[0] if texts else "", None
+                codes[result.text] = Code(payload, result.text, corners)
+        if codes:
+            return list(codes.values()), ""
+    if others:
+        return [], f"QR code of something else: {others[0][:60]}"
+    if mirrored:
+        return [], "only a mirrored examgen QR code (a back page's seen through the paper?)"
+    return [], "no QR code found"
+
+
+def _format_codewords() -> list[int]:
+    """The 32 format-information words a QR code may hold (ISO/IEC 18004: five bits of error
+    correction level and mask, ten of BCH code, masked)."""
+    words = []
+    for data in range(32):
+        remainder = data << 10
+        for bit in range(14, 9, -1):
+            if remainder >> bit & 1:
+                remainder ^= 0x537 << (bit - 10)
+        words.append((data << 10 | remainder) ^ 0x5412)
+    return words
+
+
+FORMAT_CODEWORDS = _format_codewords()
+
+
+def _format_distance(modules: np.ndarray) -> int:
+    """How few bits of either copy of the format information in ``modules`` (True: dark) differ
+    from a valid word, read where a code that is not mirrored keeps them."""
+    n = modules.shape[0]
+    first = [*modules[8, :6], modules[8, 7], modules[8, 8], modules[7, 8], *modules[5::-1, 8]]
+    second = [*modules[n - 1 : n - 8 : -1, 8], *modules[8, n - 8 :]]
+    return min(
+        bin(int("".join("1" if m else "0" for m in copy), 2) ^ word).count("1")
+        for copy in (first, second)
+        for word in FORMAT_CODEWORDS
+    )
+
+
+def _mirrored(result: Any) -> bool:
+    """Whether zxing read ``result`` as a mirror image. zxingcpp (3.1) does not say so, but its
+    modules as read (``to_image``) are then the code's transposed: the format information is
+    valid only read across the diagonal."""
+    modules = np.asarray(result.to_image(add_quiet_zones=False)) < 128
+    if modules.ndim != 2 or modules.shape[0] != modules.shape[1] or modules.shape[0] < 21:
+        return False
+    return _format_distance(modules.T) < _format_distance(modules)
 
 
 #: Pixels on the long side of a page scanned at about 200 dpi or less (A4's 11.7 in at 200 dpi).
@@ -273,10 +344,13 @@ def _fit(
     return np.array([[a, -b, tx], [b, a, ty], [0, 0, 1]])
 
 
-def _disc(radius: float) -> tuple[np.ndarray, int]:
-    half = int(np.ceil(radius))
+def _zones(radius: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The inner disc and the ring (``INNER``, ``RING``) of a bubble of ``radius`` pixels, as
+    masks of the square of half-side ``half`` around its centre."""
+    half = int(np.ceil(RING[1] * radius))
     yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
-    return (xx * xx + yy * yy) <= radius * radius, half
+    distance = np.hypot(xx, yy) / max(radius, 1e-9)
+    return distance <= INNER, (distance > RING[0]) & (distance <= RING[1]), half
 
 
 def read_bubbles(
@@ -303,10 +377,10 @@ def read_bubbles(
         pixels_per_pt = _scale(h, _centre(b))
         radius = b["w"] / 2 * pixels_per_pt
         bubble = Bubble(b["question"], b["value"], float(cx), float(cy), float(radius))
-        mask, half = _disc(INNER * radius)
+        inner, ring, half = _zones(radius)
         x, y = int(round(cx)), int(round(cy))
         patch = image[y - half : y + half + 1, x - half : x + half + 1]
-        if patch.shape != mask.shape:
+        if patch.shape != inner.shape:
             bubble.state = "unclear"  # off the scanned image
             bubbles.append(bubble)
             continue
@@ -317,11 +391,12 @@ def read_bubbles(
         if around < DIMMEST_PAPER * paper:
             bubble.state = "unclear"
         else:
-            values = patch[mask].astype(np.float32) * (paper / around)
+            values = patch.astype(np.float32) * (paper / around)
             darkness = np.clip((paper - values) / span, 0, 1)
-            bubble.mean = float(darkness.mean())
-            bubble.coverage = float((darkness > INK).mean())
-            bubble.state = classify(bubble.mean, bubble.coverage)
+            bubble.mean = float(darkness[inner].mean())
+            bubble.coverage = float((darkness[inner] > INK).mean())
+            bubble.ring = float((darkness[ring] > INK).mean())
+            bubble.state = classify(bubble.mean, bubble.coverage, bubble.ring)
         bubbles.append(bubble)
     return bubbles
 
@@ -350,9 +425,12 @@ def local_paper(image: np.ndarray, x: int, y: int, half: float) -> float:
     return max(float(np.median(bright)), 1.0)
 
 
-def classify(mean: float, coverage: float) -> str:
+def classify(mean: float, coverage: float, ring: float) -> str:
+    """A bubble's state from its inner disc's darkness (``mean``, ``coverage``) and how far the
+    ink reaches out (``ring``): ink only in the centre is no fill, and not the student's to
+    have chosen (a pen rested there while deciding), so it is unclear, never marked."""
     if coverage >= MARKED_COVERAGE and mean >= MARKED_MEAN:
-        return "marked"
+        return "marked" if ring >= RING_COVERAGE else "unclear"
     if coverage < BLANK_COVERAGE and mean < BLANK_MEAN:
         return "blank"
     return "unclear"
@@ -380,16 +458,19 @@ def answers(bubbles: list[Bubble]) -> list[Answer]:
 
 COLOURS = {"marked": (0, 160, 0), "unclear": (0, 140, 255), "blank": (170, 170, 170)}
 THUMBNAIL_WIDTH = 520
+#: And at most this tall: a page as narrow as a strip (``sources.MIN_SIDE``) drawn 520 pixels
+#: wide was 40,000 pixels tall.
+THUMBNAIL_HEIGHT = 2 * THUMBNAIL_WIDTH
 
 
 def thumbnail(image: np.ndarray, read: PageRead) -> bytes:
     """The page, small, with what was found drawn on it: registration marks in blue, bubbles
     green (marked), orange (unclear) or grey (blank), red around a double mark, and the problem
     written on top."""
-    f = THUMBNAIL_WIDTH / image.shape[1]
-    small = cv2.cvtColor(
-        cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2BGR
-    )
+    height, width = image.shape[:2]
+    f = min(THUMBNAIL_WIDTH / width, THUMBNAIL_HEIGHT / height)
+    size = (max(round(width * f), 1), max(round(height * f), 1))
+    small = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2BGR)
     for x, y in read.marks:
         cv2.rectangle(
             small,
@@ -405,7 +486,7 @@ def thumbnail(image: np.ndarray, read: PageRead) -> bytes:
     text = read.problem or ", ".join(
         f"q{a.question} {a.problem}" for a in read.answers if a.problem
     )
-    label = (read.payload.text() if read.payload else "no QR code") + ("  " + text if text else "")
+    label = "  ".join(filter(None, (read.payload.text() if read.payload else "", text)))
     cv2.putText(small, label[:70], (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 200), 1)
     ok, png = cv2.imencode(".png", small, [cv2.IMWRITE_PNG_COMPRESSION, 3])
     return png.tobytes() if ok else b""
@@ -422,18 +503,18 @@ def read_page(
     sheet page); the annotated thumbnail only for a page with a problem (it costs more than
     reading the page) unless ``always_thumbnail``."""
     read = PageRead()
-    payload, text, corners = find_qr(image)
-    read.payload = payload
+    codes, seen = find_qr(image)
+    payload = read.payload = codes[0].payload if len(codes) == 1 else None
     if payload is None:
-        read.problem = "no-qr"
-        read.detail = f"QR code of something else: {text[:60]}" if text else "no QR code found"
+        read.problem = "two-pages" if codes else "no-qr"
+        read.detail = _two_pages(codes) if codes else seen
     elif (payload.exam, payload.seed) != (exam, seed):
         read.problem = "other-exam"
         read.detail = f"page of {payload.exam} seed {payload.seed}"
     elif (payload.student, payload.page) not in pages:
         read.problem = "unknown-page"
         read.detail = f"student {payload.student} page {payload.page} is not in sheets.json"
-    elif text != pages[(payload.student, payload.page)]["qr"]:
+    elif codes[0].text != pages[(payload.student, payload.page)]["qr"]:
         read.problem = "other-build"
         read.detail = (
             "printed by another build of this exam and seed (the student's questions or layout "
@@ -441,8 +522,7 @@ def read_page(
         )
     else:
         sheet = pages[(payload.student, payload.page)]
-        assert corners is not None
-        h, read.marks, why = register(image, sheet, corners)
+        h, read.marks, why = register(image, sheet, codes[0].corners)
         if h is None:
             read.problem, read.detail = "not-registered", why
         else:
@@ -452,3 +532,12 @@ def read_page(
     if always_thumbnail or read.problem or any(a.problem for a in read.answers):
         read.thumbnail = thumbnail(image, read)
     return read
+
+
+def _two_pages(codes: list[Code]) -> str:
+    """Which pages' QR codes one image shows (a page of one, photographed on another?)."""
+    pages = "; ".join(
+        f"{c.payload.exam} seed {c.payload.seed} {c.payload.student} page {c.payload.page}"
+        for c in codes
+    )
+    return f"QR codes of {len(codes)} pages ({pages}): which it is is not examgen's to guess"

@@ -23,13 +23,14 @@ import json
 import multiprocessing
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.csv_table import spreadsheet_safe, student_csv
+from generator.csv_table import read_table, spreadsheet_safe, student_csv, unformula
 from generator.errors import ExamgenError, some_of
 from generator.files import (
     content_digest,
@@ -61,6 +62,8 @@ Progress = Callable[[Iterable[T], str], Iterable[T]]
 PROBLEMS = {
     "unreadable": "the file or page cannot be opened as a PDF or image",
     "no-qr": "no examgen QR code found (a blank page, another document, or too damaged)",
+    "two-pages": "QR codes of two pages on one image (one page photographed on another?): "
+    "not read",
     "other-exam": "a page of another exam or seed",
     "unknown-page": "a QR code of this exam naming a page sheets.json does not list",
     "other-build": "printed by another build of this exam and seed (its questions or layout "
@@ -94,6 +97,8 @@ class ScanResult:
     pages: int = 0  # scanned pages read
     students: int = 0
     rows: list[ReviewRow] = field(default_factory=list)
+    #: The files in the folders given that are not scans (``sources.not_scans``), by path there.
+    skipped: list[str] = field(default_factory=list)
 
 
 # --- reading pages, in parallel -----------------------------------------------------------------
@@ -164,7 +169,7 @@ def read_scans(
     skip = examgens_folders(build) if skip is None else skip
     refs = expand(scans, skip)
     if not refs:
-        kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC)"
+        kinds = "PDFs or images (PNG, JPEG, TIFF, HEIC, WebP, …)"
         others = not_scans(scans, skip)
         held = f"only {some_of(others, 3)}" if others else "nothing"
         verb = "holds" if len(scans) == 1 else "hold"
@@ -175,7 +180,29 @@ def read_scans(
     reads = read_all(
         refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress or _no_progress
     )
+    refuse_another_builds_pages(build, key, reads)
     return refs, reads
+
+
+def refuse_another_builds_pages(build: Path, key: Any, reads: list[PageRead | str]) -> None:
+    """Refuse scans none of whose pages is of this exam and seed while some are of another: on
+    8cb6922 the wrong build folder (seed 8 for a stack of seed 7) was "Read 0 pages", a review
+    row per page and an empty responses.csv, with exit status 0 (``scan && grade`` graded
+    nobody). Names what the pages are, and that build's folder when it sits beside this one."""
+    ours = (key.exam, key.seed)
+    found = [r.payload for r in reads if isinstance(r, PageRead) and r.payload is not None]
+    if not found or any((p.exam, p.seed) == ours for p in found):
+        return
+    builds = Counter((p.exam, p.seed) for p in found).most_common()
+    named = some_of([f"{exam} seed {seed}" for (exam, seed), _ in builds], 3)
+    (exam, seed), _ = builds[0]
+    folder = build.parent / f"{exam}-seed{seed}"
+    beside = f" ({folder})" if (folder / "key.json").is_file() else ""
+    give = "that build's folder" if len(builds) == 1 else "their builds' folders"
+    raise ExamgenError(
+        f"{build}: no scanned page is of {key.exam} seed {key.seed}; every page read is of "
+        f"{named}: give {give}{beside}"
+    )
 
 
 def scan(
@@ -206,6 +233,7 @@ def scan(
 
         check_packets_folder(packets, "--packets", key)
     refs, reads = read_scans(build, key, scans, jobs, progress, skip)
+    skipped = not_scans(scans, skip, written=[out])
     sheets = load_sheets(build)
     pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
 
@@ -292,6 +320,7 @@ def scan(
                     )
                 )
 
+    rows = [_superseded(row, seen) for row in rows]
     scanned_pages = seen.keys() | unread
     scanned = {student for student, _ in scanned_pages}
     for (student, page), sheet in pages.items():
@@ -315,6 +344,7 @@ def scan(
             str(r.file_page),
         )
     )
+    refuse_dropping_students(out, answers)
     with output_errors(out, "--out"):
         text = write_responses(out, key, answers)
     with output_errors(review, "--review"):
@@ -323,7 +353,18 @@ def scan(
         from generator.paper.packets import registered_pages, write_packets
 
         write_packets(build, key, registered_pages(refs, reads), packets)
-    return ScanResult(out, review, len(seen), len(scanned), rows)
+    return ScanResult(out, review, len(seen), len(scanned), rows, skipped)
+
+
+def _superseded(row: ReviewRow, seen: dict[tuple[str, int], tuple[PageRef, dict]]) -> ReviewRow:
+    """``row`` as the review lists it once every page is read: a copy whose registration marks
+    were not found, of a page read from another copy, is a duplicate (on 8cb6922 it stayed
+    ``not-registered`` beside the good rescan, a page to check that was already read)."""
+    page = (row.student, row.sheet_page)
+    if row.problem != "not-registered" or page not in seen:
+        return row
+    first = seen[page][0]
+    return replace(row, problem="duplicate", detail=f"read from {first.name}; here {row.detail}")
 
 
 def image_name(ref: PageRef, taken: set[str]) -> str:
@@ -368,6 +409,29 @@ def refuse_edited_responses(out: Path, review: Path) -> None:
             f"review?), and scanning again would lose those changes; scan into another --out "
             f"(e.g. {out.with_name(f'{out.stem}-rescan{out.suffix}')}) and carry the fixes "
             "over, or move the file"
+        )
+
+
+def refuse_dropping_students(out: Path, answers: dict[str, dict[int, str]]) -> None:
+    """Refuse to replace responses scan wrote with a run that read fewer of their students:
+    responses.csv is written whole from the scans given, and on 8cb6922 the late pages scanned
+    alone into the same --out (as README step 4 seemed to invite) replaced a class's responses
+    with two students', without a word. (Responses changed by hand are refused before any page
+    is read: ``refuse_edited_responses``.)"""
+    if not out.is_file() or not _written_by_scan(out, out):
+        return
+    try:
+        table = read_table(out, "responses", ("id",))
+    except ExamgenError:  # not a CSV any longer: nothing this run could tell it drops
+        return
+    held = {unformula(row.cells[0]) for row in table.rows}
+    dropped = sorted(held - answers.keys())
+    if dropped:
+        raise ExamgenError(
+            f"--out {out}: holds {len(held)} student{'s' * (len(held) != 1)}, this run read "
+            f"{len(answers)} "
+            f"({some_of(dropped, 3)} not among them): give all the scans again (the late pages "
+            "with the others), or another --out"
         )
 
 
@@ -450,6 +514,10 @@ def summary(result: ScanResult) -> str:
         f"Read {result.pages} page{'s' * (result.pages != 1)} of {result.students} "
         f"student{'s' * (result.students != 1)} into {result.responses}"
     )
+    if result.skipped:  # a student's page in a kind of file no reader knows is named, not lost
+        count = len(result.skipped)
+        what = "file that is not a scan" if count == 1 else "files that are not scans"
+        line += f", skipping {count} {what} ({some_of(result.skipped, 3)})"
     if not counts:
         return line + "; nothing to review"
     listed = ", ".join(f"{n} {p}" for p, n in counts.items())

@@ -1,6 +1,6 @@
 """Scanned pages from the files a scanner or a phone leaves: PDFs (any number of pages) and
-images (PNG, JPEG, TIFF, multi-page TIFF too, and HEIC: an iPhone's photos), as 8-bit
-grayscale arrays.
+images (PNG, JPEG, TIFF, multi-page TIFF too, HEIC: an iPhone's photos, and the other kinds
+OpenCV reads: WebP, AVIF, JPEG 2000, GIF, BMP, PNM), as 8-bit grayscale arrays.
 
 A page is named by its file and its 1-based page in that file, so a review report can point at
 it; a file that cannot be read is one bad page, not the end of the batch.
@@ -30,7 +30,14 @@ from generator.errors import ExamgenError
 PDF_DPI = 200
 #: An iPhone's photos, unless it is set to "Most Compatible" (JPEG).
 HEIF_SUFFIXES = (".heic", ".heif")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", *HEIF_SUFFIXES)
+#: Every image OpenCV reads (this build: tests/test_scan_files.py checks each), as well as HEIC.
+#: A folder's files of other kinds are not read; on 8cb6922 these were among them, so a phone
+#: app's WebP or JFIF photos were left out of a folder without a word (though read when named).
+IMAGE_SUFFIXES = (
+    *(".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".bmp", ".dib"),
+    *(".webp", ".avif", ".jp2", ".gif", ".pbm", ".pgm", ".ppm", ".pnm"),
+    *HEIF_SUFFIXES,
+)
 #: What a folder's scan files end in (in any case).
 SCAN_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf")
 #: The most pixels a HEIC photo may have: OpenCV's own limit for the other images
@@ -39,6 +46,10 @@ MAX_HEIF_PIXELS = 1 << 30
 #: Larger scans (600 dpi) are read at about this resolution: the long side of a letter page at
 #: 250 dpi. Reading is no more accurate above it, only slower.
 MAX_LONG_SIDE = 2750
+#: The shortest side (pixels) of an image read as a page, once shrunk to ``MAX_LONG_SIDE``: a
+#: narrower strip holds no page, and shrinking one (a 20000×3 image, a PDF page 200 in by a
+#: point) made a side of 0 pixels, whose OpenCV error ended the whole batch on 8cb6922.
+MIN_SIDE = 32
 
 
 @dataclass(frozen=True)
@@ -104,15 +115,20 @@ def scan_files(paths: list[Path], skip: Iterable[Path] = ()) -> list[tuple[Path,
     return files
 
 
-def not_scans(paths: list[Path], skip: Iterable[Path] = ()) -> list[str]:
+def not_scans(
+    paths: list[Path], skip: Iterable[Path] = (), written: Iterable[Path] = ()
+) -> list[str]:
     """What the folders ``paths`` name hold that ``scan_files`` leaves out (hidden files
-    aside), by path in the folder: what to name when they hold no scan at all."""
+    aside, and the files ``written``: the command's own), by path in the folder: what to name
+    when they hold no scan at all, or beside the scans (a file of a kind no reader knows may be
+    a student's page)."""
+    own = {os.path.realpath(p) for p in written}
     return sorted(
         shown
         for path in paths
         if path.is_dir()
         for file, shown in _visible_files(path, skip)
-        if not _is_scan(file)
+        if not _is_scan(file) and os.path.realpath(file) not in own
     )
 
 
@@ -183,10 +199,19 @@ def load(ref: PageRef) -> np.ndarray:
         raise UnreadableScan(f"{ref.name}: not an image or PDF this reader knows")
     if image.dtype != np.uint8:
         image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    long_side = max(image.shape)
-    if long_side > MAX_LONG_SIDE:
-        f = MAX_LONG_SIDE / long_side
-        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return _page_sized(image, ref)
+
+
+def _page_sized(image: np.ndarray, ref: PageRef) -> np.ndarray:
+    """``image`` shrunk to at most ``MAX_LONG_SIDE`` pixels long; an unreadable page if that
+    leaves a side shorter than ``MIN_SIDE``."""
+    height, width = image.shape[:2]
+    f = min(MAX_LONG_SIDE / max(height, width), 1.0)
+    if min(height, width) * f < MIN_SIDE:
+        raise UnreadableScan(f"{ref.name}: a {width}×{height} image, too small to be a page")
+    if f < 1:
+        size = (max(round(width * f), 1), max(round(height * f), 1))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return image
 
 
