@@ -152,6 +152,48 @@ def test_grade_scores_the_scanned_responses(batches, paper_builds, tmp_path) -> 
                     )
 
 
+def test_grade_tells_cells_left_for_review_from_blank_answers(batches, paper_builds, tmp_path):
+    """An outside review: grade called the double and unclear marks scan left empty for review
+    "blank responses", as if the students had answered nothing. While the responses are as scan
+    wrote them, grade names those cells apart, with the review.csv; once a TA has edited the
+    file, it is theirs, and every empty cell is blank again."""
+    name, _, _, result, responses = next(b for b in batches if b[0] == "quiz" and b[1] == 0)
+    out = tmp_path / result.responses.name
+    shutil.copy(result.responses, out)
+    shutil.copytree(result.review, tmp_path / result.review.name)
+    sheets = json.loads((paper_builds[name] / "sheets.json").read_text(encoding="utf-8"))
+    on_page = {(p["student"], p["sheet_page"]): p["bubbles"] for p in sheets["pages"]}
+    expected = set()
+    for row in result.rows:
+        if row.problem in ("double-mark", "unclear-mark", "copies-disagree"):
+            expected.add((row.student, row.question))
+        elif row.problem in ("not-registered", "missing-page", "other-build"):
+            expected |= {(row.student, b["question"]) for b in on_page[row.student, row.sheet_page]}
+    assert any(problem in str(result.rows) for problem in ("double-mark", "unclear-mark"))
+
+    def told(responses_file) -> tuple[set, set]:
+        report, _ = grade_files(paper_builds[name], responses_file, tmp_path / "s.csv")
+        left, blank = set(), set()
+        for warning in report.warnings:
+            found = re.match(r"q(\d+): \d+ (blank response|response)s? (left empty)?", warning)
+            if found:
+                ids = re.search(r"\(([^)]*)\)", warning).group(1).split(", ")
+                cells = {(i, int(found.group(1))) for i in ids if " more" not in i}
+                (left if found.group(3) else blank).update(cells)
+                if found.group(3):
+                    assert f"see {tmp_path / result.review.name / 'review.csv'}" in warning
+        return left, blank
+
+    left, blank = told(out)
+    empty = {(sid, int(k[1:])) for sid, row in responses.items() for k, v in row.items()
+             if k.startswith("q") and not v}
+    assert left and left <= expected and not left & blank
+    assert left | blank <= empty
+    out.write_text(out.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a TA's edit
+    left, blank = told(out)
+    assert not left and blank
+
+
 def test_scan_command_writes_responses_and_review(batches, paper_builds, tmp_path) -> None:
     name, _, batch, _, _ = next(b for b in batches if b[0] == "quiz" and b[1] == 0)
     out = tmp_path / "responses.csv"

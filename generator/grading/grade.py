@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -254,9 +254,12 @@ def grade(
     table: ResponseTable,
     rule: DecimalRule | None = None,
     hand: HandMarks | None = None,
+    left: tuple[Path, Collection[tuple[str, int]]] | None = None,
 ) -> GradeReport:
     """Score every response; a hand mark (``hand``) scores its question instead of the typed
-    cell, which is normally empty there (a typed answer it overrides is a warning)."""
+    cell, which is normally empty there (a typed answer it overrides is a warning). ``left``: the
+    review.csv of the scan that wrote the responses and the cells it left empty for review
+    (``generator.paper.scan.left_for_review``), which are told apart from blank answers."""
     rule = rule or key.rule
     numbers = key.numbers()
     warnings = list(table.warnings)
@@ -337,11 +340,20 @@ def grade(
     report = GradeReport(key, rule, numbers, marks, missing, unknown, warnings, [])
     slots = sorted({q.slot for s in key.students for q in s.questions})
     report.stats = [question_stats(key, report, slot) for slot in slots]
+    review, waiting = left or (None, ())
     for n in numbers:
         blank = [sid for sid, m in marks.items() if n in m and m[n].status == "blank"]
+        empty = [sid for sid in blank if (sid, n) in waiting]
+        blank = [sid for sid in blank if (sid, n) not in waiting]
         if blank:
             warnings.append(
                 f"q{n}: {len(blank)} blank response{'s' * (len(blank) != 1)} ({some_of(blank)})"
+            )
+        if empty:
+            warnings.append(
+                f"q{n}: {len(empty)} response{'s' * (len(empty) != 1)} left empty by scan for "
+                f"review ({some_of(empty)}), scored 0: see {review}, then type the answers into "
+                f"{table.path} or give the points with --marks"
             )
     return report
 
@@ -795,7 +807,9 @@ def grade_files(
             f"--out {out}: grade writes comma-separated scores, which a spreadsheet reads by a "
             f".csv name; name the file {out.with_suffix('.csv').name}"
         )
-    report = grade(key, table, rule, hand)
+    from generator.paper.scan import left_for_review  # scan imports grade
+
+    report = grade(key, table, rule, hand, left_for_review(Path(responses), key.path.parent))
     stats = with_item_analysis(stats_json(report), report)
     scores, report_md, chart = graded_files(out)
     files: dict[Path, str | bytes] = {

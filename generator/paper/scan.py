@@ -483,6 +483,41 @@ def write_review(
     write_atomic_set(files, remove=_earlier_images(folder))
 
 
+#: Review problems that leave a question's cell empty for a TA to fill in, and those that leave
+#: every question of a page empty (its bubbles were not read).
+QUESTIONS_LEFT = frozenset({"double-mark", "unclear-mark", "copies-disagree"})
+PAGES_LEFT = frozenset({"not-registered", "missing-page", "other-build"})
+
+
+def left_for_review(responses: Path, build: Path) -> tuple[Path, set[tuple[str, int]]]:
+    """The cells of ``responses`` that scan left empty for review, as (student ID, question),
+    with the review.csv that lists them: ``grade`` called them blank responses, as if the
+    student had answered nothing. Only while the review records these very responses (as scan
+    wrote them): once a TA has filled cells in, the file is theirs."""
+    folder = default_review(responses)
+    review = _earlier_review(folder)
+    recorded = review.get("responses")
+    if not isinstance(recorded, dict) or recorded.get("file") != responses.name:
+        return folder / "review.csv", set()
+    if recorded.get("sha256") != file_digest(responses):
+        return folder / "review.csv", set()
+    try:
+        pages = {(p["student"], p["sheet_page"]): p for p in load_sheets(build)["pages"]}
+    except ExamgenError:
+        pages = {}
+    left: set[tuple[str, int]] = set()
+    for row in review.get("rows", []):
+        if not isinstance(row, dict):
+            continue
+        student, question = row.get("student"), row.get("question")
+        if row.get("problem") in QUESTIONS_LEFT and isinstance(question, int):
+            left.add((student, question))
+        elif row.get("problem") in PAGES_LEFT:
+            page = pages.get((student, row.get("sheet_page")), {})
+            left.update((student, b["question"]) for b in page.get("bubbles", []))
+    return folder / "review.csv", left
+
+
 def _earlier_review(folder: Path) -> dict[str, Any]:
     """What an earlier review.json in ``folder`` holds (empty if it is missing or unreadable)."""
     try:
