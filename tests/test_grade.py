@@ -1778,3 +1778,12 @@ def test_many_students_not_in_the_key_are_summed_up_in_one_line() -> None:
         "responses.csv: 4990 more students are not in the key (lines 14, 15, 16, 17, 18 and 4985 "
         "more); not graded"
     )
+
+
+@given(st.text(alphabet="\u200b\u200c\u200d\u2060\ufeff \t", max_size=6))
+def test_a_cell_of_invisible_characters_is_blank(cell: str) -> None:
+    """A zero-width space alone (a paste from a PDF or a chat): on 8cb6922 grade called it an
+    unreadable answer while the practice page called it blank. Both say blank now."""
+    key, exams = memory_key(5, 1)
+    report = grade(key, table({exams[0].student.id: {1: cell}}))
+    assert report.marks[exams[0].student.id][1].status == "blank"

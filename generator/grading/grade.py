@@ -66,6 +66,7 @@ from generator.responses import (
     matches,
     read_response,
     reading_text,
+    visible,
 )
 
 Status = Literal["correct", "partial", "wrong", "blank", "unreadable"]
@@ -209,7 +210,7 @@ def mark(
         "typed": typed,
     }
     zero = sympy.Integer(0)
-    if not typed.strip():
+    if not visible(typed).strip():  # a zero-width space alone is blank, as on the practice page
         return Mark(**base, status="blank", credit=zero, points=zero)
     kind, value = question.answer.kind, question.answer.value
     try:
@@ -320,7 +321,7 @@ def grade(
         for q in student.questions:
             typed = typed_answers.get(q.number, "")
             if q.number in own:
-                if typed.strip() and hand:
+                if visible(typed).strip() and hand:
                     warnings.append(
                         f"{hand.path}: q{q.number} of {student.id!r}: the hand mark "
                         f"{points_text(own[q.number])} is used, not the typed response {typed!r}"
