@@ -200,7 +200,7 @@ def test_pinned_params_are_checked_through_the_cli(tmp_path):
     families = ("--families", str(tmp_path))
     error = one_line_error(run("preview", "derivative", *families, "--params", '{"a": 40}'))
     assert "params.a must be an integer 1…12" in error
-    pinned = run("preview", "derivative", *families, "--params", '{"a": 2, "b": 3, "c": 0, "x0": 1}')
+    pinned = run("preview", "derivative", *families, "--params", '{"a": 2, "b": 3, "c": 1, "x0": 1}')
     assert pinned.exit_code == 0 and "f'( 1 ) = 4 + 3 = 7" in pinned.output
 
 
