@@ -936,6 +936,25 @@ def test_a_solve_with_floats_is_one_line_naming_the_value(tmp_path, returned, na
         assert "answers and steps are exact" in error
 
 
+@pytest.mark.parametrize(
+    "answer",
+    ['Answer("number", slope + sympy.Symbol("t"))', 'Answer("vector", (slope, sympy.Symbol("t")))'],
+)
+def test_a_symbolic_answer_is_one_line_naming_the_module(tmp_path, answer):
+    """An answer with a symbol left in it: on 8cb6922 check said ``seed 0: key: TypeError:
+    invalid input: t - 18/5`` (no file, no fix) and a build named the template's import line;
+    every command now says what the sqrt case says, naming family.py."""
+    returned = f"        import sympy\n        return Solution({answer}, steps)"
+    module, errors = errors_of_a_solve_returning(tmp_path, returned)
+    for error in errors:
+        assert error.startswith(f"Error: family slope: {module}: solve gave the answer"), error
+        assert "(Add); answers are exact numbers" in error or "(Symbol); answers are" in error
+    checked = run("check", "slope", "--families", str(tmp_path), "--variants", "3")
+    assert checked.exit_code == 1
+    assert f"{module}: solve gave the answer" in checked.output, checked.output
+    assert "TypeError" not in checked.output
+
+
 @pytest.mark.parametrize("pinned", [False, True])
 @pytest.mark.parametrize(
     "old, new, hint",

@@ -237,6 +237,20 @@ def first_inexact(value: Any, where: str) -> tuple[str, Any] | None:
     return next(((path, n) for path, n in numbers_inside(value, where) if not _is_exact(n)), None)
 
 
+def first_symbolic(answer: Answer) -> tuple[str, Any] | None:
+    """A number (or vector) answer's value that is a sympy expression but no number (a
+    ``Symbol`` left in it), and where: a step may hold one for a template to print, and
+    ``first_inexact`` passes over it, but key.json holds the answer as exact numbers (a check
+    said only ``key: TypeError: invalid input: t - 18/5``, and a build named a template line)."""
+    if answer.kind == "number":
+        parts = [("the answer", answer.value)]
+    elif answer.kind == "vector":
+        parts = [(f"the answer[{i}]", v) for i, v in enumerate(answer.value)]
+    else:
+        return None
+    return next(((w, v) for w, v in parts if isinstance(v, sympy.Basic) and not v.is_number), None)
+
+
 def _type_name(annotation: Any) -> str:
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     return str(text or annotation).replace("sympy.", "")
@@ -631,15 +645,24 @@ class Family(ABC):
     def refuse_inexact(self, solution: Solution) -> None:
         """A course family's answer and steps hold exact numbers only: one line naming the
         first that is not (examgen's own families are proved so by their tests)."""
-        found = first_inexact(solution.answer.value, "the answer") or first_inexact(
-            dict(solution.steps), "steps"
+        answer = solution.answer
+        symbol = first_symbolic(answer)
+        found = (
+            first_inexact(answer.value, "the answer")
+            or symbol
+            or first_inexact(dict(solution.steps), "steps")
         )
         if found:
             where, value = found
+            fix = (
+                "answers are exact numbers, with no sympy.Symbol left in them"
+                if found is symbol
+                else "answers and steps are exact: compute with the params (sympy numbers) and "
+                "sympy.Rational, never float(), math or numpy"
+            )
             raise ExamgenError(
                 f"family {self.ID}: {self.course_module()}: solve gave {where} = {value!r} "
-                f"({type(value).__name__}); answers and steps are exact: compute with the params "
-                "(sympy numbers) and sympy.Rational, never float(), math or numpy"
+                f"({type(value).__name__}); {fix}"
             )
 
     def refuse_bad_draw(self, params: Any) -> None:
