@@ -652,7 +652,9 @@ HASH_ORDER_MIN_SAMPLE = 200
 
 def printed_digest(target: Target, seeds: Iterable[int]) -> str:
     """A digest of what a build prints of ``target``'s variants of ``seeds``: every format and
-    version of their text, and their key entries."""
+    version of their text, their key entries, and the values of their named mistakes (the
+    multiple-choice form's distractors, and what ``grade`` names a wrong answer by, in a process
+    of its own)."""
     digest = hashlib.sha256()
     family = target.family
     slot = Slot(target.question or 1, family, 1, target.pinned)
@@ -666,7 +668,15 @@ def printed_digest(target: Target, seeds: Iterable[int]) -> str:
         for fmt in FORMATS:
             for show_solutions in (False, True):
                 digest.update(render_question(fmt, question, show_solutions).encode())
-        key = {"answer": variant.solution.answer.to_json(), "params": variant.key_params()}
+        try:
+            mistakes = family.misconceptions(variant.params, variant.solution)
+        except Exception as err:
+            mistakes = type(err).__name__
+        key = {
+            "answer": variant.solution.answer.to_json(),
+            "params": variant.key_params(),
+            "mistakes": mistakes,
+        }
         digest.update(json.dumps(to_json(key), sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -678,6 +688,8 @@ def digest_in_this_process(request: str) -> None:
 
     asked = json.loads(request)
     family = registry(tuple(Path(d) for d in asked["families_dirs"]))[asked["family"]]
+    if asked["choice"]:
+        family = choice_form(family)
     if asked["band"] is not None:
         family = family.with_difficulty(tuple(asked["band"]))
     target = Target(family, family.parse_params(asked["pinned"]), asked["question"])
@@ -685,23 +697,22 @@ def digest_in_this_process(request: str) -> None:
 
 
 def hash_order_failures(report: FamilyReport) -> list[Failure]:
-    """A course family whose printed text or key changes with Python's string hashing (a set's
-    order printed, a ``hash()``): a build's files differ from run to run, though each run is
-    consistent, so only another process shows it (on main check said OK). Some variants are
-    rendered again in a process with another PYTHONHASHSEED and compared."""
+    """A course family whose printed text, key or named mistakes change with Python's string
+    hashing (a set's order printed, a ``hash()``): a build's files differ from run to run,
+    though each run is consistent, so only another process shows it (on main check said OK).
+    Some variants are rendered again in a process with another PYTHONHASHSEED and compared,
+    in each form: a mistake that depends on ``hash()`` prints nothing in the free form, but
+    moves the multiple-choice form's options and letters (on 8cb6922 key.csv's letters changed
+    with PYTHONHASHSEED, and check, which skipped that form, said OK)."""
     target = report.target
     folder = target.family.course_folder()
-    if (
-        folder is None
-        or isinstance(target.family, ChoiceForm)  # the same code as its free form
-        or report.variants < HASH_ORDER_MIN_SAMPLE
-        or report.failures
-    ):
+    if folder is None or report.variants < HASH_ORDER_MIN_SAMPLE or report.failures:
         return []
     seeds = (report.seed, report.seed + HASH_ORDER_VARIANTS)
     request = {
         "family": target.family.ID,
         "families_dirs": [str(folder)],
+        "choice": isinstance(target.family, ChoiceForm),
         "band": target.family.work_band,
         "pinned": to_json(dict(target.pinned)),
         "question": target.question,
@@ -709,23 +720,26 @@ def hash_order_failures(report: FamilyReport) -> list[Failure]:
     }
     other = "1" if os.environ.get("PYTHONHASHSEED") == "0" else "0"
     code = "import sys; from generator.check import digest_in_this_process; "
-    code += "digest_in_this_process(sys.stdin.read())"
-    ran = subprocess.run(
-        [sys.executable, "-c", code],
-        input=json.dumps(request),
-        capture_output=True,
+    code += "digest_in_this_process(sys.argv[1])"
+    with subprocess.Popen(
+        [sys.executable, "-c", code, json.dumps(request)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONHASHSEED": other},
-    )
-    if ran.returncode != 0:
-        return [Failure(f"rendering again in another process failed: {ran.stderr.strip()[-300:]}")]
-    if ran.stdout.strip() == printed_digest(target, range(*seeds)):
+    ) as other_process:
+        here = printed_digest(target, range(*seeds))  # while the other starts and makes its own
+        there, errors = other_process.communicate()
+    if other_process.returncode != 0:
+        return [Failure(f"rendering again in another process failed: {errors.strip()[-300:]}")]
+    if there.strip() == here:
         return []
     return [
         Failure(
-            f"seeds {seeds[0]}…{seeds[1] - 1} print other text or keys in another Python "
-            f"process (PYTHONHASHSEED={other}): something printed depends on the order of a set "
-            "or on hash(); sort it (sorted(…)), as a build's files must be the same on every run"
+            f"seeds {seeds[0]}…{seeds[1] - 1} print other text, keys or named mistakes' values "
+            f"in another Python process (PYTHONHASHSEED={other}): something depends on the "
+            "order of a set or on hash(); sort it (sorted(…)), as a build's files and its "
+            "grading must be the same on every run"
         )
     ]
 

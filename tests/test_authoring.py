@@ -25,7 +25,12 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from generator.check import (
+    HASH_ORDER_MIN_SAMPLE,
     SHARED_SHARE_LIMIT,
+    FamilyReport,
+    Target,
+    every_form,
+    hash_order_failures,
     percent_over,
     shared_variant_share,
     template_failures,
@@ -1281,7 +1286,7 @@ def test_check_fails_text_that_depends_on_string_hashing(tmp_path):
     template.write_text(template.read_text().replace(statement, statement + " ((( steps.words )))"))
     failed = run("check", "slope", "--families", str(tmp_path), "--variants", "200")
     assert failed.exit_code == 1
-    assert "slope family: seeds 0…19 print other text or keys in another Python process" in (
+    assert "slope family: seeds 0…19 print other text, keys or named mistakes' values in another" in (
         " ".join(failed.output.split())
     )
     in_order = words.replace('join({', "join(sorted({").replace("})", "}))")
@@ -1291,7 +1296,36 @@ def test_check_fails_text_that_depends_on_string_hashing(tmp_path):
          "--variants", "200"],
         capture_output=True, text=True,
     )
-    assert "print other text or keys" not in passed.stdout, passed.stdout
+    assert "print other text" not in passed.stdout, passed.stdout
+
+
+def test_check_fails_a_mistake_that_depends_on_string_hashing(tmp_path):
+    """A named mistake that adds ``hash(…) % 2`` prints nothing in the free form, but moves the
+    multiple-choice form's options: on 8cb6922 key.csv's letters changed with PYTHONHASHSEED
+    (and grade, rebuilding variants in a process of its own, named other mistakes), while check,
+    which skipped the choice form and compared no mistake's value, said OK. Each form is now
+    compared with another process, mistakes' values included (the 200 variants a check needs
+    before it compares are taken as checked: only the comparison runs here)."""
+    mistake = "        return params.a * params.x0 + params.b\n"
+    # A hash of each variant's params: its parity differs between two processes in about half.
+    salted = "        return params.a * params.x0 + params.b + hash(str(params)) % 2\n"
+    for folder, returned in ((tmp_path / "salted", salted), (tmp_path / "plain", mistake)):
+        module = scaffold(folder, "slope") / "family.py"
+        text = module.read_text()
+        assert mistake in text
+        # No fair set of options is needed here: drawing for one costs most of the time.
+        text = text.replace("RESAMPLE_UNFAIR_CHOICES = True", "RESAMPLE_UNFAIR_CHOICES = False")
+        module.write_text(text.replace(mistake, returned))
+        family = registry([folder])["slope"]
+        for form in every_form(family):
+            report = FamilyReport(Target(form), seed=0, variants=HASH_ORDER_MIN_SAMPLE)
+            failures = [f.reason for f in hash_order_failures(report)]
+            if returned == mistake:
+                assert failures == [], (form.FORM, failures)
+            else:
+                (reason,) = failures
+                assert reason.startswith("seeds 0…19 print other text, keys or named mistakes' "
+                                         "values in another Python process"), reason
 
 
 # --- what check never tried: unfilled blocks, a draw outside rng, an answer line off the key ---
