@@ -600,7 +600,8 @@ def check_target(
     if redrawn_differs is not None:  # one failure: the cause is the family's draw
         seed_of, problem = redrawn_differs
         report.failures.append(Failure(problem, seed_of, reproduce=target.reproduce(seed_of)))
-    report.failures += share_failures(report) + template_failures(family)
+    report.failures += share_failures(report)
+    report.failures += template_failures(family, first_variant(target, seed))
     report.failures += early_rejection_failures(target, seed)
     report.failures += hash_order_failures(report)
     report.failures += [
@@ -863,8 +864,21 @@ def choice_note_problem(variant: Variant) -> str | None:
     return None
 
 
-def template_failures(family: Family) -> list[Failure]:
-    """Traps in the family's template that render without error but print the wrong thing."""
+def first_variant(target: Target, seed: int) -> Variant | None:
+    """The target's variant of ``seed``, or ``None`` where it has none (its failure is told
+    with its seed): what ``template_failures`` reads the family's values from."""
+    if family_template(target.family) is None:
+        return None
+    try:
+        return target.family.generate(preview_stream(target.family, seed), target.pinned)
+    except Exception:
+        return None
+
+
+def template_failures(family: Family, variant: Variant | None = None) -> list[Failure]:
+    """Traps in the family's template that render without error but print the wrong thing;
+    ``variant``, one of the family's, tells which of its values are numbers (whose attributes,
+    or whose text joined by ``~``, compute: ``generator.template_arithmetic``)."""
     path = family_template(family)
     if path is None:
         return []
@@ -879,7 +893,11 @@ def template_failures(family: Family) -> list[Failure]:
                     "put a space between them: '( ((( x )))'"
                 )
             )
-    for number, what in template_arithmetic(environment("latex"), source):
+    values = None
+    if variant is not None:
+        solution = variant.solution
+        values = {"params": variant.params, "steps": solution.steps, "answer": solution.answer}
+    for number, what in template_arithmetic(environment("latex"), source, values):
         out.append(
             Failure(
                 f"{path}:{number}: the template computes ({what}); a template only formats: "

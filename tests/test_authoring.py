@@ -42,7 +42,8 @@ from generator.families import BUILTIN_DIR, registry
 from generator.families.base import ANSWER_KINDS, Answer
 from generator.families.params import Choice, Integer, Rational, Vector
 from generator.pdf import tex_available
-from generator.render import environment
+from generator.preview import preview_stream
+from generator.render import environment, templates_dir
 from generator.scaffold import ANSWERS
 from generator.template_arithmetic import template_arithmetic
 from generator.template_names import LISTED_NAMES, missing_name_message
@@ -394,6 +395,29 @@ def test_check_fails_on_a_template_that_computes_even_the_right_number(tmp_path)
     assert run("check", "slope", "--families", str(tmp_path), "--variants", "5").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("printed", "what"),
+    [
+        ('steps.slope|tex|replace("-", "")', "'|replace' on a value's printed text"),
+        ('params.x0 ~ "0"', "'~' with a number"),
+        ("params.x0.is_negative", "'.is_negative' of a number"),
+        ("params.a.p.bit_length()", "a call of 'bit_length'"),
+    ],
+)
+def test_check_fails_on_string_work_attributes_and_calls_in_a_template(tmp_path, printed, what):
+    """A reviewer's loopholes, each of which passed check on 8cb6922 and printed another
+    number (the sign dropped, -60 for -6) or a fact worked out in the template: check reads
+    the family's values from a variant of its own to tell a number from text."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    text = template.read_text()
+    assert "((( steps.slope|tex ))).$$" in text
+    template.write_text(text.replace("((( steps.slope|tex ))).$$", f"((( {printed} ))).$$"))
+    number = text[: text.index("((( steps.slope|tex ))).$$")].count("\n") + 1
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "5")
+    assert result.exit_code == 1
+    assert f"{template}:{number}: the template computes ({what}); a template only formats" in result.output
+
+
 #: Expressions that compute a value to print, with what the message calls the computation.
 COMPUTING = [
     ("params.a + params.b", "'+'"),
@@ -427,13 +451,41 @@ COMPUTING = [
     ('"{:.2f}".format(steps.x)', "'.format()' with '{:.2f}'"),
     ("params.x|sort|first", "'|sort|first'"),
     ("steps.values|sort(reverse=true)|last", "'|sort|last'"),
+    # A reviewer's, that passed check on 8cb6922: string work on a number's printed text (the
+    # sign dropped, another fraction, its length), a number joined or read as Python's object,
+    # an index computed from a param, a method called, a test that computes.
+    ('steps.x|tex|replace("-", "")', "'|replace' on a value's printed text"),
+    ('steps.x|tex|replace("frac{1}", "frac{2}")', "'|replace' on a value's printed text"),
+    ("(steps.x|tex)[1:]", "'[…]' on a value's printed text"),
+    ("params.x|tex|length", "'|length' on a value's printed text"),
+    ("params.p|tex|wordcount", "'|wordcount' on a value's printed text"),
+    ('params.x ~ "0"', "'~' with a number"),
+    ('"%s points" % params.n', "'%' with a number"),
+    ('"{}".format(params.x)', "'.format()' with a number"),
+    ("params.p|string", "'|string' of a number"),
+    ("range(100)[params.x * 2 + 50]", "an index computed from 'params'"),
+    ("steps.z[params.n]|tex", "an index computed from 'params'"),
+    ("params.x.p.bit_length()", "a call of 'bit_length'"),
+    ("range(params.n)|list|length", "a call of 'range'"),
+    ("params.x is divisibleby 3", "'is divisibleby'"),
+    ("params.n is odd", "'is odd'"),
+    ("params.x.is_negative", "'.is_negative' of a number"),
+    ("params.p.q", "'.q' of a number"),
+    ('params.x|attr("p")', "'.p' of a number"),
+    ("steps.names|first|upper", "'|upper'"),
 ]
 #: Expressions that only format, choose or find: no failure.
 FORMATTING = [
     "steps.x|tex",
     "-1",
     '"a" + "b"',
-    '"%s points" % params.n',
+    '"%s points" % (params.n|tex)',
+    "params.n",
+    '"x = " ~ (params.x|tex) ~ "."',
+    "answer.text ~ \". \" ~ steps.names[0]",
+    "steps.point.x|tex",
+    "steps.values[1:]|length",
+    "M.answer_line(steps.x|tex)|trim",
     '"%s and %s"|format(params.a|tex, params.b|tex)',
     '"{} = {}".format("x", params.x|tex)',
     "steps.names|sort|join(', ')",
@@ -448,6 +500,21 @@ FORMATTING = [
     "steps.point|attr('x')|tex",
 ]
 FORMATTING_LINE = "Let $x = ((( params.x|tex )))$ and ((* if steps.x > 0 *))positive((* endif *))."
+#: A variant's values the expressions above read (they tell numbers from text).
+VALUES = {
+    "params": make_dataclass("P", ["a", "b", "n", "p", "x"])(*map(sympy.Rational, (2, -3, 4, "1/2", -6))),
+    "steps": {
+        "x": sympy.Rational(-1, 3),
+        "values": [sympy.Integer(3), sympy.Rational(1, 2)],
+        "names": ["b", "a"],
+        "z": [sympy.Integer(1), sympy.Integer(-2)],
+        "point": make_dataclass("Point", ["x"])(sympy.Integer(1)),
+        "sse": sympy.Integer(9),
+        "grad": sympy.Integer(2),
+        "slope": sympy.Rational(5, 3),
+    },
+    "answer": Answer("choice", "B", "the text"),
+}
 
 
 @settings(max_examples=60, deadline=None)
@@ -464,15 +531,65 @@ def test_only_the_line_that_computes_is_named(computing, before, after, statemen
     place = f"((* set shown = {expression} *))" if statement else f"((( {expression} )))"
     lines = [FORMATTING_LINE] * before + [" ".join([*kept, place])] + [FORMATTING_LINE] * after
     env = environment("latex")
-    assert template_arithmetic(env, "\n".join(lines)) == [(before + 1, what)]
-    assert template_arithmetic(env, "\n".join(lines[:before] + [" ".join(kept)] + lines[before + 1 :])) == []
+    assert template_arithmetic(env, "\n".join(lines), VALUES) == [(before + 1, what)]
+    unchanged = lines[:before] + [" ".join(kept)] + lines[before + 1 :]
+    assert template_arithmetic(env, "\n".join(unchanged), VALUES) == []
+
+
+#: Ways to print a number, and to keep its printed text as it is: none of them computes.
+PRINT_NUMBER = ["{}|tex", "{}|tex_paren", "{}|tex_term", "{}|tex_inline"]
+KEEP_TEXT = ["{}|trim", "{}|e", "{}|string", '"$" ~ ({}) ~ "$"']
+#: What computes on a number, and on its printed text (``{}``: the expression so far).
+ON_NUMBER = ["{}|abs", "{} * 2", "-{}", '{} ~ "0"', "{}.p", "{}.is_negative", "{}|string",
+             "{}.p.bit_length()", "range(9)[{}]", "{}|e"]
+ON_TEXT = ['{}|replace("-", "")', "({})[1:]", "({})[0]", "{}|length", "{}|reverse|join",
+           "{}|first", "{}|wordcount", "{}|upper", "{}|list|last"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    value=st.sampled_from(["params.x", "params.p", "steps.x", "steps.z[1]", "steps.point.x"]),
+    printed=st.sampled_from(PRINT_NUMBER),
+    kept=st.lists(st.sampled_from(KEEP_TEXT), max_size=2),
+    on_number=st.none() | st.sampled_from(ON_NUMBER),
+    on_text=st.none() | st.sampled_from(ON_TEXT),
+)
+def test_a_number_printed_and_kept_passes_and_any_computation_on_it_fails(
+    value, printed, kept, on_number, on_text
+):
+    """The rule as a property, over expressions built the way templates print a number: a value
+    (a number in the variant) printed by a math filter and then escaped, trimmed or put between
+    other text renders and does not compute; one step that works on the number before it is
+    printed, or on its printed text after, computes, wherever it sits. On 8cb6922 string work on
+    the printed text, a number joined by ``~``, its attributes and method calls passed."""
+    expression = value
+    for step in [on_number or "{}", printed, *kept, on_text or "{}"]:
+        expression = step.format(f"({expression})")
+    env = environment("latex")
+    found = template_arithmetic(env, f"((( {expression} )))", VALUES)
+    if on_number is None and on_text is None:
+        assert found == [], expression
+        assert env.from_string(f"((( {expression} )))").render(VALUES)
+    else:
+        assert [line for line, _ in found] == [1], expression
 
 
 def test_no_shipped_guide_or_scaffold_template_computes():
+    """Every family template an author is given or examgen ships passes, read with its own
+    variants' values, and so do the templates they import and extend (the site's pages format
+    their own counts: they hold no family's values)."""
     families = registry([course_families_dir()])
     assert {"momentum-step", "vanishing-gradient-chain", *(f"scaffold-{a}" for a in ANSWERS)} <= set(families)
     for family in families.values():
-        assert template_failures(family) == [], family.ID
+        for form in every_form(family):
+            for seed in range(5):
+                variant = form.generate(preview_stream(form, seed))
+                assert template_failures(form, variant) == [], (form.ID, seed)
+    env = environment("latex")
+    layers = [p for p in templates_dir().rglob("*.j2") if "site" not in p.parts]
+    assert len(layers) >= 10
+    for path in layers:
+        assert template_arithmetic(env, path.read_text(encoding="utf-8")) == [], path
 
 
 @pytest.mark.parametrize(
