@@ -64,7 +64,7 @@ from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
 from generator.families.base import Answer, Family, Recheck, Solution, Variant, degenerate
 from generator.fingerprint import fingerprint
-from generator.htmlmath import text_to_html
+from generator.htmlmath import MATH_SPAN, text_to_html
 from generator.mathml import prove_mathml
 from generator.parallel import ordered_map
 from generator.pdf import available_cores, tex_available
@@ -357,7 +357,7 @@ def variant_problem(
             if problem is not None:
                 return f"render {fmt} {version}: {problem}"
             if fmt == "markdown" and show_solutions:
-                shown = shown_answer_problem(variant, text)
+                shown = shown_answer_problem(variant, text) or double_sign_problem(family, text)
     for part in HTML_PARTS:  # the practice site's and the LMS exports' text
         try:
             prove_mathml(render_html_part(variant, part))  # the site makes its math MathML
@@ -401,6 +401,31 @@ def shown_answer_problem(variant: Variant, markdown: str) -> str | None:
         return None
     template = family_template(variant.family)
     return problem if template is None else f"{template}: {problem}"
+
+
+#: In math, a ``+`` or ``-`` after an operand directly followed by a minus sign: ``x - -6``,
+#: ``x + -9``, what ``|tex`` of a negative value prints after an operator the template wrote.
+DOUBLE_SIGN = re.compile(r"(?<=[\w)}\]|])\s*[+\-\u2212]\s*[-\u2212]")
+
+
+def double_sign_problem(family: Family, markdown: str) -> str | None:
+    """Math that prints a sign after a sign (``x - -6``, ``x + -9``): a negative value printed
+    by ``|tex`` after an operator reads as a misprint (on 8cb6922 check passed it). Named by
+    the template line, the same for every variant that prints a negative value there."""
+    for math in MATH_SPAN.finditer(markdown):
+        found = DOUBLE_SIGN.search(math.group())
+        if found is None:
+            continue
+        at = math.start() + found.end()
+        line = markdown[markdown.rfind("\n", 0, at) + 1 :].split("\n", 1)[0]
+        where = printed_at(family_template(family), line)
+        signs = " ".join(found.group().split())
+        return (
+            f"{where}'{signs}' in math: a negative value printed after an operator; print it "
+            "with |tex_paren (x - (-6)), or write '((( v|tex_term )))' for '+ ((( v|tex )))' "
+            "(x - 9)"
+        )
+    return None
 
 
 def solved_alike(question: Question, again: Solution) -> bool:

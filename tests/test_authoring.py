@@ -24,11 +24,13 @@ from click.testing import CliRunner
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from generator.build import Question, render_question
 from generator.check import (
     HASH_ORDER_MIN_SAMPLE,
     SHARED_SHARE_LIMIT,
     FamilyReport,
     Target,
+    double_sign_problem,
     every_form,
     hash_order_failures,
     percent_over,
@@ -45,6 +47,7 @@ from generator.pdf import tex_available
 from generator.preview import preview_stream
 from generator.render import environment, templates_dir
 from generator.scaffold import ANSWERS
+from generator.spec import Slot
 from generator.template_arithmetic import template_arithmetic
 from generator.template_names import LISTED_NAMES, missing_name_message
 from generator.testwise import MARGIN, MIN_SAMPLE, STRATEGIES, WAYS
@@ -416,6 +419,40 @@ def test_check_fails_on_string_work_attributes_and_calls_in_a_template(tmp_path,
     result = run("check", "slope", "--families", str(tmp_path), "--variants", "5")
     assert result.exit_code == 1
     assert f"{template}:{number}: the template computes ({what}); a template only formats" in result.output
+
+
+def test_check_fails_a_negative_value_printed_after_an_operator(tmp_path):
+    """``x + ((( b|tex )))`` prints ``x + -9`` for a negative b, and ``x - ((( b|tex )))``
+    ``x - -6``: on 8cb6922 check passed both (a reviewer's h/tex/t7, t8). It fails them, naming
+    the template line and the filters that print them right, for the variants with b < 0."""
+    template = scaffold(tmp_path, "slope") / "template.j2"
+    text = template.read_text()
+    right = "((( steps.square_term|tex ))) + ((( params.b|tex_paren )))"
+    assert right in text
+    template.write_text(text.replace(right, right.replace("|tex_paren", "|tex")))
+    number = text[: text.index(right)].count("\n") + 1
+    result = run("check", "slope", "--families", str(tmp_path), "--variants", "12", "--json")
+    assert result.exit_code == 1
+    failures = json.loads(result.output)["families"][0]["failures"]
+    assert {f["reason"] for f in failures} == {
+        f"{template}:{number}: '+ -' in math: a negative value printed after an operator; print "
+        "it with |tex_paren (x - (-6)), or write '((( v|tex_term )))' for '+ ((( v|tex )))' (x - 9)"
+    }
+    failed = {f["seed"] for f in failures}
+    family = registry([tmp_path])["slope"]
+    negative = {s for s in range(12) if family.generate(preview_stream(family, s)).params.b < 0}
+    assert failed == negative and negative  # exactly the variants with a negative b
+
+
+def test_no_shipped_family_or_scaffold_prints_a_sign_after_a_sign():
+    """The rule above must not fail what examgen ships or gives an author: every family's own
+    form (a choice form prints the same template) over 200 variants."""
+    families = registry([course_families_dir()])
+    for family in families.values():
+        for seed in range(200):
+            variant = family.generate(preview_stream(family, seed))
+            text = render_question("markdown", Question(Slot(1, family, 1, {}), variant), True)
+            assert double_sign_problem(family, text) is None, (family.ID, seed)
 
 
 #: Expressions that compute a value to print, with what the message calls the computation.
