@@ -1364,7 +1364,8 @@ def test_check_warns_of_a_name_close_to_one_examgen_reads(tmp_path):
     module.write_text(text.replace("    def recheck(self", "    def re_check(self"))
     result = run("check", "slope", "--families", str(tmp_path), "--variants", "5", "--json")
     for family in json.loads(result.output)["families"]:
-        assert family["warnings"] == [
+        misspelt = [w for w in family["warnings"] if not w.startswith("no independent re-check")]
+        assert misspelt == [
             "Slope.DEGENRATE is not a name examgen reads (did you mean DEGENERATE?): rename it, "
             "or it is never used",
             "Slope.re_check is not a name examgen reads (did you mean recheck?): rename it, or it "
@@ -1386,6 +1387,59 @@ def test_check_warns_of_a_mistake_that_always_gives_the_key(tmp_path):
         "mistake 'broken' gave the key (or None) in all 60 variants: it is never a distractor "
         "and never names a wrong answer; make it compute the wrong answer or remove it"
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "variants", "warned"),
+    [
+        ('        return solution.steps["slope"]', 30, True),  # the key's own step: h/misteq
+        ('        return solution.steps["slope"]', 9, False),  # too few to tell
+        # Not applying (None) in 30 variants may be chance: 50 are needed for that.
+        ("        return None", 30, False),
+        ('        return solution.steps["slope"] if params.b > 0 else None', 30, False),
+    ],
+)
+def test_check_warns_of_a_mistake_that_gave_the_key_in_a_short_run(tmp_path, body, variants, warned):
+    """A mistake that applied and gave the key in every variant is a slip whatever the run: on
+    8cb6922 a reviewer's, returning the key's own step, passed a 30-variant check with no
+    notice (the warning waited for 50 variants, which a mistake that rarely applies needs)."""
+    with_extra_mistake(tmp_path, body)
+    options = ("--families", str(tmp_path), "--variants", str(variants), "--json")
+    families = json.loads(run("check", "slope", *options).output)["families"]
+    (free,) = [f for f in families if f["form"] == "free"]
+    said = (
+        f"mistake 'broken' gave the key in all {variants} variants: it is never a distractor and "
+        "never names a wrong answer; make it compute the wrong answer or remove it"
+    )
+    assert free["warnings"] == ([said] if warned else [])
+
+
+def test_check_warns_of_a_family_without_a_recheck(tmp_path):
+    """Without a re-check an answer that disagrees with its printed steps passes every rule:
+    on 8cb6922 check ended in an unqualified OK, with an info line outside the warnings. It is a
+    warning now, once per family (its forms share the re-check), in the table and the JSON."""
+    module = scaffold(tmp_path, "slope") / "family.py"
+    text = module.read_text()
+    recheck = text.index("    def recheck(self")
+    assert len(re.findall(r"^    def ", text[recheck:], re.MULTILINE)) == 1  # its last method
+    module.write_text(text[:recheck])
+    options = ("--families", str(tmp_path), "--variants", "5")
+    families = json.loads(run("check", "slope", *options, "--json").output)["families"]
+    said = (
+        "no independent re-check: answers are held to nothing but solve() itself, so an answer "
+        "that disagrees with the steps its solution prints (or a slip in solve) passes; add "
+        "recheck(self, params, answer) to family.py, recomputing the answer from key.json another "
+        "way (docs/authoring.md, section 5)"
+    )
+    assert [(f["form"], f["rechecked"], f["warnings"]) for f in families] == [
+        ("free", False, [said]),
+        ("choice", False, []),
+    ]
+    table = run("check", "slope", *options)
+    assert table.exit_code == 0
+    assert f"Warnings:\n  slope: {said}" in table.output
+    assert table.output.rstrip().endswith("re-checked where a re-check exists. 1 warning above.")
+    assert "\n## 5. An independent re-check\n" in GUIDE.read_text(encoding="utf-8")  # named so
 
 
 def test_the_guides_difficulty_example_works_in_a_course_family(tmp_path):
