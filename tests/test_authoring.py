@@ -92,6 +92,14 @@ def test_a_new_family_passes_check_untouched(tmp_path, answer):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] and all(f["rechecked"] for f in report["families"])
+    # As README says: no warning, but the choice bank's, whose ten descriptions a class shares.
+    warnings = [w for f in report["families"] for w in f["warnings"]]
+    if answer == "choice":
+        assert len(warnings) == 1 and warnings[0].startswith("a class of 300 would expect")
+        readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+        assert "passes `examgen check` as written, the `choice` scaffold with one warning" in readme
+    else:
+        assert warnings == []
     if tex_available():
         assert all(f["typeset"] == CHECK_TYPESET for f in report["families"])
     forms = {"number": ["free", "choice"], "vector": ["free", "choice"], "choice": ["choice"]}
