@@ -411,12 +411,17 @@ def shown_answer_problem(variant: Variant, markdown: str) -> str | None:
 #: In math, a ``+`` or ``-`` after an operand directly followed by a minus sign: ``x - -6``,
 #: ``x + -9``, what ``|tex`` of a negative value prints after an operator the template wrote.
 DOUBLE_SIGN = re.compile(r"(?<=[\w)}\]|])\s*[+\-\u2212]\s*[-\u2212]")
+#: Two signs with only spaces between, anywhere: what a text needs for ``DOUBLE_SIGN`` to be
+#: looked for in its math (a search about a tenth as long: most texts have none).
+TWO_SIGNS = re.compile(r"[+\-\u2212]\s*[-\u2212]")
 
 
 def double_sign_problem(family: Family, markdown: str) -> str | None:
     """Math that prints a sign after a sign (``x - -6``, ``x + -9``): a negative value printed
     by ``|tex`` after an operator reads as a misprint (on 8cb6922 check passed it). Named by
     the template line, the same for every variant that prints a negative value there."""
+    if TWO_SIGNS.search(markdown) is None:
+        return None
     for math in MATH_SPAN.finditer(markdown):
         found = DOUBLE_SIGN.search(math.group())
         if found is None:
