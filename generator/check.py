@@ -64,7 +64,7 @@ from generator.exact import exact_str, to_json
 from generator.families import TEMPLATE_FILE
 from generator.families.base import Answer, Family, Recheck, Solution, Variant, degenerate
 from generator.fingerprint import fingerprint
-from generator.htmlmath import text_to_html
+from generator.htmlmath import MATH_SPAN, text_to_html
 from generator.mathml import prove_mathml
 from generator.parallel import ordered_map
 from generator.pdf import available_cores, tex_available
@@ -229,6 +229,8 @@ class FamilyReport:
     fair_draws_ran_out: int = 0
     #: The named mistakes that gave a wrong answer (not the key, not None) at least once.
     live_mistakes: set[str] = field(default_factory=set)
+    #: Per named mistake, the variants in which it gave the key itself.
+    key_mistakes: Counter[str] = field(default_factory=Counter)
     stopped_early: bool = False
     seconds: float = 0.0
     generate_seconds: float = 0.0
@@ -313,9 +315,11 @@ def variant_problem(
     target: Target,
     recheck: Recheck | None,
     live_mistakes: set[str] | None = None,
+    key_mistakes: set[str] | None = None,
 ) -> str | None:
     """The first thing wrong with an accepted variant, or ``None``; ``live_mistakes`` gains the
-    named mistakes whose value here is not the key (``dead_mistake_warnings`` reads it)."""
+    named mistakes whose value here is not the key, ``key_mistakes`` those whose value is the
+    key itself (``dead_mistake_warnings`` reads them)."""
     family, params, solution = variant.family, variant.params, variant.solution
     try:
         reason = family.rejection(params, solution)
@@ -341,9 +345,10 @@ def variant_problem(
         wrong = family.misconceptions(params, solution)
     except Exception as err:
         return f"mistakes: {_one_line(err)}"
-    if live_mistakes is not None:
+    if live_mistakes is not None and key_mistakes is not None:
         key = solution.answer.value
-        live_mistakes.update(name for name, value in wrong.items() if not same_value(value, key))
+        for name, value in wrong.items():  # a mistake that does not apply is left out
+            (key_mistakes if same_value(value, key) else live_mistakes).add(name)
     slot = Slot(target.question or 1, family, 1, target.pinned)
     shown = None  # said last: a re-check that disagrees says more
     for fmt in FORMATS:
@@ -357,7 +362,7 @@ def variant_problem(
             if problem is not None:
                 return f"render {fmt} {version}: {problem}"
             if fmt == "markdown" and show_solutions:
-                shown = shown_answer_problem(variant, text)
+                shown = shown_answer_problem(variant, text) or double_sign_problem(family, text)
     for part in HTML_PARTS:  # the practice site's and the LMS exports' text
         try:
             prove_mathml(render_html_part(variant, part))  # the site makes its math MathML
@@ -388,6 +393,36 @@ def variant_problem(
         if problem is not None:
             return f"re-check: {problem}"
     return shown
+
+
+#: In math, a ``+`` or ``-`` after an operand directly followed by a minus sign: ``x - -6``,
+#: ``x + -9``, what ``|tex`` of a negative value prints after an operator the template wrote.
+DOUBLE_SIGN = re.compile(r"(?<=[\w)}\]|])\s*[+\-\u2212]\s*[-\u2212]")
+#: Two signs with only spaces between, anywhere: what a text needs for ``DOUBLE_SIGN`` to be
+#: looked for in its math (a search about a tenth as long: most texts have none).
+TWO_SIGNS = re.compile(r"[+\-\u2212]\s*[-\u2212]")
+
+
+def double_sign_problem(family: Family, markdown: str) -> str | None:
+    """Math that prints a sign after a sign (``x - -6``, ``x + -9``): a negative value printed
+    by ``|tex`` after an operator reads as a misprint (on 8cb6922 check passed it). Named by
+    the template line, the same for every variant that prints a negative value there."""
+    if TWO_SIGNS.search(markdown) is None:
+        return None
+    for math in MATH_SPAN.finditer(markdown):
+        found = DOUBLE_SIGN.search(math.group())
+        if found is None:
+            continue
+        at = math.start() + found.end()
+        line = markdown[markdown.rfind("\n", 0, at) + 1 :].split("\n", 1)[0]
+        where = printed_at(family_template(family), line)
+        signs = " ".join(found.group().split())
+        return (
+            f"{where}'{signs}' in math: a negative value printed after an operator; print it "
+            "with |tex_paren (x - (-6)), or write '((( v|tex_term )))' for '+ ((( v|tex )))' "
+            "(x - 9)"
+        )
+    return None
 
 
 def solved_alike(question: Question, again: Solution) -> bool:
@@ -439,8 +474,9 @@ class VariantOutcome:
     tries: int
     rejected: Counter[str]
     fair_draws_ran_out: bool = False
-    #: The named mistakes with a wrong answer here (a course family's only).
+    #: The named mistakes with a wrong answer here, and those with the key (a course family's).
     live_mistakes: frozenset[str] = frozenset()
+    key_mistakes: frozenset[str] = frozenset()
     #: What drawing a course family's first variants again found (``redraw_problem``).
     redraw_problem: str | None = None
     #: Of a variant without a problem: what the family's tallies count.
@@ -496,7 +532,8 @@ class VariantChecker:
             return VariantOutcome(variant_seed, index, problem, seconds, 0, Counter()), None
         seconds = time.perf_counter() - before
         live: set[str] | None = set() if self.course else None
-        problem = variant_problem(variant, target, self.recheck, live)
+        keyed: set[str] | None = set() if self.course else None
+        problem = variant_problem(variant, target, self.recheck, live, keyed)
         if problem is None:
             problem = choice_note_problem(variant)
         rejected = variant.rejections
@@ -509,6 +546,7 @@ class VariantChecker:
             Counter(rejected),
             rejected[degenerate(NO_FAIR_SET_REASON)] >= ChoiceForm.UNFAIR_TRIES,
             frozenset(live or ()),
+            frozenset(keyed or ()),
         )
         if problem is not None:
             return outcome, None
@@ -566,6 +604,7 @@ def check_target(
             report.rejected.update(outcome.rejected)
             report.fair_draws_ran_out += outcome.fair_draws_ran_out
             report.live_mistakes |= outcome.live_mistakes
+            report.key_mistakes.update(outcome.key_mistakes)
             if outcome.redraw_problem is not None and redrawn_differs is None:
                 redrawn_differs = outcome.seed, outcome.redraw_problem
             if outcome.problem is None:
@@ -587,7 +626,8 @@ def check_target(
     if redrawn_differs is not None:  # one failure: the cause is the family's draw
         seed_of, problem = redrawn_differs
         report.failures.append(Failure(problem, seed_of, reproduce=target.reproduce(seed_of)))
-    report.failures += share_failures(report) + template_failures(family)
+    report.failures += share_failures(report)
+    report.failures += template_failures(family, first_variant(target, seed))
     report.failures += early_rejection_failures(target, seed)
     report.failures += hash_order_failures(report)
     report.failures += [
@@ -639,7 +679,9 @@ HASH_ORDER_MIN_SAMPLE = 200
 
 def printed_digest(target: Target, seeds: Iterable[int]) -> str:
     """A digest of what a build prints of ``target``'s variants of ``seeds``: every format and
-    version of their text, and their key entries."""
+    version of their text, their key entries, and the values of their named mistakes (the
+    multiple-choice form's distractors, and what ``grade`` names a wrong answer by, in a process
+    of its own)."""
     digest = hashlib.sha256()
     family = target.family
     slot = Slot(target.question or 1, family, 1, target.pinned)
@@ -653,7 +695,15 @@ def printed_digest(target: Target, seeds: Iterable[int]) -> str:
         for fmt in FORMATS:
             for show_solutions in (False, True):
                 digest.update(render_question(fmt, question, show_solutions).encode())
-        key = {"answer": variant.solution.answer.to_json(), "params": variant.key_params()}
+        try:
+            mistakes = family.misconceptions(variant.params, variant.solution)
+        except Exception as err:
+            mistakes = type(err).__name__
+        key = {
+            "answer": variant.solution.answer.to_json(),
+            "params": variant.key_params(),
+            "mistakes": mistakes,
+        }
         digest.update(json.dumps(to_json(key), sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -665,6 +715,8 @@ def digest_in_this_process(request: str) -> None:
 
     asked = json.loads(request)
     family = registry(tuple(Path(d) for d in asked["families_dirs"]))[asked["family"]]
+    if asked["choice"]:
+        family = choice_form(family)
     if asked["band"] is not None:
         family = family.with_difficulty(tuple(asked["band"]))
     target = Target(family, family.parse_params(asked["pinned"]), asked["question"])
@@ -672,23 +724,22 @@ def digest_in_this_process(request: str) -> None:
 
 
 def hash_order_failures(report: FamilyReport) -> list[Failure]:
-    """A course family whose printed text or key changes with Python's string hashing (a set's
-    order printed, a ``hash()``): a build's files differ from run to run, though each run is
-    consistent, so only another process shows it (on main check said OK). Some variants are
-    rendered again in a process with another PYTHONHASHSEED and compared."""
+    """A course family whose printed text, key or named mistakes change with Python's string
+    hashing (a set's order printed, a ``hash()``): a build's files differ from run to run,
+    though each run is consistent, so only another process shows it (on main check said OK).
+    Some variants are rendered again in a process with another PYTHONHASHSEED and compared,
+    in each form: a mistake that depends on ``hash()`` prints nothing in the free form, but
+    moves the multiple-choice form's options and letters (on 8cb6922 key.csv's letters changed
+    with PYTHONHASHSEED, and check, which skipped that form, said OK)."""
     target = report.target
     folder = target.family.course_folder()
-    if (
-        folder is None
-        or isinstance(target.family, ChoiceForm)  # the same code as its free form
-        or report.variants < HASH_ORDER_MIN_SAMPLE
-        or report.failures
-    ):
+    if folder is None or report.variants < HASH_ORDER_MIN_SAMPLE or report.failures:
         return []
     seeds = (report.seed, report.seed + HASH_ORDER_VARIANTS)
     request = {
         "family": target.family.ID,
         "families_dirs": [str(folder)],
+        "choice": isinstance(target.family, ChoiceForm),
         "band": target.family.work_band,
         "pinned": to_json(dict(target.pinned)),
         "question": target.question,
@@ -696,23 +747,26 @@ def hash_order_failures(report: FamilyReport) -> list[Failure]:
     }
     other = "1" if os.environ.get("PYTHONHASHSEED") == "0" else "0"
     code = "import sys; from generator.check import digest_in_this_process; "
-    code += "digest_in_this_process(sys.stdin.read())"
-    ran = subprocess.run(
-        [sys.executable, "-c", code],
-        input=json.dumps(request),
-        capture_output=True,
+    code += "digest_in_this_process(sys.argv[1])"
+    with subprocess.Popen(
+        [sys.executable, "-c", code, json.dumps(request)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONHASHSEED": other},
-    )
-    if ran.returncode != 0:
-        return [Failure(f"rendering again in another process failed: {ran.stderr.strip()[-300:]}")]
-    if ran.stdout.strip() == printed_digest(target, range(*seeds)):
+    ) as other_process:
+        here = printed_digest(target, range(*seeds))  # while the other starts and makes its own
+        there, errors = other_process.communicate()
+    if other_process.returncode != 0:
+        return [Failure(f"rendering again in another process failed: {errors.strip()[-300:]}")]
+    if there.strip() == here:
         return []
     return [
         Failure(
-            f"seeds {seeds[0]}…{seeds[1] - 1} print other text or keys in another Python "
-            f"process (PYTHONHASHSEED={other}): something printed depends on the order of a set "
-            "or on hash(); sort it (sorted(…)), as a build's files must be the same on every run"
+            f"seeds {seeds[0]}…{seeds[1] - 1} print other text, keys or named mistakes' values "
+            f"in another Python process (PYTHONHASHSEED={other}): something depends on the "
+            "order of a set or on hash(); sort it (sorted(…)), as a build's files and its "
+            "grading must be the same on every run"
         )
     ]
 
@@ -836,8 +890,21 @@ def choice_note_problem(variant: Variant) -> str | None:
     return None
 
 
-def template_failures(family: Family) -> list[Failure]:
-    """Traps in the family's template that render without error but print the wrong thing."""
+def first_variant(target: Target, seed: int) -> Variant | None:
+    """The target's variant of ``seed``, or ``None`` where it has none (its failure is told
+    with its seed): what ``template_failures`` reads the family's values from."""
+    if family_template(target.family) is None:
+        return None
+    try:
+        return target.family.generate(preview_stream(target.family, seed), target.pinned)
+    except Exception:
+        return None
+
+
+def template_failures(family: Family, variant: Variant | None = None) -> list[Failure]:
+    """Traps in the family's template that render without error but print the wrong thing;
+    ``variant``, one of the family's, tells which of its values are numbers (whose attributes,
+    or whose text joined by ``~``, compute: ``generator.template_arithmetic``)."""
     path = family_template(family)
     if path is None:
         return []
@@ -852,7 +919,11 @@ def template_failures(family: Family) -> list[Failure]:
                     "put a space between them: '( ((( x )))'"
                 )
             )
-    for number, what in template_arithmetic(environment("latex"), source):
+    values = None
+    if variant is not None:
+        solution = variant.solution
+        values = {"params": variant.params, "steps": solution.steps, "answer": solution.answer}
+    for number, what in template_arithmetic(environment("latex"), source, values):
         out.append(
             Failure(
                 f"{path}:{number}: the template computes ({what}); a template only formats: "
@@ -943,27 +1014,56 @@ def misspelt_hook_warnings(family: Family) -> list[str]:
     return out
 
 
-#: Variants a course family's mistake must have been sampled on before it is called dead.
+#: Variants a course family's mistake must have been sampled on before it is called dead:
+#: one that may not apply (None) needs many, one that applied and gave the key every time few
+#: (a slip such as returning the key's own step; a real mistake meets the key on rare params).
 DEAD_MISTAKE_VARIANTS = 50
+KEY_MISTAKE_VARIANTS = 10
 
 
 def dead_mistake_warnings(report: FamilyReport) -> list[str]:
     """A named mistake that gave the key itself (or None) in every variant sampled is never a
-    distractor and never names a wrong answer: an author's slip (on main nothing said so)."""
+    distractor and never names a wrong answer: an author's slip (on main nothing said so; on
+    8cb6922, nothing below 50 variants, where a reviewer's ran 30)."""
     family = report.target.family
     if (
         family.course_module() is None
         or isinstance(family, ChoiceForm)  # its free form's report says it
-        or report.variants < DEAD_MISTAKE_VARIANTS
         or report.failures
     ):
         return []
+    out = []
+    for m in family.mistakes():
+        if m.name in report.live_mistakes:
+            continue
+        if report.variants >= DEAD_MISTAKE_VARIANTS:
+            gave = "the key (or None)"
+        elif report.key_mistakes[m.name] == report.variants >= KEY_MISTAKE_VARIANTS:
+            gave = "the key"
+        else:
+            continue
+        out.append(
+            f"mistake {m.name!r} gave {gave} in all {report.variants} variants: it is never a "
+            "distractor and never names a wrong answer; make it compute the wrong answer or "
+            "remove it"
+        )
+    return out
+
+
+def no_recheck_warnings(report: FamilyReport, warned: set[str]) -> list[str]:
+    """A family without an independent re-check: its answers are held to nothing but ``solve``
+    itself, so an answer that disagrees with the steps its solution prints passes (on 8cb6922
+    check ended in an unqualified OK, its only hint an info line). Said once per family, whose
+    forms share its re-check; ``warned`` holds the families already told of."""
+    family = report.target.family
+    if report.rechecked or family.ID in warned:
+        return []
+    warned.add(family.ID)
     return [
-        f"mistake {m.name!r} gave the key (or None) in all {report.variants} variants: it is "
-        "never a distractor and never names a wrong answer; make it compute the wrong answer "
-        "or remove it"
-        for m in family.mistakes()
-        if m.name not in report.live_mistakes
+        "no independent re-check: answers are held to nothing but solve() itself, so an answer "
+        "that disagrees with the steps its solution prints (or a slip in solve) passes; add "
+        "recheck(self, params, answer) to family.py, recomputing the answer from key.json another "
+        "way (docs/authoring.md, section 5)"
     ]
 
 
@@ -1006,6 +1106,7 @@ def check(
     tex = tex_available()
     asked, typeset = typeset, typeset if tex else 0
     reports, samples = [], []
+    without_recheck: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="examgen-check-") as folder:
         try:
             for target in targets:
@@ -1014,6 +1115,7 @@ def check(
                 report.warnings += class_size_warnings(report, class_size) + unfair_warnings(report)
                 report.warnings += misspelt_hook_warnings(target.family)
                 report.warnings += dead_mistake_warnings(report)
+                report.warnings += no_recheck_warnings(report, without_recheck)
                 reports.append(report)
                 if typeset and target.family.course_module() is not None:
                     # pdflatex runs while the next target is checked
@@ -1108,12 +1210,6 @@ def format_table(report: CheckReport) -> str:
         for line in r.validity.lines(r.target.family, r.target.pinned) or ["nothing to measure"]:
             lines.append(f"  {r.target.label.ljust(width)}  {line}")
     missing = [r.target.label for r in report.families if not r.rechecked]
-    if missing:
-        lines += [
-            "",
-            "No independent re-check registered (answers checked against nothing else): "
-            + ", ".join(missing),
-        ]
     warned = [(r, w) for r in report.families for w in r.warnings]
     if warned:
         lines += ["", "Warnings:"]
@@ -1125,6 +1221,7 @@ def format_table(report: CheckReport) -> str:
         lines.append(
             f"OK: all {total} variants generated, met their rules, rendered (LaTeX, Markdown, HTML)"
             + (" and re-checked." if not missing else "; re-checked where a re-check exists.")
+            + (f" {len(warned)} warning{'s' if len(warned) != 1 else ''} above." if warned else "")
         )
         lines += typeset_lines(report)
         return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,8 +15,16 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.testwise import MIN_SAMPLE
-from tests.course import write_guide_course
+from generator.families.base import mistake
+from generator.scaffold import SCAFFOLDS_DIR
+from generator.testwise import (
+    ABSOLUTES,
+    HEDGES,
+    MIN_SAMPLE,
+    TRUE_FALSE_LIMIT,
+    true_false_scores,
+)
+from tests.course import GUIDE, write_guide_course
 
 FAMILY = "momentum-step"
 
@@ -90,3 +99,42 @@ def test_the_guides_course_builds_grades_and_exports(course, monkeypatch):
     exported = run("export", "--format", "moodle", "--spec", "quiz.toml", "--seed", "7")
     assert exported.exit_code == 0, exported.output
     assert (course / "out" / "momentum-quiz-seed7-moodle.xml").is_file()
+
+
+def _listed(text: str, label: str) -> list[str]:
+    """The words of the guide's bullet ``- label: `a`, `b`;``, in order."""
+    line = next(line for line in text.splitlines() if line.startswith(f"- {label}: "))
+    return re.findall(r"`([^`]+)`", line)
+
+
+def test_the_guide_states_the_true_false_rules_check_applies():
+    """A true/false bank failed check on a rule and words the guide never named (on 8cb6922 a
+    reviewer's bank failed "'absolute → False, hedge → True' scores 67%", and the words were
+    only in testwise.py): the guide lists the words testwise reads, in its order, names the
+    rules as check's message does and its limit, and the bool scaffold's bank points there with
+    words from the right lists."""
+    guide = GUIDE.read_text(encoding="utf-8")
+    assert _listed(guide, "absolutes") == list(ABSOLUTES)
+    assert _listed(guide, "hedges") == list(HEDGES)
+    for rule in true_false_scores([]):
+        assert f"**{rule}**" in guide, rule
+    limit = f"{TRUE_FALSE_LIMIT:.0%}"
+    assert f"more than {limit} of the time" in guide and f"(limit {limit})" in guide
+    bank = (SCAFFOLDS_DIR / "bool" / "bank.toml").read_text(encoding="utf-8")
+    comment = " ".join(line[2:] for line in bank.splitlines() if line.startswith("# "))
+    assert f"more than {limit} of its draws" in comment and "docs/authoring.md (section 1)" in comment
+    absolutes = re.search(r"An absolute \(([^)]*)\)", comment).group(1)
+    hedges = re.search(r"a hedge \(([^)]*)\)", comment).group(1)
+    assert set(absolutes.rstrip(" .").replace("...", "").replace(",", " ").split()) <= set(ABSOLUTES)
+    assert set(hedges.rstrip(" .").replace("...", "").replace(",", " ").split()) <= set(HEDGES)
+
+
+def test_the_guide_says_mistake_names_are_slugs():
+    """On 8cb6922 the guide said only that a name is declared once, and `vorzeichen-früh`
+    stopped a reviewer's family with "must be a lowercase-hyphenated slug"; its examples hold."""
+    guide = " ".join(GUIDE.read_text(encoding="utf-8").split())
+    assert "A name is a lowercase-hyphenated slug" in guide
+    for name in re.search(r"\(`no-momentum`: [^)]*\)", guide).group().split("`")[3::2]:
+        with pytest.raises(ValueError, match="lowercase-hyphenated slug"):
+            mistake(name, "A slip.")(lambda self, params, solution: None)
+    assert mistake("no-momentum", "A slip.")(lambda self, params, solution: None).name == "no-momentum"
