@@ -70,7 +70,14 @@ from generator.parallel import ordered_map
 from generator.pdf import available_cores, tex_available
 from generator.preview import preview_stream
 from generator.recheck import recheck_for
-from generator.render import FORMATS, HTML_PARTS, environment, render_html_part
+from generator.render import (
+    FORMATS,
+    HTML_PARTS,
+    PAREN_TRAP,
+    PAREN_TRAP_FIX,
+    environment,
+    render_html_part,
+)
 from generator.seeding import MAX_SEED
 from generator.spec import Slot, Spec, band_text
 from generator.template_arithmetic import template_arithmetic
@@ -96,9 +103,6 @@ SHARED_SHARE_LIMIT = 0.01
 #: Coinciding pairs among the samples needed before the estimate is trusted: one coincidence in a
 #: small run is chance as often as not.
 MIN_COINCIDENCES = 2
-#: Four opening parentheses: a variable (``(((``) right after a literal ``(``, which Jinja reads
-#: as ``((( (`` and prints wrongly (``f'(((( x ))))`` prints ``f'3``).
-PAREN_TRAP = "(((("
 _COMMENT = re.compile(r"\(\(=.*?=\)\)", re.DOTALL)
 UNSET: Any = object()
 
@@ -913,12 +917,7 @@ def template_failures(family: Family, variant: Variant | None = None) -> list[Fa
     out = []
     for number, line in enumerate(source.splitlines(), start=1):
         if PAREN_TRAP in line:
-            out.append(
-                Failure(
-                    f"{path}:{number}: '((((' is a '(' followed by '(((' and prints wrongly; "
-                    "put a space between them: '( ((( x )))'"
-                )
-            )
+            out.append(Failure(f"{path}:{number}: {PAREN_TRAP_FIX}"))
     values = None
     if variant is not None:
         solution = variant.solution

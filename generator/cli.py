@@ -515,11 +515,13 @@ def check(
     Checks FAMILIES (default: every family) in every form they offer (free response and multiple
     choice), or the questions of --spec with their pinned params. Exits 1, naming the seed, if
     any variant fails to generate, breaks a budget or degenerate rule, fails to render, disagrees
-    with its family's independent re-check or shows a distractor without an explanation, or if a
-    template holds the '((((' trap, computes, leaves a LaTeX brace open or prints math the
-    practice pages cannot show. With TeX Live, pdflatex typesets the first --typeset variants of
-    each course family. Warns when too many students of a class would share a variant
-    (--class-size).
+    with its family's independent re-check or shows a distractor without an explanation, prints
+    or names other mistakes in another process (PYTHONHASHSEED), or if a template holds the
+    '((((' trap, computes, leaves a LaTeX brace open, prints a sign after a sign (x - -6) or
+    math the practice pages cannot show. With TeX Live, pdflatex typesets the first --typeset
+    variants of each course family. Warns when too many students of a class would share a
+    variant (--class-size), of a family without a re-check, and of a mistake that only gives the
+    key.
     """
     from generator import check as checking
 
