@@ -430,17 +430,23 @@ def test_a_rescan_is_read_and_copies_that_disagree_are_left_empty(paper_builds, 
     assert row.detail == f"a-first-1.png p1: {first['value']}; this copy: {second['value']}"
 
 
+#: What a scanner does to a page besides its resolution and tilt, and the marks drawn on it.
+SCANNED = {
+    "upside_down": st.booleans(),
+    "noise": st.floats(0, 8),
+    "blur": st.sampled_from([0.0, 0.6, 1.0]),
+    "jpeg": st.sampled_from([None, 30, 60, 95]),
+    "marks": st.integers(0, 2**32 - 1),
+}
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     dpi=st.sampled_from([150, 200, 300]),
     angle=st.floats(-3, 3),
     scale=st.floats(0.97, 1.03),
     shift=st.tuples(st.floats(-0.15, 0.15), st.floats(-0.15, 0.15)),
-    upside_down=st.booleans(),
-    noise=st.floats(0, 8),
-    blur=st.sampled_from([0.0, 0.6, 1.0]),
-    jpeg=st.sampled_from([None, 30, 60, 95]),
-    marks=st.integers(0, 2**32 - 1),
+    **SCANNED,
 )
 # A light pencil tick (darkness 0.6) beside a clear one: read as unclear while MARKED_MEAN was 0.3.
 @example(
@@ -690,13 +696,9 @@ def test_ink_over_all_of_a_questions_bubbles_is_never_read_as_paper(
     offset=st.floats(0, 0.15),
     darkness=st.floats(0.8, 1.0),
     angle=st.floats(-3, 3),
-    upside_down=st.booleans(),
-    noise=st.floats(0, 8),
-    blur=st.sampled_from([0.0, 0.6, 1.0]),
-    jpeg=st.sampled_from([None, 30, 60, 95]),
-    marks=st.integers(0, 2**32 - 1),
+    **SCANNED,
 )
-# The outside review's dot (/tmp/s47/reports/scan.md, #1): 3.5 pt of pen in an 11 pt bubble, at
+# An outside review's dot: 3.5 pt of pen in an 11 pt bubble, at
 # 200 dpi. On aeea8ba it covered a third of the inner disc and read as the answer, unlisted.
 @example(
     dpi=200,
@@ -758,7 +760,7 @@ def _sheet_of_paper(folder) -> tuple[dict, dict]:
     upside_down=st.booleans(),
     marks=st.integers(0, 2**32 - 1),
 )
-# The outside review's page (/tmp/s47/reports/scan.md, #2): fed upside down, its back showing
+# An outside review's page: fed upside down, its back showing
 # through at 12 %. On aeea8ba zxing read the back page's mirrored code first and the page was
 # named after its back (and its own page reported missing).
 @example(strength=0.12, dpi=200, angle=0.0, upside_down=True, marks=0)
