@@ -150,6 +150,11 @@ def examgens_folders(build: Path, *written: Path | None) -> list[Path]:
     return [build, build / "exams", build / "solutions", *(f for f in written if f)]
 
 
+def sheet_pages(sheets: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    """sheets.json's pages by (student ID, sheet page): where a read page's bubbles are."""
+    return {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
+
+
 def read_scans(
     build: Path,
     key: Any,
@@ -176,7 +181,7 @@ def read_scans(
         raise ExamgenError(
             f"no scans: {', '.join(map(str, scans))} {verb} {held}; give {kinds} or folders of them"
         )
-    pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
+    pages = sheet_pages(sheets)
     reads = read_all(
         refs, key.exam, key.seed, pages, jobs or os.cpu_count() or 1, progress or _no_progress
     )
@@ -234,8 +239,7 @@ def scan(
         check_packets_folder(packets, "--packets", key)
     refs, reads = read_scans(build, key, scans, jobs, progress, skip)
     skipped = not_scans(scans, skip, written=[out])
-    sheets = load_sheets(build)
-    pages = {(p["student"], p["sheet_page"]): p for p in sheets["pages"]}
+    pages = sheet_pages(load_sheets(build))
 
     rows: list[ReviewRow] = []
     images: dict[str, bytes] = {}
@@ -502,7 +506,7 @@ def left_for_review(responses: Path, build: Path) -> tuple[Path, set[tuple[str, 
     if recorded.get("sha256") != file_digest(responses):
         return folder / "review.csv", set()
     try:
-        pages = {(p["student"], p["sheet_page"]): p for p in load_sheets(build)["pages"]}
+        pages = sheet_pages(load_sheets(build))
     except ExamgenError:
         pages = {}
     left: set[tuple[str, int]] = set()
